@@ -1,0 +1,1 @@
+"""Asterisk adapter over AMI (panoramisk, asyncio): translate events in, execute commands out."""

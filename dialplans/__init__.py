@@ -1,0 +1,1 @@
+"""Templates rendered into each PBX's dialplan and configuration files."""

@@ -1,0 +1,1 @@
+"""FreeSWITCH adapter over ESL (greenswitch, gevent): translate events in, execute commands out."""

@@ -1,0 +1,166 @@
+"""What the core asks a PBX to do, in PBX-neutral words.
+
+Commands validate their fields when built (see :mod:`orchestrator.safe`), so
+no adapter can be handed a value that injects an AMI header, a second dial
+target or a channel variable. Adapters only translate and send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from orchestrator import safe
+
+#: Channel variable carrying our attempt id on every originate (both PBXs).
+ATTEMPT_VAR = "sb_attempt_id"
+
+
+class EndpointKind(StrEnum):
+    TRUNK = "trunk"  # a customer number through a carrier trunk / gateway
+    SEAT = "seat"  # an agent's SIP seat on this PBX
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    kind: EndpointKind
+    name: str  # trunk or seat name
+    number: str = ""  # the dialed number, for trunks
+
+    def __post_init__(self) -> None:
+        safe.check_token(self.name, "endpoint name")
+        if self.kind is EndpointKind.TRUNK:
+            safe.check_dial_number(self.number)
+        elif self.number:
+            raise safe.UnsafeValue("a seat endpoint takes no number")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Originate(Command):
+    """Place a call; once answered the channel runs ``route`` (a rendered dialplan context).
+
+    ``channel_id`` is chosen by us (UUID) and becomes the channel's unique id on
+    both PBXs (Asterisk ``ChannelId``, FreeSWITCH ``origination_uuid``).
+    """
+
+    attempt_id: str
+    channel_id: str
+    endpoint: Endpoint
+    route: str
+    caller_id: str = ""
+    timeout_s: int = 25
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        safe.check_token(self.attempt_id, "attempt id")
+        safe.check_channel_id(self.channel_id)
+        safe.check_token(self.route, "route")
+        if self.caller_id:
+            safe.check_dial_number(self.caller_id)
+        if not 1 <= self.timeout_s <= 300:
+            raise safe.UnsafeValue(f"originate timeout out of range: {self.timeout_s}")
+        for k, v in self.variables.items():
+            safe.check_variable_name(k)
+            safe.check_variable_value(v)
+        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
+
+    def all_variables(self) -> dict[str, str]:
+        """The variables to set on the channel, our attempt id always included."""
+        return {**self.variables, ATTEMPT_VAR: self.attempt_id}
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge(Command):
+    channel_id: str
+    other_channel_id: str
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        safe.check_channel_id(self.other_channel_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup(Command):
+    channel_id: str
+    cause: int = 16
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        if not 1 <= self.cause <= 127:
+            raise safe.UnsafeValue(f"invalid Q.850 cause: {self.cause}")
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect(Command):
+    """Send a live channel to another rendered dialplan route (e.g. the abandon message)."""
+
+    channel_id: str
+    route: str
+    extension: str = "s"
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        safe.check_token(self.route, "route")
+        safe.check_token(self.extension, "extension")
+
+
+@dataclass(frozen=True, slots=True)
+class Play(Command):
+    channel_id: str
+    sound: str
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        safe.check_token(self.sound.replace("/", "_"), "sound")
+
+
+@dataclass(frozen=True, slots=True)
+class StartRecording(Command):
+    channel_id: str
+    filename: str  # relative to the PBX's recording directory
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        safe.check_token(self.filename.replace("/", "_"), "recording filename")
+        if ".." in self.filename or self.filename.startswith("/"):
+            raise safe.UnsafeValue(f"recording filename escapes its directory: {self.filename!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class StopRecording(Command):
+    channel_id: str
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StartAmd(Command):
+    """Start answering-machine detection on a channel (FreeSWITCH ``avmd_start``).
+
+    On Asterisk AMD runs in the rendered dialplan, so the AMI adapter treats
+    this as already done by the route.
+    """
+
+    channel_id: str
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Reload(Command):
+    """Reload PBX configuration after it was committed (commit, then reload)."""
+
+    module: str = ""
+
+    def __post_init__(self) -> None:
+        if self.module:
+            safe.check_token(self.module, "module")

@@ -1,0 +1,1 @@
+"""Process entry points and settings that wire the core, adapters and web together."""

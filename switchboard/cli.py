@@ -1,0 +1,124 @@
+"""The ``switchboard`` console script: one entry point, one subcommand per process.
+
+Each subcommand imports its implementation lazily so that, e.g., the gevent
+based ESL runner never shares a process with the asyncio AMI runner.
+"""
+
+from __future__ import annotations
+
+import click
+
+from switchboard.config import load_settings
+
+
+def _not_yet(what: str, issue: int) -> None:
+    raise click.ClickException(f"`switchboard {what}` is not built yet (tracked in issue #{issue}).")
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="TOML settings file (default: $SWITCHBOARD_CONFIG, then built-in defaults).")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Switchboard: call-centre orchestration for Asterisk and FreeSWITCH."""
+    from pathlib import Path
+
+    try:
+        ctx.obj = load_settings(Path(config_path) if config_path else None)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def pbx() -> None:
+    """PBX nodes and the local Asterisk sandbox."""
+
+
+@pbx.group()
+def sandbox() -> None:
+    """Two real Asterisk instances on loopback: `pbx` (under test) and `world` (carrier + phones)."""
+
+
+@sandbox.command("up")
+@click.pass_obj
+def sandbox_up(settings) -> None:
+    """Build (once, cached) and start both instances; idempotent."""
+    from provisioning.sandbox import cli as sandbox_cli
+
+    sandbox_cli.up(settings)
+
+
+@sandbox.command("down")
+@click.pass_obj
+def sandbox_down(settings) -> None:
+    """Stop exactly the processes `up` started."""
+    from provisioning.sandbox import cli as sandbox_cli
+
+    sandbox_cli.down(settings)
+
+
+@sandbox.command("status")
+@click.pass_obj
+def sandbox_status(settings) -> None:
+    """Report both instances."""
+    from provisioning.sandbox import cli as sandbox_cli
+
+    sandbox_cli.status(settings)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_obj
+def db_upgrade(settings, revision: str) -> None:
+    """Create or migrate the schema with Alembic."""
+    from orchestrator.store import migrate
+
+    migrate.upgrade(settings.sqlalchemy_url, revision)
+    click.echo(f"database at {revision}: {migrate.display_url(settings.sqlalchemy_url)}")
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.pass_obj
+def web(settings, host: str | None, port: int | None) -> None:
+    """Serve the admin and agent panel."""
+    from web.serve import serve
+
+    serve(settings, host or settings.web_host, port or settings.web_port)
+
+
+@main.command()
+@click.option("--pbx", "pbx_name", required=True, help="Name of the PBX node this runner owns.")
+@click.pass_obj
+def runner(settings, pbx_name: str) -> None:
+    """Own one PBX node's AMI/ESL connection and pace its agents."""
+    _not_yet("runner", 3)
+
+
+@main.command()
+@click.pass_obj
+def scheduler(settings) -> None:
+    """The single APScheduler process that starts and stops campaigns on schedule."""
+    _not_yet("scheduler", 5)
+
+
+@main.command()
+@click.pass_obj
+def simulate(settings) -> None:
+    """Discrete-event dialer simulation and staffing what-if."""
+    _not_yet("simulate", 4)
+
+
+@main.command()
+@click.pass_obj
+def run(settings) -> None:
+    """Everything for one box: sandbox, SQLite schema, web (and runner once built)."""
+    from switchboard.run_all import run_all
+
+    run_all(settings)

@@ -1,0 +1,44 @@
+"""Commands refuse values that could inject AMI headers, dial targets or channel variables."""
+
+import pytest
+
+from orchestrator.commands import ATTEMPT_VAR, Endpoint, EndpointKind, Hangup, Originate, StartRecording
+from orchestrator.safe import UnsafeValue
+
+TRUNK = Endpoint(EndpointKind.TRUNK, "world", "+15550001")
+
+
+@pytest.mark.parametrize("number", ["123&PJSIP/999", "123,30", "12\r\nAction: Logoff", "1|2", "abc", ""])
+def test_dial_number_injection_rejected(number):
+    with pytest.raises(UnsafeValue):
+        Endpoint(EndpointKind.TRUNK, "world", number)
+
+
+@pytest.mark.parametrize("value", ["a\r\nAction: Originate", "x,y", "a}b", "a'b", "q=1", "a^b", "a|b"])
+def test_variable_value_injection_rejected(value):
+    with pytest.raises(UnsafeValue):
+        Originate("a1", "c1", TRUNK, "sb-outbound", variables={"lead_name": value})
+
+
+@pytest.mark.parametrize("name", ["1abc", "a b", "a\nb", "a=b", ""])
+def test_variable_name_injection_rejected(name):
+    with pytest.raises(UnsafeValue):
+        Originate("a1", "c1", TRUNK, "sb-outbound", variables={name: "v"})
+
+
+def test_originate_always_carries_attempt_id_and_is_immutable():
+    o = Originate("a1", "c1", TRUNK, "sb-outbound", variables={"campaign": "7"})
+    assert o.all_variables() == {"campaign": "7", ATTEMPT_VAR: "a1"}
+    with pytest.raises(TypeError):
+        o.variables["campaign"] = "8"  # type: ignore[index]
+
+
+def test_recording_path_cannot_escape():
+    with pytest.raises(UnsafeValue):
+        StartRecording("c1", "../../etc/passwd")
+    assert StartRecording("c1", "2026/11/26/c1").filename == "2026/11/26/c1"
+
+
+def test_hangup_cause_range():
+    with pytest.raises(UnsafeValue):
+        Hangup("c1", 0)
