@@ -1,0 +1,1 @@
+"""Flask admin and agent panel (app factory + blueprints, server-rendered)."""
