@@ -1,0 +1,121 @@
+"""Lead rules: outcome classification, retry schedule, abandon quiet period, DNC, calling hours."""
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from orchestrator.leads.hours import CallingHours, lead_zones, next_allowed
+from orchestrator.leads.model import Lead, LeadStatus
+from orchestrator.leads.outcomes import Outcome, classify_unanswered
+from orchestrator.leads.rules import HOUR, LeadRules, after_attempt, check_before_dial, schedule_callback
+
+
+def ts(*args: int) -> float:
+    return datetime(*args, tzinfo=UTC).timestamp()
+
+
+NOON_NY = ts(2026, 11, 25, 17, 0)  # Wednesday 12:00 in New York (EST, UTC-5)
+NY = "+12125550100"
+
+
+@pytest.mark.parametrize(("cause", "outcome"), [
+    (17, Outcome.BUSY), (18, Outcome.NO_ANSWER), (19, Outcome.NO_ANSWER), (16, Outcome.NO_ANSWER),
+    (1, Outcome.INVALID_NUMBER), (3, Outcome.INVALID_NUMBER), (28, Outcome.INVALID_NUMBER),
+    (34, Outcome.CONGESTION), (38, Outcome.CONGESTION), (21, Outcome.REJECTED), (0, Outcome.FAILED),
+    (99, Outcome.FAILED),
+])
+def test_unanswered_causes(cause, outcome):
+    assert classify_unanswered(cause) is outcome
+
+
+def test_busy_retries_after_its_delay_and_counts_the_attempt():
+    rules = LeadRules(delays={Outcome.BUSY: 600.0})
+    update = after_attempt(Lead(1, NY, attempts=1), Outcome.BUSY, 1000.0, rules)
+    assert (update.status, update.attempts, update.next_attempt_at) == (LeadStatus.PENDING, 2, 1600.0)
+    assert update.last_outcome is Outcome.BUSY
+
+
+def test_no_answer_and_machine_use_their_own_delays():
+    rules = LeadRules(delays={Outcome.NO_ANSWER: 7200.0, Outcome.MACHINE: 3 * HOUR})
+    assert after_attempt(Lead(1, NY), Outcome.NO_ANSWER, 0.0, rules).next_attempt_at == 7200.0
+    assert after_attempt(Lead(1, NY), Outcome.MACHINE, 0.0, rules).next_attempt_at == 3 * HOUR
+
+
+def test_max_attempts_ends_the_lead():
+    update = after_attempt(Lead(1, NY, attempts=2), Outcome.NO_ANSWER, 0.0, LeadRules(max_attempts=3))
+    assert (update.status, update.attempts, update.next_attempt_at) == (LeadStatus.DONE, 3, None)
+
+
+def test_connected_is_final_and_invalid_number_marks_invalid():
+    assert after_attempt(Lead(1, NY), Outcome.CONNECTED, 0.0, LeadRules()).status is LeadStatus.DONE
+    assert after_attempt(Lead(1, NY), Outcome.INVALID_NUMBER, 0.0, LeadRules()).status is LeadStatus.INVALID
+
+
+def test_abandon_is_not_recalled_for_72_hours_even_with_a_short_delay():
+    rules = LeadRules(delays={Outcome.ABANDONED: 60.0, Outcome.BUSY: 60.0})
+    update = after_attempt(Lead(1, NY), Outcome.ABANDONED, 1000.0, rules)
+    assert update.next_attempt_at == 1000.0 + 72 * HOUR
+    assert update.last_abandon_at == 1000.0
+    # A later busy on the same lead (e.g. dialed manually) still respects the quiet period.
+    later = after_attempt(Lead(1, NY, 1, last_abandon_at=1000.0), Outcome.BUSY, 2000.0, rules)
+    assert later.next_attempt_at == 1000.0 + 72 * HOUR
+
+
+def test_quiet_period_is_configurable():
+    rules = LeadRules(abandon_no_recall_s=24 * HOUR, delays={Outcome.ABANDONED: 60.0})
+    assert after_attempt(Lead(1, NY), Outcome.ABANDONED, 0.0, rules).next_attempt_at == 24 * HOUR
+
+
+def test_check_before_dial_refuses_dnc_max_attempts_and_quiet_period():
+    rules = LeadRules(max_attempts=3)
+    assert check_before_dial(Lead(1, NY), NOON_NY, rules, on_dnc_list=False) is None
+    assert check_before_dial(Lead(1, NY), NOON_NY, rules, on_dnc_list=True).status is LeadStatus.DNC
+    assert check_before_dial(Lead(1, NY, attempts=3), NOON_NY, rules, False).status is LeadStatus.DONE
+    quiet = check_before_dial(Lead(1, NY, 1, last_abandon_at=NOON_NY - HOUR), NOON_NY, rules, False)
+    assert (quiet.status, quiet.next_attempt_at) == (LeadStatus.PENDING, NOON_NY - HOUR + 72 * HOUR)
+
+
+def test_outside_calling_hours_in_the_leads_zone_is_released_to_the_next_window():
+    rules = LeadRules(calling_hours=CallingHours(time(9), time(20)))
+    at_22_ny = ts(2026, 11, 26, 3, 0)  # 22:00 in New York, 03:00 UTC
+    update = check_before_dial(Lead(1, NY), at_22_ny, rules, False)
+    assert update.status is LeadStatus.PENDING and update.reason == "outside calling hours"
+    assert update.next_attempt_at == ts(2026, 11, 26, 14, 0)  # 09:00 New York
+
+
+def test_explicit_timezone_field_wins_over_the_number():
+    rules = LeadRules(calling_hours=CallingHours(time(9), time(20)))
+    at = ts(2026, 11, 26, 3, 0)  # 22:00 New York, 12:00 Tokyo
+    assert check_before_dial(Lead(1, NY, timezone="Asia/Tokyo"), at, rules, False) is None
+
+
+def test_zones_come_from_the_number_with_a_fallback_for_unknown_ones():
+    assert [z.key for z in lead_zones(NY, None, "UTC")] == ["America/New_York"]
+    assert [z.key for z in lead_zones("+15550100000", None, "Europe/London")] == ["Europe/London"]
+    assert [z.key for z in lead_zones(NY, "Not/AZone", "UTC")] == ["America/New_York"]
+
+
+def test_several_zones_allow_calls_only_when_every_zone_is_inside_its_hours():
+    from zoneinfo import ZoneInfo
+    zones = (ZoneInfo("America/New_York"), ZoneInfo("America/Los_Angeles"))
+    hours = CallingHours(time(9), time(20))
+    at = ts(2026, 11, 25, 15, 0)  # 10:00 New York, 07:00 Los Angeles
+    assert next_allowed(at, zones, hours) == ts(2026, 11, 25, 17, 0)  # 09:00 Los Angeles
+    at_evening = ts(2026, 11, 26, 0, 30)  # 19:30 New York, 16:30 Los Angeles: both inside
+    assert next_allowed(at_evening, zones, hours) == at_evening
+
+
+def test_weekdays_are_respected():
+    hours = CallingHours(time(9), time(20), weekdays=frozenset(range(5)))
+    from zoneinfo import ZoneInfo
+    saturday_noon = ts(2026, 11, 28, 12, 0)
+    assert next_allowed(saturday_noon, (ZoneInfo("UTC"),), hours) == ts(2026, 11, 30, 9, 0)
+
+
+def test_callback_goes_to_the_same_agent_but_not_inside_the_quiet_period():
+    rules = LeadRules()
+    update = schedule_callback(Lead(1, NY, attempts=1), 5000.0, agent_id=7, rules=rules)
+    assert (update.status, update.next_attempt_at) == (LeadStatus.CALLBACK, 5000.0)
+    assert update.callback_agent_id == 7
+    quiet = schedule_callback(Lead(1, NY, 1, last_abandon_at=4000.0), 5000.0, 7, rules)
+    assert quiet.next_attempt_at == 4000.0 + 72 * HOUR
