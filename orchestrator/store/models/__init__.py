@@ -1,0 +1,42 @@
+"""The schema as typed SQLAlchemy 2.0 models (no Flask, no PBX library).
+
+Import models from here; the submodules only group them by subject.
+"""
+
+from orchestrator.store.models.base import NAMING_CONVENTION, Base
+from orchestrator.store.models.calls import Attempt, Call, CallLeg, Recording
+from orchestrator.store.models.campaigns import (
+    Campaign,
+    Disposition,
+    DncEntry,
+    Lead,
+    LeadList,
+    RetryRule,
+    campaign_teams,
+)
+from orchestrator.store.models.journal import AgentStateLog, AuditLog, Command
+from orchestrator.store.models.people import Agent, PbxNode, Seat, Team, User
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Agent",
+    "AgentStateLog",
+    "Attempt",
+    "AuditLog",
+    "Base",
+    "Call",
+    "CallLeg",
+    "Campaign",
+    "Command",
+    "Disposition",
+    "DncEntry",
+    "Lead",
+    "LeadList",
+    "PbxNode",
+    "Recording",
+    "RetryRule",
+    "Seat",
+    "Team",
+    "User",
+    "campaign_teams",
+]
