@@ -1,0 +1,139 @@
+"""Agents of one campaign: states with time-in-state, nailed-up legs, longest-idle selection.
+
+Handoff model: an agent who logs in gets a "nailed-up" leg, an originate to
+their seat that runs ``sb-agent-hold`` and stays up between customers, so
+connecting a customer is one AMI ``Bridge`` (2.5 ms measured, the fastest
+handoff). An agent is READY only while that leg is up; until it answers the
+agent is PAUSED("connecting"). If the leg drops, the agent is PAUSED("phone
+disconnected") and the next ready request originates a new leg, so a dead
+seat never makes the core loop on originates.
+
+Requests that arrive while the agent is busy (pause or log out during a call)
+are kept and applied when the agent is released (wrap-up over).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrator.commands import Endpoint, EndpointKind, Hangup, Originate
+from orchestrator.dialer import routes
+from orchestrator.dialer.facts import AgentStatus
+from orchestrator.dialer.outbox import Outbox
+from orchestrator.dialer.ports import IdFactory
+from orchestrator.events import AgentState
+from orchestrator.pacing.base import AgentView
+
+CONNECTING = "connecting"
+NO_PHONE = "phone disconnected"
+_BUSY = (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+@dataclass(slots=True)
+class Agent:
+    agent_id: int
+    seat: str
+    state: AgentState
+    reason: str
+    since: float
+    leg: str | None = None  # channel id of the nailed-up leg
+    leg_up: bool = False
+    attempt_id: str | None = None  # the customer call they are reserved for / on / wrapping up
+    pending: tuple[AgentState, str] | None = None  # requested while busy
+
+
+class AgentBoard:
+    def __init__(self, campaign_id: int, ids: IdFactory, leg_timeout_s: int) -> None:
+        self.campaign_id = campaign_id
+        self._ids = ids
+        self._leg_timeout_s = leg_timeout_s
+        self.agents: dict[int, Agent] = {}
+
+    # -- queries -------------------------------------------------------------
+    def by_leg(self, channel_id: str) -> Agent | None:
+        return next((a for a in self.agents.values() if a.leg == channel_id), None)
+
+    def ready(self) -> list[Agent]:
+        return [a for a in self.agents.values() if a.state is AgentState.READY]
+
+    def longest_idle(self) -> Agent | None:
+        """The READY agent who has been ready longest (ties: lowest id, for determinism)."""
+        return min(self.ready(), key=lambda a: (a.since, a.agent_id), default=None)
+
+    def views(self, now: float) -> tuple[AgentView, ...]:
+        return tuple(AgentView(a.agent_id, a.state, now - a.since) for a in self.agents.values())
+
+    # -- transitions ---------------------------------------------------------
+    def set_state(self, agent: Agent, state: AgentState, reason: str, now: float, out: Outbox) -> None:
+        agent.state, agent.reason, agent.since = state, reason, now
+        if state not in _BUSY:
+            agent.attempt_id = None
+        out.record(AgentStatus(now, agent.agent_id, state, reason))
+
+    def login(self, agent_id: int, seat: str, now: float, out: Outbox) -> None:
+        if agent_id in self.agents:
+            return
+        agent = Agent(agent_id, seat, AgentState.LOGGED_OUT, "", now)
+        self.agents[agent_id] = agent
+        self.make_ready(agent, now, out)
+
+    def make_ready(self, agent: Agent, now: float, out: Outbox) -> None:
+        """READY if the leg is up; else nail one up (unless one is ringing) and wait for its answer."""
+        if agent.leg_up:
+            self.set_state(agent, AgentState.READY, "", now, out)
+            return
+        if agent.leg is None:
+            self._nail_up(agent, out)
+        if (agent.state, agent.reason) != (AgentState.PAUSED, CONNECTING):
+            self.set_state(agent, AgentState.PAUSED, CONNECTING, now, out)
+
+    def request(self, agent: Agent, state: AgentState, reason: str, now: float, out: Outbox) -> None:
+        """The agent asked (from the desk) to be ready, paused or logged out."""
+        if agent.state in _BUSY:
+            agent.pending = (state, reason)
+        else:
+            self._apply(agent, state, reason, now, out)
+
+    def _apply(self, agent: Agent, state: AgentState, reason: str, now: float, out: Outbox) -> None:
+        if state is AgentState.READY:
+            self.make_ready(agent, now, out)
+        elif state is AgentState.PAUSED:
+            self.set_state(agent, AgentState.PAUSED, reason, now, out)
+        elif state is AgentState.LOGGED_OUT:
+            if agent.leg is not None:
+                out.send(Hangup(agent.leg))
+            del self.agents[agent.agent_id]
+            out.record(AgentStatus(now, agent.agent_id, AgentState.LOGGED_OUT, reason))
+
+    def leg_answered(self, agent: Agent, now: float, out: Outbox) -> None:
+        agent.leg_up = True
+        if agent.state is AgentState.PAUSED and agent.reason == CONNECTING:
+            self.set_state(agent, AgentState.READY, "", now, out)
+
+    def leg_lost(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The agent's phone hung up. A busy agent stays busy (the call's end moves them on)."""
+        agent.leg, agent.leg_up = None, False
+        if agent.state not in _BUSY:
+            self.set_state(agent, AgentState.PAUSED, NO_PHONE, now, out)
+
+    def start_wrap_up(self, agent: Agent, now: float, out: Outbox) -> None:
+        self.set_state(agent, AgentState.WRAP_UP, "", now, out)  # keeps attempt_id for the disposition
+
+    def release(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The agent's call (or reserved preview dial) is over: go where they asked, READY by default."""
+        state, reason = agent.pending or (AgentState.READY, "")
+        agent.pending = None
+        self._apply(agent, state, reason, now, out)
+
+    def wrap_ups_due(self, now: float, wrap_up_s: float) -> list[Agent]:
+        return [a for a in self.agents.values()
+                if a.state is AgentState.WRAP_UP and now - a.since >= wrap_up_s]
+
+    def _nail_up(self, agent: Agent, out: Outbox) -> None:
+        agent.leg, agent.leg_up = self._ids(), False
+        out.send(Originate(
+            attempt_id=self._ids(), channel_id=agent.leg,
+            endpoint=Endpoint(EndpointKind.SEAT, agent.seat), route=routes.AGENT_HOLD,
+            timeout_s=self._leg_timeout_s,
+            variables={routes.VAR_CAMPAIGN: str(self.campaign_id), routes.VAR_AGENT: str(agent.agent_id)},
+        ))

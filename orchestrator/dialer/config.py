@@ -1,0 +1,52 @@
+"""A campaign's dialing settings, as the core sees them (the runner builds this from the DB row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from orchestrator.compliance import ComplianceProfile
+from orchestrator.leads.rules import LeadRules
+
+
+class DialMode(StrEnum):
+    PREVIEW = "preview"  # the agent sees the lead and triggers the call
+    PROGRESSIVE = "progressive"  # one line per ready agent
+    PREDICTIVE = "predictive"  # the pacing policy decides
+
+
+class MachineAction(StrEnum):
+    HANGUP = "hangup"
+    MESSAGE = "message"  # leave the campaign's message after the beep
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignConfig:
+    campaign_id: int
+    mode: DialMode
+    trunk: str = "world"
+    caller_id: str = ""
+    amd: bool = True  # ignored in preview mode: the agent hears the answer
+    machine_action: MachineAction = MachineAction.HANGUP
+    #: True when the PBX's outbound route already hangs up / leaves the message on a
+    #: MACHINE verdict (the Asterisk templates branch on ``sb_amd_action``); the core
+    #: then only records the verdict. False (FreeSWITCH): the core sends the command.
+    route_handles_machines: bool = False
+    message_sound: str = ""
+    abandon_sound: str = ""
+    #: A human not bridged this long after the verdict hears the abandon message.
+    abandon_after_s: float = 2.0
+    #: No verdict this long after answer: treat as NOTSURE (connect, do not strand the call).
+    amd_timeout_s: float = 6.0
+    wrap_up_s: float = 30.0  # wrap-up ends by this timer or by the agent's disposition
+    ring_timeout_s: int = 25
+    abandon_cap: float = 0.03
+    max_lines: int = 100  # concurrent customer lines this campaign may hold on the node
+    max_originates_per_tick: int = 10  # burst throttle: the node sustains ~20 originates/s with AMD
+    compliance: ComplianceProfile = ComplianceProfile.US
+    amd_false_positive_rate: float = 0.0
+    lead_rules: LeadRules = field(default_factory=LeadRules)
+
+    @property
+    def uses_amd(self) -> bool:
+        return self.amd and self.mode is not DialMode.PREVIEW

@@ -1,0 +1,86 @@
+"""What happened, for the runner to persist (attempts, calls, agent states, leads, dispositions).
+
+The core returns these next to its PBX commands; it never writes anything
+itself. Facts are in the order they happened; the runner writes them in one
+transaction per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrator.events import AgentState, AmdVerdict
+from orchestrator.leads.model import LeadUpdate
+from orchestrator.leads.outcomes import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStarted(Fact):
+    attempt_id: str
+    campaign_id: int
+    lead_id: int
+    channel_id: str
+    number: str
+    agent_id: int | None = None  # preview: the agent who asked for it
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptAnswered(Fact):
+    attempt_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmdDecided(Fact):
+    attempt_id: str
+    verdict: AmdVerdict
+    cause: str = ""  # "timeout" when the core stopped waiting for a verdict
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptBridged(Fact):
+    """The core asked the PBX to connect the customer to the agent and record the call."""
+
+    attempt_id: str
+    agent_id: int
+    recording: str
+    waited_s: float  # from the verdict (or answer) to the bridge order
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptAbandoned(Fact):
+    attempt_id: str
+    waited_s: float
+    reason: str  # "no agent", "customer hung up", "pbx safety net", "lost"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptEnded(Fact):
+    attempt_id: str
+    outcome: Outcome
+    cause: int = 0
+    talk_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LeadUpdated(Fact):
+    update: LeadUpdate
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus(Fact):
+    agent_id: int
+    state: AgentState
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionRecorded(Fact):
+    attempt_id: str
+    agent_id: int
+    code: str
+    callback_at: float | None = None

@@ -1,0 +1,42 @@
+"""What agents do at their desk (web → DB → runner), as core inputs next to PBX events.
+
+Each carries the campaign it is meant for, so a runner may hand every input
+to every campaign's dialer: each dialer ignores what is not its own. Agent
+pause/ready/log-out requests use ``orchestrator.events.AgentStateChanged``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrator.events import Event
+from orchestrator.leads.model import Lead
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogin(Event):
+    """An agent joins the campaign on a seat of this node; the core nails up a leg to the seat."""
+
+    campaign_id: int
+    agent_id: int
+    seat: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewDial(Event):
+    """A ready agent looked at ``lead`` (claimed for them by the web) and asks to call it."""
+
+    campaign_id: int
+    agent_id: int
+    lead: Lead
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition(Event):
+    """The agent classified their last call; ``callback_at`` schedules it back to them."""
+
+    campaign_id: int
+    agent_id: int
+    attempt_id: str
+    code: str
+    callback_at: float | None = None

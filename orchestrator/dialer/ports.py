@@ -1,0 +1,51 @@
+"""What the core needs from outside, as Protocols (the runner backs them with the DB).
+
+Tests back them with plain lists and sets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from orchestrator.leads.model import Lead
+
+#: Makes attempt ids and channel ids (valid as both; uuid4 in production).
+IdFactory = Callable[[], str]
+
+
+def uuid_ids() -> str:
+    return str(uuid.uuid4())
+
+
+class LeadSource(Protocol):
+    def claim(self, n: int, now: float) -> Sequence[Lead]:
+        """Claim up to ``n`` leads due at ``now`` for this campaign (e.g. FOR UPDATE SKIP LOCKED).
+
+        A claimed lead is the core's until it emits a ``LeadUpdated`` for it:
+        the source must not hand it out again before that (across nodes too).
+        """
+        ...
+
+
+class DncList(Protocol):
+    def blocks(self, number: str, now: float) -> bool:
+        """True if ``number`` must not be dialed (checked right before every dial)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAttempt:
+    """An attempt the store shows as started but not ended: handed to a restarted core.
+
+    On the next ``PbxConnected`` it is kept if its channel is live, ended
+    (``Outcome.FAILED``, retried after the rules' delay, never at once) if not.
+    """
+
+    attempt_id: str
+    channel_id: str
+    lead: Lead
+    started_at: float
+    agent_id: int | None = None

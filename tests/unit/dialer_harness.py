@@ -1,0 +1,93 @@
+"""Test doubles for the dialer's ports and a small driver for event sequences."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from orchestrator.commands import Command, EndpointKind, Originate
+from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, Step
+from orchestrator.dialer.facts import Fact
+from orchestrator.dialer.inputs import AgentLogin
+from orchestrator.events import Answered, Event, PbxConnected, Tick
+from orchestrator.leads.model import Lead
+from orchestrator.leads.rules import LeadRules
+
+# Wednesday 2026-11-25 17:00 UTC = 12:00 in New York: inside default calling hours.
+T0 = 1795626000.0
+NY = "+1212555{:04d}"
+
+
+def ny_leads(n: int, start: int = 1) -> list[Lead]:
+    return [Lead(i, NY.format(i)) for i in range(start, start + n)]
+
+
+@dataclass
+class ListLeads:
+    """A lead source backed by a list: claimed leads leave it (like a DB claim)."""
+
+    leads: list[Lead]
+    claims: list[int] = field(default_factory=list)
+
+    def claim(self, n: int, now: float) -> list[Lead]:
+        self.claims.append(n)
+        taken, self.leads = self.leads[:n], self.leads[n:]
+        return taken
+
+
+@dataclass
+class SetDnc:
+    numbers: set[str] = field(default_factory=set)
+
+    def blocks(self, number: str, now: float) -> bool:
+        return number in self.numbers
+
+
+def counting_ids(prefix: str = "id"):
+    counter = itertools.count(1)
+    return lambda: f"{prefix}{next(counter)}"
+
+
+class Harness:
+    def __init__(self, mode: DialMode = DialMode.PROGRESSIVE, leads: list[Lead] | None = None,
+                 dnc: set[str] | None = None, connect: bool = True, **config) -> None:
+        self.policy = config.pop("policy", None)
+        config.setdefault("lead_rules", LeadRules())
+        self.config = CampaignConfig(campaign_id=7, mode=mode, **config)
+        self.leads = ListLeads(list(leads or []))
+        self.dnc = SetDnc(dnc or set())
+        self.dialer = self.make_dialer()
+        self.commands: list[Command] = []
+        self.facts: list[Fact] = []
+        if connect:
+            self.feed(PbxConnected(T0, "pbx1"))
+
+    def make_dialer(self, **kwargs) -> CampaignDialer:
+        kwargs.setdefault("ids", counting_ids())
+        return CampaignDialer(self.config, self.leads, self.dnc, policy=self.policy, **kwargs)
+
+    def feed(self, event: Event) -> Step:
+        step = self.dialer.handle(event)
+        self.commands.extend(step.commands)
+        self.facts.extend(step.facts)
+        return step
+
+    def tick(self, at: float) -> Step:
+        return self.feed(Tick(at))
+
+    def login(self, agent_id: int, at: float = T0, answer: bool = True) -> str:
+        """Log an agent in; answer their nailed-up leg. Returns the leg's channel id."""
+        step = self.feed(AgentLogin(at, 7, agent_id, f"seat{agent_id}"))
+        (leg,) = [c for c in step.commands if isinstance(c, Originate)]
+        assert leg.endpoint.kind is EndpointKind.SEAT
+        if answer:
+            self.feed(Answered(at, leg.channel_id, leg.attempt_id))
+        return leg.channel_id
+
+
+def of_type(items, kind) -> list:
+    return [i for i in items if isinstance(i, kind)]
+
+
+def customer_originates(commands) -> list[Originate]:
+    return [c for c in of_type(commands, Originate) if c.endpoint.kind is EndpointKind.TRUNK]
