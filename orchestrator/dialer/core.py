@@ -69,7 +69,7 @@ from orchestrator.events import (
 )
 from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
-from orchestrator.leads.rules import after_attempt, check_before_dial, schedule_callback
+from orchestrator.leads.rules import after_attempt, after_disposition, check_before_dial, release
 from orchestrator.pacing.base import PacingPolicy, PacingState
 
 __all__ = ["CampaignDialer", "Step"]
@@ -206,9 +206,7 @@ class CampaignDialer:
     def _preview(self, event: PreviewDial, now: float, out: Outbox) -> None:
         agent = self.agents.agents.get(event.agent_id)
         if not self.connected or agent is None or agent.state is not AgentState.READY:
-            lead = event.lead
-            out.record(LeadUpdated(now, LeadUpdate(lead.lead_id, LeadStatus.PENDING, lead.attempts, now,
-                                                   reason="agent not ready")))
+            out.record(LeadUpdated(now, release(event.lead, now, self.config.lead_rules, "agent not ready")))
             return
         self.agents.set_state(agent, AgentState.RESERVED, "preview", now, out)
         attempt = self._originate(event.lead, agent, now, out)
@@ -306,8 +304,8 @@ class CampaignDialer:
         if a.phase is Phase.WAITING:  # a live human hung up before any agent came: count it
             self._abandon(a, now, out, "lost" if lost else "customer hung up")
         outcome = {
-            Phase.DIALING: Outcome.FAILED if lost else classify_unanswered(cause),
-            Phase.ANSWERED: Outcome.FAILED if lost else Outcome.EARLY_HANGUP,
+            Phase.DIALING: Outcome.LOST if lost else classify_unanswered(cause),
+            Phase.ANSWERED: Outcome.LOST if lost else Outcome.EARLY_HANGUP,
             Phase.CONNECTED: Outcome.CONNECTED,
             Phase.MACHINE: Outcome.MACHINE,
             Phase.ABANDONING: Outcome.ABANDONED,
@@ -323,7 +321,7 @@ class CampaignDialer:
         if outcome is Outcome.CONNECTED:
             self.stats.talk_times.append(talk)
             self._last_call[agent.agent_id] = (a.attempt_id, replace(
-                a.lead, attempts=update.attempts, last_abandon_at=update.last_abandon_at))
+                a.lead, attempts=update.attempts, callback_agent_id=None))
             self.agents.start_wrap_up(agent, now, out)
         else:  # a preview dial that did not connect
             self.agents.release(agent, now, out)
@@ -340,8 +338,9 @@ class CampaignDialer:
             return
         del self._last_call[event.agent_id]
         out.record(DispositionRecorded(now, event.attempt_id, event.agent_id, event.code, event.callback_at))
-        if event.callback_at is not None:
-            update = schedule_callback(last[1], event.callback_at, event.agent_id, self.config.lead_rules)
+        update = after_disposition(last[1], now, self.config.lead_rules, final=event.final,
+                                   agent_id=event.agent_id, callback_at=event.callback_at)
+        if update is not None:
             out.record(LeadUpdated(now, update))
         agent = self.agents.agents.get(event.agent_id)
         if agent is not None and agent.state is AgentState.WRAP_UP and agent.attempt_id == event.attempt_id:

@@ -33,10 +33,15 @@ class PreviewDial(Event):
 
 @dataclass(frozen=True, slots=True)
 class Disposition(Event):
-    """The agent classified their last call; ``callback_at`` schedules it back to them."""
+    """The agent classified their last call.
+
+    ``callback_at`` promises a callback by the same agent; ``final=False``
+    (a disposition that is not final) recycles the lead instead of closing it.
+    """
 
     campaign_id: int
     agent_id: int
     attempt_id: str
     code: str
     callback_at: float | None = None
+    final: bool = True

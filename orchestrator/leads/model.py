@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orchestrator.leads.outcomes import Outcome
@@ -10,19 +11,28 @@ from orchestrator.leads.outcomes import Outcome
 
 @dataclass(frozen=True, slots=True)
 class Lead:
-    """One claimed contact. ``attempts`` counts dials made *before* this one."""
+    """One claimed contact. ``attempts`` counts dials made *before* this one.
+
+    ``outcome_counts`` (past attempts per outcome value) is only needed when
+    the campaign limits attempts per outcome; the runner fills it from the
+    attempts table.
+    """
 
     lead_id: int
     number: str  # E.164, with '+'
     attempts: int = 0
-    timezone: str | None = None  # explicit IANA zone; else derived from the number
-    last_abandon_at: float | None = None
+    timezone: str | None = None  # explicit IANA zone; None: derived from the number
+    last_abandon_at: float | None = None  # no recall for the rules' quiet period after it
+    callback_agent_id: int | None = None  # a callback promised by this agent
+    outcome_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 class LeadStatus(StrEnum):
-    PENDING = "pending"  # dial again at ``next_attempt_at``
-    CALLBACK = "callback"  # an agent scheduled it for themself (shown to that agent, dialed as preview)
-    DONE = "done"  # finished: connected, or out of attempts
+    """A subset of ``orchestrator.store.enums.LeadStatus`` (the store adds NEW and DIALING)."""
+
+    PENDING = "pending"  # dial again at ``next_attempt_at`` (retry, or released before dialing)
+    CALLBACK = "callback"  # promised by an agent to themself: shown to that agent, dialed as preview
+    DONE = "done"  # finished: connected, or out of attempts (``reason``)
     INVALID = "invalid"  # the number cannot be reached
     DNC = "dnc"  # on the do-not-call list
 
@@ -37,5 +47,6 @@ class LeadUpdate:
     next_attempt_at: float | None = None
     last_outcome: Outcome | None = None
     last_abandon_at: float | None = None
+    no_recall_until: float | None = None  # last_abandon_at + the quiet period, for the claim query
     callback_agent_id: int | None = None
     reason: str = ""

@@ -12,7 +12,9 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    CONNECTED = "connected"  # a live human talked to an agent
+    """Stored as is by ``orchestrator.store`` (attempts.outcome, leads.last_outcome)."""
+
+    CONNECTED = "connected"  # a live human was connected to an agent
     BUSY = "busy"
     NO_ANSWER = "no_answer"
     REJECTED = "rejected"  # the callee declined (21)
@@ -21,11 +23,9 @@ class Outcome(StrEnum):
     MACHINE = "machine"
     ABANDONED = "abandoned"  # a live human got no agent in time
     EARLY_HANGUP = "early_hangup"  # answered, hung up before AMD decided
-    FAILED = "failed"  # unknown: cause 0, or lost in a PBX/runner restart
+    FAILED = "failed"  # the PBX could not place the call, for an unknown reason (cause 0...)
+    LOST = "lost"  # the channel vanished during a PBX/runner restart: outcome unknown
 
-
-#: Outcomes after which the lead is never dialed again by the retry rules.
-FINAL_OUTCOMES = frozenset({Outcome.CONNECTED, Outcome.INVALID_NUMBER})
 
 _UNANSWERED: dict[int, Outcome] = {
     1: Outcome.INVALID_NUMBER,  # unallocated number

@@ -1,15 +1,19 @@
 """Retry/recycle per outcome, max attempts, the post-abandon quiet period, DNC and hours.
 
-Two questions, two functions:
+Three questions, three functions:
 
 * :func:`after_attempt`: the attempt ended with an outcome; when (if ever) is
   the lead dialed again?
+* :func:`after_disposition`: the agent classified a connected call; does the
+  call's update stand, or is the lead recycled or promised back to that agent?
 * :func:`check_before_dial`: a lead was claimed; may it be dialed *now*? If
-  not, the returned update releases it to the right later time.
+  not, the returned update releases it to the right later time (or ends it).
 
-A lead whose call was abandoned is not dialed for ``abandon_no_recall_s``
-(72 h by default), whatever the retry delay says: both functions enforce it,
-so a callback or a manual recycle cannot shorten it either.
+After an abandon the lead is not dialed for ``abandon_no_recall_s`` (72 h by
+default) from ``last_abandon_at``; every function honours it, so neither a
+short retry delay nor a callback can shorten it. Updates also carry
+``no_recall_until`` for the store's claim query. A lead with
+``callback_agent_id`` stays that agent's callback when retried or released.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from types import MappingProxyType
 
 from orchestrator.leads.hours import CallingHours, lead_zones, next_allowed
 from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
-from orchestrator.leads.outcomes import FINAL_OUTCOMES, Outcome
+from orchestrator.leads.outcomes import Outcome
 
 HOUR = 3600.0
 
@@ -33,41 +37,61 @@ DEFAULT_DELAYS: Mapping[Outcome, float] = MappingProxyType({
     Outcome.ABANDONED: 72 * HOUR,
     Outcome.EARLY_HANGUP: 2 * HOUR,
     Outcome.FAILED: 15 * 60.0,
+    Outcome.LOST: 15 * 60.0,
+    Outcome.CONNECTED: 24 * HOUR,  # used when a disposition recycles a connected lead
 })
 
 
 @dataclass(frozen=True, slots=True)
 class LeadRules:
-    max_attempts: int = 5
+    max_attempts: int = 5  # over all outcomes
     delays: Mapping[Outcome, float] = field(default_factory=lambda: DEFAULT_DELAYS)
+    #: Optional limits per outcome (the store's retry rules), counted with ``Lead.outcome_counts``.
+    max_per_outcome: Mapping[Outcome, int] = field(default_factory=dict)
     abandon_no_recall_s: float = 72 * HOUR
     calling_hours: CallingHours = field(default_factory=CallingHours)
     default_timezone: str = "UTC"  # for numbers whose zone phonenumbers cannot tell
 
+    def delay(self, outcome: Outcome) -> float:
+        return self.delays.get(outcome, self.delays.get(Outcome.FAILED, HOUR))
+
+    def quiet_until(self, lead: Lead | LeadUpdate) -> float | None:
+        at = lead.last_abandon_at
+        return None if at is None else at + self.abandon_no_recall_s
+
 
 def after_attempt(lead: Lead, outcome: Outcome, now: float, rules: LeadRules) -> LeadUpdate:
     """Schedule (or finish) the lead after one more dial ended with ``outcome``."""
-    attempts = lead.attempts + 1
-    abandon_at = now if outcome is Outcome.ABANDONED else lead.last_abandon_at
-    base = LeadUpdate(lead.lead_id, LeadStatus.DONE, attempts, None, outcome, abandon_at)
+    abandoned_at = now if outcome is Outcome.ABANDONED else lead.last_abandon_at
+    update = LeadUpdate(lead.lead_id, LeadStatus.DONE, lead.attempts + 1, last_outcome=outcome,
+                        last_abandon_at=abandoned_at, callback_agent_id=lead.callback_agent_id)
+    update = replace(update, no_recall_until=rules.quiet_until(update))
+    if outcome is Outcome.CONNECTED:
+        return replace(update, callback_agent_id=None)
     if outcome is Outcome.INVALID_NUMBER:
-        return replace(base, status=LeadStatus.INVALID)
-    if outcome in FINAL_OUTCOMES:
-        return base
-    if attempts >= rules.max_attempts:
-        return replace(base, reason="max attempts")
-    retry_at = now + rules.delays.get(outcome, rules.delays.get(Outcome.FAILED, HOUR))
-    if abandon_at is not None:
-        retry_at = max(retry_at, abandon_at + rules.abandon_no_recall_s)
-    return replace(base, status=LeadStatus.PENDING, next_attempt_at=retry_at)
+        return replace(update, status=LeadStatus.INVALID)
+    limit = rules.max_per_outcome.get(outcome)
+    same = lead.outcome_counts.get(outcome.value, 0) + 1
+    if update.attempts >= rules.max_attempts or (limit is not None and same >= limit):
+        return replace(update, reason="max attempts")
+    retry_at = max(now + rules.delay(outcome), update.no_recall_until or 0.0)
+    return replace(update, status=_waiting(lead), next_attempt_at=retry_at)
 
 
-def schedule_callback(lead: Lead, at: float, agent_id: int, rules: LeadRules) -> LeadUpdate:
-    """An agent asked to call this lead back themself at ``at`` (never inside the abandon quiet period)."""
-    if lead.last_abandon_at is not None:
-        at = max(at, lead.last_abandon_at + rules.abandon_no_recall_s)
-    return LeadUpdate(lead.lead_id, LeadStatus.CALLBACK, lead.attempts, at,
-                      last_abandon_at=lead.last_abandon_at, callback_agent_id=agent_id)
+def after_disposition(lead: Lead, now: float, rules: LeadRules, *, final: bool, agent_id: int,
+                      callback_at: float | None) -> LeadUpdate | None:
+    """``lead`` as updated by its connected call. None: that update (DONE) stands."""
+    quiet = rules.quiet_until(lead)
+    if callback_at is not None:
+        return LeadUpdate(lead.lead_id, LeadStatus.CALLBACK, lead.attempts, max(callback_at, quiet or 0.0),
+                          last_abandon_at=lead.last_abandon_at, no_recall_until=quiet,
+                          callback_agent_id=agent_id, reason="callback")
+    if final or lead.attempts >= rules.max_attempts:
+        return None
+    return LeadUpdate(lead.lead_id, LeadStatus.PENDING, lead.attempts,
+                      max(now + rules.delay(Outcome.CONNECTED), quiet or 0.0),
+                      last_abandon_at=lead.last_abandon_at, no_recall_until=quiet,
+                      reason="recycled by disposition")
 
 
 def check_before_dial(lead: Lead, now: float, rules: LeadRules, on_dnc_list: bool) -> LeadUpdate | None:
@@ -76,16 +100,23 @@ def check_before_dial(lead: Lead, now: float, rules: LeadRules, on_dnc_list: boo
         return LeadUpdate(lead.lead_id, LeadStatus.DNC, lead.attempts, reason="dnc")
     if lead.attempts >= rules.max_attempts:
         return LeadUpdate(lead.lead_id, LeadStatus.DONE, lead.attempts, reason="max attempts")
-    if lead.last_abandon_at is not None and now < lead.last_abandon_at + rules.abandon_no_recall_s:
-        return _release(lead, lead.last_abandon_at + rules.abandon_no_recall_s, "abandon quiet period")
+    quiet = rules.quiet_until(lead)
+    if quiet is not None and now < quiet:
+        return release(lead, quiet, rules, "abandon quiet period")
     zones = lead_zones(lead.number, lead.timezone, rules.default_timezone)
     allowed = next_allowed(now, zones, rules.calling_hours)
     if allowed == now:
         return None
     # No shared window within a week: look again tomorrow rather than never.
-    return _release(lead, allowed if allowed is not None else now + 24 * HOUR, "outside calling hours")
+    return release(lead, allowed if allowed is not None else now + 24 * HOUR, rules, "outside calling hours")
 
 
-def _release(lead: Lead, at: float, reason: str) -> LeadUpdate:
-    return LeadUpdate(lead.lead_id, LeadStatus.PENDING, lead.attempts, at,
-                      last_abandon_at=lead.last_abandon_at, reason=reason)
+def release(lead: Lead, at: float, rules: LeadRules, reason: str) -> LeadUpdate:
+    """Give a claimed, undialed lead back, due at ``at`` (its attempt count unchanged)."""
+    return LeadUpdate(lead.lead_id, _waiting(lead), lead.attempts, at, last_abandon_at=lead.last_abandon_at,
+                      no_recall_until=rules.quiet_until(lead), callback_agent_id=lead.callback_agent_id,
+                      reason=reason)
+
+
+def _waiting(lead: Lead) -> LeadStatus:
+    return LeadStatus.CALLBACK if lead.callback_agent_id is not None else LeadStatus.PENDING

@@ -7,7 +7,7 @@ import pytest
 from orchestrator.leads.hours import CallingHours, lead_zones, next_allowed
 from orchestrator.leads.model import Lead, LeadStatus
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
-from orchestrator.leads.rules import HOUR, LeadRules, after_attempt, check_before_dial, schedule_callback
+from orchestrator.leads.rules import HOUR, LeadRules, after_attempt, after_disposition, check_before_dial
 
 
 def ts(*args: int) -> float:
@@ -55,7 +55,7 @@ def test_abandon_is_not_recalled_for_72_hours_even_with_a_short_delay():
     rules = LeadRules(delays={Outcome.ABANDONED: 60.0, Outcome.BUSY: 60.0})
     update = after_attempt(Lead(1, NY), Outcome.ABANDONED, 1000.0, rules)
     assert update.next_attempt_at == 1000.0 + 72 * HOUR
-    assert update.last_abandon_at == 1000.0
+    assert (update.last_abandon_at, update.no_recall_until) == (1000.0, 1000.0 + 72 * HOUR)
     # A later busy on the same lead (e.g. dialed manually) still respects the quiet period.
     later = after_attempt(Lead(1, NY, 1, last_abandon_at=1000.0), Outcome.BUSY, 2000.0, rules)
     assert later.next_attempt_at == 1000.0 + 72 * HOUR
@@ -114,8 +114,41 @@ def test_weekdays_are_respected():
 
 def test_callback_goes_to_the_same_agent_but_not_inside_the_quiet_period():
     rules = LeadRules()
-    update = schedule_callback(Lead(1, NY, attempts=1), 5000.0, agent_id=7, rules=rules)
+    update = after_disposition(Lead(1, NY, 1), 100.0, rules, final=True, agent_id=7, callback_at=5000.0)
     assert (update.status, update.next_attempt_at) == (LeadStatus.CALLBACK, 5000.0)
     assert update.callback_agent_id == 7
-    quiet = schedule_callback(Lead(1, NY, 1, last_abandon_at=4000.0), 5000.0, 7, rules)
+    quiet = after_disposition(Lead(1, NY, 1, last_abandon_at=4000.0), 4500.0, rules, final=True, agent_id=7,
+                              callback_at=5000.0)
     assert quiet.next_attempt_at == 4000.0 + 72 * HOUR
+
+
+def test_final_disposition_keeps_the_lead_done_and_a_non_final_one_recycles_it():
+    rules = LeadRules(delays={Outcome.CONNECTED: 86400.0})
+    assert after_disposition(Lead(1, NY, 1), 0.0, rules, final=True, agent_id=7, callback_at=None) is None
+    recycled = after_disposition(Lead(1, NY, 1), 0.0, rules, final=False, agent_id=7, callback_at=None)
+    assert (recycled.status, recycled.next_attempt_at) == (LeadStatus.PENDING, 86400.0)
+    spent = Lead(1, NY, attempts=5)
+    assert after_disposition(spent, 0.0, rules, final=False, agent_id=7, callback_at=None) is None
+
+
+def test_a_callback_lead_stays_the_agents_when_retried_or_released():
+    lead = Lead(1, NY, attempts=1, callback_agent_id=7)
+    busy = after_attempt(lead, Outcome.BUSY, 0.0, LeadRules())
+    assert (busy.status, busy.callback_agent_id) == (LeadStatus.CALLBACK, 7)
+    connected = after_attempt(lead, Outcome.CONNECTED, 0.0, LeadRules())
+    assert (connected.status, connected.callback_agent_id) == (LeadStatus.DONE, None)
+    night = check_before_dial(lead, ts(2026, 11, 26, 3, 0), LeadRules(), False)
+    assert (night.status, night.callback_agent_id) == (LeadStatus.CALLBACK, 7)
+
+
+def test_per_outcome_limits_count_that_outcome_only():
+    rules = LeadRules(max_attempts=10, max_per_outcome={Outcome.MACHINE: 2})
+    first = after_attempt(Lead(1, NY, 3, outcome_counts={"no_answer": 3}), Outcome.MACHINE, 0.0, rules)
+    assert first.status is LeadStatus.PENDING
+    second = after_attempt(Lead(1, NY, 4, outcome_counts={"machine": 1}), Outcome.MACHINE, 0.0, rules)
+    assert (second.status, second.reason) == (LeadStatus.DONE, "max attempts")
+
+
+def test_lost_attempts_are_retried_after_a_delay_never_at_once():
+    update = after_attempt(Lead(1, NY), Outcome.LOST, 1000.0, LeadRules())
+    assert update.status is LeadStatus.PENDING and update.next_attempt_at == 1000.0 + 15 * 60
