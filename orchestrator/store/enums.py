@@ -1,7 +1,12 @@
 """Enumerations stored in the database (as their string values).
 
-Agent states and AMD verdicts are the core's own enums (``orchestrator.events``)
-so that what the runner observes is stored without translation.
+Where the core already has an enum (agent states, AMD verdicts, attempt
+outcomes) the store uses it, so the runner writes what the core decided
+without translating; ``MachineAction`` has the values of
+``orchestrator.dialer.config.MachineAction`` (not imported: the store must not
+load the dialer). ``LeadStatus`` is a superset of the core's
+``orchestrator.leads.model.LeadStatus`` (adds ``new`` and ``dialing``, which
+only the store needs).
 """
 
 from __future__ import annotations
@@ -9,13 +14,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from orchestrator.events import AgentState, AmdVerdict
+from orchestrator.leads.outcomes import Outcome
 
 __all__ = [
     "DIALABLE_LEAD_STATUSES",
     "AgentState",
-    "AmdAction",
     "AmdVerdict",
-    "AttemptOutcome",
     "CallDirection",
     "CampaignMode",
     "CampaignState",
@@ -23,6 +27,8 @@ __all__ = [
     "ComplianceProfile",
     "LeadStatus",
     "LegKind",
+    "MachineAction",
+    "Outcome",
     "PbxKind",
     "UserRole",
 ]
@@ -57,47 +63,33 @@ class CampaignState(StrEnum):
 
 
 class ComplianceProfile(StrEnum):
-    US = "US"
-    UK = "UK"
-    FR = "FR"
-    CN = "CN"
+    """Values match ``orchestrator.compliance.ComplianceProfile`` (which has US and UK so far)."""
+
+    US = "us"
+    UK = "uk"
+    FR = "fr"
+    CN = "cn"
 
 
-class AmdAction(StrEnum):
+class MachineAction(StrEnum):
+    """What to do when AMD says MACHINE."""
+
     HANGUP = "hangup"
-    LEAVE_MESSAGE = "leave_message"
-    CONNECT = "connect"  # treat as human: hand to an agent anyway
+    MESSAGE = "message"  # leave the campaign's message after the beep
 
 
 class LeadStatus(StrEnum):
-    NEW = "new"
-    RETRY = "retry"  # an attempt failed and a retry is scheduled (next_call_at)
-    CALLBACK = "callback"  # agent scheduled a callback (maybe for themself: callback_agent_id)
-    DIALING = "dialing"  # claimed by a runner; an attempt is in flight
-    DONE = "done"  # finished with a final disposition
-    EXHAUSTED = "exhausted"  # retry rules allow no further attempt
-    DNC = "dnc"
-    INVALID = "invalid"  # not a dialable number
+    NEW = "new"  # imported, never dialed
+    PENDING = "pending"  # dial again at next_call_at (retry, or released before dialing)
+    CALLBACK = "callback"  # scheduled by an agent; for that agent only if callback_agent_id is set
+    DIALING = "dialing"  # claimed by a runner (claimed_by); the core owns it until it updates it
+    DONE = "done"  # connected, or out of attempts
+    INVALID = "invalid"  # the number cannot be reached
+    DNC = "dnc"  # on a do-not-call list
 
 
 #: Statuses a runner may claim. The claim query and the partial index share it.
-DIALABLE_LEAD_STATUSES: tuple[LeadStatus, ...] = (LeadStatus.NEW, LeadStatus.RETRY, LeadStatus.CALLBACK)
-
-
-class AttemptOutcome(StrEnum):
-    """How one dial ended; retry rules are keyed by this."""
-
-    HUMAN = "human"  # answered by a person and connected to an agent
-    MACHINE = "machine"
-    BUSY = "busy"
-    NO_ANSWER = "no_answer"
-    CONGESTION = "congestion"
-    REJECTED = "rejected"
-    INVALID_NUMBER = "invalid_number"
-    FAILED = "failed"  # the PBX could not place the call
-    ABANDONED = "abandoned"  # live answer, no agent in time: heard the abandon message
-    CANCELLED = "cancelled"  # we hung up before answer (campaign paused, pacing)
-    LOST = "lost"  # the runner died; outcome unknown (see leads.release_stale_claims)
+DIALABLE_LEAD_STATUSES: tuple[LeadStatus, ...] = (LeadStatus.NEW, LeadStatus.PENDING, LeadStatus.CALLBACK)
 
 
 class CallDirection(StrEnum):

@@ -19,14 +19,15 @@ every runner ignores them from then on.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Case, ColumnElement, Select, bindparam, case, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
-from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, AttemptOutcome, LeadStatus
-from orchestrator.store.models import Attempt, DncEntry, Lead, LeadList
+from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, Outcome
+from orchestrator.store.models import Attempt, Lead, LeadList
 
 
 def status_in(statuses: Collection[LeadStatus]) -> ColumnElement[bool]:
@@ -36,9 +37,7 @@ def status_in(statuses: Collection[LeadStatus]) -> ColumnElement[bool]:
     )
 
 
-def _candidates(
-    campaign_id: int, limit: int, now: datetime, agent_id: int | None, timezones: Collection[str] | None
-) -> Select[tuple[int]]:
+def _candidates(campaign_id: int, limit: int, now: datetime, agent_id: int | None) -> Select[tuple[int]]:
     active_lists = select(LeadList.id).where(LeadList.campaign_id == campaign_id, LeadList.active)
     query = select(Lead.id).where(
         Lead.campaign_id == campaign_id,
@@ -52,8 +51,6 @@ def _candidates(
     else:
         query = query.where(status_in([LeadStatus.CALLBACK]), Lead.callback_agent_id == agent_id)
         query = query.order_by(Lead.next_call_at, Lead.id)
-    if timezones is not None:
-        query = query.where(Lead.timezone.in_(list(timezones)))
     return query.limit(limit).with_for_update(skip_locked=True)
 
 
@@ -65,97 +62,118 @@ def claim_leads(
     *,
     claimed_by: str | None = None,
     agent_id: int | None = None,
-    timezones: Collection[str] | None = None,
 ) -> list[Lead]:
     """Mark up to ``limit`` due leads of the campaign as ``dialing`` and return them, best first.
 
-    Due means: status new/retry/callback, ``next_call_at <= now``, past any
+    Due means: status new/pending/callback, ``next_call_at <= now``, past any
     ``no_recall_until``, in an active list of the campaign. Without
     ``agent_id`` the shared pool is claimed (callbacks promised to a specific
     agent are left alone); with it, only that agent's due callbacks.
-    ``timezones`` restricts to leads whose local time is inside calling hours
-    (the caller knows the campaign's hours and the zones that are open now).
 
-    Leads whose number is on a DNC list (global or this campaign's, not
-    expired) are marked ``dnc`` instead of being returned, so fewer than
-    ``limit`` leads may come back even when more are due.
+    Calling hours and DNC are the core's decision right before each dial
+    (``orchestrator.leads.rules.check_before_dial``): a claimed lead that may
+    not be dialed now goes back through the core's ``LeadUpdate``.
     """
     if limit <= 0:
         return []
-    candidates = _candidates(campaign_id, limit, now, agent_id, timezones)
-    claimed = (
+    candidates = _candidates(campaign_id, limit, now, agent_id)
+    claim = (
         update(Lead)
         .where(Lead.id.in_(candidates.scalar_subquery()))
         .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimed_by, updated_at=now)
         .returning(Lead)
     )
-    leads = list(
-        session.scalars(claimed, execution_options={"populate_existing": True, "synchronize_session": False})
-    )
-    blocked = _dnc_phones(session, campaign_id, {lead.phone for lead in leads}, now)
-    for lead in leads:
-        if lead.phone in blocked:
-            lead.status, lead.claimed_at, lead.claimed_by = LeadStatus.DNC, None, None
-    session.flush()
-    dialable = [lead for lead in leads if lead.phone not in blocked]
-    dialable.sort(key=lambda lead: (lead.priority, lead.next_call_at, lead.id))
-    return dialable
+    options = {"populate_existing": True, "synchronize_session": False}
+    leads = list(session.scalars(claim, execution_options=options))
+    leads.sort(key=lambda lead: (lead.priority, lead.next_call_at, lead.id))
+    return leads
 
 
-def _dnc_phones(session: Session, campaign_id: int, phones: set[str], now: datetime) -> set[str]:
-    if not phones:
-        return set()
-    query = select(DncEntry.phone).where(
-        DncEntry.phone.in_(sorted(phones)),
-        or_(DncEntry.campaign_id.is_(None), DncEntry.campaign_id == campaign_id),
-        or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now),
+def open_attempts(session: Session, node_id: int) -> list[Attempt]:
+    """Attempts on ``node_id`` that started and never ended: what a restarted runner must reconcile.
+
+    The core keeps those whose channel is still live on the PBX and ends the
+    others (``orchestrator.dialer.ports.OpenAttempt``).
+    """
+    query = (
+        select(Attempt)
+        .where(Attempt.node_id == node_id, Attempt.ended_at.is_(None))
+        .options(joinedload(Attempt.lead))
+        .order_by(Attempt.created_at)
     )
-    return set(session.scalars(query))
+    return list(session.scalars(query))
 
 
 def release_stale_claims(
     session: Session,
     now: datetime,
     *,
-    older_than: timedelta = timedelta(0),
     claimed_by: str | None = None,
+    older_than: timedelta = timedelta(0),
+    retry_failed_after: timedelta | None = None,
 ) -> int:
-    """Give back leads stuck in ``dialing`` (their runner died); return how many.
+    """Give back leads stuck in ``dialing`` because their runner died; return how many.
 
-    A runner restarting after ``kill -9`` calls this with its own
-    ``claimed_by`` name: nothing it claimed before is being tracked any more.
-    A periodic sweep can call it without a name and with a generous
-    ``older_than`` for runners that never came back. Attempts left open are
-    closed as ``lost``; the leads become due again now (callbacks stay
-    callbacks for their agent).
+    * A restarting runner calls it with its own ``claimed_by``: leads it
+      claimed but never dialed (no open attempt) become due again as they
+      were. Leads with an open attempt stay claimed: the core reconciles them
+      with the PBX (see :func:`open_attempts`).
+    * A periodic sweep for runners that never came back passes a generous
+      ``older_than`` and ``retry_failed_after`` (the campaign's delay for a
+      ``failed`` outcome): open attempts are ended as ``failed`` and their
+      leads retried after that delay, never at once (the call may have
+      reached the customer).
     """
     stuck = select(Lead.id).where(status_in([LeadStatus.DIALING]), Lead.claimed_at <= now - older_than)
     if claimed_by is not None:
         stuck = stuck.where(Lead.claimed_by == claimed_by)
-    ids: Sequence[int] = session.scalars(stuck.with_for_update(skip_locked=True)).all()
-    if not ids:
+    stuck_ids = set(session.scalars(stuck.with_for_update(skip_locked=True)))
+    if not stuck_ids:
         return 0
-    session.execute(
-        update(Attempt)
-        .where(Attempt.lead_id.in_(ids), Attempt.ended_at.is_(None))
-        .values(ended_at=now, outcome=AttemptOutcome.LOST),
-        execution_options={"synchronize_session": False},
+    dialed_ids = set(
+        session.scalars(
+            select(Attempt.lead_id).where(Attempt.lead_id.in_(stuck_ids), Attempt.ended_at.is_(None))
+        )
     )
-    session.execute(
-        update(Lead)
-        .where(Lead.id.in_(ids))
-        .values(
-            status=case(
-                (Lead.callback_agent_id.is_not(None), LeadStatus.CALLBACK.value), else_=LeadStatus.RETRY.value
-            ),
-            next_call_at=now,
-            claimed_at=None,
-            claimed_by=None,
-            updated_at=now,
-        ),
-        execution_options={"synchronize_session": False},
+    released = {"claimed_at": None, "claimed_by": None, "updated_at": now}
+    _update_leads(session, stuck_ids - dialed_ids, status=_released_status(), **released)
+    if retry_failed_after is None:
+        return len(stuck_ids - dialed_ids)
+    if dialed_ids:
+        session.execute(
+            update(Attempt)
+            .where(Attempt.lead_id.in_(dialed_ids), Attempt.ended_at.is_(None))
+            .values(ended_at=now, outcome=Outcome.FAILED),
+            execution_options={"synchronize_session": False},
+        )
+        _update_leads(
+            session,
+            dialed_ids,
+            status=_released_status(),
+            attempts=Lead.attempts + 1,
+            last_outcome=Outcome.FAILED,
+            last_attempt_at=now,
+            next_call_at=now + retry_failed_after,
+            **released,
+        )
+    return len(stuck_ids)
+
+
+def _released_status() -> Case[str]:
+    """Back to what the lead was before the claim, as far as the row can tell."""
+    return case(
+        (Lead.callback_agent_id.is_not(None), LeadStatus.CALLBACK.value),
+        (Lead.attempts == 0, LeadStatus.NEW.value),
+        else_=LeadStatus.PENDING.value,
     )
-    return len(ids)
+
+
+def _update_leads(session: Session, ids: set[int], **values: Any) -> None:
+    if ids:
+        session.execute(
+            update(Lead).where(Lead.id.in_(sorted(ids))).values(**values),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def assign_list(session: Session, lead_list: LeadList, campaign_id: int | None) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from orchestrator.store.enums import AmdVerdict, AttemptOutcome, CallDirection, LegKind
+from orchestrator.store.enums import AmdVerdict, CallDirection, LegKind, Outcome
 from orchestrator.store.models.base import Base, CreatedAt
 from orchestrator.store.models.campaigns import Campaign, Disposition, Lead
 from orchestrator.store.models.people import Agent, PbxNode, User
@@ -30,7 +30,7 @@ class Attempt(CreatedAt, Base):
         Index("ix_attempts_campaign_id_created_at", "campaign_id", "created_at"),
         Index(
             "ix_attempts_open",
-            "lead_id",
+            "node_id",
             postgresql_where=text("ended_at IS NULL"),
             sqlite_where=text("ended_at IS NULL"),
         ),
@@ -50,7 +50,7 @@ class Attempt(CreatedAt, Base):
     bridged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    outcome: Mapped[AttemptOutcome | None] = mapped_column(StrEnumType(AttemptOutcome))
+    outcome: Mapped[Outcome | None] = mapped_column(StrEnumType(Outcome))
     hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)  # Q.850
     amd_verdict: Mapped[AmdVerdict | None] = mapped_column(StrEnumType(AmdVerdict))
     amd_cause: Mapped[str | None] = mapped_column(String(64))
@@ -66,6 +66,11 @@ class Attempt(CreatedAt, Base):
     agent: Mapped[Agent | None] = relationship()
     disposition: Mapped[Disposition | None] = relationship()
     calls: Mapped[list[Call]] = relationship(back_populates="attempt")
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The id is needed before the row is flushed: it goes into the originate.
+        kwargs.setdefault("id", uuid.uuid4())
+        super().__init__(**kwargs)
 
 
 class Call(CreatedAt, Base):
@@ -90,6 +95,7 @@ class Call(CreatedAt, Base):
     hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)
 
     attempt: Mapped[Attempt | None] = relationship(back_populates="calls")
+    node: Mapped[PbxNode | None] = relationship()
     legs: Mapped[list[CallLeg]] = relationship(
         back_populates="call", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -143,5 +149,6 @@ class Recording(CreatedAt, Base):
     qa_reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     call: Mapped[Call | None] = relationship(back_populates="recordings")
+    node: Mapped[PbxNode | None] = relationship()
     attempt: Mapped[Attempt | None] = relationship()
     qa_reviewer: Mapped[User | None] = relationship()

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from orchestrator.store.enums import (
     DIALABLE_LEAD_STATUSES,
-    AmdAction,
-    AttemptOutcome,
     CampaignMode,
     CampaignState,
     ComplianceProfile,
     LeadStatus,
+    MachineAction,
+    Outcome,
 )
 from orchestrator.store.models.base import Base, CreatedAt
 from orchestrator.store.models.people import Agent, Team
@@ -70,13 +70,22 @@ class Campaign(CreatedAt, Base):
     calling_hours: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     schedule: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
+    max_attempts: Mapped[int] = mapped_column(default=5)
+    abandon_no_recall_s: Mapped[int] = mapped_column(default=72 * 3600)
+
+    trunk: Mapped[str] = mapped_column(
+        String(64), default=""
+    )  # outbound route on the node; "" = node default
     caller_id: Mapped[str] = mapped_column(String(32), default="")
-    dial_timeout_s: Mapped[int] = mapped_column(default=25)
-    max_dial_ratio: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("3.00"))
-    wrap_up_s: Mapped[int] = mapped_column(default=10)
+    ring_timeout_s: Mapped[int] = mapped_column(default=25)
+    wrap_up_s: Mapped[int] = mapped_column(default=30)
+    max_lines: Mapped[int] = mapped_column(default=100)  # concurrent customer lines per node
     record_calls: Mapped[bool] = mapped_column(default=True)
     amd_enabled: Mapped[bool] = mapped_column(default=True)
-    amd_action: Mapped[AmdAction] = mapped_column(StrEnumType(AmdAction), default=AmdAction.HANGUP)
+    amd_action: Mapped[MachineAction] = mapped_column(
+        StrEnumType(MachineAction), default=MachineAction.HANGUP
+    )
+    amd_false_positive_rate: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0"))
     machine_message_file: Mapped[str | None] = mapped_column(String(255))
     abandon_message_text: Mapped[str] = mapped_column(Text, default="")
     abandon_message_file: Mapped[str | None] = mapped_column(String(255))
@@ -100,16 +109,19 @@ class Campaign(CreatedAt, Base):
 
 
 class RetryRule(Base):
-    """After an attempt with ``outcome``: wait ``delay_s``, stop after ``max_attempts`` of that outcome."""
+    """After an attempt with ``outcome``: wait ``delay_s``; optionally stop after ``max_attempts`` of them.
+
+    Outcomes without a rule use the core's defaults (``orchestrator.leads.rules``).
+    """
 
     __tablename__ = "retry_rules"
     __table_args__ = (UniqueConstraint("campaign_id", "outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    outcome: Mapped[AttemptOutcome] = mapped_column(StrEnumType(AttemptOutcome))
+    outcome: Mapped[Outcome] = mapped_column(StrEnumType(Outcome))
     delay_s: Mapped[int]
-    max_attempts: Mapped[int]
+    max_attempts: Mapped[int | None]
 
     campaign: Mapped[Campaign] = relationship(back_populates="retry_rules")
 
@@ -202,7 +214,7 @@ class Lead(CreatedAt, Base):
     list_id: Mapped[int] = mapped_column(ForeignKey("lead_lists.id", ondelete="CASCADE"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164, "+" and up to 15 digits
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA; NULL: derived from the number
     fields: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     external_ref: Mapped[str | None] = mapped_column(String(64))
 
@@ -212,9 +224,10 @@ class Lead(CreatedAt, Base):
     priority: Mapped[int] = mapped_column(default=5, server_default="5")  # 1 is dialed first, then 2 ...
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     next_call_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, server_default=func.now())
-    no_recall_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_abandon_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    no_recall_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last abandon + quiet period
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_outcome: Mapped[AttemptOutcome | None] = mapped_column(StrEnumType(AttemptOutcome))
+    last_outcome: Mapped[Outcome | None] = mapped_column(StrEnumType(Outcome))
     callback_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:44:30.325310
+Create Date: 2026-11-26 23:46:25.388969
 
 """
 
@@ -31,13 +31,17 @@ def upgrade() -> None:
     sa.Column('abandon_window_s', sa.Integer(), nullable=False),
     sa.Column('calling_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('schedule', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('abandon_no_recall_s', sa.Integer(), nullable=False),
+    sa.Column('trunk', sa.String(length=64), nullable=False),
     sa.Column('caller_id', sa.String(length=32), nullable=False),
-    sa.Column('dial_timeout_s', sa.Integer(), nullable=False),
-    sa.Column('max_dial_ratio', sa.Numeric(precision=4, scale=2), nullable=False),
+    sa.Column('ring_timeout_s', sa.Integer(), nullable=False),
     sa.Column('wrap_up_s', sa.Integer(), nullable=False),
+    sa.Column('max_lines', sa.Integer(), nullable=False),
     sa.Column('record_calls', sa.Boolean(), nullable=False),
     sa.Column('amd_enabled', sa.Boolean(), nullable=False),
     sa.Column('amd_action', sa.String(length=16), nullable=False),
+    sa.Column('amd_false_positive_rate', sa.Numeric(precision=4, scale=3), nullable=False),
     sa.Column('machine_message_file', sa.String(length=255), nullable=True),
     sa.Column('abandon_message_text', sa.Text(), nullable=False),
     sa.Column('abandon_message_file', sa.String(length=255), nullable=True),
@@ -128,7 +132,7 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('delay_s', sa.Integer(), nullable=False),
-    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('max_attempts', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_retry_rules_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_retry_rules')),
     sa.UniqueConstraint('campaign_id', 'outcome', name=op.f('uq_retry_rules_campaign_id_outcome'))
@@ -215,13 +219,14 @@ def upgrade() -> None:
     sa.Column('list_id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('phone', sa.String(length=16), nullable=False),
-    sa.Column('timezone', sa.String(length=64), server_default='UTC', nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('external_ref', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), server_default='new', nullable=False),
     sa.Column('priority', sa.Integer(), server_default='5', nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('next_call_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('last_abandon_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('no_recall_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_outcome', sa.String(length=16), nullable=True),
@@ -240,7 +245,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_leads_agent_callbacks', 'leads', ['callback_agent_id', 'next_call_at'], unique=False, postgresql_where=sa.text("status = 'callback' AND callback_agent_id IS NOT NULL"), sqlite_where=sa.text("status = 'callback' AND callback_agent_id IS NOT NULL"))
     op.create_index('ix_leads_campaign_id_status', 'leads', ['campaign_id', 'status'], unique=False)
-    op.create_index('ix_leads_claim', 'leads', ['campaign_id', 'priority', 'next_call_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'retry', 'callback') AND callback_agent_id IS NULL"), sqlite_where=sa.text("status IN ('new', 'retry', 'callback') AND callback_agent_id IS NULL"))
+    op.create_index('ix_leads_claim', 'leads', ['campaign_id', 'priority', 'next_call_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'pending', 'callback') AND callback_agent_id IS NULL"), sqlite_where=sa.text("status IN ('new', 'pending', 'callback') AND callback_agent_id IS NULL"))
     op.create_index('ix_leads_dialing', 'leads', ['claimed_at'], unique=False, postgresql_where=sa.text("status = 'dialing'"), sqlite_where=sa.text("status = 'dialing'"))
     op.create_index(op.f('ix_leads_phone'), 'leads', ['phone'], unique=False)
     op.create_table('attempts',
@@ -277,7 +282,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_attempts_channel_id'), 'attempts', ['channel_id'], unique=False)
     op.create_index(op.f('ix_attempts_lead_id'), 'attempts', ['lead_id'], unique=False)
     op.create_index(op.f('ix_attempts_node_id'), 'attempts', ['node_id'], unique=False)
-    op.create_index('ix_attempts_open', 'attempts', ['lead_id'], unique=False, postgresql_where=sa.text('ended_at IS NULL'), sqlite_where=sa.text('ended_at IS NULL'))
+    op.create_index('ix_attempts_open', 'attempts', ['node_id'], unique=False, postgresql_where=sa.text('ended_at IS NULL'), sqlite_where=sa.text('ended_at IS NULL'))
     op.create_table('commands',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -391,7 +396,7 @@ def downgrade() -> None:
     op.drop_table('attempts')
     op.drop_index(op.f('ix_leads_phone'), table_name='leads')
     op.drop_index('ix_leads_dialing', table_name='leads', postgresql_where=sa.text("status = 'dialing'"), sqlite_where=sa.text("status = 'dialing'"))
-    op.drop_index('ix_leads_claim', table_name='leads', postgresql_where=sa.text("status IN ('new', 'retry', 'callback') AND callback_agent_id IS NULL"), sqlite_where=sa.text("status IN ('new', 'retry', 'callback') AND callback_agent_id IS NULL"))
+    op.drop_index('ix_leads_claim', table_name='leads', postgresql_where=sa.text("status IN ('new', 'pending', 'callback') AND callback_agent_id IS NULL"), sqlite_where=sa.text("status IN ('new', 'pending', 'callback') AND callback_agent_id IS NULL"))
     op.drop_index('ix_leads_campaign_id_status', table_name='leads')
     op.drop_index('ix_leads_agent_callbacks', table_name='leads', postgresql_where=sa.text("status = 'callback' AND callback_agent_id IS NOT NULL"), sqlite_where=sa.text("status = 'callback' AND callback_agent_id IS NOT NULL"))
     op.drop_table('leads')
