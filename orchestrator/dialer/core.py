@@ -123,6 +123,10 @@ class CampaignDialer:
         self._connect_waiting(now, out)
         return out.step()
 
+    def attempts(self) -> tuple[Attempt, ...]:
+        """Customer calls in progress (for the runner's status page; do not mutate)."""
+        return tuple(self._attempts.values())
+
     def next_wakeup(self) -> float | None:
         """The earliest deadline (abandon, AMD timeout, wrap-up end): tick no later than this."""
         c = self.config
