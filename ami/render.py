@@ -1,0 +1,127 @@
+"""Core commands -> AMI actions (plain dicts, one command may need several actions).
+
+Commands were validated when built (:mod:`orchestrator.safe`); this module
+checks again at the last moment, because an AMI header ends at CR/LF and
+nothing downstream could tell an injected header from a real one. The same
+goes for the parts of a dial string: a frozen dataclass can still be forced
+with ``object.__setattr__``.
+
+Channels are addressed by our ``channel_id``: an Originate with ``ChannelId``
+makes it the channel's Uniqueid, and Asterisk's channel lookup accepts a
+Uniqueid wherever a channel name is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from orchestrator import commands as c
+from orchestrator import safe
+
+Action = dict[str, str | list[str]]
+
+#: Dialplan context that plays ``sb_play_sound`` to a channel (Play command).
+PLAY_ROUTE = "sb-play"
+
+_HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_()\-]{0,63}\Z")
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00\r\n]")
+
+
+def dial_string(endpoint: c.Endpoint) -> str:
+    """``PJSIP/<number>@<trunk>`` or ``PJSIP/<seat>``: exactly one target, no options."""
+    safe.check_token(endpoint.name, "endpoint name")
+    if endpoint.kind is c.EndpointKind.TRUNK:
+        return f"PJSIP/{safe.check_dial_number(endpoint.number)}@{endpoint.name}"
+    if endpoint.kind is c.EndpointKind.SEAT and not endpoint.number:
+        return f"PJSIP/{endpoint.name}"
+    raise safe.UnsafeValue(f"cannot dial endpoint {endpoint!r}")
+
+
+def _variables(values: Mapping[str, str]) -> list[str]:
+    return [
+        f"{safe.check_variable_name(k)}={safe.check_variable_value(v)}"
+        for k, v in sorted(values.items())
+    ]
+
+
+def _originate(cmd: c.Originate) -> list[Action]:
+    action: Action = {
+        "Action": "Originate",
+        "Channel": dial_string(cmd.endpoint),
+        "ChannelId": safe.check_channel_id(cmd.channel_id),
+        "Context": safe.check_token(cmd.route, "route"),
+        "Exten": "s",
+        "Priority": "1",
+        "Timeout": str(int(cmd.timeout_s) * 1000),
+        # Async: the reply comes at once ("queued"); the outcome comes as events.
+        "Async": "true",
+        "Variable": _variables(cmd.all_variables()),
+    }
+    if cmd.caller_id:
+        action["CallerID"] = safe.check_dial_number(cmd.caller_id)
+    return [action]
+
+
+def _channel(channel_id: str) -> str:
+    return safe.check_channel_id(channel_id)
+
+
+def _render(cmd: c.Command) -> list[Action]:
+    match cmd:
+        case c.Originate():
+            return _originate(cmd)
+        case c.Bridge():
+            return [{"Action": "Bridge", "Channel1": _channel(cmd.channel_id),
+                     "Channel2": _channel(cmd.other_channel_id), "Tone": "no"}]
+        case c.Hangup():
+            return [{"Action": "Hangup", "Channel": _channel(cmd.channel_id), "Cause": str(int(cmd.cause))}]
+        case c.Redirect():
+            return [{"Action": "Redirect", "Channel": _channel(cmd.channel_id),
+                     "Context": safe.check_token(cmd.route, "route"),
+                     "Exten": safe.check_token(cmd.extension, "extension"), "Priority": "1"}]
+        case c.Play():
+            # AMI has no "play a file" action: set the sound, then send the
+            # channel to the route that plays it.
+            safe.check_token(cmd.sound.replace("/", "_"), "sound")
+            return [
+                {"Action": "Setvar", "Channel": _channel(cmd.channel_id),
+                 "Variable": "sb_play_sound", "Value": cmd.sound},
+                {"Action": "Redirect", "Channel": _channel(cmd.channel_id),
+                 "Context": PLAY_ROUTE, "Exten": "s", "Priority": "1"},
+            ]
+        case c.StartRecording():
+            safe.check_token(cmd.filename.replace("/", "_"), "recording filename")
+            if ".." in cmd.filename or cmd.filename.startswith("/"):
+                raise safe.UnsafeValue(f"recording filename escapes its directory: {cmd.filename!r}")
+            return [{"Action": "MixMonitor", "Channel": _channel(cmd.channel_id), "File": cmd.filename}]
+        case c.StopRecording():
+            return [{"Action": "StopMixMonitor", "Channel": _channel(cmd.channel_id)}]
+        case c.StartAmd():
+            return []  # AMD runs in the route's dialplan on Asterisk
+        case c.Reload():
+            if cmd.module:
+                return [{"Action": "Reload", "Module": safe.check_token(cmd.module, "module")}]
+            return [{"Action": "Reload"}]
+    raise TypeError(f"no AMI rendering for {type(cmd).__name__}")
+
+
+def check_headers(action: Mapping[str, str | Sequence[str]]) -> None:
+    """Refuse any header name or value that could end a header or a message."""
+    for name, value in action.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise safe.UnsafeValue(f"invalid AMI header name: {name!r}")
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise safe.UnsafeValue(f"AMI header {name} is neither text nor a list of text: {value!r}")
+        for item in items:
+            if not isinstance(item, str) or _HEADER_VALUE_FORBIDDEN.search(item):
+                raise safe.UnsafeValue(f"unsafe AMI header value for {name}: {item!r}")
+
+
+def render(cmd: c.Command) -> list[Action]:
+    """The AMI actions that carry out ``cmd``, every header checked."""
+    actions = _render(cmd)
+    for action in actions:
+        check_headers(action)
+    return actions

@@ -1,0 +1,239 @@
+"""(Re-)record the AMI sessions in ``tests/ami/recordings`` from a real Asterisk.
+
+The recorder talks raw TCP (no panoramisk, no client under test) so the files
+hold exactly what Asterisk sent. Actions are rendered with :mod:`ami.render`,
+the same as the live client. It needs a PBX whose trunk ``world`` reaches a
+far end that behaves per ``tests/ami/scratch_asterisk.WORLD_NUMBERS`` and a
+seat whose phone registers from the world -- the scratch pair does::
+
+    .venv/bin/python -m tests.ami.scratch_asterisk up
+    .venv/bin/python -m tests.ami.record            # all scenarios
+    .venv/bin/python -m tests.ami.record dtmf       # one
+    .venv/bin/python -m tests.ami.scratch_asterisk down
+
+Events are requested with ``Events: on`` (everything, ``TestEvent`` noise
+included) so the translator is tested against the noisiest stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+from panoramisk.message import Message
+
+from ami.framing import Framer
+from ami.render import render
+from orchestrator import commands as c
+from tests.ami import scratch_asterisk as scratch
+from tests.ami.recording import Recording
+
+
+def serialize(action: dict) -> bytes:
+    lines = []
+    for key, value in action.items():
+        for item in [value] if isinstance(value, str) else value:
+            lines.append(f"{key}: {item}\r\n")
+    return ("".join(lines) + "\r\n").encode()
+
+
+class Session:
+    def __init__(self, node: scratch.Node, user: str, secret: str) -> None:
+        self.sock = socket.create_connection((node.address, node.ami_port), timeout=5)
+        self.data = bytearray()
+        self.framer = Framer()
+        self.seen: list[Message] = []
+        self.commands: list[c.Command] = []
+        self._n = 0
+        self.send({"Action": "Login", "Username": user, "Secret": secret, "Events": "on"})
+        self.wait_for(lambda m: m.get("Event") == "FullyBooted")
+
+    def send(self, action: dict) -> str:
+        self._n += 1
+        action_id = f"rec-{self._n}"
+        self.sock.sendall(serialize({**action, "ActionID": action_id}))
+        return action_id
+
+    def execute(self, cmd: c.Command) -> None:
+        self.commands.append(cmd)
+        for action in render(cmd):
+            action_id = self.send(action)
+            reply = self.wait_for(lambda m, a=action_id: m.get("ActionID") == a and "Response" in m
+                                  and "Event" not in m)
+            assert reply["Response"] == "Success", reply
+
+    def _take(self, pred: Callable[[Message], bool]) -> Message | None:
+        for message in self.seen:
+            if pred(message):
+                self.seen.remove(message)
+                return message
+        return None
+
+    def wait_for(self, pred: Callable[[Message], bool], timeout: float = 30) -> Message:
+        if (found := self._take(pred)) is not None:
+            return found
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                raise ConnectionError("AMI closed")
+            self.data += chunk
+            self.seen.extend(self.framer.feed(chunk))
+            if (found := self._take(pred)) is not None:
+                return found
+        raise TimeoutError("AMI: expected message did not come")
+
+    def idle(self, seconds: float) -> None:
+        """Keep recording for a while (the far end is doing something timed)."""
+        with contextlib.suppress(TimeoutError):
+            self.wait_for(lambda m: False, timeout=seconds)
+
+    def close(self) -> bytes:
+        self.sock.close()
+        return bytes(self.data)
+
+
+def event(name: str, uniqueid: str | None = None, **headers: str) -> Callable[[Message], bool]:
+    def match(m: Message) -> bool:
+        if m.get("Event") != name or (uniqueid is not None and m.get("Uniqueid") != uniqueid):
+            return False
+        return all(m.get(k) == v for k, v in headers.items())
+    return match
+
+
+def originate(s: Session, number: str, route: str = "sbtest-park", timeout_s: int = 10,
+              **variables: str) -> str:
+    channel_id = str(uuid.uuid4())
+    s.execute(c.Originate(
+        attempt_id=f"att-{channel_id[:8]}", channel_id=channel_id,
+        endpoint=c.Endpoint(c.EndpointKind.TRUNK, "world", number),
+        route=route, caller_id="3312345", timeout_s=timeout_s, variables=variables,
+    ))
+    return channel_id
+
+
+def answered(s: Session, number: str, **kw: str) -> str:
+    ch = originate(s, number, **kw)
+    s.wait_for(event("Newstate", ch, ChannelState="6"))
+    return ch
+
+
+# --- scenarios: each drives one call pattern and returns a description ---
+
+def originate_answer_hangup(s: Session) -> str:
+    ch = originate(s, "101", route="sb-outbound", sb_amd="no")
+    s.wait_for(event("Hangup", ch))
+    return "world 101 answers, says hello and hangs up (cause 16); our route reports SwitchboardWaiting"
+
+
+def originate_busy(s: Session) -> str:
+    ch = originate(s, "486", route="sb-outbound")
+    s.wait_for(event("OriginateResponse", ch))
+    return "world 486 answers busy: Hangup cause 17, OriginateResponse Failure"
+
+
+def originate_congestion(s: Session) -> str:
+    ch = originate(s, "503", route="sb-outbound")
+    s.wait_for(event("OriginateResponse", ch))
+    return "world 503 answers congestion: Hangup cause 34, OriginateResponse Failure"
+
+
+def originate_no_answer(s: Session) -> str:
+    ch = originate(s, "408", route="sb-outbound", timeout_s=3)
+    s.wait_for(event("OriginateResponse", ch))
+    s.idle(0.5)
+    return "world 408 rings, our 3 s originate timeout expires: OriginateResponse Failure (Reason 3)"
+
+
+def dtmf(s: Session) -> str:
+    ch = answered(s, "102")
+    for digit in "12#":
+        s.wait_for(event("DTMFEnd", ch, Digit=digit, Direction="Received"))
+    s.execute(c.Hangup(ch))
+    s.wait_for(event("Hangup", ch))
+    return "world 102 answers and sends DTMF 1 2 #; we hang up"
+
+
+def bridge_two_legs(s: Session) -> str:
+    a = answered(s, "100")
+    b = answered(s, "100")
+    s.execute(c.Bridge(a, b))
+    s.wait_for(event("BridgeEnter", a))
+    s.wait_for(event("BridgeEnter", b))
+    s.execute(c.Hangup(a))
+    s.wait_for(event("Hangup", a))
+    s.wait_for(event("Hangup", b))
+    return ("two answered legs (world 100) parked, bridged with AMI Bridge; we hang up A, "
+            "B leaves the bridge and its route (Hangup after the Wait) ends it")
+
+
+def record_start_stop(s: Session) -> str:
+    ch = answered(s, "101")
+    s.execute(c.StartRecording(ch, f"sbtest/{ch}.wav"))
+    s.wait_for(event("MixMonitorStart", ch))
+    s.idle(0.5)
+    s.execute(c.StopRecording(ch))
+    s.wait_for(event("MixMonitorStop", ch))
+    s.wait_for(event("Hangup", ch))
+    return "world 101 answered into park; MixMonitor started, stopped, then the world hangs up"
+
+
+def amd_machine_beep(s: Session) -> str:
+    ch = originate(s, "103", route="sb-outbound", sb_amd="yes", sb_amd_action="hangup")
+    s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardAmd"))
+    s.wait_for(event("Hangup", ch))
+    return "world 103 plays a long greeting and a beep: AMD says MACHINE, the route hangs up"
+
+
+def amd_human(s: Session) -> str:
+    ch = originate(s, "104", route="sb-outbound", sb_amd="yes", sb_amd_action="hangup")
+    s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardAmd"))
+    s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardWaiting"))
+    s.execute(c.Redirect(ch, "sb-abandon"))
+    s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardAbandon"))
+    s.wait_for(event("Hangup", ch))
+    return "world 104 says hello: AMD says HUMAN, route waits; we redirect to sb-abandon (message, hangup)"
+
+
+def seat_registration(s: Session) -> str:
+    world = Session(scratch.WORLD, scratch.AMI_USER, scratch.AMI_SECRET)
+    try:
+        world.send({"Action": "PJSIPUnregister", "Registration": f"{scratch.SEAT}-reg"})
+        s.wait_for(event("ContactStatus", None, EndpointName=scratch.SEAT, ContactStatus="Removed"))
+        world.send({"Action": "PJSIPRegister", "Registration": f"{scratch.SEAT}-reg"})
+        # without qualify the new contact is reported as NonQualified
+        s.wait_for(event("ContactStatus", None, EndpointName=scratch.SEAT, ContactStatus="NonQualified"))
+    finally:
+        world.close()
+    return "the seat's phone unregisters then registers again: ContactStatus Removed, NonQualified"
+
+
+SCENARIOS: dict[str, Callable[[Session], str]] = {
+    f.__name__: f for f in (
+        originate_answer_hangup, originate_busy, originate_congestion, originate_no_answer,
+        dtmf, bridge_two_legs, record_start_stop, amd_machine_beep, amd_human, seat_registration,
+    )
+}
+
+
+def record(name: str) -> Recording:
+    s = Session(scratch.PBX, scratch.AMI_USER, scratch.AMI_SECRET)
+    description = SCENARIOS[name](s)
+    s.idle(0.3)  # trailing events (device state, late hangups)
+    rec = Recording(name, description, tuple(s.commands), s.close())
+    rec.save()
+    return rec
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or SCENARIOS:
+        rec = record(name)
+        print(f"{name}: {len(rec.data)} bytes, {len(rec.commands)} commands")

@@ -1,0 +1,365 @@
+"""A throw-away PBX + world pair of Asterisk 22 instances for recording AMI traffic.
+
+Used to (re-)record ``tests/ami/recordings`` and, when the project sandbox is
+not available, as the real Asterisk behind the ``sandbox``-marked AMI tests.
+It runs from the Debian probe root (``/var/cache/switchboard/probe-root``)
+with ``chroot`` on 127.0.0.9 (pbx, AMI 5138) and 127.0.0.10 (world, AMI 5139)
+so it never collides with the project sandbox (127.0.0.2/3, 5038/5039).
+
+The pbx runs the project's rendered ``sb-*`` routes; the world answers by
+dialed number (see ``WORLD_NUMBERS``) like a carrier would::
+
+    .venv/bin/python -m tests.ami.scratch_asterisk up     # start both, wait until booted
+    .venv/bin/python -m tests.ami.scratch_asterisk down   # stop both (by pid file)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dialplans.render import render_asterisk
+
+ROOT = Path(os.environ.get("SB_PROBE_ROOT", "/var/cache/switchboard/probe-root"))
+BASE = "/run/sbami"  # inside the chroot
+AMI_USER = "switchboard"
+AMI_SECRET = "scratch-secret"
+
+#: Dialed number on the world -> what the far end does.
+WORLD_NUMBERS = {
+    "100": "answers, stays silent 20 s (a human who says nothing)",
+    "101": "answers, says hello, then hangs up after 2 s",
+    "102": "answers and sends DTMF 1 2 # after 1 s",
+    "103": "answers with a long machine greeting and a beep",
+    "104": "answers with a short hello then silence (a human)",
+    "486": "busy (Q.850 17)",
+    "503": "congestion (Q.850 34)",
+    "408": "rings forever (no answer)",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    address: str
+    ami_port: int
+
+
+RTP_PORTS = {"pbx": (20000, 24999), "world": (25000, 29999)}
+PBX = Node("pbx", "127.0.0.9", 5138)
+WORLD = Node("world", "127.0.0.10", 5139)
+
+_MODULES = """[modules]
+autoload = yes
+noload = chan_iax2.so
+noload = pbx_dundi.so
+noload = chan_unistim.so
+noload = chan_motif.so
+noload = res_xmpp.so
+noload = chan_console.so
+noload = chan_websocket.so
+noload = res_websocket_client.so
+noload = res_http_websocket.so
+noload = res_ari.so
+noload = res_prometheus.so
+noload = res_pjsip_transport_websocket.so
+noload = res_stasis_test.so
+noload = cdr_csv.so
+noload = cdr_custom.so
+noload = cdr_manager.so
+noload = cdr_sqlite3_custom.so
+noload = cel_custom.so
+noload = cel_manager.so
+noload = cel_sqlite3_custom.so
+noload = res_hep.so
+noload = res_hep_pjsip.so
+noload = res_hep_rtcp.so
+noload = res_snmp.so
+noload = res_statsd.so
+noload = res_calendar.so
+noload = res_smdi.so
+noload = res_phoneprov.so
+noload = res_pjsip_phoneprov_provider.so
+noload = res_config_ldap.so
+noload = res_config_pgsql.so
+noload = res_config_sqlite3.so
+noload = res_odbc.so
+noload = res_config_odbc.so
+noload = cdr_pgsql.so
+noload = cel_pgsql.so
+noload = cdr_radius.so
+noload = cel_radius.so
+noload = cdr_tds.so
+noload = cel_tds.so
+noload = cdr_odbc.so
+noload = cel_odbc.so
+noload = cdr_adaptive_odbc.so
+noload = res_stun_monitor.so
+noload = pbx_lua.so
+noload = pbx_ael.so
+noload = app_voicemail.so
+noload = app_voicemail_odbc.so
+noload = app_minivm.so
+noload = res_parking.so
+noload = app_jack.so
+noload = res_fax_spandsp.so
+noload = res_fax.so
+noload = pbx_spool.so
+noload = res_pjsip_outbound_publish.so
+noload = res_pjsip_publish_asterisk.so
+"""
+
+
+def _asterisk_conf(node: Node) -> str:
+    d = f"{BASE}/{node.name}"
+    return f"""[directories]
+astcachedir => {d}/cache
+astetcdir => {d}/etc
+astmoddir => /usr/lib/x86_64-linux-gnu/asterisk/modules
+astvarlibdir => /var/lib/asterisk
+astdbdir => {d}/db
+astkeydir => {d}/keys
+astdatadir => /usr/share/asterisk
+astagidir => /usr/share/asterisk/agi-bin
+astspooldir => {d}/spool
+astrundir => {d}/run
+astlogdir => {d}/log
+astsbindir => /usr/sbin
+[options]
+systemname = sbami-{node.name}
+"""
+
+
+def _manager_conf(node: Node) -> str:
+    # channelvars: every channel event carries ChanVariable: sb_attempt_id=...
+    # timestampevents: every event carries Timestamp (the core's ``at``).
+    return f"""[general]
+enabled = yes
+port = {node.ami_port}
+bindaddr = {node.address}
+timestampevents = yes
+channelvars = sb_attempt_id
+
+[{AMI_USER}]
+secret = {AMI_SECRET}
+deny = 0.0.0.0/0.0.0.0
+permit = 127.0.0.0/255.0.0.0
+read = all
+write = all
+"""
+
+
+def _pjsip_conf(node: Node, peer: Node, peer_name: str, context: str) -> str:
+    return f"""[transport-udp]
+type = transport
+protocol = udp
+bind = {node.address}:5060
+
+[{peer_name}]
+type = endpoint
+transport = transport-udp
+context = {context}
+disallow = all
+allow = ulaw
+direct_media = no
+aors = {peer_name}
+media_address = {node.address}
+
+[{peer_name}]
+type = aor
+contact = sip:{peer.address}:5060
+
+[{peer_name}]
+type = identify
+endpoint = {peer_name}
+match = {peer.address}
+"""
+
+
+SEAT = "agent001"
+SEAT_SECRET = "seat-secret"
+
+# A seat on the pbx; the world registers to it like an agent's phone would
+# (its registration can be dropped/renewed from the world's AMI).
+_SEAT_ON_PBX = f"""
+[global]
+type = global
+; the seat's phone shares the world's address: match by user before by IP
+endpoint_identifier_order = username,ip,anonymous
+[{SEAT}]
+type = endpoint
+transport = transport-udp
+context = sbtest-park
+disallow = all
+allow = ulaw
+direct_media = no
+auth = {SEAT}
+aors = {SEAT}
+
+[{SEAT}]
+type = auth
+auth_type = userpass
+username = {SEAT}
+password = {SEAT_SECRET}
+
+[{SEAT}]
+type = aor
+max_contacts = 1
+remove_existing = yes
+"""
+
+_PHONE_ON_WORLD = f"""
+[{SEAT}-auth]
+type = auth
+auth_type = userpass
+username = {SEAT}
+password = {SEAT_SECRET}
+
+[{SEAT}-reg]
+type = registration
+transport = transport-udp
+outbound_auth = {SEAT}-auth
+server_uri = sip:{PBX.address}:5060
+client_uri = sip:{SEAT}@{PBX.address}:5060
+contact_user = {SEAT}
+expiration = 120
+retry_interval = 5
+"""
+
+_WORLD_EXTENSIONS = """[world-in]
+exten => 100,1,Answer()
+ same => n,Wait(20)
+ same => n,Hangup(16)
+exten => 101,1,Answer()
+ same => n,Playback(hello)
+ same => n,Wait(1)
+ same => n,Hangup(16)
+exten => 102,1,Answer()
+ same => n,Wait(1)
+ same => n,SendDTMF(12#,250)
+ same => n,Wait(20)
+ same => n,Hangup(16)
+exten => 103,1,Answer()
+ same => n,Playback(hello-world&vm-intro&beep)
+ same => n,Wait(20)
+ same => n,Hangup(16)
+exten => 104,1,Answer()
+ same => n,Playback(silence/1&hello&silence/10&silence/10)
+ same => n,Hangup(16)
+exten => 486,1,Busy(5)
+exten => 503,1,Congestion(5)
+exten => 408,1,Ringing()
+ same => n,Wait(300)
+"""
+
+_PBX_EXTENSIONS = """#include extensions-switchboard.conf
+
+[sbtest-park]
+; a route that just keeps an answered channel up (tests only)
+exten => s,1,Wait(120)
+ same => n,Hangup(16)
+
+[sbtest-local]
+; Local channel targets for load tests: answer and wait, no RTP
+exten => _X.,1,Answer()
+ same => n,Wait(30)
+ same => n,Hangup(16)
+"""
+
+
+def _etc(node: Node) -> dict[str, str]:
+    files = {
+        "asterisk.conf": _asterisk_conf(node),
+        "modules.conf": _MODULES,
+        "manager.conf": _manager_conf(node),
+        "logger.conf": "[general]\n[logfiles]\nmessages.log => notice,warning,error\n",
+        "rtp.conf": "[general]\nrtpstart={}\nrtpend={}\n".format(*RTP_PORTS[node.name]),
+    }
+    if node is PBX:
+        files["pjsip.conf"] = _pjsip_conf(PBX, WORLD, "world", "from-world") + _SEAT_ON_PBX
+        files["extensions.conf"] = _PBX_EXTENSIONS
+        files.update(render_asterisk())
+    else:
+        files["pjsip.conf"] = _pjsip_conf(WORLD, PBX, "pbx", "world-in") + _PHONE_ON_WORLD
+        files["extensions.conf"] = _WORLD_EXTENSIONS
+    return files
+
+
+def _asterisk(node: Node) -> list[str]:
+    return ["chroot", str(ROOT), "/usr/sbin/asterisk", "-C", f"{BASE}/{node.name}/etc/asterisk.conf"]
+
+
+def _host_dir(node: Node) -> Path:
+    return ROOT / BASE.lstrip("/") / node.name
+
+
+def _pid(node: Node) -> int | None:
+    pidfile = _host_dir(node) / "run" / "asterisk.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def _wait_port(node: Node, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((node.address, node.ami_port), timeout=1) as s:
+                if s.recv(64).startswith(b"Asterisk Call Manager/"):
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{node.name}: AMI did not come up on {node.address}:{node.ami_port}")
+
+
+def up() -> None:
+    for node in (WORLD, PBX):
+        if _pid(node):
+            continue
+        base = _host_dir(node)
+        shutil.rmtree(base, ignore_errors=True)
+        for sub in ("etc", "run", "log", "spool", "cache", "db", "keys", "spool/monitor"):
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        for name, text in _etc(node).items():
+            (base / "etc" / name).write_text(text)
+        subprocess.run(_asterisk(node), check=True)
+    deadline = time.monotonic() + 60
+    for node in (WORLD, PBX):
+        _wait_port(node, deadline)
+        cli(node, "core waitfullybooted")
+
+
+def cli(node: Node, command: str) -> str:
+    """Run one Asterisk CLI command on a node (remote console)."""
+    return subprocess.run(
+        [*_asterisk(node), "-rx", command],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout
+
+
+def down() -> None:
+    for node in (PBX, WORLD):
+        pid = _pid(node)
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                if _pid(node) is None:
+                    break
+                time.sleep(0.1)
+
+
+def running() -> bool:
+    return _pid(PBX) is not None and _pid(WORLD) is not None
+
+
+if __name__ == "__main__":
+    {"up": up, "down": down}[sys.argv[1]]()

@@ -1,0 +1,146 @@
+"""AMI -> core events on real Asterisk 22 recordings (see tests/ami/record.py)."""
+
+import random
+
+import pytest
+
+from ami.translate import Translator
+from orchestrator import commands as c
+from orchestrator import events as e
+from tests.ami.recording import Recording, names
+from tests.ami.replay import chunks, replay
+
+
+def _detail(ev: e.Event):
+    match ev:
+        case e.HungUp() | e.OriginateFailed():
+            return ev.cause
+        case e.AmdResult():
+            return ev.verdict.value
+        case e.Dtmf():
+            return ev.digit
+        case e.DialplanSignal():
+            return ev.name
+        case e.SeatRegistration():
+            return ev.registered
+    return None
+
+
+def summary(events, channels):
+    """(event type, channel index in order of origination, detail) per event."""
+    out = []
+    for ev in events:
+        ch = channels.index(ev.channel_id) if isinstance(ev, e.CallEvent) else None
+        out.append((type(ev).__name__, ch, _detail(ev)))
+    return out
+
+
+EXPECTED = {
+    "originate_answer_hangup": [
+        ("ChannelCreated", 0, None), ("Answered", 0, None), ("DialplanSignal", 0, "waiting"),
+        ("HungUp", 0, 16)],
+    "originate_busy": [("ChannelCreated", 0, None), ("HungUp", 0, 17), ("OriginateFailed", 0, 17)],
+    # OriginateResponse comes before the Hangup here; HangupRequest gave the cause.
+    "originate_congestion": [("ChannelCreated", 0, None), ("OriginateFailed", 0, 34), ("HungUp", 0, 34)],
+    "originate_no_answer": [
+        ("ChannelCreated", 0, None), ("Ringing", 0, None), ("HungUp", 0, 19), ("OriginateFailed", 0, 19)],
+    "dtmf": [("ChannelCreated", 0, None), ("Answered", 0, None), ("Dtmf", 0, "1"), ("Dtmf", 0, "2"),
+             ("Dtmf", 0, "#"), ("HungUp", 0, 16)],
+    "bridge_two_legs": [
+        ("ChannelCreated", 0, None), ("Answered", 0, None),
+        ("ChannelCreated", 1, None), ("Answered", 1, None),
+        ("Bridged", 1, None), ("Bridged", 0, None), ("Unbridged", 0, None), ("Unbridged", 1, None),
+        ("HungUp", 0, 16), ("HungUp", 1, 16)],
+    "record_start_stop": [
+        ("ChannelCreated", 0, None), ("Answered", 0, None), ("RecordingStarted", 0, None),
+        ("RecordingStopped", 0, None), ("HungUp", 0, 16)],
+    "amd_machine_beep": [
+        ("ChannelCreated", 0, None), ("Answered", 0, None), ("AmdResult", 0, "MACHINE"), ("HungUp", 0, 16)],
+    "amd_human": [
+        ("ChannelCreated", 0, None), ("Answered", 0, None), ("AmdResult", 0, "HUMAN"),
+        ("DialplanSignal", 0, "waiting"), ("DialplanSignal", 0, "abandon"), ("HungUp", 0, 16)],
+    "seat_registration": [("SeatRegistration", None, False), ("SeatRegistration", None, True)],
+}
+
+
+def _originated(rec):
+    return [cmd for cmd in rec.commands if isinstance(cmd, c.Originate)]
+
+
+def test_every_recording_has_expectations():
+    assert sorted(EXPECTED) == names()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_recording_translates_to_expected_events(name):
+    rec = Recording.load(name)
+    originated = _originated(rec)
+    events = replay(rec)
+    assert summary(events, [o.channel_id for o in originated]) == EXPECTED[name]
+    attempt_of = {o.channel_id: o.attempt_id for o in originated}
+    for ev in events:
+        if isinstance(ev, e.CallEvent):
+            assert ev.attempt_id == attempt_of[ev.channel_id]
+        assert ev.at > 1.7e9  # Asterisk's Timestamp header, not the replay clock
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_same_events_when_split_at_random_reads(name):
+    rec = Recording.load(name)
+    whole = replay(rec)
+    rng = random.Random(name)
+    for _ in range(10):
+        cuts = rng.sample(range(1, len(rec.data)), k=rng.randint(1, 300))
+        assert replay(rec, chunks(rec.data, cuts)) == whole
+
+
+def test_attempt_learned_from_chanvariable_without_priming():
+    """After a reconnect the state is empty: channelvars=sb_attempt_id still maps events."""
+    rec = Recording.load("dtmf")
+    events = replay(Recording(rec.name, rec.description, (), rec.data))
+    created, *rest = events
+    assert created.attempt_id is None  # Newchannel carries the variable empty
+    assert {ev.attempt_id for ev in rest} == {_originated(rec)[0].attempt_id}
+    assert "Answered" in [type(ev).__name__ for ev in rest]
+
+
+def test_recording_file_and_auto_stop_on_hangup():
+    t = Translator()
+    t.state.expect(c.StartRecording("ch1", "calls/a.wav"))
+    base = {"Uniqueid": "ch1", "ChanVariable": "sb_attempt_id=at1", "Timestamp": "1800000000.5"}
+    assert t.translate({**base, "Event": "MixMonitorStart"}, 0) == [
+        e.RecordingStarted(1800000000.5, "ch1", "at1", path="calls/a.wav")]
+    stopped, hung = t.translate({**base, "Event": "Hangup", "Cause": "16"}, 0)
+    assert stopped == e.RecordingStopped(1800000000.5, "ch1", "at1", path="calls/a.wav")
+    assert hung.cause == 16
+    assert t.state.attempts == {} and t.state.recording == set()
+
+
+def test_test_events_and_foreign_user_events_are_dropped():
+    t = Translator()
+    assert t.translate({"Event": "TestEvent", "Uniqueid": "x", "State": "RTP_PORT_ALLOCATED"}, 1.0) == []
+    assert t.translate({"Event": "UserEvent", "UserEvent": "Other", "Uniqueid": "x"}, 1.0) == []
+
+
+def test_dialplan_signal_fields_exclude_the_channel_snapshot():
+    t = Translator()
+    [sig] = t.translate({"Event": "UserEvent", "UserEvent": "SwitchboardMessageLeft", "Uniqueid": "c9",
+                         "Channel": "PJSIP/x-1", "Attempt": "a9", "Queue": "sales", "Priority": "3"}, 2.0)
+    assert sig == e.DialplanSignal(2.0, "c9", "a9", name="message_left", fields=(("Queue", "sales"),))
+
+
+def test_originate_failure_without_any_cause_uses_the_reason_code():
+    t = Translator()
+    t.state.expect(c.Originate("a1", "c1", c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
+    [failed] = t.translate({"Event": "OriginateResponse", "Response": "Failure", "Reason": "5",
+                            "Uniqueid": "c1"}, 3.0)
+    assert (failed.cause, failed.attempt_id) == (17, "a1")
+    assert t.state.originating == set()
+
+
+def test_state_retain_keeps_only_live_channels():
+    t = Translator()
+    for ch in ("live", "gone"):
+        t.state.expect(c.Originate("a-" + ch, ch, c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
+    t.state.retain({"live"})
+    assert t.state.attempts == {"live": "a-live"} and t.state.originating == {"live"}
