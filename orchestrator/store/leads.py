@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Case, ColumnElement, Select, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, Outcome
 from orchestrator.store.models import Attempt, Lead, LeadList
@@ -54,6 +55,19 @@ def _candidates(campaign_id: int, limit: int, now: datetime, agent_id: int | Non
     return query.limit(limit).with_for_update(skip_locked=True)
 
 
+def claim_statement(
+    campaign_id: int, limit: int, now: datetime, *, claimed_by: str | None = None, agent_id: int | None = None
+) -> ReturningUpdate[tuple[Lead]]:
+    """The single statement :func:`claim_leads` runs (exposed so tests can EXPLAIN it)."""
+    candidates = _candidates(campaign_id, limit, now, agent_id)
+    return (
+        update(Lead)
+        .where(Lead.id.in_(candidates.scalar_subquery()))
+        .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimed_by, updated_at=now)
+        .returning(Lead)
+    )
+
+
 def claim_leads(
     session: Session,
     campaign_id: int,
@@ -76,13 +90,7 @@ def claim_leads(
     """
     if limit <= 0:
         return []
-    candidates = _candidates(campaign_id, limit, now, agent_id)
-    claim = (
-        update(Lead)
-        .where(Lead.id.in_(candidates.scalar_subquery()))
-        .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimed_by, updated_at=now)
-        .returning(Lead)
-    )
+    claim = claim_statement(campaign_id, limit, now, claimed_by=claimed_by, agent_id=agent_id)
     options = {"populate_existing": True, "synchronize_session": False}
     leads = list(session.scalars(claim, execution_options=options))
     leads.sort(key=lambda lead: (lead.priority, lead.next_call_at, lead.id))
@@ -110,7 +118,7 @@ def release_stale_claims(
     *,
     claimed_by: str | None = None,
     older_than: timedelta = timedelta(0),
-    retry_failed_after: timedelta | None = None,
+    retry_lost_after: timedelta | None = None,
 ) -> int:
     """Give back leads stuck in ``dialing`` because their runner died; return how many.
 
@@ -119,10 +127,10 @@ def release_stale_claims(
       were. Leads with an open attempt stay claimed: the core reconciles them
       with the PBX (see :func:`open_attempts`).
     * A periodic sweep for runners that never came back passes a generous
-      ``older_than`` and ``retry_failed_after`` (the campaign's delay for a
-      ``failed`` outcome): open attempts are ended as ``failed`` and their
-      leads retried after that delay, never at once (the call may have
-      reached the customer).
+      ``older_than`` and ``retry_lost_after`` (the campaign's delay for a
+      ``lost`` outcome): open attempts are ended as ``lost`` and their leads
+      retried after that delay, never at once (the call may have reached the
+      customer).
     """
     stuck = select(Lead.id).where(status_in([LeadStatus.DIALING]), Lead.claimed_at <= now - older_than)
     if claimed_by is not None:
@@ -136,34 +144,39 @@ def release_stale_claims(
         )
     )
     released = {"claimed_at": None, "claimed_by": None, "updated_at": now}
-    _update_leads(session, stuck_ids - dialed_ids, status=_released_status(), **released)
-    if retry_failed_after is None:
+    _update_leads(session, stuck_ids - dialed_ids, status=_released_status(dialed=False), **released)
+    if retry_lost_after is None:
         return len(stuck_ids - dialed_ids)
     if dialed_ids:
         session.execute(
             update(Attempt)
             .where(Attempt.lead_id.in_(dialed_ids), Attempt.ended_at.is_(None))
-            .values(ended_at=now, outcome=Outcome.FAILED),
+            .values(ended_at=now, outcome=Outcome.LOST),
             execution_options={"synchronize_session": False},
         )
         _update_leads(
             session,
             dialed_ids,
-            status=_released_status(),
+            status=_released_status(dialed=True),
             attempts=Lead.attempts + 1,
-            last_outcome=Outcome.FAILED,
+            last_outcome=Outcome.LOST,
             last_attempt_at=now,
-            next_call_at=now + retry_failed_after,
+            next_call_at=now + retry_lost_after,
             **released,
         )
     return len(stuck_ids)
 
 
-def _released_status() -> Case[str]:
-    """Back to what the lead was before the claim, as far as the row can tell."""
+def _released_status(dialed: bool) -> Case[str]:
+    """Back to what the lead was before the claim, as far as the row can tell.
+
+    (SQL evaluates the SET list on the old row: ``attempts`` is the count
+    before any increment in the same UPDATE.)
+    """
+    never_dialed = (Lead.attempts == 0, LeadStatus.NEW.value)
     return case(
         (Lead.callback_agent_id.is_not(None), LeadStatus.CALLBACK.value),
-        (Lead.attempts == 0, LeadStatus.NEW.value),
+        *(() if dialed else (never_dialed,)),
         else_=LeadStatus.PENDING.value,
     )
 

@@ -86,3 +86,13 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture
+def pg_engine(pg_database_url: str) -> Iterator[Engine]:
+    """PostgreSQL only (for what SQLite cannot do: row locks, query plans), migrated to head."""
+    _empty_pg_schema(pg_database_url)
+    migrate.upgrade(pg_database_url, "head")
+    engine = make_engine(pg_database_url)
+    yield engine
+    engine.dispose()

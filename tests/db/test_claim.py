@@ -1,0 +1,196 @@
+"""Claiming leads: which leads, in what order, and giving back the claims of a dead runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.store import dnc
+from orchestrator.store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
+from orchestrator.store.leads import claim_leads, open_attempts, release_stale_claims
+from orchestrator.store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+@dataclass
+class World:
+    campaign: int
+    other_campaign: int
+    active_list: int
+    inactive_list: int
+    other_list: int
+    agent: int
+    other_agent: int
+    node: int
+
+
+@pytest.fixture
+def world(sessions) -> World:
+    with sessions.begin() as s:
+        campaigns = [
+            Campaign(name=name, mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.US)
+            for name in ("A", "B")
+        ]
+        lists = [
+            LeadList(name="A-active", campaign=campaigns[0]),
+            LeadList(name="A-paused", campaign=campaigns[0], active=False),
+            LeadList(name="B", campaign=campaigns[1]),
+        ]
+        agents = [Agent(user=User(username=n, password_hash="x", role=UserRole.AGENT)) for n in ("al", "bo")]
+        node = PbxNode(name="pbx1", kind=PbxKind.ASTERISK, host="127.0.0.2", port=5038)
+        s.add_all([*campaigns, *lists, *agents, node])
+        s.flush()
+        return World(*(c.id for c in campaigns), *(x.id for x in lists), *(a.id for a in agents), node.id)
+
+
+def _add(sessions, list_id: int, **leads: dict) -> dict[str, int]:
+    """Add leads named by keyword (the name is also their phone suffix); return name -> id."""
+    with sessions.begin() as s:
+        rows = {
+            name: Lead(list_id=list_id, phone=f"+1202555{i:04d}", **{"next_call_at": NOW - H, **kw})
+            for i, (name, kw) in enumerate(leads.items())
+        }
+        s.add_all(rows.values())
+        s.flush()
+        return {name: lead.id for name, lead in rows.items()}
+
+
+def _claim(sessions, campaign: int, limit: int = 100, now: datetime = NOW, **kw) -> list[int]:
+    with sessions.begin() as s:
+        return [lead.id for lead in claim_leads(s, campaign, limit, now, **kw)]
+
+
+def _status(sessions, lead_id: int) -> LeadStatus:
+    with sessions() as s:
+        return s.get(Lead, lead_id).status
+
+
+def test_claims_only_due_dialable_leads_of_the_campaign_best_first(sessions, world):
+    ids = _add(
+        sessions,
+        world.active_list,
+        old_new={"next_call_at": NOW - 3 * H},
+        urgent={"priority": 1},
+        retry={"status": LeadStatus.PENDING, "next_call_at": NOW - 10 * M},
+        callback_any_agent={"status": LeadStatus.CALLBACK, "next_call_at": NOW - 5 * M},
+        quiet_period_over={"next_call_at": NOW - 2 * H, "no_recall_until": NOW - M},
+        due_exactly_now={"status": LeadStatus.PENDING, "next_call_at": NOW},
+        later={"status": LeadStatus.PENDING, "next_call_at": NOW + M},
+        in_quiet_period={"no_recall_until": NOW + H},
+        promised_to_al={"status": LeadStatus.CALLBACK, "callback_agent_id": world.agent},
+        done={"status": LeadStatus.DONE},
+        dnc={"status": LeadStatus.DNC},
+        invalid={"status": LeadStatus.INVALID},
+        in_flight={"status": LeadStatus.DIALING},
+    )
+    excluded = {
+        **_add(sessions, world.inactive_list, paused_list={}),
+        **_add(sessions, world.other_list, other_campaign={}),
+    }
+
+    claimed = _claim(sessions, world.campaign, claimed_by="runner-a")
+
+    expected = ["urgent", "old_new", "quiet_period_over", "retry", "callback_any_agent", "due_exactly_now"]
+    assert claimed == [ids[name] for name in expected]
+    with sessions() as s:
+        for lead in s.scalars(select(Lead).where(Lead.id.in_(claimed))):
+            assert (lead.status, lead.claimed_by, lead.claimed_at) == (LeadStatus.DIALING, "runner-a", NOW)
+        assert s.get(Lead, ids["later"]).status is LeadStatus.PENDING
+        assert all(s.get(Lead, i).status is LeadStatus.NEW for i in excluded.values())
+    assert _claim(sessions, world.campaign) == []  # nothing else is due
+    assert _claim(sessions, world.campaign, now=NOW + M) == [ids["later"]]
+
+
+def test_successive_claims_partition_the_due_leads(sessions, world):
+    ids = _add(sessions, world.active_list, **{f"l{i}": {"next_call_at": NOW - i * M} for i in range(25)})
+    batches = [_claim(sessions, world.campaign, limit=10) for _ in range(4)]
+    assert [len(b) for b in batches] == [10, 10, 5, 0]
+    assert sorted(i for batch in batches for i in batch) == sorted(ids.values())
+    assert _claim(sessions, world.campaign, limit=0) == []
+
+
+def test_callbacks_promised_to_an_agent_are_claimed_only_for_that_agent(sessions, world):
+    ids = _add(
+        sessions,
+        world.active_list,
+        al_due={"status": LeadStatus.CALLBACK, "callback_agent_id": world.agent},
+        al_later={"status": LeadStatus.CALLBACK, "callback_agent_id": world.agent, "next_call_at": NOW + H},
+        bo_due={"status": LeadStatus.CALLBACK, "callback_agent_id": world.other_agent},
+        pool={},
+    )
+    assert _claim(sessions, world.campaign, agent_id=world.agent) == [ids["al_due"]]
+    assert _claim(sessions, world.campaign, agent_id=world.agent) == []
+    assert _claim(sessions, world.campaign) == [ids["pool"]]
+    assert _claim(sessions, world.campaign, agent_id=world.other_agent) == [ids["bo_due"]]
+
+
+def test_a_restarted_runner_gets_back_its_undialed_claims_and_keeps_its_calls(sessions, world):
+    ids = _add(sessions, world.active_list, a1={}, a2={"attempts": 2}, a3={}, b1={}, b2={})
+    a_claims = _claim(sessions, world.campaign, limit=3, claimed_by="runner-a")
+    b_claims = _claim(sessions, world.campaign, limit=2, claimed_by="runner-b")
+    assert sorted(a_claims) == sorted([ids["a1"], ids["a2"], ids["a3"]])
+    with sessions.begin() as s:  # runner-a dialed a3, then was killed
+        s.add(
+            Attempt(
+                lead_id=ids["a3"], campaign_id=world.campaign, node_id=world.node, phone="+1", channel_id="c3"
+            )
+        )
+
+    with sessions.begin() as s:
+        assert release_stale_claims(s, NOW + M, claimed_by="runner-a") == 2
+
+    assert _status(sessions, ids["a1"]) is LeadStatus.NEW
+    assert _status(sessions, ids["a2"]) is LeadStatus.PENDING  # dialed before this claim
+    assert _status(sessions, ids["a3"]) is LeadStatus.DIALING  # the core reconciles it with the PBX
+    assert {_status(sessions, i) for i in b_claims} == {LeadStatus.DIALING}
+    with sessions() as s:
+        assert [(a.lead_id, a.channel_id) for a in open_attempts(s, world.node)] == [(ids["a3"], "c3")]
+    assert sorted(_claim(sessions, world.campaign, now=NOW + M)) == sorted([ids["a1"], ids["a2"]])
+
+
+def test_a_sweep_ends_the_calls_of_runners_that_never_came_back(sessions, world):
+    ids = _add(sessions, world.active_list, dialed={}, undialed={})
+    _claim(sessions, world.campaign, claimed_by="runner-a")
+    with sessions.begin() as s:
+        s.add(Attempt(lead_id=ids["dialed"], campaign_id=world.campaign, node_id=world.node, phone="+1"))
+
+    later = NOW + 2 * H
+    with sessions.begin() as s:  # claims younger than the threshold are left alone
+        assert release_stale_claims(s, NOW + 30 * M, older_than=H, retry_lost_after=15 * M) == 0
+    with sessions.begin() as s:
+        assert release_stale_claims(s, later, older_than=H, retry_lost_after=15 * M) == 2
+
+    with sessions() as s:
+        dialed, undialed = s.get(Lead, ids["dialed"]), s.get(Lead, ids["undialed"])
+        assert (dialed.status, dialed.attempts, dialed.last_outcome) == (LeadStatus.PENDING, 1, Outcome.LOST)
+        assert dialed.next_call_at == later + 15 * M and dialed.claimed_by is None
+        assert (undialed.status, undialed.attempts, undialed.next_call_at) == (LeadStatus.NEW, 0, NOW - H)
+        attempt = s.scalars(select(Attempt)).one()
+        assert (attempt.ended_at, attempt.outcome) == (later, Outcome.LOST)
+        assert open_attempts(s, world.node) == []
+
+
+def test_dnc_lookup_scopes_and_expiry(sessions, world):
+    with sessions.begin() as s:
+        s.add_all(
+            [
+                DncEntry(phone="+12025550001"),
+                DncEntry(phone="+12025550002", campaign_id=world.campaign),
+                DncEntry(phone="+12025550003", expires_at=NOW - M),
+                DncEntry(phone="+12025550004", expires_at=NOW + H),
+            ]
+        )
+    with sessions() as s:
+        assert dnc.is_blocked(s, "+12025550001", world.campaign, NOW)
+        assert dnc.is_blocked(s, "+12025550001", None, NOW)
+        assert dnc.is_blocked(s, "+12025550002", world.campaign, NOW)
+        assert not dnc.is_blocked(s, "+12025550002", world.other_campaign, NOW)
+        assert not dnc.is_blocked(s, "+12025550003", world.campaign, NOW)
+        assert dnc.is_blocked(s, "+12025550004", world.campaign, NOW)
+        assert not dnc.is_blocked(s, "+12025559999", world.campaign, NOW)
