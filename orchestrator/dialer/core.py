@@ -75,6 +75,18 @@ from orchestrator.pacing.base import PacingPolicy, PacingState
 __all__ = ["CampaignDialer", "Step"]
 
 
+def restored(o: OpenAttempt) -> Attempt:
+    """An attempt from the store, in the phase its recorded milestones put it in."""
+    if o.bridged_at is not None:
+        phase = Phase.CONNECTED
+    elif o.live_at is not None:
+        phase = Phase.WAITING
+    else:
+        phase = Phase.ANSWERED if o.answered_at is not None else Phase.DIALING
+    return Attempt(o.attempt_id, o.channel_id, o.lead, o.started_at, phase, o.agent_id,
+                   o.answered_at, o.live_at, o.bridged_at)
+
+
 class CampaignDialer:
     def __init__(self, config: CampaignConfig, leads: LeadSource, dnc: DncList, *,
                  policy: PacingPolicy | None = None, counter: AbandonCounter | None = None,
@@ -92,7 +104,7 @@ class CampaignDialer:
         self._by_channel: dict[str, str] = {}
         self._last_call: dict[int, tuple[str, Lead]] = {}  # agent -> call awaiting disposition
         for o in open_attempts:
-            self._track(Attempt(o.attempt_id, o.channel_id, o.lead, o.started_at, agent_id=o.agent_id))
+            self._track(restored(o))
 
     # -- public API ----------------------------------------------------------
     def handle(self, event: Event) -> Step:

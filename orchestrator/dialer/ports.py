@@ -48,4 +48,8 @@ class OpenAttempt:
     channel_id: str
     lead: Lead
     started_at: float
-    agent_id: int | None = None
+    agent_id: int | None = None  # preview: the agent; else the agent it was bridged to
+    # Milestones the store recorded (from AttemptAnswered / AmdDecided / AttemptBridged facts):
+    answered_at: float | None = None
+    live_at: float | None = None  # human verdict (or answer without AMD)
+    bridged_at: float | None = None
