@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from orchestrator.dialer.ports import OpenAttempt
 from orchestrator.leads.model import Lead
 
 
@@ -42,3 +43,48 @@ class Attempt:
     def in_flight(self) -> bool:
         """Still may need an agent: counts against the lines pacing may add."""
         return self.phase in (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
+
+
+class CallBook:
+    """The campaign's customer calls in progress, found by our attempt id or by channel id."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Attempt] = {}
+        self._by_channel: dict[str, Attempt] = {}
+
+    def add(self, a: Attempt) -> None:
+        self._by_id[a.attempt_id] = a
+        self._by_channel[a.channel_id] = a
+
+    def remove(self, a: Attempt) -> None:
+        del self._by_id[a.attempt_id]
+        del self._by_channel[a.channel_id]
+
+    def find(self, attempt_id: str | None, channel_id: str) -> Attempt | None:
+        if attempt_id and attempt_id in self._by_id:
+            return self._by_id[attempt_id]
+        return self._by_channel.get(channel_id)
+
+    def all(self) -> tuple[Attempt, ...]:
+        return tuple(self._by_id.values())
+
+    def in_phase(self, phase: Phase) -> list[Attempt]:
+        return [a for a in self._by_id.values() if a.phase is phase]
+
+    def in_flight(self) -> int:
+        return sum(a.in_flight for a in self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def restored(o: OpenAttempt) -> Attempt:
+    """An attempt read back from the store, in the phase its recorded milestones put it in."""
+    if o.bridged_at is not None:
+        phase = Phase.CONNECTED
+    elif o.live_at is not None:
+        phase = Phase.WAITING
+    else:
+        phase = Phase.ANSWERED if o.answered_at is not None else Phase.DIALING
+    return Attempt(o.attempt_id, o.channel_id, o.lead, o.started_at, phase, o.agent_id,
+                   o.answered_at, o.live_at, o.bridged_at)

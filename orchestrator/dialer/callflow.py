@@ -1,0 +1,166 @@
+"""Customer call progress: answer, AMD verdict, handoff to an agent, abandon, end.
+
+Handoff: on a HUMAN/NOTSURE verdict (or on answer without AMD, e.g. preview)
+the customer starts *waiting*; :meth:`CallFlow.connect_waiting` bridges every
+waiting customer, oldest first, to the longest-idle READY agent's nailed-up
+leg and starts the recording. It runs after every input, so a customer is
+bridged the moment an agent frees up. Whoever is still waiting
+``abandon_after_s`` after the verdict is redirected to the abandon message by
+the core's tick (see ``core.py``).
+
+A live human who hangs up while waiting counts as an abandon (the
+conservative reading of the US and UK rules), so does one lost with the PBX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from orchestrator.commands import Bridge, Hangup, Redirect, StartAmd, StartRecording
+from orchestrator.compliance import AbandonCounter
+from orchestrator.dialer import routes
+from orchestrator.dialer.agents import Agent, AgentBoard
+from orchestrator.dialer.attempts import Attempt, CallBook, Phase
+from orchestrator.dialer.config import CampaignConfig, MachineAction
+from orchestrator.dialer.facts import (
+    AmdDecided,
+    AttemptAbandoned,
+    AttemptAnswered,
+    AttemptBridged,
+    AttemptEnded,
+    LeadUpdated,
+)
+from orchestrator.dialer.outbox import Outbox
+from orchestrator.dialer.stats import StatsRecorder
+from orchestrator.events import (
+    AgentState,
+    AmdResult,
+    AmdVerdict,
+    Answered,
+    CallEvent,
+    DialplanSignal,
+    HungUp,
+    OriginateFailed,
+)
+from orchestrator.leads.model import Lead
+from orchestrator.leads.outcomes import Outcome, classify_unanswered
+from orchestrator.leads.rules import after_attempt
+
+
+@dataclass
+class CallFlow:
+    config: CampaignConfig
+    agents: AgentBoard
+    calls: CallBook
+    counter: AbandonCounter
+    stats: StatsRecorder
+    #: agent id -> (attempt id, lead as updated by that call): the call a disposition may classify.
+    last_call: dict[int, tuple[str, Lead]] = field(default_factory=dict)
+
+    def on_event(self, a: Attempt, event: CallEvent, now: float, out: Outbox) -> None:
+        match event:
+            case Answered() if a.phase is Phase.DIALING:
+                a.answered_at = now
+                self.stats.ring_times.append(now - a.started_at)
+                out.record(AttemptAnswered(now, a.attempt_id))
+                if self.config.uses_amd:
+                    a.phase = Phase.ANSWERED
+                    out.send(StartAmd(a.channel_id))
+                else:
+                    self.go_live(a, now)
+            case AmdResult() if a.phase is Phase.ANSWERED:
+                out.record(AmdDecided(now, a.attempt_id, event.verdict, event.cause))
+                if event.verdict is AmdVerdict.MACHINE:
+                    self._machine(a, now, out)
+                else:
+                    self.go_live(a, now)
+            case DialplanSignal(name="abandon") if not a.abandoned:
+                self.abandon(a, now, out, "pbx safety net")
+            case HungUp() | OriginateFailed():
+                self.end(a, event.cause, now, out)
+
+    def go_live(self, a: Attempt, now: float) -> None:
+        """A live human is on the line: the abandon clock starts."""
+        a.phase, a.live_at = Phase.WAITING, now
+        self.stats.live_answers += 1
+        self.counter.record(now, live_answers=1)
+
+    def connect_waiting(self, now: float, out: Outbox) -> None:
+        for a in sorted(self.calls.in_phase(Phase.WAITING), key=lambda a: a.live_at or 0.0):
+            agent = self._agent_for(a)
+            if agent is None or agent.leg is None:
+                continue
+            a.phase, a.bridged_at, a.agent_id = Phase.CONNECTED, now, agent.agent_id
+            self.agents.set_state(agent, AgentState.ON_CALL, "", now, out)
+            agent.attempt_id = a.attempt_id
+            recording = f"{self.config.campaign_id}/{a.attempt_id}.wav"
+            out.send(Bridge(a.channel_id, agent.leg), StartRecording(a.channel_id, recording))
+            out.record(AttemptBridged(now, a.attempt_id, agent.agent_id, recording, now - (a.live_at or now)))
+
+    def _agent_for(self, a: Attempt) -> Agent | None:
+        if a.agent_id is None:
+            return self.agents.longest_idle()
+        agent = self.agents.agents.get(a.agent_id)  # preview: only the agent who asked
+        ok = agent is not None and agent.leg_up and agent.state is AgentState.RESERVED
+        return agent if ok else None
+
+    def _machine(self, a: Attempt, now: float, out: Outbox) -> None:
+        a.phase = Phase.MACHINE
+        self.stats.machines += 1
+        self.counter.record(now, machines=1)
+        if not self.config.route_handles_machines:
+            if self.config.machine_action is MachineAction.MESSAGE:
+                out.send(Redirect(a.channel_id, routes.LEAVE_MESSAGE))
+            else:
+                out.send(Hangup(a.channel_id))
+
+    def abandon(self, a: Attempt, now: float, out: Outbox, reason: str) -> None:
+        a.phase, a.abandoned = Phase.ABANDONING, True
+        self.stats.abandons += 1
+        self.counter.record(now, abandons=1)
+        out.record(AttemptAbandoned(now, a.attempt_id, now - (a.live_at or now), reason))
+
+    def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False) -> None:
+        """The customer's channel is gone (``lost``: it vanished while we were not looking)."""
+        if a.phase is Phase.WAITING:
+            self.abandon(a, now, out, "lost" if lost else "customer hung up")
+        outcome = {
+            Phase.DIALING: Outcome.LOST if lost else classify_unanswered(cause),
+            Phase.ANSWERED: Outcome.LOST if lost else Outcome.EARLY_HANGUP,
+            Phase.CONNECTED: Outcome.CONNECTED,
+            Phase.MACHINE: Outcome.MACHINE,
+            Phase.ABANDONING: Outcome.ABANDONED,
+        }[a.phase]
+        talk = now - a.bridged_at if a.bridged_at is not None else 0.0
+        self.calls.remove(a)
+        update = after_attempt(a.lead, outcome, now, self.config.lead_rules)
+        out.record(AttemptEnded(now, a.attempt_id, outcome, cause, talk), LeadUpdated(now, update))
+        agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
+        if agent is None or agent.attempt_id != a.attempt_id:
+            return
+        if outcome is Outcome.CONNECTED:
+            self.stats.talk_times.append(talk)
+            lead = replace(a.lead, attempts=update.attempts, callback_agent_id=None)
+            self.last_call[agent.agent_id] = (a.attempt_id, lead)
+            self.agents.start_wrap_up(agent, now, out)
+        else:  # a preview dial that did not connect
+            self.agents.release(agent, now, out)
+
+    def release(self, agent: Agent, now: float, out: Outbox) -> None:
+        """End the agent's wrap-up (timer, disposition or "ready")."""
+        if agent.state is AgentState.WRAP_UP:
+            self.stats.wrap_times.append(now - agent.since)
+        self.agents.release(agent, now, out)
+
+    def leg_event(self, agent: Agent, event: CallEvent, now: float, out: Outbox) -> None:
+        if isinstance(event, Answered):
+            self.agents.leg_answered(agent, now, out)
+        elif isinstance(event, HungUp | OriginateFailed):
+            self.leg_lost(agent, now, out)
+
+    def leg_lost(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The agent's phone is gone: a customer they were on (or dialing for) is hung up."""
+        call = self.calls.find(agent.attempt_id, "")
+        if call is not None and agent.state in (AgentState.ON_CALL, AgentState.RESERVED):
+            out.send(Hangup(call.channel_id))
+        self.agents.leg_lost(agent, now, out)

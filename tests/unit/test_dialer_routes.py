@@ -1,0 +1,24 @@
+"""The routes and channel variables the core names exist in the rendered dialplan templates."""
+
+import re
+from pathlib import Path
+
+from orchestrator.commands import ATTEMPT_VAR
+from orchestrator.dialer import routes
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "dialplans"
+
+
+def test_every_route_the_core_names_is_rendered():
+    from dialplans.render import ROUTES
+
+    assert set(routes.ALL) == set(ROUTES)
+
+
+def test_asterisk_templates_only_read_variables_the_core_sets():
+    text = (TEMPLATES / "asterisk" / "extensions-switchboard.conf.j2").read_text()
+    for route in routes.ALL:
+        assert f"[{route}]" in text
+    used = set(re.findall(r"\$\{(sb_[a-z_]+)\}", text))
+    ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
+    assert used and used <= ours
