@@ -28,6 +28,7 @@ from orchestrator.dialer.facts import (
     AttemptAnswered,
     AttemptBridged,
     AttemptEnded,
+    ComplianceCounted,
     LeadUpdated,
 )
 from orchestrator.dialer.outbox import Outbox
@@ -67,23 +68,27 @@ class CallFlow:
                     a.phase = Phase.ANSWERED
                     out.send(StartAmd(a.channel_id))
                 else:
-                    self.go_live(a, now)
+                    self.go_live(a, now, out)
             case AmdResult() if a.phase is Phase.ANSWERED:
                 out.record(AmdDecided(now, a.attempt_id, event.verdict, event.cause))
                 if event.verdict is AmdVerdict.MACHINE:
                     self._machine(a, now, out)
                 else:
-                    self.go_live(a, now)
+                    self.go_live(a, now, out)
             case DialplanSignal(name="abandon") if not a.abandoned:
                 self.abandon(a, now, out, "pbx safety net")
             case HungUp() | OriginateFailed():
                 self.end(a, event.cause, now, out)
 
-    def go_live(self, a: Attempt, now: float) -> None:
+    def go_live(self, a: Attempt, now: float, out: Outbox) -> None:
         """A live human is on the line: the abandon clock starts."""
         a.phase, a.live_at = Phase.WAITING, now
         self.stats.live_answers += 1
-        self.counter.record(now, live_answers=1)
+        self._count(now, out, live_answers=1)
+
+    def _count(self, now: float, out: Outbox, **counts: int) -> None:
+        self.counter.record(now, **counts)
+        out.record(ComplianceCounted(now, self.config.campaign_id, **counts))
 
     def connect_waiting(self, now: float, out: Outbox) -> None:
         for a in sorted(self.calls.in_phase(Phase.WAITING), key=lambda a: a.live_at or 0.0):
@@ -107,7 +112,7 @@ class CallFlow:
     def _machine(self, a: Attempt, now: float, out: Outbox) -> None:
         a.phase = Phase.MACHINE
         self.stats.machines += 1
-        self.counter.record(now, machines=1)
+        self._count(now, out, machines=1)
         if not self.config.route_handles_machines:
             if self.config.machine_action is MachineAction.MESSAGE:
                 out.send(Redirect(a.channel_id, routes.LEAVE_MESSAGE))
@@ -117,7 +122,7 @@ class CallFlow:
     def abandon(self, a: Attempt, now: float, out: Outbox, reason: str) -> None:
         a.phase, a.abandoned = Phase.ABANDONING, True
         self.stats.abandons += 1
-        self.counter.record(now, abandons=1)
+        self._count(now, out, abandons=1)
         out.record(AttemptAbandoned(now, a.attempt_id, now - (a.live_at or now), reason))
 
     def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False) -> None:

@@ -127,7 +127,7 @@ class CampaignDialer:
         for a in self.calls.in_phase(Phase.ANSWERED):
             if a.answered_at is not None and now - a.answered_at >= c.amd_timeout_s:
                 out.record(AmdDecided(now, a.attempt_id, AmdVerdict.NOTSURE, "timeout"))
-                self.flow.go_live(a, now)
+                self.flow.go_live(a, now, out)
         for agent in self.agents.wrap_ups_due(now, c.wrap_up_s):
             self.flow.release(agent, now, out)
         self.flow.connect_waiting(now, out)

@@ -79,6 +79,20 @@ class AgentStatus(Fact):
 
 
 @dataclass(frozen=True, slots=True)
+class ComplianceCounted(Fact):
+    """One increment of the campaign's abandon-rate counts (``compliance.AbandonCounter.record``).
+
+    Persist by adding it to the campaign's one-minute bucket; the sums over all
+    nodes give the campaign's rates (and ``AbandonCounter.restore`` input).
+    """
+
+    campaign_id: int
+    live_answers: int = 0
+    abandons: int = 0
+    machines: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class DispositionRecorded(Fact):
     attempt_id: str
     agent_id: int

@@ -12,6 +12,7 @@ from orchestrator.dialer.facts import (
     AttemptBridged,
     AttemptEnded,
     AttemptStarted,
+    ComplianceCounted,
     DispositionRecorded,
     LeadUpdated,
 )
@@ -98,6 +99,9 @@ def test_no_agent_within_2_s_of_the_verdict_hears_the_abandon_message_and_counts
     assert lead.update.last_abandon_at == T0 + 14
     day, month = h.dialer.counter.windows(T0 + 15)
     assert (day.abandons, day.live_answers, month.abandons) == (1, 2, 1)
+    counted = of_type(h.facts, ComplianceCounted)  # what the runner persists for the campaign's rates
+    assert (sum(f.live_answers for f in counted), sum(f.abandons for f in counted)) == (2, 1)
+    assert {f.campaign_id for f in counted} == {7}
 
 
 def test_agent_freed_before_the_deadline_takes_the_waiting_customer():
