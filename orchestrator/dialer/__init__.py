@@ -1,9 +1,26 @@
 """The dialer core: one pure, deterministic state machine per campaign.
 
-``CampaignDialer.handle(event) -> Step`` takes PBX events (``orchestrator.events``)
-and desk inputs (``orchestrator.dialer.inputs``) and returns the PBX commands to
-send plus the facts to persist. The live AMI runner and the ESL runner drive it
-the same way; the database and the PBX stay on their side of the ports.
+How a runner (AMI/asyncio or ESL/gevent) drives it::
+
+    dialer = CampaignDialer(config, leads, dnc, policy=policy, counter=counter,
+                            open_attempts=store_open_attempts)
+    for every adapter event and every desk input (AgentLogin, AgentStateChanged,
+    PreviewDial, Disposition), and on a timer (Tick):
+        step = dialer.handle(event)
+        persist step.facts in one transaction (facts.py says what each is), then
+        send step.commands to the PBX in order
+    tick at least every ~0.2 s and no later than dialer.next_wakeup()
+
+* Ports (``ports.py``): ``LeadSource.claim(n, now)`` (the store's claim, e.g.
+  ``claim_leads``), ``DncList.blocks(number, now)``; ids default to uuid4.
+* Send ``PbxConnected(live_channel_ids)`` after every (re)connect: nothing is
+  dialed before it, and calls whose channel is gone end as ``LOST``.
+* After a runner restart pass the store's started-but-not-ended attempts as
+  ``open_attempts`` (do *not* release their leads first: their calls may be
+  live) and re-send ``AgentLogin`` for the logged-in agents.
+* A runner with several campaigns may hand every event to every dialer: each
+  ignores calls, agents and inputs that are not its own.
+* Routes and channel variables the PBX side must provide: ``routes.py``.
 """
 
 from orchestrator.dialer.config import CampaignConfig, DialMode, MachineAction

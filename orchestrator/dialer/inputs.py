@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orchestrator import safe
 from orchestrator.events import Event
 from orchestrator.leads.model import Lead
 
@@ -20,6 +21,9 @@ class AgentLogin(Event):
     campaign_id: int
     agent_id: int
     seat: str
+
+    def __post_init__(self) -> None:
+        safe.check_token(self.seat, "seat")  # refused here, not deep inside the core's handle()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,42 @@
-"""Rendered dialplan routes the core names in Originate/Redirect.
+"""Rendered dialplan routes the core names in Originate/Redirect, and what each must do.
 
-Each PBX's templates (``dialplans/``) say what a route does there; the core
-only names them. The channel variables below are set on every customer
-originate so the routes can act without asking the core.
+The core only names routes; each PBX's templates (``dialplans/``) implement
+them. Customer originates carry the channel variables below (plus
+``sb_attempt_id``), so the routes act without asking the core.
+
+``sb-outbound`` (customer leg, after answer)
+    Asterisk: if ``sb_amd=yes`` run ``AMD()`` and report the verdict (→
+    ``AmdResult``); on MACHINE branch on ``sb_amd_action`` (then set
+    ``CampaignConfig.route_handles_machines``); otherwise hold the customer
+    (silence) until the core's AMI ``Bridge``, with a safety-net timer that
+    goes to ``sb-abandon`` if no runner acts. FreeSWITCH: park/hold only; the
+    core sends ``StartAmd`` (``avmd_start``) after ``Answered`` and acts on
+    the verdict itself.
+``sb-abandon``
+    Play ``sb_abandon_sound`` (the campaign's information message), report
+    ``DialplanSignal("abandon")``, hang up.
+``sb-leave-message``
+    Wait for the machine's beep/silence, play ``sb_message_sound``, hang up.
+``sb-agent-hold``
+    The nailed-up agent leg: answer, hold (silence or music) indefinitely and
+    come back to the hold after a bridge ends (Asterisk continues at the next
+    priority; FreeSWITCH needs ``hangup_after_bridge=false`` and
+    ``park_after_bridge=true`` or a transfer back) so the agent's phone stays
+    connected between customers.
 """
 
-OUTBOUND = "sb-outbound"  # customer leg: AMD if sb_amd=yes, then wait for the bridge
-ABANDON = "sb-abandon"  # play the campaign's abandon message, hang up
-LEAVE_MESSAGE = "sb-leave-message"  # wait for the machine's beep, play the message, hang up
-AGENT_HOLD = "sb-agent-hold"  # nailed-up agent leg: answer, hold until bridged, return after
+OUTBOUND = "sb-outbound"
+ABANDON = "sb-abandon"
+LEAVE_MESSAGE = "sb-leave-message"
+AGENT_HOLD = "sb-agent-hold"
 
 ALL = (OUTBOUND, ABANDON, LEAVE_MESSAGE, AGENT_HOLD)
 
 # Channel variables (in addition to commands.ATTEMPT_VAR).
 VAR_CAMPAIGN = "sb_campaign_id"
 VAR_LEAD = "sb_lead_id"
-VAR_AGENT = "sb_agent_id"
+VAR_AGENT = "sb_agent_id"  # on agent legs
 VAR_AMD = "sb_amd"  # "yes" / "no"
 VAR_AMD_ACTION = "sb_amd_action"  # "hangup" / "message"
-VAR_MESSAGE_SOUND = "sb_message_sound"
-VAR_ABANDON_SOUND = "sb_abandon_sound"
+VAR_MESSAGE_SOUND = "sb_message_sound"  # only set when the campaign has one
+VAR_ABANDON_SOUND = "sb_abandon_sound"  # only set when the campaign has one
