@@ -75,7 +75,9 @@ class CallFlow:
                     self._machine(a, now, out)
                 else:
                     self.go_live(a, now, out)
-            case DialplanSignal(name="abandon") if not a.abandoned:
+            case DialplanSignal(name="abandon") if a.phase is Phase.WAITING:
+                # The route's own safety-net timer fired (runner late or restarting). A customer
+                # whose agent left the bridge also passes through sb-abandon: not an abandon.
                 self.abandon(a, now, out, "pbx safety net")
             case HungUp() | OriginateFailed():
                 self.end(a, event.cause, now, out)

@@ -237,3 +237,16 @@ def test_dialplan_abandon_signal_records_an_abandon_once():
     assert not of_type(h.tick(T0 + 9).facts, AttemptAbandoned)
     step = h.feed(HungUp(T0 + 12, o.channel_id, o.attempt_id))
     assert of_type(step.facts, AttemptEnded)[0].outcome is Outcome.ABANDONED
+
+
+def test_a_connected_customer_passing_through_the_abandon_route_is_not_an_abandon():
+    """On Asterisk a customer left alone after a bridge continues into sb-abandon."""
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1))
+    h.login(1)
+    o = dial_one(h)
+    h.feed(Answered(T0 + 4, o.channel_id, o.attempt_id))
+    h.feed(AmdResult(T0 + 6, o.channel_id, o.attempt_id, AmdVerdict.HUMAN))
+    assert h.feed(DialplanSignal(T0 + 60, o.channel_id, o.attempt_id, name="abandon")).facts == ()
+    step = h.feed(HungUp(T0 + 62, o.channel_id, o.attempt_id))
+    assert of_type(step.facts, AttemptEnded)[0].outcome is Outcome.CONNECTED
+
