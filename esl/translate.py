@@ -1,0 +1,270 @@
+"""FreeSWITCH ESL events -> core events: pure functions over a small per-connection state.
+
+Facts from the real FreeSWITCH 1.10.12 captures (``tests/esl/fixtures``) that
+shape this module:
+
+* ``origination_uuid`` becomes the channel's ``Unique-ID``, but ``null/`` and
+  ``loopback/`` channels first show a temporary UUID, then ``CHANNEL_UUID``
+  with ``Old-Unique-ID``: :attr:`TranslationState.aliases` maps the old id.
+* ``variable_sb_attempt_id`` is only on events with full channel data (not on
+  DTMF, CHANNEL_STATE, the bare avmd copy), so the attempt is remembered per
+  channel. A loopback pair's *b*-leg inherits our variables although it is the
+  far end (``Call-Direction: inbound``, ``variable_origination_uuid`` = the
+  a-leg): only the leg we originated is attributed to the attempt, otherwise
+  the b-leg's hangup would end the attempt.
+* A ``bgapi`` originate's ``+OK`` is not an answer (early media gives ``+OK``
+  too); only ``-ERR <CAUSE>`` in BACKGROUND_JOB matters, as OriginateFailed.
+  BACKGROUND_JOB may come before or after the channel's hangup events.
+* CHANNEL_HANGUP and CHANNEL_HANGUP_COMPLETE both carry the cause; HungUp is
+  reported once, on whichever comes first (a server-closed ``myevents``
+  session delivered only CHANNEL_HANGUP). CHANNEL_UNBRIDGE arrives *after* the
+  hangup, so a hangup ends the bridge first (the order the AMI adapter has).
+* mod_avmd sends every event twice with the same ``Event-Sequence``.
+* CHANNEL_BRIDGE is one event naming both legs; the core gets one Bridged per leg.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from esl.framing import EslEvent
+from orchestrator import commands as c
+from orchestrator import events as e
+
+#: FreeSWITCH cause names (switch_types.h ``switch_call_cause_t``) -> Q.850 numbers.
+#: Names above 127 are FreeSWITCH's own; the issue asks ORIGINATOR_CANCEL -> 487.
+CAUSES: dict[str, int] = {
+    "UNSPECIFIED": 0, "UNALLOCATED_NUMBER": 1, "NO_ROUTE_TRANSIT_NET": 2, "NO_ROUTE_DESTINATION": 3,
+    "CHANNEL_UNACCEPTABLE": 6, "CALL_AWARDED_DELIVERED": 7, "NORMAL_CLEARING": 16, "USER_BUSY": 17,
+    "NO_USER_RESPONSE": 18, "NO_ANSWER": 19, "SUBSCRIBER_ABSENT": 20, "CALL_REJECTED": 21,
+    "NUMBER_CHANGED": 22, "REDIRECTION_TO_NEW_DESTINATION": 23, "EXCHANGE_ROUTING_ERROR": 25,
+    "DESTINATION_OUT_OF_ORDER": 27, "INVALID_NUMBER_FORMAT": 28, "FACILITY_REJECTED": 29,
+    "RESPONSE_TO_STATUS_ENQUIRY": 30, "NORMAL_UNSPECIFIED": 31, "NORMAL_CIRCUIT_CONGESTION": 34,
+    "NETWORK_OUT_OF_ORDER": 38, "NORMAL_TEMPORARY_FAILURE": 41, "SWITCH_CONGESTION": 42,
+    "ACCESS_INFO_DISCARDED": 43, "REQUESTED_CHAN_UNAVAIL": 44, "PRE_EMPTED": 45,
+    "FACILITY_NOT_SUBSCRIBED": 50, "OUTGOING_CALL_BARRED": 52, "INCOMING_CALL_BARRED": 54,
+    "BEARERCAPABILITY_NOTAUTH": 57, "BEARERCAPABILITY_NOTAVAIL": 58, "SERVICE_UNAVAILABLE": 63,
+    "BEARERCAPABILITY_NOTIMPL": 65, "CHAN_NOT_IMPLEMENTED": 66, "FACILITY_NOT_IMPLEMENTED": 69,
+    "SERVICE_NOT_IMPLEMENTED": 79, "INVALID_CALL_REFERENCE": 81, "INCOMPATIBLE_DESTINATION": 88,
+    "INVALID_MSG_UNSPECIFIED": 95, "MANDATORY_IE_MISSING": 96, "MESSAGE_TYPE_NONEXIST": 97,
+    "WRONG_MESSAGE": 98, "IE_NONEXIST": 99, "INVALID_IE_CONTENTS": 100, "WRONG_CALL_STATE": 101,
+    "RECOVERY_ON_TIMER_EXPIRE": 102, "MANDATORY_IE_LENGTH_ERROR": 103, "PROTOCOL_ERROR": 111,
+    "INTERWORKING": 127, "ORIGINATOR_CANCEL": 487,
+}
+CAUSE_NAMES: dict[int, str] = {number: name for name, number in CAUSES.items() if number}
+
+
+def cause_number(name: str, q850: str = "") -> int:
+    """Q.850 number for a hangup: FreeSWITCH's own ``hangup_cause_q850`` wins; unknown -> 0."""
+    if q850.isdigit():
+        return int(q850)
+    return CAUSES.get(name.strip(), 0)
+
+
+_AVMD_BEEP = "avmd::beep"
+_DEDUP_WINDOW = 1024  # avmd copies arrive back to back; a small window is plenty
+
+
+@dataclass
+class TranslationState:
+    """What translation must remember between events of one ESL session (and across reconnects)."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # temporary Unique-ID -> final Unique-ID
+    attempts: dict[str, str] = field(default_factory=dict)  # channel id -> attempt id
+    jobs: dict[str, tuple[str, str]] = field(default_factory=dict)  # Job-UUID -> (channel, attempt)
+    recording_paths: dict[str, str] = field(default_factory=dict)  # channel id -> requested file
+    ringing: set[str] = field(default_factory=set)
+    hung_up: set[str] = field(default_factory=set)
+    bridged: dict[str, str] = field(default_factory=dict)  # channel id -> the other leg
+    seen_avmd: OrderedDict[tuple[str, str, str], None] = field(default_factory=OrderedDict)
+
+    def expect(self, command: c.Command, job_uuid: str = "") -> None:
+        """Remember what a command we are sending will make FreeSWITCH report."""
+        if isinstance(command, c.Originate):
+            self.attempts[command.channel_id] = command.attempt_id
+            if job_uuid:
+                self.jobs[job_uuid] = (command.channel_id, command.attempt_id)
+        elif isinstance(command, c.StartRecording):
+            self.recording_paths[command.channel_id] = command.filename
+
+    def retain(self, live_channel_ids: Iterable[str]) -> None:
+        """After a reconnect: forget channels that no longer exist (jobs are kept: see connection)."""
+        live = set(live_channel_ids)
+        self.attempts = {k: v for k, v in self.attempts.items() if k in live or self._originating(k)}
+        self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
+        self.ringing &= live
+        self.hung_up &= live
+        self.bridged = {k: v for k, v in self.bridged.items() if k in live and v in live}
+        self.aliases = {}
+
+    def _originating(self, channel_id: str) -> bool:
+        return any(ch == channel_id for ch, _ in self.jobs.values())
+
+    def forget(self, channel_id: str) -> None:
+        for table in (self.attempts, self.recording_paths, self.bridged):
+            table.pop(channel_id, None)
+        self.ringing.discard(channel_id)
+        self.hung_up.discard(channel_id)
+        self.aliases = {old: new for old, new in self.aliases.items() if new != channel_id}
+
+    def first_avmd(self, key: tuple[str, str, str]) -> bool:
+        if key in self.seen_avmd:
+            return False
+        self.seen_avmd[key] = None
+        while len(self.seen_avmd) > _DEDUP_WINDOW:
+            self.seen_avmd.popitem(last=False)
+        return True
+
+
+def event_time(event: EslEvent, now: float) -> float:
+    """``Event-Date-Timestamp`` is microseconds since the epoch."""
+    stamp = event.get("Event-Date-Timestamp")
+    return int(stamp) / 1_000_000 if stamp.isdigit() else now
+
+
+_Handler = Callable[[EslEvent, float, str, "str | None"], list[e.Event]]
+
+
+class Translator:
+    """``translate(event, now)`` -> core events; owns the session's :class:`TranslationState`."""
+
+    def __init__(self, state: TranslationState | None = None) -> None:
+        self.state = state or TranslationState()
+        self._handlers: dict[str, _Handler] = {
+            "CHANNEL_CREATE": self._created,
+            "CHANNEL_PROGRESS": self._progress,
+            "CHANNEL_PROGRESS_MEDIA": self._progress,
+            "CHANNEL_ANSWER": self._answer,
+            "CHANNEL_BRIDGE": self._bridge,
+            "CHANNEL_UNBRIDGE": self._unbridge,
+            "CHANNEL_HANGUP": self._hangup,
+            "CHANNEL_HANGUP_COMPLETE": self._hangup,
+            "CHANNEL_DESTROY": self._destroy,
+            "DTMF": self._dtmf,
+            "RECORD_START": self._record_start,
+            "RECORD_STOP": self._record_stop,
+            "CUSTOM": self._custom,
+        }
+
+    def translate(self, event: EslEvent, now: float) -> list[e.Event]:
+        name = event.name
+        if name == "BACKGROUND_JOB":
+            return self._background_job(event, event_time(event, now))
+        if name == "CHANNEL_UUID":
+            self.state.aliases[event.get("Old-Unique-ID")] = event.get("Unique-ID")
+            return []
+        handler = self._handlers.get(name)
+        raw_id = event.get("Unique-ID")
+        if handler is None or not raw_id:
+            return []
+        channel_id = self.state.aliases.get(raw_id, raw_id)
+        return handler(event, event_time(event, now), channel_id, self._attempt(event, channel_id))
+
+    def _attempt(self, event: EslEvent, channel_id: str) -> str | None:
+        known = self.state.attempts.get(channel_id)
+        if known:
+            return known
+        seen = event.get("variable_" + c.ATTEMPT_VAR)
+        if not seen or not _originated_leg(event, channel_id):
+            return None
+        self.state.attempts[channel_id] = seen
+        return seen
+
+    # --- channel lifecycle ---
+
+    def _created(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        return [e.ChannelCreated(at, ch, attempt)]
+
+    def _progress(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ch in self.state.ringing:  # PROGRESS then PROGRESS_MEDIA: one Ringing
+            return []
+        self.state.ringing.add(ch)
+        return [e.Ringing(at, ch, attempt)]
+
+    def _answer(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        return [e.Answered(at, ch, attempt)]
+
+    def _hangup(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ch in self.state.hung_up:
+            return []
+        self.state.hung_up.add(ch)
+        name = ev.get("Hangup-Cause") or ev.get("variable_hangup_cause")
+        out = self._leave_bridge(at, ch, attempt)
+        out.append(e.HungUp(at, ch, attempt, cause=cause_number(name, ev.get("variable_hangup_cause_q850")),
+                            cause_text=name))
+        return out
+
+    def _destroy(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        out = self._hangup(ev, at, ch, attempt)  # no-op unless both hangup events were missed
+        self.state.forget(ch)
+        return out
+
+    def _background_job(self, ev: EslEvent, at: float) -> list[e.Event]:
+        job = self.state.jobs.pop(ev.get("Job-UUID"), None)
+        result = ev.body.strip()
+        if job is None or not result.startswith("-ERR"):
+            return []  # +OK <uuid> is not an answer: CHANNEL_ANSWER says that
+        channel_id, attempt_id = job
+        cause_name = result.removeprefix("-ERR").strip()
+        return [e.OriginateFailed(at, channel_id, attempt_id, cause=cause_number(cause_name), reason=result)]
+
+    # --- bridges ---
+
+    def _bridge(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        a = self._alias(ev.get("Bridge-A-Unique-ID") or ch)
+        b = self._alias(ev.get("Bridge-B-Unique-ID") or ev.get("Other-Leg-Unique-ID"))
+        if not b or self.state.bridged.get(a) == b:
+            return []
+        self.state.bridged[a], self.state.bridged[b] = b, a
+        return [e.Bridged(at, a, self._attempt_of(a, ch, attempt), other_channel_id=b),
+                e.Bridged(at, b, self._attempt_of(b, ch, attempt), other_channel_id=a)]
+
+    def _unbridge(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        return self._leave_bridge(at, ch, attempt)
+
+    def _leave_bridge(self, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        other = self.state.bridged.pop(ch, None)
+        if other is None:
+            return []
+        self.state.bridged.pop(other, None)
+        return [e.Unbridged(at, ch, attempt, other_channel_id=other),
+                e.Unbridged(at, other, self.state.attempts.get(other), other_channel_id=ch)]
+
+    def _alias(self, channel_id: str) -> str:
+        return self.state.aliases.get(channel_id, channel_id)
+
+    def _attempt_of(self, channel_id: str, event_channel: str, event_attempt: str | None) -> str | None:
+        return event_attempt if channel_id == event_channel else self.state.attempts.get(channel_id)
+
+    # --- media ---
+
+    def _dtmf(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        digit = ev.get("DTMF-Digit")
+        return [e.Dtmf(at, ch, attempt, digit=digit)] if digit else []
+
+    def _record_start(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        return [e.RecordingStarted(at, ch, attempt, path=self._recording_path(ev, ch))]
+
+    def _record_stop(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        return [e.RecordingStopped(at, ch, attempt, path=self._recording_path(ev, ch))]
+
+    def _recording_path(self, ev: EslEvent, ch: str) -> str:
+        """The file name we asked for (relative, as the core knows it), else FreeSWITCH's path."""
+        return self.state.recording_paths.get(ch) or ev.get("Record-File-Path")
+
+    def _custom(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ev.subclass != _AVMD_BEEP or ev.get("Beep-Status") != "DETECTED":
+            return []
+        if not self.state.first_avmd((ev.get("Event-Sequence"), ev.subclass, ch)):
+            return []
+        return [e.AmdResult(at, ch, attempt, verdict=e.AmdVerdict.MACHINE, cause="beep")]
+
+
+def _originated_leg(event: EslEvent, channel_id: str) -> bool:
+    """Is this the channel our originate created, not a leg that inherited its variables?"""
+    origination_uuid = event.get("variable_origination_uuid")
+    if origination_uuid:
+        return origination_uuid == channel_id
+    return event.get("Call-Direction") == "outbound"

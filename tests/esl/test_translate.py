@@ -1,0 +1,152 @@
+"""ESL events -> core events, on every real capture (whole and split at random TCP boundaries)."""
+
+from __future__ import annotations
+
+import pytest
+
+from esl.framing import EslEvent, Framer, parse_event
+from esl.translate import Translator, cause_number
+from orchestrator import events as e
+from tests.esl.capture import NAMES, chunks, load, random_cuts
+from tests.esl.replay import for_channel, kinds, translate
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("seed", range(2))
+def test_tcp_boundaries_do_not_change_the_core_events(name: str, seed: int) -> None:
+    cap = load(name)
+    assert translate(cap, chunks(cap.server, random_cuts(cap.server, seed))) == translate(cap)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_only_the_originated_leg_carries_the_attempt(name: str) -> None:
+    cap = load(name)
+    names = {ev["Unique-ID"]: ev.get("Channel-Name", "") for ev in cap.events if ev.get("Channel-Name")}
+    with_var = {ev["Unique-ID"] for ev in cap.events if ev.get("variable_sb_attempt_id")}
+    attributed = {ev.channel_id for ev in translate(cap)
+                  if isinstance(ev, e.CallEvent) and ev.attempt_id and not isinstance(ev, e.OriginateFailed)}
+    far_ends = {ch for ch in with_var if names[ch].startswith("loopback/") and names[ch].endswith("-b")}
+    assert attributed == with_var - far_ends
+
+
+def test_bgapi_originate_park_answer_then_kill() -> None:
+    events = translate(load("bgapi_originate_park"))
+    a_leg = for_channel(events, "f4822e8b-0511-408a-8f6e-72286c9da41f")
+    assert kinds(a_leg) == ["ChannelCreated", "Answered", "HungUp"]
+    assert {ev.attempt_id for ev in a_leg} == {"42"}
+    hangup = e.HungUp(a_leg[-1].at, a_leg[0].channel_id, "42", cause=16, cause_text="NORMAL_CLEARING")
+    assert a_leg[-1] == hangup
+    b_leg = for_channel(events, "afe29752-3530-40b0-8eeb-14315dcdd100")
+    assert kinds(b_leg) == ["ChannelCreated", "Answered", "HungUp"]
+    assert {ev.attempt_id for ev in b_leg} == {None}  # the loopback far end inherited our variables
+    assert not any(isinstance(ev, e.OriginateFailed) for ev in events)
+
+
+def test_event_time_is_freeswitch_microseconds() -> None:
+    created = translate(load("bgapi_originate_park"))[0]
+    assert created.at == pytest.approx(1795730056.4, abs=1.0)
+
+
+def test_null_channel_with_temporary_uuid() -> None:
+    events = translate(load("originate_echo_hangup"))
+    assert kinds(events) == ["ChannelCreated", "Answered", "HungUp"]
+    assert {ev.channel_id for ev in events} == {"947abd84-2156-4215-aca0-e1da34b096c6"}
+
+
+def test_events_under_a_temporary_uuid_map_to_the_final_one() -> None:
+    t = Translator()
+    rename = (("Event-Name", "CHANNEL_UUID"), ("Unique-ID", "final"), ("Old-Unique-ID", "temp"))
+    t.translate(EslEvent(rename), 0)
+    [created] = t.translate(EslEvent((("Event-Name", "CHANNEL_CREATE"), ("Unique-ID", "temp"))), 0)
+    assert created.channel_id == "final"
+
+
+def test_originate_failures_map_causes_for_our_jobs() -> None:
+    cap = load("originate_fail")
+    events = translate(cap)
+    failed = [ev for ev in events if isinstance(ev, e.OriginateFailed)]
+    assert [(ev.attempt_id, ev.cause) for ev in failed] == [("44", 17), ("45", 19), ("46", 17), ("47", 3)]
+    assert failed[0].reason == "-ERR USER_BUSY"
+    # The loopback busy pair: the a-leg (FreeSWITCH chose its uuid) hangs up busy.
+    hangups = [ev for ev in events if isinstance(ev, e.HungUp)]
+    assert [(ev.attempt_id, ev.cause) for ev in hangups] == [(None, 17), ("46", 17), (None, 3), ("47", 3)]
+
+
+def test_a_job_we_did_not_send_is_ignored() -> None:
+    cap = load("originate_fail")
+    t = Translator()  # not primed: these are someone else's jobs
+    frames = Framer().feed(cap.server)
+    events = [ev for f in frames if f.is_event for ev in t.translate(parse_event(f), 0)]
+    assert not any(isinstance(ev, e.OriginateFailed) for ev in events)
+
+
+def test_no_answer_rings_once_then_fails_19() -> None:
+    events = for_channel(translate(load("originate_no_answer")), "f4054872-f030-4bd0-a610-b7dbaab71323")
+    assert kinds(events) == ["ChannelCreated", "Ringing", "HungUp", "OriginateFailed"]
+    assert events[2].cause == 19 and events[3].cause == 19
+
+
+def test_early_media_is_not_an_answer() -> None:
+    events = for_channel(translate(load("originate_early_media")), "2e7b1e21-8fd5-43bf-a360-18f18f19e4a8")
+    assert kinds(events) == ["ChannelCreated", "Ringing", "HungUp"]
+
+
+def test_bridge_reports_both_legs_and_the_hangup_ends_the_bridge_first() -> None:
+    a, b = "2532af7c-5c47-4ba9-9fce-5870bb1a9770", "49532bcc-84e6-478f-952f-b8e856a7494c"
+    events = translate(load("bridge_two_legs"))
+    a_events = for_channel(events, a)
+    assert kinds(a_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
+    assert a_events[2] == e.Bridged(a_events[2].at, a, "50", other_channel_id=b)
+    b_events = for_channel(events, b)
+    assert kinds(b_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
+    assert b_events[2].attempt_id == "51" and b_events[2].other_channel_id == a
+
+
+def test_record_start_stop_with_the_requested_name() -> None:
+    recording = e.RecordingStarted | e.RecordingStopped
+    events = [ev for ev in translate(load("record")) if isinstance(ev, recording)]
+    assert kinds(events) == ["RecordingStarted", "RecordingStopped"]
+    assert {ev.path for ev in events} == {"/tmp/esl_fixture_record.wav"}  # not requested via a command here
+    assert {ev.attempt_id for ev in events} == {"60"}
+
+
+def test_dtmf_arrives_on_the_loopback_far_end() -> None:
+    events = [ev for ev in translate(load("dtmf")) if isinstance(ev, e.Dtmf)]
+    assert [(ev.channel_id[:8], ev.digit, ev.attempt_id) for ev in events] == [
+        ("aa5e2e58", "1", None), ("aa5e2e58", "2", None), ("aa5e2e58", "#", None)]
+
+
+def test_avmd_beep_is_one_machine_verdict() -> None:
+    events = translate(load("avmd_beep"))
+    amd = [ev for ev in events if isinstance(ev, e.AmdResult)]
+    assert amd == [e.AmdResult(amd[0].at, "031379fb-b757-4b2b-ae83-34a7530a40c7", "80",
+                               verdict=e.AmdVerdict.MACHINE, cause="beep")]
+    assert kinds(events) == ["ChannelCreated", "Answered", "AmdResult", "HungUp"]
+
+
+def test_json_events_translate_like_plain_ones() -> None:
+    events = for_channel(translate(load("event_json")), "b96ff9a1-773c-4f2e-b487-fd3bdb7fa940")
+    assert kinds(events) == ["ChannelCreated", "Answered", "HungUp"]
+    assert {ev.attempt_id for ev in events} == {"91"}
+
+
+def test_server_closed_session_still_reports_the_hangup() -> None:
+    events = translate(load("disconnect_server_close"))
+    assert [(type(ev).__name__, ev.attempt_id, ev.cause) for ev in events] == [("HungUp", "93", 16)]
+
+
+def test_callcenter_member_is_ours_agent_leg_is_not() -> None:
+    events = translate(load("callcenter"))
+    member = "b8c16e0d-d8a9-40bc-ad69-a87d8add239d"
+    assert {ev.attempt_id for ev in for_channel(events, member)} == {"90"}
+    others = [ev for ev in events if isinstance(ev, e.CallEvent) and ev.channel_id != member]
+    assert others and {ev.attempt_id for ev in others} == {None}
+
+
+@pytest.mark.parametrize(("name", "q850", "number"), [
+    ("USER_BUSY", "", 17), ("NO_ANSWER", "", 19), ("NORMAL_CLEARING", "", 16),
+    ("NO_ROUTE_DESTINATION", "", 3), ("ORIGINATOR_CANCEL", "", 487), ("CALL_REJECTED", "", 21),
+    ("NORMAL_CLEARING", "16", 16), ("ORIGINATOR_CANCEL", "16", 16), ("SOMETHING_NEW", "", 0),
+])
+def test_cause_numbers(name: str, q850: str, number: int) -> None:
+    assert cause_number(name, q850) == number
