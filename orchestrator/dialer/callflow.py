@@ -100,8 +100,11 @@ class CallFlow:
             a.phase, a.bridged_at, a.agent_id = Phase.CONNECTED, now, agent.agent_id
             self.agents.set_state(agent, AgentState.ON_CALL, "", now, out)
             agent.attempt_id = a.attempt_id
-            recording = f"{self.config.campaign_id}/{a.attempt_id}.wav"
-            out.send(Bridge(a.channel_id, agent.leg), StartRecording(a.channel_id, recording))
+            out.send(Bridge(a.channel_id, agent.leg))
+            recording = ""
+            if self.config.record_calls:
+                recording = f"{self.config.campaign_id}/{a.attempt_id}.wav"
+                out.send(StartRecording(a.channel_id, recording))
             out.record(AttemptBridged(now, a.attempt_id, agent.agent_id, recording, now - (a.live_at or now)))
 
     def _agent_for(self, a: Attempt) -> Agent | None:

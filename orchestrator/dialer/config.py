@@ -32,6 +32,7 @@ class CampaignConfig:
     #: MACHINE verdict (the Asterisk templates branch on ``sb_amd_action``); the core
     #: then only records the verdict. False (FreeSWITCH): the core sends the command.
     route_handles_machines: bool = False
+    record_calls: bool = True  # MixMonitor every connected call (started with the bridge)
     message_sound: str = ""
     abandon_sound: str = ""
     #: A human not bridged this long after the verdict hears the abandon message.

@@ -47,7 +47,7 @@ class AttemptBridged(Fact):
 
     attempt_id: str
     agent_id: int
-    recording: str
+    recording: str  # path relative to the PBX's recording directory; "" when not recorded
     waited_s: float  # from the verdict (or answer) to the bridge order
 
 

@@ -250,3 +250,12 @@ def test_a_connected_customer_passing_through_the_abandon_route_is_not_an_abando
     step = h.feed(HungUp(T0 + 62, o.channel_id, o.attempt_id))
     assert of_type(step.facts, AttemptEnded)[0].outcome is Outcome.CONNECTED
 
+
+def test_campaigns_that_do_not_record_bridge_without_mixmonitor():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1), amd=False, record_calls=False)
+    leg = h.login(1)
+    o = dial_one(h)
+    step = h.feed(Answered(T0 + 4, o.channel_id, o.attempt_id))
+    assert step.commands == (Bridge(o.channel_id, leg),)
+    assert of_type(step.facts, AttemptBridged)[0].recording == ""
+
