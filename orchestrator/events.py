@@ -134,6 +134,10 @@ class PbxConnected(Event):
 
     node: str
     live_channel_ids: frozenset[str] = frozenset()
+    #: Originates whose fate is unknown: the connection dropped before the PBX
+    #: acknowledged them. Adapters never re-send them; one absent from
+    #: ``live_channel_ids`` may still have been dialed (and ended) meanwhile.
+    uncertain_channel_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

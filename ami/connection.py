@@ -1,0 +1,338 @@
+"""The live AMI client: connect, log in, resync, translate, execute -- and never re-send.
+
+panoramisk's ``Manager`` keeps every unanswered action across a connection
+loss and sends it again after the next login: an ``Originate`` that reached
+Asterisk just before the cut would be dialed twice. Its reconnect delay is
+fixed, its pinger never notices a dead peer, ``dispatch`` drops task
+references, and an awaited ``Async`` Originate resolves only at the final
+``OriginateResponse`` (which then never reaches event handlers). So this
+client keeps panoramisk's protocol (action ids, matching replies to actions,
+``Action``/``Message``) but owns the connection itself:
+
+* one :class:`_Protocol` per TCP connection, without a re-send queue: when the
+  connection drops, every action still waiting for its reply fails with
+  :class:`AmiConnectionLost`; nothing is ever sent again;
+* an Originate that failed that way raises :class:`OriginateUncertain` and its
+  channel id is reported in the next ``PbxConnected.uncertain_channel_ids``;
+  the core reconciles with ``live_channel_ids`` (our ChannelId is the
+  channel's Uniqueid);
+* replies are awaited only up to "Originate successfully queued" (``as_list=False``);
+  the outcome arrives as events, ``OriginateResponse`` included;
+* reconnects back off exponentially with jitter; a ping with a deadline
+  detects a silent peer;
+* after each login ``CoreShowChannels`` gives the live channels; events that
+  arrive meanwhile are held back and translated after ``PbxConnected``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
+
+from ami.framing import Framer
+from ami.render import Action, check_headers, render
+from ami.translate import Translator
+from orchestrator import commands as c
+from orchestrator import events as e
+
+log = logging.getLogger(__name__)
+
+#: Event classes the runner needs (no dialplan/VarSet/Newexten, no reporting/TestEvent noise).
+DEFAULT_EVENT_MASK = "system,call,user,dtmf,agent"
+
+
+class AmiError(Exception):
+    pass
+
+
+class AmiAuthError(AmiError):
+    """Asterisk refused the login: a configuration error, not retried."""
+
+
+class AmiNotConnected(AmiError):
+    """No usable connection: the action was not sent."""
+
+
+class AmiConnectionLost(AmiError):
+    """The connection dropped before the reply: the action may or may not have run."""
+
+
+class OriginateUncertain(AmiConnectionLost):
+    def __init__(self, channel_id: str) -> None:
+        super().__init__(f"originate {channel_id}: connection lost before Asterisk acknowledged it")
+        self.channel_id = channel_id
+
+
+class AmiActionFailed(AmiError):
+    """Asterisk answered the action with an error."""
+
+    def __init__(self, action: str, message: str) -> None:
+        super().__init__(f"{action}: {message}")
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential reconnect delays with jitter, so many runners do not reconnect in step."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    factor: float = 2.0
+    jitter: float = 0.5  # the delay is drawn from [base * (1 - jitter), base]
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        base = min(self.maximum, self.initial * self.factor ** max(0, failures))
+        return rng.uniform(base * (1 - self.jitter), base)
+
+
+class _Protocol(AMIProtocol):
+    """panoramisk's AMI protocol for one TCP connection, minus its re-send queue."""
+
+    def __init__(self, on_message: Callable[[Message], None]) -> None:
+        self._on_message = on_message
+        self._framer = Framer()
+        self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.factory = self  # panoramisk hands unsolicited events to factory.dispatch
+        self.encoding = "utf-8"
+
+    def dispatch(self, message: Message) -> None:
+        self._on_message(message)
+
+    def data_received(self, data: bytes) -> None:
+        for message in self._framer.feed(data):
+            self.handle_message(message)
+
+    def usable(self) -> bool:
+        return not self.closed and not self.transport.is_closing()
+
+    def send(self, data: Action, as_list: bool | None = False) -> asyncio.Future:
+        if not self.usable():
+            raise AmiNotConnected("AMI connection is closing")
+        return super().send(data, as_list=as_list)
+
+    def connection_lost(self, exc: Exception | Message | None) -> None:
+        reason = "shutdown" if isinstance(exc, Message) else str(exc or "closed by peer")
+        self._end(reason)
+
+    def close(self) -> None:
+        self._end("closed by us")
+
+    def _end(self, reason: str) -> None:
+        # Fail, never queue: the caller decides what an unacknowledged action means.
+        pending = {id(a): a for a in self.responses.values()}.values()
+        self.responses.clear()
+        for action in pending:
+            if not action.future.done():
+                action.future.set_exception(AmiConnectionLost(f"{action['Action']}: {reason}"))
+        if not self.closed:
+            self.closed = True
+            self.transport.close()
+        if not self.lost.done():
+            self.lost.set_result(reason)
+
+
+class AmiClient:
+    """One PBX node's AMI connection, as core events in and core commands out.
+
+    ``async with AmiClient(host, port, user, secret, node="pbx1") as client:``
+    then ``async for event in client.events()`` and ``await client.execute(cmd)``.
+    """
+
+    def __init__(
+        self, host: str, port: int, username: str, secret: str, *, node: str = "pbx",
+        event_mask: str = DEFAULT_EVENT_MASK, backoff: Backoff | None = None,
+        ping_interval: float = 10.0, reply_timeout: float = 10.0,
+        rng: random.Random | None = None, clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.host, self.port, self.node = host, port, node
+        self._username, self._secret, self._event_mask = username, secret, event_mask
+        self._backoff = backoff or Backoff()
+        self._ping_interval, self._reply_timeout = ping_interval, reply_timeout
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self._translator = Translator()
+        self._queue: asyncio.Queue[e.Event | None] = asyncio.Queue()
+        self._protocol: _Protocol | None = None
+        self._held: list[Message] | None = None  # events arriving during a resync
+        self._ready = asyncio.Event()
+        self._uncertain: set[str] = set()
+        self._supervisor: asyncio.Task[None] | None = None
+        self.connections = 0  # successful logins, for tests and status pages
+
+    # --- lifecycle ---
+
+    async def __aenter__(self) -> AmiClient:
+        self._supervisor = asyncio.create_task(self._run(), name=f"ami-{self.node}")
+        ready = asyncio.create_task(self._ready.wait())
+        await asyncio.wait({self._supervisor, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._supervisor.done():
+            ready.cancel()
+            self._supervisor.result()  # raises AmiAuthError
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+        if self._protocol is not None:
+            self._protocol.close()
+
+    async def events(self) -> AsyncIterator[e.Event]:
+        """Core events in PBX order, starting with ``PbxConnected``; ends when the client closes."""
+        while (event := await self._queue.get()) is not None:
+            yield event
+        if self._supervisor is not None and self._supervisor.done() and not self._supervisor.cancelled():
+            self._supervisor.result()
+
+    def drop_connection(self) -> None:
+        """Abort the TCP connection as a network failure would (used by operators and tests)."""
+        if self._protocol is not None:
+            self._protocol.transport.abort()
+
+    # --- commands ---
+
+    async def execute(self, command: c.Command) -> None:
+        """Send ``command``; return once Asterisk accepted it. Never retried, never re-sent.
+
+        Raises :class:`AmiNotConnected` (nothing sent), :class:`OriginateUncertain` /
+        :class:`AmiConnectionLost` (sent, fate unknown) or :class:`AmiActionFailed`.
+        """
+        actions = render(command)
+        for action in actions:
+            await self._send_one(command, action)
+
+    async def query(self, action: Action) -> Message:
+        """Send a read-only action (``CoreStatus``, ``PJSIPShowContacts``...) and return its reply.
+
+        Like :meth:`execute`, nothing is retried; use :meth:`execute` for anything that changes calls.
+        """
+        check_headers(action)
+        if str(action.get("Action", "")).lower() == "originate":
+            raise ValueError("originates go through execute(), which tracks them")
+        protocol = self._protocol
+        if not self._ready.is_set() or protocol is None or not protocol.usable():
+            raise AmiNotConnected(f"{self.node}: not connected")
+        return await asyncio.wait_for(protocol.send(dict(action), as_list=None), self._reply_timeout)
+
+    async def _send_one(self, command: c.Command, action: Action) -> None:
+        protocol = self._protocol
+        if not self._ready.is_set() or protocol is None or not protocol.usable():
+            raise AmiNotConnected(f"{self.node}: not connected")
+        is_originate = isinstance(command, c.Originate)
+        self._translator.state.expect(command)
+        # No await between the readiness check and this write: it cannot interleave with a reconnect.
+        future = protocol.send(action, as_list=False)
+        try:
+            reply = await asyncio.wait_for(future, self._reply_timeout)
+        except (AmiConnectionLost, TimeoutError) as exc:
+            if isinstance(exc, TimeoutError):
+                protocol.transport.abort()  # a peer that does not answer is treated as gone
+            if is_originate:
+                assert isinstance(command, c.Originate)
+                self._uncertain.add(command.channel_id)
+                raise OriginateUncertain(command.channel_id) from exc
+            raise AmiConnectionLost(f"{action['Action']}: {exc}") from exc
+        if not reply.success:
+            if is_originate:
+                assert isinstance(command, c.Originate)
+                self._translator.state.forget_originate(command.channel_id)
+            raise AmiActionFailed(str(action["Action"]), reply.get("Message", ""))
+
+    # --- connection supervisor ---
+
+    async def _run(self) -> None:
+        try:
+            await self._supervise()
+        finally:
+            self._ready.clear()
+            self._queue.put_nowait(None)  # ends events(); it re-raises a fatal error
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while True:
+            try:
+                protocol = await self._connect()
+            except (OSError, AmiConnectionLost, TimeoutError) as exc:
+                delay = self._backoff.delay(failures, self._rng)
+                failures += 1
+                log.warning("AMI %s: connect failed (%s); retrying in %.2f s", self.node, exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            reason = await self._watch(protocol)
+            self._ready.clear()
+            self._emit(e.PbxDisconnected(self._clock(), self.node, reason=reason))
+            log.warning("AMI %s: connection lost (%s)", self.node, reason)
+            await asyncio.sleep(self._backoff.delay(0, self._rng))
+
+    async def _connect(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        self._held = []
+        _, protocol = await asyncio.wait_for(
+            loop.create_connection(lambda: _Protocol(self._on_message), self.host, self.port),
+            self._reply_timeout)
+        self._protocol = protocol
+        try:
+            login = await asyncio.wait_for(protocol.send({
+                "Action": "Login", "Username": self._username, "Secret": self._secret,
+                "Events": self._event_mask}), self._reply_timeout)
+            if not login.success:
+                raise AmiAuthError(f"{self.node}: {login.get('Message', 'login refused')}")
+            listing = await asyncio.wait_for(
+                protocol.send({"Action": "CoreShowChannels"}, as_list=None), self._reply_timeout)
+        except BaseException:
+            protocol.close()
+            raise
+        live = frozenset(m["Uniqueid"] for m in listing
+                         if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid"))
+        self._translator.resync(m for m in listing if m.get("Event") == "CoreShowChannel")
+        uncertain, self._uncertain = frozenset(self._uncertain), set()
+        self.connections += 1
+        self._emit(e.PbxConnected(self._clock(), self.node, live_channel_ids=live,
+                                  uncertain_channel_ids=uncertain))
+        held, self._held = self._held, None
+        for message in held:
+            self._translate(message)
+        self._ready.set()
+        return protocol
+
+    async def _watch(self, protocol: _Protocol) -> str:
+        """Wait for the connection to end; ping so that a silent peer is noticed."""
+        while not protocol.lost.done():
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(asyncio.shield(protocol.lost), self._ping_interval)
+            try:
+                await asyncio.wait_for(protocol.send({"Action": "Ping"}), self._reply_timeout)
+            except (AmiConnectionLost, AmiNotConnected):
+                pass
+            except TimeoutError:
+                protocol.transport.abort()
+        return protocol.lost.result()
+
+    # --- events ---
+
+    def _on_message(self, message: Message) -> None:
+        if self._held is not None:
+            self._held.append(message)
+        else:
+            self._translate(message)
+
+    def _translate(self, message: Message) -> None:
+        for event in self._translator.translate(message, self._clock()):
+            self._emit(event)
+
+    def _emit(self, event: e.Event) -> None:
+        self._queue.put_nowait(event)
