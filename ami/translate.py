@@ -161,6 +161,13 @@ class Translator:
         attempt = self._attempt(headers, channel_id, prefix)
         return handler(headers, _at(headers, now), channel_id, attempt)
 
+    def resync(self, channels: Iterable[Headers]) -> None:
+        """After a (re)connect: keep state for the live channels and relearn their attempts."""
+        channels = list(channels)
+        self.state.retain(_one(h, "Uniqueid") for h in channels)
+        for headers in channels:
+            self._attempt(headers, _one(headers, "Uniqueid"), "")
+
     def _attempt(self, headers: Headers, channel_id: str, prefix: str) -> str | None:
         known = self.state.attempts.get(channel_id)
         if known:
