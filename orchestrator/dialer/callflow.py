@@ -47,6 +47,8 @@ from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
 from orchestrator.leads.rules import after_attempt
 
+_NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
+
 
 @dataclass
 class CallFlow:
@@ -69,15 +71,20 @@ class CallFlow:
                     out.send(StartAmd(a.channel_id))
                 else:
                     self.go_live(a, now, out)
-            case AmdResult() if a.phase is Phase.ANSWERED:
+            case AmdResult() if a.phase in (Phase.DIALING, Phase.ANSWERED):
+                # From DIALING only if the answer was missed (e.g. it happened while the runner restarted).
+                a.answered_at = a.answered_at if a.answered_at is not None else now
                 out.record(AmdDecided(now, a.attempt_id, event.verdict, event.cause))
                 if event.verdict is AmdVerdict.MACHINE:
                     self._machine(a, now, out)
                 else:
                     self.go_live(a, now, out)
-            case DialplanSignal(name="abandon") if a.phase is Phase.WAITING:
-                # The route's own safety-net timer fired (runner late or restarting). A customer
-                # whose agent left the bridge also passes through sb-abandon: not an abandon.
+            case DialplanSignal(name="abandon") if a.phase in _NOT_YET_CONNECTED:
+                # The route's own safety-net timer fired (runner late or restarting): a live human
+                # got no agent. A customer whose agent left the bridge also passes through
+                # sb-abandon: that one was connected, not abandoned.
+                if a.phase is not Phase.WAITING:  # we missed the answer/verdict: count the live answer
+                    self.go_live(a, now, out)
                 self.abandon(a, now, out, "pbx safety net")
             case HungUp() | OriginateFailed():
                 self.end(a, event.cause, now, out)

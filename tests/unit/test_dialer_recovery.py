@@ -22,6 +22,7 @@ from orchestrator.events import (
     AmdResult,
     AmdVerdict,
     Answered,
+    DialplanSignal,
     HungUp,
     PbxConnected,
     PbxDisconnected,
@@ -127,3 +128,19 @@ def test_a_restored_customer_already_waiting_too_long_hears_the_abandon_message(
     step = h.tick(T0 + 7)
     assert Redirect("chan1", "sb-abandon") in step.commands
     assert of_type(step.facts, AttemptAbandoned)[0].waited_s == 2.0
+
+
+def test_milestones_missed_during_a_restart_are_inferred_from_later_events():
+    """Restored as DIALING, the call was in fact answered while no runner was listening."""
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    lead1, lead2 = ny_leads(2)
+    h.dialer = h.make_dialer(open_attempts=[OpenAttempt("att1", "chan1", lead1, T0),
+                                            OpenAttempt("att2", "chan2", lead2, T0)])
+    h.feed(PbxConnected(T0 + 6, "pbx1", frozenset({"chan1", "chan2"})))
+    leg = h.login(1, T0 + 6)
+    step = h.feed(AmdResult(T0 + 7, "chan1", "att1", AmdVerdict.HUMAN))
+    assert Bridge("chan1", leg) in step.commands
+    step = h.feed(DialplanSignal(T0 + 16, "chan2", "att2", name="abandon"))
+    assert AttemptAbandoned(T0 + 16, "att2", 0.0, "pbx safety net") in step.facts
+    assert h.dialer.counter.windows(T0 + 17)[0].live_answers == 2
+
