@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from orchestrator.store import dnc
+from orchestrator.store import dnc, migrate
+from orchestrator.store.db import make_engine
 from orchestrator.store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
-from orchestrator.store.leads import claim_leads, open_attempts, release_stale_claims
+from orchestrator.store.leads import claim_leads, claim_statement, open_attempts, release_stale_claims
 from orchestrator.store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -194,3 +195,22 @@ def test_dnc_lookup_scopes_and_expiry(sessions, world):
         assert not dnc.is_blocked(s, "+12025550003", world.campaign, NOW)
         assert dnc.is_blocked(s, "+12025550004", world.campaign, NOW)
         assert not dnc.is_blocked(s, "+12025559999", world.campaign, NOW)
+
+
+def test_sqlite_claim_walks_the_partial_index_without_sorting(tmp_path):
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    compiled = claim_statement(1, 50, NOW).compile(
+        dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    try:
+        with engine.connect() as conn:  # the plan does not depend on the values: bind NULLs
+            rows = conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", (None,) * len(compiled.positiontup)
+            ).all()
+    finally:
+        engine.dispose()
+    steps = [row[3] for row in rows]
+    assert "SEARCH leads USING INDEX ix_leads_claim (campaign_id=?)" in steps, steps
+    assert not [s for s in steps if "TEMP B-TREE" in s or s.startswith("SCAN leads")], steps
