@@ -170,6 +170,7 @@ class AmiClient:
         self._uncertain: set[str] = set()
         self._supervisor: asyncio.Task[None] | None = None
         self.connections = 0  # successful logins, for tests and status pages
+        self.failed_connects = 0
 
     # --- lifecycle ---
 
@@ -268,6 +269,7 @@ class AmiClient:
             except (OSError, AmiConnectionLost, TimeoutError) as exc:
                 delay = self._backoff.delay(failures, self._rng)
                 failures += 1
+                self.failed_connects += 1
                 log.warning("AMI %s: connect failed (%s); retrying in %.2f s", self.node, exc, delay)
                 await asyncio.sleep(delay)
                 continue
