@@ -192,3 +192,33 @@ def test_the_same_cut_makes_plain_panoramisk_dial_twice(pbx):
             await proxy.stop()
 
     asyncio.run(main())
+
+
+def test_commands_on_live_calls_bridge_record_hangup_and_resync(pbx):
+    """Two answered legs: record, bridge, drop the AMI link, resync, hang up."""
+    async def main():
+        async with client(pbx) as ami:
+            seen = Collector(ami)
+            a, b = originate(pbx, "100", route="sbtest-park"), originate(pbx, "100", route="sbtest-park")
+            for leg in (a, b):
+                await ami.execute(leg)
+            await seen.wait(lambda evs: all(seen.of(e.Answered, x.channel_id) for x in (a, b)))
+
+            await ami.execute(c.StartRecording(a.channel_id, f"sbtest/{a.channel_id}.wav"))
+            await ami.execute(c.Bridge(a.channel_id, b.channel_id))
+            await seen.wait(lambda evs: seen.of(e.Bridged, a.channel_id) and seen.of(e.RecordingStarted))
+            assert seen.of(e.Bridged, a.channel_id)[0].other_channel_id == b.channel_id
+            assert seen.of(e.RecordingStarted)[0].path == f"sbtest/{a.channel_id}.wav"
+            await ami.execute(c.StopRecording(a.channel_id))
+            await seen.wait(lambda evs: seen.of(e.RecordingStopped, a.channel_id))
+
+            ami.drop_connection()
+            await seen.wait(lambda evs: len(seen.of(e.PbxConnected)) == 2)
+            assert {a.channel_id, b.channel_id} <= seen.of(e.PbxConnected)[-1].live_channel_ids
+
+            await ami.execute(c.Hangup(a.channel_id, cause=16))
+            await seen.wait(lambda evs: seen.of(e.HungUp, a.channel_id) and seen.of(e.HungUp, b.channel_id))
+            hung = seen.of(e.HungUp, b.channel_id)[0]
+            assert (hung.attempt_id, hung.cause) == (b.attempt_id, 16)
+            await ami.execute(c.Reload("pbx_config"))
+    asyncio.run(main())
