@@ -23,7 +23,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Case, ColumnElement, Select, bindparam, case, or_, select, update
+from sqlalchemy import Case, ColumnElement, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.dml import ReturningUpdate
 
@@ -110,6 +110,24 @@ def open_attempts(session: Session, node_id: int) -> list[Attempt]:
         .order_by(Attempt.created_at)
     )
     return list(session.scalars(query))
+
+
+def outcome_counts(session: Session, lead_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """Past attempts per outcome for each lead (``orchestrator.leads.model.Lead.outcome_counts``).
+
+    One grouped query for a whole claimed batch, on ``ix_attempts_lead_id``.
+    """
+    counts: dict[int, dict[str, int]] = {lead_id: {} for lead_id in lead_ids}
+    if not counts:
+        return counts
+    rows = session.execute(
+        select(Attempt.lead_id, Attempt.outcome, func.count())
+        .where(Attempt.lead_id.in_(sorted(counts)), Attempt.outcome.is_not(None))
+        .group_by(Attempt.lead_id, Attempt.outcome)
+    )
+    for lead_id, outcome, n in rows:
+        counts[lead_id][outcome.value] = n
+    return counts
 
 
 def release_stale_claims(

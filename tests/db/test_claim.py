@@ -11,7 +11,13 @@ from sqlalchemy import select
 from orchestrator.store import dnc, migrate
 from orchestrator.store.db import make_engine
 from orchestrator.store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
-from orchestrator.store.leads import claim_leads, claim_statement, open_attempts, release_stale_claims
+from orchestrator.store.leads import (
+    claim_leads,
+    claim_statement,
+    open_attempts,
+    outcome_counts,
+    release_stale_claims,
+)
 from orchestrator.store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -214,3 +220,16 @@ def test_sqlite_claim_walks_the_partial_index_without_sorting(tmp_path):
     steps = [row[3] for row in rows]
     assert "SEARCH leads USING INDEX ix_leads_claim (campaign_id=?)" in steps, steps
     assert not [s for s in steps if "TEMP B-TREE" in s or s.startswith("SCAN leads")], steps
+
+
+def test_outcome_counts_per_lead(sessions, world):
+    ids = _add(sessions, world.active_list, busy_twice={}, untouched={})
+    with sessions.begin() as s:
+        for outcome in (Outcome.BUSY, Outcome.BUSY, Outcome.NO_ANSWER, None):  # None: still in flight
+            s.add(Attempt(lead_id=ids["busy_twice"], campaign_id=world.campaign, phone="+1", outcome=outcome))
+    with sessions() as s:
+        assert outcome_counts(s, ids.values()) == {
+            ids["busy_twice"]: {"busy": 2, "no_answer": 1},
+            ids["untouched"]: {},
+        }
+        assert outcome_counts(s, []) == {}
