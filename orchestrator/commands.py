@@ -121,6 +121,12 @@ class Play(Command):
         safe.check_token(self.sound.replace("/", "_"), "sound")
 
 
+def _check_recording_filename(filename: str) -> None:
+    safe.check_token(filename.replace("/", "_"), "recording filename")
+    if ".." in filename or filename.startswith("/"):
+        raise safe.UnsafeValue(f"recording filename escapes its directory: {filename!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class StartRecording(Command):
     channel_id: str
@@ -128,17 +134,24 @@ class StartRecording(Command):
 
     def __post_init__(self) -> None:
         safe.check_channel_id(self.channel_id)
-        safe.check_token(self.filename.replace("/", "_"), "recording filename")
-        if ".." in self.filename or self.filename.startswith("/"):
-            raise safe.UnsafeValue(f"recording filename escapes its directory: {self.filename!r}")
+        _check_recording_filename(self.filename)
 
 
 @dataclass(frozen=True, slots=True)
 class StopRecording(Command):
+    """Stop recording a channel: ``filename`` (optional) names the one recording to stop.
+
+    FreeSWITCH's ``uuid_record ... stop`` takes the file; without one the ESL
+    adapter stops all of the channel's recordings. Asterisk ignores it.
+    """
+
     channel_id: str
+    filename: str = ""
 
     def __post_init__(self) -> None:
         safe.check_channel_id(self.channel_id)
+        if self.filename:
+            _check_recording_filename(self.filename)
 
 
 @dataclass(frozen=True, slots=True)

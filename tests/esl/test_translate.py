@@ -6,6 +6,7 @@ import pytest
 
 from esl.framing import EslEvent, Framer, parse_event
 from esl.translate import Translator, cause_number
+from orchestrator import commands as c
 from orchestrator import events as e
 from tests.esl.capture import NAMES, chunks, load, random_cuts
 from tests.esl.replay import for_channel, kinds, translate
@@ -102,7 +103,7 @@ def test_bridge_reports_both_legs_and_the_hangup_ends_the_bridge_first() -> None
     assert b_events[2].attempt_id == "51" and b_events[2].other_channel_id == a
 
 
-def test_record_start_stop_with_the_requested_name() -> None:
+def test_record_start_stop_without_a_request_reports_the_freeswitch_path() -> None:
     recording = e.RecordingStarted | e.RecordingStopped
     events = [ev for ev in translate(load("record")) if isinstance(ev, recording)]
     assert kinds(events) == ["RecordingStarted", "RecordingStopped"]
@@ -150,3 +151,13 @@ def test_callcenter_member_is_ours_agent_leg_is_not() -> None:
 ])
 def test_cause_numbers(name: str, q850: str, number: int) -> None:
     assert cause_number(name, q850) == number
+
+
+def test_recording_events_report_the_file_name_the_core_asked_for() -> None:
+    cap = load("record")
+    t = Translator()
+    t.state.expect(c.StartRecording("6031f312-acd7-450c-b46f-9a47d49ddb22", "2026/11/attempt-60.wav"))
+    frames = Framer().feed(cap.server)
+    events = [ev for f in frames if f.is_event for ev in t.translate(parse_event(f), 0)]
+    paths = [ev.path for ev in events if isinstance(ev, e.RecordingStarted | e.RecordingStopped)]
+    assert paths == ["2026/11/attempt-60.wav", "2026/11/attempt-60.wav"]
