@@ -1,0 +1,65 @@
+"""Seats and routes served to FreeSWITCH through mod_xml_curl.
+
+FreeSWITCH asks over HTTP for each directory (SIP REGISTER/auth) and dialplan
+lookup, so there is no file to push and no reload: the committed database
+*is* the configuration, and a disabled seat stops registering at its next
+REGISTER. Rendering is separated from the HTTP endpoint (``web/fsxml.py``) so
+it can be tested and reused without Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from dialplans.render import DialplanParams
+from provisioning.seats import SeatConf
+
+CONTEXT = "switchboard"
+
+_env = Environment(
+    loader=PackageLoader("dialplans", "freeswitch"),
+    undefined=StrictUndefined,
+    autoescape=True,  # XML: a seat name must never open an element
+    keep_trailing_newline=True,
+)
+
+
+def not_found() -> str:
+    return _env.get_template("not_found.xml.j2").render()
+
+
+def dialplan(params: DialplanParams | None = None, context: str = CONTEXT) -> str:
+    params = params or DialplanParams()
+    return _env.get_template("dialplan.xml.j2").render(
+        context=context,
+        default_abandon_sound=params.default_abandon_sound,
+        # wait_for_silence counts 20 ms frames.
+        message_silence_hits=max(1, params.message_silence_ms // 20),
+        message_wait_max_ms=params.message_wait_max_s * 1000,
+    )
+
+
+def directory(domain: str, seats: Iterable[SeatConf], context: str = CONTEXT) -> str:
+    return _env.get_template("directory.xml.j2").render(
+        domain=domain, context=context, seats=sorted(seats, key=lambda s: s.extension))
+
+
+def answer(request: Mapping[str, str], seats: Iterable[SeatConf]) -> str:
+    """The XML for one mod_xml_curl request (its POSTed form fields).
+
+    Directory lookups name a user (``user``) in a ``domain``; only that seat is
+    returned, as FreeSWITCH expects. Dialplan lookups are answered for our
+    context only, so the box's own dialplan keeps working for everything else.
+    """
+    section = request.get("section", "")
+    if section == "directory":
+        user = request.get("user", "")
+        domain = request.get("domain", "") or request.get("key_value", "")
+        found = [s for s in seats if s.extension == user]
+        return directory(domain, found) if found and domain else not_found()
+    if section == "dialplan":
+        context = request.get("Hunt-Context") or request.get("Caller-Context", "")
+        return dialplan() if context == CONTEXT else not_found()
+    return not_found()

@@ -1,0 +1,42 @@
+"""FreeSWITCH mod_xml_curl answers: well-formed XML, our routes, one seat per lookup."""
+
+import xml.etree.ElementTree as ET
+
+from dialplans.render import ROUTES
+from provisioning import freeswitch
+from provisioning.seats import SeatConf
+
+SEATS = [SeatConf("8001", "s3cret-8001-xyz"), SeatConf("8002", "s3cret-8002-xyz")]
+
+
+def test_dialplan_has_every_core_route():
+    doc = ET.fromstring(freeswitch.answer({"section": "dialplan", "Hunt-Context": "switchboard"}, SEATS))
+    names = {e.get("name") for e in doc.iter("extension")}
+    assert set(ROUTES) <= names
+    hold = next(e for e in doc.iter("extension") if e.get("name") == "sb-agent-hold")
+    data = [a.get("data") for a in hold.iter("action")]
+    assert "park_after_bridge=true" in data and "hangup_after_bridge=false" in data
+
+
+def test_other_contexts_are_not_ours():
+    doc = ET.fromstring(freeswitch.answer({"section": "dialplan", "Hunt-Context": "default"}, SEATS))
+    assert doc.find("section/result").get("status") == "not found"
+
+
+def test_directory_returns_only_the_asked_seat():
+    doc = ET.fromstring(freeswitch.answer(
+        {"section": "directory", "user": "8002", "domain": "127.0.0.1"}, SEATS))
+    users = list(doc.iter("user"))
+    assert [u.get("id") for u in users] == ["8002"]
+    assert users[0].find("params/param").get("value") == "s3cret-8002-xyz"
+
+
+def test_unknown_or_disabled_seat_is_not_found():
+    doc = ET.fromstring(freeswitch.answer({"section": "directory", "user": "9999", "domain": "d"}, SEATS))
+    assert doc.find("section/result").get("status") == "not found"
+
+
+def test_seat_values_are_escaped():
+    xml = freeswitch.directory("d<x>", [SeatConf("8001", "s3cret-8001-xyz")])
+    assert "d&lt;x&gt;" in xml
+    ET.fromstring(xml)
