@@ -215,10 +215,12 @@ class AmiClient:
         for action in actions:
             await self._send_one(command, action)
 
-    async def query(self, action: Action) -> Message:
+    async def query(self, action: Action, *, listing: bool = False) -> Message | list[Message]:
         """Send a read-only action (``CoreStatus``, ``PJSIPShowContacts``...) and return its reply.
 
-        Like :meth:`execute`, nothing is retried; use :meth:`execute` for anything that changes calls.
+        ``listing=True`` for actions answered by an event list (a list of messages comes back).
+        Single-reply actions are sent with ``as_list=False``: panoramisk's guess would
+        otherwise wait forever on some (``QueueAdd``, ``AGI``). Nothing is retried.
         """
         check_headers(action)
         if str(action.get("Action", "")).lower() == "originate":
@@ -226,7 +228,8 @@ class AmiClient:
         protocol = self._protocol
         if not self._ready.is_set() or protocol is None or not protocol.usable():
             raise AmiNotConnected(f"{self.node}: not connected")
-        return await asyncio.wait_for(protocol.send(dict(action), as_list=None), self._reply_timeout)
+        reply = protocol.send(dict(action), as_list=None if listing else False)
+        return await asyncio.wait_for(reply, self._reply_timeout)
 
     async def _send_one(self, command: c.Command, action: Action) -> None:
         protocol = self._protocol

@@ -16,6 +16,8 @@ this module:
 * ``MixMonitorStart``/``Stop`` do not name the file, and ``MixMonitorStop``
   does not fire on hangup: the state remembers the file we asked for and a
   hangup ends a running recording.
+* A 180 gives ``Newstate`` 5 and ``DialState`` RINGING, a 183 with early media
+  only ``DialState`` PROGRESS: either is reported once as ``Ringing``.
 * ``TestEvent`` (about 17 per call on Debian's build) is noise.
 """
 
@@ -59,6 +61,7 @@ class TranslationState:
     recording: set[str] = field(default_factory=set)  # channels with a running MixMonitor
     bridges: dict[str, list[str]] = field(default_factory=dict)  # bridge id -> member channel ids
     ended: set[str] = field(default_factory=set)  # hung up, OriginateResponse still to come
+    ringing: set[str] = field(default_factory=set)  # Ringing already reported
 
     def expect(self, command: c.Command) -> None:
         """Remember what a command we are sending will make the PBX report."""
@@ -81,6 +84,7 @@ class TranslationState:
         self.causes = {k: v for k, v in self.causes.items() if k in live}
         self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
         self.recording &= live
+        self.ringing &= live
         self.bridges = {}
         self.ended = set()
 
@@ -95,6 +99,7 @@ class TranslationState:
         self.causes.pop(channel_id, None)
         self.recording_paths.pop(channel_id, None)
         self.recording.discard(channel_id)
+        self.ringing.discard(channel_id)
         self.ended.discard(channel_id)
 
 
@@ -138,6 +143,7 @@ class Translator:
             "hanguprequest": self._hangup_request,
             "softhanguprequest": self._hangup_request,
             "dialend": self._dial_end,
+            "dialstate": self._dial_state,
             "originateresponse": self._originate_response,
             "userevent": self._user_event,
             "dtmfend": self._dtmf,
@@ -154,7 +160,7 @@ class Translator:
         handler = self._handlers.get(name)
         if handler is None:  # TestEvent, VarSet, Newexten, ...
             return []
-        prefix = "Dest" if name == "dialend" else ""  # DialEnd describes the dialed channel
+        prefix = "Dest" if name in ("dialend", "dialstate") else ""  # about the dialed channel
         channel_id = _one(headers, prefix + "Uniqueid")
         if not channel_id:
             return []
@@ -188,10 +194,22 @@ class Translator:
     def _newstate(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
         state = _one(h, "ChannelState")
         if state == "5":
-            return [e.Ringing(at, ch, attempt)]
+            return self._ringing(at, ch, attempt)
         if state == "6" and self._ours(ch, attempt):
             return [e.Answered(at, ch, attempt)]
         return []
+
+    def _dial_state(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        # 183 with early media changes no channel state; DialState says PROGRESS
+        if _one(h, "DialStatus") in ("RINGING", "PROGRESS"):
+            return self._ringing(at, ch, attempt)
+        return []
+
+    def _ringing(self, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ch in self.state.ringing:
+            return []
+        self.state.ringing.add(ch)
+        return [e.Ringing(at, ch, attempt)]
 
     def _hangup_request(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
         cause = _int(_one(h, "Cause"))

@@ -153,6 +153,13 @@ def originate_no_answer(s: Session) -> str:
     return "world 408 rings, our 3 s originate timeout expires: OriginateResponse Failure (Reason 3)"
 
 
+def originate_early_media(s: Session) -> str:
+    ch = originate(s, "183", route="sb-outbound", timeout_s=3)
+    s.wait_for(event("OriginateResponse", ch))
+    s.idle(0.5)
+    return "world 183 sends 183 Session Progress with a message, never answers; 3 s originate timeout"
+
+
 def dtmf(s: Session) -> str:
     ch = answered(s, "102")
     for digit in "12#":
@@ -219,6 +226,7 @@ def seat_registration(s: Session) -> str:
 SCENARIOS: dict[str, Callable[[Session], str]] = {
     f.__name__: f for f in (
         originate_answer_hangup, originate_busy, originate_congestion, originate_no_answer,
+        originate_early_media,
         dtmf, bridge_two_legs, record_start_stop, amd_machine_beep, amd_human, seat_registration,
     )
 }

@@ -39,6 +39,7 @@ WORLD_NUMBERS = {
     "102": "answers and sends DTMF 1 2 # after 1 s",
     "103": "answers with a long machine greeting and a beep",
     "104": "answers with a short hello then silence (a human)",
+    "183": "early media (183 + a message), never answers",
     "486": "busy (Q.850 17)",
     "503": "congestion (Q.850 34)",
     "408": "rings forever (no answer)",
@@ -253,6 +254,9 @@ exten => 103,1,Answer()
 exten => 104,1,Answer()
  same => n,Playback(silence/1&hello&silence/10&silence/10)
  same => n,Hangup(16)
+exten => 183,1,Progress()
+ same => n,Playback(hello-world,noanswer)
+ same => n,Wait(300)
 exten => 486,1,Busy(5)
 exten => 503,1,Congestion(5)
 exten => 408,1,Ringing()

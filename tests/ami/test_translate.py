@@ -42,8 +42,12 @@ EXPECTED = {
     "originate_busy": [("ChannelCreated", 0, None), ("HungUp", 0, 17), ("OriginateFailed", 0, 17)],
     # OriginateResponse comes before the Hangup here; HangupRequest gave the cause.
     "originate_congestion": [("ChannelCreated", 0, None), ("OriginateFailed", 0, 34), ("HungUp", 0, 34)],
+    # Hangup and OriginateResponse come in either order from run to run; Reason 3 gives 19.
     "originate_no_answer": [
-        ("ChannelCreated", 0, None), ("Ringing", 0, None), ("HungUp", 0, 19), ("OriginateFailed", 0, 19)],
+        ("ChannelCreated", 0, None), ("Ringing", 0, None), ("OriginateFailed", 0, 19), ("HungUp", 0, 19)],
+    # a 183 with early media changes no channel state: DialState PROGRESS is the Ringing
+    "originate_early_media": [
+        ("ChannelCreated", 0, None), ("Ringing", 0, None), ("OriginateFailed", 0, 19), ("HungUp", 0, 19)],
     "dtmf": [("ChannelCreated", 0, None), ("Answered", 0, None), ("Dtmf", 0, "1"), ("Dtmf", 0, "2"),
              ("Dtmf", 0, "#"), ("HungUp", 0, 16)],
     "bridge_two_legs": [
