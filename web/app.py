@@ -1,18 +1,60 @@
-"""The Flask application factory: one wiring point for blueprints and the DB session."""
+"""The Flask application factory: the one wiring point for extensions and blueprints."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 
 from switchboard.config import Settings
 
+BLUEPRINTS = (
+    "web.health",
+    "web.metrics",
+    "web.auth.views",
+    "web.seats.views",
+    "web.campaigns.views",
+    "web.leads.views",
+    "web.wallboard.views",
+    "web.agent.views",
+    "web.calls.views",
+    "web.reports.views",
+)
+
 
 def create_app(settings: Settings, **overrides: object) -> Flask:
+    """Build the app; ``overrides`` are Flask config keys (tests set e.g. ``MAX_CONTENT_LENGTH``)."""
+    from importlib import import_module
+
+    from web import db as web_db
+    from web import metrics
+    from web.auth.roles import Perm, can
+    from web.auth.services import identity
+
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, SWITCHBOARD_SETTINGS=settings)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SWITCHBOARD_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # a 100 000-row XLSX is a few MB
+        WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session
+        # Where provisioning writes each Asterisk node's seats ({node}: the node's name).
+        SEATS_CONF_PATH=str(settings.sandbox_state / "pbx" / "etc" / "pjsip-seats.conf"),
+    )
     app.config.update(overrides)
+    web_db.init_app(app, settings.sqlalchemy_url)
+    CSRFProtect(app)
 
-    from web.health import bp as health_bp
+    login = LoginManager(app)
+    login.login_view = "auth.login"
 
-    app.register_blueprint(health_bp)
+    @login.user_loader
+    def _load(user_id: str):
+        return identity(web_db.db(), int(user_id))
+
+    app.jinja_env.globals.update(can=can, Perm=Perm)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+    metrics.instrument(app)
     return app

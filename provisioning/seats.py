@@ -1,0 +1,126 @@
+"""Seats -> PJSIP configuration on an Asterisk node, then a live reload over AMI.
+
+Order matters (as in Wazo): the web commits the seats first, then renders the
+file from the committed rows and reloads; a reload that fails leaves the
+database right and the next provisioning catches up. Disabled seats are left
+out of the file, so after the reload they can no longer register.
+
+The AMI session is short-lived and synchronous for its caller (``asyncio.run``
+around a panoramisk connection): the web process has no event loop of its own
+and a provisioning click is rare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from panoramisk import Manager
+
+from dialplans.render import write_atomically
+
+SEATS_CONTEXT = "sb-seats"
+AMI_TIMEOUT_S = 5.0
+_EXTENSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_.~-]{8,255}$")
+
+
+@dataclass(frozen=True)
+class SeatConf:
+    extension: str
+    secret: str
+
+    def __post_init__(self) -> None:
+        # Both end up inside a config file: a newline or bracket would inject sections.
+        if not _EXTENSION.match(self.extension):
+            raise ValueError(f"bad extension {self.extension!r}")
+        if not _SECRET.match(self.secret):
+            raise ValueError(f"bad SIP secret for seat {self.extension!r}")
+
+
+@dataclass(frozen=True)
+class AmiTarget:
+    host: str
+    port: int
+    username: str
+    secret: str
+
+
+def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT) -> str:
+    """One endpoint + auth + aor per seat; one contact per seat, a new REGISTER replaces it."""
+    lines = ["; Rendered by Switchboard provisioning -- do not edit: regenerated from the seats table.", ""]
+    for seat in sorted(seats, key=lambda s: s.extension):
+        e = seat.extension
+        lines += [
+            f"[{e}]",
+            "type=endpoint",
+            f"context={context}",
+            "disallow=all",
+            "allow=ulaw,alaw",
+            "direct_media=no",
+            f"auth={e}-auth",
+            f"aors={e}",
+            f'callerid="{e}" <{e}>',
+            "",
+            f"[{e}-auth]",
+            "type=auth",
+            "auth_type=userpass",
+            f"username={e}",
+            f"password={seat.secret}",
+            "",
+            f"[{e}]",
+            "type=aor",
+            "max_contacts=1",
+            "remove_existing=yes",
+            "qualify_frequency=0",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def write_seats(path: Path, text: str) -> bool:
+    """Write the seats file atomically; True when it changed (a reload is needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return bool(write_atomically(path.parent, {path.name: text}))
+
+
+async def _ami(target: AmiTarget, actions: Sequence[dict[str, str]]) -> list[object]:
+    manager = Manager(
+        host=target.host,
+        port=target.port,
+        username=target.username,
+        secret=target.secret,
+        events="off",
+        ping_delay=3600,
+        reconnect_timeout=3600,
+    )
+    try:
+        await asyncio.wait_for(manager.connect(), AMI_TIMEOUT_S)
+        if manager.authenticated_future is not None:
+            await asyncio.wait_for(manager.authenticated_future, AMI_TIMEOUT_S)
+        if not manager.authenticated:
+            raise ConnectionError(f"AMI login refused by {target.host}:{target.port}")
+        return [await asyncio.wait_for(manager.send_action(a), AMI_TIMEOUT_S) for a in actions]
+    finally:
+        manager.close()
+
+
+def reload_pjsip(target: AmiTarget) -> None:
+    """Ask Asterisk to re-read pjsip.conf (and the seats file it includes)."""
+    (reply,) = asyncio.run(_ami(target, [{"Action": "Command", "Command": "module reload res_pjsip.so"}]))
+    if getattr(reply, "success", True) is False:
+        raise ConnectionError(f"PJSIP reload failed: {reply}")
+
+
+def registered_contacts(target: AmiTarget) -> dict[str, str]:
+    """AOR -> contact status for every contact the node holds (registered phones)."""
+    (reply,) = asyncio.run(_ami(target, [{"Action": "PJSIPShowContacts"}]))
+    messages = reply if isinstance(reply, list) else [reply]
+    return {
+        str(m["Aor"]): str(m.get("Status", ""))
+        for m in messages
+        if m.get("Event") == "ContactList" and m.get("Aor")
+    }

@@ -1,0 +1,151 @@
+"""Agent panel: one page; actions are small POSTs; a status poll reloads it when a call arrives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from orchestrator.store.enums import AgentState
+from orchestrator.store.models import Agent, Campaign
+from web.agent import services
+from web.agent.services import PAUSE_REASONS, AgentError, DispositionInput
+from web.auth.roles import Perm, requires
+from web.db import db
+from web.http import get_or_404, int_or_none
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+def _me() -> Agent:
+    if current_user.agent_id is None:
+        abort(403, "this user has no agent profile")
+    return get_or_404(Agent, current_user.agent_id)
+
+
+@bp.get("/")
+@requires(Perm.AGENT_PANEL)
+def panel():
+    session = db()
+    if current_user.agent_id is None:
+        return render_template("agent/no_agent.html")
+    agent = _me()
+    attempt = services.current_attempt(session, agent)
+    return render_template(
+        "agent/panel.html",
+        agent=agent,
+        attempt=attempt,
+        seats=services.free_seats(session, agent) if agent.state is AgentState.LOGGED_OUT else [],
+        reasons=PAUSE_REASONS,
+        preview_campaigns=services.preview_campaigns(session, agent),
+        preview=services.preview_lead(session, agent),
+        status=_status(agent, attempt),
+    )
+
+
+def _status(agent: Agent, attempt) -> dict[str, object]:
+    return {
+        "state": agent.state.value,
+        "attempt": str(attempt.id) if attempt else None,
+        "bridged": bool(attempt and attempt.bridged_at),
+    }
+
+
+@bp.get("/status.json")
+@requires(Perm.AGENT_PANEL)
+def status():
+    agent = _me()
+    return jsonify(_status(agent, services.current_attempt(db(), agent)))
+
+
+def _act(action, *args, ok: str = ""):
+    session = db()
+    try:
+        action(session, _me(), *args)
+    except AgentError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        if ok:
+            flash(ok, "ok")
+    return redirect(url_for("agent.panel"))
+
+
+@bp.post("/login")
+@requires(Perm.AGENT_PANEL)
+def login():
+    return _act(services.log_in, int_or_none(request.form.get("seat_id")) or 0)
+
+
+@bp.post("/logout")
+@requires(Perm.AGENT_PANEL)
+def logout():
+    return _act(services.log_out)
+
+
+@bp.post("/ready")
+@requires(Perm.AGENT_PANEL)
+def ready():
+    return _act(services.set_ready)
+
+
+@bp.post("/pause")
+@requires(Perm.AGENT_PANEL)
+def pause():
+    return _act(services.pause, request.form.get("reason", ""))
+
+
+@bp.post("/preview/next")
+@requires(Perm.AGENT_PANEL)
+def preview_next():
+    session = db()
+    campaign = get_or_404(Campaign, int_or_none(request.form.get("campaign_id")))
+    if campaign not in services.preview_campaigns(session, _me()):
+        abort(403)
+    try:
+        lead = services.next_preview(session, _me(), campaign)
+    except AgentError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("agent.panel"))
+    session.commit()
+    if lead is None:
+        flash("No lead is due in this campaign now.", "ok")
+    return redirect(url_for("agent.panel"))
+
+
+@bp.post("/preview/skip")
+@requires(Perm.AGENT_PANEL)
+def preview_skip():
+    return _act(services.skip_preview)
+
+
+@bp.post("/preview/dial")
+@requires(Perm.AGENT_PANEL)
+def preview_dial():
+    return _act(services.dial_preview, current_user.id, ok="Dialing...")
+
+
+@bp.post("/dispose")
+@requires(Perm.AGENT_PANEL)
+def dispose():
+    form = request.form
+    callback_at = None
+    if form.get("callback_at"):
+        try:
+            callback_at = datetime.fromisoformat(form["callback_at"])
+        except ValueError:
+            abort(400)
+        # The browser sends local wall time; the panel adds the browser's UTC offset in minutes.
+        offset = int_or_none(form.get("tz_offset_min")) or 0
+        callback_at = callback_at.replace(tzinfo=UTC) + timedelta(minutes=offset)
+    data = DispositionInput(
+        attempt_id=form.get("attempt_id", ""),
+        disposition_id=int_or_none(form.get("disposition_id")) or 0,
+        amount=form.get("amount", ""),
+        notes=form.get("notes", ""),
+        callback_at=callback_at,
+        callback_mine=form.get("callback_mine") == "on",
+    )
+    return _act(services.dispose, data, ok="Saved.")

@@ -1,0 +1,90 @@
+"""Users: creation with hashed passwords, authentication, and the log-in identity.
+
+Passwords are hashed with Werkzeug's scrypt; the hash string carries its own
+method and salt, so a future change of algorithm keeps old hashes valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from orchestrator.store.enums import UserRole
+from orchestrator.store.models import Agent, User
+from orchestrator.store.types import utcnow
+
+MIN_PASSWORD_LENGTH = 8
+# Verified against when the user does not exist, so a wrong user name costs as
+# much time as a wrong password (no user enumeration by timing).
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class UserError(ValueError):
+    """A user could not be created as asked (message is shown to the admin)."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What Flask-Login keeps for the request: no ORM object outlives its session."""
+
+    id: int
+    username: str
+    role: UserRole
+    agent_id: int | None
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def identity(session: Session, user_id: int) -> Identity | None:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return Identity(user.id, user.username, user.role, user.agent.id if user.agent else None)
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: UserRole,
+    *,
+    display_name: str = "",
+    team_id: int | None = None,
+) -> User:
+    """Create a user; agents also get their agent row (team, state logged out)."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise UserError("user name must be 1 to 64 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password),
+        role=UserRole(role),
+        display_name=display_name or username,
+    )
+    session.add(user)
+    if user.role is UserRole.AGENT:
+        session.add(Agent(user=user, team_id=team_id))
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user

@@ -1,0 +1,132 @@
+"""Log-in/out, users and teams (admin), and the audit log page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from orchestrator.store.enums import UserRole
+from orchestrator.store.models import AuditLog, Team, User
+from web.auth import audit
+from web.auth.roles import Perm, requires
+from web.auth.services import UserError, authenticate, create_user, identity
+from web.db import db
+from web.http import get_or_404, int_or_none
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: never an open redirect after log-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        session = db()
+        user = authenticate(session, request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
+            flash("Wrong user name or password.", "error")
+            return render_template("auth/login.html"), 401
+        session.commit()
+        login_user(identity(session, user.id))
+        return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+    return render_template("auth/login.html")
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+def home():
+    """Send each role to its main page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    target = {
+        UserRole.ADMIN: "seats.index",
+        UserRole.SUPERVISOR: "wallboard.index",
+        UserRole.QA: "calls.index",
+        UserRole.AGENT: "agent.panel",
+    }[current_user.role]
+    return redirect(url_for(target))
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@requires(Perm.USERS)
+def users():
+    session = db()
+    if request.method == "POST":
+        form = request.form
+        try:
+            team_id = int_or_none(form.get("team_id"))
+            user = create_user(
+                session,
+                form.get("username", ""),
+                form.get("password", ""),
+                UserRole(form.get("role", "")),
+                display_name=form.get("display_name", ""),
+                team_id=team_id,
+            )
+        except (UserError, ValueError) as exc:
+            flash(str(exc), "error")
+        else:
+            audit.record(
+                session, "user.create", "user", user.id, username=user.username, role=user.role.value
+            )
+            session.commit()
+            flash(f"User {user.username} created.", "ok")
+            return redirect(url_for("auth.users"))
+    return render_template(
+        "auth/users.html",
+        users=session.scalars(select(User).order_by(User.username)).all(),
+        teams=session.scalars(select(Team).order_by(Team.name)).all(),
+        roles=list(UserRole),
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@requires(Perm.USERS)
+def set_active(user_id: int):
+    session = db()
+    user = get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate yourself.", "error")
+        return redirect(url_for("auth.users"))
+    user.active = request.form.get("active") == "1"
+    audit.record(session, "user.activate" if user.active else "user.deactivate", "user", user.id)
+    session.commit()
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/admin/teams")
+@requires(Perm.USERS)
+def create_team():
+    session = db()
+    name = request.form.get("name", "").strip()
+    if not name or session.scalar(select(Team.id).where(Team.name == name)):
+        flash("Team name missing or already used.", "error")
+    else:
+        leader_id = int_or_none(request.form.get("leader_id"))
+        team = Team(name=name, leader_id=leader_id)
+        session.add(team)
+        session.flush()
+        audit.record(session, "team.create", "team", team.id, name=name)
+        session.commit()
+    return redirect(url_for("auth.users"))
+
+
+@bp.get("/admin/audit")
+@requires(Perm.AUDIT)
+def audit_log():
+    rows = db().scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(200)).all()
+    return render_template("auth/audit.html", rows=rows)

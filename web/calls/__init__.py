@@ -1,0 +1,1 @@
+"""Call log (search) and recordings (stream with range requests, download), for authorized roles."""

@@ -1,0 +1,82 @@
+"""The call log query: filters map to indexed columns, pages are fixed-size (no COUNT over everything).
+
+Sorted newest first on ``calls.started_at`` (indexed); one page fetches one
+row more than it shows to know whether a next page exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from orchestrator.store.enums import Outcome
+from orchestrator.store.models import Agent, Attempt, Call, Campaign, Disposition, Recording, User
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    agent_id: int | None = None
+    campaign_id: int | None = None
+    outcome: Outcome | None = None
+    day_from: date | None = None
+    day_to: date | None = None  # inclusive
+    number: str = ""  # digits; matches caller or callee containing them
+    page: int = 0
+
+
+def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]:
+    recording = (
+        select(func.min(Recording.id)).where(Recording.call_id == Call.id).correlate(Call).scalar_subquery()
+    )
+    query = (
+        select(
+            Call,
+            Attempt.outcome,
+            Attempt.sale_amount,
+            User.username,
+            Campaign.name,
+            Disposition.label,
+            recording.label("recording_id"),
+        )
+        .outerjoin(Attempt, Attempt.id == Call.attempt_id)
+        .outerjoin(Agent, Agent.id == Attempt.agent_id)
+        .outerjoin(User, User.id == Agent.user_id)
+        .outerjoin(Campaign, Campaign.id == Call.campaign_id)
+        .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
+    )
+    if f.agent_id is not None:
+        query = query.where(Attempt.agent_id == f.agent_id)
+    if f.campaign_id is not None:
+        query = query.where(Call.campaign_id == f.campaign_id)
+    if f.outcome is not None:
+        query = query.where(Attempt.outcome == f.outcome)
+    if f.day_from is not None:
+        query = query.where(Call.started_at >= datetime.combine(f.day_from, time(), UTC))
+    if f.day_to is not None:
+        query = query.where(Call.started_at < datetime.combine(f.day_to + timedelta(days=1), time(), UTC))
+    digits = "".join(ch for ch in f.number if ch.isdigit())
+    if digits:
+        query = query.where(or_(Call.callee.contains(digits), Call.caller.contains(digits)))
+    query = query.order_by(Call.started_at.desc(), Call.id.desc()).limit(PAGE + 1).offset(f.page * PAGE)
+    rows = [
+        {
+            "call": call,
+            "outcome": outcome.value if outcome else "",
+            "amount": amount,
+            "agent": agent or "",
+            "campaign": campaign or "",
+            "disposition": disposition or "",
+            "recording_id": rec,
+            "duration_s": int((call.ended_at - call.answered_at).total_seconds())
+            if call.ended_at and call.answered_at
+            else 0,
+        }
+        for call, outcome, amount, agent, campaign, disposition, rec in session.execute(query)
+    ]
+    return rows[:PAGE], len(rows) > PAGE

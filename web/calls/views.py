@@ -1,0 +1,96 @@
+"""Call log page and recording playback/download.
+
+Recordings are served with ``send_file(conditional=True)``: Werkzeug answers
+``Range`` requests with 206 partial content, which browsers need to seek in
+an ``<audio>`` element without downloading the whole file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, request, send_file
+from sqlalchemy import select
+
+from orchestrator.store.enums import Outcome
+from orchestrator.store.models import Agent, Campaign, Recording, User
+from web.auth import audit
+from web.auth.roles import Perm, requires
+from web.calls.services import CallFilter, search
+from web.db import db
+from web.http import get_or_404, int_or_none
+
+bp = Blueprint("calls", __name__)
+
+
+def _date(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/calls")
+@requires(Perm.CALLS)
+def index():
+    session = db()
+    args = request.args
+    try:
+        outcome = Outcome(args["outcome"]) if args.get("outcome") else None
+    except ValueError:
+        abort(400)
+    f = CallFilter(
+        agent_id=int_or_none(args.get("agent_id")),
+        campaign_id=int_or_none(args.get("campaign_id")),
+        outcome=outcome,
+        day_from=_date(args.get("from")),
+        day_to=_date(args.get("to")),
+        number=args.get("number", ""),
+        page=max(int_or_none(args.get("page")) or 0, 0),
+    )
+    rows, more = search(session, f)
+    return render_template(
+        "calls/index.html",
+        rows=rows,
+        more=more,
+        f=f,
+        args=args,
+        agents=session.execute(
+            select(Agent.id, User.username).join(Agent.user).order_by(User.username)
+        ).all(),
+        campaigns=session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name)).all(),
+        outcomes=list(Outcome),
+    )
+
+
+def _recording_file(recording_id: int) -> tuple[Recording, Path]:
+    recording = get_or_404(Recording, recording_id)
+    path = Path(recording.path)
+    if not path.is_file():
+        abort(410, "the recording file is no longer on disk")
+    return recording, path
+
+
+@bp.get("/recordings/<int:recording_id>")
+@requires(Perm.RECORDINGS)
+def play(recording_id: int):
+    _, path = _recording_file(recording_id)
+    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+
+
+@bp.get("/recordings/<int:recording_id>/download")
+@requires(Perm.RECORDINGS)
+def download(recording_id: int):
+    recording, path = _recording_file(recording_id)
+    session = db()
+    audit.record(session, "recording.download", "recording", recording.id)
+    session.commit()
+    return send_file(
+        path,
+        mimetype="audio/wav",
+        as_attachment=True,
+        download_name=f"call-{recording.call_id or recording.id}.wav",
+    )

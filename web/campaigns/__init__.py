@@ -1,0 +1,1 @@
+"""Campaigns (supervisors): settings, lists and teams, dispositions, state now or on a schedule."""

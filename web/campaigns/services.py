@@ -1,0 +1,160 @@
+"""Create/update campaigns from validated input, and change their desired state.
+
+The web (or the scheduler) only writes ``desired_state``; runners obey it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestrator.store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction
+from orchestrator.store.leads import assign_list
+from orchestrator.store.models import Campaign, Disposition, LeadList, RetryRule, Team
+from orchestrator.store.types import utcnow
+from web.campaigns.forms import (
+    DispositionSpec,
+    FormError,
+    RetrySpec,
+    ScheduleSpec,
+    parse_dispositions,
+    parse_hours,
+    parse_retries,
+)
+from web.campaigns.profiles import PROFILES
+
+DEFAULT_DISPOSITIONS = "SALE Sale +sale +amount\nCALLBACK Call back +callback\nNOINT Not interested\n"
+
+
+@dataclass
+class CampaignInput:
+    """Everything the form carries, already split into typed values."""
+
+    name: str
+    mode: CampaignMode
+    compliance_profile: ComplianceProfile
+    abandon_cap_pct: str = ""  # empty: the profile's
+    abandon_window_s: int | None = None
+    calling_hours: str = ""  # empty: the profile's
+    caller_id: str = ""
+    trunk: str = ""
+    ring_timeout_s: int = 25
+    max_lines: int = 100
+    max_attempts: int = 5
+    wrap_up_s: int = 30
+    record_calls: bool = True
+    amd_enabled: bool = True
+    amd_action: MachineAction = MachineAction.HANGUP
+    amd_false_positive_pct: str = "0"
+    abandon_message_text: str = ""
+    script: str = ""
+    inbound_number: str = ""
+    retries: str = ""
+    dispositions: str = DEFAULT_DISPOSITIONS
+    team_ids: list[int] = field(default_factory=list)
+    list_ids: list[int] = field(default_factory=list)
+    schedule: ScheduleSpec | None = None
+
+
+def _decimal(raw: str, what: str, low: Decimal, high: Decimal) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise FormError(f"{what}: not a number") from None
+    if not low <= value <= high:
+        raise FormError(f"{what} must be between {low} and {high}")
+    return value
+
+
+def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInput) -> Campaign:
+    name = data.name.strip()
+    if not name or len(name) > 128:
+        raise FormError("campaign name is required (up to 128 characters)")
+    clash = session.scalar(select(Campaign.id).where(Campaign.name == name))
+    if clash is not None and (campaign is None or clash != campaign.id):
+        raise FormError(f"a campaign named {name!r} exists already")
+    if not 5 <= data.ring_timeout_s <= 120 or not 0 <= data.wrap_up_s <= 600:
+        raise FormError("ring timeout 5-120 s, wrap-up 0-600 s")
+    if not 1 <= data.max_lines <= 10000 or not 1 <= data.max_attempts <= 100:
+        raise FormError("max lines 1-10000, max attempts 1-100")
+    defaults = PROFILES[data.compliance_profile]
+    retries = parse_retries(data.retries)
+    dispositions = parse_dispositions(data.dispositions)
+    if campaign is None:
+        campaign = Campaign(name=name, mode=data.mode, compliance_profile=data.compliance_profile)
+        session.add(campaign)
+    campaign.name = name
+    campaign.mode = data.mode
+    campaign.compliance_profile = data.compliance_profile
+    campaign.abandon_cap = (
+        _decimal(data.abandon_cap_pct, "abandon cap %", Decimal(0), Decimal(100)) / 100
+        if data.abandon_cap_pct.strip()
+        else defaults.abandon_cap
+    )
+    campaign.abandon_window_s = data.abandon_window_s or defaults.abandon_window_s
+    campaign.calling_hours = (
+        parse_hours(data.calling_hours) if data.calling_hours.strip() else defaults.calling_hours
+    )
+    campaign.caller_id = data.caller_id.strip()
+    campaign.trunk = data.trunk.strip()
+    campaign.ring_timeout_s = data.ring_timeout_s
+    campaign.max_lines = data.max_lines
+    campaign.max_attempts = data.max_attempts
+    campaign.wrap_up_s = data.wrap_up_s
+    campaign.record_calls = data.record_calls
+    campaign.amd_enabled = data.amd_enabled
+    campaign.amd_action = data.amd_action
+    campaign.amd_false_positive_rate = (
+        _decimal(data.amd_false_positive_pct or "0", "AMD false positives %", Decimal(0), Decimal(100)) / 100
+    )
+    campaign.abandon_message_text = data.abandon_message_text
+    campaign.script = data.script
+    campaign.inbound_number = data.inbound_number.strip() or None
+    campaign.schedule = data.schedule.as_json() if data.schedule else {}
+    campaign.teams = (
+        list(session.scalars(select(Team).where(Team.id.in_(data.team_ids)))) if data.team_ids else []
+    )
+    _set_retries(campaign, retries)
+    _set_dispositions(campaign, dispositions)
+    session.flush()
+    for lead_list in session.scalars(select(LeadList).where(LeadList.id.in_(data.list_ids))):
+        if lead_list.campaign_id != campaign.id:
+            assign_list(session, lead_list, campaign.id)
+    return campaign
+
+
+def _set_retries(campaign: Campaign, specs: list[RetrySpec]) -> None:
+    by_outcome = {r.outcome: r for r in campaign.retry_rules}
+    keep = []
+    for spec in specs:
+        rule = by_outcome.get(spec.outcome) or RetryRule(outcome=spec.outcome, delay_s=0)
+        rule.delay_s, rule.max_attempts = spec.delay_s, spec.max_attempts
+        keep.append(rule)
+    campaign.retry_rules = keep
+
+
+def _set_dispositions(campaign: Campaign, specs: list[DispositionSpec]) -> None:
+    """Dispositions already used by attempts must survive: unlisted ones are deactivated, not deleted."""
+    by_code = {d.code: d for d in campaign.dispositions}
+    for order, spec in enumerate(specs):
+        disp = by_code.pop(spec.code, None)
+        if disp is None:
+            disp = Disposition(code=spec.code, label=spec.label)
+            campaign.dispositions.append(disp)
+        disp.label, disp.is_sale, disp.asks_amount = spec.label, spec.is_sale, spec.asks_amount
+        disp.schedules_callback, disp.is_final = spec.schedules_callback, spec.is_final
+        disp.sort_order, disp.active = order, True
+    for leftover in by_code.values():
+        leftover.active = False
+
+
+def set_state(session: Session, campaign: Campaign, state: CampaignState) -> bool:
+    """Write the desired state; False if it already was (no audit noise)."""
+    if campaign.desired_state is state:
+        return False
+    campaign.desired_state = state
+    campaign.state_changed_at = utcnow()
+    return True

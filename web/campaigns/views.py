@@ -1,0 +1,165 @@
+"""Campaign pages: list with start/pause/stop, one form for create and edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from orchestrator.store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
+from orchestrator.store.models import Campaign, Lead, LeadList, Team
+from web.auth import audit
+from web.auth.roles import Perm, requires
+from web.campaigns import services
+from web.campaigns.forms import FormError, ScheduleSpec, format_disposition, format_hours, parse_schedule
+from web.campaigns.profiles import WEEKDAYS
+from web.campaigns.services import CampaignInput
+from web.db import db
+from web.http import get_or_404, int_or_none
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+MAX_SOUND_BYTES = 5 * 1024 * 1024
+
+
+def _input(form: MultiDict[str, str]) -> CampaignInput:
+    try:
+        return CampaignInput(
+            name=form.get("name", ""),
+            mode=CampaignMode(form.get("mode", "")),
+            compliance_profile=ComplianceProfile(form.get("compliance_profile", "")),
+            abandon_cap_pct=form.get("abandon_cap_pct", ""),
+            abandon_window_s=int_or_none(form.get("abandon_window_s")),
+            calling_hours=form.get("calling_hours", ""),
+            caller_id=form.get("caller_id", ""),
+            trunk=form.get("trunk", ""),
+            ring_timeout_s=int_or_none(form.get("ring_timeout_s")) or 25,
+            max_lines=int_or_none(form.get("max_lines")) or 100,
+            max_attempts=int_or_none(form.get("max_attempts")) or 5,
+            wrap_up_s=int_or_none(form.get("wrap_up_s")) or 0,
+            record_calls=form.get("record_calls") == "on",
+            amd_enabled=form.get("amd_enabled") == "on",
+            amd_action=MachineAction(form.get("amd_action", "hangup")),
+            amd_false_positive_pct=form.get("amd_false_positive_pct", "0"),
+            abandon_message_text=form.get("abandon_message_text", ""),
+            script=form.get("script", ""),
+            inbound_number=form.get("inbound_number", ""),
+            retries=form.get("retries", ""),
+            dispositions=form.get("dispositions", ""),
+            team_ids=[int(t) for t in form.getlist("team_ids") if t.isdigit()],
+            list_ids=[int(x) for x in form.getlist("list_ids") if x.isdigit()],
+            schedule=parse_schedule(
+                form.getlist("schedule_days"),
+                form.get("schedule_start", ""),
+                form.get("schedule_stop", ""),
+                form.get("schedule_tz", "UTC"),
+                form.get("schedule_first", ""),
+                form.get("schedule_last", ""),
+            ),
+        )
+    except ValueError as exc:  # FormError is a ValueError; so are bad enum values
+        raise FormError(str(exc)) from None
+
+
+@bp.get("/")
+@requires(Perm.CAMPAIGNS)
+def index():
+    session = db()
+    campaigns = session.scalars(select(Campaign).order_by(Campaign.name)).all()
+    counts = dict(session.execute(select(Lead.campaign_id, func.count()).group_by(Lead.campaign_id)).all())
+    return render_template(
+        "campaigns/index.html", campaigns=campaigns, counts=counts, states=list(CampaignState)
+    )
+
+
+def _form_page(campaign: Campaign | None, status: int = 200):
+    session = db()
+    return render_template(
+        "campaigns/form.html",
+        c=campaign,
+        form=request.form if request.method == "POST" else None,
+        schedule=ScheduleSpec.from_json(campaign.schedule) if campaign else None,
+        hours=format_hours(campaign.calling_hours) if campaign else "",
+        retries="\n".join(
+            f"{r.outcome.value} {r.delay_s} {r.max_attempts or ''}".strip() for r in campaign.retry_rules
+        )
+        if campaign
+        else "busy 1800 3\nno_answer 3600 3",
+        dispositions="\n".join(format_disposition(d) for d in campaign.dispositions if d.active)
+        if campaign
+        else services.DEFAULT_DISPOSITIONS,
+        teams=session.scalars(select(Team).order_by(Team.name)).all(),
+        lists=session.scalars(select(LeadList).order_by(LeadList.name)).all(),
+        modes=list(CampaignMode),
+        profiles=list(ComplianceProfile),
+        amd_actions=list(MachineAction),
+        outcomes=list(Outcome),
+        weekdays=WEEKDAYS,
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Perm.CAMPAIGNS)
+def create():
+    return _save(None)
+
+
+@bp.route("/<int:campaign_id>", methods=["GET", "POST"])
+@requires(Perm.CAMPAIGNS)
+def edit(campaign_id: int):
+    return _save(get_or_404(Campaign, campaign_id))
+
+
+def _save(campaign: Campaign | None):
+    if request.method == "GET":
+        return _form_page(campaign)
+    session = db()
+    try:
+        saved = services.save_campaign(session, campaign, _input(request.form))
+        _store_sound(saved)
+    except FormError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _form_page(campaign, 400)
+    audit.record(
+        session,
+        "campaign.create" if campaign is None else "campaign.update",
+        "campaign",
+        saved.id,
+        name=saved.name,
+    )
+    session.commit()
+    flash(f"Campaign {saved.name} saved.", "ok")
+    return redirect(url_for("campaigns.index"))
+
+
+def _store_sound(campaign: Campaign) -> None:
+    """An uploaded abandon message (WAV) goes to the instance dir, named after the campaign id."""
+    upload = request.files.get("abandon_message_file")
+    if upload is None or not upload.filename:
+        return
+    data = upload.read(MAX_SOUND_BYTES + 1)
+    if len(data) > MAX_SOUND_BYTES or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise FormError("abandon message must be a WAV file under 5 MB")
+    settings = current_app.config["SWITCHBOARD_SETTINGS"]
+    target = Path(settings.instance_dir) / "sounds" / f"campaign-{campaign.id}-abandon.wav"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    campaign.abandon_message_file = str(target)
+
+
+@bp.post("/<int:campaign_id>/state")
+@requires(Perm.CAMPAIGNS)
+def set_state(campaign_id: int):
+    session = db()
+    campaign = get_or_404(Campaign, campaign_id)
+    try:
+        state = CampaignState(request.form.get("state", ""))
+    except ValueError:
+        abort(400)
+    if services.set_state(session, campaign, state):
+        audit.record(session, f"campaign.{state.value}", "campaign", campaign.id, name=campaign.name)
+        session.commit()
+        flash(f"Campaign {campaign.name} is now {state.value}.", "ok")
+    return redirect(url_for("campaigns.index"))

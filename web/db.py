@@ -1,0 +1,36 @@
+"""One SQLAlchemy session per request, opened lazily and always closed.
+
+Views and services call ``db()``; services commit explicitly (commit first,
+then talk to the PBX), and anything left uncommitted when the request ends is
+rolled back, so a failed request never leaves half its writes behind.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestrator.store.db import make_engine, session_factory
+
+
+def init_app(app: Flask, url: str) -> None:
+    engine = make_engine(url)
+    app.extensions["sb_engine"] = engine
+    app.extensions["sb_sessions"] = session_factory(engine)
+    app.teardown_appcontext(_close)
+
+
+def sessions() -> sessionmaker[Session]:
+    return current_app.extensions["sb_sessions"]
+
+
+def db() -> Session:
+    if "db_session" not in g:
+        g.db_session = sessions()()
+    return g.db_session
+
+
+def _close(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # rolls back whatever was not committed

@@ -1,0 +1,1 @@
+"""Lists and leads: CSV/XLSX import (map, normalise, dedupe, DNC scrub, error report) and DNC management."""

@@ -1,0 +1,102 @@
+"""Lead import into the database (one transaction) and DNC list operations.
+
+An import either inserts every accepted row or nothing: the rows go in with
+multi-row INSERTs inside a single transaction, and any failure rolls it all
+back. Rows are rejected *before* that (bad number, duplicate, DNC) and listed
+in the error report; rejecting a row is not a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, LeadStatus
+from orchestrator.store.models import DncEntry, Lead, LeadList
+from orchestrator.store.types import utcnow
+from web.leads.importer import Prepared, normalise
+
+CHUNK = 5000
+
+
+def existing_phones(session: Session, list_id: int) -> set[str]:
+    return set(session.scalars(select(Lead.phone).where(Lead.list_id == list_id)))
+
+
+def dnc_phones(session: Session, campaign_id: int | None, now: datetime) -> set[str]:
+    """Numbers not to load for this campaign: global entries plus the campaign's own, unexpired."""
+    scope = DncEntry.campaign_id.is_(None)
+    if campaign_id is not None:
+        scope = or_(scope, DncEntry.campaign_id == campaign_id)
+    query = select(DncEntry.phone).where(scope, or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now))
+    return set(session.scalars(query))
+
+
+def insert_leads(
+    session: Session, lead_list: LeadList, prepared: Prepared, progress: Callable[[int], None] | None = None
+) -> int:
+    """Insert the prepared rows into the list (caller commits, or rolls back on error)."""
+    now = utcnow()
+    table = Lead.__table__
+    done = 0
+    for chunk in _chunks(prepared.rows, CHUNK):
+        session.execute(
+            insert(table),
+            [
+                {
+                    **row,
+                    "list_id": lead_list.id,
+                    "campaign_id": lead_list.campaign_id,
+                    "status": LeadStatus.NEW,
+                    "priority": 0,
+                    "attempts": 0,
+                    "next_call_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for row in chunk
+            ],
+        )
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def _chunks(rows: list[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+class DncError(ValueError):
+    pass
+
+
+def add_dnc(
+    session: Session, raw_phone: str, region: str, campaign_id: int | None, reason: str, user_id: int | None
+) -> DncEntry:
+    result = normalise(raw_phone, region)
+    if isinstance(result, str):
+        raise DncError(f"{raw_phone!r}: {result}")
+    scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
+    if session.scalar(select(DncEntry.id).where(DncEntry.phone == result.phone, scope)):
+        raise DncError(f"{result.phone} is already on that DNC list")
+    entry = DncEntry(phone=result.phone, campaign_id=campaign_id, reason=reason[:255], created_by_id=user_id)
+    session.add(entry)
+    # Leads not yet dialed are taken out of the pool now, not only at the next import.
+    lead_scope = [Lead.phone == result.phone, Lead.status.in_(DIALABLE_LEAD_STATUSES)]
+    if campaign_id is not None:
+        lead_scope.append(Lead.campaign_id == campaign_id)
+    for lead in session.scalars(select(Lead).where(*lead_scope)):
+        lead.status = LeadStatus.DNC
+    session.flush()
+    return entry
+
+
+def remove_dnc(session: Session, entry_id: int) -> str | None:
+    phone = session.scalar(select(DncEntry.phone).where(DncEntry.id == entry_id))
+    session.execute(delete(DncEntry).where(DncEntry.id == entry_id))
+    return phone

@@ -1,0 +1,169 @@
+"""Report figures, aggregated in SQL where the rows are many (attempts) and in Python where few (state log).
+
+Definitions:
+* dials: attempts handled by the agent (preview dials and connected calls);
+* connects: attempts bridged to the agent;
+* talk time: bridged -> ended, summed;
+* occupancy: (on call + wrap-up) / (ready + reserved + on call + wrap-up), from
+  the agent state log clipped to the period: the share of available time spent
+  working on calls (pauses excluded).
+Days are UTC days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from orchestrator.store.enums import AgentState
+from orchestrator.store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
+
+BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
+AVAILABLE = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # inclusive
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
+
+
+def _seconds(session: Session, start: Any, end: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
+
+
+def _day(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column)
+    return cast(func.timezone("UTC", column), Date)
+
+
+def _group_key(group: str) -> Any:
+    return Team.name if group == "team" else User.username
+
+
+def volume(session: Session, period: Period, group: str, daily: bool) -> list[dict[str, Any]]:
+    key = _group_key(group)
+    day = _day(session, Attempt.created_at) if daily else None
+    columns = [key, day] if daily else [key]
+    query = (
+        select(
+            *columns,
+            func.count(),
+            func.count(Attempt.bridged_at),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            Attempt.bridged_at.is_not(None),
+                            _seconds(session, Attempt.bridged_at, Attempt.ended_at),
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+            func.sum(case((Disposition.is_sale, 1), else_=0)),
+            func.coalesce(func.sum(case((Disposition.is_sale, Attempt.sale_amount), else_=0)), 0),
+        )
+        .select_from(Attempt)
+        .join(Agent, Agent.id == Attempt.agent_id)
+        .join(User, User.id == Agent.user_id)
+        .outerjoin(Team, Team.id == Agent.team_id)
+        .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
+        .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
+        .group_by(*columns)
+        .order_by(*columns)
+    )
+    occupancy = _occupancy(session, period, group, daily)
+    rows = []
+    for values in session.execute(query):
+        name, rest = values[0] or "(no team)", values[1:]
+        the_day = str(rest[0]) if daily else ""
+        dials, connects, talk, sales, amount = rest[1:] if daily else rest
+        rows.append(
+            {
+                "name": name,
+                "day": the_day,
+                "dials": dials,
+                "connects": connects,
+                "talk_s": int(talk or 0),
+                "sales": int(sales or 0),
+                "amount": Decimal(str(amount or 0)),
+                "occupancy": occupancy.get((name, the_day)),
+            }
+        )
+    return rows
+
+
+def _occupancy(session: Session, period: Period, group: str, daily: bool) -> dict[tuple[str, str], float]:
+    key = _group_key(group)
+    rows = session.execute(
+        select(key, AgentStateLog.state, AgentStateLog.started_at, AgentStateLog.ended_at)
+        .join(Agent, Agent.id == AgentStateLog.agent_id)
+        .join(User, User.id == Agent.user_id)
+        .outerjoin(Team, Team.id == Agent.team_id)
+        .where(AgentStateLog.started_at < period.end, AgentStateLog.state.in_(AVAILABLE))
+        .where((AgentStateLog.ended_at.is_(None)) | (AgentStateLog.ended_at > period.start))
+    ).all()
+    now = datetime.now(UTC)
+    busy: dict[tuple[str, str], float] = defaultdict(float)
+    available: dict[tuple[str, str], float] = defaultdict(float)
+    for name, state, started, ended in rows:
+        start, end = max(started, period.start), min(ended or now, period.end)
+        for day_start, day_end in _days(start, end) if daily else [(start, end)]:
+            k = (name or "(no team)", day_start.date().isoformat() if daily else "")
+            seconds = (day_end - day_start).total_seconds()
+            available[k] += seconds
+            if state in BUSY:
+                busy[k] += seconds
+    return {k: busy[k] / v for k, v in available.items() if v > 0}
+
+
+def _days(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    spans = []
+    while start < end:
+        midnight = datetime.combine(start.date() + timedelta(days=1), time(), UTC)
+        spans.append((start, min(end, midnight)))
+        start = midnight
+    return spans
+
+
+def sales_by_disposition(session: Session, period: Period, group: str) -> list[dict[str, Any]]:
+    key = _group_key(group)
+    query = (
+        select(key, Disposition.label, func.count(), func.coalesce(func.sum(Attempt.sale_amount), 0))
+        .select_from(Attempt)
+        .join(Disposition, Disposition.id == Attempt.disposition_id)
+        .join(Agent, Agent.id == Attempt.agent_id)
+        .join(User, User.id == Agent.user_id)
+        .outerjoin(Team, Team.id == Agent.team_id)
+        .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
+        .group_by(key, Disposition.label)
+        .order_by(key, Disposition.label)
+    )
+    return [
+        {
+            "name": name or "(no team)",
+            "disposition": label,
+            "count": count,
+            "amount": Decimal(str(amount or 0)),
+        }
+        for name, label, count, amount in session.execute(query)
+    ]

@@ -1,0 +1,77 @@
+"""Reports page (tables + server-rendered charts) and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from orchestrator.store.types import utcnow
+from web.auth.roles import Perm, requires
+from web.db import db
+from web.reports.services import Period, sales_by_disposition, volume
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+MAX_DAYS = 366
+
+
+def _params() -> tuple[Period, str, bool]:
+    args = request.args
+    today = utcnow().date()
+    try:
+        first = date.fromisoformat(args["from"]) if args.get("from") else today
+        last = date.fromisoformat(args["to"]) if args.get("to") else first
+    except ValueError:
+        abort(400)
+    if last < first or (last - first) > timedelta(days=MAX_DAYS):
+        abort(400)
+    group = "team" if args.get("group") == "team" else "agent"
+    return Period(first, last), group, args.get("daily") == "1"
+
+
+@bp.get("/")
+@requires(Perm.REPORTS)
+def index():
+    period, group, daily = _params()
+    session = db()
+    rows = volume(session, period, group, daily)
+    return render_template(
+        "reports/index.html",
+        rows=rows,
+        sales=sales_by_disposition(session, period, group),
+        period=period,
+        group=group,
+        daily=daily,
+        args=request.args,
+        chart=_totals(rows),
+    )
+
+
+def _totals(rows: list[dict]) -> list[dict]:
+    by_name: dict[str, dict] = {}
+    for r in rows:
+        t = by_name.setdefault(r["name"], {"name": r["name"], "connects": 0, "sales": 0})
+        t["connects"] += r["connects"]
+        t["sales"] += r["sales"]
+    return list(by_name.values())
+
+
+@bp.get("/export.csv")
+@requires(Perm.REPORTS)
+def export():
+    period, group, daily = _params()
+    rows = volume(db(), period, group, daily)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([group, "day", "dials", "connects", "talk_s", "occupancy", "sales", "amount"])
+    for r in rows:
+        occupancy = "" if r["occupancy"] is None else f"{r['occupancy']:.4f}"
+        writer.writerow(
+            [r["name"], r["day"], r["dials"], r["connects"], r["talk_s"], occupancy, r["sales"], r["amount"]]
+        )
+    name = f"report-{group}-{period.first}-{period.last}.csv"
+    return Response(
+        buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )

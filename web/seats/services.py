@@ -1,0 +1,120 @@
+"""Seat and node operations, independent of Flask.
+
+Provisioning follows "commit, then reload": callers commit the seat changes
+first and then call ``provision``, which renders from what is committed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestrator.store.enums import PbxKind
+from orchestrator.store.models import PbxNode, Seat, Team
+from provisioning.seats import (
+    AmiTarget,
+    SeatConf,
+    registered_contacts,
+    reload_pjsip,
+    render_pjsip,
+    write_seats,
+)
+
+MAX_BULK = 1000
+_SECRET_ALPHABET = string.ascii_letters + string.digits
+
+
+class SeatError(ValueError):
+    """A request the admin has to correct (message shown as is)."""
+
+
+def strong_secret(length: int = 24) -> str:
+    """~143 bits from the OS CSPRNG; letters and digits only, safe in any config file."""
+    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(length))
+
+
+def create_node(
+    session: Session, name: str, kind: PbxKind, host: str, port: int, username: str, secret: str
+) -> PbxNode:
+    name = name.strip()
+    if not name or session.scalar(select(PbxNode.id).where(PbxNode.name == name)):
+        raise SeatError("node name missing or already used")
+    if not 0 < port < 65536 or not host.strip():
+        raise SeatError("host and a port 1-65535 are required")
+    node = PbxNode(
+        name=name, kind=PbxKind(kind), host=host.strip(), port=port, username=username, secret=secret
+    )
+    session.add(node)
+    session.flush()
+    return node
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    first: int
+    last: int
+    teams: int = 0  # 0: no team; N: split the range into N consecutive teams
+    team_prefix: str = "Team"
+
+
+def bulk_create_seats(session: Session, node: PbxNode, req: BulkRequest) -> list[Seat]:
+    """Create seats ``first..last`` with fresh secrets, spread over ``teams`` equal blocks.
+
+    Existing extensions on the node are an error for the whole batch (nothing is
+    created), so a typo never half-applies.
+    """
+    count = req.last - req.first + 1
+    if req.first < 0 or count < 1 or count > MAX_BULK:
+        raise SeatError(f"give a range of 1 to {MAX_BULK} extensions")
+    if req.teams < 0 or req.teams > count:
+        raise SeatError("number of teams must be between 0 and the number of seats")
+    extensions = [str(n) for n in range(req.first, req.last + 1)]
+    taken = set(
+        session.scalars(select(Seat.extension).where(Seat.node_id == node.id, Seat.extension.in_(extensions)))
+    )
+    if taken:
+        raise SeatError(f"extensions already exist on {node.name}: {', '.join(sorted(taken)[:10])}")
+    teams = [_team(session, f"{req.team_prefix} {i + 1}") for i in range(req.teams)]
+    seats = []
+    for index, extension in enumerate(extensions):
+        team = teams[index * len(teams) // count] if teams else None
+        seats.append(Seat(node=node, extension=extension, secret=strong_secret(), team=team))
+    session.add_all(seats)
+    session.flush()
+    return seats
+
+
+def _team(session: Session, name: str) -> Team:
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+    return team
+
+
+def ami_target(node: PbxNode) -> AmiTarget:
+    return AmiTarget(node.host, node.port, node.username, node.secret)
+
+
+def provision(session: Session, node: PbxNode, conf_path: Path) -> bool:
+    """Render the node's enabled seats, write them, reload PJSIP if the file changed."""
+    if node.kind is not PbxKind.ASTERISK:
+        raise SeatError("only Asterisk nodes are provisioned from here so far")
+    seats = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
+    changed = write_seats(conf_path, render_pjsip(SeatConf(s.extension, s.secret) for s in seats))
+    if changed:
+        reload_pjsip(ami_target(node))
+    return changed
+
+
+def registrations(node: PbxNode) -> dict[str, str]:
+    """Live: extension -> contact status from the node (empty if it is unreachable)."""
+    try:
+        return registered_contacts(ami_target(node))
+    except (OSError, TimeoutError, ConnectionError):
+        return {}

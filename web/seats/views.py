@@ -1,0 +1,142 @@
+"""Pages for PBX nodes and seats; the live registration status is polled as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from orchestrator.store.enums import PbxKind
+from orchestrator.store.models import PbxNode, Seat, Team
+from web.auth import audit
+from web.auth.roles import Perm, requires
+from web.db import db
+from web.http import get_or_404, int_or_none
+from web.seats import services
+from web.seats.services import BulkRequest, SeatError
+
+bp = Blueprint("seats", __name__, url_prefix="/admin")
+
+
+def conf_path(node: PbxNode) -> Path:
+    """Where this node's seats file lives (``SEATS_CONF_PATH`` may contain ``{node}``)."""
+    return Path(str(current_app.config["SEATS_CONF_PATH"]).format(node=node.name))
+
+
+@bp.get("/seats")
+@requires(Perm.SEATS)
+def index():
+    session = db()
+    nodes = session.scalars(select(PbxNode).order_by(PbxNode.name)).all()
+    seats = session.scalars(
+        select(Seat)
+        .options(selectinload(Seat.team), selectinload(Seat.node))
+        .order_by(Seat.node_id, Seat.extension)
+    ).all()
+    teams = session.scalars(select(Team).order_by(Team.name)).all()
+    return render_template("seats/index.html", nodes=nodes, seats=seats, teams=teams, kinds=list(PbxKind))
+
+
+@bp.post("/nodes")
+@requires(Perm.SEATS)
+def create_node():
+    session = db()
+    f = request.form
+    try:
+        node = services.create_node(
+            session,
+            f.get("name", ""),
+            PbxKind(f.get("kind", "asterisk")),
+            f.get("host", ""),
+            int_or_none(f.get("port")) or 0,
+            f.get("username", ""),
+            f.get("secret", ""),
+        )
+    except (SeatError, ValueError) as exc:
+        flash(str(exc), "error")
+    else:
+        audit.record(
+            session, "node.create", "pbx_node", node.id, name=node.name, host=node.host, port=node.port
+        )
+        session.commit()
+        flash(f"Node {node.name} added.", "ok")
+    return redirect(url_for("seats.index"))
+
+
+@bp.post("/seats")
+@requires(Perm.SEATS)
+def create_seats():
+    """One seat (first only) or a range; both go through the bulk path."""
+    session = db()
+    f = request.form
+    node = get_or_404(PbxNode, int_or_none(f.get("node_id")))
+    first = int_or_none(f.get("first"))
+    last = int_or_none(f.get("last")) or first
+    if first is None:
+        flash("Give the first extension.", "error")
+        return redirect(url_for("seats.index"))
+    try:
+        seats = services.bulk_create_seats(
+            session,
+            node,
+            BulkRequest(
+                first, last, int_or_none(f.get("teams")) or 0, f.get("team_prefix", "").strip() or "Team"
+            ),
+        )
+    except SeatError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("seats.index"))
+    audit.record(session, "seat.create", "pbx_node", node.id, first=first, last=last, count=len(seats))
+    session.commit()
+    flash(f"{len(seats)} seat(s) created on {node.name}; provision to apply.", "ok")
+    return redirect(url_for("seats.index"))
+
+
+@bp.post("/seats/<int:seat_id>/enabled")
+@requires(Perm.SEATS)
+def set_enabled(seat_id: int):
+    session = db()
+    seat = get_or_404(Seat, seat_id)
+    seat.enabled = request.form.get("enabled") == "1"
+    audit.record(
+        session, "seat.enable" if seat.enabled else "seat.disable", "seat", seat.id, extension=seat.extension
+    )
+    session.commit()
+    flash(f"Seat {seat.extension} {'enabled' if seat.enabled else 'disabled'}; provision to apply.", "ok")
+    return redirect(url_for("seats.index"))
+
+
+@bp.post("/seats/<int:seat_id>/secret")
+@requires(Perm.SEATS)
+def new_secret(seat_id: int):
+    session = db()
+    seat = get_or_404(Seat, seat_id)
+    seat.secret = services.strong_secret()
+    audit.record(session, "seat.new_secret", "seat", seat.id, extension=seat.extension)
+    session.commit()
+    flash(f"New secret for {seat.extension}; provision to apply.", "ok")
+    return redirect(url_for("seats.index"))
+
+
+@bp.post("/nodes/<int:node_id>/provision")
+@requires(Perm.SEATS)
+def provision(node_id: int):
+    session = db()
+    node = get_or_404(PbxNode, node_id)
+    try:
+        changed = services.provision(session, node, conf_path(node))
+    except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
+        flash(f"Provisioning {node.name} failed: {exc}", "error")
+        return redirect(url_for("seats.index"))
+    audit.record(session, "node.provision", "pbx_node", node.id, changed=changed)
+    session.commit()
+    flash(f"{node.name}: {'configuration reloaded' if changed else 'already up to date'}.", "ok")
+    return redirect(url_for("seats.index"))
+
+
+@bp.get("/nodes/<int:node_id>/registrations.json")
+@requires(Perm.SEATS)
+def registrations(node_id: int):
+    return jsonify(services.registrations(get_or_404(PbxNode, node_id)))

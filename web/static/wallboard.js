@@ -1,0 +1,54 @@
+// Wallboard: render a snapshot, then poll for new ones. No chart library: a canvas bar chart.
+function fmtDuration(s) {
+  if (s === null) return '';
+  const h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), sec = s % 60;
+  return (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(sec).padStart(2, '0');
+}
+function pct(x) { return (100 * x).toFixed(2) + ' %'; }
+function cell(tr, text, cls) { const td = tr.insertCell(); td.textContent = text; if (cls) td.className = cls; }
+function gauge(rate, cap) {
+  const el = document.createElement('meter');
+  el.min = 0; el.max = Math.max(cap * 2, rate); el.high = cap; el.optimum = 0; el.value = rate;
+  return el;
+}
+function render(s) {
+  const states = document.getElementById('states');
+  states.replaceChildren(...Object.entries(s.agents_by_state).map(([k, v]) => {
+    const d = document.createElement('div'); d.className = 'card state-' + k; d.dataset.state = k;
+    d.innerHTML = `${k.replace('_', ' ')}<div class="big">${v}</div>`; return d;
+  }));
+  document.getElementById('ringing').textContent = s.ringing;
+  document.getElementById('waiting').textContent = s.waiting;
+  const cb = document.querySelector('#campaigns tbody'); cb.replaceChildren();
+  for (const c of s.campaigns) {
+    const tr = cb.insertRow(); tr.dataset.campaign = c.name;
+    cell(tr, c.name); cell(tr, c.mode); cell(tr, c.state, 'state'); cell(tr, c.in_flight); cell(tr, c.dial_level);
+    for (const r of [c.abandon_24h, c.abandon_30d]) {
+      const td = tr.insertCell(); td.append(gauge(r, c.cap), ' ' + pct(r)); if (r > c.cap) td.className = 'over';
+    }
+    cell(tr, pct(c.cap));
+  }
+  const ab = document.querySelector('#agents tbody'); ab.replaceChildren();
+  for (const a of s.agents) {
+    const tr = ab.insertRow(); cell(tr, a.name); cell(tr, a.state.replace('_', ' '), 'state-' + a.state);
+    cell(tr, fmtDuration(a.seconds));
+  }
+  drawBars(document.getElementById('cph'), s.calls_per_hour);
+  document.getElementById('updated').textContent = new Date(s.now).toLocaleTimeString();
+}
+function drawBars(canvas, rows) {
+  const ctx = canvas.getContext('2d'), w = canvas.width, h = canvas.height - 20;
+  ctx.clearRect(0, 0, w, canvas.height);
+  const peak = Math.max(1, ...rows.map(r => r.dials)), bw = w / rows.length;
+  rows.forEach((r, i) => {
+    ctx.fillStyle = '#9cc0e4'; ctx.fillRect(i * bw + 4, h - h * r.dials / peak, bw / 2 - 4, h * r.dials / peak);
+    ctx.fillStyle = '#1f6f3f'; ctx.fillRect(i * bw + bw / 2, h - h * r.connects / peak, bw / 2 - 4, h * r.connects / peak);
+    ctx.fillStyle = '#333'; ctx.font = '11px sans-serif'; ctx.fillText(r.hour, i * bw + 4, h + 14);
+  });
+}
+function wallboard(initial, url) {
+  render(initial);
+  setInterval(async () => {
+    const r = await fetch(url); if (r.ok) render(await r.json());
+  }, 2000);
+}
