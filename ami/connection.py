@@ -236,9 +236,10 @@ class AmiClient:
         if not self._ready.is_set() or protocol is None or not protocol.usable():
             raise AmiNotConnected(f"{self.node}: not connected")
         is_originate = isinstance(command, c.Originate)
-        self._translator.state.expect(command)
-        # No await between the readiness check and this write: it cannot interleave with a reconnect.
+        # No await between the readiness check and this write: it cannot interleave with a
+        # reconnect, and no event about the command can be translated before expect().
         future = protocol.send(action, as_list=False)
+        self._translator.state.expect(command)
         try:
             reply = await asyncio.wait_for(future, self._reply_timeout)
         except (AmiConnectionLost, TimeoutError) as exc:
