@@ -82,6 +82,37 @@ def db_upgrade(settings, revision: str) -> None:
     click.echo(f"database at {revision}: {migrate.display_url(settings.sqlalchemy_url)}")
 
 
+@main.group()
+def admin() -> None:
+    """Web users created from the command line."""
+
+
+@admin.command("create")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else prompt).")
+@click.option(
+    "--role", type=click.Choice(["admin", "supervisor", "qa", "agent"]), default="admin", show_default=True
+)
+@click.pass_obj
+def admin_create(settings, username: str, password_stdin: bool, role: str) -> None:
+    """Create a web user (the first admin); the schema must be up to date (`switchboard db upgrade`)."""
+    import sys
+
+    from orchestrator.store.enums import UserRole
+    from web.auth.bootstrap import create_admin
+    from web.auth.services import UserError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user_id = create_admin(settings.sqlalchemy_url, username, password, UserRole(role))
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {role} {username!r} (id {user_id})")
+
+
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
@@ -105,7 +136,12 @@ def runner(settings, pbx_name: str) -> None:
 @click.pass_obj
 def scheduler(settings) -> None:
     """The single APScheduler process that starts and stops campaigns on schedule."""
-    _not_yet("scheduler", 5)
+    import logging
+
+    from web.campaigns.scheduler import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run(settings.sqlalchemy_url)
 
 
 @main.command()

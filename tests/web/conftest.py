@@ -84,9 +84,9 @@ def client(app: Flask) -> Client:
 def as_role(app: Flask):
     """``as_role("admin")``: a fresh client logged in as that user."""
 
-    def make(username: str) -> Client:
+    def make(username: str, password: str = PASSWORD) -> Client:
         c = Client(app.test_client())
-        response = c.login(username)
+        response = c.login(username, password)
         assert response.status_code == 302, response.get_data(as_text=True)
         return c
 
