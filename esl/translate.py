@@ -89,6 +89,11 @@ class TranslationState:
         elif isinstance(command, c.StartRecording):
             self.recording_paths[command.channel_id] = command.filename
 
+    def forget_originate(self, channel_id: str, job_uuid: str) -> None:
+        """The originate was never sent: no events will come for it."""
+        self.jobs.pop(job_uuid, None)
+        self.attempts.pop(channel_id, None)
+
     def retain(self, live_channel_ids: Iterable[str]) -> None:
         """After a reconnect: forget channels that no longer exist (jobs are kept: see connection)."""
         live = set(live_channel_ids)

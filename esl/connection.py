@@ -1,0 +1,347 @@
+"""The live FreeSWITCH connection: greenswitch ``InboundESL`` made safe for a dialer (gevent only).
+
+greenswitch gives us the inbound handshake (``connect``: socket, wait for
+``auth/request``; ``authenticate``) and the reply bookkeeping (one
+``AsyncResult`` per command in ``_commands_sent``, filled in order: ESL answers
+every command exactly once, in command order). Its traps, and what we do:
+
+* its reader parses with line reads and a whole-body URL-decode (see
+  :mod:`esl.framing`) and spins forever on EOF inside a body
+  -> :class:`_Client` replaces the reader greenlet with one that feeds
+  :class:`esl.framing.Framer` from ``recv`` and only *enqueues* events;
+* all handlers run in one greenlet -> we register none: a separate consumer
+  greenlet translates events and calls the sink, so a slow sink never stalls
+  the socket reader;
+* ``send()`` has no timeout and uses ``socket.send`` (may write part of the
+  command) -> ``sendall`` under a lock, and every command waits at most
+  ``command_timeout``; after a timeout the session is dropped, because replies
+  are positional and a late one would be taken for the next command's;
+* ``InboundESL`` never reconnects -> :class:`EslAdapter` supervises:
+  connect + auth + subscribe + resync (``api show channels as json``) ->
+  ``PbxConnected(live_channel_ids)``; on loss ``PbxDisconnected`` and a new
+  attempt after exponential backoff with jitter.
+
+Nothing is ever re-sent. An ``Originate`` (``bgapi`` with our ``Job-UUID``)
+whose reply did not arrive raises :class:`Uncertain`; the core reconciles from
+the ``live_channel_ids`` of the next ``PbxConnected`` (our ``origination_uuid``
+is the channel id) and from events that keep arriving for the channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gevent
+import gevent.event
+import gevent.lock
+import gevent.queue
+from greenswitch.esl import InboundESL, NotConnectedError
+
+from esl.framing import EslEvent, Frame, FrameError, Framer, parse_event
+from esl.render import DialConfig, EslRequest, render
+from esl.translate import Translator
+from orchestrator import commands as c
+from orchestrator import events as e
+
+log = logging.getLogger(__name__)
+
+#: What the translator needs (``event plain`` names; ``CUSTOM`` introduces subclasses).
+SUBSCRIPTION = (
+    "event plain CHANNEL_CREATE CHANNEL_UUID CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER "
+    "CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY DTMF "
+    "RECORD_START RECORD_STOP BACKGROUND_JOB CUSTOM avmd::beep"
+)
+RESYNC = "api show channels as json"
+
+
+class EslError(Exception):
+    pass
+
+
+class NotConnected(EslError):
+    """Nothing was sent: there is no authenticated session right now."""
+
+
+class Uncertain(EslError):
+    """The command was sent but its reply never came (timeout or lost session): never re-send it."""
+
+
+class AuthFailed(EslError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A ``command/reply`` or ``api/response``; ``headers``/``data`` as greenswitch callers expect."""
+
+    headers: dict[str, str]
+    data: str
+
+    @classmethod
+    def of(cls, frame: Frame) -> Reply:
+        if frame.content_type == "command/reply":
+            return cls(dict(frame.headers), frame.get("Reply-Text"))
+        return cls(dict(frame.headers), frame.text())
+
+    @property
+    def ok(self) -> bool:
+        return self.data.startswith("+OK")
+
+
+class _Client(InboundESL):
+    """``InboundESL`` whose reader uses our framer and hands events to ``on_event`` (which must not block)."""
+
+    def __init__(self, host: str, port: int, password: str, timeout: float,
+                 on_event: Callable[[EslEvent], None]) -> None:
+        super().__init__(host, port, password, timeout=timeout)
+        self._on_event = on_event
+        self._send_lock = gevent.lock.Semaphore()
+        self.closed = gevent.event.Event()
+
+    def start_event_handlers(self) -> None:  # greenswitch calls this from connect()
+        self._receive_events_greenlet = gevent.spawn(self.receive_events)
+
+    def receive_events(self) -> None:
+        framer = Framer()
+        try:
+            while self._run:
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                for frame in framer.feed(data):
+                    self._dispatch(frame)
+        except (OSError, FrameError) as exc:
+            if not self.closed.is_set():  # else we closed it ourselves
+                log.warning("ESL session to %s:%s lost: %s", self.host, self.port, exc)
+        finally:
+            self._close()
+
+    def _dispatch(self, frame: Frame) -> None:
+        kind = frame.content_type
+        if frame.is_event:
+            self._on_event(parse_event(frame))
+        elif kind in ("command/reply", "api/response"):
+            if self._commands_sent:
+                self._commands_sent.pop(0).set(Reply.of(frame))
+            else:  # e.g. "+OK bye" after we gave up on a command: nothing waits for it
+                log.debug("unsolicited ESL reply: %s", frame.headers)
+        elif kind == "auth/request":
+            self._auth_request_event.set()
+        elif kind in ("text/disconnect-notice", "text/rude-rejection") and \
+                frame.get("Content-Disposition") != "linger":
+            self.connected = False
+            self._auth_request_event.set()  # a rejected connect() must not wait forever
+
+    def send(self, data: str, timeout: float | None = None) -> Reply:
+        if not self.connected:
+            raise NotConnectedError()
+        result = gevent.event.AsyncResult()
+        with self._send_lock:  # appending and writing together keep replies in command order
+            self._commands_sent.append(result)
+            try:
+                self.sock.sendall((data + "\n\n").encode("utf-8"))
+            except OSError as exc:
+                self._close()
+                raise Uncertain(f"send failed: {exc}") from exc
+        try:
+            return result.get(timeout=timeout)
+        except gevent.Timeout as exc:
+            self._close()  # the late reply would be matched to the next command
+            raise Uncertain(f"no reply within {timeout}s to {data.splitlines()[0]!r}") from exc
+
+    def _close(self) -> None:
+        if self.closed.is_set():
+            return
+        self.connected = False
+        self._run = False
+        for pending in self._commands_sent:
+            pending.set_exception(Uncertain("ESL session closed before the reply"))
+        self._commands_sent.clear()
+        self._auth_request_event.set()
+        # shutdown() first: greenswitch's makefile() keeps the fd open after close() alone.
+        sock = getattr(self, "sock", None)
+        for action in (lambda: sock.shutdown(socket.SHUT_RDWR), lambda: sock.close(),
+                       lambda: self.sock_file.close()):
+            with contextlib.suppress(OSError, AttributeError):
+                action()
+        self.closed.set()
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with jitter: ``initial * 2**n`` capped at ``maximum``, minus up to ``jitter``."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    jitter: float = 0.3
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        base = min(self.maximum, self.initial * 2 ** max(0, failures - 1))
+        return base * (1 - self.jitter * rng.random())
+
+
+_STOP = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Resynced:
+    live: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lost:
+    reason: str
+
+
+class EslAdapter:
+    """One FreeSWITCH node: events in (to ``sink``, as core events), core commands out (``execute``).
+
+    Runs three kinds of greenlets: the socket reader (enqueue only), one
+    consumer (translate, call ``sink``) and the supervisor (connect, resync,
+    reconnect). ``sink`` is called from the consumer greenlet only.
+    """
+
+    def __init__(self, node: str, host: str, port: int, password: str, sink: Callable[[e.Event], None], *,
+                 dial: DialConfig | None = None, command_timeout: float = 5.0, connect_timeout: float = 5.0,
+                 backoff: Backoff | None = None, rng: random.Random | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.node, self.host, self.port, self._password = node, host, port, password
+        self.sink = sink
+        self.dial = dial or DialConfig()
+        self.command_timeout = command_timeout
+        self.connect_timeout = connect_timeout
+        self.backoff = backoff or Backoff()
+        self._rng = rng or random.Random()
+        self._clock = clock or time.time
+        self.translator = Translator()
+        self._inbox: gevent.queue.Queue = gevent.queue.Queue()
+        self._client: _Client | None = None
+        self._stopping = gevent.event.Event()
+        self._greenlets: list[gevent.Greenlet] = []
+        self.failures = 0  # consecutive failed connection attempts (for status pages and tests)
+        self.last_error = ""
+
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        self._greenlets = [gevent.spawn(self._consume), gevent.spawn(self._supervise)]
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        client = self._client
+        if client is not None:
+            client._close()
+        self._inbox.put(_STOP)
+        gevent.joinall(self._greenlets, timeout=timeout)
+        gevent.killall([g for g in self._greenlets if not g.dead])
+
+    @property
+    def connected(self) -> bool:
+        client = self._client
+        return client is not None and client.connected
+
+    # --- commands ---
+
+    def execute(self, command: c.Command) -> Reply:
+        """Send one core command and return FreeSWITCH's reply (``bgapi``: the job acceptance).
+
+        Raises :class:`NotConnected` when nothing was sent and :class:`Uncertain`
+        when it was sent but unanswered (never re-sent: reconcile instead).
+        """
+        job = str(uuid.uuid4()) if isinstance(command, c.Originate) else ""
+        request = render(command, self.dial, job)
+        self.translator.state.expect(command, job)  # before sending: its events may come first
+        try:
+            return self.request(request)
+        except NotConnected:
+            if isinstance(command, c.Originate):
+                self.translator.state.forget_originate(command.channel_id, job)
+            raise
+
+    def request(self, request: EslRequest | str) -> Reply:
+        client = self._client
+        text = request.text if isinstance(request, EslRequest) else request
+        if client is None or not client.connected:
+            raise NotConnected(f"not connected to {self.node}")
+        try:
+            return client.send(text, timeout=self.command_timeout)
+        except NotConnectedError as exc:
+            raise NotConnected(f"not connected to {self.node}") from exc
+
+    # --- supervisor: connect, resync, wait for loss, back off ---
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            client = self._open_session()
+            if client is None:
+                self.failures += 1
+                if self._stopping.wait(self.backoff.delay(self.failures, self._rng)):
+                    return
+                continue
+            self.failures = 0
+            client.closed.wait()
+            self._client = None
+            self._inbox.put(_Lost("connection closed" if not self._stopping.is_set() else "stopped"))
+
+    def _open_session(self) -> _Client | None:
+        client = _Client(self.host, self.port, self._password, self.connect_timeout, self._inbox.put)
+        try:
+            expired = EslError(f"connect timed out after {self.connect_timeout}s")
+            with gevent.Timeout(self.connect_timeout, expired):
+                try:
+                    client.connect()  # socket, auth/request, auth
+                except ValueError as exc:  # greenswitch's way to say "-ERR invalid"
+                    raise AuthFailed("authentication refused") from exc
+                self._expect_ok(client.send(SUBSCRIPTION, timeout=self.command_timeout), SUBSCRIPTION)
+                live = live_channel_ids(client.send(RESYNC, timeout=self.command_timeout))
+        except (OSError, EslError, NotConnectedError) as exc:
+            self.last_error = str(exc) or type(exc).__name__
+            log.warning("ESL %s (%s:%s): %s", self.node, self.host, self.port, self.last_error)
+            client._close()
+            return None
+        self._client = client
+        self._inbox.put(_Resynced(live))
+        return client
+
+    @staticmethod
+    def _expect_ok(reply: Reply, what: str) -> None:
+        if not reply.ok:
+            raise EslError(f"{what.split()[0]} refused: {reply.data}")
+
+    # --- consumer: the only place that translates and calls the sink ---
+
+    def _consume(self) -> None:
+        for item in self._inbox:
+            if item is _STOP:
+                return
+            try:
+                for event in self._translate(item):
+                    self.sink(event)
+            except Exception:  # a bad event or sink must not kill event delivery
+                log.exception("ESL %s: failed to handle %r", self.node, item)
+
+    def _translate(self, item: EslEvent | _Resynced | _Lost) -> list[e.Event]:
+        now = self._clock()
+        if isinstance(item, _Resynced):
+            self.translator.state.retain(item.live)
+            return [e.PbxConnected(now, self.node, item.live)]
+        if isinstance(item, _Lost):
+            return [e.PbxDisconnected(now, self.node, item.reason)]
+        return self.translator.translate(item, now)
+
+
+def live_channel_ids(reply: Reply) -> frozenset[str]:
+    """Channel uuids from ``show channels as json`` (``{"row_count": 0}`` has no ``rows``)."""
+    try:
+        data = json.loads(reply.data)
+    except ValueError as exc:
+        raise EslError(f"resync: not JSON: {reply.data[:80]!r}") from exc
+    return frozenset(row["uuid"] for row in data.get("rows", ()) if row.get("uuid"))
