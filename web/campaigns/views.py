@@ -28,7 +28,7 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
         return CampaignInput(
             name=form.get("name", ""),
             mode=CampaignMode(form.get("mode", "")),
-            compliance_profile=ComplianceProfile(form.get("compliance_profile", "")),
+            compliance_profile=ComplianceProfile(form.get("compliance_profile", "").lower()),
             abandon_cap_pct=form.get("abandon_cap_pct", ""),
             abandon_window_s=int_or_none(form.get("abandon_window_s")),
             calling_hours=form.get("calling_hours", ""),

@@ -1,0 +1,184 @@
+"""Campaign form, state changes, the form's text rules, and the scheduler's job store sync."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from orchestrator.store.enums import CampaignState, Outcome
+from orchestrator.store.models import AuditLog, Campaign, LeadList, Team
+from web.campaigns import scheduler
+from web.campaigns.forms import FormError, ScheduleSpec, parse_dispositions, parse_hours, parse_retries
+from web.db import sessions
+
+FORM = {
+    "name": "Spring sale",
+    "mode": "predictive",
+    "compliance_profile": "UK",
+    "abandon_cap_pct": "",
+    "calling_hours": "",
+    "ring_timeout_s": "20",
+    "max_lines": "50",
+    "max_attempts": "4",
+    "wrap_up_s": "15",
+    "record_calls": "on",
+    "amd_enabled": "on",
+    "amd_action": "message",
+    "abandon_message_text": "Sorry!",
+    "retries": "busy 600 3\nno_answer 3600",
+    "dispositions": "SALE Sale +sale +amount\nCB Call back +callback",
+    "script": "Hello {name}",
+    "schedule_days": ["mon", "wed"],
+    "schedule_start": "09:00",
+    "schedule_stop": "17:30",
+    "schedule_tz": "Europe/London",
+}
+
+
+def _campaign(app, name="Spring sale") -> Campaign:
+    with app.app_context(), sessions()() as s:
+        return s.scalars(select(Campaign).where(Campaign.name == name)).one()
+
+
+def test_create_edit_and_run_campaign(app, as_role):
+    sup = as_role("sup")
+    with app.app_context(), sessions().begin() as s:
+        s.add_all([Team(name="Team A"), LeadList(name="L1")])
+    with app.app_context(), sessions()() as s:
+        team_id, list_id = s.scalar(select(Team.id)), s.scalar(select(LeadList.id))
+    sup.get("/campaigns/new")
+    response = sup.post("/campaigns/new", {**FORM, "team_ids": [str(team_id)], "list_ids": [str(list_id)]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    c = _campaign(app)
+    assert c.abandon_cap == Decimal("0.03") and c.abandon_window_s == 86400  # UK profile
+    assert c.calling_hours["sat"] == [["08:00", "21:00"]]
+    assert c.ring_timeout_s == 20 and c.max_lines == 50 and c.amd_action.value == "message"
+    assert c.schedule["days"] == ["mon", "wed"] and c.schedule["tz"] == "Europe/London"
+    with app.app_context(), sessions()() as s:
+        c = s.get(Campaign, c.id)
+        assert [t.name for t in c.teams] == ["Team A"]
+        assert [x.campaign_id for x in s.scalars(select(LeadList))] == [c.id]
+        assert {(r.outcome, r.delay_s, r.max_attempts) for r in c.retry_rules} == {
+            (Outcome.BUSY, 600, 3),
+            (Outcome.NO_ANSWER, 3600, None),
+        }
+        assert [(d.code, d.is_sale, d.schedules_callback, d.is_final) for d in c.dispositions] == [
+            ("SALE", True, False, True),
+            ("CB", False, True, False),
+        ]
+    # Edit: FR profile with its own hours; a disposition removed is kept but deactivated.
+    sup.get(f"/campaigns/{c.id}")
+    sup.post(
+        f"/campaigns/{c.id}",
+        {
+            **FORM,
+            "compliance_profile": "FR",
+            "abandon_cap_pct": "2.5",
+            "dispositions": "SALE Sale +sale",
+            "schedule_days": [],
+        },
+    )
+    with app.app_context(), sessions()() as s:
+        c = s.get(Campaign, c.id)
+        assert c.abandon_cap == Decimal("0.025") and "sat" not in c.calling_hours and c.schedule == {}
+        assert {d.code: d.active for d in c.dispositions} == {"SALE": True, "CB": False}
+    for state in ("running", "paused", "stopped"):
+        sup.post(f"/campaigns/{c.id}/state", {"state": state})
+        assert _campaign(app).desired_state.value == state
+    with app.app_context(), sessions()() as s:
+        actions = s.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions == [
+        "campaign.create",
+        "campaign.update",
+        "campaign.running",
+        "campaign.paused",
+        "campaign.stopped",
+    ]
+
+
+def test_bad_form_is_shown_again_with_error(app, as_role):
+    sup = as_role("sup")
+    sup.get("/campaigns/new")
+    response = sup.post("/campaigns/new", {**FORM, "retries": "busy soon"})
+    assert response.status_code == 400 and b"bad retry rule" in response.data
+    assert b"Spring sale" in response.data  # what was typed is kept
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Campaign)).all() == []
+
+
+def test_abandon_message_upload_must_be_wav(app, as_role, tmp_path):
+    import io
+
+    sup = as_role("sup")
+    sup.get("/campaigns/new")
+    bad = sup.post(
+        "/campaigns/new",
+        {**FORM, "abandon_message_file": (io.BytesIO(b"not audio"), "x.wav")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 400
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 24
+    ok = sup.post(
+        "/campaigns/new",
+        {**FORM, "abandon_message_file": (io.BytesIO(wav), "msg.wav")},
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 302
+    assert Path(_campaign(app).abandon_message_file).read_bytes() == wav
+
+
+def test_text_rules():
+    assert parse_hours("mon-fri 09:00-13:00 14:00-20:00\nsat 10:00-12:00")["fri"] == [
+        ["09:00", "13:00"],
+        ["14:00", "20:00"],
+    ]
+    assert parse_hours("sat-mon 10:00-11:00").keys() == {"sat", "sun", "mon"}
+    for bad in ("funday 09:00-10:00", "mon 10:00-09:00", "mon 9-10"):
+        with pytest.raises(FormError):
+            parse_hours(bad)
+    assert parse_retries("busy 60 2\nbusy 120 3") == [parse_retries("busy 120 3")[0]]
+    with pytest.raises(FormError):
+        parse_retries("exploded 60 1")
+    with pytest.raises(FormError):
+        parse_dispositions("SALE Sale +bogus")
+
+
+def test_scheduler_syncs_jobs_and_applies_state(app, settings):
+    sched = scheduler.build(BackgroundScheduler, settings.sqlalchemy_url)
+    with app.app_context(), sessions().begin() as s:
+        spec = ScheduleSpec(
+            ("mon", "tue", "wed", "thu", "fri"), "09:00", "17:00", "America/New_York", first_date="2030-01-01"
+        )
+        s.add(Campaign(name="Sched", mode="progressive", compliance_profile="us", schedule=spec.as_json()))
+    c = _campaign(app, "Sched")
+    sched.start(paused=True)
+    try:
+        scheduler.sync(sched)
+        jobs = {j.id: j for j in sched.get_jobs()}
+        start = jobs[f"campaign-{c.id}-start"]
+        first = start.trigger.get_next_fire_time(None, datetime(2029, 12, 31, tzinfo=UTC))
+        assert first.isoformat() == "2030-01-01T09:00:00-05:00"  # Tuesday, New York time
+        assert jobs[f"campaign-{c.id}-stop"].args == (c.id, "paused")
+        # A changed schedule replaces the jobs; a removed one deletes them.
+        with app.app_context(), sessions().begin() as s:
+            s.get(Campaign, c.id).schedule = {**spec.as_json(), "start": "10:00"}
+        scheduler.sync(sched)
+        start = sched.get_job(f"campaign-{c.id}-start")
+        assert start.trigger.get_next_fire_time(None, datetime(2029, 12, 31, tzinfo=UTC)).hour == 10
+        with app.app_context(), sessions().begin() as s:
+            s.get(Campaign, c.id).schedule = {}
+        scheduler.sync(sched)
+        assert [j.id for j in sched.get_jobs() if j.id.startswith("campaign-")] == []
+    finally:
+        sched.shutdown(wait=False)
+    scheduler.apply_state(c.id, "running")
+    assert _campaign(app, "Sched").desired_state is CampaignState.RUNNING
+    with app.app_context(), sessions()() as s:
+        assert (
+            s.scalars(select(AuditLog.actor).where(AuditLog.action == "campaign.running")).one() == "system"
+        )

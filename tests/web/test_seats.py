@@ -1,0 +1,111 @@
+"""PBX nodes and seats: bulk creation in teams, strong secrets, PJSIP rendering, enable/disable."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.store.models import AuditLog, PbxNode, Seat, Team
+from provisioning.seats import SeatConf, render_pjsip, write_seats
+from web.db import sessions
+
+
+def _node(admin, **overrides) -> None:
+    admin.get("/admin/seats")
+    data = {
+        "name": "pbx1",
+        "kind": "asterisk",
+        "host": "127.0.0.1",
+        "port": "1",
+        "username": "sb",
+        "secret": "x",
+    }
+    assert admin.post("/admin/nodes", {**data, **overrides}).status_code == 302
+
+
+def test_bulk_creates_48_seats_in_6_teams(app, as_role):
+    admin = as_role("admin")
+    _node(admin)
+    with app.app_context(), sessions()() as s:
+        node_id = s.scalar(select(PbxNode.id))
+    admin.post("/admin/seats", {"node_id": node_id, "first": "8001", "last": "8048", "teams": "6"})
+    with app.app_context(), sessions()() as s:
+        seats = s.scalars(select(Seat).order_by(Seat.extension)).all()
+        assert [x.extension for x in seats] == [str(n) for n in range(8001, 8049)]
+        per_team = Counter(x.team.name for x in seats)
+        assert per_team == {f"Team {i}": 8 for i in range(1, 7)}
+        assert seats[0].team.name == "Team 1" and seats[-1].team.name == "Team 6"
+        secrets = {x.secret for x in seats}
+        assert len(secrets) == 48 and all(len(x) >= 24 and x.isalnum() for x in secrets)
+        assert s.scalar(select(AuditLog.details).where(AuditLog.action == "seat.create"))["count"] == 48
+    page = admin.get("/admin/seats").get_data(as_text=True)
+    assert seats[0].secret in page  # the admin sees the credentials to give the phone
+
+
+def test_overlapping_range_creates_nothing(app, as_role):
+    admin = as_role("admin")
+    _node(admin)
+    with app.app_context(), sessions()() as s:
+        node_id = s.scalar(select(PbxNode.id))
+    admin.post("/admin/seats", {"node_id": node_id, "first": "8005"})
+    response = admin.post("/admin/seats", {"node_id": node_id, "first": "8001", "last": "8010", "teams": "2"})
+    assert b"already exist" in admin.get(response.headers["Location"]).data
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Seat.extension)).all() == ["8005"]
+        assert s.scalars(select(Team)).all() == []
+
+
+def test_duplicate_node_name_is_refused(app, as_role):
+    admin = as_role("admin")
+    _node(admin)
+    _node(admin, host="127.0.0.9")
+    with app.app_context(), sessions()() as s:
+        assert len(s.scalars(select(PbxNode)).all()) == 1
+
+
+def test_disable_and_provision_writes_only_enabled_seats(app, as_role, tmp_path):
+    app.config["SEATS_CONF_PATH"] = str(tmp_path / "etc" / "pjsip-seats-{node}.conf")
+    admin = as_role("admin")
+    _node(admin)  # AMI on port 1: the reload fails, the file is written (commit, then reload)
+    with app.app_context(), sessions()() as s:
+        node_id = s.scalar(select(PbxNode.id))
+    admin.post("/admin/seats", {"node_id": node_id, "first": "8001", "last": "8002"})
+    with app.app_context(), sessions()() as s:
+        seat = s.scalars(select(Seat).where(Seat.extension == "8002")).one()
+    admin.post(f"/admin/seats/{seat.id}/enabled", {"enabled": "0"})
+    response = admin.post(f"/admin/nodes/{node_id}/provision")
+    assert b"Provisioning pbx1 failed" in admin.get(response.headers["Location"]).data
+    text = (tmp_path / "etc" / "pjsip-seats-pbx1.conf").read_text()
+    assert "[8001]" in text and "[8002]" not in text
+
+
+def test_render_pjsip_endpoint_auth_aor():
+    text = render_pjsip([SeatConf("8002", "S3cretS3cret"), SeatConf("8001", "An0therSecret")])
+    assert text.index("[8001]") < text.index("[8002]")
+    assert "[8001-auth]\ntype=auth\nauth_type=userpass\nusername=8001\npassword=An0therSecret" in text
+    assert "type=aor\nmax_contacts=1\nremove_existing=yes" in text
+
+
+@pytest.mark.parametrize(
+    "ext,secret", [("80\n01", "longsecret1"), ("8001", "bad]\n[secret"), ("8001", "short")]
+)
+def test_seat_conf_refuses_config_injection(ext, secret):
+    with pytest.raises(ValueError):
+        SeatConf(ext, secret)
+
+
+def test_write_seats_reports_change_once(tmp_path):
+    path = tmp_path / "pjsip-seats.conf"
+    assert write_seats(path, "a") is True
+    assert write_seats(path, "a") is False
+    assert write_seats(path, "b") is True
+
+
+def test_registration_status_of_unreachable_node_is_empty(app, as_role):
+    admin = as_role("admin")
+    _node(admin)
+    with app.app_context(), sessions()() as s:
+        node_id = s.scalar(select(PbxNode.id))
+    assert admin.get(f"/admin/nodes/{node_id}/registrations.json").get_json() == {}
