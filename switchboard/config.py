@@ -35,6 +35,7 @@ class Settings:
     world_ami_port: int = 5039
     sip_port: int = 5060
     ami_secret: str = field(default="", repr=False)
+    sandbox_phones: int = 8  # auto-answering agent phones (agent001 ...) in the sandbox world
     web_host: str = "127.0.0.1"
     web_port: int = 5000
 

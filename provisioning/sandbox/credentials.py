@@ -1,0 +1,76 @@
+"""Secrets of the sandbox: AMI logins of both instances and the agents' phone passwords.
+
+Generated once and kept in ``<state dir>/secrets.json`` (mode 0600, root only):
+the pbx's AMI secret must stay stable across restarts because other processes
+(runner, web) read it from here through :func:`connection_info`. A non-empty
+``ami_secret`` setting wins for the pbx.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+
+from provisioning.sandbox.layout import state_dir
+from provisioning.seats import AmiTarget, SeatConf
+from switchboard.config import Settings
+
+AMI_USERNAME = "switchboard"
+SECRETS_FILE = "secrets.json"
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """AMI of both instances (both listen on 127.0.0.1)."""
+
+    pbx: AmiTarget
+    world: AmiTarget
+
+
+def phone_extension(index: int) -> str:
+    return f"agent{index:03d}"
+
+
+def _load(settings: Settings) -> dict:
+    """Read the secrets file, adding whatever is missing (first run, more phones)."""
+    path = state_dir(settings) / SECRETS_FILE
+    data = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for key in ("pbx_ami", "world_ami"):
+        if key not in data:
+            data[key] = secrets.token_urlsafe(24)
+            changed = True
+    phones = data.setdefault("phones", {})
+    for i in range(1, settings.sandbox_phones + 1):
+        if phone_extension(i) not in phones:
+            phones[phone_extension(i)] = secrets.token_urlsafe(18)
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1)
+        os.replace(tmp, path)
+    return data
+
+
+def connection_info(settings: Settings) -> ConnectionInfo:
+    data = _load(settings)
+    return ConnectionInfo(
+        pbx=AmiTarget("127.0.0.1", settings.ami_port, AMI_USERNAME, settings.ami_secret or data["pbx_ami"]),
+        world=AmiTarget("127.0.0.1", settings.world_ami_port, AMI_USERNAME, data["world_ami"]),
+    )
+
+
+def phone_credentials(settings: Settings) -> list[SeatConf]:
+    """The seats the world's phones register as (``agent001`` ...) with their passwords.
+
+    Provisioning that rewrites the pbx's seats file from the database must give
+    these seats the same secrets, or the phones stop registering.
+    """
+    phones = _load(settings)["phones"]
+    extensions = [phone_extension(i) for i in range(1, settings.sandbox_phones + 1)]
+    return [SeatConf(extension, phones[extension]) for extension in extensions]

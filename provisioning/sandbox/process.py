@@ -1,0 +1,133 @@
+"""Start, stop and talk to one sandbox Asterisk instance.
+
+Asterisk daemonizes itself (``chroot ROOT asterisk -C CONF``, no ``-f``), so
+the started process is never a child of the caller: a long-lived caller such
+as a pytest session does not collect zombies that would look alive. Our pid
+file is trusted only when ``/proc/PID`` is that very Asterisk: same root and
+``-C`` path on its command line. Nothing else is ever signalled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import click
+
+from provisioning.sandbox.layout import Node
+
+BOOT_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+CLI_TIMEOUT_S = 30.0
+POLL_S = 0.1
+
+
+def _is_ours(node: Node, pid: int) -> bool:
+    proc = Path(f"/proc/{pid}")
+    try:
+        argv = (proc / "cmdline").read_bytes().split(b"\0")
+        stat = (proc / "stat").read_text()
+        root = os.readlink(proc / "root")
+    except OSError:
+        return False
+    if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):  # exited, not yet reaped
+        return False
+    conf = str(node.conf).encode()
+    same_conf = any(a == b"-C" and b == conf for a, b in itertools.pairwise(argv))
+    return same_conf and Path(root) == node.root.resolve()
+
+
+def pid(node: Node) -> int | None:
+    """The pid of the running instance from our pid file, or None (stale files are removed)."""
+    try:
+        value = int(node.pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if _is_ours(node, value):
+        return value
+    node.pidfile.unlink(missing_ok=True)
+    return None
+
+
+def _log_tail(node: Node, lines: int = 12) -> str:
+    log = node.host_base / "log" / "messages.log"
+    try:
+        return "".join(log.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+    except OSError:
+        return "(no log yet)"
+
+
+def start(node: Node) -> int:
+    """Start the instance and wait until Asterisk is fully booted; returns its pid."""
+    run_dir = node.host_base / "run"
+    for stale in run_dir.glob("*"):  # a crashed run leaves its pid file and control socket
+        stale.unlink()
+    proc = subprocess.run(node.command(), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=CLI_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        raise click.ClickException(f"{node.name}: asterisk failed to start (exit {proc.returncode}):\n"
+                                   f"{proc.stderr or proc.stdout}")
+    deadline = time.monotonic() + BOOT_TIMEOUT_S
+    asterisk_pid = run_dir / "asterisk.pid"
+    while True:
+        try:
+            value = int(asterisk_pid.read_text().strip())
+            if _is_ours(node, value):
+                break
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"{node.name}: asterisk did not come up; end of its log:\n"
+                                       f"{_log_tail(node)}")
+        time.sleep(POLL_S)
+    node.state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = node.pidfile.with_suffix(".tmp")
+    tmp.write_text(f"{value}\n")
+    os.replace(tmp, node.pidfile)
+    _wait_booted(node, deadline)
+    return value
+
+
+def _wait_booted(node: Node, deadline: float) -> None:
+    """``core waitfullybooted`` over the control socket, retried until the socket exists."""
+    while True:
+        done = subprocess.run(node.command("-rx", "core waitfullybooted"), capture_output=True, text=True,
+                              timeout=BOOT_TIMEOUT_S, check=False)
+        if done.returncode == 0 and "fully booted" in done.stdout:
+            return
+        if pid(node) is None:
+            raise click.ClickException(f"{node.name}: asterisk exited while booting; end of its log:\n"
+                                       f"{_log_tail(node)}")
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"{node.name}: asterisk did not finish booting; end of its log:\n"
+                                       f"{_log_tail(node)}")
+        time.sleep(POLL_S)
+
+
+def stop(node: Node) -> int | None:
+    """Stop the instance if it runs (TERM, then KILL after a grace period); returns the stopped pid."""
+    value = pid(node)
+    if value is None:
+        return None
+    os.kill(value, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while _is_ours(node, value):
+        if time.monotonic() > deadline:
+            os.kill(value, signal.SIGKILL)
+            deadline = time.monotonic() + STOP_TIMEOUT_S
+        time.sleep(POLL_S)
+    node.pidfile.unlink(missing_ok=True)
+    return value
+
+
+def cli(node: Node, command: str) -> str:
+    """Run one Asterisk CLI command on the running instance (remote console) and return its output."""
+    done = subprocess.run(node.command("-rx", command), capture_output=True, text=True,
+                          timeout=CLI_TIMEOUT_S, check=False)
+    if done.returncode != 0:
+        raise click.ClickException(f"{node.name}: CLI {command!r} failed: {done.stderr or done.stdout}")
+    return done.stdout
