@@ -23,6 +23,18 @@ TARGETS = ("phone", "external_ref", "timezone")
 _PHONE_WORDS = ("phone", "number", "tel", "mobile", "msisdn", "numero", "telephone")
 _REF_WORDS = ("ref", "id", "customer", "account")
 _TZ_WORDS = ("timezone", "time_zone", "tz")
+# Mobile ranges map to every zone of a country (UK mobiles: Guernsey, Isle of Man,
+# Jersey, London): take the zone where most of its people live when it is a candidate.
+_MAIN_ZONE = {
+    44: "Europe/London",
+    33: "Europe/Paris",
+    34: "Europe/Madrid",
+    351: "Europe/Lisbon",
+    86: "Asia/Shanghai",
+    47: "Europe/Oslo",
+    45: "Europe/Copenhagen",
+    31: "Europe/Amsterdam",
+}
 
 
 class FileError(ValueError):
@@ -95,12 +107,14 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise FileError(f"not a readable XLSX file ({exc})") from None
     it = sheet.iter_rows(values_only=True)
     try:
@@ -160,10 +174,20 @@ def normalise(raw: str, region: str) -> Normalised | str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         return f"not a phone number ({exc})"
+    if not phonenumbers.is_valid_number(number) and text.isdigit() and len(text) > 10:
+        # Spreadsheets drop the "+" of international numbers stored as numbers.
+        try:
+            number = phonenumbers.parse("+" + text, region)
+        except phonenumbers.NumberParseException:
+            return "invalid phone number"
     if not phonenumbers.is_valid_number(number):
         return "invalid phone number"
     zones = pn_timezone.time_zones_for_number(number)
-    zone = zones[0] if zones and zones[0] != pn_timezone.UNKNOWN_TIMEZONE else "UTC"
+    main = _MAIN_ZONE.get(number.country_code)
+    if main in zones:
+        zone = main
+    else:
+        zone = zones[0] if zones and zones[0] != pn_timezone.UNKNOWN_TIMEZONE else "UTC"
     return Normalised(phonenumbers.format_number(number, PhoneNumberFormat.E164), zone)
 
 
