@@ -1,0 +1,113 @@
+"""The contract scenarios through the real ESL adapter, against a fake FreeSWITCH replaying real captures.
+
+Each binding names the capture that shows the scenario, the ids it was
+recorded with, and the node configuration (lab trunk templates, ``&park`` or
+``&echo`` instead of the XML route) that makes our rendered commands match the
+captured ones. The fake server also checks every wire command against the
+capture (``server.errors()``): the ESL half of "same commands out".
+
+``dtmf`` is not a contract scenario here: the only DTMF capture sends digits
+*into* our leg with ``uuid_send_dtmf``, so FreeSWITCH reports them on the
+loopback far end, which is not the attempt's channel (``tests/esl`` checks
+that translation).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import gevent
+import pytest
+
+from esl.connection import Backoff, EslAdapter
+from esl.render import DialConfig
+from orchestrator import events as e
+from tests.contract import scenarios as s
+from tests.esl.fake_server import FakeEslServer, Script, resync_answer
+from tests.esl.sink import WAIT_S, Sink
+
+
+@dataclass(frozen=True)
+class EslBinding:
+    capture: str
+    ids: s.Ids
+    trunk: str  # dial template for TRUNK_NAME on this lab node
+    route_app: str = "&park"
+    upto: int = 0  # capture commands the scenario plays (the handshake included, the final exit not)
+    skip: frozenset[int] = field(default_factory=frozenset)
+    recordings_dir: str = "/var/lib/freeswitch/recordings"
+
+
+BINDINGS: dict[str, EslBinding] = {
+    "originate_answer_hangup": EslBinding(
+        "originate_echo_hangup", s.Ids(s.Leg("43", "947abd84-2156-4215-aca0-e1da34b096c6", "1234")),
+        "null/{number}", route_app="&echo", upto=4),
+    "originate_busy": EslBinding(
+        "originate_fail", s.Ids(s.Leg("44", "5d0c43f6-5f0e-4c1a-9d55-0f4c1b3c2a10", "1234")),
+        "error/user_busy", upto=3),
+    "originate_no_answer": EslBinding(
+        "originate_no_answer", s.Ids(s.Leg("49", "f4054872-f030-4bd0-a610-b7dbaab71323", "5551001")),
+        "loopback/{number}", upto=3),
+    "bridge_two_legs": EslBinding(
+        "bridge_two_legs", s.Ids(s.Leg("50", "2532af7c-5c47-4ba9-9fce-5870bb1a9770", "1001"),
+                                 s.Leg("51", "49532bcc-84e6-478f-952f-b8e856a7494c", "1002")),
+        "null/{number}", upto=6),
+    "record_start_stop": EslBinding(
+        "record", s.Ids(s.Leg("60", "6031f312-acd7-450c-b46f-9a47d49ddb22", "9664"),
+                        recording="esl_fixture_record.wav"),
+        "loopback/{number}", upto=6, recordings_dir="/tmp"),
+    "amd_machine_beep": EslBinding(
+        "avmd_beep", s.Ids(s.Leg("80", "031379fb-b757-4b2b-ae83-34a7530a40c7", "7001")),
+        "sofia/external/{number}@127.0.0.1:15080", upto=5, skip=frozenset({2, 3})),
+}
+
+
+def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.Event], FakeEslServer]:
+    """Play ``scenario`` against a fake FreeSWITCH; return the core events and the server (wire check)."""
+    server = FakeEslServer([Script(binding.capture, upto=binding.upto, skip=binding.skip, end="segment",
+                                   answers=resync_answer())]).start()
+    sink = Sink()
+    dial = DialConfig(trunks={s.TRUNK_NAME: binding.trunk}, routes={s.ROUTE: binding.route_app},
+                      recordings_dir=binding.recordings_dir)
+    adapter = EslAdapter("fs-contract", "127.0.0.1", server.port, "ClueCon", sink, dial=dial,
+                         command_timeout=WAIT_S, connect_timeout=WAIT_S,
+                         backoff=Backoff(initial=0.01, maximum=0.05), rng=random.Random(1))
+    adapter.start()
+    try:
+        sink.wait_kind(e.PbxConnected)
+        for step in scenario.steps:
+            if step.after is not None:
+                sink.wait_for(lambda _ev, x=step.after: s.seen(x, binding.ids, sink.events))
+            adapter.execute(step.build(binding.ids))
+        if not s.settled(scenario, binding.ids, sink.events):
+            sink.wait_for(lambda _ev: s.settled(scenario, binding.ids, sink.events))
+        return list(sink.events), server
+    finally:
+        adapter.stop()
+        server.stop()
+
+
+def test_every_scenario_has_an_esl_binding_or_a_reason() -> None:
+    assert set(BINDINGS) == {sc.name for sc in s.SCENARIOS}
+
+
+@pytest.mark.parametrize("name", [sc.name for sc in s.SCENARIOS])
+def test_esl_adapter_meets_the_contract(name: str) -> None:
+    scenario, binding = s.BY_NAME[name], BINDINGS[name]
+    with gevent.Timeout(4 * WAIT_S):
+        events, server = run_through_esl(scenario, binding)
+    assert server.errors() == []
+    assert s.differences(scenario, binding.ids, events) == []
+
+
+def test_the_contract_notices_a_wrong_cause() -> None:
+    scenario = s.BY_NAME["originate_answer_hangup"]
+    ids = BINDINGS[scenario.name].ids
+    ch = ids.primary.channel_id
+    events = [e.ChannelCreated(0, ch, "43"), e.Answered(0, ch, "43"), e.HungUp(0, ch, "43", cause=17)]
+    wrong = f"primary: expected HungUp(primary, cause=16), got {events[2]}"
+    assert s.differences(scenario, ids, events) == [wrong]
+    events[2] = e.HungUp(0, ch, None, cause=16)
+    assert s.differences(scenario, ids, events) == [
+        "primary: HungUp has attempt None, not '43'"]
