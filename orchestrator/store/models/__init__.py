@@ -14,11 +14,13 @@ from orchestrator.store.models.campaigns import (
     RetryRule,
     campaign_teams,
 )
+from orchestrator.store.models.compliance import AbandonBucket
 from orchestrator.store.models.journal import AgentStateLog, AuditLog, Command
 from orchestrator.store.models.people import Agent, PbxNode, Seat, Team, User
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AbandonBucket",
     "Agent",
     "AgentStateLog",
     "Attempt",
