@@ -75,6 +75,7 @@ class TranslationState:
     attempts: dict[str, str] = field(default_factory=dict)  # channel id -> attempt id
     jobs: dict[str, tuple[str, str]] = field(default_factory=dict)  # Job-UUID -> (channel, attempt)
     recording_paths: dict[str, str] = field(default_factory=dict)  # channel id -> requested file
+    created: set[str] = field(default_factory=set)  # channels FreeSWITCH reported, until DESTROY
     ringing: set[str] = field(default_factory=set)
     hung_up: set[str] = field(default_factory=set)
     bridged: dict[str, str] = field(default_factory=dict)  # channel id -> the other leg
@@ -95,21 +96,28 @@ class TranslationState:
         self.attempts.pop(channel_id, None)
 
     def retain(self, live_channel_ids: Iterable[str]) -> None:
-        """After a reconnect: forget channels that no longer exist (jobs are kept: see connection)."""
+        """After a reconnect: forget channels that no longer exist.
+
+        Jobs of originates whose channel is not live are dropped too: the core
+        reconciles those attempts from the same live list, so a late job result
+        must not contradict it. Jobs of live channels are kept (FreeSWITCH fires
+        BACKGROUND_JOB as an ordinary event, which a new session subscribed to it
+        should receive; not observed in the captures).
+        """
         live = set(live_channel_ids)
-        self.attempts = {k: v for k, v in self.attempts.items() if k in live or self._originating(k)}
+        self.jobs = {job: v for job, v in self.jobs.items() if v[0] in live}
+        self.attempts = {k: v for k, v in self.attempts.items() if k in live}
         self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
+        self.created &= live
         self.ringing &= live
         self.hung_up &= live
         self.bridged = {k: v for k, v in self.bridged.items() if k in live and v in live}
         self.aliases = {}
 
-    def _originating(self, channel_id: str) -> bool:
-        return any(ch == channel_id for ch, _ in self.jobs.values())
-
     def forget(self, channel_id: str) -> None:
         for table in (self.attempts, self.recording_paths, self.bridged):
             table.pop(channel_id, None)
+        self.created.discard(channel_id)
         self.ringing.discard(channel_id)
         self.hung_up.discard(channel_id)
         self.aliases = {old: new for old, new in self.aliases.items() if new != channel_id}
@@ -180,6 +188,7 @@ class Translator:
     # --- channel lifecycle ---
 
     def _created(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        self.state.created.add(ch)
         return [e.ChannelCreated(at, ch, attempt)]
 
     def _progress(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
@@ -212,6 +221,8 @@ class Translator:
         if job is None or not result.startswith("-ERR"):
             return []  # +OK <uuid> is not an answer: CHANNEL_ANSWER says that
         channel_id, attempt_id = job
+        if channel_id not in self.state.created | self.state.hung_up:  # error/...: no channel, no DESTROY
+            self.state.forget(channel_id)
         cause_name = result.removeprefix("-ERR").strip()
         return [e.OriginateFailed(at, channel_id, attempt_id, cause=cause_number(cause_name), reason=result)]
 

@@ -9,7 +9,7 @@ from esl.translate import Translator, cause_number
 from orchestrator import commands as c
 from orchestrator import events as e
 from tests.esl.capture import NAMES, chunks, load, random_cuts
-from tests.esl.replay import for_channel, kinds, translate
+from tests.esl.replay import for_channel, kinds, originates, translate
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -161,3 +161,22 @@ def test_recording_events_report_the_file_name_the_core_asked_for() -> None:
     events = [ev for f in frames if f.is_event for ev in t.translate(parse_event(f), 0)]
     paths = [ev.path for ev in events if isinstance(ev, e.RecordingStarted | e.RecordingStopped)]
     assert paths == ["2026/11/attempt-60.wav", "2026/11/attempt-60.wav"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_state_is_empty_once_every_channel_is_destroyed(name: str) -> None:
+    cap = load(name)
+    created = {ev["Unique-ID"] for ev in cap.events if ev.get("Channel-Name")}
+    destroyed = {ev["Unique-ID"] for ev in cap.events if ev["Event-Name"] == "CHANNEL_DESTROY"}
+    t = Translator()
+    for originate, job in originates(cap):
+        t.state.expect(originate, job)
+    for frame in Framer().feed(cap.server):
+        if frame.is_event:
+            t.translate(parse_event(frame), 0)
+    state = t.state
+    leftovers = set(state.attempts) | state.created | state.ringing | state.hung_up | set(state.bridged)
+    if created <= destroyed and name != "api_status":  # api_status used a synchronous api originate
+        assert leftovers == set() and state.jobs == {} and state.aliases == {}
+    else:
+        assert leftovers <= created - destroyed | {o.channel_id for o, _ in originates(cap)}
