@@ -1,0 +1,167 @@
+"""The real Asterisk sandbox: AMI on the pbx, calls through the trunk to the world, phones, up/down."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import pytest
+
+from provisioning.sandbox import cli as sandbox_cli
+from provisioning.sandbox import process
+from provisioning.sandbox.layout import nodes, paths
+from provisioning.sandbox.world import OUTCOME_HEADER, Outcome, outcome_header, trunk_dial, world_number
+from tests.integration.amisession import AmiSession, ami_session, event_of
+
+pytestmark = pytest.mark.sandbox
+
+
+def test_ami_login_and_core_status(sandbox):
+    async def scenario():
+        async with ami_session(sandbox.pbx) as ami:
+            reply = await ami.action({"Action": "CoreStatus"})
+            assert reply.success
+            assert int(reply["CoreCurrentCalls"]) >= 0
+            assert reply["CoreStartupTime"]
+
+    asyncio.run(scenario())
+
+
+async def _originate(ami: AmiSession, channel: str, *variables: str, wait_s: int = 30) -> str:
+    """Originate ``channel`` into Wait(wait_s); returns the channel's Uniqueid."""
+    uniqueid = str(uuid.uuid4())
+    action = {"Action": "Originate", "Channel": channel, "Application": "Wait", "Data": str(wait_s),
+              "Async": "true", "ChannelId": uniqueid, "Timeout": "20000"}
+    if variables:
+        action["Variable"] = list(variables)
+    reply = await ami.action(action, as_list=False)
+    assert reply.success, reply
+    return uniqueid
+
+
+@pytest.mark.parametrize(("outcome", "talk_s", "cause", "answered"), [
+    (Outcome.HUMAN, 2, "16", True),
+    (Outcome.MACHINE, 2, "16", True),
+    (Outcome.BUSY, 0, "17", False),
+    (Outcome.CONGESTION, 0, "34", False),
+    (Outcome.UNALLOCATED, 0, "1", False),
+    (Outcome.NO_ANSWER, 1, "19", False),
+])
+def test_world_outcome_by_number(sandbox, outcome, talk_s, cause, answered):
+    async def scenario():
+        async with ami_session(sandbox.pbx) as ami:
+            uniqueid = await _originate(ami, trunk_dial(world_number(outcome, talk_s, serial=1)))
+            hangup = await ami.wait_event(event_of("Hangup", uniqueid), timeout=20)
+            assert hangup["Cause"] == cause, hangup
+            went_up = any(m.get("Event") == "Newstate" and m.get("Uniqueid") == uniqueid
+                          and m.get("ChannelStateDesc") == "Up" for m in ami.seen)
+            assert went_up is answered
+
+    asyncio.run(scenario())
+
+
+def test_outcome_header_overrides_number(sandbox):
+    async def scenario():
+        async with ami_session(sandbox.pbx) as ami:
+            human = trunk_dial(world_number(Outcome.HUMAN, 30, serial=2))
+            header = f"PJSIP_HEADER(add,{OUTCOME_HEADER})={outcome_header(Outcome.BUSY)}"
+            uniqueid = await _originate(ami, human, header)
+            hangup = await ami.wait_event(event_of("Hangup", uniqueid), timeout=20)
+            assert hangup["Cause"] == "17", hangup
+
+    asyncio.run(scenario())
+
+
+def test_agent_phones_registered(sandbox):
+    async def scenario():
+        async with ami_session(sandbox.pbx) as ami:
+            listing = await ami.action({"Action": "PJSIPShowContacts"})
+            # ContactList names the seat in Endpoint (and ObjectName "aor;@hash"); there is no Aor header.
+            registered = {m["Endpoint"] for m in listing if m.get("Event") == "ContactList"}
+            phones = {f"agent{i:03d}" for i in range(1, sandbox.settings.sandbox_phones + 1)}
+            assert phones <= registered
+
+    asyncio.run(scenario())
+
+
+def test_agent_phone_answers_with_audio_recorded_on_pbx(sandbox):
+    """A call to a phone is answered; MixMonitor writes a non-silent file the host can read."""
+    where = paths(sandbox.settings)
+    name = f"sandbox-test-{uuid.uuid4()}.wav"
+
+    async def scenario():
+        async with ami_session(sandbox.pbx) as ami:
+            uniqueid = await _originate(ami, "PJSIP/agent001", wait_s=3)
+            up = await ami.wait_event(lambda m: event_of("Newstate", uniqueid)(m)
+                                      and m.get("ChannelStateDesc") == "Up")
+            reply = await ami.action({"Action": "MixMonitor", "Channel": up["Channel"],
+                                      "File": f"{where.recordings_dir_in_pbx}/{name}"})
+            assert reply.success, reply
+            await ami.wait_event(event_of("Hangup", uniqueid))  # our Wait(3) ended: cause 0, ours
+
+    asyncio.run(scenario())
+    recording = where.recordings_dir / name
+    try:
+        stat = subprocess.run(["sox", str(recording), "-n", "stat"],
+                              capture_output=True, text=True, check=True)
+        rms = float(next(line.split(":")[1] for line in stat.stderr.splitlines()
+                         if line.startswith("RMS     amplitude")))
+        assert rms > 0.001, stat.stderr
+    finally:
+        recording.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def second_sandbox(sandbox, tmp_path):
+    """Another sandbox from the same cached root, on its own addresses, ports and state dir."""
+    settings = replace(sandbox.settings, sandbox_state=tmp_path / "sandbox", pbx_address="127.0.0.12",
+                       world_address="127.0.0.13", ami_port=5238, world_ami_port=5239, ami_secret="",
+                       sandbox_phones=2)
+    yield settings
+    sandbox_cli.down(settings)
+
+
+def _pids(settings) -> dict[str, int | None]:
+    return {name: process.pid(node) for name, node in nodes(settings).items()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def test_up_is_idempotent_restart_keeps_phones_and_down_leaves_nothing(second_sandbox):
+    sandbox_cli.up(second_sandbox)
+    first = _pids(second_sandbox)
+    assert all(first.values())
+    sandbox_cli.up(second_sandbox)
+    assert _pids(second_sandbox) == first
+
+    new_pbx = sandbox_cli.restart(second_sandbox, "pbx")
+    assert new_pbx != first["pbx"] and not _alive(first["pbx"])
+    assert sandbox_cli.registered_phones(second_sandbox) == (2, 2)
+
+    started = [*_pids(second_sandbox).values()]
+    sandbox_cli.down(second_sandbox)
+    assert not any(_alive(pid) for pid in started)
+    assert not any(node.pidfile.exists() for node in nodes(second_sandbox).values())
+
+
+def test_taken_port_is_reported_and_nothing_started(second_sandbox):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind((second_sandbox.pbx_address, second_sandbox.sip_port))
+        with pytest.raises(click.ClickException) as failure:
+            sandbox_cli.up(second_sandbox)
+    message = failure.value.format_message()
+    assert f"{second_sandbox.pbx_address}:{second_sandbox.sip_port}/udp" in message
+    assert f"pid {os.getpid()}" in message  # the squatter is named, and left alone
+    assert _pids(second_sandbox) == {"pbx": None, "world": None}
