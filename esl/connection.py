@@ -300,8 +300,9 @@ class EslAdapter:
                     client.connect()  # socket, auth/request, auth
                 except ValueError as exc:  # greenswitch's way to say "-ERR invalid"
                     raise AuthFailed("authentication refused") from exc
-                self._expect_ok(client.send(SUBSCRIPTION, timeout=self.command_timeout), SUBSCRIPTION)
-                live = live_channel_ids(client.send(RESYNC, timeout=self.command_timeout))
+                # The handshake is bounded by connect_timeout as a whole.
+                self._expect_ok(client.send(SUBSCRIPTION), SUBSCRIPTION)
+                live = live_channel_ids(client.send(RESYNC))
         except (OSError, EslError, NotConnectedError) as exc:
             self.last_error = str(exc) or type(exc).__name__
             log.warning("ESL %s (%s:%s): %s", self.node, self.host, self.port, self.last_error)

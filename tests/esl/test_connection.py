@@ -31,12 +31,12 @@ def originate(channel_id: str = PARKED, attempt: str = "42", trunk: str = "lab",
 
 class Harness:
     def __init__(self, scripts: list[Script], password: str = "ClueCon",
-                 command_timeout: float = WAIT_S) -> None:
+                 command_timeout: float = WAIT_S, connect_timeout: float = WAIT_S) -> None:
         self.server = FakeEslServer(scripts).start()
         self.sink = Sink()
         self.adapter = EslAdapter("fs1", "127.0.0.1", self.server.port, password, self.sink, dial=LAB,
-                                  command_timeout=command_timeout, connect_timeout=WAIT_S, backoff=FAST,
-                                  rng=random.Random(7))
+                                  command_timeout=command_timeout, connect_timeout=connect_timeout,
+                                  backoff=FAST, rng=random.Random(7))
         self.adapter.start()
 
     def close(self) -> None:
@@ -155,3 +155,12 @@ def test_a_slow_sink_does_not_stall_the_socket_reader(harness: Callable) -> None
     assert h.adapter.execute(c.Hangup(PARKED)).data == "+OK\n"
     release.set()
     h.sink.wait_kind(e.HungUp, PARKED)
+
+
+def test_a_server_that_never_greets_is_abandoned_after_the_connect_timeout(harness: Callable) -> None:
+    healthy = Script("bgapi_originate_park", upto=2, end="segment", answers=NO_ROWS)
+    h = harness(Script("auth_ok", upto=0, end="stall"), healthy, healthy, healthy, connect_timeout=0.5)
+    h.sink.wait_kind(e.PbxConnected)
+    silent = h.server.sessions[0]
+    assert silent.received == [] and silent.closed.wait(WAIT_S)
+    assert "connect timed out" in h.adapter.last_error
