@@ -103,7 +103,7 @@ def volume(session: Session, period: Period, group: str, daily: bool) -> list[di
                 "day": the_day,
                 "dials": dials,
                 "connects": connects,
-                "talk_s": int(talk or 0),
+                "talk_s": round(talk or 0),
                 "sales": int(sales or 0),
                 "amount": Decimal(str(amount or 0)),
                 "occupancy": occupancy.get((name, the_day)),

@@ -1,0 +1,120 @@
+"""Rows the runner would write (attempts, calls, recordings, agent states), for web tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestrator.store.enums import AgentState, CallDirection, CampaignMode, Outcome
+from orchestrator.store.models import (
+    Agent,
+    Attempt,
+    Call,
+    Campaign,
+    Disposition,
+    Lead,
+    LeadList,
+    PbxNode,
+    Recording,
+    Seat,
+    Team,
+    User,
+)
+
+
+def campaign(session: Session, name: str = "C1", mode: CampaignMode = CampaignMode.PREDICTIVE) -> Campaign:
+    c = Campaign(name=name, mode=mode, compliance_profile="us", script="Say hello")
+    c.dispositions = [
+        Disposition(code="SALE", label="Sale", is_sale=True, asks_amount=True, sort_order=0),
+        Disposition(code="CB", label="Call back", schedules_callback=True, is_final=False, sort_order=1),
+        Disposition(code="NO", label="Not interested", sort_order=2),
+    ]
+    session.add(c)
+    session.flush()
+    return c
+
+
+def leads(session: Session, c: Campaign, phones: list[str]) -> list[Lead]:
+    lst = LeadList(name=f"{c.name} list", campaign_id=c.id)
+    session.add(lst)
+    session.flush()
+    out = [Lead(list_id=lst.id, campaign_id=c.id, phone=p, fields={"name": f"Cust {p[-4:]}"}) for p in phones]
+    session.add_all(out)
+    session.flush()
+    return out
+
+
+def agent(session: Session, username: str = "agent1", team: str | None = "Team 1") -> Agent:
+    a = session.scalars(select(Agent).join(Agent.user).where(User.username == username)).one()
+    if team:
+        t = session.scalar(select(Team).where(Team.name == team)) or Team(name=team)
+        a.team = t
+    node = session.scalar(select(PbxNode)) or PbxNode(name="pbx", kind="asterisk", host="127.0.0.1", port=1)
+    seat = Seat(node=node, extension=f"80{a.id:02d}", secret="seatsecret123")
+    session.add(seat)
+    session.flush()
+    return a
+
+
+def attempt(
+    session: Session,
+    lead: Lead,
+    *,
+    agent: Agent | None,
+    start: datetime,
+    outcome: Outcome | None,
+    talk_s: int = 0,
+    ended: bool = True,
+    disposition: str | None = None,
+    amount: str | None = None,
+    recording: str | None = None,
+) -> Attempt:
+    answered = start + timedelta(seconds=5) if outcome in (Outcome.CONNECTED, Outcome.ABANDONED) else None
+    bridged = answered + timedelta(seconds=1) if answered and agent and outcome is Outcome.CONNECTED else None
+    end = (bridged or answered or start) + timedelta(seconds=talk_s or 20) if ended else None
+    disp = None
+    if disposition:
+        disp = session.scalar(
+            select(Disposition).where(
+                Disposition.campaign_id == lead.campaign_id, Disposition.code == disposition
+            )
+        )
+    a = Attempt(
+        lead_id=lead.id,
+        campaign_id=lead.campaign_id,
+        agent_id=agent.id if agent else None,
+        phone=lead.phone,
+        created_at=start,
+        originated_at=start,
+        answered_at=answered,
+        bridged_at=bridged,
+        ended_at=end,
+        outcome=outcome,
+        abandoned=outcome is Outcome.ABANDONED,
+        disposition_id=disp.id if disp else None,
+        sale_amount=Decimal(amount) if amount else None,
+    )
+    session.add(a)
+    session.flush()
+    call = Call(
+        attempt_id=a.id,
+        campaign_id=lead.campaign_id,
+        direction=CallDirection.OUTBOUND,
+        caller="+15550001111",
+        callee=lead.phone,
+        started_at=start,
+        answered_at=answered,
+        ended_at=end,
+    )
+    session.add(call)
+    session.flush()
+    if recording:
+        session.add(Recording(call_id=call.id, attempt_id=a.id, path=recording))
+    return a
+
+
+def state(session: Session, a: Agent, st: AgentState, since: datetime) -> None:
+    a.state, a.state_since = st, since

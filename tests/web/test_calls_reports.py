@@ -1,0 +1,152 @@
+"""Call log search, recordings (range requests, roles), reports (volume, occupancy, sales, CSV), wallboard."""
+
+from __future__ import annotations
+
+import wave
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.store.enums import AgentState, CampaignState, Outcome
+from orchestrator.store.models import Agent, AgentStateLog, AuditLog, Campaign, Recording
+from tests.web import seed
+from web.db import sessions
+
+DAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def calls(app, tmp_path):
+    """Agent1 in Team 1: 3 connected calls (sale 99.50, callback, no), 1 no answer, 1 abandon; a recording."""
+    wav_path = tmp_path / "rec.wav"
+    with wave.open(str(wav_path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x01\x02" * 8000)
+    with app.app_context(), sessions().begin() as s:
+        a = seed.agent(s)
+        c = seed.campaign(s)
+        ls = seed.leads(s, c, [f"+44207946000{i}" for i in range(5)])
+        seed.attempt(
+            s,
+            ls[0],
+            agent=a,
+            start=DAY,
+            outcome=Outcome.CONNECTED,
+            talk_s=60,
+            disposition="SALE",
+            amount="99.50",
+            recording=str(wav_path),
+        )
+        seed.attempt(
+            s,
+            ls[1],
+            agent=a,
+            start=DAY + timedelta(minutes=5),
+            outcome=Outcome.CONNECTED,
+            talk_s=30,
+            disposition="CB",
+        )
+        seed.attempt(
+            s,
+            ls[2],
+            agent=a,
+            start=DAY + timedelta(days=1),
+            outcome=Outcome.CONNECTED,
+            talk_s=10,
+            disposition="NO",
+        )
+        seed.attempt(s, ls[3], agent=None, start=DAY, outcome=Outcome.NO_ANSWER)
+        seed.attempt(s, ls[4], agent=None, start=DAY, outcome=Outcome.ABANDONED)
+        # 1 h ready, then 30 min on call, 30 min wrap-up, 1 h paused (pauses do not count).
+        for st, start_min, end_min in (
+            ("ready", 0, 60),
+            ("on_call", 60, 90),
+            ("wrap_up", 90, 120),
+            ("paused", 120, 180),
+        ):
+            s.add(
+                AgentStateLog(
+                    agent_id=a.id,
+                    state=st,
+                    started_at=DAY + timedelta(minutes=start_min),
+                    ended_at=DAY + timedelta(minutes=end_min),
+                )
+            )
+    with app.app_context(), sessions()() as s:
+        return s.scalar(select(Recording.id)), wav_path.read_bytes()
+
+
+def test_call_log_filters(as_role, calls):
+    sup = as_role("sup")
+    page = sup.get("/calls").get_data(as_text=True)
+    assert page.count("<tr>") == 6  # header + 5 calls
+    assert sup.get("/calls?outcome=abandoned").get_data(as_text=True).count("<tr>") == 2
+    assert sup.get("/calls?number=79460002").get_data(as_text=True).count("<tr>") == 2
+    day2 = (DAY + timedelta(days=1)).date().isoformat()
+    assert sup.get(f"/calls?from={day2}&to={day2}").get_data(as_text=True).count("<tr>") == 2
+    assert "Sale (99.50)" in page
+    assert sup.get("/calls?outcome=bogus").status_code == 400
+
+
+def test_recording_streams_with_ranges_for_authorized_roles(app, as_role, calls):
+    rec_id, data = calls
+    for role in ("sup", "qa", "admin"):
+        c = as_role(role)
+        full = c.get(f"/recordings/{rec_id}")
+        assert full.status_code == 200 and full.data == data and full.headers["Accept-Ranges"] == "bytes"
+        part = c.get(f"/recordings/{rec_id}", headers={"Range": "bytes=100-199"})
+        assert part.status_code == 206 and part.data == data[100:200]
+        assert part.headers["Content-Range"] == f"bytes 100-199/{len(data)}"
+    download = as_role("qa").get(f"/recordings/{rec_id}/download")
+    assert "attachment" in download.headers["Content-Disposition"]
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(AuditLog.actor).where(AuditLog.action == "recording.download")).one() == "qa"
+
+
+def test_recordings_refuse_unauthorized(client, as_role, calls):
+    rec_id, _ = calls
+    assert as_role("agent1").get(f"/recordings/{rec_id}").status_code == 403
+    assert as_role("agent1").get(f"/recordings/{rec_id}/download").status_code == 403
+    assert client.get(f"/recordings/{rec_id}").status_code == 302  # to the log-in form
+    assert as_role("sup").get("/recordings/999999").status_code == 404
+
+
+def test_reports_volume_occupancy_sales_and_csv(as_role, calls):
+    sup = as_role("sup")
+    d1, d2 = DAY.date().isoformat(), (DAY + timedelta(days=1)).date().isoformat()
+    page = sup.get(f"/reports/?from={d1}&to={d2}").get_data(as_text=True)
+    assert "agent1" in page and "0:01:40" in page  # 60 + 30 + 10 s talk
+    assert "50.0 %" in page  # (30 + 30) / (60 + 30 + 30) minutes
+    csv_text = sup.get(f"/reports/export.csv?from={d1}&to={d2}&daily=1").get_data(as_text=True)
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "agent,day,dials,connects,talk_s,occupancy,sales,amount"
+    assert lines[1] == f"agent1,{d1},2,2,90,0.5000,1,99.50"
+    assert lines[2].startswith(f"agent1,{d2},1,1,10,,0,")
+    team_csv = sup.get(f"/reports/export.csv?from={d1}&to={d2}&group=team").get_data(as_text=True)
+    assert team_csv.splitlines()[1] == "Team 1,,3,3,100,0.5000,1,99.50"
+    sales = sup.get(f"/reports/?from={d1}&to={d2}").get_data(as_text=True)
+    assert "Call back" in sales and "Not interested" in sales
+    assert sup.get("/reports/?from=2026-03-05&to=2026-03-01").status_code == 400
+
+
+def test_wallboard_snapshot(app, as_role, calls):
+    now = datetime.now(UTC)
+    with app.app_context(), sessions().begin() as s:
+        c = s.scalars(select(Campaign)).one()
+        c.desired_state = CampaignState.RUNNING
+        a = s.scalars(select(Agent)).one()
+        a.state, a.state_since = AgentState.READY, now - timedelta(seconds=75)
+        lead = seed.leads(s, c, ["+442079460099", "+442079460098"])
+        seed.attempt(s, lead[0], agent=None, start=now, outcome=None, ended=False)  # ringing
+        seed.attempt(s, lead[1], agent=None, start=now - timedelta(minutes=1), outcome=Outcome.ABANDONED)
+        seed.attempt(s, lead[1], agent=a, start=now - timedelta(minutes=2), outcome=Outcome.CONNECTED)
+    snap = as_role("sup").get("/wallboard/snapshot.json").get_json()
+    assert snap["agents_by_state"]["ready"] == 1 and snap["agents"][0]["seconds"] >= 75
+    assert snap["ringing"] == 1 and snap["waiting"] == 0
+    (camp,) = snap["campaigns"]
+    assert camp["abandon_24h"] == 0.5 and camp["cap"] == 0.03 and camp["in_flight"] == 1
+    assert camp["dial_level"] == 1.0
+    assert sum(h["dials"] for h in snap["calls_per_hour"]) == 3
