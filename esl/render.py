@@ -165,7 +165,11 @@ def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest
 
 
 def _transfer_target(route: str, config: DialConfig) -> str:
-    """``uuid_transfer`` takes the same destination as originate; inline apps use ``app:arg inline``."""
+    """``uuid_transfer`` takes the same destination as originate; inline apps use ``app:arg inline``.
+
+    The core's ``Redirect.extension`` (Asterisk's ``s``) has no FreeSWITCH
+    counterpart: the route *is* the extension in the ``switchboard`` context.
+    """
     app = config.routes.get(route)
     if app is None:
         return f"{esl_value(route, 'route')} XML {config.context}"

@@ -13,11 +13,12 @@ mirrors it with recorded Asterisk traffic):
    fixed attempt ids, channel ids and dialed numbers), and whatever adapter
    configuration makes ``Endpoint(TRUNK, TRUNK_NAME, number)`` and
    ``ROUTE`` reach what was recorded.
-2. Run it: start the adapter against your replay, then for each
-   ``step`` in order wait until :func:`seen` says its ``after`` event arrived
-   (``None``: start at once) and execute ``step.build(ids)``; keep collecting
-   the core events the adapter emits until :func:`settled` is true (or your
-   timeout expires).
+2. Run it: start the adapter against your replay; whenever new core events
+   arrived, ask :func:`due` which steps are now due (steps run in order; a
+   step is due once its ``after`` event was seen) and execute
+   ``step.build(ids)`` for each; keep collecting events until every step ran
+   and :func:`settled` is true (or your timeout expires). Works the same
+   from gevent or asyncio code: these helpers are pure.
 3. ``assert differences(scenario, ids, events) == []``.
 
 Adapter-specific checks (the wire commands matched the recording) belong in
@@ -205,6 +206,17 @@ def _per_leg(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> dict[st
         if isinstance(event, kinds) and event.channel_id in channels:
             out[channels[event.channel_id]].append(event)
     return out
+
+
+def due(scenario: Scenario, ids: Ids, events: Iterable[e.Event], done: int) -> list[Step]:
+    """The steps to execute now, given the events so far and how many steps already ran."""
+    events = list(events)
+    ready = []
+    for step in scenario.steps[done:]:
+        if step.after is not None and not seen(step.after, ids, events):
+            break
+        ready.append(step)
+    return ready
 
 
 def seen(expect: Expect, ids: Ids, events: Iterable[e.Event]) -> bool:

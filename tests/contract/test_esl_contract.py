@@ -76,10 +76,14 @@ def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.E
     adapter.start()
     try:
         sink.wait_kind(e.PbxConnected)
-        for step in scenario.steps:
-            if step.after is not None:
-                sink.wait_for(lambda _ev, x=step.after: s.seen(x, binding.ids, sink.events))
-            adapter.execute(step.build(binding.ids))
+        done = 0
+        while done < len(scenario.steps):
+            ready = s.due(scenario, binding.ids, sink.events, done)
+            if not ready:
+                sink.wait_for(lambda _ev: bool(s.due(scenario, binding.ids, sink.events, done)))  # noqa: B023
+            for step in ready:
+                adapter.execute(step.build(binding.ids))
+                done += 1
         if not s.settled(scenario, binding.ids, sink.events):
             sink.wait_for(lambda _ev: s.settled(scenario, binding.ids, sink.events))
         return list(sink.events), server
