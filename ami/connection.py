@@ -31,7 +31,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,12 +152,14 @@ class AmiClient:
 
     def __init__(
         self, host: str, port: int, username: str, secret: str, *, node: str = "pbx",
-        event_mask: str = DEFAULT_EVENT_MASK, backoff: Backoff | None = None,
+        event_mask: str = DEFAULT_EVENT_MASK, routes: Mapping[str, str] | None = None,
+        backoff: Backoff | None = None,
         ping_interval: float = 10.0, reply_timeout: float = 10.0,
         rng: random.Random | None = None, clock: Callable[[], float] = time.time,
     ) -> None:
         self.host, self.port, self.node = host, port, node
         self._username, self._secret, self._event_mask = username, secret, event_mask
+        self._routes = dict(routes or {})  # core route -> dialplan context on this node
         self._backoff = backoff or Backoff()
         self._ping_interval, self._reply_timeout = ping_interval, reply_timeout
         self._rng = rng or random.Random()
@@ -211,7 +213,7 @@ class AmiClient:
         Raises :class:`AmiNotConnected` (nothing sent), :class:`OriginateUncertain` /
         :class:`AmiConnectionLost` (sent, fate unknown) or :class:`AmiActionFailed`.
         """
-        actions = render(command)
+        actions = render(command, self._routes)
         for action in actions:
             await self._send_one(command, action)
 

@@ -9,6 +9,9 @@ with ``object.__setattr__``.
 Channels are addressed by our ``channel_id``: an Originate with ``ChannelId``
 makes it the channel's Uniqueid, and Asterisk's channel lookup accepts a
 Uniqueid wherever a channel name is expected.
+
+A node may run a core route under another dialplan context (a lab node, a
+tenant prefix): ``routes`` maps route names to contexts, identity by default.
 """
 
 from __future__ import annotations
@@ -45,12 +48,16 @@ def _variables(values: Mapping[str, str]) -> list[str]:
     ]
 
 
-def _originate(cmd: c.Originate) -> list[Action]:
+def _context(route: str, routes: Mapping[str, str]) -> str:
+    return safe.check_token(routes.get(route, route), "route")
+
+
+def _originate(cmd: c.Originate, routes: Mapping[str, str]) -> list[Action]:
     action: Action = {
         "Action": "Originate",
         "Channel": dial_string(cmd.endpoint),
         "ChannelId": safe.check_channel_id(cmd.channel_id),
-        "Context": safe.check_token(cmd.route, "route"),
+        "Context": _context(cmd.route, routes),
         "Exten": "s",
         "Priority": "1",
         "Timeout": str(int(cmd.timeout_s) * 1000),
@@ -67,10 +74,10 @@ def _channel(channel_id: str) -> str:
     return safe.check_channel_id(channel_id)
 
 
-def _render(cmd: c.Command) -> list[Action]:
+def _render(cmd: c.Command, routes: Mapping[str, str]) -> list[Action]:
     match cmd:
         case c.Originate():
-            return _originate(cmd)
+            return _originate(cmd, routes)
         case c.Bridge():
             return [{"Action": "Bridge", "Channel1": _channel(cmd.channel_id),
                      "Channel2": _channel(cmd.other_channel_id), "Tone": "no"}]
@@ -78,7 +85,7 @@ def _render(cmd: c.Command) -> list[Action]:
             return [{"Action": "Hangup", "Channel": _channel(cmd.channel_id), "Cause": str(int(cmd.cause))}]
         case c.Redirect():
             return [{"Action": "Redirect", "Channel": _channel(cmd.channel_id),
-                     "Context": safe.check_token(cmd.route, "route"),
+                     "Context": _context(cmd.route, routes),
                      "Exten": safe.check_token(cmd.extension, "extension"), "Priority": "1"}]
         case c.Play():
             # AMI has no "play a file" action: set the sound, then send the
@@ -88,7 +95,7 @@ def _render(cmd: c.Command) -> list[Action]:
                 {"Action": "Setvar", "Channel": _channel(cmd.channel_id),
                  "Variable": "sb_play_sound", "Value": cmd.sound},
                 {"Action": "Redirect", "Channel": _channel(cmd.channel_id),
-                 "Context": PLAY_ROUTE, "Exten": "s", "Priority": "1"},
+                 "Context": _context(PLAY_ROUTE, routes), "Exten": "s", "Priority": "1"},
             ]
         case c.StartRecording():
             safe.check_token(cmd.filename.replace("/", "_"), "recording filename")
@@ -119,9 +126,9 @@ def check_headers(action: Mapping[str, str | Sequence[str]]) -> None:
                 raise safe.UnsafeValue(f"unsafe AMI header value for {name}: {item!r}")
 
 
-def render(cmd: c.Command) -> list[Action]:
+def render(cmd: c.Command, routes: Mapping[str, str] | None = None) -> list[Action]:
     """The AMI actions that carry out ``cmd``, every header checked."""
-    actions = _render(cmd)
+    actions = _render(cmd, routes or {})
     for action in actions:
         check_headers(action)
     return actions

@@ -26,6 +26,14 @@ def test_originate_action():
     }]
 
 
+def test_routes_map_to_node_contexts_and_are_checked():
+    cmd = c.Originate("a1", "ch1", TRUNK, "sb-outbound")
+    assert render(cmd, {"sb-outbound": "lab-park"})[0]["Context"] == "lab-park"
+    assert render(c.Redirect("ch1", "sb-outbound"), {"sb-outbound": "lab-park"})[0]["Context"] == "lab-park"
+    with pytest.raises(UnsafeValue):
+        render(cmd, {"sb-outbound": "lab\r\nAction: Logoff"})
+
+
 def test_seat_dial_string():
     assert dial_string(c.Endpoint(c.EndpointKind.SEAT, "agent001")) == "PJSIP/agent001"
 
