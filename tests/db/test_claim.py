@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from orchestrator.store import dnc, migrate
-from orchestrator.store.db import make_engine
+from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
 from orchestrator.store.leads import (
     claim_leads,
@@ -19,6 +20,7 @@ from orchestrator.store.leads import (
     release_stale_claims,
 )
 from orchestrator.store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
+from tests.db.builders import campaign_with_leads
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -233,3 +235,35 @@ def test_outcome_counts_per_lead(sessions, world):
             ids["untouched"]: {},
         }
         assert outcome_counts(s, []) == {}
+
+
+def test_concurrent_runners_never_claim_the_same_lead(engine):
+    """Threads with their own connections race; on SQLite the one-statement claim is what keeps this true."""
+    total, runners = 300, 4
+    campaign = campaign_with_leads(engine, total, NOW)
+    sessions = session_factory(engine)
+    start = threading.Barrier(runners)
+    claimed: list[list[int]] = [[] for _ in range(runners)]
+    errors: list[BaseException] = []
+
+    def runner(index: int) -> None:
+        try:
+            start.wait(timeout=30)
+            while True:
+                with sessions.begin() as s:
+                    batch = [lead.id for lead in claim_leads(s, campaign, 7, NOW, claimed_by=f"r{index}")]
+                if not batch:
+                    return
+                claimed[index].extend(batch)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(runners)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    everything = [lead_id for batch in claimed for lead_id in batch]
+    assert len(everything) == len(set(everything)) == total
+    assert sum(1 for batch in claimed if batch) > 1  # they really raced

@@ -1,9 +1,8 @@
-"""PostgreSQL only: several runners claiming at once, and the claim's query plan on a big table."""
+"""PostgreSQL only: SKIP LOCKED between open transactions, and the claim's query plan on a big table."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,23 +17,15 @@ from orchestrator.store.db import session_factory
 from orchestrator.store.enums import CampaignMode, ComplianceProfile
 from orchestrator.store.leads import claim_leads, claim_statement
 from orchestrator.store.models import Campaign, Lead, LeadList
+from tests.db.builders import campaign_with_leads
 
 pytestmark = pytest.mark.postgres
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def _campaign_with_leads(engine: Engine, n: int) -> int:
-    with session_factory(engine).begin() as s:
-        campaign = Campaign(name="A", mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.US)
-        lead_list = LeadList(name="A", campaign=campaign)
-        s.add_all(Lead(list=lead_list, phone=f"+1202555{i:04d}", next_call_at=NOW) for i in range(n))
-        s.flush()
-        return campaign.id
-
-
 def test_a_second_runner_skips_the_leads_the_first_one_holds(pg_engine):
-    campaign = _campaign_with_leads(pg_engine, 20)
+    campaign = campaign_with_leads(pg_engine, 20, NOW)
     sessions = session_factory(pg_engine)
     with sessions() as first, sessions() as second:
         held = {lead.id for lead in claim_leads(first, campaign, 5, NOW, claimed_by="a")}  # not committed
@@ -45,37 +36,6 @@ def test_a_second_runner_skips_the_leads_the_first_one_holds(pg_engine):
         assert not held & other
         first.commit()
         second.commit()
-
-
-def test_concurrent_runners_never_claim_the_same_lead(pg_engine):
-    total, runners = 300, 4
-    campaign = _campaign_with_leads(pg_engine, total)
-    sessions = session_factory(pg_engine)
-    start = threading.Barrier(runners)
-    claimed: list[list[int]] = [[] for _ in range(runners)]
-    errors: list[BaseException] = []
-
-    def runner(index: int) -> None:
-        try:
-            start.wait(timeout=30)
-            while True:
-                with sessions.begin() as s:
-                    batch = [lead.id for lead in claim_leads(s, campaign, 7, NOW, claimed_by=f"r{index}")]
-                if not batch:
-                    return
-                claimed[index].extend(batch)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(runners)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors
-    everything = [lead_id for batch in claimed for lead_id in batch]
-    assert len(everything) == len(set(everything)) == total
-    assert sum(1 for batch in claimed if batch) > 1  # they really raced
 
 
 # --- the plan -------------------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+"""Test data shared by the database tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from orchestrator.store.db import session_factory
+from orchestrator.store.enums import CampaignMode, ComplianceProfile
+from orchestrator.store.models import Campaign, Lead, LeadList
+
+
+def campaign_with_leads(engine: Engine, n: int, due: datetime) -> int:
+    """A predictive campaign with one active list of ``n`` new leads due at ``due``; returns its id."""
+    with session_factory(engine).begin() as s:
+        campaign = Campaign(name="A", mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.US)
+        lead_list = LeadList(name="A", campaign=campaign)
+        s.add_all(Lead(list=lead_list, phone=f"+1202555{i:04d}", next_call_at=due) for i in range(n))
+        s.flush()
+        return campaign.id
