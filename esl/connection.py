@@ -78,6 +78,14 @@ class AuthFailed(EslError):
     pass
 
 
+class Refused(EslError):
+    """FreeSWITCH answered ``-ERR ...`` (e.g. ``-ERR No such channel!``): nothing happened."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.data.strip())
+        self.reply = reply
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A ``command/reply`` or ``api/response``; ``headers``/``data`` as greenswitch callers expect."""
@@ -253,18 +261,25 @@ class EslAdapter:
     def execute(self, command: c.Command) -> Reply:
         """Send one core command and return FreeSWITCH's reply (``bgapi``: the job acceptance).
 
-        Raises :class:`NotConnected` when nothing was sent and :class:`Uncertain`
-        when it was sent but unanswered (never re-sent: reconcile instead).
+        Raises :class:`NotConnected` when nothing was sent, :class:`Refused` when
+        FreeSWITCH said ``-ERR`` (an originate refused this way creates no
+        channel: report it as failed), and :class:`Uncertain` when it was sent
+        but unanswered (never re-sent: reconcile instead).
         """
         job = str(uuid.uuid4()) if isinstance(command, c.Originate) else ""
         request = render(command, self.dial, job)
         self.translator.state.expect(command, job)  # before sending: its events may come first
         try:
-            return self.request(request)
+            reply = self.request(request)
         except NotConnected:
             if isinstance(command, c.Originate):
                 self.translator.state.forget_originate(command.channel_id, job)
             raise
+        if not reply.ok:
+            if isinstance(command, c.Originate):
+                self.translator.state.forget_originate(command.channel_id, job)
+            raise Refused(reply)
+        return reply
 
     def request(self, request: EslRequest | str) -> Reply:
         client = self._client

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import gevent
 import pytest
 
-from esl.connection import Backoff, EslAdapter, NotConnected, Uncertain
+from esl.connection import Backoff, EslAdapter, NotConnected, Refused, Uncertain
 from esl.render import DialConfig
 from orchestrator import commands as c
 from orchestrator import events as e
@@ -172,3 +172,13 @@ def test_backoff_doubles_up_to_the_maximum_with_jitter_below_the_base() -> None:
         delays = [backoff.delay(failures, rng) for _ in range(50)]
         assert all(0.7 * base <= d <= base for d in delays)
         assert len(set(delays)) > 1  # jittered: reconnecting runners do not stampede in step
+
+
+def test_an_error_reply_is_refused_not_uncertain(harness: Callable) -> None:
+    gone = "40c8ef15-9239-4f6d-be51-afb4b199032a"  # api_status kills a uuid that does not exist
+    h = harness(Script("api_status", upto=3, skip=frozenset({2, 3, 4, 5, 6}), end="segment", answers=NO_ROWS))
+    h.sink.wait_kind(e.PbxConnected)
+    with pytest.raises(Refused, match="No such channel"):
+        h.adapter.execute(c.Hangup(gone))
+    assert h.adapter.connected  # a refusal is an answer: the session stays up
+    assert h.server.errors() == []
