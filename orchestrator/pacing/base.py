@@ -1,15 +1,29 @@
-"""The one interface every pacing policy implements.
+"""The one interface every pacing policy implements, and what it observes.
 
 The runner (live) and the simulator (simulated time) build the same
 :class:`PacingState` on every ``Tick`` and ask the campaign's policy how many
 new lines to dial. Policies may keep learned statistics between calls (they
 are objects), but they never see the PBX, the database or the wall clock:
 ``now`` comes in the state, so the simulator can run a day in seconds.
+
+Feeding a policy (what the live runner must do)
+-----------------------------------------------
+* On every tick: ``policy.lines_to_dial(PacingState(...))`` with the agents
+  (state and since when), lines still ringing (and, if known, when each was
+  dialed: ``ring_started``), answered lines awaiting the AMD verdict
+  (``lines_answered``), customers waiting for an agent, the cap and the
+  rolling :class:`AbandonWindow` counts of :mod:`orchestrator.compliance`.
+* On outcomes: ``policy.observe(obs)`` with the observation dataclasses below
+  (:class:`DialOutcome` when a line's fate is known, :class:`Connected`,
+  :class:`Abandoned`, :class:`TalkEnded`, :class:`WrapEnded`). They carry
+  durations, not PBX identifiers, so a runner derives them from its own call
+  book in one place. Policies ignore any other object passed to ``observe``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from orchestrator.events import AgentState
@@ -20,6 +34,15 @@ class AgentView:
     agent_id: int
     state: AgentState
     seconds_in_state: float
+    #: When the agent entered ``state`` (same clock as ``PacingState.now``). Optional: a
+    #: caller that keeps views between ticks sets it so ``elapsed(now)`` stays right.
+    since: float | None = None
+    #: Ground truth, known only to a simulator: when this agent will be free again.
+    #: Only the talk-time oracle reads it; a live runner never sets it.
+    free_at: float | None = None
+
+    def elapsed(self, now: float) -> float:
+        return self.seconds_in_state if self.since is None else now - self.since
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +73,67 @@ class AbandonWindow:
 class PacingState:
     now: float
     agents: tuple[AgentView, ...]
-    lines_ringing: int  # originated, not yet answered or failed
+    lines_ringing: int  # originated, not yet answered or failed (includes lines_answered)
     customers_waiting: int  # answered humans not yet bridged to an agent
     abandon_cap: float  # e.g. 0.03
     windows: tuple[AbandonWindow, ...] = ()
     stats: OutcomeStats = field(default_factory=OutcomeStats)
     max_lines: int = 1000  # what the PBX node sustains (throttle)
+    #: Of ``lines_ringing``: answered, waiting for the AMD verdict.
+    lines_answered: int = 0
+    #: Dial times of the lines still ringing (not answered), if the caller knows them.
+    ring_started: tuple[float, ...] = ()
 
     def count(self, state: AgentState) -> int:
         return sum(1 for a in self.agents if a.state is state)
+
+
+class CallResult(StrEnum):
+    LIVE = "live"  # AMD (or no AMD) says a person: needs an agent
+    MACHINE = "machine"  # AMD says machine: hung up
+    FAILED = "failed"  # busy, congestion, invalid number
+    NO_ANSWER = "no_answer"  # rang until the dialer gave up
+
+
+@dataclass(frozen=True, slots=True)
+class DialOutcome:
+    """A line's fate is known. ``ring_s``: dial to answer (or to failure); ``setup_s``:
+    dial to the moment the line needs an agent (the AMD verdict) or is over."""
+
+    at: float
+    result: CallResult
+    ring_s: float
+    setup_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """A live customer was bridged to an agent after waiting ``wait_s`` from the verdict."""
+
+    at: float
+    wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """A live customer got no agent in time (the dialer played the message)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TalkEnded:
+    at: float
+    talk_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class WrapEnded:
+    at: float
+    wrap_s: float
+
+
+Observation = DialOutcome | Connected | Abandoned | TalkEnded | WrapEnded
 
 
 class PacingPolicy(Protocol):
@@ -69,5 +144,5 @@ class PacingPolicy(Protocol):
         ...
 
     def observe(self, event: object) -> None:
-        """Learn from an outcome (answer, hangup, abandon, AMD verdict...). May ignore it."""
+        """Learn from an outcome (an :data:`Observation`); ignore anything else."""
         ...

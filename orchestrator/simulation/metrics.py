@@ -1,0 +1,141 @@
+"""What a simulated run measured, and the BENCHMARKS.md metrics computed from it.
+
+Agent time, dials and connects count only inside each day's measured part
+(after the warm-up); outcomes and compliance counts cover everything, since
+the regulator counts every call. Window rates are taken every 15 simulated
+minutes once a window is full, with the profile's definition (US: abandons /
+live persons; Ofcom: abandons and AMD false positives / live persons and AMD
+false positives), from the simulator's ground truth.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from orchestrator.compliance import ComplianceProfile, abandon_rate
+from orchestrator.events import AgentState
+from orchestrator.pacing.base import AbandonWindow
+
+DAY = 86400.0
+RECALL_WINDOW_S = 72 * 3600.0
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass(slots=True)
+class Tally:
+    agents_seen: int = 0
+    time: Counter = field(default_factory=Counter)  # AgentState -> measured seconds
+    dials_measured: int = 0
+    dials: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    connects_measured: int = 0
+    idle_per_connect: list[float] = field(default_factory=list)
+    connect_delays: list[float] = field(default_factory=list)
+    peak_lines: int = 0
+    recalls_within_72h: int = 0
+    live_persons: int = 0
+    abandoned_persons: int = 0
+    false_positives: int = 0
+    window_rates: dict[tuple[str, float], list[float]] = field(default_factory=dict)
+
+    # -- fed by the simulator ------------------------------------------------------------
+    def agent_time(self, state: AgentState, since: float, now: float, measure: tuple[float, float]) -> None:
+        lo, hi = max(since, measure[0]), min(now, measure[1])
+        if hi > lo and state is not AgentState.LOGGED_OUT:
+            self.time[state] += hi - lo
+
+    def dial(self, now: float, recall_of: float | None, measure: tuple[float, float]) -> None:
+        self.dials += 1
+        if measure[0] <= now < measure[1]:
+            self.dials_measured += 1
+        if recall_of is not None and now - recall_of < RECALL_WINDOW_S:
+            self.recalls_within_72h += 1
+
+    def outcome(self, kind: str) -> None:
+        self.outcomes[kind] += 1
+        if kind == "amd_false_positive":
+            self.false_positives += 1
+
+    def connect(self, kind: str, idle: float, delay: float, now: float, measure: tuple[float, float]) -> None:
+        self.outcome(f"connected_{kind}")
+        if kind == "live":
+            self.live_persons += 1
+        self.connect_delays.append(delay)
+        if measure[0] <= now < measure[1]:
+            self.connects_measured += 1
+            self.idle_per_connect.append(idle)
+
+    def abandon(self, kind: str, waited: float) -> None:
+        self.outcome(f"abandoned_{kind}")
+        if kind == "live":
+            self.live_persons += 1
+            self.abandoned_persons += 1
+
+    def lines(self, n: int) -> None:
+        if n > self.peak_lines:
+            self.peak_lines = n
+
+    def evaluate_windows(self, at: float, us: tuple[AbandonWindow, ...], ofcom: tuple[AbandonWindow, ...],
+                         cap: float) -> None:
+        for name, windows in (("us", us), ("ofcom", ofcom)):
+            for w in windows:
+                if at >= w.seconds and w.live_answers > 0:
+                    self.window_rates.setdefault((name, w.seconds), []).append(abandon_rate(w))
+
+    # -- results --------------------------------------------------------------------------
+    def summary(self, cap: float, profile: ComplianceProfile) -> Summary:
+        busy = self.time[AgentState.ON_CALL] + self.time[AgentState.WRAP_UP]
+        logged = busy + self.time[AgentState.READY] + self.time[AgentState.RESERVED]
+        hours = logged / 3600.0 or 1.0
+        name = "ofcom" if profile is ComplianceProfile.UK else "us"
+        windows = {}
+        for seconds in (DAY, 30 * DAY):
+            rates = self.window_rates.get((name, seconds), [])
+            windows[seconds] = (max(rates, default=0.0), sum(r > cap for r in rates), len(rates))
+        persons = self.live_persons or 1
+        return Summary(
+            occupancy=busy / logged if logged else 0.0,
+            talk_min_per_agent_hour=self.time[AgentState.ON_CALL] / 60.0 / hours,
+            idle_per_connect_median=_quantile(self.idle_per_connect, 0.5),
+            idle_per_connect_p90=_quantile(self.idle_per_connect, 0.9),
+            abandon_us=self.abandoned_persons / persons,
+            abandon_ofcom=(self.abandoned_persons + self.false_positives) / (persons + self.false_positives),
+            worst_24h=windows[DAY][0], breaches_24h=windows[DAY][1], windows_24h=windows[DAY][2],
+            worst_30d=windows[30 * DAY][0], breaches_30d=windows[30 * DAY][1],
+            windows_30d=windows[30 * DAY][2],
+            connects_per_agent_hour=self.connects_measured / hours,
+            dials_per_agent_hour=self.dials_measured / hours,
+            peak_lines=self.peak_lines,
+            connect_delay_p99=_quantile(self.connect_delays, 0.99),
+            recalls_within_72h=self.recalls_within_72h,
+            dials=self.dials,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    occupancy: float
+    talk_min_per_agent_hour: float
+    idle_per_connect_median: float
+    idle_per_connect_p90: float
+    abandon_us: float
+    abandon_ofcom: float
+    worst_24h: float
+    breaches_24h: int
+    windows_24h: int
+    worst_30d: float
+    breaches_30d: int
+    windows_30d: int
+    connects_per_agent_hour: float
+    dials_per_agent_hour: float
+    peak_lines: int
+    connect_delay_p99: float
+    recalls_within_72h: int
+    dials: int
