@@ -266,4 +266,5 @@ def test_concurrent_runners_never_claim_the_same_lead(engine):
     assert not errors
     everything = [lead_id for batch in claimed for lead_id in batch]
     assert len(everything) == len(set(everything)) == total
-    assert sum(1 for batch in claimed if batch) > 1  # they really raced
+    if engine.dialect.name == "postgresql":  # no global write lock: every runner gets some
+        assert sum(1 for batch in claimed if batch) > 1
