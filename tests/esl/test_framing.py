@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from esl.framing import Frame, FrameError, Framer, parse_event
-from tests.esl.capture import NAMES, boundary_cuts, chunks, load, random_cuts
+from tests.esl.capture import FIXTURES, NAMES, boundary_cuts, chunks, load, random_cuts
 
 
 def frames_of(reads: list[bytes]) -> list[Frame]:
@@ -97,3 +99,12 @@ def test_an_encoded_newline_stays_inside_its_value() -> None:
 def test_a_garbage_content_length_is_an_error() -> None:
     with pytest.raises(FrameError):
         Framer().feed(b"Content-Type: api/response\nContent-Length: x\n\n")
+
+
+def test_the_copies_match_the_shared_captures_when_present() -> None:
+    shared = Path("/work/shared/fixtures/esl")
+    if not shared.is_dir():
+        pytest.skip("the shared capture directory is not on this machine")
+    for name in NAMES:
+        for suffix in (".server.txt", ".client.txt", ".json"):
+            assert (FIXTURES / f"{name}{suffix}").read_bytes() == (shared / f"{name}{suffix}").read_bytes()
