@@ -43,10 +43,11 @@ def _start(node: Node, settings: Settings) -> int:
 
 
 def _missing_phones(settings: Settings) -> list[str]:
-    """Sandbox phones the pbx holds no contact for (all of them if the pbx is down)."""
+    """Sandbox phones the pbx holds no contact for (all of them if either instance is down:
+    the pbx keeps contacts in its astdb, so they outlive the world's phones)."""
     wanted = [seat.extension for seat in phone_credentials(settings)]
-    pbx = nodes(settings)["pbx"]
-    if process.pid(pbx) is None:
+    pbx, world = nodes(settings)["pbx"], nodes(settings)["world"]
+    if process.pid(pbx) is None or process.pid(world) is None:
         return wanted
     contacts = process.cli(pbx, "pjsip show contacts")
     found = set(re.findall(r"^\s*Contact:\s+([^/\s]+)/", contacts, re.MULTILINE))
@@ -101,7 +102,7 @@ def up(settings: Settings) -> None:
 
 
 def down(settings: Settings) -> None:
-    """Stop exactly the instances our pid files name (pbx first, so phones do not re-register)."""
+    """Stop exactly the instances our pid files name; anything else is left alone."""
     rootfs.require_root_user()
     with _locked(settings):
         for name, node in nodes(settings).items():

@@ -21,6 +21,10 @@ INSTANCES = ("pbx", "world")
 #: defaults only when they are absent.
 SEATS_FILE = "pjsip-seats.conf"
 DIALPLAN_FILE = "extensions-switchboard.conf"
+#: The SIP transport of both instances. Endpoints that name it (``transport=``) get
+#: their RTP bound to the instance's loopback address; seats without it bind RTP
+#: to every address, so provisioning's seats should name it too.
+TRANSPORT = "transport-udp"
 
 
 @dataclass(frozen=True)

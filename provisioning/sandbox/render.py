@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from dialplans.render import render_asterisk, write_atomically
 from provisioning.sandbox import world
 from provisioning.sandbox.credentials import AMI_USERNAME, connection_info, phone_credentials
-from provisioning.sandbox.layout import SEATS_FILE, Node
+from provisioning.sandbox.layout import SEATS_FILE, TRANSPORT, Node
 from provisioning.seats import render_pjsip
 from switchboard.config import Settings
 
@@ -69,7 +69,7 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
         "name": node.name, "base": str(node.base), "noload": noload_modules(node), "ami_port": ami.port,
         "ami_username": AMI_USERNAME, "ami_secret": ami.secret, "rtp_start": rtp_start, "rtp_end": rtp_end,
         "pbx_address": settings.pbx_address, "world_address": settings.world_address,
-        "sip_port": settings.sip_port, "trunk": world.TRUNK,
+        "sip_port": settings.sip_port, "trunk": world.TRUNK, "transport": TRANSPORT,
     }
     files = {
         f"{name}.conf": _render(f"common/{name}.conf.j2", **common)
