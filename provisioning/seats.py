@@ -116,11 +116,11 @@ def reload_pjsip(target: AmiTarget) -> None:
 
 
 def registered_contacts(target: AmiTarget) -> dict[str, str]:
-    """AOR -> contact status for every contact the node holds (registered phones)."""
+    """Endpoint (seat) -> "registered (<contact URI>)" for every contact the node holds."""
     (reply,) = asyncio.run(_ami(target, [{"Action": "PJSIPShowContacts"}]))
     messages = reply if isinstance(reply, list) else [reply]
     return {
-        str(m["Aor"]): str(m.get("Status", ""))
+        str(m["Endpoint"]): f"registered ({m.get('Uri', '')})"
         for m in messages
-        if m.get("Event") == "ContactList" and m.get("Aor")
+        if m.get("Event") == "ContactList" and m.get("Endpoint")
     }

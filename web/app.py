@@ -26,6 +26,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     """Build the app; ``overrides`` are Flask config keys (tests set e.g. ``MAX_CONTENT_LENGTH``)."""
     from importlib import import_module
 
+    from provisioning.sandbox.layout import paths as sandbox_paths
     from web import db as web_db
     from web import metrics
     from web.auth.roles import Perm, can
@@ -40,7 +41,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # a 100 000-row XLSX is a few MB
         WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session
         # Where provisioning writes each Asterisk node's seats ({node}: the node's name).
-        SEATS_CONF_PATH=str(settings.sandbox_state / "pbx" / "etc" / "pjsip-seats.conf"),
+        SEATS_CONF_PATH=str(sandbox_paths(settings).seats_file),
     )
     app.config.update(overrides)
     web_db.init_app(app, settings.sqlalchemy_url)

@@ -19,6 +19,7 @@ from orchestrator.store import migrate
 from orchestrator.store.enums import UserRole
 from switchboard.config import Settings
 from tests.db.conftest import db_url, pg_database_url, pg_server_url  # noqa: F401 - fixtures
+from tests.integration.conftest import sandbox  # noqa: F401 - fixture (the real Asterisk sandbox)
 from web.app import create_app
 from web.auth.services import create_user
 from web.db import sessions
@@ -91,3 +92,4 @@ def as_role(app: Flask):
         return c
 
     return make
+

@@ -1,0 +1,86 @@
+"""A real SIP phone (baresip) registers to the sandbox pbx with credentials made in the admin.
+
+The sandbox's own phones (``agent001``...) are loaded as seats first, as the
+sandbox asks, so provisioning keeps them registered; the seats file is put
+back as it was at the end (other tests share the sandbox).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.store.models import PbxNode, Seat
+from provisioning.sandbox.credentials import phone_credentials
+from provisioning.sandbox.layout import paths
+from provisioning.seats import reload_pjsip
+from tests.web.sipclient import Phone
+from web.db import sessions
+
+pytestmark = pytest.mark.sandbox
+EXTENSION = "9901"
+
+
+@pytest.fixture
+def sandbox_seats(app, sandbox):
+    seats_file = paths(sandbox.settings).seats_file
+    original = seats_file.read_text()
+    app.config["SEATS_CONF_PATH"] = str(seats_file)
+    yield sandbox
+    seats_file.write_text(original)
+    reload_pjsip(sandbox.pbx)
+
+
+def test_admin_made_seat_registers_and_disabled_seat_cannot(app, as_role, sandbox_seats):
+    pbx = sandbox_seats.pbx
+    admin = as_role("admin")
+    admin.get("/admin/seats")
+    admin.post(
+        "/admin/nodes",
+        {
+            "name": "sandbox-pbx",
+            "kind": "asterisk",
+            "host": pbx.host,
+            "port": str(pbx.port),
+            "username": pbx.username,
+            "secret": pbx.secret,
+        },
+    )
+    with app.app_context(), sessions().begin() as s:
+        node = s.scalars(select(PbxNode)).one()
+        s.add_all(
+            Seat(node_id=node.id, extension=c.extension, secret=c.secret)
+            for c in phone_credentials(sandbox_seats.settings)
+        )
+    admin.post("/admin/seats", {"node_id": str(node.id), "first": EXTENSION})
+    page = admin.get("/admin/seats").get_data(as_text=True)
+    row = re.search(rf'data-ext="{EXTENSION}">.*?<code class="secret">([^<]+)</code>', page, re.S)
+    secret = row.group(1)  # what the admin reads off the page and types into the phone
+    response = admin.post(f"/admin/nodes/{node.id}/provision")
+    assert b"configuration reloaded" in admin.get(response.headers["Location"]).data
+
+    root = paths(sandbox_seats.settings).root
+    phone = Phone(root, EXTENSION, secret, sandbox_seats.settings.pbx_address)
+    try:
+        assert phone.registration() == "ok"
+        assert EXTENSION in admin.get(f"/admin/nodes/{node.id}/registrations.json").get_json()
+    finally:
+        phone.stop()
+
+    wrong = Phone(root, EXTENSION, secret[::-1], sandbox_seats.settings.pbx_address)
+    try:
+        assert "401" in wrong.registration()
+    finally:
+        wrong.stop()
+
+    with app.app_context(), sessions()() as s:
+        seat_id = s.scalar(select(Seat.id).where(Seat.extension == EXTENSION))
+    admin.post(f"/admin/seats/{seat_id}/enabled", {"enabled": "0"})
+    admin.post(f"/admin/nodes/{node.id}/provision")
+    disabled = Phone(root, EXTENSION, secret, sandbox_seats.settings.pbx_address)
+    try:
+        assert "401" in disabled.registration()
+    finally:
+        disabled.stop()
