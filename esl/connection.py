@@ -47,7 +47,7 @@ from greenswitch.esl import InboundESL, NotConnectedError
 
 from esl.framing import EslEvent, Frame, FrameError, Framer, parse_event
 from esl.render import DialConfig, EslRequest, render
-from esl.translate import Translator
+from esl.translate import SIGNAL_PREFIX, SIGNALS, Translator
 from orchestrator import commands as c
 from orchestrator import events as e
 
@@ -57,7 +57,8 @@ log = logging.getLogger(__name__)
 SUBSCRIPTION = (
     "event plain CHANNEL_CREATE CHANNEL_UUID CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER "
     "CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY DTMF "
-    "RECORD_START RECORD_STOP BACKGROUND_JOB CUSTOM avmd::beep"
+    "RECORD_START RECORD_STOP BACKGROUND_JOB CUSTOM avmd::beep "
+    + " ".join(SIGNAL_PREFIX + name for name in SIGNALS)
 )
 RESYNC = "api show channels as json"
 

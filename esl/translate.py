@@ -21,6 +21,12 @@ shape this module:
   hangup, so a hangup ends the bridge first (the order the AMI adapter has).
 * mod_avmd sends every event twice with the same ``Event-Sequence``.
 * CHANNEL_BRIDGE is one event naming both legs; the core gets one Bridged per leg.
+
+Our own convention (not in the captures; for the FreeSWITCH dialplan that
+provisioning will render): a dialplan milestone is the ``event`` application
+firing ``Event-Name=CUSTOM,Event-Subclass=switchboard::<name>`` on the channel,
+payload headers prefixed ``SB-``. It becomes ``DialplanSignal(<name>, fields)``,
+like the AMI adapter's ``UserEvent(Switchboard<Name>)``.
 """
 
 from __future__ import annotations
@@ -64,6 +70,10 @@ def cause_number(name: str, q850: str = "") -> int:
 
 
 _AVMD_BEEP = "avmd::beep"
+SIGNAL_PREFIX = "switchboard::"
+#: Dialplan milestones the core knows (``orchestrator.dialer``), subscribed one by one.
+SIGNALS = ("abandon", "waiting", "message_left", "agent_leg")
+_PAYLOAD_PREFIX = "SB-"
 _DEDUP_WINDOW = 1024  # avmd copies arrive back to back; a small window is plenty
 
 
@@ -271,6 +281,10 @@ class Translator:
         return self.state.recording_paths.get(ch) or ev.get("Record-File-Path")
 
     def _custom(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ev.subclass.startswith(SIGNAL_PREFIX):
+            fields = tuple(sorted((k[len(_PAYLOAD_PREFIX):], v) for k, v in ev.headers
+                                  if k.startswith(_PAYLOAD_PREFIX)))
+            return [e.DialplanSignal(at, ch, attempt, name=ev.subclass[len(SIGNAL_PREFIX):], fields=fields)]
         if ev.subclass != _AVMD_BEEP or ev.get("Beep-Status") != "DETECTED":
             return []
         if not self.state.first_avmd((ev.get("Event-Sequence"), ev.subclass, ch)):

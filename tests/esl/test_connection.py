@@ -64,7 +64,8 @@ def test_connect_authenticates_subscribes_and_resyncs(harness: Callable) -> None
     session = h.server.sessions[0]
     assert session.received[0] == "auth ClueCon\n\n"
     assert session.received[1].startswith("event plain CHANNEL_CREATE ")
-    assert "BACKGROUND_JOB" in session.received[1] and session.received[1].endswith(" CUSTOM avmd::beep\n\n")
+    assert "BACKGROUND_JOB" in session.received[1]
+    assert " CUSTOM avmd::beep switchboard::abandon " in session.received[1]
     assert session.received[2] == "api show channels as json\n\n"
     assert h.server.errors() == []
 

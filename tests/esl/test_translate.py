@@ -180,3 +180,13 @@ def test_state_is_empty_once_every_channel_is_destroyed(name: str) -> None:
         assert leftovers == set() and state.jobs == {} and state.aliases == {}
     else:
         assert leftovers <= created - destroyed | {o.channel_id for o, _ in originates(cap)}
+
+
+def test_dialplan_signal_convention() -> None:
+    # Synthetic: our dialplan convention, not a captured FreeSWITCH event.
+    t = Translator()
+    signal = EslEvent((("Event-Name", "CUSTOM"), ("Event-Subclass", "switchboard::abandon"),
+                       ("Unique-ID", "u1"), ("variable_origination_uuid", "u1"),
+                       ("variable_sb_attempt_id", "7"), ("SB-Sound", "abandon-msg"), ("Channel-Name", "x")))
+    assert t.translate(signal, 5.0) == [
+        e.DialplanSignal(5.0, "u1", "7", name="abandon", fields=(("Sound", "abandon-msg"),))]
