@@ -176,6 +176,12 @@ SCENARIOS: tuple[Scenario, ...] = (
                   ev(e.HungUp, "secondary", cause=16)),
     ),
     Scenario(
+        "dtmf", "the customer answers and presses 1 2 #; the core hangs up after #",
+        steps=(Step(originate()), Step(on("primary", c.Hangup), after=ev(e.Dtmf, digit="#"))),
+        expected=(ev(e.ChannelCreated), ev(e.Answered), ev(e.Dtmf, digit="1"), ev(e.Dtmf, digit="2"),
+                  ev(e.Dtmf, digit="#"), ev(e.HungUp, cause=16)),
+    ),
+    Scenario(
         "record_start_stop", "an answered call is recorded, the recording stopped, the call hung up",
         steps=(Step(originate()),
                Step(lambda ids: c.StartRecording(ids.primary.channel_id, ids.recording),

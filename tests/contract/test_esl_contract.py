@@ -6,10 +6,7 @@ recorded with, and the node configuration (lab trunk templates, ``&park`` or
 captured ones. The fake server also checks every wire command against the
 capture (``server.errors()``): the ESL half of "same commands out".
 
-``dtmf`` is not a contract scenario here: the only DTMF capture sends digits
-*into* our leg with ``uuid_send_dtmf``, so FreeSWITCH reports them on the
-loopback far end, which is not the attempt's channel (``tests/esl`` checks
-that translation).
+Scenarios without a capture are listed in :data:`UNCAPTURED` and skipped.
 """
 
 from __future__ import annotations
@@ -63,6 +60,13 @@ BINDINGS: dict[str, EslBinding] = {
 }
 
 
+#: Scenarios no FreeSWITCH capture shows, and why.
+UNCAPTURED: dict[str, str] = {
+    "dtmf": "the only DTMF capture sends digits *into* our leg (uuid_send_dtmf), so FreeSWITCH reports "
+            "them on the loopback far end, not on the attempt's channel (tests/esl checks that translation)",
+}
+
+
 def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.Event], FakeEslServer]:
     """Play ``scenario`` against a fake FreeSWITCH; return the core events and the server (wire check)."""
     server = FakeEslServer([Script(binding.capture, upto=binding.upto, skip=binding.skip, end="segment",
@@ -93,11 +97,14 @@ def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.E
 
 
 def test_every_scenario_has_an_esl_binding_or_a_reason() -> None:
-    assert set(BINDINGS) == {sc.name for sc in s.SCENARIOS}
+    assert set(BINDINGS) | set(UNCAPTURED) == {sc.name for sc in s.SCENARIOS}
+    assert not set(BINDINGS) & set(UNCAPTURED)
 
 
 @pytest.mark.parametrize("name", [sc.name for sc in s.SCENARIOS])
 def test_esl_adapter_meets_the_contract(name: str) -> None:
+    if name in UNCAPTURED:
+        pytest.skip(UNCAPTURED[name])
     scenario, binding = s.BY_NAME[name], BINDINGS[name]
     with gevent.Timeout(4 * WAIT_S):
         events, server = run_through_esl(scenario, binding)
