@@ -88,13 +88,20 @@ def up(settings: Settings) -> None:
     started_at = time.monotonic()
     with _locked(settings):
         all_nodes = nodes(settings)
-        stopped = [name for name in INSTANCES if process.pid(all_nodes[name]) is None]
+        pids = {name: process.pid(node) for name, node in all_nodes.items()}
+        stopped = [name for name in INSTANCES if pids[name] is None]
         # Ports first: a taken port is reported before a minute of debootstrap.
         ports.require_free([b for name in stopped for b in ports.bindings(settings, name)])
         rootfs.ensure_root(settings.sandbox_cache.resolve())
-        for name in stopped:  # pbx first: the world's phones register to it
-            _start(all_nodes[name], settings)
-        if "pbx" in stopped or "world" in stopped:
+        for name, node in all_nodes.items():  # still running from a root the recipe replaced
+            if pids[name] is not None and not process.runs_current_root(node, pids[name]):
+                click.echo(f"{name}: restarting on the new root")
+                process.stop(node)
+                stopped.append(name)
+        for name in INSTANCES:  # pbx first: the world's phones register to it
+            if name in stopped:
+                _start(all_nodes[name], settings)
+        if stopped:
             _ensure_phones(settings)
     for line in _status_lines(settings):
         click.echo(line)

@@ -26,19 +26,34 @@ CLI_TIMEOUT_S = 30.0
 POLL_S = 0.1
 
 
-def _is_ours(node: Node, pid: int) -> bool:
+def _root_of(node: Node, pid: int) -> Path | None:
+    """The root ``pid`` runs in if it is this instance's Asterisk, else None.
+
+    Any ``root-*`` of our cache counts: after a recipe change the instance may
+    still run from the previous root, and it is still ours to stop.
+    """
     proc = Path(f"/proc/{pid}")
     try:
         argv = (proc / "cmdline").read_bytes().split(b"\0")
         stat = (proc / "stat").read_text()
-        root = os.readlink(proc / "root")
+        root = Path(os.readlink(proc / "root"))
     except OSError:
-        return False
+        return None
     if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):  # exited, not yet reaped
-        return False
+        return None
     conf = str(node.conf).encode()
     same_conf = any(a == b"-C" and b == conf for a, b in itertools.pairwise(argv))
-    return same_conf and Path(root) == node.root.resolve()
+    cache = node.root.resolve().parent
+    ours = same_conf and root.parent == cache and root.name.startswith("root-")
+    return root if ours else None
+
+
+def _is_ours(node: Node, pid: int) -> bool:
+    return _root_of(node, pid) is not None
+
+
+def runs_current_root(node: Node, pid: int) -> bool:
+    return _root_of(node, pid) == node.root.resolve()
 
 
 def pid(node: Node) -> int | None:
