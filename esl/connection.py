@@ -45,7 +45,7 @@ import gevent.lock
 import gevent.queue
 from greenswitch.esl import InboundESL, NotConnectedError
 
-from esl.framing import EslEvent, Frame, FrameError, Framer, parse_event
+from esl.framing import EslEvent, Frame, Framer, parse_event
 from esl.render import DialConfig, EslRequest, render
 from esl.translate import SIGNAL_PREFIX, SIGNALS, Translator
 from orchestrator import commands as c
@@ -127,7 +127,7 @@ class _Client(InboundESL):
                     break
                 for frame in framer.feed(data):
                     self._dispatch(frame)
-        except (OSError, FrameError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: FrameError, a malformed event: resync
             if not self.closed.is_set():  # else we closed it ourselves
                 log.warning("ESL session to %s:%s lost: %s", self.host, self.port, exc)
         finally:
@@ -160,11 +160,10 @@ class _Client(InboundESL):
             except OSError as exc:
                 self._close()
                 raise Uncertain(f"send failed: {exc}") from exc
-        try:
-            return result.get(timeout=timeout)
-        except gevent.Timeout as exc:
+        if not result.wait(timeout):  # (a caller's own gevent.Timeout still propagates as is)
             self._close()  # the late reply would be matched to the next command
-            raise Uncertain(f"no reply within {timeout}s to {data.splitlines()[0]!r}") from exc
+            raise Uncertain(f"no reply within {timeout}s to {data.splitlines()[0]!r}")
+        return result.get()
 
     def _close(self) -> None:
         if self.closed.is_set():
@@ -203,6 +202,7 @@ _STOP = object()
 @dataclass(frozen=True, slots=True)
 class _Resynced:
     live: frozenset[str]
+    since: int  # the translation state's expect() sequence when the list was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,8 +324,9 @@ class EslAdapter:
             log.warning("ESL %s (%s:%s): %s", self.node, self.host, self.port, self.last_error)
             client._close()
             return None
+        # Commands can be sent from here on; the marker tells the consumer which expectations are older.
         self._client = client
-        self._inbox.put(_Resynced(live))
+        self._inbox.put(_Resynced(live, self.translator.state.sequence))
         return client
 
     @staticmethod
@@ -348,7 +349,7 @@ class EslAdapter:
     def _translate(self, item: EslEvent | _Resynced | _Lost) -> list[e.Event]:
         now = self._clock()
         if isinstance(item, _Resynced):
-            self.translator.state.retain(item.live)
+            self.translator.state.retain(item.live, item.since)
             return [e.PbxConnected(now, self.node, item.live)]
         if isinstance(item, _Lost):
             return [e.PbxDisconnected(now, self.node, item.reason)]

@@ -90,9 +90,15 @@ class TranslationState:
     hung_up: set[str] = field(default_factory=set)
     bridged: dict[str, str] = field(default_factory=dict)  # channel id -> the other leg
     seen_avmd: OrderedDict[tuple[str, str, str], None] = field(default_factory=OrderedDict)
+    sequence: int = 0  # counts expect() calls, so a resync can tell older channels from newer ones
+    expected_at: dict[str, int] = field(default_factory=dict)  # channel id -> sequence of its expect()
 
     def expect(self, command: c.Command, job_uuid: str = "") -> None:
         """Remember what a command we are sending will make FreeSWITCH report."""
+        self.sequence += 1
+        channel_id = getattr(command, "channel_id", "")
+        if channel_id:
+            self.expected_at[channel_id] = self.sequence
         if isinstance(command, c.Originate):
             self.attempts[command.channel_id] = command.attempt_id
             if job_uuid:
@@ -105,8 +111,12 @@ class TranslationState:
         self.jobs.pop(job_uuid, None)
         self.attempts.pop(channel_id, None)
 
-    def retain(self, live_channel_ids: Iterable[str]) -> None:
+    def retain(self, live_channel_ids: Iterable[str], since: int | None = None) -> None:
         """After a reconnect: forget channels that no longer exist.
+
+        ``since`` is :attr:`sequence` when the live list was taken: channels the
+        client expected after that (commands sent once the session was up) are
+        newer than the list and kept.
 
         Jobs of originates whose channel is not live are dropped too: the core
         reconciles those attempts from the same live list, so a late job result
@@ -115,6 +125,9 @@ class TranslationState:
         should receive; not observed in the captures).
         """
         live = set(live_channel_ids)
+        if since is not None:
+            live |= {ch for ch, seq in self.expected_at.items() if seq > since}
+        self.expected_at = {k: v for k, v in self.expected_at.items() if k in live}
         self.jobs = {job: v for job, v in self.jobs.items() if v[0] in live}
         self.attempts = {k: v for k, v in self.attempts.items() if k in live}
         self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
@@ -125,7 +138,7 @@ class TranslationState:
         self.aliases = {}
 
     def forget(self, channel_id: str) -> None:
-        for table in (self.attempts, self.recording_paths, self.bridged):
+        for table in (self.attempts, self.recording_paths, self.bridged, self.expected_at):
             table.pop(channel_id, None)
         self.created.discard(channel_id)
         self.ringing.discard(channel_id)

@@ -190,3 +190,19 @@ def test_dialplan_signal_convention() -> None:
                        ("variable_sb_attempt_id", "7"), ("SB-Sound", "abandon-msg"), ("Channel-Name", "x")))
     assert t.translate(signal, 5.0) == [
         e.DialplanSignal(5.0, "u1", "7", name="abandon", fields=(("Sound", "abandon-msg"),))]
+
+
+def test_resync_keeps_live_channels_and_commands_sent_after_the_list_was_taken() -> None:
+    t = Translator()
+    state = t.state
+
+    def dial(channel: str, attempt: str, job: str) -> None:
+        state.expect(c.Originate(attempt, channel, c.Endpoint(c.EndpointKind.TRUNK, "lab", "1234"), "r"), job)
+
+    dial("live-1", "1", "job-1")
+    dial("gone-2", "2", "job-2")  # in flight when the session dropped; not in the live list
+    since = state.sequence
+    dial("new-3", "3", "job-3")  # sent on the new session before the consumer saw the resync
+    state.retain({"live-1"}, since)
+    assert state.attempts == {"live-1": "1", "new-3": "3"}
+    assert set(state.jobs) == {"job-1", "job-3"}
