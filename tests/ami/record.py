@@ -9,6 +9,7 @@ seat whose phone registers from the world -- the scratch pair does::
     .venv/bin/python -m tests.ami.scratch_asterisk up
     .venv/bin/python -m tests.ami.record            # all scenarios
     .venv/bin/python -m tests.ami.record dtmf       # one
+    .venv/bin/python -m tests.ami.record contract_bridge_two_legs   # a contract scenario
     .venv/bin/python -m tests.ami.scratch_asterisk down
 
 Events are requested with ``Events: on`` (everything, ``TestEvent`` noise
@@ -18,19 +19,25 @@ included) so the translator is tested against the noisiest stream.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from panoramisk.message import Message
 
 from ami.framing import Framer
 from ami.render import render
+from ami.translate import Translator
 from orchestrator import commands as c
+from orchestrator import events as e
 from tests.ami import scratch_asterisk as scratch
-from tests.ami.recording import Recording
+from tests.ami.contract_lab import BINDINGS
+from tests.ami.recording import CONTRACT_PREFIX, Recording
+from tests.contract import scenarios as s
 
 
 def serialize(action: dict) -> bytes:
@@ -48,6 +55,9 @@ class Session:
         self.framer = Framer()
         self.seen: list[Message] = []
         self.commands: list[c.Command] = []
+        self.sent: list[dict[str, Any]] = []
+        self.translator = Translator()
+        self.events: list[e.Event] = []  # what the client would have reported so far
         self._n = 0
         self.send({"Action": "Login", "Username": user, "Secret": secret, "Events": "on"})
         self.wait_for(lambda m: m.get("Event") == "FullyBooted")
@@ -55,12 +65,16 @@ class Session:
     def send(self, action: dict) -> str:
         self._n += 1
         action_id = f"rec-{self._n}"
-        self.sock.sendall(serialize({**action, "ActionID": action_id}))
+        action = {**action, "ActionID": action_id}
+        self.sent.append({"offset": len(self.data),
+                          "action": {**action, "Secret": "***"} if "Secret" in action else action})
+        self.sock.sendall(serialize(action))
         return action_id
 
-    def execute(self, cmd: c.Command) -> None:
+    def execute(self, cmd: c.Command, routes: Mapping[str, str] | None = None) -> None:
         self.commands.append(cmd)
-        for action in render(cmd):
+        for action in render(cmd, routes):
+            self.translator.state.expect(cmd)
             action_id = self.send(action)
             reply = self.wait_for(lambda m, a=action_id: m.get("ActionID") == a and "Response" in m
                                   and "Event" not in m)
@@ -86,10 +100,16 @@ class Session:
             if not chunk:
                 raise ConnectionError("AMI closed")
             self.data += chunk
-            self.seen.extend(self.framer.feed(chunk))
+            for message in self.framer.feed(chunk):
+                self.seen.append(message)
+                self.events.extend(self.translator.translate(message, now=0.0))
             if (found := self._take(pred)) is not None:
                 return found
         raise TimeoutError("AMI: expected message did not come")
+
+    def wait_events(self, pred: Callable[[list[e.Event]], bool], timeout: float = 30) -> None:
+        if not pred(self.events):
+            self.wait_for(lambda m: pred(self.events), timeout)
 
     def idle(self, seconds: float) -> None:
         """Keep recording for a while (the far end is doing something timed)."""
@@ -232,16 +252,41 @@ SCENARIOS: dict[str, Callable[[Session], str]] = {
 }
 
 
+def record_contract(session: Session, scenario: s.Scenario) -> s.Ids:
+    """Play a contract scenario the way its runner does: each step once its event was seen."""
+    binding = BINDINGS[scenario.name]
+    legs = {}
+    for leg in scenario.legs():
+        channel_id = str(uuid.uuid4())
+        legs[leg] = s.Leg(f"c-{channel_id[:8]}", channel_id, binding.numbers[leg])
+    recording = f"contract-{legs['primary'].channel_id}.wav"
+    ids = s.Ids(legs["primary"], legs.get("secondary"), recording=recording)
+    for step in scenario.steps:
+        if step.after is not None:
+            session.wait_events(lambda evs, x=step.after: s.seen(x, ids, evs))
+        session.execute(step.build(ids), binding.routes)
+    session.wait_events(lambda evs: s.settled(scenario, ids, evs))
+    return ids
+
+
 def record(name: str) -> Recording:
-    s = Session(scratch.PBX, scratch.AMI_USER, scratch.AMI_SECRET)
-    description = SCENARIOS[name](s)
-    s.idle(0.3)  # trailing events (device state, late hangups)
-    rec = Recording(name, description, tuple(s.commands), s.close())
+    session = Session(scratch.PBX, scratch.AMI_USER, scratch.AMI_SECRET)
+    ids: dict[str, Any] = {}
+    if name.startswith(CONTRACT_PREFIX):
+        scenario = s.BY_NAME[name.removeprefix(CONTRACT_PREFIX)]
+        ids = dataclasses.asdict(record_contract(session, scenario))
+        description = f"contract scenario: {scenario.summary}"
+    else:
+        description = SCENARIOS[name](session)
+    session.idle(0.3)  # trailing events (device state, late hangups)
+    rec = Recording(name, description, tuple(session.commands), session.close(), tuple(session.sent), ids)
     rec.save()
     return rec
 
 
+ALL = [*SCENARIOS, *(CONTRACT_PREFIX + x.name for x in s.SCENARIOS)]
+
 if __name__ == "__main__":
-    for name in sys.argv[1:] or SCENARIOS:
+    for name in sys.argv[1:] or ALL:
         rec = record(name)
         print(f"{name}: {len(rec.data)} bytes, {len(rec.commands)} commands")

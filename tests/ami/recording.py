@@ -4,9 +4,14 @@ A recording ``<name>`` is two files in ``tests/ami/recordings``:
 
 * ``<name>.ami``  -- every byte Asterisk sent on the AMI socket, unmodified
   (greeting, login reply, events), exactly as read from TCP;
-* ``<name>.json`` -- what was done: a description and the core commands the
-  recorder executed, so a replay can prime the translator exactly like the
-  live client does when it sends them.
+* ``<name>.json`` -- what was done: a description, the core commands the
+  recorder executed (a replay primes the translator with them exactly like
+  the live client does when it sends them), every AMI action it sent with the
+  number of bytes it had received by then (``sent``: lets a fake server replay
+  the session to a real client) and, for contract scenarios, the leg ids.
+
+Recordings named ``contract_<scenario>`` play the PBX-neutral scenarios of
+``tests/contract/scenarios.py``.
 
 ``tests/ami/record.py`` (re)creates them against a real Asterisk.
 """
@@ -15,13 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orchestrator import commands as c
 
 RECORDINGS = Path(__file__).with_name("recordings")
+CONTRACT_PREFIX = "contract_"
 
 
 def command_to_json(cmd: c.Command) -> dict[str, Any]:
@@ -50,6 +56,8 @@ class Recording:
     description: str
     commands: tuple[c.Command, ...]
     data: bytes
+    sent: tuple[dict[str, Any], ...] = ()  # {"offset": bytes received before, "action": headers}
+    ids: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, name: str) -> Recording:
@@ -59,14 +67,22 @@ class Recording:
             description=meta["description"],
             commands=tuple(command_from_json(x) for x in meta["commands"]),
             data=(RECORDINGS / f"{name}.ami").read_bytes(),
+            sent=tuple(meta.get("sent", ())),
+            ids=meta.get("ids", {}),
         )
 
     def save(self) -> None:
         RECORDINGS.mkdir(exist_ok=True)
         (RECORDINGS / f"{self.name}.ami").write_bytes(self.data)
-        meta = {"description": self.description, "commands": [command_to_json(x) for x in self.commands]}
+        meta = {"description": self.description, "commands": [command_to_json(x) for x in self.commands],
+                "sent": list(self.sent), "ids": self.ids}
         (RECORDINGS / f"{self.name}.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in RECORDINGS.glob("*.ami"))
+    """The adapter's own scenarios (see ``tests/ami/record.py``)."""
+    return sorted(p.stem for p in RECORDINGS.glob("*.ami") if not p.stem.startswith(CONTRACT_PREFIX))
+
+
+def contract_names() -> list[str]:
+    return sorted(p.stem for p in RECORDINGS.glob(f"{CONTRACT_PREFIX}*.ami"))

@@ -189,6 +189,23 @@ SEAT_SECRET = "seat-secret"
 
 # A seat on the pbx; the world registers to it like an agent's phone would
 # (its registration can be dropped/renewed from the world's AMI).
+# The contract scenarios' trunk name: another way out to the world.
+_CARRIER_ON_PBX = f"""
+[carrier]
+type = endpoint
+transport = transport-udp
+context = from-world
+disallow = all
+allow = ulaw
+direct_media = no
+aors = carrier
+media_address = {PBX.address}
+
+[carrier]
+type = aor
+contact = sip:{WORLD.address}:5060
+"""
+
 _SEAT_ON_PBX = f"""
 [global]
 type = global
@@ -270,6 +287,13 @@ _PBX_EXTENSIONS = """#include extensions-switchboard.conf
 exten => s,1,Wait(120)
  same => n,Hangup(16)
 
+[sbtest-amd]
+; the contract's amd scenario: AMD on, machines get a message (the core hangs up first)
+exten => s,1,Set(sb_amd=yes)
+ same => n,Set(sb_amd_action=message)
+ same => n,Set(sb_message_sound=beep)
+ same => n,Goto(sb-outbound,s,1)
+
 [sbtest-local]
 ; Local channel targets for load tests: answer and wait, no RTP
 exten => _X.,1,Answer()
@@ -287,7 +311,7 @@ def _etc(node: Node) -> dict[str, str]:
         "rtp.conf": "[general]\nrtpstart={}\nrtpend={}\n".format(*RTP_PORTS[node.name]),
     }
     if node is PBX:
-        files["pjsip.conf"] = _pjsip_conf(PBX, WORLD, "world", "from-world") + _SEAT_ON_PBX
+        files["pjsip.conf"] = _pjsip_conf(PBX, WORLD, "world", "from-world") + _SEAT_ON_PBX + _CARRIER_ON_PBX
         files["extensions.conf"] = _PBX_EXTENSIONS
         files.update(render_asterisk())
     else:
