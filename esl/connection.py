@@ -1,25 +1,13 @@
-"""The live FreeSWITCH connection: greenswitch ``InboundESL`` made safe for a dialer (gevent only).
+"""The live FreeSWITCH connection for a runner: supervise, translate, execute (gevent only).
 
-greenswitch gives us the inbound handshake (``connect``: socket, wait for
-``auth/request``; ``authenticate``) and the reply bookkeeping (one
-``AsyncResult`` per command in ``_commands_sent``, filled in order: ESL answers
-every command exactly once, in command order). Its traps, and what we do:
-
-* its reader parses with line reads and a whole-body URL-decode (see
-  :mod:`esl.framing`) and spins forever on EOF inside a body
-  -> :class:`_Client` replaces the reader greenlet with one that feeds
-  :class:`esl.framing.Framer` from ``recv`` and only *enqueues* events;
-* all handlers run in one greenlet -> we register none: a separate consumer
-  greenlet translates events and calls the sink, so a slow sink never stalls
-  the socket reader;
-* ``send()`` has no timeout and uses ``socket.send`` (may write part of the
-  command) -> ``sendall`` under a lock, and every command waits at most
-  ``command_timeout``; after a timeout the session is dropped, because replies
-  are positional and a late one would be taken for the next command's;
 * ``InboundESL`` never reconnects -> :class:`EslAdapter` supervises:
   connect + auth + subscribe + resync (``api show channels as json``) ->
   ``PbxConnected(live_channel_ids)``; on loss ``PbxDisconnected`` and a new
-  attempt after exponential backoff with jitter.
+  attempt after exponential backoff with jitter. The handshake as a whole is
+  bounded by ``connect_timeout``, every command by ``command_timeout``.
+* greenswitch runs all handlers in one greenlet -> the session's reader only
+  enqueues; one consumer greenlet translates (:mod:`esl.translate`) and calls
+  the sink, so a slow sink never stalls the socket.
 
 Nothing is ever re-sent. An ``Originate`` (``bgapi`` with our ``Job-UUID``)
 whose reply did not arrive raises :class:`Uncertain`; the core reconciles from
@@ -29,11 +17,9 @@ is the channel id) and from events that keep arriving for the channel.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import random
-import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -41,15 +27,17 @@ from dataclasses import dataclass
 
 import gevent
 import gevent.event
-import gevent.lock
 import gevent.queue
-from greenswitch.esl import InboundESL, NotConnectedError
+from greenswitch.esl import NotConnectedError
 
-from esl.framing import EslEvent, Frame, Framer, parse_event
+from esl.framing import EslEvent
 from esl.render import DialConfig, EslRequest, render
+from esl.session import AuthFailed, EslError, NotConnected, Refused, Reply, Session, Uncertain
 from esl.translate import SIGNAL_PREFIX, SIGNALS, Translator
 from orchestrator import commands as c
 from orchestrator import events as e
+
+__all__ = ["AuthFailed", "Backoff", "EslAdapter", "EslError", "NotConnected", "Refused", "Reply", "Uncertain"]
 
 log = logging.getLogger(__name__)
 
@@ -61,126 +49,6 @@ SUBSCRIPTION = (
     + " ".join(SIGNAL_PREFIX + name for name in SIGNALS)
 )
 RESYNC = "api show channels as json"
-
-
-class EslError(Exception):
-    pass
-
-
-class NotConnected(EslError):
-    """Nothing was sent: there is no authenticated session right now."""
-
-
-class Uncertain(EslError):
-    """The command was sent but its reply never came (timeout or lost session): never re-send it."""
-
-
-class AuthFailed(EslError):
-    pass
-
-
-class Refused(EslError):
-    """FreeSWITCH answered ``-ERR ...`` (e.g. ``-ERR No such channel!``): nothing happened."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.data.strip())
-        self.reply = reply
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A ``command/reply`` or ``api/response``; ``headers``/``data`` as greenswitch callers expect."""
-
-    headers: dict[str, str]
-    data: str
-
-    @classmethod
-    def of(cls, frame: Frame) -> Reply:
-        if frame.content_type == "command/reply":
-            return cls(dict(frame.headers), frame.get("Reply-Text"))
-        return cls(dict(frame.headers), frame.text())
-
-    @property
-    def ok(self) -> bool:
-        return self.data.startswith("+OK")
-
-
-class _Client(InboundESL):
-    """``InboundESL`` whose reader uses our framer and hands events to ``on_event`` (which must not block)."""
-
-    def __init__(self, host: str, port: int, password: str, timeout: float,
-                 on_event: Callable[[EslEvent], None]) -> None:
-        super().__init__(host, port, password, timeout=timeout)
-        self._on_event = on_event
-        self._send_lock = gevent.lock.Semaphore()
-        self.closed = gevent.event.Event()
-
-    def start_event_handlers(self) -> None:  # greenswitch calls this from connect()
-        self._receive_events_greenlet = gevent.spawn(self.receive_events)
-
-    def receive_events(self) -> None:
-        framer = Framer()
-        try:
-            while self._run:
-                data = self.sock.recv(65536)
-                if not data:
-                    break
-                for frame in framer.feed(data):
-                    self._dispatch(frame)
-        except (OSError, ValueError) as exc:  # ValueError: FrameError, a malformed event: resync
-            if not self.closed.is_set():  # else we closed it ourselves
-                log.warning("ESL session to %s:%s lost: %s", self.host, self.port, exc)
-        finally:
-            self._close()
-
-    def _dispatch(self, frame: Frame) -> None:
-        kind = frame.content_type
-        if frame.is_event:
-            self._on_event(parse_event(frame))
-        elif kind in ("command/reply", "api/response"):
-            if self._commands_sent:
-                self._commands_sent.pop(0).set(Reply.of(frame))
-            else:  # e.g. "+OK bye" after we gave up on a command: nothing waits for it
-                log.debug("unsolicited ESL reply: %s", frame.headers)
-        elif kind == "auth/request":
-            self._auth_request_event.set()
-        elif kind in ("text/disconnect-notice", "text/rude-rejection") and \
-                frame.get("Content-Disposition") != "linger":
-            self.connected = False
-            self._auth_request_event.set()  # a rejected connect() must not wait forever
-
-    def send(self, data: str, timeout: float | None = None) -> Reply:
-        if not self.connected:
-            raise NotConnectedError()
-        result = gevent.event.AsyncResult()
-        with self._send_lock:  # appending and writing together keep replies in command order
-            self._commands_sent.append(result)
-            try:
-                self.sock.sendall((data + "\n\n").encode("utf-8"))
-            except OSError as exc:
-                self._close()
-                raise Uncertain(f"send failed: {exc}") from exc
-        if not result.wait(timeout):  # (a caller's own gevent.Timeout still propagates as is)
-            self._close()  # the late reply would be matched to the next command
-            raise Uncertain(f"no reply within {timeout}s to {data.splitlines()[0]!r}")
-        return result.get()
-
-    def _close(self) -> None:
-        if self.closed.is_set():
-            return
-        self.connected = False
-        self._run = False
-        for pending in self._commands_sent:
-            pending.set_exception(Uncertain("ESL session closed before the reply"))
-        self._commands_sent.clear()
-        self._auth_request_event.set()
-        # shutdown() first: greenswitch's makefile() keeps the fd open after close() alone.
-        sock = getattr(self, "sock", None)
-        for action in (lambda: sock.shutdown(socket.SHUT_RDWR), lambda: sock.close(),
-                       lambda: self.sock_file.close()):
-            with contextlib.suppress(OSError, AttributeError):
-                action()
-        self.closed.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +100,7 @@ class EslAdapter:
         self._clock = clock or time.time
         self.translator = Translator()
         self._inbox: gevent.queue.Queue = gevent.queue.Queue()
-        self._client: _Client | None = None
+        self._client: Session | None = None
         self._stopping = gevent.event.Event()
         self._greenlets: list[gevent.Greenlet] = []
         self.failures = 0  # consecutive failed connection attempts (for status pages and tests)
@@ -307,8 +175,8 @@ class EslAdapter:
             self._client = None
             self._inbox.put(_Lost("connection closed" if not self._stopping.is_set() else "stopped"))
 
-    def _open_session(self) -> _Client | None:
-        client = _Client(self.host, self.port, self._password, self.connect_timeout, self._inbox.put)
+    def _open_session(self) -> Session | None:
+        client = Session(self.host, self.port, self._password, self.connect_timeout, self._inbox.put)
         try:
             expired = EslError(f"connect timed out after {self.connect_timeout}s")
             with gevent.Timeout(self.connect_timeout, expired):
