@@ -126,10 +126,17 @@ def web(settings, host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--pbx", "pbx_name", required=True, help="Name of the PBX node this runner owns.")
+@click.option("--dialplan-dir", type=click.Path(file_okay=False), default=None,
+              help="A local Asterisk config dir: render the dialplan and amd.conf there, reload on connect.")
+@click.option("--log-level", default="INFO", show_default=True)
 @click.pass_obj
-def runner(settings, pbx_name: str) -> None:
+def runner(settings, pbx_name: str, dialplan_dir: str | None, log_level: str) -> None:
     """Own one PBX node's AMI/ESL connection and pace its agents."""
-    _not_yet("runner", 3)
+    from pathlib import Path
+
+    from switchboard.runner.main import main as runner_main
+
+    runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, log_level)
 
 
 @main.command()

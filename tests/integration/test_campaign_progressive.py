@@ -1,0 +1,39 @@
+"""A progressive campaign on the real sandbox: 50 leads with mixed outcomes, 4 agents.
+
+The world plays the customers (humans who talk 2-4 s, busy, no answer,
+machines, unallocated numbers) and the agents' auto-answer phones; the runner
+is the real `switchboard runner` process against the real pbx.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.store.enums import CampaignMode
+from provisioning.sandbox.world import Outcome as World
+from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+MIX = {World.HUMAN: 20, World.BUSY: 8, World.NO_ANSWER: 7, World.MACHINE: 8, World.UNALLOCATED: 7}
+
+
+def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_path):
+    kit = Kit(sandbox, tmp_path)
+    kit.agents(4)
+    leads = mixed_leads(MIX, first_serial=100)
+    assert len(leads) >= 50
+    campaign = kit.campaign("progressive", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
+    runner = kit.runner()
+    with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
+        runner.start()
+        try:
+            kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner)
+            kit.stop_campaign(campaign, runner)
+        finally:
+            assert runner.stop() == 0, runner.tail()
+        report = check_campaign(kit, campaign, leads, pbx, world)
+    print("progressive:", report.summary())
+    assert report.outcomes["connected"] >= 18
+    assert report.abandons == 0  # progressive: a line only for a ready agent
+    kit.close()
