@@ -1,16 +1,20 @@
-"""A real Asterisk for the AMI tests: the scratch PBX + world pair (tests/ami/scratch_asterisk.py).
+"""Real Asterisk for the AMI tests.
 
-Started on first use if it is not running, stopped at the end of the session
-only if this session started it.
+``pbx``: the scratch PBX + world pair (tests/ami/scratch_asterisk.py), whose
+dialplan the recordings and most live tests rely on; started on first use if
+it is not running, stopped at the end of the session only if this session
+started it. ``any_pbx``: the same tests that need only "a call that answers"
+and "a busy call" also run on the project sandbox (``sandbox`` fixture).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
 from tests.ami import scratch_asterisk as scratch
+from tests.integration.conftest import sandbox  # noqa: F401  (the project sandbox fixture, shared)
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,8 @@ class Pbx:
     username: str
     secret: str
     trunk: str = "world"
+    #: far-end behaviour -> number to dial on ``trunk``
+    numbers: dict[str, str] = field(default_factory=lambda: {"talk_then_hangup": "101", "busy": "486"})
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +38,14 @@ def pbx():
     yield Pbx(scratch.PBX.address, scratch.PBX.ami_port, scratch.AMI_USER, scratch.AMI_SECRET)
     if started:
         scratch.down()
+
+
+@pytest.fixture(scope="session", params=["scratch", "sandbox"])
+def any_pbx(request) -> Pbx:
+    if request.param == "scratch":
+        return request.getfixturevalue("pbx")
+    from provisioning.sandbox.world import TRUNK, Outcome, world_number
+
+    box = request.getfixturevalue("sandbox")
+    numbers = {"talk_then_hangup": world_number(Outcome.HUMAN, talk_s=1), "busy": world_number(Outcome.BUSY)}
+    return Pbx(box.pbx.host, box.pbx.port, box.pbx.username, box.pbx.secret, trunk=TRUNK, numbers=numbers)

@@ -1,4 +1,4 @@
-"""The AMI client against a real Asterisk 22 (scratch PBX + world pair)."""
+"""The AMI client against a real Asterisk 22: the scratch PBX + world pair, and (``any_pbx``) the sandbox."""
 
 from __future__ import annotations
 
@@ -69,11 +69,13 @@ def test_login_status_and_resync(pbx):
     asyncio.run(main())
 
 
-def test_originate_answer_hangup_through_the_real_pbx(pbx):
+def test_originate_answer_hangup_through_the_real_pbx(any_pbx):
+    pbx = any_pbx
+
     async def main():
         async with client(pbx) as ami:
             seen = Collector(ami)
-            cmd = originate(pbx, "101", sb_amd="no")
+            cmd = originate(pbx, pbx.numbers["talk_then_hangup"], sb_amd="no")
             await ami.execute(cmd)
             await seen.wait(lambda evs: any(isinstance(x, e.HungUp) and x.channel_id == cmd.channel_id
                                             for x in evs))
@@ -86,11 +88,13 @@ def test_originate_answer_hangup_through_the_real_pbx(pbx):
     asyncio.run(main())
 
 
-def test_busy_originate_reports_failure_with_q850_cause(pbx):
+def test_busy_originate_reports_failure_with_q850_cause(any_pbx):
+    pbx = any_pbx
+
     async def main():
         async with client(pbx) as ami:
             seen = Collector(ami)
-            cmd = originate(pbx, "486")
+            cmd = originate(pbx, pbx.numbers["busy"])
             await ami.execute(cmd)
             await seen.wait(lambda evs: seen.of(e.OriginateFailed, cmd.channel_id)
                             and seen.of(e.HungUp, cmd.channel_id))
@@ -106,11 +110,11 @@ def test_refused_originate_raises(pbx):
     asyncio.run(main())
 
 
-def test_no_originate_is_sent_twice_when_the_connection_is_cut_mid_burst(pbx):
+def test_no_originate_is_sent_twice_when_the_connection_is_cut_mid_burst(any_pbx):
     """A burst of originates; the link freezes once Asterisk got some of them (their replies
     are lost, the rest never arrive), then is cut. After the reconnect every ChannelId
     exists at most once -- panoramisk's Manager would send the unanswered ones again."""
-    burst, reach = 12, 5
+    burst, reach, pbx = 12, 5, any_pbx
 
     async def main():
         proxy = CuttableProxy(pbx.host, pbx.port)
@@ -120,7 +124,7 @@ def test_no_originate_is_sent_twice_when_the_connection_is_cut_mid_burst(pbx):
                 watch, seen = Collector(observer), Collector(ami)
                 await seen.wait(lambda evs: seen.of(e.PbxConnected))
                 proxy.freeze_after = reach
-                commands = [originate(pbx, "486") for _ in range(burst)]
+                commands = [originate(pbx, pbx.numbers["busy"]) for _ in range(burst)]
                 reached = {x.channel_id for x in commands[:reach]}  # sends go out in order
 
                 async def cut_once_asterisk_has_dialed_them():
@@ -154,7 +158,7 @@ def test_no_originate_is_sent_twice_when_the_connection_is_cut_mid_burst(pbx):
 
 async def _fence(pbx, ami: AmiClient, watch: Collector) -> None:
     """One more originate on the new connection, after anything a re-send would have sent."""
-    fence = originate(pbx, "486")
+    fence = originate(pbx, pbx.numbers["busy"])
     await ami.execute(fence)
     await watch.wait(lambda evs: watch.of(e.HungUp, fence.channel_id))
 
