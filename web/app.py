@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "web.agent.views",
     "web.calls.views",
     "web.reports.views",
+    "web.fsxml",
 )
 
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     )
     app.config.update(overrides)
     web_db.init_app(app, settings.sqlalchemy_url)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
 
     login = LoginManager(app)
     login.login_view = "auth.login"
@@ -57,5 +58,6 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     app.jinja_env.globals.update(can=can, Perm=Perm)
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
+    csrf.exempt(import_module("web.fsxml").bp)  # FreeSWITCH authenticates with HTTP basic auth
     metrics.instrument(app)
     return app

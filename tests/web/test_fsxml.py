@@ -1,0 +1,57 @@
+"""The mod_xml_curl endpoint serves FreeSWITCH only with the node's credentials."""
+
+import xml.etree.ElementTree as ET
+from base64 import b64encode
+from dataclasses import replace
+
+import pytest
+
+from orchestrator.store import migrate
+from orchestrator.store.enums import PbxKind
+from orchestrator.store.models import PbxNode, Seat
+from switchboard.config import Settings
+from web.app import create_app
+from web.db import sessions
+
+
+@pytest.fixture
+def client(tmp_path):
+    settings = replace(Settings(instance_dir=tmp_path), secret_key="test")
+    migrate.upgrade(settings.sqlalchemy_url, "head")
+    app = create_app(settings)
+    with app.app_context(), sessions()() as s:
+        node = PbxNode(name="fs1", kind=PbxKind.FREESWITCH, host="127.0.0.1", port=8021,
+                       secret="node-secret-123")
+        s.add(node)
+        s.flush()
+        s.add_all([Seat(node_id=node.id, extension="8001", secret="seat-secret-8001"),
+                   Seat(node_id=node.id, extension="8002", secret="seat-secret-8002", enabled=False)])
+        s.commit()
+    return app.test_client()
+
+
+def _auth(user="fs1", password="node-secret-123"):
+    return {"Authorization": "Basic " + b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_requires_node_credentials(client):
+    form = {"section": "directory", "user": "8001", "domain": "d"}
+    assert client.post("/freeswitch/xml", data=form).status_code == 401
+    assert client.post("/freeswitch/xml", data=form, headers=_auth(password="wrong")).status_code == 401
+
+
+def test_serves_enabled_seat_and_hides_disabled_one(client):
+    ok = client.post("/freeswitch/xml", data={"section": "directory", "user": "8001", "domain": "d"},
+                     headers=_auth())
+    assert ok.status_code == 200 and ok.mimetype == "text/xml"
+    assert [u.get("id") for u in ET.fromstring(ok.data).iter("user")] == ["8001"]
+    off = client.post("/freeswitch/xml", data={"section": "directory", "user": "8002", "domain": "d"},
+                      headers=_auth())
+    assert ET.fromstring(off.data).find("section/result").get("status") == "not found"
+
+
+def test_serves_routes_without_csrf_token(client):
+    r = client.post("/freeswitch/xml", data={"section": "dialplan", "Hunt-Context": "switchboard"},
+                    headers=_auth())
+    assert r.status_code == 200
+    assert "sb-outbound" in {e.get("name") for e in ET.fromstring(r.data).iter("extension")}
