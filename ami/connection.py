@@ -272,7 +272,7 @@ class AmiClient:
         while True:
             try:
                 protocol = await self._connect()
-            except (OSError, AmiConnectionLost, TimeoutError) as exc:
+            except (OSError, AmiConnectionLost, AmiActionFailed, TimeoutError) as exc:
                 delay = self._backoff.delay(failures, self._rng)
                 failures += 1
                 self.failed_connects += 1
@@ -301,6 +301,8 @@ class AmiClient:
                 raise AmiAuthError(f"{self.node}: {login.get('Message', 'login refused')}")
             listing = await asyncio.wait_for(
                 protocol.send({"Action": "CoreShowChannels"}, as_list=None), self._reply_timeout)
+            if not isinstance(listing, list):  # an Error reply instead of the event list
+                raise AmiActionFailed("CoreShowChannels", listing.get("Message", ""))
         except BaseException:
             protocol.close()
             raise

@@ -29,6 +29,7 @@ class FakeAmi:
     live: list[tuple[str, str]] = field(default_factory=list)  # (uniqueid, attempt id)
     during_resync: list[bytes] = field(default_factory=list)  # events sent inside the channel list
     answer_pings: bool = True
+    refuse_listings: int = 0  # answer this many CoreShowChannels with an error
     drop_on_originate: bool = False  # close the connection when an Originate arrives
     connections: int = 0
     received: list[dict[str, str]] = field(default_factory=list)
@@ -75,6 +76,9 @@ class FakeAmi:
                 return True
             writer.write(message(Response="Success", ActionID=aid, Message="Authentication accepted"))
             writer.write(message(Event="FullyBooted", Privilege="system,all", Status="Fully Booted"))
+        elif name == "coreshowchannels" and self.refuse_listings > 0:
+            self.refuse_listings -= 1
+            writer.write(message(Response="Error", ActionID=aid, Message="Permission denied"))
         elif name == "coreshowchannels":
             writer.write(message(Response="Success", ActionID=aid, EventList="start",
                                  Message="Channels will follow"))

@@ -49,6 +49,20 @@ def test_events_racing_the_channel_list_come_after_pbx_connected():
     asyncio.run(main())
 
 
+def test_a_refused_channel_list_is_retried_on_a_new_connection():
+    async def main():
+        fake = FakeAmi(refuse_listings=1)
+        await fake.start()
+        try:
+            async with client(fake.port) as ami:
+                [connected] = await take(ami.events(), 1)
+                assert isinstance(connected, e.PbxConnected)
+                assert fake.connections == 2 and ami.failed_connects == 1
+        finally:
+            await fake.stop()
+    asyncio.run(main())
+
+
 def test_refused_login_is_fatal():
     async def main():
         fake = FakeAmi()
