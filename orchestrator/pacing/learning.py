@@ -61,13 +61,12 @@ class LogNormalFit:
         """P(X <= e + horizon - offset | X > e) for e = 0, 1, ... size-1 seconds elapsed.
 
         ``offset`` is work still to come after X (e.g. the mean wrap-up after talk)."""
+        shift = horizon - offset
         table = []
         for e in range(size):
-            survive = 1.0 - self.cdf(e)
-            if survive < 1e-9:
-                table.append(1.0)
-                continue
-            table.append(max(0.0, self.cdf(e + horizon - offset) - self.cdf(e)) / survive)
+            f = self.cdf(e)
+            survive = 1.0 - f
+            table.append(1.0 if survive < 1e-9 else max(0.0, self.cdf(e + shift) - f) / survive)
         return table
 
 

@@ -1,45 +1,57 @@
 """Our predictive policy: expected agent availability, learned online, with abandon-rate feedback.
 
-Method (what the literature and practice agree on, put together):
+Method (what the literature and practice offer, put together):
 
 1. **What a new line needs.** A line dialed now needs an agent at its *setup
-   time* ``s`` (ring + AMD verdict, learned from :class:`DialOutcome`) and the
+   time* ``s`` (ring + AMD verdict, learned from :class:`DialOutcome`), and the
    customer may wait ``grace_s`` (2 s, the regulators' limit) more. So we look
    at the horizon ``H = mean(s) + grace``.
-2. **Agents free by then** (the *expected availability* rule of
-   Samuelson's/VICIdial-successor dialers): a ready agent counts 1; an agent
-   talking for ``e`` seconds counts ``P(T + mean(W) <= e + H | T > e)`` and
-   an agent in wrap-up ``P(W <= e + H | W > e)``, with talk ``T`` and wrap
-   ``W`` log-normal fits learned online (exponential forgetting, so a
-   handle-time drift is followed). Their sum ``A`` and Poisson-binomial
-   variance ``VA`` describe the agents available.
+2. **Agents free by then** (the *expected availability* rule of modern
+   predictive dialers): a ready agent counts 1; an agent talking for ``e``
+   seconds counts ``P(T + mean(W) <= e + H | T > e)`` and one in wrap-up
+   ``P(W <= e + H | W > e)``, with talk ``T`` and wrap ``W`` log-normal fits
+   learned online (exponential forgetting, so a handle-time drift is
+   followed). Sum ``A``, Poisson-binomial variance ``VA``.
 3. **Customers already coming**: waiting customers (1 each), answered lines
    awaiting the AMD verdict (``P(person | answered)``) and every ringing line
    through its *ring hazard* ``q(e) = P(live | still ringing after e s)``,
    learned per second of ringing. Sum ``L``, variance ``VL``.
 4. **Risk of one more line.** With ``n`` new lines of live probability ``p``
-   (learned answer rate, forgetting over a few hundred dials so a list switch
-   is caught), the surplus ``D = A - L - n p`` is about normal; the next line
-   finds no agent with probability ``Phi((0.5 - mu_D) / sigma_D)``. We dial
-   while that stays below ``Phi(-z)``: ``mu_D - 0.5 >= z sigma_D``.
-5. **Feedback on the measured rate** (an integral controller, so model bias
-   does not matter): every live answer lowers ``z`` by ``gain x target``,
-   every abandon raises it by ``gain``; the cumulative abandons then track
-   ``target x live answers`` within a few abandons, whatever the model's
-   calibration. ``target`` is ``safety x cap`` expressed in plain abandons: in
-   the UK profile the estimated AMD false positives of each window already
-   count as abandons, so the target subtracts them
-   (``(A + F) / (L + F) <= c  <=>  A / L <= c (1 + F/L) - F/L``).
-6. **Window guard.** If a rolling window (24 h or 30 days) comes within
-   ``guard`` of the cap, ``z`` is pushed up to ``z_guard`` at once: the
-   integral term keeps the long-run rate, the guard keeps the worst window.
+   the surplus ``D = A - L - n p`` is about normal; the next line finds no
+   agent with probability ``Phi((0.5 - mu_D) / sigma_D)``. We dial while that
+   stays below ``Phi(-z)``, i.e. ``mu_D - 0.5 >= z sigma_D``. ``sigma_D``
+   includes the uncertainty of ``p`` itself (all lines share it), which keeps
+   a cold or just-restarted dialer from flooding the agents.
+5. **Learning ``p`` without bias.** Failures end in seconds, live answers
+   after ~10 s, no-answers at the give-up: outcomes known *so far* under-count
+   live answers. Answer rate and ring hazard learn only from whole cohorts
+   (dials placed more than ``settle_s`` ago). A slow estimate (~250 dials) is
+   overridden by a fast one (~60 dials) when that is clearly higher, so a
+   switch to a better-answering list is caught in a minute or two (more
+   answers than planned are what makes abandons). After a pause longer than
+   ``session_gap_s`` (a night) the estimate is kept but trusted as ~10 dials.
+6. **Feedback on the measured rate** (an integral controller, so the model's
+   calibration does not matter): every live answer lowers ``z`` by
+   ``gain x target``, every abandon raises it by ``gain``; cumulative abandons
+   then track ``target x live answers`` within a few abandons. ``target`` is
+   ``safety x cap`` in plain abandons: in the UK profile each window's
+   estimated AMD false positives already count as abandons, so they are taken
+   off (``(A + F) / (L + F) <= c  <=>  A / L <= c (1 + F/L) - F/L``).
+7. **Window feedback.** Each rolling window (24 h, 30 days) holding enough
+   answers pulls the target: ``target -= window_gain x (rate - safety x cap)``,
+   so a window that drifted up (a bad hour) is brought back before it reaches
+   the cap, and slack under it is spent.
 
 The *talk-time oracle* is the same rule fed with each agent's true free time
 (``AgentView.free_at``, only a simulator knows it): availability becomes 0/1.
+
+Feeding it live: see :mod:`orchestrator.pacing.base` (``ring_started`` and
+``lines_answered`` in the state, the observation dataclasses to ``observe``).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 
 from orchestrator.compliance import abandon_rate
@@ -55,25 +67,32 @@ from orchestrator.pacing.base import (
 from orchestrator.pacing.learning import LogNormalFit, Rate, RingHazard
 
 TABLE_S = 1800  # seconds of elapsed talk tabulated; beyond that computed directly
-REFRESH_EVERY = 100  # talk/wrap observations between table rebuilds
+REFRESH_EVERY = 300  # talk/wrap observations between table rebuilds
+SESSION_TRUST = 10  # dials the answer rate is worth after a long pause
 
 
 class PredictivePolicy:
-    def __init__(self, *, safety: float = 0.9, gain: float = 0.05, grace_s: float = 2.0,
-                 guard: float = 0.95, z_guard: float = 3.0, z_start: float = 1.5,
+    def __init__(self, *, safety: float = 0.95, gain: float = 0.2, grace_s: float = 2.0,
+                 window_gain: float = 1.0, min_window: int = 300, z_start: float = 1.5,
+                 session_gap_s: float = 1800.0, settle_s: float = 30.0,
                  prior_live: float = 0.25, oracle: bool = False) -> None:
         self.name = "oracle" if oracle else "ours"
         self.oracle = oracle
         self.safety, self.gain, self.grace_s = safety, gain, grace_s
-        self.guard, self.z_guard = guard, z_guard
+        self.window_gain, self.min_window = window_gain, min_window
         self.z = z_start
         self.target = 0.0
         self.live = Rate(prior_live, memory=250.0)  # P(live | dial)
+        self.live_fast = Rate(prior_live, memory=60.0)  # catches a list switch within a minute or two
         self.person = Rate(0.6, memory=250.0)  # P(live | answered), for lines awaiting AMD
         self.ring = RingHazard(prior_live)
         self.setup = LogNormalFit.from_mean_sd(11.0, 6.0)
         self.talk = LogNormalFit.from_mean_sd(240.0, 240.0)
         self.wrap = LogNormalFit.from_mean_sd(20.0, 10.0)
+        self.session_gap_s = session_gap_s
+        self.settle_s = settle_s
+        self._pending: list[tuple[float, float, bool]] = []  # (dialed at, ring s, live)
+        self._last_outcome: float | None = None
         self._since_refresh = REFRESH_EVERY
         self._horizon = 0.0
         self._talk_table: list[float] = []
@@ -82,9 +101,9 @@ class PredictivePolicy:
     # -- learning -------------------------------------------------------------------------
     def observe(self, event: object) -> None:
         if isinstance(event, DialOutcome):
+            self._last_outcome = event.at
             live = event.result is CallResult.LIVE
-            self.live.add(live)
-            self.ring.add(event.ring_s, live)
+            heapq.heappush(self._pending, (event.at - event.setup_s, event.ring_s, live))
             if event.result in (CallResult.LIVE, CallResult.MACHINE):
                 self.person.add(live)
             if live:
@@ -101,38 +120,73 @@ class PredictivePolicy:
 
     def _tables(self) -> None:
         horizon = self.setup.mean + self.grace_s
-        if self._since_refresh < REFRESH_EVERY and abs(horizon - self._horizon) < 0.5:
+        if self._since_refresh < REFRESH_EVERY and abs(horizon - self._horizon) < 1.0:
             return
         self._horizon, self._since_refresh = horizon, 0
         self._talk_table = self.talk.done_within_table(horizon, self.wrap.mean, TABLE_S)
         self._wrap_table = self.wrap.done_within_table(horizon, 0.0, TABLE_S)
 
-    def _free_within(self, fit: LogNormalFit, table: list[float], elapsed: float, offset: float) -> float:
-        e = int(elapsed)
-        if e < TABLE_S:
-            return table[e]
-        survive = 1.0 - fit.cdf(e)
-        return 1.0 if survive < 1e-9 else (fit.cdf(e + self._horizon - offset) - fit.cdf(e)) / survive
+    def _tail(self, fit: LogNormalFit, elapsed: int, offset: float) -> float:
+        """Beyond the table (very long calls): the same conditional probability, computed."""
+        survive = 1.0 - fit.cdf(elapsed)
+        if survive < 1e-9:
+            return 1.0
+        return max(0.0, fit.cdf(elapsed + self._horizon - offset) - fit.cdf(elapsed)) / survive
+
+    def answer_rate(self) -> float:
+        """The slow estimate, unless the fast one is clearly higher (more answers than planned
+        are what makes abandons; fewer only cost some occupancy until the slow one follows)."""
+        fast, slow = self.live_fast.value, self.live.value
+        noise = math.sqrt(max(fast * (1.0 - fast), 0.01) / min(self.live_fast.n + 1.0, self.live_fast.memory))
+        return max(slow, fast - 1.5 * noise)
 
     # -- the abandon target ---------------------------------------------------------------
     def _update_target(self, state: PacingState) -> None:
         cap = state.abandon_cap
-        target = self.safety * cap
+        base = self.safety * cap
+        target = base
         for w in state.windows:
-            if w.live_answers > 0 and w.amd_false_positives_estimate > 0:
-                f = w.amd_false_positives_estimate / w.live_answers
-                target = min(target, self.safety * cap * (1.0 + f) - f)
-            if w.live_answers >= 50 and abandon_rate(w) >= self.guard * cap:
-                self.z = max(self.z, self.z_guard)
-        self.target = max(0.0, target)
+            f = w.amd_false_positives_estimate / w.live_answers if w.live_answers else 0.0
+            own = base * (1.0 + f) - f  # plain abandons per live answer that keep this window at base
+            if w.live_answers >= self.min_window:
+                # Pull the window back to ``base``: spend less while it is above, more while below.
+                own -= self.window_gain * (abandon_rate(w) - base) * (1.0 + f)
+            target = min(target, own)
+        self.target = min(cap, max(0.0, target))
 
     # -- the decision ---------------------------------------------------------------------
+    def _settle(self, now: float) -> None:
+        """Learn answer rate and ring hazard from whole cohorts of dials only.
+
+        Failures end within seconds, live answers after ~10 s, no-answers at the
+        give-up: outcomes known *so far* under-count live answers. Counting only
+        dials placed more than ``settle_s`` ago (all resolved) removes that bias,
+        which otherwise makes a cold or restarted dialer over-dial."""
+        pending = self._pending
+        horizon = now - self.settle_s
+        while pending and pending[0][0] <= horizon:
+            _, ring_s, live = heapq.heappop(pending)
+            self.live.add(live)
+            self.live_fast.add(live)
+            self.ring.add(ring_s, live)
+
+    def _new_session(self) -> None:
+        """After a long pause (a night, a stopped campaign) the list or the hour has changed:
+        keep the estimates but trust them as if only a handful of dials backed them."""
+        for rate in (self.live, self.live_fast):
+            rate.n = min(rate.n, SESSION_TRUST)
+
     def lines_to_dial(self, state: PacingState) -> int:
+        if self._last_outcome is not None and state.now - self._last_outcome > self.session_gap_s:
+            self._new_session()
+            self._last_outcome = state.now
+        self._settle(state.now)
         self._tables()
         self._update_target(state)
         now, horizon = state.now, self._horizon
         avail = var = 0.0
         wrap_mean = self.wrap.mean
+        talk_table, wrap_table = self._talk_table, self._wrap_table
         for a in state.agents:
             st = a.state
             if st is AgentState.READY:
@@ -143,10 +197,11 @@ class PredictivePolicy:
                     if a.free_at - now <= horizon:
                         avail += 1.0
                     continue
+                e = int(now - a.since if a.since is not None else a.seconds_in_state)
                 if st is AgentState.ON_CALL:
-                    p = self._free_within(self.talk, self._talk_table, a.elapsed(now), wrap_mean)
+                    p = talk_table[e] if e < TABLE_S else self._tail(self.talk, e, wrap_mean)
                 else:
-                    p = self._free_within(self.wrap, self._wrap_table, a.elapsed(now), 0.0)
+                    p = wrap_table[e] if e < TABLE_S else self._tail(self.wrap, e, 0.0)
                 avail += p
                 var += p * (1.0 - p)
         coming = float(state.customers_waiting)
@@ -154,16 +209,20 @@ class PredictivePolicy:
         coming += state.lines_answered * person
         var += state.lines_answered * person * (1.0 - person)
         ringing = state.lines_ringing - state.lines_answered
+        p = self.answer_rate()
+        from_ringing = 0.0
         if state.ring_started:
+            scale = p / self.ring(0.0)  # the hazard learns slowly; follow the current answer rate
             for t0 in state.ring_started:
-                q = self.ring(now - t0)
-                coming += q
+                q = min(1.0, scale * self.ring(now - t0))
+                from_ringing += q
                 var += q * (1.0 - q)
         elif ringing > 0:
-            q = self.live.value
-            coming += ringing * q
-            var += ringing * q * (1.0 - q)
-        p = self.live.value
+            from_ringing = ringing * p
+            var += ringing * p * (1.0 - p)
+        coming += from_ringing
+        # Uncertainty of p itself (relative): every line's live chance is wrong together.
+        rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
         surplus = avail - coming - 0.5
         z = self.z
         limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)
@@ -172,7 +231,8 @@ class PredictivePolicy:
             mu = surplus - n * p
             if mu < 0.0 and z >= 0.0:
                 break
-            if mu < z * math.sqrt(var + n * p * (1.0 - p) + 0.05):
+            expected = from_ringing + n * p
+            if mu < z * math.sqrt(var + n * p * (1.0 - p) + expected * expected * rel + 0.05):
                 break
             n += 1
         return n

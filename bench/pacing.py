@@ -1,0 +1,159 @@
+"""Pacing benchmark: every policy on the same random numbers, scenarios S1-S7 of BENCHMARKS.md.
+
+    .venv/bin/python -m bench.pacing [--quick] [--seeds 2] [--processes 2]
+
+Each (scenario, replication) world is simulated once per policy with the same
+seed, hence the same leads (common random numbers). The fixed ratio is tuned
+after the fact per scenario and seed: the largest ratio whose whole-run abandon
+rate (the profile's definition) stays under the cap on the first days, found
+by bisection. Prints a markdown table and, last, one machine-readable line:
+
+    RESULT pacing s1_occupancy=<pct> s1_abandon_us=<pct> oracle=<pct> progressive=<pct>
+           ours_window_breaches=<n> ratio_window_breaches=<n> vicidial_window_breaches=<n>
+
+(S1 at p = 0.3; breaches are 24 h + 30-day windows over the cap, summed over S2-S4 and
+replications; for VICIdial the best of its three brakes.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import time
+from dataclasses import dataclass
+
+from orchestrator.compliance import ComplianceProfile
+from orchestrator.pacing.predictive import PredictivePolicy
+from orchestrator.pacing.simple import FixedRatioPolicy, ProgressivePolicy
+from orchestrator.pacing.vicidial import BRAKES, VicidialPolicy
+from orchestrator.simulation import World, simulate
+from orchestrator.simulation.metrics import Summary
+from orchestrator.simulation.scenarios import scenario
+
+POLICIES = ("progressive", "ratio", *(f"vicidial-{b}" for b in BRAKES), "oracle", "ours")
+WINDOW_SCENARIOS = ("S2", "S3", "S4")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    label: str  # e.g. "S1 p=0.3"
+    name: str
+    p: float
+    days: int
+    seed: int
+    policy: str
+    tune_days: int
+
+
+def make_policy(kind: str, world: World, ratio: float = 1.0):
+    if kind == "progressive":
+        return ProgressivePolicy()
+    if kind == "ratio":
+        return FixedRatioPolicy(ratio)
+    if kind.startswith("vicidial-"):
+        return VicidialPolicy(kind.removeprefix("vicidial-"), shift_start_s=world.shift_start_h * 3600,
+                              shift_s=world.day_s)
+    if kind == "oracle":
+        return PredictivePolicy(oracle=True)
+    if kind == "ours":
+        return PredictivePolicy()
+    raise ValueError(kind)
+
+
+def _profile_rate(s: Summary, world: World) -> float:
+    return s.abandon_ofcom if world.profile is ComplianceProfile.UK else s.abandon_us
+
+
+def tune_ratio(world: World, seed: int, days: int) -> float:
+    """Largest ratio (to 0.05) whose abandon rate over ``days`` stays under the cap."""
+    short = world.with_(days=days)
+    lo, hi = 1.0, 1.6 / min(world.p_live, 0.3)
+    while hi - lo > 0.05:
+        mid = (lo + hi) / 2
+        s = simulate(short, FixedRatioPolicy(mid), seed).tally.summary(short.cap, short.profile)
+        lo, hi = (mid, hi) if _profile_rate(s, short) <= short.cap else (lo, mid)
+    return lo
+
+
+def run_job(job: Job) -> tuple[Job, str, Summary, float]:
+    started = time.perf_counter()
+    world = scenario(job.name, p=job.p, days=job.days)
+    ratio = tune_ratio(world, job.seed, job.tune_days) if job.policy == "ratio" else 1.0
+    policy = make_policy(job.policy, world, ratio)
+    summary = simulate(world, policy, job.seed).tally.summary(world.cap, world.profile)
+    return job, policy.name, summary, time.perf_counter() - started
+
+
+def plan(quick: bool, seeds: int) -> list[Job]:
+    jobs = []
+    if quick:
+        cases = [("S1 p=0.3", "S1", 0.3, 2, 1), *((n, n, 0.3, 2, 1) for n in WINDOW_SCENARIOS)]
+        seeds = 1
+    else:
+        cases = [*((f"S1 p={p}", "S1", p, 5, 2) for p in (0.2, 0.3, 0.4)),
+                 *((n, n, 0.3, 30, 3) for n in WINDOW_SCENARIOS),
+                 ("S5", "S5", 0.3, 10, 4), ("S6", "S6", 0.3, 5, 2), ("S7", "S7", 0.3, 10, 4)]
+    for label, name, p, days, tune_days in cases:
+        for seed in range(1, (seeds if name in WINDOW_SCENARIOS else 1) + 1):
+            jobs += [Job(label, name, p, days, seed, kind, tune_days) for kind in POLICIES]
+    return jobs
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.2f}"
+
+
+def table(results: list[tuple[Job, str, Summary, float]]) -> str:
+    head = ("| scenario | seed | policy | occupancy % | talk min/agent-h | idle s/connect p50 / p90 "
+            "| abandon US % | Ofcom % | worst 24 h % | worst 30 d % | windows over cap 24 h / 30 d "
+            "| connects/agent-h | dials/agent-h | peak lines | p99 connect delay s | recalls <72 h "
+            "| run s |")
+    rows = [head, "|" + "---|" * (head.count("|") - 1)]
+    for job, name, s, secs in results:
+        rows.append(
+            f"| {job.label} | {job.seed} | {name} | {pct(s.occupancy)} | {s.talk_min_per_agent_hour:.1f} "
+            f"| {s.idle_per_connect_median:.1f} / {s.idle_per_connect_p90:.1f} | {pct(s.abandon_us)} "
+            f"| {pct(s.abandon_ofcom)} | {pct(s.worst_24h)} | {pct(s.worst_30d) if s.windows_30d else '-'} "
+            f"| {s.breaches_24h}/{s.windows_24h} / {s.breaches_30d}/{s.windows_30d} "
+            f"| {s.connects_per_agent_hour:.2f} | {s.dials_per_agent_hour:.1f} | {s.peak_lines} "
+            f"| {s.connect_delay_p99:.2f} | {s.recalls_within_72h} | {secs:.0f} |")
+    return "\n".join(rows)
+
+
+def result_line(results: list[tuple[Job, str, Summary, float]]) -> str:
+    def s1(kind: str) -> Summary:
+        return next(s for j, _, s, _ in results if j.label == "S1 p=0.3" and j.policy == kind and j.seed == 1)
+
+    def breaches(kind: str) -> int:
+        return sum(s.breaches_24h + s.breaches_30d for j, _, s, _ in results
+                   if j.name in WINDOW_SCENARIOS and j.policy == kind)
+
+    vicidial = min(breaches(f"vicidial-{b}") for b in BRAKES)
+    ours = s1("ours")
+    return (f"RESULT pacing s1_occupancy={pct(ours.occupancy)} s1_abandon_us={pct(ours.abandon_us)} "
+            f"oracle={pct(s1('oracle').occupancy)} progressive={pct(s1('progressive').occupancy)} "
+            f"ours_window_breaches={breaches('ours')} ratio_window_breaches={breaches('ratio')} "
+            f"vicidial_window_breaches={vicidial}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="S1 p=0.3 and S2-S4 for 2 days, one seed")
+    parser.add_argument("--seeds", type=int, default=2, help="replications of S2-S4 (full run)")
+    parser.add_argument("--processes", type=int, default=multiprocessing.cpu_count())
+    args = parser.parse_args()
+    started = time.perf_counter()
+    jobs = plan(args.quick, args.seeds)
+    # Longest jobs first so the pool ends together.
+    order = sorted(jobs, key=lambda j: -j.days)
+    with multiprocessing.Pool(args.processes) as pool:
+        done = {(j.label, j.seed, j.policy): r for j, *r in pool.imap_unordered(run_job, order)}
+    results = [(j, *done[(j.label, j.seed, j.policy)]) for j in jobs]
+    print(table(results))
+    print(f"\n{len(jobs)} simulations, {time.perf_counter() - started:.0f} s wall clock "
+          f"on {args.processes} processes.")
+    print(result_line(results))
+
+
+if __name__ == "__main__":
+    main()
