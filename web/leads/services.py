@@ -8,6 +8,7 @@ in the error report; rejecting a row is not a failure.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -38,32 +39,58 @@ def dnc_phones(session: Session, campaign_id: int | None, now: datetime) -> set[
 def insert_leads(
     session: Session, lead_list: LeadList, prepared: Prepared, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Insert the prepared rows into the list (caller commits, or rolls back on error)."""
+    """Insert the prepared rows into the list (caller commits, or rolls back on error).
+
+    PostgreSQL gets ``COPY`` (several times faster than multi-row INSERTs for
+    100 000 rows); SQLite gets ``executemany``. Both run in the session's
+    transaction.
+    """
     now = utcnow()
-    table = Lead.__table__
+    fixed = {
+        "list_id": lead_list.id,
+        "campaign_id": lead_list.campaign_id,
+        "status": LeadStatus.NEW.value,
+        "priority": 0,
+        "attempts": 0,
+        "next_call_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    write = _copy_chunk if session.get_bind().dialect.name == "postgresql" else _insert_chunk
     done = 0
     for chunk in _chunks(prepared.rows, CHUNK):
-        session.execute(
-            insert(table),
-            [
-                {
-                    **row,
-                    "list_id": lead_list.id,
-                    "campaign_id": lead_list.campaign_id,
-                    "status": LeadStatus.NEW,
-                    "priority": 0,
-                    "attempts": 0,
-                    "next_call_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for row in chunk
-            ],
-        )
+        write(session, [{**row, **fixed} for row in chunk])
         done += len(chunk)
         if progress is not None:
             progress(done)
     return done
+
+
+_COLUMNS = (
+    "list_id",
+    "campaign_id",
+    "phone",
+    "timezone",
+    "external_ref",
+    "fields",
+    "status",
+    "priority",
+    "attempts",
+    "next_call_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def _copy_chunk(session: Session, rows: list[dict[str, object]]) -> None:
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY leads ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS])
+
+
+def _insert_chunk(session: Session, rows: list[dict[str, object]]) -> None:
+    session.execute(insert(Lead.__table__), rows)
 
 
 def _chunks(rows: list[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:

@@ -1,4 +1,4 @@
-"""Report figures, aggregated in SQL where the rows are many (attempts) and in Python where few (state log).
+"""Report figures, aggregated in SQL on both databases (attempts and the agent state log can be large).
 
 Definitions:
 * dials: attempts handled by the agent (preview dials and connected calls);
@@ -12,17 +12,17 @@ Days are UTC days.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy import Date, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.store.enums import AgentState
 from orchestrator.store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
+from orchestrator.store.types import UtcDateTime
 
 BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
 AVAILABLE = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
@@ -113,36 +113,47 @@ def volume(session: Session, period: Period, group: str, daily: bool) -> list[di
 
 
 def _occupancy(session: Session, period: Period, group: str, daily: bool) -> dict[tuple[str, str], float]:
+    """(name, day) -> occupancy, summed in SQL over state intervals clipped to the period.
+
+    With ``daily``, an interval counts for the day it starts in (intervals are
+    minutes long; one spanning midnight is not split).
+    """
     key = _group_key(group)
-    rows = session.execute(
-        select(key, AgentStateLog.state, AgentStateLog.started_at, AgentStateLog.ended_at)
+    lo = literal(period.start, UtcDateTime)
+    hi = literal(min(period.end, datetime.now(UTC)), UtcDateTime)
+    if session.get_bind().dialect.name == "sqlite":
+        start, end = (
+            func.max(AgentStateLog.started_at, lo),
+            func.min(func.coalesce(AgentStateLog.ended_at, hi), hi),
+        )
+    else:
+        start, end = (
+            func.greatest(AgentStateLog.started_at, lo),
+            func.least(func.coalesce(AgentStateLog.ended_at, hi), hi),
+        )
+    seconds = _seconds(session, start, end)
+    columns = [key, _day(session, start)] if daily else [key]
+    query = (
+        select(
+            *columns,
+            func.sum(seconds),
+            func.sum(case((AgentStateLog.state.in_(BUSY), seconds), else_=0)),
+        )
+        .select_from(AgentStateLog)
         .join(Agent, Agent.id == AgentStateLog.agent_id)
         .join(User, User.id == Agent.user_id)
         .outerjoin(Team, Team.id == Agent.team_id)
-        .where(AgentStateLog.started_at < period.end, AgentStateLog.state.in_(AVAILABLE))
-        .where((AgentStateLog.ended_at.is_(None)) | (AgentStateLog.ended_at > period.start))
-    ).all()
-    now = datetime.now(UTC)
-    busy: dict[tuple[str, str], float] = defaultdict(float)
-    available: dict[tuple[str, str], float] = defaultdict(float)
-    for name, state, started, ended in rows:
-        start, end = max(started, period.start), min(ended or now, period.end)
-        for day_start, day_end in _days(start, end) if daily else [(start, end)]:
-            k = (name or "(no team)", day_start.date().isoformat() if daily else "")
-            seconds = (day_end - day_start).total_seconds()
-            available[k] += seconds
-            if state in BUSY:
-                busy[k] += seconds
-    return {k: busy[k] / v for k, v in available.items() if v > 0}
-
-
-def _days(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    spans = []
-    while start < end:
-        midnight = datetime.combine(start.date() + timedelta(days=1), time(), UTC)
-        spans.append((start, min(end, midnight)))
-        start = midnight
-    return spans
+        .where(AgentStateLog.started_at < hi, AgentStateLog.state.in_(AVAILABLE))
+        .where(or_(AgentStateLog.ended_at.is_(None), AgentStateLog.ended_at > lo))
+        .group_by(*columns)
+    )
+    out = {}
+    for row in session.execute(query):
+        name, day = row[0] or "(no team)", str(row[1]) if daily else ""
+        available, busy = row[-2], row[-1]
+        if available and available > 0:
+            out[(name, day)] = float(busy or 0) / float(available)
+    return out
 
 
 def sales_by_disposition(session: Session, period: Period, group: str) -> list[dict[str, Any]]:

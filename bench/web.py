@@ -1,0 +1,300 @@
+"""Web benchmark: a 100 000-row lead import, and call-log / report page times on a large PostgreSQL.
+
+    .venv/bin/python -m bench.web [--quick] [--leads 1000000] [--calls 200000] [--samples 20]
+
+1. Import: a generated CSV of 100 000 rows (GB and US numbers in several
+   spellings, 1 % invalid, 1 % duplicates, 0.5 % on the DNC list) goes through
+   the same job code as the web (read, map, E.164 + zone, dedupe, DNC scrub,
+   one-transaction insert), on PostgreSQL and on SQLite.
+2. Pages: a PostgreSQL database with ``--leads`` leads, ``--calls`` attempts
+   and calls over 30 days, 48 agents in 6 teams and their state log, queried
+   through the Flask test client as a supervisor: the call log (first page,
+   filters by agent, campaign, outcome, day, number, a deep page) and reports
+   (per agent / team, 1 day, 7 days, 30 days, daily, CSV). p50/p95 per page.
+
+``--quick`` (under a minute) keeps the 100 000-row import but builds the page
+database with a tenth of the rows. The last line is
+``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms>``
+(PostgreSQL import time; p95 over all call-log / report requests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from werkzeug.security import generate_password_hash
+
+from bench.db_claim import postgres_url, sqlite_url
+from orchestrator.store import migrate
+from orchestrator.store.db import make_engine, session_factory
+from orchestrator.store.enums import CampaignMode, ComplianceProfile, UserRole
+from orchestrator.store.models import Agent, Campaign, Disposition, DncEntry, LeadList, Team, User
+from switchboard.config import Settings
+from web.leads.jobs import JobMeta, Jobs
+
+IMPORT_ROWS = 100_000
+NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+PASSWORD = "bench password"
+
+
+# ---------------------------------------------------------------- import
+
+
+def make_csv(path: Path, rows: int, seed: int = 7) -> set[str]:
+    """Write the CSV; return the E.164 numbers to put on the DNC list."""
+    rng = random.Random(seed)
+    dnc: set[str] = set()
+    lines = ["first_name,last_name,phone,customer_id,city"]
+    for i in range(rows):
+        r = rng.random()
+        if i % 2:
+            n = 7_900_000_000 + i
+            e164 = f"+44{n}"
+            phone = rng.choice([e164, f"0{n}", f"+44 {str(n)[:4]} {str(n)[4:]}"])
+        else:
+            n = 2_125_550_000 + i  # +1 212 55x xxxx
+            e164 = f"+1{n}"
+            phone = rng.choice([e164, f"+1 ({str(n)[:3]}) {str(n)[3:6]}-{str(n)[6:]}"])
+        if r < 0.01:
+            phone = f"12{i}"  # invalid
+        elif r < 0.02 and i > 10:
+            phone = lines[-1].split(",")[2]  # duplicate of the previous row
+        elif r < 0.025:
+            dnc.add(e164)
+        lines.append(f"First{i},Last{i},{phone},C{i:07d},City{i % 50}")
+    path.write_text("\n".join(lines) + "\n")
+    return dnc
+
+
+def bench_import(url: str, csv_path: Path, dnc: set[str]) -> tuple[float, dict]:
+    migrate.upgrade(url, "head")
+    engine = make_engine(url)
+    try:
+        sessions = session_factory(engine)
+        with sessions.begin() as s:
+            s.add_all(DncEntry(phone=p) for p in dnc)
+            campaign = Campaign(
+                name="Import", mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.UK
+            )
+            s.add(campaign)
+            s.flush()
+            campaign_id = campaign.id
+        with tempfile.TemporaryDirectory() as tmp:
+            jobs = Jobs(Path(tmp))
+            token = jobs.new(JobMeta("leads.csv", "Bench", None, "GB", campaign_id), csv_path.read_bytes())
+            started = time.perf_counter()
+            status = jobs.run(token, sessions)
+            elapsed = time.perf_counter() - started
+        if status.state != "done":
+            raise SystemExit(f"import failed: {status.error}")
+        return elapsed, status.__dict__
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------- pages
+
+
+def load_pages_db(engine: Engine, leads: int, calls: int) -> dict[str, int]:
+    """48 agents in 6 teams, 5 campaigns, ``leads`` leads, ``calls`` attempts + calls over 30 days."""
+    sessions = session_factory(engine)
+    password_hash = generate_password_hash(PASSWORD)
+    with sessions.begin() as s:
+        s.add(User(username="sup", password_hash=password_hash, role=UserRole.SUPERVISOR))
+        teams = [Team(name=f"Team {i + 1}") for i in range(6)]
+        for i in range(48):
+            user = User(username=f"agent{i + 1:02d}", password_hash=password_hash, role=UserRole.AGENT)
+            s.add(Agent(user=user, team=teams[i // 8]))
+        for i in range(5):
+            c = Campaign(name=f"C{i}", mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.US)
+            c.dispositions = [
+                Disposition(code="SALE", label="Sale", is_sale=True, asks_amount=True),
+                Disposition(code="NO", label="Not interested"),
+                Disposition(code="CB", label="Call back", schedules_callback=True, is_final=False),
+            ]
+            s.add(LeadList(name=f"L{i}", campaign=c))
+        s.flush()
+    params = {"leads": leads, "calls": calls, "now": NOW}
+    with engine.begin() as conn:
+        conn.execute(
+            text("""
+            INSERT INTO leads (list_id, campaign_id, phone, timezone, fields, status, priority, attempts,
+                               next_call_at, created_at, updated_at)
+            SELECT ll.id, ll.campaign_id, '+1202' || lpad(g::text, 8, '0'), 'America/New_York',
+                   jsonb_build_object('name', 'Customer ' || g), 'new', 0, 0, :now, :now, :now
+            FROM generate_series(1, :leads) AS g
+            JOIN lead_lists ll ON ll.id = 1 + g % 5
+        """),
+            params,
+        )
+        # Attempts over 30 days: 40 % connected to an agent, the rest split over other outcomes.
+        conn.execute(
+            text("""
+            INSERT INTO attempts (id, lead_id, campaign_id, agent_id, phone, created_at, originated_at,
+                                  answered_at, bridged_at, ended_at, outcome, abandoned, disposition_id,
+                                  sale_amount, notes)
+            SELECT gen_random_uuid(), l.id, l.campaign_id,
+                   CASE WHEN g % 5 < 2 THEN 1 + g % 48 END, l.phone, t, t,
+                   CASE WHEN g % 5 < 3 THEN t + interval '8 seconds' END,
+                   CASE WHEN g % 5 < 2 THEN t + interval '10 seconds' END,
+                   t + ((20 + g % 300) || ' seconds')::interval,
+                   (ARRAY['connected','connected','abandoned','busy','no_answer'])[1 + g % 5],
+                   g % 5 = 2,
+                   CASE WHEN g % 5 < 2 THEN (l.campaign_id - 1) * 3 + 1 + g % 3 END,
+                   CASE WHEN g % 5 < 2 AND g % 3 = 0 THEN 10 + g % 90 END, ''
+            FROM (SELECT g, :now - (g * (2592000.0 / :calls)) * interval '1 second' AS t
+                  FROM generate_series(1, :calls) AS g) AS s
+            JOIN leads l ON l.id = 1 + (s.g * 7919) % :leads
+        """),
+            params,
+        )
+        conn.execute(
+            text("""
+            INSERT INTO calls (attempt_id, campaign_id, direction, caller, callee, started_at, answered_at,
+                               ended_at, created_at)
+            SELECT id, campaign_id, 'outbound', '+15550001111', phone, created_at, answered_at, ended_at,
+                   created_at
+            FROM attempts
+        """)
+        )
+        # Each agent: 8 h a day for 30 days, alternating ready / on call / wrap-up in 10-minute slices.
+        conn.execute(
+            text("""
+            INSERT INTO agent_state_log (agent_id, state, reason, started_at, ended_at)
+            SELECT a.id, (ARRAY['ready','on_call','on_call','wrap_up','paused'])[1 + k % 5], '',
+                   s.t, s.t + interval '10 minutes'
+            FROM agents a, generate_series(0, 29) AS d, generate_series(0, 47) AS k,
+                 LATERAL (SELECT date_trunc('day', CAST(:now AS timestamptz)) - d * interval '1 day'
+                                 + interval '9 hours' + k * interval '10 minutes' AS t) AS s
+        """),
+            params,
+        )
+        conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
+        return {
+            "agent": conn.scalar(text("SELECT min(id) FROM agents")),
+            "campaign": conn.scalar(text("SELECT min(id) FROM campaigns")),
+        }
+
+
+def page_urls(ids: dict[str, int]) -> tuple[list[str], list[str]]:
+    day = (NOW - timedelta(days=1)).date()
+    d = day.isoformat()
+    week = (day - timedelta(days=6)).isoformat()
+    month = (day - timedelta(days=29)).isoformat()
+    calllog = [
+        "/calls",
+        f"/calls?agent_id={ids['agent']}",
+        f"/calls?campaign_id={ids['campaign']}",
+        "/calls?outcome=abandoned",
+        f"/calls?from={d}&to={d}",
+        "/calls?number=20200012",
+        "/calls?page=40",
+    ]
+    reports = [
+        f"/reports/?from={d}&to={d}",
+        f"/reports/?from={d}&to={d}&group=team",
+        f"/reports/?from={week}&to={d}",
+        f"/reports/?from={week}&to={d}&daily=1",
+        f"/reports/?from={month}&to={d}&group=team",
+        f"/reports/export.csv?from={week}&to={d}",
+    ]
+    return calllog, reports
+
+
+def time_pages(client, urls: list[str], samples: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for url in urls:
+        client.get(url)  # warm caches and plans
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+        out[url] = times
+    return out
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
+
+
+def bench_pages(url: str, leads: int, calls: int, samples: int) -> tuple[float, float]:
+    from web.app import create_app
+
+    migrate.upgrade(url, "head")
+    engine = make_engine(url)
+    started = time.perf_counter()
+    ids = load_pages_db(engine, leads, calls)
+    engine.dispose()
+    print(f"loaded {leads:,} leads and {calls:,} calls in {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(instance_dir=Path(tmp), database_url=url, secret_key="bench"))
+        client = app.test_client()
+        client.get("/login")
+        token = (
+            client.get("/login").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+        )
+        client.post("/login", data={"username": "sup", "password": PASSWORD, "csrf_token": token})
+        calllog_urls, report_urls = page_urls(ids)
+        results = {
+            "call log": time_pages(client, calllog_urls, samples),
+            "reports": time_pages(client, report_urls, samples),
+        }
+        app.extensions["sb_engine"].dispose()
+    print(f"{'page':<62} {'p50 ms':>8} {'p95 ms':>8}")
+    for group in results.values():
+        for page, times in group.items():
+            print(f"{page:<62} {statistics.median(times):8.1f} {p95(times):8.1f}")
+    return (
+        p95([t for ts in results["call log"].values() for t in ts]),
+        p95([t for ts in results["reports"].values() for t in ts]),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--samples", type=int, default=20)
+    args = parser.parse_args()
+    leads, calls, samples = args.leads, args.calls, args.samples
+    if args.quick:
+        leads, calls, samples = leads // 10, calls // 10, 10
+
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "leads.csv"
+        dnc = make_csv(csv_path, IMPORT_ROWS)
+        print(f"import of {IMPORT_ROWS:,} rows ({csv_path.stat().st_size / 1e6:.1f} MB CSV)")
+        print(f"{'database':<12} {'seconds':>8} {'rows/s':>9} {'imported':>9} {'rejected':>9}")
+        timings: dict[str, float] = {}
+        backends: list[tuple[str, Callable]] = [("postgresql", postgres_url), ("sqlite", sqlite_url)]
+        for label, factory in backends:
+            with factory() as url:
+                seconds, status = bench_import(url, csv_path, dnc)
+            timings[label] = seconds
+            print(
+                f"{label:<12} {seconds:8.2f} {IMPORT_ROWS / seconds:9.0f} {status['imported']:9d} "
+                f"{status['rejected']:9d}"
+            )
+    with postgres_url() as url:
+        calllog_p95, reports_p95 = bench_pages(url, leads, calls, samples)
+    print(
+        f"RESULT web import_100k_s={timings['postgresql']:.2f} calllog_p95_ms={calllog_p95:.1f} "
+        f"reports_p95_ms={reports_p95:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
