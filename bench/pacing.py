@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass
 
 from orchestrator.compliance import ComplianceProfile
-from orchestrator.pacing.predictive import PredictivePolicy
-from orchestrator.pacing.simple import FixedRatioPolicy, ProgressivePolicy
-from orchestrator.pacing.vicidial import BRAKES, VicidialPolicy
+from orchestrator.pacing.catalog import make_policy
+from orchestrator.pacing.simple import FixedRatioPolicy
+from orchestrator.pacing.vicidial import BRAKES
 from orchestrator.simulation import World, simulate
 from orchestrator.simulation.metrics import Summary
 from orchestrator.simulation.scenarios import scenario
@@ -45,19 +45,8 @@ class Job:
     tune_days: int
 
 
-def make_policy(kind: str, world: World, ratio: float = 1.0):
-    if kind == "progressive":
-        return ProgressivePolicy()
-    if kind == "ratio":
-        return FixedRatioPolicy(ratio)
-    if kind.startswith("vicidial-"):
-        return VicidialPolicy(kind.removeprefix("vicidial-"), shift_start_s=world.shift_start_h * 3600,
-                              shift_s=world.day_s)
-    if kind == "oracle":
-        return PredictivePolicy(oracle=True)
-    if kind == "ours":
-        return PredictivePolicy()
-    raise ValueError(kind)
+def policy_for(kind: str, world: World, ratio: float = 1.0):
+    return make_policy(kind, ratio=ratio, shift_start_s=world.shift_start_h * 3600, shift_s=world.day_s)
 
 
 def _profile_rate(s: Summary, world: World) -> float:
@@ -79,7 +68,7 @@ def run_job(job: Job) -> tuple[Job, str, Summary, float]:
     started = time.perf_counter()
     world = scenario(job.name, p=job.p, days=job.days)
     ratio = tune_ratio(world, job.seed, job.tune_days) if job.policy == "ratio" else 1.0
-    policy = make_policy(job.policy, world, ratio)
+    policy = policy_for(job.policy, world, ratio)
     summary = simulate(world, policy, job.seed).tally.summary(world.cap, world.profile)
     return job, policy.name, summary, time.perf_counter() - started
 

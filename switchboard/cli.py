@@ -152,10 +152,35 @@ def scheduler(settings) -> None:
 
 
 @main.command()
+@click.option("--scenario", default="S1", show_default=True, help="World of BENCHMARKS.md: S1 ... S7.")
+@click.option("--policy", "policy_name", default="ours", show_default=True,
+              help="ours, oracle, progressive, ratio, vicidial-hard|tapered|average.")
+@click.option("--ratio", type=float, default=3.0, show_default=True, help="Lines per ready agent (ratio).")
+@click.option("--agents", type=int, default=None, help="Agents logged in (scenario default: 48).")
+@click.option("--answer-rate", type=float, default=None, help="Measured live-answer rate per dial.")
+@click.option("--talk-mean", type=float, default=None, help="Measured mean talk time (s).")
+@click.option("--wrap-mean", type=float, default=None, help="Measured mean wrap-up time (s).")
+@click.option("--cap", type=float, default=None, help="Abandon cap, e.g. 0.03.")
+@click.option("--profile", type=click.Choice(["us", "uk"]), default=None, help="Compliance profile.")
+@click.option("--days", type=int, default=1, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--connects-per-hour", type=float, default=None,
+              help="Staffing what-if: find the fewest agents reaching this many connects per hour.")
 @click.pass_obj
-def simulate(settings) -> None:
+def simulate(settings, scenario: str, policy_name: str, ratio: float, agents: int | None,
+             answer_rate: float | None, talk_mean: float | None, wrap_mean: float | None,
+             cap: float | None, profile: str | None, days: int, seed: int,
+             connects_per_hour: float | None) -> None:
     """Discrete-event dialer simulation and staffing what-if."""
-    _not_yet("simulate", 4)
+    from orchestrator.simulation import cli as sim_cli
+
+    try:
+        lines = sim_cli.run(scenario=scenario, policy=policy_name, ratio=ratio, agents=agents,
+                            answer_rate=answer_rate, talk_mean=talk_mean, wrap_mean=wrap_mean, cap=cap,
+                            profile=profile, days=days, seed=seed, connects_per_hour=connects_per_hour)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(lines))
 
 
 @main.command()

@@ -139,3 +139,18 @@ class Summary:
     connect_delay_p99: float
     recalls_within_72h: int
     dials: int
+
+    def lines(self) -> list[str]:
+        """Human-readable, for the CLI."""
+        return [
+            f"occupancy            {100 * self.occupancy:.2f} %  (talk {self.talk_min_per_agent_hour:.1f} min"
+            " per agent-hour)",
+            f"abandon rate         US {100 * self.abandon_us:.2f} %  Ofcom {100 * self.abandon_ofcom:.2f} %",
+            f"worst 24 h window    {100 * self.worst_24h:.2f} %  ({self.breaches_24h} of {self.windows_24h}"
+            " over the cap)",
+            f"idle per connect     median {self.idle_per_connect_median:.1f} s,"
+            f" p90 {self.idle_per_connect_p90:.1f} s",
+            f"per agent-hour       {self.connects_per_agent_hour:.2f} connects,"
+            f" {self.dials_per_agent_hour:.1f} dials",
+            f"peak lines           {self.peak_lines}   p99 connect delay {self.connect_delay_p99:.2f} s",
+        ]
