@@ -10,13 +10,14 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-import click
 import pytest
+from click.testing import CliRunner
 
 from provisioning.sandbox import cli as sandbox_cli
 from provisioning.sandbox import process
 from provisioning.sandbox.layout import nodes, paths
 from provisioning.sandbox.world import OUTCOME_HEADER, Outcome, outcome_header, trunk_dial, world_number
+from switchboard.cli import main
 from tests.integration.amisession import AmiSession, ami_session, event_of
 
 pytestmark = pytest.mark.sandbox
@@ -156,12 +157,16 @@ def test_up_is_idempotent_restart_keeps_phones_and_down_leaves_nothing(second_sa
     assert not any(node.pidfile.exists() for node in nodes(second_sandbox).values())
 
 
-def test_taken_port_is_reported_and_nothing_started(second_sandbox):
+def test_taken_port_is_reported_by_the_cli_and_nothing_started(second_sandbox, tmp_path):
+    env = {"SWITCHBOARD_INSTANCE_DIR": str(tmp_path / "instance")} | {
+        f"SWITCHBOARD_{name.upper()}": str(getattr(second_sandbox, name))
+        for name in ("sandbox_cache", "sandbox_state", "pbx_address", "world_address", "ami_port",
+                     "world_ami_port", "sip_port", "sandbox_phones")
+    }
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
         squatter.bind((second_sandbox.pbx_address, second_sandbox.sip_port))
-        with pytest.raises(click.ClickException) as failure:
-            sandbox_cli.up(second_sandbox)
-    message = failure.value.format_message()
-    assert f"{second_sandbox.pbx_address}:{second_sandbox.sip_port}/udp" in message
-    assert f"pid {os.getpid()}" in message  # the squatter is named, and left alone
+        result = CliRunner().invoke(main, ["pbx", "sandbox", "up"], env=env)
+    assert result.exit_code == 1
+    assert f"{second_sandbox.pbx_address}:{second_sandbox.sip_port}/udp" in result.output
+    assert f"pid {os.getpid()}" in result.output  # the squatter is named, and left alone
     assert _pids(second_sandbox) == {"pbx": None, "world": None}
