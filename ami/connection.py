@@ -118,6 +118,8 @@ class _Protocol(AMIProtocol):
         return not self.closed and not self.transport.is_closing()
 
     def send(self, data: Action, as_list: bool | None = False) -> asyncio.Future:
+        """Every byte we write passes here: no header may carry a line break (login included)."""
+        check_headers(data)
         if not self.usable():
             raise AmiNotConnected("AMI connection is closing")
         return super().send(data, as_list=as_list)
@@ -224,7 +226,6 @@ class AmiClient:
         Single-reply actions are sent with ``as_list=False``: panoramisk's guess would
         otherwise wait forever on some (``QueueAdd``, ``AGI``). Nothing is retried.
         """
-        check_headers(action)
         if str(action.get("Action", "")).lower() == "originate":
             raise ValueError("originates go through execute(), which tracks them")
         protocol = self._protocol

@@ -11,6 +11,7 @@ import pytest
 from ami.connection import AmiAuthError, AmiClient, AmiNotConnected, Backoff, OriginateUncertain
 from orchestrator import commands as c
 from orchestrator import events as e
+from orchestrator.safe import UnsafeValue
 from tests.ami.fake_ami import FakeAmi, message
 
 FAST = Backoff(initial=0.01, maximum=0.05)
@@ -58,6 +59,20 @@ def test_a_refused_channel_list_is_retried_on_a_new_connection():
                 [connected] = await take(ami.events(), 1)
                 assert isinstance(connected, e.PbxConnected)
                 assert fake.connections == 2 and ami.failed_connects == 1
+        finally:
+            await fake.stop()
+    asyncio.run(main())
+
+
+def test_a_secret_that_would_inject_a_header_is_never_sent():
+    async def main():
+        fake = FakeAmi()
+        await fake.start()
+        try:
+            with pytest.raises(UnsafeValue):
+                async with client(fake.port, secret="s3cret\r\nAction: Originate\r\nChannel: PJSIP/1@x"):
+                    pass
+            assert fake.received == []
         finally:
             await fake.stop()
     asyncio.run(main())
