@@ -156,13 +156,13 @@ class Shift:
 
 def staffing_plan(world: World, seed: int | str, day: int) -> list[Shift]:
     """Who is logged in when: everyone all day, or (``breaks``) about 48 +- 6: two 15-min
-    breaks and a 30-min lunch each from a roster of 56, 12 of them part-timers (2 h late or 2 h early out)."""
+    breaks and a 30-min lunch each, from a roster of 56 of whom 8 work 2 h less (late in or early out)."""
     end = world.day_s
     if world.staffing == "steady":
         return [Shift(((0.0, end),)) for _ in range(world.agents)]
     rng = random.Random(f"{seed}/staff/{day}")
     roster = world.agents + 8
-    part_timers = set(rng.sample(range(roster), 12))
+    part_timers = set(rng.sample(range(roster), 8))
     plan = []
     for i in range(roster):
         start, stop = 0.0, end
@@ -171,8 +171,8 @@ def staffing_plan(world: World, seed: int | str, day: int) -> list[Shift]:
                 start = 2 * HOUR
             else:
                 stop = end - 2 * HOUR
-        pauses = sorted([(rng.uniform(1.5, 3.0) * HOUR, 900.0), (rng.uniform(3.5, 5.0) * HOUR, 1800.0),
-                         (rng.uniform(6.0, 7.5) * HOUR, 900.0)])
+        pauses = [(rng.uniform(1.0, 3.0) * HOUR, 900.0), (rng.uniform(3.0, 5.5) * HOUR, 1800.0),
+                  (rng.uniform(5.5, 7.5) * HOUR, 900.0)]
         intervals, t = [], start
         for at, length in pauses:
             if t < at < stop:
