@@ -2,9 +2,11 @@
 
 Used to (re-)record ``tests/ami/recordings`` and, when the project sandbox is
 not available, as the real Asterisk behind the ``sandbox``-marked AMI tests.
-It runs from the Debian probe root (``/var/cache/switchboard/probe-root``)
-with ``chroot`` on 127.0.0.9 (pbx, AMI 5138) and 127.0.0.10 (world, AMI 5139)
-so it never collides with the project sandbox (127.0.0.2/3, 5038/5039).
+It runs with ``chroot`` from the sandbox's cached Debian root (built on first
+use like ``switchboard pbx sandbox up`` does; ``SB_ASTERISK_ROOT`` overrides)
+on 127.0.0.9 (pbx, AMI 5138) and 127.0.0.10 (world, AMI 5139), under its own
+``/run/sbami`` directory, so it never collides with the sandbox instances
+(127.0.0.2/3, AMI 5038/5039).
 
 The pbx runs the project's rendered ``sb-*`` routes; the world answers by
 dialed number (see ``WORLD_NUMBERS``) like a carrier would::
@@ -23,11 +25,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from dialplans.render import render_asterisk
 
-ROOT = Path(os.environ.get("SB_PROBE_ROOT", "/var/cache/switchboard/probe-root"))
 BASE = "/run/sbami"  # inside the chroot
 AMI_USER = "switchboard"
 AMI_SECRET = "scratch-secret"
@@ -320,12 +322,23 @@ def _etc(node: Node) -> dict[str, str]:
     return files
 
 
+@cache
+def root() -> Path:
+    """The Debian root with Asterisk 22 that both instances run from."""
+    if "SB_ASTERISK_ROOT" in os.environ:
+        return Path(os.environ["SB_ASTERISK_ROOT"])
+    from provisioning.sandbox.rootfs import ensure_root
+    from switchboard.config import load_settings
+
+    return ensure_root(load_settings().sandbox_cache)
+
+
 def _asterisk(node: Node) -> list[str]:
-    return ["chroot", str(ROOT), "/usr/sbin/asterisk", "-C", f"{BASE}/{node.name}/etc/asterisk.conf"]
+    return ["chroot", str(root()), "/usr/sbin/asterisk", "-C", f"{BASE}/{node.name}/etc/asterisk.conf"]
 
 
 def _host_dir(node: Node) -> Path:
-    return ROOT / BASE.lstrip("/") / node.name
+    return root() / BASE.lstrip("/") / node.name
 
 
 def _pid(node: Node) -> int | None:
