@@ -107,8 +107,9 @@ class Simulator:
         self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict()
                                       if world.profile is ComplianceProfile.UK else 0.0)
         self.us = AbandonCounter(ComplianceProfile.US)
-        self.ofcom = AbandonCounter(ComplianceProfile.UK, 1.0)  # "machines" = true AMD false positives
-        self.t = Tally(agents_seen=0)
+        # The regulator's measure: AMD machine verdicts x the campaign's estimated false-positive rate.
+        self.ofcom = AbandonCounter(ComplianceProfile.UK, world.amd_fp_per_machine_verdict())
+        self.t = Tally(fp_per_machine_verdict=world.amd_fp_per_machine_verdict())
         self.day = 0
         self.shift_begin = 0.0
         self.measure = (0.0, 0.0)
@@ -159,7 +160,6 @@ class Simulator:
         plan = staffing_plan(self.w, self.seed, day)
         while len(self.agents) < len(plan):
             self.agents.append(Agent(len(self.agents)))
-        self.t.agents_seen = max(self.t.agents_seen, len(plan))
         end = self.w.day_s
         drain = self.w.give_up_s + self.w.amd_s + self.w.abandon_after_s + 5.0
         for agent, shift in zip(self.agents, plan, strict=False):
@@ -313,15 +313,14 @@ class Simulator:
         setup = call.ring + w.amd_s
         if not passed:
             self.counter.record(now, machines=1)
-            if person:
-                self.ofcom.record(now, machines=1)
-                self.t.outcome("amd_false_positive")
-            else:
-                self.t.outcome("machine")
+            self.ofcom.record(now, machines=1)
+            self.t.outcome("amd_false_positive" if person else "machine")
             self.policy.observe(DialOutcome(now, CallResult.MACHINE, call.ring, setup))
             return
-        self.counter.record(now, live_answers=1)
         if person:
+            # A machine that got through is counted when its fate is known: the agent who
+            # hears it dispositions it as a machine; if it is dropped, nobody can tell.
+            self.counter.record(now, live_answers=1)
             self.us.record(now, live_answers=1)
             self.ofcom.record(now, live_answers=1)
         self.policy.observe(DialOutcome(now, CallResult.LIVE, call.ring, setup))
@@ -336,7 +335,10 @@ class Simulator:
 
     def _abandon(self, call: Call) -> None:
         now = self.now
-        self.counter.record(now, abandons=1)
+        if call.kind == "live":
+            self.counter.record(now, abandons=1)
+        else:
+            self.counter.record(now, live_answers=1, abandons=1)
         if call.kind == "live":
             self.us.record(now, abandons=1)
             self.ofcom.record(now, abandons=1)

@@ -4,8 +4,10 @@ Agent time, dials and connects count only inside each day's measured part
 (after the warm-up); outcomes and compliance counts cover everything, since
 the regulator counts every call. Window rates are taken every 15 simulated
 minutes once a window is full, with the profile's definition (US: abandons /
-live persons; Ofcom: abandons and AMD false positives / live persons and AMD
-false positives), from the simulator's ground truth.
+live persons; Ofcom: abandons and *estimated* AMD false positives / live
+persons and estimated false positives, the estimate being AMD machine verdicts
+x the campaign's measured false-positive rate, as Ofcom asks), with the
+simulator's ground truth for who was a person.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 @dataclass(slots=True)
 class Tally:
-    agents_seen: int = 0
+    fp_per_machine_verdict: float = 0.0  # the campaign's estimate, for the Ofcom rate
     time: Counter = field(default_factory=Counter)  # AgentState -> measured seconds
     dials_measured: int = 0
     dials: int = 0
@@ -42,7 +44,7 @@ class Tally:
     recalls_within_72h: int = 0
     live_persons: int = 0
     abandoned_persons: int = 0
-    false_positives: int = 0
+    machine_verdicts: int = 0
     window_rates: dict[tuple[str, float], list[float]] = field(default_factory=dict)
 
     # -- fed by the simulator ------------------------------------------------------------
@@ -60,8 +62,8 @@ class Tally:
 
     def outcome(self, kind: str) -> None:
         self.outcomes[kind] += 1
-        if kind == "amd_false_positive":
-            self.false_positives += 1
+        if kind in ("amd_false_positive", "machine"):
+            self.machine_verdicts += 1
 
     def connect(self, kind: str, idle: float, delay: float, now: float, measure: tuple[float, float]) -> None:
         self.outcome(f"connected_{kind}")
@@ -100,13 +102,14 @@ class Tally:
             rates = self.window_rates.get((name, seconds), [])
             windows[seconds] = (max(rates, default=0.0), sum(r > cap for r in rates), len(rates))
         persons = self.live_persons or 1
+        fp = self.machine_verdicts * self.fp_per_machine_verdict
         return Summary(
             occupancy=busy / logged if logged else 0.0,
             talk_min_per_agent_hour=self.time[AgentState.ON_CALL] / 60.0 / hours,
             idle_per_connect_median=_quantile(self.idle_per_connect, 0.5),
             idle_per_connect_p90=_quantile(self.idle_per_connect, 0.9),
             abandon_us=self.abandoned_persons / persons,
-            abandon_ofcom=(self.abandoned_persons + self.false_positives) / (persons + self.false_positives),
+            abandon_ofcom=(self.abandoned_persons + fp) / (persons + fp),
             worst_24h=windows[DAY][0], breaches_24h=windows[DAY][1], windows_24h=windows[DAY][2],
             worst_30d=windows[30 * DAY][0], breaches_30d=windows[30 * DAY][1],
             windows_30d=windows[30 * DAY][2],
