@@ -1,13 +1,23 @@
-"""Agent panel: seat log-in, ready/pause with reasons, screen pop, disposition, callback, preview dial."""
+"""Agent panel: every action becomes a command the runner understands; the runner's state is shown.
+
+Each command is also run through the runner's own translator
+(``switchboard.runner.commands_in.translate``): the web and the runner agree on
+the protocol, not just on a table.
+"""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
+from orchestrator.events import AgentStateChanged
 from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from orchestrator.store.models import Agent, AgentStateLog, Attempt, Command, Lead, Seat
+from orchestrator.store.models import Agent, Attempt, Command, Lead, Seat
+from switchboard.runner.commands_in import translate
 from tests.web import seed
 from web.db import sessions
 
@@ -17,41 +27,86 @@ def _agent(app) -> Agent:
         return s.scalars(select(Agent)).one()
 
 
-def _seat_id(app) -> int:
+def _runner_sets(app, state: AgentState) -> None:
+    """What the runner writes back once it carried out a command."""
+    with app.app_context(), sessions().begin() as s:
+        a = s.scalars(select(Agent)).one()
+        a.state, a.state_since = state, datetime.now(UTC)
+
+
+def _last_command(app):
+    """The newest command and the core event the runner makes of it."""
     with app.app_context(), sessions()() as s:
-        return s.scalar(select(Seat.id))
+        command = s.scalars(select(Command).order_by(Command.id.desc())).first()
+        return command, translate(s, command, command.node_id, time.time())
 
 
-def test_seat_login_ready_pause_logout_with_state_log(app, as_role):
+@pytest.fixture
+def running(app):
     with app.app_context(), sessions().begin() as s:
         seed.agent(s)
-    agent = as_role("agent1")
-    assert b"Log in to seat" in agent.get("/agent/").data
-    agent.post("/agent/login", {"seat_id": str(_seat_id(app))})
-    assert _agent(app).state is AgentState.PAUSED
-    agent.post("/agent/ready")
-    assert _agent(app).state is AgentState.READY
-    agent.post("/agent/pause", {"reason": "lunch"})
-    agent.post("/agent/pause", {"reason": "nap"})  # not a reason code: refused
-    assert _agent(app).state is AgentState.PAUSED
-    agent.post("/agent/logout")
-    a = _agent(app)
-    assert a.state is AgentState.LOGGED_OUT and a.seat_id is None
+        c = seed.campaign(s, "Outbound")
+        c.desired_state = CampaignState.RUNNING
+        seed.campaign(s, "Stopped one")
     with app.app_context(), sessions()() as s:
-        log = s.execute(
-            select(AgentStateLog.state, AgentStateLog.reason, AgentStateLog.ended_at).order_by(
-                AgentStateLog.id
-            )
-        ).all()
-    assert [(st.value, r) for st, r, _ in log] == [("paused", "login"), ("ready", ""), ("paused", "lunch")]
-    assert all(ended is not None for _, _, ended in log)
+        return s.scalar(select(Seat.id)), c.id
 
 
-def test_screen_pop_disposition_and_callback(app, as_role):
+def test_login_ready_pause_logout_are_commands(app, as_role, running):
+    seat_id, campaign_id = running
+    agent = as_role("agent1")
+    page = agent.get("/agent/").get_data(as_text=True)
+    assert "Log in to seat" in page and "Outbound" in page and "Stopped one" not in page
+    agent.post("/agent/login", {"seat_id": str(seat_id), "campaign_id": str(campaign_id)})
+    command, event = _last_command(app)
+    assert command.kind == "agent_login" and isinstance(event, AgentLogin)
+    with app.app_context(), sessions()() as s:
+        seat = s.get(Seat, seat_id)
+        assert s.scalars(select(Agent)).one().seat_id == seat_id
+        assert (event.campaign_id, event.seat, command.node_id) == (campaign_id, seat.extension, seat.node_id)
+    assert "waiting for the dialer" in agent.get("/agent/").get_data(as_text=True)
+    _runner_sets(app, AgentState.PAUSED)
+    agent.post("/agent/ready")
+    command, event = _last_command(app)
+    assert isinstance(event, AgentStateChanged) and event.state is AgentState.READY
+    _runner_sets(app, AgentState.READY)
+    agent.post("/agent/pause", {"reason": "nap"})  # not a reason code: refused, nothing queued
+    assert _last_command(app)[0].id == command.id
+    agent.post("/agent/pause", {"reason": "lunch"})
+    _, event = _last_command(app)
+    assert (event.state, event.reason) == (AgentState.PAUSED, "lunch")
+    agent.post("/agent/logout")
+    _, event = _last_command(app)
+    assert event.state is AgentState.LOGGED_OUT
+    assert agent.get("/agent/status.json").get_json()["state"] == "ready"  # until the runner says otherwise
+
+
+def test_login_refuses_disabled_seat_and_foreign_campaign(app, as_role, running):
+    seat_id, campaign_id = running
+    agent = as_role("agent1")
+    agent.get("/agent/")
+    with app.app_context(), sessions().begin() as s:
+        stopped = s.scalars(select(seed.Campaign).where(seed.Campaign.name == "Stopped one")).one().id
+    page = agent.post(
+        "/agent/login", {"seat_id": str(seat_id), "campaign_id": str(stopped)}, follow_redirects=True
+    )
+    assert b"not running for your team" in page.data
+    with app.app_context(), sessions().begin() as s:
+        s.get(Seat, seat_id).enabled = False
+    page = agent.post(
+        "/agent/login", {"seat_id": str(seat_id), "campaign_id": str(campaign_id)}, follow_redirects=True
+    )
+    assert b"disabled or taken" in page.data
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Command)).all() == []
+
+
+def test_screen_pop_and_disposition_with_callback(app, as_role, running):
     now = datetime.now(UTC)
     with app.app_context(), sessions().begin() as s:
-        a = seed.agent(s)
-        c = seed.campaign(s)
+        a = s.scalars(select(Agent)).one()
+        a.seat = s.scalars(select(Seat)).one()
+        c = s.scalars(select(seed.Campaign).where(seed.Campaign.name == "Outbound")).one()
         (lead,) = seed.leads(s, c, ["+442079460001"])
         seed.attempt(
             s, lead, agent=a, start=now - timedelta(seconds=30), outcome=Outcome.CONNECTED, ended=False
@@ -64,8 +119,19 @@ def test_screen_pop_disposition_and_callback(app, as_role):
     assert status["state"] == "on_call" and status["bridged"] is True
     with app.app_context(), sessions()() as s:
         attempt = s.scalars(select(Attempt)).one()
-        callback = s.scalars(select(Lead)).one().campaign.dispositions[1]
-    later = (now + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
+        sale, callback = s.scalars(select(Lead)).one().campaign.dispositions[:2]
+    later = (now + timedelta(days=1)).replace(tzinfo=None, second=0, microsecond=0)
+    agent.post(
+        "/agent/dispose",
+        {
+            "attempt_id": str(attempt.id),
+            "disposition_id": str(callback.id),
+            "tz_offset_min": "60",
+            "notes": "no callback time",
+        },
+    )
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Command)).all() == []  # a callback without a time is refused
     agent.post(
         "/agent/dispose",
         {
@@ -73,25 +139,29 @@ def test_screen_pop_disposition_and_callback(app, as_role):
             "disposition_id": str(callback.id),
             "callback_at": later.isoformat(timespec="minutes"),
             "tz_offset_min": "60",
-            "callback_mine": "on",
             "notes": "call after 5",
         },
     )
+    _, event = _last_command(app)
+    assert isinstance(event, Disposition) and (event.code, event.final) == ("CB", False)
+    # The browser said UTC-1 (offset +60 min): the callback is one hour later in UTC.
+    assert event.callback_at == (later.replace(tzinfo=UTC) + timedelta(hours=1)).timestamp()
+    agent.post(
+        "/agent/dispose", {"attempt_id": str(attempt.id), "disposition_id": str(sale.id), "amount": "12.50"}
+    )
+    _, event = _last_command(app)
+    assert (event.code, event.final, event.callback_at) == ("SALE", True, None)
     with app.app_context(), sessions()() as s:
-        lead = s.scalars(select(Lead)).one()
-        assert lead.status is LeadStatus.CALLBACK and lead.callback_agent_id == _agent(app).id
-        # Browser said UTC-1 (offset +60 min): the stored time is one hour later in UTC.
-        assert lead.next_call_at == later.replace(second=0, tzinfo=UTC) + timedelta(hours=1)
-        assert s.get(Attempt, attempt.id).notes == "call after 5"
+        stored = s.get(Attempt, attempt.id)
+        assert str(stored.sale_amount) == "12.50" and stored.notes == ""
+        assert s.scalars(select(Lead)).one().status is LeadStatus.NEW  # the runner moves the lead
 
 
-def test_cannot_dispose_someone_elses_call(app, as_role):
-    now = datetime.now(UTC)
+def test_cannot_dispose_someone_elses_call(app, as_role, running):
     with app.app_context(), sessions().begin() as s:
-        seed.agent(s)
-        c = seed.campaign(s)
+        c = s.scalars(select(seed.Campaign).where(seed.Campaign.name == "Outbound")).one()
         (lead,) = seed.leads(s, c, ["+442079460001"])
-        other = seed.attempt(s, lead, agent=None, start=now, outcome=Outcome.CONNECTED)
+        other = seed.attempt(s, lead, agent=None, start=datetime.now(UTC), outcome=Outcome.CONNECTED)
         sale = c.dispositions[0]
     agent = as_role("agent1")
     agent.get("/agent/")
@@ -101,36 +171,24 @@ def test_cannot_dispose_someone_elses_call(app, as_role):
     assert b"not yours" in page.data
 
 
-def test_preview_next_lead_and_dial_command(app, as_role):
+def test_preview_next_skip_and_dial(app, as_role, running):
     with app.app_context(), sessions().begin() as s:
-        a = seed.agent(s)
+        a = s.scalars(select(Agent)).one()
+        a.seat = s.scalars(select(Seat)).one()
+        a.state = AgentState.READY
         c = seed.campaign(s, "Preview", CampaignMode.PREVIEW)
         c.desired_state = CampaignState.RUNNING
         seed.leads(s, c, ["+442079460001", "+442079460002"])
     agent = as_role("agent1")
-    agent.get("/agent/")
-    agent.post("/agent/login", {"seat_id": str(_seat_id(app))})
-    page = agent.get("/agent/").get_data(as_text=True)
-    assert "Next lead" in page
+    assert "Next lead" in agent.get("/agent/").get_data(as_text=True)
     agent.post("/agent/preview/next", {"campaign_id": str(c.id)})
     page = agent.get("/agent/").get_data(as_text=True)
-    assert "+442079460001" in page
+    shown = "+442079460001" if "+442079460001" in page else "+442079460002"
     agent.post("/agent/preview/skip")
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Lead).where(Lead.phone == shown)).one().status is LeadStatus.NEW
     agent.post("/agent/preview/next", {"campaign_id": str(c.id)})
     agent.post("/agent/preview/dial")
-    with app.app_context(), sessions()() as s:
-        command = s.scalars(select(Command)).one()
-        assert command.kind == "preview_dial" and command.agent_id == a.id
-        assert command.payload["phone"] in ("+442079460001", "+442079460002")
-        assert s.get(Agent, a.id).state is AgentState.RESERVED
-
-
-def test_agent_cannot_take_a_disabled_seat(app, as_role):
-    with app.app_context(), sessions().begin() as s:
-        seed.agent(s)
-        s.scalars(select(Seat)).one().enabled = False
-    agent = as_role("agent1")
-    agent.get("/agent/")
-    page = agent.post("/agent/login", {"seat_id": str(_seat_id(app))}, follow_redirects=True)
-    assert b"disabled or taken" in page.data
-    assert _agent(app).state is AgentState.LOGGED_OUT
+    command, event = _last_command(app)
+    assert command.kind == "preview_dial" and isinstance(event, PreviewDial)
+    assert event.campaign_id == c.id and event.lead.number in ("+442079460001", "+442079460002")

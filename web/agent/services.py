@@ -1,61 +1,59 @@
 """What an agent can do, as plain functions over a session (the views only translate HTTP).
 
-Agent state lives in two places on purpose: ``agents.state`` for the runner
-and the wallboard (one row to read), ``agent_state_log`` for reports (one
-interval per state). ``change_state`` keeps both in step.
+The web never changes an agent's state itself: it writes command rows that the
+runner owning the seat's PBX node carries out (``switchboard.runner.commands_in``
+lists the kinds), and the runner writes ``agents.state`` and the state log
+back. The panel shows what the runner reports, plus the commands still
+waiting. Two things stay with the web: choosing the seat (``agents.seat_id``)
+and holding a preview lead (the web claims it for the agent), and the
+disposition's sale amount and notes, which only the agent's form knows.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus
+from orchestrator.store import command_queue
+from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, CommandStatus, LeadStatus
 from orchestrator.store.leads import claim_leads
-from orchestrator.store.models import (
-    Agent,
-    AgentStateLog,
-    Attempt,
-    Campaign,
-    Command,
-    Disposition,
-    Lead,
-    Seat,
-)
+from orchestrator.store.models import Agent, Attempt, Campaign, Command, Disposition, Lead, Seat
 from orchestrator.store.types import utcnow
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
 PREVIEW_CLAIMER = "preview:agent:{}"
+BUSY = (AgentState.ON_CALL, AgentState.RESERVED)
+RECENT = timedelta(minutes=15)
 
 
 class AgentError(ValueError):
     pass
 
 
-def change_state(
-    session: Session,
-    agent: Agent,
-    state: AgentState,
-    reason: str = "",
-    now: datetime | None = None,
-    campaign_id: int | None = None,
-) -> None:
-    now = now or utcnow()
-    for open_row in session.scalars(
-        select(AgentStateLog).where(AgentStateLog.agent_id == agent.id, AgentStateLog.ended_at.is_(None))
-    ):
-        open_row.ended_at = now
-    if state is not AgentState.LOGGED_OUT:
-        session.add(
-            AgentStateLog(
-                agent_id=agent.id, state=state, reason=reason, started_at=now, campaign_id=campaign_id
-            )
-        )
-    agent.state, agent.state_since = state, now
+def _send(
+    session: Session, agent: Agent, kind: str, user_id: int | None, node_id: int | None = None, **fields: Any
+) -> Command:
+    """Queue a command for the runner of the agent's seat (or of ``node_id``)."""
+    if node_id is None:
+        if agent.seat is None:
+            raise AgentError("log into a seat first")
+        node_id = agent.seat.node_id
+    command = Command(kind=kind, node_id=node_id, agent_id=agent.id, created_by_id=user_id, **fields)
+    return command_queue.enqueue(session, command)
+
+
+def campaigns_for(session: Session, agent: Agent, mode: CampaignMode | None = None) -> list[Campaign]:
+    """Running campaigns the agent's team works on (a campaign without teams is open to all)."""
+    query = select(Campaign).where(Campaign.desired_state == CampaignState.RUNNING).order_by(Campaign.name)
+    if mode is not None:
+        query = query.where(Campaign.mode == mode)
+    return [c for c in session.scalars(query) if not c.teams or agent.team_id in {t.id for t in c.teams}]
 
 
 def free_seats(session: Session, agent: Agent) -> list[Seat]:
@@ -69,41 +67,62 @@ def free_seats(session: Session, agent: Agent) -> list[Seat]:
     return sorted(seats, key=lambda s: (s.team_id != agent.team_id, s.extension))
 
 
-def log_in(session: Session, agent: Agent, seat_id: int) -> None:
-    if seat_id not in {s.id for s in free_seats(session, agent)}:
+def log_in(session: Session, agent: Agent, seat_id: int, campaign_id: int, user_id: int) -> Command:
+    if agent.state is not AgentState.LOGGED_OUT:
+        raise AgentError("you are logged in already")
+    seat = next((s for s in free_seats(session, agent) if s.id == seat_id), None)
+    if seat is None:
         raise AgentError("that seat is disabled or taken")
-    agent.seat_id = seat_id
-    change_state(session, agent, AgentState.PAUSED, "login")
+    if campaign_id not in {c.id for c in campaigns_for(session, agent)}:
+        raise AgentError("that campaign is not running for your team")
+    agent.seat = seat
+    return _send(session, agent, "agent_login", user_id, campaign_id=campaign_id)
 
 
-def log_out(session: Session, agent: Agent) -> None:
-    if agent.state in (AgentState.ON_CALL, AgentState.RESERVED):
+def log_out(session: Session, agent: Agent, user_id: int) -> Command:
+    if agent.state in BUSY:
         raise AgentError("finish the call first")
-    change_state(session, agent, AgentState.LOGGED_OUT)
-    agent.seat_id = None
+    return _send(session, agent, "agent_logout", user_id)
 
 
-def set_ready(session: Session, agent: Agent) -> None:
+def set_ready(session: Session, agent: Agent, user_id: int) -> Command:
     if agent.state is AgentState.LOGGED_OUT:
         raise AgentError("log into a seat first")
-    if agent.state in (AgentState.ON_CALL, AgentState.RESERVED):
+    if agent.state in BUSY:
         raise AgentError("you are on a call")
-    change_state(session, agent, AgentState.READY)
+    return _send(session, agent, "agent_state", user_id, payload={"state": AgentState.READY.value})
 
 
-def pause(session: Session, agent: Agent, reason: str) -> None:
+def pause(session: Session, agent: Agent, reason: str, user_id: int) -> Command:
     if reason not in PAUSE_REASONS:
         raise AgentError("choose a pause reason")
-    if agent.state in (AgentState.LOGGED_OUT, AgentState.ON_CALL, AgentState.RESERVED):
+    if agent.state is AgentState.LOGGED_OUT or agent.state in BUSY:
         raise AgentError(f"cannot pause while {agent.state.value.replace('_', ' ')}")
-    change_state(session, agent, AgentState.PAUSED, reason)
+    return _send(session, agent, "agent_state", user_id, payload={"state": "paused", "reason": reason})
+
+
+def pending(session: Session, agent: Agent, limit: int = 5) -> list[Command]:
+    """The agent's recent commands still waiting for the runner, or refused by it."""
+    since = utcnow() - RECENT
+    return list(
+        session.scalars(
+            select(Command)
+            .where(
+                Command.agent_id == agent.id,
+                Command.status != CommandStatus.DONE,
+                Command.created_at >= since,
+            )
+            .order_by(Command.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def current_attempt(session: Session, agent: Agent) -> Attempt | None:
     """The call on the agent's screen: connected now, else the last one still waiting for a disposition."""
     live = session.scalars(
         select(Attempt)
-        .where(Attempt.agent_id == agent.id, Attempt.ended_at.is_(None))
+        .where(Attempt.agent_id == agent.id, Attempt.ended_at.is_(None), Attempt.bridged_at.is_not(None))
         .order_by(Attempt.created_at.desc())
         .limit(1)
     ).first()
@@ -119,15 +138,6 @@ def current_attempt(session: Session, agent: Agent) -> Attempt | None:
     ).first()
 
 
-def preview_campaigns(session: Session, agent: Agent) -> list[Campaign]:
-    query = (
-        select(Campaign)
-        .where(Campaign.mode == CampaignMode.PREVIEW, Campaign.desired_state == CampaignState.RUNNING)
-        .order_by(Campaign.name)
-    )
-    return [c for c in session.scalars(query) if not c.teams or agent.team_id in {t.id for t in c.teams}]
-
-
 def preview_lead(session: Session, agent: Agent) -> Lead | None:
     """The lead this agent holds for preview (claimed, not dialed yet)."""
     return session.scalars(
@@ -138,7 +148,9 @@ def preview_lead(session: Session, agent: Agent) -> Lead | None:
 
 
 def next_preview(session: Session, agent: Agent, campaign: Campaign) -> Lead | None:
-    """Claim one lead for the agent to look at: its own callbacks first, then the pool."""
+    """Claim one lead for the agent to look at: its own due callbacks first, then the pool."""
+    if campaign not in campaigns_for(session, agent, CampaignMode.PREVIEW):
+        raise AgentError("that campaign is not a running preview campaign of your team")
     if preview_lead(session, agent) is not None:
         raise AgentError("dial or skip the lead you hold first")
     now = utcnow()
@@ -161,20 +173,9 @@ def dial_preview(session: Session, agent: Agent, user_id: int) -> Command:
     lead = preview_lead(session, agent)
     if lead is None:
         raise AgentError("no lead to dial")
-    if agent.seat is None or agent.state is AgentState.LOGGED_OUT:
-        raise AgentError("log into a seat first")
-    command = Command(
-        kind="preview_dial",
-        node_id=agent.seat.node_id,
-        campaign_id=lead.campaign_id,
-        agent_id=agent.id,
-        lead_id=lead.id,
-        created_by_id=user_id,
-        payload={"phone": lead.phone, "seat": agent.seat.extension},
-    )
-    session.add(command)
-    change_state(session, agent, AgentState.RESERVED, "preview", campaign_id=lead.campaign_id)
-    return command
+    if agent.state is not AgentState.READY:
+        raise AgentError("be ready to dial")
+    return _send(session, agent, "preview_dial", user_id, campaign_id=lead.campaign_id, lead_id=lead.id)
 
 
 @dataclass(frozen=True)
@@ -184,44 +185,43 @@ class DispositionInput:
     amount: str = ""
     notes: str = ""
     callback_at: datetime | None = None
-    callback_mine: bool = True
 
 
-def dispose(session: Session, agent: Agent, data: DispositionInput) -> Attempt:
-    """Record the outcome the agent chose; callbacks reschedule the lead, final ones close it."""
-    attempt = session.scalars(
-        select(Attempt).where(Attempt.agent_id == agent.id).where(Attempt.id == _uuid(data.attempt_id))
-    ).first()
-    if attempt is None:
+def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int) -> Command:
+    """Keep the amount and notes on the attempt; the runner applies the outcome to the lead."""
+    try:
+        attempt_id = uuid.UUID(data.attempt_id)
+    except ValueError:
+        raise AgentError("bad call id") from None
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.agent_id != agent.id:
         raise AgentError("that call is not yours")
     disposition = session.get(Disposition, data.disposition_id)
     if disposition is None or disposition.campaign_id != attempt.campaign_id or not disposition.active:
         raise AgentError("choose one of the campaign's dispositions")
-    amount = None
-    if disposition.asks_amount and data.amount.strip():
-        try:
-            amount = Decimal(data.amount.strip())
-        except InvalidOperation:
-            raise AgentError("amount must be a number") from None
-    attempt.disposition_id, attempt.sale_amount, attempt.notes = disposition.id, amount, data.notes[:2000]
-    lead = attempt.lead
-    lead.disposition_id = disposition.id
+    callback = None
     if disposition.schedules_callback:
         if data.callback_at is None or data.callback_at <= utcnow():
             raise AgentError("a callback needs a time in the future")
-        lead.status, lead.next_call_at = LeadStatus.CALLBACK, data.callback_at
-        lead.callback_agent_id = agent.id if data.callback_mine else None
-    elif disposition.is_final:
-        lead.status = LeadStatus.DONE
-    if agent.state is AgentState.WRAP_UP:
-        change_state(session, agent, AgentState.READY)
-    return attempt
-
-
-def _uuid(raw: str):
-    import uuid
-
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise AgentError("bad call id") from None
+        callback = data.callback_at.timestamp()
+    if disposition.asks_amount and data.amount.strip():
+        try:
+            attempt.sale_amount = Decimal(data.amount.strip())
+        except InvalidOperation:
+            raise AgentError("amount must be a number") from None
+    attempt.notes = data.notes[:2000]
+    payload = {
+        "attempt_id": str(attempt.id),
+        "code": disposition.code,
+        "final": disposition.is_final,
+        "callback_at": callback,
+    }
+    return _send(
+        session,
+        agent,
+        "disposition",
+        user_id,
+        node_id=attempt.node_id or None,
+        campaign_id=attempt.campaign_id,
+        payload=payload,
+    )

@@ -1,4 +1,8 @@
-"""Agent panel: one page; actions are small POSTs; a status poll reloads it when a call arrives."""
+"""Agent panel: one page; actions are small POSTs that queue commands for the runner.
+
+A status poll reloads the page when the runner reports a new state or call
+(screen pop), so what the agent sees is what the PBX side did.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from orchestrator.store.enums import AgentState
+from orchestrator.store.enums import AgentState, CampaignMode
 from orchestrator.store.models import Agent, Campaign
 from web.agent import services
 from web.agent.services import PAUSE_REASONS, AgentError, DispositionInput
@@ -32,14 +36,17 @@ def panel():
         return render_template("agent/no_agent.html")
     agent = _me()
     attempt = services.current_attempt(session, agent)
+    logged_out = agent.state is AgentState.LOGGED_OUT
     return render_template(
         "agent/panel.html",
         agent=agent,
         attempt=attempt,
-        seats=services.free_seats(session, agent) if agent.state is AgentState.LOGGED_OUT else [],
+        seats=services.free_seats(session, agent) if logged_out else [],
+        campaigns=services.campaigns_for(session, agent) if logged_out else [],
         reasons=PAUSE_REASONS,
-        preview_campaigns=services.preview_campaigns(session, agent),
+        preview_campaigns=services.campaigns_for(session, agent, CampaignMode.PREVIEW),
         preview=services.preview_lead(session, agent),
+        commands=services.pending(session, agent),
         status=_status(agent, attempt),
     )
 
@@ -49,6 +56,7 @@ def _status(agent: Agent, attempt) -> dict[str, object]:
         "state": agent.state.value,
         "attempt": str(attempt.id) if attempt else None,
         "bridged": bool(attempt and attempt.bridged_at),
+        "ended": bool(attempt and attempt.ended_at),
     }
 
 
@@ -76,25 +84,29 @@ def _act(action, *args, ok: str = ""):
 @bp.post("/login")
 @requires(Perm.AGENT_PANEL)
 def login():
-    return _act(services.log_in, int_or_none(request.form.get("seat_id")) or 0)
+    form = request.form
+    seat_id, campaign_id = int_or_none(form.get("seat_id")) or 0, int_or_none(form.get("campaign_id")) or 0
+    return _act(
+        services.log_in, seat_id, campaign_id, current_user.id, ok="Logging in: your phone will ring."
+    )
 
 
 @bp.post("/logout")
 @requires(Perm.AGENT_PANEL)
 def logout():
-    return _act(services.log_out)
+    return _act(services.log_out, current_user.id)
 
 
 @bp.post("/ready")
 @requires(Perm.AGENT_PANEL)
 def ready():
-    return _act(services.set_ready)
+    return _act(services.set_ready, current_user.id)
 
 
 @bp.post("/pause")
 @requires(Perm.AGENT_PANEL)
 def pause():
-    return _act(services.pause, request.form.get("reason", ""))
+    return _act(services.pause, request.form.get("reason", ""), current_user.id)
 
 
 @bp.post("/preview/next")
@@ -102,8 +114,6 @@ def pause():
 def preview_next():
     session = db()
     campaign = get_or_404(Campaign, int_or_none(request.form.get("campaign_id")))
-    if campaign not in services.preview_campaigns(session, _me()):
-        abort(403)
     try:
         lead = services.next_preview(session, _me(), campaign)
     except AgentError as exc:
@@ -134,18 +144,18 @@ def dispose():
     callback_at = None
     if form.get("callback_at"):
         try:
-            callback_at = datetime.fromisoformat(form["callback_at"])
+            local = datetime.fromisoformat(form["callback_at"])
         except ValueError:
             abort(400)
-        # The browser sends local wall time; the panel adds the browser's UTC offset in minutes.
-        offset = int_or_none(form.get("tz_offset_min")) or 0
-        callback_at = callback_at.replace(tzinfo=UTC) + timedelta(minutes=offset)
+        # The browser sends its local wall time and its offset from UTC (getTimezoneOffset, minutes).
+        callback_at = local.replace(tzinfo=UTC) + timedelta(
+            minutes=int_or_none(form.get("tz_offset_min")) or 0
+        )
     data = DispositionInput(
         attempt_id=form.get("attempt_id", ""),
         disposition_id=int_or_none(form.get("disposition_id")) or 0,
         amount=form.get("amount", ""),
         notes=form.get("notes", ""),
         callback_at=callback_at,
-        callback_mine=form.get("callback_mine") == "on",
     )
-    return _act(services.dispose, data, ok="Saved.")
+    return _act(services.dispose, data, current_user.id, ok="Saved.")
