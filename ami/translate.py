@@ -124,11 +124,11 @@ def _at(headers: Headers, now: float) -> float:
         return now
 
 
-def _int(text: str, default: int = 0) -> int:
+def _int(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        return default
+        return 0
 
 
 class Translator:
@@ -168,11 +168,17 @@ class Translator:
         return handler(headers, _at(headers, now), channel_id, attempt)
 
     def resync(self, channels: Iterable[Headers]) -> None:
-        """After a (re)connect: keep state for the live channels and relearn their attempts."""
+        """After a (re)connect: keep state for the live channels, relearn attempts and bridges.
+
+        ``channels`` are ``CoreShowChannel`` entries (they carry ``ChanVariable`` and ``BridgeId``).
+        """
         channels = list(channels)
         self.state.retain(_one(h, "Uniqueid") for h in channels)
         for headers in channels:
-            self._attempt(headers, _one(headers, "Uniqueid"), "")
+            channel_id = _one(headers, "Uniqueid")
+            self._attempt(headers, channel_id, "")
+            if bridge := _one(headers, "BridgeId"):
+                self.state.bridges.setdefault(bridge, []).append(channel_id)
 
     def _attempt(self, headers: Headers, channel_id: str, prefix: str) -> str | None:
         known = self.state.attempts.get(channel_id)

@@ -223,6 +223,8 @@ def test_commands_on_live_calls_bridge_record_hangup_and_resync(pbx):
 
             await ami.execute(c.Hangup(a.channel_id, cause=16))
             await seen.wait(lambda evs: seen.of(e.HungUp, a.channel_id) and seen.of(e.HungUp, b.channel_id))
+            # the bridge was relearnt from CoreShowChannels' BridgeId after the reconnect
+            assert seen.of(e.Unbridged, b.channel_id)[0].other_channel_id == a.channel_id
             hung = seen.of(e.HungUp, b.channel_id)[0]
             assert (hung.attempt_id, hung.cause) == (b.attempt_id, 16)
             await ami.execute(c.Reload("pbx_config"))

@@ -149,6 +149,16 @@ def test_originate_failure_without_any_cause_uses_the_reason_code():
     assert t.state.originating == set()
 
 
+def test_resync_relearns_attempts_and_bridges_from_the_channel_list():
+    t = Translator()
+    t.resync([{"Event": "CoreShowChannel", "Uniqueid": u, "BridgeId": "br1",
+               "ChanVariable": f"sb_attempt_id=a-{u}"} for u in ("x", "y")])
+    assert t.state.attempts == {"x": "a-x", "y": "a-y"}
+    left = t.translate({"Event": "BridgeLeave", "BridgeUniqueid": "br1", "Uniqueid": "x"}, 5.0)
+    assert left == [e.Unbridged(5.0, "x", "a-x", other_channel_id="y"),
+                    e.Unbridged(5.0, "y", "a-y", other_channel_id="x")]
+
+
 def test_state_retain_keeps_only_live_channels():
     t = Translator()
     for ch in ("live", "gone"):
