@@ -9,9 +9,9 @@ references, and an awaited ``Async`` Originate resolves only at the final
 client keeps panoramisk's protocol (action ids, matching replies to actions,
 ``Action``/``Message``) but owns the connection itself:
 
-* one :class:`_Protocol` per TCP connection, without a re-send queue: when the
-  connection drops, every action still waiting for its reply fails with
-  :class:`AmiConnectionLost`; nothing is ever sent again;
+* one :class:`ami.protocol.AmiProtocol` per TCP connection, without a re-send
+  queue: when the connection drops, every action still waiting for its reply
+  fails with :class:`AmiConnectionLost`; nothing is ever sent again;
 * an Originate that failed that way raises :class:`OriginateUncertain` and its
   channel id is reported in the next ``PbxConnected.uncertain_channel_ids``;
   the core reconciles with ``live_channel_ids`` (our ChannelId is the
@@ -33,51 +33,32 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
-from ami.framing import Framer
-from ami.render import Action, check_headers, render
+from ami.errors import (
+    AmiActionFailed,
+    AmiAuthError,
+    AmiConnectionLost,
+    AmiError,
+    AmiNotConnected,
+    OriginateUncertain,
+)
+from ami.protocol import AmiProtocol
+from ami.render import Action, render
 from ami.translate import Translator
 from orchestrator import commands as c
 from orchestrator import events as e
+
+__all__ = [  # the errors are part of this module's API
+    "AmiActionFailed", "AmiAuthError", "AmiClient", "AmiConnectionLost", "AmiError", "AmiNotConnected",
+    "Backoff", "OriginateUncertain",
+]
 
 log = logging.getLogger(__name__)
 
 #: Event classes the runner needs (no dialplan/VarSet/Newexten, no reporting/TestEvent noise).
 DEFAULT_EVENT_MASK = "system,call,user,dtmf,agent"
-
-
-class AmiError(Exception):
-    pass
-
-
-class AmiAuthError(AmiError):
-    """Asterisk refused the login: a configuration error, not retried."""
-
-
-class AmiNotConnected(AmiError):
-    """No usable connection: the action was not sent."""
-
-
-class AmiConnectionLost(AmiError):
-    """The connection dropped before the reply: the action may or may not have run."""
-
-
-class OriginateUncertain(AmiConnectionLost):
-    def __init__(self, channel_id: str) -> None:
-        super().__init__(f"originate {channel_id}: connection lost before Asterisk acknowledged it")
-        self.channel_id = channel_id
-
-
-class AmiActionFailed(AmiError):
-    """Asterisk answered the action with an error."""
-
-    def __init__(self, action: str, message: str) -> None:
-        super().__init__(f"{action}: {message}")
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -92,57 +73,6 @@ class Backoff:
     def delay(self, failures: int, rng: random.Random) -> float:
         base = min(self.maximum, self.initial * self.factor ** max(0, failures))
         return rng.uniform(base * (1 - self.jitter), base)
-
-
-class _Protocol(AMIProtocol):
-    """panoramisk's AMI protocol for one TCP connection, minus its re-send queue."""
-
-    def __init__(self, on_message: Callable[[Message], None]) -> None:
-        self._on_message = on_message
-        self._framer = Framer()
-        self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self.factory = self  # panoramisk hands unsolicited events to factory.dispatch
-        self.encoding = "utf-8"
-
-    def dispatch(self, message: Message) -> None:
-        self._on_message(message)
-
-    def data_received(self, data: bytes) -> None:
-        for message in self._framer.feed(data):
-            self.handle_message(message)
-
-    def usable(self) -> bool:
-        return not self.closed and not self.transport.is_closing()
-
-    def send(self, data: Action, as_list: bool | None = False) -> asyncio.Future:
-        """Every byte we write passes here: no header may carry a line break (login included)."""
-        check_headers(data)
-        if not self.usable():
-            raise AmiNotConnected("AMI connection is closing")
-        return super().send(data, as_list=as_list)
-
-    def connection_lost(self, exc: Exception | Message | None) -> None:
-        reason = "shutdown" if isinstance(exc, Message) else str(exc or "closed by peer")
-        self._end(reason)
-
-    def close(self) -> None:
-        self._end("closed by us")
-
-    def _end(self, reason: str) -> None:
-        # Fail, never queue: the caller decides what an unacknowledged action means.
-        pending = {id(a): a for a in self.responses.values()}.values()
-        self.responses.clear()
-        for action in pending:
-            if not action.future.done():
-                action.future.set_exception(AmiConnectionLost(f"{action['Action']}: {reason}"))
-        if not self.closed:
-            self.closed = True
-            self.transport.close()
-        if not self.lost.done():
-            self.lost.set_result(reason)
 
 
 class AmiClient:
@@ -168,7 +98,7 @@ class AmiClient:
         self._clock = clock
         self._translator = Translator()
         self._queue: asyncio.Queue[e.Event | None] = asyncio.Queue()
-        self._protocol: _Protocol | None = None
+        self._protocol: AmiProtocol | None = None
         self._held: list[Message] | None = None  # events arriving during a resync
         self._ready = asyncio.Event()
         self._uncertain: set[str] = set()
@@ -287,11 +217,11 @@ class AmiClient:
             log.warning("AMI %s: connection lost (%s)", self.node, reason)
             await asyncio.sleep(self._backoff.delay(0, self._rng))
 
-    async def _connect(self) -> _Protocol:
+    async def _connect(self) -> AmiProtocol:
         loop = asyncio.get_running_loop()
         self._held = []
         _, protocol = await asyncio.wait_for(
-            loop.create_connection(lambda: _Protocol(self._on_message), self.host, self.port),
+            loop.create_connection(lambda: AmiProtocol(self._on_message), self.host, self.port),
             self._reply_timeout)
         self._protocol = protocol
         try:
@@ -320,7 +250,7 @@ class AmiClient:
         self._ready.set()
         return protocol
 
-    async def _watch(self, protocol: _Protocol) -> str:
+    async def _watch(self, protocol: AmiProtocol) -> str:
         """Wait for the connection to end; ping so that a silent peer is noticed."""
         while not protocol.lost.done():
             with contextlib.suppress(TimeoutError):
