@@ -6,6 +6,7 @@ on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,19 +15,26 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from orchestrator.store import migrate
 from orchestrator.store.enums import UserRole
+from orchestrator.store.models import Agent, User
 from switchboard.config import Settings
 from tests.db.conftest import db_url, pg_database_url, pg_server_url  # noqa: F401 - fixtures
 from tests.integration.conftest import sandbox  # noqa: F401 - fixture (the real Asterisk sandbox)
 from web.app import create_app
-from web.auth.services import create_user
 from web.db import sessions
 
 PASSWORD = "correct horse battery"
 ROLES = {"admin": UserRole.ADMIN, "sup": UserRole.SUPERVISOR, "qa": UserRole.QA, "agent1": UserRole.AGENT}
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Hashed once per session: scrypt costs 0.1 s, times four users, times every test."""
+    return generate_password_hash(PASSWORD)
 
 
 @pytest.fixture
@@ -45,7 +53,8 @@ def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings, TESTING=True)
     with app.app_context(), sessions().begin() as session:
         for username, role in ROLES.items():
-            create_user(session, username, PASSWORD, role)
+            user = User(username=username, password_hash=_password_hash(), role=role, display_name=username)
+            session.add(Agent(user=user) if role is UserRole.AGENT else user)
     yield app
     app.extensions["sb_engine"].dispose()
 
