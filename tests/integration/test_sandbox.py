@@ -94,11 +94,12 @@ def test_agent_phones_registered(sandbox):
 def test_agent_phone_answers_with_audio_recorded_on_pbx(sandbox):
     """A call to a phone is answered; MixMonitor writes a non-silent file the host can read."""
     where = paths(sandbox.settings)
+    phone = f"agent{sandbox.settings.sandbox_phones:03d}"  # the last one: campaign tests start at agent001
     name = f"sandbox-test-{uuid.uuid4()}.wav"
 
     async def scenario():
         async with ami_session(sandbox.pbx) as ami:
-            uniqueid = await _originate(ami, "PJSIP/agent001", wait_s=3)
+            uniqueid = await _originate(ami, f"PJSIP/{phone}", wait_s=3)
             up = await ami.wait_event(lambda m: event_of("Newstate", uniqueid)(m)
                                       and m.get("ChannelStateDesc") == "Up")
             reply = await ami.action({"Action": "MixMonitor", "Channel": up["Channel"],
