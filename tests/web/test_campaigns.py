@@ -86,6 +86,7 @@ def test_create_edit_and_run_campaign(app, as_role):
     with app.app_context(), sessions()() as s:
         c = s.get(Campaign, c.id)
         assert c.abandon_cap == Decimal("0.025") and "sat" not in c.calling_hours and c.schedule == {}
+        assert s.scalars(select(LeadList.campaign_id)).all() == [None]  # list unchecked: detached
         assert {d.code: d.active for d in c.dispositions} == {"SALE": True, "CB": False}
     for state in ("running", "paused", "stopped"):
         sup.post(f"/campaigns/{c.id}/state", {"state": state})

@@ -161,3 +161,30 @@ def test_dnc_page_adds_normalised_number_and_blocks_pending_leads(app, as_role):
     sup.post(f"/dnc/{entry.id}/delete")
     with app.app_context(), sessions()() as s:
         assert s.scalars(select(DncEntry)).all() == []
+
+
+def test_dnc_file_upload(app, as_role):
+    sup = as_role("sup")
+    token = _upload(sup, "phone\n+44 20 7946 0001\n+44 20 7946 0002\n")
+    _run_import(sup, token, {"col0": "phone"})
+    with app.app_context(), sessions().begin() as s:
+        s.add(DncEntry(phone="+442079460002"))
+    sup.get("/dnc")
+    text = "tel,name\n020 7946 0001,a\n020 7946 0002,b\nnope,c\n020 7946 0003,d\n020 7946 0001,e\n"
+    page = sup.post(
+        "/dnc/upload",
+        {"file": (io.BytesIO(text.encode()), "dnc.csv"), "region": "GB"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert (
+        b"2 number(s) added, 1 already listed; rejected 1 (line 4: not a phone number" in page.data
+        or b"2 number(s) added, 1 already listed; rejected 1 (line 4: invalid phone number" in page.data
+    )
+    with app.app_context(), sessions()() as s:
+        assert sorted(s.scalars(select(DncEntry.phone))) == [
+            "+442079460001",
+            "+442079460002",
+            "+442079460003",
+        ]
+        assert {x.phone: x.status for x in s.scalars(select(Lead))}["+442079460001"] is LeadStatus.DNC

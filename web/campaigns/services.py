@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction
@@ -120,9 +120,12 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     _set_retries(campaign, retries)
     _set_dispositions(campaign, dispositions)
     session.flush()
-    for lead_list in session.scalars(select(LeadList).where(LeadList.id.in_(data.list_ids))):
-        if lead_list.campaign_id != campaign.id:
-            assign_list(session, lead_list, campaign.id)
+    # Checked lists move to this campaign; lists of this campaign left unchecked are detached.
+    affected = or_(LeadList.id.in_(data.list_ids), LeadList.campaign_id == campaign.id)
+    for lead_list in session.scalars(select(LeadList).where(affected)):
+        wanted = campaign.id if lead_list.id in data.list_ids else None
+        if lead_list.campaign_id != wanted:
+            assign_list(session, lead_list, wanted)
     return campaign
 
 

@@ -9,16 +9,17 @@ in the error report; rejecting a row is not a failure.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, LeadStatus
 from orchestrator.store.models import DncEntry, Lead, LeadList
 from orchestrator.store.types import utcnow
-from web.leads.importer import Prepared, normalise
+from web.leads.importer import Mapping, Prepared, Problem, normalise, prepare
 
 CHUNK = 5000
 
@@ -121,6 +122,47 @@ def add_dnc(
         lead.status = LeadStatus.DNC
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class DncImport:
+    added: int
+    already: int
+    problems: list[Problem]
+
+
+def import_dnc(
+    session: Session,
+    rows: Iterable[tuple[int, list[str]]],
+    phone_column: int,
+    region: str,
+    campaign_id: int | None,
+    reason: str,
+    user_id: int | None,
+) -> DncImport:
+    """Add every valid number of a file to a DNC list; pending leads with those numbers become DNC."""
+    prepared = prepare(rows, Mapping(phone=phone_column), region)
+    phones = {row["phone"] for row in prepared.rows}
+    scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
+    known = (
+        set(session.scalars(select(DncEntry.phone).where(scope, DncEntry.phone.in_(phones))))
+        if phones
+        else set()
+    )
+    new = sorted(phones - known)
+    session.add_all(
+        DncEntry(
+            phone=p, campaign_id=campaign_id, reason=reason[:255], source="upload", created_by_id=user_id
+        )
+        for p in new
+    )
+    lead_scope = [Lead.phone.in_(new), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
+    if campaign_id is not None:
+        lead_scope.append(Lead.campaign_id == campaign_id)
+    if new:
+        session.execute(update(Lead).where(*lead_scope).values(status=LeadStatus.DNC))
+    session.flush()
+    return DncImport(len(new), len(known), [p for p in prepared.problems if p.reason != "duplicate number"])
 
 
 def remove_dnc(session: Session, entry_id: int) -> str | None:
