@@ -209,10 +209,10 @@ class PredictivePolicy:
         coming += state.lines_answered * person
         var += state.lines_answered * person * (1.0 - person)
         ringing = state.lines_ringing - state.lines_answered
-        p = self.answer_rate()
+        p = max(self.answer_rate(), 0.005)
         from_ringing = 0.0
         if state.ring_started:
-            scale = p / self.ring(0.0)  # the hazard learns slowly; follow the current answer rate
+            scale = p / max(self.ring(0.0), 0.005)  # the hazard learns slowly; follow the answer rate
             for t0 in state.ring_started:
                 q = min(1.0, scale * self.ring(now - t0))
                 from_ringing += q
@@ -225,7 +225,7 @@ class PredictivePolicy:
         rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
         surplus = avail - coming - 0.5
         z = self.z
-        limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)
+        limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)  # p ~ 0: no flood
         n = 0
         while n < limit:
             mu = surplus - n * p

@@ -153,3 +153,11 @@ def test_ours_learns_the_answer_rate_only_from_settled_cohorts():
     assert p.live.value == 0.25  # nothing learned yet: these dials' cohort is still open
     p.lines_to_dial(state(agents(R), now=40.0))
     assert p.live.value < 0.05
+
+
+def test_ours_survives_a_list_where_nobody_answers():
+    p = PredictivePolicy(settle_s=0.0)
+    for i in range(500):
+        p.observe(DialOutcome(float(i), CallResult.NO_ANSWER, 25.0, 25.0))
+    n = p.lines_to_dial(state(agents(R, R), now=600.0, max_lines=1000))
+    assert 0 < n < 1000  # bounded, no division by zero
