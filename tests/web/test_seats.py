@@ -108,4 +108,7 @@ def test_registration_status_of_unreachable_node_is_empty(app, as_role):
     _node(admin)
     with app.app_context(), sessions()() as s:
         node_id = s.scalar(select(PbxNode.id))
-    assert admin.get(f"/admin/nodes/{node_id}/registrations.json").get_json() == {}
+    assert admin.get(f"/admin/nodes/{node_id}/registrations.json").get_json() == {
+        "reachable": False,
+        "contacts": {},
+    }

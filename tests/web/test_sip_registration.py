@@ -65,7 +65,8 @@ def test_admin_made_seat_registers_and_disabled_seat_cannot(app, as_role, sandbo
     phone = Phone(root, EXTENSION, secret, sandbox_seats.settings.pbx_address)
     try:
         assert phone.registration() == "ok"
-        assert EXTENSION in admin.get(f"/admin/nodes/{node.id}/registrations.json").get_json()
+        live = admin.get(f"/admin/nodes/{node.id}/registrations.json").get_json()
+        assert live["reachable"] and live["contacts"][EXTENSION].startswith(f"registered (sip:{EXTENSION}")
     finally:
         phone.stop()
 

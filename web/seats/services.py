@@ -112,9 +112,9 @@ def provision(session: Session, node: PbxNode, conf_path: Path) -> bool:
     return changed
 
 
-def registrations(node: PbxNode) -> dict[str, str]:
-    """Live: extension -> contact status from the node (empty if it is unreachable)."""
+def registrations(node: PbxNode) -> dict[str, str] | None:
+    """Live: extension -> contact, from the node; None when the node cannot be asked."""
     try:
         return registered_contacts(ami_target(node))
     except (OSError, TimeoutError, ConnectionError):
-        return {}
+        return None

@@ -139,4 +139,5 @@ def provision(node_id: int):
 @bp.get("/nodes/<int:node_id>/registrations.json")
 @requires(Perm.SEATS)
 def registrations(node_id: int):
-    return jsonify(services.registrations(get_or_404(PbxNode, node_id)))
+    contacts = services.registrations(get_or_404(PbxNode, node_id))
+    return jsonify(reachable=contacts is not None, contacts=contacts or {})
