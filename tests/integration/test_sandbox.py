@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import uuid
@@ -119,14 +120,32 @@ def test_agent_phone_answers_with_audio_recorded_on_pbx(sandbox):
         recording.unlink(missing_ok=True)
 
 
+def _free_tcp_ports(count: int) -> list[int]:
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:  # all bound at once: distinct ports
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 @pytest.fixture
 def second_sandbox(sandbox, tmp_path):
-    """Another sandbox from the same cached root, on its own addresses, ports and state dir."""
-    settings = replace(sandbox.settings, sandbox_state=tmp_path / "sandbox", pbx_address="127.0.0.12",
-                       world_address="127.0.0.13", ami_port=5238, world_ami_port=5239, ami_secret="",
-                       sandbox_phones=2)
+    """Another sandbox from the same cached root, on its own addresses, ports and state dir.
+
+    Addresses and ports differ per test process, so that concurrent test runs on one
+    machine do not collide.
+    """
+    net = 100 + os.getpid() % 150
+    ami_port, world_ami_port = _free_tcp_ports(2)
+    settings = replace(sandbox.settings, sandbox_state=tmp_path / "sandbox", pbx_address=f"127.0.{net}.2",
+                       world_address=f"127.0.{net}.3", ami_port=ami_port, world_ami_port=world_ami_port,
+                       ami_secret="", sandbox_phones=2)
     yield settings
     sandbox_cli.down(settings)
+    shutil.rmtree(nodes(settings)["pbx"].host_base.parent, ignore_errors=True)  # its files inside the root
 
 
 def _pids(settings) -> dict[str, int | None]:
