@@ -24,9 +24,14 @@ a command that could not be sent or whose reply was lost is left to the
 reconnect: the core reconciles with the live channels on ``PbxConnected``.
 
 Start-up: leads claimed but never dialed are given back, open attempts are
-handed to the core, and after the first ``PbxConnected`` the old nailed-up
-agent legs are hung up and the logged-in agents logged in again. Agent legs
-nobody owns (left bridged at a restart, then freed) are swept periodically.
+handed to the core, and after the first ``PbxConnected`` the previous run's
+nailed-up legs to this node's seats are hung up (those still in a call once
+the call ends) and the logged-in agents logged in again; desk commands are
+taken only from then on. One runner per node is assumed: a second runner on
+the same PBX would take the first one's agent legs for a previous run's.
+
+Predictive campaigns: the policy learns from observations derived from the
+core's facts (``pacing_feed``).
 """
 
 from __future__ import annotations
@@ -47,10 +52,20 @@ from ami.connection import AmiActionFailed, AmiClient, AmiError, Backoff
 from orchestrator import commands as c
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt, routes
+from orchestrator.dialer.agents import NO_PHONE
 from orchestrator.dialer.inputs import AgentLogin
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
-from orchestrator.events import AgentState, AgentStateChanged, Event, OriginateFailed, PbxConnected, Tick
+from orchestrator.events import (
+    AgentState,
+    AgentStateChanged,
+    ChannelCreated,
+    Event,
+    HungUp,
+    OriginateFailed,
+    PbxConnected,
+    Tick,
+)
 from orchestrator.pacing.base import PacingPolicy
+from orchestrator.pacing.predictive import PredictivePolicy
 from orchestrator.store import compliance
 from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode, CampaignState
@@ -59,6 +74,7 @@ from switchboard.runner import install, recovery
 from switchboard.runner.campaign_config import campaign_config
 from switchboard.runner.commands_in import take_inputs
 from switchboard.runner.leads_port import DbDnc, DbLeadSource
+from switchboard.runner.pacing_feed import PacingFeed
 from switchboard.runner.persist import FactWriter
 
 log = logging.getLogger("switchboard.runner")
@@ -87,9 +103,9 @@ def load_node(session: Session, name: str) -> NodeInfo:
     return NodeInfo(node.id, node.name, node.host, node.port, node.username, node.secret)
 
 
-def placeholder_policy(campaign: m.Campaign) -> PacingPolicy:
-    """PLACEHOLDER until the pacing issue's policies land: the core's fixed-ratio policy."""
-    return SimpleRatioPolicy()
+def predictive_policy(campaign: m.Campaign) -> PacingPolicy:
+    """The pacing issue's policy (expected availability, learned online, abandon-rate feedback)."""
+    return PredictivePolicy()
 
 
 @dataclass
@@ -97,11 +113,13 @@ class RunnerOptions:
     tick_s: float = 0.2
     poll_s: float = 0.25  # command queue
     state_poll_s: float = 1.0  # campaign states
-    sweep_s: float = 5.0  # orphan agent legs
+    phone_retry_s: float = 2.0  # after a (re)connect, re-nail agent legs that failed ...
+    phone_grace_s: float = 60.0  # ... for this long
+    sweep_s: float = 5.0  # a previous run's agent legs that were in a call at start-up
     restore_counts_s: float = 30.0  # the campaign's abandon counts over all nodes
     originates_per_s: float = 20.0  # node-wide
     dialplan_dir: Path | None = None  # render + reload the dialplan here on first connect
-    policy_for: Callable[[m.Campaign], PacingPolicy] = placeholder_policy
+    policy_for: Callable[[m.Campaign], PacingPolicy] = predictive_policy
     backoff: Backoff | None = None
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)
@@ -114,6 +132,7 @@ class Slot:
     dialer: CampaignDialer
     leads: DbLeadSource
     state: CampaignState
+    pacing: PacingFeed | None = None  # predictive: what the policy learns from
 
     @property
     def campaign_id(self) -> int:
@@ -141,6 +160,11 @@ class RateLimit:
             await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
+def _seat_of(channel_name: str) -> str:
+    """``PJSIP/agent001-0000002a`` -> ``agent001``."""
+    return channel_name.partition("/")[2].rpartition("-")[0]
+
+
 class AmiRunner:
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                  *, claimed_by: str | None = None) -> None:
@@ -154,12 +178,25 @@ class AmiRunner:
         self._originates: asyncio.Queue[c.Command] = asyncio.Queue()
         self._others: asyncio.Queue[c.Command] = asyncio.Queue()
         self._relogin: list[recovery.LoggedIn] = []
+        self._seats: set[str] = set()  # this node's seat extensions
+        self._stale: set[str] = set()  # a previous run's agent legs still in a call
+        self._connected_at = 0.0  # monotonic time of the last PbxConnected
+        self._created: set[str] = set()  # channels created and not hung up yet
         self._started = False  # first PbxConnected handled
 
     # --- the one place inputs go through ---
 
     def feed(self, event: Event) -> None:
         steps = [(slot, slot.dialer.handle(event)) for slot in list(self.slots.values())]
+        for slot, step in steps:
+            if slot.pacing is not None:
+                slot.pacing.feed(step.facts)
+        if log.isEnabledFor(logging.DEBUG):
+            if not isinstance(event, Tick):
+                log.debug("event %r", event)
+            for slot, step in steps:
+                for item in (*step.facts, *step.commands):
+                    log.debug("campaign=%s %r", slot.campaign_id, item)
         if any(step.facts for _, step in steps):
             with self.sessions.begin() as session:
                 for slot, step in steps:
@@ -181,7 +218,8 @@ class AmiRunner:
         log.info("campaign loaded campaign=%s mode=%s state=%s open_attempts=%d policy=%s", campaign.id,
                  config.mode.value, campaign.desired_state.value, len(dialer.attempts()),
                  getattr(policy, "name", "-"))
-        return Slot(dialer, leads, campaign.desired_state)
+        pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
+        return Slot(dialer, leads, campaign.desired_state, pacing)
 
     def recover(self) -> None:
         """Read back what a previous run left (see ``recovery``) and build the dialers."""
@@ -190,6 +228,7 @@ class AmiRunner:
         with self.sessions() as session:
             opened = recovery.open_attempts_by_campaign(session, self.node.id)
             self._relogin = recovery.logged_in_agents(session, self.node.id)
+            self._seats = set(session.scalars(select(m.Seat.extension).where(m.Seat.node_id == self.node.id)))
             wanted = set(opened) | set(session.scalars(select(m.Campaign.id).where(
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
@@ -237,30 +276,58 @@ class AmiRunner:
             self.feed(item.event)
         return len(taken)
 
+    def retry_phones(self, now: float) -> None:
+        """Shortly after a (re)connect, agents whose nailed-up leg failed get another one.
+
+        A restarted PBX accepts AMI before the phones have registered again, so the
+        first legs fail; the core then pauses the agent ("phone disconnected") and
+        waits for a ready request, which the runner makes for them during the grace.
+        """
+        if not self._started or now - self._connected_at > self.options.phone_grace_s:
+            return
+        for slot in list(self.slots.values()):
+            for agent in list(slot.dialer.agents.agents.values()):
+                if agent.state is AgentState.PAUSED and agent.reason == NO_PHONE:
+                    self.feed(AgentStateChanged(time.time(), agent.agent_id, AgentState.READY))
+
     # --- start-up after the first connect ---
 
     async def _on_first_connect(self, event: PbxConnected) -> None:
         assert self.client is not None
-        await self.sweep_agent_legs()
+        await self.sweep_agent_legs(first=True)
         self.feed(event)
         for agent in self._relogin:
             if agent.campaign_id in self.slots:
                 self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat))
         self._relogin = []
 
-    async def sweep_agent_legs(self) -> None:
-        """Hang up nailed-up agent legs no dialer owns that are not in a call (a previous run's)."""
+    async def sweep_agent_legs(self, *, first: bool = False) -> None:
+        """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends.
+
+        On the first connect every ``sb-agent-hold`` leg to one of this node's seats that no
+        dialer owns is a previous run's (one runner per node); later sweeps only look at those.
+        """
         assert self.client is not None
-        owned = {a.leg for slot in self.slots.values() for a in slot.dialer.agents.agents.values() if a.leg}
         listing = await self.client.query({"Action": "CoreShowChannels"}, listing=True)
+        # Owned legs are read after the listing: a leg nailed up while it was on its way is ours.
+        owned = {a.leg for slot in self.slots.values() for a in slot.dialer.agents.agents.values() if a.leg}
+        listed = set()
         for msg in listing if isinstance(listing, list) else []:
+            channel = msg.get("Uniqueid", "")
             if msg.get("Event") != "CoreShowChannel" or msg.get("Context") != routes.AGENT_HOLD:
                 continue
-            channel = msg.get("Uniqueid", "")
-            if channel and channel not in owned and not msg.get("BridgeId"):
-                log.info("hanging up orphan agent leg channel=%s", channel)
-                with contextlib.suppress(AmiError):
-                    await self.client.execute(c.Hangup(channel))
+            listed.add(channel)
+            if not channel or channel in owned:
+                continue
+            if first and _seat_of(msg.get("Channel", "")) in self._seats:
+                self._stale.add(channel)
+            if channel not in self._stale or msg.get("BridgeId"):
+                continue
+            self._stale.discard(channel)
+            log.info("hanging up a previous run's agent leg channel=%s", channel)
+            with contextlib.suppress(AmiError):
+                await self.client.execute(c.Hangup(channel))
+        self._stale &= listed
 
     # --- tasks ---
 
@@ -268,6 +335,7 @@ class AmiRunner:
         assert self.client is not None
         async for event in self.client.events():
             if isinstance(event, PbxConnected):
+                self._connected_at = time.monotonic()
                 log.info("pbx connected node=%s live=%d uncertain=%d", self.node.name,
                          len(event.live_channel_ids), len(event.uncertain_channel_ids))
                 if not self._started:
@@ -276,7 +344,28 @@ class AmiRunner:
                     await self._on_first_connect(event)
                     self._started = True
                     continue
+            if self._premature_failure(event):
+                continue
             self.feed(event)
+
+    def _premature_failure(self, event: Event) -> bool:
+        """An ``OriginateFailed`` without a cause for a channel that exists and has not hung up.
+
+        Asterisk may send the ``OriginateResponse`` (Reason 0 for busy and congestion alike)
+        before the channel's ``DialEnd``/``Hangup``, whose exact cause then never reaches the
+        core (a busy line would read as FAILED). That channel's ``HungUp`` follows with the
+        cause, so the runner holds such a failure back and lets the hangup end the call.
+        """
+        match event:
+            case ChannelCreated():
+                self._created.add(event.channel_id)
+            case HungUp():
+                self._created.discard(event.channel_id)
+            case PbxConnected():
+                self._created &= event.live_channel_ids
+            case OriginateFailed(cause=0) if event.channel_id in self._created:
+                return True
+        return False
 
     async def _ticker(self) -> None:
         while True:
@@ -287,16 +376,20 @@ class AmiRunner:
             self.feed(Tick(time.time()))
 
     async def _poller(self) -> None:
-        last_state = last_restore = last_sweep = time.monotonic()
+        last_state = last_restore = last_sweep = last_phones = time.monotonic()
         while True:
             await asyncio.sleep(self.options.poll_s)
-            self.poll_commands()
+            if self._started:  # agents log in after the old legs are swept
+                self.poll_commands()
             now = time.monotonic()
             if now - last_state >= self.options.state_poll_s:
                 restore = now - last_restore >= self.options.restore_counts_s
                 self.sync_campaigns(restore_counts=restore)
                 last_state, last_restore = now, now if restore else last_restore
-            if self._started and now - last_sweep >= self.options.sweep_s:
+            if now - last_phones >= self.options.phone_retry_s:
+                last_phones = now
+                self.retry_phones(now)
+            if self._stale and now - last_sweep >= self.options.sweep_s:
                 last_sweep = now
                 with contextlib.suppress(AmiError, TimeoutError):
                     await self.sweep_agent_legs()

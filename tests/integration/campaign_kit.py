@@ -412,7 +412,9 @@ def check_campaign(
     assert overlapping(attempts) == []
     dials = world_dials(world, set(leads))
     recorded = Counter(a.phone for a in attempts)
-    assert dials == recorded, f"world saw {dials - recorded} more / {recorded - dials} fewer calls"
+    assert not dials - recorded, f"the world got calls no attempt accounts for: {dials - recorded}"
+    if not restarted:  # a restart may cut an originate before it reached the world
+        assert dials == recorded, f"the world never got these attempts' calls: {recorded - dials}"
 
     # Every lead ends in the right state (a LOST attempt -- a call cut by a restart -- is retried later).
     for phone, outcome in leads.items():

@@ -1,0 +1,39 @@
+"""A predictive campaign on the real sandbox, PostgreSQL behind the runner: 60 leads, 4 agents.
+
+The pacing policy is the real one (``orchestrator.pacing.predictive``),
+learning from the campaign's own calls; it dials ahead of the agents, so some
+humans may wait and be abandoned: those must hear the message and be counted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.store.enums import CampaignMode
+from provisioning.sandbox.world import Outcome as World
+from tests.db.conftest import _empty_pg_schema, pg_database_url, pg_server_url  # noqa: F401
+from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.postgres, pytest.mark.slow]
+
+MIX = {World.HUMAN: 30, World.BUSY: 8, World.NO_ANSWER: 8, World.MACHINE: 8, World.UNALLOCATED: 6}
+
+
+def test_predictive_campaign_on_postgresql(sandbox, tmp_path, pg_database_url):  # noqa: F811
+    _empty_pg_schema(pg_database_url)
+    kit = Kit(sandbox, tmp_path, url=pg_database_url)
+    kit.agents(4)
+    leads = mixed_leads(MIX, first_serial=200)
+    campaign = kit.campaign("predictive", CampaignMode.PREDICTIVE, leads, wrap_up_s=1)
+    runner = kit.runner()
+    with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
+        runner.start()
+        try:
+            kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner)
+            kit.stop_campaign(campaign, runner)
+        finally:
+            assert runner.stop() == 0, runner.tail()
+        report = check_campaign(kit, campaign, leads, pbx, world)
+    print("predictive:", report.summary())
+    assert report.outcomes["connected"] + report.outcomes["abandoned"] >= 27
+    kit.close()
