@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -150,7 +151,10 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str) -> BaseSchedule
 
 
 def run(database_url: str) -> None:
-    """Blocking: run until interrupted (SIGINT/SIGTERM)."""
+    """Blocking: run until SIGINT/SIGTERM, then shut the scheduler down cleanly."""
     log.info("scheduler starting; schedules re-read every %s s", SYNC_S)
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        build(BlockingScheduler, database_url).start()
+    scheduler = build(BlockingScheduler, database_url)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    with contextlib.suppress(KeyboardInterrupt):
+        scheduler.start()
+    log.info("scheduler stopped")
