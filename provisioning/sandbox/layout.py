@@ -53,7 +53,7 @@ class Node:
         return self.state_dir / f"{self.name}.pid"
 
     def command(self, *args: str) -> list[str]:
-        return ["chroot", str(self.root), rootfs.ASTERISK, "-C", str(self.conf), *args]
+        return [rootfs.CHROOT, str(self.root), rootfs.ASTERISK, "-C", str(self.conf), *args]
 
 
 def state_dir(settings: Settings) -> Path:

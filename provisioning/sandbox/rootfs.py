@@ -34,6 +34,7 @@ PACKAGES = (
 )
 MARKER = ".switchboard-root"
 ASTERISK = "/usr/sbin/asterisk"
+CHROOT = "/usr/sbin/chroot"  # coreutils; absolute because a plain user PATH lacks sbin
 
 
 def stamp() -> str:
@@ -54,12 +55,16 @@ def require_root_user() -> None:
         raise click.ClickException("run as root (chroot needs it): sudo switchboard pbx sandbox ...")
 
 
-def require_debootstrap() -> None:
-    if shutil.which("debootstrap") is None:
+def require_debootstrap() -> str:
+    """The debootstrap executable (also found in sbin when PATH lacks it)."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    found = shutil.which("debootstrap", path=search)
+    if found is None:
         raise click.ClickException(
             "debootstrap is missing: run `apt-get install debootstrap`"
             " (needed once to build the Asterisk root)."
         )
+    return found
 
 
 @contextmanager
@@ -76,7 +81,7 @@ def ensure_root(cache: Path, echo=click.echo) -> Path:
     if is_built(root):
         return root
     require_root_user()
-    require_debootstrap()
+    debootstrap = require_debootstrap()
     with _lock(cache / ".build.lock"):
         if is_built(root):  # another process built it while we waited
             return root
@@ -84,7 +89,7 @@ def ensure_root(cache: Path, echo=click.echo) -> Path:
         echo(f"building the Asterisk root (debootstrap {SUITE}, once) in {root} ...")
         started = time.monotonic()
         try:
-            _debootstrap(tmp)
+            _debootstrap(debootstrap, tmp)
             (tmp / MARKER).write_text(f"suite={SUITE}\npackages={','.join(PACKAGES)}\n")
             if root.exists():  # a leftover without marker: never trusted, replace it
                 _remove_tree(root)
@@ -96,10 +101,10 @@ def ensure_root(cache: Path, echo=click.echo) -> Path:
     return root
 
 
-def _debootstrap(target: Path) -> None:
+def _debootstrap(debootstrap: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     log = target.parent / "debootstrap.log"
-    cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(target)]
+    cmd = [debootstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(target)]
     with open(log, "w") as out:
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:

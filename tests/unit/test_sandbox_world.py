@@ -44,7 +44,7 @@ def test_not_root_says_to_run_as_root(monkeypatch):
 
 
 def test_missing_debootstrap_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(rootfs.shutil, "which", lambda name: None)
+    monkeypatch.setattr(rootfs.shutil, "which", lambda name, path=None: None)
     with pytest.raises(click.ClickException, match="apt-get install debootstrap"):
         rootfs.require_debootstrap()
 
