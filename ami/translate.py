@@ -10,9 +10,10 @@ this module:
   ``ChannelId`` (= the channel's Uniqueid), and ``ChanVariable`` fills in the
   rest (channels we did not originate, state rebuilt after a reconnect).
 * A failed originate reports ``Reason: 0`` for both busy and congestion and
-  its ``OriginateResponse`` may come before or after the ``Hangup``; the
-  ``HangupRequest``/``Hangup`` ``Cause`` and ``DialEnd`` ``DialStatus`` that
-  precede it are exact, so they win over the reason code.
+  its ``OriginateResponse`` may come before or after the ``Hangup`` (and before
+  any ``HangupRequest``/``DialEnd``). The channel's ``Cause``/``DialStatus`` are
+  exact, so they win over the reason code; when none has come yet and the
+  channel still exists, ``OriginateFailed`` waits for its ``Hangup``.
 * ``MixMonitorStart``/``Stop`` do not name the file, and ``MixMonitorStop``
   does not fire on hangup: the state remembers the file we asked for and a
   hangup ends a running recording.
@@ -62,6 +63,8 @@ class TranslationState:
     bridges: dict[str, list[str]] = field(default_factory=dict)  # bridge id -> member channel ids
     ended: set[str] = field(default_factory=set)  # hung up, OriginateResponse still to come
     ringing: set[str] = field(default_factory=set)  # Ringing already reported
+    created: set[str] = field(default_factory=set)  # our originates whose channel exists
+    failures: dict[str, tuple[float, int]] = field(default_factory=dict)  # (at, reason) awaiting a cause
 
     def expect(self, command: c.Command) -> None:
         """Remember what a command we are sending will make the PBX report."""
@@ -85,6 +88,8 @@ class TranslationState:
         self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
         self.recording &= live
         self.ringing &= live
+        self.created &= live
+        self.failures = {k: v for k, v in self.failures.items() if k in live}
         self.bridges = {}
         self.ended = set()
 
@@ -100,6 +105,8 @@ class TranslationState:
         self.recording_paths.pop(channel_id, None)
         self.recording.discard(channel_id)
         self.ringing.discard(channel_id)
+        self.created.discard(channel_id)
+        self.failures.pop(channel_id, None)
         self.ended.discard(channel_id)
 
 
@@ -195,6 +202,8 @@ class Translator:
     # --- channel lifecycle ---
 
     def _newchannel(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ch in self.state.originating:
+            self.state.created.add(ch)
         return [e.ChannelCreated(at, ch, attempt)]
 
     def _newstate(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
@@ -238,19 +247,29 @@ class Translator:
             out.append(e.RecordingStopped(at, ch, attempt, path=self.state.recording_paths.get(ch, "")))
         out.extend(self._leave_all_bridges(at, ch, attempt))
         out.append(e.HungUp(at, ch, attempt, cause=cause, cause_text=_one(h, "Cause-txt")))
+        if ch in self.state.failures:
+            failed_at, reason = self.state.failures.pop(ch)
+            out.append(self._failed(failed_at, ch, attempt, reason))
         self.state._channel_gone(ch)
         return out
 
     def _originate_response(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
         self.state.originating.discard(ch)
         out: list[e.Event] = []
-        if _one(h, "Response") != "Success":
+        failed = _one(h, "Response") != "Success"
+        if failed:
             reason = _int(_one(h, "Reason"))
-            cause = self.state.causes.get(ch) or ORIGINATE_REASON_CAUSE.get(reason, 0)
-            out.append(e.OriginateFailed(at, ch, attempt, cause=cause, reason=f"reason {reason}"))
-        if ch in self.state.ended:  # its Hangup came first
+            if ch in self.state.causes or ch not in self.state.created or ch in self.state.ended:
+                out.append(self._failed(at, ch, attempt, reason))
+            else:  # the channel's Hangup will tell busy from congestion
+                self.state.failures[ch] = (at, reason)
+        if ch in self.state.ended or (failed and ch not in self.state.created):  # nothing more will come
             self.state._forget_channel(ch)
         return out
+
+    def _failed(self, at: float, ch: str, attempt: str | None, reason: int) -> e.OriginateFailed:
+        cause = self.state.causes.get(ch) or ORIGINATE_REASON_CAUSE.get(reason, 0)
+        return e.OriginateFailed(at, ch, attempt, cause=cause, reason=f"reason {reason}")
 
     # --- media and dialplan ---
 

@@ -159,6 +159,27 @@ def test_resync_relearns_attempts_and_bridges_from_the_channel_list():
                     e.Unbridged(5.0, "y", "a-y", other_channel_id="x")]
 
 
+def test_a_failure_reported_before_any_cause_waits_for_the_hangup():
+    """Seen on the sandbox: OriginateResponse (Reason 0) first, then the busy Hangup."""
+    t = Translator()
+    t.state.expect(c.Originate("a1", "c1", c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
+    [created] = t.translate({"Event": "Newchannel", "Uniqueid": "c1"}, 1.0)
+    assert created == e.ChannelCreated(1.0, "c1", "a1")
+    assert t.translate({"Event": "OriginateResponse", "Response": "Failure", "Reason": "0",
+                        "Uniqueid": "c1"}, 2.0) == []
+    hung, failed = t.translate({"Event": "Hangup", "Uniqueid": "c1", "Cause": "17"}, 3.0)
+    assert (hung.cause, failed) == (17, e.OriginateFailed(2.0, "c1", "a1", cause=17, reason="reason 0"))
+    assert t.state.failures == {} and t.state.attempts == {}
+
+
+def test_a_failure_without_a_channel_is_reported_at_once():
+    t = Translator()
+    t.state.expect(c.Originate("a1", "c1", c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
+    [failed] = t.translate({"Event": "OriginateResponse", "Response": "Failure", "Reason": "0",
+                            "Uniqueid": "c1"}, 2.0)
+    assert failed.cause == 0 and t.state.attempts == {}
+
+
 def test_state_retain_keeps_only_live_channels():
     t = Translator()
     for ch in ("live", "gone"):
