@@ -126,3 +126,18 @@ def test_metrics_are_exposed(client):
     text = client.get("/metrics").get_data(as_text=True)
     assert "switchboard_web_request_seconds_bucket" in text
     assert 'switchboard_agents{state="logged_out"} 1.0' in text
+
+
+def test_admin_resets_a_password(app, as_role):
+    admin = as_role("admin")
+    with app.app_context(), sessions()() as s:
+        qa_id = s.scalar(select(User.id).where(User.username == "qa"))
+    admin.get("/admin/users")
+    admin.post(f"/admin/users/{qa_id}/password", {"password": "short"})
+    assert as_role("qa").get("/calls").status_code == 200  # unchanged
+    admin.post(f"/admin/users/{qa_id}/password", {"password": "a brand new password"})
+    assert as_role("qa", "a brand new password").get("/calls").status_code == 200
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(AuditLog.action).where(AuditLog.action == "user.password")).all() == [
+            "user.password"
+        ]

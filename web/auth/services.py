@@ -62,21 +62,23 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise UserError("user name must be 1 to 64 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} already exists")
     user = User(
-        username=username,
-        password_hash=generate_password_hash(password),
-        role=UserRole(role),
-        display_name=display_name or username,
+        username=username, password_hash="", role=UserRole(role), display_name=display_name or username
     )
+    set_password(user, password)
     session.add(user)
     if user.role is UserRole.AGENT:
         session.add(Agent(user=user, team_id=team_id))
     session.flush()
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = generate_password_hash(password)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -12,7 +12,7 @@ from orchestrator.store.enums import UserRole
 from orchestrator.store.models import AuditLog, Team, User
 from web.auth import audit
 from web.auth.roles import Perm, requires
-from web.auth.services import UserError, authenticate, create_user, identity
+from web.auth.services import UserError, authenticate, create_user, identity, set_password
 from web.db import db
 from web.http import get_or_404, int_or_none
 
@@ -105,6 +105,22 @@ def set_active(user_id: int):
     user.active = request.form.get("active") == "1"
     audit.record(session, "user.activate" if user.active else "user.deactivate", "user", user.id)
     session.commit()
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@requires(Perm.USERS)
+def reset_password(user_id: int):
+    session = db()
+    user = get_or_404(User, user_id)
+    try:
+        set_password(user, request.form.get("password", ""))
+    except UserError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.users"))
+    audit.record(session, "user.password", "user", user.id, username=user.username)
+    session.commit()
+    flash(f"Password of {user.username} changed.", "ok")
     return redirect(url_for("auth.users"))
 
 
