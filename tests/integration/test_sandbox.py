@@ -177,6 +177,17 @@ def test_up_is_idempotent_restart_keeps_phones_and_down_leaves_nothing(second_sa
     assert not any(node.pidfile.exists() for node in nodes(second_sandbox).values())
 
 
+def test_phones_come_back_after_a_pbx_restart_that_lost_its_contacts(second_sandbox):
+    """The DESIGN's trap: a pbx without its contact database would wait for the phones' next refresh."""
+    sandbox_cli.up(second_sandbox)
+    pbx = nodes(second_sandbox)["pbx"]
+    sandbox_cli.stop_instance(second_sandbox, "pbx")
+    shutil.rmtree(pbx.host_base / "db")
+    (pbx.host_base / "db").mkdir()
+    sandbox_cli.start_instance(second_sandbox, "pbx")
+    assert sandbox_cli.registered_phones(second_sandbox) == (2, 2)
+
+
 def test_taken_port_is_reported_by_the_cli_and_nothing_started(second_sandbox, tmp_path):
     env = {"SWITCHBOARD_INSTANCE_DIR": str(tmp_path / "instance")} | {
         f"SWITCHBOARD_{name.upper()}": str(getattr(second_sandbox, name))
