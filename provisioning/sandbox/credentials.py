@@ -8,6 +8,7 @@ the pbx's AMI secret must stay stable across restarts because other processes
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -34,26 +35,29 @@ def phone_extension(index: int) -> str:
 
 
 def _load(settings: Settings) -> dict:
-    """Read the secrets file, adding whatever is missing (first run, more phones)."""
-    path = state_dir(settings) / SECRETS_FILE
-    data = json.loads(path.read_text()) if path.exists() else {}
-    changed = False
-    for key in ("pbx_ami", "world_ami"):
-        if key not in data:
-            data[key] = secrets.token_urlsafe(24)
-            changed = True
-    phones = data.setdefault("phones", {})
-    for i in range(1, settings.sandbox_phones + 1):
-        if phone_extension(i) not in phones:
-            phones[phone_extension(i)] = secrets.token_urlsafe(18)
-            changed = True
-    if changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-        os.replace(tmp, path)
+    """Read the secrets file, adding whatever is missing (first run, more phones).
+
+    Under a lock: a runner and a test reading it for the first time at once must
+    not each generate (and keep using) a different secret.
+    """
+    directory = state_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / SECRETS_FILE
+    with open(directory / ".secrets.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        missing = {key: secrets.token_urlsafe(24) for key in ("pbx_ami", "world_ami") if key not in data}
+        phones = data.setdefault("phones", {})
+        extensions = (phone_extension(i) for i in range(1, settings.sandbox_phones + 1))
+        new_phones = {ext: secrets.token_urlsafe(18) for ext in extensions if ext not in phones}
+        if missing or new_phones:
+            data.update(missing)
+            phones.update(new_phones)
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh, indent=1)
+            os.replace(tmp, path)
     return data
 
 
