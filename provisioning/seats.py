@@ -1,4 +1,4 @@
-"""Seats -> PJSIP configuration on an Asterisk node, then a live reload over AMI.
+"""Seats (and the ``dialplans/`` routes) -> configuration on an Asterisk node, then a live reload over AMI.
 
 Order matters (as in Wazo): the web commits the seats first, then renders the
 file from the committed rows and reloads; a reload that fails leaves the
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from panoramisk import Manager
 
-from dialplans.render import write_atomically
+from dialplans.render import render_asterisk, write_atomically
 
 SEATS_CONTEXT = "sb-seats"
 AMI_TIMEOUT_S = 5.0
@@ -81,10 +81,32 @@ def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT) -> str
     return "\n".join(lines)
 
 
+#: What to ask Asterisk after each provisioned file changed.
+RELOADS = {
+    "extensions-switchboard.conf": "dialplan reload",
+    "amd.conf": "module reload app_amd.so",
+}
+PJSIP_RELOAD = "module reload res_pjsip.so"
+
+
 def write_seats(path: Path, text: str) -> bool:
     """Write the seats file atomically; True when it changed (a reload is needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return bool(write_atomically(path.parent, {path.name: text}))
+
+
+def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiTarget) -> list[str]:
+    """Write the seats file and the ``dialplans/`` routes next to it; reload what changed, live.
+
+    Returns the names of the files that changed (nothing is reloaded when none did).
+    """
+    seats_path.parent.mkdir(parents=True, exist_ok=True)
+    files = {seats_path.name: render_pjsip(seats), **render_asterisk()}
+    changed = write_atomically(seats_path.parent, files)
+    commands = [PJSIP_RELOAD if name == seats_path.name else RELOADS[name] for name in changed]
+    if commands:
+        run_cli(target, commands)
+    return changed
 
 
 async def _ami(target: AmiTarget, actions: Sequence[dict[str, str]]) -> list[object]:
@@ -108,11 +130,17 @@ async def _ami(target: AmiTarget, actions: Sequence[dict[str, str]]) -> list[obj
         manager.close()
 
 
+def run_cli(target: AmiTarget, commands: Sequence[str]) -> None:
+    """Run Asterisk CLI commands over one AMI session; a refused one raises."""
+    replies = asyncio.run(_ami(target, [{"Action": "Command", "Command": c} for c in commands]))
+    for command, reply in zip(commands, replies, strict=True):
+        if getattr(reply, "success", True) is False:
+            raise ConnectionError(f"{command!r} failed: {reply}")
+
+
 def reload_pjsip(target: AmiTarget) -> None:
     """Ask Asterisk to re-read pjsip.conf (and the seats file it includes)."""
-    (reply,) = asyncio.run(_ami(target, [{"Action": "Command", "Command": "module reload res_pjsip.so"}]))
-    if getattr(reply, "success", True) is False:
-        raise ConnectionError(f"PJSIP reload failed: {reply}")
+    run_cli(target, [PJSIP_RELOAD])
 
 
 def registered_contacts(target: AmiTarget) -> dict[str, str]:

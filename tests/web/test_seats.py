@@ -79,6 +79,8 @@ def test_disable_and_provision_writes_only_enabled_seats(app, as_role, tmp_path)
     assert b"Provisioning pbx1 failed" in admin.get(response.headers["Location"]).data
     text = (tmp_path / "etc" / "pjsip-seats-pbx1.conf").read_text()
     assert "[8001]" in text and "[8002]" not in text
+    routes = (tmp_path / "etc" / "extensions-switchboard.conf").read_text()
+    assert "[sb-outbound]" in routes and (tmp_path / "etc" / "amd.conf").exists()
 
 
 def test_render_pjsip_endpoint_auth_aor():

@@ -12,10 +12,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from dialplans.render import render_asterisk, write_atomically
 from orchestrator.store.models import PbxNode, Seat
 from provisioning.sandbox.credentials import phone_credentials
 from provisioning.sandbox.layout import paths
-from provisioning.seats import reload_pjsip
+from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
 from tests.web.sipclient import Phone
 from web.db import sessions
 
@@ -25,12 +26,15 @@ EXTENSION = "9901"
 
 @pytest.fixture
 def sandbox_seats(app, sandbox):
-    seats_file = paths(sandbox.settings).seats_file
-    original = seats_file.read_text()
-    app.config["SEATS_CONF_PATH"] = str(seats_file)
+    """Point provisioning at the sandbox pbx; put every file it may rewrite back afterwards."""
+    sandbox_paths = paths(sandbox.settings)
+    names = [sandbox_paths.seats_file.name, *render_asterisk()]
+    before = {n: (sandbox_paths.pbx_config_dir / n).read_text() for n in names}
+    app.config["SEATS_CONF_PATH"] = str(sandbox_paths.seats_file)
     yield sandbox
-    seats_file.write_text(original)
-    reload_pjsip(sandbox.pbx)
+    changed = write_atomically(sandbox_paths.pbx_config_dir, before)
+    if changed:
+        run_cli(sandbox.pbx, [PJSIP_RELOAD if n == names[0] else RELOADS[n] for n in changed])
 
 
 def test_admin_made_seat_registers_and_disabled_seat_cannot(app, as_role, sandbox_seats):
@@ -59,7 +63,7 @@ def test_admin_made_seat_registers_and_disabled_seat_cannot(app, as_role, sandbo
     row = re.search(rf'data-ext="{EXTENSION}">.*?<code class="secret">([^<]+)</code>', page, re.S)
     secret = row.group(1)  # what the admin reads off the page and types into the phone
     response = admin.post(f"/admin/nodes/{node.id}/provision")
-    assert b"configuration reloaded" in admin.get(response.headers["Location"]).data
+    assert b"reloaded pjsip-seats.conf" in admin.get(response.headers["Location"]).data
 
     root = paths(sandbox_seats.settings).root
     phone = Phone(root, EXTENSION, secret, sandbox_seats.settings.pbx_address)

@@ -16,14 +16,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.store.enums import PbxKind
 from orchestrator.store.models import PbxNode, Seat, Team
-from provisioning.seats import (
-    AmiTarget,
-    SeatConf,
-    registered_contacts,
-    reload_pjsip,
-    render_pjsip,
-    write_seats,
-)
+from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
 
 MAX_BULK = 1000
 _SECRET_ALPHABET = string.ascii_letters + string.digits
@@ -101,15 +94,12 @@ def ami_target(node: PbxNode) -> AmiTarget:
     return AmiTarget(node.host, node.port, node.username, node.secret)
 
 
-def provision(session: Session, node: PbxNode, conf_path: Path) -> bool:
-    """Render the node's enabled seats, write them, reload PJSIP if the file changed."""
+def provision(session: Session, node: PbxNode, conf_path: Path) -> list[str]:
+    """Render the node's enabled seats and the routes, write them, reload what changed; the changed files."""
     if node.kind is not PbxKind.ASTERISK:
-        raise SeatError("only Asterisk nodes are provisioned from here so far")
+        raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
     seats = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
-    changed = write_seats(conf_path, render_pjsip(SeatConf(s.extension, s.secret) for s in seats))
-    if changed:
-        reload_pjsip(ami_target(node))
-    return changed
+    return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in seats], ami_target(node))
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:

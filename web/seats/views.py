@@ -132,7 +132,8 @@ def provision(node_id: int):
         return redirect(url_for("seats.index"))
     audit.record(session, "node.provision", "pbx_node", node.id, changed=changed)
     session.commit()
-    flash(f"{node.name}: {'configuration reloaded' if changed else 'already up to date'}.", "ok")
+    done = f"reloaded {', '.join(changed)}" if changed else "already up to date"
+    flash(f"{node.name}: {done}.", "ok")
     return redirect(url_for("seats.index"))
 
 
