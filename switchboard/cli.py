@@ -186,7 +186,7 @@ def simulate(settings, scenario: str, policy_name: str, ratio: float, agents: in
 @main.command()
 @click.pass_obj
 def run(settings) -> None:
-    """Everything for one box: sandbox, SQLite schema, web (and runner once built)."""
+    """Everything for one box: sandbox, SQLite schema, a demo campaign, the runner and the web."""
     from switchboard.run_all import run_all
 
     run_all(settings)
