@@ -192,3 +192,16 @@ def test_preview_next_skip_and_dial(app, as_role, running):
     command, event = _last_command(app)
     assert command.kind == "preview_dial" and isinstance(event, PreviewDial)
     assert event.campaign_id == c.id and event.lead.number in ("+442079460001", "+442079460002")
+
+
+def test_my_callbacks_are_listed(app, as_role, running):
+    due = datetime(2030, 5, 6, 7, 8, tzinfo=UTC)
+    with app.app_context(), sessions().begin() as s:
+        a = s.scalars(select(Agent)).one()
+        c = s.scalars(select(seed.Campaign).where(seed.Campaign.name == "Outbound")).one()
+        mine, other = seed.leads(s, c, ["+442079460001", "+442079460002"])
+        mine.status, mine.callback_agent_id, mine.next_call_at = LeadStatus.CALLBACK, a.id, due
+        other.status = LeadStatus.CALLBACK
+    page = as_role("agent1").get("/agent/").get_data(as_text=True)
+    assert "My callbacks" in page and "+442079460001" in page and "2030-05-06 07:08 UTC" in page
+    assert "+442079460002" not in page

@@ -118,6 +118,18 @@ def pending(session: Session, agent: Agent, limit: int = 5) -> list[Command]:
     )
 
 
+def my_callbacks(session: Session, agent: Agent, limit: int = 10) -> list[Lead]:
+    """Callbacks this agent promised, soonest first (the runner dials them for this agent when due)."""
+    return list(
+        session.scalars(
+            select(Lead)
+            .where(Lead.callback_agent_id == agent.id, Lead.status == LeadStatus.CALLBACK)
+            .order_by(Lead.next_call_at)
+            .limit(limit)
+        )
+    )
+
+
 def current_attempt(session: Session, agent: Agent) -> Attempt | None:
     """The call on the agent's screen: connected now, else the last one still waiting for a disposition."""
     live = session.scalars(

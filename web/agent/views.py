@@ -47,6 +47,7 @@ def panel():
         preview_campaigns=services.campaigns_for(session, agent, CampaignMode.PREVIEW),
         preview=services.preview_lead(session, agent),
         commands=services.pending(session, agent),
+        callbacks=services.my_callbacks(session, agent),
         status=_status(agent, attempt),
     )
 
