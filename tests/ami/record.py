@@ -231,6 +231,8 @@ def amd_human(s: Session) -> str:
 
 
 def seat_registration(s: Session) -> str:
+    # Needs a freshly started world: after PJSIPUnregister, Asterisk 22's outbound
+    # registration sometimes keeps sending "Expires: 0" on every later PJSIPRegister.
     world = Session(scratch.WORLD, scratch.AMI_USER, scratch.AMI_SECRET)
     try:
         world.send({"Action": "PJSIPUnregister", "Registration": f"{scratch.SEAT}-reg"})
