@@ -28,6 +28,8 @@ class Attempt(CreatedAt, Base):
     __tablename__ = "attempts"
     __table_args__ = (
         Index("ix_attempts_campaign_id_created_at", "campaign_id", "created_at"),
+        # Reports and the wallboard select a time range across all campaigns.
+        Index("ix_attempts_created_at", "created_at"),
         Index(
             "ix_attempts_open",
             "node_id",
