@@ -41,7 +41,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,19 +145,21 @@ class Slot:
 class RateLimit:
     """Token bucket: at most ``rate`` per second, bursts up to ``burst``."""
 
-    def __init__(self, rate: float, burst: float) -> None:
+    def __init__(self, rate: float, burst: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.rate, self.burst = rate, burst
-        self._tokens, self._at = burst, time.monotonic()
+        self._clock, self._sleep = clock, sleep
+        self._tokens, self._at = burst, clock()
 
     async def take(self) -> None:
         while True:
-            now = time.monotonic()
+            now = self._clock()
             self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
             self._at = now
-            if self._tokens >= 1:
-                self._tokens -= 1
+            if self._tokens >= 1 - 1e-9:  # float rounding must not leave us sleeping for ever
+                self._tokens = max(0.0, self._tokens - 1)
                 return
-            await asyncio.sleep((1 - self._tokens) / self.rate)
+            await self._sleep((1 - self._tokens) / self.rate)
 
 
 def _seat_of(channel_name: str) -> str:

@@ -19,6 +19,7 @@ from orchestrator.events import AmdResult, AmdVerdict, Answered, HungUp, PbxConn
 from orchestrator.store import compliance
 from orchestrator.store import models as m
 from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
+from orchestrator.store.leads import claim_leads
 from orchestrator.store.types import utcnow
 from switchboard import demo
 from switchboard.runner.ami_runner import AmiRunner, load_node
@@ -147,3 +148,43 @@ def test_a_paused_campaign_claims_nothing_and_a_stopped_one_logs_agents_out(sess
     assert campaign_id not in runner.slots
     with sessions() as s:
         assert s.get(m.Agent, agent_id).state is AgentState.LOGGED_OUT
+
+
+def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
+    with sessions.begin() as s:
+        node = demo.ensure_node(s, NODE)
+        (agent,) = demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
+        campaign = demo.create_campaign(s, "preview", CampaignMode.PREVIEW, ["+33100000002"])
+        demo.log_in(s, node, campaign, [agent])
+        agent_id, campaign_id, node_id = agent.id, campaign.id, node.id
+    runner = new_runner(sessions)
+    runner.feed(PbxConnected(time.time(), NODE.name))
+    runner.poll_commands()
+    (leg,) = drain(runner)
+    runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    runner.feed(Tick(time.time()))
+    assert drain(runner) == []  # preview: nothing is dialed unless the agent asks
+    with sessions.begin() as s:
+        (lead,) = claim_leads(s, campaign_id, 1, utcnow(), claimed_by="preview:agent:1")
+        s.add(m.Command(kind="preview_dial", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
+                        lead_id=lead.id))
+    runner.poll_commands()
+    (dial,) = drain(runner)
+    assert dial.endpoint.number == "+33100000002"
+    runner.feed(Answered(time.time(), dial.channel_id, dial.attempt_id))  # no AMD in preview
+    bridge, _record = drain(runner)
+    assert bridge == c.Bridge(dial.channel_id, leg.channel_id)
+    runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
+    with sessions.begin() as s:
+        s.add(m.Command(kind="disposition", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
+                        payload={"attempt_id": dial.attempt_id, "code": "done"}))
+        s.add(m.Command(kind="launch_rockets", node_id=node_id, agent_id=agent_id))
+    runner.poll_commands()
+    with sessions() as s:
+        attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
+        assert attempt.agent_id == agent_id and attempt.outcome is Outcome.CONNECTED
+        done = s.scalar(select(m.Disposition.id).where(m.Disposition.code == "done"))
+        assert attempt.disposition_id == done
+        assert s.get(m.Agent, agent_id).state is AgentState.READY  # the disposition ended the wrap-up
+        statuses = dict(s.execute(select(m.Command.kind, m.Command.status)).all())
+        assert statuses["disposition"].value == "done" and statuses["launch_rockets"].value == "failed"

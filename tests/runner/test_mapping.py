@@ -1,0 +1,91 @@
+"""Pure pieces of the runner: campaign row -> core config, facts -> pacing observations, rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import time as clock
+
+from orchestrator.dialer import facts as f
+from orchestrator.dialer.config import DialMode
+from orchestrator.events import AgentState, AmdVerdict
+from orchestrator.leads.outcomes import Outcome
+from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
+from orchestrator.store import models as m
+from orchestrator.store.enums import CampaignMode, ComplianceProfile, MachineAction
+from switchboard.runner.ami_runner import RateLimit
+from switchboard.runner.campaign_config import ALL_DAY, calling_hours, campaign_config
+from switchboard.runner.pacing_feed import PacingFeed
+
+
+def test_calling_hours_keep_the_longest_window_common_to_every_allowed_day():
+    table = {"mon": [["10:00", "13:00"], ["14:00", "20:00"]], "tue": [["09:00", "19:00"]]}
+    hours = calling_hours(table)
+    assert (hours.start, hours.end, hours.weekdays) == (clock(14), clock(19), frozenset({0, 1}))
+    assert calling_hours({}) == ALL_DAY
+    assert calling_hours({"mon": [["10:00", "11:00"]], "tue": [["12:00", "13:00"]]}).weekdays == frozenset()
+
+
+def test_campaign_row_becomes_the_core_config():
+    row = m.Campaign(id=7, name="c", mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.UK,
+                     trunk="", caller_id="3312345", amd_enabled=True, amd_action=MachineAction.MESSAGE,
+                     record_calls=True, machine_message_file="promo", abandon_message_file=None, wrap_up_s=4,
+                     ring_timeout_s=18, abandon_cap=0.03, max_lines=20, amd_false_positive_rate=0.1,
+                     max_attempts=3, abandon_no_recall_s=3600, calling_hours={}, retry_rules=[])
+    config = campaign_config(row)
+    assert config.mode is DialMode.PREDICTIVE and config.trunk == "world" and config.route_handles_machines
+    assert (config.message_sound, config.abandon_sound, config.wrap_up_s) == ("promo", "", 4.0)
+    assert config.lead_rules.max_attempts == 3 and config.compliance.value == "uk"
+
+
+class Policy:
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    def lines_to_dial(self, state) -> int:
+        return 0
+
+    def observe(self, event: object) -> None:
+        self.seen.append(event)
+
+
+def test_facts_become_the_observations_a_learning_policy_needs():
+    policy = Policy()
+    feed = PacingFeed(policy, uses_amd=True)
+    feed.feed([
+        f.AttemptStarted(100.0, "a", 1, 1, "ch-a", "+12015100001"),
+        f.AttemptStarted(100.0, "b", 1, 2, "ch-b", "+12015200002"),
+        f.AttemptAnswered(103.0, "a"),
+        f.AmdDecided(105.0, "a", AmdVerdict.HUMAN),
+        f.AttemptBridged(105.0, "a", 9, "1/a.wav", 0.0),
+        f.AgentStatus(105.0, 9, AgentState.ON_CALL),
+        f.AttemptEnded(106.0, "b", Outcome.BUSY, 17),
+        f.AttemptEnded(115.0, "a", Outcome.CONNECTED, 16, talk_s=10.0),
+        f.AgentStatus(115.0, 9, AgentState.WRAP_UP),
+        f.AttemptAbandoned(116.0, "c", 2.0, "no agent"),
+        f.AgentStatus(120.0, 9, AgentState.READY),
+    ])
+    assert policy.seen == [
+        DialOutcome(105.0, CallResult.LIVE, ring_s=3.0, setup_s=5.0),
+        Connected(105.0, 0.0),
+        DialOutcome(106.0, CallResult.FAILED, ring_s=6.0, setup_s=6.0),
+        TalkEnded(115.0, 10.0),
+        Abandoned(116.0),
+        WrapEnded(120.0, 5.0),
+    ]
+
+
+def test_rate_limit_spaces_originates_after_the_burst():
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:  # a fake clock: sleeping moves it
+        now[0] += seconds
+
+    async def main() -> None:
+        limit = RateLimit(rate=50.0, burst=2.0, clock=lambda: now[0], sleep=sleep)
+        for _ in range(7):
+            await limit.take()
+
+    asyncio.run(main())
+    assert abs(now[0] - 5 / 50.0) < 1e-9  # 2 at once, then 5 at 50/s
