@@ -64,14 +64,13 @@ class Call:
 
 
 class Agent:
-    __slots__ = ("call", "free_at", "id", "leaving", "ready_token", "since", "state", "view")
+    __slots__ = ("call", "free_at", "id", "leaving", "ready_token", "since", "state")
 
     def __init__(self, aid: int):
         self.id = aid
         self.state = AgentState.LOGGED_OUT
         self.since = 0.0
         self.free_at: float | None = None
-        self.view = AgentView(aid, AgentState.LOGGED_OUT, 0.0, 0.0)
         self.leaving = False
         self.call: Call | None = None
         self.ready_token = 0
@@ -96,6 +95,7 @@ class Simulator:
         self.seq = 0
         self.now = 0.0
         self.agents: list[Agent] = []
+        self.views: list[AgentView] = []  # agent.view by id, what the policy is shown
         self.ready: deque[tuple[Agent, int]] = deque()
         self.waiting: deque[Call] = deque()
         self.n_waiting = 0
@@ -159,7 +159,9 @@ class Simulator:
     def _staff(self, day: int) -> None:
         plan = staffing_plan(self.w, self.seed, day)
         while len(self.agents) < len(plan):
-            self.agents.append(Agent(len(self.agents)))
+            agent = Agent(len(self.agents))
+            self.agents.append(agent)
+            self.views.append(AgentView(agent.id, AgentState.LOGGED_OUT, 0.0, 0.0))
         end = self.w.day_s
         drain = self.w.give_up_s + self.w.amd_s + self.w.abandon_after_s + 5.0
         for agent, shift in zip(self.agents, plan, strict=False):
@@ -172,7 +174,7 @@ class Simulator:
         now = self.now
         self.t.agent_time(agent.state, agent.since, now, self.measure)
         agent.state, agent.since = state, now
-        agent.view = AgentView(agent.id, state, 0.0, now, agent.free_at if self.truth else None)
+        self.views[agent.id] = AgentView(agent.id, state, 0.0, now, agent.free_at if self.truth else None)
         if state is AgentState.READY:
             agent.ready_token += 1
             self.ready.append((agent, agent.ready_token))
@@ -252,9 +254,8 @@ class Simulator:
             self.at(now + call.ring, LINE_END, call)
 
     def _tick(self, now: float) -> None:
-        agents = tuple(a.view for a in self.agents)
         state = PacingState(
-            now=now, agents=agents, lines_ringing=len(self.ringing) + self.answered,
+            now=now, agents=tuple(self.views), lines_ringing=len(self.ringing) + self.answered,
             customers_waiting=self.n_waiting, abandon_cap=self.w.cap,
             windows=self.counter.windows(now), max_lines=self.w.max_lines - self._lines(),
             lines_answered=self.answered, ring_started=tuple(self.ringing.values()))
