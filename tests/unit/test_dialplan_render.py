@@ -5,7 +5,7 @@ from dialplans.render import ROUTES, AmdTuning, DialplanParams, render_asterisk,
 
 def test_every_core_route_is_a_context():
     text = render_asterisk()["extensions-switchboard.conf"]
-    for route in ROUTES:
+    for route in (*ROUTES, "sb-play"):
         assert f"[{route}]" in text
 
 
