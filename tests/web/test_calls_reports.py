@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import wave
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from orchestrator.store.enums import AgentState, CampaignState, Outcome
-from orchestrator.store.models import Agent, AgentStateLog, AuditLog, Campaign, Recording
+from orchestrator.store.models import (
+    AbandonBucket,
+    Agent,
+    AgentStateLog,
+    AuditLog,
+    Campaign,
+    PbxNode,
+    Recording,
+)
 from tests.web import seed
 from web.db import sessions
 
@@ -134,6 +143,7 @@ def test_reports_volume_occupancy_sales_and_csv(as_role, calls):
 
 def test_wallboard_snapshot(app, as_role, calls):
     now = datetime.now(UTC)
+    minute = now.replace(second=0, microsecond=0)
     with app.app_context(), sessions().begin() as s:
         c = s.scalars(select(Campaign)).one()
         c.desired_state = CampaignState.RUNNING
@@ -141,12 +151,40 @@ def test_wallboard_snapshot(app, as_role, calls):
         a.state, a.state_since = AgentState.READY, now - timedelta(seconds=75)
         lead = seed.leads(s, c, ["+442079460099", "+442079460098"])
         seed.attempt(s, lead[0], agent=None, start=now, outcome=None, ended=False)  # ringing
-        seed.attempt(s, lead[1], agent=None, start=now - timedelta(minutes=1), outcome=Outcome.ABANDONED)
         seed.attempt(s, lead[1], agent=a, start=now - timedelta(minutes=2), outcome=Outcome.CONNECTED)
-    snap = as_role("sup").get("/wallboard/snapshot.json").get_json()
+        # The runners' abandon counts: two nodes in the last hour, one node 10 and 31 days ago.
+        node1 = s.scalars(select(PbxNode)).one()
+        node2 = PbxNode(name="pbx2", kind="asterisk", host="127.0.0.1", port=2)
+        s.add(node2)
+        s.flush()
+        for node, start, live, abandons, machines in (
+            (node1, minute - timedelta(hours=1), 3, 1, 6),
+            (node2, minute - timedelta(hours=1), 1, 0, 4),
+            (node1, minute - timedelta(days=10), 6, 0, 0),
+            (node1, minute - timedelta(days=31), 0, 50, 0),
+        ):
+            s.add(
+                AbandonBucket(
+                    campaign_id=c.id,
+                    node_id=node.id,
+                    start=start,
+                    live_answers=live,
+                    abandons=abandons,
+                    machines=machines,
+                )
+            )
+    sup = as_role("sup")
+    snap = sup.get("/wallboard/snapshot.json").get_json()
     assert snap["agents_by_state"]["ready"] == 1 and snap["agents"][0]["seconds"] >= 75
     assert snap["ringing"] == 1 and snap["waiting"] == 0
     (camp,) = snap["campaigns"]
-    assert camp["abandon_24h"] == 0.5 and camp["cap"] == 0.03 and camp["in_flight"] == 1
-    assert camp["dial_level"] == 1.0
-    assert sum(h["dials"] for h in snap["calls_per_hour"]) == 3
+    assert (camp["abandon_24h"], camp["abandon_30d"]) == (0.25, 0.1)  # US: abandons / live answers
+    assert camp["cap"] == 0.03 and camp["in_flight"] == 1 and camp["dial_level"] == 1.0
+    assert sum(h["dials"] for h in snap["calls_per_hour"]) == 2
+    # UK: estimated AMD false positives (machines x rate) count on both sides.
+    with app.app_context(), sessions().begin() as s:
+        c = s.scalars(select(Campaign)).one()
+        c.compliance_profile, c.amd_false_positive_rate = "uk", Decimal("0.1")
+    (camp,) = sup.get("/wallboard/snapshot.json").get_json()["campaigns"]
+    assert camp["abandon_24h"] == pytest.approx((1 + 1) / (4 + 1))
+    assert camp["abandon_30d"] == pytest.approx((1 + 1) / (10 + 1))

@@ -1,9 +1,7 @@
 """The wallboard snapshot, computed from the tables the runners write.
 
-Abandon rate follows the US definition (abandons / live answers) per
-campaign over its own window and over 24 h / 30 days; UK estimated AMD false
-positives are the runner's business and are not re-estimated here.
-Every query is bounded by an index (open attempts, state log, attempt time).
+Abandon rates come from the runners' per-minute counts (``abandon_buckets``,
+summed over every node): the numbers the dialer itself paces against.
 """
 
 from __future__ import annotations
@@ -15,11 +13,14 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from orchestrator.store.enums import AgentState, CampaignState, Outcome
-from orchestrator.store.models import Agent, Attempt, Campaign, User
+from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate
+from orchestrator.compliance import ComplianceProfile as CoreProfile
+from orchestrator.pacing.base import AbandonWindow
+from orchestrator.store.enums import AgentState, CampaignState
+from orchestrator.store.models import AbandonBucket, Agent, Attempt, Campaign, User
 
 HOURS_SHOWN = 12
-LIVE = (Outcome.CONNECTED, Outcome.ABANDONED)
+_COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)
 WORKING = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 
@@ -54,34 +55,50 @@ def snapshot(session: Session, now: datetime) -> dict[str, Any]:
     }
 
 
-def _abandon(session: Session, campaign_ids: list[int], since: datetime) -> dict[int, tuple[int, int]]:
-    """campaign -> (abandons, live answers) since ``since``."""
-    if not campaign_ids:
+def _abandon_rates(
+    session: Session, campaigns: list[Campaign], now: datetime
+) -> dict[int, tuple[float, float]]:
+    """campaign -> (24 h rate, 30-day rate) from the runners' minute buckets, summed over nodes.
+
+    The same windows and formula the dialer enforces (``orchestrator.compliance``):
+    a bucket counts while ``start > now - window - BUCKET_S``, and the UK rate
+    adds the estimated AMD false positives to both sides.
+    """
+    if not campaigns:
         return {}
+    day_start, month_start = (now - timedelta(seconds=w + BUCKET_S) for w in WINDOWS)
+    in_day = AbandonBucket.start > day_start
     rows = session.execute(
         select(
-            Attempt.campaign_id,
-            func.sum(case((Attempt.outcome == Outcome.ABANDONED, 1), else_=0)),
-            func.sum(case((Attempt.outcome.in_(LIVE), 1), else_=0)),
+            AbandonBucket.campaign_id,
+            *(func.sum(case((in_day, col), else_=0)) for col in _COUNTS),
+            *(func.sum(col) for col in _COUNTS),
         )
-        .where(Attempt.campaign_id.in_(campaign_ids), Attempt.created_at >= since)
-        .group_by(Attempt.campaign_id)
+        .where(AbandonBucket.campaign_id.in_([c.id for c in campaigns]), AbandonBucket.start > month_start)
+        .group_by(AbandonBucket.campaign_id)
     ).all()
-    return {cid: (int(a or 0), int(live or 0)) for cid, a, live in rows}
-
-
-def _rate(pair: tuple[int, int] | None) -> float:
-    abandons, live = pair or (0, 0)
-    return abandons / live if live else 0.0
+    sums = {row[0]: [int(x or 0) for x in row[1:]] for row in rows}
+    rates = {}
+    for c in campaigns:
+        fp_rate = (
+            float(c.amd_false_positive_rate or 0) if c.compliance_profile.value == CoreProfile.UK else 0.0
+        )
+        counts = sums.get(c.id, [0] * 6)
+        day, month = (
+            abandon_rate(AbandonWindow(w, abandons, live, machines * fp_rate))
+            for w, (live, abandons, machines) in zip(WINDOWS, (counts[:3], counts[3:]), strict=True)
+        )
+        rates[c.id] = (day, month)
+    return rates
 
 
 def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> list[dict[str, Any]]:
-    campaigns = session.scalars(
-        select(Campaign).where(Campaign.desired_state != CampaignState.STOPPED).order_by(Campaign.name)
-    ).all()
-    ids = [c.id for c in campaigns]
-    day = _abandon(session, ids, now - timedelta(days=1))
-    month = _abandon(session, ids, now - timedelta(days=30))
+    campaigns = list(
+        session.scalars(
+            select(Campaign).where(Campaign.desired_state != CampaignState.STOPPED).order_by(Campaign.name)
+        )
+    )
+    rates = _abandon_rates(session, campaigns, now)
     in_flight = Counter(cid for cid, _, _ in open_attempts)
     working = Counter(
         team for (team,) in session.execute(select(Agent.team_id).where(Agent.state.in_(WORKING)))
@@ -98,8 +115,8 @@ def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> lis
                 "state": c.desired_state.value,
                 "cap": float(c.abandon_cap),
                 "window_s": c.abandon_window_s,
-                "abandon_24h": _rate(day.get(c.id)),
-                "abandon_30d": _rate(month.get(c.id)),
+                "abandon_24h": rates[c.id][0],
+                "abandon_30d": rates[c.id][1],
                 "in_flight": in_flight.get(c.id, 0),
                 "agents": agents,
                 "dial_level": round(in_flight.get(c.id, 0) / agents, 2) if agents else 0.0,
