@@ -185,3 +185,24 @@ def test_dnc_file_upload(app, as_role):
             "+442079460003",
         ]
         assert {x.phone: x.status for x in s.scalars(select(Lead))}["+442079460001"] is LeadStatus.DNC
+
+
+def test_fast_validity_agrees_with_phonenumbers():
+    """The region-cached check must give is_valid_number's answer, whatever the order of numbers."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(5)
+    codes = ["1", "44", "33", "86", "49", "34", "351", "1", "44"]
+    samples = [f"+{rng.choice(codes)}{rng.randrange(10**6, 10**11)}" for _ in range(5000)]
+    samples += [
+        "+1 212 555 0147",
+        "+1 416 555 0199",
+        "+1 876 555 0123",
+        "+44 1481 700000",
+        "+44 20 7946 0001",
+    ]
+    for text in samples:
+        number = phonenumbers.parse(text, "GB")
+        assert importer._is_valid(number) == phonenumbers.is_valid_number(number), text

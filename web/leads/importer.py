@@ -165,6 +165,24 @@ class Normalised:
     timezone: str
 
 
+#: Country code -> the region the last valid number of that code belonged to. A
+#: list's numbers mostly share a region; trying it first skips the walk over
+#: every region of a shared code (25 for +1), which is most of the cost.
+_LAST_REGION: dict[int, str] = {}
+
+
+def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
+    """Same answer as ``phonenumbers.is_valid_number``, faster on lists from one region."""
+    cached = _LAST_REGION.get(number.country_code)
+    if cached is not None and phonenumbers.is_valid_number_for_region(number, cached):
+        return True
+    region = phonenumbers.region_code_for_number(number)
+    if region is not None and phonenumbers.is_valid_number_for_region(number, region):
+        _LAST_REGION[number.country_code] = region
+        return True
+    return False
+
+
 def normalise(raw: str, region: str) -> Normalised | str:
     """E.164 and the number's time zone, or the reason it is not dialable."""
     text = raw.strip()
@@ -174,13 +192,15 @@ def normalise(raw: str, region: str) -> Normalised | str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         return f"not a phone number ({exc})"
-    if not phonenumbers.is_valid_number(number) and text.isdigit() and len(text) > 10:
+    valid = _is_valid(number)
+    if not valid and text.isdigit() and len(text) > 10:
         # Spreadsheets drop the "+" of international numbers stored as numbers.
         try:
             number = phonenumbers.parse("+" + text, region)
         except phonenumbers.NumberParseException:
             return "invalid phone number"
-    if not phonenumbers.is_valid_number(number):
+        valid = _is_valid(number)
+    if not valid:
         return "invalid phone number"
     # The number is valid, so the prefix table can be read directly
     # (time_zones_for_number would classify the number again: half the cost).
