@@ -2,14 +2,15 @@
 
 The world plays the customers (humans who talk 2-4 s, busy, no answer,
 machines, unallocated numbers) and the agents' auto-answer phones; the runner
-is the real `switchboard runner` process against the real pbx.
+is the real `switchboard runner` process against the real pbx. Machines are
+left the campaign's message after their beep.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode
+from orchestrator.store.enums import CampaignMode, MachineAction, Outcome
 from provisioning.sandbox.world import Outcome as World
 from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
 
@@ -23,7 +24,14 @@ def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_p
     kit.agents(4)
     leads = mixed_leads(MIX, first_serial=100)
     assert len(leads) >= 50
-    campaign = kit.campaign("progressive", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
+    campaign = kit.campaign(
+        "progressive",
+        CampaignMode.PROGRESSIVE,
+        leads,
+        wrap_up_s=1,
+        amd_action=MachineAction.MESSAGE,
+        machine_message_file="vm-goodbye",
+    )
     runner = kit.runner()
     with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
         runner.start()
@@ -33,6 +41,14 @@ def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_p
         finally:
             assert runner.stop() == 0, runner.tail()
         report = check_campaign(kit, campaign, leads, pbx, world)
+        # Machines got the campaign's message after their beep (the route's own signal on the pbx).
+        machines = [a for a in kit.attempts(campaign) if a.outcome is Outcome.MACHINE]
+        for a in machines:
+            assert pbx.matching(
+                lambda e, attempt=str(a.id): (
+                    e.get("UserEvent") == "SwitchboardMessageLeft" and e.get("Attempt") == attempt
+                )
+            ), f"no message left on {a.phone}"
     print("progressive:", report.summary())
     assert report.outcomes["connected"] >= 18
     assert report.abandons == 0  # progressive: a line only for a ready agent
