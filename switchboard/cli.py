@@ -128,15 +128,18 @@ def web(settings, host: str | None, port: int | None) -> None:
 @click.option("--pbx", "pbx_name", required=True, help="Name of the PBX node this runner owns.")
 @click.option("--dialplan-dir", type=click.Path(file_okay=False), default=None,
               help="A local Asterisk config dir: render the dialplan and amd.conf there, reload on connect.")
+@click.option("--originates-per-s", type=float, default=20.0, show_default=True,
+              help="Node-wide originate rate limit (what the PBX sustains with AMD).")
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_obj
-def runner(settings, pbx_name: str, dialplan_dir: str | None, log_level: str) -> None:
+def runner(settings, pbx_name: str, dialplan_dir: str | None, originates_per_s: float,
+           log_level: str) -> None:
     """Own one PBX node's AMI/ESL connection and pace its agents."""
     from pathlib import Path
 
     from switchboard.runner.main import main as runner_main
 
-    runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, log_level)
+    runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, originates_per_s, log_level)
 
 
 @main.command()

@@ -14,11 +14,13 @@ from switchboard.runner.ami_runner import RunnerOptions, UnknownNode, run_foreve
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # messages are key=value, never secrets
 
 
-def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, log_level: str) -> None:
+def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originates_per_s: float,
+         log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     engine = make_engine(settings.sqlalchemy_url)
     try:
-        run_forever(session_factory(engine), pbx_name, RunnerOptions(dialplan_dir=dialplan_dir))
+        run_forever(session_factory(engine), pbx_name, RunnerOptions(dialplan_dir=dialplan_dir,
+                                                                  originates_per_s=originates_per_s))
     except UnknownNode as exc:
         raise click.ClickException(str(exc)) from None
     finally:
