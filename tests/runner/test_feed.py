@@ -188,3 +188,23 @@ def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
         assert s.get(m.Agent, agent_id).state is AgentState.READY  # the disposition ended the wrap-up
         statuses = dict(s.execute(select(m.Command.kind, m.Command.status)).all())
         assert statuses["disposition"].value == "done" and statuses["launch_rockets"].value == "failed"
+
+
+def test_agent_pause_with_a_reason_and_back_to_ready(sessions, seeded):
+    node_id, _, agent_id = seeded
+    runner = new_runner(sessions)
+    runner.feed(PbxConnected(time.time(), NODE.name))
+    runner.poll_commands()
+    (leg,) = drain(runner)
+    runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    for state, reason in (("paused", "lunch"), ("ready", "")):
+        with sessions.begin() as s:
+            s.add(m.Command(kind="agent_state", node_id=node_id, agent_id=agent_id,
+                            payload={"state": state, "reason": reason}))
+        runner.poll_commands()
+        with sessions() as s:
+            row = s.scalar(select(m.AgentStateLog).where(m.AgentStateLog.ended_at.is_(None)))
+            assert (row.state.value, row.reason) == (state, reason)
+    runner.feed(Tick(time.time()))
+    (dial,) = drain(runner)  # ready again: the campaign dials for them
+    assert dial.endpoint.number == "+33100000001"
