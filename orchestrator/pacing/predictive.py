@@ -29,7 +29,9 @@ Method (what the literature and practice offer, put together):
    overridden by a fast one (~60 dials) when that is clearly higher, so a
    switch to a better-answering list is caught in a minute or two (more
    answers than planned are what makes abandons). After a pause longer than
-   ``session_gap_s`` (a night) the estimate is kept but trusted as ~10 dials.
+   ``session_gap_s`` (a night) the estimate restarts from the long-run rate
+   (if higher) and is trusted as ~3 dials: the first burst of the day is
+   then small whatever the new list does.
 6. **Feedback on the measured rate** (an integral controller, so the model's
    calibration does not matter): every live answer lowers ``z`` by
    ``gain x target``, every abandon raises it by ``gain``; cumulative abandons
@@ -37,10 +39,16 @@ Method (what the literature and practice offer, put together):
    ``safety x cap`` in plain abandons: in the UK profile each window's
    estimated AMD false positives already count as abandons, so they are taken
    off (``(A + F) / (L + F) <= c  <=>  A / L <= c (1 + F/L) - F/L``).
-7. **Window feedback.** Each rolling window (24 h, 30 days) holding enough
-   answers pulls the target: ``target -= window_gain x (rate - safety x cap)``,
-   so a window that drifted up (a bad hour) is brought back before it reaches
-   the cap, and slack under it is spent.
+7. **Window brake.** The integral term holds the long-run rate, but a
+   rolling window (24 h, 30 days) can still run over it for a while (the
+   term wanders by a few abandons, i.e. a few tenths of a percent of a day).
+   So ``z`` gets ``window_brake x`` the abandons by which the worst window
+   exceeds ``brake_at x cap`` (counted as the regulator does, false positives
+   included; ``brake_at`` sits between ``safety`` and 1), at most
+   ``max_brake``: nothing while every window is under, a steep brake as soon
+   as one goes over, but never a full stop, because a window over the cap
+   comes back only by adding live answers with few abandons. While it brakes
+   the integral term is frozen (no wind-up either way).
 
 The *talk-time oracle* is the same rule fed with each agent's true free time
 (``AgentView.free_at``, only a simulator knows it): availability becomes 0/1.
@@ -54,7 +62,6 @@ from __future__ import annotations
 import heapq
 import math
 
-from orchestrator.compliance import abandon_rate
 from orchestrator.events import AgentState
 from orchestrator.pacing.base import (
     Abandoned,
@@ -68,22 +75,25 @@ from orchestrator.pacing.learning import LogNormalFit, Rate, RingHazard
 
 TABLE_S = 1800  # seconds of elapsed talk tabulated; beyond that computed directly
 REFRESH_EVERY = 300  # talk/wrap observations between table rebuilds
-SESSION_TRUST = 10  # dials the answer rate is worth after a long pause
+SESSION_TRUST = 3  # dials the answer rate is worth after a long pause
 
 
 class PredictivePolicy:
-    def __init__(self, *, safety: float = 0.95, gain: float = 0.2, grace_s: float = 2.0,
-                 window_gain: float = 1.0, min_window: int = 300, z_start: float = 1.5,
+    def __init__(self, *, safety: float = 0.97, gain: float = 0.2, grace_s: float = 2.0,
+                 window_brake: float = 0.5, brake_at: float = 0.99, max_brake: float = 2.5,
+                 z_start: float = 1.5,
                  session_gap_s: float = 1800.0, settle_s: float = 30.0,
                  prior_live: float = 0.25, oracle: bool = False) -> None:
         self.name = "oracle" if oracle else "ours"
         self.oracle = oracle
         self.safety, self.gain, self.grace_s = safety, gain, grace_s
-        self.window_gain, self.min_window = window_gain, min_window
+        self.window_brake, self.brake_at, self.max_brake = window_brake, brake_at, max_brake
+        self.brake = 0.0
         self.z = z_start
         self.target = 0.0
         self.live = Rate(prior_live, memory=250.0)  # P(live | dial)
         self.live_fast = Rate(prior_live, memory=60.0)  # catches a list switch within a minute or two
+        self.live_long = Rate(prior_live, memory=3000.0)  # about a day: where a new session starts
         self.person = Rate(0.6, memory=250.0)  # P(live | answered), for lines awaiting AMD
         self.ring = RingHazard(prior_live)
         self.setup = LogNormalFit.from_mean_sd(11.0, 6.0)
@@ -108,9 +118,11 @@ class PredictivePolicy:
                 self.person.add(live)
             if live:
                 self.setup.add(event.setup_s)
-                self.z = max(-3.0, self.z - self.gain * self.target)
+                if self.brake == 0.0:  # frozen while the window brake holds the line (no wind-up)
+                    self.z = max(-3.0, self.z - self.gain * self.target)
         elif isinstance(event, Abandoned):
-            self.z = min(4.0, self.z + self.gain)
+            if self.brake == 0.0:
+                self.z = min(4.0, self.z + self.gain)
         elif isinstance(event, TalkEnded):
             self.talk.add(event.talk_s)
             self._since_refresh += 1
@@ -142,17 +154,18 @@ class PredictivePolicy:
 
     # -- the abandon target ---------------------------------------------------------------
     def _update_target(self, state: PacingState) -> None:
+        """Set the integral controller's target and the window brake from the rolling windows."""
         cap = state.abandon_cap
         base = self.safety * cap
-        target = base
+        target, excess = base, 0.0
         for w in state.windows:
-            f = w.amd_false_positives_estimate / w.live_answers if w.live_answers else 0.0
-            own = base * (1.0 + f) - f  # plain abandons per live answer that keep this window at base
-            if w.live_answers >= self.min_window:
-                # Pull the window back to ``base``: spend less while it is above, more while below.
-                own -= self.window_gain * (abandon_rate(w) - base) * (1.0 + f)
-            target = min(target, own)
+            fp = w.amd_false_positives_estimate
+            f = fp / w.live_answers if w.live_answers else 0.0
+            target = min(target, base * (1.0 + f) - f)  # plain abandons per live answer
+            # Abandons (the regulator's, with false positives) above ``brake_at x cap`` here.
+            excess = max(excess, w.abandons + fp - self.brake_at * cap * (w.live_answers + fp))
         self.target = min(cap, max(0.0, target))
+        self.brake = min(self.max_brake, self.window_brake * excess)
 
     # -- the decision ---------------------------------------------------------------------
     def _settle(self, now: float) -> None:
@@ -168,19 +181,22 @@ class PredictivePolicy:
             _, ring_s, live = heapq.heappop(pending)
             self.live.add(live)
             self.live_fast.add(live)
+            self.live_long.add(live)
             self.ring.add(ring_s, live)
 
     def _new_session(self) -> None:
         """After a long pause (a night, a stopped campaign) the list or the hour has changed:
-        keep the estimates but trust them as if only a handful of dials backed them."""
+        start from the long-run answer rate if that is higher (the end of yesterday's last
+        list says little about today's first) and trust it as a handful of dials."""
         for rate in (self.live, self.live_fast):
+            rate.value = max(rate.value, self.live_long.value)
             rate.n = min(rate.n, SESSION_TRUST)
 
     def lines_to_dial(self, state: PacingState) -> int:
+        self._settle(state.now)
         if self._last_outcome is not None and state.now - self._last_outcome > self.session_gap_s:
             self._new_session()
             self._last_outcome = state.now
-        self._settle(state.now)
         self._tables()
         self._update_target(state)
         now, horizon = state.now, self._horizon
@@ -224,7 +240,7 @@ class PredictivePolicy:
         # Uncertainty of p itself (relative): every line's live chance is wrong together.
         rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
         surplus = avail - coming - 0.5
-        z = self.z
+        z = self.z + self.brake
         limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)  # p ~ 0: no flood
         n = 0
         while n < limit:

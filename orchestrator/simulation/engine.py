@@ -322,6 +322,7 @@ class Simulator:
             # A machine that got through is counted when its fate is known: the agent who
             # hears it dispositions it as a machine; if it is dropped, nobody can tell.
             self.counter.record(now, live_answers=1)
+            self.t.measured(live_answers=1)
             self.us.record(now, live_answers=1)
             self.ofcom.record(now, live_answers=1)
         self.policy.observe(DialOutcome(now, CallResult.LIVE, call.ring, setup))
@@ -338,8 +339,10 @@ class Simulator:
         now = self.now
         if call.kind == "live":
             self.counter.record(now, abandons=1)
+            self.t.measured(abandons=1)
         else:
             self.counter.record(now, live_answers=1, abandons=1)
+            self.t.measured(live_answers=1, abandons=1)
         if call.kind == "live":
             self.us.record(now, abandons=1)
             self.ofcom.record(now, abandons=1)

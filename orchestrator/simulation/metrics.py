@@ -45,6 +45,8 @@ class Tally:
     live_persons: int = 0
     abandoned_persons: int = 0
     machine_verdicts: int = 0
+    measured_live: int = 0  # what the dialer's own counters saw (dropped machines look live)
+    measured_abandons: int = 0
     window_rates: dict[tuple[str, float], list[float]] = field(default_factory=dict)
 
     # -- fed by the simulator ------------------------------------------------------------
@@ -80,6 +82,10 @@ class Tally:
             self.live_persons += 1
             self.abandoned_persons += 1
 
+    def measured(self, live_answers: int = 0, abandons: int = 0) -> None:
+        self.measured_live += live_answers
+        self.measured_abandons += abandons
+
     def lines(self, n: int) -> None:
         if n > self.peak_lines:
             self.peak_lines = n
@@ -110,6 +116,7 @@ class Tally:
             idle_per_connect_p90=_quantile(self.idle_per_connect, 0.9),
             abandon_us=self.abandoned_persons / persons,
             abandon_ofcom=(self.abandoned_persons + fp) / (persons + fp),
+            abandon_measured=self.measured_abandons / (self.measured_live or 1),
             worst_24h=windows[DAY][0], breaches_24h=windows[DAY][1], windows_24h=windows[DAY][2],
             worst_30d=windows[30 * DAY][0], breaches_30d=windows[30 * DAY][1],
             windows_30d=windows[30 * DAY][2],
@@ -130,6 +137,7 @@ class Summary:
     idle_per_connect_p90: float
     abandon_us: float
     abandon_ofcom: float
+    abandon_measured: float  # US definition on the dialer's counts (machines it dropped count as people)
     worst_24h: float
     breaches_24h: int
     windows_24h: int
@@ -148,7 +156,8 @@ class Summary:
         return [
             f"occupancy            {100 * self.occupancy:.2f} %  (talk {self.talk_min_per_agent_hour:.1f} min"
             " per agent-hour)",
-            f"abandon rate         US {100 * self.abandon_us:.2f} %  Ofcom {100 * self.abandon_ofcom:.2f} %",
+            f"abandon rate         US {100 * self.abandon_us:.2f} %  Ofcom {100 * self.abandon_ofcom:.2f} %"
+            f"  (dialer-measured {100 * self.abandon_measured:.2f} %)",
             f"worst 24 h window    {100 * self.worst_24h:.2f} %  ({self.breaches_24h} of {self.windows_24h}"
             " over the cap)",
             f"idle per connect     median {self.idle_per_connect_median:.1f} s,"

@@ -131,18 +131,21 @@ def test_ours_integral_controller_moves_z_by_gain_per_abandon_and_gain_x_target_
 
 
 def test_ours_uk_target_takes_the_amd_false_positives_off_the_cap():
-    p = PredictivePolicy(safety=0.95, window_gain=0.0)
+    p = PredictivePolicy(safety=0.95)
     window = AbandonWindow(86400.0, abandons=0, live_answers=1000, amd_false_positives_estimate=20.0)
     p.lines_to_dial(state(agents(R), windows=(window,)))
     # (A + F) / (L + F) = c  <=>  A / L = c (1 + F / L) - F / L with c = 0.95 x 3 %, F / L = 2 %
     assert p.target == pytest.approx(0.0285 * 1.02 - 0.02)
 
 
-def test_ours_window_feedback_lowers_the_target_while_a_window_runs_hot():
-    p = PredictivePolicy(safety=0.9, window_gain=1.0, min_window=300)
-    hot = AbandonWindow(86400.0, abandons=30, live_answers=1000)  # 3 %
-    p.lines_to_dial(state(agents(R), windows=(hot,)))
-    assert p.target == pytest.approx(0.027 - (0.03 - 0.027))
+def test_ours_brakes_in_proportion_to_the_abandons_a_window_has_over_its_brake_point():
+    p = PredictivePolicy(safety=0.9, window_brake=0.3, brake_at=0.9)
+    under = AbandonWindow(86400.0, abandons=20, live_answers=1000)  # 2 %: no brake
+    p.lines_to_dial(state(agents(R), windows=(under,)))
+    assert p.brake == 0.0
+    hot = AbandonWindow(86400.0, abandons=30, live_answers=1000)  # 3 abandons over 0.9 x 3 %
+    p.lines_to_dial(state(agents(R), windows=(under, hot)))
+    assert p.brake == pytest.approx(0.3 * (30 - 27))
 
 
 def test_ours_learns_the_answer_rate_only_from_settled_cohorts():
