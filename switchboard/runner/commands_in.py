@@ -18,6 +18,7 @@ user. Campaign state is not a command: runners follow ``campaigns.desired_state`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -43,11 +44,17 @@ class Taken:
     event: Event
 
 
-def take_inputs(session: Session, node_id: int, now: float, *, taken_by: str) -> list[Taken]:
-    """Take pending commands for this node, translate them, mark them done or failed."""
+def take_inputs(session: Session, node_id: int, now: float, *, taken_by: str,
+                running: Collection[int] | None = None) -> list[Taken]:
+    """Take pending commands for this node, translate them, mark them done or failed.
+
+    ``running``: the campaigns this runner dials, when known; a command for another one fails.
+    """
     out = []
     for command in command_queue.take(session, node_id, BATCH, to_dt(now), taken_by=taken_by):
         try:
+            if running is not None and command.campaign_id is not None and command.campaign_id not in running:
+                raise Refused(f"{command.kind}: campaign {command.campaign_id} is not running on this node")
             out.append(Taken(command.id, translate(session, command, node_id, now)))
         except (Refused, UnsafeValue, KeyError, ValueError, TypeError) as exc:
             command_queue.finish(session, command, to_dt(now), error=str(exc) or type(exc).__name__)
