@@ -26,6 +26,7 @@ Action = dict[str, str | list[str]]
 
 #: Dialplan context that plays ``sb_play_sound`` to a channel (Play command).
 PLAY_ROUTE = "sb-play"
+PLAY_SOUND_VAR = "sb_play_sound"
 
 _HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_()\-]{0,63}\Z")
 _HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00\r\n]")
@@ -93,7 +94,7 @@ def _render(cmd: c.Command, routes: Mapping[str, str]) -> list[Action]:
             safe.check_token(cmd.sound.replace("/", "_"), "sound")
             return [
                 {"Action": "Setvar", "Channel": _channel(cmd.channel_id),
-                 "Variable": "sb_play_sound", "Value": cmd.sound},
+                 "Variable": PLAY_SOUND_VAR, "Value": cmd.sound},
                 {"Action": "Redirect", "Channel": _channel(cmd.channel_id),
                  "Context": _context(PLAY_ROUTE, routes), "Exten": "s", "Priority": "1"},
             ]

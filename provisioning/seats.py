@@ -49,8 +49,14 @@ class AmiTarget:
     secret: str
 
 
-def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT) -> str:
-    """One endpoint + auth + aor per seat; one contact per seat, a new REGISTER replaces it."""
+def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT, transport: str = "") -> str:
+    """One endpoint + auth + aor per seat; one contact per seat, a new REGISTER replaces it.
+
+    ``transport`` pins the seats to one PJSIP transport, so their RTP binds to that
+    transport's address instead of every address of the box.
+    """
+    if transport and not _EXTENSION.match(transport):
+        raise ValueError(f"bad PJSIP transport name {transport!r}")
     lines = ["; Rendered by Switchboard provisioning -- do not edit: regenerated from the seats table.", ""]
     for seat in sorted(seats, key=lambda s: s.extension):
         e = seat.extension
@@ -58,6 +64,7 @@ def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT) -> str
             f"[{e}]",
             "type=endpoint",
             f"context={context}",
+            *([f"transport={transport}"] if transport else []),
             "disallow=all",
             "allow=ulaw,alaw",
             "direct_media=no",
@@ -95,13 +102,14 @@ def write_seats(path: Path, text: str) -> bool:
     return bool(write_atomically(path.parent, {path.name: text}))
 
 
-def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiTarget) -> list[str]:
+def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiTarget,
+                       transport: str = "") -> list[str]:
     """Write the seats file and the ``dialplans/`` routes next to it; reload what changed, live.
 
     Returns the names of the files that changed (nothing is reloaded when none did).
     """
     seats_path.parent.mkdir(parents=True, exist_ok=True)
-    files = {seats_path.name: render_pjsip(seats), **render_asterisk()}
+    files = {seats_path.name: render_pjsip(seats, transport=transport), **render_asterisk()}
     changed = write_atomically(seats_path.parent, files)
     commands = [PJSIP_RELOAD if name == seats_path.name else RELOADS[name] for name in changed]
     if commands:

@@ -27,6 +27,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     """Build the app; ``overrides`` are Flask config keys (tests set e.g. ``MAX_CONTENT_LENGTH``)."""
     from importlib import import_module
 
+    from provisioning.sandbox.layout import TRANSPORT as SANDBOX_TRANSPORT
     from provisioning.sandbox.layout import paths as sandbox_paths
     from web import db as web_db
     from web import metrics
@@ -43,6 +44,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session
         # Where provisioning writes each Asterisk node's seats ({node}: the node's name).
         SEATS_CONF_PATH=str(sandbox_paths(settings).seats_file),
+        SEATS_PJSIP_TRANSPORT=SANDBOX_TRANSPORT,  # RTP on the pbx address only
     )
     app.config.update(overrides)
     web_db.init_app(app, settings.sqlalchemy_url)

@@ -88,7 +88,7 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
 
 def default_pbx_includes(settings: Settings) -> dict[str, str]:
     """Seats for the sandbox phones, and the project's rendered dialplan and AMD tuning."""
-    return {SEATS_FILE: render_pjsip(phone_credentials(settings)), **render_asterisk()}
+    return {SEATS_FILE: render_pjsip(phone_credentials(settings), transport=TRANSPORT), **render_asterisk()}
 
 
 def write_configs(node: Node, settings: Settings) -> list[str]:

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from ami.render import PLAY_SOUND_VAR
 from orchestrator.commands import ATTEMPT_VAR
 from orchestrator.dialer import routes
 
@@ -20,5 +21,7 @@ def test_asterisk_templates_only_read_variables_the_core_sets():
     for route in routes.ALL:
         assert f"[{route}]" in text
     used = set(re.findall(r"\$\{(sb_[a-z_]+)\}", text))
+    # sb_play_sound is set by the AMI adapter itself when it renders a Play command.
     ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
+    ours |= {PLAY_SOUND_VAR}
     assert used and used <= ours

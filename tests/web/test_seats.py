@@ -114,3 +114,10 @@ def test_registration_status_of_unreachable_node_is_empty(app, as_role):
         "reachable": False,
         "contacts": {},
     }
+
+
+def test_render_pjsip_pins_seats_to_a_transport():
+    text = render_pjsip([SeatConf("8001", "An0therSecret")], transport="transport-udp")
+    assert "transport=transport-udp" in text.split("[8001-auth]")[0]
+    with pytest.raises(ValueError):
+        render_pjsip([SeatConf("8001", "An0therSecret")], transport="udp\n[evil]")

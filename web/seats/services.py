@@ -94,12 +94,13 @@ def ami_target(node: PbxNode) -> AmiTarget:
     return AmiTarget(node.host, node.port, node.username, node.secret)
 
 
-def provision(session: Session, node: PbxNode, conf_path: Path) -> list[str]:
+def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "") -> list[str]:
     """Render the node's enabled seats and the routes, write them, reload what changed; the changed files."""
     if node.kind is not PbxKind.ASTERISK:
         raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
     seats = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
-    return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in seats], ami_target(node))
+    return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in seats], ami_target(node),
+                              transport)
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:

@@ -126,7 +126,8 @@ def provision(node_id: int):
     session = db()
     node = get_or_404(PbxNode, node_id)
     try:
-        changed = services.provision(session, node, conf_path(node))
+        changed = services.provision(session, node, conf_path(node),
+                                     current_app.config["SEATS_PJSIP_TRANSPORT"])
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
         return redirect(url_for("seats.index"))
