@@ -1,0 +1,26 @@
+"""Staffing what-if and the `switchboard simulate` body (without click)."""
+
+import pytest
+
+from orchestrator.simulation import World
+from orchestrator.simulation.cli import run
+from orchestrator.simulation.whatif import agents_for, expect
+
+SHORT = World(warmup_s=300.0, shift_s=1800.0)
+
+
+def test_more_agents_more_connects_and_the_search_returns_the_fewest():
+    found = agents_for(SHORT, connects_per_hour=60.0)
+    assert found.connects_per_hour >= 60.0 and found.agents > 1
+    fewer = expect(SHORT.with_(agents=found.agents - 1))
+    assert fewer.connects_per_hour < 60.0
+
+
+def test_cli_body_reports_the_measured_world_and_rejects_nonsense():
+    lines = run(agents=3, answer_rate=0.2, talk_mean=120.0, days=1, policy="progressive")
+    assert lines[0].startswith("S1, 3 agents, 1 day(s), policy progressive")
+    assert any(line.startswith("occupancy") for line in lines)
+    with pytest.raises(ValueError):
+        run(answer_rate=0.9)
+    with pytest.raises(ValueError):
+        run(policy="bogus", agents=2)
