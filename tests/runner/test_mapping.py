@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import time as clock
 
 from orchestrator.dialer import facts as f
@@ -12,8 +11,8 @@ from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
 from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode, ComplianceProfile, MachineAction
-from switchboard.runner.ami_runner import RateLimit
 from switchboard.runner.campaign_config import ALL_DAY, calling_hours, campaign_config
+from switchboard.runner.node import RateLimit
 from switchboard.runner.pacing_feed import PacingFeed
 
 
@@ -78,14 +77,8 @@ def test_facts_become_the_observations_a_learning_policy_needs():
 
 def test_rate_limit_spaces_originates_after_the_burst():
     now = [0.0]
-
-    async def sleep(seconds: float) -> None:  # a fake clock: sleeping moves it
-        now[0] += seconds
-
-    async def main() -> None:
-        limit = RateLimit(rate=50.0, burst=2.0, clock=lambda: now[0], sleep=sleep)
-        for _ in range(7):
-            await limit.take()
-
-    asyncio.run(main())
+    limit = RateLimit(rate=50.0, burst=2.0, clock=lambda: now[0])
+    for _ in range(7):
+        while (delay := limit.wait_s()) > 0:  # a fake clock: sleeping moves it
+            now[0] += delay
     assert abs(now[0] - 5 / 50.0) < 1e-9  # 2 at once, then 5 at 50/s
