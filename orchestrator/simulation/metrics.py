@@ -7,7 +7,12 @@ minutes once a window is full, with the profile's definition (US: abandons /
 live persons; Ofcom: abandons and *estimated* AMD false positives / live
 persons and estimated false positives, the estimate being AMD machine verdicts
 x the campaign's measured false-positive rate, as Ofcom asks), with the
-simulator's ground truth for who was a person.
+simulator's ground truth for who was a person. ``abandon_measured`` is the US
+rate on the dialer's own counts, which cannot tell a dropped answering machine
+from a person: it is what the policy controls and a regulator would be shown.
+"Peak lines" counts every open outbound call (ringing, awaiting AMD, waiting,
+talking); "recalls within 72 h" counts dials of a lead less than 72 h after
+it was abandoned (the lead rules forbid them, so it should stay 0).
 """
 
 from __future__ import annotations
