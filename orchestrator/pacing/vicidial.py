@@ -1,8 +1,9 @@
 """A VICIdial-style adaptive dial level, as the usual open-source baseline.
 
 VICIdial (``AST_VDadapt.pl`` / ``AST_VDauto_dial.pl``) keeps a *dial level*:
-the line goal is ``level x active agents`` minus the calls already in progress
-(ringing, waiting *and* talking). Every 15 s the level is nudged by
+the line goal is ``level x active agents`` (ready or talking; an agent on the
+disposition screen is paused) minus the calls already in progress (ringing,
+waiting *and* talking), so level 1 is progressive dialing. Every 15 s the level is nudged by
 ``1 + (ready - waiting) / agents`` and clamped to [1, 3]; it is halved when more
 than half of the last minute's answers were dropped. When today's drop
 percentage (since midnight, the campaign's own counters) passes the cap, one
@@ -94,8 +95,8 @@ class VicidialPolicy:
                 ready += 1
             elif a.state is AgentState.ON_CALL:
                 on_call += 1
-            if a.state in (AgentState.READY, AgentState.ON_CALL, AgentState.WRAP_UP, AgentState.RESERVED):
-                active += 1
+            if a.state in (AgentState.READY, AgentState.ON_CALL, AgentState.RESERVED):
+                active += 1  # VICIdial's agents in wrap-up sit on the dispo screen, PAUSED: not active
         if active == 0:
             return 0
         if self._next_adapt is None or state.now >= self._next_adapt:

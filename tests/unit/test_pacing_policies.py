@@ -164,3 +164,9 @@ def test_ours_survives_a_list_where_nobody_answers():
         p.observe(DialOutcome(float(i), CallResult.NO_ANSWER, 25.0, 25.0))
     n = p.lines_to_dial(state(agents(R, R), now=600.0, max_lines=1000))
     assert 0 < n < 1000  # bounded, no division by zero
+
+
+def test_vicidial_agents_in_wrap_up_are_not_active():
+    p = VicidialPolicy("hard")
+    # active = ready + talking = 2; level = 1 x (1 + 1 / 2) = 1.5; goal = ceil(3) - 1 talking
+    assert p.lines_to_dial(state(agents(R, W, W, C))) == 2
