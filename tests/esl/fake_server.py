@@ -77,6 +77,13 @@ class Script:
     #                  "drop" = close at once (the last command stays unanswered),
     #                  "stall" = send nothing more, keep the socket open
     answers: Mapping[str, bytes] = field(default_factory=dict)
+    #: Originate variables whose value the client chooses (a runner's ``sb_attempt_id`` comes from its
+    #: database); the events keep the captured value (clients map events by channel id and Job-UUID).
+    free_vars: frozenset[str] = frozenset()
+    #: Instead of ``end``: send up to the next capture command (as "segment"), then go on, on the same
+    #: connection, with another capture's commands from its first played one (its handshake left out),
+    #: e.g. one capture's agent leg, then another's failed originate.
+    then: Script | None = None
 
 
 @dataclass
@@ -131,41 +138,53 @@ class FakeEslServer:
 class _Replay:
     def __init__(self, session: Session, sock: gevent.socket.socket) -> None:
         self.session, self.sock = session, sock
-        script = session.script
+        self.buffer = b""
+        self._load(session.script)
+
+    def _load(self, script: Script) -> None:
+        self.script = script
         self.cap = load(script.capture)
         played = [k for k in range(len(self.cap.commands)) if k not in script.skip]
         self.played = played if script.upto is None else played[: script.upto]
         self.dropped = [_reply_span(self.cap, k) for k in script.skip]
-        self.buffer = b""
 
     def run(self) -> None:
         pos = 0
-        for k in self.played:
-            command = self.cap.commands[k]
-            self._send(pos, command.server_offset)
-            pos = command.server_offset
-            text = self._read_command()
-            if text is None:
-                self.session.errors.append(f"client closed before command {k}: {command.text!r}")
-                return
-            mismatch = self._match(k, command.text, text)
-            if mismatch:
-                self.session.errors.append(mismatch)
-                return
+        while True:
+            for k in self.played:
+                command = self.cap.commands[k]
+                self._send(pos, command.server_offset)
+                pos = command.server_offset
+                text = self._read_command()
+                if text is None:
+                    self.session.errors.append(f"client closed before command {k}: {command.text!r}")
+                    return
+                mismatch = self._match(k, command.text, text)
+                if mismatch:
+                    self.session.errors.append(mismatch)
+                    return
+            if self.script.then is None:
+                break
+            self._send(pos, self._next_offset(pos))
+            self._load(self.script.then)
+            pos = self.cap.commands[self.played[0]].server_offset if self.played else len(self.cap.server)
         self._finish(pos)
 
     def _finish(self, pos: int) -> None:
-        end = self.session.script.end
+        end = self.script.end
         if end == "rest":
             self._send(pos, len(self.cap.server))
             return
         if end == "drop":
             return
         if end == "segment":
-            later = [c.server_offset for c in self.cap.commands if c.server_offset > pos]
-            self._send(pos, later[0] if later else len(self.cap.server))
+            self._send(pos, self._next_offset(pos))
         while self._read_command() is not None:  # keep answering resyncs; ignore the rest
             pass
+
+    def _next_offset(self, pos: int) -> int:
+        later = [c.server_offset for c in self.cap.commands if c.server_offset > pos]
+        return later[0] if later else len(self.cap.server)
 
     def _read_command(self) -> str | None:
         """One client command; commands the capture lacks but ``answers`` knows are answered here."""
@@ -178,7 +197,7 @@ class _Replay:
             raw, _, self.buffer = self.buffer.partition(b"\n\n")
             text = raw.decode() + "\n\n"
             self.session.received.append(text)
-            answer = self.session.script.answers.get(raw.decode())
+            answer = self.script.answers.get(raw.decode())
             if answer is None:
                 return text
             self.sock.sendall(answer)
@@ -213,8 +232,10 @@ class _Replay:
             if not self._learn(exp_job or reply_job, act_job):
                 return f"command {k}: Job-UUID {act_job} conflicts with the replay"
         exp, act = "\n".join(exp_lines), "\n".join(act_lines)
-        same = _same_originate(exp, act, self._learn) if _ORIGINATE.match(exp) else _same(
-            _normal(exp), _normal(act), self._learn)
+        if _ORIGINATE.match(exp):
+            same = _same_originate(exp, act, self._learn, self.script.free_vars)
+        else:
+            same = _same(_normal(exp), _normal(act), self._learn)
         return "" if same else f"command {k}: expected {expected!r}, got {actual!r}"
 
     def _learn(self, captured: str, ours: str) -> bool:
@@ -256,7 +277,8 @@ def _same(exp: str, act: str, learn: Callable[[str, str], bool]) -> bool:
     return True
 
 
-def _same_originate(exp: str, act: str, learn: Callable[[str, str], bool]) -> bool:
+def _same_originate(exp: str, act: str, learn: Callable[[str, str], bool],
+                    free_vars: frozenset[str] = frozenset()) -> bool:
     e_match, a_match = _ORIGINATE.match(exp), _ORIGINATE.match(act)
     if a_match is None or e_match is None or e_match["verb"] != a_match["verb"]:
         return False
@@ -265,6 +287,8 @@ def _same_originate(exp: str, act: str, learn: Callable[[str, str], bool]) -> bo
     for name, value in e_vars.items():
         if name not in a_vars:
             return False
+        if name in free_vars:
+            continue
         if UUID.fullmatch(value) and UUID.fullmatch(a_vars[name]):
             if not learn(value, a_vars[name]):
                 return False

@@ -1,0 +1,209 @@
+"""The ESL runner's main loop: one gevent process per FreeSWITCH node.
+
+What every runner does with its node is ``node.NodeCore``; this module is the
+gevent side for FreeSWITCH (``esl.connection.EslAdapter``, greenswitch):
+
+* the adapter's consumer greenlet hands us core events; a ticker greenlet
+  feeds ``Tick``; a poller greenlet runs the core's housekeeping (desk
+  commands, campaign states, agent-leg sweeps);
+* two sender greenlets keep order within their queue: originates through the
+  node-wide rate limit, everything else at once;
+* ``Refused`` (``-ERR``, nothing happened) on an originate becomes
+  ``OriginateFailed``, as does a command FreeSWITCH rendering refuses
+  (``UnsafeValue``: never sent); ``NotConnected``/``Uncertain`` are left to the
+  reconnect: the core reconciles with the live channels on the next
+  ``PbxConnected`` (the adapter never re-sends);
+* FreeSWITCH's ``sb-outbound`` only parks the answered customer, so the core
+  starts avmd itself (``route_handles_machines = False``). The dialplan is
+  served by the web over mod_xml_curl (``web/fsxml.py``): nothing to install.
+
+One input at a time: greenlets switch on I/O, so every call into the core
+holds ``_lock`` (the asyncio runner gets the same for free: its core calls
+never await). Network calls are made outside the lock.
+
+No monkey-patching: greenswitch and the adapter use gevent's own sockets, and
+the database calls stay synchronous and short, exactly as in the asyncio
+runner (which runs them on its loop). Patching would only make psycopg
+cooperative if it happened before psycopg was imported (psycopg picks its wait
+function at import), and the CLI reads the node's kind from the database
+before it knows this is a FreeSWITCH node; a half-patched process is worse
+than an honest blocking call of a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import gevent
+import gevent.event
+import gevent.lock
+import gevent.queue
+from sqlalchemy.orm import Session, sessionmaker
+
+from esl.connection import EslAdapter, EslError, Refused
+from esl.render import DialConfig
+from orchestrator import commands as c
+from orchestrator.dialer import routes
+from orchestrator.events import Event, PbxConnected, Tick
+from orchestrator.safe import UnsafeValue
+from switchboard.runner.node import (
+    HoldLeg,
+    NodeCore,
+    NodeInfo,
+    RateLimit,
+    RunnerOptions,
+    load_node,
+    originate_limit,
+)
+
+log = logging.getLogger("switchboard.runner")
+
+LIST_CHANNELS = "api show channels as json"
+T = TypeVar("T")
+
+
+def hold_legs(listing: str, context: str) -> list[HoldLeg]:
+    """Agent legs in ``show channels as json``: outbound channels routed to ``sb-agent-hold``.
+
+    Columns as in the ``api_status`` capture (``uuid``, ``direction``, ``name``,
+    ``dest``, ``context``, ``call_uuid``). The seat is the user part of the
+    channel name (``sofia/internal/agent001@...``, ``.../sip:agent001@...``).
+    A leg is in a call when FreeSWITCH links it to another channel through
+    ``call_uuid`` (set on bridge for both legs). Not checked against a live
+    FreeSWITCH: the captured listing has a parked ``null/`` channel only.
+    """
+    rows = json.loads(listing).get("rows", ())
+    linked = {row.get("call_uuid") for row in rows if row.get("call_uuid") != row.get("uuid")}
+    return [HoldLeg(row["uuid"], _seat_of(row.get("name", "")),
+                    row.get("call_uuid") != row["uuid"] or row["uuid"] in linked)
+            for row in rows
+            if row.get("uuid") and row.get("direction") == "outbound"
+            and row.get("dest") == routes.AGENT_HOLD and row.get("context") == context]
+
+
+def _seat_of(channel_name: str) -> str:
+    return channel_name.rpartition("/")[2].removeprefix("sip:").partition("@")[0]
+
+
+class EslRunner(NodeCore):
+    route_handles_machines = False  # sb-outbound parks; the core sends StartAmd and acts on the verdict
+
+    def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
+                 *, dial: DialConfig | None = None, command_timeout: float = 5.0,
+                 claimed_by: str | None = None) -> None:
+        super().__init__(sessions, node, options, claimed_by=claimed_by)
+        self.dial = dial or DialConfig()
+        self._lock = gevent.lock.RLock()
+        self._originates: gevent.queue.Queue = gevent.queue.Queue()
+        self._others: gevent.queue.Queue = gevent.queue.Queue()
+        self._failed = gevent.event.AsyncResult()  # an input the core could not take: stop the runner
+        self.adapter = EslAdapter(node.name, node.host, node.port, node.secret, self._on_event,
+                                  dial=self.dial, command_timeout=command_timeout,
+                                  connect_timeout=command_timeout, backoff=self.options.backoff)
+
+    def enqueue(self, command: c.Command) -> None:
+        (self._originates if isinstance(command, c.Originate) else self._others).put(command)
+
+    def _core(self, call: Callable[..., T], *args: object) -> T:
+        """Run one core input under the lock; a failure (e.g. the database) stops the runner.
+
+        The adapter would log and carry on, but the core has then moved on
+        without its facts stored: like the asyncio runner, stop and let the
+        restart recover from the store.
+        """
+        try:
+            with self._lock:
+                return call(*args)
+        except Exception as exc:
+            log.exception("runner input failed node=%s", self.node.name)
+            self._failed.set_exception(exc)
+            raise
+
+    # --- inputs ---
+
+    def _on_event(self, event: Event) -> None:
+        """The adapter's sink (its consumer greenlet): events in arrival order."""
+        if isinstance(event, PbxConnected):
+            self._core(self.connected, event)
+            if not self.started:
+                if self.sweep_agent_legs(first=True):
+                    self._core(self.start, event)
+                return  # not swept: the next PbxConnected tries again
+        self._core(self.feed, event)
+
+    def sweep_agent_legs(self, *, first: bool = False) -> bool:
+        """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
+        try:
+            listing = self.adapter.request(LIST_CHANNELS)
+            legs = hold_legs(listing.data, self.dial.context)
+        except (EslError, ValueError, KeyError) as exc:
+            log.warning("agent-leg sweep failed node=%s error=%s", self.node.name, exc)
+            return False
+        for channel in self._core(lambda: self.stale_legs(legs, first=first)):
+            try:
+                self.adapter.execute(c.Hangup(channel))
+            except EslError as exc:
+                log.warning("could not hang up an old agent leg channel=%s error=%s", channel, exc)
+        return True
+
+    def _ticker(self) -> None:
+        while True:
+            gevent.sleep(self.tick_delay())
+            self._core(self.feed, Tick(time.time()))
+
+    def _poller(self) -> None:
+        while True:
+            gevent.sleep(self.options.poll_s)
+            if self._core(self.housekeeping, time.monotonic()):
+                self.sweep_agent_legs()
+
+    # --- output ---
+
+    def _sender(self, queue: gevent.queue.Queue, limit: RateLimit | None) -> None:
+        for command in queue:
+            while limit is not None and (delay := limit.wait_s()) > 0:
+                gevent.sleep(delay)
+            try:
+                self.adapter.execute(command)
+            except (Refused, UnsafeValue) as exc:
+                self._core(self.refused, command, str(exc))
+            except EslError as exc:  # not sent, or fate unknown: the next PbxConnected reconciles
+                log.warning("command not confirmed kind=%s error=%s", type(command).__name__, exc)
+
+    # --- lifecycle ---
+
+    def run(self, stop: gevent.event.Event) -> None:
+        """Until ``stop`` is set or a greenlet fails (then its exception is raised)."""
+        self.recover()
+        self.adapter.start()
+        greenlets = [gevent.spawn(self._ticker), gevent.spawn(self._poller),
+                     gevent.spawn(self._sender, self._originates, originate_limit(self.options)),
+                     gevent.spawn(self._sender, self._others, None)]
+        for greenlet in greenlets:
+            greenlet.link_exception(lambda g: self._failed.set_exception(g.exception))
+        self._failed.rawlink(lambda _: stop.set())
+        try:
+            stop.wait()
+        finally:
+            gevent.killall(greenlets)
+            self.adapter.stop()
+        if self._failed.ready():
+            self._failed.get()  # raises the failure
+        log.info("runner stopped node=%s", self.node.name)
+
+
+def run_forever(sessions: sessionmaker[Session], node_name: str, options: RunnerOptions | None = None,
+                *, dial: DialConfig | None = None, signals: Iterable[int] = (signal.SIGTERM, signal.SIGINT),
+                ) -> None:
+    """The ``switchboard runner`` body for a FreeSWITCH node: run until SIGTERM/SIGINT."""
+    with sessions() as session:
+        node = load_node(session, node_name)
+    stop = gevent.event.Event()
+    for sig in signals:
+        gevent.signal_handler(sig, stop.set)
+    EslRunner(sessions, node, options, dial=dial).run(stop)

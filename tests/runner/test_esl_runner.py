@@ -1,0 +1,149 @@
+"""The ESL runner against a fake FreeSWITCH replaying real captures, on SQLite and PostgreSQL.
+
+The runner, the adapter (greenswitch underneath) and the fake server share
+this process's gevent hub; nothing is monkey-patched (the runner never
+patches, see ``esl_runner``), so nothing leaks into pytest.
+
+The captures' channels stand in for the campaign's calls: the agent's
+nailed-up leg is ``bridge_two_legs``' first ``null/1001 &park`` originate,
+the customer its second (``null/1002``), or ``originate_fail``'s
+``error/user_busy``. ``sb_attempt_id`` is the runner's (from its database),
+so the replay lets that one value differ; everything else the capture sent
+must be sent identically.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+
+import gevent
+import gevent.event
+import pytest
+from sqlalchemy import select
+
+from esl.connection import Backoff
+from esl.render import DialConfig
+from orchestrator.dialer import routes
+from orchestrator.leads.outcomes import Outcome
+from orchestrator.store import models as m
+from orchestrator.store.enums import CampaignMode, LeadStatus, PbxKind
+from orchestrator.store.types import utcnow
+from switchboard import demo
+from switchboard.runner.esl_runner import EslRunner
+from switchboard.runner.node import RunnerOptions, load_node
+from tests.esl.fake_server import FakeEslServer, Script, resync_answer
+
+NO_ROWS = resync_answer(rows=False)
+FREE = frozenset({"sb_attempt_id"})
+LAB = DialConfig(seat="null/{name}", trunks={"lab": "null/{number}", "busy": "error/user_busy"},
+                 routes={routes.AGENT_HOLD: "&park", routes.OUTBOUND: "&park"})
+OPTIONS = dict(tick_s=0.05, poll_s=0.05, state_poll_s=0.2, phone_retry_s=0.2,
+               backoff=Backoff(initial=0.01, maximum=0.05, jitter=0.5))
+WAIT_S = 15.0  # only reached when something is broken
+
+
+def wait_until(predicate: Callable[[], object], what: str, timeout: float = WAIT_S) -> object:
+    """Poll ``predicate`` (the database, the fake server) until it holds; yield to the hub in between."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        gevent.sleep(0.02)
+
+
+def seed(sessions, port: int, trunk: str, phone: str) -> int:
+    """A FreeSWITCH node on the fake server, agent 1001 logging in, a progressive campaign with one lead."""
+    with sessions.begin() as s:
+        node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", port, "", "ClueCon"))
+        node.kind = PbxKind.FREESWITCH
+        agents = demo.ensure_agents(s, node, [("1001", "seat-secret")])
+        campaign = demo.create_campaign(s, "fs progressive", CampaignMode.PROGRESSIVE, [phone], trunk=trunk,
+                                        amd_enabled=False, record_calls=False)
+        demo.log_in(s, node, campaign, agents)
+        return campaign.id
+
+
+@pytest.fixture
+def run_node(sessions) -> Iterator[Callable[..., tuple[FakeEslServer, EslRunner]]]:
+    """Start the fake server with ``scripts``, seed the database, run the runner in a greenlet."""
+    started: list[tuple[FakeEslServer, gevent.event.Event, gevent.Greenlet]] = []
+
+    def start(*scripts: Script, trunk: str, phone: str) -> tuple[FakeEslServer, EslRunner]:
+        server = FakeEslServer(list(scripts)).start()
+        seed(sessions, server.port, trunk, phone)
+        with sessions() as s:
+            node = load_node(s, "fs1")
+        runner = EslRunner(sessions, node, RunnerOptions(**OPTIONS), dial=LAB, command_timeout=1.0)
+        runner.adapter._rng = random.Random(7)
+        stop = gevent.event.Event()
+        started.append((server, stop, gevent.spawn(runner.run, stop)))
+        return server, runner
+
+    yield start
+    for server, stop, greenlet in started:
+        stop.set()
+        greenlet.join(timeout=WAIT_S)
+        assert greenlet.dead and greenlet.exception is None, greenlet.exception
+        server.stop()
+
+
+def customer_attempt(sessions) -> m.Attempt | None:
+    with sessions() as s:
+        return s.scalar(select(m.Attempt).where(m.Attempt.lead_id.is_not(None)))
+
+
+def test_connects_then_logs_the_agent_in_and_dials_the_customer(sessions, run_node):
+    server, runner = run_node(
+        Script("bridge_two_legs", upto=4, end="segment", answers=NO_ROWS, free_vars=FREE),
+        trunk="lab", phone="1002")
+    attempt = wait_until(lambda: (a := customer_attempt(sessions)) and a.answered_at and a, "the answer")
+    received = server.sessions[0].received
+    # PbxConnected after auth, subscription and resync; the agent-leg sweep lists channels; then dialing.
+    assert received[0] == "auth ClueCon\n\n" and received[1].startswith("event plain ")
+    assert received[2] == received[3] == "api show channels as json\n\n"
+    assert runner.started
+    agent_leg, customer = received[4], received[5]
+    assert agent_leg.startswith("bgapi originate {") and "}null/1001 &park\nJob-UUID: " in agent_leg
+    assert f"origination_uuid={attempt.channel_id}," in customer
+    assert f"sb_attempt_id={attempt.id}," in customer and "}null/1002 &park\nJob-UUID: " in customer
+    assert server.errors() == []
+    with sessions() as s:
+        assert s.get(m.Lead, attempt.lead_id).status is LeadStatus.DIALING
+        assert s.scalar(select(m.Command.status)).value == "done"  # the agent_login
+
+
+def test_a_failed_background_job_ends_the_attempt_with_its_cause(sessions, run_node):
+    server, _ = run_node(
+        Script("bridge_two_legs", upto=3, answers=NO_ROWS, free_vars=FREE,
+               then=Script("originate_fail", skip=frozenset({0, 1}), upto=1, end="segment", answers=NO_ROWS,
+                           free_vars=FREE)),
+        trunk="busy", phone="1003")
+    attempt = wait_until(lambda: (a := customer_attempt(sessions)) and a.ended_at and a, "the failure")
+    assert attempt.outcome is Outcome.BUSY
+    assert "}error/user_busy &park\nJob-UUID: " in server.sessions[0].received[-1]
+    assert server.errors() == []
+    with sessions() as s:
+        lead = s.get(m.Lead, attempt.lead_id)
+        assert lead.status is LeadStatus.PENDING and lead.attempts == 1 and lead.claimed_by is None
+        assert s.scalars(select(m.Call.hangup_cause)).all() == [17]  # USER_BUSY (no channel: error/)
+
+
+def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessions, run_node):
+    server, _ = run_node(
+        Script("bridge_two_legs", upto=4, end="drop", answers=NO_ROWS, free_vars=FREE),
+        Script("bridge_two_legs", upto=2, end="segment", answers=NO_ROWS),
+        trunk="lab", phone="1002")
+    attempt = wait_until(lambda: (a := customer_attempt(sessions)) and a.ended_at and a, "the reconciliation")
+    assert attempt.outcome is Outcome.LOST  # not live after the reconnect (resync: no channel)
+    first, second = server.sessions[:2]
+    assert f"origination_uuid={attempt.channel_id}," in first.received[-1]
+    assert second.received[:3] == ["auth ClueCon\n\n", second.received[1], "api show channels as json\n\n"]
+    assert not [text for text in second.received if attempt.channel_id in text or str(attempt.id) in text]
+    with sessions() as s:
+        lead = s.get(m.Lead, attempt.lead_id)
+        assert lead.status is LeadStatus.PENDING and lead.next_call_at > utcnow()  # never redialed at once
