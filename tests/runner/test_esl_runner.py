@@ -14,9 +14,14 @@ must be sent identically.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import gevent
 import gevent.event
@@ -147,3 +152,32 @@ def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessio
     with sessions() as s:
         lead = s.get(m.Lead, attempt.lead_id)
         assert lead.status is LeadStatus.PENDING and lead.next_call_at > utcnow()  # never redialed at once
+
+
+def test_the_cli_runs_a_freeswitch_node_in_the_esl_runner_until_sigterm(sessions, db_url, tmp_path):
+    """`switchboard runner --pbx fs1` picks the ESL runner from the node's kind; SIGTERM stops it cleanly."""
+    server = FakeEslServer([Script("bridge_two_legs", upto=4, end="segment", answers=NO_ROWS,
+                                   free_vars=FREE)]).start()
+    seed(sessions, server.port, "lab", "1002")
+    log = tmp_path / "runner.log"
+    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": db_url, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path)}
+    command = [str(Path(sys.executable).with_name("switchboard")), "runner", "--pbx", "fs1"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    try:
+        # The default DialConfig dials seats as user/<seat>: the capture's null/1001 does not match, and the
+        # replay says so. That is enough to show which runner the CLI started; dialing is tested above.
+        wait_until(lambda: server.errors() or proc.poll() is not None, "the runner's first originate")
+        assert proc.poll() is None, log.read_text()
+        assert server.sessions[0].received[0] == "auth ClueCon\n\n"
+        assert "user/1001 sb-agent-hold XML switchboard" in server.errors()[0]
+        proc.send_signal(signal.SIGTERM)
+        wait_until(lambda: proc.poll() is not None, "the runner to stop")
+        assert proc.returncode == 0, log.read_text()
+        assert "runner stopped node=fs1" in log.read_text() and "Traceback" not in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        server.stop()
