@@ -61,16 +61,16 @@ def wait_until(predicate: Callable[[], object], what: str, timeout: float = WAIT
         gevent.sleep(0.02)
 
 
-def seed(sessions, port: int, trunk: str, phone: str) -> int:
+def seed(sessions, port: int, trunk: str, phone: str, **campaign: object) -> int:
     """A FreeSWITCH node on the fake server, agent 1001 logging in, a progressive campaign with one lead."""
     with sessions.begin() as s:
         node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", port, "", "ClueCon"))
         node.kind = PbxKind.FREESWITCH
         agents = demo.ensure_agents(s, node, [("1001", "seat-secret")])
-        campaign = demo.create_campaign(s, "fs progressive", CampaignMode.PROGRESSIVE, [phone], trunk=trunk,
-                                        amd_enabled=False, record_calls=False)
-        demo.log_in(s, node, campaign, agents)
-        return campaign.id
+        row = demo.create_campaign(s, "fs progressive", CampaignMode.PROGRESSIVE, [phone], trunk=trunk,
+                                   **{"amd_enabled": False, "record_calls": False, **campaign})
+        demo.log_in(s, node, row, agents)
+        return row.id
 
 
 @pytest.fixture
@@ -78,9 +78,10 @@ def run_node(sessions) -> Iterator[Callable[..., tuple[FakeEslServer, EslRunner]
     """Start the fake server with ``scripts``, seed the database, run the runner in a greenlet."""
     started: list[tuple[FakeEslServer, gevent.event.Event, gevent.Greenlet]] = []
 
-    def start(*scripts: Script, trunk: str, phone: str) -> tuple[FakeEslServer, EslRunner]:
+    def start(*scripts: Script, trunk: str, phone: str,
+              **campaign: object) -> tuple[FakeEslServer, EslRunner]:
         server = FakeEslServer(list(scripts)).start()
-        seed(sessions, server.port, trunk, phone)
+        seed(sessions, server.port, trunk, phone, **campaign)
         with sessions() as s:
             node = load_node(s, "fs1")
         runner = EslRunner(sessions, node, RunnerOptions(**OPTIONS), dial=LAB, command_timeout=1.0)
@@ -136,6 +137,19 @@ def test_a_failed_background_job_ends_the_attempt_with_its_cause(sessions, run_n
         lead = s.get(m.Lead, attempt.lead_id)
         assert lead.status is LeadStatus.PENDING and lead.attempts == 1 and lead.claimed_by is None
         assert s.scalars(select(m.Call.hangup_cause)).all() == [17]  # USER_BUSY (no channel: error/)
+
+
+def test_an_originate_freeswitch_would_misread_is_never_sent_and_fails_the_attempt(sessions, run_node):
+    # A space is fine in a channel variable for the core (and Asterisk), not in a FreeSWITCH dial string.
+    server, _ = run_node(Script("bridge_two_legs", upto=3, end="segment", answers=NO_ROWS, free_vars=FREE),
+                         trunk="lab", phone="1002", abandon_message_file="custom/sorry we missed you")
+    attempt = wait_until(lambda: (a := customer_attempt(sessions)) and a.ended_at and a, "the refusal")
+    assert attempt.outcome is Outcome.FAILED
+    assert not [text for text in server.sessions[0].received if "null/1002" in text]
+    assert server.errors() == []
+    with sessions() as s:
+        lead = s.get(m.Lead, attempt.lead_id)
+        assert lead.status is LeadStatus.PENDING and lead.claimed_by is None
 
 
 def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessions, run_node):
