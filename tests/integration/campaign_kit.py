@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import random
 import re
 import signal
 import subprocess
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,7 +60,10 @@ TRUE_VERDICT = {World.HUMAN: {AmdVerdict.HUMAN, AmdVerdict.NOTSURE}, World.MACHI
 def mixed_leads(counts: dict[World, int], first_serial: int) -> dict[str, World]:
     """Numbers with the given outcome counts. Humans hang up 4-6 s after answering: AMD takes ~2 s,
     so they talk 2-4 s with the agent; machines stay on 10 s (the route hangs up on them first);
-    no-answers ring 3 s; busy / unallocated ring 1 s."""
+    no-answers ring 3 s; busy / unallocated ring 1 s.
+
+    The area code is drawn at random (any valid one), so a run's numbers are its own: the world's
+    call count per number must not include another run's calls on the same shared sandbox."""
     talk = {
         World.HUMAN: (4, 5, 6),
         World.MACHINE: (10,),
@@ -67,13 +72,22 @@ def mixed_leads(counts: dict[World, int], first_serial: int) -> dict[str, World]
         World.CONGESTION: (1,),
         World.UNALLOCATED: (1,),
     }
+    area = random_area_code()
     out, serial = {}, first_serial
     for outcome, n in counts.items():
         for i in range(n):
             options = talk[outcome]
-            out[world_number(outcome, options[i % len(options)], serial)] = outcome
+            out[world_number(outcome, options[i % len(options)], serial, area_code=area)] = outcome
             serial += 1
     return out
+
+
+def random_area_code() -> str:
+    rng = random.Random()
+    while True:
+        area = f"{rng.randint(200, 989)}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(world_number(World.HUMAN, 0, 0, area_code=area))):
+            return area
 
 
 class AmiWatcher:
