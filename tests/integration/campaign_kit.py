@@ -196,8 +196,11 @@ class Kit:
             node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret))
             self.node_id = node.id
 
-    def agents(self, n: int) -> list[int]:
-        seats = [(p.extension, p.secret) for p in phone_credentials(self.sandbox.settings)][:n]
+    def agents(self, n: int, first: int = 0) -> list[int]:
+        """Agents on ``n`` sandbox phones from the ``first``-th on (tests that may run at the same
+        time on one sandbox use different phones: a runner sweeps legs to its node's seats)."""
+        seats = [(p.extension, p.secret) for p in phone_credentials(self.sandbox.settings)][first:first + n]
+        assert len(seats) == n, "not enough sandbox phones (setting sandbox_phones)"
         with self.sessions.begin() as s:
             node = s.get(m.PbxNode, self.node_id)
             self.agent_ids = [a.id for a in demo.ensure_agents(s, node, seats)]

@@ -22,7 +22,7 @@ MIX = {World.HUMAN: 30, World.BUSY: 8, World.NO_ANSWER: 8, World.MACHINE: 8, Wor
 def test_predictive_campaign_on_postgresql(sandbox, tmp_path, pg_database_url):  # noqa: F811
     _empty_pg_schema(pg_database_url)
     kit = Kit(sandbox, tmp_path, url=pg_database_url)
-    kit.agents(4)
+    kit.agents(4, first=4)
     leads = mixed_leads(MIX, first_serial=200)
     campaign = kit.campaign("predictive", CampaignMode.PREDICTIVE, leads, wrap_up_s=1)
     runner = kit.runner()

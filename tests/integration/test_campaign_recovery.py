@@ -72,9 +72,9 @@ def restart_pbx(settings) -> None:
             time.sleep(0.5)
 
 
-def run_with_crash(sandbox, tmp_path, serial: int, crash) -> tuple[Kit, int, dict, set, object]:
+def run_with_crash(sandbox, tmp_path, serial: int, crash, phones: int) -> tuple[Kit, int, dict, set, object]:
     kit = Kit(sandbox, tmp_path)
-    kit.agents(4)
+    kit.agents(4, first=phones)
     leads = mixed_leads(MIX, first_serial=serial)
     campaign = kit.campaign("crash", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
     runner = kit.runner()
@@ -97,7 +97,7 @@ def test_runner_killed_mid_campaign_loses_nothing_and_dials_nothing_twice(sandbo
         runner.kill9()
         runner.start()
 
-    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, 300, crash)
+    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, 300, crash, phones=0)
     print("kill -9:", report.summary(), f"in flight at the kill: {len(in_flight)}")
     assert in_flight
     ended = {a.id: a for a in kit.attempts(campaign)}
@@ -113,7 +113,7 @@ def test_pbx_restart_mid_campaign_reconnects_and_resumes(sandbox, tmp_path):
         restart_pbx(sandbox.settings)
         restarted_at.append(utcnow())
 
-    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, 400, crash)
+    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, 400, crash, phones=4)
     print("pbx restart:", report.summary(), f"in flight at the restart: {len(in_flight)}")
     runner_log = (tmp_path / "runner.log").read_text()
     assert runner_log.count("pbx connected") >= 2
