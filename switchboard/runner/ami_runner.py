@@ -79,8 +79,16 @@ class AmiRunner(NodeCore):
         self._originates: asyncio.Queue[c.Command] = asyncio.Queue()
         self._others: asyncio.Queue[c.Command] = asyncio.Queue()
         self._created: set[str] = set()  # channels created and not hung up yet
+        self._input_at = 0.0  # wall time the input being fed was taken from its source
+        self._bridge_input_at: dict[str, float] = {}  # customer channel -> its Bridge's input time
+
+    def feed(self, event: Event) -> None:
+        self._input_at = time.time()
+        super().feed(event)
 
     def enqueue(self, command: c.Command) -> None:
+        if isinstance(command, c.Bridge):
+            self._bridge_input_at[command.channel_id] = self._input_at
         (self._originates if isinstance(command, c.Originate) else self._others).put_nowait(command)
 
     async def sweep_agent_legs(self, *, first: bool = False) -> None:
@@ -145,12 +153,20 @@ class AmiRunner(NodeCore):
             command = await queue.get()
             if limit is not None:
                 await take(limit)
+            if isinstance(command, c.Bridge):
+                self._log_bridge(command)
             try:
                 await self.client.execute(command)
             except AmiActionFailed as exc:
                 self.refused(command, exc.message)
             except AmiError as exc:  # not sent, or fate unknown: the next PbxConnected reconciles
                 log.warning("command not confirmed kind=%s error=%s", type(command).__name__, exc)
+
+    def _log_bridge(self, command: c.Bridge) -> None:
+        """Our own hand-off time (``bench.live`` reads it): the input that made the core bridge
+        (AMD verdict, answer or an agent turning ready) taken from the AMI stream -> Bridge sent."""
+        took = time.time() - self._bridge_input_at.pop(command.channel_id, time.time())
+        log.info("bridge sent channel=%s own_ms=%.1f", command.channel_id, took * 1000)
 
     # --- lifecycle ---
 

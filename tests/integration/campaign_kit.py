@@ -1,48 +1,32 @@
-"""Running real campaigns on the sandbox: seed a database, start `switchboard runner`, watch, check.
+"""The campaign tests' acceptance checks; running and watching a campaign is :mod:`switchboard.campaign_lab`.
 
-The runner runs as a subprocess (as in production, and so it can be killed
-with SIGKILL); the test watches both Asterisk instances on independent AMI
-connections (a thread with its own event loop), so duplicate originates and
-abandon messages are seen by something other than the runner itself.
+The lab's names are re-exported here, so the tests keep importing them from one place.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
-import os
-import random
 import re
-import signal
 import subprocess
-import sys
-import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import phonenumbers
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.store import migrate
 from orchestrator.store import models as m
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import AgentState, AmdVerdict, CampaignMode, CampaignState, LeadStatus, Outcome
-from provisioning.sandbox.credentials import phone_credentials
-from provisioning.sandbox.layout import nodes, paths
+from orchestrator.store.enums import AmdVerdict, LeadStatus, Outcome
 from provisioning.sandbox.world import Outcome as World
-from provisioning.sandbox.world import world_number
-from provisioning.seats import AmiTarget
-from switchboard import demo
-from tests.integration.amisession import ami_session
+from switchboard.campaign_lab import (
+    AmiWatcher,
+    Kit,
+    mixed_leads,
+    overlapping,
+    verdict_to_bridge,
+    world_dials,
+)
 
-NODE = "pbx"
-WAIT_S = 240.0  # ceiling for a whole campaign; the campaigns take well under a minute
+__all__ = ["AmiWatcher", "Kit", "check_campaign", "mixed_leads"]
 
 #: (lead status, attempt outcome) a world outcome must end in after one dial.
 EXPECTED = {
@@ -55,306 +39,6 @@ EXPECTED = {
 }
 #: What AMD should say for an answered world outcome.
 TRUE_VERDICT = {World.HUMAN: {AmdVerdict.HUMAN, AmdVerdict.NOTSURE}, World.MACHINE: {AmdVerdict.MACHINE}}
-
-
-def mixed_leads(counts: dict[World, int], first_serial: int) -> dict[str, World]:
-    """Numbers with the given outcome counts. Humans hang up 4-6 s after answering: AMD takes ~2 s,
-    so they talk 2-4 s with the agent; machines stay on 10 s (the route hangs up on them first);
-    no-answers ring 3 s; busy / unallocated ring 1 s.
-
-    The area code is drawn at random (any valid one), so a run's numbers are its own: the world's
-    call count per number must not include another run's calls on the same shared sandbox."""
-    talk = {
-        World.HUMAN: (4, 5, 6),
-        World.MACHINE: (10,),
-        World.NO_ANSWER: (3,),
-        World.BUSY: (1,),
-        World.CONGESTION: (1,),
-        World.UNALLOCATED: (1,),
-    }
-    area = random_area_code()
-    out, serial = {}, first_serial
-    for outcome, n in counts.items():
-        for i in range(n):
-            options = talk[outcome]
-            out[world_number(outcome, options[i % len(options)], serial, area_code=area)] = outcome
-            serial += 1
-    return out
-
-
-def random_area_code() -> str:
-    rng = random.Random()
-    while True:
-        area = f"{rng.randint(200, 989)}"
-        if phonenumbers.is_valid_number(phonenumbers.parse(world_number(World.HUMAN, 0, 0, area_code=area))):
-            return area
-
-
-class AmiWatcher:
-    """Every event of one Asterisk instance, collected in a background thread."""
-
-    def __init__(self, target: AmiTarget) -> None:
-        self.target = target
-        self.events: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    async def _main(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        while not self._stop.is_set():
-            with contextlib.suppress(OSError, TimeoutError, ConnectionError):
-                async with ami_session(self.target) as session:
-                    self._ready.set()
-                    while not self._stop.is_set():
-                        with contextlib.suppress(TimeoutError):
-                            message = await asyncio.wait_for(session.events.get(), 0.5)
-                            with self._lock:
-                                self.events.append({k: str(v) for k, v in message.items()})
-                        if session.manager.protocol is None or session.manager.protocol.closed:
-                            break  # the instance restarted: log in again
-            await asyncio.sleep(0.2)
-
-    def __enter__(self) -> AmiWatcher:
-        self._thread.start()
-        if not self._ready.wait(15):
-            raise TimeoutError(f"no AMI session to {self.target.host}:{self.target.port}")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    def matching(self, pred: Callable[[dict[str, str]], bool]) -> list[dict[str, str]]:
-        with self._lock:
-            return [e for e in self.events if pred(e)]
-
-
-@dataclass
-class RunnerProcess:
-    """`switchboard runner --pbx pbx` in a subprocess, logging to a file."""
-
-    env: dict[str, str]
-    log: Path
-    dialplan_dir: Path
-    proc: subprocess.Popen | None = None
-    starts: int = 0
-
-    def start(self) -> None:
-        exe = Path(sys.executable).with_name("switchboard")
-        self.starts += 1
-        with open(self.log, "a") as fh:
-            fh.write(f"--- start {self.starts}\n")
-            self.proc = subprocess.Popen(
-                [str(exe), "runner", "--pbx", NODE, "--dialplan-dir", str(self.dialplan_dir)],
-                env=self.env,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(20)
-        return self.proc.returncode
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def tail(self, lines: int = 40) -> str:
-        return "".join(self.log.read_text(errors="replace").splitlines(keepends=True)[-lines:])
-
-
-@dataclass
-class Kit:
-    """One database (SQLite file) seeded for the sandbox's pbx node and its agents."""
-
-    sandbox: object
-    tmp: Path
-    url: str = ""
-    sessions: sessionmaker[Session] = field(init=False)
-    node_id: int = 0
-    agent_ids: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.url = self.url or f"sqlite:///{self.tmp / 'switchboard.sqlite3'}"
-        migrate.upgrade(self.url)
-        self.engine = make_engine(self.url)
-        self.sessions = session_factory(self.engine)
-        pbx = self.sandbox.pbx
-        with self.sessions.begin() as s:
-            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret))
-            self.node_id = node.id
-
-    def agents(self, n: int, first: int = 0) -> list[int]:
-        """Agents on ``n`` sandbox phones from the ``first``-th on (tests that may run at the same
-        time on one sandbox use different phones: a runner sweeps legs to its node's seats)."""
-        seats = [(p.extension, p.secret) for p in phone_credentials(self.sandbox.settings)][first:first + n]
-        assert len(seats) == n, "not enough sandbox phones (setting sandbox_phones)"
-        with self.sessions.begin() as s:
-            node = s.get(m.PbxNode, self.node_id)
-            self.agent_ids = [a.id for a in demo.ensure_agents(s, node, seats)]
-        return self.agent_ids
-
-    def campaign(self, name: str, mode: CampaignMode, leads: dict[str, World], **settings: object) -> int:
-        with self.sessions.begin() as s:
-            campaign = demo.create_campaign(s, name, mode, leads, **settings)
-            agents = [s.get(m.Agent, i) for i in self.agent_ids]
-            demo.log_in(s, s.get(m.PbxNode, self.node_id), campaign, agents)
-            return campaign.id
-
-    def runner(self) -> RunnerProcess:
-        settings = self.sandbox.settings
-        env = {
-            **os.environ,
-            "SWITCHBOARD_DATABASE_URL": self.url,
-            "SWITCHBOARD_INSTANCE_DIR": str(self.tmp),
-            "SWITCHBOARD_SANDBOX_STATE": str(settings.sandbox_state),
-            "SWITCHBOARD_SANDBOX_CACHE": str(settings.sandbox_cache),
-        }
-        return RunnerProcess(env, self.tmp / "runner.log", paths(settings).pbx_config_dir)
-
-    # --- waiting on the database (conditions, never fixed sleeps) ---
-
-    def wait_for(
-        self,
-        what: str,
-        pred: Callable[[Session], bool],
-        runner: RunnerProcess | None = None,
-        timeout: float = WAIT_S,
-    ) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.sessions() as s:
-                if pred(s):
-                    return
-            if runner is not None and not runner.alive():
-                raise AssertionError(f"runner exited while waiting for {what}:\n{runner.tail()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"timed out waiting for {what}" + (f":\n{runner.tail()}" if runner else "")
-                )
-            time.sleep(0.25)
-
-    def finished(self, campaign_id: int) -> Callable[[Session], bool]:
-        """Every lead dialed at least once, none claimed, no attempt open."""
-
-        def pred(s: Session) -> bool:
-            undialed = s.scalar(
-                select(func.count())
-                .select_from(m.Lead)
-                .where(
-                    m.Lead.campaign_id == campaign_id,
-                    (m.Lead.attempts == 0) | (m.Lead.status == LeadStatus.DIALING),
-                )
-            )
-            open_ = s.scalar(
-                select(func.count())
-                .select_from(m.Attempt)
-                .where(m.Attempt.campaign_id == campaign_id, m.Attempt.ended_at.is_(None))
-            )
-            return undialed == 0 and open_ == 0
-
-        return pred
-
-    def stop_campaign(self, campaign_id: int, runner: RunnerProcess) -> None:
-        """Stop it as the web would: the runner logs the agents out (their legs hang up)."""
-        with self.sessions.begin() as s:
-            s.get(m.Campaign, campaign_id).desired_state = CampaignState.STOPPED
-        self.wait_for(
-            "agents logged out",
-            lambda s: all(s.get(m.Agent, i).state is AgentState.LOGGED_OUT for i in self.agent_ids),
-            runner,
-            timeout=30,
-        )
-
-    # --- reading results ---
-
-    def attempts(self, campaign_id: int) -> list[m.Attempt]:
-        with self.sessions() as s:
-            return list(
-                s.scalars(
-                    select(m.Attempt)
-                    .where(m.Attempt.campaign_id == campaign_id)
-                    .order_by(m.Attempt.originated_at)
-                )
-            )
-
-    def leads(self, campaign_id: int) -> dict[str, m.Lead]:
-        with self.sessions() as s:
-            return {
-                lead.phone: lead
-                for lead in s.scalars(select(m.Lead).where(m.Lead.campaign_id == campaign_id))
-            }
-
-    def recordings(self, campaign_id: int) -> dict[uuid.UUID, m.Recording]:
-        with self.sessions() as s:
-            rows = s.scalars(
-                select(m.Recording)
-                .join(m.Attempt, m.Recording.attempt_id == m.Attempt.id)
-                .where(m.Attempt.campaign_id == campaign_id)
-            )
-            return {r.attempt_id: r for r in rows}
-
-    def recording_file(self, path: str) -> Path:
-        """MixMonitor's relative file names land in the pbx's spool/monitor directory."""
-        return nodes(self.sandbox.settings)["pbx"].host_base / "spool" / "monitor" / path
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
-def world_dials(world: AmiWatcher, numbers: set[str]) -> Counter[str]:
-    """How many calls reached the world for each of ``numbers`` (its inbound channels)."""
-    return Counter(
-        e["Exten"]
-        for e in world.matching(
-            lambda e: (
-                e.get("Event") == "Newchannel"
-                and e.get("Context") == "world-in"
-                and e.get("Exten") in numbers
-            )
-        )
-    )
-
-
-def overlapping(attempts: list[m.Attempt]) -> list[tuple[int, str, str]]:
-    """Pairs of attempts of one lead whose calls were up at the same time."""
-    by_lead: dict[int, list[m.Attempt]] = {}
-    for a in attempts:
-        by_lead.setdefault(a.lead_id, []).append(a)
-    out = []
-    for lead_id, rows in by_lead.items():
-        rows.sort(key=lambda a: a.originated_at)
-        for a, b in itertools.pairwise(rows):
-            if a.ended_at is None or b.originated_at < a.ended_at:
-                out.append((lead_id, str(a.id), str(b.id)))
-    return out
-
-
-def verdict_to_bridge(pbx: AmiWatcher, attempt_id: str, channel_id: str) -> float | None:
-    """Seconds from the dialplan's AMD verdict to the customer entering the agent's bridge (pbx clock)."""
-    verdicts = pbx.matching(
-        lambda e: (
-            e.get("Event") == "UserEvent"
-            and e.get("UserEvent") == "SwitchboardAmd"
-            and e.get("Attempt") == attempt_id
-        )
-    )
-    bridges = pbx.matching(lambda e: e.get("Event") == "BridgeEnter" and e.get("Uniqueid") == channel_id)
-    if not verdicts or not bridges:
-        return None
-    return float(bridges[0]["Timestamp"]) - float(verdicts[0]["Timestamp"])
 
 
 _RMS = re.compile(r"RMS\s+amplitude:\s+([0-9.]+)")

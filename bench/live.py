@@ -1,0 +1,182 @@
+"""Live benchmark on the real Asterisk sandbox (issue #3): hand-off latency and load of one runner.
+
+``python -m bench.live [--quick]`` brings the sandbox up, seeds a database
+with one high-volume predictive campaign and runs the real AMI runner on it
+(``bench.live_runner``: the same runner with a fixed lines-per-ready-agent
+ratio, since only 8 agent phones exist). Talk times are compressed to
+seconds; most numbers are busy, unanswered, machines or unallocated, a few are
+humans who reach one of the 8 agents.
+
+Measured:
+
+* own hand-off: the runner's ``bridge sent ... own_ms=`` log line (input taken
+  from the AMI stream -> Bridge action sent);
+* end-to-end: the pbx's AMD-verdict ``UserEvent`` -> the customer's
+  ``BridgeEnter`` (both pbx timestamps, seen on an independent AMI login);
+* concurrency: open attempts in the database, sampled every 0.5 s; attempts
+  per second over the dialing window; the runner's CPU share;
+* duplicate originates: calls the world received beyond the attempts we
+  recorded for that number, plus attempts of one lead that overlapped.
+
+The last line is ``RESULT live own_p99_ms=... bridge_p99_ms=... concurrent=...
+attempts_per_s=... duplicate_originates=...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from orchestrator.store import models as m
+from orchestrator.store.enums import CampaignMode, MachineAction
+from provisioning.sandbox.world import Outcome as World
+from switchboard.campaign_lab import (
+    AmiWatcher,
+    Kit,
+    RunnerProcess,
+    mixed_leads,
+    overlapping,
+    sandbox_up,
+    verdict_to_bridge,
+    world_dials,
+)
+from switchboard.config import load_settings
+
+#: Share of each world outcome: few humans, so 8 agents keep up and stay ready (the ratio counts them).
+MIX = {World.NO_ANSWER: 0.50, World.MACHINE: 0.25, World.BUSY: 0.15, World.HUMAN: 0.05,
+       World.UNALLOCATED: 0.05}
+#: Seconds each outcome keeps its line (no-answers ring 14 s, machines until the route hangs up on them).
+TALK = {World.NO_ANSWER: (14,), World.MACHINE: (12,), World.BUSY: (1,), World.HUMAN: (4, 5, 6),
+        World.UNALLOCATED: (1,), World.CONGESTION: (1,)}
+OWN = re.compile(r"bridge sent channel=\S+ own_ms=([0-9.]+)")
+TARGETS = {"own_p99_ms": 300, "concurrent": 200, "attempts_per_s": 20}
+
+
+@dataclass
+class Sample:
+    t: float
+    open_attempts: int
+    runner_cpu_s: float
+
+
+@dataclass
+class Run:
+    samples: list[Sample] = field(default_factory=list)
+
+
+def pct(xs: list[float], q: float) -> float:
+    """Nearest-rank percentile (0 when empty)."""
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, round(q / 100 * len(s) + 0.5) - 1))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (``/proc/PID/stat``), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_attempts(kit: Kit, campaign_id: int) -> int:
+    with kit.sessions() as s:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == campaign_id, m.Attempt.ended_at.is_(None))) or 0
+
+
+def drive(kit: Kit, campaign_id: int, runner: RunnerProcess, timeout: float) -> Run:
+    """Run until every lead was dialed once and ended, sampling the open calls and the runner's CPU."""
+    run, deadline, finished = Run(), time.monotonic() + timeout, kit.finished(campaign_id)
+    runner.start()
+    assert runner.proc is not None
+    while time.monotonic() < deadline:
+        if not runner.alive():
+            raise SystemExit(f"runner exited:\n{runner.tail()}")
+        run.samples.append(Sample(time.time(), open_attempts(kit, campaign_id), cpu_seconds(runner.proc.pid)))
+        with kit.sessions() as s:
+            if finished(s):
+                return run
+        time.sleep(0.5)
+    raise SystemExit(f"campaign not finished within {timeout:.0f} s:\n{runner.tail()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="reduced run, under 60 s")
+    parser.add_argument("--leads", type=int, default=None, help="numbers to dial (default 2000, quick 350)")
+    parser.add_argument("--originates-per-s", type=float, default=25.0, help="the runner's originate limit")
+    parser.add_argument("--ratio", type=float, default=50.0, help="lines per ready agent")
+    parser.add_argument("--max-lines", type=int, default=300)
+    args = parser.parse_args()
+    n = args.leads or (350 if args.quick else 2000)
+
+    began = time.monotonic()
+    sandbox = sandbox_up(load_settings())
+    with tempfile.TemporaryDirectory(prefix="bench-live-") as tmp:
+        kit = Kit(sandbox, Path(tmp))
+        kit.agents(8)
+        counts = {outcome: round(share * n) for outcome, share in MIX.items()}
+        leads = mixed_leads(counts, first_serial=1000, talk=TALK)
+        campaign = kit.campaign("bench-live", CampaignMode.PREDICTIVE, leads, wrap_up_s=1, ring_timeout_s=20,
+                                max_attempts=1, max_lines=args.max_lines, abandon_cap=Decimal("0.99"),
+                                amd_action=MachineAction.HANGUP)
+        runner = kit.runner([sys.executable, "-m", "bench.live_runner",
+                             "--originates-per-s", str(args.originates_per_s), "--ratio", str(args.ratio)])
+        with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
+            try:
+                run = drive(kit, campaign, runner, timeout=60 + n / 5)
+                kit.stop_campaign(campaign, runner)
+            finally:
+                code = runner.stop()
+            attempts = kit.attempts(campaign)
+            log = runner.log.read_text(errors="replace")
+            e2e = [took * 1000 for a in attempts if a.bridged_at is not None
+                   and (took := verdict_to_bridge(pbx, str(a.id), a.channel_id)) is not None]
+            dials = world_dials(world, set(leads))
+            pbx_events = len(pbx.events)
+        kit.close()
+    own = [float(x) for x in OWN.findall(log)]
+    recorded = Counter(a.phone for a in attempts)
+    duplicates = sum((dials - recorded).values()) + len(overlapping(attempts))
+
+    starts = sorted(a.originated_at.timestamp() for a in attempts)
+    span = max(starts[-1] - starts[0], 1e-9)
+    attempts_per_s = (len(starts) - 1) / span
+    dialing = [x for x in run.samples if starts[0] + span / 2 <= x.t <= starts[-1]]
+    sustained = statistics.median(x.open_attempts for x in dialing) if dialing else 0
+    peak = max(x.open_attempts for x in run.samples)
+    cpu = run.samples[-1].runner_cpu_s / max(run.samples[-1].t - run.samples[0].t, 1e-9)
+    outcomes = Counter(a.outcome.value for a in attempts if a.outcome is not None)
+    bridged = sum(a.bridged_at is not None for a in attempts)
+
+    print(f"live benchmark ({'quick' if args.quick else 'full'}): {len(attempts)} attempts, 8 agents, "
+          f"originate limit {args.originates_per_s:g}/s, ratio {args.ratio:g}, max_lines {args.max_lines}; "
+          f"runner exit {code}; pbx events seen {pbx_events}; wall {time.monotonic() - began:.0f} s")
+    print(f"outcomes: {dict(outcomes)}; bridged {bridged}")
+    print(f"{'metric':<40}{'p50':>10}{'p99':>10}{'max':>10}{'n':>7}")
+    for name, xs in (("own hand-off (input -> Bridge sent) ms", own),
+                     ("end-to-end (AMD verdict -> BridgeEnter) ms", e2e)):
+        print(f"{name:<40}{pct(xs, 50):>10.1f}{pct(xs, 99):>10.1f}{max(xs, default=0):>10.1f}{len(xs):>7}")
+    print(f"{'concurrent calls (2nd half of dialing, median / peak)':<56}{sustained:>6} / {peak}")
+    print(f"{'call attempts per second (dialing window)':<56}{attempts_per_s:>6.1f}")
+    print(f"{'runner CPU (share of one core, whole run)':<56}{cpu:>6.2f}")
+    print(f"{'duplicate originates':<56}{duplicates:>6}")
+    print("targets: own p99 <= {own_p99_ms} ms, >= {concurrent} concurrent, >= {attempts_per_s} attempts/s"
+          .format(**TARGETS))
+    print(f"RESULT live own_p99_ms={pct(own, 99):.1f} bridge_p99_ms={pct(e2e, 99):.1f} "
+          f"concurrent={sustained:.0f} attempts_per_s={attempts_per_s:.1f} duplicate_originates={duplicates}")
+
+
+if __name__ == "__main__":
+    main()
