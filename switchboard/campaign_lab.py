@@ -86,8 +86,9 @@ def mixed_leads(counts: dict[World, int], first_serial: int,
     for outcome, n in counts.items():
         for i in range(n):
             options = talk[outcome]
-            out[world_number(outcome, options[i % len(options)], serial, area_code=area)] = outcome
+            out[world_number(outcome, options[i % len(options)], serial % 1000, area_code=area)] = outcome
             serial += 1
+    assert len(out) == sum(counts.values()), "over 1000 numbers of one outcome and talk time"
     return out
 
 
@@ -332,18 +333,18 @@ class Kit:
         self.engine.dispose()
 
 
-def world_dials(world: AmiWatcher, numbers: set[str]) -> Counter[str]:
-    """How many calls reached the world for each of ``numbers`` (its inbound channels)."""
-    return Counter(
-        e["Exten"]
-        for e in world.matching(
-            lambda e: (
-                e.get("Event") == "Newchannel"
-                and e.get("Context") == "world-in"
-                and e.get("Exten") in numbers
-            )
+def world_inbound(world: AmiWatcher, numbers: set[str]) -> list[dict[str, str]]:
+    """The ``Newchannel`` of every call that reached the world for one of ``numbers``."""
+    return world.matching(
+        lambda e: (
+            e.get("Event") == "Newchannel" and e.get("Context") == "world-in" and e.get("Exten") in numbers
         )
     )
+
+
+def world_dials(world: AmiWatcher, numbers: set[str]) -> Counter[str]:
+    """How many calls reached the world for each of ``numbers`` (its inbound channels)."""
+    return Counter(e["Exten"] for e in world_inbound(world, numbers))
 
 
 def overlapping(attempts: list[m.Attempt]) -> list[tuple[int, str, str]]:
