@@ -85,11 +85,11 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             values[name] = environ[env_name]
     settings = replace(settings, **{k: _coerce(kinds[k], v, k) for k, v in values.items()})
     if not settings.secret_key:
-        settings = replace(settings, secret_key=_instance_secret(settings.instance_dir, "secret_key"))
+        settings = replace(settings, secret_key=instance_secret(settings.instance_dir, "secret_key"))
     return settings
 
 
-def _instance_secret(instance_dir: Path, name: str) -> str:
+def instance_secret(instance_dir: Path, name: str) -> str:
     """A random secret generated once and kept (mode 0600) in the instance dir."""
     path = instance_dir / name
     if path.exists():

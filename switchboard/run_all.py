@@ -23,6 +23,8 @@ from switchboard.config import Settings
 DEMO_CAMPAIGN = "Demo (progressive)"
 DEMO_AGENTS = 4
 NODE = "pbx"
+DEMO_ADMIN = "admin"
+DEMO_ADMIN_SECRET = "demo_admin_password"
 
 
 def run_all(settings: Settings) -> None:
@@ -34,17 +36,48 @@ def run_all(settings: Settings) -> None:
     sandbox_cli.up(settings)
     migrate.upgrade(settings.sqlalchemy_url, "head")
     campaign = seed_demo(settings)
+    admin_password = ensure_demo_admin(settings)
     log_path = settings.instance_dir / "runner.log"
     runner = start_runner(settings, paths(settings).pbx_config_dir, log_path)
     click.echo(f"demo campaign {campaign!r}: {DEMO_AGENTS} agents (the sandbox phones agent001..) "
                "dialing the world")
     click.echo(f"runner (pid {runner.pid}) log: tail -f {log_path}")
     click.echo(f"web admin on http://{settings.web_host}:{settings.web_port}/ (wallboard, calls, recordings)")
+    if admin_password:
+        click.echo(f"log in as {DEMO_ADMIN!r} with the password kept in "
+                   f"{settings.instance_dir / DEMO_ADMIN_SECRET} (generated on the first run)")
     try:
         serve(settings, settings.web_host, settings.web_port)
     finally:
         runner.send_signal(signal.SIGTERM)
         runner.wait(20)
+
+
+def ensure_demo_admin(settings: Settings) -> bool:
+    """A first admin for the demo box, so the admin can be opened at once.
+
+    Only when the database has no admin at all: a real installation creates its
+    own with `switchboard admin create`. The password is random and kept (0600)
+    in the instance dir, never printed to a log. True when the demo admin exists.
+    """
+    from orchestrator.store import models as m
+    from orchestrator.store.db import make_engine, session_factory
+    from orchestrator.store.enums import UserRole
+    from switchboard.config import instance_secret
+    from web.auth.bootstrap import create_admin
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with session_factory(engine)() as s:
+            admins = s.scalars(select(m.User.username).where(m.User.role == UserRole.ADMIN)).all()
+    finally:
+        engine.dispose()
+    if admins and DEMO_ADMIN not in admins:
+        return False
+    password = instance_secret(settings.instance_dir, DEMO_ADMIN_SECRET)
+    if not admins:
+        create_admin(settings.sqlalchemy_url, DEMO_ADMIN, password)
+    return True
 
 
 def start_runner(settings: Settings, dialplan_dir: Path, log_path: Path) -> subprocess.Popen:
