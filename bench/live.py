@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import statistics
 import sys
@@ -58,10 +59,12 @@ from switchboard.config import load_settings
 #: Share of each world outcome: few humans, so 8 agents keep up and stay ready (the ratio counts them).
 MIX = {World.NO_ANSWER: 0.50, World.MACHINE: 0.25, World.BUSY: 0.15, World.HUMAN: 0.05,
        World.UNALLOCATED: 0.05}
-#: Seconds each outcome keeps its line (no-answers ring 14 s, machines until the route hangs up on them).
-TALK = {World.NO_ANSWER: (14,), World.MACHINE: (12,), World.BUSY: (1,), World.HUMAN: (4, 5, 6),
+#: Seconds each outcome keeps its line (no-answers ring 18 s of the 20 s ring timeout; machines until
+#: the route hangs up on them after the verdict).
+TALK = {World.NO_ANSWER: (18,), World.MACHINE: (12,), World.BUSY: (1,), World.HUMAN: (4, 5, 6),
         World.UNALLOCATED: (1,), World.CONGESTION: (1,)}
 OWN = re.compile(r"bridge sent channel=\S+ own_ms=([0-9.]+)")
+LAG = re.compile(r"event lag max_ms=([0-9]+)")
 TARGETS = {"own_p99_ms": 300, "concurrent": 200, "attempts_per_s": 20}
 
 
@@ -131,8 +134,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="reduced run, under 60 s")
     parser.add_argument("--leads", type=int, default=None, help="numbers to dial (default 2000, quick 350)")
     parser.add_argument("--originates-per-s", type=float, default=25.0, help="the runner's originate limit")
-    parser.add_argument("--ratio", type=float, default=50.0, help="lines per ready agent")
+    parser.add_argument("--ratio", type=float, default=100.0, help="lines per ready agent")
     parser.add_argument("--max-lines", type=int, default=300)
+    parser.add_argument("--runner-log", type=Path, default=None, help="keep the runner's log here")
     args = parser.parse_args()
     n = args.leads or (350 if args.quick else 2000)
 
@@ -142,7 +146,8 @@ def main() -> None:
         kit = Kit(sandbox, Path(tmp))
         kit.agents(8)
         counts = {outcome: round(share * n) for outcome, share in MIX.items()}
-        leads = mixed_leads(counts, first_serial=0, talk=TALK)
+        ordered = mixed_leads(counts, first_serial=0, talk=TALK)  # grouped by outcome: shuffle, or every
+        leads = dict(random.Random(1).sample(list(ordered.items()), len(ordered)))  # human comes in one burst
         campaign = kit.campaign("bench-live", CampaignMode.PREDICTIVE, leads, wrap_up_s=1, ring_timeout_s=20,
                                 max_attempts=1, max_lines=args.max_lines, abandon_cap=Decimal("0.99"),
                                 amd_action=MachineAction.HANGUP)
@@ -156,13 +161,19 @@ def main() -> None:
                 code = runner.stop()
             attempts = kit.attempts(campaign)
             log = runner.log.read_text(errors="replace")
+            if args.runner_log is not None:
+                args.runner_log.write_text(log)
             e2e = [took * 1000 for a in attempts if a.bridged_at is not None
                    and (took := verdict_to_bridge(pbx, str(a.id), a.channel_id)) is not None]
             dials = world_dials(world, set(leads))
             calls = world_calls(world, set(leads))
             pbx_events = len(pbx.events)
+            legs = sorted(float(e["Timestamp"]) for e in pbx.matching(
+                lambda e: e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up"
+                and e.get("Channel", "").startswith("PJSIP/agent")))
         kit.close()
     own = [float(x) for x in OWN.findall(log)]
+    lags = [int(x) for x in LAG.findall(log)]
     recorded = Counter(a.phone for a in attempts)
     duplicates = sum((dials - recorded).values()) + len(overlapping(attempts))
 
@@ -180,7 +191,8 @@ def main() -> None:
     print(f"live benchmark ({'quick' if args.quick else 'full'}): {len(attempts)} attempts, 8 agents, "
           f"originate limit {args.originates_per_s:g}/s, ratio {args.ratio:g}, max_lines {args.max_lines}; "
           f"runner exit {code}; pbx events seen {pbx_events}; wall {time.monotonic() - began:.0f} s")
-    print(f"outcomes: {dict(outcomes)}; bridged {bridged}")
+    print(f"outcomes: {dict(outcomes)}; bridged {bridged}; agent legs up "
+          + ", ".join(f"{t - first:+.1f}" for t in legs) + " s after the first customer call")
     print(f"{'metric':<40}{'p50':>10}{'p99':>10}{'max':>10}{'n':>7}")
     for name, xs in (("own hand-off (input -> Bridge sent) ms", own),
                      ("end-to-end (AMD verdict -> BridgeEnter) ms", e2e)):
@@ -188,6 +200,7 @@ def main() -> None:
     print(f"{'calls up at the world (2nd half of dialing, median/peak)':<56}{sustained:>6} / {peak}")
     print(f"{'open attempts in the runner (peak; max_lines caps it)':<56}{runner_peak:>6}")
     print(f"{'call attempts per second (world, dialing window)':<56}{attempts_per_s:>6.1f}")
+    print(f"{'event backlog: worst pbx->runner lag per 5 s, ms':<56}" + " ".join(map(str, lags)))
     print(f"{'runner CPU (share of one core, whole run)':<56}{cpu:>6.2f}")
     print(f"{'duplicate originates':<56}{duplicates:>6}")
     print("targets: own p99 <= {own_p99_ms} ms, >= {concurrent} concurrent, >= {attempts_per_s} attempts/s"

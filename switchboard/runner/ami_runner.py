@@ -50,6 +50,7 @@ from switchboard.runner.node import (
 __all__ = ["AmiRunner", "RunnerOptions", "UnknownNode", "load_node", "run_forever"]
 
 log = logging.getLogger("switchboard.runner")
+LAG_REPORT_S = 5.0
 
 
 def _seat_of(channel_name: str) -> str:
@@ -81,9 +82,12 @@ class AmiRunner(NodeCore):
         self._created: set[str] = set()  # channels created and not hung up yet
         self._input_at = 0.0  # wall time the input being fed was taken from its source
         self._bridge_input_at: dict[str, float] = {}  # customer channel -> its Bridge's input time
+        self._lag_max = 0.0  # worst (taken - pbx timestamp) of an event since the last lag report
 
     def feed(self, event: Event) -> None:
         self._input_at = time.time()
+        if not isinstance(event, Tick):
+            self._lag_max = max(self._lag_max, self._input_at - event.at)
         super().feed(event)
 
     def enqueue(self, command: c.Command) -> None:
@@ -136,9 +140,14 @@ class AmiRunner(NodeCore):
         return False
 
     async def _ticker(self) -> None:
+        reported = time.monotonic()
         while True:
             await asyncio.sleep(self.tick_delay())
             self.feed(Tick(time.time()))
+            if time.monotonic() - reported >= LAG_REPORT_S:
+                reported = time.monotonic()
+                log.info("event lag max_ms=%.0f", self._lag_max * 1000)  # the backlog (bench.live reads it)
+                self._lag_max = 0.0
 
     async def _poller(self) -> None:
         while True:
