@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from tests.ami.loopback import LoopbackServer
+
 
 def message(**headers: str) -> bytes:
     return ("".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
@@ -24,7 +26,7 @@ def _parse(block: bytes) -> dict[str, str]:
 
 
 @dataclass
-class FakeAmi:
+class FakeAmi(LoopbackServer):
     secret: str = "s3cret"
     live: list[tuple[str, str]] = field(default_factory=list)  # (uniqueid, attempt id)
     during_resync: list[bytes] = field(default_factory=list)  # events sent inside the channel list
@@ -33,21 +35,6 @@ class FakeAmi:
     drop_on_originate: bool = False  # close the connection when an Originate arrives
     connections: int = 0
     received: list[dict[str, str]] = field(default_factory=list)
-    port: int = 0
-    _server: asyncio.Server | None = None
-    _writers: list[asyncio.StreamWriter] = field(default_factory=list)
-
-    async def start(self, port: int = 0) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        for writer in self._writers:
-            writer.transport.abort()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
     def actions(self, name: str) -> list[dict[str, str]]:
         return [a for a in self.received if a.get("action", "").lower() == name.lower()]

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import re
 
+from tests.ami.loopback import LoopbackServer
 from tests.ami.recording import Recording
 
 _ACTION_ID = re.compile(rb"^ActionID: (rec-\d+)\r$", re.M)
@@ -38,27 +39,13 @@ def _without_id(action: dict) -> dict:
             for k, v in action.items() if k.lower() != "actionid"}
 
 
-class ReplayAmi:
+class ReplayAmi(LoopbackServer):
     def __init__(self, recording: Recording) -> None:
+        super().__init__()
         self.rec = recording
-        self.port = 0
         self.errors: list[str] = []
         self._next = 0  # index in rec.sent of the next expected action
         self._ids: dict[bytes, bytes] = {}  # recorded ActionID -> the client's
-        self._server: asyncio.Server | None = None
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        for writer in self._writers:
-            writer.transport.abort()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
     def finished(self) -> bool:
         return self._next == len(self.rec.sent)

@@ -5,10 +5,12 @@ The lab's names are re-exported here, so the tests keep importing them from one 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from switchboard.campaign_lab import (
     world_dials,
 )
 
-__all__ = ["AmiWatcher", "Kit", "check_campaign", "mixed_leads"]
+__all__ = ["AmiWatcher", "Kit", "check_campaign", "mixed_leads", "run_to_end"]
 
 #: (lead status, attempt outcome) a world outcome must end in after one dial.
 EXPECTED = {
@@ -184,3 +186,21 @@ def check_campaign(
         report.recordings_rms.append(rms_amplitude(wav))
     assert all(rms > 0.01 for rms in report.recordings_rms), report.recordings_rms
     return report
+
+
+@contextlib.contextmanager
+def run_to_end(kit: Kit, campaign_id: int, leads: dict[str, World]) -> Iterator[tuple[Report, AmiWatcher]]:
+    """Run the campaign under a real runner until every lead is dialed and ended, then check it.
+
+    Yields the report and the pbx watcher, still open, for a test's own checks
+    on the pbx's events.
+    """
+    runner = kit.runner()
+    with AmiWatcher(kit.sandbox.pbx) as pbx, AmiWatcher(kit.sandbox.world) as world:
+        runner.start()
+        try:
+            kit.wait_for("every lead dialed and ended", kit.finished(campaign_id), runner)
+            kit.stop_campaign(campaign_id, runner)
+        finally:
+            assert runner.stop() == 0, runner.tail()
+        yield check_campaign(kit, campaign_id, leads, pbx, world), pbx

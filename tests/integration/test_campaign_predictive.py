@@ -12,7 +12,7 @@ import pytest
 from orchestrator.store.enums import CampaignMode
 from provisioning.sandbox.world import Outcome as World
 from tests.db.conftest import _empty_pg_schema, pg_database_url, pg_server_url  # noqa: F401
-from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
+from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.postgres, pytest.mark.slow]
 
@@ -25,15 +25,8 @@ def test_predictive_campaign_on_postgresql(sandbox, tmp_path, pg_database_url): 
     kit.agents(4, first=4)
     leads = mixed_leads(MIX, first_serial=200)
     campaign = kit.campaign("predictive", CampaignMode.PREDICTIVE, leads, wrap_up_s=1)
-    runner = kit.runner()
-    with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
-        runner.start()
-        try:
-            kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner)
-            kit.stop_campaign(campaign, runner)
-        finally:
-            assert runner.stop() == 0, runner.tail()
-        report = check_campaign(kit, campaign, leads, pbx, world)
+    with run_to_end(kit, campaign, leads) as (report, _pbx):
+        pass
     print("predictive:", report.summary())
     assert report.outcomes["connected"] + report.outcomes["abandoned"] >= 27
     kit.close()

@@ -12,7 +12,7 @@ import pytest
 
 from orchestrator.store.enums import CampaignMode, MachineAction, Outcome
 from provisioning.sandbox.world import Outcome as World
-from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
+from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -32,15 +32,7 @@ def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_p
         amd_action=MachineAction.MESSAGE,
         machine_message_file="vm-goodbye",
     )
-    runner = kit.runner()
-    with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
-        runner.start()
-        try:
-            kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner)
-            kit.stop_campaign(campaign, runner)
-        finally:
-            assert runner.stop() == 0, runner.tail()
-        report = check_campaign(kit, campaign, leads, pbx, world)
+    with run_to_end(kit, campaign, leads) as (report, pbx):
         # Machines got the campaign's message after their beep (the route's own signal on the pbx).
         machines = [a for a in kit.attempts(campaign) if a.outcome is Outcome.MACHINE]
         for a in machines:
