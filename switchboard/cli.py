@@ -11,10 +11,6 @@ import click
 from switchboard.config import load_settings
 
 
-def _not_yet(what: str, issue: int) -> None:
-    raise click.ClickException(f"`switchboard {what}` is not built yet (tracked in issue #{issue}).")
-
-
 @click.group()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help="TOML settings file (default: $SWITCHBOARD_CONFIG, then built-in defaults).")
