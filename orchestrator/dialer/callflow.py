@@ -4,9 +4,15 @@ Handoff: on a HUMAN/NOTSURE verdict (or on answer without AMD, e.g. preview)
 the customer starts *waiting*; :meth:`CallFlow.connect_waiting` bridges every
 waiting customer, oldest first, to the longest-idle READY agent's nailed-up
 leg and starts the recording. It runs after every input, so a customer is
-bridged the moment an agent frees up. Whoever is still waiting
-``abandon_after_s`` after the verdict is redirected to the abandon message by
-the core's tick (see ``core.py``).
+bridged the moment an agent frees up.
+
+The regulators' 2 seconds run from the end of the customer's greeting, not
+from the verdict: a detector says HUMAN only after it has heard some silence
+after the greeting (Asterisk's ``AMD()`` says how much in its cause,
+``HUMAN-<silence ms>-<after greeting ms>``). So the clock (``live_at``) starts
+at the greeting's end, and whoever is still waiting ``abandon_deadline_s``
+later is redirected to the abandon message by the core's tick (see
+``core.py``), leaving the message the time it needs to start.
 
 A live human who hangs up while waiting counts as an abandon (the
 conservative reading of the US and UK rules), so does one lost with the PBX.
@@ -77,6 +83,8 @@ class CallFlow:
                 out.record(AmdDecided(now, a.attempt_id, event.verdict, event.cause))
                 if event.verdict is AmdVerdict.MACHINE:
                     self._machine(a, now, out)
+                elif event.verdict is AmdVerdict.HUMAN:
+                    self.go_live(a, now, out, since=now - greeting_silence_s(event.cause, self.config))
                 else:
                     self.go_live(a, now, out)
             case DialplanSignal(name="abandon") if a.phase in _NOT_YET_CONNECTED:
@@ -89,9 +97,9 @@ class CallFlow:
             case HungUp() | OriginateFailed():
                 self.end(a, event.cause, now, out)
 
-    def go_live(self, a: Attempt, now: float, out: Outbox) -> None:
-        """A live human is on the line: the abandon clock starts."""
-        a.phase, a.live_at = Phase.WAITING, now
+    def go_live(self, a: Attempt, now: float, out: Outbox, since: float | None = None) -> None:
+        """A live human is on the line: the abandon clock runs from ``since`` (greeting end) or now."""
+        a.phase, a.live_at = Phase.WAITING, now if since is None else min(now, since)
         self.stats.live_answers += 1
         self._count(now, out, live_answers=1)
 
@@ -181,3 +189,15 @@ class CallFlow:
         if call is not None and agent.state in (AgentState.ON_CALL, AgentState.RESERVED):
             out.send(Hangup(call.channel_id))
         self.agents.leg_lost(agent, now, out)
+
+
+def greeting_silence_s(cause: str, config: CampaignConfig) -> float:
+    """How long the greeting had ended when the detector said HUMAN.
+
+    Asterisk's ``AMD()`` gives it in the cause (``HUMAN-800-800``: 800 ms of
+    silence heard); otherwise the route's configured after-greeting silence.
+    """
+    parts = cause.split("-")
+    if len(parts) == 3 and parts[0] == "HUMAN" and parts[1].isdigit():
+        return min(int(parts[1]), 5000) / 1000.0
+    return config.amd_verdict_lag_s

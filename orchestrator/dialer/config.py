@@ -35,8 +35,15 @@ class CampaignConfig:
     record_calls: bool = True  # MixMonitor every connected call (started with the bridge)
     message_sound: str = ""
     abandon_sound: str = ""
-    #: A human not bridged this long after the verdict hears the abandon message.
+    #: A human not bridged this long after the end of their greeting must hear the abandon
+    #: message (the compliance profile's limit: 2 s in the US and the UK).
     abandon_after_s: float = 2.0
+    #: Silence a detector waits for after a greeting before its HUMAN verdict, when the
+    #: verdict does not say (Asterisk's ``after_greeting_silence``).
+    amd_verdict_lag_s: float = 0.0
+    #: Redirecting a channel and starting its playback takes this long: the redirect
+    #: goes out this much before the limit.
+    message_lead_s: float = 0.3
     #: No verdict this long after answer: treat as NOTSURE (connect, do not strand the call).
     amd_timeout_s: float = 6.0
     wrap_up_s: float = 30.0  # wrap-up ends by this timer or by the agent's disposition
@@ -51,3 +58,14 @@ class CampaignConfig:
     @property
     def uses_amd(self) -> bool:
         return self.amd and self.mode is not DialMode.PREVIEW
+
+    @property
+    def abandon_deadline_s(self) -> float:
+        """From the greeting's end to the abandon redirect."""
+        return max(0.0, self.abandon_after_s - self.message_lead_s)
+
+    @property
+    def wait_after_verdict_s(self) -> float:
+        """How long a live customer can wait for an agent once the dialer knows about them."""
+        lag = self.amd_verdict_lag_s if self.uses_amd else 0.0
+        return max(0.2, self.abandon_deadline_s - lag)

@@ -30,6 +30,7 @@ from orchestrator.dialer.dialing import LineDialer
 from orchestrator.dialer.facts import AmdDecided, DispositionRecorded, LeadUpdated
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.outbox import Outbox, Step
+from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import (
@@ -73,6 +74,7 @@ class CampaignDialer:
         self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats)
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
                                 self.stats)
+        self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = False
 
     def handle(self, event: Event) -> Step:
@@ -101,7 +103,10 @@ class CampaignDialer:
             case PbxDisconnected():
                 self.connected = False
         self.flow.connect_waiting(now, out)
-        return out.step()
+        step = out.step()
+        if self.pacing is not None:
+            self.pacing.feed(step.facts)
+        return step
 
     def attempts(self) -> tuple[Attempt, ...]:
         """Customer calls in progress (for status pages; do not mutate)."""
@@ -113,7 +118,7 @@ class CampaignDialer:
     def next_wakeup(self) -> float | None:
         """The earliest deadline (abandon, AMD timeout, wrap-up end): tick no later than this."""
         c = self.config
-        deadlines = [a.live_at + c.abandon_after_s for a in self.calls.in_phase(Phase.WAITING)
+        deadlines = [a.live_at + c.abandon_deadline_s for a in self.calls.in_phase(Phase.WAITING)
                      if a.live_at is not None]
         deadlines += [a.answered_at + c.amd_timeout_s for a in self.calls.in_phase(Phase.ANSWERED)
                       if a.answered_at is not None]
@@ -132,7 +137,7 @@ class CampaignDialer:
             self.flow.release(agent, now, out)
         self.flow.connect_waiting(now, out)
         for a in self.calls.in_phase(Phase.WAITING):
-            if a.live_at is not None and now - a.live_at >= c.abandon_after_s:
+            if a.live_at is not None and now - a.live_at >= c.abandon_deadline_s:
                 self.flow.abandon(a, now, out, "no agent")
                 out.send(Redirect(a.channel_id, routes.ABANDON))
         if self.connected:
@@ -141,8 +146,6 @@ class CampaignDialer:
     def _call_event(self, event: CallEvent, now: float, out: Outbox) -> None:
         a = self.calls.find(event.attempt_id, event.channel_id)
         if a is not None:
-            if self.policy is not None:
-                self.policy.observe(event)
             self.flow.on_event(a, event, now, out)
             return
         agent = self.agents.by_leg(event.channel_id)

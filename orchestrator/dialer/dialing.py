@@ -48,14 +48,21 @@ class LineDialer:
     stats: StatsRecorder
 
     def pacing_state(self, now: float) -> PacingState:
-        """What the policy sees. Calls awaiting AMD count as ringing: not yet known to need agents."""
-        phases = [a.phase for a in self.calls.all()]
+        """What the policy sees: the same fields the simulator fills, so what is benchmarked dials.
+
+        Calls awaiting AMD count as ringing (not yet known to need agents) and are
+        also counted in ``lines_answered``; ringing lines carry their dial times,
+        from which the policy's ring hazard estimates who will still answer.
+        """
+        calls = self.calls.all()
         return PacingState(
             now=now, agents=self.agents.views(now),
-            lines_ringing=sum(p in (Phase.DIALING, Phase.ANSWERED) for p in phases),
-            customers_waiting=phases.count(Phase.WAITING), abandon_cap=self.config.abandon_cap,
-            windows=self.counter.windows(now), stats=self.stats.snapshot(),
-            max_lines=max(0, self.config.max_lines - len(self.calls)))
+            lines_ringing=sum(a.phase in (Phase.DIALING, Phase.ANSWERED) for a in calls),
+            customers_waiting=sum(a.phase is Phase.WAITING for a in calls),
+            abandon_cap=self.config.abandon_cap, windows=self.counter.windows(now),
+            stats=self.stats.snapshot(), max_lines=max(0, self.config.max_lines - len(self.calls)),
+            lines_answered=sum(a.phase is Phase.ANSWERED for a in calls),
+            ring_started=tuple(a.started_at for a in calls if a.phase is Phase.DIALING))
 
     def dial(self, now: float, out: Outbox) -> None:
         c = self.config

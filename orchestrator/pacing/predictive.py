@@ -4,8 +4,9 @@ Method (what the literature and practice offer, put together):
 
 1. **What a new line needs.** A line dialed now needs an agent at its *setup
    time* ``s`` (ring + AMD verdict, learned from :class:`DialOutcome`), and the
-   customer may wait ``grace_s`` (2 s, the regulators' limit) more. So we look
-   at the horizon ``H = mean(s) + grace``.
+   customer may wait ``grace_s`` more (what is left of the regulators' 2 s,
+   counted from the greeting's end, once the detector has decided). So we
+   look at the horizon ``H = mean(s) + grace``.
 2. **Agents free by then** (the *expected availability* rule of modern
    predictive dialers): a ready agent counts 1; an agent talking for ``e``
    seconds counts ``P(T + mean(W) <= e + H | T > e)`` and one in wrap-up
@@ -131,8 +132,17 @@ class PredictivePolicy:
             self._since_refresh += 1
 
     def _tables(self) -> None:
+        """Rebuild the availability tables when the fits moved: often while they are young.
+
+        The priors (240 s talk) can be far from a campaign's real handle time
+        (the demo's calls last 15-40 s). Rebuilding only every ``REFRESH_EVERY``
+        observations kept such a campaign on its prior for hundreds of calls,
+        counting every agent on a call as busy for minutes: fewer lines than
+        ready agents. So the interval grows with what was learned (4, 8, 16 ...).
+        """
         horizon = self.setup.mean + self.grace_s
-        if self._since_refresh < REFRESH_EVERY and abs(horizon - self._horizon) < 1.0:
+        due = min(REFRESH_EVERY, max(4, (self.talk.n + self.wrap.n) // 2))
+        if self._since_refresh < due and abs(horizon - self._horizon) < 1.0:
             return
         self._horizon, self._since_refresh = horizon, 0
         self._talk_table = self.talk.done_within_table(horizon, self.wrap.mean, TABLE_S)
@@ -251,4 +261,18 @@ class PredictivePolicy:
             if mu < z * math.sqrt(var + n * p * (1.0 - p) + expected * expected * rel + 0.05):
                 break
             n += 1
-        return n
+        return max(n, self._progressive_floor(state))
+
+    def _progressive_floor(self, state: PacingState) -> int:
+        """Never fewer lines than progressive dialing while no window is over the cap.
+
+        One line per ready agent not already covered by a line in flight cannot
+        leave a person without an agent, so it costs no abandons; without this
+        floor a cold or mis-fitted model (few agents, short calls) dialed fewer
+        lines than there were idle agents. While a window is over the cap the
+        brake alone decides (in the UK every dial risks an AMD false positive).
+        """
+        if self.brake > 0.0:
+            return 0
+        uncovered = state.count(AgentState.READY) - state.lines_ringing - state.customers_waiting
+        return min(state.max_lines, uncovered)

@@ -1,8 +1,11 @@
 """The discrete-event dialer: agents, lines, AMD and abandons in simulated time.
 
 It builds the same :class:`~orchestrator.pacing.base.PacingState` a live
-runner builds, once per simulated second, asks the policy, dials, and feeds
-the policy the same observations (:mod:`orchestrator.pacing.base`). The
+dialer builds, once per simulated second, asks the policy, dials, and emits
+the facts a live dialer emits (attempt started, answered, AMD verdict,
+bridged, abandoned, ended; agent wrap-up) into the same
+:class:`~orchestrator.dialer.pacing_feed.PacingFeed`, so the policy learns
+from exactly what it learns from live. The
 compliance counters the policy sees are :class:`orchestrator.compliance.AbandonCounter`
 fed with what a dialer can know (AMD verdicts); the metrics use the truth
 (who really was a person), in separate counters.
@@ -19,18 +22,11 @@ from collections import deque
 from dataclasses import dataclass
 
 from orchestrator.compliance import AbandonCounter, ComplianceProfile, abandon_rate
-from orchestrator.events import AgentState
-from orchestrator.pacing.base import (
-    Abandoned,
-    AgentView,
-    CallResult,
-    Connected,
-    DialOutcome,
-    PacingPolicy,
-    PacingState,
-    TalkEnded,
-    WrapEnded,
-)
+from orchestrator.dialer import facts as f
+from orchestrator.dialer.pacing_feed import PacingFeed
+from orchestrator.events import AgentState, AmdVerdict
+from orchestrator.leads.outcomes import Outcome
+from orchestrator.pacing.base import AgentView, PacingPolicy, PacingState
 from orchestrator.simulation.metrics import Tally
 from orchestrator.simulation.world import DAY, LeadDraw, LeadStream, World, staffing_plan
 
@@ -87,6 +83,7 @@ class Simulator:
     def __init__(self, world: World, policy: PacingPolicy, seed: int | str = 1) -> None:
         self.w = world
         self.policy = policy
+        self.feed = PacingFeed(policy, uses_amd=True)
         self.seed = seed
         self.truth = bool(getattr(policy, "oracle", False))
         self.leads = LeadStream(world, seed)
@@ -173,6 +170,8 @@ class Simulator:
     def _set(self, agent: Agent, state: AgentState) -> None:
         now = self.now
         self.t.agent_time(agent.state, agent.since, now, self.measure)
+        if state is AgentState.WRAP_UP or agent.state is AgentState.WRAP_UP:  # what the feed reads
+            self.feed.feed((f.AgentStatus(now, agent.id, state),))
         agent.state, agent.since = state, now
         self.views[agent.id] = AgentView(agent.id, state, 0.0, now, agent.free_at if self.truth else None)
         if state is AgentState.READY:
@@ -208,7 +207,7 @@ class Simulator:
         now = self.now
         call.done = True
         self.t.connect(call.kind, now - agent.since, now - call.verdict_at, now, self.measure)
-        self.policy.observe(Connected(now, now - call.verdict_at))
+        self.feed.feed((f.AttemptBridged(now, str(call.id), agent.id, "", now - call.verdict_at),))
         agent.call = call
         agent.free_at = now + call.talk + call.wrap
         self.talking += 1
@@ -247,6 +246,7 @@ class Simulator:
         else:
             call.talk, call.wrap = draw.machine_talk, w.machine_wrap_s
         self.t.dial(now, recall_of, self.measure)
+        self.feed.feed((f.AttemptStarted(now, str(call.id), 0, lead, "", ""),))
         self.ringing[call.id] = now
         if call.kind in ("live", "machine"):
             self.at(now + call.ring, ANSWER, call)
@@ -273,15 +273,16 @@ class Simulator:
         if kind == ANSWER:
             del self.ringing[obj.id]
             self.answered += 1
+            self.feed.feed((f.AttemptAnswered(now, str(obj.id)),))
             self.at(now + self.w.amd_s, VERDICT, obj)
         elif kind == VERDICT:
             self.answered -= 1
             self._verdict(obj)
         elif kind == LINE_END:
             del self.ringing[obj.id]
-            result = CallResult.FAILED if obj.kind == "failed" else CallResult.NO_ANSWER
+            outcome = Outcome.BUSY if obj.kind == "failed" else Outcome.NO_ANSWER
             self.t.outcome(obj.kind)
-            self.policy.observe(DialOutcome(now, result, obj.ring, obj.ring))
+            self.feed.feed((f.AttemptEnded(now, str(obj.id), outcome),))
         elif kind == GIVE_UP:
             if not obj.done:
                 obj.done = True
@@ -290,11 +291,10 @@ class Simulator:
         elif kind == TALK_END:
             call = obj.call
             self.talking -= 1
-            self.policy.observe(TalkEnded(now, call.talk))
+            self.feed.feed((f.AttemptEnded(now, str(call.id), Outcome.CONNECTED, 16, call.talk),))
             self._set(obj, AgentState.WRAP_UP)
             self.at(now + call.wrap, WRAP_END, obj)
         elif kind == WRAP_END:
-            self.policy.observe(WrapEnded(now, obj.call.wrap))
             self._agent_free(obj)
         elif kind == LOGIN:
             obj.leaving = False
@@ -311,12 +311,12 @@ class Simulator:
         draw = call.draw
         person = call.kind == "live"
         passed = draw.u_amd >= w.amd_false_positive if person else draw.u_amd < w.amd_false_negative
-        setup = call.ring + w.amd_s
         if not passed:
             self.counter.record(now, machines=1)
             self.ofcom.record(now, machines=1)
             self.t.outcome("amd_false_positive" if person else "machine")
-            self.policy.observe(DialOutcome(now, CallResult.MACHINE, call.ring, setup))
+            self.feed.feed((f.AmdDecided(now, str(call.id), AmdVerdict.MACHINE),
+                            f.AttemptEnded(now, str(call.id), Outcome.MACHINE)))
             return
         if person:
             # A machine that got through is counted when its fate is known: the agent who
@@ -325,7 +325,7 @@ class Simulator:
             self.t.measured(live_answers=1)
             self.us.record(now, live_answers=1)
             self.ofcom.record(now, live_answers=1)
-        self.policy.observe(DialOutcome(now, CallResult.LIVE, call.ring, setup))
+        self.feed.feed((f.AmdDecided(now, str(call.id), AmdVerdict.HUMAN),))
         call.verdict_at = now
         agent = self._pop_ready()
         if agent is not None:
@@ -348,7 +348,8 @@ class Simulator:
             self.ofcom.record(now, abandons=1)
             self.recalls.append((now + self.w.recall_abandoned_after_s, call.lead, now))
         self.t.abandon(call.kind, now - call.verdict_at)
-        self.policy.observe(Abandoned(now))
+        self.feed.feed((f.AttemptAbandoned(now, str(call.id), now - call.verdict_at, "no agent"),
+                        f.AttemptEnded(now, str(call.id), Outcome.ABANDONED)))
 
 
 def simulate(world: World, policy: PacingPolicy, seed: int | str = 1) -> Run:

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami.connection import AmiActionFailed, AmiClient, AmiError
+from dialplans.render import AmdTuning
 from orchestrator import commands as c
 from orchestrator.dialer import routes
 from orchestrator.events import ChannelCreated, Event, HungUp, OriginateFailed, PbxConnected, Tick
@@ -72,6 +73,7 @@ async def take(limit: RateLimit) -> None:
 
 class AmiRunner(NodeCore):
     route_handles_machines = True  # sb-outbound runs AMD() and handles machines
+    amd_verdict_lag_s = AmdTuning().after_greeting_silence / 1000  # AMD() hears this much silence first
 
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                  *, claimed_by: str | None = None) -> None:

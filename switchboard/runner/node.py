@@ -26,8 +26,9 @@ Nothing here awaits or yields: the runtimes call these methods from one task
 or greenlet at a time. Database calls are synchronous and short, in both
 runtimes (see ``esl_runner`` for why that is also the gevent choice).
 
-Predictive campaigns: the policy learns from observations derived from the
-core's facts (``pacing_feed``).
+Predictive campaigns: the policy is built from the campaign's settings
+(``orchestrator.pacing.catalog.campaign_policy``) and learns inside the dialer
+(``orchestrator.dialer.pacing_feed``), as in the simulator.
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ from orchestrator import commands as c
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt
 from orchestrator.dialer.agents import NO_PHONE
+from orchestrator.dialer.config import CampaignConfig
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import AgentState, AgentStateChanged, Event, OriginateFailed, PbxConnected, Tick
 from orchestrator.pacing.base import PacingPolicy
-from orchestrator.pacing.predictive import PredictivePolicy
+from orchestrator.pacing.catalog import campaign_policy
 from orchestrator.store import compliance
 from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode, CampaignState, PbxKind
@@ -59,7 +61,6 @@ from switchboard.runner import recovery
 from switchboard.runner.campaign_config import campaign_config
 from switchboard.runner.commands_in import take_inputs
 from switchboard.runner.leads_port import DbDnc, DbLeadSource
-from switchboard.runner.pacing_feed import PacingFeed
 from switchboard.runner.persist import FactWriter
 
 log = logging.getLogger("switchboard.runner")
@@ -89,11 +90,6 @@ def load_node(session: Session, name: str) -> NodeInfo:
     return NodeInfo(node.id, node.name, node.host, node.port, node.username, node.secret, node.kind)
 
 
-def predictive_policy(campaign: m.Campaign) -> PacingPolicy:
-    """The pacing issue's policy (expected availability, learned online, abandon-rate feedback)."""
-    return PredictivePolicy()
-
-
 class Backoff(Protocol):
     """The adapter's reconnect delays (``ami.connection.Backoff``, ``esl.connection.Backoff``)."""
 
@@ -111,7 +107,7 @@ class RunnerOptions:
     restore_counts_s: float = 30.0  # the campaign's abandon counts over all nodes
     originates_per_s: float = 20.0  # node-wide
     dialplan_dir: Path | None = None  # Asterisk: render + reload the dialplan here on first connect
-    policy_for: Callable[[m.Campaign], PacingPolicy] = predictive_policy
+    policy_for: Callable[[CampaignConfig], PacingPolicy] = campaign_policy
     backoff: Backoff | None = None
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)
@@ -124,7 +120,6 @@ class Slot:
     dialer: CampaignDialer
     leads: DbLeadSource
     state: CampaignState
-    pacing: PacingFeed | None = None  # predictive: what the policy learns from
 
     @property
     def campaign_id(self) -> int:
@@ -174,6 +169,8 @@ class NodeCore:
 
     #: Asterisk's ``sb-outbound`` runs AMD() and acts on machines itself; FreeSWITCH's only parks.
     route_handles_machines = True
+    #: The node's detector says HUMAN this long after the greeting ended (when its verdict doesn't say).
+    amd_verdict_lag_s = 0.0
 
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                  *, claimed_by: str | None = None) -> None:
@@ -199,9 +196,6 @@ class NodeCore:
 
     def feed(self, event: Event) -> None:
         steps = [(slot, slot.dialer.handle(event)) for slot in list(self.slots.values())]
-        for slot, step in steps:
-            if slot.pacing is not None:
-                slot.pacing.feed(step.facts)
         if log.isEnabledFor(logging.DEBUG):
             if not isinstance(event, Tick):
                 log.debug("event %r", event)
@@ -227,18 +221,18 @@ class NodeCore:
 
     def _new_slot(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> Slot:
         config = campaign_config(campaign, **{"route_handles_machines": self.route_handles_machines,
+                                              "amd_verdict_lag_s": self.amd_verdict_lag_s,
                                               **self.options.config_overrides})
         leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by)
         counter = AbandonCounter(config.compliance, config.amd_false_positive_rate)
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
-        policy = self.options.policy_for(campaign) if config.mode is DialMode.PREDICTIVE else None
+        policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None
         dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id), policy=policy,
                                 counter=counter, open_attempts=list(open_attempts))
         log.info("campaign loaded campaign=%s mode=%s state=%s open_attempts=%d policy=%s", campaign.id,
                  config.mode.value, campaign.desired_state.value, len(dialer.attempts()),
                  getattr(policy, "name", "-"))
-        pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
-        return Slot(dialer, leads, campaign.desired_state, pacing)
+        return Slot(dialer, leads, campaign.desired_state)
 
     def recover(self) -> None:
         """Read back what a previous run left (see ``recovery``) and build the dialers."""

@@ -6,6 +6,7 @@ from datetime import time as clock
 
 from orchestrator.dialer import facts as f
 from orchestrator.dialer.config import DialMode
+from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
@@ -13,7 +14,6 @@ from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode, ComplianceProfile, MachineAction
 from switchboard.runner.campaign_config import ALL_DAY, calling_hours, campaign_config
 from switchboard.runner.node import RateLimit
-from switchboard.runner.pacing_feed import PacingFeed
 
 
 def test_calling_hours_keep_the_longest_window_common_to_every_allowed_day():

@@ -1,5 +1,6 @@
 """Customer call flows through the dialer core: event sequences in, commands and facts out."""
 
+import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import Bridge, EndpointKind, Hangup, Redirect, StartAmd, StartRecording
@@ -76,7 +77,9 @@ def test_human_is_bridged_to_the_ready_agent_recorded_then_wrapped_up():
     assert len(customer_originates(h.tick(T0 + 71).commands)) == 1
 
 
-def test_no_agent_within_2_s_of_the_verdict_hears_the_abandon_message_and_counts():
+def test_no_agent_within_2_s_of_the_greeting_end_hears_the_abandon_message_and_counts():
+    """The 2 s run from the end of the greeting: AMD's HUMAN cause says it heard 800 ms of
+    silence, so 1.2 s are left, minus the time the message needs to start (0.3 s)."""
     h = Harness(DialMode.PREDICTIVE, leads=ny_leads(5), policy=SimpleRatioPolicy(2.0))
     leg = h.login(1)
     first, second = customer_originates(h.tick(T0 + 1).commands)
@@ -84,13 +87,15 @@ def test_no_agent_within_2_s_of_the_verdict_hears_the_abandon_message_and_counts
         h.feed(Answered(T0 + 4, o.channel_id, o.attempt_id))
     assert of_type(h.feed(AmdResult(T0 + 6, first.channel_id, first.attempt_id, AmdVerdict.HUMAN)).commands,
                    Bridge) == [Bridge(first.channel_id, leg)]
-    step = h.feed(AmdResult(T0 + 7, second.channel_id, second.attempt_id, AmdVerdict.HUMAN))
+    step = h.feed(AmdResult(T0 + 7, second.channel_id, second.attempt_id, AmdVerdict.HUMAN, "HUMAN-800-800"))
     assert not of_type(step.commands, Bridge)  # nobody ready: the customer waits
-    assert h.dialer.next_wakeup() == T0 + 9
-    assert not of_type(h.tick(T0 + 8.9).commands, Redirect)
-    step = h.tick(T0 + 9)
+    assert h.dialer.next_wakeup() == pytest.approx(T0 + 7.9)
+    assert not of_type(h.tick(T0 + 7.85).commands, Redirect)
+    step = h.tick(T0 + 7.9)
     assert Redirect(second.channel_id, "sb-abandon") in step.commands
-    assert AttemptAbandoned(T0 + 9, second.attempt_id, 2.0, "no agent") in step.facts
+    (abandoned,) = of_type(step.facts, AttemptAbandoned)
+    assert (abandoned.attempt_id, abandoned.reason) == (second.attempt_id, "no agent")
+    assert abandoned.waited_s == pytest.approx(1.7)  # from the greeting's end
     step = h.feed(HungUp(T0 + 14, second.channel_id, second.attempt_id))
     (ended,) = of_type(step.facts, AttemptEnded)
     assert ended.outcome is Outcome.ABANDONED

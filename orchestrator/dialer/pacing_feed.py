@@ -1,10 +1,11 @@
 """The core's facts -> the pacing policy's observations (``orchestrator.pacing.base``).
 
-The dialer core hands its policy raw PBX events, which learning policies
-(``PredictivePolicy``) ignore: they learn from ``DialOutcome``, ``Connected``,
-``Abandoned``, ``TalkEnded`` and ``WrapEnded``. Those follow from the facts
-the core already emits, so the runner derives them here, per campaign, from
-every step's facts before persisting them.
+Learning policies (``PredictivePolicy``) learn from ``DialOutcome``,
+``Connected``, ``Abandoned``, ``TalkEnded`` and ``WrapEnded``; raw PBX events
+mean nothing to them. Those observations follow from the facts a dialer emits,
+so they are derived in this one place: the live dialer (``CampaignDialer``)
+feeds every step's facts here, and the simulator emits the same facts for its
+simulated calls, so the benchmark measures exactly what the live dialer learns.
 """
 
 from __future__ import annotations
