@@ -13,6 +13,9 @@ Measured:
   from the AMI stream -> Bridge action sent);
 * end-to-end: the pbx's AMD-verdict ``UserEvent`` -> the customer's
   ``BridgeEnter`` (both pbx timestamps, seen on an independent AMI login);
+* the compliance measure: the end of the customer's greeting (the world's
+  ``WorldGreetingEnd`` user event) -> the agent's bridge or the start of the
+  abandon message, for every human; the limit is 2 s;
 * concurrency: calls up at the world (its Newchannel -> Hangup), median over
   the second half of the dialing window; attempts per second = calls the world
   received over that window; the runner's CPU share (``/proc``);
@@ -20,7 +23,7 @@ Measured:
   recorded for that number, plus attempts of one lead that overlapped.
 
 The last line is ``RESULT live own_p99_ms=... bridge_p99_ms=... concurrent=...
-attempts_per_s=... duplicate_originates=...``.
+attempts_per_s=... duplicate_originates=... greeting_to_agent_p99_ms=...``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from switchboard.campaign_lab import (
     AmiWatcher,
     Kit,
     RunnerProcess,
+    greeting_to_agent_or_message,
     mixed_leads,
     overlapping,
     sandbox_up,
@@ -165,6 +169,8 @@ def main() -> None:
                 args.runner_log.write_text(log)
             e2e = [took * 1000 for a in attempts if a.bridged_at is not None
                    and (took := verdict_to_bridge(pbx, str(a.id), a.channel_id)) is not None]
+            greeting = [took * 1000 for a in attempts if a.amd_verdict is not None
+                        and (took := greeting_to_agent_or_message(pbx, world, a)) is not None]
             dials = world_dials(world, set(leads))
             calls = world_calls(world, set(leads))
             pbx_events = len(pbx.events)
@@ -195,7 +201,8 @@ def main() -> None:
           + ", ".join(f"{t - first:+.1f}" for t in legs) + " s after the first customer call")
     print(f"{'metric':<40}{'p50':>10}{'p99':>10}{'max':>10}{'n':>7}")
     for name, xs in (("own hand-off (input -> Bridge sent) ms", own),
-                     ("end-to-end (AMD verdict -> BridgeEnter) ms", e2e)):
+                     ("end-to-end (AMD verdict -> BridgeEnter) ms", e2e),
+                     ("greeting end -> agent or message ms", greeting)):
         print(f"{name:<40}{pct(xs, 50):>10.1f}{pct(xs, 99):>10.1f}{max(xs, default=0):>10.1f}{len(xs):>7}")
     print(f"{'calls up at the world (2nd half of dialing, median/peak)':<56}{sustained:>6} / {peak}")
     print(f"{'open attempts in the runner (peak; max_lines caps it)':<56}{runner_peak:>6}")
@@ -206,7 +213,8 @@ def main() -> None:
     print("targets: own p99 <= {own_p99_ms} ms, >= {concurrent} concurrent, >= {attempts_per_s} attempts/s"
           .format(**TARGETS))
     print(f"RESULT live own_p99_ms={pct(own, 99):.1f} bridge_p99_ms={pct(e2e, 99):.1f} "
-          f"concurrent={sustained:.0f} attempts_per_s={attempts_per_s:.1f} duplicate_originates={duplicates}")
+          f"concurrent={sustained:.0f} attempts_per_s={attempts_per_s:.1f} duplicate_originates={duplicates} "
+          f"greeting_to_agent_p99_ms={pct(greeting, 99):.1f}")
 
 
 if __name__ == "__main__":

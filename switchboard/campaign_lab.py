@@ -374,3 +374,22 @@ def verdict_to_bridge(pbx: AmiWatcher, attempt_id: str, channel_id: str) -> floa
     if not verdicts or not bridges:
         return None
     return float(bridges[0]["Timestamp"]) - float(verdicts[0]["Timestamp"])
+
+
+def greeting_to_agent_or_message(pbx: AmiWatcher, world: AmiWatcher, attempt: m.Attempt) -> float | None:
+    """Seconds from the end of the world customer's greeting to the agent's bridge or the abandon message.
+
+    The regulators' limit (2 s) counts from the greeting's end, which only the
+    world knows (its ``WorldGreetingEnd`` user event); the pbx says when the
+    customer entered the agent's bridge or the abandon route. Both clocks are
+    this machine's.
+    """
+    digits, channel, attempt_id = attempt.phone.lstrip("+"), attempt.channel_id, str(attempt.id)
+    greetings = world.matching(
+        lambda e: e.get("UserEvent") == "WorldGreetingEnd" and e.get("Number") == digits)
+    reached = pbx.matching(
+        lambda e: (e.get("Event") == "BridgeEnter" and e.get("Uniqueid") == channel)
+        or (e.get("UserEvent") == "SwitchboardAbandon" and e.get("Attempt") == attempt_id))
+    if not greetings or not reached:
+        return None
+    return float(reached[0]["Timestamp"]) - float(greetings[-1]["Timestamp"])
