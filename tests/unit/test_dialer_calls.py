@@ -269,7 +269,8 @@ def test_a_disposition_given_during_the_call_is_applied_when_it_ends():
     h.feed(AmdResult(T0 + 7, orig.channel_id, orig.attempt_id, AmdVerdict.HUMAN))
     # Still talking: kept, nothing recorded yet, the agent stays on the call.
     step = h.feed(Disposition(T0 + 20, 7, 1, orig.attempt_id, "no-sale"))
-    step = h.feed(Disposition(T0 + 30, 7, 1, orig.attempt_id, "callback", callback_at=T0 + 86400, final=False))
+    step = h.feed(Disposition(T0 + 30, 7, 1, orig.attempt_id, "callback", callback_at=T0 + 86400,
+                              final=False))
     assert step.facts == () and step.commands == ()
     assert h.dialer.agents.agents[1].state is AgentState.ON_CALL
     step = h.feed(HungUp(T0 + 40, orig.channel_id, orig.attempt_id, cause=16))
