@@ -15,6 +15,15 @@ from orchestrator.store.enums import AgentState, LeadStatus
 from tests.runner.test_feed import NODE, drain, new_runner, seeded  # noqa: F401 - fixture
 
 
+def logged_in(sessions):
+    """A runner connected to its (absent) PBX, the seeded agent's leg originated: (runner, leg)."""
+    runner = new_runner(sessions)
+    runner.feed(PbxConnected(time.time(), NODE.name))
+    runner.poll_commands()
+    (leg,) = drain(runner)
+    return runner, leg
+
+
 def _agent(sessions, agent_id: int) -> tuple[AgentState, str]:
     with sessions() as s:
         row = s.get(m.Agent, agent_id)
@@ -23,10 +32,7 @@ def _agent(sessions, agent_id: int) -> tuple[AgentState, str]:
 
 def test_a_seat_whose_phone_never_answers_leaves_the_agent_paused_with_the_reason(sessions, seeded):  # noqa: F811
     node_id, _, agent_id = seeded
-    runner = new_runner(sessions)
-    runner.feed(PbxConnected(time.time(), NODE.name))
-    runner.poll_commands()
-    (leg,) = drain(runner)
+    runner, leg = logged_in(sessions)
     assert _agent(sessions, agent_id) == (AgentState.PAUSED, "connecting")
     runner.feed(OriginateFailed(time.time(), leg.channel_id, leg.attempt_id, cause=20))  # not registered
     assert _agent(sessions, agent_id) == (AgentState.PAUSED, "phone disconnected")
@@ -41,10 +47,7 @@ def test_a_seat_whose_phone_never_answers_leaves_the_agent_paused_with_the_reaso
 
 def test_a_disposition_saved_during_the_call_is_applied_at_hangup(sessions, seeded):  # noqa: F811
     node_id, campaign_id, agent_id = seeded
-    runner = new_runner(sessions)
-    runner.feed(PbxConnected(time.time(), NODE.name))
-    runner.poll_commands()
-    (leg,) = drain(runner)
+    runner, leg = logged_in(sessions)
     runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
     runner.feed(Tick(time.time()))
     (dial,) = drain(runner)
