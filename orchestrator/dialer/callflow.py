@@ -16,6 +16,12 @@ later is redirected to the abandon message by the core's tick (see
 
 A live human who hangs up while waiting counts as an abandon (the
 conservative reading of the US and UK rules), so does one lost with the PBX.
+
+Dispositions: an agent may classify a call while still talking (the form is
+on their screen from the bridge on). The core keeps that disposition and
+applies it when the call ends, because only then is the call's own lead
+update known, which the disposition amends (a callback, a recycle). The last
+one given wins; a disposition after the end applies at once.
 """
 
 from __future__ import annotations
@@ -35,8 +41,10 @@ from orchestrator.dialer.facts import (
     AttemptBridged,
     AttemptEnded,
     ComplianceCounted,
+    DispositionRecorded,
     LeadUpdated,
 )
+from orchestrator.dialer.inputs import Disposition
 from orchestrator.dialer.outbox import Outbox
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import (
@@ -51,7 +59,7 @@ from orchestrator.events import (
 )
 from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
-from orchestrator.leads.rules import after_attempt
+from orchestrator.leads.rules import after_attempt, after_disposition
 
 _NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
 
@@ -65,6 +73,8 @@ class CallFlow:
     stats: StatsRecorder
     #: agent id -> (attempt id, lead as updated by that call): the call a disposition may classify.
     last_call: dict[int, tuple[str, Lead]] = field(default_factory=dict)
+    #: agent id -> the disposition they gave while their call was still up (applied at its end).
+    early: dict[int, Disposition] = field(default_factory=dict)
 
     def on_event(self, a: Attempt, event: CallEvent, now: float, out: Outbox) -> None:
         match event:
@@ -168,8 +178,34 @@ class CallFlow:
             lead = replace(a.lead, attempts=update.attempts, callback_agent_id=None)
             self.last_call[agent.agent_id] = (a.attempt_id, lead)
             self.agents.start_wrap_up(agent, now, out)
+            early = self.early.pop(agent.agent_id, None)
+            if early is not None and early.attempt_id == a.attempt_id:
+                self.dispose(early, now, out)
         else:  # a preview dial that did not connect
             self.agents.release(agent, now, out)
+
+    def dispose(self, d: Disposition, now: float, out: Outbox) -> None:
+        """Apply the agent's disposition to their ended call, or keep it until their call ends.
+
+        Anything else (another agent's call, a call already classified) is ignored.
+        """
+        last = self.last_call.get(d.agent_id)
+        if last is not None and last[0] == d.attempt_id:
+            del self.last_call[d.agent_id]
+            out.record(DispositionRecorded(now, d.attempt_id, d.agent_id, d.code, d.callback_at))
+            update = after_disposition(last[1], now, self.config.lead_rules, final=d.final,
+                                       agent_id=d.agent_id, callback_at=d.callback_at)
+            if update is not None:
+                out.record(LeadUpdated(now, update))
+            agent = self.agents.agents.get(d.agent_id)
+            if agent is not None and agent.state is AgentState.WRAP_UP and agent.attempt_id == d.attempt_id:
+                self.release(agent, now, out)
+            return
+        agent = self.agents.agents.get(d.agent_id)
+        call = self.calls.find(d.attempt_id, "")
+        if (agent is not None and agent.attempt_id == d.attempt_id and call is not None
+                and call.phase is Phase.CONNECTED):
+            self.early[d.agent_id] = d
 
     def release(self, agent: Agent, now: float, out: Outbox) -> None:
         """End the agent's wrap-up (timer, disposition or "ready")."""

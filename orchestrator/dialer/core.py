@@ -27,7 +27,7 @@ from orchestrator.dialer.attempts import Attempt, CallBook, Phase, restored
 from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.dialing import LineDialer
-from orchestrator.dialer.facts import AmdDecided, DispositionRecorded, LeadUpdated
+from orchestrator.dialer.facts import AmdDecided
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.outbox import Outbox, Step
 from orchestrator.dialer.pacing_feed import PacingFeed
@@ -43,7 +43,6 @@ from orchestrator.events import (
     PbxDisconnected,
     Tick,
 )
-from orchestrator.leads.rules import after_disposition
 from orchestrator.pacing.base import PacingPolicy, PacingState
 
 __all__ = ["CampaignDialer", "Step"]
@@ -96,7 +95,7 @@ class CampaignDialer:
             case PreviewDial(campaign_id=self.config.campaign_id):
                 self.lines.preview(event, self.connected, now, out)
             case Disposition(campaign_id=self.config.campaign_id):
-                self._disposition(event, now, out)
+                self.flow.dispose(event, now, out)
             case PbxConnected():
                 self._reconcile(event.live_channel_ids, now, out)
                 self.connected = True
@@ -151,20 +150,6 @@ class CampaignDialer:
         agent = self.agents.by_leg(event.channel_id)
         if agent is not None:
             self.flow.leg_event(agent, event, now, out)
-
-    def _disposition(self, event: Disposition, now: float, out: Outbox) -> None:
-        last = self.flow.last_call.get(event.agent_id)
-        if last is None or last[0] != event.attempt_id:
-            return
-        del self.flow.last_call[event.agent_id]
-        out.record(DispositionRecorded(now, event.attempt_id, event.agent_id, event.code, event.callback_at))
-        update = after_disposition(last[1], now, self.config.lead_rules, final=event.final,
-                                   agent_id=event.agent_id, callback_at=event.callback_at)
-        if update is not None:
-            out.record(LeadUpdated(now, update))
-        agent = self.agents.agents.get(event.agent_id)
-        if agent is not None and agent.state is AgentState.WRAP_UP and agent.attempt_id == event.attempt_id:
-            self.flow.release(agent, now, out)
 
     def _reconcile(self, live: frozenset[str], now: float, out: Outbox) -> None:
         """Calls whose channel is gone ended while we were not looking: end them as LOST

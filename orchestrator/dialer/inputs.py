@@ -37,7 +37,7 @@ class PreviewDial(Event):
 
 @dataclass(frozen=True, slots=True)
 class Disposition(Event):
-    """The agent classified their last call.
+    """The agent classified their last call, or the one they are still on (applied when it ends).
 
     ``callback_at`` promises a callback by the same agent; ``final=False``
     (a disposition that is not final) recycles the lead instead of closing it.

@@ -10,7 +10,8 @@ What goes where:
   and outcome from the later facts; a ``calls`` row mirrors what the PBX did;
 * leads: ``LeadUpdated`` (status, attempts, next call, quiet period), which
   also ends this runner's claim on the row;
-* agents + agent_state_log: ``AgentStatus`` (with the campaign it happened in);
+* agents (state, reason, since) + agent_state_log: ``AgentStatus`` (with the campaign it
+  happened in);
 * recordings: one row per recorded bridge (path relative to the PBX's
   recording directory);
 * abandon_buckets: ``ComplianceCounted`` added to this node's minute bucket.
@@ -120,7 +121,8 @@ class FactWriter:
         if fact.state is not AgentState.LOGGED_OUT:
             s.add(m.AgentStateLog(agent_id=fact.agent_id, state=fact.state, reason=fact.reason[:64],
                                   campaign_id=campaign_id, started_at=at))
-        s.execute(update(m.Agent).where(m.Agent.id == fact.agent_id).values(state=fact.state, state_since=at),
+        s.execute(update(m.Agent).where(m.Agent.id == fact.agent_id)
+                  .values(state=fact.state, state_reason=fact.reason[:64], state_since=at),
                   execution_options={"synchronize_session": False})
 
     @staticmethod

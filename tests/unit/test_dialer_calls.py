@@ -264,3 +264,42 @@ def test_campaigns_that_do_not_record_bridge_without_mixmonitor():
     assert step.commands == (Bridge(o.channel_id, leg),)
     assert of_type(step.facts, AttemptBridged)[0].recording == ""
 
+
+
+def test_a_disposition_given_during_the_call_is_applied_when_it_ends():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(3), wrap_up_s=30)
+    h.login(1)
+    orig = dial_one(h)
+    h.feed(Answered(T0 + 5, orig.channel_id, orig.attempt_id))
+    h.feed(AmdResult(T0 + 7, orig.channel_id, orig.attempt_id, AmdVerdict.HUMAN))
+    # Still talking: kept, nothing recorded yet, the agent stays on the call.
+    step = h.feed(Disposition(T0 + 20, 7, 1, orig.attempt_id, "no-sale"))
+    step = h.feed(Disposition(T0 + 30, 7, 1, orig.attempt_id, "callback", callback_at=T0 + 86400,
+                              final=False))
+    assert step.facts == () and step.commands == ()
+    assert h.dialer.agents.agents[1].state is AgentState.ON_CALL
+    step = h.feed(HungUp(T0 + 40, orig.channel_id, orig.attempt_id, cause=16))
+    assert of_type(step.facts, AttemptEnded)[0].outcome is Outcome.CONNECTED
+    assert of_type(step.facts, DispositionRecorded) == [
+        DispositionRecorded(T0 + 40, orig.attempt_id, 1, "callback", T0 + 86400)]  # the last one given
+    call_update, disposition_update = (f.update for f in of_type(step.facts, LeadUpdated))
+    assert call_update.status is LeadStatus.DONE  # the call's own update, then the disposition's
+    assert (disposition_update.status, disposition_update.callback_agent_id,
+            disposition_update.next_attempt_at) == (LeadStatus.CALLBACK, 1, T0 + 86400)
+    assert AgentStatus(T0 + 40, 1, AgentState.READY) in step.facts  # disposed: no wrap-up left
+    assert len(customer_originates(h.tick(T0 + 41).commands)) == 1
+    # Applied once: a repeat after the end finds nothing to classify.
+    assert h.feed(Disposition(T0 + 42, 7, 1, orig.attempt_id, "sale")).facts == ()
+
+
+def test_a_disposition_for_a_call_the_agent_is_not_on_is_not_kept():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(3))
+    h.login(1)
+    h.login(2, answer=False)  # logged in, not on the call
+    orig = dial_one(h)
+    h.feed(Answered(T0 + 5, orig.channel_id, orig.attempt_id))
+    h.feed(AmdResult(T0 + 7, orig.channel_id, orig.attempt_id, AmdVerdict.HUMAN))
+    assert h.feed(Disposition(T0 + 20, 7, 2, orig.attempt_id, "sale")).facts == ()
+    step = h.feed(HungUp(T0 + 40, orig.channel_id, orig.attempt_id, cause=16))
+    assert of_type(step.facts, DispositionRecorded) == []
+    assert AgentStatus(T0 + 40, 1, AgentState.WRAP_UP) in step.facts

@@ -7,6 +7,7 @@ the protocol, not just on a table.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -205,3 +206,119 @@ def test_my_callbacks_are_listed(app, as_role, running):
     page = as_role("agent1").get("/agent/").get_data(as_text=True)
     assert "My callbacks" in page and "+442079460001" in page and "2030-05-06 07:08 UTC" in page
     assert "+442079460002" not in page
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def _on_call(app, phone: str = "+442079460001", ended: bool = False):
+    """The runner bridged a customer to the agent (the call still up unless ``ended``)."""
+    now = datetime.now(UTC)
+    with app.app_context(), sessions().begin() as s:
+        a = s.scalars(select(Agent)).one()
+        a.seat = s.scalars(select(Seat)).one()
+        c = s.scalars(select(seed.Campaign).where(seed.Campaign.name == "Outbound")).one()
+        (lead,) = seed.leads(s, c, [phone])
+        attempt = seed.attempt(
+            s, lead, agent=a, start=now - timedelta(seconds=30), outcome=Outcome.CONNECTED, ended=ended
+        )
+        a.state, a.state_since = AgentState.ON_CALL, now
+        return attempt.id, {d.code: d.id for d in c.dispositions}
+
+
+@pytest.mark.parametrize(
+    "typed, error",
+    [
+        ("NaN", "must be a number"),
+        ("inf", "must be a number"),
+        ("-Infinity", "must be a number"),
+        ("-1", "between 0 and 10,000,000,000"),
+        ("1e11", "between 0 and 10,000,000,000"),
+        ("10000000000.01", "between 0 and 10,000,000,000"),
+        ("1.234", "at most two decimals"),
+        ("12,50", "is not a number"),
+        ("lots", "is not a number"),
+    ],
+)
+def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running, typed, error):
+    attempt_id, codes = _on_call(app)
+    agent = as_role("agent1")
+    agent.get("/agent/")
+    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "amount": typed}
+    response = agent.post("/agent/dispose", form, headers=HTMX)
+    assert response.status_code == 422 and error in response.get_data(as_text=True)
+    page = agent.post("/agent/dispose", form, follow_redirects=True).get_data(as_text=True)  # without htmx
+    assert error in page
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Command)).all() == []
+        assert s.get(Attempt, attempt_id).sale_amount is None
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("0", "0.00"), ("12.5", "12.50"), ("10000000000", "10000000000.00"), (" 1E+3 ", "1000.00")],
+)
+def test_sale_amounts_up_to_ten_billion_with_cents_are_stored(app, as_role, running, typed, stored):
+    attempt_id, codes = _on_call(app)
+    agent = as_role("agent1")
+    agent.get("/agent/")
+    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "amount": typed}
+    assert agent.post("/agent/dispose", form, headers=HTMX).status_code == 200
+    with app.app_context(), sessions()() as s:
+        assert str(s.get(Attempt, attempt_id).sale_amount) == stored
+
+
+def test_a_disposition_during_the_call_is_accepted_for_when_it_ends(app, as_role, running):
+    attempt_id, codes = _on_call(app)
+    agent = as_role("agent1")
+    agent.get("/agent/")
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None, second=0, microsecond=0)
+    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["CB"]), "notes": "after 5",
+            "callback_at": later.isoformat(timespec="minutes"), "tz_offset_min": "0"}
+    response = agent.post("/agent/dispose", form, headers=HTMX)
+    assert "Saved: Call back. It is applied when the call ends." in response.get_data(as_text=True)
+    _, event = _last_command(app)
+    assert isinstance(event, Disposition) and event.attempt_id == str(attempt_id)
+    assert event.callback_at == later.replace(tzinfo=UTC).timestamp()
+    for bad, error in (("9999-12-31T23:59", "more than a year ahead"), ("soon", "not a date")):
+        response = agent.post("/agent/dispose", {**form, "callback_at": bad}, headers=HTMX)
+        assert response.status_code == 422 and error in response.get_data(as_text=True)
+
+
+def test_the_live_part_swaps_the_call_only_when_another_call_is_on_screen(app, as_role, running):
+    attempt_id, _ = _on_call(app)
+    agent = as_role("agent1")
+    page = agent.get("/agent/").get_data(as_text=True)
+    assert 'hx-get="/agent/live"' in page and "htmx-2.0.11.min.js" in page
+    controls = re.search(r'name="shown_controls" value="([^"]*)"', page).group(1)
+    shown = {"shown_controls": controls, "shown_call": str(attempt_id)}
+    live = agent.get("/agent/live", query_string=shown).get_data(as_text=True)
+    assert 'id="agent-status" hx-swap-oob="true"' in live and "On the call with" in live
+    assert 'id="screen-pop"' not in live and 'id="agent-controls"' not in live  # the form is left alone
+    with app.app_context(), sessions().begin() as s:  # the runner: the call ended, wrap-up
+        s.get(Attempt, attempt_id).ended_at = datetime.now(UTC)
+        s.scalars(select(Agent)).one().state = AgentState.WRAP_UP
+    live = agent.get("/agent/live", query_string=shown).get_data(as_text=True)
+    assert 'data-state="wrap_up"' in live and "ended: save its disposition" in live
+    assert 'id="screen-pop"' not in live
+    live = agent.get("/agent/live", query_string={**shown, "shown_call": ""}).get_data(as_text=True)
+    assert 'id="screen-pop" hx-swap-oob="true"' in live and 'name="attempt_id"' in live
+
+
+def test_a_phone_that_is_not_connected_is_said_on_the_panel_and_the_wallboard(app, as_role, running):
+    with app.app_context(), sessions().begin() as s:
+        a = s.scalars(select(Agent)).one()
+        a.seat = s.scalars(select(Seat)).one()
+        # What the runner writes when the seat's phone does not answer the dialer's call.
+        a.state, a.state_reason = AgentState.PAUSED, "phone disconnected"
+        a.state_since = datetime.now(UTC) - timedelta(seconds=65)
+        extension = a.seat.extension
+    agent = as_role("agent1")
+    page = agent.get("/agent/").get_data(as_text=True)
+    assert f"Your phone ({extension}) is not connected" in page and "(phone disconnected)" in page
+    assert ", for 1:05" in page or ", for 1:06" in page
+    assert agent.get("/agent/status.json").get_json()["reason"] == "phone disconnected"
+    board = as_role("sup").get("/wallboard/snapshot.json").get_json()
+    (row,) = [r for r in board["agents"] if r["name"] == "agent1"]
+    assert (row["state"], row["reason"]) == ("paused", "phone disconnected") and row["seconds"] >= 65
+    assert "<th>Reason</th>" in as_role("sup").get("/wallboard/").get_data(as_text=True)

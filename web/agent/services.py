@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.dialer.agents import CONNECTING, NO_PHONE
 from orchestrator.store import command_queue
 from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, CommandStatus, LeadStatus
 from orchestrator.store.leads import claim_leads
@@ -99,6 +100,21 @@ def pause(session: Session, agent: Agent, reason: str, user_id: int) -> Command:
     if agent.state is AgentState.LOGGED_OUT or agent.state in BUSY:
         raise AgentError(f"cannot pause while {agent.state.value.replace('_', ' ')}")
     return _send(session, agent, "agent_state", user_id, payload={"state": "paused", "reason": reason})
+
+
+def state_note(agent: Agent) -> str:
+    """What the agent should know about their state, in words (why the dialer sends no calls)."""
+    seat = agent.seat.extension if agent.seat else "your seat"
+    if agent.state is AgentState.PAUSED and agent.state_reason == NO_PHONE:
+        return (f"Your phone ({seat}) is not connected: the dialer cannot reach it. Check that it is "
+                "switched on and registered, then press Ready.")
+    if agent.state is AgentState.PAUSED and agent.state_reason == CONNECTING:
+        return f"The dialer is calling your phone ({seat}): answer it to start taking calls."
+    if agent.state is AgentState.PAUSED:
+        return f"Paused ({agent.state_reason})." if agent.state_reason else "Paused."
+    if agent.state is AgentState.READY:
+        return "Ready: the next customer is connected to your phone."
+    return ""
 
 
 def pending(session: Session, agent: Agent, limit: int = 5) -> list[Command]:
@@ -190,6 +206,32 @@ def dial_preview(session: Session, agent: Agent, user_id: int) -> Command:
     return _send(session, agent, "preview_dial", user_id, campaign_id=lead.campaign_id, lead_id=lead.id)
 
 
+MAX_AMOUNT = Decimal(10) ** 10
+CENTS = Decimal("0.01")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """A sale amount as typed: empty is none; else a plain number from 0 to 10^10 with at most two decimals.
+
+    ``Decimal`` alone would take "NaN", "Infinity" and "1e11", which the
+    reports cannot sum and the column cannot hold.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise AgentError(f"sale amount {text[:20]!r} is not a number (write it like 1234.50)") from None
+    if not amount.is_finite():
+        raise AgentError("sale amount must be a number (write it like 1234.50)")
+    if not 0 <= amount <= MAX_AMOUNT:
+        raise AgentError("sale amount must be between 0 and 10,000,000,000")
+    if amount != amount.quantize(CENTS):
+        raise AgentError("sale amount has at most two decimals (cents)")
+    return amount.quantize(CENTS)
+
+
 @dataclass(frozen=True)
 class DispositionInput:
     attempt_id: str
@@ -199,8 +241,18 @@ class DispositionInput:
     callback_at: datetime | None = None
 
 
-def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int) -> Command:
-    """Keep the amount and notes on the attempt; the runner applies the outcome to the lead."""
+@dataclass(frozen=True)
+class Disposed:
+    command: Command
+    label: str
+    call_up: bool  # given during the call: the dialer applies it when the call ends
+
+
+def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int) -> Disposed:
+    """Keep the amount and notes on the attempt; the runner applies the outcome to the lead.
+
+    Accepted during the call as well as after it: the dialer keeps it until the call ends.
+    """
     try:
         attempt_id = uuid.UUID(data.attempt_id)
     except ValueError:
@@ -216,11 +268,9 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
         if data.callback_at is None or data.callback_at <= utcnow():
             raise AgentError("a callback needs a time in the future")
         callback = data.callback_at.timestamp()
-    if disposition.asks_amount and data.amount.strip():
-        try:
-            attempt.sale_amount = Decimal(data.amount.strip())
-        except InvalidOperation:
-            raise AgentError("amount must be a number") from None
+    amount = parse_amount(data.amount)
+    if disposition.asks_amount and amount is not None:
+        attempt.sale_amount = amount
     attempt.notes = data.notes[:2000]
     payload = {
         "attempt_id": str(attempt.id),
@@ -228,7 +278,7 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
         "final": disposition.is_final,
         "callback_at": callback,
     }
-    return _send(
+    command = _send(
         session,
         agent,
         "disposition",
@@ -237,3 +287,4 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
         campaign_id=attempt.campaign_id,
         payload=payload,
     )
+    return Disposed(command, disposition.label, attempt.ended_at is None)

@@ -1,7 +1,13 @@
 """Agent panel: one page; actions are small POSTs that queue commands for the runner.
 
-A status poll reloads the page when the runner reports a new state or call
-(screen pop), so what the agent sees is what the PBX side did.
+The page is made of parts (``templates/agent/_*.html``). The status part
+(state, reason, commands waiting, the call's progress) is refreshed every
+1.5 s by htmx from ``/agent/live``; the parts the agent types into (the
+disposition form, the log-in and preview controls) are replaced only when
+what they are about changed (another call on screen, logged in or out,
+another preview lead), so a state change underneath never wipes typed notes
+or amounts. The disposition form posts with htmx too and shows its result
+(or its error) next to the form, keeping what was typed.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from orchestrator.store.enums import AgentState, CampaignMode
-from orchestrator.store.models import Agent, Campaign
+from orchestrator.store.models import Agent, Attempt, Campaign, Lead
+from orchestrator.store.types import utcnow
 from web.agent import services
 from web.agent.services import PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
@@ -21,6 +28,10 @@ from web.http import get_or_404, int_or_none
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
+#: Furthest a callback may be promised (and the browser's UTC offset, in minutes, it may claim).
+CALLBACK_HORIZON = timedelta(days=366)
+MAX_TZ_OFFSET_MIN = 16 * 60
+
 
 def _me() -> Agent:
     if current_user.agent_id is None:
@@ -28,33 +39,62 @@ def _me() -> Agent:
     return get_or_404(Agent, current_user.agent_id)
 
 
+def _keys(agent: Agent, attempt: Attempt | None, preview: Lead | None) -> dict[str, str]:
+    """What each typed-into part shows; the part is re-rendered only when its key changes."""
+    return {
+        "controls": f"{agent.state is AgentState.LOGGED_OUT}:{preview.id if preview else ''}",
+        "call": str(attempt.id) if attempt else "",
+    }
+
+
+def _context(agent: Agent) -> dict[str, object]:
+    session = db()
+    attempt = services.current_attempt(session, agent)
+    preview = services.preview_lead(session, agent)
+    logged_out = agent.state is AgentState.LOGGED_OUT
+    return {
+        "agent": agent,
+        "attempt": attempt,
+        "note": services.state_note(agent),
+        "seconds": int((utcnow() - agent.state_since).total_seconds()) if agent.state_since else None,
+        "seats": services.free_seats(session, agent) if logged_out else [],
+        "campaigns": services.campaigns_for(session, agent) if logged_out else [],
+        "reasons": PAUSE_REASONS,
+        "preview_campaigns": services.campaigns_for(session, agent, CampaignMode.PREVIEW),
+        "preview": preview,
+        "commands": services.pending(session, agent),
+        "callbacks": services.my_callbacks(session, agent),
+        "keys": _keys(agent, attempt, preview),
+    }
+
+
 @bp.get("/")
 @requires(Perm.AGENT_PANEL)
 def panel():
-    session = db()
     if current_user.agent_id is None:
         return render_template("agent/no_agent.html")
-    agent = _me()
-    attempt = services.current_attempt(session, agent)
-    logged_out = agent.state is AgentState.LOGGED_OUT
-    return render_template(
-        "agent/panel.html",
-        agent=agent,
-        attempt=attempt,
-        seats=services.free_seats(session, agent) if logged_out else [],
-        campaigns=services.campaigns_for(session, agent) if logged_out else [],
-        reasons=PAUSE_REASONS,
-        preview_campaigns=services.campaigns_for(session, agent, CampaignMode.PREVIEW),
-        preview=services.preview_lead(session, agent),
-        commands=services.pending(session, agent),
-        callbacks=services.my_callbacks(session, agent),
-        status=_status(agent, attempt),
-    )
+    return render_template("agent/panel.html", **_context(_me()))
+
+
+@bp.get("/live")
+@requires(Perm.AGENT_PANEL)
+def live():
+    """The status parts as htmx out-of-band swaps, plus any typed-into part whose subject changed."""
+    context = _context(_me())
+    parts = [render_template("agent/_status.html", oob=True, **context),
+             render_template("agent/_callbacks.html", oob=True, **context)]
+    keys = context["keys"]
+    if request.args.get("shown_controls") != keys["controls"]:
+        parts.append(render_template("agent/_controls.html", oob=True, **context))
+    if request.args.get("shown_call") != keys["call"]:
+        parts.append(render_template("agent/_call.html", oob=True, **context))
+    return "\n".join(parts)
 
 
 def _status(agent: Agent, attempt) -> dict[str, object]:
     return {
         "state": agent.state.value,
+        "reason": agent.state_reason,
         "attempt": str(attempt.id) if attempt else None,
         "bridged": bool(attempt and attempt.bridged_at),
         "ended": bool(attempt and attempt.ended_at),
@@ -138,25 +178,48 @@ def preview_dial():
     return _act(services.dial_preview, current_user.id, ok="Dialing...")
 
 
+def _callback_at(form) -> datetime | None:
+    """The browser sends its local wall time and its offset from UTC (getTimezoneOffset, minutes)."""
+    if not form.get("callback_at"):
+        return None
+    try:
+        local = datetime.fromisoformat(form["callback_at"])
+    except ValueError:
+        raise AgentError("the callback time is not a date and time") from None
+    offset = int_or_none(form.get("tz_offset_min")) or 0
+    if abs(offset) > MAX_TZ_OFFSET_MIN:
+        raise AgentError("your browser sent an impossible time zone offset")
+    if local > datetime(2200, 1, 1):  # far enough to stay clear of the calendar's end
+        raise AgentError("a callback more than a year ahead is not a callback")
+    at = local.replace(tzinfo=UTC) + timedelta(minutes=offset)
+    if at > utcnow() + CALLBACK_HORIZON:
+        raise AgentError("a callback more than a year ahead is not a callback")
+    return at
+
+
 @bp.post("/dispose")
 @requires(Perm.AGENT_PANEL)
 def dispose():
-    form = request.form
-    callback_at = None
-    if form.get("callback_at"):
-        try:
-            local = datetime.fromisoformat(form["callback_at"])
-        except ValueError:
-            abort(400)
-        # The browser sends its local wall time and its offset from UTC (getTimezoneOffset, minutes).
-        callback_at = local.replace(tzinfo=UTC) + timedelta(
-            minutes=int_or_none(form.get("tz_offset_min")) or 0
+    """Saved with htmx: the answer is a message next to the form, which keeps what was typed."""
+    form, session, htmx = request.form, db(), request.headers.get("HX-Request") == "true"
+    try:
+        data = DispositionInput(
+            attempt_id=form.get("attempt_id", ""),
+            disposition_id=int_or_none(form.get("disposition_id")) or 0,
+            amount=form.get("amount", ""),
+            notes=form.get("notes", ""),
+            callback_at=_callback_at(form),
         )
-    data = DispositionInput(
-        attempt_id=form.get("attempt_id", ""),
-        disposition_id=int_or_none(form.get("disposition_id")) or 0,
-        amount=form.get("amount", ""),
-        notes=form.get("notes", ""),
-        callback_at=callback_at,
-    )
-    return _act(services.dispose, data, current_user.id, ok="Saved.")
+        done = services.dispose(session, _me(), data, current_user.id)
+    except AgentError as exc:
+        session.rollback()
+        if htmx:
+            return render_template("agent/_message.html", category="error", message=str(exc)), 422
+        flash(str(exc), "error")
+        return redirect(url_for("agent.panel"))
+    session.commit()
+    message = f"Saved: {done.label}." + (" It is applied when the call ends." if done.call_up else "")
+    if htmx:
+        return render_template("agent/_message.html", category="ok", message=message)
+    flash(message, "ok")
+    return redirect(url_for("agent.panel"))

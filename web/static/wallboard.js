@@ -30,7 +30,9 @@ function render(s) {
   }
   const ab = document.querySelector('#agents tbody'); ab.replaceChildren();
   for (const a of s.agents) {
-    const tr = ab.insertRow(); cell(tr, a.name); cell(tr, a.state.replace('_', ' '), 'state-' + a.state);
+    const tr = ab.insertRow(); tr.dataset.agent = a.name;
+    cell(tr, a.name); cell(tr, a.state.replace('_', ' '), 'state state-' + a.state);
+    cell(tr, a.reason, a.reason === 'phone disconnected' ? 'reason over' : 'reason');
     cell(tr, fmtDuration(a.seconds));
   }
   drawBars(document.getElementById('cph'), s.calls_per_hour);

@@ -26,11 +26,11 @@ WORKING = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState
 
 def snapshot(session: Session, now: datetime) -> dict[str, Any]:
     agents = session.execute(
-        select(User.username, Agent.state, Agent.state_since, Agent.team_id)
+        select(User.username, Agent.state, Agent.state_reason, Agent.state_since, Agent.team_id)
         .join(Agent.user)
         .order_by(User.username)
     ).all()
-    by_state = Counter(state.value for _, state, _, _ in agents)
+    by_state = Counter(state.value for _, state, _, _, _ in agents)
     open_attempts = session.execute(
         select(Attempt.campaign_id, Attempt.answered_at, Attempt.bridged_at).where(Attempt.ended_at.is_(None))
     ).all()
@@ -42,10 +42,11 @@ def snapshot(session: Session, now: datetime) -> dict[str, Any]:
             {
                 "name": name,
                 "state": state.value,
+                "reason": reason,  # why paused: "phone disconnected", "connecting", "lunch" ...
                 "team_id": team,
                 "seconds": int((now - since).total_seconds()) if since else None,
             }
-            for name, state, since, team in agents
+            for name, state, reason, since, team in agents
         ],
         "agents_by_state": {s.value: by_state.get(s.value, 0) for s in AgentState},
         "ringing": ringing,

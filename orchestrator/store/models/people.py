@@ -86,8 +86,10 @@ class Seat(CreatedAt, Base):
 class Agent(CreatedAt, Base):
     """A person who takes calls: a user, in a team, usually at a seat.
 
-    ``state``/``state_since`` mirror the last row of the agent state log so the
-    wallboard needs no aggregate query.
+    ``state``/``state_reason``/``state_since`` mirror the last row of the agent
+    state log so the wallboard and the agent's panel need no aggregate query
+    (the reason says why a paused agent is paused, e.g. their phone is not
+    connected).
     """
 
     __tablename__ = "agents"
@@ -97,6 +99,7 @@ class Agent(CreatedAt, Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"), index=True)
     state: Mapped[AgentState] = mapped_column(StrEnumType(AgentState), default=AgentState.LOGGED_OUT)
+    state_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
     state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship(back_populates="agent")
