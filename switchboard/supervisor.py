@@ -100,8 +100,9 @@ class Supervisor:
     def request_stop(self, *_: object) -> None:
         """Ask :meth:`run` to stop every child and return (usable as a signal handler)."""
         self._stopping = True
-        with contextlib.suppress(BlockingIOError):
-            os.write(self._wake_w, b"\0")
+        if self._wake_w >= 0:  # not yet closed by the end of run()
+            with contextlib.suppress(BlockingIOError):
+                os.write(self._wake_w, b"\0")
 
     def status(self) -> dict[str, ChildStatus]:
         """Each child's pid (None while it waits to be restarted) and how often it was restarted."""
@@ -136,7 +137,8 @@ class Supervisor:
                         self._start(child)
         finally:
             self._stop_all()
-            for fd in (self._wake_r, self._wake_w):
+            fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), -1, -1
+            for fd in fds:
                 os.close(fd)
 
     def _wait(self) -> None:

@@ -1,4 +1,5 @@
-"""`switchboard run`'s processes under its supervisor: a killed child comes back, stop ends them all.
+"""`switchboard run`: its processes under its supervisor (a killed child comes back, stop ends them all),
+a demo seeded once, and one agent per seat.
 
 The children are the real ones of ``switchboard run`` (runner, scheduler, web) on a test
 box: a SQLite file of its own and a node whose PBX is not there (the runner keeps
@@ -13,19 +14,27 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select, update
 
 from orchestrator.backoff import Backoff
 from orchestrator.store import migrate
+from orchestrator.store import models as m
 from orchestrator.store.db import make_engine, session_factory
+from orchestrator.store.enums import AgentState, CampaignState, CommandStatus, UserRole
+from provisioning.sandbox.credentials import phone_credentials
 from switchboard import demo
 from switchboard.config import Settings
-from switchboard.run_all import NODE, box_children
+from switchboard.run_all import DEMO_AGENTS, DEMO_CAMPAIGN, NODE, box_children, seed_demo
+from switchboard.runner.commands_in import Refused, translate
 from switchboard.supervisor import ChildSpec, Supervisor
+from tests.web import seed as web_seed
+from web.db import sessions
 
 FAST = Backoff(initial=0.05, maximum=0.2)
 
@@ -97,3 +106,58 @@ def test_a_child_that_keeps_dying_is_retried_with_its_reason_logged(tmp_path, ru
     assert "crash exited with status 3" in exits[0]
     assert "its last log line: no database configured" in exits[0]
     assert "restart 3" in exits[2]
+
+
+def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(settings):
+    migrate.upgrade(settings.sqlalchemy_url, "head")
+    assert seed_demo(settings) == DEMO_CAMPAIGN
+    engine = make_engine(settings.sqlalchemy_url)
+    with session_factory(engine).begin() as s:
+        campaign = s.scalars(select(m.Campaign)).one()
+        assert campaign.desired_state is CampaignState.RUNNING
+        assert len(s.scalars(select(m.Command).where(m.Command.kind == "agent_login")).all()) == DEMO_AGENTS
+        seats = {seat.extension: seat for seat in s.scalars(select(m.Seat))}
+        assert sorted(seats) == [p.extension for p in phone_credentials(settings)]  # every sandbox phone
+        campaign.desired_state = CampaignState.PAUSED  # the supervisor stops the demo ...
+        s.execute(update(m.Command).values(status=CommandStatus.DONE))
+        first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
+        first.seat_id = seats["agent005"].id  # ... and moves an agent
+
+    seed_demo(settings)  # switchboard run again
+    with session_factory(engine)() as s:
+        assert s.scalars(select(m.Campaign)).one().desired_state is CampaignState.PAUSED
+        assert s.scalar(select(func.count()).select_from(m.Command).where(
+            m.Command.status == CommandStatus.PENDING)) == 0
+        moved = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
+        assert moved.seat.extension == "agent005"
+    engine.dispose()
+
+
+def test_a_second_agent_is_refused_a_busy_seat_by_the_panel_and_by_the_runner(app, as_role):
+    with app.app_context(), sessions().begin() as s:
+        me = web_seed.agent(s)
+        campaign = web_seed.campaign(s, "Outbound")
+        campaign.desired_state = CampaignState.RUNNING
+        seat = s.scalars(select(m.Seat)).one()
+        other = m.Agent(user=m.User(username="other", password_hash="x", role=UserRole.AGENT), seat=seat)
+        s.add(other)
+        s.flush()
+        s.add(m.Command(kind="agent_login", node_id=seat.node_id, agent_id=other.id, campaign_id=campaign.id))
+        ids = (me.id, seat.id, seat.node_id, campaign.id)
+    my_id, seat_id, node_id, campaign_id = ids
+
+    panel = as_role("agent1")
+    panel.get("/agent/")
+    page = panel.post("/agent/login", {"seat_id": str(seat_id), "campaign_id": str(campaign_id)},
+                      follow_redirects=True)
+    assert b"disabled or taken" in page.data  # the other agent's login is on its way to the runner
+
+    with app.app_context(), sessions().begin() as s:  # it arrived: the other agent is ready there
+        s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "other")).one().state = (
+            AgentState.READY)
+        s.get(m.Agent, my_id).seat_id = seat_id  # as an older panel or a seeding script would do
+        command = m.Command(kind="agent_login", node_id=node_id, agent_id=my_id, campaign_id=campaign_id)
+        s.add(command)
+        s.flush()
+        with pytest.raises(Refused, match="in use by another agent"):
+            translate(s, command, node_id, time.time())
