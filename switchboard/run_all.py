@@ -46,8 +46,7 @@ def run_all(settings: Settings) -> None:
     supervisor = Supervisor(box_children(settings, paths(settings).pbx_config_dir))
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, supervisor.request_stop)
-    click.echo(f"demo campaign {campaign!r}: {DEMO_AGENTS} agents (the sandbox phones agent001..) "
-               "dialing the world")
+    click.echo(campaign)
     click.echo(f"web admin on http://{settings.web_host}:{settings.web_port}/ (wallboard, calls, recordings)")
     if admin_password:
         click.echo(f"log in as {DEMO_ADMIN!r} with the password kept in "
@@ -135,7 +134,8 @@ def ensure_demo_admin(settings: Settings) -> bool:
 
 
 def seed_demo(settings: Settings) -> str:
-    """The sandbox's pbx node, its phones as seats, and the demo: agents at four of them and a campaign.
+    """The sandbox's pbx node, its phones as seats, and the demo: agents at four of them and a campaign;
+    returns what it did, for the console.
 
     The demo is seeded once, the campaign's existence being the marker: a later
     run only refreshes what the sandbox owns (the node's AMI secret, the phones'
@@ -162,9 +162,12 @@ def seed_demo(settings: Settings) -> str:
                 campaign = demo.create_campaign(s, DEMO_CAMPAIGN, CampaignMode.PROGRESSIVE, _demo_numbers(0),
                                                 wrap_up_s=5, abandon_message_text="Sorry we missed you.")
                 demo.log_in(s, node, campaign, agents)
-            elif campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
+                return (f"demo campaign {campaign.name!r} created: {DEMO_AGENTS} agents (the sandbox phones "
+                        "agent001..) dialing the world")
+            if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
                 _add_leads(s, campaign, _demo_numbers(_lead_count(s, campaign.id)))
-            return campaign.name
+            return (f"demo campaign {campaign.name!r} is {campaign.desired_state.value}, left as it was "
+                    "(seeded on the first run only)")
     finally:
         engine.dispose()
 
