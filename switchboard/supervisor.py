@@ -153,9 +153,16 @@ class Supervisor:
     def _start(self, child: _Child) -> None:
         spec = child.spec
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(spec.log_path, "ab") as out:
-            proc = subprocess.Popen(spec.argv, env=dict(spec.env), stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
+        try:
+            with open(spec.log_path, "ab") as out:
+                proc = subprocess.Popen(spec.argv, env=dict(spec.env), stdout=out, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        except OSError as exc:  # no such program, no memory to fork ...: try again later
+            delay = self.backoff.delay(child.failures, self._rng)
+            child.failures += 1
+            child.restart_at = time.monotonic() + delay
+            log.error("%s could not be started (%s); next try in %.1f s", spec.name, exc, delay)
+            return
         with self._changed:
             child.proc, child.pidfd, child.started_at = proc, os.pidfd_open(proc.pid), time.monotonic()
             self._changed.notify_all()

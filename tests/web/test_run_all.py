@@ -161,3 +161,14 @@ def test_a_second_agent_is_refused_a_busy_seat_by_the_panel_and_by_the_runner(ap
         s.flush()
         with pytest.raises(Refused, match="in use by another agent"):
             translate(s, command, node_id, time.time())
+
+
+def test_a_child_that_cannot_be_started_is_tried_again_and_the_others_run(tmp_path, running, caplog):
+    caplog.set_level(logging.INFO, logger="switchboard.supervisor")
+    missing = ChildSpec("missing", (str(tmp_path / "no-such-program"),), dict(os.environ), tmp_path / "m.log")
+    sleeper = ChildSpec("sleeper", (sys.executable, "-c", "import time; time.sleep(600)"), dict(os.environ),
+                        tmp_path / "s.log")
+    supervisor = running([missing, sleeper], backoff=FAST)
+    assert supervisor.wait_for(lambda status: status["sleeper"].pid is not None, 30)
+    assert supervisor.status()["missing"].pid is None
+    assert any("missing could not be started" in r.getMessage() for r in caplog.records)
