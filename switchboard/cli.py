@@ -114,8 +114,12 @@ def admin_create(settings, username: str, password_stdin: bool, role: str) -> No
 @click.option("--port", type=int, default=None)
 @click.pass_obj
 def web(settings, host: str | None, port: int | None) -> None:
-    """Serve the admin and agent panel."""
+    """Serve the admin and agent panel (waitress)."""
+    import logging
+
     from web.serve import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     serve(settings, host or settings.web_host, port or settings.web_port)
 
@@ -139,15 +143,17 @@ def runner(settings, pbx_name: str, dialplan_dir: str | None, originates_per_s: 
 
 
 @main.command()
+@click.option("--sync-s", type=click.FloatRange(min=0.1, max=3600), default=30.0, show_default=True,
+              help="How often campaign schedules are re-read from the database (seconds).")
 @click.pass_obj
-def scheduler(settings) -> None:
+def scheduler(settings, sync_s: float) -> None:
     """The single APScheduler process that starts and stops campaigns on schedule."""
     import logging
 
     from web.campaigns.scheduler import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(settings.sqlalchemy_url)
+    run(settings.sqlalchemy_url, sync_s)
 
 
 @main.command()
@@ -185,7 +191,7 @@ def simulate(settings, scenario: str, policy_name: str, ratio: float, agents: in
 @main.command()
 @click.pass_obj
 def run(settings) -> None:
-    """Everything for one box: sandbox, SQLite schema, a demo campaign, the runner and the web."""
+    """Everything for one box: sandbox, schema, a demo campaign, and the runner, scheduler and web kept up."""
     from switchboard.run_all import run_all
 
     run_all(settings)

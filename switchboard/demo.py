@@ -47,16 +47,27 @@ def ensure_node(session: Session, spec: NodeSpec) -> m.PbxNode:
     return node
 
 
-def ensure_agents(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, str]],
-                  password: str = "demo") -> list[m.Agent]:
-    """One agent user per seat (``extension``, ``secret``), named like the seat, sitting at it."""
-    agents = []
+def ensure_seats(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, str]]) -> list[m.Seat]:
+    """The node's seats ``(extension, secret)``, created, or given that secret (the phones hold it)."""
+    out = []
     for extension, secret in seats:
         seat = session.scalar(select(m.Seat).where(m.Seat.node_id == node.id, m.Seat.extension == extension))
         if seat is None:
             seat = m.Seat(node_id=node.id, extension=extension, name=extension, secret=secret)
             session.add(seat)
-        seat.secret, seat.enabled = secret, True
+        seat.secret = secret
+        out.append(seat)
+    session.flush()
+    return out
+
+
+def ensure_agents(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, str]],
+                  password: str = "demo") -> list[m.Agent]:
+    """One agent user per seat (``extension``, ``secret``), named like the seat, sitting at it."""
+    agents = []
+    for seat in ensure_seats(session, node, seats):
+        seat.enabled = True
+        extension = seat.extension
         user = session.scalar(select(m.User).where(m.User.username == extension))
         if user is None:
             user = m.User(username=extension, password_hash=generate_password_hash(password),

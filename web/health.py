@@ -1,12 +1,40 @@
-"""Liveness for operators and the run command: is the web process up."""
+"""Liveness and readiness probes for operators, process managers and load balancers.
+
+``/healthz`` says only that the web process answers (restart it when it does
+not). ``/readyz`` also asks the database (``SELECT 1``): while it cannot be
+reached the web process is alive but useless, so a load balancer should send
+requests elsewhere and nobody should restart it. The reason names the error
+class and the driver's first line, never the URL or SQL.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 bp = Blueprint("health", __name__)
+#: The database could not be reached or was busy (as opposed to rejecting what we sent).
+DB_OUTAGE = (OperationalError, InterfaceError)
 
 
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    try:
+        with current_app.extensions["sb_engine"].connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return jsonify(status="unavailable", reason=f"database: {db_error(exc)}"), 503
+    return jsonify(status="ready", database="ok")
+
+
+def db_error(exc: SQLAlchemyError) -> str:
+    """The driver's first line (no URL, SQL or parameters): enough to tell an outage from a lock."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:200] if lines else 'unreachable'}"

@@ -36,6 +36,14 @@ def _locked(settings: Settings) -> Iterator[None]:
         yield
 
 
+def _stop(node: Node, settings: Settings) -> int | None:
+    """Stop an instance and wait until the addresses and ports it binds are free again."""
+    stopped = process.stop(node)
+    if stopped is not None:
+        ports.wait_free(ports.bindings(settings, node.name), process.STOP_TIMEOUT_S)
+    return stopped
+
+
 def _start(node: Node, settings: Settings) -> int:
     ports.require_free(ports.bindings(settings, node.name))
     write_configs(node, settings)
@@ -96,7 +104,7 @@ def up(settings: Settings) -> None:
         for name, node in all_nodes.items():  # still running from a root the recipe replaced
             if pids[name] is not None and not process.runs_current_root(node, pids[name]):
                 click.echo(f"{name}: restarting on the new root")
-                process.stop(node)
+                _stop(node, settings)
                 stopped.append(name)
         for name in INSTANCES:  # pbx first: the world's phones register to it
             if name in stopped:
@@ -113,7 +121,7 @@ def down(settings: Settings) -> None:
     rootfs.require_root_user()
     with _locked(settings):
         for name, node in nodes(settings).items():
-            stopped = process.stop(node)
+            stopped = _stop(node, settings)
             click.echo(f"{name}: stopped (pid {stopped})" if stopped else f"{name}: was not running")
 
 
@@ -136,7 +144,7 @@ def stop_instance(settings: Settings, instance: str) -> int | None:
     """Stop one instance; returns the pid it had, None if it was not running."""
     rootfs.require_root_user()
     with _locked(settings):
-        return process.stop(nodes(settings)[instance])
+        return _stop(nodes(settings)[instance], settings)
 
 
 def restart(settings: Settings, instance: str) -> int:

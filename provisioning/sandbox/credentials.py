@@ -13,8 +13,9 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
-from provisioning.sandbox.layout import state_dir
+from provisioning.sandbox.layout import paths, state_dir
 from provisioning.seats import AmiTarget, SeatConf
 from switchboard.config import Settings
 
@@ -78,3 +79,14 @@ def phone_credentials(settings: Settings) -> list[SeatConf]:
     phones = _load(settings)["phones"]
     extensions = [phone_extension(i) for i in range(1, settings.sandbox_phones + 1)]
     return [SeatConf(extension, phones[extension]) for extension in extensions]
+
+
+def phones_for_seats_file(settings: Settings, seats_file: Path) -> list[SeatConf]:
+    """The sandbox phones' seats when ``seats_file`` is the sandbox pbx's seats file, else none.
+
+    What provisioning merges into that file, so that writing the database's
+    seats there never drops the phones the sandbox owns.
+    """
+    if seats_file.resolve() != paths(settings).seats_file.resolve():
+        return []
+    return phone_credentials(settings)

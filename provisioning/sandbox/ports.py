@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from dataclasses import dataclass
 
 import click
@@ -56,14 +57,34 @@ def is_free(binding: Binding) -> bool:
 
 
 def owner(binding: Binding) -> str:
-    """``name (pid N)`` of whoever holds the port, or "" when ``ss`` cannot tell."""
+    """``name (pid N)`` of whoever holds exactly this address and port (or the wildcard address),
+    or "" when ``ss`` cannot tell."""
     if shutil.which("ss") is None:
         return ""
     flag = "-t" if binding.proto == "tcp" else "-u"
     out = subprocess.run(["ss", "-H", "-l", "-n", "-p", flag, f"sport = :{binding.port}"],
                          capture_output=True, text=True, check=False).stdout
-    found = re.search(r'users:\(\("([^"]+)",pid=(\d+)', out)
-    return f"{found.group(1)} (pid {found.group(2)})" if found else ""
+    return holder(out, binding)
+
+
+_WILDCARDS = ("0.0.0.0", "*", "[::]")
+_SS_LINE = re.compile(r"^\S+\s+\d+\s+\d+\s+(\S+):(\d+)\s+\S+\s*(.*)$")
+_SS_USER = re.compile(r'users:\(\("([^"]+)",pid=(\d+)')
+
+
+def holder(ss_output: str, binding: Binding) -> str:
+    """From ``ss -H -l -n -p`` output: who holds ``binding``'s address and port (another address on
+    the same port is no obstacle, and naming it would send the reader after the wrong process)."""
+    for line in ss_output.splitlines():
+        found = _SS_LINE.match(line.strip())
+        if not found or int(found.group(2)) != binding.port:
+            continue
+        address = found.group(1).split("%", 1)[0]
+        if address not in (binding.host, *_WILDCARDS):
+            continue
+        user = _SS_USER.search(found.group(3))
+        return f"{user.group(1)} (pid {user.group(2)})" if user else ""
+    return ""
 
 
 def require_free(wanted: list[Binding]) -> None:
@@ -78,3 +99,12 @@ def require_free(wanted: list[Binding]) -> None:
         "cannot start the sandbox, port taken:\n" + "\n".join(lines)
         + "\nstop that process or choose other ports/addresses in the settings (nothing was killed)."
     )
+
+
+def wait_free(wanted: list[Binding], timeout_s: float) -> None:
+    """Wait until ``wanted`` can be bound (an instance just stopped may still be closing them); then
+    as :func:`require_free`."""
+    deadline = time.monotonic() + timeout_s
+    while not all(is_free(b) for b in wanted) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    require_free(wanted)

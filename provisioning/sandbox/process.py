@@ -124,19 +124,61 @@ def _wait_booted(node: Node, deadline: float) -> None:
 
 
 def stop(node: Node) -> int | None:
-    """Stop the instance if it runs (TERM, then KILL after a grace period); returns the stopped pid."""
+    """Stop the instance if it runs (TERM, then KILL after a grace period); returns the stopped pid.
+
+    Returns only once every thread of it has exited, which is when its sockets
+    are closed: a multi-threaded process whose main thread is done already
+    reads as a zombie with an empty command line while its other threads still
+    hold its SIP and AMI ports, and starting again then finds them taken.
+    """
     value = pid(node)
     if value is None:
         return None
+    started = start_time(value)
     os.kill(value, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while _is_ours(node, value):
+    killed = False
+    while threads_running(value, started):
         if time.monotonic() > deadline:
-            os.kill(value, signal.SIGKILL)
-            deadline = time.monotonic() + STOP_TIMEOUT_S
+            if killed:
+                raise click.ClickException(f"{node.name}: pid {value} still running {STOP_TIMEOUT_S:.0f} s "
+                                           "after SIGKILL")
+            os.kill(value, signal.SIGKILL)  # the same process: pid and start time checked
+            killed, deadline = True, time.monotonic() + STOP_TIMEOUT_S
         time.sleep(POLL_S)
     node.pidfile.unlink(missing_ok=True)
     return value
+
+
+def _stat_fields(path: Path) -> list[str]:
+    """The fields of a ``/proc/.../stat`` file after the command name (state first)."""
+    return path.read_text().rsplit(")", 1)[-1].split()
+
+
+def start_time(pid: int) -> str:
+    """The process's start time (clock ticks since boot): with the pid, it names one process."""
+    try:
+        return _stat_fields(Path(f"/proc/{pid}/stat"))[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def threads_running(pid: int, started: str) -> bool:
+    """Whether any thread of the process ``pid`` started at ``started`` has not exited yet."""
+    task = Path(f"/proc/{pid}/task")
+    try:
+        tids = os.listdir(task)
+    except OSError:
+        return False
+    if start_time(pid) != started:  # gone, and the pid already reused
+        return False
+    for tid in tids:
+        try:
+            if _stat_fields(task / tid / "stat")[0] not in ("Z", "X"):
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
 
 
 def cli(node: Node, command: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
@@ -28,6 +29,7 @@ from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.safe import UnsafeValue
 from orchestrator.store import command_queue
 from orchestrator.store import models as m
+from orchestrator.store.enums import AgentState as StoreAgentState
 from switchboard.runner.leads_port import core_lead
 from switchboard.runner.times import to_dt
 
@@ -73,6 +75,8 @@ def translate(session: Session, command: m.Command, node_id: int, now: float) ->
             seat = agent.seat
             if seat is None or seat.node_id != node_id or command.campaign_id is None:
                 raise Refused("agent_login: the agent has no seat on this node, or no campaign")
+            if _seat_in_use(session, seat.id, agent.id):
+                raise Refused(f"agent_login: seat {seat.extension} is in use by another agent")
             return AgentLogin(now, command.campaign_id, agent.id, seat.extension)
         case "agent_state":
             state = AgentState(payload["state"])
@@ -94,3 +98,10 @@ def translate(session: Session, command: m.Command, node_id: int, now: float) ->
                                str(payload["code"]), float(callback) if callback is not None else None,
                                bool(payload.get("final", True)))
     raise Refused(f"unknown command kind {command.kind!r}")
+
+
+def _seat_in_use(session: Session, seat_id: int, agent_id: int) -> bool:
+    """Another agent is logged in at that seat: two agents never share one phone."""
+    other = select(m.Agent.id).where(m.Agent.seat_id == seat_id, m.Agent.id != agent_id,
+                                     m.Agent.state != StoreAgentState.LOGGED_OUT)
+    return session.scalar(other.limit(1)) is not None

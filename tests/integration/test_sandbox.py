@@ -7,6 +7,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import textwrap
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox import process
+from provisioning.sandbox import ports, process
 from provisioning.sandbox.layout import nodes, paths
 from provisioning.sandbox.world import OUTCOME_HEADER, Outcome, outcome_header, trunk_dial, world_number
 from switchboard.cli import main
@@ -201,3 +204,51 @@ def test_taken_port_is_reported_by_the_cli_and_nothing_started(second_sandbox, t
     assert f"{second_sandbox.pbx_address}:{second_sandbox.sip_port}/udp" in result.output
     assert f"pid {os.getpid()}" in result.output  # the squatter is named, and left alone
     assert _pids(second_sandbox) == {"pbx": None, "world": None}
+
+
+def test_a_taken_port_names_the_process_on_that_very_address(second_sandbox):
+    """Several instances share a port on different addresses: the report names the one in the way."""
+    recorded = ('UNCONN 0      0      127.0.0.3:5060 0.0.0.0:* users:(("asterisk",pid=18077,fd=15))\n'
+                'UNCONN 0      0      127.0.0.2:5060 0.0.0.0:* users:(("asterisk",pid=18025,fd=15))\n')
+    assert ports.holder(recorded, ports.Binding("udp", "127.0.0.2", 5060, "")) == "asterisk (pid 18025)"
+    assert ports.holder(recorded, ports.Binding("udp", "127.0.9.2", 5060, "")) == ""
+    wildcard = 'UNCONN 0      0      0.0.0.0:5060 0.0.0.0:* users:(("kamailio",pid=7,fd=3))\n'
+    elsewhere = ports.Binding("udp", "127.0.9.2", 5060, "")
+    assert ports.holder(recorded + wildcard, elsewhere) == "kamailio (pid 7)"
+
+    pbx_sip = ports.bindings(second_sandbox, "pbx")[1]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind((pbx_sip.host, pbx_sip.port))
+        assert ports.owner(pbx_sip).endswith(f"(pid {os.getpid()})")
+
+
+def test_a_process_is_stopped_only_when_its_last_thread_has_let_go_of_its_ports():
+    """Asterisk's main thread ends first: it then reads as a zombie with an empty command line while
+    its other threads still hold its sockets. A restart must wait for those, not for the main thread."""
+    code = textwrap.dedent("""
+        import ctypes, socket, sys, threading
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        threading.Thread(target=sys.stdin.read).start()  # keeps the process and socket until stdin closes
+        print(sock.getsockname()[1], flush=True)
+        ctypes.CDLL(None).syscall(60, 0)  # exit(2): only the main thread ends
+    """)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        held = ports.Binding("udp", "127.0.0.1", int(child.stdout.readline()), "test")
+        started = process.start_time(child.pid)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the main thread did not exit"
+            time.sleep(0.02)
+        assert Path(f"/proc/{child.pid}/cmdline").read_bytes() == b""  # what the old check took for gone
+        assert process.threads_running(child.pid, started)
+        assert not ports.is_free(held)
+        child.stdin.close()
+        child.wait(10)
+        assert not process.threads_running(child.pid, started)
+        assert ports.is_free(held)
+    finally:
+        child.kill()
+        child.wait()

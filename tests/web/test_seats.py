@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from orchestrator.store.models import AuditLog, PbxNode, Seat, Team
+from provisioning.sandbox import cli as sandbox_cli
+from provisioning.sandbox.credentials import phone_credentials
 from provisioning.seats import SeatConf, render_pjsip, write_seats
+from switchboard.ami_session import ami_session
+from tests.web.test_sip_registration import sandbox_seats  # noqa: F401 - fixture (restores the pbx's files)
 from web.db import sessions
 
 
@@ -121,3 +128,47 @@ def test_render_pjsip_pins_seats_to_a_transport():
     assert "transport=transport-udp" in text.split("[8001-auth]")[0]
     with pytest.raises(ValueError):
         render_pjsip([SeatConf("8001", "An0therSecret")], transport="udp\n[evil]")
+
+
+async def _register_again(settings, target, extensions: list[str]) -> tuple[set[str], set[str]]:
+    """Make each phone REGISTER anew, as at its next refresh; (endpoints on the pbx, phones it accepted).
+
+    Watched on the pbx's AMI: a ``ContactStatus`` per accepted registration, then ``PJSIPShowEndpoints``.
+    """
+    accepted: set[str] = set()
+    async with ami_session(target) as ami:
+        for extension in extensions:
+            sandbox_cli.cli_command(settings, "world", f"pjsip send register {extension}")
+        with contextlib.suppress(TimeoutError):
+            for extension in extensions:
+                await ami.wait_event(lambda m, e=extension: m.get("Event") == "ContactStatus"
+                                     and m.get("AOR") == e and m.get("ContactStatus") != "Removed")
+                accepted.add(extension)
+        endpoints = await ami.action({"Action": "PJSIPShowEndpoints"}, as_list=True)
+    return {str(m["ObjectName"]) for m in endpoints if m.get("Event") == "EndpointList"}, accepted
+
+
+@pytest.mark.sandbox
+def test_provisioning_the_sandbox_pbx_from_the_admin_keeps_all_its_phones(app, as_role, sandbox_seats):  # noqa: F811
+    """The database knows one sandbox phone and an admin-made seat; the file keeps every phone besides."""
+    settings = sandbox_seats.settings
+    app.config["SWITCHBOARD_SETTINGS"] = replace(app.config["SWITCHBOARD_SETTINGS"],
+                                                 sandbox_state=settings.sandbox_state,
+                                                 sandbox_cache=settings.sandbox_cache,
+                                                 sandbox_phones=settings.sandbox_phones)
+    phones = phone_credentials(settings)
+    admin = as_role("admin")
+    pbx = sandbox_seats.pbx
+    _node(admin, name="sandbox-pbx", host=pbx.host, port=str(pbx.port), username=pbx.username,
+          secret=pbx.secret)
+    with app.app_context(), sessions().begin() as s:
+        node = s.scalars(select(PbxNode)).one()
+        s.add(Seat(node_id=node.id, extension=phones[0].extension, secret=phones[0].secret))
+    admin.post("/admin/seats", {"node_id": str(node.id), "first": "9902"})
+    page = admin.get(admin.post(f"/admin/nodes/{node.id}/provision").headers["Location"])
+    assert b"reloaded pjsip-seats.conf" in page.data
+
+    wanted = [p.extension for p in phones]
+    endpoints, accepted = asyncio.run(_register_again(settings, pbx, wanted))
+    assert set(wanted) | {"9902"} <= endpoints
+    assert accepted == set(wanted)

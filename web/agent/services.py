@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.agents import CONNECTING, NO_PHONE
@@ -58,9 +58,15 @@ def campaigns_for(session: Session, agent: Agent, mode: CampaignMode | None = No
 
 
 def free_seats(session: Session, agent: Agent) -> list[Seat]:
-    """Enabled seats nobody is logged into, the agent's team's first."""
+    """Enabled seats nobody is logged into (or logging into: a login the runner has not done yet), the
+    agent's team's first."""
+    logging_in = select(Command.agent_id).where(
+        Command.kind == "agent_login", Command.status.in_((CommandStatus.PENDING, CommandStatus.TAKEN))
+    )
     taken = select(Agent.seat_id).where(
-        Agent.seat_id.is_not(None), Agent.state != AgentState.LOGGED_OUT, Agent.id != agent.id
+        Agent.seat_id.is_not(None),
+        Agent.id != agent.id,
+        or_(Agent.state != AgentState.LOGGED_OUT, Agent.id.in_(logging_in)),
     )
     seats = session.scalars(
         select(Seat).where(Seat.enabled, Seat.id.not_in(taken)).order_by(Seat.extension)

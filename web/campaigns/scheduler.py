@@ -10,41 +10,57 @@ scheduler: a job store must not be shared by several (DESIGN.md).
 Jobs are module-level functions with plain arguments so the job store can
 pickle them; the session factory and scheduler they use are set once by
 :func:`build` (one scheduler per process).
+
+The process rides out database outages (PostgreSQL down, SQLite locked by a
+long import): it retries its start with backoff, its loop survives a failed
+job-store write (:class:`ResilientScheduler`), a failed sync waits for the next
+one, and a state change due during the outage is retried until it is applied.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import signal
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestrator.backoff import Backoff
 from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignState
 from orchestrator.store.models import Campaign
 from web.auth import audit
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
+from web.health import DB_OUTAGE, db_error
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"
+DB_BACKOFF = Backoff(initial=1.0, maximum=30.0)
+MISFIRE_GRACE_S = 600  # a start/stop missed by up to this much (process down, database down) still runs
 
 
 @dataclass
 class _Runtime:
     sessions: sessionmaker[Session] | None = None
     scheduler: BaseScheduler | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+    sync_s: float = SYNC_S
+    rng: random.Random = field(default_factory=random.Random)
 
 
 _runtime = _Runtime()
@@ -80,13 +96,63 @@ def triggers(spec: ScheduleSpec) -> dict[str, tuple[CronTrigger, CampaignState]]
 
 
 def apply_state(campaign_id: int, state: str) -> None:
-    """The job: set the campaign's desired state (audited as ``system``)."""
+    """The job: set the campaign's desired state (audited as ``system``).
+
+    A database error is retried with backoff until the misfire grace is over
+    (or the process stops): a start that fails during an outage would otherwise
+    wait for the next day's trigger.
+    """
     assert _runtime.sessions is not None, "configure() the scheduler's session factory first"
-    with _runtime.sessions.begin() as session:
+    deadline = monotonic() + MISFIRE_GRACE_S
+    failures = 0
+    while True:
+        try:
+            _apply_state_once(_runtime.sessions, campaign_id, CampaignState(state))
+            return
+        except DB_OUTAGE as exc:
+            delay = DB_BACKOFF.delay(failures, _runtime.rng)
+            failures += 1
+            if monotonic() + delay > deadline:
+                log.error("campaign %s -> %s not applied: database error for %d s (%s)",
+                          campaign_id, state, MISFIRE_GRACE_S, db_error(exc))
+                return
+            log.warning("campaign %s -> %s: database error (%s); retrying in %.1f s",
+                        campaign_id, state, db_error(exc), delay)
+            if _runtime.stopping.wait(delay):
+                return
+
+
+def _apply_state_once(sessions: sessionmaker[Session], campaign_id: int, state: CampaignState) -> None:
+    with sessions.begin() as session:
         campaign = session.get(Campaign, campaign_id)
-        if campaign is not None and set_state(session, campaign, CampaignState(state)):
-            audit.record(session, f"campaign.{state}", "campaign", campaign_id, via="scheduler")
-            log.info("campaign %s (%s) -> %s", campaign.name, campaign_id, state)
+        if campaign is not None and set_state(session, campaign, state):
+            audit.record(session, f"campaign.{state.value}", "campaign", campaign_id, via="scheduler")
+            log.info("campaign %s (%s) -> %s", campaign.name, campaign_id, state.value)
+
+
+class ResilientScheduler(BlockingScheduler):
+    """A blocking scheduler whose loop survives database errors.
+
+    APScheduler 3 retries a failed read of the due jobs itself, but a failed
+    write in the same loop (saving a job's next run time while SQLite is locked
+    by an import, or PostgreSQL going away between two statements) escapes
+    ``_process_jobs`` and ends ``start()``, i.e. the process. Here the loop logs
+    it and tries again after a backoff; jobs whose next run time was not saved
+    are still due and run once more (coalesced), which every job here tolerates.
+    """
+
+    _failures = 0
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait_s = super()._process_jobs()
+        except DB_OUTAGE as exc:
+            delay = DB_BACKOFF.delay(self._failures, _runtime.rng)
+            self._failures += 1
+            log.warning("scheduler loop: database error (%s); retrying in %.1f s", db_error(exc), delay)
+            return delay
+        self._failures = 0
+        return wait_s
 
 
 def sync(scheduler: BaseScheduler) -> None:
@@ -117,7 +183,7 @@ def sync(scheduler: BaseScheduler) -> None:
                 trigger,
                 args=[campaign_id, state.value],
                 id=job_id,
-                misfire_grace_time=600,
+                misfire_grace_time=MISFIRE_GRACE_S,
                 coalesce=True,
                 replace_existing=True,
             )
@@ -125,13 +191,18 @@ def sync(scheduler: BaseScheduler) -> None:
 
 def _sync_job() -> None:
     assert _runtime.scheduler is not None
-    sync(_runtime.scheduler)
+    try:
+        sync(_runtime.scheduler)
+    except DB_OUTAGE as exc:  # the next sync catches up
+        log.warning("schedules not synced: database error (%s); next try in %s s", db_error(exc),
+                    _runtime.sync_s)
 
 
-def build(scheduler_cls: type[BaseScheduler], database_url: str) -> BaseScheduler:
+def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float = SYNC_S) -> BaseScheduler:
     """A scheduler on the database's job store with the periodic sync job (not started)."""
     engine = make_engine(database_url)
     configure(session_factory(engine))
+    _runtime.sync_s = sync_s
     scheduler = scheduler_cls(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)}, timezone=UTC
     )
@@ -140,7 +211,7 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str) -> BaseSchedule
     scheduler.add_job(
         _sync_job,
         "interval",
-        seconds=SYNC_S,
+        seconds=sync_s,
         id="sync-schedules",
         replace_existing=True,
         coalesce=True,
@@ -150,11 +221,35 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str) -> BaseSchedule
     return scheduler
 
 
-def run(database_url: str) -> None:
-    """Blocking: run until SIGINT/SIGTERM, then shut the scheduler down cleanly."""
-    log.info("scheduler starting; schedules re-read every %s s", SYNC_S)
-    scheduler = build(BlockingScheduler, database_url)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    with contextlib.suppress(KeyboardInterrupt):
-        scheduler.start()
+def run(database_url: str, sync_s: float = SYNC_S) -> None:
+    """Blocking: run until SIGINT/SIGTERM, then shut the scheduler down cleanly.
+
+    A database that cannot be reached at start-up is retried with backoff, as
+    are errors while running (see :class:`ResilientScheduler`).
+    """
+    log.info("scheduler starting; schedules re-read every %s s", sync_s)
+    current: list[BaseScheduler] = []
+
+    def stop(*_: object) -> None:
+        _runtime.stopping.set()
+        for scheduler in current:
+            with contextlib.suppress(SchedulerNotRunningError):
+                scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    failures = 0
+    while not _runtime.stopping.is_set():
+        scheduler = build(ResilientScheduler, database_url, sync_s)
+        current[:] = [scheduler]
+        try:
+            scheduler.start()  # returns once stop() shut it down
+        except DB_OUTAGE as exc:
+            delay = DB_BACKOFF.delay(failures, _runtime.rng)
+            failures += 1
+            log.warning("scheduler cannot start: database error (%s); retrying in %.1f s",
+                        db_error(exc), delay)
+            with contextlib.suppress(SchedulerNotRunningError):
+                scheduler.shutdown(wait=False)
+            _runtime.stopping.wait(delay)
     log.info("scheduler stopped")

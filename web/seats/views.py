@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from orchestrator.store.enums import PbxKind
 from orchestrator.store.models import PbxNode, Seat, Team
+from provisioning.sandbox.credentials import phones_for_seats_file
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db
@@ -126,8 +127,9 @@ def provision(node_id: int):
     session = db()
     node = get_or_404(PbxNode, node_id)
     try:
-        changed = services.provision(session, node, conf_path(node),
-                                     current_app.config["SEATS_PJSIP_TRANSPORT"])
+        path = conf_path(node)
+        kept = phones_for_seats_file(current_app.config["SWITCHBOARD_SETTINGS"], path)
+        changed = services.provision(session, node, path, current_app.config["SEATS_PJSIP_TRANSPORT"], kept)
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
         return redirect(url_for("seats.index"))

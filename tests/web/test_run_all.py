@@ -1,0 +1,174 @@
+"""`switchboard run`: its processes under its supervisor (a killed child comes back, stop ends them all),
+a demo seeded once, and one agent per seat.
+
+The children are the real ones of ``switchboard run`` (runner, scheduler, web) on a test
+box: a SQLite file of its own and a node whose PBX is not there (the runner keeps
+trying to connect), so nothing touches the shared sandbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from orchestrator.backoff import Backoff
+from orchestrator.store import migrate
+from orchestrator.store import models as m
+from orchestrator.store.db import make_engine, session_factory
+from orchestrator.store.enums import AgentState, CampaignState, CommandStatus, UserRole
+from provisioning.sandbox.credentials import phone_credentials
+from switchboard import demo
+from switchboard.config import Settings
+from switchboard.run_all import DEMO_AGENTS, DEMO_CAMPAIGN, NODE, box_children, seed_demo
+from switchboard.runner.commands_in import Refused, translate
+from switchboard.supervisor import ChildSpec, Supervisor
+from tests.web import seed as web_seed
+from web.db import sessions
+
+FAST = Backoff(initial=0.05, maximum=0.2)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _pids(supervisor: Supervisor) -> dict[str, int | None]:
+    return {name: s.pid for name, s in supervisor.status().items()}
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+@pytest.fixture
+def running() -> Iterator[Callable[..., Supervisor]]:
+    """A supervisor running in a thread (``switchboard run`` runs it in its main thread)."""
+    started: list[tuple[Supervisor, threading.Thread]] = []
+
+    def start(specs: list[ChildSpec], **options: object) -> Supervisor:
+        supervisor = Supervisor(specs, **options)
+        thread = threading.Thread(target=supervisor.run, daemon=True)
+        thread.start()
+        started.append((supervisor, thread))
+        return supervisor
+
+    yield start
+    for supervisor, thread in started:
+        supervisor.request_stop()
+        thread.join(30)
+
+
+def test_a_killed_runner_is_restarted_and_stop_ends_every_child(tmp_path, running, caplog):
+    settings = replace(Settings(instance_dir=tmp_path / "instance"), secret_key="test", web_port=_free_port())
+    migrate.upgrade(settings.sqlalchemy_url, "head")
+    engine = make_engine(settings.sqlalchemy_url)
+    with session_factory(engine).begin() as s:  # a PBX that is not there: the runner keeps trying
+        demo.ensure_node(s, demo.NodeSpec(NODE, "127.0.0.1", _free_port(), "switchboard", "secret"))
+    engine.dispose()
+    caplog.set_level(logging.INFO, logger="switchboard.supervisor")
+
+    supervisor = running(box_children(settings, None), backoff=FAST)
+    assert supervisor.wait_for(lambda status: all(s.pid for s in status.values()), 30)
+    first = _pids(supervisor)
+    assert set(first) == {"runner", "scheduler", "web"}
+
+    os.kill(first["runner"], signal.SIGKILL)
+    assert supervisor.wait_for(lambda status: status["runner"].pid not in (None, first["runner"]), 30)
+    second = _pids(supervisor)
+    assert second["scheduler"] == first["scheduler"] and second["web"] == first["web"]
+    assert any("runner killed by SIGKILL" in r.getMessage() for r in caplog.records)
+
+    supervisor.request_stop()
+    assert supervisor.wait_for(lambda status: not any(s.pid for s in status.values()), 30)
+    assert not any(_alive(pid) for pid in second.values())
+
+
+def test_a_child_that_keeps_dying_is_retried_with_its_reason_logged(tmp_path, running, caplog):
+    caplog.set_level(logging.INFO, logger="switchboard.supervisor")
+    crash = ChildSpec("crash", (sys.executable, "-c", "print('no database configured'); raise SystemExit(3)"),
+                      dict(os.environ), tmp_path / "crash.log")
+    supervisor = running([crash], backoff=FAST)
+    assert supervisor.wait_for(lambda status: status["crash"].restarts >= 3, 30)
+    exits = [r.getMessage() for r in caplog.records if "exited" in r.getMessage()]
+    assert "crash exited with status 3" in exits[0]
+    assert "its last log line: no database configured" in exits[0]
+    assert "restart 3" in exits[2]
+
+
+def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(settings):
+    migrate.upgrade(settings.sqlalchemy_url, "head")
+    assert f"{DEMO_CAMPAIGN!r} created" in seed_demo(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    with session_factory(engine).begin() as s:
+        campaign = s.scalars(select(m.Campaign)).one()
+        assert campaign.desired_state is CampaignState.RUNNING
+        assert len(s.scalars(select(m.Command).where(m.Command.kind == "agent_login")).all()) == DEMO_AGENTS
+        seats = {seat.extension: seat for seat in s.scalars(select(m.Seat))}
+        assert sorted(seats) == [p.extension for p in phone_credentials(settings)]  # every sandbox phone
+        campaign.desired_state = CampaignState.PAUSED  # the supervisor stops the demo ...
+        s.execute(update(m.Command).values(status=CommandStatus.DONE))
+        first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
+        first.seat_id = seats["agent005"].id  # ... and moves an agent
+
+    assert "is paused, left as it was" in seed_demo(settings)  # switchboard run again
+    with session_factory(engine)() as s:
+        assert s.scalars(select(m.Campaign)).one().desired_state is CampaignState.PAUSED
+        assert s.scalar(select(func.count()).select_from(m.Command).where(
+            m.Command.status == CommandStatus.PENDING)) == 0
+        moved = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
+        assert moved.seat.extension == "agent005"
+    engine.dispose()
+
+
+def test_a_second_agent_is_refused_a_busy_seat_by_the_panel_and_by_the_runner(app, as_role):
+    with app.app_context(), sessions().begin() as s:
+        me = web_seed.agent(s)
+        campaign = web_seed.campaign(s, "Outbound")
+        campaign.desired_state = CampaignState.RUNNING
+        seat = s.scalars(select(m.Seat)).one()
+        other = m.Agent(user=m.User(username="other", password_hash="x", role=UserRole.AGENT), seat=seat)
+        s.add(other)
+        s.flush()
+        s.add(m.Command(kind="agent_login", node_id=seat.node_id, agent_id=other.id, campaign_id=campaign.id))
+        ids = (me.id, seat.id, seat.node_id, campaign.id)
+    my_id, seat_id, node_id, campaign_id = ids
+
+    panel = as_role("agent1")
+    panel.get("/agent/")
+    page = panel.post("/agent/login", {"seat_id": str(seat_id), "campaign_id": str(campaign_id)},
+                      follow_redirects=True)
+    assert b"disabled or taken" in page.data  # the other agent's login is on its way to the runner
+
+    with app.app_context(), sessions().begin() as s:  # it arrived: the other agent is ready there
+        s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "other")).one().state = (
+            AgentState.READY)
+        s.get(m.Agent, my_id).seat_id = seat_id  # as an older panel or a seeding script would do
+        command = m.Command(kind="agent_login", node_id=node_id, agent_id=my_id, campaign_id=campaign_id)
+        s.add(command)
+        s.flush()
+        with pytest.raises(Refused, match="in use by another agent"):
+            translate(s, command, node_id, time.time())
+
+
+def test_a_child_that_cannot_be_started_is_tried_again_and_the_others_run(tmp_path, running, caplog):
+    caplog.set_level(logging.INFO, logger="switchboard.supervisor")
+    missing = ChildSpec("missing", (str(tmp_path / "no-such-program"),), dict(os.environ), tmp_path / "m.log")
+    sleeper = ChildSpec("sleeper", (sys.executable, "-c", "import time; time.sleep(600)"), dict(os.environ),
+                        tmp_path / "s.log")
+    supervisor = running([missing, sleeper], backoff=FAST)
+    assert supervisor.wait_for(lambda status: status["sleeper"].pid is not None, 30)
+    assert supervisor.status()["missing"].pid is None
+    assert any("missing could not be started" in r.getMessage() for r in caplog.records)
