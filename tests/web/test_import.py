@@ -79,10 +79,14 @@ def test_unreadable_files_are_refused(tmp_path):
 
 
 def _upload(sup, text: str, filename="leads.csv", **form) -> str:
+    return _upload_bytes(sup, text.encode(), filename, **form)
+
+
+def _upload_bytes(sup, data: bytes, filename: str, **form) -> str:
     sup.get("/lists")
     response = sup.post(
         "/lists/upload",
-        {"file": (io.BytesIO(text.encode()), filename), "region": "GB", **form},
+        {"file": (io.BytesIO(data), filename), "region": "GB", **form},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
