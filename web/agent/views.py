@@ -17,7 +17,7 @@ from web.agent import services
 from web.agent.services import PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
-from web.http import get_or_404, int_or_none
+from web.http import bounded_int, get_or_404, in_range, int_or_none
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -147,10 +147,11 @@ def dispose():
         try:
             local = datetime.fromisoformat(form["callback_at"])
         except ValueError:
-            abort(400)
+            abort(400, "callback: not a date and time")
+        in_range(local.date(), "callback")
         # The browser sends its local wall time and its offset from UTC (getTimezoneOffset, minutes).
         callback_at = local.replace(tzinfo=UTC) + timedelta(
-            minutes=int_or_none(form.get("tz_offset_min")) or 0
+            minutes=bounded_int(form.get("tz_offset_min"), "time zone offset", -1440, 1440, 0)
         )
     data = DispositionInput(
         attempt_id=form.get("attempt_id", ""),

@@ -80,6 +80,13 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
         raise FormError("ring timeout 5-120 s, wrap-up 0-600 s")
     if not 1 <= data.max_lines <= 10000 or not 1 <= data.max_attempts <= 100:
         raise FormError("max lines 1-10000, max attempts 1-100")
+    for what, value, limit in (
+        ("caller ID", data.caller_id, 32),
+        ("trunk", data.trunk, 64),
+        ("inbound number", data.inbound_number, 32),
+    ):
+        if len(value.strip()) > limit:
+            raise FormError(f"{what}: at most {limit} characters")
     defaults = PROFILES[data.compliance_profile]
     retries = parse_retries(data.retries)
     dispositions = parse_dispositions(data.dispositions)
