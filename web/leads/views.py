@@ -48,7 +48,7 @@ def lists():
     counts = dict(session.execute(select(Lead.list_id, func.count()).group_by(Lead.list_id)).all())
     return render_template(
         "leads/lists.html",
-        lists=session.scalars(select(LeadList).order_by(LeadList.name)).all(),
+        lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
         campaigns=session.scalars(select(Campaign).order_by(Campaign.name)).all(),
         counts=counts,
     )
@@ -92,6 +92,8 @@ def mapping(token: str):
     except importer.FileError as exc:
         flash(f"Cannot read {meta.filename}: {exc}", "error")
         return redirect(url_for("leads.lists"))
+    if request.method == "POST" and jobs().started(token):
+        return redirect(url_for("leads.progress", token=token))  # a repeated POST imports nothing more
     if request.method == "POST":
         chosen = importer.Mapping(phone=-1)
         for i, name in enumerate(header):
