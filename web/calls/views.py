@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
 from orchestrator.store.enums import Outcome
-from orchestrator.store.models import Agent, Campaign, Recording, User
+from orchestrator.store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
 from web.auth.roles import Perm, requires
-from web.calls.services import CallFilter, search
+from web.calls.services import CallFilter, recording_file, search
 from web.db import db
 from web.http import bounded_int, day_or_none, get_or_404, int_or_none
 
@@ -60,7 +60,12 @@ def index():
 
 def _recording_file(recording_id: int) -> tuple[Recording, Path]:
     recording = get_or_404(Recording, recording_id)
-    path = Path(recording.path)
+    default_root = current_app.config["SWITCHBOARD_SETTINGS"].recordings_dir
+    path = recording_file(
+        recording, db().get(PbxNode, recording.node_id) if recording.node_id else None, default_root
+    )
+    if path is None:
+        abort(404, "the recording's stored path is not inside its node's recordings directory")
     if not path.is_file():
         abort(410, "the recording file is no longer on disk")
     return recording, path
