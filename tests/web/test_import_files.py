@@ -7,9 +7,10 @@ import io
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from orchestrator.store.models import Lead
+from orchestrator.store.enums import LeadStatus
+from orchestrator.store.models import DncEntry, Lead
 from tests.web.test_import import _run_import, _upload_bytes
 from web.db import sessions
 from web.leads import importer
@@ -122,3 +123,25 @@ def test_plain_numbers_with_separators_still_import():
     for text in ("+1 (934) 742-1438", "934.742.1438", " 934 742 1438 ", "(934) 742 1438"):
         result = importer.normalise(text, "US")
         assert isinstance(result, importer.Normalised) and result.phone == "+19347421438", text
+
+
+def test_a_dnc_file_over_65535_numbers_uploads(app, as_role):
+    """PostgreSQL takes at most 65 535 parameters a statement: the lookups and inserts go in chunks."""
+    count = 70_000
+    sup = as_role("sup")
+    token = _upload_bytes(sup, b"phone\n+12125550001\n+12125550002\n", "leads.csv")
+    _run_import(sup, token, {"col0": "phone"})
+    with app.app_context(), sessions().begin() as s:
+        s.add(DncEntry(phone="+12125550002"))
+    text = "phone\n" + "".join(f"+1{2_125_550_000 + i}\n" for i in range(count))
+    sup.get("/dnc")
+    page = sup.post(
+        "/dnc/upload",
+        {"file": (io.BytesIO(text.encode()), "dnc.csv"), "region": "US"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert f"{count - 1} number(s) added, 1 already listed." in page.get_data(as_text=True)
+    with app.app_context(), sessions()() as s:
+        assert s.scalar(select(func.count()).select_from(DncEntry)) == count
+        assert {x.phone: x.status for x in s.scalars(select(Lead))}["+12125550001"] is LeadStatus.DNC

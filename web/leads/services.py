@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,10 @@ from orchestrator.store.models import DncEntry, Lead, LeadList
 from orchestrator.store.types import utcnow
 from web.leads.importer import Mapping, Prepared, Problem, normalise, prepare
 
+T = TypeVar("T")
 CHUNK = 5000
+#: Numbers per ``IN (...)`` list: well under PostgreSQL's 65 535 bound parameters a statement.
+IN_CHUNK = 5000
 
 
 def existing_phones(session: Session, list_id: int) -> set[str]:
@@ -189,7 +193,7 @@ def _insert_chunk(session: Session, rows: list[dict[str, object]]) -> None:
     session.execute(insert(Lead.__table__), rows)
 
 
-def _chunks(rows: list[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
+def _chunks(rows: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
 
@@ -237,25 +241,36 @@ def import_dnc(
 ) -> DncImport:
     """Add every valid number of a file to a DNC list; pending leads with those numbers become DNC."""
     prepared = prepare(rows, Mapping(phone=phone_column), region)
-    phones = {row["phone"] for row in prepared.rows}
+    phones = sorted({str(row["phone"]) for row in prepared.rows})
     scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
-    known = (
-        set(session.scalars(select(DncEntry.phone).where(scope, DncEntry.phone.in_(phones))))
-        if phones
-        else set()
-    )
-    new = sorted(phones - known)
-    session.add_all(
-        DncEntry(
-            phone=p, campaign_id=campaign_id, reason=reason[:255], source="upload", created_by_id=user_id
+    known: set[str] = set()
+    for part in _chunks(phones, IN_CHUNK):  # a bound parameter each: PostgreSQL takes at most 65 535
+        known.update(session.scalars(select(DncEntry.phone).where(scope, DncEntry.phone.in_(part))))
+    new = [p for p in phones if p not in known]
+    now = utcnow()
+    for part in _chunks(new, IN_CHUNK):
+        session.execute(
+            insert(DncEntry.__table__),
+            [
+                {
+                    "phone": p,
+                    "campaign_id": campaign_id,
+                    "reason": reason[:255],
+                    "source": "upload",
+                    "created_by_id": user_id,
+                    "created_at": now,
+                }
+                for p in part
+            ],
         )
-        for p in new
-    )
-    lead_scope = [Lead.phone.in_(new), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
-    if campaign_id is not None:
-        lead_scope.append(Lead.campaign_id == campaign_id)
-    if new:
-        session.execute(update(Lead).where(*lead_scope).values(status=LeadStatus.DNC))
+    for part in _chunks(new, IN_CHUNK):
+        lead_scope = [Lead.phone.in_(part), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
+        if campaign_id is not None:
+            lead_scope.append(Lead.campaign_id == campaign_id)
+        session.execute(
+            update(Lead).where(*lead_scope).values(status=LeadStatus.DNC),
+            execution_options={"synchronize_session": False},
+        )
     session.flush()
     return DncImport(len(new), len(known), [p for p in prepared.problems if p.reason != "duplicate number"])
 
