@@ -178,13 +178,10 @@ def test_dnc_file_upload(app, as_role):
         s.add(DncEntry(phone="+442079460002"))
     sup.get("/dnc")
     text = "tel,name\n020 7946 0001,a\n020 7946 0002,b\nnope,c\n020 7946 0003,d\n020 7946 0001,e\n"
-    page = sup.post(
-        "/dnc/upload",
-        {"file": (io.BytesIO(text.encode()), "dnc.csv"), "region": "GB"},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-    assert b"2 number(s) added, 1 already listed; rejected 1 (line 4: not a phone number" in page.data
+    token, status = _dnc_upload(sup, text.encode(), region="GB")
+    assert (status["state"], status["imported"], status["already"], status["rejected"]) == ("done", 2, 1, 1)
+    assert b"Adding to the DNC list: dnc.csv" in sup.get(f"/lists/import/{token}").data
+    assert "\n4,\"not a phone number" in sup.get(f"/lists/import/{token}/errors.csv").get_data(as_text=True)
     with app.app_context(), sessions()() as s:
         assert sorted(s.scalars(select(DncEntry.phone))) == [
             "+442079460001",
@@ -192,6 +189,20 @@ def test_dnc_file_upload(app, as_role):
             "+442079460003",
         ]
         assert {x.phone: x.status for x in s.scalars(select(Lead))}["+442079460001"] is LeadStatus.DNC
+
+
+def _dnc_upload(sup, data: bytes, filename: str = "dnc.csv", **form) -> tuple[str, dict]:
+    """Upload a DNC file, wait for its background job, return (token, status)."""
+    sup.get("/dnc")
+    response = sup.post(
+        "/dnc/upload", {"file": (io.BytesIO(data), filename), **form}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    token = response.headers["Location"].split("/")[-1]
+    for thread in threading.enumerate():
+        if thread.name == f"import-{token[:8]}":
+            thread.join(timeout=120)
+    return token, sup.get(f"/lists/import/{token}.json").get_json()
 
 
 def test_fast_validity_agrees_with_phonenumbers():

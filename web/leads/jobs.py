@@ -43,6 +43,7 @@ class JobStatus:
     dnc: int = 0
     error: str = ""
     list_id: int | None = None
+    already: int = 0  # DNC uploads: numbers that were listed already
 
 
 @dataclass
@@ -54,6 +55,9 @@ class JobMeta:
     campaign_id: int | None = None
     mapping: dict[str, object] = field(default_factory=dict)
     key: str = ""  # see upload_key
+    kind: str = "leads"  # or "dnc": numbers added to a do-not-call list
+    reason: str = ""  # dnc: why the numbers are listed
+    user_id: int | None = None  # dnc: who uploaded them
 
 
 class Jobs:
@@ -125,26 +129,23 @@ class Jobs:
         meta = self.meta(token)
         self._update(token, state="running", phase="reading")
         try:
-            status = self._import(token, path, meta, sessions)
+            if meta.kind == "dnc":
+                status = self._import_dnc(token, path, meta, sessions)
+            else:
+                status = self._import(token, path, meta, sessions)
         except (importer.FileError, ValueError) as exc:  # the supervisor's to fix: shown as is
             self._update(token, state="failed", error=str(exc))
         except Exception:
             # Database errors carry SQL and lead data: the log gets them, the page a reference.
-            log.exception("lead import %s failed", token)
-            self._update(
-                token,
-                state="failed",
-                error=f"the import failed on the server; nothing was imported (reference {token[:8]})",
-            )
+            log.exception("%s import %s failed", meta.kind, token)
+            self._update(token, state="failed", error=_SERVER_ERROR[meta.kind].format(ref=token[:8]))
         else:
             self._update(token, **asdict(status))
         final = self.status(token)
         (path / "result.json").write_text(json.dumps(asdict(final)))
         return final
 
-    def _import(
-        self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]
-    ) -> JobStatus:
+    def _import(self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]) -> JobStatus:
         header, rows = importer.read_table(path / "source", meta.filename)
         mapping = importer.Mapping(**meta.mapping) if meta.mapping else importer.guess_mapping(header)
         rows_list = list(rows)
@@ -198,6 +199,41 @@ class Jobs:
             dnc=prepared.dnc,
             list_id=list_id,
         )
+
+    def _import_dnc(
+        self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]
+    ) -> JobStatus:
+        header, rows = importer.read_table(path / "source", meta.filename)
+        phone_column = importer.guess_mapping(header).phone
+        self._update(token, phase="checking numbers")
+        result = services.import_dnc(
+            sessions,
+            rows,
+            phone_column,
+            meta.region,
+            meta.campaign_id,
+            meta.reason,
+            meta.user_id,
+            progress=lambda done, total: self._update(token, phase="saving", done=done, total=total),
+        )
+        (path / "errors.csv").write_text(importer.error_report(result.problems))
+        total = result.added + result.already
+        return JobStatus(
+            state="done",
+            phase="done",
+            done=total,
+            total=total,
+            imported=result.added,
+            already=result.already,
+            rejected=len(result.problems),
+        )
+
+
+_SERVER_ERROR = {
+    "leads": "the import failed on the server; nothing was imported (reference {ref})",
+    "dnc": "the upload stopped on a server error; numbers added before it stay listed, "
+    "upload the file again to finish (reference {ref})",
+}
 
 
 def upload_key(upload_bytes: bytes, meta: JobMeta) -> str:

@@ -231,48 +231,57 @@ class DncImport:
 
 
 def import_dnc(
-    session: Session,
+    sessions: sessionmaker[Session],
     rows: Iterable[tuple[int, list[str]]],
     phone_column: int,
     region: str,
     campaign_id: int | None,
     reason: str,
     user_id: int | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DncImport:
-    """Add every valid number of a file to a DNC list; pending leads with those numbers become DNC."""
+    """Add every valid number of a file to a DNC list; pending leads with those numbers become DNC.
+
+    One short transaction per chunk of numbers (a large file never holds the
+    write lock for long), and no statement with more parameters than
+    PostgreSQL takes. Numbers already listed are skipped, so uploading the
+    file again after a failure finishes the job.
+    """
     prepared = prepare(rows, Mapping(phone=phone_column), region)
     phones = sorted({str(row["phone"]) for row in prepared.rows})
     scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
-    known: set[str] = set()
-    for part in _chunks(phones, IN_CHUNK):  # a bound parameter each: PostgreSQL takes at most 65 535
-        known.update(session.scalars(select(DncEntry.phone).where(scope, DncEntry.phone.in_(part))))
-    new = [p for p in phones if p not in known]
-    now = utcnow()
-    for part in _chunks(new, IN_CHUNK):
-        session.execute(
-            insert(DncEntry.__table__),
-            [
-                {
-                    "phone": p,
-                    "campaign_id": campaign_id,
-                    "reason": reason[:255],
-                    "source": "upload",
-                    "created_by_id": user_id,
-                    "created_at": now,
-                }
-                for p in part
-            ],
-        )
-    for part in _chunks(new, IN_CHUNK):
-        lead_scope = [Lead.phone.in_(part), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
-        if campaign_id is not None:
-            lead_scope.append(Lead.campaign_id == campaign_id)
-        session.execute(
-            update(Lead).where(*lead_scope).values(status=LeadStatus.DNC),
-            execution_options={"synchronize_session": False},
-        )
-    session.flush()
-    return DncImport(len(new), len(known), [p for p in prepared.problems if p.reason != "duplicate number"])
+    added = already = done = 0
+    for part in _chunks(phones, IN_CHUNK):
+        with sessions.begin() as session:
+            known = set(session.scalars(select(DncEntry.phone).where(scope, DncEntry.phone.in_(part))))
+            new = [p for p in part if p not in known]
+            if new:
+                now = utcnow()
+                session.execute(
+                    insert(DncEntry.__table__),
+                    [
+                        {
+                            "phone": p,
+                            "campaign_id": campaign_id,
+                            "reason": reason[:255],
+                            "source": "upload",
+                            "created_by_id": user_id,
+                            "created_at": now,
+                        }
+                        for p in new
+                    ],
+                )
+                lead_scope = [Lead.phone.in_(new), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
+                if campaign_id is not None:
+                    lead_scope.append(Lead.campaign_id == campaign_id)
+                session.execute(
+                    update(Lead).where(*lead_scope).values(status=LeadStatus.DNC),
+                    execution_options={"synchronize_session": False},
+                )
+        added, already, done = added + len(new), already + len(known), done + len(part)
+        if progress is not None:
+            progress(done, len(phones))
+    return DncImport(added, already, [p for p in prepared.problems if p.reason != "duplicate number"])
 
 
 def remove_dnc(session: Session, entry_id: int) -> str | None:
