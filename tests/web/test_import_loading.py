@@ -125,3 +125,20 @@ def test_a_staging_list_left_by_a_dead_process_is_swept(app, as_role):
     with app.app_context(), sessions()() as s:
         assert [x.name for x in s.scalars(select(LeadList))] == ["New"]
         assert s.scalars(select(Lead.phone)).all() == ["+442079460002"]
+
+
+def test_saving_the_campaign_form_mid_import_keeps_the_list_it_is_loading(app, as_role):
+    from orchestrator.store.models import Campaign
+    from tests.web.test_campaigns import FORM
+
+    sup = as_role("sup")
+    sup.get("/campaigns/new")
+    assert sup.post("/campaigns/new", FORM).status_code == 302
+    with app.app_context(), sessions().begin() as s:
+        campaign_id = s.scalars(select(Campaign.id)).one()
+        s.add(LeadList(name="loading", campaign_id=campaign_id, active=False, importing=True))
+    page = sup.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "loading" not in page  # not offered in the form while it loads
+    assert sup.post(f"/campaigns/{campaign_id}", FORM).status_code == 302
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(LeadList.campaign_id).where(LeadList.name == "loading")).one() == campaign_id

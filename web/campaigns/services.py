@@ -129,7 +129,8 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     session.flush()
     # Checked lists move to this campaign; lists of this campaign left unchecked are detached.
     affected = or_(LeadList.id.in_(data.list_ids), LeadList.campaign_id == campaign.id)
-    for lead_list in session.scalars(select(LeadList).where(affected)):
+    # A list still being imported keeps the campaign it was uploaded for.
+    for lead_list in session.scalars(select(LeadList).where(affected, ~LeadList.importing)):
         wanted = campaign.id if lead_list.id in data.list_ids else None
         if lead_list.campaign_id != wanted:
             assign_list(session, lead_list, wanted)
