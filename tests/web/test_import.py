@@ -98,9 +98,14 @@ def _run_import(sup, token: str, mapping: dict[str, str]) -> dict:
     assert page.status_code == 200 and b"Map the columns" in page.data
     response = sup.post(f"/lists/import/{token}/mapping", mapping)
     assert response.headers["Location"].endswith(f"/lists/import/{token}")
+    return _finished(sup, token)
+
+
+def _finished(sup, token: str) -> dict:
+    """Wait for the import job's thread, then read its status as the progress page does."""
     for thread in threading.enumerate():
         if thread.name == f"import-{token[:8]}":
-            thread.join(timeout=60)
+            thread.join(timeout=120)
     return sup.get(f"/lists/import/{token}.json").get_json()
 
 
@@ -199,10 +204,7 @@ def _dnc_upload(sup, data: bytes, filename: str = "dnc.csv", **form) -> tuple[st
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     token = response.headers["Location"].split("/")[-1]
-    for thread in threading.enumerate():
-        if thread.name == f"import-{token[:8]}":
-            thread.join(timeout=120)
-    return token, sup.get(f"/lists/import/{token}.json").get_json()
+    return token, _finished(sup, token)
 
 
 def test_fast_validity_agrees_with_phonenumbers():

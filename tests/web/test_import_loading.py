@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from functools import partial
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from orchestrator.store.models import Lead, LeadList
-from tests.web.test_import import _run_import, _upload
+from tests.web.test_import import _finished, _run_import, _upload
 from web.db import sessions
 from web.leads import services
 
 FILE = "phone\n" + "".join(f"+4420794600{i:02d}\n" for i in range(30))
-
-
-def _wait_for_imports() -> None:
-    for thread in threading.enumerate():
-        if thread.name.startswith("import-"):
-            thread.join(timeout=60)
 
 
 def test_an_import_commits_in_chunks_into_a_list_no_dialer_sees(app, as_role, monkeypatch, db_url):
@@ -88,15 +83,8 @@ def test_one_upload_imports_once(app, as_role):
         post.start()
     for post in posts:
         post.join()
-    _wait_for_imports()
     assert all(r.status_code == 302 for r in responses)
-    states = sorted(
-        (
-            sup.get(f"/lists/import/{t}.json").get_json()["state"],
-            sup.get(f"/lists/import/{t}.json").get_json()["error"],
-        )
-        for t in tokens
-    )
+    states = sorted((status["state"], status["error"]) for status in map(partial(_finished, sup), tokens))
     assert states == [
         ("done", ""),
         ("failed", "this file was already imported into the list 'Once'"),

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
+from orchestrator.store.enums import CampaignMode
 from provisioning.sandbox.world import Outcome as World
 from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
-from tests.web.test_browser import ARGS, CHROMIUM, _login
+from tests.web.test_browser import CHROMIUM, _login, live_url, page  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed"),
+]
 _AUDIO = re.compile(r'<audio controls preload="none" src="(/recordings/\d+)">')
 
 
-def test_a_live_recording_plays_from_the_call_log(app, as_role, sandbox, settings, tmp_path):
-    from orchestrator.store.enums import CampaignMode
+def test_a_live_recording_plays_from_the_call_log(as_role, sandbox, settings, tmp_path, live_url, page):  # noqa: F811
 
     (tmp_path / "kit").mkdir()
     kit = Kit(sandbox, tmp_path / "kit", url=settings.sqlalchemy_url)
@@ -38,30 +40,13 @@ def test_a_live_recording_plays_from_the_call_log(app, as_role, sandbox, setting
     part = sup.get(links[0], headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and part.data == full.data[:100]
 
-    if shutil.which(CHROMIUM) is None:
-        return
-    from playwright.sync_api import sync_playwright
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            try:
-                page = browser.new_page()
-                url = f"http://127.0.0.1:{server.server_port}"
-                _login(page, url, "sup")
-                page.goto(f"{url}/calls")
-                audio = page.locator("audio").first
-                audio.evaluate("a => { a.preload = 'auto'; a.load(); }")
-                page.wait_for_function(
-                    "() => {const a = document.querySelector('audio'); return a.readyState > 0 || a.error; }"
-                )
-                state = audio.evaluate("a => ({error: a.error && a.error.code, duration: a.duration})")
-                assert state["error"] is None and state["duration"] > 1, state
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        thread.join()
+    # And a browser plays it: Chromium's <audio> reads the file's header and duration.
+    _login(page, live_url, "sup")
+    page.goto(f"{live_url}/calls")
+    audio = page.locator("audio").first
+    audio.evaluate("a => { a.preload = 'auto'; a.load(); }")
+    page.wait_for_function(
+        "() => {const a = document.querySelector('audio'); return a.readyState > 0 || a.error; }"
+    )
+    state = audio.evaluate("a => ({error: a.error && a.error.code, duration: a.duration})")
+    assert state["error"] is None and state["duration"] > 1, state
