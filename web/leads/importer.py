@@ -273,7 +273,7 @@ def normalise(raw: str, region: str) -> Normalised | str:
     if not _PLAIN_NUMBER.fullmatch(text):
         # phonenumbers would drop what it does not understand ("$", ",1", a line
         # break, an extension) and dial something the file never said.
-        return "not a phone number: only digits, spaces, dashes, dots, brackets and a leading + are allowed"
+        return "not a phone number: use only digits and spaces - . ( ) and a leading +"
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
