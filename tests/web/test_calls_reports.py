@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -212,3 +213,15 @@ def test_wallboard_snapshot(app, as_role, calls):
     (camp,) = sup.get("/wallboard/snapshot.json").get_json()["campaigns"]
     assert camp["abandon_24h"] == pytest.approx((1 + 1) / (4 + 1))
     assert camp["abandon_30d"] == pytest.approx((1 + 1) / (10 + 1))
+
+
+def test_a_freeswitch_node_without_its_own_dir_reads_freeswitchs_recordings_dir(tmp_path):
+    from esl.render import DialConfig
+    from web.calls.services import recording_file
+
+    fs = PbxNode(name="fs", kind="freeswitch", host="127.0.0.1", port=8021, recordings_dir="")
+    asterisk = PbxNode(name="a", kind="asterisk", host="127.0.0.1", port=5038, recordings_dir="")
+    rec = Recording(path="4/x.wav")
+    assert recording_file(rec, fs, tmp_path) == Path(DialConfig().recordings_dir) / "4" / "x.wav"
+    assert recording_file(rec, asterisk, tmp_path) == tmp_path / "4" / "x.wav"
+    assert recording_file(Recording(path="../x.wav"), fs, tmp_path) is None

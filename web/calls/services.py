@@ -15,7 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import safe_join
 
-from orchestrator.store.enums import Outcome
+from esl.render import DialConfig
+from orchestrator.store.enums import Outcome, PbxKind
 from orchestrator.store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
 
 PAGE = 50
@@ -89,9 +90,15 @@ def recording_file(recording: Recording, node: PbxNode | None, default_root: Pat
 
     The runner stores the name it gave the PBX (relative to the PBX's monitor
     directory); each node says where the web host reads that directory (empty:
-    the ``recordings_dir`` setting). ``safe_join`` refuses absolute paths and
+    FreeSWITCH's default recordings directory, or for Asterisk the
+    ``recordings_dir`` setting). ``safe_join`` refuses absolute paths and
     ``..``, so a row can never make the web serve a file outside that root.
     """
-    root = Path(node.recordings_dir) if node is not None and node.recordings_dir else default_root
+    if node is not None and node.recordings_dir:
+        root = Path(node.recordings_dir)
+    elif node is not None and node.kind == PbxKind.FREESWITCH:
+        root = Path(DialConfig().recordings_dir)  # where the ESL runner tells FreeSWITCH to record
+    else:
+        root = default_root
     joined = safe_join(str(root), recording.path)
     return Path(joined) if joined is not None else None
