@@ -36,7 +36,7 @@ from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus
 from provisioning.sandbox import cli as sandbox_cli
 from provisioning.sandbox.credentials import connection_info, phone_credentials
-from provisioning.sandbox.layout import nodes, paths
+from provisioning.sandbox.layout import paths
 from provisioning.sandbox.world import Outcome as World
 from provisioning.sandbox.world import world_number
 from provisioning.seats import AmiTarget
@@ -209,7 +209,8 @@ class Kit:
         self.sessions = session_factory(self.engine)
         pbx = self.sandbox.pbx
         with self.sessions.begin() as s:
-            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret))
+            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
+                                                     str(paths(self.sandbox.settings).monitor_dir)))
             self.node_id = node.id
 
     def agents(self, n: int, first: int = 0) -> list[int]:
@@ -327,7 +328,7 @@ class Kit:
 
     def recording_file(self, path: str) -> Path:
         """MixMonitor's relative file names land in the pbx's spool/monitor directory."""
-        return nodes(self.sandbox.settings)["pbx"].host_base / "spool" / "monitor" / path
+        return paths(self.sandbox.settings).monitor_dir / path
 
     def close(self) -> None:
         self.engine.dispose()

@@ -38,6 +38,9 @@ class Settings:
     sandbox_phones: int = 8  # auto-answering agent phones (agent001 ...) in the sandbox world
     web_host: str = "127.0.0.1"
     web_port: int = 5000
+    # Where the web reads a node's recordings when the node does not say
+    # (``pbx_nodes.recordings_dir``): Asterisk's monitor directory on this host.
+    recordings_dir: Path = Path("/var/spool/asterisk/monitor")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -33,6 +33,7 @@ class NodeSpec:
     port: int
     username: str
     secret: str
+    recordings_dir: str = ""  # where the web host reads the node's recordings ("": the setting)
 
 
 def ensure_node(session: Session, spec: NodeSpec) -> m.PbxNode:
@@ -43,6 +44,8 @@ def ensure_node(session: Session, spec: NodeSpec) -> m.PbxNode:
         session.add(node)
     node.host, node.port, node.username, node.secret, node.enabled = (
         spec.host, spec.port, spec.username, spec.secret, True)
+    if spec.recordings_dir:
+        node.recordings_dir = spec.recordings_dir
     session.flush()
     return node
 

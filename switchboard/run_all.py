@@ -147,13 +147,15 @@ def seed_demo(settings: Settings) -> str:
     from orchestrator.store.db import make_engine, session_factory
     from orchestrator.store.enums import CampaignMode, CampaignState
     from provisioning.sandbox.credentials import connection_info, phone_credentials
+    from provisioning.sandbox.layout import paths
     from switchboard import demo
 
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
             pbx = connection_info(settings).pbx
-            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret))
+            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
+                                                     str(paths(settings).monitor_dir)))
             phones = [(p.extension, p.secret) for p in phone_credentials(settings)]
             demo.ensure_seats(s, node, phones)
             campaign = s.scalar(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 from flask import abort
@@ -23,6 +24,44 @@ def int_or_none(raw: str | None) -> int | None:
     if raw is None or raw.strip() == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        abort(400)
+        abort(400, f"not a whole number: {raw[:32]!r}")
+    if not -_INT64 <= value < _INT64:  # the databases' integers are 64-bit
+        abort(400, f"number out of range: {raw[:32]!r}")
+    return value
+
+
+_INT64 = 2**63
+
+#: Days a user may ask for. Wide enough for any call or report, narrow enough that
+#: adding a day or a time-zone offset never leaves the range of Python's dates.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def day_or_none(raw: str | None, what: str) -> date | None:
+    """An ISO date from a form or query; empty means 'not given'. Bad or far-off dates are a 400."""
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        abort(400, f"{what}: not a date (YYYY-MM-DD): {raw[:32]!r}")
+    return in_range(day, what)
+
+
+def in_range(day: date, what: str) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{what}: give a date between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def bounded_int(raw: str | None, what: str, low: int, high: int, default: int) -> int:
+    """An int query value within ``low..high`` (empty: ``default``); anything else is a 400."""
+    value = int_or_none(raw)
+    if value is None:
+        return default
+    if not low <= value <= high:
+        abort(400, f"{what} must be between {low} and {high}")
+    return value

@@ -81,6 +81,7 @@ class SandboxPaths:
     dialplan_file: Path  # extensions.conf #includes it; dialplans/ re-renders it
     recordings_dir: Path
     recordings_dir_in_pbx: str
+    monitor_dir: Path  # where MixMonitor puts a relative file name (the runner's recordings)
     sounds_dir: Path
     sounds_dir_in_pbx: str
 
@@ -95,6 +96,7 @@ def paths(settings: Settings) -> SandboxPaths:
         dialplan_file=etc / DIALPLAN_FILE,
         recordings_dir=pbx.host_base / "recordings",
         recordings_dir_in_pbx=str(pbx.base / "recordings"),
+        monitor_dir=pbx.host_base / "spool" / "monitor",
         sounds_dir=pbx.host_base / "sounds",
         sounds_dir_in_pbx=str(pbx.base / "sounds"),
     )

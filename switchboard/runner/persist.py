@@ -12,8 +12,9 @@ What goes where:
   also ends this runner's claim on the row;
 * agents (state, reason, since) + agent_state_log: ``AgentStatus`` (with the campaign it
   happened in);
-* recordings: one row per recorded bridge (path relative to the PBX's
-  recording directory);
+* recordings: one row per recorded bridge, with the file name the PBX was
+  given: relative to its recording directory, which the web reads through
+  the node's ``recordings_dir`` (or the setting of that name);
 * abandon_buckets: ``ComplianceCounted`` added to this node's minute bucket.
 """
 

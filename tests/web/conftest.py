@@ -44,6 +44,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:  # noqa: F811
         database_url=db_url,
         secret_key="test-secret",
         sandbox_state=tmp_path / "sandbox",
+        recordings_dir=tmp_path / "recordings",
     )
 
 

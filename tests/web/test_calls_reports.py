@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -26,9 +27,10 @@ DAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def calls(app, tmp_path):
+def calls(app, settings):
     """Agent1 in Team 1: 3 connected calls (sale 99.50, callback, no), 1 no answer, 1 abandon; a recording."""
-    wav_path = tmp_path / "rec.wav"
+    wav_path = settings.recordings_dir / "7" / "rec.wav"  # as the runner stores it: relative to the root
+    wav_path.parent.mkdir(parents=True)
     with wave.open(str(wav_path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -47,7 +49,7 @@ def calls(app, tmp_path):
             talk_s=60,
             disposition="SALE",
             amount="99.50",
-            recording=str(wav_path),
+            recording="7/rec.wav",
         )
         seed.attempt(
             s,
@@ -123,6 +125,29 @@ def test_recordings_refuse_unauthorized(client, as_role, calls):
     assert as_role("sup").get("/recordings/999999").status_code == 404
 
 
+def test_recordings_resolve_under_their_nodes_root_and_never_outside(app, as_role, settings, tmp_path):
+    node_root = tmp_path / "node2-monitor"
+    (node_root / "3").mkdir(parents=True)
+    (node_root / "3" / "a.wav").write_bytes(b"RIFF" + b"\0" * 60)
+    (tmp_path / "secret.wav").write_bytes(b"secret")
+    (settings.recordings_dir / "9").mkdir(parents=True)
+    (settings.recordings_dir / "9" / "x.wav").write_bytes(b"RIFF")
+    with app.app_context(), sessions().begin() as s:
+        node = PbxNode(name="pbx2", kind="asterisk", host="127.0.0.1", port=2, recordings_dir=str(node_root))
+        s.add(node)
+        s.flush()
+        paths = ["3/a.wav", "../secret.wav", str(tmp_path / "secret.wav"), "3/gone.wav"]
+        recs = [Recording(node_id=node.id, path=p) for p in paths]
+        recs.append(Recording(path="9/x.wav"))  # no node: under the setting's root
+        s.add_all(recs)
+        s.flush()
+        ids = [r.id for r in recs]
+    sup = as_role("sup")
+    codes = [sup.get(f"/recordings/{i}").status_code for i in ids]
+    assert codes == [200, 404, 404, 410, 200]
+    assert sup.get(f"/recordings/{ids[0]}").data.startswith(b"RIFF")
+
+
 def test_reports_volume_occupancy_sales_and_csv(as_role, calls):
     sup = as_role("sup")
     d1, d2 = DAY.date().isoformat(), (DAY + timedelta(days=1)).date().isoformat()
@@ -188,3 +213,15 @@ def test_wallboard_snapshot(app, as_role, calls):
     (camp,) = sup.get("/wallboard/snapshot.json").get_json()["campaigns"]
     assert camp["abandon_24h"] == pytest.approx((1 + 1) / (4 + 1))
     assert camp["abandon_30d"] == pytest.approx((1 + 1) / (10 + 1))
+
+
+def test_a_freeswitch_node_without_its_own_dir_reads_freeswitchs_recordings_dir(tmp_path):
+    from esl.render import DialConfig
+    from web.calls.services import recording_file
+
+    fs = PbxNode(name="fs", kind="freeswitch", host="127.0.0.1", port=8021, recordings_dir="")
+    asterisk = PbxNode(name="a", kind="asterisk", host="127.0.0.1", port=5038, recordings_dir="")
+    rec = Recording(path="4/x.wav")
+    assert recording_file(rec, fs, tmp_path) == Path(DialConfig().recordings_dir) / "4" / "x.wav"
+    assert recording_file(rec, asterisk, tmp_path) == tmp_path / "4" / "x.wav"
+    assert recording_file(Recording(path="../x.wav"), fs, tmp_path) is None

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from werkzeug.security import safe_join
 
-from orchestrator.store.enums import Outcome
-from orchestrator.store.models import Agent, Attempt, Call, Campaign, Disposition, Recording, User
+from esl.render import DialConfig
+from orchestrator.store.enums import Outcome, PbxKind
+from orchestrator.store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
 
 PAGE = 50
 
@@ -80,3 +83,22 @@ def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]
         for call, outcome, amount, agent, campaign, disposition, rec in session.execute(query)
     ]
     return rows[:PAGE], len(rows) > PAGE
+
+
+def recording_file(recording: Recording, node: PbxNode | None, default_root: Path) -> Path | None:
+    """The file of a recording: its stored path joined under its node's recordings directory.
+
+    The runner stores the name it gave the PBX (relative to the PBX's monitor
+    directory); each node says where the web host reads that directory (empty:
+    FreeSWITCH's default recordings directory, or for Asterisk the
+    ``recordings_dir`` setting). ``safe_join`` refuses absolute paths and
+    ``..``, so a row can never make the web serve a file outside that root.
+    """
+    if node is not None and node.recordings_dir:
+        root = Path(node.recordings_dir)
+    elif node is not None and node.kind == PbxKind.FREESWITCH:
+        root = Path(DialConfig().recordings_dir)  # where the ESL runner tells FreeSWITCH to record
+    else:
+        root = default_root
+    joined = safe_join(str(root), recording.path)
+    return Path(joined) if joined is not None else None

@@ -7,30 +7,22 @@ an ``<audio>`` element without downloading the whole file.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
 from orchestrator.store.enums import Outcome
-from orchestrator.store.models import Agent, Campaign, Recording, User
+from orchestrator.store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
 from web.auth.roles import Perm, requires
-from web.calls.services import CallFilter, search
+from web.calls.services import CallFilter, recording_file, search
 from web.db import db
-from web.http import get_or_404, int_or_none
+from web.http import bounded_int, day_or_none, get_or_404, int_or_none
 
 bp = Blueprint("calls", __name__)
-
-
-def _date(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400)
+#: Deeper than anyone pages (use the filters); keeps OFFSET far from the databases' limits.
+MAX_PAGE = 100_000
 
 
 @bp.get("/calls")
@@ -41,15 +33,15 @@ def index():
     try:
         outcome = Outcome(args["outcome"]) if args.get("outcome") else None
     except ValueError:
-        abort(400)
+        abort(400, "unknown outcome")
     f = CallFilter(
         agent_id=int_or_none(args.get("agent_id")),
         campaign_id=int_or_none(args.get("campaign_id")),
         outcome=outcome,
-        day_from=_date(args.get("from")),
-        day_to=_date(args.get("to")),
-        number=args.get("number", ""),
-        page=max(int_or_none(args.get("page")) or 0, 0),
+        day_from=day_or_none(args.get("from"), "from"),
+        day_to=day_or_none(args.get("to"), "to"),
+        number=args.get("number", "")[:64],
+        page=bounded_int(args.get("page"), "page", 0, MAX_PAGE, 0),
     )
     rows, more = search(session, f)
     return render_template(
@@ -68,7 +60,12 @@ def index():
 
 def _recording_file(recording_id: int) -> tuple[Recording, Path]:
     recording = get_or_404(Recording, recording_id)
-    path = Path(recording.path)
+    default_root = current_app.config["SWITCHBOARD_SETTINGS"].recordings_dir
+    path = recording_file(
+        recording, db().get(PbxNode, recording.node_id) if recording.node_id else None, default_root
+    )
+    if path is None:
+        abort(404, "the recording's stored path is not inside its node's recordings directory")
     if not path.is_file():
         abort(410, "the recording file is no longer on disk")
     return recording, path

@@ -80,6 +80,13 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
         raise FormError("ring timeout 5-120 s, wrap-up 0-600 s")
     if not 1 <= data.max_lines <= 10000 or not 1 <= data.max_attempts <= 100:
         raise FormError("max lines 1-10000, max attempts 1-100")
+    for what, value, limit in (
+        ("caller ID", data.caller_id, 32),
+        ("trunk", data.trunk, 64),
+        ("inbound number", data.inbound_number, 32),
+    ):
+        if len(value.strip()) > limit:
+            raise FormError(f"{what}: at most {limit} characters")
     defaults = PROFILES[data.compliance_profile]
     retries = parse_retries(data.retries)
     dispositions = parse_dispositions(data.dispositions)
@@ -122,7 +129,8 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     session.flush()
     # Checked lists move to this campaign; lists of this campaign left unchecked are detached.
     affected = or_(LeadList.id.in_(data.list_ids), LeadList.campaign_id == campaign.id)
-    for lead_list in session.scalars(select(LeadList).where(affected)):
+    # A list still being imported keeps the campaign it was uploaded for.
+    for lead_list in session.scalars(select(LeadList).where(affected, ~LeadList.importing)):
         wanted = campaign.id if lead_list.id in data.list_ids else None
         if lead_list.campaign_id != wanted:
             assign_list(session, lead_list, wanted)

@@ -90,7 +90,7 @@ def _form_page(campaign: Campaign | None, status: int = 200):
         if campaign
         else services.DEFAULT_DISPOSITIONS,
         teams=session.scalars(select(Team).order_by(Team.name)).all(),
-        lists=session.scalars(select(LeadList).order_by(LeadList.name)).all(),
+        lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
         modes=list(CampaignMode),
         profiles=list(ComplianceProfile),
         amd_actions=list(MachineAction),

@@ -8,8 +8,10 @@ the error report points at the line a supervisor sees in a spreadsheet.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,10 @@ _MAIN_ZONE = {
     45: "Europe/Copenhagen",
     31: "Europe/Amsterdam",
 }
+
+
+#: What a phone cell may hold: a leading "+", then digits and the separators people type.
+_PLAIN_NUMBER = re.compile(r"\+?[0-9 ().\-]+")
 
 
 class FileError(ValueError):
@@ -77,58 +83,134 @@ def read_table(path: Path, filename: str) -> tuple[list[str], Iterator[tuple[int
     raise FileError(f"unsupported file type {suffix!r} (CSV or XLSX)")
 
 
-def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    raw = path.read_bytes()
+def decode(raw: bytes) -> str:
+    """The text of a CSV file, whatever a spreadsheet saved it as.
+
+    Order matters: a BOM is certain; UTF-8 almost never decodes text that is
+    not UTF-8; UTF-16 without a BOM shows as NUL bytes between ASCII letters;
+    GB18030 (a superset of GBK, what Excel saves "CSV" as on a Chinese
+    Windows) decodes many byte strings, so it is only taken when the text it
+    gives is mostly common Chinese (GB2312) characters; cp1252 (Western
+    Windows exports) is the last resort and decodes anything.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        return _strict(raw, "utf-8-sig")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(raw, "utf-16")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # spreadsheets on Windows export this
+        pass
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):
+        even_nuls = sample[0::2].count(0)
+        return _strict(raw, "utf-16-be" if even_nuls > len(sample) // 4 else "utf-16-le")
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    else:
+        wide = [ch for ch in text if ord(ch) > 0x7F]
+        common = sum(1 for ch in wide if _is_gb2312(ch))
+        if common * 10 >= len(wide) * 9:
+            return text
+    return raw.decode("cp1252", errors="replace")
+
+
+def _is_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _strict(raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileError(f"the file is not valid {encoding.upper()} (byte {exc.start})") from None
+
+
+def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    text = decode(path.read_bytes())
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # strict: an unterminated quote is an error, not the rest of the file in one cell.
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise FileError("the file is empty") from None
     except csv.Error as exc:
-        raise FileError(f"line 1: {exc}") from None
+        raise FileError(f"line 1: {_csv_reason(exc)}") from None
+    header = _checked_header(header)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        try:
-            for cells in reader:
-                if any(c.strip() for c in cells):
-                    yield reader.line_num, cells
-        except csv.Error as exc:
-            raise FileError(f"line {reader.line_num}: {exc}") from None
+        while True:
+            start = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileError(f"line {start}: {_csv_reason(exc)}") from None
+            if any(c.strip() for c in cells):
+                yield start, cells
 
-    return [h.strip() for h in header], rows()
+    return header, rows()
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return "a quote is opened and never closed"
+    return str(exc)
+
+
+def _checked_header(cells: list[str]) -> list[str]:
+    """Header names, stripped; a name used twice is an error (one column's values would be lost)."""
+    header = [h.strip() for h in cells]
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        if name.lower() in first:
+            raise FileError(
+                f"line 1: column {i + 1} has the same name as column {first[name.lower()] + 1} ({name!r})"
+            )
+        first[name.lower()] = i
+    return header
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    from zipfile import BadZipFile
-
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    # A stream, not the path: openpyxl refuses a path whose name lacks an Excel
+    # extension, and uploads are stored under a fixed name.
     try:
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise FileError(f"not a readable XLSX file ({exc})") from None
-    it = sheet.iter_rows(values_only=True)
-    try:
-        header = [_cell(v) for v in next(it)]
-    except StopIteration:
-        raise FileError("the sheet is empty") from None
+        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        it = sheet.iter_rows(values_only=True)
+        first = next(it, None)
+    except Exception as exc:  # openpyxl raises anything from zipfile, XML parsers and its own readers
+        raise FileError(f"not a readable XLSX file ({type(exc).__name__})") from None
+    if first is None:
+        raise FileError("the sheet is empty")
+    header = _checked_header([_cell(v) for v in first])
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for line, values in enumerate(it, start=2):
-            cells = [_cell(v) for v in values]
-            if any(c.strip() for c in cells):
-                yield line, cells
+        line = 1
+        try:
+            for line, values in enumerate(it, start=2):
+                cells = [_cell(v) for v in values]
+                if any(c.strip() for c in cells):
+                    yield line, cells
+        except Exception as exc:  # malformed XML further down the sheet
+            raise FileError(f"line {line + 1}: not readable ({type(exc).__name__})") from None
 
-    return [h.strip() for h in header], rows()
+    return header, rows()
 
 
 def _cell(value: object) -> str:
@@ -185,9 +267,13 @@ def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
 
 def normalise(raw: str, region: str) -> Normalised | str:
     """E.164 and the number's time zone, or the reason it is not dialable."""
-    text = raw.strip()
+    text = raw.strip(" ")
     if not text:
         return "empty phone number"
+    if not _PLAIN_NUMBER.fullmatch(text):
+        # phonenumbers would drop what it does not understand ("$", ",1", a line
+        # break, an extension) and dial something the file never said.
+        return "not a phone number: use only digits and spaces - . ( ) and a leading +"
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

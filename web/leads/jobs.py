@@ -4,16 +4,19 @@ A job lives in its own directory under ``<instance>/imports/<token>/``: the
 uploaded file, ``meta.json`` (what the supervisor chose) and, once finished,
 ``errors.csv``. Progress is kept in memory for the polling page; the result is
 also written to ``result.json`` so it survives a restart of the web process.
-The job runs in a thread with its own session and one transaction.
+The job runs in a thread; its writes are short transactions (see services).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +26,9 @@ from orchestrator.store.types import utcnow
 from web.leads import importer, services
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+log = logging.getLogger(__name__)
+#: A staging list this old belongs to a web process that died mid-import.
+ABANDONED_AFTER = timedelta(hours=6)
 
 
 @dataclass
@@ -37,6 +43,7 @@ class JobStatus:
     dnc: int = 0
     error: str = ""
     list_id: int | None = None
+    already: int = 0  # DNC uploads: numbers that were listed already
 
 
 @dataclass
@@ -47,6 +54,10 @@ class JobMeta:
     region: str
     campaign_id: int | None = None
     mapping: dict[str, object] = field(default_factory=dict)
+    key: str = ""  # see upload_key
+    kind: str = "leads"  # or "dnc": numbers added to a do-not-call list
+    reason: str = ""  # dnc: why the numbers are listed
+    user_id: int | None = None  # dnc: who uploaded them
 
 
 class Jobs:
@@ -66,6 +77,7 @@ class Jobs:
         return path
 
     def new(self, meta: JobMeta, upload_bytes: bytes) -> str:
+        meta.key = upload_key(upload_bytes, meta)
         token = secrets.token_hex(16)
         path = self.root / token
         path.mkdir(parents=True)
@@ -92,7 +104,18 @@ class Jobs:
             for key, value in changes.items():
                 setattr(status, key, value)
 
-    def start(self, token: str, sessions: sessionmaker[Session]) -> threading.Thread:
+    def started(self, token: str) -> bool:
+        return (self.dir(token) / "started").exists()
+
+    def start(self, token: str, sessions: sessionmaker[Session]) -> threading.Thread | None:
+        """Run the import in a thread, once: a second POST of the same mapping form starts nothing.
+
+        The marker file is created exclusively, so this holds across web processes too.
+        """
+        try:
+            (self.dir(token) / "started").open("x").close()
+        except FileExistsError:
+            return None
         self._update(token, state="queued")
         thread = threading.Thread(
             target=self.run, args=(token, sessions), name=f"import-{token[:8]}", daemon=True
@@ -106,33 +129,37 @@ class Jobs:
         meta = self.meta(token)
         self._update(token, state="running", phase="reading")
         try:
-            with sessions() as session:
-                status = self._import(token, path, meta, session)
-        except (importer.FileError, ValueError) as exc:
+            if meta.kind == "dnc":
+                status = self._import_dnc(token, path, meta, sessions)
+            else:
+                status = self._import(token, path, meta, sessions)
+        except (importer.FileError, ValueError) as exc:  # the supervisor's to fix: shown as is
             self._update(token, state="failed", error=str(exc))
-        except Exception as exc:
-            self._update(token, state="failed", error=f"{type(exc).__name__}: {exc}")
+        except Exception:
+            # Database errors carry SQL and lead data: the log gets them, the page a reference.
+            log.exception("%s import %s failed", meta.kind, token)
+            self._update(token, state="failed", error=_SERVER_ERROR[meta.kind].format(ref=token[:8]))
         else:
             self._update(token, **asdict(status))
         final = self.status(token)
         (path / "result.json").write_text(json.dumps(asdict(final)))
         return final
 
-    def _import(self, token: str, path: Path, meta: JobMeta, session: Session) -> JobStatus:
+    def _import(self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]) -> JobStatus:
         header, rows = importer.read_table(path / "source", meta.filename)
         mapping = importer.Mapping(**meta.mapping) if meta.mapping else importer.guess_mapping(header)
         rows_list = list(rows)
         self._update(token, total=len(rows_list), phase="checking numbers")
-        if meta.list_id is not None:
-            lead_list = session.get(LeadList, meta.list_id)
-            if lead_list is None:
-                raise ValueError("the target list no longer exists")
-        else:
-            lead_list = LeadList(name=meta.list_name, campaign_id=meta.campaign_id, source=meta.filename)
-            session.add(lead_list)
-            session.flush()
-        existing = services.existing_phones(session, lead_list.id) if meta.list_id else set()
-        dnc = services.dnc_phones(session, lead_list.campaign_id, utcnow())
+        services.discard_abandoned(sessions, ABANDONED_AFTER)
+        with sessions() as session:  # reads only: no lock is held while the file is checked
+            campaign_id = meta.campaign_id
+            if meta.list_id is not None:
+                lead_list = session.get(LeadList, meta.list_id)
+                if lead_list is None or lead_list.importing:
+                    raise ValueError("the target list no longer exists")
+                campaign_id = lead_list.campaign_id
+            existing = services.existing_phones(session, meta.list_id) if meta.list_id else set()
+            dnc = services.dnc_phones(session, campaign_id, utcnow())
         prepared = importer.prepare(
             rows_list,
             mapping,
@@ -144,15 +171,23 @@ class Jobs:
         (path / "errors.csv").write_text(importer.error_report(prepared.problems))
         self._update(token, phase="saving", done=len(rows_list) // 2)
         half = len(rows_list) // 2
-        imported = services.insert_leads(
-            session,
-            lead_list,
-            prepared,
-            progress=lambda n: self._update(
-                token, done=half + n * (len(rows_list) - half) // max(len(prepared.rows), 1)
-            ),
-        )
-        session.commit()
+        target = services.Target(meta.list_id, meta.list_name, campaign_id, meta.filename)
+        staging_id = services.open_staging(sessions, target, meta.key or token)
+        try:
+            imported = services.insert_leads(
+                sessions,
+                staging_id,
+                campaign_id,
+                prepared,
+                progress=lambda n: self._update(
+                    token, done=half + n * (len(rows_list) - half) // max(len(prepared.rows), 1)
+                ),
+            )
+            self._update(token, phase="activating")
+            list_id = services.activate(sessions, staging_id, meta.list_id)
+        except BaseException:
+            services.discard(sessions, staging_id)
+            raise
         return JobStatus(
             state="done",
             phase="done",
@@ -162,5 +197,48 @@ class Jobs:
             rejected=len(prepared.problems),
             duplicates=prepared.duplicates,
             dnc=prepared.dnc,
-            list_id=lead_list.id,
+            list_id=list_id,
         )
+
+    def _import_dnc(
+        self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]
+    ) -> JobStatus:
+        header, rows = importer.read_table(path / "source", meta.filename)
+        phone_column = importer.guess_mapping(header).phone
+        self._update(token, phase="checking numbers")
+        result = services.import_dnc(
+            sessions,
+            rows,
+            phone_column,
+            meta.region,
+            meta.campaign_id,
+            meta.reason,
+            meta.user_id,
+            progress=lambda done, total: self._update(token, phase="saving", done=done, total=total),
+        )
+        (path / "errors.csv").write_text(importer.error_report(result.problems))
+        total = result.added + result.already
+        return JobStatus(
+            state="done",
+            phase="done",
+            done=total,
+            total=total,
+            imported=result.added,
+            already=result.already,
+            rejected=len(result.problems),
+        )
+
+
+_SERVER_ERROR = {
+    "leads": "the import failed on the server; nothing was imported (reference {ref})",
+    "dnc": "the upload stopped on a server error; numbers added before it stay listed, "
+    "upload the file again to finish (reference {ref})",
+}
+
+
+def upload_key(upload_bytes: bytes, meta: JobMeta) -> str:
+    """The same file sent to the same target is the same import (content hash + target)."""
+    digest = hashlib.sha256(upload_bytes)
+    target = meta.list_id if meta.list_id is not None else f"new:{meta.list_name}:{meta.campaign_id}"
+    digest.update(f"\0{target}\0{meta.region}".encode())
+    return digest.hexdigest()

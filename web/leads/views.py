@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from flask import (
@@ -48,7 +47,7 @@ def lists():
     counts = dict(session.execute(select(Lead.list_id, func.count()).group_by(Lead.list_id)).all())
     return render_template(
         "leads/lists.html",
-        lists=session.scalars(select(LeadList).order_by(LeadList.name)).all(),
+        lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
         campaigns=session.scalars(select(Campaign).order_by(Campaign.name)).all(),
         counts=counts,
     )
@@ -92,6 +91,8 @@ def mapping(token: str):
     except importer.FileError as exc:
         flash(f"Cannot read {meta.filename}: {exc}", "error")
         return redirect(url_for("leads.lists"))
+    if request.method == "POST" and jobs().started(token):
+        return redirect(url_for("leads.progress", token=token))  # a repeated POST imports nothing more
     if request.method == "POST":
         chosen = importer.Mapping(phone=-1)
         for i, name in enumerate(header):
@@ -195,38 +196,27 @@ def dnc():
 @bp.post("/dnc/upload")
 @requires(Perm.CAMPAIGNS)
 def dnc_upload():
-    """A file of numbers (CSV/XLSX, phone column guessed) added to a DNC list in one transaction."""
+    """A file of numbers (CSV/XLSX, phone column guessed) added to a DNC list by a background job."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Choose a CSV or XLSX file.", "error")
         return redirect(url_for("leads.dnc"))
-    session = db()
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.filename).suffix) as tmp:
-        upload.save(tmp.name)
-        try:
-            header, rows = importer.read_table(Path(tmp.name), upload.filename)
-            result = services.import_dnc(
-                session,
-                rows,
-                importer.guess_mapping(header).phone,
-                (request.form.get("region") or "US").upper()[:2],
-                int_or_none(request.form.get("campaign_id")),
-                request.form.get("reason", ""),
-                current_user.id,
-            )
-        except importer.FileError as exc:
-            flash(f"Cannot read {upload.filename}: {exc}", "error")
-            return redirect(url_for("leads.dnc"))
-    audit.record(session, "dnc.upload", "dnc", "", added=result.added, file=upload.filename)
-    session.commit()
-    rejected = ", ".join(f"line {p.line}: {p.reason}" for p in result.problems[:5])
-    flash(
-        f"{result.added} number(s) added, {result.already} already listed"
-        + (f"; rejected {len(result.problems)} ({rejected})" if result.problems else "")
-        + ".",
-        "ok",
+    meta = JobMeta(
+        filename=upload.filename,
+        list_name="",
+        list_id=None,
+        region=(request.form.get("region") or "US").upper()[:2],
+        campaign_id=int_or_none(request.form.get("campaign_id")),
+        kind="dnc",
+        reason=request.form.get("reason", "")[:255],
+        user_id=current_user.id,
     )
-    return redirect(url_for("leads.dnc"))
+    token = jobs().new(meta, upload.read())
+    session = db()
+    audit.record(session, "dnc.upload", "dnc", "", file=upload.filename, job=token)
+    session.commit()
+    jobs().start(token, sessions())
+    return redirect(url_for("leads.progress", token=token))
 
 
 @bp.post("/dnc/<int:entry_id>/delete")

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 
 from orchestrator.store.types import utcnow
 from web.auth.roles import Perm, requires
 from web.db import db
+from web.http import day_or_none
 from web.reports.services import Period, sales_by_disposition, volume
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MAX_DAYS = 366
+#: The query values the CSV export link carries over (any other name could clash with url_for's own).
+EXPORT_ARGS = ("from", "to", "group", "daily")
 
 
 def _params() -> tuple[Period, str, bool]:
     args = request.args
-    today = utcnow().date()
-    try:
-        first = date.fromisoformat(args["from"]) if args.get("from") else today
-        last = date.fromisoformat(args["to"]) if args.get("to") else first
-    except ValueError:
-        abort(400)
+    first = day_or_none(args.get("from"), "from") or utcnow().date()
+    last = day_or_none(args.get("to"), "to") or first
     if last < first or (last - first) > timedelta(days=MAX_DAYS):
-        abort(400)
+        abort(400, f"give a period of at most {MAX_DAYS} days, 'from' before 'to'")
     group = "team" if args.get("group") == "team" else "agent"
     return Period(first, last), group, args.get("daily") == "1"
 
@@ -44,7 +43,7 @@ def index():
         period=period,
         group=group,
         daily=daily,
-        args=request.args,
+        export_args={k: v for k, v in request.args.items() if k in EXPORT_ARGS},
         chart=_totals(rows),
     )
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     func,
     select,
     text,
@@ -163,6 +164,11 @@ class LeadList(CreatedAt, Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     source: Mapped[str] = mapped_column(String(255), default="")
+    # An import fills a list that is not yet active in short transactions, then
+    # activates it in one: ``importing`` marks such a list (no dialer sees it).
+    importing: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The upload it came from (content hash + target): one upload imports once.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     campaign: Mapped[Campaign | None] = relationship(back_populates="lists")
     team: Mapped[Team | None] = relationship()

@@ -25,6 +25,9 @@ class PbxNode(CreatedAt, Base):
     username: Mapped[str] = mapped_column(String(64), default="")
     secret: Mapped[str] = mapped_column(String(255), default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Where this node's recordings can be read from the web's host (the PBX's
+    # monitor directory, or its mount); empty: the ``recordings_dir`` setting.
+    recordings_dir: Mapped[str] = mapped_column(String(512), default="", server_default="")
 
     seats: Mapped[list[Seat]] = relationship(back_populates="node")
 
