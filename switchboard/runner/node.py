@@ -44,7 +44,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator import commands as c
-from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt
 from orchestrator.dialer.agents import NO_PHONE
 from orchestrator.dialer.inputs import AgentLogin
@@ -229,7 +228,7 @@ class NodeCore:
         config = campaign_config(campaign, **{"route_handles_machines": self.route_handles_machines,
                                               **self.options.config_overrides})
         leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by)
-        counter = AbandonCounter(config.compliance, config.amd_false_positive_rate)
+        counter = config.abandon_counter()
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
         policy = self.options.policy_for(campaign) if config.mode is DialMode.PREDICTIVE else None
         dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id), policy=policy,

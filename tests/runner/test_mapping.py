@@ -16,12 +16,12 @@ from switchboard.runner.node import RateLimit
 from switchboard.runner.pacing_feed import PacingFeed
 
 
-def test_calling_hours_keep_the_longest_window_common_to_every_allowed_day():
+def test_calling_hours_keep_every_window_of_every_day():
     table = {"mon": [["10:00", "13:00"], ["14:00", "20:00"]], "tue": [["09:00", "19:00"]]}
     hours = calling_hours(table)
-    assert (hours.start, hours.end, hours.weekdays) == (clock(14), clock(19), frozenset({0, 1}))
+    assert hours.days[0] == ((clock(10), clock(13)), (clock(14), clock(20)))
+    assert hours.days[1] == ((clock(9), clock(19)),) and hours.weekdays == frozenset({0, 1})
     assert calling_hours({}) == ALL_DAY
-    assert calling_hours({"mon": [["10:00", "11:00"]], "tue": [["12:00", "13:00"]]}).weekdays == frozenset()
 
 
 def test_campaign_row_becomes_the_core_config():
