@@ -183,3 +183,26 @@ def test_scheduler_syncs_jobs_and_applies_state(app, settings):
         assert (
             s.scalars(select(AuditLog.actor).where(AuditLog.action == "campaign.running")).one() == "system"
         )
+
+
+def test_the_scheduler_process_sweeps_expired_preview_claims(app, settings):
+    from datetime import timedelta
+
+    from orchestrator.store.enums import LeadStatus
+    from orchestrator.store.leads import PREVIEW_CLAIM_TTL, PREVIEW_CLAIMER
+    from orchestrator.store.models import Lead
+    from orchestrator.store.types import utcnow
+    from tests.web import seed
+
+    sched = scheduler.build(BackgroundScheduler, settings.sqlalchemy_url)
+    assert sched.get_job("sweep-claims") is not None  # scheduled with the schedule sync
+    with app.app_context(), sessions().begin() as s:
+        c = seed.campaign(s, mode="preview")
+        held, fresh = seed.leads(s, c, ["+12025550101", "+12025550102"])
+        for lead, age in ((held, PREVIEW_CLAIM_TTL + timedelta(minutes=1)), (fresh, timedelta(minutes=1))):
+            lead.status, lead.claimed_by = LeadStatus.DIALING, PREVIEW_CLAIMER.format(1)
+            lead.claimed_at = utcnow() - age
+        ids = held.id, fresh.id
+    scheduler.sweep_claims()
+    with app.app_context(), sessions()() as s:
+        assert [s.get(Lead, i).status for i in ids] == [LeadStatus.NEW, LeadStatus.DIALING]

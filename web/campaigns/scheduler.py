@@ -7,6 +7,10 @@ paused) in APScheduler's SQLAlchemy job store, replacing jobs whose trigger
 changed and removing those of deleted schedules. Only this process runs a
 scheduler: a job store must not be shared by several (DESIGN.md).
 
+A second periodic job, :func:`sweep_claims`, gives back lead claims nobody
+will finish (previews an agent walked away from, runners that never came
+back).
+
 Jobs are module-level functions with plain arguments so the job store can
 pickle them; the session factory and scheduler they use are set once by
 :func:`build` (one scheduler per process).
@@ -30,13 +34,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignState
+from orchestrator.store.leads import sweep_stale_claims
 from orchestrator.store.models import Campaign
+from orchestrator.store.types import utcnow
 from web.auth import audit
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
+SWEEP_S = 60  # stale lead claims (``orchestrator.store.leads.sweep_stale_claims``)
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"
 
@@ -128,6 +135,15 @@ def _sync_job() -> None:
     sync(_runtime.scheduler)
 
 
+def sweep_claims() -> None:
+    """The job: give back lead claims nobody will finish (expired previews, dead runners)."""
+    assert _runtime.sessions is not None
+    with _runtime.sessions.begin() as session:
+        released = sweep_stale_claims(session, utcnow())
+    if released:
+        log.info("released %d stale lead claims", released)
+
+
 def build(scheduler_cls: type[BaseScheduler], database_url: str) -> BaseScheduler:
     """A scheduler on the database's job store with the periodic sync job (not started)."""
     engine = make_engine(database_url)
@@ -146,6 +162,10 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str) -> BaseSchedule
         coalesce=True,
         max_instances=1,
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        sweep_claims, "interval", seconds=SWEEP_S, id="sweep-claims", replace_existing=True, coalesce=True,
+        max_instances=1,
     )
     return scheduler
 
