@@ -25,7 +25,6 @@ def test_calling_hours_keep_every_window_of_every_day():
 
 
 def test_campaign_row_becomes_the_core_config():
-    huge = 9_000_000_000_000
     row = m.Campaign(id=7, name="c", mode=CampaignMode.PREDICTIVE, compliance_profile=ComplianceProfile.UK,
                      trunk="", caller_id="3312345", amd_enabled=True, amd_action=MachineAction.MESSAGE,
                      record_calls=True, machine_message_file="promo", abandon_message_file=None, wrap_up_s=4,
@@ -91,6 +90,7 @@ def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic(
     from orchestrator.leads.rules import MAX_DELAY_S, after_attempt
     from switchboard.runner.times import to_dt
 
+    huge = 9_000_000_000_000
     row = m.Campaign(id=7, name="c", mode=CampaignMode.PROGRESSIVE, compliance_profile=ComplianceProfile.UK,
                      trunk="", caller_id="", amd_enabled=False, amd_action=MachineAction.HANGUP,
                      record_calls=False, machine_message_file=None, abandon_message_file=None,
