@@ -342,3 +342,18 @@ def test_dial_history_counts_a_number_over_every_campaign(sessions, world):
     with sessions() as s:
         history = dial_history(s, ["+12025550000", "+19999999999"], NOW - 30 * 24 * H)
     assert sorted(history["+12025550000"]) == [NOW - 2 * H, NOW - H] and history["+19999999999"] == []
+
+
+def test_the_runners_claim_gives_the_core_each_numbers_recent_dials(sessions, world):
+    """What France's 4-per-30-days rule counts reaches the core with the claimed lead."""
+    from switchboard.runner.leads_port import DbLeadSource
+
+    ids = _add(sessions, world.active_list, x={})
+    other = _add(sessions, world.other_list, x={})  # the same number, dialed by another campaign
+    with sessions.begin() as s:
+        s.add(Attempt(lead_id=other["x"], campaign_id=world.other_campaign, phone="+12025550000",
+                      created_at=NOW - 3 * H))
+        s.add(Attempt(lead_id=ids["x"], campaign_id=world.campaign, phone="+12025550000",
+                      created_at=NOW - 31 * 24 * H))  # out of every window
+    (lead,) = DbLeadSource(sessions, world.campaign, "runner-a").claim(5, NOW.timestamp())
+    assert lead.lead_id == ids["x"] and lead.recent_dials == ((NOW - 3 * H).timestamp(),)
