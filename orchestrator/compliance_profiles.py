@@ -51,6 +51,7 @@ class ProfileRules:
     abandon_window_s: float = DAY  # the rolling window the cap is enforced over
     counts_amd_false_positives: bool = False  # Ofcom: estimated AMD false positives count as abandons
     abandon_message_after_s: float = 2.0  # a live answer gets an agent or the message within this
+    requires_abandon_message: bool = False  # a dialer that may abandon must have a message to play
     abandon_no_recall_s: float = 72 * HOUR  # default quiet period after an abandon
     min_abandon_no_recall_s: float = 0.0  # a floor the campaign cannot go below
     calling_hours: CallingHours = field(default_factory=CallingHours)
@@ -77,10 +78,11 @@ _WEEKDAYS = range(5)
 
 PROFILES: MappingProxyType[ComplianceProfile, ProfileRules] = MappingProxyType({
     ComplianceProfile.US: ProfileRules(
-        ComplianceProfile.US, abandon_window_s=30 * DAY,
+        ComplianceProfile.US, abandon_window_s=30 * DAY, requires_abandon_message=True,
         calling_hours=CallingHours.daily((time(8), time(21)))),
     ComplianceProfile.UK: ProfileRules(
         ComplianceProfile.UK, abandon_window_s=DAY, counts_amd_false_positives=True,
+        requires_abandon_message=True,
         min_abandon_no_recall_s=72 * HOUR, calling_hours=CallingHours.daily((time(8), time(21)))),
     ComplianceProfile.FR: ProfileRules(
         ComplianceProfile.FR, abandon_window_s=DAY,

@@ -277,6 +277,7 @@ def test_every_profile_reaches_the_core_as_itself(app, as_role, profile):
     ({"caller_id": "4" * 40}, "caller ID is too long (at most 32 characters)"),
     ({"trunk": "world;Variable: x=y"}, "trunk must be a name of letters, digits"),
     ({"trunk": "t" * 65}, "at most 64 characters"),
+    ({"abandon_message_text": ""}, "the UK profile requires an abandon message (text or recording)"),
 ])
 def test_bad_settings_are_refused_with_a_clear_message_and_nothing_saved(app, as_role, fields, message):
     sup = as_role("sup")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.compliance_profiles import ProfileRules
 from orchestrator.leads.hours import CallingHours
-from orchestrator.store.enums import ComplianceProfile
+from orchestrator.store.enums import CampaignMode, ComplianceProfile
 from orchestrator.store.models import Seat
 from web.campaigns.forms import FormError
 from web.campaigns.profiles import describe_hours
@@ -114,3 +114,11 @@ def hours(table: dict[str, list[list[str]]], rules: ProfileRules) -> dict[str, l
         allowed = describe_hours(rules.calling_hours.table())
         raise FormError(f"calling hours go outside the {rules.profile.value.upper()} profile's ({allowed})")
     return table
+
+
+def abandon_message(mode: CampaignMode, has_message: bool, rules: ProfileRules) -> None:
+    """A predictive dialer abandons some calls; where the profile says so, they must hear a message."""
+    if rules.requires_abandon_message and mode in (CampaignMode.PREDICTIVE, CampaignMode.BLENDED) \
+            and not has_message:
+        raise FormError(f"the {rules.profile.value.upper()} profile requires an abandon message "
+                        "(text or recording) for a predictive campaign")

@@ -53,6 +53,7 @@ class CampaignInput:
     amd_action: MachineAction = MachineAction.HANGUP
     amd_false_positive_pct: str = "0"
     abandon_message_text: str = ""
+    abandon_message_uploaded: bool = False  # a recording comes with this form
     script: str = ""
     inbound_number: str = ""
     retries: str = ""
@@ -109,6 +110,9 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     except ValueError as exc:
         raise FormError(str(exc)) from None
     caller_id = checks.caller_id(data.caller_id, data.compliance_profile)
+    has_message = bool(data.abandon_message_text.strip() or data.abandon_message_uploaded
+                       or (campaign is not None and campaign.abandon_message_file))
+    checks.abandon_message(data.mode, has_message, rules)
     trunk = checks.trunk(session, data.trunk)
     if campaign is None:
         campaign = Campaign(name=name, mode=data.mode, compliance_profile=data.compliance_profile)

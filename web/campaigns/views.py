@@ -59,6 +59,7 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
             amd_action=MachineAction(form.get("amd_action", "hangup")),
             amd_false_positive_pct=form.get("amd_false_positive_pct", "0"),
             abandon_message_text=form.get("abandon_message_text", ""),
+            abandon_message_uploaded=bool(getattr(request.files.get("abandon_message_file"), "filename", "")),
             script=form.get("script", ""),
             inbound_number=form.get("inbound_number", ""),
             retries=form.get("retries", ""),
