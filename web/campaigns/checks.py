@@ -22,7 +22,7 @@ from orchestrator.compliance_profiles import ProfileRules
 from orchestrator.leads.hours import CallingHours
 from orchestrator.store.enums import CampaignMode, ComplianceProfile
 from orchestrator.store.models import Seat
-from web.campaigns.forms import FormError
+from web.campaigns.forms import FormError, RetrySpec
 from web.campaigns.profiles import describe_hours
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -62,6 +62,15 @@ WRAP_UP = Duration("wrap-up", 0, 10 * MINUTE)
 RETRY_DELAY = Duration("retry delay", 0, 90 * DAY)
 ABANDON_WINDOW = Duration("abandon window", HOUR, 30 * DAY)
 ABANDON_NO_RECALL = Duration("no recall after an abandon", 0, 90 * DAY)
+
+
+def retries(specs: list[RetrySpec]) -> list[RetrySpec]:
+    for spec in specs:
+        delay = Duration(f"retry delay for {spec.outcome.value}", RETRY_DELAY.low, RETRY_DELAY.high)
+        delay.check(spec.delay_s)
+        if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
+            raise FormError(f"max attempts for {spec.outcome.value} must be between 1 and 100")
+    return specs
 
 
 def caller_id(raw: str, profile: ComplianceProfile) -> str:

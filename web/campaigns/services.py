@@ -86,33 +86,10 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
         raise FormError("max lines must be between 1 and 10000")
     if not 1 <= data.max_attempts <= 100:
         raise FormError("max attempts must be between 1 and 100")
-    rules = rules_for(data.compliance_profile)
-    defaults = profile_defaults(data.compliance_profile)
-    retries = parse_retries(data.retries)
-    for spec in retries:
-        checks.Duration(f"retry delay for {spec.outcome.value}", checks.RETRY_DELAY.low,
-                        checks.RETRY_DELAY.high).check(spec.delay_s)
-        if spec.max_attempts is not None and spec.max_attempts > 100:
-            raise FormError(f"max attempts for {spec.outcome.value} must be between 1 and 100")
+    retries = checks.retries(parse_retries(data.retries))
     dispositions = parse_dispositions(data.dispositions)
-    abandon_cap = checks.abandon_cap(
-        _decimal(data.abandon_cap_pct, "abandon cap %", Decimal(0), Decimal(100)) / 100
-        if data.abandon_cap_pct.strip()
-        else defaults.abandon_cap,
-        rules,
-    )
-    window_s = checks.ABANDON_WINDOW.check(data.abandon_window_s or defaults.abandon_window_s)
-    no_recall_s = checks.no_recall(
-        defaults.abandon_no_recall_s if data.abandon_no_recall_s is None else data.abandon_no_recall_s, rules
-    )
-    try:
-        hours = checks.hours(parse_hours(data.calling_hours), rules) if data.calling_hours.strip() else None
-    except ValueError as exc:
-        raise FormError(str(exc)) from None
+    compliance = _compliance(campaign, data)
     caller_id = checks.caller_id(data.caller_id, data.compliance_profile)
-    has_message = bool(data.abandon_message_text.strip() or data.abandon_message_uploaded
-                       or (campaign is not None and campaign.abandon_message_file))
-    checks.abandon_message(data.mode, has_message, rules)
     trunk = checks.trunk(session, data.trunk)
     if campaign is None:
         campaign = Campaign(name=name, mode=data.mode, compliance_profile=data.compliance_profile)
@@ -120,10 +97,10 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     campaign.name = name
     campaign.mode = data.mode
     campaign.compliance_profile = data.compliance_profile
-    campaign.abandon_cap = abandon_cap
-    campaign.abandon_window_s = window_s
-    campaign.abandon_no_recall_s = no_recall_s
-    campaign.calling_hours = hours if hours is not None else defaults.calling_hours
+    campaign.abandon_cap = compliance.abandon_cap
+    campaign.abandon_window_s = compliance.abandon_window_s
+    campaign.abandon_no_recall_s = compliance.abandon_no_recall_s
+    campaign.calling_hours = compliance.calling_hours
     campaign.caller_id = caller_id
     campaign.trunk = trunk
     campaign.ring_timeout_s = data.ring_timeout_s
@@ -153,6 +130,33 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
         if lead_list.campaign_id != wanted:
             assign_list(session, lead_list, wanted)
     return campaign
+
+
+@dataclass(frozen=True)
+class _Compliance:
+    abandon_cap: Decimal
+    abandon_window_s: int
+    abandon_no_recall_s: int
+    calling_hours: dict[str, list[list[str]]]
+
+
+def _compliance(campaign: Campaign | None, data: CampaignInput) -> _Compliance:
+    """The form's compliance settings, each defaulting to the profile's and never looser than it."""
+    rules = rules_for(data.compliance_profile)
+    defaults = profile_defaults(data.compliance_profile)
+    cap = (_decimal(data.abandon_cap_pct, "abandon cap %", Decimal(0), Decimal(100)) / 100
+           if data.abandon_cap_pct.strip() else defaults.abandon_cap)
+    no_recall = defaults.abandon_no_recall_s if data.abandon_no_recall_s is None else data.abandon_no_recall_s
+    try:
+        hours = checks.hours(parse_hours(data.calling_hours), rules) if data.calling_hours.strip() else None
+    except ValueError as exc:  # the core's reading of the table (e.g. an empty window)
+        raise FormError(str(exc)) from None
+    has_message = bool(data.abandon_message_text.strip() or data.abandon_message_uploaded
+                       or (campaign is not None and campaign.abandon_message_file))
+    checks.abandon_message(data.mode, has_message, rules)
+    return _Compliance(checks.abandon_cap(cap, rules),
+                       checks.ABANDON_WINDOW.check(data.abandon_window_s or defaults.abandon_window_s),
+                       checks.no_recall(no_recall, rules), hours or defaults.calling_hours)
 
 
 def _set_retries(campaign: Campaign, specs: list[RetrySpec]) -> None:
