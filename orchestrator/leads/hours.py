@@ -126,7 +126,6 @@ def _merge(spans: Iterable[Window]) -> tuple[Window, ...]:
 
 
 ALWAYS = CallingHours.daily((time(0, 0), END_OF_DAY))
-NEVER = CallingHours(((),) * 7)
 
 
 def lead_zones(number: str, explicit: str | None, default: str) -> tuple[ZoneInfo, ...]:

@@ -27,7 +27,7 @@ holds and crash the runner: a rule can only ever mean "a long time".
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -54,13 +54,14 @@ class AttemptLimit:
     attempts: int
     window_s: float
 
-    def free_at(self, dials: tuple[float, ...] | list[float], now: float) -> float | None:
+    def free_at(self, dials: Iterable[float], now: float) -> float | None:
         """When the number may be dialed again (None: now), given its dial times."""
         window = clamp_duration(self.window_s)
         recent = sorted(t for t in dials if t > now - window)
         if len(recent) < self.attempts:
             return None
         return recent[len(recent) - self.attempts] + window
+
 
 DEFAULT_DELAYS: Mapping[Outcome, float] = MappingProxyType({
     Outcome.BUSY: 10 * 60.0,
