@@ -102,3 +102,22 @@ def test_the_counter_reports_only_the_enforced_window_so_the_brake_holds_that_on
         assert window.seconds == rules_for(profile).abandon_window_s
         assert (abandon_rate(window) >= 0.03) is over
         assert len(c.buckets()) == 2  # the 30 days are kept whatever the profile enforces
+
+
+def test_the_brake_acts_on_the_profiles_window():
+    """The same counts: a US campaign keeps its ratio, a UK one falls back to one line per agent."""
+    from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
+    from orchestrator.events import AgentState
+    from orchestrator.pacing.base import AgentView, PacingState
+
+    agents = tuple(AgentView(i, AgentState.READY, 0.0) for i in range(4))
+    lines = {}
+    for profile in ("us", "uk"):
+        config = CampaignConfig(1, DialMode.PREDICTIVE, compliance=ComplianceProfile(profile),
+                                abandon_windows=rules_for(profile).windows(None))
+        c = config.abandon_counter()
+        c.record(0.0, live_answers=1000, abandons=10)
+        c.record(29 * DAY, live_answers=100, abandons=5)
+        state = PacingState(29 * DAY + 60, agents, 0, 0, 0.03, windows=c.windows(29 * DAY + 60))
+        lines[profile] = SimpleRatioPolicy(1.5).lines_to_dial(state)
+    assert lines == {"us": 6, "uk": 4}
