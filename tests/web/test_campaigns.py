@@ -265,6 +265,7 @@ def test_every_profile_reaches_the_core_as_itself(app, as_role, profile):
     ({"ring_timeout_s": "0"}, "ring timeout must be between 5 s and 2 minutes"),
     ({"ring_timeout_s": "soon"}, "ring timeout: not a whole number"),
     ({"abandon_window_s": "9000000000000"}, "abandon window must be between 1 hour and 30 days"),
+    ({"abandon_window_s": "0"}, "abandon window must be between 1 hour and 30 days (got 0 s)"),
     ({"abandon_no_recall_s": "-1"}, "no recall after an abandon must be between 0 s and 90 days"),
     ({"abandon_no_recall_s": "3600"}, "the UK profile forbids calling an abandoned number back for 3 days"),
     ({"abandon_cap_pct": "5"}, "abandon cap 5.00 % is above the UK profile&#39;s 3 %"),

@@ -147,6 +147,7 @@ def _compliance(campaign: Campaign | None, data: CampaignInput) -> _Compliance:
     cap = (_decimal(data.abandon_cap_pct, "abandon cap %", Decimal(0), Decimal(100)) / 100
            if data.abandon_cap_pct.strip() else defaults.abandon_cap)
     no_recall = defaults.abandon_no_recall_s if data.abandon_no_recall_s is None else data.abandon_no_recall_s
+    window = defaults.abandon_window_s if data.abandon_window_s is None else data.abandon_window_s
     try:
         hours = checks.hours(parse_hours(data.calling_hours), rules) if data.calling_hours.strip() else None
     except ValueError as exc:  # the core's reading of the table (e.g. an empty window)
@@ -155,7 +156,7 @@ def _compliance(campaign: Campaign | None, data: CampaignInput) -> _Compliance:
                        or (campaign is not None and campaign.abandon_message_file))
     checks.abandon_message(data.mode, has_message, rules)
     return _Compliance(checks.abandon_cap(cap, rules),
-                       checks.ABANDON_WINDOW.check(data.abandon_window_s or defaults.abandon_window_s),
+                       checks.ABANDON_WINDOW.check(window),
                        checks.no_recall(no_recall, rules), hours or defaults.calling_hours)
 
 
