@@ -19,6 +19,7 @@ from orchestrator.store.models import Campaign
 
 ALL_DAY = ALWAYS
 DEFAULT_TRUNK = "world"
+MAX_RING_TIMEOUT_S = 300  # what an Originate accepts
 
 
 def calling_hours(table: dict[str, list[list[str]]]) -> CallingHours:
@@ -50,7 +51,7 @@ def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
         record_calls=campaign.record_calls, message_sound=campaign.machine_message_file or "",
         abandon_sound=campaign.abandon_message_file or "",
         wrap_up_s=clamp_duration(float(campaign.wrap_up_s)),
-        ring_timeout_s=campaign.ring_timeout_s, abandon_cap=profile.cap(float(campaign.abandon_cap)),
+        ring_timeout_s=min(max(int(campaign.ring_timeout_s), 1), MAX_RING_TIMEOUT_S), abandon_cap=profile.cap(float(campaign.abandon_cap)),
         abandon_windows=profile.windows(campaign.abandon_window_s),
         abandon_after_s=profile.abandon_message_after_s,
         max_lines=campaign.max_lines, compliance=profile.profile,

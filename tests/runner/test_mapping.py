@@ -94,12 +94,13 @@ def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic(
     row = m.Campaign(id=7, name="c", mode=CampaignMode.PROGRESSIVE, compliance_profile=ComplianceProfile.UK,
                      trunk="", caller_id="", amd_enabled=False, amd_action=MachineAction.HANGUP,
                      record_calls=False, machine_message_file=None, abandon_message_file=None,
-                     wrap_up_s=huge, ring_timeout_s=20, abandon_cap=0.5, abandon_window_s=10**15,
+                     wrap_up_s=huge, ring_timeout_s=huge, abandon_cap=0.5, abandon_window_s=10**15,
                      max_lines=5, amd_false_positive_rate=0, max_attempts=5, abandon_no_recall_s=60,
                      calling_hours={},
                      retry_rules=[m.RetryRule(outcome=Outcome.BUSY, delay_s=huge, max_attempts=3)])
     config = campaign_config(row)
     assert config.wrap_up_s == MAX_DELAY_S and config.abandon_cap == 0.03  # the UK profile's cap
+    assert config.ring_timeout_s == 300
     assert config.abandon_windows == (86400.0, 30 * 86400.0)
     assert config.lead_rules.abandon_no_recall_s == 72 * 3600  # the UK floor
     update = after_attempt(Lead(1, "+442071234567"), Outcome.BUSY, 1_800_000_000.0, config.lead_rules)
