@@ -20,16 +20,18 @@ WEEKDAYS = DAY_NAMES
 
 
 @dataclass(frozen=True)
-class ProfileDefaults:
+class ComplianceSettings:
+    """A campaign's compliance columns: a profile's defaults, or what the form validated."""
+
     abandon_cap: Decimal
     abandon_window_s: int
     abandon_no_recall_s: int
     calling_hours: dict[str, list[list[str]]]
 
 
-def defaults(profile: ComplianceProfile) -> ProfileDefaults:
+def defaults(profile: ComplianceProfile) -> ComplianceSettings:
     rules = rules_for(profile)
-    return ProfileDefaults(Decimal(str(rules.abandon_cap)), int(rules.abandon_window_s),
+    return ComplianceSettings(Decimal(str(rules.abandon_cap)), int(rules.abandon_window_s),
                            int(max(rules.abandon_no_recall_s, rules.min_abandon_no_recall_s)),
                            rules.calling_hours.table())
 

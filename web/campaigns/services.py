@@ -26,6 +26,7 @@ from web.campaigns.forms import (
     parse_hours,
     parse_retries,
 )
+from web.campaigns.profiles import ComplianceSettings
 from web.campaigns.profiles import defaults as profile_defaults
 
 DEFAULT_DISPOSITIONS = "SALE Sale +sale +amount\nCALLBACK Call back +callback\nNOINT Not interested\n"
@@ -132,15 +133,7 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     return campaign
 
 
-@dataclass(frozen=True)
-class _Compliance:
-    abandon_cap: Decimal
-    abandon_window_s: int
-    abandon_no_recall_s: int
-    calling_hours: dict[str, list[list[str]]]
-
-
-def _compliance(campaign: Campaign | None, data: CampaignInput) -> _Compliance:
+def _compliance(campaign: Campaign | None, data: CampaignInput) -> ComplianceSettings:
     """The form's compliance settings, each defaulting to the profile's and never looser than it."""
     rules = rules_for(data.compliance_profile)
     defaults = profile_defaults(data.compliance_profile)
@@ -155,7 +148,7 @@ def _compliance(campaign: Campaign | None, data: CampaignInput) -> _Compliance:
     has_message = bool(data.abandon_message_text.strip() or data.abandon_message_uploaded
                        or (campaign is not None and campaign.abandon_message_file))
     checks.abandon_message(data.mode, has_message, rules)
-    return _Compliance(checks.abandon_cap(cap, rules),
+    return ComplianceSettings(checks.abandon_cap(cap, rules),
                        checks.ABANDON_WINDOW.check(window),
                        checks.no_recall(no_recall, rules), hours or defaults.calling_hours)
 
