@@ -18,18 +18,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
+from orchestrator.compliance_profiles import DAY, ComplianceProfile, rules_for
 from orchestrator.pacing.base import AbandonWindow
 
-DAY = 86400.0
-WINDOWS = (DAY, 30 * DAY)
+__all__ = ["BUCKET_S", "DAY", "WINDOWS", "AbandonCounter", "Bucket", "ComplianceProfile", "abandon_rate"]
+
+WINDOWS = (DAY, 30 * DAY)  # every window a profile may enforce; the longest is what is kept
 BUCKET_S = 60.0
-
-
-class ComplianceProfile(StrEnum):
-    US = "us"
-    UK = "uk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +65,26 @@ def _plus(a: Bucket, b: Bucket, start: float) -> Bucket:
 
 
 class AbandonCounter:
+    """Counts over the rolling ``windows`` (the ones the campaign's cap is enforced over).
+
+    Without ``windows`` it reports both the 24 h and the 30-day window (what
+    the simulator's metrics and the wallboard measure); a dialer passes its
+    campaign's enforced windows so the brake acts on exactly those. Buckets
+    are kept for the longest window either way, so persisting and restoring
+    does not depend on the profile.
+    """
+
     def __init__(self, profile: ComplianceProfile = ComplianceProfile.US,
-                 amd_false_positive_rate: float = 0.0) -> None:
+                 amd_false_positive_rate: float = 0.0, *, windows: tuple[float, ...] = WINDOWS) -> None:
         if not 0.0 <= amd_false_positive_rate <= 1.0:
             raise ValueError(f"false-positive rate out of range: {amd_false_positive_rate}")
+        if not windows or not all(BUCKET_S <= w <= max(WINDOWS) for w in windows):
+            raise ValueError(f"abandon windows must be between {BUCKET_S:.0f} s and 30 days: {windows}")
         self.profile = profile
         self.fp_rate = amd_false_positive_rate
-        self._windows = tuple(_Rolling(s) for s in WINDOWS)
+        self._enforced = tuple(sorted(set(windows)))
+        self._spans = tuple(sorted(set(self._enforced) | {max(WINDOWS)}))
+        self._windows = tuple(_Rolling(s) for s in self._spans)
 
     def record(self, at: float, *, live_answers: int = 0, abandons: int = 0, machines: int = 0) -> None:
         bucket = Bucket(at - at % BUCKET_S, live_answers, abandons, machines)
@@ -84,7 +93,7 @@ class AbandonCounter:
 
     def restore(self, buckets: Iterable[Bucket]) -> None:
         """Replace the counts (e.g. with the campaign's sums over all nodes from the database)."""
-        self._windows = tuple(_Rolling(s) for s in WINDOWS)
+        self._windows = tuple(_Rolling(s) for s in self._spans)
         for b in sorted(buckets, key=lambda b: b.start):
             self.record(b.start, live_answers=b.live_answers, abandons=b.abandons, machines=b.machines)
 
@@ -93,12 +102,15 @@ class AbandonCounter:
         return tuple(self._windows[-1].buckets)
 
     def windows(self, now: float) -> tuple[AbandonWindow, ...]:
-        """One :class:`AbandonWindow` per rolling window (24 h, 30 days) ending at ``now``."""
+        """One :class:`AbandonWindow` per enforced rolling window ending at ``now``, shortest first."""
+        counts_fp = rules_for(self.profile).counts_amd_false_positives
         result = []
         for w in self._windows:
             w.evict(now)
+            if w.seconds not in self._enforced:
+                continue
             t = w.totals
-            fp = t.machines * self.fp_rate if self.profile is ComplianceProfile.UK else 0.0
+            fp = t.machines * self.fp_rate if counts_fp else 0.0
             result.append(AbandonWindow(w.seconds, t.abandons, t.live_answers, fp))
         return tuple(result)
 

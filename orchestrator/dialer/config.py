@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from orchestrator.compliance import ComplianceProfile
+from orchestrator.compliance import WINDOWS, AbandonCounter, ComplianceProfile
 from orchestrator.leads.rules import LeadRules
 
 
@@ -52,8 +52,14 @@ class CampaignConfig:
     max_lines: int = 100  # concurrent customer lines this campaign may hold on the node
     max_originates_per_tick: int = 10  # burst throttle: the node sustains ~20 originates/s with AMD
     compliance: ComplianceProfile = ComplianceProfile.US
+    #: The rolling windows ``abandon_cap`` is enforced over (the profile's and the campaign's own).
+    abandon_windows: tuple[float, ...] = WINDOWS
     amd_false_positive_rate: float = 0.0
     lead_rules: LeadRules = field(default_factory=LeadRules)
+
+    def abandon_counter(self) -> AbandonCounter:
+        """A counter that reports exactly the windows this campaign's brake must hold."""
+        return AbandonCounter(self.compliance, self.amd_false_positive_rate, windows=self.abandon_windows)
 
     @property
     def uses_amd(self) -> bool:

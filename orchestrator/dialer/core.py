@@ -64,7 +64,7 @@ class CampaignDialer:
             raise ValueError("a predictive campaign needs a pacing policy")
         self.config = config
         self.policy = policy
-        self.counter = counter or AbandonCounter(config.compliance, config.amd_false_positive_rate)
+        self.counter = counter or config.abandon_counter()
         self.stats = StatsRecorder()
         self.agents = AgentBoard(config.campaign_id, ids, config.ring_timeout_s)
         self.calls = CallBook()

@@ -14,8 +14,10 @@ class Lead:
     """One claimed contact. ``attempts`` counts dials made *before* this one.
 
     ``outcome_counts`` (past attempts per outcome value) is only needed when
-    the campaign limits attempts per outcome; the runner fills it from the
-    attempts table.
+    the campaign limits attempts per outcome; ``recent_dials`` (when this
+    *number* was dialed lately, by any campaign) only when the compliance
+    profile limits dials per number. The runner fills both from the attempts
+    table.
     """
 
     lead_id: int
@@ -25,6 +27,7 @@ class Lead:
     last_abandon_at: float | None = None  # no recall for the rules' quiet period after it
     callback_agent_id: int | None = None  # a callback promised by this agent
     outcome_counts: Mapping[str, int] = field(default_factory=dict)
+    recent_dials: tuple[float, ...] = ()  # epoch seconds
 
 
 class LeadStatus(StrEnum):

@@ -14,11 +14,20 @@ default) from ``last_abandon_at``; every function honours it, so neither a
 short retry delay nor a callback can shorten it. Updates also carry
 ``no_recall_until`` for the store's claim query. A lead with
 ``callback_agent_id`` stays that agent's callback when retried or released.
+
+A profile may cap the dials of one *number* over a rolling window (France: 4
+in 30 days, over every campaign): :class:`AttemptLimit`, counted on
+``Lead.recent_dials``, holds the lead until the oldest dial leaves the window.
+
+Every duration is clamped to ``[0, MAX_DELAY_S]`` where it is used, so no
+stored value (a retry delay of 9e12 s) can push a date past what ``datetime``
+holds and crash the runner: a rule can only ever mean "a long time".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -27,6 +36,32 @@ from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
 from orchestrator.leads.outcomes import Outcome
 
 HOUR = 3600.0
+DAY = 24 * HOUR
+MAX_DELAY_S = 366 * DAY  # a year and a day: longer than any rule needs, far from datetime's limits
+
+
+def clamp_duration(seconds: float) -> float:
+    """``seconds`` within ``[0, MAX_DELAY_S]``; NaN or infinity mean the longest (never "now")."""
+    if math.isnan(seconds):
+        return MAX_DELAY_S
+    return min(max(seconds, 0.0), MAX_DELAY_S)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptLimit:
+    """At most ``attempts`` dials of one number within any ``window_s`` (over every campaign)."""
+
+    attempts: int
+    window_s: float
+
+    def free_at(self, dials: Iterable[float], now: float) -> float | None:
+        """When the number may be dialed again (None: now), given its dial times."""
+        window = clamp_duration(self.window_s)
+        recent = sorted(t for t in dials if t > now - window)
+        if len(recent) < self.attempts:
+            return None
+        return recent[len(recent) - self.attempts] + window
+
 
 DEFAULT_DELAYS: Mapping[Outcome, float] = MappingProxyType({
     Outcome.BUSY: 10 * 60.0,
@@ -51,13 +86,15 @@ class LeadRules:
     abandon_no_recall_s: float = 72 * HOUR
     calling_hours: CallingHours = field(default_factory=CallingHours)
     default_timezone: str = "UTC"  # for numbers whose zone phonenumbers cannot tell
+    #: Dials per number over a rolling window (the compliance profile's), counted on ``Lead.recent_dials``.
+    attempt_limit: AttemptLimit | None = None
 
     def delay(self, outcome: Outcome) -> float:
-        return self.delays.get(outcome, self.delays.get(Outcome.FAILED, HOUR))
+        return clamp_duration(self.delays.get(outcome, self.delays.get(Outcome.FAILED, HOUR)))
 
     def quiet_until(self, lead: Lead | LeadUpdate) -> float | None:
         at = lead.last_abandon_at
-        return None if at is None else at + self.abandon_no_recall_s
+        return None if at is None else at + clamp_duration(self.abandon_no_recall_s)
 
 
 def after_attempt(lead: Lead, outcome: Outcome, now: float, rules: LeadRules) -> LeadUpdate:
@@ -75,6 +112,9 @@ def after_attempt(lead: Lead, outcome: Outcome, now: float, rules: LeadRules) ->
     if update.attempts >= rules.max_attempts or (limit is not None and same >= limit):
         return replace(update, reason="max attempts")
     retry_at = max(now + rules.delay(outcome), update.no_recall_until or 0.0)
+    if rules.attempt_limit is not None:
+        free = rules.attempt_limit.free_at((*lead.recent_dials, now), now)
+        retry_at = max(retry_at, free or 0.0)
     return replace(update, status=_waiting(lead), next_attempt_at=retry_at)
 
 
@@ -83,6 +123,7 @@ def after_disposition(lead: Lead, now: float, rules: LeadRules, *, final: bool, 
     """``lead`` as updated by its connected call. None: that update (DONE) stands."""
     quiet = rules.quiet_until(lead)
     if callback_at is not None:
+        callback_at = now + clamp_duration(callback_at - now)
         return LeadUpdate(lead.lead_id, LeadStatus.CALLBACK, lead.attempts, max(callback_at, quiet or 0.0),
                           last_abandon_at=lead.last_abandon_at, no_recall_until=quiet,
                           callback_agent_id=agent_id, reason="callback")
@@ -103,6 +144,10 @@ def check_before_dial(lead: Lead, now: float, rules: LeadRules, on_dnc_list: boo
     quiet = rules.quiet_until(lead)
     if quiet is not None and now < quiet:
         return release(lead, quiet, rules, "abandon quiet period")
+    if rules.attempt_limit is not None:
+        free = rules.attempt_limit.free_at(lead.recent_dials, now)
+        if free is not None:
+            return release(lead, free, rules, "attempts per number")
     zones = lead_zones(lead.number, lead.timezone, rules.default_timezone)
     allowed = next_allowed(now, zones, rules.calling_hours)
     if allowed == now:

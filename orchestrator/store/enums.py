@@ -1,7 +1,7 @@
 """Enumerations stored in the database (as their string values).
 
 Where the core already has an enum (agent states, AMD verdicts, attempt
-outcomes) the store uses it, so the runner writes what the core decided
+outcomes, compliance profiles) the store uses it, so the runner writes what the core decided
 without translating; ``MachineAction`` has the values of
 ``orchestrator.dialer.config.MachineAction`` (not imported: the store must not
 load the dialer). ``LeadStatus`` is a superset of the core's
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from orchestrator.compliance_profiles import ComplianceProfile
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 
@@ -60,15 +61,6 @@ class CampaignState(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     STOPPED = "stopped"
-
-
-class ComplianceProfile(StrEnum):
-    """Values match ``orchestrator.compliance.ComplianceProfile`` (which has US and UK so far)."""
-
-    US = "us"
-    UK = "uk"
-    FR = "fr"
-    CN = "cn"
 
 
 class MachineAction(StrEnum):

@@ -1,4 +1,12 @@
-"""Claiming leads to dial, and giving back the claims of a runner that died.
+"""Every change of a lead's status: claiming, giving back, applying the core's decisions, sweeping.
+
+The core decides what a lead becomes (``orchestrator.leads.rules`` returns a
+``LeadUpdate``); this module is the only code that writes ``leads.status``
+from that decision (:func:`apply_update`), claims leads (:func:`claim_leads`,
+for runners and for an agent's preview), gives unused claims back as they
+were (:func:`release_claims`: a callback stays its agent's callback) and
+sweeps claims nobody will finish (:func:`sweep_stale_claims`, the scheduler's
+job: previews an agent walked away from, runners that never came back).
 
 Several runners (one per PBX node) share one PostgreSQL: a claim is a single
 ``UPDATE leads ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)``, so two
@@ -20,15 +28,27 @@ every runner ignores them from then on.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Case, ColumnElement, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.dml import ReturningUpdate
 
+from orchestrator.leads.model import LeadUpdate
+from orchestrator.leads.rules import DEFAULT_DELAYS
 from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, Outcome
 from orchestrator.store.models import Attempt, Lead, LeadList
+
+#: ``claimed_by`` of a lead an agent holds for preview (the web claims it, the runner dials it).
+PREVIEW_CLAIMER = "preview:agent:{}"
+#: A preview held this long without a dial goes back to the pool (the agent walked away).
+PREVIEW_CLAIM_TTL = timedelta(minutes=10)
+#: A runner dials what it claims within milliseconds; a claim this old without a dial is orphaned
+#: (long enough to outlast a database outage the runner is retrying through).
+RUNNER_CLAIM_TTL = timedelta(minutes=30)
+#: A call still open this long after its claim belongs to a runner that never came back.
+LOST_CALL_AFTER = timedelta(hours=12)
 
 
 def status_in(statuses: Collection[LeadStatus]) -> ColumnElement[bool]:
@@ -130,11 +150,31 @@ def outcome_counts(session: Session, lead_ids: Collection[int]) -> dict[int, dic
     return counts
 
 
+def dial_history(session: Session, phones: Collection[str], since: datetime) -> dict[str, list[datetime]]:
+    """When each number was dialed since ``since``, by any campaign (``Lead.recent_dials``).
+
+    A profile may cap the dials of one number (France: 4 in 30 days, whoever
+    dials); one query for a claimed batch, on ``ix_attempts_phone_created_at``.
+    """
+    history: dict[str, list[datetime]] = {phone: [] for phone in phones}
+    if not history:
+        return history
+    rows = session.execute(
+        select(Attempt.phone, Attempt.created_at).where(
+            Attempt.phone.in_(sorted(history)), Attempt.created_at >= since
+        )
+    )
+    for phone, at in rows:
+        history[phone].append(at)
+    return history
+
+
 def release_stale_claims(
     session: Session,
     now: datetime,
     *,
     claimed_by: str | None = None,
+    previews: bool = False,
     older_than: timedelta = timedelta(0),
     retry_lost_after: timedelta | None = None,
 ) -> int:
@@ -153,6 +193,8 @@ def release_stale_claims(
     stuck = select(Lead.id).where(status_in([LeadStatus.DIALING]), Lead.claimed_at <= now - older_than)
     if claimed_by is not None:
         stuck = stuck.where(Lead.claimed_by == claimed_by)
+    if previews:
+        stuck = stuck.where(Lead.claimed_by.like(PREVIEW_CLAIMER.format("%")))
     stuck_ids = set(session.scalars(stuck.with_for_update(skip_locked=True)))
     if not stuck_ids:
         return 0
@@ -162,7 +204,7 @@ def release_stale_claims(
         )
     )
     released = {"claimed_at": None, "claimed_by": None, "updated_at": now}
-    _update_leads(session, stuck_ids - dialed_ids, status=_released_status(dialed=False), **released)
+    _release(session, stuck_ids - dialed_ids, now)
     if retry_lost_after is None:
         return len(stuck_ids - dialed_ids)
     if dialed_ids:
@@ -183,6 +225,58 @@ def release_stale_claims(
             **released,
         )
     return len(stuck_ids)
+
+
+def release_claims(session: Session, lead_ids: Collection[int], now: datetime) -> int:
+    """Give back claimed leads that were not dialed (an agent skipped a preview); return how many.
+
+    Each goes back to what it was before the claim: never dialed -> ``new``,
+    a callback -> ``callback`` for its agent (a ``pending`` lead that keeps
+    ``callback_agent_id`` could be claimed by nobody), else ``pending``.
+    A lead with a call in progress is left to its call.
+    """
+    claimed = set(session.scalars(select(Lead.id).where(Lead.id.in_(sorted(lead_ids)),
+                                                        status_in([LeadStatus.DIALING]))))
+    dialed = set(session.scalars(select(Attempt.lead_id).where(Attempt.lead_id.in_(sorted(claimed)),
+                                                                Attempt.ended_at.is_(None))))
+    _release(session, claimed - dialed, now)
+    return len(claimed - dialed)
+
+
+def sweep_stale_claims(session: Session, now: datetime) -> int:
+    """The periodic sweep (run by the scheduler process): claims nobody will finish; return how many.
+
+    Previews held longer than ``PREVIEW_CLAIM_TTL`` without a dial expire;
+    runner claims never dialed after ``RUNNER_CLAIM_TTL`` are given back;
+    calls left open ``LOST_CALL_AFTER`` by a runner that never came back are
+    ended as ``lost`` and their leads retried after the core's delay for a
+    lost call (never at once: the call may have reached the customer).
+    """
+    lost_delay = timedelta(seconds=DEFAULT_DELAYS[Outcome.LOST])
+    return (release_stale_claims(session, now, previews=True, older_than=PREVIEW_CLAIM_TTL)
+            + release_stale_claims(session, now, older_than=RUNNER_CLAIM_TTL)
+            + release_stale_claims(session, now, older_than=LOST_CALL_AFTER, retry_lost_after=lost_delay))
+
+
+def apply_update(session: Session, update_: LeadUpdate, at: float) -> None:
+    """Write the core's decision about a lead (ends whatever claim the row had)."""
+    def dt(epoch: float | None) -> datetime | None:
+        return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+    values: dict[str, object] = dict(
+        status=LeadStatus(update_.status.value), attempts=update_.attempts, claimed_at=None, claimed_by=None,
+        last_abandon_at=dt(update_.last_abandon_at), no_recall_until=dt(update_.no_recall_until),
+        callback_agent_id=update_.callback_agent_id, updated_at=dt(at))
+    if update_.next_attempt_at is not None:
+        values["next_call_at"] = dt(update_.next_attempt_at)
+    if update_.last_outcome is not None:
+        values.update(last_outcome=update_.last_outcome, last_attempt_at=dt(at))
+    _update_leads(session, {update_.lead_id}, **values)
+
+
+def _release(session: Session, ids: set[int], now: datetime) -> None:
+    _update_leads(session, ids, status=_released_status(dialed=False), claimed_at=None, claimed_by=None,
+                  updated_at=now)
 
 
 def _released_status(dialed: bool) -> Case[str]:

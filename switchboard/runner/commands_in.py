@@ -30,7 +30,9 @@ from orchestrator.safe import UnsafeValue
 from orchestrator.store import command_queue
 from orchestrator.store import models as m
 from orchestrator.store.enums import AgentState as StoreAgentState
-from switchboard.runner.leads_port import core_lead
+from orchestrator.store.enums import LeadStatus
+from orchestrator.store.leads import PREVIEW_CLAIMER
+from switchboard.runner.leads_port import core_leads
 from switchboard.runner.times import to_dt
 
 BATCH = 50
@@ -89,7 +91,9 @@ def translate(session: Session, command: m.Command, node_id: int, now: float) ->
             lead = session.get(m.Lead, command.lead_id) if command.lead_id is not None else None
             if lead is None or command.campaign_id is None:
                 raise Refused("preview_dial: unknown lead or campaign")
-            return PreviewDial(now, command.campaign_id, agent.id, core_lead(lead))
+            if lead.status is not LeadStatus.DIALING or lead.claimed_by != PREVIEW_CLAIMER.format(agent.id):
+                raise Refused("preview_dial: the lead is no longer held for this agent (the preview expired)")
+            return PreviewDial(now, command.campaign_id, agent.id, core_leads(session, [lead], now)[0])
         case "disposition":
             if command.campaign_id is None:
                 raise Refused("disposition: no campaign")

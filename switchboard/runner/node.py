@@ -45,7 +45,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator import commands as c
-from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt
 from orchestrator.dialer.agents import NO_PHONE
 from orchestrator.dialer.config import CampaignConfig
@@ -224,7 +223,7 @@ class NodeCore:
                                               "amd_verdict_lag_s": self.amd_verdict_lag_s,
                                               **self.options.config_overrides})
         leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by)
-        counter = AbandonCounter(config.compliance, config.amd_false_positive_rate)
+        counter = config.abandon_counter()
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
         policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None
         dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id), policy=policy,

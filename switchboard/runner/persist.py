@@ -9,7 +9,7 @@ What goes where:
 * attempts: one row per ``AttemptStarted`` (id = our attempt id), milestones
   and outcome from the later facts; a ``calls`` row mirrors what the PBX did;
 * leads: ``LeadUpdated`` (status, attempts, next call, quiet period), which
-  also ends this runner's claim on the row;
+  also ends this runner's claim on the row (``orchestrator.store.leads.apply_update``);
 * agents (state, reason, since) + agent_state_log: ``AgentStatus`` (with the campaign it
   happened in);
 * recordings: one row per recorded bridge, with the file name the PBX was
@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from orchestrator.dialer import facts as f
 from orchestrator.events import AgentState
-from orchestrator.store import compliance
+from orchestrator.store import compliance, leads
 from orchestrator.store import models as m
-from orchestrator.store.enums import AmdVerdict, CallDirection, LeadStatus
-from switchboard.runner.times import to_dt, to_dt_or_none
+from orchestrator.store.enums import AmdVerdict, CallDirection
+from switchboard.runner.times import to_dt
 
 
 class FactWriter:
@@ -78,7 +78,7 @@ class FactWriter:
                           .where(m.Recording.attempt_id == uuid.UUID(fact.attempt_id))
                           .values(ended_at=at, duration_s=Decimal(f"{fact.talk_s:.3f}")))
             case f.LeadUpdated():
-                self._lead(s, fact)
+                leads.apply_update(s, fact.update, fact.at)
             case f.AgentStatus():
                 self._agent(s, campaign_id, fact)
             case f.DispositionRecorded():
@@ -96,21 +96,6 @@ class FactWriter:
     @staticmethod
     def _call(s: Session, attempt_id: str, **values: object) -> None:
         s.execute(update(m.Call).where(m.Call.attempt_id == uuid.UUID(attempt_id)).values(**values),
-                  execution_options={"synchronize_session": False})
-
-    @staticmethod
-    def _lead(s: Session, fact: f.LeadUpdated) -> None:
-        u = fact.update
-        values: dict[str, object] = dict(
-            status=LeadStatus(u.status.value), attempts=u.attempts, claimed_at=None, claimed_by=None,
-            last_abandon_at=to_dt_or_none(u.last_abandon_at),
-            no_recall_until=to_dt_or_none(u.no_recall_until), callback_agent_id=u.callback_agent_id,
-            updated_at=to_dt(fact.at))
-        if u.next_attempt_at is not None:
-            values["next_call_at"] = to_dt(u.next_attempt_at)
-        if u.last_outcome is not None:
-            values.update(last_outcome=u.last_outcome, last_attempt_at=to_dt(fact.at))
-        s.execute(update(m.Lead).where(m.Lead.id == u.lead_id).values(**values),
                   execution_options={"synchronize_session": False})
 
     @staticmethod

@@ -13,11 +13,18 @@ from orchestrator.store import dnc, migrate
 from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
 from orchestrator.store.leads import (
+    LOST_CALL_AFTER,
+    PREVIEW_CLAIM_TTL,
+    PREVIEW_CLAIMER,
+    RUNNER_CLAIM_TTL,
     claim_leads,
     claim_statement,
+    dial_history,
     open_attempts,
     outcome_counts,
+    release_claims,
     release_stale_claims,
+    sweep_stale_claims,
 )
 from orchestrator.store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
 from tests.db.builders import campaign_with_leads
@@ -268,3 +275,85 @@ def test_concurrent_runners_never_claim_the_same_lead(engine):
     assert len(everything) == len(set(everything)) == total
     if engine.dialect.name == "postgresql":  # no global write lock: every runner gets some
         assert sum(1 for batch in claimed if batch) > 1
+
+
+def test_a_skipped_preview_callback_goes_back_to_its_agent(sessions, world):
+    """A skipped preview of an agent's own callback must stay that agent's callback: a pending lead
+    that keeps ``callback_agent_id`` is claimed by nobody (not the pool, not the agent)."""
+    from web.agent.services import skip_preview
+
+    callback = {"status": LeadStatus.CALLBACK, "callback_agent_id": world.agent, "attempts": 1}
+    ids = _add(sessions, world.active_list, cb=callback, fresh={})
+    claimer = PREVIEW_CLAIMER.format(world.agent)
+    assert _claim(sessions, world.campaign, 1, claimed_by=claimer, agent_id=world.agent) == [ids["cb"]]
+    assert _claim(sessions, world.campaign, 1, claimed_by=claimer) == [ids["fresh"]]
+    with sessions.begin() as s:
+        skip_preview(s, s.get(Agent, world.agent))  # the agent holds two; skip takes one back
+        skip_preview(s, s.get(Agent, world.agent))
+    assert _status(sessions, ids["cb"]) is LeadStatus.CALLBACK
+    assert _status(sessions, ids["fresh"]) is LeadStatus.NEW
+    assert _claim(sessions, world.campaign, claimed_by="runner") == [ids["fresh"]]
+    assert _claim(sessions, world.campaign, 1, claimed_by=claimer, agent_id=world.agent) == [ids["cb"]]
+
+
+def test_releasing_a_claim_leaves_a_lead_in_call_alone(sessions, world):
+    ids = _add(sessions, world.active_list, calling={})
+    _claim(sessions, world.campaign, claimed_by=PREVIEW_CLAIMER.format(world.agent))
+    with sessions.begin() as s:
+        s.add(Attempt(lead_id=ids["calling"], campaign_id=world.campaign, node_id=world.node, phone="+1"))
+    with sessions.begin() as s:
+        assert release_claims(s, [ids["calling"]], NOW) == 0
+    assert _status(sessions, ids["calling"]) is LeadStatus.DIALING
+
+
+def test_the_sweep_expires_previews_then_orphaned_claims_then_lost_calls(sessions, world):
+    ids = _add(sessions, world.active_list, preview={}, dialed_preview={}, runner={}, call={})
+    _claim(sessions, world.campaign, 2, claimed_by=PREVIEW_CLAIMER.format(world.agent))  # the 2 previews
+    _claim(sessions, world.campaign, 2, claimed_by="runner-a")  # runner, call
+    with sessions.begin() as s:
+        for name in ("dialed_preview", "call"):
+            s.add(Attempt(lead_id=ids[name], campaign_id=world.campaign, node_id=world.node, phone="+1"))
+
+    def sweep(at: datetime) -> int:
+        with sessions.begin() as s:
+            return sweep_stale_claims(s, at)
+
+    assert sweep(NOW + PREVIEW_CLAIM_TTL - M) == 0
+    assert sweep(NOW + PREVIEW_CLAIM_TTL + M) == 1  # the preview nobody dialed expires
+    assert _status(sessions, ids["preview"]) is LeadStatus.NEW
+    assert sweep(NOW + RUNNER_CLAIM_TTL + M) == 1  # the runner's undialed claim
+    assert _status(sessions, ids["runner"]) is LeadStatus.NEW
+    assert {_status(sessions, ids[n]) for n in ("dialed_preview", "call")} == {LeadStatus.DIALING}
+    assert sweep(NOW + LOST_CALL_AFTER + M) == 2  # calls nobody will ever report
+    with sessions() as s:
+        lead = s.get(Lead, ids["call"])
+        assert (lead.status, lead.last_outcome, lead.attempts) == (LeadStatus.PENDING, Outcome.LOST, 1)
+        assert lead.next_call_at > NOW + LOST_CALL_AFTER  # retried later, not at once
+
+
+def test_dial_history_counts_a_number_over_every_campaign(sessions, world):
+    a = _add(sessions, world.active_list, x={})
+    b = _add(sessions, world.other_list, x={})  # the same number in another campaign
+    with sessions.begin() as s:
+        for lead_id, campaign, at in ((a["x"], world.campaign, NOW - 40 * 24 * H),
+                                      (a["x"], world.campaign, NOW - 2 * H),
+                                      (b["x"], world.other_campaign, NOW - H)):
+            s.add(Attempt(lead_id=lead_id, campaign_id=campaign, phone="+12025550000", created_at=at))
+    with sessions() as s:
+        history = dial_history(s, ["+12025550000", "+19999999999"], NOW - 30 * 24 * H)
+    assert sorted(history["+12025550000"]) == [NOW - 2 * H, NOW - H] and history["+19999999999"] == []
+
+
+def test_the_runners_claim_gives_the_core_each_numbers_recent_dials(sessions, world):
+    """What France's 4-per-30-days rule counts reaches the core with the claimed lead."""
+    from switchboard.runner.leads_port import DbLeadSource
+
+    ids = _add(sessions, world.active_list, x={})
+    other = _add(sessions, world.other_list, x={})  # the same number, dialed by another campaign
+    with sessions.begin() as s:
+        s.add(Attempt(lead_id=other["x"], campaign_id=world.other_campaign, phone="+12025550000",
+                      created_at=NOW - 3 * H))
+        s.add(Attempt(lead_id=ids["x"], campaign_id=world.campaign, phone="+12025550000",
+                      created_at=NOW - 31 * 24 * H))  # out of every window
+    (lead,) = DbLeadSource(sessions, world.campaign, "runner-a").claim(5, NOW.timestamp())
+    assert lead.lead_id == ids["x"] and lead.recent_dials == ((NOW - 3 * H).timestamp(),)

@@ -16,12 +16,12 @@ from switchboard.runner.campaign_config import ALL_DAY, calling_hours, campaign_
 from switchboard.runner.node import RateLimit
 
 
-def test_calling_hours_keep_the_longest_window_common_to_every_allowed_day():
+def test_calling_hours_keep_every_window_of_every_day():
     table = {"mon": [["10:00", "13:00"], ["14:00", "20:00"]], "tue": [["09:00", "19:00"]]}
     hours = calling_hours(table)
-    assert (hours.start, hours.end, hours.weekdays) == (clock(14), clock(19), frozenset({0, 1}))
+    assert hours.days[0] == ((clock(10), clock(13)), (clock(14), clock(20)))
+    assert hours.days[1] == ((clock(9), clock(19)),) and hours.weekdays == frozenset({0, 1})
     assert calling_hours({}) == ALL_DAY
-    assert calling_hours({"mon": [["10:00", "11:00"]], "tue": [["12:00", "13:00"]]}).weekdays == frozenset()
 
 
 def test_campaign_row_becomes_the_core_config():
@@ -82,3 +82,26 @@ def test_rate_limit_spaces_originates_after_the_burst():
         while (delay := limit.wait_s()) > 0:  # a fake clock: sleeping moves it
             now[0] += delay
     assert abs(now[0] - 5 / 50.0) < 1e-9  # 2 at once, then 5 at 50/s
+
+
+def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic():
+    """Rows written before the form bounded durations (or by hand) are clamped by the core."""
+    from orchestrator.leads.model import Lead
+    from orchestrator.leads.rules import MAX_DELAY_S, after_attempt
+    from switchboard.runner.times import to_dt
+
+    huge = 9_000_000_000_000
+    row = m.Campaign(id=7, name="c", mode=CampaignMode.PROGRESSIVE, compliance_profile=ComplianceProfile.UK,
+                     trunk="", caller_id="", amd_enabled=False, amd_action=MachineAction.HANGUP,
+                     record_calls=False, machine_message_file=None, abandon_message_file=None,
+                     wrap_up_s=huge, ring_timeout_s=huge, abandon_cap=0.5, abandon_window_s=10**15,
+                     max_lines=5, amd_false_positive_rate=0, max_attempts=5, abandon_no_recall_s=60,
+                     calling_hours={},
+                     retry_rules=[m.RetryRule(outcome=Outcome.BUSY, delay_s=huge, max_attempts=3)])
+    config = campaign_config(row)
+    assert config.wrap_up_s == MAX_DELAY_S and config.abandon_cap == 0.03  # the UK profile's cap
+    assert config.ring_timeout_s == 300
+    assert config.abandon_windows == (86400.0, 30 * 86400.0)
+    assert config.lead_rules.abandon_no_recall_s == 72 * 3600  # the UK floor
+    update = after_attempt(Lead(1, "+442071234567"), Outcome.BUSY, 1_800_000_000.0, config.lead_rules)
+    assert to_dt(update.next_attempt_at).year == 2028  # 1.8e9 is January 2027, plus a year at most

@@ -57,3 +57,67 @@ def test_a_late_record_counts_in_the_newest_bucket():
     c.record(500.0, live_answers=1)
     c.record(100.0, abandons=1)
     assert c.buckets() == (Bucket(480.0, 1, 1, 0),)
+
+
+# -- the profiles -----------------------------------------------------------------------------
+
+from datetime import time  # noqa: E402
+
+from orchestrator.compliance_profiles import HOUR, PROFILES, rules_for  # noqa: E402
+from orchestrator.dialer.config import CampaignConfig, DialMode  # noqa: E402
+from orchestrator.leads.rules import AttemptLimit  # noqa: E402
+
+
+def test_every_profile_has_its_rules_in_one_table():
+    assert set(PROFILES) == set(ComplianceProfile) == {"us", "uk", "fr", "cn"}
+    us, uk, fr, cn = (rules_for(p) for p in ("us", "uk", "fr", "cn"))
+    assert (us.abandon_cap, us.abandon_window_s, us.abandon_message_after_s) == (0.03, 30 * DAY, 2.0)
+    assert us.calling_hours.days[6] == ((time(8), time(21)),)
+    assert (uk.abandon_window_s, uk.counts_amd_false_positives) == (DAY, True)
+    assert uk.min_abandon_no_recall_s == 72 * HOUR
+    assert fr.calling_hours.days[2] == ((time(10), time(13)), (time(14), time(20)))
+    assert fr.calling_hours.weekdays == frozenset(range(5)) and fr.attempt_limit == AttemptLimit(4, 30 * DAY)
+    assert cn.min_recording_retention_days == 30 and cn.calling_hours.days[0] == ((time(9), time(20)),)
+
+
+def test_a_campaign_is_held_to_its_profiles_floors():
+    uk = rules_for("uk")
+    assert uk.cap(0.05) == 0.03 and uk.cap(0.01) == 0.01 and uk.cap(float("nan")) == 0.03
+    assert uk.no_recall_s(3600.0) == 72 * HOUR and uk.no_recall_s(100 * HOUR) == 100 * HOUR
+    assert uk.windows(None) == (DAY,) and uk.windows(30 * DAY) == (DAY, 30 * DAY)
+    assert rules_for("us").windows(9e15) == (30 * DAY,)  # clamped into what the counter keeps
+
+
+def test_the_counter_reports_only_the_enforced_window_so_the_brake_holds_that_one():
+    """A US campaign over 3 % on the last day but under it over 30 days may keep dialing;
+    a UK campaign with the same counts is over its cap."""
+    counts = [(0.0, 1000, 10), (29 * DAY, 100, 5)]  # 15/1100 = 1.4 % over 30 days; 5 % today
+    for profile, over in (("us", False), ("uk", True)):
+        config = CampaignConfig(1, DialMode.PREDICTIVE, compliance=ComplianceProfile(profile),
+                                abandon_windows=rules_for(profile).windows(None))
+        c = config.abandon_counter()
+        for at, live, abandons in counts:
+            c.record(at, live_answers=live, abandons=abandons)
+        (window,) = c.windows(29 * DAY + 60)
+        assert window.seconds == rules_for(profile).abandon_window_s
+        assert (abandon_rate(window) >= 0.03) is over
+        assert len(c.buckets()) == 2  # the 30 days are kept whatever the profile enforces
+
+
+def test_the_brake_acts_on_the_profiles_window():
+    """The same counts: a US campaign keeps its ratio, a UK one falls back to one line per agent."""
+    from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
+    from orchestrator.events import AgentState
+    from orchestrator.pacing.base import AgentView, PacingState
+
+    agents = tuple(AgentView(i, AgentState.READY, 0.0) for i in range(4))
+    lines = {}
+    for profile in ("us", "uk"):
+        config = CampaignConfig(1, DialMode.PREDICTIVE, compliance=ComplianceProfile(profile),
+                                abandon_windows=rules_for(profile).windows(None))
+        c = config.abandon_counter()
+        c.record(0.0, live_answers=1000, abandons=10)
+        c.record(29 * DAY, live_answers=100, abandons=5)
+        state = PacingState(29 * DAY + 60, agents, 0, 0, 0.03, windows=c.windows(29 * DAY + 60))
+        lines[profile] = SimpleRatioPolicy(1.5).lines_to_dial(state)
+    assert lines == {"us": 6, "uk": 4}

@@ -7,7 +7,16 @@ import pytest
 from orchestrator.leads.hours import CallingHours, lead_zones, next_allowed
 from orchestrator.leads.model import Lead, LeadStatus
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
-from orchestrator.leads.rules import HOUR, LeadRules, after_attempt, after_disposition, check_before_dial
+from orchestrator.leads.rules import (
+    HOUR,
+    MAX_DELAY_S,
+    AttemptLimit,
+    LeadRules,
+    after_attempt,
+    after_disposition,
+    check_before_dial,
+    clamp_duration,
+)
 
 
 def ts(*args: int) -> float:
@@ -76,7 +85,7 @@ def test_check_before_dial_refuses_dnc_max_attempts_and_quiet_period():
 
 
 def test_outside_calling_hours_in_the_leads_zone_is_released_to_the_next_window():
-    rules = LeadRules(calling_hours=CallingHours(time(9), time(20)))
+    rules = LeadRules(calling_hours=CallingHours.daily((time(9), time(20))))
     at_22_ny = ts(2026, 11, 26, 3, 0)  # 22:00 in New York, 03:00 UTC
     update = check_before_dial(Lead(1, NY), at_22_ny, rules, False)
     assert update.status is LeadStatus.PENDING and update.reason == "outside calling hours"
@@ -84,7 +93,7 @@ def test_outside_calling_hours_in_the_leads_zone_is_released_to_the_next_window(
 
 
 def test_explicit_timezone_field_wins_over_the_number():
-    rules = LeadRules(calling_hours=CallingHours(time(9), time(20)))
+    rules = LeadRules(calling_hours=CallingHours.daily((time(9), time(20))))
     at = ts(2026, 11, 26, 3, 0)  # 22:00 New York, 12:00 Tokyo
     assert check_before_dial(Lead(1, NY, timezone="Asia/Tokyo"), at, rules, False) is None
 
@@ -98,7 +107,7 @@ def test_zones_come_from_the_number_with_a_fallback_for_unknown_ones():
 def test_several_zones_allow_calls_only_when_every_zone_is_inside_its_hours():
     from zoneinfo import ZoneInfo
     zones = (ZoneInfo("America/New_York"), ZoneInfo("America/Los_Angeles"))
-    hours = CallingHours(time(9), time(20))
+    hours = CallingHours.daily((time(9), time(20)))
     at = ts(2026, 11, 25, 15, 0)  # 10:00 New York, 07:00 Los Angeles
     assert next_allowed(at, zones, hours) == ts(2026, 11, 25, 17, 0)  # 09:00 Los Angeles
     at_evening = ts(2026, 11, 26, 0, 30)  # 19:30 New York, 16:30 Los Angeles: both inside
@@ -106,7 +115,7 @@ def test_several_zones_allow_calls_only_when_every_zone_is_inside_its_hours():
 
 
 def test_weekdays_are_respected():
-    hours = CallingHours(time(9), time(20), weekdays=frozenset(range(5)))
+    hours = CallingHours.daily((time(9), time(20)), weekdays=range(5))
     from zoneinfo import ZoneInfo
     saturday_noon = ts(2026, 11, 28, 12, 0)
     assert next_allowed(saturday_noon, (ZoneInfo("UTC"),), hours) == ts(2026, 11, 30, 9, 0)
@@ -152,3 +161,69 @@ def test_per_outcome_limits_count_that_outcome_only():
 def test_lost_attempts_are_retried_after_a_delay_never_at_once():
     update = after_attempt(Lead(1, NY), Outcome.LOST, 1000.0, LeadRules())
     assert update.status is LeadStatus.PENDING and update.next_attempt_at == 1000.0 + 15 * 60
+
+
+PARIS = "+33142000000"
+DAY = 24 * HOUR
+
+
+def test_several_windows_a_day_are_all_dialable_and_the_gap_is_not():
+    fr = CallingHours.daily((time(10), time(13)), (time(14), time(20)), weekdays=range(5))
+    rules = LeadRules(calling_hours=fr)
+    # Wednesday 2026-11-25; Paris is UTC+1 in November.
+    assert check_before_dial(Lead(1, PARIS), ts(2026, 11, 25, 10, 30), rules, False) is None  # 11:30
+    lunch = check_before_dial(Lead(1, PARIS), ts(2026, 11, 25, 12, 30), rules, False)  # 13:30
+    assert lunch.reason == "outside calling hours"
+    assert lunch.next_attempt_at == ts(2026, 11, 25, 13, 0)  # 14:00 Paris, not tomorrow
+    assert check_before_dial(Lead(1, PARIS), ts(2026, 11, 25, 13, 30), rules, False) is None  # 14:30
+    evening = check_before_dial(Lead(1, PARIS), ts(2026, 11, 27, 19, 30), rules, False)  # Friday 20:30
+    assert evening.next_attempt_at == ts(2026, 11, 30, 9, 0)  # Monday 10:00 Paris
+
+
+def test_hours_tables_round_trip_and_compare_by_what_they_allow():
+    table = {"mon": [["14:00", "20:00"], ["10:00", "13:00"]],
+             "sat": [["09:00", "12:00"], ["11:00", "12:30"]]}
+    hours = CallingHours.from_table(table)
+    assert hours.table() == {"mon": [["10:00", "13:00"], ["14:00", "20:00"]], "sat": [["09:00", "12:30"]]}
+    assert CallingHours.from_table({}).table()["sun"] == [["00:00", "24:00"]]
+    fr = CallingHours.daily((time(10), time(13)), (time(14), time(20)), weekdays=range(5))
+    assert CallingHours.from_table({"tue": [["10:30", "12:00"], ["15:00", "20:00"]]}).within(fr)
+    assert not CallingHours.from_table({"tue": [["12:00", "14:30"]]}).within(fr)
+    assert not CallingHours.from_table({"sat": [["10:00", "12:00"]]}).within(fr)
+    bad_tables = ({"mon": [["13:00", "10:00"]]}, {"funday": [["10:00", "11:00"]]},
+                  {"mon": [["25:00", "26:00"]]})
+    for bad in bad_tables:
+        with pytest.raises(ValueError):
+            CallingHours.from_table(bad)
+
+
+def test_a_number_dialed_its_quota_in_the_window_waits_for_the_oldest_dial_to_leave_it():
+    rules = LeadRules(attempt_limit=AttemptLimit(4, 30 * DAY), calling_hours=CallingHours.from_table({}))
+    now = ts(2026, 11, 25, 12, 0)
+    dials = (now - 40 * DAY, now - 20 * DAY, now - 10 * DAY, now - 5 * DAY)  # three inside the window
+    assert check_before_dial(Lead(1, PARIS, recent_dials=dials), now, rules, False) is None
+    fourth = (*dials, now - DAY)
+    held = check_before_dial(Lead(1, PARIS, recent_dials=fourth), now, rules, False)
+    assert (held.status, held.reason) == (LeadStatus.PENDING, "attempts per number")
+    assert held.next_attempt_at == now - 20 * DAY + 30 * DAY
+    # After the 4th dial in the window a busy retry is pushed to the same moment, not 10 minutes.
+    retried = after_attempt(Lead(1, PARIS, attempts=1, recent_dials=dials[1:]), Outcome.BUSY, now, rules)
+    assert retried.next_attempt_at == now - 20 * DAY + 30 * DAY
+    under = after_attempt(Lead(1, PARIS, attempts=1, recent_dials=dials[2:]), Outcome.BUSY, now, rules)
+    assert under.next_attempt_at == now + rules.delay(Outcome.BUSY)
+
+
+@pytest.mark.parametrize("huge", [9_000_000_000_000.0, float("inf"), float("nan"), 1e308])
+def test_huge_delays_are_clamped_so_no_date_overflows(huge):
+    from datetime import datetime as dt
+
+    rules = LeadRules(delays={Outcome.BUSY: huge}, abandon_no_recall_s=huge)
+    now = NOON_NY
+    busy = after_attempt(Lead(1, NY), Outcome.BUSY, now, rules)
+    assert busy.next_attempt_at == now + MAX_DELAY_S
+    dt.fromtimestamp(busy.next_attempt_at, UTC)  # representable
+    abandoned = after_attempt(Lead(1, NY), Outcome.ABANDONED, now, rules)
+    assert abandoned.no_recall_until == now + MAX_DELAY_S
+    callback = after_disposition(Lead(1, NY), now, rules, final=False, agent_id=3, callback_at=huge)
+    dt.fromtimestamp(callback.next_attempt_at, UTC)
+    assert clamp_duration(-5.0) == 0.0

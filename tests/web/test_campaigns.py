@@ -183,3 +183,123 @@ def test_scheduler_syncs_jobs_and_applies_state(app, settings):
         assert (
             s.scalars(select(AuditLog.actor).where(AuditLog.action == "campaign.running")).one() == "system"
         )
+
+
+def test_the_scheduler_process_sweeps_expired_preview_claims(app, settings):
+    from datetime import timedelta
+
+    from orchestrator.store.enums import LeadStatus
+    from orchestrator.store.leads import PREVIEW_CLAIM_TTL, PREVIEW_CLAIMER
+    from orchestrator.store.models import Lead
+    from orchestrator.store.types import utcnow
+    from tests.web import seed
+
+    sched = scheduler.build(BackgroundScheduler, settings.sqlalchemy_url)
+    assert sched.get_job("sweep-claims") is not None  # scheduled with the schedule sync
+    with app.app_context(), sessions().begin() as s:
+        c = seed.campaign(s, mode="preview")
+        held, fresh = seed.leads(s, c, ["+12025550101", "+12025550102"])
+        for lead, age in ((held, PREVIEW_CLAIM_TTL + timedelta(minutes=1)), (fresh, timedelta(minutes=1))):
+            lead.status, lead.claimed_by = LeadStatus.DIALING, PREVIEW_CLAIMER.format(1)
+            lead.claimed_at = utcnow() - age
+        ids = held.id, fresh.id
+    scheduler.sweep_claims()
+    with app.app_context(), sessions()() as s:
+        assert [s.get(Lead, i).status for i in ids] == [LeadStatus.NEW, LeadStatus.DIALING]
+
+
+# -- compliance and bounds, from the form to the core --------------------------------------------
+
+def _post(sup, **fields):
+    sup.get("/campaigns/new")
+    return sup.post("/campaigns/new", {**FORM, "schedule_days": [], **fields})
+
+
+def test_a_french_campaign_from_the_form_dials_at_1430_local_but_not_at_1330(app, as_role):
+    """Form -> row -> campaign_config -> the dialer core: FR keeps both of its daily windows."""
+    from dataclasses import fields, replace
+
+    from orchestrator.compliance_profiles import DAY, ComplianceProfile
+    from orchestrator.dialer.config import DialMode
+    from orchestrator.leads.model import Lead
+    from orchestrator.leads.rules import AttemptLimit
+    from switchboard.runner.campaign_config import campaign_config
+    from tests.unit.dialer_harness import Harness, customer_originates
+
+    sup = as_role("sup")
+    assert _post(sup, name="Paris", mode="progressive", compliance_profile="fr").status_code == 302
+    with app.app_context(), sessions()() as s:
+        config = campaign_config(s.scalars(select(Campaign).where(Campaign.name == "Paris")).one())
+    assert config.compliance is ComplianceProfile.FR and config.abandon_windows == (DAY,)
+    assert config.lead_rules.attempt_limit == AttemptLimit(4, 30 * DAY)
+    wednesday = config.lead_rules.calling_hours.days[2]
+    assert [(a.hour, b.hour) for a, b in wednesday] == [(10, 13), (14, 20)]
+    assert config.lead_rules.calling_hours.days[5] == ()  # no Saturday
+
+    own = ("campaign_id", "mode")
+    settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name not in own}
+    for paris_time, utc, dials in (("13:30", datetime(2026, 12, 2, 12, 30, tzinfo=UTC), False),
+                                   ("14:30", datetime(2026, 12, 2, 13, 30, tzinfo=UTC), True)):
+        h = Harness(DialMode.PROGRESSIVE, leads=[Lead(1, "+33142685300")], **settings)
+        h.login(1, at=utc.timestamp())
+        originated = customer_originates(h.tick(utc.timestamp() + 1).commands)
+        assert bool(originated) is dials, paris_time
+    assert replace(config, compliance=ComplianceProfile.CN).compliance.value == "cn"
+
+
+@pytest.mark.parametrize("profile", ["us", "uk", "fr", "cn"])
+def test_every_profile_reaches_the_core_as_itself(app, as_role, profile):
+    from switchboard.runner.campaign_config import campaign_config
+
+    sup = as_role("sup")
+    assert _post(sup, compliance_profile=profile).status_code == 302
+    with app.app_context(), sessions()() as s:
+        config = campaign_config(s.scalars(select(Campaign)).one())
+    assert config.compliance.value == profile
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"retries": "busy 9000000000000 3"}, "retry delay for busy must be between 0 s and 90 days"),
+    ({"retries": "no_answer 3600 1000"}, "max attempts for no_answer must be between 1 and 100"),
+    ({"wrap_up_s": "99999"}, "wrap-up must be between 0 s and 10 minutes"),
+    ({"ring_timeout_s": "0"}, "ring timeout must be between 5 s and 2 minutes"),
+    ({"ring_timeout_s": "soon"}, "ring timeout: not a whole number"),
+    ({"abandon_window_s": "9000000000000"}, "abandon window must be between 1 hour and 30 days"),
+    ({"abandon_window_s": "0"}, "abandon window must be between 1 hour and 30 days (got 0 s)"),
+    ({"abandon_no_recall_s": "-1"}, "no recall after an abandon must be between 0 s and 90 days"),
+    ({"abandon_no_recall_s": "3600"}, "the UK profile forbids calling an abandoned number back for 3 days"),
+    ({"abandon_cap_pct": "5"}, "abandon cap 5.00 % is above the UK profile&#39;s 3 %"),
+    ({"abandon_cap_pct": "NaN"}, "abandon cap % must be between 0 and 100"),
+    ({"compliance_profile": "fr", "calling_hours": "sat 10:00-12:00"},
+     "calling hours go outside the FR profile&#39;s (mon-fri 10:00-13:00 14:00-20:00)"),
+    ({"compliance_profile": "fr", "calling_hours": "mon-fri 09:00-20:00"}, "outside the FR profile"),
+    ({"caller_id": "hello"}, "caller ID &#39;hello&#39; is not a phone number"),
+    ({"caller_id": "+1 555 0100"}, "is not a valid phone number"),
+    ({"caller_id": "4" * 40}, "caller ID is too long (at most 32 characters)"),
+    ({"trunk": "world;Variable: x=y"}, "trunk must be a name of letters, digits"),
+    ({"trunk": "t" * 65}, "at most 64 characters"),
+    ({"abandon_message_text": ""}, "the UK profile requires an abandon message (text or recording)"),
+])
+def test_bad_settings_are_refused_with_a_clear_message_and_nothing_saved(app, as_role, fields, message):
+    sup = as_role("sup")
+    response = _post(sup, **fields)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Campaign)).all() == []
+
+
+def test_caller_id_is_stored_in_e164_and_trunk_must_not_be_a_seat(app, as_role):
+    from tests.web import seed
+
+    sup = as_role("sup")
+    assert _post(sup, name="FR", compliance_profile="fr", caller_id="01 42 68 53 00",
+                 trunk="world").status_code == 302
+    c = _campaign(app, "FR")
+    assert (c.caller_id, c.trunk) == ("+33142685300", "world")
+    with app.app_context(), sessions().begin() as s:
+        seed.agent(s)  # gives agent1 a seat
+        extension = s.scalars(select(seed.Seat.extension)).one()
+    response = _post(sup, name="Seat", trunk=extension)
+    assert response.status_code == 400
+    assert "is an agent&#39;s seat, not a trunk" in response.get_data(as_text=True)

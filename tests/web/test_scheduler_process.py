@@ -39,7 +39,8 @@ def test_scheduler_process_syncs_and_stops(settings):
             jobs = set(conn.scalars(text("SELECT id FROM apscheduler_jobs")))
         with session_factory(engine)() as s:
             campaign_id = s.scalar(select(Campaign.id))
-        assert jobs == {"sync-schedules", f"campaign-{campaign_id}-start", f"campaign-{campaign_id}-stop"}
+        assert jobs == {"sync-schedules", "sweep-claims", f"campaign-{campaign_id}-start",
+                        f"campaign-{campaign_id}-stop"}
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
     finally:

@@ -23,12 +23,11 @@ from sqlalchemy.orm import Session
 from orchestrator.dialer.agents import CONNECTING, NO_PHONE
 from orchestrator.store import command_queue
 from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, CommandStatus, LeadStatus
-from orchestrator.store.leads import claim_leads
+from orchestrator.store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
 from orchestrator.store.models import Agent, Attempt, Campaign, Command, Disposition, Lead, Seat
 from orchestrator.store.types import utcnow
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
-PREVIEW_CLAIMER = "preview:agent:{}"
 BUSY = (AgentState.ON_CALL, AgentState.RESERVED)
 RECENT = timedelta(minutes=15)
 
@@ -198,8 +197,8 @@ def next_preview(session: Session, agent: Agent, campaign: Campaign) -> Lead | N
 def skip_preview(session: Session, agent: Agent) -> None:
     lead = preview_lead(session, agent)
     if lead is not None:
-        lead.status = LeadStatus.PENDING if lead.attempts else LeadStatus.NEW
-        lead.claimed_by = lead.claimed_at = None
+        release_claims(session, [lead.id], utcnow())
+        session.expire(lead)
 
 
 def dial_preview(session: Session, agent: Agent, user_id: int) -> Command:

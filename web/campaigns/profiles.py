@@ -1,10 +1,10 @@
-"""Defaults that a compliance profile puts on a new campaign (an operator may be stricter).
+"""What a compliance profile puts on a new campaign, read from the core's one table.
 
-US: FTC TSR / FCC, 3 % of live answers per campaign over 30 days, calls
-08:00-21:00 in the called party's time. UK: Ofcom, 3 % over 24 h, same hours.
-FR: loi du 24 juillet 2020 / décret 2022-1313, weekdays 10-13 h and 14-20 h,
-3 % daily. CN: no statutory abandon cap; 3 % over 24 h and 09:00-20:00 as a
-prudent default. These are defaults for the form, not legal advice.
+The rules themselves (caps, windows, hours, attempts per number, retention)
+are ``orchestrator.compliance_profiles.PROFILES``; this only renders them as
+the values the form and the campaign row use (a Decimal cap, whole seconds,
+the stored hours table). An operator may be stricter, never looser
+(``web.campaigns.checks``).
 """
 
 from __future__ import annotations
@@ -12,28 +12,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from orchestrator.compliance_profiles import rules_for
+from orchestrator.leads.hours import DAY_NAMES
 from orchestrator.store.enums import ComplianceProfile
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_S = 86400
+WEEKDAYS = DAY_NAMES
 
 
 @dataclass(frozen=True)
-class ProfileDefaults:
+class ComplianceSettings:
+    """A campaign's compliance columns: a profile's defaults, or what the form validated."""
+
     abandon_cap: Decimal
     abandon_window_s: int
+    abandon_no_recall_s: int
     calling_hours: dict[str, list[list[str]]]
 
 
-def _hours(days: tuple[str, ...], *spans: tuple[str, str]) -> dict[str, list[list[str]]]:
-    return {d: [list(s) for s in spans] for d in days}
+def defaults(profile: ComplianceProfile) -> ComplianceSettings:
+    rules = rules_for(profile)
+    return ComplianceSettings(Decimal(str(rules.abandon_cap)), int(rules.abandon_window_s),
+                           int(max(rules.abandon_no_recall_s, rules.min_abandon_no_recall_s)),
+                           rules.calling_hours.table())
 
 
-PROFILES: dict[ComplianceProfile, ProfileDefaults] = {
-    ComplianceProfile.US: ProfileDefaults(Decimal("0.03"), 30 * DAY_S, _hours(WEEKDAYS, ("08:00", "21:00"))),
-    ComplianceProfile.UK: ProfileDefaults(Decimal("0.03"), DAY_S, _hours(WEEKDAYS, ("08:00", "21:00"))),
-    ComplianceProfile.FR: ProfileDefaults(
-        Decimal("0.03"), DAY_S, _hours(WEEKDAYS[:5], ("10:00", "13:00"), ("14:00", "20:00"))
-    ),
-    ComplianceProfile.CN: ProfileDefaults(Decimal("0.03"), DAY_S, _hours(WEEKDAYS, ("09:00", "20:00"))),
-}
+@dataclass(frozen=True)
+class ProfileNote:
+    name: str
+    text: str
+
+
+def notes() -> list[ProfileNote]:
+    """One line per profile for the form, written from the core's rules (so it cannot drift)."""
+    out = []
+    for profile in ComplianceProfile:
+        r = rules_for(profile)
+        days = "30 days" if r.abandon_window_s == 30 * 86400 else "24 h"
+        parts = [f"abandons ≤ {r.abandon_cap * 100:.0f} % over {days}",
+                 f"message within {r.abandon_message_after_s:g} s"]
+        if r.counts_amd_false_positives:
+            parts.append("AMD false positives counted")
+        if r.min_abandon_no_recall_s:
+            parts.append(f"no recall for {r.min_abandon_no_recall_s / 3600:g} h after an abandon")
+        if r.attempt_limit:
+            parts.append(f"{r.attempt_limit.attempts} attempts per number per "
+                         f"{r.attempt_limit.window_s / 86400:g} days")
+        if r.min_recording_retention_days:
+            parts.append(f"recordings kept ≥ {r.min_recording_retention_days} days")
+        parts.append(f"hours {describe_hours(r.calling_hours.table())}")
+        out.append(ProfileNote(profile.value.upper(), ", ".join(parts)))
+    return out
+
+
+def describe_hours(table: dict[str, list[list[str]]]) -> str:
+    """``mon-fri 10:00-13:00 14:00-20:00``: runs of weekdays with the same windows written once."""
+    runs: list[tuple[str, str, str]] = []  # first day, last day, windows
+    for day in WEEKDAYS:
+        spans = " ".join(f"{a}-{b}" for a, b in table.get(day, []))
+        if runs and spans and runs[-1][2] == spans and WEEKDAYS.index(runs[-1][1]) == WEEKDAYS.index(day) - 1:
+            runs[-1] = (runs[-1][0], day, spans)
+        elif spans:
+            runs.append((day, day, spans))
+    return ", ".join(f"{a}-{b} {s}" if a != b else f"{a} {s}" for a, b, s in runs)

@@ -7,6 +7,10 @@ paused) in APScheduler's SQLAlchemy job store, replacing jobs whose trigger
 changed and removing those of deleted schedules. Only this process runs a
 scheduler: a job store must not be shared by several (DESIGN.md).
 
+A second periodic job, :func:`sweep_claims`, gives back lead claims nobody
+will finish (previews an agent walked away from, runners that never came
+back).
+
 Jobs are module-level functions with plain arguments so the job store can
 pickle them; the session factory and scheduler they use are set once by
 :func:`build` (one scheduler per process).
@@ -40,7 +44,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestrator.backoff import Backoff
 from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignState
+from orchestrator.store.leads import sweep_stale_claims
 from orchestrator.store.models import Campaign
+from orchestrator.store.types import utcnow
 from web.auth import audit
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
@@ -48,6 +54,7 @@ from web.health import DB_OUTAGE, db_error
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
+SWEEP_S = 60  # stale lead claims (``orchestrator.store.leads.sweep_stale_claims``)
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"
 DB_BACKOFF = Backoff(initial=1.0, maximum=30.0)
@@ -198,6 +205,19 @@ def _sync_job() -> None:
                     _runtime.sync_s)
 
 
+def sweep_claims() -> None:
+    """The job: give back lead claims nobody will finish (expired previews, dead runners)."""
+    assert _runtime.sessions is not None
+    try:
+        with _runtime.sessions.begin() as session:
+            released = sweep_stale_claims(session, utcnow())
+    except DB_OUTAGE as exc:  # the next sweep catches up
+        log.warning("stale claims not swept: database error (%s)", db_error(exc))
+        return
+    if released:
+        log.info("released %d stale lead claims", released)
+
+
 def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float = SYNC_S) -> BaseScheduler:
     """A scheduler on the database's job store with the periodic sync job (not started)."""
     engine = make_engine(database_url)
@@ -217,6 +237,10 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float =
         coalesce=True,
         max_instances=1,
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        sweep_claims, "interval", seconds=SWEEP_S, id="sweep-claims", replace_existing=True, coalesce=True,
+        max_instances=1,
     )
     return scheduler
 

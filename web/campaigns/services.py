@@ -11,10 +11,12 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from orchestrator.compliance_profiles import rules_for
 from orchestrator.store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction
 from orchestrator.store.leads import assign_list
 from orchestrator.store.models import Campaign, Disposition, LeadList, RetryRule, Team
 from orchestrator.store.types import utcnow
+from web.campaigns import checks
 from web.campaigns.forms import (
     DispositionSpec,
     FormError,
@@ -24,7 +26,8 @@ from web.campaigns.forms import (
     parse_hours,
     parse_retries,
 )
-from web.campaigns.profiles import PROFILES
+from web.campaigns.profiles import ComplianceSettings
+from web.campaigns.profiles import defaults as profile_defaults
 
 DEFAULT_DISPOSITIONS = "SALE Sale +sale +amount\nCALLBACK Call back +callback\nNOINT Not interested\n"
 
@@ -37,7 +40,8 @@ class CampaignInput:
     mode: CampaignMode
     compliance_profile: ComplianceProfile
     abandon_cap_pct: str = ""  # empty: the profile's
-    abandon_window_s: int | None = None
+    abandon_window_s: int | None = None  # None: the profile's
+    abandon_no_recall_s: int | None = None  # None: the profile's
     calling_hours: str = ""  # empty: the profile's
     caller_id: str = ""
     trunk: str = ""
@@ -50,6 +54,7 @@ class CampaignInput:
     amd_action: MachineAction = MachineAction.HANGUP
     amd_false_positive_pct: str = "0"
     abandon_message_text: str = ""
+    abandon_message_uploaded: bool = False  # a recording comes with this form
     script: str = ""
     inbound_number: str = ""
     retries: str = ""
@@ -64,7 +69,7 @@ def _decimal(raw: str, what: str, low: Decimal, high: Decimal) -> Decimal:
         value = Decimal(raw)
     except InvalidOperation:
         raise FormError(f"{what}: not a number") from None
-    if not low <= value <= high:
+    if not value.is_finite() or not low <= value <= high:
         raise FormError(f"{what} must be between {low} and {high}")
     return value
 
@@ -76,37 +81,31 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     clash = session.scalar(select(Campaign.id).where(Campaign.name == name))
     if clash is not None and (campaign is None or clash != campaign.id):
         raise FormError(f"a campaign named {name!r} exists already")
-    if not 5 <= data.ring_timeout_s <= 120 or not 0 <= data.wrap_up_s <= 600:
-        raise FormError("ring timeout 5-120 s, wrap-up 0-600 s")
-    if not 1 <= data.max_lines <= 10000 or not 1 <= data.max_attempts <= 100:
-        raise FormError("max lines 1-10000, max attempts 1-100")
-    for what, value, limit in (
-        ("caller ID", data.caller_id, 32),
-        ("trunk", data.trunk, 64),
-        ("inbound number", data.inbound_number, 32),
-    ):
-        if len(value.strip()) > limit:
-            raise FormError(f"{what}: at most {limit} characters")
-    defaults = PROFILES[data.compliance_profile]
-    retries = parse_retries(data.retries)
+    checks.RING_TIMEOUT.check(data.ring_timeout_s)
+    checks.WRAP_UP.check(data.wrap_up_s)
+    if not 1 <= data.max_lines <= 10000:
+        raise FormError("max lines must be between 1 and 10000")
+    if not 1 <= data.max_attempts <= 100:
+        raise FormError("max attempts must be between 1 and 100")
+    retries = checks.retries(parse_retries(data.retries))
+    if len(data.inbound_number.strip()) > 32:
+        raise FormError("inbound number: at most 32 characters")
     dispositions = parse_dispositions(data.dispositions)
+    compliance = _compliance(campaign, data)
+    caller_id = checks.caller_id(data.caller_id, data.compliance_profile)
+    trunk = checks.trunk(session, data.trunk)
     if campaign is None:
         campaign = Campaign(name=name, mode=data.mode, compliance_profile=data.compliance_profile)
         session.add(campaign)
     campaign.name = name
     campaign.mode = data.mode
     campaign.compliance_profile = data.compliance_profile
-    campaign.abandon_cap = (
-        _decimal(data.abandon_cap_pct, "abandon cap %", Decimal(0), Decimal(100)) / 100
-        if data.abandon_cap_pct.strip()
-        else defaults.abandon_cap
-    )
-    campaign.abandon_window_s = data.abandon_window_s or defaults.abandon_window_s
-    campaign.calling_hours = (
-        parse_hours(data.calling_hours) if data.calling_hours.strip() else defaults.calling_hours
-    )
-    campaign.caller_id = data.caller_id.strip()
-    campaign.trunk = data.trunk.strip()
+    campaign.abandon_cap = compliance.abandon_cap
+    campaign.abandon_window_s = compliance.abandon_window_s
+    campaign.abandon_no_recall_s = compliance.abandon_no_recall_s
+    campaign.calling_hours = compliance.calling_hours
+    campaign.caller_id = caller_id
+    campaign.trunk = trunk
     campaign.ring_timeout_s = data.ring_timeout_s
     campaign.max_lines = data.max_lines
     campaign.max_attempts = data.max_attempts
@@ -135,6 +134,26 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
         if lead_list.campaign_id != wanted:
             assign_list(session, lead_list, wanted)
     return campaign
+
+
+def _compliance(campaign: Campaign | None, data: CampaignInput) -> ComplianceSettings:
+    """The form's compliance settings, each defaulting to the profile's and never looser than it."""
+    rules = rules_for(data.compliance_profile)
+    defaults = profile_defaults(data.compliance_profile)
+    cap = (_decimal(data.abandon_cap_pct, "abandon cap %", Decimal(0), Decimal(100)) / 100
+           if data.abandon_cap_pct.strip() else defaults.abandon_cap)
+    no_recall = defaults.abandon_no_recall_s if data.abandon_no_recall_s is None else data.abandon_no_recall_s
+    window = defaults.abandon_window_s if data.abandon_window_s is None else data.abandon_window_s
+    try:
+        hours = checks.hours(parse_hours(data.calling_hours), rules) if data.calling_hours.strip() else None
+    except ValueError as exc:  # the core's reading of the table (e.g. an empty window)
+        raise FormError(str(exc)) from None
+    has_message = bool(data.abandon_message_text.strip() or data.abandon_message_uploaded
+                       or (campaign is not None and campaign.abandon_message_file))
+    checks.abandon_message(data.mode, has_message, rules)
+    return ComplianceSettings(checks.abandon_cap(cap, rules),
+                       checks.ABANDON_WINDOW.check(window),
+                       checks.no_recall(no_recall, rules), hours or defaults.calling_hours)
 
 
 def _set_retries(campaign: Campaign, specs: list[RetrySpec]) -> None:

@@ -14,13 +14,28 @@ from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.campaigns import services
 from web.campaigns.forms import FormError, ScheduleSpec, format_disposition, format_hours, parse_schedule
-from web.campaigns.profiles import WEEKDAYS
+from web.campaigns.profiles import WEEKDAYS, notes
 from web.campaigns.services import CampaignInput
 from web.db import db
-from web.http import get_or_404, int_or_none
+from web.http import get_or_404
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 MAX_SOUND_BYTES = 5 * 1024 * 1024
+
+
+def _int(form: MultiDict[str, str], name: str, what: str) -> int | None:
+    """A whole-number field; empty means "not given" (the default)."""
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise FormError(f"{what}: not a whole number") from None
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _input(form: MultiDict[str, str]) -> CampaignInput:
@@ -30,19 +45,21 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
             mode=CampaignMode(form.get("mode", "")),
             compliance_profile=ComplianceProfile(form.get("compliance_profile", "").lower()),
             abandon_cap_pct=form.get("abandon_cap_pct", ""),
-            abandon_window_s=int_or_none(form.get("abandon_window_s")),
+            abandon_window_s=_int(form, "abandon_window_s", "abandon window"),
+            abandon_no_recall_s=_int(form, "abandon_no_recall_s", "no recall after an abandon"),
             calling_hours=form.get("calling_hours", ""),
             caller_id=form.get("caller_id", ""),
             trunk=form.get("trunk", ""),
-            ring_timeout_s=int_or_none(form.get("ring_timeout_s")) or 25,
-            max_lines=int_or_none(form.get("max_lines")) or 100,
-            max_attempts=int_or_none(form.get("max_attempts")) or 5,
-            wrap_up_s=int_or_none(form.get("wrap_up_s")) or 0,
+            ring_timeout_s=_or(_int(form, "ring_timeout_s", "ring timeout"), 25),
+            max_lines=_or(_int(form, "max_lines", "max lines"), 100),
+            max_attempts=_or(_int(form, "max_attempts", "max attempts"), 5),
+            wrap_up_s=_or(_int(form, "wrap_up_s", "wrap-up"), 0),
             record_calls=form.get("record_calls") == "on",
             amd_enabled=form.get("amd_enabled") == "on",
             amd_action=MachineAction(form.get("amd_action", "hangup")),
             amd_false_positive_pct=form.get("amd_false_positive_pct", "0"),
             abandon_message_text=form.get("abandon_message_text", ""),
+            abandon_message_uploaded=bool(getattr(request.files.get("abandon_message_file"), "filename", "")),
             script=form.get("script", ""),
             inbound_number=form.get("inbound_number", ""),
             retries=form.get("retries", ""),
@@ -93,6 +110,7 @@ def _form_page(campaign: Campaign | None, status: int = 200):
         lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
         modes=list(CampaignMode),
         profiles=list(ComplianceProfile),
+        profile_notes=notes(),
         amd_actions=list(MachineAction),
         outcomes=list(Outcome),
         weekdays=WEEKDAYS,

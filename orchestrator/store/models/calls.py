@@ -30,6 +30,8 @@ class Attempt(CreatedAt, Base):
         Index("ix_attempts_campaign_id_created_at", "campaign_id", "created_at"),
         # Reports and the wallboard select a time range across all campaigns.
         Index("ix_attempts_created_at", "created_at"),
+        # Dials of one number over a rolling window, whatever the campaign (compliance profiles).
+        Index("ix_attempts_phone_created_at", "phone", "created_at"),
         Index(
             "ix_attempts_open",
             "node_id",
