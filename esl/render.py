@@ -123,6 +123,16 @@ def originate_variables(cmd: c.Originate) -> str:
     return ",".join(f"{esl_value(k, 'variable name')}={esl_value(v, k)}" for k, v in pairs.items())
 
 
+def _sound(sound: str) -> str:
+    """A file path with no FreeSWITCH specials, or a tone stream of the strict grammar in ``safe``.
+
+    A tone stream's commas, parentheses and semicolons are part of its syntax and
+    harmless in a single ``uuid_broadcast`` argument; the grammar allows no space,
+    quote, brace or ``$``, so it cannot end the argument or expand anything.
+    """
+    return safe.check_sound(sound) if safe.is_tone_stream(sound) else esl_value(sound, "sound")
+
+
 def _uuid(channel_id: str) -> str:
     return esl_value(safe.check_channel_id(channel_id), "channel id")
 
@@ -147,7 +157,7 @@ def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest
         case c.Redirect():
             return EslRequest(f"api uuid_transfer {ch} {_transfer_target(cmd.route, config)}")
         case c.Play():
-            return EslRequest(f"api uuid_broadcast {ch} {esl_value(cmd.sound, 'sound')} aleg")
+            return EslRequest(f"api uuid_broadcast {ch} {_sound(cmd.sound)} aleg")
         case c.StartRecording():
             path = f"{config.recordings_dir.rstrip('/')}/{esl_value(cmd.filename, 'recording filename')}"
             return EslRequest(f"api uuid_record {ch} start {path}")

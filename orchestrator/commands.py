@@ -118,7 +118,7 @@ class Play(Command):
 
     def __post_init__(self) -> None:
         safe.check_channel_id(self.channel_id)
-        safe.check_token(self.sound.replace("/", "_"), "sound")
+        safe.check_sound(self.sound)
 
 
 def _check_recording_filename(filename: str) -> None:

@@ -135,3 +135,23 @@ def test_the_request_itself_checks_its_shape() -> None:
         EslRequest("api status\n\napi system id")
     with pytest.raises(safe.UnsafeValue):
         EslRequest("bgapi originate x\nJob-UUID: j\nEvil: 1", "j")
+
+
+def test_a_tone_stream_plays_verbatim() -> None:
+    tone = "tone_stream://L=3;%(500,500,480,620);loops=2"
+    assert render(c.Play(U, tone), LAB).text == f"api uuid_broadcast {U} {tone} aleg"
+
+
+@pytest.mark.parametrize("sound", [
+    "tone_stream://%(500,500,480,620) aleg\napi system id",  # a second command
+    "tone_stream://%(500,500,480,620);${system(id)}",  # API expansion
+    "tone_stream://%(500,500,480,620)}",  # closes a {} block
+    "tone_stream://%(500,500,'480')",  # quoting
+    "tone_stream://%(500,500,480),x",  # a comma outside a tone segment
+    "tone_stream://{x=1}%(500,500,480)",
+])
+def test_tone_stream_lookalikes_are_refused(sound: str) -> None:
+    with pytest.raises(safe.UnsafeValue):
+        c.Play(U, sound)
+    with pytest.raises(safe.UnsafeValue):
+        render(forge(c.Play, channel_id=U, sound=sound), LAB)
