@@ -113,6 +113,15 @@ def esl_api(settings: Settings, command: str) -> str:
     return fsesl.api("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, command)
 
 
+def profile_running(settings: Settings) -> bool:
+    """``sofia status`` lists our profile as RUNNING (raises ``fsesl.EslUnavailable``)."""
+    for line in esl_api(settings, "sofia status").splitlines():
+        fields = line.split()
+        if fields[:2] == [PROFILE, "profile"] and "RUNNING" in fields:
+            return True
+    return False
+
+
 def start(fs: FsNode, settings: Settings) -> int:
     """Start FreeSWITCH and wait until ESL answers and the SIP profile runs; returns its pid."""
     # FreeSWITCH writes its pid file into the run dir (some versions: the log dir); a crashed
@@ -148,7 +157,7 @@ def _wait_ready(fs: FsNode, settings: Settings, deadline: float) -> None:
     """ESL authenticates and the SIP profile is RUNNING (then the gateway and seats can work)."""
     while True:
         try:
-            if "RUNNING" in esl_api(settings, f"sofia status profile {PROFILE}"):
+            if profile_running(settings):
                 return
         except fsesl.EslUnavailable:
             pass

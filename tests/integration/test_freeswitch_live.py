@@ -1,0 +1,104 @@
+"""The sandbox's real FreeSWITCH 1.10.12 node (``switchboard pbx sandbox up --kind freeswitch``).
+
+Calls go out through the node's ``world`` gateway to the Asterisk world (the
+same carrier the Asterisk pbx uses), commands are rendered by the project's
+ESL renderer, routes come from the project's dialplan, and what the far end
+hears is checked on FreeSWITCH's own events on an independent socket.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from esl.render import DialConfig, render
+from orchestrator import commands as c
+from provisioning import freeswitch
+from provisioning.sandbox import cli as sandbox_cli
+from provisioning.sandbox import fscli, fsesl, fsnode
+from provisioning.sandbox.credentials import freeswitch_secrets
+from provisioning.sandbox.world import Outcome, world_number
+from switchboard.campaign_lab import random_area_code
+from switchboard.config import Settings, load_settings
+from tests.integration.eslevents import EventSocket
+
+pytestmark = pytest.mark.sandbox
+
+ANSWER_S = 20.0
+PROMPT_S = 15.0
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    settings = load_settings()
+    sandbox_cli.up(settings, "freeswitch")
+    return settings
+
+
+@pytest.fixture
+def esl(settings: Settings):
+    with EventSocket("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password) as sock:
+        assert sock.send("event plain ALL").get("Reply-Text").startswith("+OK")
+        yield sock
+
+
+def of(channel: str, name: str, subclass: str = ""):
+    return lambda e: e.get("Unique-ID") == channel and e.name == name and (
+        not subclass or e.subclass == subclass)
+
+
+def originate_human(esl: EventSocket, route: str = "sb-outbound", **variables: str) -> str:
+    """Dial a world number that answers as a person, through the gateway, as the runner would."""
+    channel = str(uuid.uuid4())
+    number = world_number(Outcome.HUMAN, 0, 0, area_code=random_area_code())
+    cmd = c.Originate(attempt_id="1", channel_id=channel, route=route, timeout_s=ANSWER_S,
+                      endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, number), variables=variables)
+    request = render(cmd, DialConfig(), job_uuid=str(uuid.uuid4()))
+    assert request.text.split()[2].endswith(f"}}sofia/gateway/world/{number}")
+    assert esl.send(request.text).get("Reply-Text").startswith("+OK Job-UUID")
+    job = esl.wait_for(lambda e: e.name == "BACKGROUND_JOB" and e.get("Job-UUID") == request.job_uuid, ANSWER_S)
+    assert job.body.strip() == f"+OK {channel}", job.body
+    esl.wait_for(of(channel, "CHANNEL_ANSWER"), ANSWER_S)
+    return channel
+
+
+def test_esl_accepts_the_generated_password_only(settings: Settings) -> None:
+    assert "UP" in fsnode.esl_api(settings, "status")
+    with pytest.raises(fsesl.EslUnavailable, match="refused"):
+        fsesl.api("127.0.0.1", settings.esl_port, "ClueCon", "status")
+
+
+def test_the_worlds_phones_register_to_freeswitch(settings: Settings) -> None:
+    assert fscli.missing_phones(settings) == []
+
+
+def test_an_originate_through_the_world_gateway_is_answered_and_parked(esl: EventSocket) -> None:
+    channel = originate_human(esl)
+    answer = esl.wait_for(of(channel, "CHANNEL_ANSWER"), 1)
+    assert answer.get("variable_sip_to_host", "").startswith("127.0.0.3") or "world" in answer.get(
+        "Channel-Name")
+    esl.wait_for(of(channel, "CHANNEL_PARK"), ANSWER_S)  # the project's sb-outbound route ran
+    assert esl.api(f"uuid_kill {channel}").startswith("+OK")
+    done = esl.wait_for(of(channel, "CHANNEL_HANGUP_COMPLETE"), ANSWER_S)
+    assert done.get("Hangup-Cause") == "NORMAL_CLEARING"
+
+
+@pytest.mark.parametrize("campaign_sound", [False, True], ids=["default-sound", "campaign-sound"])
+def test_an_abandoned_call_hears_the_abandon_message(settings: Settings, esl: EventSocket,
+                                                     campaign_sound: bool) -> None:
+    prompt = fsnode.node(settings, fscli.current(settings).prefix).dir("sounds") / freeswitch.DEFAULT_ABANDON_SOUND
+    variables = {"sb_abandon_sound": str(prompt)} if campaign_sound else {}
+    channel = originate_human(esl, **variables)
+    esl.wait_for(of(channel, "CHANNEL_PARK"), ANSWER_S)
+    # No agent free: the core sends the customer to the abandon route (as the runner does).
+    assert esl.api(render(c.Redirect(channel, "sb-abandon"), DialConfig()).text[4:]).startswith("+OK")
+    esl.wait_for(of(channel, "CUSTOM", "switchboard::abandon"), PROMPT_S)
+    start = esl.wait_for(of(channel, "PLAYBACK_START"), PROMPT_S)
+    expected = str(prompt) if campaign_sound else freeswitch.DEFAULT_ABANDON_SOUND
+    assert start.get("Playback-File-Path").endswith(expected)
+    stop = esl.wait_for(of(channel, "PLAYBACK_STOP"), PROMPT_S)
+    assert stop.get("Playback-Status") == "done", stop.headers
+    assert int(stop.get("variable_playback_ms", "0")) > 2000  # the whole spoken prompt, not an error
+    done = esl.wait_for(of(channel, "CHANNEL_HANGUP_COMPLETE"), PROMPT_S)
+    assert done.get("Hangup-Cause") == "NORMAL_CLEARING"
