@@ -7,6 +7,7 @@ route) without trusting the runner's own translation.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import socket
 import threading
@@ -69,10 +70,8 @@ class EventSocket:
         return found
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._sock.sendall(b"exit\n\n")
-        except OSError:
-            pass
         self._sock.close()
         self._reader.join(5)
 

@@ -8,20 +8,28 @@ hears is checked on FreeSWITCH's own events on an independent socket.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from dataclasses import replace
 
 import pytest
+from werkzeug.serving import make_server
 
 from esl.render import DialConfig, render
 from orchestrator import commands as c
+from orchestrator.store import migrate
+from orchestrator.store.enums import PbxKind
+from orchestrator.store.models import PbxNode, Seat
 from provisioning import freeswitch
 from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox import fscli, fsesl, fsnode
+from provisioning.sandbox import fscli, fsesl, fsnode, fsrender
 from provisioning.sandbox.credentials import freeswitch_secrets
 from provisioning.sandbox.world import Outcome, world_number
 from switchboard.campaign_lab import random_area_code
 from switchboard.config import Settings, load_settings
 from tests.integration.eslevents import EventSocket
+from web.app import create_app
+from web.db import sessions
 
 pytestmark = pytest.mark.sandbox
 
@@ -57,7 +65,8 @@ def originate_human(esl: EventSocket, route: str = "sb-outbound", **variables: s
     request = render(cmd, DialConfig(), job_uuid=str(uuid.uuid4()))
     assert request.text.split()[2].endswith(f"}}sofia/gateway/world/{number}")
     assert esl.send(request.text).get("Reply-Text").startswith("+OK Job-UUID")
-    job = esl.wait_for(lambda e: e.name == "BACKGROUND_JOB" and e.get("Job-UUID") == request.job_uuid, ANSWER_S)
+    job = esl.wait_for(lambda e: e.name == "BACKGROUND_JOB" and e.get("Job-UUID") == request.job_uuid,
+                       ANSWER_S)
     assert job.body.strip() == f"+OK {channel}", job.body
     esl.wait_for(of(channel, "CHANNEL_ANSWER"), ANSWER_S)
     return channel
@@ -87,7 +96,7 @@ def test_an_originate_through_the_world_gateway_is_answered_and_parked(esl: Even
 @pytest.mark.parametrize("campaign_sound", [False, True], ids=["default-sound", "campaign-sound"])
 def test_an_abandoned_call_hears_the_abandon_message(settings: Settings, esl: EventSocket,
                                                      campaign_sound: bool) -> None:
-    prompt = fsnode.node(settings, fscli.current(settings).prefix).dir("sounds") / freeswitch.DEFAULT_ABANDON_SOUND
+    prompt = fscli.current(settings).dir("sounds") / freeswitch.DEFAULT_ABANDON_SOUND
     variables = {"sb_abandon_sound": str(prompt)} if campaign_sound else {}
     channel = originate_human(esl, **variables)
     esl.wait_for(of(channel, "CHANNEL_PARK"), ANSWER_S)
@@ -102,3 +111,30 @@ def test_an_abandoned_call_hears_the_abandon_message(settings: Settings, esl: Ev
     assert int(stop.get("variable_playback_ms", "0")) > 2000  # the whole spoken prompt, not an error
     done = esl.wait_for(of(channel, "CHANNEL_HANGUP_COMPLETE"), PROMPT_S)
     assert done.get("Hangup-Cause") == "NORMAL_CLEARING"
+
+
+def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_path) -> None:
+    """The node asks the real web app (its configured ``/freeswitch/xml``) for seats it does not hold."""
+    web = replace(settings, instance_dir=tmp_path, database_url="", secret_key="test")
+    migrate.upgrade(web.sqlalchemy_url, "head")
+    app = create_app(web)
+    with app.app_context(), sessions()() as s:
+        node = PbxNode(name=fsrender.XML_CURL_NODE, kind=PbxKind.FREESWITCH, host="127.0.0.1",
+                       port=settings.esl_port, secret=freeswitch_secrets(settings).xml_curl_secret)
+        s.add(node)
+        s.flush()
+        s.add_all([Seat(node_id=node.id, extension="fsweb9001", secret="seat-secret-9001"),
+                   Seat(node_id=node.id, extension="fsweb9002", secret="seat-secret-9002", enabled=False)])
+        s.commit()
+    exists = f"user_exists id {{}} {settings.freeswitch_address}"
+    assert fsnode.esl_api(settings, exists.format("fsweb9001")) == "false"  # not in the static directory
+    server = make_server(settings.web_host, settings.web_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert fsnode.esl_api(settings, exists.format("fsweb9001")) == "true"
+        assert fsnode.esl_api(settings, exists.format("fsweb9002")) == "false"  # disabled in the database
+        assert fsnode.esl_api(settings, exists.format("fsagent001")) == "true"  # the static fallback
+    finally:
+        server.shutdown()
+        thread.join(5)
