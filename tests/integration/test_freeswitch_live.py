@@ -22,12 +22,14 @@ from orchestrator.store.enums import PbxKind
 from orchestrator.store.models import PbxNode, Seat
 from provisioning import freeswitch
 from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox import fscli, fsesl, fsnode, fsrender
+from provisioning.sandbox import fscli, fsesl, fsnode, fsrender, process
 from provisioning.sandbox.credentials import freeswitch_secrets
+from provisioning.sandbox.layout import nodes
 from provisioning.sandbox.world import Outcome, world_number
 from switchboard.campaign_lab import random_area_code
 from switchboard.config import Settings, load_settings
 from tests.integration.eslevents import EventSocket
+from tests.integration.test_sandbox import _alive
 from web.app import create_app
 from web.db import sessions
 
@@ -138,3 +140,19 @@ def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_p
     finally:
         server.shutdown()
         thread.join(5)
+
+
+def test_up_is_idempotent_and_down_stops_the_node_alone(settings: Settings) -> None:
+    asterisk = {name: process.pid(node) for name, node in nodes(settings).items()}
+    first = fscli.pid(settings)
+    sandbox_cli.up(settings, "freeswitch")
+    assert fscli.pid(settings) == first  # running: only checked
+
+    sandbox_cli.down(settings, "freeswitch")
+    assert fscli.pid(settings) is None and not _alive(first)
+    assert {name: process.pid(node) for name, node in nodes(settings).items()} == asterisk
+
+    sandbox_cli.up(settings, "freeswitch")
+    assert fscli.pid(settings) not in (None, first)
+    assert fscli.missing_phones(settings) == []
+    assert "UP" in fsnode.esl_api(settings, "status")
