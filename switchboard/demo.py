@@ -33,13 +33,14 @@ class NodeSpec:
     port: int
     username: str
     secret: str
+    kind: PbxKind = PbxKind.ASTERISK
 
 
 def ensure_node(session: Session, spec: NodeSpec) -> m.PbxNode:
-    """The Asterisk node named ``spec.name``, created or updated (the sandbox secret may change)."""
+    """The node named ``spec.name``, created or updated (the sandbox secret may change)."""
     node = session.scalar(select(m.PbxNode).where(m.PbxNode.name == spec.name))
     if node is None:
-        node = m.PbxNode(name=spec.name, kind=PbxKind.ASTERISK, host=spec.host, port=spec.port)
+        node = m.PbxNode(name=spec.name, kind=spec.kind, host=spec.host, port=spec.port)
         session.add(node)
     node.host, node.port, node.username, node.secret, node.enabled = (
         spec.host, spec.port, spec.username, spec.secret, True)
