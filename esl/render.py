@@ -120,7 +120,19 @@ def originate_variables(cmd: c.Originate) -> str:
     if cmd.caller_id:
         pairs["origination_caller_id_number"] = cmd.caller_id
     pairs.update(sorted((k, v) for k, v in cmd.variables.items() if k not in pairs))
-    return ",".join(f"{esl_value(k, 'variable name')}={esl_value(v, k)}" for k, v in pairs.items())
+    return ",".join(f"{esl_value(k, 'variable name')}={_variable_value(k, v)}" for k, v in pairs.items())
+
+
+def _variable_value(name: str, value: str) -> str:
+    """A value inside ``{...}``; a tone stream's commas are escaped (``\\,``), the only escape we emit.
+
+    Checked live on 1.10.12: ``{v=tone_stream://%(500\\,500\\,480)}`` sets
+    ``v`` to ``tone_stream://%(500,500,480)``; an unescaped comma would start the
+    next variable.
+    """
+    if safe.is_tone_stream(value):
+        return value.replace(",", "\\,")
+    return esl_value(value, name)
 
 
 def _sound(sound: str) -> str:

@@ -68,7 +68,8 @@ class Originate(Command):
             raise safe.UnsafeValue(f"originate timeout out of range: {self.timeout_s}")
         for k, v in self.variables.items():
             safe.check_variable_name(k)
-            safe.check_variable_value(v)
+            if not safe.is_tone_stream(v):  # a FreeSWITCH sound; the AMI renderer refuses it
+                safe.check_variable_value(v)
         object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
 
     def all_variables(self) -> dict[str, str]:

@@ -95,22 +95,24 @@ def test_an_originate_through_the_world_gateway_is_answered_and_parked(esl: Even
     assert done.get("Hangup-Cause") == "NORMAL_CLEARING"
 
 
-@pytest.mark.parametrize("campaign_sound", [False, True], ids=["default-sound", "campaign-sound"])
+TONE = "tone_stream://%(1000,500,480,620);loops=2"  # a campaign sound with no file at all
+
+
+@pytest.mark.parametrize("campaign_sound", ["", "file", "tone"], ids=["default", "campaign-file", "tone"])
 def test_an_abandoned_call_hears_the_abandon_message(settings: Settings, esl: EventSocket,
-                                                     campaign_sound: bool) -> None:
-    prompt = fscli.current(settings).dir("sounds") / freeswitch.DEFAULT_ABANDON_SOUND
-    variables = {"sb_abandon_sound": str(prompt)} if campaign_sound else {}
-    channel = originate_human(esl, **variables)
+                                                     campaign_sound: str) -> None:
+    prompt = str(fscli.current(settings).dir("sounds") / freeswitch.DEFAULT_ABANDON_SOUND)
+    sound = {"": "", "file": prompt, "tone": TONE}[campaign_sound]
+    channel = originate_human(esl, **({"sb_abandon_sound": sound} if sound else {}))
     esl.wait_for(of(channel, "CHANNEL_PARK"), ANSWER_S)
     # No agent free: the core sends the customer to the abandon route (as the runner does).
     assert esl.api(render(c.Redirect(channel, "sb-abandon"), DialConfig()).text[4:]).startswith("+OK")
     esl.wait_for(of(channel, "CUSTOM", "switchboard::abandon"), PROMPT_S)
     start = esl.wait_for(of(channel, "PLAYBACK_START"), PROMPT_S)
-    expected = str(prompt) if campaign_sound else freeswitch.DEFAULT_ABANDON_SOUND
-    assert start.get("Playback-File-Path").endswith(expected)
+    assert start.get("Playback-File-Path").endswith(sound or freeswitch.DEFAULT_ABANDON_SOUND)
     stop = esl.wait_for(of(channel, "PLAYBACK_STOP"), PROMPT_S)
     assert stop.get("Playback-Status") == "done", stop.headers
-    assert int(stop.get("variable_playback_ms", "0")) > 2000  # the whole spoken prompt, not an error
+    assert int(stop.get("variable_playback_ms", "0")) > 2000  # the whole prompt, not an error
     done = esl.wait_for(of(channel, "CHANNEL_HANGUP_COMPLETE"), PROMPT_S)
     assert done.get("Hangup-Cause") == "NORMAL_CLEARING"
 

@@ -53,3 +53,13 @@ def test_asterisk_never_gets_a_tone_stream():
     with pytest.raises(UnsafeValue):
         ami_render(play)
     assert ami_render(Play("chan-1", "vm-goodbye"))
+
+
+def test_asterisk_never_gets_a_tone_stream_variable():
+    from ami.render import render as ami_render
+
+    cmd = Originate(attempt_id="a1", channel_id="chan-1", route="sb-outbound",
+                    endpoint=Endpoint(EndpointKind.TRUNK, "world", "+12015100000"),
+                    variables={"sb_abandon_sound": "tone_stream://%(500,500,480,620)"})
+    with pytest.raises(UnsafeValue):
+        ami_render(cmd)
