@@ -101,10 +101,11 @@ def up(settings: Settings, start_world) -> None:
         click.echo("freeswitch: restarting on the new build")
         fsnode.stop(fs)
         running = None
+    if running is None:
+        fsrender.write_configs(fs, settings)  # first: the world's side follows fsnode.configured()
     sync_world(settings)
     start_world()
     if running is None:
-        fsrender.write_configs(fs, settings)
         fsnode.start(fs, settings)
     ensure_phones(settings)
 

@@ -70,6 +70,16 @@ def node(settings: Settings, prefix: Path) -> FsNode:
     return FsNode(prefix=prefix, base=state / NAME, state_dir=state)
 
 
+def configured(settings: Settings) -> bool:
+    """This sandbox (state dir) has a FreeSWITCH node: ``up --kind freeswitch`` ran at least once.
+
+    The world then carries the node's side (carrier endpoint, fsagent phones);
+    an Asterisk-only sandbox keeps a world without registrations to a node that
+    does not exist.
+    """
+    return (state_dir(settings) / NAME / "conf").is_dir()
+
+
 def _is_ours(fs: FsNode, pid: int) -> bool:
     """``pid`` is a FreeSWITCH of our cache (any build) running this node's config dir."""
     proc = Path(f"/proc/{pid}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import render_asterisk, write_atomically
-from provisioning.sandbox import world
+from provisioning.sandbox import fsnode, world
 from provisioning.sandbox.credentials import (
     AMI_USERNAME,
     connection_info,
@@ -75,7 +75,8 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
         "ami_username": AMI_USERNAME, "ami_secret": ami.secret, "rtp_start": rtp_start, "rtp_end": rtp_end,
         "pbx_address": settings.pbx_address, "world_address": settings.world_address,
         "sip_port": settings.sip_port, "trunk": world.TRUNK, "transport": TRANSPORT,
-        "freeswitch_address": settings.freeswitch_address,
+        # The FreeSWITCH side of the world, once this sandbox has a FreeSWITCH node.
+        "freeswitch_address": settings.freeswitch_address if fsnode.configured(settings) else "",
     }
     files = {
         f"{name}.conf": _render(f"common/{name}.conf.j2", **common)
@@ -85,7 +86,8 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
     files.update({f"{n}.conf": node.host(f"/etc/asterisk/{n}.conf").read_text() for n in stock})
     # The world's phones register to the pbx (agentNNN) and to the FreeSWITCH node (fsagentNNN).
     registrations = [(p, settings.pbx_address) for p in phone_credentials(settings)]
-    registrations += [(p, settings.freeswitch_address) for p in fs_phone_credentials(settings)]
+    if common["freeswitch_address"]:
+        registrations += [(p, settings.freeswitch_address) for p in fs_phone_credentials(settings)]
     files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings),
                                   registrations=registrations)
     files["extensions.conf"] = _render(
