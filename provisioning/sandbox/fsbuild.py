@@ -53,7 +53,7 @@ SOFIA = Source(
 SPANDSP = Source(
     "spandsp", "spandsp-0d2e6ac.tar.xz",
     "b485284616da7a378bc7896f316126580bb8e66bd6f0e62fe7cc1a15f0ce8d46",
-    "https://github.com/freeswitch/spandsp/archive/0d2e6ac65e0e8f53d652665a743015a88bf048d4.tar.gz",
+    "https://github.com/freeswitch/spandsp/archive/0d2e6ac65e.tar.gz",
     "spandsp-0d2e6ac")
 FREESWITCH = Source(
     "freeswitch", "freeswitch-1.10.12.tar.xz",

@@ -54,3 +54,16 @@ def test_a_prefix_without_its_marker_is_not_a_build(tmp_path: Path) -> None:
     (prefix / fsbuild.MARKER).write_text("{}")
     assert fsbuild.is_built(prefix)
     assert fsbuild.ensure_freeswitch(tmp_path) == prefix  # found: nothing is built or installed
+
+
+@needs_vendor
+def test_without_the_vendor_dir_the_same_tag_is_downloaded_once(tmp_path: Path) -> None:
+    """The download path, with a file:// URL standing in for GitHub (no internet on the build machines)."""
+    source = replace(fsbuild.SOFIA, url=(VENDOR / fsbuild.SOFIA.tarball).as_uri())
+    said: list[str] = []
+    got = fsbuild.fetch_source(source, tmp_path / "no-vendor", tmp_path / "downloads", said.append)
+    assert got.parent == tmp_path / "downloads" and got.read_bytes() == (VENDOR / source.tarball).read_bytes()
+    assert said[0].endswith(f"downloading {source.url}") and fsbuild.SOFIA.sha256 in said[1]
+    said.clear()
+    assert fsbuild.fetch_source(source, tmp_path / "no-vendor", tmp_path / "downloads", said.append) == got
+    assert not any("downloading" in line for line in said)  # kept from the first time
