@@ -102,6 +102,7 @@ def up(settings: Settings, start_world) -> None:
         fsnode.stop(fs)
         running = None
     if running is None:
+        fsbuild.ensure_packages(fsrender.PROMPT_PACKAGES)
         fsrender.write_configs(fs, settings)  # first: the world's side follows fsnode.configured()
     sync_world(settings)
     start_world()

@@ -40,6 +40,8 @@ RTP_RANGE = (40000, 44999)  # pbx 30000-34999, world 35000-39999
 XML_CURL_NODE = "sandbox-freeswitch"
 #: Packages the prompts need at sandbox start.
 PROMPT_PACKAGES = ("espeak-ng", "sox")
+#: Debian packages that render the prompts (installed by ``up`` when missing).
+PROMPT_PACKAGES = ("espeak-ng", "sox")
 PROMPTS = {
     freeswitch.DEFAULT_ABANDON_SOUND: "Sorry, all our agents are busy. We will call you back. Goodbye.",
 }
