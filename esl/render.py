@@ -120,7 +120,29 @@ def originate_variables(cmd: c.Originate) -> str:
     if cmd.caller_id:
         pairs["origination_caller_id_number"] = cmd.caller_id
     pairs.update(sorted((k, v) for k, v in cmd.variables.items() if k not in pairs))
-    return ",".join(f"{esl_value(k, 'variable name')}={esl_value(v, k)}" for k, v in pairs.items())
+    return ",".join(f"{esl_value(k, 'variable name')}={_variable_value(k, v)}" for k, v in pairs.items())
+
+
+def _variable_value(name: str, value: str) -> str:
+    """A value inside ``{...}``; a tone stream's commas are escaped (``\\,``), the only escape we emit.
+
+    Checked live on 1.10.12: ``{v=tone_stream://%(500\\,500\\,480)}`` sets
+    ``v`` to ``tone_stream://%(500,500,480)``; an unescaped comma would start the
+    next variable.
+    """
+    if safe.is_tone_stream(value):
+        return value.replace(",", "\\,")
+    return esl_value(value, name)
+
+
+def _sound(sound: str) -> str:
+    """A file path with no FreeSWITCH specials, or a tone stream of the strict grammar in ``safe``.
+
+    A tone stream's commas, parentheses and semicolons are part of its syntax and
+    harmless in a single ``uuid_broadcast`` argument; the grammar allows no space,
+    quote, brace or ``$``, so it cannot end the argument or expand anything.
+    """
+    return safe.check_sound(sound) if safe.is_tone_stream(sound) else esl_value(sound, "sound")
 
 
 def _uuid(channel_id: str) -> str:
@@ -147,7 +169,7 @@ def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest
         case c.Redirect():
             return EslRequest(f"api uuid_transfer {ch} {_transfer_target(cmd.route, config)}")
         case c.Play():
-            return EslRequest(f"api uuid_broadcast {ch} {esl_value(cmd.sound, 'sound')} aleg")
+            return EslRequest(f"api uuid_broadcast {ch} {_sound(cmd.sound)} aleg")
         case c.StartRecording():
             path = f"{config.recordings_dir.rstrip('/')}/{esl_value(cmd.filename, 'recording filename')}"
             return EslRequest(f"api uuid_record {ch} start {path}")

@@ -68,7 +68,8 @@ class Originate(Command):
             raise safe.UnsafeValue(f"originate timeout out of range: {self.timeout_s}")
         for k, v in self.variables.items():
             safe.check_variable_name(k)
-            safe.check_variable_value(v)
+            if not safe.is_tone_stream(v):  # a FreeSWITCH sound; the AMI renderer refuses it
+                safe.check_variable_value(v)
         object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
 
     def all_variables(self) -> dict[str, str]:
@@ -118,7 +119,7 @@ class Play(Command):
 
     def __post_init__(self) -> None:
         safe.check_channel_id(self.channel_id)
-        safe.check_token(self.sound.replace("/", "_"), "sound")
+        safe.check_sound(self.sound)
 
 
 def _check_recording_filename(filename: str) -> None:

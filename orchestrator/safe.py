@@ -14,9 +14,11 @@ __all__ = [
     "UnsafeValue",
     "check_channel_id",
     "check_dial_number",
+    "check_sound",
     "check_token",
     "check_variable_name",
     "check_variable_value",
+    "is_tone_stream",
 ]
 
 
@@ -32,6 +34,17 @@ _CHANNEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}\Z")
 # Printable text without any character that separates headers, dial targets,
 # options or channel variables on either PBX.
 _VALUE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f,&|{}\[\]'\"\\^;=]")
+
+
+# A sound file: a path of plain name characters (relative to the PBX's sounds dir, or absolute).
+_SOUND_FILE = re.compile(r"[A-Za-z0-9_./\-]{1,200}\Z")
+# FreeSWITCH's generated tones, a strict subset of its grammar: optional L=/v= settings, then up to
+# ten ``%(on_ms,off_ms,freq[,freq...])`` segments, optional loops. Its commas, parentheses and
+# semicolons appear only in these places; no quotes, braces, ``$``, spaces or other text.
+_TONE_SEGMENT = r"%\(\d{1,5},\d{1,5}(?:,\d{1,5}(?:\.\d{1,3})?){1,4}\)"
+_TONE_STREAM = re.compile(
+    rf"tone_stream://(?:[Lv]=-?\d{{1,4}};){{0,2}}{_TONE_SEGMENT}(?:;{_TONE_SEGMENT}){{0,9}}(?:;loops=-?\d{{1,4}})?\Z"
+)
 
 
 def _check(pattern: re.Pattern[str], value: object, what: str) -> str:
@@ -56,6 +69,21 @@ def check_channel_id(value: object) -> str:
 
 def check_variable_name(value: object) -> str:
     return _check(_VAR_NAME, value, "channel variable name")
+
+
+def is_tone_stream(value: object) -> bool:
+    """A FreeSWITCH ``tone_stream://`` in the strict form :func:`check_sound` accepts."""
+    return isinstance(value, str) and _TONE_STREAM.match(value) is not None
+
+
+def check_sound(value: object, what: str = "sound") -> str:
+    """A sound to play: a file path of plain characters, or a strict ``tone_stream://`` (FreeSWITCH).
+
+    Renderers for a PBX without tone streams (Asterisk) must refuse the latter themselves.
+    """
+    if isinstance(value, str) and ".." not in value and (_SOUND_FILE.match(value) or is_tone_stream(value)):
+        return value
+    raise UnsafeValue(f"invalid {what}: {value!r}")
 
 
 def check_variable_value(value: object) -> str:

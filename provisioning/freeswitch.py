@@ -17,6 +17,9 @@ from dialplans.render import DialplanParams
 from provisioning.seats import SeatConf
 
 CONTEXT = "switchboard"
+#: FreeSWITCH's stock "goodbye" prompt (sound pack path, relative to the sounds dir). The shared
+#: ``DialplanParams.default_abandon_sound`` names Asterisk's prompt, which FreeSWITCH does not have.
+DEFAULT_ABANDON_SOUND = "voicemail/vm-goodbye.wav"
 
 _env = Environment(
     loader=PackageLoader("dialplans", "freeswitch"),
@@ -30,20 +33,40 @@ def not_found() -> str:
     return _env.get_template("not_found.xml.j2").render()
 
 
-def dialplan(params: DialplanParams | None = None, context: str = CONTEXT) -> str:
+def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound: str) -> dict[str, object]:
     params = params or DialplanParams()
-    return _env.get_template("dialplan.xml.j2").render(
-        context=context,
-        default_abandon_sound=params.default_abandon_sound,
+    return {
+        "context": context,
+        "default_abandon_sound": abandon_sound,
         # wait_for_silence counts 20 ms frames.
-        message_silence_hits=max(1, params.message_silence_ms // 20),
-        message_wait_max_ms=params.message_wait_max_s * 1000,
-    )
+        "message_silence_hits": max(1, params.message_silence_ms // 20),
+        "message_wait_max_ms": params.message_wait_max_s * 1000,
+    }
+
+
+def dialplan(params: DialplanParams | None = None, context: str = CONTEXT,
+             abandon_sound: str = DEFAULT_ABANDON_SOUND) -> str:
+    """The routes as a mod_xml_curl answer (a whole ``freeswitch/xml`` document)."""
+    return _env.get_template("dialplan.xml.j2").render(_dialplan_values(params, context, abandon_sound))
+
+
+def dialplan_context(params: DialplanParams | None = None, context: str = CONTEXT,
+                     abandon_sound: str = DEFAULT_ABANDON_SOUND) -> str:
+    """The same routes as one ``<context>`` element, for a static ``freeswitch.xml``."""
+    return _env.get_template("context.xml.j2").render(_dialplan_values(params, context, abandon_sound))
 
 
 def directory(domain: str, seats: Iterable[SeatConf], context: str = CONTEXT) -> str:
-    return _env.get_template("directory.xml.j2").render(
-        domain=domain, context=context, seats=sorted(seats, key=lambda s: s.extension))
+    return _env.get_template("directory.xml.j2").render(_directory_values(domain, seats, context))
+
+
+def directory_domain(domain: str, seats: Iterable[SeatConf], context: str = CONTEXT) -> str:
+    """The seats as one ``<domain>`` element, for a static ``freeswitch.xml``."""
+    return _env.get_template("domain.xml.j2").render(_directory_values(domain, seats, context))
+
+
+def _directory_values(domain: str, seats: Iterable[SeatConf], context: str) -> dict[str, object]:
+    return {"domain": domain, "context": context, "seats": sorted(seats, key=lambda s: s.extension)}
 
 
 def answer(request: Mapping[str, str], seats: Iterable[SeatConf]) -> str:

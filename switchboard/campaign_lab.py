@@ -30,12 +30,18 @@ import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from esl.render import DialConfig
 from orchestrator.store import migrate
 from orchestrator.store import models as m
 from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus
+from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, PbxKind
 from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox.credentials import connection_info, phone_credentials
+from provisioning.sandbox.credentials import (
+    connection_info,
+    freeswitch_secrets,
+    fs_phone_credentials,
+    phone_credentials,
+)
 from provisioning.sandbox.layout import paths
 from provisioning.sandbox.world import Outcome as World
 from provisioning.sandbox.world import world_number
@@ -45,6 +51,7 @@ from switchboard.ami_session import ami_session
 from switchboard.config import Settings
 
 NODE = "pbx"
+FS_NODE = "freeswitch"  # the sandbox's FreeSWITCH node, when a Kit runs on it
 WAIT_S = 240.0  # ceiling for a whole campaign; the campaigns take well under a minute
 
 
@@ -154,18 +161,20 @@ class RunnerProcess:
 
     env: dict[str, str]
     log: Path
-    dialplan_dir: Path
+    dialplan_dir: Path | None  # Asterisk only: FreeSWITCH fetches its routes over mod_xml_curl
     proc: subprocess.Popen | None = None
     starts: int = 0
     #: The command; ``--pbx``/``--dialplan-dir`` are appended (the benchmark runs its own entry point).
     argv: list[str] = field(default_factory=lambda: [switchboard_exe(), "runner"])
+    node: str = NODE
 
     def start(self) -> None:
         self.starts += 1
         with open(self.log, "a") as fh:
             fh.write(f"--- start {self.starts}\n")
             self.proc = subprocess.Popen(
-                [*self.argv, "--pbx", NODE, "--dialplan-dir", str(self.dialplan_dir)],
+                [*self.argv, "--pbx", self.node,
+                 *(["--dialplan-dir", str(self.dialplan_dir)] if self.dialplan_dir else [])],
                 env=self.env,
                 stdout=fh,
                 stderr=subprocess.STDOUT,
@@ -193,11 +202,13 @@ class RunnerProcess:
 
 @dataclass
 class Kit:
-    """One database (SQLite file) seeded for the sandbox's pbx node and its agents."""
+    """One database (SQLite file) seeded for one sandbox node (the Asterisk pbx, or the
+    FreeSWITCH node with ``kind=PbxKind.FREESWITCH``) and its agents."""
 
     sandbox: object
     tmp: Path
     url: str = ""
+    kind: PbxKind = PbxKind.ASTERISK
     sessions: sessionmaker[Session] = field(init=False)
     node_id: int = 0
     agent_ids: list[int] = field(default_factory=list)
@@ -207,16 +218,26 @@ class Kit:
         migrate.upgrade(self.url)
         self.engine = make_engine(self.url)
         self.sessions = session_factory(self.engine)
-        pbx = self.sandbox.pbx
+        if self.kind is PbxKind.FREESWITCH:
+            password = freeswitch_secrets(self.sandbox.settings).esl_password
+            spec = demo.NodeSpec(FS_NODE, "127.0.0.1", self.sandbox.settings.esl_port, "", password,
+                                 str(DialConfig().recordings_dir), PbxKind.FREESWITCH)
+        else:
+            pbx = self.sandbox.pbx
+            spec = demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
+                                 str(paths(self.sandbox.settings).monitor_dir))
         with self.sessions.begin() as s:
-            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
-                                                     str(paths(self.sandbox.settings).monitor_dir)))
-            self.node_id = node.id
+            self.node_id = demo.ensure_node(s, spec).id
+
+    @property
+    def node_name(self) -> str:
+        return FS_NODE if self.kind is PbxKind.FREESWITCH else NODE
 
     def agents(self, n: int, first: int = 0) -> list[int]:
         """Agents on ``n`` sandbox phones from the ``first``-th on (tests that may run at the same
         time on one sandbox use different phones: a runner sweeps legs to its node's seats)."""
-        seats = [(p.extension, p.secret) for p in phone_credentials(self.sandbox.settings)][first:first + n]
+        phones = (fs_phone_credentials if self.kind is PbxKind.FREESWITCH else phone_credentials)
+        seats = [(p.extension, p.secret) for p in phones(self.sandbox.settings)][first:first + n]
         assert len(seats) == n, "not enough sandbox phones (setting sandbox_phones)"
         with self.sessions.begin() as s:
             node = s.get(m.PbxNode, self.node_id)
@@ -239,7 +260,8 @@ class Kit:
             "SWITCHBOARD_SANDBOX_STATE": str(settings.sandbox_state),
             "SWITCHBOARD_SANDBOX_CACHE": str(settings.sandbox_cache),
         }
-        runner = RunnerProcess(env, self.tmp / "runner.log", paths(settings).pbx_config_dir)
+        dialplan_dir = paths(settings).pbx_config_dir if self.kind is PbxKind.ASTERISK else None
+        runner = RunnerProcess(env, self.tmp / "runner.log", dialplan_dir, node=self.node_name)
         if argv is not None:
             runner.argv = argv
         return runner
@@ -327,7 +349,10 @@ class Kit:
             return {r.attempt_id: r for r in rows}
 
     def recording_file(self, path: str) -> Path:
-        """MixMonitor's relative file names land in the pbx's spool/monitor directory."""
+        """MixMonitor's relative file names land in the pbx's spool/monitor directory; FreeSWITCH's
+        ``uuid_record`` writes under the ESL renderer's recordings dir."""
+        if self.kind is PbxKind.FREESWITCH:
+            return Path(DialConfig().recordings_dir) / path
         return paths(self.sandbox.settings).monitor_dir / path
 
     def close(self) -> None:

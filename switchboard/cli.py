@@ -35,22 +35,29 @@ def sandbox() -> None:
     """Two real Asterisk instances on loopback: `pbx` (under test) and `world` (carrier + phones)."""
 
 
+_KINDS = click.Choice(["asterisk", "freeswitch", "all"])
+
+
 @sandbox.command("up")
+@click.option("--kind", type=_KINDS, default="asterisk", show_default=True,
+              help="asterisk: pbx + world; freeswitch: the FreeSWITCH node and the world "
+                   "(its carrier); all: both.")
 @click.pass_obj
-def sandbox_up(settings) -> None:
-    """Build (once, cached) and start both instances; idempotent."""
+def sandbox_up(settings, kind: str) -> None:
+    """Build (once, cached) and start the instances of a kind; idempotent."""
     from provisioning.sandbox import cli as sandbox_cli
 
-    sandbox_cli.up(settings)
+    sandbox_cli.up(settings, kind)
 
 
 @sandbox.command("down")
+@click.option("--kind", type=_KINDS, default="all", show_default=True)
 @click.pass_obj
-def sandbox_down(settings) -> None:
-    """Stop exactly the processes `up` started."""
+def sandbox_down(settings, kind: str) -> None:
+    """Stop exactly the processes `up` started (those our pid files name)."""
     from provisioning.sandbox import cli as sandbox_cli
 
-    sandbox_cli.down(settings)
+    sandbox_cli.down(settings, kind)
 
 
 @sandbox.command("status")

@@ -36,6 +36,10 @@ class Settings:
     sip_port: int = 5060
     ami_secret: str = field(default="", repr=False)
     sandbox_phones: int = 8  # auto-answering agent phones (agent001 ...) in the sandbox world
+    # The sandbox's FreeSWITCH node (``switchboard pbx sandbox up --kind freeswitch``).
+    freeswitch_address: str = "127.0.0.4"  # its SIP profile (port sip_port)
+    esl_port: int = 8021  # its event socket, on 127.0.0.1
+    vendor_dir: str = ""  # FreeSWITCH source tarballs; empty: <repo>/../shared/vendor
     web_host: str = "127.0.0.1"
     web_port: int = 5000
     # Where the web reads a node's recordings when the node does not say

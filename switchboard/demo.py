@@ -34,13 +34,14 @@ class NodeSpec:
     username: str
     secret: str
     recordings_dir: str = ""  # where the web host reads the node's recordings ("": the setting)
+    kind: PbxKind = PbxKind.ASTERISK
 
 
 def ensure_node(session: Session, spec: NodeSpec) -> m.PbxNode:
-    """The Asterisk node named ``spec.name``, created or updated (the sandbox secret may change)."""
+    """The node named ``spec.name``, created or updated (the sandbox secret may change)."""
     node = session.scalar(select(m.PbxNode).where(m.PbxNode.name == spec.name))
     if node is None:
-        node = m.PbxNode(name=spec.name, kind=PbxKind.ASTERISK, host=spec.host, port=spec.port)
+        node = m.PbxNode(name=spec.name, kind=spec.kind, host=spec.host, port=spec.port)
         session.add(node)
     node.host, node.port, node.username, node.secret, node.enabled = (
         spec.host, spec.port, spec.username, spec.secret, True)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import click
 
-from provisioning.sandbox import ports, process, rootfs
+from provisioning.sandbox import fscli, ports, process, rootfs
 from provisioning.sandbox.credentials import connection_info, phone_credentials
 from provisioning.sandbox.layout import INSTANCES, Node, nodes, state_dir
 from provisioning.sandbox.render import write_configs
@@ -25,6 +25,9 @@ from switchboard.config import Settings
 
 REGISTER_TIMEOUT_S = 20.0
 REGISTER_KICK_S = 1.0
+#: ``--kind``: the Asterisk pair (the default), the FreeSWITCH node (with the world it uses as
+#: carrier), or both.
+KINDS = ("asterisk", "freeswitch", "all")
 
 
 @contextmanager
@@ -90,36 +93,53 @@ def _ensure_phones(settings: Settings) -> None:
         time.sleep(0.1)
 
 
-def up(settings: Settings) -> None:
-    """Build the root if needed, then start whichever instance is not running."""
+def up(settings: Settings, kind: str = "asterisk") -> None:
+    """Build what is missing (once, cached), then start whatever of ``kind`` is not running."""
     rootfs.require_root_user()
+    if kind not in KINDS:
+        raise click.ClickException(f"unknown sandbox kind {kind!r} (choose from {', '.join(KINDS)})")
     started_at = time.monotonic()
     with _locked(settings):
-        all_nodes = nodes(settings)
-        pids = {name: process.pid(node) for name, node in all_nodes.items()}
-        stopped = [name for name in INSTANCES if pids[name] is None]
-        # Ports first: a taken port is reported before a minute of debootstrap.
-        ports.require_free([b for name in stopped for b in ports.bindings(settings, name)])
-        rootfs.ensure_root(settings.sandbox_cache.resolve())
-        for name, node in all_nodes.items():  # still running from a root the recipe replaced
-            if pids[name] is not None and not process.runs_current_root(node, pids[name]):
-                click.echo(f"{name}: restarting on the new root")
-                _stop(node, settings)
-                stopped.append(name)
-        for name in INSTANCES:  # pbx first: the world's phones register to it
-            if name in stopped:
-                _start(all_nodes[name], settings)
-        if stopped:
-            _ensure_phones(settings)
+        if kind != "freeswitch":
+            _up_asterisk(settings, INSTANCES)
+        if kind != "asterisk":
+            fscli.up(settings, start_world=lambda: _up_asterisk(settings, ("world",)))
     for line in _status_lines(settings):
         click.echo(line)
     click.echo(f"sandbox up in {time.monotonic() - started_at:.1f} s")
 
 
-def down(settings: Settings) -> None:
-    """Stop exactly the instances our pid files name; anything else is left alone."""
+def _up_asterisk(settings: Settings, instances: tuple[str, ...]) -> None:
+    """Start those of ``instances`` that are not running (building the root if needed)."""
+    all_nodes = {name: node for name, node in nodes(settings).items() if name in instances}
+    pids = {name: process.pid(node) for name, node in all_nodes.items()}
+    stopped = [name for name in INSTANCES if name in instances and pids[name] is None]
+    # Ports first: a taken port is reported before a minute of debootstrap.
+    ports.require_free([b for name in stopped for b in ports.bindings(settings, name)])
+    rootfs.ensure_root(settings.sandbox_cache.resolve())
+    for name, node in all_nodes.items():  # still running from a root the recipe replaced
+        if pids[name] is not None and not process.runs_current_root(node, pids[name]):
+            click.echo(f"{name}: restarting on the new root")
+            _stop(node, settings)
+            stopped.append(name)
+    for name in INSTANCES:  # pbx first: the world's phones register to it
+        if name in stopped:
+            _start(all_nodes[name], settings)
+    if stopped and "pbx" in instances:
+        _ensure_phones(settings)
+
+
+def down(settings: Settings, kind: str = "all") -> None:
+    """Stop exactly the processes of ``kind`` our pid files name; anything else is left alone."""
     rootfs.require_root_user()
+    if kind not in KINDS:
+        raise click.ClickException(f"unknown sandbox kind {kind!r} (choose from {', '.join(KINDS)})")
     with _locked(settings):
+        if kind != "asterisk":
+            stopped = fscli.down(settings)
+            click.echo(f"freeswitch: stopped (pid {stopped})" if stopped else "freeswitch: was not running")
+        if kind == "freeswitch":
+            return
         for name, node in nodes(settings).items():
             stopped = _stop(node, settings)
             click.echo(f"{name}: stopped (pid {stopped})" if stopped else f"{name}: was not running")
@@ -181,7 +201,7 @@ def _status_lines(settings: Settings) -> list[str]:
                      f"AMI {ami.host}:{ami.port} {reachable}")
     registered, wanted = registered_phones(settings)
     lines.append(f"agent phones registered to pbx: {registered}/{wanted}")
-    return lines
+    return lines + fscli.status_lines(settings)
 
 
 def status(settings: Settings) -> None:

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,21 @@ class ConnectionInfo:
     world: AmiTarget
 
 
+@dataclass(frozen=True)
+class FreeswitchSecrets:
+    """The FreeSWITCH node's ESL password and the mod_xml_curl login it presents to the web app."""
+
+    esl_password: str
+    xml_curl_secret: str
+
+
 def phone_extension(index: int) -> str:
     return f"agent{index:03d}"
+
+
+def fs_phone_extension(index: int) -> str:
+    """The world's phones that register to the FreeSWITCH node (``fsagent001`` ...)."""
+    return f"fs{phone_extension(index)}"
 
 
 def _load(settings: Settings) -> dict:
@@ -47,9 +61,11 @@ def _load(settings: Settings) -> dict:
     with open(directory / ".secrets.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
-        missing = {key: secrets.token_urlsafe(24) for key in ("pbx_ami", "world_ami") if key not in data}
+        keys = ("pbx_ami", "world_ami", "fs_esl", "fs_xml_curl")
+        missing = {key: secrets.token_urlsafe(24) for key in keys if key not in data}
         phones = data.setdefault("phones", {})
-        extensions = (phone_extension(i) for i in range(1, settings.sandbox_phones + 1))
+        numbers = range(1, settings.sandbox_phones + 1)
+        extensions = [f(i) for f in (phone_extension, fs_phone_extension) for i in numbers]
         new_phones = {ext: secrets.token_urlsafe(18) for ext in extensions if ext not in phones}
         if missing or new_phones:
             data.update(missing)
@@ -76,8 +92,21 @@ def phone_credentials(settings: Settings) -> list[SeatConf]:
     Provisioning that rewrites the pbx's seats file from the database must give
     these seats the same secrets, or the phones stop registering.
     """
+    return _seats(settings, phone_extension)
+
+
+def fs_phone_credentials(settings: Settings) -> list[SeatConf]:
+    """The seats the world's phones register as on the FreeSWITCH node (``fsagent001`` ...).
+
+    The node serves them from its static directory when the web app's
+    mod_xml_curl answer does not know them.
+    """
+    return _seats(settings, fs_phone_extension)
+
+
+def _seats(settings: Settings, name: Callable[[int], str]) -> list[SeatConf]:
     phones = _load(settings)["phones"]
-    extensions = [phone_extension(i) for i in range(1, settings.sandbox_phones + 1)]
+    extensions = [name(i) for i in range(1, settings.sandbox_phones + 1)]
     return [SeatConf(extension, phones[extension]) for extension in extensions]
 
 
@@ -90,3 +119,8 @@ def phones_for_seats_file(settings: Settings, seats_file: Path) -> list[SeatConf
     if seats_file.resolve() != paths(settings).seats_file.resolve():
         return []
     return phone_credentials(settings)
+
+
+def freeswitch_secrets(settings: Settings) -> FreeswitchSecrets:
+    data = _load(settings)
+    return FreeswitchSecrets(esl_password=data["fs_esl"], xml_curl_secret=data["fs_xml_curl"])

@@ -10,8 +10,13 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import render_asterisk, write_atomically
-from provisioning.sandbox import world
-from provisioning.sandbox.credentials import AMI_USERNAME, connection_info, phone_credentials
+from provisioning.sandbox import fsnode, world
+from provisioning.sandbox.credentials import (
+    AMI_USERNAME,
+    connection_info,
+    fs_phone_credentials,
+    phone_credentials,
+)
 from provisioning.sandbox.layout import SEATS_FILE, TRANSPORT, Node
 from provisioning.seats import render_pjsip
 from switchboard.config import Settings
@@ -70,6 +75,8 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
         "ami_username": AMI_USERNAME, "ami_secret": ami.secret, "rtp_start": rtp_start, "rtp_end": rtp_end,
         "pbx_address": settings.pbx_address, "world_address": settings.world_address,
         "sip_port": settings.sip_port, "trunk": world.TRUNK, "transport": TRANSPORT,
+        # The FreeSWITCH side of the world, once this sandbox has a FreeSWITCH node.
+        "freeswitch_address": settings.freeswitch_address if fsnode.configured(settings) else "",
     }
     files = {
         f"{name}.conf": _render(f"common/{name}.conf.j2", **common)
@@ -77,7 +84,12 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
     }
     stock = STOCK + (STOCK_WORLD if node.name == "world" else ())
     files.update({f"{n}.conf": node.host(f"/etc/asterisk/{n}.conf").read_text() for n in stock})
-    files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings))
+    # The world's phones register to the pbx (agentNNN) and to the FreeSWITCH node (fsagentNNN).
+    registrations = [(p, settings.pbx_address) for p in phone_credentials(settings)]
+    if common["freeswitch_address"]:
+        registrations += [(p, settings.freeswitch_address) for p in fs_phone_credentials(settings)]
+    files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings),
+                                  registrations=registrations)
     files["extensions.conf"] = _render(
         f"{node.name}/extensions.conf.j2", **common, outcomes=list(world.Outcome),
         outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,

@@ -135,3 +135,42 @@ def test_the_request_itself_checks_its_shape() -> None:
         EslRequest("api status\n\napi system id")
     with pytest.raises(safe.UnsafeValue):
         EslRequest("bgapi originate x\nJob-UUID: j\nEvil: 1", "j")
+
+
+def test_a_tone_stream_plays_verbatim() -> None:
+    tone = "tone_stream://L=3;%(500,500,480,620);loops=2"
+    assert render(c.Play(U, tone), LAB).text == f"api uuid_broadcast {U} {tone} aleg"
+
+
+@pytest.mark.parametrize("sound", [
+    "tone_stream://%(500,500,480,620) aleg\napi system id",  # a second command
+    "tone_stream://%(500,500,480,620);${system(id)}",  # API expansion
+    "tone_stream://%(500,500,480,620)}",  # closes a {} block
+    "tone_stream://%(500,500,'480')",  # quoting
+    "tone_stream://%(500,500,480),x",  # a comma outside a tone segment
+    "tone_stream://{x=1}%(500,500,480)",
+])
+def test_tone_stream_lookalikes_are_refused(sound: str) -> None:
+    with pytest.raises(safe.UnsafeValue):
+        c.Play(U, sound)
+    with pytest.raises(safe.UnsafeValue):
+        render(forge(c.Play, channel_id=U, sound=sound), LAB)
+
+
+def test_a_tone_stream_variable_has_its_commas_escaped_inside_the_braces() -> None:
+    tone = "tone_stream://%(500,500,480,620);loops=2"
+    text = render(originate(variables={"sb_abandon_sound": tone}), LAB, J).text
+    assert r"sb_abandon_sound=tone_stream://%(500\,500\,480\,620);loops=2}loopback/9664" in text
+
+
+@pytest.mark.parametrize("value", [
+    "tone_stream://%(500,500,480),sb_x=1",  # a comma outside a tone segment: a second variable
+    "tone_stream://%(500,500,480)}user/1000",
+])
+def test_a_tone_stream_lookalike_variable_is_refused(value: str) -> None:
+    with pytest.raises(safe.UnsafeValue):
+        originate(variables={"sb_abandon_sound": value})
+    forged = forge(c.Originate, attempt_id="1", channel_id=U, route="sb-outbound", caller_id="", timeout_s=25,
+                   endpoint=c.Endpoint(c.EndpointKind.TRUNK, "lab", "9664"), variables={"v": value})
+    with pytest.raises(safe.UnsafeValue):
+        render(forged, LAB, J)

@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 
 from orchestrator.store import models as m
-from orchestrator.store.enums import AmdVerdict, LeadStatus, Outcome
+from orchestrator.store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind
+from provisioning.sandbox.credentials import freeswitch_secrets
 from provisioning.sandbox.world import Outcome as World
 from switchboard.campaign_lab import (
     AmiWatcher,
@@ -27,8 +29,9 @@ from switchboard.campaign_lab import (
     verdict_to_bridge,
     world_dials,
 )
+from tests.integration.eslevents import EventSocket
 
-__all__ = ["AmiWatcher", "Kit", "check_campaign", "mixed_leads", "run_to_end"]
+__all__ = ["AmiWatcher", "Kit", "PbxEvidence", "check_campaign", "mixed_leads", "run_to_end"]
 
 #: (lead status, attempt outcome) a world outcome must end in after one dial.
 EXPECTED = {
@@ -66,6 +69,74 @@ def wait_for_file(path: Path, timeout: float = 15.0) -> None:
     raise AssertionError(f"recording {path} missing or still growing")
 
 
+class PbxEvidence(Protocol):
+    """What the PBX under test did, seen on its own event stream (never taken from the runner)."""
+
+    def abandon_heard(self, channel_id: str) -> bool: ...
+
+    def message_left(self, attempt_id: str, channel_id: str) -> bool: ...
+
+    def verdict_to_bridge(self, attempt_id: str, channel_id: str) -> float | None: ...
+
+
+@dataclass
+class AsteriskEvidence:
+    pbx: AmiWatcher
+
+    def abandon_heard(self, channel_id: str) -> bool:
+        return bool(self.pbx.matching(
+            lambda e: (
+                e.get("Event") == "Newexten"
+                and e.get("Uniqueid") == channel_id
+                and e.get("Context") == "sb-abandon"
+                and e.get("Application") == "Playback"
+            )
+        ))
+
+    def message_left(self, attempt_id: str, channel_id: str) -> bool:
+        return bool(self.pbx.matching(
+            lambda e: e.get("UserEvent") == "SwitchboardMessageLeft" and e.get("Attempt") == attempt_id))
+
+    def verdict_to_bridge(self, attempt_id: str, channel_id: str) -> float | None:
+        return verdict_to_bridge(self.pbx, attempt_id, channel_id)
+
+
+#: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
+FS_EVENTS = "event plain CHANNEL_BRIDGE PLAYBACK_START CUSTOM switchboard::abandon switchboard::message_left"
+
+
+@dataclass
+class FreeswitchEvidence:
+    events: EventSocket
+
+    def _seen(self, channel_id: str, name: str, subclass: str = "") -> bool:
+        return bool(self.events.events(
+            lambda e: e.get("Unique-ID") == channel_id and e.name == name and e.subclass == subclass))
+
+    def abandon_heard(self, channel_id: str) -> bool:
+        return (self._seen(channel_id, "CUSTOM", "switchboard::abandon")
+                and self._seen(channel_id, "PLAYBACK_START"))
+
+    def message_left(self, attempt_id: str, channel_id: str) -> bool:
+        return self._seen(channel_id, "CUSTOM", "switchboard::message_left")
+
+    def verdict_to_bridge(self, attempt_id: str, channel_id: str) -> float | None:
+        return None  # the verdict is the runner's (avmd timeout), not a PBX event
+
+
+@contextlib.contextmanager
+def pbx_evidence(kit: Kit) -> Iterator[PbxEvidence]:
+    """An independent watcher on the kit's PBX, open for the block."""
+    if kit.kind is PbxKind.FREESWITCH:
+        settings = kit.sandbox.settings
+        with EventSocket("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password) as sock:
+            assert sock.send(FS_EVENTS).get("Reply-Text").startswith("+OK")
+            yield FreeswitchEvidence(sock)
+    else:
+        with AmiWatcher(kit.sandbox.pbx) as pbx:
+            yield AsteriskEvidence(pbx)
+
+
 @dataclass
 class Report:
     """What a campaign did, for the assertions and for the log (-s shows it)."""
@@ -96,12 +167,14 @@ def check_campaign(
     kit: Kit,
     campaign_id: int,
     leads: dict[str, World],
-    pbx: AmiWatcher,
+    pbx: PbxEvidence | AmiWatcher,
     world: AmiWatcher,
     *,
     restarted: bool = False,
 ) -> Report:
     """The acceptance checks shared by every campaign test (see the module docstring)."""
+    if isinstance(pbx, AmiWatcher):
+        pbx = AsteriskEvidence(pbx)
     report = Report()
     attempts = kit.attempts(campaign_id)
     rows = kit.leads(campaign_id)
@@ -147,7 +220,7 @@ def check_campaign(
         if a.outcome in (Outcome.CONNECTED, Outcome.MACHINE, Outcome.ABANDONED) and not restarted:
             assert a.amd_verdict is not None, (a.phone, a.outcome)
         if a.bridged_at is not None:
-            took = verdict_to_bridge(pbx, str(a.id), a.channel_id)
+            took = pbx.verdict_to_bridge(str(a.id), a.channel_id)
             if took is not None:
                 report.bridge_after_verdict_ms.append(took * 1000)
         if a.bridged_at is not None and a.answered_at is not None:
@@ -158,15 +231,7 @@ def check_campaign(
     abandoned = [a for a in attempts if a.abandoned]
     report.abandons = len(abandoned)
     for a in abandoned:
-        played = pbx.matching(
-            lambda e, ch=a.channel_id: (
-                e.get("Event") == "Newexten"
-                and e.get("Uniqueid") == ch
-                and e.get("Context") == "sb-abandon"
-                and e.get("Application") == "Playback"
-            )
-        )
-        assert played, f"abandoned attempt {a.id} never reached the abandon message"
+        assert pbx.abandon_heard(a.channel_id), f"abandoned attempt {a.id} never reached the abandon message"
     with kit.sessions() as s:
         counted = s.scalar(
             select(func.coalesce(func.sum(m.AbandonBucket.abandons), 0)).where(
@@ -189,14 +254,14 @@ def check_campaign(
 
 
 @contextlib.contextmanager
-def run_to_end(kit: Kit, campaign_id: int, leads: dict[str, World]) -> Iterator[tuple[Report, AmiWatcher]]:
+def run_to_end(kit: Kit, campaign_id: int, leads: dict[str, World]) -> Iterator[tuple[Report, PbxEvidence]]:
     """Run the campaign under a real runner until every lead is dialed and ended, then check it.
 
-    Yields the report and the pbx watcher, still open, for a test's own checks
-    on the pbx's events.
+    Yields the report and the PBX's evidence, still open, for a test's own checks
+    on the PBX's events.
     """
     runner = kit.runner()
-    with AmiWatcher(kit.sandbox.pbx) as pbx, AmiWatcher(kit.sandbox.world) as world:
+    with pbx_evidence(kit) as pbx, AmiWatcher(kit.sandbox.world) as world:
         runner.start()
         try:
             kit.wait_for("every lead dialed and ended", kit.finished(campaign_id), runner)

@@ -2,15 +2,18 @@
 
 The world plays the customers (humans who talk 2-4 s, busy, no answer,
 machines, unallocated numbers) and the agents' auto-answer phones; the runner
-is the real `switchboard runner` process against the real pbx. Machines are
-left the campaign's message after their beep.
+is the real `switchboard runner` process against the real PBX: the Asterisk
+pbx (AMI runner) or the FreeSWITCH node (ESL runner), through the same world.
+Machines are left the campaign's message after their beep.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode, MachineAction, Outcome
+from orchestrator.store.enums import CampaignMode, MachineAction, Outcome, PbxKind
+from provisioning import freeswitch
+from provisioning.sandbox import cli as sandbox_cli
 from provisioning.sandbox.world import Outcome as World
 from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
 
@@ -19,8 +22,15 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 MIX = {World.HUMAN: 20, World.BUSY: 8, World.NO_ANSWER: 7, World.MACHINE: 8, World.UNALLOCATED: 7}
 
 
-def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_path):
-    kit = Kit(sandbox, tmp_path)
+#: The campaign's message for machines, per PBX (each PBX's own prompt name).
+MESSAGE = {PbxKind.ASTERISK: "vm-goodbye", PbxKind.FREESWITCH: freeswitch.DEFAULT_ABANDON_SOUND}
+
+
+@pytest.mark.parametrize("kind", [PbxKind.ASTERISK, PbxKind.FREESWITCH], ids=str)
+def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_path, kind):
+    if kind is PbxKind.FREESWITCH:
+        sandbox_cli.up(sandbox.settings, "freeswitch")
+    kit = Kit(sandbox, tmp_path, kind=kind)
     kit.agents(4)
     leads = mixed_leads(MIX, first_serial=100)
     assert len(leads) >= 50
@@ -30,18 +40,14 @@ def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_p
         leads,
         wrap_up_s=1,
         amd_action=MachineAction.MESSAGE,
-        machine_message_file="vm-goodbye",
+        machine_message_file=MESSAGE[kind],
     )
     with run_to_end(kit, campaign, leads) as (report, pbx):
-        # Machines got the campaign's message after their beep (the route's own signal on the pbx).
+        # Machines got the campaign's message after their beep (the route's own signal on the PBX).
         machines = [a for a in kit.attempts(campaign) if a.outcome is Outcome.MACHINE]
         for a in machines:
-            assert pbx.matching(
-                lambda e, attempt=str(a.id): (
-                    e.get("UserEvent") == "SwitchboardMessageLeft" and e.get("Attempt") == attempt
-                )
-            ), f"no message left on {a.phone}"
-    print("progressive:", report.summary())
+            assert pbx.message_left(str(a.id), a.channel_id), f"no message left on {a.phone}"
+    print(f"progressive ({kind}):", report.summary())
     assert report.outcomes["connected"] >= 18
     assert report.abandons == 0  # progressive: a line only for a ready agent
     kit.close()

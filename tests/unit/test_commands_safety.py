@@ -42,3 +42,24 @@ def test_recording_path_cannot_escape():
 def test_hangup_cause_range():
     with pytest.raises(UnsafeValue):
         Hangup("c1", 0)
+
+
+def test_asterisk_never_gets_a_tone_stream():
+    """Only FreeSWITCH plays tone streams: the AMI renderer refuses them (their commas split AMI args)."""
+    from ami.render import render as ami_render
+    from orchestrator.commands import Play
+
+    play = Play("chan-1", "tone_stream://%(500,500,480,620)")  # a valid command for FreeSWITCH
+    with pytest.raises(UnsafeValue):
+        ami_render(play)
+    assert ami_render(Play("chan-1", "vm-goodbye"))
+
+
+def test_asterisk_never_gets_a_tone_stream_variable():
+    from ami.render import render as ami_render
+
+    cmd = Originate(attempt_id="a1", channel_id="chan-1", route="sb-outbound",
+                    endpoint=Endpoint(EndpointKind.TRUNK, "world", "+12015100000"),
+                    variables={"sb_abandon_sound": "tone_stream://%(500,500,480,620)"})
+    with pytest.raises(UnsafeValue):
+        ami_render(cmd)

@@ -40,3 +40,28 @@ def test_seat_values_are_escaped():
     xml = freeswitch.directory("d<x>", [SeatConf("8001", "s3cret-8001-xyz")])
     assert "d&lt;x&gt;" in xml
     ET.fromstring(xml)
+
+
+def test_abandon_route_conditions_on_the_variable_with_a_freeswitch_default():
+    """FreeSWITCH 1.10.12 has no ``strlen`` API: the route tests the variable itself, and the
+    fallback is a FreeSWITCH sound path, not Asterisk's ``vm-goodbye``."""
+    doc = ET.fromstring(freeswitch.dialplan())
+    abandon = next(e for e in doc.iter("extension") if e.get("name") == "sb-abandon")
+    assert "strlen" not in ET.tostring(abandon, encoding="unicode")
+    route, sound = abandon.findall("condition")
+    assert (route.get("field"), route.get("expression")) == ("destination_number", "^sb-abandon$")
+    assert (sound.get("field"), sound.get("expression")) == ("${sb_abandon_sound}", "^.+$")
+    play = [a.get("data") for a in sound.findall("action") if a.get("application") == "playback"]
+    fallback = [a.get("data") for a in sound.findall("anti-action") if a.get("application") == "playback"]
+    assert play == ["${sb_abandon_sound}"] and fallback == [freeswitch.DEFAULT_ABANDON_SOUND]
+
+
+def test_static_copies_match_the_xml_curl_answers():
+    """The sandbox's freeswitch.xml embeds the same routes and seats the web app serves."""
+    def same(static: str, served: ET.Element) -> bool:
+        served.tail = None
+        return ET.tostring(ET.fromstring(static)) == ET.tostring(served)
+
+    assert same(freeswitch.dialplan_context(), ET.fromstring(freeswitch.dialplan()).find("section/context"))
+    directory = ET.fromstring(freeswitch.directory("d", SEATS))
+    assert same(freeswitch.directory_domain("d", SEATS), directory.find("section/domain"))
