@@ -54,12 +54,15 @@ class CampaignDialer:
     ``policy`` is required in predictive mode; ``counter`` may be pre-filled
     from the store (the campaign's counts over all nodes); ``open_attempts``
     are the calls a previous run left open (see :class:`OpenAttempt`).
-    Nothing is dialed before the first ``PbxConnected``.
+    Nothing is dialed before the first ``PbxConnected``, unless the dialer is
+    created on a node already connected (``connected=True``: a campaign started
+    while its runner is up gets no ``PbxConnected`` of its own).
     """
 
     def __init__(self, config: CampaignConfig, leads: LeadSource, dnc: DncList, *,
                  policy: PacingPolicy | None = None, counter: AbandonCounter | None = None,
-                 ids: IdFactory = uuid_ids, open_attempts: Sequence[OpenAttempt] = ()) -> None:
+                 ids: IdFactory = uuid_ids, open_attempts: Sequence[OpenAttempt] = (),
+                 connected: bool = False) -> None:
         if config.mode is DialMode.PREDICTIVE and policy is None:
             raise ValueError("a predictive campaign needs a pacing policy")
         self.config = config
@@ -73,7 +76,7 @@ class CampaignDialer:
         self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats)
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
                                 self.stats)
-        self.connected = False
+        self.connected = connected
 
     def handle(self, event: Event) -> Step:
         out = Outbox()

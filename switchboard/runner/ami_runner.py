@@ -180,26 +180,58 @@ class AmiRunner(NodeCore):
     # --- lifecycle ---
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.recover()
+        """Until ``stop`` is set (at any moment: while the database or the PBX is out too)."""
+        while (delay := self.recover()) > 0:
+            if await _stopped(stop, delay):
+                return
         n = self.node
-        async with AmiClient(n.host, n.port, n.username, n.secret, node=n.name,
-                             backoff=self.options.backoff) as client:
+        client = AmiClient(n.host, n.port, n.username, n.secret, node=n.name, backoff=self.options.backoff)
+        connecting = asyncio.create_task(client.__aenter__(), name="connect")
+        try:
+            if not await _first(connecting, stop):
+                return
             self.client = client
-            tasks = [asyncio.create_task(coro, name=name) for name, coro in (
-                ("events", self._events()), ("ticker", self._ticker()), ("poller", self._poller()),
-                ("originates", self._sender(self._originates, originate_limit(self.options))),
-                ("commands", self._sender(self._others, None)))]
-            stopper = asyncio.create_task(stop.wait(), name="stop")
-            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-            for task in [*tasks, stopper]:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            for task in done:
-                if task is not stopper and not task.cancelled() and task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
-        log.info("runner stopped node=%s", n.name)
+            await self._serve(stop)
+        finally:
+            await client.__aexit__(None, None, None)
+            log.info("runner stopped node=%s", n.name)
+
+    async def _serve(self, stop: asyncio.Event) -> None:
+        tasks = [asyncio.create_task(coro, name=name) for name, coro in (
+            ("events", self._events()), ("ticker", self._ticker()), ("poller", self._poller()),
+            ("originates", self._sender(self._originates, originate_limit(self.options))),
+            ("commands", self._sender(self._others, None)))]
+        stopper = asyncio.create_task(stop.wait(), name="stop")
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in [*tasks, stopper]:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for task in done:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+
+async def _first(work: asyncio.Task[Any], stop: asyncio.Event) -> bool:
+    """Wait for ``work`` unless ``stop`` comes first (then cancel it): True if it finished."""
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([work, stopper], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not work.done():
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        return False
+    work.result()  # raises its error (e.g. refused credentials)
+    return True
+
+
+async def _stopped(stop: asyncio.Event, delay: float) -> bool:
+    """Sleep ``delay`` seconds unless ``stop`` is set first; True if it was."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    return stop.is_set()
 
 
 def run_forever(sessions: sessionmaker[Session], node_name: str,

@@ -110,9 +110,10 @@ class EslRunner(NodeCore):
         (self._originates if isinstance(command, c.Originate) else self._others).put(command)
 
     def _core(self, call: Callable[..., T], *args: object) -> T:
-        """Run one core input under the lock; a failure (e.g. the database) stops the runner.
+        """Run one core input under the lock; a failure stops the runner.
 
-        The adapter would log and carry on, but the core has then moved on
+        A database outage is not a failure (the core keeps its facts until the
+        database answers again). Anything else would leave the core moved on
         without its facts stored: like the asyncio runner, stop and let the
         restart recover from the store.
         """
@@ -179,7 +180,9 @@ class EslRunner(NodeCore):
 
     def run(self, stop: gevent.event.Event) -> None:
         """Until ``stop`` is set or a greenlet fails (then its exception is raised)."""
-        self.recover()
+        while (delay := self.recover()) > 0:
+            if stop.wait(delay):
+                return
         self.adapter.start()
         greenlets = [gevent.spawn(self._ticker), gevent.spawn(self._poller),
                      gevent.spawn(self._sender, self._originates, originate_limit(self.options)),

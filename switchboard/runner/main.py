@@ -16,6 +16,7 @@ from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import PbxKind
 from switchboard.config import Settings
 from switchboard.runner.node import RunnerOptions, UnknownNode, load_node
+from switchboard.runner.outage import short_lock_wait
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # messages are key=value, never secrets
 
@@ -24,6 +25,7 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
          log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     engine = make_engine(settings.sqlalchemy_url)
+    short_lock_wait(engine)
     sessions = session_factory(engine)
     options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s)
     try:

@@ -18,6 +18,11 @@ A runner owns one PBX node. :class:`NodeCore` holds the runtime-neutral part:
 * housekeeping on a timer (:meth:`NodeCore.housekeeping`): desk commands,
   campaign states, abandon counts over all nodes, re-nailing agent legs after
   a reconnect;
+* the database may go away (PostgreSQL restarted, SQLite's write lock held by
+  an import): every database call goes through one ``outage.DbGate``; facts
+  that could not be written are kept in order and written, before any later
+  ones, once it answers again; meanwhile calls in flight keep being handled
+  (commands are still sent), no lead is claimed and desk commands wait;
 * a refused originate becomes ``OriginateFailed`` (:meth:`NodeCore.refused`);
   a command not sent or whose reply was lost is left to the reconnect: the core
   reconciles with the live channels on ``PbxConnected``.
@@ -33,22 +38,31 @@ core's facts (``pacing_feed``).
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator import commands as c
+from orchestrator.backoff import Backoff
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt
 from orchestrator.dialer.agents import NO_PHONE
+from orchestrator.dialer.facts import Fact
 from orchestrator.dialer.inputs import AgentLogin
-from orchestrator.events import AgentState, AgentStateChanged, Event, OriginateFailed, PbxConnected, Tick
+from orchestrator.events import (
+    AgentState,
+    AgentStateChanged,
+    Event,
+    OriginateFailed,
+    PbxConnected,
+    PbxDisconnected,
+    Tick,
+)
 from orchestrator.pacing.base import PacingPolicy
 from orchestrator.pacing.predictive import PredictivePolicy
 from orchestrator.store import compliance
@@ -59,6 +73,7 @@ from switchboard.runner import recovery
 from switchboard.runner.campaign_config import campaign_config
 from switchboard.runner.commands_in import take_inputs
 from switchboard.runner.leads_port import DbDnc, DbLeadSource
+from switchboard.runner.outage import DB_BACKOFF, DbGate
 from switchboard.runner.pacing_feed import PacingFeed
 from switchboard.runner.persist import FactWriter
 
@@ -94,12 +109,6 @@ def predictive_policy(campaign: m.Campaign) -> PacingPolicy:
     return PredictivePolicy()
 
 
-class Backoff(Protocol):
-    """The adapter's reconnect delays (``ami.connection.Backoff``, ``esl.connection.Backoff``)."""
-
-    def delay(self, failures: int, rng: random.Random) -> float: ...
-
-
 @dataclass
 class RunnerOptions:
     tick_s: float = 0.2
@@ -112,7 +121,8 @@ class RunnerOptions:
     originates_per_s: float = 20.0  # node-wide
     dialplan_dir: Path | None = None  # Asterisk: render + reload the dialplan here on first connect
     policy_for: Callable[[m.Campaign], PacingPolicy] = predictive_policy
-    backoff: Backoff | None = None
+    backoff: Backoff | None = None  # PBX reconnects
+    db_backoff: Backoff = DB_BACKOFF  # database retries
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)
 
@@ -182,6 +192,9 @@ class NodeCore:
         self.options = options or RunnerOptions()
         self.claimed_by = claimed_by or f"runner:{node.name}"
         self.writer = FactWriter(node.id)
+        self.db = DbGate(self.options.db_backoff)
+        self.unwritten: list[tuple[int, tuple[Fact, ...]]] = []  # (campaign, facts) the database refused
+        self._link_up = False  # connected to the PBX now (new dialers start in this state)
         self.slots: dict[int, Slot] = {}
         self._relogin: list[recovery.LoggedIn] = []
         self._seats: set[str] = set()  # this node's seat extensions
@@ -198,6 +211,8 @@ class NodeCore:
     # --- the one place inputs go through ---
 
     def feed(self, event: Event) -> None:
+        if isinstance(event, PbxConnected | PbxDisconnected):
+            self._link_up = isinstance(event, PbxConnected)
         steps = [(slot, slot.dialer.handle(event)) for slot in list(self.slots.values())]
         for slot, step in steps:
             if slot.pacing is not None:
@@ -208,13 +223,34 @@ class NodeCore:
             for slot, step in steps:
                 for item in (*step.facts, *step.commands):
                     log.debug("campaign=%s %r", slot.campaign_id, item)
-        if any(step.facts for _, step in steps):
-            with self.sessions.begin() as session:
-                for slot, step in steps:
-                    self.writer.write(session, slot.campaign_id, step.facts)
+        self.store([(slot.campaign_id, step.facts) for slot, step in steps if step.facts])
         for _, step in steps:
             for command in step.commands:
                 self.enqueue(command)
+
+    def store(self, new: Iterable[tuple[int, tuple[Fact, ...]]] = ()) -> bool:
+        """Write the kept facts, then ``new``, in one transaction; keep them all if the database is out.
+
+        Returns True when nothing is left unwritten. Called with nothing new on
+        every tick, so kept facts are written soon after the database is back.
+        """
+        self.unwritten.extend(new)
+        if not self.unwritten:
+            return True
+        if not self.db.open():
+            return False
+        try:
+            with self.sessions.begin() as session:
+                for campaign_id, facts in self.unwritten:
+                    self.writer.write(session, campaign_id, facts)
+        except DBAPIError as exc:
+            self.db.failed(f"writing {len(self.unwritten)} steps of facts", exc)
+            return False
+        if self.db.down:
+            log.info("kept facts written steps=%d", len(self.unwritten))
+        self.db.succeeded()
+        self.unwritten.clear()
+        return True
 
     def refused(self, command: c.Command, message: str) -> None:
         """The PBX refused ``command``: nothing happened. A refused originate creates no channel."""
@@ -228,20 +264,34 @@ class NodeCore:
     def _new_slot(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> Slot:
         config = campaign_config(campaign, **{"route_handles_machines": self.route_handles_machines,
                                               **self.options.config_overrides})
-        leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by)
+        leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db)
         counter = AbandonCounter(config.compliance, config.amd_false_positive_rate)
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
         policy = self.options.policy_for(campaign) if config.mode is DialMode.PREDICTIVE else None
-        dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id), policy=policy,
-                                counter=counter, open_attempts=list(open_attempts))
+        dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id, leads), policy=policy,
+                                counter=counter, open_attempts=list(open_attempts), connected=self._link_up)
         log.info("campaign loaded campaign=%s mode=%s state=%s open_attempts=%d policy=%s", campaign.id,
                  config.mode.value, campaign.desired_state.value, len(dialer.attempts()),
                  getattr(policy, "name", "-"))
         pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
+        leads.enabled = campaign.desired_state is CampaignState.RUNNING
         return Slot(dialer, leads, campaign.desired_state, pacing)
 
-    def recover(self) -> None:
-        """Read back what a previous run left (see ``recovery``) and build the dialers."""
+    def recover(self) -> float:
+        """Read back what a previous run left (see ``recovery``) and build the dialers.
+
+        Returns 0, or (the database being out) how many seconds to wait before calling again.
+        """
+        try:
+            self._recover()
+        except DBAPIError as exc:
+            self.slots.clear()
+            self.db.failed("start-up recovery", exc)
+            return self.db.retry_in()
+        self.db.succeeded()
+        return 0.0
+
+    def _recover(self) -> None:
         with self.sessions.begin() as session:
             released = recovery.release_undialed(session, self.claimed_by)
         with self.sessions() as session:
@@ -251,9 +301,7 @@ class NodeCore:
             wanted = set(opened) | set(session.scalars(select(m.Campaign.id).where(
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
-                slot = self._new_slot(campaign, opened.get(campaign.id, ()), session)
-                slot.leads.enabled = campaign.desired_state is CampaignState.RUNNING
-                self.slots[campaign.id] = slot
+                self.slots[campaign.id] = self._new_slot(campaign, opened.get(campaign.id, ()), session)
         log.info("recovered node=%s released_claims=%d open_attempts=%d agents_to_relogin=%d", self.node.name,
                  released, sum(len(v) for v in opened.values()), len(self._relogin))
 
@@ -285,15 +333,30 @@ class NodeCore:
                     log.info("campaign unloaded campaign=%s", campaign_id)
 
     def poll_commands(self) -> int:
-        """Take the node's pending desk commands and feed them to the dialers; return how many."""
+        """Take the node's pending desk commands and feed them to the dialers; return how many.
+
+        A command for a campaign this runner has not loaded yet (started a moment
+        ago: campaign states are read every ``state_poll_s``, commands every
+        ``poll_s``) loads it first; one for a campaign that is not running here
+        fails with a reason the user sees.
+        """
         with self.sessions.begin() as session:
-            taken = take_inputs(session, self.node.id, time.time(), taken_by=self.claimed_by)
+            taken = take_inputs(session, self.node.id, time.time(), taken_by=self.claimed_by,
+                                running=_LoadedOrLoad(self, session))
         for item in taken:
-            if isinstance(item.event, AgentLogin) and item.event.campaign_id not in self.slots:
-                log.warning("agent login for a campaign not running here agent=%s campaign=%s",
-                            item.event.agent_id, item.event.campaign_id)
             self.feed(item.event)
         return len(taken)
+
+    def load_campaign(self, session: Session, campaign_id: int) -> bool:
+        """The campaign's dialer, built now if its row says running; False if it is not running here."""
+        if campaign_id in self.slots:
+            return True
+        campaign = session.get(m.Campaign, campaign_id)
+        if (campaign is None or campaign.desired_state is CampaignState.STOPPED
+                or campaign.mode not in OUTBOUND_MODES):
+            return False
+        self.slots[campaign_id] = self._new_slot(campaign, (), session)
+        return True
 
     def retry_phones(self, now: float) -> None:
         """Shortly after a (re)connect, agents whose nailed-up leg failed get another one.
@@ -319,6 +382,7 @@ class NodeCore:
     def connected(self, event: PbxConnected) -> None:
         """Note a (re)connect; the caller feeds the event (or, the first time, calls :meth:`start`)."""
         self._connected_at = time.monotonic()
+        self._link_up = True
         log.info("pbx connected node=%s live=%d uncertain=%d", self.node.name,
                  len(event.live_channel_ids), len(event.uncertain_channel_ids))
 
@@ -365,7 +429,26 @@ class NodeCore:
         return max(0.01, min([self.options.tick_s, *(w - now for w in wakeups)]))
 
     def housekeeping(self, now: float) -> bool:
-        """Every ``poll_s`` (monotonic ``now``); True when the runtime should sweep agent legs."""
+        """Every ``poll_s`` (monotonic ``now``); True when the runtime should sweep agent legs.
+
+        Skipped while the database is out, and while facts wait to be written (a
+        desk command must not overtake what happened before it).
+        """
+        if self.db.open() and self.store():
+            try:
+                self._database_chores(now)
+            except DBAPIError as exc:
+                self.db.failed("housekeeping", exc)
+        last, opts = self._last, self.options
+        if now - last["phones"] >= opts.phone_retry_s:
+            last["phones"] = now
+            self.retry_phones(now)
+        if self._stale and now - last["sweep"] >= opts.sweep_s:
+            last["sweep"] = now
+            return True
+        return False
+
+    def _database_chores(self, now: float) -> None:
         if self._started:  # agents log in after the old legs are swept
             self.poll_commands()
         last, opts = self._last, self.options
@@ -375,10 +458,15 @@ class NodeCore:
             last["state"] = now
             if restore:
                 last["restore"] = now
-        if now - last["phones"] >= opts.phone_retry_s:
-            last["phones"] = now
-            self.retry_phones(now)
-        if self._stale and now - last["sweep"] >= opts.sweep_s:
-            last["sweep"] = now
-            return True
-        return False
+        if not self.unwritten:  # nothing fed meanwhile failed to be stored
+            self.db.succeeded()
+
+
+class _LoadedOrLoad:
+    """``campaign_id in running`` for :func:`take_inputs`: loaded here, or loaded now if it runs."""
+
+    def __init__(self, core: NodeCore, session: Session) -> None:
+        self._core, self._session = core, session
+
+    def __contains__(self, campaign_id: object) -> bool:
+        return isinstance(campaign_id, int) and self._core.load_campaign(self._session, campaign_id)
