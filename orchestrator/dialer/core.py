@@ -87,7 +87,10 @@ class CampaignDialer:
             case CallEvent():
                 self._call_event(event, now, out)
             case AgentLogin(campaign_id=self.config.campaign_id):
-                self.agents.login(event.agent_id, event.seat, now, out)
+                call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
+                            None) if event.leg else None
+                self.agents.login(event.agent_id, event.seat, now, out, leg=event.leg,
+                                  on_call=call.attempt_id if call is not None else None)
             case AgentStateChanged() if event.agent_id in self.agents.agents:
                 agent = self.agents.agents[event.agent_id]
                 if agent.state is AgentState.WRAP_UP and event.state is AgentState.READY:

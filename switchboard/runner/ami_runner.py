@@ -37,6 +37,7 @@ from orchestrator.dialer import routes
 from orchestrator.events import ChannelCreated, Event, HungUp, OriginateFailed, PbxConnected, Tick
 from switchboard.runner import install
 from switchboard.runner.node import (
+    AGENT_LEG_VAR,
     HoldLeg,
     NodeCore,
     NodeInfo,
@@ -58,10 +59,20 @@ def _seat_of(channel_name: str) -> str:
     return channel_name.partition("/")[2].rpartition("-")[0]
 
 
-def hold_legs(listing: Any) -> list[HoldLeg]:
-    """``CoreShowChannels`` entries in the agent-hold context as :class:`HoldLeg`."""
-    return [HoldLeg(msg.get("Uniqueid", ""), _seat_of(msg.get("Channel", "")), bool(msg.get("BridgeId")))
-            for msg in (listing if isinstance(listing, list) else [])
+def hold_legs(listing: Any, marks: dict[str, str] | None = None) -> list[HoldLeg]:
+    """``CoreShowChannels`` entries in the agent-hold context as :class:`HoldLeg`.
+
+    ``marks``: channel name -> its ``AGENT_LEG_VAR`` (read with ``Getvar``: the
+    manager's ``channelvars`` need not list it).
+    """
+    marks = marks or {}
+    return [HoldLeg(msg.get("Uniqueid", ""), _seat_of(msg.get("Channel", "")), bool(msg.get("BridgeId")),
+                    marks.get(msg.get("Channel", ""), ""))
+            for msg in hold_entries(listing)]
+
+
+def hold_entries(listing: Any) -> list[Any]:
+    return [msg for msg in (listing if isinstance(listing, list) else [])
             if msg.get("Event") == "CoreShowChannel" and msg.get("Context") == routes.AGENT_HOLD]
 
 
@@ -99,9 +110,23 @@ class AmiRunner(NodeCore):
         """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
         assert self.client is not None
         listing = await self.client.query({"Action": "CoreShowChannels"}, listing=True)
-        for channel in self.stale_legs(hold_legs(listing), first=first):
+        marks = await self._leg_marks(listing) if first else {}  # later sweeps know their legs
+        for channel in self.stale_legs(hold_legs(listing, marks), first=first):
             with contextlib.suppress(AmiError):
                 await self.client.execute(c.Hangup(channel))
+
+    async def _leg_marks(self, listing: Any) -> dict[str, str]:
+        assert self.client is not None
+        marks = {}
+        for entry in hold_entries(listing):
+            name = str(entry.get("Channel", ""))
+            if not name or "\r" in name or "\n" in name:
+                continue
+            with contextlib.suppress(AmiError, TimeoutError):  # gone meanwhile: no mark, not ours
+                action = {"Action": "Getvar", "Channel": name, "Variable": AGENT_LEG_VAR}
+                reply = await self.client.query(action)
+                marks[name] = str(reply.get("Value") or "")
+        return marks
 
     # --- tasks ---
 

@@ -13,8 +13,12 @@ A runner owns one PBX node. :class:`NodeCore` holds the runtime-neutral part:
   handed to the core (:meth:`NodeCore.recover`); after the first
   ``PbxConnected`` and the sweep of a previous run's agent legs
   (:meth:`NodeCore.stale_legs` decides, the runtime lists and hangs up) the
-  logged-in agents are logged in again (:meth:`NodeCore.start`); desk commands
-  are taken only from then on;
+  logged-in agents are logged in again (:meth:`NodeCore.start`), each taking
+  over their old leg if it is still up (an agent in a call keeps it and gets
+  no second leg); desk commands are taken only from then on;
+* our agent legs carry ``sb_agent_leg=<runner identity>-<agent id>``: a sweep
+  only ever touches legs with our identity (another runner's, or another
+  installation's on a shared PBX, are left alone);
 * housekeeping on a timer (:meth:`NodeCore.housekeeping`): desk commands,
   campaign states, abandon counts over all nodes, re-nailing agent legs after
   a reconnect;
@@ -37,10 +41,11 @@ core's facts (``pacing_feed``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -50,7 +55,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestrator import commands as c
 from orchestrator.backoff import Backoff
 from orchestrator.compliance import AbandonCounter
-from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt
+from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt, routes
 from orchestrator.dialer.agents import NO_PHONE
 from orchestrator.dialer.facts import Fact
 from orchestrator.dialer.inputs import AgentLogin
@@ -170,13 +175,25 @@ def originate_limit(options: RunnerOptions) -> RateLimit:
     return RateLimit(options.originates_per_s, max(1.0, options.originates_per_s / 4))
 
 
+#: Channel variable on our agent legs: ``<runner identity>-<agent id>`` (see ``NodeCore.leg_owner``).
+AGENT_LEG_VAR = "sb_agent_leg"
+
+
 @dataclass(frozen=True)
 class HoldLeg:
-    """A nailed-up agent leg (``sb-agent-hold``) as the PBX lists it."""
+    """A nailed-up agent leg (``sb-agent-hold``) as the PBX lists it, with its ``AGENT_LEG_VAR``."""
 
     channel_id: str
     seat: str
     bridged: bool
+    mark: str = ""
+
+
+def runner_identity(sessions: sessionmaker[Session], node_id: int) -> str:
+    """Stable across restarts, distinct per database and node: whose agent legs are whose."""
+    bind = sessions.kw.get("bind")
+    url = bind.url.render_as_string(hide_password=True) if bind is not None else ""
+    return hashlib.sha256(f"{url}|{node_id}".encode()).hexdigest()[:16]
 
 
 class NodeCore:
@@ -195,9 +212,10 @@ class NodeCore:
         self.db = DbGate(self.options.db_backoff)
         self.unwritten: list[tuple[int, tuple[Fact, ...]]] = []  # (campaign, facts) the database refused
         self._link_up = False  # connected to the PBX now (new dialers start in this state)
+        self.leg_owner = runner_identity(sessions, node.id)
+        self._adopt: dict[int, str] = {}  # agent id -> their leg still up from a previous run
         self.slots: dict[int, Slot] = {}
         self._relogin: list[recovery.LoggedIn] = []
-        self._seats: set[str] = set()  # this node's seat extensions
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
         self._connected_at = 0.0  # monotonic time of the last PbxConnected
         self._started = False  # first PbxConnected handled
@@ -226,7 +244,15 @@ class NodeCore:
         self.store([(slot.campaign_id, step.facts) for slot, step in steps if step.facts])
         for _, step in steps:
             for command in step.commands:
-                self.enqueue(command)
+                self.enqueue(self._mark(command))
+
+    def _mark(self, command: c.Command) -> c.Command:
+        """Our agent legs carry our identity and their agent (a restarted runner finds them by it)."""
+        if isinstance(command, c.Originate) and command.route == routes.AGENT_HOLD:
+            agent = command.variables.get(routes.VAR_AGENT, "")
+            return replace(command, variables={**command.variables,
+                                               AGENT_LEG_VAR: f"{self.leg_owner}-{agent}"})
+        return command
 
     def store(self, new: Iterable[tuple[int, tuple[Fact, ...]]] = ()) -> bool:
         """Write the kept facts, then ``new``, in one transaction; keep them all if the database is out.
@@ -297,7 +323,6 @@ class NodeCore:
         with self.sessions() as session:
             opened = recovery.open_attempts_by_campaign(session, self.node.id)
             self._relogin = recovery.logged_in_agents(session, self.node.id)
-            self._seats = set(session.scalars(select(m.Seat.extension).where(m.Seat.node_id == self.node.id)))
             wanted = set(opened) | set(session.scalars(select(m.Campaign.id).where(
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
@@ -391,26 +416,36 @@ class NodeCore:
         self.feed(event)
         for agent in self._relogin:
             if agent.campaign_id in self.slots:
-                self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat))
-        self._relogin = []
+                leg = self._adopt.get(agent.agent_id, "")
+                if leg:
+                    log.info("agent keeps their leg agent=%s channel=%s", agent.agent_id, leg)
+                self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat, leg))
+        self._relogin, self._adopt = [], {}
         self._started = True
 
     def stale_legs(self, listing: Iterable[HoldLeg], *, first: bool = False) -> list[str]:
         """Which listed agent legs to hang up now: a previous run's, once out of their call.
 
-        On the first connect every hold leg to one of this node's seats that no
-        dialer owns is a previous run's (one runner per node: a second runner on
-        the same PBX would take the first one's legs for a previous run's);
-        later sweeps only look at those. Call this after the listing arrived: a
-        leg nailed up while it was on its way is owned by then.
+        On the first connect, a hold leg marked with our identity is a previous
+        run's: the one leg of an agent still logged in is kept for them (taken
+        over at :meth:`start`, in its call if it is in one); the others are hung
+        up once out of their call. Legs without our mark are never touched.
+        Later sweeps only look at those found stale. Call this after the listing
+        arrived: a leg nailed up while it was on its way is owned by then.
         """
         owned = {a.leg for slot in self.slots.values() for a in slot.dialer.agents.agents.values() if a.leg}
+        logged_in = {a.agent_id for a in self._relogin} if first else set()
         listed, hang_up = set(), []
-        for leg in listing:
+        for leg in sorted(listing, key=lambda leg: not leg.bridged):  # an agent keeps the leg in a call
             listed.add(leg.channel_id)
             if not leg.channel_id or leg.channel_id in owned:
                 continue
-            if first and leg.seat in self._seats:
+            owner, _, agent = leg.mark.rpartition("-")
+            if first and owner == self.leg_owner:
+                agent_id = int(agent) if agent.isdigit() else None
+                if agent_id in logged_in and agent_id not in self._adopt:
+                    self._adopt[agent_id] = leg.channel_id
+                    continue
                 self._stale.add(leg.channel_id)
             if leg.channel_id not in self._stale or leg.bridged:
                 continue

@@ -38,7 +38,7 @@ def admin_client(kit: Kit, tmp_path) -> Client:
 
 def test_a_campaign_started_from_the_admin_while_the_runner_is_connected_dials(sandbox, tmp_path):  # noqa: F811
     kit = Kit(sandbox, tmp_path)
-    agents = kit.agents(2, first=6)
+    agents = kit.agents(2, first=5)
     leads = mixed_leads({World.HUMAN: 3, World.BUSY: 1}, first_serial=700)
     with kit.sessions.begin() as s:
         campaign_id = demo.create_campaign(s, "later", CampaignMode.PROGRESSIVE, leads,
