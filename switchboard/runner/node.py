@@ -28,6 +28,8 @@ A runner owns one PBX node. :class:`NodeCore` holds the runtime-neutral part:
   ones, once it answers again; meanwhile calls in flight keep being handled
   (commands are still sent), no lead is claimed and desk commands wait;
 * a refused originate becomes ``OriginateFailed`` (:meth:`NodeCore.refused`);
+  one that says nothing about the number pauses a campaign after a few in a
+  row, and never counts against the lead (``config_faults``);
   a command not sent or whose reply was lost is left to the reconnect: the core
   reconciles with the live channels on ``PbxConnected``.
 
@@ -62,12 +64,14 @@ from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
+    CallEvent,
     Event,
     OriginateFailed,
     PbxConnected,
     PbxDisconnected,
     Tick,
 )
+from orchestrator.leads.model import Lead
 from orchestrator.pacing.base import PacingPolicy
 from orchestrator.pacing.predictive import PredictivePolicy
 from orchestrator.store import compliance
@@ -77,6 +81,7 @@ from orchestrator.store.types import utcnow
 from switchboard.runner import recovery
 from switchboard.runner.campaign_config import campaign_config
 from switchboard.runner.commands_in import take_inputs
+from switchboard.runner.config_faults import FaultWatch, campaign_fault, give_back, pause, settings_error
 from switchboard.runner.leads_port import DbDnc, DbLeadSource
 from switchboard.runner.outage import DB_BACKOFF, DbGate
 from switchboard.runner.pacing_feed import PacingFeed
@@ -214,6 +219,7 @@ class NodeCore:
         self._link_up = False  # connected to the PBX now (new dialers start in this state)
         self.leg_owner = runner_identity(sessions, node.id)
         self._adopt: dict[int, str] = {}  # agent id -> their leg still up from a previous run
+        self.faults = FaultWatch()
         self.slots: dict[int, Slot] = {}
         self._relogin: list[recovery.LoggedIn] = []
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
@@ -231,7 +237,13 @@ class NodeCore:
     def feed(self, event: Event) -> None:
         if isinstance(event, PbxConnected | PbxDisconnected):
             self._link_up = isinstance(event, PbxConnected)
+            self.faults.clear()
+        fault = self._campaign_fault(event)
         steps = [(slot, slot.dialer.handle(event)) for slot in list(self.slots.values())]
+        if fault is not None:
+            steps = [(slot, replace(step, facts=give_back(step.facts, fault[1], slot.dialer.config.lead_rules,
+                                                          fault[2]))
+                      if slot.campaign_id == fault[0] else step) for slot, step in steps]
         for slot, step in steps:
             if slot.pacing is not None:
                 slot.pacing.feed(step.facts)
@@ -245,6 +257,49 @@ class NodeCore:
         for _, step in steps:
             for command in step.commands:
                 self.enqueue(self._mark(command))
+
+    def _campaign_fault(self, event: Event) -> tuple[int, Lead, str] | None:
+        """(campaign, lead, reason) when ``event`` fails a customer call for a reason of the
+        campaign's (pausing it after a few in a row); a call that got through resets the count."""
+        if not isinstance(event, CallEvent):
+            return None
+        reason = campaign_fault(event)
+        for slot in self.slots.values():
+            call = slot.dialer.calls.find(event.attempt_id, event.channel_id)
+            if call is None:
+                continue
+            if reason is None:
+                self.faults.went_through(slot.campaign_id)
+                return None
+            if self.faults.failed(slot.campaign_id, reason):
+                self.pause(slot, f"paused by the runner: {self.faults.threshold} calls in a row failed "
+                                 f"before reaching the network ({reason}); check the campaign's trunk and "
+                                 "caller ID")
+            return slot.campaign_id, call.lead, reason
+        return None
+
+    def pause(self, slot: Slot, reason: str) -> None:
+        """Stop claiming leads for ``slot`` now, and pause its campaign in the store with ``reason``."""
+        log.warning("campaign paused campaign=%s reason=%s", slot.campaign_id, reason)
+        slot.leads.enabled, slot.state = False, CampaignState.PAUSED
+        try:
+            with self.sessions.begin() as session:
+                campaign = session.get(m.Campaign, slot.campaign_id)
+                if campaign is not None:
+                    pause(campaign, reason)
+        except DBAPIError as exc:
+            self.db.failed("pausing a campaign", exc)
+
+    def _admit(self, campaign: m.Campaign) -> bool:
+        """False, and the campaign paused with the reason (in the caller's transaction), when its
+        settings would fail every call."""
+        error = settings_error(campaign)
+        if error is None:
+            return True
+        if (campaign.desired_state, campaign.paused_reason) != (CampaignState.PAUSED, error):
+            log.warning("campaign paused campaign=%s reason=%s", campaign.id, error)
+            pause(campaign, error)
+        return False
 
     def _mark(self, command: c.Command) -> c.Command:
         """Our agent legs carry our identity and their agent (a restarted runner finds them by it)."""
@@ -320,23 +375,25 @@ class NodeCore:
     def _recover(self) -> None:
         with self.sessions.begin() as session:
             released = recovery.release_undialed(session, self.claimed_by)
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
             opened = recovery.open_attempts_by_campaign(session, self.node.id)
             self._relogin = recovery.logged_in_agents(session, self.node.id)
             wanted = set(opened) | set(session.scalars(select(m.Campaign.id).where(
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
-                self.slots[campaign.id] = self._new_slot(campaign, opened.get(campaign.id, ()), session)
+                if self._admit(campaign) or campaign.id in opened:  # calls in flight are followed to the end
+                    self.slots[campaign.id] = self._new_slot(campaign, opened.get(campaign.id, ()), session)
         log.info("recovered node=%s released_claims=%d open_attempts=%d agents_to_relogin=%d", self.node.name,
                  released, sum(len(v) for v in opened.values()), len(self._relogin))
 
     def sync_campaigns(self, restore_counts: bool = False) -> None:
-        with self.sessions() as session:
+        with self.sessions.begin() as session:  # writes only to pause a campaign (_admit)
             rows = {c.id: c for c in session.scalars(select(m.Campaign).where(
                 m.Campaign.mode.in_(OUTBOUND_MODES),
                 (m.Campaign.desired_state == CampaignState.RUNNING) | m.Campaign.id.in_(list(self.slots))))}
             for campaign in rows.values():
-                if campaign.id not in self.slots and campaign.desired_state is CampaignState.RUNNING:
+                if (campaign.id not in self.slots and campaign.desired_state is CampaignState.RUNNING
+                        and self._admit(campaign)):
                     self.slots[campaign.id] = self._new_slot(campaign, (), session)
             for campaign_id, slot in list(self.slots.items()):
                 row = rows.get(campaign_id)
@@ -378,7 +435,7 @@ class NodeCore:
             return True
         campaign = session.get(m.Campaign, campaign_id)
         if (campaign is None or campaign.desired_state is CampaignState.STOPPED
-                or campaign.mode not in OUTBOUND_MODES):
+                or campaign.mode not in OUTBOUND_MODES or not self._admit(campaign)):
             return False
         self.slots[campaign_id] = self._new_slot(campaign, (), session)
         return True
