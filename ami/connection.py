@@ -189,7 +189,9 @@ class AmiClient:
         while True:
             try:
                 protocol = await self._connect()
-            except (OSError, AmiConnectionLost, AmiActionFailed, TimeoutError) as exc:
+            except AmiAuthError:
+                raise
+            except (OSError, AmiError, TimeoutError) as exc:  # e.g. a PBX shutting down as we connect
                 delay = self._backoff.delay(failures, self._rng)
                 failures += 1
                 self.failed_connects += 1

@@ -131,7 +131,8 @@ class RunnerOptions:
     originates_per_s: float = 20.0  # node-wide
     dialplan_dir: Path | None = None  # Asterisk: render + reload the dialplan here on first connect
     policy_for: Callable[[m.Campaign], PacingPolicy] = predictive_policy
-    backoff: Backoff | None = None  # PBX reconnects
+    #: PBX reconnects: short, so dialing resumes within seconds of a restarted PBX (one TCP connect each).
+    backoff: Backoff | None = field(default_factory=lambda: Backoff(initial=0.25, maximum=3.0))
     db_backoff: Backoff = DB_BACKOFF  # database retries
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)

@@ -49,11 +49,19 @@ def _short_busy_wait(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+#: Words of a driver error about the connection itself (psycopg reports a socket closed under a
+#: pool ping as a ProgrammingError "can't change 'autocommit' now: connection in transaction ...").
+CONNECTION_WORDS = ("connection", "socket", "server closed", "terminat")
+
+
 def is_outage(exc: BaseException) -> bool:
     """The database could not be reached or was busy (as opposed to rejecting our data)."""
     if isinstance(exc, OperationalError | InterfaceError):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):
+        return False
+    text = str(exc.orig).lower()
+    return bool(exc.connection_invalidated) or any(word in text for word in CONNECTION_WORDS)
 
 
 class DbGate:

@@ -9,18 +9,15 @@ once) if they did not.
 
 from __future__ import annotations
 
-import time
-
-import click
 import pytest
 from sqlalchemy import func, select
 
 from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode
 from orchestrator.store.types import utcnow
-from provisioning.sandbox import cli as sandbox_cli
 from provisioning.sandbox.credentials import phone_credentials
 from provisioning.sandbox.world import Outcome as World
+from switchboard.fault_lab import restart_pbx
 from switchboard.runner.node import AGENT_LEG_VAR, runner_identity
 from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
 
@@ -59,19 +56,6 @@ def open_attempts(kit: Kit, campaign_id: int) -> set:
                 select(m.Attempt.id).where(m.Attempt.campaign_id == campaign_id, m.Attempt.ended_at.is_(None))
             )
         )
-
-
-def restart_pbx(settings) -> None:
-    sandbox_cli.stop_instance(settings, "pbx")
-    deadline = time.monotonic() + 30
-    while True:  # the pbx's ports may linger for a moment after it exits
-        try:
-            sandbox_cli.start_instance(settings, "pbx")
-            return
-        except click.ClickException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def run_with_crash(sandbox, tmp_path, serial: int, crash, phones: int) -> tuple[Kit, int, dict, set, object]:
