@@ -46,7 +46,7 @@ class AgentBoard:
     def __init__(self, campaign_id: int, ids: IdFactory, leg_timeout_s: int) -> None:
         self.campaign_id = campaign_id
         self._ids = ids
-        self._leg_timeout_s = leg_timeout_s
+        self.leg_timeout_s = leg_timeout_s
         self.agents: dict[int, Agent] = {}
 
     # -- queries -------------------------------------------------------------
@@ -140,6 +140,6 @@ class AgentBoard:
         out.send(Originate(
             attempt_id=self._ids(), channel_id=agent.leg,
             endpoint=Endpoint(EndpointKind.SEAT, agent.seat), route=routes.AGENT_HOLD,
-            timeout_s=self._leg_timeout_s,
+            timeout_s=self.leg_timeout_s,
             variables={routes.VAR_CAMPAIGN: str(self.campaign_id), routes.VAR_AGENT: str(agent.agent_id)},
         ))

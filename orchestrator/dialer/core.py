@@ -109,6 +109,17 @@ class CampaignDialer:
         self.flow.connect_waiting(now, out)
         return out.step()
 
+    def reconfigure(self, config: CampaignConfig) -> None:
+        """The campaign's settings changed: apply them from now on, keeping live calls and agents.
+
+        The dialing mode cannot change under live calls (it decides whether a policy runs):
+        build a new dialer for that once the campaign is idle.
+        """
+        if config.campaign_id != self.config.campaign_id or config.mode is not self.config.mode:
+            raise ValueError("reconfigure keeps the campaign and its dialing mode")
+        self.config = self.flow.config = self.lines.config = config
+        self.agents.leg_timeout_s = config.ring_timeout_s
+
     def attempts(self) -> tuple[Attempt, ...]:
         """Customer calls in progress (for status pages; do not mutate)."""
         return self.calls.all()

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestrator import commands as c
 from orchestrator.backoff import Backoff
 from orchestrator.compliance import AbandonCounter
-from orchestrator.dialer import CampaignDialer, DialMode, OpenAttempt, routes
+from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, OpenAttempt, routes
 from orchestrator.dialer.agents import NO_PHONE
 from orchestrator.dialer.facts import Fact
 from orchestrator.dialer.inputs import AgentLogin
@@ -344,8 +344,7 @@ class NodeCore:
     # --- campaigns ---
 
     def _new_slot(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> Slot:
-        config = campaign_config(campaign, **{"route_handles_machines": self.route_handles_machines,
-                                              **self.options.config_overrides})
+        config = self._config(campaign)
         leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db)
         counter = AbandonCounter(config.compliance, config.amd_false_positive_rate)
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
@@ -358,6 +357,27 @@ class NodeCore:
         pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         leads.enabled = campaign.desired_state is CampaignState.RUNNING
         return Slot(dialer, leads, campaign.desired_state, pacing)
+
+    def _config(self, campaign: m.Campaign) -> CampaignConfig:
+        return campaign_config(campaign, **{"route_handles_machines": self.route_handles_machines,
+                                            **self.options.config_overrides})
+
+    def _refresh(self, slot: Slot, campaign: m.Campaign, session: Session) -> None:
+        """Apply the campaign's edited settings to its running dialer (live calls and agents stay).
+
+        A new dialing mode needs a new dialer: built once the campaign has no call and no agent.
+        Settings that would fail every call pause the campaign instead (``_admit``).
+        """
+        config = self._config(campaign)
+        if config == slot.dialer.config or not self._admit(campaign):
+            return
+        if config.mode is not slot.dialer.config.mode:
+            if slot.idle():
+                self.slots[campaign.id] = self._new_slot(campaign, (), session)
+                log.info("campaign rebuilt campaign=%s mode=%s", campaign.id, config.mode.value)
+            return
+        slot.dialer.reconfigure(config)
+        log.info("campaign settings reloaded campaign=%s", campaign.id)
 
     def recover(self) -> float:
         """Read back what a previous run left (see ``recovery``) and build the dialers.
@@ -398,6 +418,9 @@ class NodeCore:
                     self.slots[campaign.id] = self._new_slot(campaign, (), session)
             for campaign_id, slot in list(self.slots.items()):
                 row = rows.get(campaign_id)
+                if row is not None:
+                    self._refresh(slot, row, session)
+                    slot = self.slots[campaign_id]
                 state = row.desired_state if row is not None else CampaignState.STOPPED
                 if state is not slot.state:
                     log.info("campaign state campaign=%s %s -> %s", campaign_id, slot.state.value,

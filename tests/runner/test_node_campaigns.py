@@ -87,3 +87,25 @@ def test_a_login_for_a_stopped_campaign_fails_with_a_reason(sessions):
     with sessions() as s:
         command = s.get(m.Command, command_id)
         assert command.status is CommandStatus.FAILED and "not running" in command.error
+
+
+def test_edits_to_a_running_campaign_apply_without_a_restart_and_keep_its_agents(sessions):
+    core, agent_id, campaign_id = setup(sessions, CampaignState.RUNNING)
+    with sessions.begin() as s:
+        s.get(m.Campaign, campaign_id).max_lines = 0  # as the admin form saves it
+    queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    (leg,) = core.sent
+    core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    core.feed(Tick(time.time()))
+    assert customer_originates(core) == []  # no line allowed
+    with sessions.begin() as s:
+        campaign = s.get(m.Campaign, campaign_id)
+        campaign.max_lines, campaign.wrap_up_s, campaign.max_attempts = 3, 7, 2
+    core.sync_campaigns()
+    dialer = core.slots[campaign_id].dialer
+    config = dialer.config
+    assert (config.max_lines, config.wrap_up_s, config.lead_rules.max_attempts) == (3, 7, 2)
+    assert dialer.agents.agents[agent_id].leg == leg.channel_id  # the same agent, on the same leg
+    core.feed(Tick(time.time()))
+    assert [o.endpoint.number for o in customer_originates(core)] == ["+12025550111"]
