@@ -244,6 +244,15 @@ class FaultRun:
         self.kit.wait_for(f"{in_flight} calls in flight", lambda s: self._open(s) >= in_flight, self.runner,
                           timeout)
 
+    def settle(self, calls: int, timeout: float = 180.0) -> None:
+        """Until ``calls`` more attempts ended than when this was called (the campaign running normally)."""
+        if calls <= 0:
+            return
+        with self.kit.sessions() as s:
+            target = self._ended(s) + calls
+        self.kit.wait_for(f"{calls} more calls ended", lambda s: self._ended(s) >= target, self.runner,
+                          timeout)
+
     def inject(self, name: str) -> FaultResult:
         """Inject one fault (see the module docstring), then wait for the campaign to dial again."""
         self.wait_dialing()
@@ -317,6 +326,10 @@ class FaultRun:
 
     # --- reading the store ---
 
+    def _ended(self, s) -> int:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_not(None))) or 0
+
     def _open(self, s) -> int:
         return s.scalar(select(func.count()).select_from(m.Attempt).where(
             m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_(None))) or 0
@@ -353,10 +366,12 @@ def table(results: list[FaultResult]) -> str:
 
 
 def run_faults(kit: Kit, faults: tuple[str, ...] = FAULTS, report: Callable[[str], None] = print,
-               **options: object) -> Verdict:
-    """The whole scenario: start, inject ``faults`` in order, drain, judge."""
+               settle: int = 0, **options: object) -> Verdict:
+    """The whole scenario: start, inject ``faults`` in order (after ``settle`` more calls ended
+    since the previous one: a longer campaign), drain, judge."""
     with FaultRun(kit, **options) as run:  # type: ignore[arg-type]
         for name in faults:
+            run.settle(settle)
             result = run.inject(name)
             report(f"fault {result.name}: lasted {result.duration_s:.1f} s, in flight {result.in_flight}, "
                    f"recovery {result.recovery_s if result.recovery_s is not None else 'STUCK'} s")
