@@ -443,8 +443,8 @@ class NodeCore:
 
         A command for a campaign this runner has not loaded yet (started a moment
         ago: campaign states are read every ``state_poll_s``, commands every
-        ``poll_s``) loads it first; one for a campaign that is not running here
-        fails with a reason the user sees.
+        ``poll_s``) loads it first; one for a stopped or unknown campaign fails
+        with a reason the user sees.
         """
         with self.sessions.begin() as session:
             taken = take_inputs(session, self.node.id, time.time(), taken_by=self.claimed_by,

@@ -52,6 +52,14 @@ def test_agent_legs_are_outbound_channels_in_the_hold_route_and_bridged_ones_are
     assert hold_legs(text, "other-context") == []
 
 
+def test_a_parked_leg_naming_its_last_partner_is_not_in_a_call():
+    """After ``uuid_bridge`` ends FreeSWITCH keeps the last partner in a parked leg's ``call_uuid``."""
+    (row,) = json.loads(captured_listing())["rows"]
+    gone = "e0000000-0000-4000-8000-000000000000"
+    parked = {**agent_leg(row, A, "agent001"), "call_uuid": gone}
+    assert hold_legs(listing(row, parked), "switchboard") == [HoldLeg(A, "agent001", False)]
+
+
 def test_a_previous_runs_legs_are_hung_up_once_out_of_their_call(sessions):
     with sessions.begin() as s:
         node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
