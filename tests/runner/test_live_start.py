@@ -62,11 +62,12 @@ def test_a_campaign_started_from_the_admin_while_the_runner_is_connected_dials(s
     kit.close()
 
 
-def test_a_campaign_on_a_trunk_the_pbx_lacks_is_paused_and_its_leads_keep_their_place(sandbox, tmp_path):  # noqa: F811
+def paused_by_the_runner(sandbox, tmp_path, serial: int, humans: int, **settings) -> tuple[Kit, int, dict]:  # noqa: F811
+    """Run a progressive campaign with ``settings`` until the runner pauses it; the world must get no call."""
     kit = Kit(sandbox, tmp_path)
     kit.agents(1, first=4)
-    leads = mixed_leads({World.HUMAN: 12}, first_serial=720)
-    campaign_id = kit.campaign("no-trunk", CampaignMode.PROGRESSIVE, leads, trunk="nosuchtrunk")
+    leads = mixed_leads({World.HUMAN: humans}, first_serial=serial)
+    campaign_id = kit.campaign("misconfigured", CampaignMode.PROGRESSIVE, leads, **settings)
     runner = kit.runner()
     with AmiWatcher(sandbox.world) as world:
         runner.start()
@@ -76,27 +77,21 @@ def test_a_campaign_on_a_trunk_the_pbx_lacks_is_paused_and_its_leads_keep_their_
         finally:
             assert runner.stop() == 0, runner.tail()
         assert world_dials(world, set(leads)) == {}
+    return kit, campaign_id, leads
+
+
+def test_a_campaign_on_a_trunk_the_pbx_lacks_is_paused_and_its_leads_keep_their_place(sandbox, tmp_path):  # noqa: F811
+    kit, campaign_id, _ = paused_by_the_runner(sandbox, tmp_path, 720, 12, trunk="nosuchtrunk")
     with kit.sessions() as s:
-        campaign = s.get(m.Campaign, campaign_id)
-        assert "failed before reaching the network" in campaign.paused_reason
-        rows = kit.leads(campaign_id).values()  # given back (pending) or never claimed (new)
-        assert {(lead.attempts, lead.last_outcome) for lead in rows} == {(0, None)}
-        assert {lead.status.value for lead in rows} <= {"new", "pending"}
+        assert "failed before reaching the network" in s.get(m.Campaign, campaign_id).paused_reason
+    rows = kit.leads(campaign_id).values()  # given back (pending) or never claimed (new)
+    assert {(lead.attempts, lead.last_outcome) for lead in rows} == {(0, None)}
+    assert {lead.status.value for lead in rows} <= {"new", "pending"}
     kit.close()
 
 
 def test_a_campaign_with_a_caller_id_no_pbx_takes_is_paused_before_it_dials(sandbox, tmp_path):  # noqa: F811
-    kit = Kit(sandbox, tmp_path)
-    kit.agents(1, first=4)
-    leads = mixed_leads({World.HUMAN: 3}, first_serial=740)
-    campaign_id = kit.campaign("bad-cid", CampaignMode.PROGRESSIVE, leads, caller_id="Sales dept")
-    runner = kit.runner()
-    runner.start()
-    try:
-        kit.wait_for("the campaign paused", lambda s: s.get(m.Campaign, campaign_id).desired_state
-                     is CampaignState.PAUSED, runner, 60)
-    finally:
-        assert runner.stop() == 0, runner.tail()
+    kit, campaign_id, _ = paused_by_the_runner(sandbox, tmp_path, 740, 3, caller_id="Sales dept")
     with kit.sessions() as s:
         assert "caller ID" in s.get(m.Campaign, campaign_id).paused_reason
     assert {(lead.status.value, lead.attempts) for lead in kit.leads(campaign_id).values()} == {("new", 0)}

@@ -16,16 +16,8 @@ from orchestrator.store import command_queue
 from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode, CampaignState, CommandStatus
 from switchboard import demo
-from switchboard.runner.node import NodeCore, RunnerOptions, load_node
-
-
-class Core(NodeCore):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.sent: list[c.Command] = []
-
-    def enqueue(self, command: c.Command) -> None:
-        self.sent.append(command)
+from switchboard.runner.node import RunnerOptions, load_node
+from tests.runner.core_probe import Core
 
 
 def setup(sessions, state: CampaignState) -> tuple[Core, int, int]:

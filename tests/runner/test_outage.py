@@ -23,17 +23,9 @@ from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignMode, LeadStatus
 from switchboard import demo
 from switchboard.fault_lab import TcpGate, gated_url, hold_sqlite_write_lock
-from switchboard.runner.node import NodeCore, RunnerOptions, load_node
+from switchboard.runner.node import RunnerOptions, load_node
 from switchboard.runner.outage import short_lock_wait
-
-
-class Core(NodeCore):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.sent: list[c.Command] = []
-
-    def enqueue(self, command: c.Command) -> None:
-        self.sent.append(command)
+from tests.runner.core_probe import Core
 
 
 def seed(sessions, numbers: list[str]) -> tuple[int, int]:
