@@ -136,9 +136,13 @@ class AmiRunner(NodeCore):
             if isinstance(event, PbxConnected):
                 self.connected(event)
                 if not self.started:
-                    if self.options.dialplan_dir is not None:
-                        await install.install(self.client, self.options.dialplan_dir)
-                    await self.sweep_agent_legs(first=True)
+                    try:
+                        if self.options.dialplan_dir is not None:
+                            await install.install(self.client, self.options.dialplan_dir)
+                        await self.sweep_agent_legs(first=True)
+                    except (AmiError, TimeoutError) as exc:  # the connection went: the next one tries again
+                        log.warning("start-up sweep failed node=%s error=%s", self.node.name, exc)
+                        continue
                     self.start(event)
                     continue
             if self._premature_failure(event):

@@ -496,12 +496,14 @@ class NodeCore:
         """The first ``PbxConnected``, once the previous run's agent legs were swept."""
         self.feed(event)
         for agent in self._relogin:
+            leg = self._adopt.pop(agent.agent_id, "")
             if agent.campaign_id in self.slots:
-                leg = self._adopt.get(agent.agent_id, "")
                 if leg:
                     log.info("agent keeps their leg agent=%s channel=%s", agent.agent_id, leg)
                 self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat, leg))
-        self._relogin, self._adopt = [], {}
+            elif leg:
+                self._stale.add(leg)  # their campaign is not here any more: hung up once out of any call
+        self._relogin = []
         self._started = True
 
     def stale_legs(self, listing: Iterable[HoldLeg], *, first: bool = False) -> list[str]:
