@@ -217,7 +217,10 @@ class AmiClient:
                 "Action": "Login", "Username": self._username, "Secret": self._secret,
                 "Events": self._event_mask}), self._reply_timeout)
             if not login.success:
-                raise AmiAuthError(f"{self.node}: {login.get('Message', 'login refused')}")
+                message = str(login.get("Message", "login refused"))
+                if "shutting down" in message.lower():  # a restarting PBX, not our credentials
+                    raise AmiConnectionLost(f"{self.node}: {message}")
+                raise AmiAuthError(f"{self.node}: {message}")
             listing = await asyncio.wait_for(
                 protocol.send({"Action": "CoreShowChannels"}, as_list=None), self._reply_timeout)
             if not isinstance(listing, list):  # an Error reply instead of the event list
