@@ -32,7 +32,6 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
 
 from panoramisk.message import Message
 
@@ -49,6 +48,7 @@ from ami.render import Action, render
 from ami.translate import Translator
 from orchestrator import commands as c
 from orchestrator import events as e
+from orchestrator.backoff import Backoff
 
 __all__ = [  # the errors are part of this module's API
     "AmiActionFailed", "AmiAuthError", "AmiClient", "AmiConnectionLost", "AmiError", "AmiNotConnected",
@@ -59,20 +59,6 @@ log = logging.getLogger(__name__)
 
 #: Event classes the runner needs (no dialplan/VarSet/Newexten, no reporting/TestEvent noise).
 DEFAULT_EVENT_MASK = "system,call,user,dtmf,agent"
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential reconnect delays with jitter, so many runners do not reconnect in step."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.5  # the delay is drawn from [base * (1 - jitter), base]
-
-    def delay(self, failures: int, rng: random.Random) -> float:
-        base = min(self.maximum, self.initial * self.factor ** max(0, failures))
-        return rng.uniform(base * (1 - self.jitter), base)
 
 
 class AmiClient:
@@ -203,7 +189,9 @@ class AmiClient:
         while True:
             try:
                 protocol = await self._connect()
-            except (OSError, AmiConnectionLost, AmiActionFailed, TimeoutError) as exc:
+            except AmiAuthError:
+                raise
+            except (OSError, AmiError, TimeoutError) as exc:  # e.g. a PBX shutting down as we connect
                 delay = self._backoff.delay(failures, self._rng)
                 failures += 1
                 self.failed_connects += 1
@@ -229,7 +217,10 @@ class AmiClient:
                 "Action": "Login", "Username": self._username, "Secret": self._secret,
                 "Events": self._event_mask}), self._reply_timeout)
             if not login.success:
-                raise AmiAuthError(f"{self.node}: {login.get('Message', 'login refused')}")
+                message = str(login.get("Message", "login refused"))
+                if "shutting down" in message.lower():  # a restarting PBX, not our credentials
+                    raise AmiConnectionLost(f"{self.node}: {message}")
+                raise AmiAuthError(f"{self.node}: {message}")
             listing = await asyncio.wait_for(
                 protocol.send({"Action": "CoreShowChannels"}, as_list=None), self._reply_timeout)
             if not isinstance(listing, list):  # an Error reply instead of the event list

@@ -36,6 +36,7 @@ from esl.session import AuthFailed, EslError, NotConnected, Refused, Reply, Sess
 from esl.translate import SIGNAL_PREFIX, SIGNALS, Translator
 from orchestrator import commands as c
 from orchestrator import events as e
+from orchestrator.backoff import Backoff
 
 __all__ = ["AuthFailed", "Backoff", "EslAdapter", "EslError", "NotConnected", "Refused", "Reply", "Uncertain"]
 
@@ -49,19 +50,6 @@ SUBSCRIPTION = (
     + " ".join(SIGNAL_PREFIX + name for name in SIGNALS)
 )
 RESYNC = "api show channels as json"
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with jitter: ``initial * 2**n`` capped at ``maximum``, minus up to ``jitter``."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    jitter: float = 0.3
-
-    def delay(self, failures: int, rng: random.Random) -> float:
-        base = min(self.maximum, self.initial * 2 ** max(0, failures - 1))
-        return base * (1 - self.jitter * rng.random())
 
 
 _STOP = object()
@@ -167,7 +155,7 @@ class EslAdapter:
             client = self._open_session()
             if client is None:
                 self.failures += 1
-                if self._stopping.wait(self.backoff.delay(self.failures, self._rng)):
+                if self._stopping.wait(self.backoff.delay(self.failures - 1, self._rng)):
                     return
                 continue
             self.failures = 0

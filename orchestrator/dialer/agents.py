@@ -46,7 +46,7 @@ class AgentBoard:
     def __init__(self, campaign_id: int, ids: IdFactory, leg_timeout_s: int) -> None:
         self.campaign_id = campaign_id
         self._ids = ids
-        self._leg_timeout_s = leg_timeout_s
+        self.leg_timeout_s = leg_timeout_s
         self.agents: dict[int, Agent] = {}
 
     # -- queries -------------------------------------------------------------
@@ -70,12 +70,18 @@ class AgentBoard:
             agent.attempt_id = None
         out.record(AgentStatus(now, agent.agent_id, state, reason))
 
-    def login(self, agent_id: int, seat: str, now: float, out: Outbox) -> None:
+    def login(self, agent_id: int, seat: str, now: float, out: Outbox, *, leg: str = "",
+              on_call: str | None = None) -> None:
+        """Nail up a leg, or take over ``leg`` (up already) and, with ``on_call``, the call it is in."""
         if agent_id in self.agents:
             return
-        agent = Agent(agent_id, seat, AgentState.LOGGED_OUT, "", now)
+        agent = Agent(agent_id, seat, AgentState.LOGGED_OUT, "", now, leg=leg or None, leg_up=bool(leg))
         self.agents[agent_id] = agent
-        self.make_ready(agent, now, out)
+        if on_call is not None:
+            agent.attempt_id = on_call
+            self.set_state(agent, AgentState.ON_CALL, "", now, out)
+        else:
+            self.make_ready(agent, now, out)
 
     def make_ready(self, agent: Agent, now: float, out: Outbox) -> None:
         """READY if the leg is up; else nail one up (unless one is ringing) and wait for its answer."""
@@ -134,6 +140,6 @@ class AgentBoard:
         out.send(Originate(
             attempt_id=self._ids(), channel_id=agent.leg,
             endpoint=Endpoint(EndpointKind.SEAT, agent.seat), route=routes.AGENT_HOLD,
-            timeout_s=self._leg_timeout_s,
+            timeout_s=self.leg_timeout_s,
             variables={routes.VAR_CAMPAIGN: str(self.campaign_id), routes.VAR_AGENT: str(agent.agent_id)},
         ))

@@ -54,12 +54,15 @@ class CampaignDialer:
     ``policy`` is required in predictive mode; ``counter`` may be pre-filled
     from the store (the campaign's counts over all nodes); ``open_attempts``
     are the calls a previous run left open (see :class:`OpenAttempt`).
-    Nothing is dialed before the first ``PbxConnected``.
+    Nothing is dialed before the first ``PbxConnected``, unless the dialer is
+    created on a node already connected (``connected=True``: a campaign started
+    while its runner is up gets no ``PbxConnected`` of its own).
     """
 
     def __init__(self, config: CampaignConfig, leads: LeadSource, dnc: DncList, *,
                  policy: PacingPolicy | None = None, counter: AbandonCounter | None = None,
-                 ids: IdFactory = uuid_ids, open_attempts: Sequence[OpenAttempt] = ()) -> None:
+                 ids: IdFactory = uuid_ids, open_attempts: Sequence[OpenAttempt] = (),
+                 connected: bool = False) -> None:
         if config.mode is DialMode.PREDICTIVE and policy is None:
             raise ValueError("a predictive campaign needs a pacing policy")
         self.config = config
@@ -74,7 +77,7 @@ class CampaignDialer:
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
                                 self.stats)
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
-        self.connected = False
+        self.connected = connected
 
     def handle(self, event: Event) -> Step:
         out = Outbox()
@@ -85,7 +88,10 @@ class CampaignDialer:
             case CallEvent():
                 self._call_event(event, now, out)
             case AgentLogin(campaign_id=self.config.campaign_id):
-                self.agents.login(event.agent_id, event.seat, now, out)
+                call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
+                            None) if event.leg else None
+                self.agents.login(event.agent_id, event.seat, now, out, leg=event.leg,
+                                  on_call=call.attempt_id if call is not None else None)
             case AgentStateChanged() if event.agent_id in self.agents.agents:
                 agent = self.agents.agents[event.agent_id]
                 if agent.state is AgentState.WRAP_UP and event.state is AgentState.READY:
@@ -106,6 +112,19 @@ class CampaignDialer:
         if self.pacing is not None:
             self.pacing.feed(step.facts)
         return step
+
+    def reconfigure(self, config: CampaignConfig) -> None:
+        """The campaign's settings changed: apply them from now on, keeping live calls and agents.
+
+        The dialing mode cannot change under live calls (it decides whether a policy runs):
+        build a new dialer for that once the campaign is idle.
+        """
+        if config.campaign_id != self.config.campaign_id or config.mode is not self.config.mode:
+            raise ValueError("reconfigure keeps the campaign and its dialing mode")
+        self.config = self.flow.config = self.lines.config = config
+        self.agents.leg_timeout_s = config.ring_timeout_s
+        if self.pacing is not None:
+            self.pacing.uses_amd = config.uses_amd
 
     def attempts(self) -> tuple[Attempt, ...]:
         """Customer calls in progress (for status pages; do not mutate)."""

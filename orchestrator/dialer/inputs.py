@@ -16,14 +16,21 @@ from orchestrator.leads.model import Lead
 
 @dataclass(frozen=True, slots=True)
 class AgentLogin(Event):
-    """An agent joins the campaign on a seat of this node; the core nails up a leg to the seat."""
+    """An agent joins the campaign on a seat of this node; the core nails up a leg to the seat.
+
+    ``leg``: the agent's nailed-up leg is already up (a restarted runner found it, maybe still
+    in the call the store shows): the core takes it over instead of ringing the seat again.
+    """
 
     campaign_id: int
     agent_id: int
     seat: str
+    leg: str = ""
 
     def __post_init__(self) -> None:
         safe.check_token(self.seat, "seat")  # refused here, not deep inside the core's handle()
+        if self.leg:
+            safe.check_channel_id(self.leg)
 
 
 @dataclass(frozen=True, slots=True)

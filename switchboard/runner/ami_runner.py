@@ -38,6 +38,7 @@ from orchestrator.dialer import routes
 from orchestrator.events import ChannelCreated, Event, HungUp, OriginateFailed, PbxConnected, Tick
 from switchboard.runner import install
 from switchboard.runner.node import (
+    AGENT_LEG_VAR,
     HoldLeg,
     NodeCore,
     NodeInfo,
@@ -59,10 +60,20 @@ def _seat_of(channel_name: str) -> str:
     return channel_name.partition("/")[2].rpartition("-")[0]
 
 
-def hold_legs(listing: Any) -> list[HoldLeg]:
-    """``CoreShowChannels`` entries in the agent-hold context as :class:`HoldLeg`."""
-    return [HoldLeg(msg.get("Uniqueid", ""), _seat_of(msg.get("Channel", "")), bool(msg.get("BridgeId")))
-            for msg in (listing if isinstance(listing, list) else [])
+def hold_legs(listing: Any, marks: dict[str, str] | None = None) -> list[HoldLeg]:
+    """``CoreShowChannels`` entries in the agent-hold context as :class:`HoldLeg`.
+
+    ``marks``: channel name -> its ``AGENT_LEG_VAR`` (read with ``Getvar``: the
+    manager's ``channelvars`` need not list it).
+    """
+    marks = marks or {}
+    return [HoldLeg(msg.get("Uniqueid", ""), _seat_of(msg.get("Channel", "")), bool(msg.get("BridgeId")),
+                    marks.get(msg.get("Channel", ""), ""))
+            for msg in hold_entries(listing)]
+
+
+def hold_entries(listing: Any) -> list[Any]:
+    return [msg for msg in (listing if isinstance(listing, list) else [])
             if msg.get("Event") == "CoreShowChannel" and msg.get("Context") == routes.AGENT_HOLD]
 
 
@@ -101,9 +112,23 @@ class AmiRunner(NodeCore):
         """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
         assert self.client is not None
         listing = await self.client.query({"Action": "CoreShowChannels"}, listing=True)
-        for channel in self.stale_legs(hold_legs(listing), first=first):
+        marks = await self._leg_marks(listing) if first else {}  # later sweeps know their legs
+        for channel in self.stale_legs(hold_legs(listing, marks), first=first):
             with contextlib.suppress(AmiError):
                 await self.client.execute(c.Hangup(channel))
+
+    async def _leg_marks(self, listing: Any) -> dict[str, str]:
+        assert self.client is not None
+        marks = {}
+        for entry in hold_entries(listing):
+            name = str(entry.get("Channel", ""))
+            if not name or "\r" in name or "\n" in name:
+                continue
+            with contextlib.suppress(AmiError, TimeoutError):  # gone meanwhile: no mark, not ours
+                action = {"Action": "Getvar", "Channel": name, "Variable": AGENT_LEG_VAR}
+                reply = await self.client.query(action)
+                marks[name] = str(reply.get("Value") or "")
+        return marks
 
     # --- tasks ---
 
@@ -113,9 +138,13 @@ class AmiRunner(NodeCore):
             if isinstance(event, PbxConnected):
                 self.connected(event)
                 if not self.started:
-                    if self.options.dialplan_dir is not None:
-                        await install.install(self.client, self.options.dialplan_dir)
-                    await self.sweep_agent_legs(first=True)
+                    try:
+                        if self.options.dialplan_dir is not None:
+                            await install.install(self.client, self.options.dialplan_dir)
+                        await self.sweep_agent_legs(first=True)
+                    except (AmiError, TimeoutError) as exc:  # the connection went: the next one tries again
+                        log.warning("start-up sweep failed node=%s error=%s", self.node.name, exc)
+                        continue
                     self.start(event)
                     continue
             if self._premature_failure(event):
@@ -182,26 +211,58 @@ class AmiRunner(NodeCore):
     # --- lifecycle ---
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.recover()
+        """Until ``stop`` is set (at any moment: while the database or the PBX is out too)."""
+        while (delay := self.recover()) > 0:
+            if await _stopped(stop, delay):
+                return
         n = self.node
-        async with AmiClient(n.host, n.port, n.username, n.secret, node=n.name,
-                             backoff=self.options.backoff) as client:
+        client = AmiClient(n.host, n.port, n.username, n.secret, node=n.name, backoff=self.options.backoff)
+        connecting = asyncio.create_task(client.__aenter__(), name="connect")
+        try:
+            if not await _first(connecting, stop):
+                return
             self.client = client
-            tasks = [asyncio.create_task(coro, name=name) for name, coro in (
-                ("events", self._events()), ("ticker", self._ticker()), ("poller", self._poller()),
-                ("originates", self._sender(self._originates, originate_limit(self.options))),
-                ("commands", self._sender(self._others, None)))]
-            stopper = asyncio.create_task(stop.wait(), name="stop")
-            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-            for task in [*tasks, stopper]:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            for task in done:
-                if task is not stopper and not task.cancelled() and task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
-        log.info("runner stopped node=%s", n.name)
+            await self._serve(stop)
+        finally:
+            await client.__aexit__(None, None, None)
+            log.info("runner stopped node=%s", n.name)
+
+    async def _serve(self, stop: asyncio.Event) -> None:
+        tasks = [asyncio.create_task(coro, name=name) for name, coro in (
+            ("events", self._events()), ("ticker", self._ticker()), ("poller", self._poller()),
+            ("originates", self._sender(self._originates, originate_limit(self.options))),
+            ("commands", self._sender(self._others, None)))]
+        stopper = asyncio.create_task(stop.wait(), name="stop")
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in [*tasks, stopper]:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for task in done:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+
+async def _first(work: asyncio.Task[Any], stop: asyncio.Event) -> bool:
+    """Wait for ``work`` unless ``stop`` comes first (then cancel it): True if it finished."""
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([work, stopper], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not work.done():
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        return False
+    work.result()  # raises its error (e.g. refused credentials)
+    return True
+
+
+async def _stopped(stop: asyncio.Event, delay: float) -> bool:
+    """Sleep ``delay`` seconds unless ``stop`` is set first; True if it was."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    return stop.is_set()
 
 
 def run_forever(sessions: sessionmaker[Session], node_name: str,

@@ -18,7 +18,7 @@ user. Campaign state is not a command: runners follow ``campaigns.desired_state`
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Container
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -49,10 +49,11 @@ class Taken:
 
 
 def take_inputs(session: Session, node_id: int, now: float, *, taken_by: str,
-                running: Collection[int] | None = None) -> list[Taken]:
+                running: Container[int] | None = None) -> list[Taken]:
     """Take pending commands for this node, translate them, mark them done or failed.
 
-    ``running``: the campaigns this runner dials, when known; a command for another one fails.
+    ``running``: the campaigns this runner dials (asked once per command, so it may load a
+    campaign started a moment ago); a command for another one fails with that reason.
     """
     out = []
     for command in command_queue.take(session, node_id, BATCH, to_dt(now), taken_by=taken_by):

@@ -48,10 +48,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from esl.connection import EslAdapter, EslError, Refused
 from esl.render import DialConfig
 from orchestrator import commands as c
+from orchestrator import safe
 from orchestrator.dialer import routes
 from orchestrator.events import Event, PbxConnected, Tick
 from orchestrator.safe import UnsafeValue
 from switchboard.runner.node import (
+    AGENT_LEG_VAR,
     HoldLeg,
     NodeCore,
     NodeInfo,
@@ -67,22 +69,29 @@ LIST_CHANNELS = "api show channels as json"
 T = TypeVar("T")
 
 
-def hold_legs(listing: str, context: str) -> list[HoldLeg]:
+def hold_legs(listing: str, context: str, marks: dict[str, str] | None = None) -> list[HoldLeg]:
     """Agent legs in ``show channels as json``: outbound channels routed to ``sb-agent-hold``.
 
     Columns as in the ``api_status`` capture (``uuid``, ``direction``, ``name``,
     ``dest``, ``context``, ``call_uuid``). The seat is the user part of the
     channel name (``sofia/internal/agent001@...``, ``.../sip:agent001@...``).
-    A leg is in a call when FreeSWITCH links it to another channel through
-    ``call_uuid`` (set on bridge for both legs). Not checked against a live
+    A leg is in a call when FreeSWITCH links it through ``call_uuid`` to
+    another channel that is still listed (set on bridge; after the bridge ends
+    a parked leg's ``call_uuid`` keeps naming its last partner, gone by then).
+    ``marks``: uuid -> the leg's ``AGENT_LEG_VAR``. Not checked against a live
     FreeSWITCH: the captured listing has a parked ``null/`` channel only.
     """
+    marks = marks or {}
     rows = json.loads(listing).get("rows", ())
-    linked = {row.get("call_uuid") for row in rows if row.get("call_uuid") != row.get("uuid")}
-    return [HoldLeg(row["uuid"], _seat_of(row.get("name", "")),
-                    row.get("call_uuid") != row["uuid"] or row["uuid"] in linked)
-            for row in rows
-            if row.get("uuid") and row.get("direction") == "outbound"
+    listed = {row.get("uuid") for row in rows}
+    links = {(row.get("uuid"), row.get("call_uuid")) for row in rows if row.get("call_uuid") in listed}
+    linked = {x for pair in links if pair[0] != pair[1] for x in pair}
+    return [HoldLeg(row["uuid"], _seat_of(row.get("name", "")), row["uuid"] in linked,
+                    marks.get(row["uuid"], "")) for row in hold_rows(rows, context)]
+
+
+def hold_rows(rows: Iterable[dict], context: str) -> list[dict]:
+    return [row for row in rows if row.get("uuid") and row.get("direction") == "outbound"
             and row.get("dest") == routes.AGENT_HOLD and row.get("context") == context]
 
 
@@ -110,9 +119,10 @@ class EslRunner(NodeCore):
         (self._originates if isinstance(command, c.Originate) else self._others).put(command)
 
     def _core(self, call: Callable[..., T], *args: object) -> T:
-        """Run one core input under the lock; a failure (e.g. the database) stops the runner.
+        """Run one core input under the lock; a failure stops the runner.
 
-        The adapter would log and carry on, but the core has then moved on
+        A database outage is not a failure (the core keeps its facts until the
+        database answers again). Anything else would leave the core moved on
         without its facts stored: like the asyncio runner, stop and let the
         restart recover from the store.
         """
@@ -139,8 +149,9 @@ class EslRunner(NodeCore):
     def sweep_agent_legs(self, *, first: bool = False) -> bool:
         """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
         try:
-            listing = self.adapter.request(LIST_CHANNELS)
-            legs = hold_legs(listing.data, self.dial.context)
+            listing = self.adapter.request(LIST_CHANNELS).data
+            marks = self._leg_marks(listing) if first else {}  # later sweeps know their legs
+            legs = hold_legs(listing, self.dial.context, marks)
         except (EslError, ValueError, KeyError) as exc:
             log.warning("agent-leg sweep failed node=%s error=%s", self.node.name, exc)
             return False
@@ -150,6 +161,17 @@ class EslRunner(NodeCore):
             except EslError as exc:
                 log.warning("could not hang up an old agent leg channel=%s error=%s", channel, exc)
         return True
+
+    def _leg_marks(self, listing: str) -> dict[str, str]:
+        marks = {}
+        for row in hold_rows(json.loads(listing).get("rows", ()), self.dial.context):
+            try:
+                uuid = safe.check_channel_id(row["uuid"])
+                value = self.adapter.request(f"api uuid_getvar {uuid} {AGENT_LEG_VAR}").data.strip()
+            except (EslError, UnsafeValue):  # gone meanwhile, or not a channel id of ours: not ours
+                continue
+            marks[uuid] = "" if value in ("_undef_", "") or value.startswith("-ERR") else value
+        return marks
 
     def _ticker(self) -> None:
         while True:
@@ -179,7 +201,9 @@ class EslRunner(NodeCore):
 
     def run(self, stop: gevent.event.Event) -> None:
         """Until ``stop`` is set or a greenlet fails (then its exception is raised)."""
-        self.recover()
+        while (delay := self.recover()) > 0:
+            if stop.wait(delay):
+                return
         self.adapter.start()
         greenlets = [gevent.spawn(self._ticker), gevent.spawn(self._poller),
                      gevent.spawn(self._sender, self._originates, originate_limit(self.options)),

@@ -5,6 +5,11 @@ the claimed rows are ``dialing`` (claimed by this runner's name) and no other
 runner will take them. If the runner dies before the attempt is written, the
 restart gives those leads back (``release_stale_claims`` with our name): a
 lead without an open attempt was never dialed.
+
+The DNC answer for each claimed number is read in the claim's transaction: a
+database that fails between the claim and the dial (the core checks DNC right
+after claiming) then cannot strand a claimed lead in the middle of a step.
+While the database is out (:class:`DbGate` closed) nothing is claimed.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator.compliance_profiles import PROFILES
@@ -19,6 +25,7 @@ from orchestrator.leads.model import Lead
 from orchestrator.store import dnc
 from orchestrator.store import models as m
 from orchestrator.store.leads import claim_leads, dial_history, outcome_counts
+from switchboard.runner.outage import DbGate
 from switchboard.runner.times import to_dt, to_epoch
 
 #: How far back a number's dials matter: the longest per-number window of any profile.
@@ -43,25 +50,44 @@ def core_leads(session: Session, rows: Sequence[m.Lead], now: float) -> list[Lea
 class DbLeadSource:
     """Claims for one campaign; ``enabled = False`` (campaign paused or stopped) claims nothing."""
 
-    def __init__(self, sessions: sessionmaker[Session], campaign_id: int, claimed_by: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], campaign_id: int, claimed_by: str,
+                 gate: DbGate | None = None) -> None:
         self._sessions = sessions
         self.campaign_id = campaign_id
         self.claimed_by = claimed_by
+        self.gate = gate or DbGate()
         self.enabled = True
+        self.blocked: dict[str, bool] = {}  # DNC answers for the numbers of the last claim
 
     def claim(self, n: int, now: float) -> Sequence[Lead]:
-        if not self.enabled or n <= 0:
+        self.blocked = {}
+        if not self.enabled or n <= 0 or not self.gate.open():
             return []
-        with self._sessions.begin() as session:
-            rows = claim_leads(session, self.campaign_id, n, to_dt(now), claimed_by=self.claimed_by)
-            return core_leads(session, rows, now)
+        try:
+            with self._sessions.begin() as session:
+                rows = claim_leads(session, self.campaign_id, n, to_dt(now), claimed_by=self.claimed_by)
+                at = to_dt(now)
+                blocked = {r.phone: dnc.is_blocked(session, r.phone, self.campaign_id, at) for r in rows}
+                leads = core_leads(session, rows, now)
+        except DBAPIError as exc:
+            self.gate.failed("lead claim", exc)
+            return []
+        self.gate.succeeded()
+        self.blocked = blocked
+        return leads
 
 
 class DbDnc:
-    def __init__(self, sessions: sessionmaker[Session], campaign_id: int) -> None:
+    """DNC for the core: the answer read with the claim, else the store (preview dials)."""
+
+    def __init__(self, sessions: sessionmaker[Session], campaign_id: int, claims: DbLeadSource | None = None,
+                 ) -> None:
         self._sessions = sessions
         self.campaign_id = campaign_id
+        self._claims = claims
 
     def blocks(self, number: str, now: float) -> bool:
+        if self._claims is not None and number in self._claims.blocked:
+            return self._claims.blocked.pop(number)
         with self._sessions() as session:
             return dnc.is_blocked(session, number, self.campaign_id, to_dt(now))

@@ -169,7 +169,7 @@ def test_a_server_that_never_greets_is_abandoned_after_the_connect_timeout(harne
 
 def test_backoff_doubles_up_to_the_maximum_with_jitter_below_the_base() -> None:
     backoff, rng = Backoff(initial=0.5, maximum=4.0, jitter=0.3), random.Random(3)
-    for failures, base in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (9, 4.0)]:
+    for failures, base in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (9, 4.0)]:
         delays = [backoff.delay(failures, rng) for _ in range(50)]
         assert all(0.7 * base <= d <= base for d in delays)
         assert len(set(delays)) > 1  # jittered: reconnecting runners do not stampede in step

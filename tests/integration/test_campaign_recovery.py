@@ -9,17 +9,16 @@ once) if they did not.
 
 from __future__ import annotations
 
-import time
-
-import click
 import pytest
 from sqlalchemy import func, select
 
 from orchestrator.store import models as m
 from orchestrator.store.enums import CampaignMode
 from orchestrator.store.types import utcnow
-from provisioning.sandbox import cli as sandbox_cli
+from provisioning.sandbox.credentials import phone_credentials
 from provisioning.sandbox.world import Outcome as World
+from switchboard.fault_lab import restart_pbx
+from switchboard.runner.node import AGENT_LEG_VAR, runner_identity
 from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -57,19 +56,6 @@ def open_attempts(kit: Kit, campaign_id: int) -> set:
                 select(m.Attempt.id).where(m.Attempt.campaign_id == campaign_id, m.Attempt.ended_at.is_(None))
             )
         )
-
-
-def restart_pbx(settings) -> None:
-    sandbox_cli.stop_instance(settings, "pbx")
-    deadline = time.monotonic() + 30
-    while True:  # the pbx's ports may linger for a moment after it exits
-        try:
-            sandbox_cli.start_instance(settings, "pbx")
-            return
-        except click.ClickException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def run_with_crash(sandbox, tmp_path, serial: int, crash, phones: int) -> tuple[Kit, int, dict, set, object]:
@@ -125,4 +111,44 @@ def test_pbx_restart_mid_campaign_reconnects_and_resumes(sandbox, tmp_path):
     assert any(a.originated_at > restarted_at[0] for a in attempts)  # dialing resumed
     assert any(a.bridged_at is not None and a.bridged_at > restarted_at[0] for a in attempts)
     assert report.attempts == len(leads)
+    kit.close()
+
+
+def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp_path):
+    """kill -9 while the agent talks: the restarted runner takes over the agent's leg, in its call,
+    instead of ringing the seat a second time; the next customer comes through that same leg."""
+    kit = Kit(sandbox, tmp_path)
+    (agent_id,) = kit.agents(1, first=7)
+    seat = phone_credentials(sandbox.settings)[7].extension
+    leads = mixed_leads({World.HUMAN: 2}, first_serial=500, talk={World.HUMAN: (14,)})
+    campaign = kit.campaign("one-leg", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
+    runner = kit.runner()
+    mark = f"{runner_identity(kit.sessions, kit.node_id)}-{agent_id}"
+
+    def seat_channels(pbx: AmiWatcher) -> list[str]:
+        """Our legs to the agent's seat (other tests may share the sandbox phone)."""
+        return [e["Uniqueid"] for e in pbx.matching(
+            lambda e: e.get("Event") == "VarSet" and e.get("Variable") == AGENT_LEG_VAR
+            and e.get("Value") == mark and e.get("Channel", "").startswith(f"PJSIP/{seat}-"))]
+
+    def on_call(s) -> bool:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
+            m.Attempt.ended_at.is_(None))) == 1
+
+    with AmiWatcher(sandbox.pbx) as pbx:
+        runner.start()
+        try:
+            kit.wait_for("the agent on a call", on_call, runner, 60)
+            (leg,) = seat_channels(pbx)
+            runner.kill9()
+            runner.start()
+            kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner, 120)
+            assert "agent keeps their leg" in runner.tail(400)
+            assert seat_channels(pbx) == [leg]  # never rung a second time
+            bridged = [a for a in kit.attempts(campaign) if a.bridged_at is not None]
+            assert len(bridged) == 2 and all(a.agent_id == agent_id for a in bridged)
+            kit.stop_campaign(campaign, runner)
+        finally:
+            assert runner.stop() == 0, runner.tail()
     kit.close()

@@ -10,13 +10,15 @@ FreeSWITCH agent leg.
 from __future__ import annotations
 
 import json
+import time
 
 from esl.framing import Framer
 from orchestrator.dialer import routes
+from orchestrator.events import PbxConnected
 from orchestrator.store.enums import PbxKind
 from switchboard import demo
 from switchboard.runner.esl_runner import hold_legs
-from switchboard.runner.node import HoldLeg, NodeCore, load_node
+from switchboard.runner.node import HoldLeg, NodeCore, load_node, runner_identity
 from tests.esl.fake_server import resync_answer
 
 A, B, C, D = (f"{n}0000000-0000-4000-8000-000000000000" for n in "abcd")
@@ -50,16 +52,49 @@ def test_agent_legs_are_outbound_channels_in_the_hold_route_and_bridged_ones_are
     assert hold_legs(text, "other-context") == []
 
 
+def test_a_parked_leg_naming_its_last_partner_is_not_in_a_call():
+    """After ``uuid_bridge`` ends FreeSWITCH keeps the last partner in a parked leg's ``call_uuid``."""
+    (row,) = json.loads(captured_listing())["rows"]
+    gone = "e0000000-0000-4000-8000-000000000000"
+    parked = {**agent_leg(row, A, "agent001"), "call_uuid": gone}
+    assert hold_legs(listing(row, parked), "switchboard") == [HoldLeg(A, "agent001", False)]
+
+
 def test_a_previous_runs_legs_are_hung_up_once_out_of_their_call(sessions):
     with sessions.begin() as s:
         node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
         node.kind = PbxKind.FREESWITCH
-        demo.ensure_agents(s, node, [("agent001", "x"), ("agent002", "y")])
+        agents = demo.ensure_agents(s, node, [("agent001", "x"), ("agent002", "y")])
+        ours = [f"{runner_identity(sessions, node.id)}-{a.id}" for a in agents]
+    with sessions() as s:
+        core = NodeCore(sessions, load_node(s, "fs1"))
+    core.recover()  # nobody logged in: no leg is kept
+    mine, busy = HoldLeg(A, "agent001", False, ours[0]), HoldLeg(B, "agent002", True, ours[1])
+    unmarked, foreign = HoldLeg(C, "agent001", False), HoldLeg(D, "agent002", False, f"0123456789abcdef-{9}")
+    assert core.stale_legs([mine, busy, unmarked, foreign], first=True) == [A]  # only ours
+    assert core.stale_legs([busy]) == []  # still in its call
+    assert core.stale_legs([HoldLeg(B, "agent002", False, ours[1])]) == [B]
+    assert core.stale_legs([HoldLeg(B, "agent002", False, ours[1])]) == []  # once
+
+
+def test_a_logged_in_agent_keeps_their_leg_in_a_call_and_its_idle_twin_goes(sessions):
+    from orchestrator.store import models as m
+    from orchestrator.store.enums import AgentState, CampaignMode
+    from orchestrator.store.types import utcnow
+
+    with sessions.begin() as s:
+        node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
+        (agent,) = demo.ensure_agents(s, node, [("agent001", "x")])
+        campaign = demo.create_campaign(s, "c", CampaignMode.PROGRESSIVE, [])
+        agent.state = AgentState.READY
+        s.add(m.AgentStateLog(agent_id=agent.id, state=AgentState.READY, campaign_id=campaign.id,
+                              started_at=utcnow()))
+        mark = f"{runner_identity(sessions, node.id)}-{agent.id}"
     with sessions() as s:
         core = NodeCore(sessions, load_node(s, "fs1"))
     core.recover()
-    mine, busy, foreign = HoldLeg(A, "agent001", False), HoldLeg(B, "agent002", True), HoldLeg(D, "x", False)
-    assert core.stale_legs([mine, busy, foreign], first=True) == [A]  # not ours: another node's seat
-    assert core.stale_legs([busy]) == []  # still in its call
-    assert core.stale_legs([HoldLeg(B, "agent002", False)]) == [B]
-    assert core.stale_legs([HoldLeg(B, "agent002", False)]) == []  # once
+    legs = [HoldLeg(A, "agent001", False, mark), HoldLeg(B, "agent001", True, mark)]
+    assert core.stale_legs(legs, first=True) == [A]  # the twin out of any call goes at once
+    core.start(PbxConnected(time.time(), "fs1"))  # the agent logs in again: on B, nothing nailed up
+    kept = core.slots[campaign.id].dialer.agents.agents[agent.id]
+    assert (kept.leg, kept.leg_up, kept.state) == (B, True, AgentState.READY)

@@ -187,4 +187,5 @@ def set_state(session: Session, campaign: Campaign, state: CampaignState) -> boo
         return False
     campaign.desired_state = state
     campaign.state_changed_at = utcnow()
+    campaign.paused_reason = ""  # a runner's reason for pausing no longer holds once someone decides
     return True

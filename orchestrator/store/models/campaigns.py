@@ -64,6 +64,8 @@ class Campaign(CreatedAt, Base):
         StrEnumType(CampaignState), default=CampaignState.STOPPED, server_default=CampaignState.STOPPED.value
     )
     state_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Why a runner paused the campaign (settings every call fails on); cleared when it is started again.
+    paused_reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     compliance_profile: Mapped[ComplianceProfile] = mapped_column(StrEnumType(ComplianceProfile))
     abandon_cap: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.03"))

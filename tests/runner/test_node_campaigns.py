@@ -1,0 +1,103 @@
+"""The node's campaign set follows the database while the runner runs (real SQLite and PostgreSQL).
+
+The core is the production ``NodeCore``; only the PBX side is a list of the
+commands it would send.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from orchestrator import commands as c
+from orchestrator.events import Answered, PbxConnected, Tick
+from orchestrator.store import command_queue
+from orchestrator.store import models as m
+from orchestrator.store.enums import CampaignMode, CampaignState, CommandStatus
+from switchboard import demo
+from switchboard.runner.node import RunnerOptions, load_node
+from tests.runner.core_probe import Core
+
+
+def setup(sessions, state: CampaignState) -> tuple[Core, int, int]:
+    """A started core (connected, swept) and a campaign in ``state`` it has not loaded."""
+    with sessions.begin() as s:
+        node = demo.ensure_node(s, demo.NodeSpec("pbx", "127.0.0.1", 5038, "u", "p"))
+        (agent,) = demo.ensure_agents(s, node, [("agent001", "x")])
+        agent_id = agent.id
+    with sessions() as s:
+        core = Core(sessions, load_node(s, "pbx"), RunnerOptions())
+    core.recover()
+    core.start(PbxConnected(time.time(), "pbx"))
+    with sessions.begin() as s:
+        campaign = demo.create_campaign(s, "later", CampaignMode.PROGRESSIVE, ["+12025550111"], state=state)
+        campaign_id = campaign.id
+    return core, agent_id, campaign_id
+
+
+def queue_login(sessions, agent_id: int, campaign_id: int) -> int:
+    with sessions.begin() as s:
+        node = s.scalar(select(m.PbxNode))
+        command = m.Command(kind="agent_login", node_id=node.id, campaign_id=campaign_id, agent_id=agent_id)
+        return command_queue.enqueue(s, command).id
+
+
+def customer_originates(core: Core) -> list[c.Originate]:
+    return [x for x in core.sent if isinstance(x, c.Originate) and x.endpoint.kind is c.EndpointKind.TRUNK]
+
+
+def test_a_campaign_started_while_connected_dials(sessions):
+    core, agent_id, campaign_id = setup(sessions, CampaignState.STOPPED)
+    with sessions.begin() as s:
+        s.get(m.Campaign, campaign_id).desired_state = CampaignState.RUNNING
+    core.sync_campaigns()
+    dialer = core.slots[campaign_id].dialer
+    assert dialer.connected
+    queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    (leg,) = core.sent
+    core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    core.feed(Tick(time.time()))
+    assert [o.endpoint.number for o in customer_originates(core)] == ["+12025550111"]
+
+
+def test_a_login_for_a_campaign_started_a_moment_ago_is_taken(sessions):
+    core, agent_id, campaign_id = setup(sessions, CampaignState.RUNNING)  # not synced yet
+    command_id = queue_login(sessions, agent_id, campaign_id)
+    assert core.poll_commands() == 1
+    assert agent_id in core.slots[campaign_id].dialer.agents.agents
+    with sessions() as s:
+        assert s.get(m.Command, command_id).status is CommandStatus.DONE
+
+
+def test_a_login_for_a_stopped_campaign_fails_with_a_reason(sessions):
+    core, agent_id, campaign_id = setup(sessions, CampaignState.STOPPED)
+    command_id = queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    assert campaign_id not in core.slots and core.sent == []
+    with sessions() as s:
+        command = s.get(m.Command, command_id)
+        assert command.status is CommandStatus.FAILED and "not running" in command.error
+
+
+def test_edits_to_a_running_campaign_apply_without_a_restart_and_keep_its_agents(sessions):
+    core, agent_id, campaign_id = setup(sessions, CampaignState.RUNNING)
+    with sessions.begin() as s:
+        s.get(m.Campaign, campaign_id).max_lines = 0  # as the admin form saves it
+    queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    (leg,) = core.sent
+    core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    core.feed(Tick(time.time()))
+    assert customer_originates(core) == []  # no line allowed
+    with sessions.begin() as s:
+        campaign = s.get(m.Campaign, campaign_id)
+        campaign.max_lines, campaign.wrap_up_s, campaign.max_attempts = 3, 7, 2
+    core.sync_campaigns()
+    dialer = core.slots[campaign_id].dialer
+    config = dialer.config
+    assert (config.max_lines, config.wrap_up_s, config.lead_rules.max_attempts) == (3, 7, 2)
+    assert dialer.agents.agents[agent_id].leg == leg.channel_id  # the same agent, on the same leg
+    core.feed(Tick(time.time()))
+    assert [o.endpoint.number for o in customer_originates(core)] == ["+12025550111"]

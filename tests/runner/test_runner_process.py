@@ -1,0 +1,67 @@
+"""``switchboard runner`` as a process: SIGTERM stops it whatever state its PBX and database are in."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from orchestrator.store import migrate
+from orchestrator.store.db import make_engine, session_factory
+from switchboard import demo
+from switchboard.campaign_lab import switchboard_exe
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def runner_process(url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, Path]]:
+    log = tmp_path / "runner.log"
+    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": url, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([switchboard_exe(), "runner", "--pbx", "pbx"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        yield proc, log
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def stops_on_sigterm_once_logged(proc: subprocess.Popen, log: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"no {text!r} in the log:\n{log.read_text()}"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0, log.read_text()  # a hang guard, not a timing claim
+
+
+def test_sigterm_stops_a_runner_whose_pbx_is_unreachable(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sb.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with session_factory(engine).begin() as s:
+        demo.ensure_node(s, demo.NodeSpec("pbx", "127.0.0.1", closed_port(), "u", "p"))
+    engine.dispose()
+    with runner_process(url, tmp_path) as (proc, log):
+        stops_on_sigterm_once_logged(proc, log, "connect failed")
+
+
+def test_sigterm_stops_a_runner_waiting_for_its_database(tmp_path):
+    """Started while the database is down: it waits (retrying), and SIGTERM still ends it cleanly."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/switchboard"
+    with runner_process(url, tmp_path) as (proc, log):
+        stops_on_sigterm_once_logged(proc, log, "database unavailable")
