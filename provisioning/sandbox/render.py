@@ -10,7 +10,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import render_asterisk, write_atomically
-from provisioning.sandbox import world
+from provisioning.sandbox import greetings, world
 from provisioning.sandbox.credentials import AMI_USERNAME, connection_info, phone_credentials
 from provisioning.sandbox.layout import SEATS_FILE, TRANSPORT, Node
 from provisioning.seats import render_pjsip
@@ -78,12 +78,19 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
     stock = STOCK + (STOCK_WORLD if node.name == "world" else ())
     files.update({f"{n}.conf": node.host(f"/etc/asterisk/{n}.conf").read_text() for n in stock})
     files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings))
-    files["extensions.conf"] = _render(
-        f"{node.name}/extensions.conf.j2", **common, outcomes=list(world.Outcome),
-        outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,
-        machine_greeting=MACHINE_GREETING,
-    )
+    files["extensions.conf"] = dialplan(node, settings)
     return files
+
+
+def dialplan(node: Node, settings: Settings) -> str:
+    """The instance's ``extensions.conf`` alone (to change a running world's behaviour: write it and
+    ``dialplan reload``, without touching the rest of its config)."""
+    return _render(
+        f"{node.name}/extensions.conf.j2", name=node.name, trunk=world.TRUNK, outcomes=list(world.Outcome),
+        outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,
+        machine_greeting=MACHINE_GREETING, greeting_header=world.GREETING_HEADER,
+        greetings_dir=greetings.world_dir_in_root(settings),
+    )
 
 
 def default_pbx_includes(settings: Settings) -> dict[str, str]:
