@@ -160,9 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         detector = make(sandbox, options)
         if detector is None:
             continue
+        def in_place() -> None:  # on a shared sandbox other runs rewrite the world's dialplan and amd.conf
+            install_corpus(sandbox)
+            if options.route == "dialplan":
+                install_tuning(sandbox)
+
         verdicts: list[Verdict] = []
         for _ in range(options.repeat):
-            verdicts += asyncio.run(classify_retrying(detector, greetings, options.parallel))
+            verdicts += asyncio.run(classify_retrying(detector, greetings, options.parallel,
+                                                      before_round=in_place))
         if backend == "asterisk" and options.route == "dialplan" and not tuning_in_place(sandbox):
             print("warning: the pbx's amd.conf was rewritten during the run (another runner on this "
                   "sandbox?): the figures may mix tunings", file=sys.stderr)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -119,13 +119,23 @@ def _timestamp(message: Message) -> float | None:
         return None
 
 
+def _cause_fits(cause: str, tuning: AmdTuning) -> bool:
+    """Whether an AMDCAUSE could come from ``tuning``: MAXWORDS-<n>-<max>, LONGGREETING-<n>-<greeting>
+    and HUMAN-<n>-<after_greeting_silence> name the limit that was in force."""
+    limits = {"MAXWORDS": tuning.maximum_number_of_words, "LONGGREETING": tuning.greeting,
+              "HUMAN": tuning.after_greeting_silence, "INITIALSILENCE": tuning.initial_silence}
+    kind, *numbers = cause.split("-")
+    return kind not in limits or not numbers or numbers[-1] == str(limits[kind])
+
+
 @dataclass
 class AsteriskDetector:
     """``AMD()`` on the sandbox pbx (see the module docstring for the two routes)."""
 
     sandbox: Sandbox
     route: str = "dialplan"
-    tuning: AmdTuning = field(default_factory=AmdTuning)  # used by route="app" only
+    #: route="app": the arguments given to AMD(); route="dialplan": what the pbx's amd.conf should hold
+    tuning: AmdTuning = field(default_factory=AmdTuning)
     name: str = "asterisk"
 
     async def classify(self, greetings: Sequence[Greeting], parallel: int = 3) -> list[Verdict]:
@@ -178,6 +188,8 @@ class AsteriskDetector:
             calls.close(uniqueid, number)
         if not calls.world_played(number, greeting.name):  # a world dialplan without the corpus
             return Verdict(greeting, "NOT-PLAYED", verdict.status, None)
+        if not _cause_fits(verdict.cause, self.tuning):  # the pbx's amd.conf was another tuning
+            return Verdict(greeting, "OTHER-TUNING", verdict.cause, None)
         return verdict
 
     async def _verdict(self, ami, queue: asyncio.Queue[Message], greeting: Greeting) -> Verdict:
@@ -210,14 +222,19 @@ class AsteriskDetector:
 
 
 async def classify_retrying(detector: Detector, greetings: Sequence[Greeting], parallel: int,
-                            rounds: int = 4, pause_s: float = 5.0) -> list[Verdict]:
+                            rounds: int = 4, pause_s: float = 5.0,
+                            before_round: Callable[[], object] | None = None) -> list[Verdict]:
     """``detector.classify`` again for the calls that got no verdict (on a shared sandbox a pbx
-    restarted by someone else cuts calls); whatever still has none after ``rounds`` stays an error."""
+    restarted by someone else cuts calls, another run rewrites the world's dialplan or the pbx's
+    amd.conf); ``before_round`` puts things back in place; whatever still has no verdict after
+    ``rounds`` stays an error."""
     verdicts: dict[Greeting, Verdict] = {}
     pending = list(greetings)
     for attempt in range(rounds):
         if attempt:
             await asyncio.sleep(pause_s)
+        if before_round is not None:
+            before_round()
         try:
             got = await detector.classify(pending, parallel)
         except (OSError, TimeoutError, ConnectionError) as exc:  # AMI not reachable (pbx restarting)
