@@ -20,6 +20,14 @@ On Asterisk the pbx originates to the world (``PJSIP/<number>@world``) and runs
 Decision time is answer -> verdict, both from the pbx's event timestamps.
 A human is classified right when the verdict is not MACHINE (NOTSURE reaches an
 agent, as the core treats it); a machine only when it is MACHINE.
+
+Why a wrong MACHINE matters beyond the person hung up on: the compliance
+profiles count it differently (``orchestrator.compliance``). Every MACHINE
+verdict adds to the campaign's ``machines``; the UK profile adds
+``machines x amd_false_positive_rate`` (a figure the admin enters, 0 by default)
+to both abandons and live answers, the US profile ignores machines entirely. So
+a person hung up on is counted only in the UK, and only as the entered estimate:
+measuring the false-positive share here is what that estimate should come from.
 """
 
 from __future__ import annotations
