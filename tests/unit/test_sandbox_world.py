@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+from dataclasses import replace
 
 import click
 import phonenumbers
@@ -103,8 +104,8 @@ def test_corpus_stamp_changes_with_the_specification_only():
     assert stamp(corpus(noise_levels=(None, 20))) != stamp(corpus())
 
 
-def test_world_dialplan_plays_the_chosen_greeting_and_marks_its_end():
-    settings = load_settings()
+def test_world_dialplan_plays_the_chosen_greeting_and_marks_its_end(tmp_path):
+    settings = replace(load_settings(), sandbox_state=tmp_path / "state", sandbox_cache=tmp_path / "cache")
     text = dialplan(nodes(settings)["world"], settings)
     where = world_dir_in_root(settings)
     assert "Set(dialed=${EXTEN})" in text
