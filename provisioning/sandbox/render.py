@@ -10,7 +10,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import render_asterisk, write_atomically
-from provisioning.sandbox import fsnode, world
+from provisioning.sandbox import fsnode, greetings, world
 from provisioning.sandbox.credentials import (
     AMI_USERNAME,
     connection_info,
@@ -66,11 +66,11 @@ def noload_modules(node: Node) -> list[str]:
     return sorted({m.name for pattern in NOLOAD for m in present.glob(pattern)})
 
 
-def config_files(node: Node, settings: Settings) -> dict[str, str]:
-    """The files the sandbox owns in ``node``'s config dir (name -> text)."""
+def _common(node: Node, settings: Settings) -> dict[str, object]:
+    """What every template of ``node`` may use."""
     ami = getattr(connection_info(settings), node.name)
     rtp_start, rtp_end = RTP_RANGES[node.name]
-    common = {
+    return {
         "name": node.name, "base": str(node.base), "noload": noload_modules(node), "ami_port": ami.port,
         "ami_username": AMI_USERNAME, "ami_secret": ami.secret, "rtp_start": rtp_start, "rtp_end": rtp_end,
         "pbx_address": settings.pbx_address, "world_address": settings.world_address,
@@ -78,6 +78,11 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
         # The FreeSWITCH side of the world, once this sandbox has a FreeSWITCH node.
         "freeswitch_address": settings.freeswitch_address if fsnode.configured(settings) else "",
     }
+
+
+def config_files(node: Node, settings: Settings) -> dict[str, str]:
+    """The files the sandbox owns in ``node``'s config dir (name -> text)."""
+    common = _common(node, settings)
     files = {
         f"{name}.conf": _render(f"common/{name}.conf.j2", **common)
         for name in ("asterisk", "modules", "logger", "manager", "rtp", "cdr")
@@ -90,12 +95,19 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
         registrations += [(p, settings.freeswitch_address) for p in fs_phone_credentials(settings)]
     files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings),
                                   registrations=registrations)
-    files["extensions.conf"] = _render(
-        f"{node.name}/extensions.conf.j2", **common, outcomes=list(world.Outcome),
-        outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,
-        machine_greeting=MACHINE_GREETING,
-    )
+    files["extensions.conf"] = dialplan(node, settings)
     return files
+
+
+def dialplan(node: Node, settings: Settings) -> str:
+    """The instance's ``extensions.conf`` alone (to change a running world's behaviour: write it and
+    ``dialplan reload``, without touching the rest of its config)."""
+    return _render(
+        f"{node.name}/extensions.conf.j2", **_common(node, settings), outcomes=list(world.Outcome),
+        outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,
+        machine_greeting=MACHINE_GREETING, greeting_header=world.GREETING_HEADER,
+        greetings_dir=greetings.world_dir_in_root(settings),
+    )
 
 
 def default_pbx_includes(settings: Settings) -> dict[str, str]:

@@ -27,6 +27,14 @@ Any other number the world receives is unallocated (cause 1). Instead of the num
 header can choose: ``X-Outcome: <outcome>[/<TT>]`` (originate with
 ``Variable: PJSIP_HEADER(add,X-Outcome)=machine/20``); the header wins over the number.
 
+What a human or a machine *says* can be chosen too: ``X-Greeting: <name>`` plays the greeting
+``<name>`` of the corpus (:mod:`provisioning.sandbox.greetings`, installed into the world's sounds
+dir) instead of "hello" or the default voicemail greeting. A human then plays ``<name>-after``
+(3 s of the greeting's background noise, or silence) before it keeps talking, as after "hello";
+a machine beeps after it, as usual. A name the world does not have is unallocated (cause 1), so a
+typo never passes for the default greeting. Every human emits
+``UserEvent(WorldGreetingEnd, Number: <dialed>)`` on the world's AMI when its greeting ends.
+
 Agents' phones live in the world too (outbound registrations to the pbx, see the sandbox
 package docstring): a call to ``agentNNN`` is answered at once and hears a looping prompt.
 """
@@ -39,7 +47,9 @@ from enum import StrEnum
 #: The pbx's trunk endpoint towards the world: dial ``PJSIP/<number>@world``.
 TRUNK = "world"
 OUTCOME_HEADER = "X-Outcome"
+GREETING_HEADER = "X-Greeting"
 _AREA_CODE = re.compile(r"^[2-9][0-9]{2}$")
+_GREETING = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
 class Outcome(StrEnum):
@@ -77,3 +87,10 @@ def outcome_header(outcome: Outcome, talk_s: int = 0) -> str:
 def trunk_dial(number: str) -> str:
     """The pbx dial string that sends ``number`` to the world over the trunk."""
     return f"PJSIP/{number}@{TRUNK}"
+
+
+def greeting_variable(name: str) -> str:
+    """Originate variable that makes the world say corpus greeting ``name`` (letters, digits, dashes)."""
+    if not _GREETING.match(name):
+        raise ValueError(f"bad greeting name {name!r}: lower-case letters, digits and dashes only")
+    return f"PJSIP_HEADER(add,{GREETING_HEADER})={name}"

@@ -19,3 +19,17 @@ def test_write_atomically_reports_only_changes(tmp_path):
     assert sorted(write_atomically(tmp_path, files)) == sorted(files)
     assert write_atomically(tmp_path, files) == []
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_amd_arguments_are_the_rendered_tuning_in_app_amds_order():
+    tuning = AmdTuning()
+    conf = dict(line.split(" = ") for line in render_asterisk()["amd.conf"].splitlines() if " = " in line)
+    order = ("initial_silence", "greeting", "after_greeting_silence", "total_analysis_time",
+             "min_word_length", "between_words_silence", "maximum_number_of_words", "silence_threshold",
+             "maximum_word_length")
+    assert tuning.arguments() == ",".join(conf[name] for name in order)
+
+
+def test_shipped_tuning_lets_a_person_say_more_than_two_words():
+    """maximum_number_of_words=2 hung up on everyone who said "Hello? Who is this?"."""
+    assert "maximum_number_of_words = 5" in render_asterisk()["amd.conf"]
