@@ -58,7 +58,8 @@ def open_attempts(kit: Kit, campaign_id: int) -> set:
         )
 
 
-def run_with_crash(sandbox, tmp_path, serial: int, crash, phones: int) -> tuple[Kit, int, dict, set, object]:
+def run_with_crash(sandbox, tmp_path, serial: int, crash, phones: int, *,
+                   pbx_cuts_calls: bool = False) -> tuple[Kit, int, dict, set, object]:
     kit = Kit(sandbox, tmp_path)
     kit.agents(4, first=phones)
     leads = mixed_leads(MIX, first_serial=serial)
@@ -74,7 +75,8 @@ def run_with_crash(sandbox, tmp_path, serial: int, crash, phones: int) -> tuple[
             kit.stop_campaign(campaign, runner)
         finally:
             assert runner.stop() == 0, runner.tail()
-        report = check_campaign(kit, campaign, leads, pbx, world, restarted=True)
+        report = check_campaign(kit, campaign, leads, pbx, world, restarted=True,
+                                cut=frozenset(in_flight) if pbx_cuts_calls else frozenset())
     return kit, campaign, leads, in_flight, report
 
 
@@ -99,7 +101,8 @@ def test_pbx_restart_mid_campaign_reconnects_and_resumes(sandbox, tmp_path):
         restart_pbx(sandbox.settings)
         restarted_at.append(utcnow())
 
-    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, 400, crash, phones=4)
+    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, 400, crash, phones=4,
+                                                             pbx_cuts_calls=True)
     print("pbx restart:", report.summary(), f"in flight at the restart: {len(in_flight)}")
     runner_log = (tmp_path / "runner.log").read_text()
     assert runner_log.count("pbx connected") >= 2
