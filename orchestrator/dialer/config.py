@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from orchestrator.amd import CadenceParams
 from orchestrator.compliance import ComplianceProfile
 from orchestrator.leads.rules import LeadRules
 
@@ -39,6 +40,8 @@ class CampaignConfig:
     abandon_after_s: float = 2.0
     #: No verdict this long after answer: treat as NOTSURE (connect, do not strand the call).
     amd_timeout_s: float = 6.0
+    #: Greeting-cadence AMD (PBXes that report voice cues rather than a verdict: FreeSWITCH).
+    cadence: CadenceParams = field(default_factory=CadenceParams)
     wrap_up_s: float = 30.0  # wrap-up ends by this timer or by the agent's disposition
     ring_timeout_s: int = 25
     abandon_cap: float = 0.03

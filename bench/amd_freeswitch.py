@@ -1,0 +1,193 @@
+"""FreeSWITCH backend of the answering-machine benchmark: one world number, one verdict.
+
+``classify(settings, number, greeting=...)`` dials the number from the
+sandbox's FreeSWITCH node through its ``world`` gateway exactly as the ESL
+runner does (the project's renderer for the originate, its ``sb-outbound`` route
+running the detection, the project's translator for the events, the core's cadence classifier for
+the decision) and returns the verdict with its time after the answer, both
+taken from FreeSWITCH's own event timestamps. A beep heard by avmd (the
+machine's "leave a message" tone) is reported too, with its own time.
+
+It talks ESL over a plain blocking socket (no gevent, no runner, no
+database), so a benchmark can call it from any thread; ``record`` keeps the
+raw bytes FreeSWITCH sent, which is how ``tests/esl/fixtures/amd`` was made.
+
+Run one call by hand: ``python -m bench.amd_freeswitch <number> [greeting]``.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from esl.framing import EslEvent, Framer, parse_event
+from esl.render import DialConfig, render
+from esl.translate import AMD_SIGNAL, SIGNAL_PREFIX, Translator
+from orchestrator import commands as c
+from orchestrator import events as e
+from orchestrator.amd import Cadence, CadenceParams
+from orchestrator.dialer import routes
+from provisioning.sandbox import fsnode
+from provisioning.sandbox.credentials import freeswitch_secrets
+from switchboard.config import Settings, load_settings
+
+ANSWER_TIMEOUT_S = 20
+_GREETING = re.compile(r"[a-z0-9-]{1,64}\Z")  # the world's corpus names (X-Greeting header)
+_EVENTS = ("event plain CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB "
+           f"CUSTOM avmd::beep {SIGNAL_PREFIX}{AMD_SIGNAL}")
+
+
+@dataclass
+class FsAmdResult:
+    number: str
+    greeting: str
+    verdict: str = "NONE"  # HUMAN / MACHINE / NOTSURE, NONE when nothing was decided (no answer...)
+    cause: str = ""
+    decision_ms: int | None = None  # after the answer, FreeSWITCH's clock
+    beep_ms: int | None = None  # avmd's beep after the answer, if one came before we hung up
+    cues: list[tuple[str, int]] = field(default_factory=list)  # (cue, ms after answer)
+    hangup: str = ""
+
+
+class _Esl:
+    """Just enough ESL: auth, commands with replies in order, events kept for the caller."""
+
+    def __init__(self, host: str, port: int, password: str, timeout: float, record: bytearray | None) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.framer, self.replies, self.events = Framer(), [], []
+        self.record = record
+        if self._reply().content_type != "auth/request":
+            raise ConnectionError("no auth/request from FreeSWITCH")
+        if not self.send(f"auth {password}").get("Reply-Text").startswith("+OK"):
+            raise PermissionError("ESL password refused")
+
+    def _pump(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("FreeSWITCH closed the connection")
+        if self.record is not None:
+            self.record.extend(chunk)
+        for frame in self.framer.feed(chunk):
+            (self.events.append(parse_event(frame)) if frame.is_event else self.replies.append(frame))
+
+    def _reply(self):
+        while not self.replies:
+            self._pump()
+        return self.replies.pop(0)
+
+    def send(self, text: str):
+        self.sock.sendall(f"{text}\n\n".encode())
+        return self._reply()
+
+    def next_event(self, deadline: float) -> EslEvent | None:
+        while not self.events:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                self._pump()
+            except TimeoutError:
+                return None
+        return self.events.pop(0)
+
+    def close(self) -> None:
+        try:
+            self.sock.sendall(b"exit\n\n")
+        finally:
+            self.sock.close()
+
+
+def classify(settings: Settings, number: str, greeting: str = "", *, listen_s: float = 0.0,
+             params: CadenceParams | None = None, timeout_s: float = 15.0,
+             record: bytearray | None = None) -> FsAmdResult:
+    """Dial ``number`` (optionally asking the world for corpus ``greeting``) and classify the answer.
+
+    ``listen_s``: after the verdict, keep listening this long for avmd's beep
+    (a HUMAN verdict followed by a beep is a machine the runner would then
+    handle late). ``timeout_s`` bounds the analysis after the answer.
+    """
+    if greeting and not _GREETING.match(greeting):
+        raise ValueError(f"bad greeting name {greeting!r}")
+    result = FsAmdResult(number, greeting)
+    channel, job = str(uuid.uuid4()), str(uuid.uuid4())
+    dial = DialConfig()
+    originate = c.Originate(attempt_id=str(uuid.uuid4()), channel_id=channel, route="sb-outbound",
+                            timeout_s=ANSWER_TIMEOUT_S,
+                            endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, number),
+                            variables={routes.VAR_AMD: "yes"})
+    text = render(originate, dial, job_uuid=job).text
+    if greeting:  # a SIP header for the world; the core's variable names do not allow '-'
+        text = text.replace("{", f"{{sip_h_X-Greeting={greeting},", 1)
+    translator = Translator()
+    translator.state.expect(originate, job)
+    esl = _Esl("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, 10.0, record)
+    try:
+        esl.send(_EVENTS)
+        esl.send(f"filter Unique-ID {channel}")
+        esl.send(f"filter Job-UUID {job}")
+        esl.send(text)
+        _follow(esl, translator, result, params or CadenceParams(), timeout_s, listen_s)
+    finally:
+        esl.send(f"api uuid_kill {channel}")
+        _drain_hangup(esl, channel)
+        esl.close()
+    return result
+
+
+def _follow(esl: _Esl, translator: Translator, result: FsAmdResult, params: CadenceParams,
+            timeout_s: float, listen_s: float) -> None:
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S + 5
+    cadence: Cadence | None = None
+    while (ev := esl.next_event(deadline)) is not None:
+        for out in translator.translate(ev, time.time()):
+            if isinstance(out, e.Answered):
+                cadence = Cadence(out.at, params)  # sb-outbound runs the detection (sb_amd=yes)
+                deadline = time.monotonic() + timeout_s
+            elif isinstance(out, e.VoiceDetected) and cadence is not None:
+                result.cues.append((out.cue.value, _ms(out.at - cadence.answered_at)))
+                decision = cadence.feed(out)
+                if decision is not None:
+                    result.verdict, result.cause = decision.verdict.value, decision.cause
+                    result.decision_ms = _ms(out.at - cadence.answered_at)
+                    deadline = min(deadline, time.monotonic() + listen_s)
+            elif isinstance(out, e.AmdResult) and cadence is not None and result.beep_ms is None:
+                result.beep_ms = _ms(out.at - cadence.answered_at)
+                if result.decision_ms is None:
+                    result.verdict, result.cause = out.verdict.value, out.cause
+                    result.decision_ms = result.beep_ms
+                deadline = time.monotonic()
+            elif isinstance(out, e.HungUp | e.OriginateFailed):
+                result.hangup = out.cause_text if isinstance(out, e.HungUp) else out.reason
+                return
+
+
+def _drain_hangup(esl: _Esl, channel: str) -> None:
+    deadline = time.monotonic() + 5
+    while (ev := esl.next_event(deadline)) is not None:
+        if ev.name == "CHANNEL_HANGUP_COMPLETE" and ev.get("Unique-ID") == channel:
+            return
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or len(argv) > 2:
+        print("usage: python -m bench.amd_freeswitch <world number> [greeting]", file=sys.stderr)
+        return 2
+    raw = bytearray()
+    r = classify(load_settings(), argv[0], argv[1] if len(argv) > 1 else "", listen_s=8.0, record=raw)
+    print(r)
+    Path("amd_capture.server.txt").write_bytes(bytes(raw))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
