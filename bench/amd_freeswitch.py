@@ -12,18 +12,19 @@ It talks ESL over a plain blocking socket (no gevent, no runner, no
 database), so a benchmark can call it from any thread; ``record`` keeps the
 raw bytes FreeSWITCH sent, which is how ``tests/esl/fixtures/amd`` was made.
 
-Run one call by hand: ``python -m bench.amd_freeswitch <number> [greeting]``.
+Run one call by hand: ``python -m bench.amd_freeswitch <number> [greeting]``; the world's
+humans and machines: ``python -m bench.amd_freeswitch --world 20``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from esl.framing import EslEvent, Framer, parse_event
 from esl.render import DialConfig, render
@@ -34,6 +35,9 @@ from orchestrator.amd import Cadence, CadenceParams
 from orchestrator.dialer import routes
 from provisioning.sandbox import fsnode
 from provisioning.sandbox.credentials import freeswitch_secrets
+from provisioning.sandbox.world import Outcome as World
+from provisioning.sandbox.world import world_number
+from switchboard.campaign_lab import random_area_code
 from switchboard.config import Settings, load_settings
 
 ANSWER_TIMEOUT_S = 20
@@ -178,14 +182,56 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """Accuracy over a set of calls and the p95 of the human decisions (ms after the answer)."""
+
+    human_pct: float
+    machine_pct: float
+    human_decision_p95_ms: int | None
+    results: tuple[FsAmdResult, ...]
+
+    def line(self) -> str:
+        return (f"RESULT amd_freeswitch freeswitch_human_pct={self.human_pct:.1f} "
+                f"freeswitch_machine_pct={self.machine_pct:.1f} "
+                f"freeswitch_human_decision_p95_ms={self.human_decision_p95_ms}")
+
+
+def summarize(labelled: list[tuple[bool, FsAmdResult]]) -> Summary:
+    """``labelled``: (is a human, its result). A human is right unless classed MACHINE (NOTSURE connects)."""
+    humans = [r for human, r in labelled if human]
+    machines = [r for human, r in labelled if not human]
+    right_h = sum(r.verdict in ("HUMAN", "NOTSURE") for r in humans)
+    right_m = sum(r.verdict == "MACHINE" for r in machines)
+    times = sorted(r.decision_ms for r in humans if r.verdict == "HUMAN" and r.decision_ms is not None)
+    p95 = times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)] if times else None
+    return Summary(100.0 * right_h / max(1, len(humans)), 100.0 * right_m / max(1, len(machines)), p95,
+                   tuple(r for _, r in labelled))
+
+
+def world_run(settings: Settings, humans: int, machines: int) -> Summary:
+    """The world's own outcomes: "hello" humans and 5.7 s voicemail greetings, one call at a time."""
+    area = random_area_code()
+    labelled = [(True, classify(settings, world_number(World.HUMAN, 0, i, area_code=area)))
+                for i in range(humans)]
+    labelled += [(False, classify(settings, world_number(World.MACHINE, 0, 500 + i, area_code=area)))
+                 for i in range(machines)]
+    return summarize(labelled)
+
+
 def main(argv: list[str]) -> int:
+    """``python -m bench.amd_freeswitch --world N``, or one call: ``<number> [greeting]``."""
+    settings = load_settings()
+    if len(argv) == 2 and argv[0] == "--world":
+        summary = world_run(settings, int(argv[1]), int(argv[1]))
+        for r in summary.results:
+            print(f"{r.number} {r.verdict} {r.cause} decision_ms={r.decision_ms} beep_ms={r.beep_ms}")
+        print(summary.line())
+        return 0
     if not argv or len(argv) > 2:
-        print("usage: python -m bench.amd_freeswitch <world number> [greeting]", file=sys.stderr)
+        print("usage: python -m bench.amd_freeswitch --world N | <world number> [greeting]", file=sys.stderr)
         return 2
-    raw = bytearray()
-    r = classify(load_settings(), argv[0], argv[1] if len(argv) > 1 else "", listen_s=8.0, record=raw)
-    print(r)
-    Path("amd_capture.server.txt").write_bytes(bytes(raw))
+    print(classify(settings, argv[0], argv[1] if len(argv) > 1 else "", listen_s=8.0))
     return 0
 
 
