@@ -13,11 +13,14 @@ database), so a benchmark can call it from any thread; ``record`` keeps the
 raw bytes FreeSWITCH sent, which is how ``tests/esl/fixtures/amd`` was made.
 
 Run one call by hand: ``python -m bench.amd_freeswitch <number> [greeting]``; the world's
-humans and machines: ``python -m bench.amd_freeswitch --world 20``.
+humans and machines: ``python -m bench.amd_freeswitch --world 20``; a greeting corpus
+(``corpus.json`` + WAVs, e.g. the one ``bench.amd`` builds) over loopback:
+``python -m bench.amd_freeswitch --corpus DIR``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import socket
@@ -25,6 +28,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from esl.framing import EslEvent, Framer, parse_event
 from esl.render import DialConfig, render
@@ -41,6 +45,9 @@ from switchboard.campaign_lab import random_area_code
 from switchboard.config import Settings, load_settings
 
 ANSWER_TIMEOUT_S = 20
+MACHINE_TAIL = "tone_stream://%(500,0,1000)!silence_stream://10000"  # the world's beep, then a recorder
+LOOPBACK_NUMBER = "00"  # replaced in the dial string by the loopback far end
+LOOPBACK_FAR_END = "loopback/m:^:answer^park/switchboard/inline"
 _GREETING = re.compile(r"[a-z0-9-]{1,64}\Z")  # the world's corpus names (X-Greeting header)
 _EVENTS = ("event plain CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB "
            f"CUSTOM avmd::beep {SIGNAL_PREFIX}{AMD_SIGNAL}")
@@ -109,34 +116,43 @@ class _Esl:
 
 def classify(settings: Settings, number: str, greeting: str = "", *, listen_s: float = 0.0,
              params: CadenceParams | None = None, timeout_s: float = 15.0,
-             record: bytearray | None = None) -> FsAmdResult:
+             record: bytearray | None = None, play: str = "") -> FsAmdResult:
     """Dial ``number`` (optionally asking the world for corpus ``greeting``) and classify the answer.
 
     ``listen_s``: after the verdict, keep listening this long for avmd's beep
     (a HUMAN verdict followed by a beep is a machine the runner would then
     handle late). ``timeout_s`` bounds the analysis after the answer.
+
+    ``play``: instead of the world, call a loopback leg inside FreeSWITCH that
+    answers and plays this file string (a corpus greeting the world cannot play
+    yet); ``number`` is then only a label. Same route, detectors and classifier,
+    no SIP/RTP/PCMU on the way.
     """
     if greeting and not _GREETING.match(greeting):
         raise ValueError(f"bad greeting name {greeting!r}")
     result = FsAmdResult(number, greeting)
+    dialed = LOOPBACK_NUMBER if play else number
     channel, job = str(uuid.uuid4()), str(uuid.uuid4())
     dial = DialConfig()
     originate = c.Originate(attempt_id=str(uuid.uuid4()), channel_id=channel, route="sb-outbound",
                             timeout_s=ANSWER_TIMEOUT_S,
-                            endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, number),
+                            endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, dialed),
                             variables={routes.VAR_AMD: "yes"})
     text = render(originate, dial, job_uuid=job).text
     if greeting:  # a SIP header for the world; the core's variable names do not allow '-'
         text = text.replace("{", f"{{sip_h_X-Greeting={greeting},", 1)
+    if play:  # the far end answers and parks (inline dialplan, '^' separated); we play into it on answer
+        text = text.replace(f"sofia/gateway/{fsnode.GATEWAY}/{dialed}", LOOPBACK_FAR_END, 1)
     translator = Translator()
     translator.state.expect(originate, job)
     esl = _Esl("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, 10.0, record)
     try:
         esl.send(_EVENTS)
-        esl.send(f"filter Unique-ID {channel}")
-        esl.send(f"filter Job-UUID {job}")
+        if not play:  # a loopback leg reports under a temporary id first: no filter then
+            esl.send(f"filter Unique-ID {channel}")
+            esl.send(f"filter Job-UUID {job}")
         esl.send(text)
-        _follow(esl, translator, result, params or CadenceParams(), timeout_s, listen_s)
+        _follow(esl, translator, channel, result, params or CadenceParams(), timeout_s, listen_s, play)
     finally:
         esl.send(f"api uuid_kill {channel}")
         _drain_hangup(esl, channel)
@@ -144,14 +160,19 @@ def classify(settings: Settings, number: str, greeting: str = "", *, listen_s: f
     return result
 
 
-def _follow(esl: _Esl, translator: Translator, result: FsAmdResult, params: CadenceParams,
-            timeout_s: float, listen_s: float) -> None:
+def _follow(esl: _Esl, translator: Translator, channel: str, result: FsAmdResult, params: CadenceParams,
+            timeout_s: float, listen_s: float, play: str) -> None:
     deadline = time.monotonic() + ANSWER_TIMEOUT_S + 5
     cadence: Cadence | None = None
     while (ev := esl.next_event(deadline)) is not None:
         for out in translator.translate(ev, time.time()):
+            if not isinstance(out, e.CallEvent) or out.channel_id != channel:
+                continue
             if isinstance(out, e.Answered):
                 cadence = Cadence(out.at, params)  # sb-outbound runs the detection (sb_amd=yes)
+                if play:
+                    far = esl.send(f"api uuid_getvar {channel} other_loopback_leg_uuid").text().strip()
+                    esl.send(f"api uuid_broadcast {far} {play} aleg")
                 deadline = time.monotonic() + timeout_s
             elif isinstance(out, e.VoiceDetected) and cadence is not None:
                 result.cues.append((out.cue.value, _ms(out.at - cadence.answered_at)))
@@ -219,6 +240,25 @@ def world_run(settings: Settings, humans: int, machines: int) -> Summary:
     return summarize(labelled)
 
 
+def corpus_run(settings: Settings, corpus_dir: Path) -> dict[str, Summary]:
+    """A greeting corpus (``corpus.json``: name, outcome, noise) played over loopback; summaries per noise.
+
+    A human's file is followed by its ``-after`` file (3 s of its background),
+    a machine's by a 0.5 s 1000 Hz beep and silence, as the world plays them.
+    Key ``all`` covers every file.
+    """
+    items = json.loads((corpus_dir / "corpus.json").read_text())
+    labelled: dict[str, list[tuple[bool, FsAmdResult]]] = {}
+    for item in items:
+        human = item["outcome"] == "human"
+        path = corpus_dir / f"{item['name']}.wav"
+        tail = f"{corpus_dir / (item['name'] + '-after.wav')}" if human else MACHINE_TAIL
+        r = classify(settings, item["name"], play=f"file_string://{path}!{tail}")
+        for key in ("all", item.get("noise", "clean")):
+            labelled.setdefault(key, []).append((human, r))
+    return {key: summarize(group) for key, group in labelled.items()}
+
+
 def main(argv: list[str]) -> int:
     """``python -m bench.amd_freeswitch --world N``, or one call: ``<number> [greeting]``."""
     settings = load_settings()
@@ -228,8 +268,16 @@ def main(argv: list[str]) -> int:
             print(f"{r.number} {r.verdict} {r.cause} decision_ms={r.decision_ms} beep_ms={r.beep_ms}")
         print(summary.line())
         return 0
+    if len(argv) == 2 and argv[0] == "--corpus":
+        summaries = corpus_run(settings, Path(argv[1]))
+        for r in summaries["all"].results:
+            print(f"{r.number} {r.verdict} {r.cause} decision_ms={r.decision_ms} beep_ms={r.beep_ms}")
+        for key, summary in summaries.items():
+            print(f"[{key}] {summary.line()}")
+        return 0
     if not argv or len(argv) > 2:
-        print("usage: python -m bench.amd_freeswitch --world N | <world number> [greeting]", file=sys.stderr)
+        print("usage: python -m bench.amd_freeswitch --world N | --corpus DIR | <world number> [greeting]",
+              file=sys.stderr)
         return 2
     print(classify(settings, argv[0], argv[1] if len(argv) > 1 else "", listen_s=8.0))
     return 0
