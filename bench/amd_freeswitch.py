@@ -251,7 +251,9 @@ def corpus_run(settings: Settings, corpus_dir: Path) -> dict[str, Summary]:
 
     Caution, measured: over FreeSWITCH's loopback endpoint the same file can
     get different verdicts from run to run (the silence after a greeting is
-    sometimes not seen), which calls from the world over SIP never showed.
+    sometimes not seen), which calls from the world over SIP never showed;
+    likely a loopback reader that is not paced by the player (comfort noise
+    fills an empty queue and stretches the greeting in samples).
     Use it to look, not to report; play corpora from the world (``greeting``).
 
     A human's file is followed by its ``-after`` file (3 s of its background),
