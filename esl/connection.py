@@ -125,6 +125,8 @@ class EslAdapter:
         """
         job = str(uuid.uuid4()) if isinstance(command, c.Originate) else ""
         request = render(command, self.dial, job)
+        if request is None:  # done by the route (StartAmd where our sb-outbound runs the detection)
+            return Reply({}, "+OK done by the route")
         self.translator.state.expect(command, job)  # before sending: its events may come first
         try:
             reply = self.request(request)

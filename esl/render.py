@@ -10,6 +10,16 @@ Shapes taken from the real captures (``tests/esl/fixtures``):
   ``api uuid_record <U> start|stop <path>``;
   ``sendmsg <U>`` / ``call-command: execute`` / ``execute-app-name: avmd_start``
   (avmd must be started as an application on the leg that hears the beep).
+  ``StartAmd`` sends nothing where our dialplan serves ``sb-outbound``: the
+  route itself runs the detection when the originate set
+  ``sb_amd=yes`` (avmd for beeps, ``detect_audio``/``detect_silence`` for the
+  greeting's cadence). Measured live: a ``sendmsg`` or ``uuid_transfer`` sent
+  on ``CHANNEL_ANSWER`` races the originate's own transfer into
+  ``sb-outbound`` (a ``sendmsg execute_extension`` that arrived first ran its
+  extension on a channel not ready yet, so nothing was detected on 3 of 20
+  calls). A node whose ``sb-outbound`` is mapped to an inline app (the
+  captures, the contract suite) has none of our extensions: there
+  ``StartAmd`` is ``sendmsg`` ``avmd_start``, beeps only.
 
 Where the call goes after answer (``<dest>``): by default the core's route is a
 dialplan extension, ``<route> XML <context>`` (context ``switchboard``, to be
@@ -40,6 +50,7 @@ from types import MappingProxyType
 from esl.translate import CAUSE_NAMES
 from orchestrator import commands as c
 from orchestrator import safe
+from orchestrator.dialer import routes
 
 #: Characters that change the meaning of an ESL command or a FreeSWITCH originate/app argument.
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f{},='\"$&|^\[\]\\;]")
@@ -153,8 +164,11 @@ def cause_name(cause: int) -> str:
     return CAUSE_NAMES.get(cause, str(cause))
 
 
-def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest:
-    """The ESL text for one core command; ``job_uuid`` is required for an Originate (sent as bgapi)."""
+def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest | None:
+    """The ESL text for one core command (None: the route already does it; nothing to send).
+
+    ``job_uuid`` is required for an Originate (sent as bgapi).
+    """
     ch = _uuid(cmd.channel_id) if hasattr(cmd, "channel_id") else ""
     match cmd:
         case c.Originate():
@@ -178,7 +192,9 @@ def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest
                     if cmd.filename else "all")
             return EslRequest(f"api uuid_record {ch} stop {path}")
         case c.StartAmd():
-            return EslRequest(f"sendmsg {ch}\ncall-command: execute\nexecute-app-name: avmd_start")
+            if routes.OUTBOUND in config.routes:  # an inline app: the node has none of our extensions
+                return EslRequest(f"sendmsg {ch}\ncall-command: execute\nexecute-app-name: avmd_start")
+            return None  # our sb-outbound runs the detection itself (sb_amd=yes)
         case c.Reload():
             if cmd.module:
                 return EslRequest(f"api reload {esl_value(cmd.module, 'module')}")

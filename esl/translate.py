@@ -26,7 +26,10 @@ Our own convention (not in the captures; for the FreeSWITCH dialplan that
 provisioning will render): a dialplan milestone is the ``event`` application
 firing ``Event-Name=CUSTOM,Event-Subclass=switchboard::<name>`` on the channel,
 payload headers prefixed ``SB-``. It becomes ``DialplanSignal(<name>, fields)``,
-like the AMI adapter's ``UserEvent(Switchboard<Name>)``.
+like the AMI adapter's ``UserEvent(Switchboard<Name>)``. One is not a
+milestone but a measurement: ``switchboard::amd`` (``sb-outbound``'s
+greeting-cadence reports) becomes ``VoiceDetected``, which the core's
+``orchestrator.amd`` classifier turns into a verdict.
 """
 
 from __future__ import annotations
@@ -71,8 +74,13 @@ def cause_number(name: str, q850: str = "") -> int:
 
 _AVMD_BEEP = "avmd::beep"
 SIGNAL_PREFIX = "switchboard::"
+#: ``sb-outbound``'s cadence reports (see :func:`voice_cue`).
+AMD_SIGNAL = "amd"
 #: Dialplan milestones the core knows (``orchestrator.dialer``), subscribed one by one.
-SIGNALS = ("abandon", "waiting", "message_left", "agent_leg")
+SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL)
+#: (``SB-Step``, ``SB-Timeout``) of an ``amd`` report -> the neutral cue.
+_CUES = {("audio", "false"): e.VoiceCue.SPEECH, ("audio", "true"): e.VoiceCue.NO_SPEECH,
+         ("silence", "false"): e.VoiceCue.SILENCE, ("silence", "true"): e.VoiceCue.NO_SILENCE}
 _PAYLOAD_PREFIX = "SB-"
 _DEDUP_WINDOW = 1024  # avmd copies arrive back to back; a small window is plenty
 
@@ -294,6 +302,8 @@ class Translator:
         return self.state.recording_paths.get(ch) or ev.get("Record-File-Path")
 
     def _custom(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ev.subclass == SIGNAL_PREFIX + AMD_SIGNAL:
+            return voice_cue(ev, at, ch, attempt)
         if ev.subclass.startswith(SIGNAL_PREFIX):
             fields = tuple(sorted((k[len(_PAYLOAD_PREFIX):], v) for k, v in ev.headers
                                   if k.startswith(_PAYLOAD_PREFIX)))
@@ -303,6 +313,24 @@ class Translator:
         if not self.state.first_avmd((ev.get("Event-Sequence"), ev.subclass, ch)):
             return []
         return [e.AmdResult(at, ch, attempt, verdict=e.AmdVerdict.MACHINE, cause="beep")]
+
+
+def voice_cue(ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+    """``sb-outbound``'s report after ``detect_audio`` / ``detect_silence`` -> ``VoiceDetected``.
+
+    The dialplan fires ``switchboard::amd`` with ``SB-Step`` (``audio`` or
+    ``silence``: which detector just returned), ``SB-Timeout`` (the detector's
+    own ``detect_audio_timeout`` / ``detect_silence_timeout`` channel variable,
+    ``true`` when it gave up) and ``SB-Held-Ms`` (how long the level had to hold
+    before the detector returned: its hit count in 20 ms frames). A report with
+    an unknown step or an unset variable (the app ended because the channel
+    went away) is dropped: the hangup says what happened.
+    """
+    cue = _CUES.get((ev.get("SB-Step"), ev.get("SB-Timeout")))
+    held = ev.get("SB-Held-Ms")
+    if cue is None:
+        return []
+    return [e.VoiceDetected(at, ch, attempt, cue=cue, held_ms=int(held) if held.isdigit() else 0)]
 
 
 def _originated_leg(event: EslEvent, channel_id: str) -> bool:

@@ -157,10 +157,12 @@ class StopRecording(Command):
 
 @dataclass(frozen=True, slots=True)
 class StartAmd(Command):
-    """Start answering-machine detection on a channel (FreeSWITCH ``avmd_start``).
+    """Start answering-machine detection on a channel.
 
-    On Asterisk AMD runs in the rendered dialplan, so the AMI adapter treats
-    this as already done by the route.
+    Where the project's dialplan serves ``sb-outbound`` (Asterisk, and
+    FreeSWITCH nodes using our context) detection runs in the route itself, so
+    the adapters treat this as already done; a FreeSWITCH node whose outbound
+    route is an inline app gets ``avmd_start`` (beeps only).
     """
 
     channel_id: str

@@ -26,6 +26,15 @@ class AmdVerdict(StrEnum):
     NOTSURE = "NOTSURE"
 
 
+class VoiceCue(StrEnum):
+    """What a PBX's energy detector reports after the answer (greeting cadence, see ``orchestrator.amd``)."""
+
+    SPEECH = "speech"  # voice began (after the minimum word length)
+    SILENCE = "silence"  # voice, then the after-greeting silence
+    NO_SPEECH = "no_speech"  # no voice within the initial silence
+    NO_SILENCE = "no_silence"  # the voice went on past the longest greeting (plus its silence)
+
+
 class AgentState(StrEnum):
     LOGGED_OUT = "logged_out"
     READY = "ready"
@@ -65,6 +74,14 @@ class Answered(CallEvent):
 class AmdResult(CallEvent):
     verdict: AmdVerdict = AmdVerdict.NOTSURE
     cause: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceDetected(CallEvent):
+    """One cadence cue; ``held_ms``: how long the condition had held when it was reported."""
+
+    cue: VoiceCue = VoiceCue.SPEECH
+    held_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dialplans.render import DialplanParams
+from dialplans.render import AmdTuning, DialplanParams
 from provisioning.seats import SeatConf
 
 CONTEXT = "switchboard"
@@ -41,6 +41,27 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         # wait_for_silence counts 20 ms frames.
         "message_silence_hits": max(1, params.message_silence_ms // 20),
         "message_wait_max_ms": params.message_wait_max_s * 1000,
+        "amd": amd_detectors(params.amd),
+    }
+
+
+def amd_detectors(tuning: AmdTuning) -> dict[str, int]:
+    """amd.conf's parameters as ``detect_audio`` / ``detect_silence`` arguments (20 ms frames).
+
+    Both applications return once their condition held ``hits + 1`` frames, so
+    ``*_held_ms`` (reported with each cue) is how long before the report the
+    voice began or the silence set in.
+    """
+    audio_hits = max(1, tuning.min_word_length // 20)
+    silence_hits = max(1, tuning.after_greeting_silence // 20 - 1)
+    return {
+        "threshold": tuning.silence_threshold,
+        "audio_hits": audio_hits,
+        "audio_held_ms": (audio_hits + 1) * 20,
+        "initial_silence_ms": tuning.initial_silence,
+        "silence_hits": silence_hits,
+        "silence_held_ms": (silence_hits + 1) * 20,
+        "greeting_window_ms": tuning.greeting + tuning.after_greeting_silence,
     }
 
 

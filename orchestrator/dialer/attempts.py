@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from orchestrator.amd import Cadence
 from orchestrator.dialer.ports import OpenAttempt
 from orchestrator.leads.model import Lead
 
@@ -38,6 +39,7 @@ class Attempt:
     live_at: float | None = None  # human verdict (or answer without AMD): the abandon clock starts
     bridged_at: float | None = None
     abandoned: bool = False
+    cadence: Cadence | None = None  # greeting-cadence AMD, from the first voice cue after the answer
 
     @property
     def in_flight(self) -> bool:

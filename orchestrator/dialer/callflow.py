@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from orchestrator.amd import Cadence
 from orchestrator.commands import Bridge, Hangup, Redirect, StartAmd, StartRecording
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
@@ -56,6 +57,7 @@ from orchestrator.events import (
     DialplanSignal,
     HungUp,
     OriginateFailed,
+    VoiceDetected,
 )
 from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
@@ -90,13 +92,15 @@ class CallFlow:
             case AmdResult() if a.phase in (Phase.DIALING, Phase.ANSWERED):
                 # From DIALING only if the answer was missed (e.g. it happened while the runner restarted).
                 a.answered_at = a.answered_at if a.answered_at is not None else now
-                out.record(AmdDecided(now, a.attempt_id, event.verdict, event.cause))
-                if event.verdict is AmdVerdict.MACHINE:
-                    self._machine(a, now, out)
-                elif event.verdict is AmdVerdict.HUMAN:
-                    self.go_live(a, now, out, since=now - greeting_silence_s(event.cause, self.config))
-                else:
-                    self.go_live(a, now, out)
+                self.decide(a, event.verdict, event.cause, now, out)
+            case VoiceDetected() if a.phase is Phase.ANSWERED:
+                if a.cadence is None:  # ANSWERED: answered_at is set
+                    a.cadence = Cadence(a.answered_at or now, self.config.cadence)
+                decision = a.cadence.feed(event)
+                if decision is not None:
+                    self.decide(a, decision.verdict, decision.cause, now, out)
+            case AmdResult(verdict=AmdVerdict.MACHINE) if a.phase in (Phase.WAITING, Phase.CONNECTED):
+                self._late_machine(a, event.cause, now, out)
             case DialplanSignal(name="abandon") if a.phase in _NOT_YET_CONNECTED:
                 # The route's own safety-net timer fired (runner late or restarting): a live human
                 # got no agent. A customer whose agent left the bridge also passes through
@@ -106,6 +110,33 @@ class CallFlow:
                 self.abandon(a, now, out, "pbx safety net")
             case HungUp() | OriginateFailed():
                 self.end(a, event.cause, now, out)
+
+    def decide(self, a: Attempt, verdict: AmdVerdict, cause: str, now: float, out: Outbox) -> None:
+        out.record(AmdDecided(now, a.attempt_id, verdict, cause))
+        if verdict is AmdVerdict.MACHINE:
+            self._machine(a, now, out)
+        elif verdict is AmdVerdict.HUMAN:
+            self.go_live(a, now, out, since=now - greeting_silence_s(cause, self.config))
+        else:
+            self.go_live(a, now, out)
+
+    def _late_machine(self, a: Attempt, cause: str, now: float, out: Outbox) -> None:
+        """A machine found after the HUMAN/NOTSURE verdict (FreeSWITCH: avmd hears its beep).
+
+        The call is treated as the machine it is: the campaign's machine action
+        (hang up, or the message after the beep) and a machine in the counts.
+        The live answer counted at the first verdict stays counted: the call was
+        handled as a live person until now (waiting or with an agent), and the
+        counters only ever add. An agent already on it is freed at once (to READY,
+        not wrap-up: there is nothing to classify) rather than kept until the
+        message has played.
+        """
+        out.record(AmdDecided(now, a.attempt_id, AmdVerdict.MACHINE, cause))
+        agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
+        if a.phase is Phase.CONNECTED and agent is not None and agent.attempt_id == a.attempt_id:
+            agent.attempt_id = None
+            self.agents.release(agent, now, out)
+        self._machine(a, now, out, late=True)
 
     def go_live(self, a: Attempt, now: float, out: Outbox, since: float | None = None) -> None:
         """A live human is on the line: the abandon clock runs from ``since`` (greeting end) or now."""
@@ -139,11 +170,12 @@ class CallFlow:
         ok = agent is not None and agent.leg_up and agent.state is AgentState.RESERVED
         return agent if ok else None
 
-    def _machine(self, a: Attempt, now: float, out: Outbox) -> None:
+    def _machine(self, a: Attempt, now: float, out: Outbox, late: bool = False) -> None:
+        """Count the machine; act on it unless the route already does (it never does after a bridge)."""
         a.phase = Phase.MACHINE
         self.stats.machines += 1
         self._count(now, out, machines=1)
-        if not self.config.route_handles_machines:
+        if late or not self.config.route_handles_machines:
             if self.config.machine_action is MachineAction.MESSAGE:
                 out.send(Redirect(a.channel_id, routes.LEAVE_MESSAGE))
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from orchestrator.amd import CadenceParams
 from orchestrator.compliance import WINDOWS, AbandonCounter, ComplianceProfile
 from orchestrator.leads.rules import LeadRules
 
@@ -46,6 +47,8 @@ class CampaignConfig:
     message_lead_s: float = 0.3
     #: No verdict this long after answer: treat as NOTSURE (connect, do not strand the call).
     amd_timeout_s: float = 6.0
+    #: Greeting-cadence AMD (PBXes that report voice cues rather than a verdict: FreeSWITCH).
+    cadence: CadenceParams = field(default_factory=CadenceParams)
     wrap_up_s: float = 30.0  # wrap-up ends by this timer or by the agent's disposition
     ring_timeout_s: int = 25
     abandon_cap: float = 0.03

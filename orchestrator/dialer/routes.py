@@ -9,9 +9,10 @@ them. Customer originates carry the channel variables below (plus
     ``AmdResult``); on MACHINE branch on ``sb_amd_action`` (then set
     ``CampaignConfig.route_handles_machines``); otherwise hold the customer
     (silence) until the core's AMI ``Bridge``, with a safety-net timer that
-    goes to ``sb-abandon`` if no runner acts. FreeSWITCH: park/hold only; the
-    core sends ``StartAmd`` (``avmd_start``) after ``Answered`` and acts on
-    the verdict itself.
+    goes to ``sb-abandon`` if no runner acts. FreeSWITCH: if ``sb_amd=yes``
+    start avmd (beeps, ``AmdResult`` at any time) and report the greeting's
+    cadence (→ ``VoiceDetected``, classified by ``orchestrator.amd``), then
+    park; the core acts on the verdict itself.
 ``sb-abandon``
     Play ``sb_abandon_sound`` (the campaign's information message), report
     ``DialplanSignal("abandon")``, hang up.

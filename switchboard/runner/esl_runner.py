@@ -13,9 +13,10 @@ gevent side for FreeSWITCH (``esl.connection.EslAdapter``, greenswitch):
   (``UnsafeValue``: never sent); ``NotConnected``/``Uncertain`` are left to the
   reconnect: the core reconciles with the live channels on the next
   ``PbxConnected`` (the adapter never re-sends);
-* FreeSWITCH's ``sb-outbound`` only parks the answered customer, so the core
-  starts avmd itself (``route_handles_machines = False``). The dialplan is
-  served by the web over mod_xml_curl (``web/fsxml.py``): nothing to install.
+* FreeSWITCH's ``sb-outbound`` runs avmd and reports the greeting's cadence,
+  then parks: the core classifies and acts on the verdict itself
+  (``route_handles_machines = False``). The dialplan is served by the web
+  over mod_xml_curl (``web/fsxml.py``): nothing to install.
 
 One input at a time: greenlets switch on I/O, so every call into the core
 holds ``_lock`` (the asyncio runner gets the same for free: its core calls
@@ -100,7 +101,7 @@ def _seat_of(channel_name: str) -> str:
 
 
 class EslRunner(NodeCore):
-    route_handles_machines = False  # sb-outbound parks; the core sends StartAmd and acts on the verdict
+    route_handles_machines = False  # sb-outbound reports cadence and parks; the core decides and acts
 
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                  *, dial: DialConfig | None = None, command_timeout: float = 5.0,

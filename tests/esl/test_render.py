@@ -55,6 +55,7 @@ def test_the_capture_shapes_of_the_other_commands() -> None:
     assert render(c.StopRecording(U), tmp).text == f"api uuid_record {U} stop all"
     avmd = f"sendmsg {U}\ncall-command: execute\nexecute-app-name: avmd_start"
     assert render(c.StartAmd(U), LAB).text == avmd
+    assert render(c.StartAmd(U), DialConfig()) is None  # sb-outbound runs the detection itself
     assert render(c.Play(U, "ivr/welcome.wav"), LAB).text == f"api uuid_broadcast {U} ivr/welcome.wav aleg"
     transfer = f"api uuid_transfer {U} sb-abandon XML switchboard"
     assert render(c.Redirect(U, "sb-abandon"), LAB).text == transfer
@@ -69,9 +70,10 @@ def test_rendered_texts_match_the_captured_commands() -> None:
     a, b = "2532af7c-5c47-4ba9-9fce-5870bb1a9770", "49532bcc-84e6-478f-952f-b8e856a7494c"
     tmp = DialConfig(recordings_dir="/tmp")
     wav = "esl_fixture_record.wav"
-    for cmd in (c.StartRecording(u_rec, wav), c.StopRecording(u_rec, wav), c.StartAmd(u_avmd),
+    for cmd in (c.StartRecording(u_rec, wav), c.StopRecording(u_rec, wav),
                 c.Bridge(a, b), c.Hangup("947abd84-2156-4215-aca0-e1da34b096c6")):
         assert render(cmd, tmp).text in sent
+    assert render(c.StartAmd(u_avmd), LAB).text in sent  # the capture's box parks inline: avmd alone
 
 
 @pytest.mark.parametrize("value", [

@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 from werkzeug.serving import make_server
 
+from bench import amd_freeswitch
 from esl.render import DialConfig, render
 from orchestrator import commands as c
 from orchestrator.store import migrate
@@ -142,6 +143,29 @@ def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_p
     finally:
         server.shutdown()
         thread.join(5)
+
+
+def test_sb_outbound_classes_the_world_s_human_and_machine_by_their_greeting(settings: Settings) -> None:
+    """The route's detect_audio/detect_silence reports, through the translator and the core's classifier."""
+    area = random_area_code()
+    human = amd_freeswitch.classify(settings, world_number(Outcome.HUMAN, 0, 1, area_code=area))
+    assert (human.verdict, [cue for cue, _ in human.cues]) == ("HUMAN", ["speech", "silence"]), human
+    machine = amd_freeswitch.classify(settings, world_number(Outcome.MACHINE, 0, 2, area_code=area),
+                                      listen_s=ANSWER_S)
+    cues = [cue for cue, _ in machine.cues]
+    assert (machine.verdict, cues) == ("MACHINE", ["speech", "no_silence"]), machine
+    assert machine.cause.startswith("LONGGREETING")
+    assert machine.beep_ms is not None and machine.beep_ms > machine.decision_ms  # avmd still finds the beep
+
+
+def test_sb_outbound_runs_no_detection_without_sb_amd(esl: EventSocket) -> None:
+    channel = originate_human(esl, sb_amd="no")
+    esl.wait_for(lambda e: e.get("Unique-ID") == channel and e.get("Application") == "park"
+                 and e.name == "CHANNEL_EXECUTE", PROMPT_S)
+    ran = {e.get("Application") for e in esl.events(of(channel, "CHANNEL_EXECUTE"))}
+    assert ran == {"set", "park"}
+    assert not esl.events(of(channel, "CUSTOM", "switchboard::amd"))
+    esl.api(f"uuid_kill {channel}")
 
 
 def test_up_is_idempotent_and_down_stops_the_node_alone(settings: Settings) -> None:
