@@ -26,6 +26,7 @@ def test_install_renders_and_reloads_the_routes(sandbox):
 
     async def main() -> None:
         async with AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="pbx") as client:
+            await install.install(client, config_dir)  # the shipped routes and tuning, whatever was there
             try:
                 changed = await install.install(client, config_dir, DialplanParams(safety_wait_s=11))
                 assert changed == ["extensions-switchboard.conf"]  # amd.conf did not change
