@@ -43,7 +43,7 @@ from orchestrator import commands as c
 from orchestrator import events as e
 
 #: FreeSWITCH cause names (switch_types.h ``switch_call_cause_t``) -> Q.850 numbers.
-#: Names above 127 are FreeSWITCH's own; the issue asks ORIGINATOR_CANCEL -> 487.
+#: Names above 127 are FreeSWITCH's own (ORIGINATOR_CANCEL is SIP's 487 there).
 CAUSES: dict[str, int] = {
     "UNSPECIFIED": 0, "UNALLOCATED_NUMBER": 1, "NO_ROUTE_TRANSIT_NET": 2, "NO_ROUTE_DESTINATION": 3,
     "CHANNEL_UNACCEPTABLE": 6, "CALL_AWARDED_DELIVERED": 7, "NORMAL_CLEARING": 16, "USER_BUSY": 17,
