@@ -9,12 +9,14 @@ import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from orchestrator.store.enums import Outcome, RecordingStatus
 from orchestrator.store.models import Recording
 from orchestrator.store.types import utcnow
+from switchboard.fault_lab import hold_sqlite_write_lock
 from tests.web import seed
 from web.campaigns import scheduler
 from web.db import sessions
@@ -125,3 +127,20 @@ def test_the_scheduler_job_checks_ended_calls_recordings(app, as_role, settings)
     for status in ("empty", "damaged", "missing"):
         assert f'class="recording-{status}"' in page
     assert page.count("<audio") == 4  # ok, crashed (finalised), stuck (finalised), live (in progress)
+
+
+def test_the_job_rides_out_a_locked_database_and_catches_up(app, settings, db_url):
+    """SQLite held by a long import: the job gives up this round (no exception out of it); the file it
+    already finalised is found finalised by the next round, which stores it."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's; PostgreSQL outages are the scheduler process tests'")
+    root = settings.recordings_dir
+    _wav(root / "4" / "crashed.wav", 1.0, left_open=True)
+    ids = _recordings(app, [("4/crashed.wav", True, utcnow() - timedelta(minutes=3))])
+    scheduler.build(BackgroundScheduler, settings.sqlalchemy_url, recordings_dir=root)
+    with hold_sqlite_write_lock(db_url):
+        scheduler.check_recordings()
+    assert _row(app, ids["4/crashed.wav"]).status is None
+    scheduler.check_recordings()
+    row = _row(app, ids["4/crashed.wav"])
+    assert (row.status, row.size_bytes) == (RecordingStatus.OK, 44 + 2 * RATE)
