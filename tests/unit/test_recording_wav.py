@@ -3,6 +3,7 @@ truncated mid-data, and left open by a crash (then finalised so that ``wave`` an
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -89,7 +90,9 @@ def test_a_header_left_open_by_a_crash_is_finalised_from_the_file_length(tmp_pat
     _crash(path, size_field)
     before = inspect_wav(path)
     assert before.status is RecordingStatus.DAMAGED and before.unfinalised
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
     check = check_wav(path)
+    assert path.stat().st_mtime_ns == 1_700_000_000_000_000_000  # still when the PBX last wrote it
     assert check.status is RecordingStatus.OK and check.duration_s == pytest.approx(2.0)
     assert check.size_bytes == path.stat().st_size == 44 + 2 * RATE * 2
     with wave.open(str(path)) as w:

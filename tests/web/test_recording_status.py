@@ -4,7 +4,9 @@ and is never served as playable audio; a header a crash left open is finalised f
 
 from __future__ import annotations
 
+import os
 import struct
+import time
 import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,8 +27,9 @@ RATE = 8000
 DAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def _wav(path: Path, seconds: float, *, left_open: bool = False) -> bytes:
-    """A real WAV; ``left_open``: both size fields zero, as a PBX killed mid-call leaves them."""
+def _wav(path: Path, seconds: float, *, left_open: bool = False, written_ago: float = 600) -> bytes:
+    """A real WAV; ``left_open``: both size fields zero, as a PBX killed mid-call leaves them;
+    last written ``written_ago`` seconds ago (a file the PBX is still writing is left alone)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -37,6 +40,8 @@ def _wav(path: Path, seconds: float, *, left_open: bool = False) -> bytes:
         data = bytearray(path.read_bytes())
         data[4:8] = data[40:44] = struct.pack("<I", 0)
         path.write_bytes(bytes(data))
+    written = time.time() - written_ago
+    os.utime(path, (written, written))
     return path.read_bytes()
 
 
@@ -96,8 +101,11 @@ def test_the_scheduler_job_checks_ended_calls_recordings(app, as_role, settings)
     _wav(root / "3" / "crashed.wav", 1.5, left_open=True)
     truncated = _wav(root / "3" / "cut.wav", 1.0)
     (root / "3" / "cut.wav").write_bytes(truncated[:5000])
+    os.utime(root / "3" / "cut.wav", (time.time() - 600, time.time() - 600))
     live = _wav(root / "3" / "live.wav", 1.0, left_open=True)  # still being written: never touched
     _wav(root / "3" / "stuck.wav", 1.0, left_open=True)  # its end never written, started 13 h ago
+    closing = _wav(root / "3" / "closing.wav", 1.0, left_open=True)  # hung up 14 s ago: PBX may still write
+    growing = _wav(root / "3" / "growing.wav", 1.0, left_open=True, written_ago=1)  # ended, file just written
     ids = _recordings(app, [
         ("3/ok.wav", True, now - timedelta(minutes=9)),
         ("3/empty.wav", True, now - timedelta(minutes=8)),
@@ -106,6 +114,8 @@ def test_the_scheduler_job_checks_ended_calls_recordings(app, as_role, settings)
         ("3/gone.wav", True, now - timedelta(minutes=5)),
         ("3/live.wav", False, now - timedelta(minutes=1)),
         ("3/stuck.wav", False, now - timedelta(hours=13)),
+        ("3/closing.wav", True, now - timedelta(seconds=50)),  # ends 36 s after its start
+        ("3/growing.wav", True, now - timedelta(minutes=4)),
     ])
     sched = scheduler.build(BackgroundScheduler, settings.sqlalchemy_url, recordings_dir=root)
     assert sched.get_job("check-recordings") is not None
@@ -119,14 +129,17 @@ def test_the_scheduler_job_checks_ended_calls_recordings(app, as_role, settings)
         "3/gone.wav": (RecordingStatus.MISSING, None),
         "3/live.wav": (None, None),
         "3/stuck.wav": (RecordingStatus.OK, 44 + 2 * RATE),
+        "3/closing.wav": (None, None),
+        "3/growing.wav": (None, None),
     }
     assert float(_row(app, ids["3/crashed.wav"]).duration_s) == 1.5
     assert "truncated" in _row(app, ids["3/cut.wav"]).status_reason
-    assert (root / "3" / "live.wav").read_bytes() == live
+    for name, before in (("live", live), ("closing", closing), ("growing", growing)):
+        assert (root / "3" / f"{name}.wav").read_bytes() == before
     page = as_role("sup").get("/calls").get_data(as_text=True)
     for status in ("empty", "damaged", "missing"):
         assert f'class="recording-{status}"' in page
-    assert page.count("<audio") == 4  # ok, crashed (finalised), stuck (finalised), live (in progress)
+    assert page.count("<audio") == 6  # ok, crashed and stuck (finalised), live, closing, growing (not yet)
 
 
 def test_the_job_rides_out_a_locked_database_and_catches_up(app, settings, db_url):

@@ -114,9 +114,20 @@ CHECK_BATCH = 200
 LONGEST_CALL = timedelta(hours=12)
 
 
-def _ended(recording: Recording, now: datetime) -> bool:
-    return recording.ended_at is not None or (
+#: How long after a call's end the PBX may still be closing its file (MixMonitor and record_session
+#: write the header's sizes when they close it, a moment after the hangup the runner saw).
+SETTLE = timedelta(seconds=60)
+
+
+def _ended(recording: Recording, path: Path, now: datetime) -> bool:
+    """Whether the PBX is done with the file: the call ended a while ago and the file stopped changing."""
+    ended = (recording.ended_at is not None and recording.ended_at < now - SETTLE) or (
         recording.started_at is not None and recording.started_at < now - LONGEST_CALL)
+    try:
+        written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return ended  # no file: nothing is writing it
+    return ended and written < now - SETTLE
 
 
 def check_recording(session: Session, recording: Recording, default_root: Path,
@@ -124,8 +135,8 @@ def check_recording(session: Session, recording: Recording, default_root: Path,
     """Inspect a recording's file and store its size, status and duration on the row.
 
     Only an ended recording is finalised (its header rewritten) and stored: a
-    call still in progress has an open header because the PBX is still
-    writing, so it is only inspected. A ``missing`` file is stored too but
+    call still in progress (or one the PBX is still closing) has an open
+    header because the PBX is still writing, so it is only inspected. A ``missing`` file is stored too but
     re-checked when someone asks for it (a mount may come back).
     """
     node = session.get(PbxNode, recording.node_id) if recording.node_id else None
@@ -133,7 +144,7 @@ def check_recording(session: Session, recording: Recording, default_root: Path,
     if path is None:
         check = WavCheck(RecordingStatus.DAMAGED, None,
                          reason="stored path is not inside its node's recordings directory")
-    elif not _ended(recording, now or datetime.now(UTC)):
+    elif not _ended(recording, path, now or datetime.now(UTC)):
         return inspect_wav(path)
     else:
         check = check_wav(path)
@@ -151,7 +162,7 @@ def check_ended_recordings(session: Session, default_root: Path, now: datetime,
     pending = session.scalars(
         select(Recording).where(
             Recording.status.is_(None),
-            or_(Recording.ended_at.is_not(None), Recording.started_at < now - LONGEST_CALL),
+            or_(Recording.ended_at < now - SETTLE, Recording.started_at < now - LONGEST_CALL),
         ).order_by(Recording.id).limit(limit)
     ).all()
     for recording in pending:

@@ -106,12 +106,15 @@ def finalise_wav(path: Path, check: WavCheck) -> None:
     """Write the RIFF and ``data`` sizes a crash left unwritten, from the file's real length.
 
     Whole frames only: a partial last frame (the writer died mid-sample) is
-    cut off, so the data size is a multiple of the block alignment.
+    cut off, so the data size is a multiple of the block alignment. The file
+    keeps its modification time: it says when the PBX last wrote audio (and
+    callers use it to tell a file still being written).
     """
     if not check.unfinalised:
         raise ValueError("the header is not an unfinalised one")
     with path.open("r+b") as fh:
-        size = os.fstat(fh.fileno()).st_size
+        stat = os.fstat(fh.fileno())
+        size = stat.st_size
         present = size - check.data_offset
         data_size = present - present % check.block_align
         fh.truncate(check.data_offset + data_size)
@@ -119,6 +122,7 @@ def finalise_wav(path: Path, check: WavCheck) -> None:
         fh.write(struct.pack("<I", check.data_offset + data_size - 8))
         fh.seek(check.data_offset - 4)
         fh.write(struct.pack("<I", data_size))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def check_wav(path: Path) -> WavCheck:
