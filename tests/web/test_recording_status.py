@@ -136,10 +136,17 @@ def test_the_scheduler_job_checks_ended_calls_recordings(app, as_role, settings)
     assert "truncated" in _row(app, ids["3/cut.wav"]).status_reason
     for name, before in (("live", live), ("closing", closing), ("growing", growing)):
         assert (root / "3" / f"{name}.wav").read_bytes() == before
-    page = as_role("sup").get("/calls").get_data(as_text=True)
+    sup = as_role("sup")
+    assert sup.get(f"/recordings/{ids['3/cut.wav']}").status_code == 410  # not offered as playable...
+    assert sup.get(f"/recordings/{ids['3/cut.wav']}/download").data == truncated[:5000]  # ...but kept
+    page = sup.get("/calls").get_data(as_text=True)
     for status in ("empty", "damaged", "missing"):
         assert f'class="recording-{status}"' in page
     assert page.count("<audio") == 6  # ok, crashed and stuck (finalised), live, closing, growing (not yet)
+    # A missing file that comes back (a mount remounted) is checked again when asked for.
+    _wav(root / "3" / "gone.wav", 1.0)
+    assert sup.get(f"/recordings/{ids['3/gone.wav']}").status_code == 200
+    assert _row(app, ids["3/gone.wav"]).status is RecordingStatus.OK
 
 
 def test_the_job_rides_out_a_locked_database_and_catches_up(app, settings, db_url):
