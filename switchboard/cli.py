@@ -160,7 +160,7 @@ def scheduler(settings, sync_s: float) -> None:
     from web.campaigns.scheduler import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(settings.sqlalchemy_url, sync_s)
+    run(settings.sqlalchemy_url, sync_s, settings.recordings_dir)
 
 
 @main.command()

@@ -31,6 +31,7 @@ __all__ = [
     "MachineAction",
     "Outcome",
     "PbxKind",
+    "RecordingStatus",
     "UserRole",
 ]
 
@@ -45,6 +46,15 @@ class UserRole(StrEnum):
 class PbxKind(StrEnum):
     ASTERISK = "asterisk"
     FREESWITCH = "freeswitch"
+
+
+class RecordingStatus(StrEnum):
+    """What a recording's file holds, as the web host found it (NULL: not checked yet)."""
+
+    OK = "ok"
+    EMPTY = "empty"  # a valid file with no audio frames (header only)
+    DAMAGED = "damaged"  # not a WAV, or sizes that disagree with the file
+    MISSING = "missing"  # no file where the recording should be
 
 
 class CampaignMode(StrEnum):

@@ -112,7 +112,8 @@ def attempt(
     session.add(call)
     session.flush()
     if recording:
-        session.add(Recording(call_id=call.id, attempt_id=a.id, path=recording))
+        session.add(Recording(call_id=call.id, attempt_id=a.id, path=recording,
+                              started_at=bridged or answered or start, ended_at=end))
     return a
 
 

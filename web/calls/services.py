@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import safe_join
 
 from esl.render import DialConfig
-from orchestrator.store.enums import Outcome, PbxKind
+from orchestrator.store.enums import Outcome, PbxKind, RecordingStatus
 from orchestrator.store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
+from web.calls.wav import WavCheck, check_wav, inspect_wav
 
 PAGE = 50
 
@@ -46,6 +48,7 @@ def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]
             Campaign.name,
             Disposition.label,
             recording.label("recording_id"),
+            select(Recording.status).where(Recording.id == recording).scalar_subquery().label("rec_status"),
         )
         .outerjoin(Attempt, Attempt.id == Call.attempt_id)
         .outerjoin(Agent, Agent.id == Attempt.agent_id)
@@ -76,11 +79,12 @@ def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]
             "campaign": campaign or "",
             "disposition": disposition or "",
             "recording_id": rec,
+            "recording_status": rec_status.value if rec_status else "",
             "duration_s": int((call.ended_at - call.answered_at).total_seconds())
             if call.ended_at and call.answered_at
             else 0,
         }
-        for call, outcome, amount, agent, campaign, disposition, rec in session.execute(query)
+        for call, outcome, amount, agent, campaign, disposition, rec, rec_status in session.execute(query)
     ]
     return rows[:PAGE], len(rows) > PAGE
 
@@ -102,3 +106,65 @@ def recording_file(recording: Recording, node: PbxNode | None, default_root: Pat
         root = default_root
     joined = safe_join(str(root), recording.path)
     return Path(joined) if joined is not None else None
+
+
+#: Recordings checked per sweep (the next sweep takes the rest).
+CHECK_BATCH = 200
+#: A recording this old whose end was never written (its runner died with the call) is treated as ended.
+LONGEST_CALL = timedelta(hours=12)
+
+
+#: How long after a call's end the PBX may still be closing its file (MixMonitor and record_session
+#: write the header's sizes when they close it, a moment after the hangup the runner saw).
+SETTLE = timedelta(seconds=60)
+
+
+def _ended(recording: Recording, path: Path, now: datetime) -> bool:
+    """Whether the PBX is done with the file: the call ended a while ago and the file stopped changing."""
+    ended = (recording.ended_at is not None and recording.ended_at < now - SETTLE) or (
+        recording.started_at is not None and recording.started_at < now - LONGEST_CALL)
+    try:
+        written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return ended  # no file: nothing is writing it
+    return ended and written < now - SETTLE
+
+
+def check_recording(session: Session, recording: Recording, default_root: Path,
+                    now: datetime | None = None) -> WavCheck:
+    """Inspect a recording's file and store its size, status and duration on the row.
+
+    Only an ended recording is finalised (its header rewritten) and stored: a
+    call still in progress (or one the PBX is still closing) has an open
+    header because the PBX is still writing, so it is only inspected. A ``missing`` file is stored too but
+    re-checked when someone asks for it (a mount may come back).
+    """
+    node = session.get(PbxNode, recording.node_id) if recording.node_id else None
+    path = recording_file(recording, node, default_root)
+    if path is None:
+        check = WavCheck(RecordingStatus.DAMAGED, None,
+                         reason="stored path is not inside its node's recordings directory")
+    elif not _ended(recording, path, now or datetime.now(UTC)):
+        return inspect_wav(path)
+    else:
+        check = check_wav(path)
+    recording.status = check.status
+    recording.status_reason = check.reason[:255]
+    recording.size_bytes = check.size_bytes
+    if check.duration_s is not None and check.status is RecordingStatus.OK:
+        recording.duration_s = Decimal(f"{check.duration_s:.3f}")
+    return check
+
+
+def check_ended_recordings(session: Session, default_root: Path, now: datetime,
+                           limit: int = CHECK_BATCH) -> int:
+    """Check the ended recordings nobody has checked yet, oldest first; the number checked."""
+    pending = session.scalars(
+        select(Recording).where(
+            Recording.status.is_(None),
+            or_(Recording.ended_at < now - SETTLE, Recording.started_at < now - LONGEST_CALL),
+        ).order_by(Recording.id).limit(limit)
+    ).all()
+    for recording in pending:
+        check_recording(session, recording, default_root, now)
+    return len(pending)

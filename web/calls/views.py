@@ -12,11 +12,11 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
-from orchestrator.store.enums import Outcome
+from orchestrator.store.enums import Outcome, RecordingStatus
 from orchestrator.store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
 from web.auth.roles import Perm, requires
-from web.calls.services import CallFilter, recording_file, search
+from web.calls.services import CallFilter, check_recording, recording_file, search
 from web.db import db
 from web.http import bounded_int, day_or_none, get_or_404, int_or_none
 
@@ -58,16 +58,30 @@ def index():
     )
 
 
-def _recording_file(recording_id: int) -> tuple[Recording, Path]:
+def _recording_file(recording_id: int, *, damaged_ok: bool = False) -> tuple[Recording, Path]:
+    """The recording and its file, checked first (and the result stored) if not known yet or missing.
+
+    An empty or missing file is never served (410: the browser would play
+    silence as if it were the call); a damaged one only as a download, for
+    whoever needs to look into it.
+    """
+    session = db()
     recording = get_or_404(Recording, recording_id)
     default_root = current_app.config["SWITCHBOARD_SETTINGS"].recordings_dir
-    path = recording_file(
-        recording, db().get(PbxNode, recording.node_id) if recording.node_id else None, default_root
-    )
+    node = session.get(PbxNode, recording.node_id) if recording.node_id else None
+    path = recording_file(recording, node, default_root)
     if path is None:
         abort(404, "the recording's stored path is not inside its node's recordings directory")
-    if not path.is_file():
+    status = recording.status
+    if status in (None, RecordingStatus.MISSING):
+        check = check_recording(session, recording, default_root)  # stored once the call has ended
+        session.commit()
+        # A call still being recorded has an open header: serve what is there, unless there is nothing.
+        status = recording.status or (check.status if check.status is RecordingStatus.MISSING else None)
+    if status is RecordingStatus.MISSING:
         abort(410, "the recording file is no longer on disk")
+    if status is RecordingStatus.EMPTY or (status is RecordingStatus.DAMAGED and not damaged_ok):
+        abort(410, f"the recording is {status.value}: {recording.status_reason or 'no audio'}")
     return recording, path
 
 
@@ -81,7 +95,7 @@ def play(recording_id: int):
 @bp.get("/recordings/<int:recording_id>/download")
 @requires(Perm.RECORDINGS)
 def download(recording_id: int):
-    recording, path = _recording_file(recording_id)
+    recording, path = _recording_file(recording_id, damaged_ok=True)
     session = db()
     audit.record(session, "recording.download", "recording", recording.id)
     session.commit()

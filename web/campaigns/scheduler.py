@@ -9,7 +9,10 @@ scheduler: a job store must not be shared by several (DESIGN.md).
 
 A second periodic job, :func:`sweep_claims`, gives back lead claims nobody
 will finish (previews an agent walked away from, runners that never came
-back).
+back). A third, :func:`check_recordings`, checks the files of ended calls'
+recordings (``web.calls.wav``): their size and status are stored, and a header
+a crash left unfinalised is finalised. It runs here because this process runs
+on the web host, which reads the recordings (the runner's PBX may be another box).
 
 Jobs are module-level functions with plain arguments so the job store can
 pickle them; the session factory and scheduler they use are set once by
@@ -30,6 +33,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from time import monotonic
 from zoneinfo import ZoneInfo
 
@@ -48,6 +52,7 @@ from orchestrator.store.leads import sweep_stale_claims
 from orchestrator.store.models import Campaign
 from orchestrator.store.types import utcnow
 from web.auth import audit
+from web.calls.services import check_ended_recordings
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
 from web.health import DB_OUTAGE, db_error
@@ -55,6 +60,7 @@ from web.health import DB_OUTAGE, db_error
 log = logging.getLogger(__name__)
 SYNC_S = 30
 SWEEP_S = 60  # stale lead claims (``orchestrator.store.leads.sweep_stale_claims``)
+RECORDINGS_S = 60  # recordings of ended calls not checked yet
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"
 DB_BACKOFF = Backoff(initial=1.0, maximum=30.0)
@@ -68,13 +74,15 @@ class _Runtime:
     stopping: threading.Event = field(default_factory=threading.Event)
     sync_s: float = SYNC_S
     rng: random.Random = field(default_factory=random.Random)
+    recordings_dir: Path | None = None  # the default root of recordings (nodes without their own)
 
 
 _runtime = _Runtime()
 
 
-def configure(sessions: sessionmaker[Session]) -> None:
+def configure(sessions: sessionmaker[Session], recordings_dir: Path | None = None) -> None:
     _runtime.sessions = sessions
+    _runtime.recordings_dir = recordings_dir
 
 
 def triggers(spec: ScheduleSpec) -> dict[str, tuple[CronTrigger, CampaignState]]:
@@ -218,10 +226,26 @@ def sweep_claims() -> None:
         log.info("released %d stale lead claims", released)
 
 
-def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float = SYNC_S) -> BaseScheduler:
-    """A scheduler on the database's job store with the periodic sync job (not started)."""
+def check_recordings() -> None:
+    """The job: size and status of ended calls' recordings (finalising those a crash left open)."""
+    assert _runtime.sessions is not None
+    if _runtime.recordings_dir is None:
+        return
+    try:
+        with _runtime.sessions.begin() as session:
+            checked = check_ended_recordings(session, _runtime.recordings_dir, utcnow())
+    except DB_OUTAGE as exc:  # the next run catches up
+        log.warning("recordings not checked: database error (%s)", db_error(exc))
+        return
+    if checked:
+        log.info("checked %d recordings", checked)
+
+
+def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float = SYNC_S,
+          recordings_dir: Path | None = None) -> BaseScheduler:
+    """A scheduler on the database's job store with the periodic jobs (not started)."""
     engine = make_engine(database_url)
-    configure(session_factory(engine))
+    configure(session_factory(engine), recordings_dir)
     _runtime.sync_s = sync_s
     scheduler = scheduler_cls(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)}, timezone=UTC
@@ -242,10 +266,15 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float =
         sweep_claims, "interval", seconds=SWEEP_S, id="sweep-claims", replace_existing=True, coalesce=True,
         max_instances=1,
     )
+    if recordings_dir is not None:
+        scheduler.add_job(
+            check_recordings, "interval", seconds=RECORDINGS_S, id="check-recordings", replace_existing=True,
+            coalesce=True, max_instances=1,
+        )
     return scheduler
 
 
-def run(database_url: str, sync_s: float = SYNC_S) -> None:
+def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None = None) -> None:
     """Blocking: run until SIGINT/SIGTERM, then shut the scheduler down cleanly.
 
     A database that cannot be reached at start-up is retried with backoff, as
@@ -264,7 +293,7 @@ def run(database_url: str, sync_s: float = SYNC_S) -> None:
     signal.signal(signal.SIGINT, stop)
     failures = 0
     while not _runtime.stopping.is_set():
-        scheduler = build(ResilientScheduler, database_url, sync_s)
+        scheduler = build(ResilientScheduler, database_url, sync_s, recordings_dir)
         current[:] = [scheduler]
         try:
             scheduler.start()  # returns once stop() shut it down

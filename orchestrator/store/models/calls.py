@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from orchestrator.store.enums import AmdVerdict, CallDirection, LegKind, Outcome
+from orchestrator.store.enums import AmdVerdict, CallDirection, LegKind, Outcome, RecordingStatus
 from orchestrator.store.models.base import Base, CreatedAt
 from orchestrator.store.models.campaigns import Campaign, Disposition, Lead
 from orchestrator.store.models.people import Agent, PbxNode, User
@@ -145,6 +145,9 @@ class Recording(CreatedAt, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     duration_s: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     size_bytes: Mapped[int | None] = mapped_column(BigId)
+    #: Set by the web host once the call has ended (``web.calls.wav``); NULL until then.
+    status: Mapped[RecordingStatus | None] = mapped_column(StrEnumType(RecordingStatus), index=True)
+    status_reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     qa_score: Mapped[int | None]
     qa_form: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
