@@ -1,9 +1,11 @@
-"""Live benchmark on the real Asterisk sandbox (issue #3): hand-off latency and load of one runner.
+"""Live benchmark on the real sandbox (Asterisk or FreeSWITCH): hand-off latency and load of one runner.
 
-``python -m bench.live [--quick]`` brings the sandbox up, seeds a database
-with one high-volume predictive campaign and runs the real AMI runner on it
-(``bench.live_runner``: the same runner with a fixed lines-per-ready-agent
-ratio, since only 8 agent phones exist). Talk times are compressed to
+``python -m bench.live [--quick] [--pbx asterisk|freeswitch]`` brings the
+sandbox up, seeds a database with one high-volume predictive campaign and runs
+the real runner on it -- the AMI runner on the Asterisk pbx, the ESL runner on
+the FreeSWITCH node, both dialing the same Asterisk world (``bench.live_runner``:
+the same runner with a fixed lines-per-ready-agent ratio, since only 8 agent
+phones exist). Talk times are compressed to
 seconds; most numbers are busy, unanswered, machines or unallocated, a few are
 humans who reach one of the 8 agents.
 
@@ -12,17 +14,21 @@ Measured:
 * own hand-off: the runner's ``bridge sent ... own_ms=`` log line (input taken
   from the AMI stream -> Bridge action sent);
 * end-to-end: the pbx's AMD-verdict ``UserEvent`` -> the customer's
-  ``BridgeEnter`` (both pbx timestamps, seen on an independent AMI login);
+  ``BridgeEnter`` (both pbx timestamps, seen on an independent AMI login); on
+  FreeSWITCH, whose verdict is the runner's, the route's last AMD report
+  (``switchboard::amd``) -> the customer's ``CHANNEL_BRIDGE`` (both FreeSWITCH
+  timestamps, seen on an independent ESL connection);
 * the compliance measure: the end of the customer's greeting (the world's
   ``WorldGreetingEnd`` user event) -> the agent's bridge or the start of the
-  abandon message, for every human; the limit is 2 s;
+  abandon message (FreeSWITCH: ``CHANNEL_BRIDGE`` or ``switchboard::abandon``),
+  for every human; the limit is 2 s;
 * concurrency: calls up at the world (its Newchannel -> Hangup), median over
   the second half of the dialing window; attempts per second = calls the world
   received over that window; the runner's CPU share (``/proc``);
 * duplicate originates: calls the world received beyond the attempts we
   recorded for that number, plus attempts of one lead that overlapped.
 
-The last line is ``RESULT live own_p99_ms=... bridge_p99_ms=... concurrent=...
+The last line is ``RESULT live [pbx=freeswitch] own_p99_ms=... bridge_p99_ms=... concurrent=...
 attempts_per_s=... duplicate_originates=... greeting_to_agent_p99_ms=...``.
 """
 
@@ -44,12 +50,18 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, MachineAction
+from orchestrator.store.enums import CampaignMode, MachineAction, PbxKind
+from provisioning.sandbox.credentials import freeswitch_secrets
 from provisioning.sandbox.world import Outcome as World
 from switchboard.campaign_lab import (
+    FS_BENCH_EVENTS,
     AmiWatcher,
     Kit,
     RunnerProcess,
+    Sandbox,
+    fs_reached,
+    fs_verdict_to_bridge,
+    greeting_end,
     greeting_to_agent_or_message,
     mixed_leads,
     overlapping,
@@ -59,6 +71,7 @@ from switchboard.campaign_lab import (
     world_inbound,
 )
 from switchboard.config import load_settings
+from switchboard.esl_watcher import EventSocket
 
 #: Share of each world outcome: few humans, so 8 agents keep up and stay ready (the ratio counts them).
 MIX = {World.NO_ANSWER: 0.50, World.MACHINE: 0.25, World.BUSY: 0.15, World.HUMAN: 0.05,
@@ -129,6 +142,65 @@ def world_calls(world: AmiWatcher, numbers: set[str]) -> list[tuple[float, float
     return sorted((t, ends.get(uid, float("inf"))) for uid, t in starts.items())
 
 
+class AsteriskMeasures:
+    """The PBX-side measures on the Asterisk pbx, from an independent AMI login."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.watcher = AmiWatcher(sandbox.pbx)
+
+    def __enter__(self) -> AsteriskMeasures:
+        self.watcher.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.watcher.__exit__(*exc)
+
+    def verdict_to_bridge(self, attempt: m.Attempt) -> float | None:
+        return verdict_to_bridge(self.watcher, str(attempt.id), attempt.channel_id)
+
+    def greeting_to_agent_or_message(self, world: AmiWatcher, attempt: m.Attempt) -> float | None:
+        return greeting_to_agent_or_message(self.watcher, world, attempt)
+
+    def events_seen(self) -> int:
+        return len(self.watcher.events)
+
+    def agent_legs_up(self) -> list[float]:
+        return sorted(float(e["Timestamp"]) for e in self.watcher.matching(
+            lambda e: e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up"
+            and e.get("Channel", "").startswith("PJSIP/agent")))
+
+
+class FreeswitchMeasures:
+    """The same measures on the FreeSWITCH node, from an independent ESL connection (its own events)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        settings = sandbox.settings
+        self.socket = EventSocket("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password)
+
+    def __enter__(self) -> FreeswitchMeasures:
+        reply = self.socket.send(FS_BENCH_EVENTS).get("Reply-Text")
+        if not reply.startswith("+OK"):
+            raise SystemExit(f"FreeSWITCH refused the event subscription: {reply}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.socket.close()
+
+    def verdict_to_bridge(self, attempt: m.Attempt) -> float | None:
+        return fs_verdict_to_bridge(self.socket.events(lambda _e: True), attempt.channel_id)
+
+    def greeting_to_agent_or_message(self, world: AmiWatcher, attempt: m.Attempt) -> float | None:
+        reached = fs_reached(self.socket.events(lambda _e: True), attempt.channel_id)
+        ended = greeting_end(world, attempt)
+        return None if reached is None or ended is None else reached - ended
+
+    def events_seen(self) -> int:
+        return len(self.socket.events(lambda _e: True))
+
+    def agent_legs_up(self) -> list[float]:
+        return []  # not subscribed (the measures need bridges and the route's signals only)
+
+
 def up_at(calls: list[tuple[float, float]], t: float) -> int:
     return sum(start <= t < end for start, end in calls)
 
@@ -136,6 +208,8 @@ def up_at(calls: list[tuple[float, float]], t: float) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="reduced run, under 60 s")
+    parser.add_argument("--pbx", choices=("asterisk", "freeswitch"), default="asterisk",
+                        help="the sandbox node to run the campaign on (both dial the same world)")
     parser.add_argument("--leads", type=int, default=None, help="numbers to dial (default 2000, quick 350)")
     parser.add_argument("--originates-per-s", type=float, default=25.0, help="the runner's originate limit")
     parser.add_argument("--ratio", type=float, default=100.0, help="lines per ready agent")
@@ -145,9 +219,11 @@ def main() -> None:
     n = args.leads or (350 if args.quick else 2000)
 
     began = time.monotonic()
-    sandbox = sandbox_up(load_settings())
+    kind = PbxKind.FREESWITCH if args.pbx == "freeswitch" else PbxKind.ASTERISK
+    sandbox = sandbox_up(load_settings(), args.pbx)
+    measures = FreeswitchMeasures if kind is PbxKind.FREESWITCH else AsteriskMeasures
     with tempfile.TemporaryDirectory(prefix="bench-live-") as tmp:
-        kit = Kit(sandbox, Path(tmp))
+        kit = Kit(sandbox, Path(tmp), kind=kind)
         kit.agents(8)
         counts = {outcome: round(share * n) for outcome, share in MIX.items()}
         ordered = mixed_leads(counts, first_serial=0, talk=TALK)  # grouped by outcome: shuffle, or every
@@ -157,7 +233,7 @@ def main() -> None:
                                 amd_action=MachineAction.HANGUP)
         runner = kit.runner([sys.executable, "-m", "bench.live_runner",
                              "--originates-per-s", str(args.originates_per_s), "--ratio", str(args.ratio)])
-        with AmiWatcher(sandbox.pbx) as pbx, AmiWatcher(sandbox.world) as world:
+        with measures(sandbox) as pbx, AmiWatcher(sandbox.world) as world:
             try:
                 run = drive(kit, campaign, runner, timeout=60 + n / 5)
                 kit.stop_campaign(campaign, runner)
@@ -168,15 +244,13 @@ def main() -> None:
             if args.runner_log is not None:
                 args.runner_log.write_text(log)
             e2e = [took * 1000 for a in attempts if a.bridged_at is not None
-                   and (took := verdict_to_bridge(pbx, str(a.id), a.channel_id)) is not None]
+                   and (took := pbx.verdict_to_bridge(a)) is not None]
             greeting = [took * 1000 for a in attempts if a.amd_verdict is not None
-                        and (took := greeting_to_agent_or_message(pbx, world, a)) is not None]
+                        and (took := pbx.greeting_to_agent_or_message(world, a)) is not None]
             dials = world_dials(world, set(leads))
             calls = world_calls(world, set(leads))
-            pbx_events = len(pbx.events)
-            legs = sorted(float(e["Timestamp"]) for e in pbx.matching(
-                lambda e: e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up"
-                and e.get("Channel", "").startswith("PJSIP/agent")))
+            pbx_events = pbx.events_seen()
+            legs = pbx.agent_legs_up()
         kit.close()
     own = [float(x) for x in OWN.findall(log)]
     lags = [int(x) for x in LAG.findall(log)]
@@ -194,14 +268,16 @@ def main() -> None:
     outcomes = Counter(a.outcome.value for a in attempts if a.outcome is not None)
     bridged = sum(a.bridged_at is not None for a in attempts)
 
-    print(f"live benchmark ({'quick' if args.quick else 'full'}): {len(attempts)} attempts, 8 agents, "
-          f"originate limit {args.originates_per_s:g}/s, ratio {args.ratio:g}, max_lines {args.max_lines}; "
+    print(f"live benchmark on {args.pbx} ({'quick' if args.quick else 'full'}): {len(attempts)} attempts, "
+          f"8 agents, originate limit {args.originates_per_s:g}/s, ratio {args.ratio:g}, "
+          f"max_lines {args.max_lines}; "
           f"runner exit {code}; pbx events seen {pbx_events}; wall {time.monotonic() - began:.0f} s")
-    print(f"outcomes: {dict(outcomes)}; bridged {bridged}; agent legs up "
-          + ", ".join(f"{t - first:+.1f}" for t in legs) + " s after the first customer call")
+    print(f"outcomes: {dict(outcomes)}; bridged {bridged}" + ("; agent legs up " + ", ".join(
+        f"{t - first:+.1f}" for t in legs) + " s after the first customer call" if legs else ""))
     print(f"{'metric':<40}{'p50':>10}{'p99':>10}{'max':>10}{'n':>7}")
     for name, xs in (("own hand-off (input -> Bridge sent) ms", own),
-                     ("end-to-end (AMD verdict -> BridgeEnter) ms", e2e),
+                     ("end-to-end (AMD verdict -> BridgeEnter) ms" if kind is PbxKind.ASTERISK
+                      else "end-to-end (AMD report -> CHANNEL_BRIDGE) ms", e2e),
                      ("greeting end -> agent or message ms", greeting)):
         print(f"{name:<40}{pct(xs, 50):>10.1f}{pct(xs, 99):>10.1f}{max(xs, default=0):>10.1f}{len(xs):>7}")
     print(f"{'calls up at the world (2nd half of dialing, median/peak)':<56}{sustained:>6} / {peak}")
@@ -212,9 +288,22 @@ def main() -> None:
     print(f"{'duplicate originates':<56}{duplicates:>6}")
     print("targets: own p99 <= {own_p99_ms} ms, >= {concurrent} concurrent, >= {attempts_per_s} attempts/s"
           .format(**TARGETS))
-    print(f"RESULT live own_p99_ms={pct(own, 99):.1f} bridge_p99_ms={pct(e2e, 99):.1f} "
-          f"concurrent={sustained:.0f} attempts_per_s={attempts_per_s:.1f} duplicate_originates={duplicates} "
-          f"greeting_to_agent_p99_ms={pct(greeting, 99):.1f}")
+    print(result_line(args.pbx, own=own, e2e=e2e, greeting=greeting, concurrent=sustained,
+                      attempts_per_s=attempts_per_s, duplicates=duplicates))
+
+
+def result_line(pbx: str, *, own: list[float], e2e: list[float], greeting: list[float], concurrent: float,
+                attempts_per_s: float, duplicates: int) -> str:
+    """The RESULT line: Asterisk's as it always was, FreeSWITCH's tagged ``pbx=freeswitch``; a latency
+    with no sample (nothing of that kind was seen) is left out rather than printed as 0."""
+    fields = [("pbx", pbx)] if pbx != "asterisk" else []
+    fields += [(name, f"{pct(xs, 99):.1f}") for name, xs in (("own_p99_ms", own), ("bridge_p99_ms", e2e))
+               if xs]
+    fields += [("concurrent", f"{concurrent:.0f}"), ("attempts_per_s", f"{attempts_per_s:.1f}"),
+               ("duplicate_originates", str(duplicates))]
+    if greeting:
+        fields.append(("greeting_to_agent_p99_ms", f"{pct(greeting, 99):.1f}"))
+    return "RESULT live " + " ".join(f"{k}={v}" for k, v in fields)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""``switchboard runner`` for ``bench.live``: the same AMI runner, with a fixed-ratio policy.
+"""``switchboard runner`` for ``bench.live``: the same AMI or ESL runner, with a fixed-ratio policy.
 
 Only 8 agent phones exist on the sandbox, so the benchmark's load comes from a
 high dial ratio (most calls are busy, unanswered or machines); the production
-predictive policy would never dial 300 lines for 8 agents.
+predictive policy would never dial 300 lines for 8 agents. The node's kind
+picks the runner, as ``switchboard runner`` does (Asterisk -> AMI, FreeSWITCH ->
+ESL, each imported only on its own path).
 """
 
 from __future__ import annotations
@@ -13,25 +15,33 @@ from pathlib import Path
 
 from orchestrator.pacing.simple import FixedRatioPolicy
 from orchestrator.store.db import make_engine, session_factory
+from orchestrator.store.enums import PbxKind
 from switchboard.config import load_settings
-from switchboard.runner import ami_runner
-from switchboard.runner.main import LOG_FORMAT
+from switchboard.runner.main import LOG_FORMAT, node_kind
 from switchboard.runner.node import RunnerOptions
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.live_runner")
     parser.add_argument("--pbx", required=True)
-    parser.add_argument("--dialplan-dir", type=Path, required=True)
+    parser.add_argument("--dialplan-dir", type=Path, default=None, help="Asterisk nodes only")
     parser.add_argument("--originates-per-s", type=float, required=True)
     parser.add_argument("--ratio", type=float, required=True, help="lines per ready agent")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     engine = make_engine(load_settings().sqlalchemy_url)
+    sessions = session_factory(engine)
     options = RunnerOptions(dialplan_dir=args.dialplan_dir, originates_per_s=args.originates_per_s,
                             policy_for=lambda _campaign: FixedRatioPolicy(args.ratio))
     try:
-        ami_runner.run_forever(session_factory(engine), args.pbx, options)
+        if node_kind(sessions, args.pbx) is PbxKind.FREESWITCH:
+            from switchboard.runner import esl_runner
+
+            esl_runner.run_forever(sessions, args.pbx, options)
+        else:
+            from switchboard.runner import ami_runner
+
+            ami_runner.run_forever(sessions, args.pbx, options)
     finally:
         engine.dispose()
 

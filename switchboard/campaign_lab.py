@@ -30,6 +30,7 @@ import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from esl.framing import EslEvent
 from esl.render import DialConfig
 from orchestrator.store import migrate
 from orchestrator.store import models as m
@@ -64,9 +65,10 @@ class Sandbox:
     settings: Settings
 
 
-def sandbox_up(settings: Settings) -> Sandbox:
-    """The sandbox running (``switchboard pbx sandbox up``; a no-op when it already is)."""
-    sandbox_cli.up(settings)
+def sandbox_up(settings: Settings, kind: str = "asterisk") -> Sandbox:
+    """The sandbox running (``switchboard pbx sandbox up [--kind]``; a no-op when it already is):
+    ``freeswitch`` brings up the FreeSWITCH node and the world it dials."""
+    sandbox_cli.up(settings, kind)
     info = connection_info(settings)
     return Sandbox(info.pbx, info.world, settings)
 
@@ -402,20 +404,69 @@ def verdict_to_bridge(pbx: AmiWatcher, attempt_id: str, channel_id: str) -> floa
     return float(bridges[0]["Timestamp"]) - float(verdicts[0]["Timestamp"])
 
 
-def greeting_to_agent_or_message(pbx: AmiWatcher, world: AmiWatcher, attempt: m.Attempt) -> float | None:
-    """Seconds from the end of the world customer's greeting to the agent's bridge or the abandon message.
+def greeting_end(world: AmiWatcher, attempt: m.Attempt) -> float | None:
+    """When the world customer's greeting ended (its last ``WorldGreetingEnd`` user event for the number).
 
     The regulators' limit (2 s) counts from the greeting's end, which only the
-    world knows (its ``WorldGreetingEnd`` user event); the pbx says when the
-    customer entered the agent's bridge or the abandon route. Both clocks are
-    this machine's.
+    world knows; it is the same Asterisk world for both PBXes, and every clock
+    is this machine's.
     """
-    digits, channel, attempt_id = attempt.phone.lstrip("+"), attempt.channel_id, str(attempt.id)
+    digits = attempt.phone.lstrip("+")
     greetings = world.matching(
         lambda e: e.get("UserEvent") == "WorldGreetingEnd" and e.get("Number") == digits)
+    return float(greetings[-1]["Timestamp"]) if greetings else None
+
+
+def greeting_to_agent_or_message(pbx: AmiWatcher, world: AmiWatcher, attempt: m.Attempt) -> float | None:
+    """Seconds from the end of the world customer's greeting to the agent's bridge or the abandon
+    message, the latter as the Asterisk pbx says (the customer's ``BridgeEnter`` or the abandon route's
+    ``SwitchboardAbandon`` user event)."""
+    channel, attempt_id = attempt.channel_id, str(attempt.id)
     reached = pbx.matching(
         lambda e: (e.get("Event") == "BridgeEnter" and e.get("Uniqueid") == channel)
         or (e.get("UserEvent") == "SwitchboardAbandon" and e.get("Attempt") == attempt_id))
-    if not greetings or not reached:
+    ended = greeting_end(world, attempt)
+    if ended is None or not reached:
         return None
-    return float(reached[0]["Timestamp"]) - float(greetings[-1]["Timestamp"])
+    return float(reached[0]["Timestamp"]) - ended
+
+
+# --- the same measures on a FreeSWITCH node, from its own events (``switchboard.esl_watcher``) ---
+
+#: What the FreeSWITCH measures need: bridges, the route's AMD reports and abandon signals (a whole
+#: campaign under ``event plain ALL`` is a flood).
+FS_BENCH_EVENTS = "event plain CHANNEL_BRIDGE CUSTOM switchboard::amd switchboard::abandon"
+
+
+def fs_time(event: EslEvent) -> float:
+    """The event's FreeSWITCH timestamp in seconds (``Event-Date-Timestamp`` is microseconds)."""
+    return int(event.get("Event-Date-Timestamp")) / 1_000_000
+
+
+def _fs_bridge_of(event: EslEvent, channel: str) -> bool:
+    return event.name == "CHANNEL_BRIDGE" and channel in (
+        event.get("Unique-ID"), event.get("Bridge-A-Unique-ID"), event.get("Bridge-B-Unique-ID"))
+
+
+def fs_verdict_to_bridge(events: Sequence[EslEvent], channel: str) -> float | None:
+    """Seconds from the route's last AMD report before the bridge (``switchboard::amd``: the greeting's
+    cadence, from which the runner's core decides) to the customer's ``CHANNEL_BRIDGE``.
+
+    FreeSWITCH's verdict is the core's, not a PBX event: the last report it decided on is the PBX-side
+    input, so this covers what Asterisk's ``SwitchboardAmd`` -> ``BridgeEnter`` covers (the runner's
+    decision, the bridge command and FreeSWITCH's bridging)."""
+    bridge = next((e for e in events if _fs_bridge_of(e, channel)), None)
+    if bridge is None:
+        return None
+    bridged_at = fs_time(bridge)
+    reports = [fs_time(e) for e in events if e.name == "CUSTOM" and e.subclass == "switchboard::amd"
+               and e.get("Unique-ID") == channel and fs_time(e) <= bridged_at]
+    return bridged_at - max(reports) if reports else None
+
+
+def fs_reached(events: Sequence[EslEvent], channel: str) -> float | None:
+    """When the customer reached an agent (``CHANNEL_BRIDGE``) or the abandon route
+    (``switchboard::abandon``), on FreeSWITCH's clock; None if neither."""
+    times = [fs_time(e) for e in events if _fs_bridge_of(e, channel) or (
+        e.name == "CUSTOM" and e.subclass == "switchboard::abandon" and e.get("Unique-ID") == channel)]
+    return min(times, default=None)

@@ -37,6 +37,7 @@ from orchestrator import commands as c
 from orchestrator.dialer import routes
 from orchestrator.events import ChannelCreated, Event, HungUp, OriginateFailed, PbxConnected, Tick
 from switchboard.runner import install
+from switchboard.runner.handoff import LAG_REPORT_S, Handoff
 from switchboard.runner.node import (
     AGENT_LEG_VAR,
     HoldLeg,
@@ -52,7 +53,6 @@ from switchboard.runner.node import (
 __all__ = ["AmiRunner", "RunnerOptions", "UnknownNode", "load_node", "run_forever"]
 
 log = logging.getLogger("switchboard.runner")
-LAG_REPORT_S = 5.0
 
 
 def _seat_of(channel_name: str) -> str:
@@ -93,19 +93,14 @@ class AmiRunner(NodeCore):
         self._originates: asyncio.Queue[c.Command] = asyncio.Queue()
         self._others: asyncio.Queue[c.Command] = asyncio.Queue()
         self._created: set[str] = set()  # channels created and not hung up yet
-        self._input_at = 0.0  # wall time the input being fed was taken from its source
-        self._bridge_input_at: dict[str, float] = {}  # customer channel -> its Bridge's input time
-        self._lag_max = 0.0  # worst (taken - pbx timestamp) of an event since the last lag report
+        self.handoff = Handoff()  # own hand-off and event lag, logged for bench.live
 
     def feed(self, event: Event) -> None:
-        self._input_at = time.time()
-        if not isinstance(event, Tick):
-            self._lag_max = max(self._lag_max, self._input_at - event.at)
+        self.handoff.taken(event)
         super().feed(event)
 
     def enqueue(self, command: c.Command) -> None:
-        if isinstance(command, c.Bridge):
-            self._bridge_input_at[command.channel_id] = self._input_at
+        self.handoff.queued(command)
         (self._originates if isinstance(command, c.Originate) else self._others).put_nowait(command)
 
     async def sweep_agent_legs(self, *, first: bool = False) -> None:
@@ -177,8 +172,7 @@ class AmiRunner(NodeCore):
             self.feed(Tick(time.time()))
             if time.monotonic() - reported >= LAG_REPORT_S:
                 reported = time.monotonic()
-                log.info("event lag max_ms=%.0f", self._lag_max * 1000)  # the backlog (bench.live reads it)
-                self._lag_max = 0.0
+                self.handoff.report_lag()
 
     async def _poller(self) -> None:
         while True:
@@ -193,20 +187,13 @@ class AmiRunner(NodeCore):
             command = await queue.get()
             if limit is not None:
                 await take(limit)
-            if isinstance(command, c.Bridge):
-                self._log_bridge(command)
+            self.handoff.sent(command)
             try:
                 await self.client.execute(command)
             except AmiActionFailed as exc:
                 self.refused(command, exc.message)
             except AmiError as exc:  # not sent, or fate unknown: the next PbxConnected reconciles
                 log.warning("command not confirmed kind=%s error=%s", type(command).__name__, exc)
-
-    def _log_bridge(self, command: c.Bridge) -> None:
-        """Our own hand-off time (``bench.live`` reads it): the input that made the core bridge
-        (AMD verdict, answer or an agent turning ready) taken from the AMI stream -> Bridge sent."""
-        took = time.time() - self._bridge_input_at.pop(command.channel_id, time.time())
-        log.info("bridge sent channel=%s own_ms=%.1f", command.channel_id, took * 1000)
 
     # --- lifecycle ---
 

@@ -53,6 +53,7 @@ from orchestrator import safe
 from orchestrator.dialer import routes
 from orchestrator.events import Event, PbxConnected, Tick
 from orchestrator.safe import UnsafeValue
+from switchboard.runner.handoff import LAG_REPORT_S, Handoff
 from switchboard.runner.node import (
     AGENT_LEG_VAR,
     HoldLeg,
@@ -112,11 +113,17 @@ class EslRunner(NodeCore):
         self._originates: gevent.queue.Queue = gevent.queue.Queue()
         self._others: gevent.queue.Queue = gevent.queue.Queue()
         self._failed = gevent.event.AsyncResult()  # an input the core could not take: stop the runner
+        self.handoff = Handoff()  # own hand-off and event lag, logged for bench.live
         self.adapter = EslAdapter(node.name, node.host, node.port, node.secret, self._on_event,
                                   dial=self.dial, command_timeout=command_timeout,
                                   connect_timeout=command_timeout, backoff=self.options.backoff)
 
+    def feed(self, event: Event) -> None:
+        self.handoff.taken(event)
+        super().feed(event)
+
     def enqueue(self, command: c.Command) -> None:
+        self.handoff.queued(command)
         (self._originates if isinstance(command, c.Originate) else self._others).put(command)
 
     def _core(self, call: Callable[..., T], *args: object) -> T:
@@ -175,9 +182,13 @@ class EslRunner(NodeCore):
         return marks
 
     def _ticker(self) -> None:
+        reported = time.monotonic()
         while True:
             gevent.sleep(self.tick_delay())
             self._core(self.feed, Tick(time.time()))
+            if time.monotonic() - reported >= LAG_REPORT_S:
+                reported = time.monotonic()
+                self.handoff.report_lag()
 
     def _poller(self) -> None:
         while True:
@@ -191,6 +202,7 @@ class EslRunner(NodeCore):
         for command in queue:
             while limit is not None and (delay := limit.wait_s()) > 0:
                 gevent.sleep(delay)
+            self.handoff.sent(command)
             try:
                 self.adapter.execute(command)
             except (Refused, UnsafeValue) as exc:
