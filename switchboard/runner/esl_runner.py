@@ -111,6 +111,7 @@ class EslRunner(NodeCore):
         self.dial = dial or DialConfig()
         self._lock = gevent.lock.RLock()
         self._originates: gevent.queue.Queue = gevent.queue.Queue()
+        self._handoffs: gevent.queue.Queue = gevent.queue.Queue()
         self._others: gevent.queue.Queue = gevent.queue.Queue()
         self._failed = gevent.event.AsyncResult()  # an input the core could not take: stop the runner
         self.handoff = Handoff()  # own hand-off and event lag, logged for bench.live
@@ -124,7 +125,20 @@ class EslRunner(NodeCore):
 
     def enqueue(self, command: c.Command) -> None:
         self.handoff.queued(command)
-        (self._originates if isinstance(command, c.Originate) else self._others).put(command)
+        self._queue_for(command).put(command)
+
+    def _queue_for(self, command: c.Command) -> gevent.queue.Queue:
+        """Originates are rate-limited; what runs on a waiting customer's 2 s clock (the bridge to an
+        agent, its recording, the redirect to the abandon message) never waits behind the rest.
+
+        Each command waits for FreeSWITCH's reply before the next one of its queue goes out, so in a
+        dialing burst one queue for everything left bridges behind machine hangups for up to a second.
+        """
+        if isinstance(command, c.Originate):
+            return self._originates
+        if isinstance(command, c.Bridge | c.StartRecording | c.Redirect):
+            return self._handoffs
+        return self._others
 
     def _core(self, call: Callable[..., T], *args: object) -> T:
         """Run one core input under the lock; a failure stops the runner.
@@ -220,6 +234,7 @@ class EslRunner(NodeCore):
         self.adapter.start()
         greenlets = [gevent.spawn(self._ticker), gevent.spawn(self._poller),
                      gevent.spawn(self._sender, self._originates, originate_limit(self.options)),
+                     gevent.spawn(self._sender, self._handoffs, None),
                      gevent.spawn(self._sender, self._others, None)]
         for greenlet in greenlets:
             greenlet.link_exception(lambda g: self._failed.set_exception(g.exception))

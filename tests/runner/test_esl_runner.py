@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from esl.connection import Backoff
 from esl.render import DialConfig
+from orchestrator import commands as c
 from orchestrator.dialer import routes
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.store import models as m
@@ -37,7 +38,7 @@ from orchestrator.store.enums import CampaignMode, LeadStatus, PbxKind
 from orchestrator.store.types import utcnow
 from switchboard import demo
 from switchboard.runner.esl_runner import EslRunner
-from switchboard.runner.node import RunnerOptions, load_node
+from switchboard.runner.node import NodeInfo, RunnerOptions, load_node
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 
 NO_ROWS = resync_answer(rows=False)
@@ -195,3 +196,17 @@ def test_the_cli_runs_a_freeswitch_node_in_the_esl_runner_until_sigterm(sessions
             proc.kill()
             proc.wait()
         server.stop()
+
+
+def test_what_runs_on_a_waiting_customers_clock_has_its_own_sender(sessions):
+    """A bridge, its recording and the redirect to the abandon message never queue behind hangups."""
+    runner = EslRunner(sessions, NodeInfo(1, "fs1", "127.0.0.1", 8021, "", "ClueCon", PbxKind.FREESWITCH))
+    customer, leg = "3f1d1c9a-0000-4000-8000-000000000001", "3f1d1c9a-0000-4000-8000-000000000002"
+    for command in (c.Bridge(customer, leg), c.StartRecording(customer, "7/a.wav"),
+                    c.Redirect(customer, routes.ABANDON)):
+        runner.enqueue(command)
+    runner.enqueue(c.Hangup(customer))
+    assert [runner._handoffs.get_nowait() for _ in range(3)] == [
+        c.Bridge(customer, leg), c.StartRecording(customer, "7/a.wav"), c.Redirect(customer, routes.ABANDON)]
+    assert runner._others.get_nowait() == c.Hangup(customer)
+    assert runner._handoffs.empty() and runner._others.empty()
