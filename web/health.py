@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
+
+from orchestrator.store.outage import describe
 
 bp = Blueprint("health", __name__)
-#: The database could not be reached or was busy (as opposed to rejecting what we sent).
-DB_OUTAGE = (OperationalError, InterfaceError)
 
 
 @bp.get("/healthz")
@@ -29,12 +29,6 @@ def readyz():
         with current_app.extensions["sb_engine"].connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        return jsonify(status="unavailable", reason=f"database: {db_error(exc)}"), 503
+        return jsonify(status="unavailable", reason=f"database: {describe(exc)}"), 503
     return jsonify(status="ready", database="ok")
 
-
-def db_error(exc: SQLAlchemyError) -> str:
-    """The driver's first line (no URL, SQL or parameters): enough to tell an outage from a lock."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {lines[0][:200] if lines else 'unreachable'}"

@@ -6,9 +6,8 @@ SQLite's write lock. Every database call of the runner goes through one
 tries the database meanwhile, so the loop never stalls on a dead server once
 per tick), then the next caller tries again; a success resets it.
 
-Only outages are absorbed (``OperationalError``/``InterfaceError``, or a
-connection the driver invalidated). Any other database error is a bug or bad
-data and still stops the runner.
+Only outages are absorbed (``orchestrator.store.outage.is_outage``). Any other
+database error is a bug or bad data and still stops the runner.
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from orchestrator.backoff import Backoff
+from orchestrator.store.outage import describe, is_outage
 
 log = logging.getLogger("switchboard.runner")
 
@@ -47,21 +46,6 @@ def _short_busy_wait(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={RUNNER_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
-
-
-#: Words of a driver error about the connection itself (psycopg reports a socket closed under a
-#: pool ping as a ProgrammingError "can't change 'autocommit' now: connection in transaction ...").
-CONNECTION_WORDS = ("connection", "socket", "server closed", "terminat")
-
-
-def is_outage(exc: BaseException) -> bool:
-    """The database could not be reached or was busy (as opposed to rejecting our data)."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    text = str(exc.orig).lower()
-    return bool(exc.connection_invalidated) or any(word in text for word in CONNECTION_WORDS)
 
 
 class DbGate:
@@ -100,7 +84,7 @@ class DbGate:
         self.failures += 1
         self._closed_until = self._clock() + delay
         log.warning("database unavailable during %s (failure %d), retry in %.2f s: %s", what, self.failures,
-                    delay, str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200] if str(exc) else "")
+                    delay, describe(exc))
 
     def succeeded(self) -> None:
         if self.failures:

@@ -31,6 +31,7 @@ import logging
 import random
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -43,6 +44,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator.backoff import Backoff
@@ -50,12 +52,12 @@ from orchestrator.store.db import make_engine, session_factory
 from orchestrator.store.enums import CampaignState
 from orchestrator.store.leads import sweep_stale_claims
 from orchestrator.store.models import Campaign
+from orchestrator.store.outage import describe, is_outage
 from orchestrator.store.types import utcnow
 from web.auth import audit
 from web.calls.services import check_ended_recordings
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
-from web.health import DB_OUTAGE, db_error
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
@@ -124,15 +126,17 @@ def apply_state(campaign_id: int, state: str) -> None:
         try:
             _apply_state_once(_runtime.sessions, campaign_id, CampaignState(state))
             return
-        except DB_OUTAGE as exc:
+        except SQLAlchemyError as exc:
+            if not is_outage(exc):
+                raise
             delay = DB_BACKOFF.delay(failures, _runtime.rng)
             failures += 1
             if monotonic() + delay > deadline:
                 log.error("campaign %s -> %s not applied: database error for %d s (%s)",
-                          campaign_id, state, MISFIRE_GRACE_S, db_error(exc))
+                          campaign_id, state, MISFIRE_GRACE_S, describe(exc))
                 return
             log.warning("campaign %s -> %s: database error (%s); retrying in %.1f s",
-                        campaign_id, state, db_error(exc), delay)
+                        campaign_id, state, describe(exc), delay)
             if _runtime.stopping.wait(delay):
                 return
 
@@ -161,10 +165,12 @@ class ResilientScheduler(BlockingScheduler):
     def _process_jobs(self) -> float | None:
         try:
             wait_s = super()._process_jobs()
-        except DB_OUTAGE as exc:
+        except SQLAlchemyError as exc:
+            if not is_outage(exc):
+                raise
             delay = DB_BACKOFF.delay(self._failures, _runtime.rng)
             self._failures += 1
-            log.warning("scheduler loop: database error (%s); retrying in %.1f s", db_error(exc), delay)
+            log.warning("scheduler loop: database error (%s); retrying in %.1f s", describe(exc), delay)
             return delay
         self._failures = 0
         return wait_s
@@ -204,39 +210,46 @@ def sync(scheduler: BaseScheduler) -> None:
             )
 
 
+def _ride_out(what: str, work: Callable[[], int | None]) -> int | None:
+    """Run a periodic job's database work; an outage is logged and left to the job's next run."""
+    try:
+        return work()
+    except SQLAlchemyError as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("%s: database error (%s); the next run catches up", what, describe(exc))
+        return None
+
+
 def _sync_job() -> None:
     assert _runtime.scheduler is not None
-    try:
-        sync(_runtime.scheduler)
-    except DB_OUTAGE as exc:  # the next sync catches up
-        log.warning("schedules not synced: database error (%s); next try in %s s", db_error(exc),
-                    _runtime.sync_s)
+    scheduler = _runtime.scheduler
+    _ride_out("schedules not synced", lambda: sync(scheduler))
+
+
+def _in_transaction(work: Callable[[Session], int]) -> Callable[[], int]:
+    def run() -> int:
+        assert _runtime.sessions is not None
+        with _runtime.sessions.begin() as session:
+            return work(session)
+    return run
 
 
 def sweep_claims() -> None:
     """The job: give back lead claims nobody will finish (expired previews, dead runners)."""
-    assert _runtime.sessions is not None
-    try:
-        with _runtime.sessions.begin() as session:
-            released = sweep_stale_claims(session, utcnow())
-    except DB_OUTAGE as exc:  # the next sweep catches up
-        log.warning("stale claims not swept: database error (%s)", db_error(exc))
-        return
+    released = _ride_out("stale claims not swept",
+                         _in_transaction(lambda session: sweep_stale_claims(session, utcnow())))
     if released:
         log.info("released %d stale lead claims", released)
 
 
 def check_recordings() -> None:
     """The job: size and status of ended calls' recordings (finalising those a crash left open)."""
-    assert _runtime.sessions is not None
-    if _runtime.recordings_dir is None:
+    folder = _runtime.recordings_dir
+    if folder is None:
         return
-    try:
-        with _runtime.sessions.begin() as session:
-            checked = check_ended_recordings(session, _runtime.recordings_dir, utcnow())
-    except DB_OUTAGE as exc:  # the next run catches up
-        log.warning("recordings not checked: database error (%s)", db_error(exc))
-        return
+    checked = _ride_out("recordings not checked",
+                        _in_transaction(lambda session: check_ended_recordings(session, folder, utcnow())))
     if checked:
         log.info("checked %d recordings", checked)
 
@@ -297,11 +310,13 @@ def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None =
         current[:] = [scheduler]
         try:
             scheduler.start()  # returns once stop() shut it down
-        except DB_OUTAGE as exc:
+        except SQLAlchemyError as exc:
+            if not is_outage(exc):
+                raise
             delay = DB_BACKOFF.delay(failures, _runtime.rng)
             failures += 1
             log.warning("scheduler cannot start: database error (%s); retrying in %.1f s",
-                        db_error(exc), delay)
+                        describe(exc), delay)
             with contextlib.suppress(SchedulerNotRunningError):
                 scheduler.shutdown(wait=False)
             _runtime.stopping.wait(delay)
