@@ -54,20 +54,25 @@ class TcpGate:
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+        # The port stays bound (not listening: connections are refused, as when closed) until the first
+        # open(), so nothing else on the machine can take it in between.
+        self._reserved: socket.socket | None = self._bound(0)
+        self.port = self._reserved.getsockname()[1]
         self._lock = threading.Lock()
         self._conns: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.cuts = 0
 
+    @staticmethod
+    def _bound(port: int) -> socket.socket:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        return sock
+
     def open(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener, self._reserved = self._reserved or self._bound(self.port), None
         listener.listen(64)
         self._listener = listener
         self._thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
