@@ -113,8 +113,6 @@ def load_node(session: Session, name: str) -> NodeInfo:
     return NodeInfo(node.id, node.name, node.host, node.port, node.username, node.secret, node.kind)
 
 
-
-
 @dataclass
 class RunnerOptions:
     tick_s: float = 0.2
