@@ -10,7 +10,7 @@ class and the driver's first line, never the URL or SQL.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from orchestrator.store.outage import describe
@@ -25,10 +25,22 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
+    engine = current_app.extensions["sb_engine"]
     try:
-        with current_app.extensions["sb_engine"].connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        return jsonify(status="unavailable", reason=f"database: {describe(exc)}"), 503
+        _ping(engine)
+    except SQLAlchemyError:
+        # A pooled connection an outage cut answers with whatever its driver makes of a dead socket
+        # (psycopg: "can't change 'autocommit' now"); the question is whether the database can be
+        # reached now, so drop the pool and ask once more on a fresh connection.
+        engine.dispose()
+        try:
+            _ping(engine)
+        except SQLAlchemyError as exc:
+            return jsonify(status="unavailable", reason=f"database: {describe(exc)}"), 503
     return jsonify(status="ready", database="ok")
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
