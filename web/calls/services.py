@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import safe_join
 
 from esl.render import DialConfig
-from orchestrator.store.enums import Outcome, PbxKind, RecordingStatus
-from orchestrator.store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
+from store.enums import Outcome, PbxKind, RecordingStatus
+from store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
 from web.calls.wav import WavCheck, check_wav, inspect_wav
 
 PAGE = 50
