@@ -23,7 +23,7 @@ How a runner (AMI/asyncio or ESL/gevent) drives it::
 * Routes and channel variables the PBX side must provide: ``routes.py``.
 """
 
-from orchestrator.dialer.config import CampaignConfig, DialMode, MachineAction
+from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.core import CampaignDialer, Step
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt
 
@@ -34,7 +34,6 @@ __all__ = [
     "DncList",
     "IdFactory",
     "LeadSource",
-    "MachineAction",
     "OpenAttempt",
     "Step",
 ]

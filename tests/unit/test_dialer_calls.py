@@ -3,8 +3,9 @@
 import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
+from orchestrator.amd import MachineAction
 from orchestrator.commands import Bridge, EndpointKind, Hangup, Redirect, StartAmd, StartRecording
-from orchestrator.dialer import DialMode, MachineAction
+from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import (
     AgentStatus,
     AmdDecided,
@@ -29,9 +30,10 @@ from orchestrator.events import (
     HungUp,
     OriginateFailed,
 )
-from orchestrator.leads.model import Lead, LeadStatus
+from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import HOUR
+from orchestrator.leads.status import LeadStatus
 
 
 def dial_one(h: Harness, at: float = T0 + 1):
