@@ -41,8 +41,8 @@ from typing import Protocol
 
 from panoramisk.message import Message
 
+from ami.session import ami_session
 from dialplans.render import AmdTuning, render_asterisk, write_atomically
-from lab.ami_session import ami_session
 from lab.campaign import Sandbox
 from lab.sandbox import greetings as corpus
 from lab.sandbox import process

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ami.session import AmiTarget
 from lab.sandbox.layout import paths, state_dir
-from provisioning.seats import AmiTarget, SeatConf
+from provisioning.seats import SeatConf
 from settings import Settings
 
 AMI_USERNAME = "switchboard"

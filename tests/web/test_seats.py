@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from lab.ami_session import ami_session
+from ami.session import ami_session
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import phone_credentials
 from provisioning.seats import SeatConf, render_pjsip, write_seats
