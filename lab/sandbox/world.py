@@ -21,6 +21,10 @@ O     outcome       what the far end does                                       
 5     machine       answers, ~5.7 s voicemail greeting, a 1000 Hz beep (0.5 s),  16
                     then listens in silence; hangs up TT s after answer
 6     unallocated   rings TT s, then "number does not exist" (404)             1
+7     dtmf          answers, sends DTMF 1 2 # after 1 s, then stays silent;     16
+                    hangs up TT s after answer (00: never)
+8     earlymedia    183 with a message (early media), never answers; gives up   19 (or the
+                    after TT s (00: at most 10 min)                              caller's own)
 ====  ============  ==========================================================  ===============
 
 Any other number the world receives is unallocated (cause 1). Instead of the number a SIP
@@ -59,6 +63,8 @@ class Outcome(StrEnum):
     NO_ANSWER = "noanswer"
     MACHINE = "machine"
     UNALLOCATED = "unallocated"
+    DTMF = "dtmf"
+    EARLY_MEDIA = "earlymedia"
 
     @property
     def digit(self) -> int:
