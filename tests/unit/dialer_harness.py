@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from orchestrator.commands import Command, EndpointKind, Originate
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, Step
 from orchestrator.dialer.facts import Fact
-from orchestrator.node.host import NodeHost
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import Answered, Event, PbxConnected, Tick
 from orchestrator.leads.model import Lead
 from orchestrator.leads.rules import LeadRules
+from orchestrator.node.host import NodeHost
 
 # Wednesday 2026-11-25 17:00 UTC = 12:00 in New York: inside default calling hours.
 T0 = 1795626000.0
