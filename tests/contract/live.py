@@ -13,9 +13,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from lab.campaign import random_area_code
+from lab.sandbox.world import Outcome, world_number
 from orchestrator.dialer import routes
-from provisioning.sandbox.world import Outcome, world_number
-from switchboard.campaign_lab import random_area_code
 from tests.contract import scenarios as s
 
 

@@ -20,9 +20,9 @@ from collections.abc import Callable
 import pytest
 
 from ami.connection import AmiClient, Backoff
+from lab.campaign import Sandbox
+from lab.sandbox import world
 from orchestrator import events as e
-from provisioning.sandbox import world
-from switchboard.campaign_lab import Sandbox
 from tests.ami.contract_lab import BINDINGS
 from tests.ami.recording import CONTRACT_PREFIX, Recording, contract_names
 from tests.ami.replay_server import ReplayAmi

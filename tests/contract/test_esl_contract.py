@@ -21,10 +21,10 @@ import pytest
 
 from esl.connection import Backoff, EslAdapter
 from esl.render import DialConfig
+from lab.campaign import Sandbox
+from lab.sandbox import fsnode
+from lab.sandbox.credentials import freeswitch_secrets
 from orchestrator import events as e
-from provisioning.sandbox import fsnode
-from provisioning.sandbox.credentials import freeswitch_secrets
-from switchboard.campaign_lab import Sandbox
 from tests.contract import scenarios as s
 from tests.contract.live import live_ids
 from tests.esl.capture import load

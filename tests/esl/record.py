@@ -28,10 +28,10 @@ import gevent.socket
 
 from esl.framing import Framer, parse_event
 from esl.render import DialConfig
-from provisioning.sandbox import fsnode
-from provisioning.sandbox.credentials import freeswitch_secrets
-from switchboard.campaign_lab import sandbox_up
-from switchboard.config import load_settings
+from lab.campaign import sandbox_up
+from lab.sandbox import fsnode
+from lab.sandbox.credentials import freeswitch_secrets
+from settings import load_settings
 from tests.contract import scenarios as s
 from tests.contract.live import live_ids
 from tests.esl.capture import CONTRACT_PREFIX, FIXTURES
