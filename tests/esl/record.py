@@ -34,6 +34,7 @@ from lab.sandbox.credentials import freeswitch_secrets
 from settings import load_settings
 from tests.contract import scenarios as s
 from tests.contract.live import live_ids
+from tests.contract.test_esl_contract import adapter_for, drive
 from tests.esl.capture import CONTRACT_PREFIX, FIXTURES
 from tests.esl.sink import Sink
 
@@ -145,8 +146,6 @@ def _redact(text: str, password: str) -> str:
 
 def record(scenario_name: str) -> str:
     """Run ``scenario_name`` live through the tap; write ``fixtures/contract_<name>.*``; returns the name."""
-    from tests.contract.test_esl_contract import adapter_for, drive
-
     settings = sandbox_up(load_settings(), "all").settings
     password = freeswitch_secrets(settings).esl_password
     scenario, ids = s.BY_NAME[scenario_name], live_ids(scenario_name, fsnode.GATEWAY)
