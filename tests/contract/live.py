@@ -18,6 +18,10 @@ from lab.sandbox.world import Outcome, world_number
 from orchestrator.dialer import routes
 from tests.contract import scenarios as s
 
+#: Ceiling for one wait on a live PBX (only reached when something is broken): a machine's beep
+#: comes ~6 s after the answer, more on a loaded machine.
+LIVE_WAIT_S = 30.0
+
 
 @dataclass(frozen=True)
 class WorldCall:

@@ -27,13 +27,13 @@ from tests.ami.contract_lab import BINDINGS
 from tests.ami.recording import CONTRACT_PREFIX, Recording, contract_names
 from tests.ami.replay_server import ReplayAmi
 from tests.contract import scenarios as s
-from tests.contract.live import live_ids
+from tests.contract.live import LIVE_WAIT_S, live_ids
 
 WAIT_S = 10
 
 
 async def drive(scenario: s.Scenario, ids: s.Ids, client: AmiClient,
-                finished: Callable[[], bool] = lambda: True) -> list[e.Event]:
+                finished: Callable[[], bool] = lambda: True, wait_s: float = WAIT_S) -> list[e.Event]:
     """Play ``scenario`` through ``client`` (a replay's or a live PBX's); return the core events.
 
     ``finished``: what else must be true before the run ends (a replay: every recorded action sent).
@@ -49,7 +49,7 @@ async def drive(scenario: s.Scenario, ids: s.Ids, client: AmiClient,
 
     async def until(pred) -> None:
         async with arrived:
-            await asyncio.wait_for(arrived.wait_for(lambda: pred(events)), WAIT_S)
+            await asyncio.wait_for(arrived.wait_for(lambda: pred(events)), wait_s)
 
     async with client:
         collector = asyncio.create_task(collect())
@@ -96,7 +96,7 @@ def test_ami_adapter_meets_the_contract_live(name: str, live_sandbox: Sandbox) -
     scenario, ids, pbx = s.BY_NAME[name], live_ids(name, world.TRUNK), live_sandbox.pbx
     client = AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="ami-contract-live",
                        backoff=Backoff(0.05, 0.5))
-    events = asyncio.run(drive(scenario, ids, client))
+    events = asyncio.run(drive(scenario, ids, client, wait_s=LIVE_WAIT_S))
     assert s.differences(scenario, ids, events) == []
 
 

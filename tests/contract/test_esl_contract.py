@@ -26,7 +26,7 @@ from lab.sandbox import fsnode
 from lab.sandbox.credentials import freeswitch_secrets
 from orchestrator import events as e
 from tests.contract import scenarios as s
-from tests.contract.live import live_ids
+from tests.contract.live import LIVE_WAIT_S, live_ids
 from tests.esl.capture import load
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 from tests.esl.sink import WAIT_S, Sink
@@ -77,7 +77,8 @@ BINDINGS: dict[str, EslBinding] = {
 }
 
 
-def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink) -> list[e.Event]:
+def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink,
+          wait_s: float = WAIT_S) -> list[e.Event]:
     """Play ``scenario`` through ``adapter`` (towards a replay or a live FreeSWITCH); the core events."""
     adapter.start()
     try:
@@ -86,12 +87,12 @@ def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink) -> 
         while done < len(scenario.steps):
             ready = s.due(scenario, ids, sink.events, done)
             if not ready:
-                sink.wait_for(lambda _ev: bool(s.due(scenario, ids, sink.events, done)))  # noqa: B023
+                sink.wait_for(lambda _ev: bool(s.due(scenario, ids, sink.events, done)), wait_s)  # noqa: B023
             for step in ready:
                 adapter.execute(step.build(ids))
                 done += 1
         if not s.settled(scenario, ids, sink.events):
-            sink.wait_for(lambda _ev: s.settled(scenario, ids, sink.events))
+            sink.wait_for(lambda _ev: s.settled(scenario, ids, sink.events), wait_s)
         return list(sink.events)
     finally:
         adapter.stop()
@@ -137,8 +138,8 @@ def test_esl_adapter_meets_the_contract_live(name: str, live_sandbox: Sandbox) -
     sink = Sink()
     adapter = adapter_for("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, sink,
                           DialConfig())
-    with gevent.Timeout(4 * WAIT_S):
-        events = drive(scenario, ids, adapter, sink)
+    with gevent.Timeout(4 * LIVE_WAIT_S):
+        events = drive(scenario, ids, adapter, sink, LIVE_WAIT_S)
     assert s.differences(scenario, ids, events) == []
 
 
