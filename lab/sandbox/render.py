@@ -113,7 +113,7 @@ def world_dialplan(greetings_dir: str) -> str:
     return _render(
         "world/extensions.conf.j2", outcomes=list(world.Outcome), outcome_header=world.OUTCOME_HEADER,
         phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT, machine_greeting=MACHINE_GREETING,
-        greeting_header=world.GREETING_HEADER, greetings_dir=greetings_dir,
+        greeting_header=world.GREETING_HEADER, keypad_digits=world.KEYPAD_DIGITS, greetings_dir=greetings_dir,
     )
 
 

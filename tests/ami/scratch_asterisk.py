@@ -40,7 +40,7 @@ AMI_SECRET = "scratch-secret"
 #: The far ends the recordings and the live tests dial, in the sandbox world's number scheme.
 TALKS_20S = world_number(Outcome.HUMAN, talk_s=20)  # answers, talks, hangs up after 20 s
 HELLO_THEN_HANGUP = world_number(Outcome.HUMAN, talk_s=2)  # answers, says hello, hangs up after 2 s
-SENDS_DTMF = world_number(Outcome.DTMF, talk_s=20)  # answers, sends 1 2 # after 1 s
+SENDS_DTMF = world_number(Outcome.KEYPAD, talk_s=20)  # answers, presses 1 2 # after 1 s
 MACHINE = world_number(Outcome.MACHINE, talk_s=20)  # a voicemail greeting and a beep
 BUSY = world_number(Outcome.BUSY)  # Q.850 17
 CONGESTION = world_number(Outcome.CONGESTION)  # Q.850 34
