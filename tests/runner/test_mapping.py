@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import time as clock
 
+import pytest
+
 from orchestrator.dialer import facts as f
 from orchestrator.dialer.config import DialMode
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
+from runner import fact_writers
 from runner.campaign_config import ALL_DAY, calling_hours, campaign_config
 from runner.node import RateLimit
 from store import models as m
@@ -105,3 +108,18 @@ def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic(
     assert config.lead_rules.abandon_no_recall_s == 72 * 3600  # the UK floor
     update = after_attempt(Lead(1, "+442071234567"), Outcome.BUSY, 1_800_000_000.0, config.lead_rules)
     assert to_dt(update.next_attempt_at).year == 2028  # 1.8e9 is January 2027, plus a year at most
+
+
+def test_every_fact_kind_of_the_core_has_one_registered_writer():
+    kinds = {k for k in vars(f).values() if isinstance(k, type) and issubclass(k, f.Fact) and k is not f.Fact}
+    assert kinds and kinds <= fact_writers.registered()
+
+
+def test_a_fact_without_a_writer_is_refused_and_a_second_writer_too():
+    class Unheard(f.Fact):
+        pass
+
+    with pytest.raises(fact_writers.NoWriter, match="Unheard"):
+        fact_writers.writer_for(Unheard)
+    with pytest.raises(ValueError, match="two writers for AttemptEnded"):
+        fact_writers.writes(f.AttemptEnded)(lambda to, s, fact: None)
