@@ -24,8 +24,8 @@ __all__ = [
     "CallDirection",
     "CampaignMode",
     "CampaignState",
-    "CommandStatus",
     "ComplianceProfile",
+    "DeskRequestStatus",
     "LeadStatus",
     "LegKind",
     "MachineAction",
@@ -106,7 +106,21 @@ class LegKind(StrEnum):
     OTHER = "other"
 
 
-class CommandStatus(StrEnum):
+class DeskCommand(StrEnum):
+    """What the web asks a node's runner to do for an agent (``DeskRequest.kind``).
+
+    The web writes them, the runner carries them out (``runner.commands_in``
+    registers one handler per kind and says what each needs).
+    """
+
+    AGENT_LOGIN = "agent_login"
+    AGENT_STATE = "agent_state"
+    AGENT_LOGOUT = "agent_logout"
+    PREVIEW_DIAL = "preview_dial"
+    DISPOSITION = "disposition"
+
+
+class DeskRequestStatus(StrEnum):
     PENDING = "pending"
     TAKEN = "taken"
     DONE = "done"

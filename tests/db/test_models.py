@@ -16,8 +16,8 @@ from store.enums import (
     CallDirection,
     CampaignMode,
     CampaignState,
-    CommandStatus,
     ComplianceProfile,
+    DeskRequestStatus,
     LeadStatus,
     LegKind,
     MachineAction,
@@ -34,7 +34,7 @@ from store.models import (
     Call,
     CallLeg,
     Campaign,
-    Command,
+    DeskRequest,
     Disposition,
     DncEntry,
     Lead,
@@ -129,7 +129,7 @@ def test_crud_across_relations(sessions):
                     target_id=str(campaign.id),
                     details={"from": "stopped", "to": "running"},
                 ),
-                Command(
+                DeskRequest(
                     kind="preview_dial",
                     node_id=node.id,
                     agent_id=agent.id,
@@ -165,8 +165,8 @@ def test_crud_across_relations(sessions):
         assert campaign.retry_rules[0].outcome is Outcome.BUSY
         assert campaign.teams[0].name == "Team A"
         assert campaign.calling_hours == {"mon": [["09:00", "20:00"]]}
-        command = s.scalars(select(Command)).one()
-        assert command.status is CommandStatus.PENDING and command.payload == {"lead": command.lead_id}
+        command = s.scalars(select(DeskRequest)).one()
+        assert command.status is DeskRequestStatus.PENDING and command.payload == {"lead": command.lead_id}
         assert s.scalars(select(AuditLog)).one().details["to"] == "running"
         assert s.scalars(select(AgentStateLog)).one().ended_at is None
 

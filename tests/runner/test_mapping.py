@@ -12,11 +12,11 @@ from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
-from runner import fact_writers
+from runner import commands_in, fact_writers
 from runner.campaign_config import ALL_DAY, calling_hours, campaign_config
 from runner.node import RateLimit
 from store import models as m
-from store.enums import CampaignMode, ComplianceProfile, MachineAction
+from store.enums import CampaignMode, ComplianceProfile, DeskCommand, MachineAction
 
 
 def test_calling_hours_keep_every_window_of_every_day():
@@ -123,3 +123,9 @@ def test_a_fact_without_a_writer_is_refused_and_a_second_writer_too():
         fact_writers.writer_for(Unheard)
     with pytest.raises(ValueError, match="two writers for AttemptEnded"):
         fact_writers.writes(f.AttemptEnded)(lambda to, s, fact: None)
+
+
+def test_every_desk_command_the_web_sends_has_one_runner_handler():
+    assert commands_in.handled() == set(DeskCommand)
+    with pytest.raises(ValueError, match="two handlers for disposition"):
+        commands_in.handles(DeskCommand.DISPOSITION)(lambda desk: None)
