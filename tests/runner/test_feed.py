@@ -150,7 +150,7 @@ def test_a_paused_campaign_claims_nothing_and_a_stopped_one_logs_agents_out(sess
         assert s.get(m.Agent, agent_id).state is AgentState.LOGGED_OUT
 
 
-def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
+def test_preview_dial_and_disposition_come_from_the_desk_queue(sessions):
     with sessions.begin() as s:
         node = demo.ensure_node(s, NODE)
         (agent,) = demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
