@@ -1,31 +1,28 @@
-"""The web-to-runner command queue (the database is the bus).
+"""The web-to-runner queue of desk requests (the database is the bus).
 
-The web adds a ``DeskRequest`` row with :func:`enqueue`; on PostgreSQL that also
-sends ``NOTIFY switchboard_commands`` (delivered at commit, so a runner never
-wakes up before the row is visible). Runners ``LISTEN`` on that channel, or
-poll on SQLite, and call :func:`take` which hands each command to exactly one
-runner (``FOR UPDATE SKIP LOCKED`` as for leads), then :func:`finish`.
+The web adds a ``DeskRequest`` row with :func:`enqueue`; runners poll it (every
+``RunnerOptions.poll_s``, a quarter of a second: on either database, so a
+request is seen that soon without a second channel to keep alive) and call
+:func:`take`, which hands each request to exactly one runner (``FOR UPDATE SKIP
+LOCKED`` as for leads), then :func:`finish`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.enums import DeskRequestStatus
 from store.models import DeskRequest
 
-NOTIFY_CHANNEL = "switchboard_commands"
 
-
-def enqueue(session: Session, command: DeskRequest) -> DeskRequest:
-    session.add(command)
+def enqueue(session: Session, request: DeskRequest) -> DeskRequest:
+    """Add ``request`` (flushed, so it has its id); a runner takes it once the caller commits."""
+    session.add(request)
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(command.node_id or ""))))
-    return command
+    return request
 
 
 def take(session: Session, node_id: int, limit: int, now: datetime, *, taken_by: str) -> list[DeskRequest]:

@@ -1,15 +1,12 @@
-"""The command queue: each command goes to one runner of the right node; PostgreSQL wakes runners up."""
+"""The desk queue: each request goes to exactly one runner, of the right node (or of any, node NULL)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import psycopg
-import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from store import desk_queue
-from store.db import session_factory
 from store.enums import DeskRequestStatus, PbxKind
 from store.models import DeskRequest, PbxNode
 
@@ -45,16 +42,3 @@ def test_commands_go_to_their_node_once_in_order(sessions):
         assert rows["a"] == (DeskRequestStatus.DONE, "")
         assert rows["c"] == (DeskRequestStatus.FAILED, "agent logged out")
         assert rows["d"][0] is DeskRequestStatus.TAKEN
-
-
-@pytest.mark.postgres
-def test_postgres_notifies_listening_runners_at_commit(pg_engine):
-    sessions = session_factory(pg_engine)
-    n1, _ = _nodes(sessions)
-    url = make_url(pg_engine.url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as listener:
-        listener.execute(f"LISTEN {desk_queue.NOTIFY_CHANNEL}")
-        with sessions.begin() as s:
-            desk_queue.enqueue(s, DeskRequest(kind="preview_dial", node_id=n1))
-        received = list(listener.notifies(timeout=10, stop_after=1))
-    assert [(n.channel, n.payload) for n in received] == [(desk_queue.NOTIFY_CHANNEL, str(n1))]
