@@ -69,7 +69,7 @@ def _centre(session):
         ],
         teams=[team],
     )
-    lead_list = LeadList(name="import-1", campaign=campaign, team=team)
+    lead_list = LeadList(name="import-1", campaign=campaign)
     session.add_all([agent, lead_list])
     session.flush()
     return node, team, agent, campaign, lead_list
@@ -117,9 +117,7 @@ def test_crud_across_relations(sessions):
         s.add_all(
             [
                 call,
-                Recording(
-                    call=call, attempt=attempt, path="/rec/a.wav", duration_s=Decimal("82.5"), qa_score=87
-                ),
+                Recording(call=call, attempt=attempt, path="/rec/a.wav", duration_s=Decimal("82.5")),
                 AgentStateLog(agent=agent, state=AgentState.ON_CALL, started_at=T0, campaign_id=campaign.id),
                 AuditLog(
                     user_id=team.leader_id,
@@ -156,7 +154,7 @@ def test_crud_across_relations(sessions):
         assert attempt.agent.seat.node.name == "pbx1" and attempt.agent.user.role is UserRole.AGENT
         call = attempt.calls[0]
         assert sorted(leg.kind for leg in call.legs) == [LegKind.AGENT, LegKind.CUSTOMER]
-        assert call.recordings[0].qa_score == 87
+        assert (call.recordings[0].path, call.recordings[0].duration_s) == ("/rec/a.wav", Decimal("82.5"))
         campaign = s.get(Campaign, campaign_id)
         assert campaign.desired_state is CampaignState.STOPPED
         assert campaign.amd_action is MachineAction.HANGUP
