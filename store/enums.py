@@ -19,6 +19,7 @@ from orchestrator.leads.outcomes import Outcome
 
 __all__ = [
     "DIALABLE_LEAD_STATUSES",
+    "OUTBOUND_MODES",
     "AgentState",
     "AmdVerdict",
     "CallDirection",
@@ -61,8 +62,13 @@ class CampaignMode(StrEnum):
     PREVIEW = "preview"
     PROGRESSIVE = "progressive"
     PREDICTIVE = "predictive"
+    # Stored values only: an earlier campaign form offered them, nothing handles them yet.
     INBOUND = "inbound"
     BLENDED = "blended"
+
+
+#: The modes a runner dials, and the only ones the campaign form offers.
+OUTBOUND_MODES = (CampaignMode.PREVIEW, CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE)
 
 
 class CampaignState(StrEnum):

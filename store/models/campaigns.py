@@ -94,6 +94,7 @@ class Campaign(CreatedAt, Base):
     abandon_message_file: Mapped[str | None] = mapped_column(String(255))
     script: Mapped[str] = mapped_column(Text, default="")
 
+    # Stored values only (an earlier form set it, nothing reads it): the inbound work will route on it.
     inbound_number: Mapped[str | None] = mapped_column(String(32), index=True)
     ivr: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 

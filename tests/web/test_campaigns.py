@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -303,3 +304,17 @@ def test_caller_id_is_stored_in_e164_and_trunk_must_not_be_a_seat(app, as_role):
     response = _post(sup, name="Seat", trunk=extension)
     assert response.status_code == 400
     assert "is an agent&#39;s seat, not a trunk" in response.get_data(as_text=True)
+
+
+def test_the_form_offers_only_the_modes_a_runner_dials(app, as_role):
+    sup = as_role("sup")
+    page = sup.get("/campaigns/new").get_data(as_text=True)
+    offered = re.findall(r"<option[^>]*>(\w+)</option>", page.split('name="mode"')[1].split("</select>")[0])
+    assert offered == ["preview", "progressive", "predictive"]
+    assert "inbound_number" not in page
+    for mode in ("inbound", "blended"):
+        response = sup.post("/campaigns/new", {**FORM, "mode": mode})
+        assert response.status_code == 400
+        assert f"{mode} campaigns are not available yet" in response.get_data(as_text=True)
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Campaign)).all() == []
