@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from orchestrator.dialer.facts import Fact
+from orchestrator.step import Fact
 from runner.fact_writers import Target, writer_for
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from orchestrator.dialer.facts import Fact
+from orchestrator.step import Fact
 
 F = TypeVar("F", bound=Fact)
 
