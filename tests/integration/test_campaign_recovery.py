@@ -69,8 +69,8 @@ def open_attempts(kit: Kit, campaign_id: int) -> set:
         )
 
 
-def run_with_crash(sandbox, tmp_path, kind: PbxKind, serial: int, crash, phones: int, *,
-                   pbx_cuts_calls: bool = False) -> tuple[Kit, int, dict, set, object]:
+def run_with_crash(sandbox, tmp_path, kind: PbxKind, serial: int, crash,
+                   phones: int) -> tuple[Kit, int, dict, frozenset, object]:
     kit = kit_on(sandbox, tmp_path, kind)
     kit.agents(4, first=phones)
     leads = mixed_leads(MIX, first_serial=serial)
@@ -80,14 +80,13 @@ def run_with_crash(sandbox, tmp_path, kind: PbxKind, serial: int, crash, phones:
         runner.start()
         try:
             kit.wait_for("attempts over and in flight", mid_campaign(campaign), runner)
-            in_flight = open_attempts(kit, campaign)
+            in_flight = frozenset(open_attempts(kit, campaign))
             crash(runner)
             kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner)
             kit.stop_campaign(campaign, runner)
         finally:
             assert runner.stop() == 0, runner.tail()
-        report = check_campaign(kit, campaign, leads, pbx, world, restarted=True,
-                                cut=frozenset(in_flight) if pbx_cuts_calls else frozenset())
+        report = check_campaign(kit, campaign, leads, pbx, world, restarted=True, cut=in_flight)
     return kit, campaign, leads, in_flight, report
 
 
@@ -104,7 +103,7 @@ def test_runner_killed_mid_campaign_loses_nothing_and_dials_nothing_twice(sandbo
     assert all(ended[i].outcome is not None for i in in_flight)
     assert report.attempts == len(leads)  # nothing redialed: LOST leads wait for their retry delay
     # The PBX kept recording the calls the runner lost sight of: every file is whole and plays.
-    print("recordings:", check_crash_recordings(kit, tmp_path, campaign, cut=frozenset()))
+    print("recordings:", check_crash_recordings(kit, tmp_path, campaign, in_flight, pbx_stopped=False))
     kit.close()
 
 
@@ -116,8 +115,7 @@ def test_pbx_restart_mid_campaign_reconnects_and_resumes(sandbox, tmp_path, kind
         restart_pbx(sandbox.settings, kind)
         restarted_at.append(utcnow())
 
-    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, kind, 400, crash, phones=4,
-                                                             pbx_cuts_calls=True)
+    kit, campaign, leads, in_flight, report = run_with_crash(sandbox, tmp_path, kind, 400, crash, phones=4)
     print(f"pbx restart ({kind}):", report.summary(), f"in flight at the restart: {len(in_flight)}")
     runner_log = (tmp_path / "runner.log").read_text()
     assert runner_log.count("pbx connected") >= 2
@@ -130,7 +128,7 @@ def test_pbx_restart_mid_campaign_reconnects_and_resumes(sandbox, tmp_path, kind
     assert any(a.bridged_at is not None and a.bridged_at > restarted_at[0] for a in attempts)
     assert report.attempts == len(leads)
     # The calls the restart cut: their recordings finalised, or marked so the web never plays them.
-    print("recordings:", check_crash_recordings(kit, tmp_path, campaign, cut=frozenset(in_flight)))
+    print("recordings:", check_crash_recordings(kit, tmp_path, campaign, in_flight, pbx_stopped=True))
     kit.close()
 
 
