@@ -91,9 +91,14 @@ class TcpGate:
         with self._lock:
             conns, self._conns = self._conns, set()
         for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                conn.close()
+            # shutdown() first: a pump thread blocked in recv() on the socket holds its file open, so
+            # close() alone cuts nothing -- the peer kept a live-looking connection that no longer
+            # carried anything (an ESL client then waited on events that never came).
+            for action in (lambda c=conn: c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                        b"\x01\x00\x00\x00\x00\x00\x00\x00"),
+                           lambda c=conn: c.shutdown(socket.SHUT_RDWR), lambda c=conn: c.close()):
+                with contextlib.suppress(OSError):
+                    action()
         self.cuts += 1
 
     def __enter__(self) -> TcpGate:
