@@ -1,7 +1,7 @@
 """Faults during a running predictive campaign on the real sandbox, on SQLite and on PostgreSQL, on
 each PBX (the Asterisk pbx, the FreeSWITCH node).
 
-One campaign per database and PBX, five faults in a row (``switchboard.fault_lab``):
+One campaign per database and PBX, five faults in a row (``lab.faults``):
 the database unavailable (PostgreSQL cut 30 s through our own gate, SQLite's
 write lock held 20 s), the runner's PBX connection (AMI or ESL) cut mid-burst, the
 PBX restarted, the runner killed with SIGKILL, the runner stopped with SIGTERM.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import make_url
 
-from switchboard.fault_lab import FAULTS, TcpGate, gated_url, run_faults, table
+from lab.faults import FAULTS, TcpGate, gated_url, run_faults, table
 from tests.integration.campaign_kit import BOTH_PBXES, kit_on
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]

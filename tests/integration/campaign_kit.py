@@ -1,4 +1,4 @@
-"""The campaign tests' acceptance checks; running and watching a campaign is :mod:`switchboard.campaign_lab`.
+"""The campaign tests' acceptance checks; running and watching a campaign is :mod:`lab.campaign`.
 
 The lab's names are re-exported here, so the tests keep importing them from one place.
 """
@@ -25,13 +25,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind, RecordingStatus, UserRole
-from orchestrator.store.types import utcnow
-from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox.credentials import freeswitch_secrets
-from provisioning.sandbox.world import Outcome as World
-from switchboard.campaign_lab import (
+from lab.campaign import (
     AmiWatcher,
     Kit,
     Sandbox,
@@ -40,7 +34,13 @@ from switchboard.campaign_lab import (
     verdict_to_bridge,
     world_dials,
 )
-from switchboard.runner.node import AGENT_LEG_VAR
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.world import Outcome as World
+from runner.node import AGENT_LEG_VAR
+from store import models as m
+from store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind, RecordingStatus, UserRole
+from store.types import utcnow
 from tests.integration.eslevents import EventSocket
 from tests.web.conftest import Client
 from web.app import create_app

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode, MachineAction, Outcome, PbxKind
+from lab.sandbox.world import Outcome as World
 from provisioning import freeswitch
-from provisioning.sandbox.world import Outcome as World
+from store.enums import CampaignMode, MachineAction, Outcome, PbxKind
 from tests.integration.campaign_kit import BOTH_PBXES, kit_on, mixed_leads, run_to_end
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]

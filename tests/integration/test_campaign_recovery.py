@@ -15,12 +15,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, PbxKind
-from orchestrator.store.types import utcnow
-from provisioning.sandbox.world import Outcome as World
-from switchboard.fault_lab import restart_pbx
-from switchboard.runner.node import runner_identity
+from lab.faults import restart_pbx
+from lab.sandbox.world import Outcome as World
+from runner.node import runner_identity
+from store import models as m
+from store.enums import CampaignMode, PbxKind
+from store.types import utcnow
 from tests.integration.campaign_kit import (
     BOTH_PBXES,
     AmiWatcher,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode, RecordingStatus
-from provisioning.sandbox.world import Outcome as World
+from lab.sandbox.world import Outcome as World
+from store.enums import CampaignMode, RecordingStatus
 from tests.integration.campaign_kit import (
     BOTH_PBXES,
     check_played,
