@@ -39,7 +39,7 @@ class AmdTuning:
       serves both; a voice-activity detector would.
     """
 
-    initial_silence: int = 2500
+    initial_silence: int = 3000
     greeting: int = 2000
     after_greeting_silence: int = 800
     total_analysis_time: int = 6000
