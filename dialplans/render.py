@@ -32,6 +32,11 @@ class AmdTuning:
       up to 2 s; voicemail greetings still reach 5 words or 2 s of speech (all 30 clean and
       20 dB machines MACHINE), and those with long pauses are decided before the 6 s limit
       instead of ending NOTSURE (which would put them through to an agent).
+    * ``initial_silence`` 2500 -> 3000: FreeSWITCH's ``detect_audio`` counts its timeout in
+      wall-clock time from the route's start, before the first packet of the greeting arrives,
+      so a person who pauses 2 s before "Hello? Who is this?" was called a MACHINE there
+      (INITIALSILENCE, 0 of 2 clean and 20 dB; 2 of 2 at 3000). Asterisk's figures do not move; a
+      machine that answers in silence is recognised 0.5 s later.
     * ``silence_threshold`` stays 512: at 1024 noise at 10 dB SNR is heard as silence (those
       humans pass), but every caller on a line 12 dB quieter is heard as silence too and is
       hung up on as INITIALSILENCE (0 of 12); at 512 the reverse: 10 dB SNR noise is heard as
