@@ -3,11 +3,11 @@
     .venv/bin/python -m bench.amd [--quick] [--pbx both|asterisk|freeswitch] [--noise clean,snr20,...]
                                   [--parallel 3] [--route dialplan|app] [--set key=value,...]
 
-The corpus (:mod:`provisioning.sandbox.greetings`: 48 human and 40 voicemail greetings,
+The corpus (:mod:`lab.sandbox.greetings`: 48 human and 40 voicemail greetings,
 clean, with pink noise at 20 and 10 dB SNR, and 12 dB quieter) is built once with espeak-ng
 and sox and installed into the world; each greeting is one call from a PBX to the world, which
 answers with the greeting the call's ``X-Greeting`` header names, classified by that PBX's
-detector as production calls are (:mod:`switchboard.amd_lab`). The same files go through both
+detector as production calls are (:mod:`lab.amd`). The same files go through both
 PBXes, one after the other. Calls are paced a few at a time (``--parallel``): the detectors
 listen in real time, and the machine is shared, so decision times carry the load's noise.
 
@@ -56,10 +56,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
 from dialplans.render import AmdTuning
-from provisioning.sandbox import fscli, fsnode
-from provisioning.sandbox.greetings import Greeting
-from provisioning.sandbox.world import Outcome
-from switchboard.amd_lab import (
+from lab.amd import (
     AsteriskDetector,
     Detector,
     FreeSwitchDetector,
@@ -70,8 +67,11 @@ from switchboard.amd_lab import (
     install_tuning,
     tuning_in_place,
 )
-from switchboard.campaign_lab import Sandbox, sandbox_up
-from switchboard.config import load_settings
+from lab.campaign import Sandbox, sandbox_up
+from lab.sandbox import fscli, fsnode
+from lab.sandbox.greetings import Greeting
+from lab.sandbox.world import Outcome
+from settings import load_settings
 
 #: The --quick subset: the three-word and Mandarin humans, a pause, noise; short and long machines.
 QUICK = (

@@ -17,10 +17,10 @@ import asyncio
 import pytest
 
 from dialplans.render import AmdTuning
-from provisioning.sandbox import cli as sandbox_cli
-from switchboard import amd_lab
-from switchboard.amd_lab import AsteriskDetector, Detector, Verdict, classify_retrying
-from switchboard.campaign_lab import Sandbox
+from lab import amd as amd_lab
+from lab.amd import AsteriskDetector, Detector, Verdict, classify_retrying
+from lab.campaign import Sandbox
+from lab.sandbox import cli as sandbox_cli
 
 pytestmark = pytest.mark.sandbox
 
