@@ -37,12 +37,14 @@ each backend's ``*_human_decision_p95_ms`` and ``*_human_wait_p95_ms`` over the 
 line 12 dB quieter), where a fixed energy threshold breaks one way or the other. A backend's
 fields appear only when it was measured (``--pbx``), and only the conditions run (``--noise``).
 
-Where it breaks (measured, see the README's AMD section): both detectors decide on one fixed
-energy threshold (512, mean absolute sample per 20 ms). Pink noise at 10 dB SNR sits at ~600
-(frames up to ~1400), so a greeting never ends (LONGGREETING: a person hung up on); speech on a
-line 12 dB quieter sits at ~370, so it is never heard (INITIALSILENCE). Raising the threshold
-trades one for the other. The human decision p95 is set by the corpus's long greetings (a 2 s
-pause, then "Hello? Who is this?"): the rule needs the greeting's end plus 800 ms of silence.
+Where it breaks (measured; the README's AMD section has the figures): both detectors decide on
+one fixed energy threshold (512, the mean absolute sample of a 20 ms frame). Pink noise at 10 dB
+SNR sits at ~600 (frames up to ~1470), so a greeting never ends (LONGGREETING: a person hung up
+on); speech on a line 12 dB quieter sits at ~370, so it is never heard (INITIALSILENCE). Raising
+the threshold trades one for the other; a threshold that follows the line's noise floor serves
+both (offline), but neither PBX's stock detector has one. The human decision p95 is set by the
+corpus's long greetings (a 2 s pause, then "Hello? Who is this?" is decided at ~4.8 s): the rule
+needs the greeting's end plus 800 ms of silence; the wait after the greeting is the tuning's part.
 """
 
 from __future__ import annotations
