@@ -21,8 +21,10 @@ ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold")
 class AmdTuning:
     """app_amd parameters (milliseconds, words, energy threshold), tuned on the greeting corpus.
 
-    Measured with ``python -m bench.amd`` (Asterisk 22, the sandbox world playing 48 human and
-    40 voicemail greetings: clean, pink noise at 20 and 10 dB SNR, and 12 dB quieter):
+    Measured with ``python -m bench.amd`` (Asterisk 22 ``AMD()`` and FreeSWITCH 1.10's
+    ``sb-outbound`` + the core's cadence classifier, which take the same values; the sandbox world
+    playing 48 human and 40 voicemail greetings: clean, pink noise at 20 and 10 dB SNR, and 12 dB
+    quieter):
 
     * ``maximum_number_of_words`` 2 -> 5 and ``between_words_silence`` 50 -> 100: with 2, every
       person who says three short words ("Hello? Who is this?", "Yes, this is Mary speaking",
@@ -41,7 +43,11 @@ class AmdTuning:
       humans pass), but every caller on a line 12 dB quieter is heard as silence too and is
       hung up on as INITIALSILENCE (0 of 12); at 512 the reverse: 10 dB SNR noise is heard as
       speech and those humans are called MACHINE (LONGGREETING). No single energy threshold
-      serves both; a voice-activity detector would.
+      serves both. Replayed offline, webrtcvad does not either (it calls pink noise speech); a
+      threshold that follows the line's noise floor does, which needs the call's audio.
+    * ``after_greeting_silence`` stays 800: at 600 Asterisk decides 0.26 s sooner (p95) with the
+      same figures, but FreeSWITCH's classifier (no word count) calls a voicemail greeting with a
+      pause after its first sentence a person (18 of 20 machines).
     """
 
     initial_silence: int = 3000
