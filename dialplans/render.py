@@ -43,8 +43,9 @@ class AmdTuning:
       humans pass), but every caller on a line 12 dB quieter is heard as silence too and is
       hung up on as INITIALSILENCE (0 of 12); at 512 the reverse: 10 dB SNR noise is heard as
       speech and those humans are called MACHINE (LONGGREETING). No single energy threshold
-      serves both. Replayed offline, webrtcvad does not either (it calls pink noise speech); a
-      threshold that follows the line's noise floor does, which needs the call's audio.
+      serves both; on FreeSWITCH 1024 also loses clean short hellos (7 of 12). Replayed
+      offline, webrtcvad does not either (it calls pink noise speech); a threshold that follows
+      the line's noise floor does, which needs the call's audio.
     * ``after_greeting_silence`` stays 800: at 600 Asterisk decides 0.26 s sooner (p95) with the
       same figures, but FreeSWITCH's classifier (no word count) calls a voicemail greeting with a
       pause after its first sentence a person (18 of 20 machines).
