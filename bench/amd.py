@@ -2,10 +2,10 @@
 
     .venv/bin/python -m bench.amd [--quick] [--parallel 3] [--route dialplan|app] [--set key=value,...]
 
-The corpus (:mod:`provisioning.sandbox.greetings`: 36 humans, 30 voicemail greetings,
+The corpus (:mod:`lab.sandbox.greetings`: 36 humans, 30 voicemail greetings,
 clean and with pink noise at 20 and 10 dB SNR) is built once with espeak-ng and sox
 and installed into the world; each greeting is one call from the pbx to the world,
-classified by the PBX's detector (:mod:`switchboard.amd_lab`). Calls are paced a few
+classified by the PBX's detector (:mod:`lab.amd`). Calls are paced a few
 at a time (``--parallel``): the detector listens in real time, and the machine is shared.
 
 Asterisk, ``--route dialplan`` (default): the production route ``sb-outbound`` with the
@@ -23,7 +23,7 @@ The last line is ``RESULT amd asterisk_human_pct=... asterisk_machine_pct=...
 asterisk_human_decision_p95_ms=...`` over the clean and 20 dB SNR greetings, then the same
 ``asterisk_stress_*`` over the stress conditions (10 dB SNR, a line 12 dB quieter), where a
 fixed energy threshold breaks one way or the other; a backend is added to ``BACKENDS`` (a function from
-the sandbox and the options to a :class:`~switchboard.amd_lab.Detector`, or None when that
+the sandbox and the options to a :class:`~lab.amd.Detector`, or None when that
 PBX is not running) and its fields appear only when it was measured.
 """
 
@@ -37,9 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 
 from dialplans.render import AmdTuning
-from provisioning.sandbox.greetings import Greeting
-from provisioning.sandbox.world import Outcome
-from switchboard.amd_lab import (
+from lab.amd import (
     AsteriskDetector,
     Detector,
     Verdict,
@@ -48,8 +46,10 @@ from switchboard.amd_lab import (
     install_tuning,
     tuning_in_place,
 )
-from switchboard.campaign_lab import Sandbox, sandbox_up
-from switchboard.config import load_settings
+from lab.campaign import Sandbox, sandbox_up
+from lab.sandbox.greetings import Greeting
+from lab.sandbox.world import Outcome
+from settings import load_settings
 
 #: The --quick subset: the three-word and Mandarin humans, a pause, noise; short and long machines.
 QUICK = (

@@ -37,18 +37,18 @@ from dialplans.render import AmdTuning
 from esl.framing import EslEvent, Framer, parse_event
 from esl.render import DialConfig, render
 from esl.translate import AMD_SIGNAL, SIGNAL_PREFIX, Translator
+from lab.campaign import random_area_code
+from lab.sandbox import fsnode
+from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.world import Outcome as World
+from lab.sandbox.world import world_number
 from orchestrator import commands as c
 from orchestrator import events as e
 from orchestrator.amd import Cadence, CadenceParams
 from orchestrator.dialer import routes
 from orchestrator.events import VoiceCue, VoiceDetected
 from provisioning.freeswitch import amd_detectors
-from provisioning.sandbox import fsnode
-from provisioning.sandbox.credentials import freeswitch_secrets
-from provisioning.sandbox.world import Outcome as World
-from provisioning.sandbox.world import world_number
-from switchboard.campaign_lab import random_area_code
-from switchboard.config import Settings, load_settings
+from settings import Settings, load_settings
 
 ANSWER_TIMEOUT_S = 20
 MACHINE_TAIL = "tone_stream://%(500,0,1000)!silence_stream://10000"  # the world's beep, then a recorder

@@ -28,11 +28,11 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Engine, insert, make_url, text
 
-from orchestrator.store import migrate
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import CampaignMode, ComplianceProfile
-from orchestrator.store.leads import claim_leads
-from orchestrator.store.models import Campaign, Lead, LeadList
+from store import migrate
+from store.db import make_engine, session_factory
+from store.enums import CampaignMode, ComplianceProfile
+from store.leads import claim_leads
+from store.models import Campaign, Lead, LeadList
 
 CAMPAIGNS = 5
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

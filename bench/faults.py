@@ -4,7 +4,7 @@
 database (SQLite; PostgreSQL in a throw-away database on the local server,
 reached through a gate of ours that is cut -- the server itself is never
 stopped), runs one predictive campaign under a real runner and injects, one
-after another while it dials (``switchboard.fault_lab``): the database
+after another while it dials (``lab.faults``): the database
 unavailable (PostgreSQL 30 s, SQLite write lock 20 s), the AMI connection cut
 mid-burst, the pbx restarted, the runner killed with SIGKILL, the runner
 stopped with SIGTERM. Between faults the campaign runs normally for a while.
@@ -36,9 +36,9 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import make_url
 
-from switchboard.campaign_lab import Kit, sandbox_up
-from switchboard.config import load_settings
-from switchboard.fault_lab import FAULTS, TcpGate, Verdict, gated_url, run_faults, table
+from lab.campaign import Kit, sandbox_up
+from lab.faults import FAULTS, TcpGate, Verdict, gated_url, run_faults, table
+from settings import load_settings
 
 PG_SERVER = os.environ.get("SWITCHBOARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGET_RECOVERY_S = 5.0

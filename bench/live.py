@@ -49,11 +49,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, MachineAction, PbxKind
-from provisioning.sandbox.credentials import freeswitch_secrets
-from provisioning.sandbox.world import Outcome as World
-from switchboard.campaign_lab import (
+from lab.campaign import (
     FS_BENCH_EVENTS,
     AmiWatcher,
     Kit,
@@ -70,8 +66,12 @@ from switchboard.campaign_lab import (
     world_dials,
     world_inbound,
 )
-from switchboard.config import load_settings
-from switchboard.esl_watcher import EventSocket
+from lab.esl_watcher import EventSocket
+from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.world import Outcome as World
+from settings import load_settings
+from store import models as m
+from store.enums import CampaignMode, MachineAction, PbxKind
 
 #: Share of each world outcome: few humans, so 8 agents keep up and stay ready (the ratio counts them).
 MIX = {World.NO_ANSWER: 0.50, World.MACHINE: 0.25, World.BUSY: 0.15, World.HUMAN: 0.05,

@@ -14,11 +14,11 @@ import logging
 from pathlib import Path
 
 from orchestrator.pacing.simple import FixedRatioPolicy
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import PbxKind
-from switchboard.config import load_settings
-from switchboard.runner.main import LOG_FORMAT, node_kind
-from switchboard.runner.node import RunnerOptions
+from runner.main import LOG_FORMAT, node_kind
+from runner.node import RunnerOptions
+from settings import load_settings
+from store.db import make_engine, session_factory
+from store.enums import PbxKind
 
 
 def main() -> None:
@@ -35,11 +35,11 @@ def main() -> None:
                             policy_for=lambda _campaign: FixedRatioPolicy(args.ratio))
     try:
         if node_kind(sessions, args.pbx) is PbxKind.FREESWITCH:
-            from switchboard.runner import esl_runner
+            from runner import esl_runner
 
             esl_runner.run_forever(sessions, args.pbx, options)
         else:
-            from switchboard.runner import ami_runner
+            from runner import ami_runner
 
             ami_runner.run_forever(sessions, args.pbx, options)
     finally:

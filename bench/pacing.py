@@ -27,9 +27,9 @@ from orchestrator.compliance import ComplianceProfile
 from orchestrator.pacing.catalog import make_policy
 from orchestrator.pacing.simple import FixedRatioPolicy
 from orchestrator.pacing.vicidial import BRAKES
-from orchestrator.simulation import World, simulate
-from orchestrator.simulation.metrics import Summary
-from orchestrator.simulation.scenarios import scenario
+from simulation import World, simulate
+from simulation.metrics import Summary
+from simulation.scenarios import scenario
 
 POLICIES = ("progressive", "ratio", *(f"vicidial-{b}" for b in BRAKES), "oracle", "ours")
 WINDOW_SCENARIOS = ("S2", "S3", "S4")

@@ -33,11 +33,11 @@ from sqlalchemy import Engine, text
 from werkzeug.security import generate_password_hash
 
 from bench.db_claim import postgres_url, sqlite_url
-from orchestrator.store import migrate
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import CampaignMode, ComplianceProfile, UserRole
-from orchestrator.store.models import Agent, Campaign, Disposition, DncEntry, LeadList, Team, User
-from switchboard.config import Settings
+from settings import Settings
+from store import migrate
+from store.db import make_engine, session_factory
+from store.enums import CampaignMode, ComplianceProfile, UserRole
+from store.models import Agent, Campaign, Disposition, DncEntry, LeadList, Team, User
 from web.leads.jobs import JobMeta, Jobs
 
 IMPORT_ROWS = 100_000

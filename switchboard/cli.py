@@ -8,7 +8,21 @@ from __future__ import annotations
 
 import click
 
-from switchboard.config import load_settings
+from settings import load_settings
+
+
+def _lab(module: str):
+    """A module of the development lab (sandbox, demo), which a source checkout has and a wheel does not."""
+    from importlib import import_module
+
+    try:
+        return import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("lab", module):
+            raise
+        raise click.ClickException(
+            "the development lab (PBX sandbox, demo) runs from a source checkout (scripts/bootstrap); "
+            "it is not part of the installed package") from exc
 
 
 @click.group()
@@ -45,8 +59,7 @@ _KINDS = click.Choice(["asterisk", "freeswitch", "all"])
 @click.pass_obj
 def sandbox_up(settings, kind: str) -> None:
     """Build (once, cached) and start the instances of a kind; idempotent."""
-    from provisioning.sandbox import cli as sandbox_cli
-
+    sandbox_cli = _lab("lab.sandbox.cli")
     sandbox_cli.up(settings, kind)
 
 
@@ -55,8 +68,7 @@ def sandbox_up(settings, kind: str) -> None:
 @click.pass_obj
 def sandbox_down(settings, kind: str) -> None:
     """Stop exactly the processes `up` started (those our pid files name)."""
-    from provisioning.sandbox import cli as sandbox_cli
-
+    sandbox_cli = _lab("lab.sandbox.cli")
     sandbox_cli.down(settings, kind)
 
 
@@ -64,8 +76,7 @@ def sandbox_down(settings, kind: str) -> None:
 @click.pass_obj
 def sandbox_status(settings) -> None:
     """Report both instances."""
-    from provisioning.sandbox import cli as sandbox_cli
-
+    sandbox_cli = _lab("lab.sandbox.cli")
     sandbox_cli.status(settings)
 
 
@@ -79,7 +90,7 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings, revision: str) -> None:
     """Create or migrate the schema with Alembic."""
-    from orchestrator.store import migrate
+    from store import migrate
 
     migrate.upgrade(settings.sqlalchemy_url, revision)
     click.echo(f"database at {revision}: {migrate.display_url(settings.sqlalchemy_url)}")
@@ -101,7 +112,7 @@ def admin_create(settings, username: str, password_stdin: bool, role: str) -> No
     """Create a web user (the first admin); the schema must be up to date (`switchboard db upgrade`)."""
     import sys
 
-    from orchestrator.store.enums import UserRole
+    from store.enums import UserRole
     from web.auth.bootstrap import create_admin
     from web.auth.services import UserError
 
@@ -144,7 +155,7 @@ def runner(settings, pbx_name: str, dialplan_dir: str | None, originates_per_s: 
     """Own one PBX node's AMI/ESL connection and pace its agents."""
     from pathlib import Path
 
-    from switchboard.runner.main import main as runner_main
+    from runner.main import main as runner_main
 
     runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, originates_per_s, log_level)
 
@@ -184,7 +195,7 @@ def simulate(settings, scenario: str, policy_name: str, ratio: float, agents: in
              cap: float | None, profile: str | None, days: int, seed: int,
              connects_per_hour: float | None) -> None:
     """Discrete-event dialer simulation and staffing what-if."""
-    from orchestrator.simulation import cli as sim_cli
+    from simulation import cli as sim_cli
 
     try:
         lines = sim_cli.run(scenario=scenario, policy=policy_name, ratio=ratio, agents=agents,
@@ -199,6 +210,4 @@ def simulate(settings, scenario: str, policy_name: str, ratio: float, agents: in
 @click.pass_obj
 def run(settings) -> None:
     """Everything for one box: sandbox, schema, a demo campaign, and the runner, scheduler and web kept up."""
-    from switchboard.run_all import run_all
-
-    run_all(settings)
+    _lab("lab.run_all").run_all(settings)

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from switchboard.config import Settings
+from settings import Settings
 
 BLUEPRINTS = (
     "web.health",
@@ -27,8 +27,8 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     """Build the app; ``overrides`` are Flask config keys (tests set e.g. ``MAX_CONTENT_LENGTH``)."""
     from importlib import import_module
 
-    from provisioning.sandbox.layout import TRANSPORT as SANDBOX_TRANSPORT
-    from provisioning.sandbox.layout import paths as sandbox_paths
+    from lab.sandbox.layout import TRANSPORT as SANDBOX_TRANSPORT
+    from lab.sandbox.layout import paths as sandbox_paths
     from web import db as web_db
     from web import metrics
     from web.auth.roles import Perm, can

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.store.db import make_engine, session_factory
+from store.db import make_engine, session_factory
 
 
 def init_app(app: Flask, url: str) -> None:

@@ -12,10 +12,10 @@ import hmac
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from orchestrator.store.enums import PbxKind
-from orchestrator.store.models import PbxNode, Seat
 from provisioning import freeswitch
 from provisioning.seats import SeatConf
+from store.enums import PbxKind
+from store.models import PbxNode, Seat
 from web.db import db
 
 bp = Blueprint("fsxml", __name__, url_prefix="/freeswitch")

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from orchestrator.store.outage import describe
+from store.outage import describe
 
 bp = Blueprint("health", __name__)
 

@@ -20,7 +20,7 @@ from prometheus_client import (
 )
 from sqlalchemy import func, select
 
-from orchestrator.store.models import Agent, Attempt, Campaign
+from store.models import Agent, Attempt, Campaign
 from web.db import db
 
 bp = Blueprint("metrics", __name__)

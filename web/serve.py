@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from waitress import serve as waitress_serve
 
-from switchboard.config import Settings
+from settings import Settings
 from web.app import create_app
 
 THREADS = 16  # concurrent requests: 50 agent panels polling plus the admin's pages

@@ -31,7 +31,7 @@ class Lead:
 
 
 class LeadStatus(StrEnum):
-    """A subset of ``orchestrator.store.enums.LeadStatus`` (the store adds NEW and DIALING)."""
+    """A subset of ``store.enums.LeadStatus`` (the store adds NEW and DIALING)."""
 
     PENDING = "pending"  # dial again at ``next_attempt_at`` (retry, or released before dialing)
     CALLBACK = "callback"  # promised by an agent to themself: shown to that agent, dialed as preview

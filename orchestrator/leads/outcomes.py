@@ -12,7 +12,7 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    """Stored as is by ``orchestrator.store`` (attempts.outcome, leads.last_outcome)."""
+    """Stored as is by ``store`` (attempts.outcome, leads.last_outcome)."""
 
     CONNECTED = "connected"  # a live human was connected to an agent
     BUSY = "busy"

@@ -42,7 +42,7 @@ def pbx():
 def any_pbx(request) -> Pbx:
     if request.param == "scratch":
         return request.getfixturevalue("pbx")
-    from provisioning.sandbox.world import TRUNK, Outcome, world_number
+    from lab.sandbox.world import TRUNK, Outcome, world_number
 
     box = request.getfixturevalue("sandbox")
     numbers = {"talk_then_hangup": world_number(Outcome.HUMAN, talk_s=1), "busy": world_number(Outcome.BUSY)}

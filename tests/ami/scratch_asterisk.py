@@ -327,8 +327,8 @@ def root() -> Path:
     """The Debian root with Asterisk 22 that both instances run from."""
     if "SB_ASTERISK_ROOT" in os.environ:
         return Path(os.environ["SB_ASTERISK_ROOT"])
-    from provisioning.sandbox.rootfs import ensure_root
-    from switchboard.config import load_settings
+    from lab.sandbox.rootfs import ensure_root
+    from settings import load_settings
 
     return ensure_root(load_settings().sandbox_cache)
 

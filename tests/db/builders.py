@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from orchestrator.store.db import session_factory
-from orchestrator.store.enums import CampaignMode, ComplianceProfile
-from orchestrator.store.models import Campaign, Lead, LeadList
+from store.db import session_factory
+from store.enums import CampaignMode, ComplianceProfile
+from store.models import Campaign, Lead, LeadList
 
 
 def campaign_with_leads(engine: Engine, n: int, due: datetime) -> int:

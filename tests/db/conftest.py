@@ -19,8 +19,8 @@ from psycopg import sql
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.store import migrate
-from orchestrator.store.db import make_engine, session_factory
+from store import migrate
+from store.db import make_engine, session_factory
 
 DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from orchestrator.store import dnc, migrate
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
-from orchestrator.store.leads import (
+from store import dnc, migrate
+from store.db import make_engine, session_factory
+from store.enums import CampaignMode, ComplianceProfile, LeadStatus, Outcome, PbxKind, UserRole
+from store.leads import (
     LOST_CALL_AFTER,
     PREVIEW_CLAIM_TTL,
     PREVIEW_CLAIMER,
@@ -26,7 +26,7 @@ from orchestrator.store.leads import (
     release_stale_claims,
     sweep_stale_claims,
 )
-from orchestrator.store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
+from store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
 from tests.db.builders import campaign_with_leads
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -346,7 +346,7 @@ def test_dial_history_counts_a_number_over_every_campaign(sessions, world):
 
 def test_the_runners_claim_gives_the_core_each_numbers_recent_dials(sessions, world):
     """What France's 4-per-30-days rule counts reaches the core with the claimed lead."""
-    from switchboard.runner.leads_port import DbLeadSource
+    from runner.leads_port import DbLeadSource
 
     ids = _add(sessions, world.active_list, x={})
     other = _add(sessions, world.other_list, x={})  # the same number, dialed by another campaign

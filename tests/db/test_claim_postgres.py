@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from orchestrator.store.db import session_factory
-from orchestrator.store.enums import CampaignMode, ComplianceProfile
-from orchestrator.store.leads import claim_leads, claim_statement
-from orchestrator.store.models import Campaign, Lead, LeadList
+from store.db import session_factory
+from store.enums import CampaignMode, ComplianceProfile
+from store.leads import claim_leads, claim_statement
+from store.models import Campaign, Lead, LeadList
 from tests.db.builders import campaign_with_leads
 
 pytestmark = pytest.mark.postgres

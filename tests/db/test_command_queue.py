@@ -8,10 +8,10 @@ import psycopg
 import pytest
 from sqlalchemy import make_url, select
 
-from orchestrator.store import command_queue
-from orchestrator.store.db import session_factory
-from orchestrator.store.enums import CommandStatus, PbxKind
-from orchestrator.store.models import Command, PbxNode
+from store import command_queue
+from store.db import session_factory
+from store.enums import CommandStatus, PbxKind
+from store.models import Command, PbxNode
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from setuptools import find_packages
 from sqlalchemy import inspect
 
-from orchestrator.store import migrate
-from orchestrator.store.db import make_engine, normalize_url
-from orchestrator.store.models import Base
+from store import migrate
+from store.db import make_engine, normalize_url
+from store.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,9 +81,9 @@ def test_display_url_masks_the_password_and_postgres_urls_use_psycopg():
 
 def test_migrations_ship_in_the_package():
     """An installed wheel must contain env.py, the mako template and every revision."""
-    packages = find_packages(str(ROOT), include=["orchestrator*"])
-    assert "orchestrator.store.migrations" in packages
-    assert "orchestrator.store.migrations.versions" in packages
+    packages = find_packages(str(ROOT), include=["store*"])
+    assert "store.migrations" in packages
+    assert "store.migrations.versions" in packages
     assert (migrate.MIGRATIONS_DIR / "script.py.mako").is_file()
     setup_cfg = (ROOT / "setup.cfg").read_text()
     assert "*.mako" in setup_cfg.split("[options.package_data]", 1)[1].split("[", 1)[0]

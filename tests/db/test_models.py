@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from orchestrator.store.enums import (
+from store.enums import (
     AgentState,
     AmdVerdict,
     CallDirection,
@@ -25,8 +25,8 @@ from orchestrator.store.enums import (
     PbxKind,
     UserRole,
 )
-from orchestrator.store.leads import assign_list
-from orchestrator.store.models import (
+from store.leads import assign_list
+from store.models import (
     Agent,
     AgentStateLog,
     Attempt,

@@ -1,6 +1,6 @@
 """Faults during a running predictive campaign on the real sandbox, on SQLite and on PostgreSQL.
 
-One campaign per database, five faults in a row (``switchboard.fault_lab``):
+One campaign per database, five faults in a row (``lab.faults``):
 the database unavailable (PostgreSQL cut 30 s through our own gate, SQLite's
 write lock held 20 s), the runner's AMI connection cut mid-burst, the pbx
 restarted, the runner killed with SIGKILL, the runner stopped with SIGTERM.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import make_url
 
-from switchboard.campaign_lab import Kit
-from switchboard.fault_lab import FAULTS, TcpGate, gated_url, run_faults, table
+from lab.campaign import Kit
+from lab.faults import FAULTS, TcpGate, gated_url, run_faults, table
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 

@@ -1,5 +1,5 @@
-"""The tests' AMI session is :mod:`switchboard.ami_session` (shared with ``bench.live``)."""
+"""The tests' AMI session is :mod:`lab.ami_session` (shared with ``bench.live``)."""
 
-from switchboard.ami_session import AmiSession, ami_session, event_of
+from lab.ami_session import AmiSession, ami_session, event_of
 
 __all__ = ["AmiSession", "ami_session", "event_of"]

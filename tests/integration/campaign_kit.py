@@ -1,4 +1,4 @@
-"""The campaign tests' acceptance checks; running and watching a campaign is :mod:`switchboard.campaign_lab`.
+"""The campaign tests' acceptance checks; running and watching a campaign is :mod:`lab.campaign`.
 
 The lab's names are re-exported here, so the tests keep importing them from one place.
 """
@@ -18,11 +18,7 @@ from typing import Protocol
 
 from sqlalchemy import func, select
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind
-from provisioning.sandbox.credentials import freeswitch_secrets
-from provisioning.sandbox.world import Outcome as World
-from switchboard.campaign_lab import (
+from lab.campaign import (
     AmiWatcher,
     Kit,
     mixed_leads,
@@ -30,6 +26,10 @@ from switchboard.campaign_lab import (
     verdict_to_bridge,
     world_dials,
 )
+from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.world import Outcome as World
+from store import models as m
+from store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind
 from tests.integration.eslevents import EventSocket
 
 __all__ = ["AmiWatcher", "Kit", "PbxEvidence", "check_campaign", "mixed_leads", "run_to_end"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.campaign_lab import Sandbox, sandbox_up
-from switchboard.config import load_settings
+from lab.campaign import Sandbox, sandbox_up
+from settings import load_settings
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import AgentState, CampaignMode, CommandStatus, LeadStatus, UserRole
-from provisioning.sandbox.world import Outcome as World
-from switchboard import demo
+from lab import demo
+from lab.sandbox.world import Outcome as World
+from store import models as m
+from store.enums import AgentState, CampaignMode, CommandStatus, LeadStatus, UserRole
 from tests.integration.campaign_kit import Kit, mixed_leads
 from tests.web.conftest import Client
 from web.app import create_app

@@ -14,7 +14,7 @@ import asyncio
 import pytest
 
 from dialplans.render import AmdTuning
-from switchboard.amd_lab import AsteriskDetector, Verdict, classify_retrying, install_corpus, install_tuning
+from lab.amd import AsteriskDetector, Verdict, classify_retrying, install_corpus, install_tuning
 
 pytestmark = pytest.mark.sandbox
 

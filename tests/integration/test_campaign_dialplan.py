@@ -8,8 +8,8 @@ import pytest
 
 from ami.connection import AmiClient
 from dialplans.render import DialplanParams, render_asterisk
-from provisioning.sandbox.layout import paths
-from switchboard.runner import install
+from lab.sandbox.layout import paths
+from runner import install
 
 pytestmark = pytest.mark.sandbox
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode
-from provisioning.sandbox.world import Outcome as World
+from lab.sandbox.world import Outcome as World
+from store.enums import CampaignMode
 from tests.db.conftest import _empty_pg_schema, pg_database_url, pg_server_url  # noqa: F401
 from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode, MachineAction, Outcome, PbxKind
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox.world import Outcome as World
 from provisioning import freeswitch
-from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox.world import Outcome as World
+from store.enums import CampaignMode, MachineAction, Outcome, PbxKind
 from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]

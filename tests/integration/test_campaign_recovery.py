@@ -12,13 +12,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode
-from orchestrator.store.types import utcnow
-from provisioning.sandbox.credentials import phone_credentials
-from provisioning.sandbox.world import Outcome as World
-from switchboard.fault_lab import restart_pbx
-from switchboard.runner.node import AGENT_LEG_VAR, runner_identity
+from lab.faults import restart_pbx
+from lab.sandbox.credentials import phone_credentials
+from lab.sandbox.world import Outcome as World
+from runner.node import AGENT_LEG_VAR, runner_identity
+from store import models as m
+from store.enums import CampaignMode
+from store.types import utcnow
 from tests.integration.campaign_kit import AmiWatcher, Kit, check_campaign, mixed_leads
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]

@@ -17,18 +17,18 @@ from werkzeug.serving import make_server
 
 from bench import amd_freeswitch
 from esl.render import DialConfig, render
+from lab.campaign import random_area_code
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox import fscli, fsesl, fsnode, fsrender, process
+from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.layout import nodes
+from lab.sandbox.world import Outcome, world_number
 from orchestrator import commands as c
-from orchestrator.store import migrate
-from orchestrator.store.enums import PbxKind
-from orchestrator.store.models import PbxNode, Seat
 from provisioning import freeswitch
-from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox import fscli, fsesl, fsnode, fsrender, process
-from provisioning.sandbox.credentials import freeswitch_secrets
-from provisioning.sandbox.layout import nodes
-from provisioning.sandbox.world import Outcome, world_number
-from switchboard.campaign_lab import random_area_code
-from switchboard.config import Settings, load_settings
+from settings import Settings, load_settings
+from store import migrate
+from store.enums import PbxKind
+from store.models import PbxNode, Seat
 from tests.integration.eslevents import EventSocket
 from tests.integration.test_sandbox import _alive
 from web.app import create_app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestrator import commands as c
-from switchboard.runner.node import NodeCore
+from runner.node import NodeCore
 
 
 class Core(NodeCore):

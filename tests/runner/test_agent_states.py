@@ -10,8 +10,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from orchestrator.events import AmdResult, AmdVerdict, Answered, HungUp, OriginateFailed, PbxConnected, Tick
-from orchestrator.store import models as m
-from orchestrator.store.enums import AgentState, LeadStatus
+from store import models as m
+from store.enums import AgentState, LeadStatus
 from tests.runner.test_feed import NODE, drain, new_runner, seeded  # noqa: F401 - fixture
 
 

@@ -30,15 +30,15 @@ from sqlalchemy import select
 
 from esl.connection import Backoff
 from esl.render import DialConfig
+from lab import demo
 from orchestrator import commands as c
 from orchestrator.dialer import routes
 from orchestrator.leads.outcomes import Outcome
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, LeadStatus, PbxKind
-from orchestrator.store.types import utcnow
-from switchboard import demo
-from switchboard.runner.esl_runner import EslRunner
-from switchboard.runner.node import NodeInfo, RunnerOptions, load_node
+from runner.esl_runner import EslRunner
+from runner.node import NodeInfo, RunnerOptions, load_node
+from store import models as m
+from store.enums import CampaignMode, LeadStatus, PbxKind
+from store.types import utcnow
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 
 NO_ROWS = resync_answer(rows=False)

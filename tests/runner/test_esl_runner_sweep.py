@@ -13,12 +13,12 @@ import json
 import time
 
 from esl.framing import Framer
+from lab import demo
 from orchestrator.dialer import routes
 from orchestrator.events import PbxConnected
-from orchestrator.store.enums import PbxKind
-from switchboard import demo
-from switchboard.runner.esl_runner import hold_legs
-from switchboard.runner.node import HoldLeg, NodeCore, load_node, runner_identity
+from runner.esl_runner import hold_legs
+from runner.node import HoldLeg, NodeCore, load_node, runner_identity
+from store.enums import PbxKind
 from tests.esl.fake_server import resync_answer
 
 A, B, C, D = (f"{n}0000000-0000-4000-8000-000000000000" for n in "abcd")
@@ -78,9 +78,9 @@ def test_a_previous_runs_legs_are_hung_up_once_out_of_their_call(sessions):
 
 
 def test_a_logged_in_agent_keeps_their_leg_in_a_call_and_its_idle_twin_goes(sessions):
-    from orchestrator.store import models as m
-    from orchestrator.store.enums import AgentState, CampaignMode
-    from orchestrator.store.types import utcnow
+    from store import models as m
+    from store.enums import AgentState, CampaignMode
+    from store.types import utcnow
 
     with sessions.begin() as s:
         node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))

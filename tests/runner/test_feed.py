@@ -14,15 +14,15 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from lab import demo
 from orchestrator import commands as c
 from orchestrator.events import AmdResult, AmdVerdict, Answered, HungUp, PbxConnected, Tick
-from orchestrator.store import compliance
-from orchestrator.store import models as m
-from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from orchestrator.store.leads import claim_leads
-from orchestrator.store.types import utcnow
-from switchboard import demo
-from switchboard.runner.ami_runner import AmiRunner, load_node
+from runner.ami_runner import AmiRunner, load_node
+from store import compliance
+from store import models as m
+from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
+from store.leads import claim_leads
+from store.types import utcnow
 
 NODE = demo.NodeSpec("pbx-test", "127.0.0.1", 1, "user", "secret")
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import generate_password_hash
 
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, CampaignState, UserRole
-from provisioning.sandbox.world import Outcome as World
-from switchboard import demo
-from switchboard.campaign_lab import AmiWatcher, Kit, mixed_leads, world_dials
-from switchboard.config import Settings
+from lab import demo
+from lab.campaign import AmiWatcher, Kit, mixed_leads, world_dials
+from lab.sandbox.world import Outcome as World
+from settings import Settings
+from store import models as m
+from store.enums import CampaignMode, CampaignState, UserRole
 from tests.integration.conftest import sandbox  # noqa: F401 - fixture
 from tests.web.conftest import Client
 from web.app import create_app

@@ -10,10 +10,10 @@ from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, ComplianceProfile, MachineAction
-from switchboard.runner.campaign_config import ALL_DAY, calling_hours, campaign_config
-from switchboard.runner.node import RateLimit
+from runner.campaign_config import ALL_DAY, calling_hours, campaign_config
+from runner.node import RateLimit
+from store import models as m
+from store.enums import CampaignMode, ComplianceProfile, MachineAction
 
 
 def test_calling_hours_keep_every_window_of_every_day():
@@ -88,7 +88,7 @@ def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic(
     """Rows written before the form bounded durations (or by hand) are clamped by the core."""
     from orchestrator.leads.model import Lead
     from orchestrator.leads.rules import MAX_DELAY_S, after_attempt
-    from switchboard.runner.times import to_dt
+    from runner.times import to_dt
 
     huge = 9_000_000_000_000
     row = m.Campaign(id=7, name="c", mode=CampaignMode.PROGRESSIVE, compliance_profile=ComplianceProfile.UK,

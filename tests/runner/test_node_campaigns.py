@@ -10,13 +10,13 @@ import time
 
 from sqlalchemy import select
 
+from lab import demo
 from orchestrator import commands as c
 from orchestrator.events import Answered, PbxConnected, Tick
-from orchestrator.store import command_queue
-from orchestrator.store import models as m
-from orchestrator.store.enums import CampaignMode, CampaignState, CommandStatus
-from switchboard import demo
-from switchboard.runner.node import RunnerOptions, load_node
+from runner.node import RunnerOptions, load_node
+from store import command_queue
+from store import models as m
+from store.enums import CampaignMode, CampaignState, CommandStatus
 from tests.runner.core_probe import Core
 
 

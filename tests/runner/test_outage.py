@@ -15,16 +15,16 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select, text
 
+from lab import demo
+from lab.faults import TcpGate, gated_url, hold_sqlite_write_lock
 from orchestrator import commands as c
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import AgentState, Answered, PbxConnected, Tick
-from orchestrator.store import models as m
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import CampaignMode, LeadStatus
-from switchboard import demo
-from switchboard.fault_lab import TcpGate, gated_url, hold_sqlite_write_lock
-from switchboard.runner.node import RunnerOptions, load_node
-from switchboard.runner.outage import short_lock_wait
+from runner.node import RunnerOptions, load_node
+from runner.outage import short_lock_wait
+from store import models as m
+from store.db import make_engine, session_factory
+from store.enums import CampaignMode, LeadStatus
 from tests.runner.core_probe import Core
 
 
@@ -88,7 +88,7 @@ def outage_then_recovery(sessions, outage, restore: Callable[[], None]) -> None:
 
 def test_sqlite_write_lock_held_the_core_carries_on_and_writes_later(tmp_path):
     url = f"sqlite:///{tmp_path / 'sb.sqlite3'}"
-    from orchestrator.store import migrate
+    from store import migrate
 
     migrate.upgrade(url)
     engine = make_engine(url)

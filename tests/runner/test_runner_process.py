@@ -11,10 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from orchestrator.store import migrate
-from orchestrator.store.db import make_engine, session_factory
-from switchboard import demo
-from switchboard.campaign_lab import switchboard_exe
+from lab import demo
+from lab.campaign import switchboard_exe
+from store import migrate
+from store.db import make_engine, session_factory
 
 
 def closed_port() -> int:

@@ -8,10 +8,10 @@ import pytest
 
 from bench.live import result_line
 from esl.framing import EslEvent
+from lab.campaign import fs_reached, fs_verdict_to_bridge
 from orchestrator import commands as c
 from orchestrator.events import HungUp, Tick
-from switchboard.campaign_lab import fs_reached, fs_verdict_to_bridge
-from switchboard.runner.handoff import Handoff
+from runner.handoff import Handoff
 
 CUSTOMER, AGENT, OTHER = "cust-1", "agent-1", "cust-2"
 
@@ -30,7 +30,7 @@ def test_handoff_times_a_bridge_from_the_input_that_caused_it(caplog):
     handoff.taken(HungUp(99.5, "x"))  # the input: its PBX stamp is 0.5 s old when taken
     handoff.queued(c.Bridge(CUSTOMER, AGENT))
     clock.now = 100.04
-    with caplog.at_level(logging.INFO, logger="switchboard.runner"):
+    with caplog.at_level(logging.INFO, logger="runner"):
         took = handoff.sent(c.Bridge(CUSTOMER, AGENT))
     assert took == pytest.approx(0.04)
     assert f"bridge sent channel={CUSTOMER} own_ms=40.0" in caplog.text

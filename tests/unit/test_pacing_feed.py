@@ -20,7 +20,7 @@ from orchestrator.pacing.base import (
 )
 from orchestrator.pacing.catalog import campaign_policy
 from orchestrator.pacing.predictive import PredictivePolicy
-from orchestrator.simulation import World, simulate
+from simulation import World, simulate
 
 
 class Recorder:

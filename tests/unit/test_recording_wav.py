@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.store.enums import RecordingStatus
+from store.enums import RecordingStatus
 from web.calls.wav import check_wav, inspect_wav
 
 RATE = 8000

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from provisioning.sandbox import fsbuild
+from lab.sandbox import fsbuild
 
 VENDOR = fsbuild.default_vendor_dir()
 needs_vendor = pytest.mark.skipif(not (VENDOR / fsbuild.SOFIA.tarball).is_file(),

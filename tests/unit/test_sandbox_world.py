@@ -12,8 +12,8 @@ import phonenumbers
 import pytest
 from phonenumbers import timezone
 
-from provisioning.sandbox import rootfs
-from provisioning.sandbox.greetings import (
+from lab.sandbox import rootfs
+from lab.sandbox.greetings import (
     HUMANS,
     MACHINES,
     Greeting,
@@ -24,10 +24,10 @@ from provisioning.sandbox.greetings import (
     stamp,
     world_dir_in_root,
 )
-from provisioning.sandbox.layout import nodes
-from provisioning.sandbox.render import dialplan
-from provisioning.sandbox.world import Outcome, greeting_variable, outcome_header, trunk_dial, world_number
-from switchboard.config import load_settings
+from lab.sandbox.layout import nodes
+from lab.sandbox.render import dialplan
+from lab.sandbox.world import Outcome, greeting_variable, outcome_header, trunk_dial, world_number
+from settings import load_settings
 
 
 @pytest.mark.parametrize("outcome", list(Outcome))

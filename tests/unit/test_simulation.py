@@ -7,10 +7,10 @@ from orchestrator.events import AgentState
 from orchestrator.pacing.catalog import make_policy
 from orchestrator.pacing.predictive import PredictivePolicy
 from orchestrator.pacing.simple import FixedRatioPolicy, ProgressivePolicy
-from orchestrator.simulation import World, simulate
-from orchestrator.simulation.engine import Simulator
-from orchestrator.simulation.scenarios import NAMES, scenario
-from orchestrator.simulation.world import LeadStream, staffing_plan
+from simulation import World, simulate
+from simulation.engine import Simulator
+from simulation.scenarios import NAMES, scenario
+from simulation.world import LeadStream, staffing_plan
 
 SMALL = World(agents=8, warmup_s=600.0, shift_s=3600.0)
 OUTCOMES = ("failed", "no_answer", "machine", "amd_false_positive", "connected_live", "connected_machine",

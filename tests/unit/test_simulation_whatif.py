@@ -2,9 +2,9 @@
 
 import pytest
 
-from orchestrator.simulation import World
-from orchestrator.simulation.cli import run
-from orchestrator.simulation.whatif import agents_for, expect
+from simulation import World
+from simulation.cli import run
+from simulation.whatif import agents_for, expect
 
 SHORT = World(warmup_s=300.0, shift_s=1800.0)
 

@@ -17,10 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from orchestrator.store import migrate
-from orchestrator.store.enums import UserRole
-from orchestrator.store.models import Agent, User
-from switchboard.config import Settings
+from settings import Settings
+from store import migrate
+from store.enums import UserRole
+from store.models import Agent, User
 from tests.db.conftest import db_url, pg_database_url, pg_server_url  # noqa: F401 - fixtures
 from tests.integration.conftest import sandbox  # noqa: F401 - fixture (the real Asterisk sandbox)
 from web.app import create_app

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.store.enums import AgentState, CallDirection, CampaignMode, Outcome
-from orchestrator.store.models import (
+from store.enums import AgentState, CallDirection, CampaignMode, Outcome
+from store.models import (
     Agent,
     Attempt,
     Call,

@@ -1,7 +1,7 @@
 """Agent panel: every action becomes a command the runner understands; the runner's state is shown.
 
 Each command is also run through the runner's own translator
-(``switchboard.runner.commands_in.translate``): the web and the runner agree on
+(``runner.commands_in.translate``): the web and the runner agree on
 the protocol, not just on a table.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentStateChanged
-from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from orchestrator.store.models import Agent, Attempt, Command, Lead, Seat
-from switchboard.runner.commands_in import translate
+from runner.commands_in import translate
+from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
+from store.models import Agent, Attempt, Command, Lead, Seat
 from tests.web import seed
 from web.db import sessions
 

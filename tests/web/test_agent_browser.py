@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from orchestrator.store.enums import AgentState, CampaignState, Outcome
-from orchestrator.store.models import Agent, Attempt, Command, Seat
+from store.enums import AgentState, CampaignState, Outcome
+from store.models import Agent, Attempt, Command, Seat
 from tests.web import seed
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures, skip mark
 from web.db import sessions

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from orchestrator.store.models import AuditLog, User
+from store.models import AuditLog, User
 from switchboard.cli import main
 from web.db import sessions
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from orchestrator.store.models import Lead
+from store.models import Lead
 from tests.web import seed
 from tests.web.conftest import PASSWORD
 from web.db import sessions

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from orchestrator.store.enums import AgentState, CampaignState, Outcome
-from orchestrator.store.models import (
+from store.enums import AgentState, CampaignState, Outcome
+from store.models import (
     AbandonBucket,
     Agent,
     AgentStateLog,

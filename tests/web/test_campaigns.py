@@ -10,8 +10,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from orchestrator.store.enums import CampaignState, Outcome
-from orchestrator.store.models import AuditLog, Campaign, LeadList, Team
+from store.enums import CampaignState, Outcome
+from store.models import AuditLog, Campaign, LeadList, Team
 from web.campaigns import scheduler
 from web.campaigns.forms import FormError, ScheduleSpec, parse_dispositions, parse_hours, parse_retries
 from web.db import sessions
@@ -188,10 +188,10 @@ def test_scheduler_syncs_jobs_and_applies_state(app, settings):
 def test_the_scheduler_process_sweeps_expired_preview_claims(app, settings):
     from datetime import timedelta
 
-    from orchestrator.store.enums import LeadStatus
-    from orchestrator.store.leads import PREVIEW_CLAIM_TTL, PREVIEW_CLAIMER
-    from orchestrator.store.models import Lead
-    from orchestrator.store.types import utcnow
+    from store.enums import LeadStatus
+    from store.leads import PREVIEW_CLAIM_TTL, PREVIEW_CLAIMER
+    from store.models import Lead
+    from store.types import utcnow
     from tests.web import seed
 
     sched = scheduler.build(BackgroundScheduler, settings.sqlalchemy_url)
@@ -223,7 +223,7 @@ def test_a_french_campaign_from_the_form_dials_at_1430_local_but_not_at_1330(app
     from orchestrator.dialer.config import DialMode
     from orchestrator.leads.model import Lead
     from orchestrator.leads.rules import AttemptLimit
-    from switchboard.runner.campaign_config import campaign_config
+    from runner.campaign_config import campaign_config
     from tests.unit.dialer_harness import Harness, customer_originates
 
     sup = as_role("sup")
@@ -249,7 +249,7 @@ def test_a_french_campaign_from_the_form_dials_at_1430_local_but_not_at_1330(app
 
 @pytest.mark.parametrize("profile", ["us", "uk", "fr", "cn"])
 def test_every_profile_reaches_the_core_as_itself(app, as_role, profile):
-    from switchboard.runner.campaign_config import campaign_config
+    from runner.campaign_config import campaign_config
 
     sup = as_role("sup")
     assert _post(sup, compliance_profile=profile).status_code == 302

@@ -4,11 +4,11 @@ from dataclasses import replace
 
 from werkzeug.security import check_password_hash
 
-from orchestrator.store import migrate
-from orchestrator.store import models as m
-from orchestrator.store.db import make_engine, session_factory
-from switchboard.config import Settings
-from switchboard.run_all import DEMO_ADMIN, DEMO_ADMIN_SECRET, ensure_demo_admin
+from lab.run_all import DEMO_ADMIN, DEMO_ADMIN_SECRET, ensure_demo_admin
+from settings import Settings
+from store import migrate
+from store import models as m
+from store.db import make_engine, session_factory
 from web.auth.bootstrap import create_admin
 
 

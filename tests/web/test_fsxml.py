@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from orchestrator.store import migrate
-from orchestrator.store.enums import PbxKind
-from orchestrator.store.models import PbxNode, Seat
-from switchboard.config import Settings
+from settings import Settings
+from store import migrate
+from store.enums import PbxKind
+from store.models import PbxNode, Seat
 from web.app import create_app
 from web.db import sessions
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import make_url
 
-from orchestrator.store import migrate
-from switchboard.config import Settings
-from switchboard.fault_lab import TcpGate, gated_url
+from lab.faults import TcpGate, gated_url
+from settings import Settings
+from store import migrate
 from web.app import create_app
 
 

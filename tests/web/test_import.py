@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from orchestrator.store.enums import LeadStatus
-from orchestrator.store.models import DncEntry, Lead, LeadList
+from store.enums import LeadStatus
+from store.models import DncEntry, Lead, LeadList
 from web.db import sessions
 from web.leads import importer, services
 

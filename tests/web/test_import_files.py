@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from orchestrator.store.enums import LeadStatus
-from orchestrator.store.models import DncEntry, Lead
+from store.enums import LeadStatus
+from store.models import DncEntry, Lead
 from tests.web.test_import import _dnc_upload, _run_import, _upload_bytes
 from web.db import sessions
 from web.leads import importer

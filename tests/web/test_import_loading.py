@@ -9,7 +9,7 @@ from functools import partial
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from orchestrator.store.models import Lead, LeadList
+from store.models import Lead, LeadList
 from tests.web.test_import import _finished, _run_import, _upload
 from web.db import sessions
 from web.leads import services
@@ -116,7 +116,7 @@ def test_a_staging_list_left_by_a_dead_process_is_swept(app, as_role):
 
 
 def test_saving_the_campaign_form_mid_import_keeps_the_list_it_is_loading(app, as_role):
-    from orchestrator.store.models import Campaign
+    from store.models import Campaign
     from tests.web.test_campaigns import FORM
 
     sup = as_role("sup")

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from orchestrator.store.enums import CampaignMode
-from provisioning.sandbox.world import Outcome as World
+from lab.sandbox.world import Outcome as World
+from store.enums import CampaignMode
 from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
 from tests.web.test_browser import CHROMIUM, _login, live_url, page  # noqa: F401 - fixtures
 

@@ -15,10 +15,10 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from orchestrator.store.enums import Outcome, RecordingStatus
-from orchestrator.store.models import Recording
-from orchestrator.store.types import utcnow
-from switchboard.fault_lab import hold_sqlite_write_lock
+from lab.faults import hold_sqlite_write_lock
+from store.enums import Outcome, RecordingStatus
+from store.models import Recording
+from store.types import utcnow
 from tests.web import seed
 from web.campaigns import scheduler
 from web.db import sessions

@@ -22,15 +22,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from orchestrator.backoff import Backoff
-from orchestrator.store import migrate
-from orchestrator.store import models as m
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import AgentState, CampaignState, CommandStatus, PbxKind, UserRole
-from provisioning.sandbox.credentials import fs_phone_credentials, phone_credentials
-from switchboard import demo
-from switchboard.config import Settings
-from switchboard.run_all import (
+from lab import demo
+from lab.run_all import (
     DEMO_AGENTS,
     DEMO_CAMPAIGN,
     FS_DEMO_CAMPAIGN,
@@ -39,7 +32,14 @@ from switchboard.run_all import (
     box_children,
     seed_demo,
 )
-from switchboard.runner.commands_in import Refused, translate
+from lab.sandbox.credentials import fs_phone_credentials, phone_credentials
+from orchestrator.backoff import Backoff
+from runner.commands_in import Refused, translate
+from settings import Settings
+from store import migrate
+from store import models as m
+from store.db import make_engine, session_factory
+from store.enums import AgentState, CampaignState, CommandStatus, PbxKind, UserRole
 from switchboard.supervisor import ChildSpec, Supervisor
 from tests.web import seed as web_seed
 from web.db import sessions

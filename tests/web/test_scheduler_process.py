@@ -13,10 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import make_url, select, text
 
-from orchestrator.store import migrate
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.models import Campaign
-from switchboard.fault_lab import TcpGate, gated_url, hold_sqlite_write_lock
+from lab.faults import TcpGate, gated_url, hold_sqlite_write_lock
+from store import migrate
+from store.db import make_engine, session_factory
+from store.models import Campaign
 from web.campaigns.forms import ScheduleSpec
 
 SYNCED = ("_sync_job", "executed successfully")

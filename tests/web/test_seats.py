@@ -10,11 +10,11 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from orchestrator.store.models import AuditLog, PbxNode, Seat, Team
-from provisioning.sandbox import cli as sandbox_cli
-from provisioning.sandbox.credentials import phone_credentials
+from lab.ami_session import ami_session
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox.credentials import phone_credentials
 from provisioning.seats import SeatConf, render_pjsip, write_seats
-from switchboard.ami_session import ami_session
+from store.models import AuditLog, PbxNode, Seat, Team
 from tests.web.test_sip_registration import sandbox_seats  # noqa: F401 - fixture (restores the pbx's files)
 from web.db import sessions
 

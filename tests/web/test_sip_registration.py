@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from dialplans.render import render_asterisk, write_atomically
-from orchestrator.store.models import PbxNode, Seat
-from provisioning.sandbox.credentials import phone_credentials
-from provisioning.sandbox.layout import paths
+from lab.sandbox.credentials import phone_credentials
+from lab.sandbox.layout import paths
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
+from store.models import PbxNode, Seat
 from tests.web.sipclient import Phone
 from web.db import sessions
 

@@ -1,7 +1,7 @@
 """What an agent can do, as plain functions over a session (the views only translate HTTP).
 
 The web never changes an agent's state itself: it writes command rows that the
-runner owning the seat's PBX node carries out (``switchboard.runner.commands_in``
+runner owning the seat's PBX node carries out (``runner.commands_in``
 lists the kinds), and the runner writes ``agents.state`` and the state log
 back. The panel shows what the runner reports, plus the commands still
 waiting. Two things stay with the web: choosing the seat (``agents.seat_id``)
@@ -21,11 +21,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.agents import CONNECTING, NO_PHONE
-from orchestrator.store import command_queue
-from orchestrator.store.enums import AgentState, CampaignMode, CampaignState, CommandStatus, LeadStatus
-from orchestrator.store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
-from orchestrator.store.models import Agent, Attempt, Campaign, Command, Disposition, Lead, Seat
-from orchestrator.store.types import utcnow
+from store import command_queue
+from store.enums import AgentState, CampaignMode, CampaignState, CommandStatus, LeadStatus
+from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
+from store.models import Agent, Attempt, Campaign, Command, Disposition, Lead, Seat
+from store.types import utcnow
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
 BUSY = (AgentState.ON_CALL, AgentState.RESERVED)

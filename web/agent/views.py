@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from orchestrator.store.enums import AgentState, CampaignMode
-from orchestrator.store.models import Agent, Attempt, Campaign, Lead
-from orchestrator.store.types import utcnow
+from store.enums import AgentState, CampaignMode
+from store.models import Agent, Attempt, Campaign, Lead
+from store.types import utcnow
 from web.agent import services
 from web.agent.services import PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires

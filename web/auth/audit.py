@@ -8,7 +8,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from orchestrator.store.models import AuditLog
+from store.models import AuditLog
 
 
 def record(

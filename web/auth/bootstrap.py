@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import UserRole
+from store.db import make_engine, session_factory
+from store.enums import UserRole
 from web.auth import audit
 from web.auth.services import create_user
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-from orchestrator.store.enums import UserRole
+from store.enums import UserRole
 
 
 class Perm(StrEnum):

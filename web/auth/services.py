@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from orchestrator.store.enums import UserRole
-from orchestrator.store.models import Agent, User
-from orchestrator.store.types import utcnow
+from store.enums import UserRole
+from store.models import Agent, User
+from store.types import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 # Verified against when the user does not exist, so a wrong user name costs as

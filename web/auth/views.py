@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from orchestrator.store.enums import UserRole
-from orchestrator.store.models import AuditLog, Team, User
+from store.enums import UserRole
+from store.models import AuditLog, Team, User
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.auth.services import UserError, authenticate, create_user, identity, set_password

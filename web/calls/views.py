@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
-from orchestrator.store.enums import Outcome, RecordingStatus
-from orchestrator.store.models import Agent, Campaign, PbxNode, Recording, User
+from store.enums import Outcome, RecordingStatus
+from store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.calls.services import CallFilter, check_recording, recording_file, search

@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.store.enums import RecordingStatus
+from store.enums import RecordingStatus
 
 #: Size fields a writer leaves when it never got to close the file.
 UNFINALISED = (0, 0xFFFFFFFF)

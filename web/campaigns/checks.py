@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from orchestrator.compliance_profiles import ProfileRules
 from orchestrator.leads.hours import CallingHours
-from orchestrator.store.enums import CampaignMode, ComplianceProfile
-from orchestrator.store.models import Seat
+from store.enums import CampaignMode, ComplianceProfile
+from store.models import Seat
 from web.campaigns.forms import FormError, RetrySpec
 from web.campaigns.profiles import describe_hours
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from orchestrator.store.enums import Outcome
+from store.enums import Outcome
 from web.campaigns.profiles import WEEKDAYS
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from orchestrator.compliance_profiles import rules_for
 from orchestrator.leads.hours import DAY_NAMES
-from orchestrator.store.enums import ComplianceProfile
+from store.enums import ComplianceProfile
 
 WEEKDAYS = DAY_NAMES
 

@@ -48,12 +48,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator.backoff import Backoff
-from orchestrator.store.db import make_engine, session_factory
-from orchestrator.store.enums import CampaignState
-from orchestrator.store.leads import sweep_stale_claims
-from orchestrator.store.models import Campaign
-from orchestrator.store.outage import describe, is_outage
-from orchestrator.store.types import utcnow
+from store.db import make_engine, session_factory
+from store.enums import CampaignState
+from store.leads import sweep_stale_claims
+from store.models import Campaign
+from store.outage import describe, is_outage
+from store.types import utcnow
 from web.auth import audit
 from web.calls.services import check_ended_recordings
 from web.campaigns.forms import ScheduleSpec
@@ -61,7 +61,7 @@ from web.campaigns.services import set_state
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
-SWEEP_S = 60  # stale lead claims (``orchestrator.store.leads.sweep_stale_claims``)
+SWEEP_S = 60  # stale lead claims (``store.leads.sweep_stale_claims``)
 RECORDINGS_S = 60  # recordings of ended calls not checked yet
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"

@@ -12,10 +12,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.compliance_profiles import rules_for
-from orchestrator.store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction
-from orchestrator.store.leads import assign_list
-from orchestrator.store.models import Campaign, Disposition, LeadList, RetryRule, Team
-from orchestrator.store.types import utcnow
+from store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction
+from store.leads import assign_list
+from store.models import Campaign, Disposition, LeadList, RetryRule, Team
+from store.types import utcnow
 from web.campaigns import checks
 from web.campaigns.forms import (
     DispositionSpec,

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from orchestrator.store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
-from orchestrator.store.models import Campaign, Lead, LeadList, Team
+from store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
+from store.models import Campaign, Lead, LeadList, Team
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.campaigns import services

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.store.models import LeadList
-from orchestrator.store.types import utcnow
+from store.models import LeadList
+from store.types import utcnow
 from web.leads import importer, services
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")

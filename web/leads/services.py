@@ -19,9 +19,9 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.store.enums import DIALABLE_LEAD_STATUSES, LeadStatus
-from orchestrator.store.models import DncEntry, Lead, LeadList
-from orchestrator.store.types import utcnow
+from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus
+from store.models import DncEntry, Lead, LeadList
+from store.types import utcnow
 from web.leads.importer import Mapping, Prepared, Problem, normalise, prepare
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from orchestrator.store.models import Campaign, DncEntry, Lead, LeadList
+from store.models import Campaign, DncEntry, Lead, LeadList
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db, sessions

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Date, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from orchestrator.store.enums import AgentState
-from orchestrator.store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
-from orchestrator.store.types import UtcDateTime
+from store.enums import AgentState
+from store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
+from store.types import UtcDateTime
 
 BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
 AVAILABLE = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from orchestrator.store.types import utcnow
+from store.types import utcnow
 from web.auth.roles import Perm, requires
 from web.db import db
 from web.http import day_or_none

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.store.enums import PbxKind
-from orchestrator.store.models import PbxNode, Seat, Team
 from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
+from store.enums import PbxKind
+from store.models import PbxNode, Seat, Team
 
 MAX_BULK = 1000
 _SECRET_ALPHABET = string.ascii_letters + string.digits

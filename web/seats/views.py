@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from orchestrator.store.enums import PbxKind
-from orchestrator.store.models import PbxNode, Seat, Team
-from provisioning.sandbox.credentials import phones_for_seats_file
+from lab.sandbox.credentials import phones_for_seats_file
+from store.enums import PbxKind
+from store.models import PbxNode, Seat, Team
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate
 from orchestrator.compliance import ComplianceProfile as CoreProfile
 from orchestrator.pacing.base import AbandonWindow
-from orchestrator.store.enums import AgentState, CampaignState
-from orchestrator.store.models import AbandonBucket, Agent, Attempt, Campaign, User
+from store.enums import AgentState, CampaignState
+from store.models import AbandonBucket, Agent, Attempt, Campaign, User
 
 HOURS_SHOWN = 12
 _COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)

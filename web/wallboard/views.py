@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
-from orchestrator.store.types import utcnow
+from store.types import utcnow
 from web.auth.roles import Perm, requires
 from web.db import db
 from web.wallboard.services import snapshot

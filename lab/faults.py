@@ -1,0 +1,383 @@
+"""Faults injected into a live predictive campaign on the sandbox, and what must hold after each.
+
+Shared by the fault tests (``tests/faults``) and ``bench.faults``. A
+:class:`FaultRun` drives one campaign under a real ``switchboard runner``
+process and injects, one after another while it dials:
+
+* ``db``: the database goes away -- PostgreSQL cut through a :class:`TcpGate`
+  of our own placed in front of it (the runner is given the gate's port; the
+  shared server is never stopped), SQLite blocked by one more connection
+  holding its write lock (:func:`hold_sqlite_write_lock`, as a long import does);
+* ``ami``: the runner's AMI connection cut mid-burst (its node's port is a gate too);
+* ``pbx``: the pbx instance restarted (every call on it dies);
+* ``kill9``: the runner killed with SIGKILL and started again;
+* ``sigterm``: the runner stopped with SIGTERM (it must exit 0) and started again.
+
+After each fault the campaign must dial again (``recovery_s``: from the end of
+the fault to the next call originated or bridged to an agent); at the end, with the campaign
+drained: no lead left dialing or claimed (lost), no number dialed twice at once,
+no call the world received beyond the attempts recorded for its number
+(duplicate originates), every attempt ended (reconciled).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import func, make_url, select
+
+from lab.campaign import AmiWatcher, Kit, RunnerProcess, mixed_leads, overlapping, world_dials
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox.world import Outcome as World
+from settings import Settings
+from store import models as m
+from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus
+from store.types import utcnow
+
+
+class TcpGate:
+    """A loopback TCP forwarder that can be closed (every connection cut, new ones refused) and reopened.
+
+    Closed, it stops listening, so a client sees "connection refused" at once,
+    as when a database server is down; open again, it listens on the same port.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        # The port stays bound (not listening: connections are refused, as when closed) until the first
+        # open(), so nothing else on the machine can take it in between.
+        self._reserved: socket.socket | None = self._bound(0)
+        self.port = self._reserved.getsockname()[1]
+        self._lock = threading.Lock()
+        self._conns: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self.cuts = 0
+
+    @staticmethod
+    def _bound(port: int) -> socket.socket:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        return sock
+
+    def open(self) -> None:
+        listener, self._reserved = self._reserved or self._bound(self.port), None
+        listener.listen(64)
+        self._listener = listener
+        self._thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Refuse new connections and abort the open ones (both sides)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._lock:
+            conns, self._conns = self._conns, set()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.close()
+        self.cuts += 1
+
+    def __enter__(self) -> TcpGate:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            with self._lock:
+                self._conns |= {client, server}
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+def gated_url(url: str, gate: TcpGate) -> str:
+    """``url`` (a PostgreSQL URL) pointing at the gate instead of the server."""
+    return make_url(url).set(host="127.0.0.1", port=gate.port).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def hold_sqlite_write_lock(url_or_path: str | Path) -> Iterator[None]:
+    """Hold the database's write lock (as a long import does) until the block ends; readers go on."""
+    path = str(url_or_path)
+    if path.startswith("sqlite"):
+        path = make_url(path).database or ""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
+def restart_pbx(settings: Settings) -> None:
+    """Stop and start the sandbox's pbx instance (its ports may linger a moment after it exits)."""
+    sandbox_cli.stop_instance(settings, "pbx")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            sandbox_cli.start_instance(settings, "pbx")
+            return
+        except click.ClickException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+#: Share of each world outcome (humans talk 4-6 s, so the 4 agents turn over quickly).
+MIX = {World.HUMAN: 0.4, World.NO_ANSWER: 0.2, World.BUSY: 0.15, World.MACHINE: 0.15, World.UNALLOCATED: 0.1}
+FAULTS = ("db", "ami", "pbx", "kill9", "sigterm")
+
+
+@dataclass
+class FaultResult:
+    name: str
+    duration_s: float  # how long the fault lasted
+    in_flight: int  # attempts open when it began
+    recovery_s: float | None  # fault end -> next attempt originated (None: never dialed again)
+
+
+@dataclass
+class Verdict:
+    lost_leads: int
+    duplicate_originates: int
+    overlapping: int
+    unreconciled: int
+    attempts: int
+    results: list[FaultResult] = field(default_factory=list)
+
+    @property
+    def stuck(self) -> int:
+        return sum(r.recovery_s is None for r in self.results)
+
+    @property
+    def max_recovery_s(self) -> float:
+        return max((r.recovery_s for r in self.results if r.recovery_s is not None), default=0.0)
+
+    def ok(self) -> bool:
+        return not (self.lost_leads or self.duplicate_originates or self.overlapping or self.unreconciled
+                    or self.stuck)
+
+
+class FaultRun:
+    """One predictive campaign under a runner whose database (PostgreSQL) and AMI go through gates.
+
+    ``runner_url``: the database URL the runner uses (a gated PostgreSQL URL), if not the kit's.
+    """
+
+    def __init__(self, kit: Kit, *, leads: int, agents: int = 4, first_phone: int = 0,
+                 db_outage_s: float = 20.0, runner_url: str = "", pg_gate: TcpGate | None = None,
+                 recovery_timeout_s: float = 60.0, serial: int = 0) -> None:
+        self.kit = kit
+        self.db_outage_s = db_outage_s
+        self.pg_gate = pg_gate
+        self.recovery_timeout_s = recovery_timeout_s
+        pbx = kit.sandbox.pbx
+        self.ami_gate = TcpGate(pbx.host, pbx.port)
+        with kit.sessions.begin() as s:
+            s.get(m.PbxNode, kit.node_id).port = self.ami_gate.port
+        kit.agents(agents, first=first_phone)
+        counts = {outcome: max(1, round(share * leads)) for outcome, share in MIX.items()}
+        self.leads = mixed_leads(counts, first_serial=serial)
+        self.campaign_id = kit.campaign("faults", CampaignMode.PREDICTIVE, self.leads, wrap_up_s=1)
+        self.runner: RunnerProcess = kit.runner()
+        if runner_url:
+            self.runner.env["SWITCHBOARD_DATABASE_URL"] = runner_url
+        self.results: list[FaultResult] = []
+        self._world: AmiWatcher | None = None
+
+    # --- the run ---
+
+    def __enter__(self) -> FaultRun:
+        self.ami_gate.open()
+        self._world = AmiWatcher(self.kit.sandbox.world).__enter__()
+        self.runner.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.runner.alive():
+                self.runner.stop()
+        finally:
+            if self._world is not None:
+                self._world.__exit__()
+            self.ami_gate.close()
+
+    def wait_dialing(self, in_flight: int = 2, timeout: float = 120.0) -> None:
+        """Until at least ``in_flight`` customer calls are up (a burst under way)."""
+        self.kit.wait_for(f"{in_flight} calls in flight", lambda s: self._open(s) >= in_flight, self.runner,
+                          timeout)
+
+    def settle(self, calls: int, timeout: float = 180.0) -> None:
+        """Until ``calls`` more attempts ended than when this was called (the campaign running normally)."""
+        if calls <= 0:
+            return
+        with self.kit.sessions() as s:
+            target = self._ended(s) + calls
+        self.kit.wait_for(f"{calls} more calls ended", lambda s: self._ended(s) >= target, self.runner,
+                          timeout)
+
+    def inject(self, name: str) -> FaultResult:
+        """Inject one fault (see the module docstring), then wait for the campaign to dial again."""
+        self.wait_dialing()
+        with self.kit.sessions() as s:
+            in_flight = self._open(s)
+        began = time.monotonic()
+        getattr(self, f"_fault_{name}")()
+        ended_at, duration = utcnow(), time.monotonic() - began
+        result = FaultResult(name, duration, in_flight, self._recovery(ended_at))
+        self.results.append(result)
+        return result
+
+    def finish(self, timeout: float = 120.0) -> Verdict:
+        """Pause the campaign, let every call end, stop it and the runner; then judge."""
+        with self.kit.sessions.begin() as s:
+            s.get(m.Campaign, self.campaign_id).desired_state = CampaignState.PAUSED
+        self.kit.wait_for("every call ended", lambda s: self._open(s) == 0, self.runner, timeout)
+        with self.kit.sessions.begin() as s:
+            s.get(m.Campaign, self.campaign_id).desired_state = CampaignState.STOPPED
+        self.kit.wait_for("agents logged out", lambda s: all(
+            s.get(m.Agent, i).state is AgentState.LOGGED_OUT for i in self.kit.agent_ids), self.runner, 30)
+        rc = self.runner.stop()
+        if rc != 0:
+            raise AssertionError(f"the runner exited {rc}:\n{self.runner.tail()}")
+        return self.verdict()
+
+    def verdict(self) -> Verdict:
+        assert self._world is not None
+        attempts = self.kit.attempts(self.campaign_id)
+        with self.kit.sessions() as s:
+            lost = s.scalar(select(func.count()).select_from(m.Lead).where(
+                m.Lead.campaign_id == self.campaign_id,
+                (m.Lead.status == LeadStatus.DIALING) | m.Lead.claimed_by.is_not(None)))
+        recorded = Counter(a.phone for a in attempts)
+        dials = world_dials(self._world, set(self.leads))
+        duplicates = sum(max(0, n - recorded[phone]) for phone, n in dials.items())
+        return Verdict(lost_leads=lost or 0, duplicate_originates=duplicates,
+                       overlapping=len(overlapping(attempts)),
+                       unreconciled=sum(a.ended_at is None or a.outcome is None for a in attempts),
+                       attempts=len(attempts), results=list(self.results))
+
+    # --- faults ---
+
+    def _fault_db(self) -> None:
+        if self.pg_gate is not None:
+            self.pg_gate.close()
+            try:
+                time.sleep(self.db_outage_s)  # the outage itself
+            finally:
+                self.pg_gate.open()
+        else:
+            with hold_sqlite_write_lock(self.kit.url):
+                time.sleep(self.db_outage_s)  # the outage itself
+
+    def _fault_ami(self) -> None:
+        self.ami_gate.close()
+        self.ami_gate.open()
+
+    def _fault_pbx(self) -> None:
+        restart_pbx(self.kit.sandbox.settings)
+
+    def _fault_kill9(self) -> None:
+        self.runner.kill9()
+        self.runner.start()
+
+    def _fault_sigterm(self) -> None:
+        rc = self.runner.stop()
+        if rc != 0:
+            raise AssertionError(f"SIGTERM: the runner exited {rc}:\n{self.runner.tail()}")
+        self.runner.start()
+
+    # --- reading the store ---
+
+    def _ended(self, s) -> int:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_not(None))) or 0
+
+    def _open(self, s) -> int:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_(None))) or 0
+
+    def _recovery(self, since: datetime) -> float | None:
+        found: list[datetime] = []
+
+        def dialed(s) -> bool:
+            """A call originated or handed to an agent since the fault ended (which comes first
+            depends on the pacing: with every agent busy the dialer rightly waits)."""
+            mine = m.Attempt.campaign_id == self.campaign_id
+            times = [s.scalar(select(func.min(column)).where(mine, column > since))
+                     for column in (m.Attempt.originated_at, m.Attempt.bridged_at)]
+            first = min((t for t in times if t is not None), default=None)
+            if first is not None:
+                found.append(first)
+            return first is not None
+
+        try:
+            self.kit.wait_for("dialing again", dialed, self.runner, self.recovery_timeout_s)
+        except AssertionError:
+            if not self.runner.alive():
+                raise  # the runner died: that is a failure of its own, not a slow recovery
+            return None
+        return max(0.0, (found[0] - since).total_seconds())
+
+
+def table(results: list[FaultResult]) -> str:
+    lines = [f"{'fault':<10}{'lasted_s':>10}{'in_flight':>11}{'recovery_s':>12}"]
+    for r in results:
+        rec = f"{r.recovery_s:.2f}" if r.recovery_s is not None else "STUCK"
+        lines.append(f"{r.name:<10}{r.duration_s:>10.1f}{r.in_flight:>11}{rec:>12}")
+    return "\n".join(lines)
+
+
+def run_faults(kit: Kit, faults: tuple[str, ...] = FAULTS, report: Callable[[str], None] = print,
+               settle: int = 0, **options: object) -> Verdict:
+    """The whole scenario: start, inject ``faults`` in order (after ``settle`` more calls ended
+    since the previous one: a longer campaign), drain, judge."""
+    with FaultRun(kit, **options) as run:  # type: ignore[arg-type]
+        for name in faults:
+            run.settle(settle)
+            result = run.inject(name)
+            report(f"fault {result.name}: lasted {result.duration_s:.1f} s, in flight {result.in_flight}, "
+                   f"recovery {result.recovery_s if result.recovery_s is not None else 'STUCK'} s")
+        return run.finish()

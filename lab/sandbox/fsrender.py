@@ -1,0 +1,102 @@
+"""The FreeSWITCH node's configuration (one ``freeswitch.xml``) and its stand-in prompts.
+
+Everything the node needs is in one rendered document: loopback SIP profile
+with the world gateway, ESL with the generated password, mod_xml_curl pointed
+at the web app, and static copies of the project's routes and of the sandbox
+phones' seats. mod_xml_curl is asked first; when the web app is not running or
+does not know this node, FreeSWITCH falls back to the static copies, so the
+sandbox works without the web app.
+
+The sound packs are not built (hundreds of MB); the one prompt the project's
+routes name by default is rendered with espeak-ng at the stock pack's path.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import click
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from dialplans.render import write_atomically
+from lab.sandbox import fsnode
+from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
+from lab.sandbox.fsnode import FsNode
+from provisioning import freeswitch
+from settings import Settings
+
+#: Loggers, mod_xml_curl, ESL, endpoints, applications, codecs, dialplan, formats (vanilla order).
+MODULES = (
+    "mod_console", "mod_logfile", "mod_xml_curl", "mod_event_socket", "mod_sofia", "mod_loopback",
+    "mod_commands", "mod_dptools", "mod_expr", "mod_hash", "mod_db", "mod_spandsp", "mod_avmd",
+    "mod_callcenter", "mod_opus", "mod_dialplan_xml", "mod_native_file", "mod_sndfile", "mod_tone_stream",
+    "mod_say_en",
+)
+RTP_RANGE = (40000, 44999)  # pbx 30000-34999, world 35000-39999
+#: The name this node presents to the web app's ``/freeswitch/xml`` (a PbxNode of kind freeswitch).
+XML_CURL_NODE = "sandbox-freeswitch"
+#: Packages the prompts need at sandbox start.
+PROMPT_PACKAGES = ("espeak-ng", "sox")
+#: Debian packages that render the prompts (installed by ``up`` when missing).
+PROMPT_PACKAGES = ("espeak-ng", "sox")
+PROMPTS = {
+    freeswitch.DEFAULT_ABANDON_SOUND: "Sorry, all our agents are busy. We will call you back. Goodbye.",
+}
+
+_env = Environment(
+    loader=PackageLoader("lab.sandbox", "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,  # the only values are ours; the embedded XML pieces are escaped by their renderers
+    keep_trailing_newline=True,
+)
+
+
+def xml_curl_url(settings: Settings) -> str:
+    return f"http://{settings.web_host}:{settings.web_port}/freeswitch/xml"
+
+
+def render(fs: FsNode, settings: Settings) -> str:
+    secrets = freeswitch_secrets(settings)
+    return _env.get_template("freeswitch/freeswitch.xml.j2").render(
+        address=settings.freeswitch_address, sip_port=settings.sip_port, world_address=settings.world_address,
+        rtp_start=RTP_RANGE[0], rtp_end=RTP_RANGE[1], modules=MODULES, log_dir=str(fs.dir("log")),
+        esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
+        xml_curl_node=XML_CURL_NODE, xml_curl_secret=secrets.xml_curl_secret, profile=fsnode.PROFILE,
+        gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
+        dialplan_context=freeswitch.dialplan_context(),
+        directory_domain=freeswitch.directory_domain(settings.freeswitch_address,
+                                                     fs_phone_credentials(settings)),
+    )
+
+
+def write_configs(fs: FsNode, settings: Settings) -> list[str]:
+    """Create the node's directories, write ``freeswitch.xml`` (mode 0600: secrets) and the prompts."""
+    for name in fsnode.SUBDIRS:
+        fs.dir(name).mkdir(parents=True, exist_ok=True)
+    changed = write_atomically(fs.dir("conf"), {"freeswitch.xml": render(fs, settings)})
+    (fs.dir("conf") / "freeswitch.xml").chmod(0o600)
+    for relative, text in PROMPTS.items():
+        ensure_prompt(fs.dir("sounds") / relative, text)
+    return changed
+
+
+def ensure_prompt(path: Path, text: str) -> None:
+    """Speak ``text`` into an 8 kHz mono WAV at ``path`` once (kept across starts)."""
+    if path.is_file() and path.stat().st_size > 1000:
+        return
+    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
+    if espeak is None or sox is None:
+        raise click.ClickException("espeak-ng and sox are needed to render the FreeSWITCH sandbox's prompts: "
+                                   "apt-get install espeak-ng sox")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        spoken = Path(tmp) / "spoken.wav"
+        subprocess.run([espeak, "-v", "en-us", "-s", "150", "-w", str(spoken), text], check=True,
+                       capture_output=True)
+        partial = Path(tmp) / "prompt.wav"
+        subprocess.run([sox, str(spoken), "-r", "8000", "-c", "1", "-b", "16", str(partial)], check=True,
+                       capture_output=True)
+        shutil.move(partial, path)

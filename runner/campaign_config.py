@@ -1,0 +1,63 @@
+"""A campaign row as the core's ``CampaignConfig`` (the one place that maps the two).
+
+The compliance profile travels whole: its rules (``orchestrator.compliance_profiles``)
+hold the row's own settings to the profile's floors — the cap, the enforced
+abandon windows, the quiet period after an abandon, the dials per number — so
+a row edited outside the form cannot loosen them. Calling hours are the row's,
+every window of every day (the form keeps them inside the profile's; an empty
+table means any time, which only the demo and tests write).
+"""
+
+from __future__ import annotations
+
+from orchestrator.compliance_profiles import rules_for
+from orchestrator.dialer import CampaignConfig, DialMode, MachineAction
+from orchestrator.leads.hours import ALWAYS, CallingHours
+from orchestrator.leads.outcomes import Outcome
+from orchestrator.leads.rules import DEFAULT_DELAYS, LeadRules, clamp_duration
+from store.models import Campaign
+
+ALL_DAY = ALWAYS
+DEFAULT_TRUNK = "world"
+MAX_RING_TIMEOUT_S = 300  # what an Originate accepts
+
+
+def calling_hours(table: dict[str, list[list[str]]]) -> CallingHours:
+    """The stored table as the core's hours (every window of every day; ``{}``: any time)."""
+    return CallingHours.from_table(table)
+
+
+def lead_rules(campaign: Campaign) -> LeadRules:
+    profile = rules_for(campaign.compliance_profile)
+    delays = dict(DEFAULT_DELAYS)
+    limits: dict[Outcome, int] = {}
+    for rule in campaign.retry_rules:
+        delays[rule.outcome] = clamp_duration(float(rule.delay_s))
+        if rule.max_attempts is not None:
+            limits[rule.outcome] = rule.max_attempts
+    return LeadRules(max_attempts=campaign.max_attempts, delays=delays, max_per_outcome=limits,
+                     abandon_no_recall_s=profile.no_recall_s(float(campaign.abandon_no_recall_s)),
+                     calling_hours=calling_hours(campaign.calling_hours or {}),
+                     attempt_limit=profile.attempt_limit)
+
+
+def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
+    """The core's view of ``campaign`` on an Asterisk node (whose routes handle machines)."""
+    profile = rules_for(campaign.compliance_profile)
+    values: dict[str, object] = dict(
+        campaign_id=campaign.id, mode=DialMode(campaign.mode.value), trunk=campaign.trunk or DEFAULT_TRUNK,
+        caller_id=campaign.caller_id, amd=campaign.amd_enabled,
+        machine_action=MachineAction(campaign.amd_action.value), route_handles_machines=True,
+        record_calls=campaign.record_calls, message_sound=campaign.machine_message_file or "",
+        abandon_sound=campaign.abandon_message_file or "",
+        wrap_up_s=clamp_duration(float(campaign.wrap_up_s)),
+        ring_timeout_s=min(max(int(campaign.ring_timeout_s), 1), MAX_RING_TIMEOUT_S),
+        abandon_cap=profile.cap(float(campaign.abandon_cap)),
+        abandon_windows=profile.windows(campaign.abandon_window_s),
+        abandon_after_s=profile.abandon_message_after_s,
+        max_lines=campaign.max_lines, compliance=profile.profile,
+        amd_false_positive_rate=float(campaign.amd_false_positive_rate), lead_rules=lead_rules(campaign),
+    )
+    values.update(overrides)
+    return CampaignConfig(**values)  # type: ignore[arg-type]
+

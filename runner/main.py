@@ -1,0 +1,71 @@
+"""``switchboard runner --pbx NAME``: logging, database, then the node's runner until SIGTERM.
+
+The node's kind picks the runtime: Asterisk -> the asyncio AMI runner,
+FreeSWITCH -> the gevent ESL runner. Each is imported only on its own path, so
+one process never holds both runtimes.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from runner.node import RunnerOptions, UnknownNode, load_node
+from runner.outage import DbGate, short_lock_wait
+from settings import Settings
+from store.db import make_engine, session_factory
+from store.enums import PbxKind
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # messages are key=value, never secrets
+
+
+def node_kind(sessions: sessionmaker[Session], pbx_name: str) -> PbxKind:
+    """The node's kind, once the database answers (retried with backoff; SIGTERM still stops us)."""
+    gate = DbGate()
+    previous = signal.signal(signal.SIGTERM, _exit_now)
+    try:
+        while True:
+            try:
+                with sessions() as session:
+                    return load_node(session, pbx_name).kind
+            except DBAPIError as exc:
+                gate.failed("reading the node", exc)
+                time.sleep(gate.retry_in())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_now(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originates_per_s: float,
+         log_level: str) -> None:
+    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
+    engine = make_engine(settings.sqlalchemy_url)
+    short_lock_wait(engine)
+    sessions = session_factory(engine)
+    options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s)
+    try:
+        kind = node_kind(sessions, pbx_name)
+        if kind is PbxKind.FREESWITCH:
+            if dialplan_dir is not None:
+                raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
+                                           "dialplan from `switchboard web` over mod_xml_curl")
+            from runner import esl_runner
+
+            esl_runner.run_forever(sessions, pbx_name, options)
+        else:
+            from runner import ami_runner
+
+            ami_runner.run_forever(sessions, pbx_name, options)
+    except UnknownNode as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()

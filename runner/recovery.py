@@ -1,0 +1,75 @@
+"""What a (re)starting runner reads back from the store before it dials again.
+
+* Leads this runner claimed but never dialed (no open attempt) are given back
+  as they were (``release_stale_claims`` with our claimer name).
+* Attempts started and never ended are handed to the core as ``OpenAttempt``:
+  their calls may still be live; the core keeps those whose channel is up at
+  ``PbxConnected`` and ends the others as LOST. Their leads are *not* released.
+* Agents still logged in on this node's seats are logged in again (the runner
+  first hangs up their old nailed-up legs, see ``ami_runner``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestrator.dialer import OpenAttempt
+from runner.leads_port import core_lead
+from runner.times import to_epoch
+from store import models as m
+from store.enums import AgentState, AmdVerdict, CampaignMode
+from store.leads import open_attempts, release_stale_claims
+from store.types import utcnow
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    agent_id: int
+    campaign_id: int
+    seat: str
+
+
+def release_undialed(session: Session, claimed_by: str) -> int:
+    return release_stale_claims(session, utcnow(), claimed_by=claimed_by)
+
+
+def open_attempts_by_campaign(session: Session, node_id: int) -> dict[int, list[OpenAttempt]]:
+    out: dict[int, list[OpenAttempt]] = defaultdict(list)
+    for a in open_attempts(session, node_id):
+        out[a.campaign_id].append(as_open_attempt(a))
+    return dict(out)
+
+
+def as_open_attempt(a: m.Attempt) -> OpenAttempt:
+    """The milestones the store recorded. A machine verdict is left out (the call restarts as
+    still dialing, so the core never hands a machine to an agent; its outcome may then read
+    as unanswered)."""
+    machine = a.amd_verdict is AmdVerdict.MACHINE
+    uses_amd = a.campaign.amd_enabled and a.campaign.mode is not CampaignMode.PREVIEW
+    answered = None if machine else to_epoch(a.answered_at)
+    if machine:
+        live = None
+    elif a.amd_verdict is not None:
+        live = to_epoch(a.amd_at)
+    else:
+        live = None if uses_amd else answered
+    return OpenAttempt(attempt_id=str(a.id), channel_id=a.channel_id or "", lead=core_lead(a.lead),
+                       started_at=to_epoch(a.originated_at or a.created_at) or 0.0, agent_id=a.agent_id,
+                       answered_at=answered, live_at=live, bridged_at=to_epoch(a.bridged_at))
+
+
+def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:
+    """Agents on this node's seats that the store shows logged in, with their campaign."""
+    rows = session.execute(
+        select(m.Agent.id, m.AgentStateLog.campaign_id, m.Seat.extension)
+        .join(m.Seat, m.Agent.seat_id == m.Seat.id)
+        .join(m.AgentStateLog, (m.AgentStateLog.agent_id == m.Agent.id) & m.AgentStateLog.ended_at.is_(None))
+        .where(m.Seat.node_id == node_id, m.Agent.state != AgentState.LOGGED_OUT,
+               m.AgentStateLog.campaign_id.is_not(None))
+        .order_by(m.Agent.id)
+    )
+    return [LoggedIn(agent_id, campaign_id, seat) for agent_id, campaign_id, seat in rows]

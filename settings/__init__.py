@@ -1,0 +1,109 @@
+"""One settings object: defaults, then a TOML file, then ``SWITCHBOARD_*`` environment.
+
+Secrets are kept out of ``repr`` and logs so that a settings dump in a bug
+report never leaks an AMI secret or the Flask key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SWITCHBOARD_"
+SECRET_FIELDS = frozenset({"secret_key", "ami_secret"})
+
+
+def _default_instance_dir() -> Path:
+    return Path(os.environ.get(ENV_PREFIX + "INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path = field(default_factory=_default_instance_dir)
+    database_url: str = ""  # empty: SQLite file in the instance dir
+    secret_key: str = field(default="", repr=False)
+    # The local Asterisk sandbox (see lab.sandbox).
+    sandbox_cache: Path = Path("/var/cache/switchboard")
+    sandbox_state: Path = Path("/var/lib/switchboard/sandbox")
+    pbx_address: str = "127.0.0.2"
+    world_address: str = "127.0.0.3"
+    ami_port: int = 5038
+    world_ami_port: int = 5039
+    sip_port: int = 5060
+    ami_secret: str = field(default="", repr=False)
+    sandbox_phones: int = 8  # auto-answering agent phones (agent001 ...) in the sandbox world
+    # The sandbox's FreeSWITCH node (``switchboard pbx sandbox up --kind freeswitch``).
+    freeswitch_address: str = "127.0.0.4"  # its SIP profile (port sip_port)
+    esl_port: int = 8021  # its event socket, on 127.0.0.1
+    vendor_dir: str = ""  # FreeSWITCH source tarballs; empty: <repo>/../shared/vendor
+    web_host: str = "127.0.0.1"
+    web_port: int = 5000
+    # Where the web reads a node's recordings when the node does not say
+    # (``pbx_nodes.recordings_dir``): Asterisk's monitor directory on this host.
+    recordings_dir: Path = Path("/var/spool/asterisk/monitor")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_dir / 'switchboard.sqlite3'}"
+
+    def redacted(self) -> dict[str, Any]:
+        return {
+            f.name: ("***" if f.name in SECRET_FIELDS and getattr(self, f.name) else getattr(self, f.name))
+            for f in fields(self)
+        }
+
+
+def _coerce(kind: Any, raw: Any, name: str) -> Any:
+    try:
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (Path, "Path"):
+            return Path(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {name}: cannot use {raw!r} ({exc})") from None
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the optional TOML file and the environment.
+
+    Unknown keys are an error rather than silently ignored: a typo in a
+    config file should not send calls to the wrong PBX.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    settings = Settings()
+    kinds = {f.name: f.type for f in fields(Settings)}
+    path = path or (Path(environ[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in environ else None)
+    values: dict[str, Any] = {}
+    if path is not None:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        unknown = set(data) - set(kinds)
+        if unknown:
+            raise ValueError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
+        values.update(data)
+    for name in kinds:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name] = environ[env_name]
+    settings = replace(settings, **{k: _coerce(kinds[k], v, k) for k, v in values.items()})
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=instance_secret(settings.instance_dir, "secret_key"))
+    return settings
+
+
+def instance_secret(instance_dir: Path, name: str) -> str:
+    """A random secret generated once and kept (mode 0600) in the instance dir."""
+    path = instance_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value

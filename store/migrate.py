@@ -1,0 +1,107 @@
+"""Run Alembic programmatically: ``switchboard db upgrade`` and the test suite use this.
+
+No ``alembic.ini``: the script location is this package's ``migrations``
+directory, so an installed wheel migrates exactly like a checkout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.autogenerate.api import AutogenContext
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import URL, Connection
+
+from store.db import make_engine, normalize_url
+from store.models import Base
+from store.types import StrEnumType, UtcDateTime
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Write our custom column types into revisions as plain SQLAlchemy types."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.impl.length})"
+    return False
+
+
+#: How env.py configures autogenerate, shared with ``diff`` so that a check
+#: sees exactly what ``alembic revision --autogenerate`` would.
+AUTOGENERATE_OPTIONS: dict[str, Any] = {"render_item": render_item, "compare_type": True}
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    return config
+
+
+@contextmanager
+def _migration_connection(url: str | URL) -> Iterator[Connection]:
+    """A connection for DDL; on SQLite with foreign keys off while tables are rebuilt.
+
+    SQLite batch migrations copy a table, drop the original and rename: with
+    ``foreign_keys=ON`` the drop would cascade or fail. The pragma is ignored
+    inside a transaction, so it is set before Alembic begins one.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            yield connection
+            connection.commit()
+    finally:
+        engine.dispose()
+
+
+def _run(url: str | URL, action: Callable[..., None], *args: str) -> None:
+    config = alembic_config()
+    with _migration_connection(url) as connection:
+        config.attributes["connection"] = connection
+        action(config, *args)
+
+
+def upgrade(url: str | URL, revision: str = "head") -> None:
+    _run(url, command.upgrade, revision)
+
+
+def downgrade(url: str | URL, revision: str) -> None:
+    _run(url, command.downgrade, revision)
+
+
+def current(url: str | URL) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def diff(url: str | URL) -> list[Any]:
+    """What autogenerate would change to make the database match the models ([] when in sync)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts=AUTOGENERATE_OPTIONS)
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def display_url(url: str | URL) -> str:
+    """The URL with its password masked, for messages and logs."""
+    return normalize_url(url).render_as_string(hide_password=True)

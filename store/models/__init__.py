@@ -1,0 +1,44 @@
+"""The schema as typed SQLAlchemy 2.0 models (no Flask, no PBX library).
+
+Import models from here; the submodules only group them by subject.
+"""
+
+from store.models.base import NAMING_CONVENTION, Base
+from store.models.calls import Attempt, Call, CallLeg, Recording
+from store.models.campaigns import (
+    Campaign,
+    Disposition,
+    DncEntry,
+    Lead,
+    LeadList,
+    RetryRule,
+    campaign_teams,
+)
+from store.models.compliance import AbandonBucket
+from store.models.journal import AgentStateLog, AuditLog, Command
+from store.models.people import Agent, PbxNode, Seat, Team, User
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AbandonBucket",
+    "Agent",
+    "AgentStateLog",
+    "Attempt",
+    "AuditLog",
+    "Base",
+    "Call",
+    "CallLeg",
+    "Campaign",
+    "Command",
+    "Disposition",
+    "DncEntry",
+    "Lead",
+    "LeadList",
+    "PbxNode",
+    "Recording",
+    "RetryRule",
+    "Seat",
+    "Team",
+    "User",
+    "campaign_teams",
+]

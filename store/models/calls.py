@@ -1,0 +1,161 @@
+"""What happened on the wire: attempts (our intent), calls and legs (the PBX's view), recordings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.enums import AmdVerdict, CallDirection, LegKind, Outcome, RecordingStatus
+from store.models.base import Base, CreatedAt
+from store.models.campaigns import Campaign, Disposition, Lead
+from store.models.people import Agent, PbxNode, User
+from store.types import BigId, JsonType, StrEnumType, UtcDateTime
+
+
+class Attempt(CreatedAt, Base):
+    """One dial of one lead.
+
+    The id is generated before the originate and travels as the channel
+    variable ``sb_attempt_id``, so every PBX event maps back to this row.
+    ``ended_at IS NULL`` means "in flight" (see ``leads.release_stale_claims``).
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_campaign_id_created_at", "campaign_id", "created_at"),
+        # Reports and the wallboard select a time range across all campaigns.
+        Index("ix_attempts_created_at", "created_at"),
+        # Dials of one number over a rolling window, whatever the campaign (compliance profiles).
+        Index("ix_attempts_phone_created_at", "phone", "created_at"),
+        Index(
+            "ix_attempts_open",
+            "node_id",
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    lead_id: Mapped[int] = mapped_column(BigId, ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="SET NULL"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
+    phone: Mapped[str] = mapped_column(String(16))  # as dialed, even if the lead is edited later
+    channel_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    originated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    amd_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    bridged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    outcome: Mapped[Outcome | None] = mapped_column(StrEnumType(Outcome))
+    hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)  # Q.850
+    amd_verdict: Mapped[AmdVerdict | None] = mapped_column(StrEnumType(AmdVerdict))
+    amd_cause: Mapped[str | None] = mapped_column(String(64))
+    abandoned: Mapped[bool] = mapped_column(default=False)
+
+    disposition_id: Mapped[int | None] = mapped_column(ForeignKey("dispositions.id", ondelete="SET NULL"))
+    sale_amount: Mapped[Decimal | None] = mapped_column(Numeric(13, 2))  # 0 to 10^10, two decimals
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    lead: Mapped[Lead] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    node: Mapped[PbxNode | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
+    disposition: Mapped[Disposition | None] = relationship()
+    calls: Mapped[list[Call]] = relationship(back_populates="attempt")
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The id is needed before the row is flushed: it goes into the originate.
+        kwargs.setdefault("id", uuid.uuid4())
+        super().__init__(**kwargs)
+
+
+class Call(CreatedAt, Base):
+    """A call as the PBX saw it; outbound calls belong to an attempt, inbound ones may not."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("attempts.id", ondelete="SET NULL"), index=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="SET NULL"))
+    direction: Mapped[CallDirection] = mapped_column(StrEnumType(CallDirection))
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    callee: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)
+
+    attempt: Mapped[Attempt | None] = relationship(back_populates="calls")
+    node: Mapped[PbxNode | None] = relationship()
+    legs: Mapped[list[CallLeg]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", passive_deletes=True
+    )
+    recordings: Mapped[list[Recording]] = relationship(back_populates="call")
+
+
+class CallLeg(Base):
+    """One PBX channel of a call (customer, agent, local)."""
+
+    __tablename__ = "call_legs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int] = mapped_column(BigId, ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[LegKind] = mapped_column(StrEnumType(LegKind))
+    channel_id: Mapped[str] = mapped_column(String(64), index=True)  # PBX unique id
+    channel_name: Mapped[str] = mapped_column(String(128), default="")
+    endpoint: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    bridged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)
+    dial_status: Mapped[str | None] = mapped_column(String(32))
+
+    call: Mapped[Call] = relationship(back_populates="legs")
+
+
+class Recording(CreatedAt, Base):
+    """An audio file of a call, with the QA review of it."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("attempts.id", ondelete="SET NULL"), index=True
+    )
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(String(512), unique=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    duration_s: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    size_bytes: Mapped[int | None] = mapped_column(BigId)
+    #: Set by the web host once the call has ended (``web.calls.wav``); NULL until then.
+    status: Mapped[RecordingStatus | None] = mapped_column(StrEnumType(RecordingStatus), index=True)
+    status_reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
+
+    qa_score: Mapped[int | None]
+    qa_form: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    qa_notes: Mapped[str] = mapped_column(Text, default="")
+    qa_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    qa_reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+    call: Mapped[Call | None] = relationship(back_populates="recordings")
+    node: Mapped[PbxNode | None] = relationship()
+    attempt: Mapped[Attempt | None] = relationship()
+    qa_reviewer: Mapped[User | None] = relationship()

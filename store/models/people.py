@@ -1,0 +1,110 @@
+"""Who and where: PBX nodes, SIP seats, users, teams and agents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.enums import AgentState, PbxKind, UserRole
+from store.models.base import Base, CreatedAt
+from store.types import StrEnumType, UtcDateTime
+
+
+class PbxNode(CreatedAt, Base):
+    """One Asterisk (AMI) or FreeSWITCH (ESL) server, owned by one runner."""
+
+    __tablename__ = "pbx_nodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[PbxKind] = mapped_column(StrEnumType(PbxKind))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    username: Mapped[str] = mapped_column(String(64), default="")
+    secret: Mapped[str] = mapped_column(String(255), default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    # Where this node's recordings can be read from the web's host (the PBX's
+    # monitor directory, or its mount); empty: the ``recordings_dir`` setting.
+    recordings_dir: Mapped[str] = mapped_column(String(512), default="", server_default="")
+
+    seats: Mapped[list[Seat]] = relationship(back_populates="node")
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"PbxNode(id={self.id!r}, name={self.name!r}, kind={self.kind!r}, host={self.host!r})"
+
+
+class User(CreatedAt, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[UserRole] = mapped_column(StrEnumType(UserRole))
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    email: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    agent: Mapped[Agent | None] = relationship(back_populates="user")
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id!r}, username={self.username!r}, role={self.role!r})"
+
+
+class Team(CreatedAt, Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    leader: Mapped[User | None] = relationship()
+    agents: Mapped[list[Agent]] = relationship(back_populates="team")
+    seats: Mapped[list[Seat]] = relationship(back_populates="team")
+
+
+class Seat(CreatedAt, Base):
+    """A SIP endpoint provisioned on one node (extension + credentials)."""
+
+    __tablename__ = "seats"
+    __table_args__ = (UniqueConstraint("node_id", "extension"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="RESTRICT"), index=True)
+    extension: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64), default="")
+    secret: Mapped[str] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+
+    node: Mapped[PbxNode] = relationship(back_populates="seats")
+    team: Mapped[Team | None] = relationship(back_populates="seats")
+
+    def __repr__(self) -> str:
+        return f"Seat(id={self.id!r}, node_id={self.node_id!r}, extension={self.extension!r})"
+
+
+class Agent(CreatedAt, Base):
+    """A person who takes calls: a user, in a team, usually at a seat.
+
+    ``state``/``state_reason``/``state_since`` mirror the last row of the agent
+    state log so the wallboard and the agent's panel need no aggregate query
+    (the reason says why a paused agent is paused, e.g. their phone is not
+    connected).
+    """
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"), index=True)
+    state: Mapped[AgentState] = mapped_column(StrEnumType(AgentState), default=AgentState.LOGGED_OUT)
+    state_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship(back_populates="agent")
+    team: Mapped[Team | None] = relationship(back_populates="agents")
+    seat: Mapped[Seat | None] = relationship()
