@@ -49,7 +49,7 @@ class MachineAction(StrEnum):
 class CadenceParams:
     """Milliseconds, as in ``amd.conf`` (``AmdTuning`` carries the same defaults)."""
 
-    initial_silence_ms: int = 2500
+    initial_silence_ms: int = 3000
     greeting_ms: int = 2000
     after_greeting_silence_ms: int = 800
     total_analysis_ms: int = 6000

@@ -101,8 +101,13 @@ def trunk_dial(number: str) -> str:
     return f"PJSIP/{number}@{TRUNK}"
 
 
-def greeting_variable(name: str) -> str:
-    """Originate variable that makes the world say corpus greeting ``name`` (letters, digits, dashes)."""
+def greeting_name(name: str) -> str:
+    """``name`` if it can be a corpus greeting's (lower-case letters, digits, dashes), else ValueError."""
     if not _GREETING.match(name):
         raise ValueError(f"bad greeting name {name!r}: lower-case letters, digits and dashes only")
-    return f"PJSIP_HEADER(add,{GREETING_HEADER})={name}"
+    return name
+
+
+def greeting_variable(name: str) -> str:
+    """Originate variable that makes the world say corpus greeting ``name`` (letters, digits, dashes)."""
+    return f"PJSIP_HEADER(add,{GREETING_HEADER})={greeting_name(name)}"

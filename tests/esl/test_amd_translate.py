@@ -1,11 +1,11 @@
 """sb-outbound's answering-machine reports, recorded from the live FreeSWITCH 1.10.12 node, -> core events.
 
 ``fixtures/amd/world_{human,machine}.server.txt`` are every byte FreeSWITCH sent
-to ``bench.amd_freeswitch.classify`` (filtered to the call's own channel and
-job) for one call to the sandbox world's human ("hello", then silence) and one
-to its answering machine (a 5.7 s greeting, then a 1000 Hz beep), with the
-project's ``sb-outbound`` route running ``detect_audio`` / ``detect_silence``
-and avmd.
+to the AMD benchmark's ESL connection (the events ``lab.amd.freeswitch_call``
+subscribes to, filtered to the call's own channel and job) for one call to the sandbox
+world's human ("hello", then silence) and one to its answering machine (a 5.7 s
+greeting, then a 1000 Hz beep), with the project's ``sb-outbound`` route running
+``detect_audio`` / ``detect_silence`` and avmd.
 """
 
 from __future__ import annotations
