@@ -27,7 +27,6 @@ __all__ = [
     "CommandStatus",
     "ComplianceProfile",
     "LeadStatus",
-    "LegKind",
     "MachineAction",
     "Outcome",
     "PbxKind",
@@ -97,13 +96,6 @@ DIALABLE_LEAD_STATUSES: tuple[LeadStatus, ...] = (LeadStatus.NEW, LeadStatus.PEN
 class CallDirection(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
-
-
-class LegKind(StrEnum):
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    LOCAL = "local"
-    OTHER = "other"
 
 
 class CommandStatus(StrEnum):

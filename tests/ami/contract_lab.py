@@ -34,6 +34,8 @@ BINDINGS: dict[str, AmiBinding] = {
     "dtmf": AmiBinding({"primary": "102"}),  # the world answers and sends 1 2 #
     "record_start_stop": AmiBinding({"primary": "100"}),
     "amd_machine_beep": AmiBinding({"primary": "103"}, context="sbtest-amd"),
+    # Recorded on the live sandbox (tests/contract/record_inbound.py): its world calls the pbx's DID.
+    "inbound_call": AmiBinding({"primary": "15550100"}),
 }
 
 

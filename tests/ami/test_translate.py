@@ -120,9 +120,9 @@ def test_recording_file_and_auto_stop_on_hangup():
     t.state.expect(c.StartRecording("ch1", "calls/a.wav"))
     base = {"Uniqueid": "ch1", "ChanVariable": "sb_attempt_id=at1", "Timestamp": "1800000000.5"}
     assert t.translate({**base, "Event": "MixMonitorStart"}, 0) == [
-        e.RecordingStarted(1800000000.5, "ch1", "at1", path="calls/a.wav")]
+        e.RecordingStarted(1800000000.5, "ch1", "at1", call_id="ch1", path="calls/a.wav")]
     stopped, hung = t.translate({**base, "Event": "Hangup", "Cause": "16"}, 0)
-    assert stopped == e.RecordingStopped(1800000000.5, "ch1", "at1", path="calls/a.wav")
+    assert stopped == e.RecordingStopped(1800000000.5, "ch1", "at1", call_id="ch1", path="calls/a.wav")
     assert hung.cause == 16
     assert t.state.attempts == {} and t.state.recording == set()
 
@@ -136,8 +136,10 @@ def test_test_events_and_foreign_user_events_are_dropped():
 def test_dialplan_signal_fields_exclude_the_channel_snapshot():
     t = Translator()
     [sig] = t.translate({"Event": "UserEvent", "UserEvent": "SwitchboardMessageLeft", "Uniqueid": "c9",
-                         "Channel": "PJSIP/x-1", "Attempt": "a9", "Queue": "sales", "Priority": "3"}, 2.0)
-    assert sig == e.DialplanSignal(2.0, "c9", "a9", name="message_left", fields=(("Queue", "sales"),))
+                         "Channel": "PJSIP/x-1", "Attempt": "a9", "Queue": "sales", "Priority": "3",
+                         "Linkedid": "c9"}, 2.0)
+    assert sig == e.DialplanSignal(2.0, "c9", "a9", call_id="c9", name="message_left",
+                                   fields=(("Queue", "sales"),))
 
 
 def test_originate_failure_without_any_cause_uses_the_reason_code():
@@ -155,8 +157,8 @@ def test_resync_relearns_attempts_and_bridges_from_the_channel_list():
                "ChanVariable": f"sb_attempt_id=a-{u}"} for u in ("x", "y")])
     assert t.state.attempts == {"x": "a-x", "y": "a-y"}
     left = t.translate({"Event": "BridgeLeave", "BridgeUniqueid": "br1", "Uniqueid": "x"}, 5.0)
-    assert left == [e.Unbridged(5.0, "x", "a-x", other_channel_id="y"),
-                    e.Unbridged(5.0, "y", "a-y", other_channel_id="x")]
+    assert left == [e.Unbridged(5.0, "x", "a-x", call_id="x", other_channel_id="y"),
+                    e.Unbridged(5.0, "y", "a-y", call_id="y", other_channel_id="x")]
 
 
 def test_a_failure_reported_before_any_cause_waits_for_the_hangup():
@@ -164,11 +166,12 @@ def test_a_failure_reported_before_any_cause_waits_for_the_hangup():
     t = Translator()
     t.state.expect(c.Originate("a1", "c1", c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
     [created] = t.translate({"Event": "Newchannel", "Uniqueid": "c1"}, 1.0)
-    assert created == e.ChannelCreated(1.0, "c1", "a1")
+    assert created == e.ChannelCreated(1.0, "c1", "a1", call_id="c1")
     assert t.translate({"Event": "OriginateResponse", "Response": "Failure", "Reason": "0",
                         "Uniqueid": "c1"}, 2.0) == []
     hung, failed = t.translate({"Event": "Hangup", "Uniqueid": "c1", "Cause": "17"}, 3.0)
-    assert (hung.cause, failed) == (17, e.OriginateFailed(2.0, "c1", "a1", cause=17, reason="reason 0"))
+    assert (hung.cause, failed) == (17, e.OriginateFailed(2.0, "c1", "a1", call_id="c1", cause=17,
+                                                                   reason="reason 0"))
     assert t.state.failures == {} and t.state.attempts == {}
 
 

@@ -57,6 +57,10 @@ BINDINGS: dict[str, EslBinding] = {
     "amd_machine_beep": EslBinding(
         "avmd_beep", s.Ids(s.Leg("80", "031379fb-b757-4b2b-ae83-34a7530a40c7", "7001")),
         "sofia/external/{number}@127.0.0.1:15080", upto=5, skip=frozenset({2, 3})),
+    # Recorded on the live sandbox (tests/contract/record_inbound.py): its world calls the node's DID.
+    "inbound_call": EslBinding(
+        "inbound_call", s.Ids(s.Leg("", "ebbde23b-4abd-4723-9bf0-71ef3ec0c2ad", "15550101")),
+        "sofia/gateway/world/{number}", upto=3),
 }
 
 
@@ -116,9 +120,13 @@ def test_the_contract_notices_a_wrong_cause() -> None:
     scenario = s.BY_NAME["originate_answer_hangup"]
     ids = BINDINGS[scenario.name].ids
     ch = ids.primary.channel_id
-    events = [e.ChannelCreated(0, ch, "43"), e.Answered(0, ch, "43"), e.HungUp(0, ch, "43", cause=17)]
+    events = [e.ChannelCreated(0, ch, "43", call_id=ch), e.Answered(0, ch, "43", call_id=ch),
+              e.HungUp(0, ch, "43", call_id=ch, cause=17)]
     wrong = f"primary: expected HungUp(primary, cause=16), got {events[2]}"
     assert s.differences(scenario, ids, events) == [wrong]
-    events[2] = e.HungUp(0, ch, None, cause=16)
+    events[2] = e.HungUp(0, ch, None, call_id=ch, cause=16)
     assert s.differences(scenario, ids, events) == [
         "primary: HungUp has attempt None, not '43'"]
+    events[2] = e.HungUp(0, ch, "43", call_id="another-call", cause=16)
+    assert s.differences(scenario, ids, events) == [
+        f"primary: HungUp has call 'another-call', not {ch!r}"]

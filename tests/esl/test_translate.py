@@ -35,7 +35,8 @@ def test_bgapi_originate_park_answer_then_kill() -> None:
     a_leg = for_channel(events, "f4822e8b-0511-408a-8f6e-72286c9da41f")
     assert kinds(a_leg) == ["ChannelCreated", "Answered", "HungUp"]
     assert {ev.attempt_id for ev in a_leg} == {"42"}
-    hangup = e.HungUp(a_leg[-1].at, a_leg[0].channel_id, "42", cause=16, cause_text="NORMAL_CLEARING")
+    hangup = e.HungUp(a_leg[-1].at, a_leg[0].channel_id, "42", call_id=a_leg[0].channel_id, cause=16,
+                      cause_text="NORMAL_CLEARING")
     assert a_leg[-1] == hangup
     b_leg = for_channel(events, "afe29752-3530-40b0-8eeb-14315dcdd100")
     assert kinds(b_leg) == ["ChannelCreated", "Answered", "HungUp"]
@@ -97,7 +98,7 @@ def test_bridge_reports_both_legs_and_the_hangup_ends_the_bridge_first() -> None
     events = translate(load("bridge_two_legs"))
     a_events = for_channel(events, a)
     assert kinds(a_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
-    assert a_events[2] == e.Bridged(a_events[2].at, a, "50", other_channel_id=b)
+    assert a_events[2] == e.Bridged(a_events[2].at, a, "50", call_id=a, other_channel_id=b)
     b_events = for_channel(events, b)
     assert kinds(b_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
     assert b_events[2].attempt_id == "51" and b_events[2].other_channel_id == a
@@ -120,8 +121,9 @@ def test_dtmf_arrives_on_the_loopback_far_end() -> None:
 def test_avmd_beep_is_one_machine_verdict() -> None:
     events = translate(load("avmd_beep"))
     amd = [ev for ev in events if isinstance(ev, e.AmdResult)]
-    assert amd == [e.AmdResult(amd[0].at, "031379fb-b757-4b2b-ae83-34a7530a40c7", "80",
-                               verdict=e.AmdVerdict.MACHINE, cause="beep")]
+    ours = "031379fb-b757-4b2b-ae83-34a7530a40c7"
+    assert amd == [e.AmdResult(amd[0].at, ours, "80", call_id=ours, verdict=e.AmdVerdict.MACHINE,
+                               cause="beep")]
     assert kinds(events) == ["ChannelCreated", "Answered", "AmdResult", "HungUp"]
 
 
@@ -189,7 +191,7 @@ def test_dialplan_signal_convention() -> None:
                        ("Unique-ID", "u1"), ("variable_origination_uuid", "u1"),
                        ("variable_sb_attempt_id", "7"), ("SB-Sound", "abandon-msg"), ("Channel-Name", "x")))
     assert t.translate(signal, 5.0) == [
-        e.DialplanSignal(5.0, "u1", "7", name="abandon", fields=(("Sound", "abandon-msg"),))]
+        e.DialplanSignal(5.0, "u1", "7", call_id="u1", name="abandon", fields=(("Sound", "abandon-msg"),))]
 
 
 def test_resync_keeps_live_channels_and_commands_sent_after_the_list_was_taken() -> None:
