@@ -243,14 +243,13 @@ class Translator:
         if ours:
             self.state.created.add(ch)
         created: list[e.Event] = [e.ChannelCreated(at, ch, attempt)]
-        name = _one(h, "Channel")
         arrived = (not ours and attempt is None and _one(h, "ChannelState") == STATE_RING
-                   and _one(h, "Linkedid") in ("", ch) and not name.startswith("Local/"))
+                   and _one(h, "Linkedid") in ("", ch))
         if arrived:
             created.append(e.CallArrived(
                 at, ch, call_id=ch, caller_number=_caller_id(h, "CallerIDNum"),
                 caller_name=_caller_id(h, "CallerIDName"), dialed_number=_one(h, "Exten"),
-                endpoint=name.partition("/")[2].rpartition("-")[0]))
+                endpoint=_one(h, "Channel").partition("/")[2].rpartition("-")[0]))
         return created
 
     def _newstate(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:

@@ -28,10 +28,10 @@ shape this module:
   the DID in ``Caller-Destination-Number``, the caller in
   ``Caller-Caller-ID-Number``/``-Name`` and, for a carrier admitted by an
   address list (no password), the list's name in ``variable_sip_acl_authed_by``;
-  a loopback b-leg is inbound too, but ours (it carries
-  ``variable_origination_uuid``). ``ring_ready`` on an inbound leg gives
-  CHANNEL_PROGRESS: that is us alerting the caller, not a far end ringing, so
-  it is no ``Ringing`` (Asterisk's ``Ringing()`` changes no channel state).
+  a loopback b-leg is inbound too, and its own call, but made by our
+  originate. ``ring_ready`` on an inbound leg gives CHANNEL_PROGRESS: that is
+  us alerting the caller, not a far end ringing, so it is no ``Ringing``
+  (Asterisk's ``Ringing()`` changes no channel state).
 
 Our own convention (not in the captures; for the FreeSWITCH dialplan that
 provisioning will render): a dialplan milestone is the ``event`` application
@@ -84,6 +84,8 @@ def cause_number(name: str, q850: str = "") -> int:
     return CAUSES.get(name.strip(), 0)
 
 
+#: Loopback channels: a pair our originate made; the b-leg is "inbound" but never from outside.
+_LOOPBACK = "loopback/"
 _AVMD_BEEP = "avmd::beep"
 SIGNAL_PREFIX = "switchboard::"
 #: ``sb-outbound``'s cadence reports (see :func:`voice_cue`).
@@ -258,8 +260,8 @@ class Translator:
     def _created(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
         self.state.created.add(ch)
         created: list[e.Event] = [e.ChannelCreated(at, ch, attempt)]
-        arrived = (ev.get("Call-Direction") == "inbound" and ch not in self.state.expected_at
-                   and not ev.get("variable_origination_uuid") and ev.get("Channel-Call-UUID") in ("", ch))
+        arrived = (ev.get("Call-Direction") == "inbound" and ev.get("Channel-Call-UUID") in ("", ch)
+                   and not ev.get("Channel-Name").startswith(_LOOPBACK))
         if arrived:
             created.append(e.CallArrived(
                 at, ch, call_id=ch, caller_number=ev.get("Caller-Caller-ID-Number"),

@@ -92,6 +92,7 @@ def test_recording_translates_to_expected_events(name):
     for ev in events:
         if isinstance(ev, e.CallEvent):
             assert ev.attempt_id == attempt_of[ev.channel_id]
+            assert ev.call_id == ev.channel_id  # each of our originates starts its own call
         assert ev.at > 1.7e9  # Asterisk's Timestamp header, not the replay clock
 
 
@@ -189,3 +190,32 @@ def test_state_retain_keeps_only_live_channels():
         t.state.expect(c.Originate("a-" + ch, ch, c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
     t.state.retain({"live"})
     assert t.state.attempts == {"live": "a-live"} and t.state.originating == {"live"}
+
+
+def test_a_call_from_the_trunk_arrives_with_caller_did_and_endpoint():
+    """Recorded on the live sandbox: the world calls the pbx's DID 15550100; the core refuses it (21)."""
+    rec = Recording.load("contract_inbound_call")
+    channel = rec.ids["primary"]["channel_id"]
+    created, arrived, hung = replay(rec)
+    assert created == e.ChannelCreated(created.at, channel, call_id=channel)
+    assert arrived == e.CallArrived(created.at, channel, call_id=channel, caller_number="15550142",
+                                    caller_name="Alice Example", dialed_number="15550100", endpoint="world")
+    assert (hung.channel_id, hung.call_id, hung.attempt_id, hung.cause) == (channel, channel, None, 21)
+
+
+def test_legs_a_dialplan_adds_keep_the_call_they_were_born_in():
+    """A Local ``;2`` half rings into the PBX inside its ``;1`` half's call; a bridge later moves
+    ``Linkedid`` to the oldest call in it, but a leg's call id is the one it was born with."""
+    t = Translator()
+    newchannel = {"Event": "Newchannel", "ChannelState": "4", "Exten": "15550100",
+                  "CallerIDNum": "<unknown>", "CallerIDName": "<unknown>"}
+    _, arrived = t.translate({**newchannel, "Channel": "PJSIP/world-00000001", "Uniqueid": "in.1",
+                              "Linkedid": "in.1"}, 1.0)
+    assert (arrived.caller_number, arrived.caller_name, arrived.endpoint) == ("", "", "world")
+    assert t.translate({**newchannel, "Channel": "Local/100@sb-inbound-00000002;2", "Uniqueid": "local.2",
+                        "Linkedid": "in.1"}, 2.0) == [e.ChannelCreated(2.0, "local.2", call_id="in.1")]
+    dialed = {**newchannel, "ChannelState": "0", "Channel": "PJSIP/agent001-00000003", "Uniqueid": "out.3",
+              "Linkedid": "in.1"}
+    assert t.translate(dialed, 3.0) == [e.ChannelCreated(3.0, "out.3", call_id="in.1")]
+    bridged = {"Event": "Newstate", "ChannelState": "6", "Uniqueid": "in.1", "Linkedid": "older.0"}
+    assert t.translate(bridged, 4.0) == [e.Answered(4.0, "in.1", call_id="in.1")]

@@ -208,3 +208,25 @@ def test_resync_keeps_live_channels_and_commands_sent_after_the_list_was_taken()
     state.retain({"live-1"}, since)
     assert state.attempts == {"live-1": "1", "new-3": "3"}
     assert set(state.jobs) == {"job-1", "job-3"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_leg_is_keyed_by_its_call(name: str) -> None:
+    """FreeSWITCH's Channel-Call-UUID: each leg in these captures starts its own call (a loopback
+    b-leg too); only a call that came in from outside is announced."""
+    events = translate(load(name))
+    assert all(ev.call_id == ev.channel_id for ev in events if isinstance(ev, e.CallEvent))
+    arrived = [ev for ev in events if isinstance(ev, e.CallArrived)]
+    assert len(arrived) == (name == "inbound_call")
+
+
+def test_a_call_from_the_gateway_arrives_with_caller_did_and_carrier() -> None:
+    """Recorded on the live sandbox: the world calls the node's DID 15550101, admitted by its address
+    list ``world``; the node rings it (ring_ready: no far end alerting, so no Ringing); we refuse it."""
+    cap = load("inbound_call")
+    channel = cap.summary["ids"]["primary"]["channel_id"]
+    created, arrived, hung = translate(cap)
+    assert created == e.ChannelCreated(created.at, channel, call_id=channel)
+    assert arrived == e.CallArrived(created.at, channel, call_id=channel, caller_number="15550142",
+                                    caller_name="Alice Example", dialed_number="15550101", endpoint="world")
+    assert (hung.channel_id, hung.call_id, hung.attempt_id, hung.cause) == (channel, channel, None, 21)
