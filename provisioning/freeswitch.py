@@ -14,12 +14,15 @@ from collections.abc import Iterable, Mapping
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import AmdTuning, DialplanParams
+from esl.render import DialConfig
 from provisioning.seats import SeatConf
 
 CONTEXT = "switchboard"
 #: FreeSWITCH's stock "goodbye" prompt (sound pack path, relative to the sounds dir). The shared
 #: ``DialplanParams.default_abandon_sound`` names Asterisk's prompt, which FreeSWITCH does not have.
 DEFAULT_ABANDON_SOUND = "voicemail/vm-goodbye.wav"
+#: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
+RECORDINGS_DIR = DialConfig().recordings_dir
 
 _env = Environment(
     loader=PackageLoader("dialplans", "freeswitch"),

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import safe_join
 
-from esl.render import DialConfig
+from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
 from store.enums import Outcome, PbxKind, RecordingStatus
 from store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
 from web.calls.wav import WavCheck, check_wav, inspect_wav
@@ -101,7 +101,7 @@ def recording_file(recording: Recording, node: PbxNode | None, default_root: Pat
     if node is not None and node.recordings_dir:
         root = Path(node.recordings_dir)
     elif node is not None and node.kind == PbxKind.FREESWITCH:
-        root = Path(DialConfig().recordings_dir)  # where the ESL runner tells FreeSWITCH to record
+        root = Path(FREESWITCH_RECORDINGS_DIR)
     else:
         root = default_root
     joined = safe_join(str(root), recording.path)
