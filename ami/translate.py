@@ -31,7 +31,6 @@ this module:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,7 +194,7 @@ class Translator:
         attempt = self._attempt(headers, channel_id, prefix)
         call = self._call(headers, channel_id, prefix, attempt)
         events = handler(headers, _at(headers, now), channel_id, attempt)
-        return [self._keyed(x, channel_id, call) for x in events]
+        return e.with_calls(events, channel_id, call, self.state.calls)
 
     def resync(self, channels: Iterable[Headers]) -> None:
         """After a (re)connect: keep state for the live channels, relearn attempts and bridges.
@@ -227,14 +226,6 @@ class Translator:
         call = channel_id if attempt else _one(headers, prefix + "Linkedid") or channel_id
         self.state.calls[channel_id] = call
         return call
-
-    def _keyed(self, event: e.Event, channel_id: str, call: str) -> e.Event:
-        """``event`` with its call id (an event may be about another leg, e.g. the far side of a bridge)."""
-        if not isinstance(event, e.CallEvent) or event.call_id:
-            return event
-        if event.channel_id != channel_id:
-            call = self.state.calls.get(event.channel_id, event.channel_id)
-        return dataclasses.replace(event, call_id=call)
 
     # --- channel lifecycle ---
 

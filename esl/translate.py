@@ -21,8 +21,8 @@ shape this module:
   hangup, so a hangup ends the bridge first (the order the AMI adapter has).
 * mod_avmd sends every event twice with the same ``Event-Sequence``.
 * CHANNEL_BRIDGE is one event naming both legs; the core gets one Bridged per leg.
-* ``Channel-Call-UUID`` names the first leg of the leg's call (the a-leg for
-  a loopback b-leg or a bridged b-leg, the leg itself for a new call). A call
+* ``Channel-Call-UUID`` names the first leg of the leg's call: the leg itself
+  for every leg in the captures (a loopback b-leg is a call of its own). A call
   from the gateway (``inbound_call``) starts as CHANNEL_CREATE with
   ``Call-Direction: inbound``, ``Channel-Call-UUID`` = its own ``Unique-ID``,
   the DID in ``Caller-Destination-Number``, the caller in
@@ -45,7 +45,6 @@ greeting-cadence reports) becomes ``VoiceDetected``, which the core's
 
 from __future__ import annotations
 
-import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -223,8 +222,8 @@ class Translator:
             return []
         channel_id = self.state.aliases.get(raw_id, raw_id)
         call = self._call(event, channel_id)
-        return [self._keyed(x, channel_id, call)
-                for x in handler(event, event_time(event, now), channel_id, self._attempt(event, channel_id))]
+        events = handler(event, event_time(event, now), channel_id, self._attempt(event, channel_id))
+        return e.with_calls(events, channel_id, call, self.state.calls)
 
     def _call(self, event: EslEvent, channel_id: str) -> str:
         """The leg's call id, remembered from the first event that names it."""
@@ -236,14 +235,6 @@ class Translator:
             return channel_id
         call = self.state.calls[channel_id] = self.state.aliases.get(named, named)
         return call
-
-    def _keyed(self, event: e.Event, channel_id: str, call: str) -> e.Event:
-        """``event`` with its call id (an event may be about another leg, e.g. the far side of a bridge)."""
-        if not isinstance(event, e.CallEvent) or event.call_id:
-            return event
-        if event.channel_id != channel_id:
-            call = self.state.calls.get(event.channel_id, event.channel_id)
-        return dataclasses.replace(event, call_id=call)
 
     def _attempt(self, event: EslEvent, channel_id: str) -> str | None:
         known = self.state.attempts.get(channel_id)

@@ -23,6 +23,8 @@ mapped by the ESL adapter): 16 normal, 17 busy, 18/19 no answer, 21 rejected,
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -192,3 +194,21 @@ class PbxDisconnected(Event):
 @dataclass(frozen=True, slots=True)
 class Tick(Event):
     """Time passes: pacing decisions and timeouts are driven by this."""
+
+
+def with_calls(events: Iterable[Event], channel_id: str, call_id: str,
+               calls: Mapping[str, str]) -> list[Event]:
+    """``events`` translated from one PBX message about ``channel_id``, each with its leg's call id.
+
+    An adapter's handlers build events without one; a message may also yield
+    events about another leg (the far side of a bridge), whose call the
+    adapter's ``calls`` (channel id -> call id) knows.
+    """
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, CallEvent) and not event.call_id:
+            other = event.channel_id != channel_id
+            call = calls.get(event.channel_id, event.channel_id) if other else call_id
+            event = dataclasses.replace(event, call_id=call)
+        out.append(event)
+    return out
