@@ -1,14 +1,17 @@
 """What every runner does with its node, whatever the PBX and the runtime (asyncio or gevent).
 
-A runner owns one PBX node. :class:`NodeCore` holds the runtime-neutral part:
+A runner owns one PBX node. :class:`NodeCore` holds the runtime-neutral part, the
+IO shell around the node's pure core (``orchestrator.node.host.NodeHost``: the
+units it hosts, the node's agent pool and the blending of agents among units):
 
 * the campaign set, from ``campaigns.desired_state``: running campaigns get a
-  dialer; paused ones stop claiming leads; stopped ones also log their agents
-  out and are dropped once their last call ended;
-* the one place inputs go through (:meth:`NodeCore.feed`): every dialer's
-  ``handle`` first (claims are their own short transactions), then all facts in
-  ONE transaction, then the commands are handed to the runtime's senders
-  (:meth:`NodeCore.enqueue`, implemented by the AMI and ESL runners);
+  dialer, hosted as a unit; paused ones stop claiming leads; stopped ones also
+  log their agents out and are dropped once their last call ended;
+* the one place inputs go through (:meth:`NodeCore.feed`): the host's
+  ``handle`` first (every unit's step; lead claims are their own short
+  transactions), then all facts in ONE transaction, then the commands are
+  handed to the runtime's senders (:meth:`NodeCore.enqueue`, implemented by
+  the AMI and ESL runners);
 * start-up: leads claimed but never dialed are given back, open attempts are
   handed to the core (:meth:`NodeCore.recover`); after the first
   ``PbxConnected`` and the sweep of a previous run's agent legs
@@ -59,7 +62,6 @@ from orchestrator import commands as c
 from orchestrator.backoff import Backoff
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, OpenAttempt, routes
 from orchestrator.dialer.agents import NO_PHONE
-from orchestrator.dialer.facts import Fact
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import (
     AgentState,
@@ -72,8 +74,10 @@ from orchestrator.events import (
     Tick,
 )
 from orchestrator.leads.model import Lead
+from orchestrator.node.host import NodeHost
 from orchestrator.pacing.base import PacingPolicy
 from orchestrator.pacing.catalog import campaign_policy
+from orchestrator.step import Fact
 from runner import recovery
 from runner.campaign_config import campaign_config
 from runner.commands_in import take_inputs
@@ -216,7 +220,8 @@ class NodeCore:
         self.leg_owner = runner_identity(sessions, node.id)
         self._adopt: dict[int, str] = {}  # agent id -> their leg still up from a previous run
         self.faults = FaultWatch()
-        self.slots: dict[int, Slot] = {}
+        self.host = NodeHost()  # the pure core: units (the slots' dialers) and the agent pool
+        self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
         self._relogin: list[recovery.LoggedIn] = []
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
         self._connected_at = 0.0  # monotonic time of the last PbxConnected
@@ -235,7 +240,7 @@ class NodeCore:
             self._link_up = isinstance(event, PbxConnected)
             self.faults.clear()
         fault = self._campaign_fault(event)
-        steps = [(slot, slot.dialer.handle(event)) for slot in list(self.slots.values())]
+        steps = [(self.slots[key.id], step) for key, step in self.host.handle(event)]
         if fault is not None:
             steps = [(slot, replace(step, facts=give_back(step.facts, fault[1], slot.dialer.config.lead_rules,
                                                           fault[2]))
@@ -335,19 +340,25 @@ class NodeCore:
 
     # --- campaigns ---
 
-    def _new_slot(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> Slot:
+    def _load(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> None:
+        """Build the campaign's dialer and host it (replacing one of the same campaign in place)."""
         config = self._config(campaign)
         leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db)
         counter = config.abandon_counter()
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
         policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None
-        dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id, leads), policy=policy,
-                                counter=counter, open_attempts=list(open_attempts), connected=self._link_up)
+        dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id, leads), pool=self.host.pool,
+                                policy=policy, counter=counter, open_attempts=list(open_attempts),
+                                connected=self._link_up)
         log.info("campaign loaded campaign=%s mode=%s state=%s open_attempts=%d policy=%s", campaign.id,
                  config.mode.value, campaign.desired_state.value, len(dialer.attempts()),
                  getattr(policy, "name", "-"))
         leads.enabled = campaign.desired_state is CampaignState.RUNNING
-        return Slot(dialer, leads, campaign.desired_state)
+        self.slots[campaign.id] = Slot(dialer, leads, campaign.desired_state)
+        self.host.add(dialer)
+
+    def _unload(self, campaign_id: int) -> None:
+        self.host.remove(self.slots.pop(campaign_id).dialer.key)
 
     def _config(self, campaign: m.Campaign) -> CampaignConfig:
         return campaign_config(campaign, **{"route_handles_machines": self.route_handles_machines,
@@ -365,7 +376,7 @@ class NodeCore:
             return
         if config.mode is not slot.dialer.config.mode:
             if slot.idle():
-                self.slots[campaign.id] = self._new_slot(campaign, (), session)
+                self._load(campaign, (), session)
                 log.info("campaign rebuilt campaign=%s mode=%s", campaign.id, config.mode.value)
             return
         slot.dialer.reconfigure(config)
@@ -379,7 +390,8 @@ class NodeCore:
         try:
             self._recover()
         except DBAPIError as exc:
-            self.slots.clear()
+            for campaign_id in list(self.slots):
+                self._unload(campaign_id)
             self.db.failed("start-up recovery", exc)
             return self.db.retry_in()
         self.db.succeeded()
@@ -395,7 +407,7 @@ class NodeCore:
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
                 if self._admit(campaign) or campaign.id in opened:  # calls in flight are followed to the end
-                    self.slots[campaign.id] = self._new_slot(campaign, opened.get(campaign.id, ()), session)
+                    self._load(campaign, opened.get(campaign.id, ()), session)
         log.info("recovered node=%s released_claims=%d open_attempts=%d agents_to_relogin=%d", self.node.name,
                  released, sum(len(v) for v in opened.values()), len(self._relogin))
 
@@ -407,7 +419,7 @@ class NodeCore:
             for campaign in rows.values():
                 if (campaign.id not in self.slots and campaign.desired_state is CampaignState.RUNNING
                         and self._admit(campaign)):
-                    self.slots[campaign.id] = self._new_slot(campaign, (), session)
+                    self._load(campaign, (), session)
             for campaign_id, slot in list(self.slots.items()):
                 row = rows.get(campaign_id)
                 if row is not None:
@@ -427,7 +439,7 @@ class NodeCore:
                     self.feed(AgentStateChanged(time.time(), agent_id, AgentState.LOGGED_OUT,
                                                 "campaign stopped"))
                 if slot.idle():
-                    del self.slots[campaign_id]
+                    self._unload(campaign_id)
                     log.info("campaign unloaded campaign=%s", campaign_id)
 
     def poll_commands(self) -> int:
@@ -453,7 +465,7 @@ class NodeCore:
         if (campaign is None or campaign.desired_state is CampaignState.STOPPED
                 or campaign.mode not in OUTBOUND_MODES or not self._admit(campaign)):
             return False
-        self.slots[campaign_id] = self._new_slot(campaign, (), session)
+        self._load(campaign, (), session)
         return True
 
     def retry_phones(self, now: float) -> None:
@@ -466,10 +478,9 @@ class NodeCore:
         """
         if not self._started or now - self._connected_at > self.options.phone_grace_s:
             return
-        for slot in list(self.slots.values()):
-            for agent in list(slot.dialer.agents.agents.values()):
-                if agent.state is AgentState.PAUSED and agent.reason == NO_PHONE:
-                    self.feed(AgentStateChanged(time.time(), agent.agent_id, AgentState.READY))
+        for agent in self.host.pool:
+            if agent.state is AgentState.PAUSED and agent.reason == NO_PHONE:
+                self.feed(AgentStateChanged(time.time(), agent.agent_id, AgentState.READY))
 
     # --- connection and start-up ---
 
@@ -508,7 +519,7 @@ class NodeCore:
         Later sweeps only look at those found stale. Call this after the listing
         arrived: a leg nailed up while it was on its way is owned by then.
         """
-        owned = {a.leg for slot in self.slots.values() for a in slot.dialer.agents.agents.values() if a.leg}
+        owned = {a.leg for a in self.host.pool if a.leg}
         logged_in = {a.agent_id for a in self._relogin} if first else set()
         listed, hang_up = set(), []
         for leg in sorted(listing, key=lambda leg: not leg.bridged):  # an agent keeps the leg in a call
@@ -533,10 +544,9 @@ class NodeCore:
     # --- timers ---
 
     def tick_delay(self) -> float:
-        """Seconds until the next ``Tick``: ``tick_s``, or sooner for a dialer's deadline."""
-        now = time.time()
-        wakeups = [w for s in self.slots.values() if (w := s.dialer.next_wakeup()) is not None]
-        return max(0.01, min([self.options.tick_s, *(w - now for w in wakeups)]))
+        """Seconds until the next ``Tick``: ``tick_s``, or sooner for a unit's deadline."""
+        tick_s, wakeup = self.options.tick_s, self.host.next_wakeup()
+        return max(0.01, min(tick_s, wakeup - time.time() if wakeup is not None else tick_s))
 
     def housekeeping(self, now: float) -> bool:
         """Every ``poll_s`` (monotonic ``now``); True when the runtime should sweep agent legs.

@@ -1,4 +1,8 @@
-"""Agents of one campaign: states with time-in-state, nailed-up legs, longest-idle selection.
+"""A campaign's agents: the ones it has claimed from the node's pool, their states and legs.
+
+The agents themselves are the node's (``orchestrator.agents.pool``): the
+board is this campaign's view of those it has claimed, and the transitions it
+makes them go through while they work for it.
 
 Handoff model: an agent who logs in gets a "nailed-up" leg, an originate to
 their seat that runs ``sb-agent-hold`` and stays up between customers, so
@@ -8,46 +12,45 @@ agent is PAUSED("connecting"). If the leg drops, the agent is PAUSED("phone
 disconnected") and the next ready request originates a new leg, so a dead
 seat never makes the core loop on originates.
 
+Every time an agent becomes ready for work again the pool asks the node's
+blending whether they stay with this campaign (:meth:`AgentBoard.make_ready`);
+one given to another unit leaves this board before they are marked READY.
+
 Requests that arrive while the agent is busy (pause or log out during a call)
 are kept and applied when the agent is released (wrap-up over).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from orchestrator.agents.pool import Agent, AgentPool
 from orchestrator.commands import Endpoint, EndpointKind, Hangup, Originate
 from orchestrator.dialer import routes
 from orchestrator.dialer.facts import AgentStatus
-from orchestrator.dialer.outbox import Outbox
 from orchestrator.dialer.ports import IdFactory
 from orchestrator.events import AgentState
+from orchestrator.node.unit import UnitKey
 from orchestrator.pacing.base import AgentView
+from orchestrator.step import Outbox
 
 CONNECTING = "connecting"
 NO_PHONE = "phone disconnected"
 _BUSY = (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 
-
-@dataclass(slots=True)
-class Agent:
-    agent_id: int
-    seat: str
-    state: AgentState
-    reason: str
-    since: float
-    leg: str | None = None  # channel id of the nailed-up leg
-    leg_up: bool = False
-    attempt_id: str | None = None  # the customer call they are reserved for / on / wrapping up
-    pending: tuple[AgentState, str] | None = None  # requested while busy
+__all__ = ["CONNECTING", "NO_PHONE", "AgentBoard"]
 
 
 class AgentBoard:
-    def __init__(self, campaign_id: int, ids: IdFactory, leg_timeout_s: int) -> None:
+    def __init__(self, pool: AgentPool, unit: UnitKey, campaign_id: int, ids: IdFactory,
+                 leg_timeout_s: int) -> None:
+        self.pool, self.unit = pool, unit
         self.campaign_id = campaign_id
         self._ids = ids
         self.leg_timeout_s = leg_timeout_s
-        self.agents: dict[int, Agent] = {}
+
+    @property
+    def agents(self) -> dict[int, Agent]:
+        """The agents this campaign has claimed, by id (the pool's live view: do not mutate)."""
+        return self.pool.claimed(self.unit)
 
     # -- queries -------------------------------------------------------------
     def by_leg(self, channel_id: str) -> Agent | None:
@@ -70,13 +73,14 @@ class AgentBoard:
             agent.attempt_id = None
         out.record(AgentStatus(now, agent.agent_id, state, reason))
 
-    def login(self, agent_id: int, seat: str, now: float, out: Outbox, *, leg: str = "",
-              on_call: str | None = None) -> None:
-        """Nail up a leg, or take over ``leg`` (up already) and, with ``on_call``, the call it is in."""
-        if agent_id in self.agents:
-            return
-        agent = Agent(agent_id, seat, AgentState.LOGGED_OUT, "", now, leg=leg or None, leg_up=bool(leg))
-        self.agents[agent_id] = agent
+    def starting(self, agent_id: int) -> Agent | None:
+        """The agent, if the pool just logged them in for this campaign and they await :meth:`login`."""
+        agent = self.agents.get(agent_id)
+        return agent if agent is not None and agent.state is AgentState.LOGGED_OUT else None
+
+    def login(self, agent: Agent, now: float, out: Outbox, *, on_call: str | None = None) -> None:
+        """Nail up a leg, or keep the one the pool took over (up already) and, with ``on_call``,
+        the call it is in."""
         if on_call is not None:
             agent.attempt_id = on_call
             self.set_state(agent, AgentState.ON_CALL, "", now, out)
@@ -84,9 +88,10 @@ class AgentBoard:
             self.make_ready(agent, now, out)
 
     def make_ready(self, agent: Agent, now: float, out: Outbox) -> None:
-        """READY if the leg is up; else nail one up (unless one is ringing) and wait for its answer."""
+        """READY if the leg is up (and the blending keeps them here); else nail one up (unless one
+        is ringing) and wait for its answer."""
         if agent.leg_up:
-            self.set_state(agent, AgentState.READY, "", now, out)
+            self._free(agent, now, out)
             return
         if agent.leg is None:
             self._nail_up(agent, out)
@@ -108,12 +113,17 @@ class AgentBoard:
         elif state is AgentState.LOGGED_OUT:
             if agent.leg is not None:
                 out.send(Hangup(agent.leg))
-            del self.agents[agent.agent_id]
+            self.pool.leave(agent)
             out.record(AgentStatus(now, agent.agent_id, AgentState.LOGGED_OUT, reason))
 
     def leg_answered(self, agent: Agent, now: float, out: Outbox) -> None:
         agent.leg_up = True
         if agent.state is AgentState.PAUSED and agent.reason == CONNECTING:
+            self._free(agent, now, out)
+
+    def _free(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The agent is free for work: READY here, unless the blending gives them to another unit."""
+        if self.pool.free(agent, now):
             self.set_state(agent, AgentState.READY, "", now, out)
 
     def leg_lost(self, agent: Agent, now: float, out: Outbox) -> None:

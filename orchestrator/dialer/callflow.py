@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from orchestrator.agents.pool import Agent
 from orchestrator.amd import Cadence
 from orchestrator.commands import Bridge, Hangup, Redirect, StartAmd, StartRecording
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
-from orchestrator.dialer.agents import Agent, AgentBoard
+from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase
 from orchestrator.dialer.config import CampaignConfig, MachineAction
 from orchestrator.dialer.facts import (
@@ -46,7 +47,6 @@ from orchestrator.dialer.facts import (
     LeadUpdated,
 )
 from orchestrator.dialer.inputs import Disposition
-from orchestrator.dialer.outbox import Outbox
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import (
     AgentState,
@@ -62,6 +62,7 @@ from orchestrator.events import (
 from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
 from orchestrator.leads.rules import after_attempt, after_disposition
+from orchestrator.step import Outbox
 
 _NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
 

@@ -10,7 +10,11 @@ call's id), to agents by their nailed-up leg's channel id; not by ``call_id``,
 which other legs of the call share (a FreeSWITCH loopback pair's far end).
 Events and desk inputs that belong to another campaign, and calls that reach
 the node (``CallArrived`` and their legs' events), match nothing and are
-ignored, so a runner may hand every event to every campaign dialer of its node.
+ignored, so a node (``orchestrator.node.host``) hands every event to every
+campaign dialer it hosts. The dialer is one such unit
+(``orchestrator.node.unit.Unit``): its agents are the ones it has claimed from
+the node's pool, and it says how urgently it wants the next free one
+(:meth:`CampaignDialer.claim`).
 
 The pieces: ``agents.py`` (agent states and legs), ``callflow.py`` (a
 customer call from answer to end), ``dialing.py`` (how many lines, which
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from orchestrator.agents.pool import AgentPool
 from orchestrator.commands import Redirect
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
@@ -32,7 +37,6 @@ from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.dialing import LineDialer
 from orchestrator.dialer.facts import AmdDecided
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
-from orchestrator.dialer.outbox import Outbox, Step
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
@@ -46,7 +50,9 @@ from orchestrator.events import (
     PbxDisconnected,
     Tick,
 )
+from orchestrator.node.unit import Claim, UnitKey, UnitKind
 from orchestrator.pacing.base import PacingPolicy, PacingState
+from orchestrator.step import Outbox, Step
 
 __all__ = ["CampaignDialer", "Step"]
 
@@ -54,7 +60,8 @@ __all__ = ["CampaignDialer", "Step"]
 class CampaignDialer:
     """One campaign on one PBX node.
 
-    ``policy`` is required in predictive mode; ``counter`` may be pre-filled
+    ``pool``: the node's agent pool (``NodeHost.pool``), which logs agents in
+    for it. ``policy`` is required in predictive mode; ``counter`` may be pre-filled
     from the store (the campaign's counts over all nodes); ``open_attempts``
     are the calls a previous run left open (see :class:`OpenAttempt`).
     Nothing is dialed before the first ``PbxConnected``, unless the dialer is
@@ -62,7 +69,7 @@ class CampaignDialer:
     while its runner is up gets no ``PbxConnected`` of its own).
     """
 
-    def __init__(self, config: CampaignConfig, leads: LeadSource, dnc: DncList, *,
+    def __init__(self, config: CampaignConfig, leads: LeadSource, dnc: DncList, *, pool: AgentPool,
                  policy: PacingPolicy | None = None, counter: AbandonCounter | None = None,
                  ids: IdFactory = uuid_ids, open_attempts: Sequence[OpenAttempt] = (),
                  connected: bool = False) -> None:
@@ -72,7 +79,7 @@ class CampaignDialer:
         self.policy = policy
         self.counter = counter or config.abandon_counter()
         self.stats = StatsRecorder()
-        self.agents = AgentBoard(config.campaign_id, ids, config.ring_timeout_s)
+        self.agents = AgentBoard(pool, self.key, config.campaign_id, ids, config.ring_timeout_s)
         self.calls = CallBook()
         for o in open_attempts:
             self.calls.add(restored(o))
@@ -82,6 +89,10 @@ class CampaignDialer:
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = connected
 
+    @property
+    def key(self) -> UnitKey:
+        return UnitKey(UnitKind.CAMPAIGN, self.config.campaign_id)
+
     def handle(self, event: Event) -> Step:
         out = Outbox()
         now = event.at
@@ -90,11 +101,10 @@ class CampaignDialer:
                 self._tick(now, out)
             case CallEvent():
                 self._call_event(event, now, out)
-            case AgentLogin(campaign_id=self.config.campaign_id):
+            case AgentLogin() if (joined := self.agents.starting(event.agent_id)) is not None:
                 call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
                             None) if event.leg else None
-                self.agents.login(event.agent_id, event.seat, now, out, leg=event.leg,
-                                  on_call=call.attempt_id if call is not None else None)
+                self.agents.login(joined, now, out, on_call=call.attempt_id if call is not None else None)
             case AgentStateChanged() if event.agent_id in self.agents.agents:
                 agent = self.agents.agents[event.agent_id]
                 if agent.state is AgentState.WRAP_UP and event.state is AgentState.READY:
@@ -110,6 +120,22 @@ class CampaignDialer:
                 self.connected = True
             case PbxDisconnected():
                 self.connected = False
+        return self._finish(now, out)
+
+    def claim(self, now: float) -> Claim:
+        """Outbound campaigns claim at one priority; a customer waiting for any agent makes it urgent."""
+        waiting = [a.live_at for a in self.calls.in_phase(Phase.WAITING)
+                   if a.agent_id is None and a.live_at is not None]  # a preview call waits for its own agent
+        return Claim(waiting_since=min(waiting, default=None))
+
+    def take(self, agent_id: int, now: float) -> Step:
+        """The node's blending gave us a free agent (leg up): READY here, and to a waiting customer."""
+        out = Outbox()
+        self.agents.set_state(self.agents.agents[agent_id], AgentState.READY, "", now, out)
+        return self._finish(now, out)
+
+    def _finish(self, now: float, out: Outbox) -> Step:
+        """Every input ends the same way: waiting customers get free agents, the policy learns."""
         self.flow.connect_waiting(now, out)
         step = out.step()
         if self.pacing is not None:

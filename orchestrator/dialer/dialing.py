@@ -18,21 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestrator import safe
+from orchestrator.agents.pool import Agent
 from orchestrator.commands import Endpoint, EndpointKind, Originate
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
-from orchestrator.dialer.agents import Agent, AgentBoard
+from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase
 from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.facts import AttemptStarted, LeadUpdated
 from orchestrator.dialer.inputs import PreviewDial
-from orchestrator.dialer.outbox import Outbox
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import AgentState
 from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
 from orchestrator.leads.rules import check_before_dial, release
 from orchestrator.pacing.base import PacingPolicy, PacingState
+from orchestrator.step import Outbox
 
 
 @dataclass

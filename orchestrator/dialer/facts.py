@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.model import LeadUpdate
 from orchestrator.leads.outcomes import Outcome
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    at: float
+from orchestrator.step import Fact as Fact  # the base of every fact; readers of facts find it here too
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,11 @@ from orchestrator.leads.model import Lead
 
 @dataclass(frozen=True, slots=True)
 class AgentLogin(Event):
-    """An agent joins the campaign on a seat of this node; the core nails up a leg to the seat.
+    """An agent logs in on a seat of this node to work for ``campaign_id``; the core nails up a leg.
 
+    The node's pool logs them in (not the campaign: ``orchestrator.agents.pool``) and the
+    blending gives them to ``campaign_id`` or, when they become free, to any of
+    ``other_campaigns`` (campaigns they may be blended into; the desk names none yet).
     ``leg``: the agent's nailed-up leg is already up (a restarted runner found it, maybe still
     in the call the store shows): the core takes it over instead of ringing the seat again.
     """
@@ -26,6 +29,7 @@ class AgentLogin(Event):
     agent_id: int
     seat: str
     leg: str = ""
+    other_campaigns: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         safe.check_token(self.seat, "seat")  # refused here, not deep inside the core's handle()

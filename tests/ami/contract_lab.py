@@ -11,7 +11,6 @@ on (``sb_amd=yes``, machines get a message) and enters the real ``sb-outbound``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from tests.contract import scenarios as s
 
@@ -38,8 +37,3 @@ BINDINGS: dict[str, AmiBinding] = {
     "inbound_call": AmiBinding({"primary": "15550100"}),
 }
 
-
-def ids_from_json(data: dict[str, Any]) -> s.Ids:
-    second = data.get("secondary")
-    return s.Ids(primary=s.Leg(**data["primary"]), secondary=s.Leg(**second) if second else None,
-                 recording=data["recording"])

@@ -11,7 +11,7 @@ reading until the channel is gone.
 
 * Asterisk: ``tests/ami/recordings/contract_inbound_call.*``, made by the AMI
   recorder's raw session (``tests/ami/record.py``) on the pbx's AMI.
-* FreeSWITCH: ``tests/esl/fixtures/inbound_call.*``, a raw event-socket session
+* FreeSWITCH: ``tests/esl/fixtures/contract_inbound_call.*``, a raw event-socket session
   in the format of ``tests/esl/fixtures/README.md`` (``event plain ALL``, every
   byte kept). The node's ESL password is written as ``ClueCon`` in the client
   side and its summary (what the replays log in with); the server bytes are
@@ -194,7 +194,7 @@ def record_esl() -> dict[str, Any]:
     client = "".join(x["text"] for x in session.commands).replace(password, REPLAY_PASSWORD)
     for command in session.commands:
         command["text"] = command["text"].replace(password, REPLAY_PASSWORD)
-    name = SCENARIO.name
+    name = CONTRACT_PREFIX + SCENARIO.name
     summary = _summary(session, f"contract scenario: {SCENARIO.summary} (the world calls {did})",
                        {"ids": dataclasses.asdict(ids)})
     (FIXTURES / f"{name}.server.txt").write_bytes(bytes(session.server))

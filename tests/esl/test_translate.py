@@ -217,13 +217,13 @@ def test_every_leg_is_keyed_by_its_call(name: str) -> None:
     events = translate(load(name))
     assert all(ev.call_id == ev.channel_id for ev in events if isinstance(ev, e.CallEvent))
     arrived = [ev for ev in events if isinstance(ev, e.CallArrived)]
-    assert len(arrived) == (name == "inbound_call")
+    assert len(arrived) == (name == "contract_inbound_call")
 
 
 def test_a_call_from_the_gateway_arrives_with_caller_did_and_carrier() -> None:
     """Recorded on the live sandbox: the world calls the node's DID 15550101, admitted by its address
     list ``world``; the node rings it (ring_ready: no far end alerting, so no Ringing); we refuse it."""
-    cap = load("inbound_call")
+    cap = load("contract_inbound_call")
     channel = cap.summary["ids"]["primary"]["channel_id"]
     created, arrived, hung = translate(cap)
     assert created == e.ChannelCreated(created.at, channel, call_id=channel)

@@ -12,6 +12,7 @@ from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import Answered, Event, PbxConnected, Tick
 from orchestrator.leads.model import Lead
 from orchestrator.leads.rules import LeadRules
+from orchestrator.node.host import NodeHost
 
 # Wednesday 2026-11-25 17:00 UTC = 12:00 in New York: inside default calling hours.
 T0 = 1795626000.0
@@ -49,6 +50,8 @@ def counting_ids(prefix: str = "id"):
 
 
 class Harness:
+    """One campaign's dialer on a node of its own, fed as the runner feeds it (through the node)."""
+
     def __init__(self, mode: DialMode = DialMode.PROGRESSIVE, leads: list[Lead] | None = None,
                  dnc: set[str] | None = None, connect: bool = True, **config) -> None:
         self.policy = config.pop("policy", None)
@@ -63,11 +66,17 @@ class Harness:
             self.feed(PbxConnected(T0, "pbx1"))
 
     def make_dialer(self, **kwargs) -> CampaignDialer:
+        """A new dialer on a new node (a restarted runner): the harness feeds that node from now on."""
         kwargs.setdefault("ids", counting_ids())
-        return CampaignDialer(self.config, self.leads, self.dnc, policy=self.policy, **kwargs)
+        self.host = NodeHost()
+        dialer = CampaignDialer(self.config, self.leads, self.dnc, pool=self.host.pool, policy=self.policy,
+                                **kwargs)
+        self.host.add(dialer)
+        return dialer
 
     def feed(self, event: Event) -> Step:
-        step = self.dialer.handle(event)
+        steps = [step for _, step in self.host.handle(event)]
+        step = Step(tuple(c for s in steps for c in s.commands), tuple(f for s in steps for f in s.facts))
         self.commands.extend(step.commands)
         self.facts.extend(step.facts)
         return step

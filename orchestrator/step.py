@@ -1,11 +1,23 @@
-"""Collects what one ``handle`` call decides: PBX commands and facts to persist."""
+"""What one input to the core decides: PBX commands to send and facts to persist.
+
+Every unit a node hosts (``orchestrator.node``) and the dialer inside a
+campaign speak this one currency, so the runner sends and stores the same way
+whatever produced a step. It lives apart from any one unit so that the node
+and the agent pool can use it without importing a unit.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from orchestrator.commands import Command
-from orchestrator.dialer.facts import Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Something that happened at ``at`` (epoch seconds), for the runner to persist."""
+
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +30,8 @@ class Step:
 
 @dataclass(slots=True)
 class Outbox:
+    """Collects what one ``handle`` call decides, in order."""
+
     commands: list[Command] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 

@@ -1,0 +1,1 @@
+"""The agents logged in on a node, whatever unit they work for (``pool.py``)."""

@@ -1,0 +1,67 @@
+"""``NodeHost``: the pure core of one node, the units it hosts and the agents they share.
+
+How a runner drives it::
+
+    host = NodeHost()
+    host.add(CampaignDialer(config, leads, dnc, pool=host.pool, ...))  # and remove(key)
+    for every adapter event and every desk input, and on a timer (Tick):
+        for key, step in host.handle(event):
+            persist step.facts (for unit ``key``), then send step.commands in order
+    tick no later than host.next_wakeup()
+
+An ``AgentLogin`` logs the agent in on the node (the pool) before any unit
+sees it; the unit the blending picked then starts them. Every other event
+goes to every unit in the order they were added, each ignoring what is not
+its own. Right after each unit's step, agents the blending moved to another
+unit are taken by that unit, so no other unit sees them in between.
+"""
+
+from __future__ import annotations
+
+from orchestrator.agents.pool import Agent, AgentPool
+from orchestrator.dialer.inputs import AgentLogin
+from orchestrator.events import Event
+from orchestrator.node.blending import Blending
+from orchestrator.node.unit import Unit, UnitKey, UnitKind
+from orchestrator.step import Step
+
+
+class NodeHost:
+    def __init__(self) -> None:
+        self.units: dict[UnitKey, Unit] = {}
+        self.blending = Blending()
+        self.pool = AgentPool(self._decide)
+
+    def add(self, unit: Unit) -> None:
+        """Host ``unit`` (a unit with the same key is replaced, keeping its place in the order)."""
+        self.units[unit.key] = unit
+
+    def remove(self, key: UnitKey) -> None:
+        """Stop hosting a unit; it must have no agent claimed (log them out first)."""
+        if self.pool.claimed(key):
+            raise ValueError(f"{key} still has agents claimed")
+        del self.units[key]
+
+    def handle(self, event: Event) -> list[tuple[UnitKey, Step]]:
+        """Every unit's step for ``event``, and the steps of the units that took a handed-over agent."""
+        if isinstance(event, AgentLogin):
+            campaigns = (event.campaign_id, *event.other_campaigns)
+            serves = frozenset(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns)
+            self.pool.join(event.agent_id, event.seat, serves, event.at, leg=event.leg)
+        steps: list[tuple[UnitKey, Step]] = []
+        for key, unit in list(self.units.items()):
+            steps.append((key, unit.handle(event)))
+            steps.extend(self._handovers(event.at))
+        return steps
+
+    def next_wakeup(self) -> float | None:
+        return min((w for unit in self.units.values() if (w := unit.next_wakeup()) is not None), default=None)
+
+    def _handovers(self, now: float) -> list[tuple[UnitKey, Step]]:
+        return [(agent.unit, self.units[agent.unit].take(agent.agent_id, now))
+                for agent in self.pool.handovers() if agent.unit is not None]
+
+    def _decide(self, agent: Agent, now: float) -> UnitKey | None:
+        """The blending among the agent's units that this node hosts."""
+        claims = {key: self.units[key].claim(now) for key in sorted(agent.serves) if key in self.units}
+        return self.blending.pick(claims, now)
