@@ -43,6 +43,7 @@ from settings import load_settings
 from tests.ami.record import Session, event
 from tests.ami.recording import CONTRACT_PREFIX, Recording
 from tests.contract import scenarios as s
+from tests.contract.live import world_calls
 from tests.esl.capture import FIXTURES
 
 SCENARIO = s.BY_NAME["inbound_call"]
@@ -56,21 +57,6 @@ SUMMARY_HEADERS = ("Event-Name", "Event-Subclass", "Event-Sequence", "Unique-ID"
                    "Caller-Destination-Number", "variable_sofia_profile_name", "variable_sip_gateway_name",
                    "variable_hangup_cause", "variable_hangup_cause_q850")
 WAIT_S = 20
-
-
-def world_calls(trunk_on_world: str, did: str) -> None:
-    """The carrier places the call (``Async``: the Originate returns at once)."""
-    world = connection_info(load_settings()).world
-    session = Session((world.host, world.port), world.username, world.secret)
-    try:
-        action_id = session.send({
-            "Action": "Originate", "Channel": f"PJSIP/{did}@{trunk_on_world}",
-            "CallerID": f'"{s.CALLER_NAME}" <{s.CALLER_NUMBER}>', "Application": "Wait", "Data": "30",
-            "Timeout": str(WAIT_S * 1000), "Async": "true"})
-        reply = session.wait_for(lambda m: m.get("ActionID") == action_id and "Response" in m)
-        assert reply["Response"] == "Success", reply
-    finally:
-        session.close()
 
 
 def record_ami() -> Recording:

@@ -33,6 +33,7 @@ the adapter's own test module, next to its replay machinery.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,6 +259,23 @@ def _per_leg(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> dict[st
         if isinstance(event, kinds) and event.channel_id in channels:
             out[channels[event.channel_id]].append(event)
     return out
+
+
+def arrived(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> Ids:
+    """``ids`` with each arriving leg's channel id taken from its ``CallArrived`` (by the number
+    it dialed), once one came; a live run knows that id only then."""
+    events = list(events)
+    for name in scenario.arrives:
+        leg = ids.leg(name)
+        calls = [x for x in events if isinstance(x, e.CallArrived) and x.dialed_number == leg.number]
+        if calls and not leg.channel_id:
+            ids = dataclasses.replace(ids, **{name: dataclasses.replace(leg, channel_id=calls[0].channel_id)})
+    return ids
+
+
+def all_arrived(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> bool:
+    bound = arrived(scenario, ids, events)
+    return all(bound.leg(name).channel_id for name in scenario.arrives)
 
 
 def due(scenario: Scenario, ids: Ids, events: Iterable[e.Event], done: int) -> list[Step]:

@@ -14,6 +14,7 @@ scenario on that node, the world as the far end.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gevent
@@ -26,7 +27,7 @@ from lab.sandbox import fsnode
 from lab.sandbox.credentials import freeswitch_secrets
 from orchestrator import events as e
 from tests.contract import scenarios as s
-from tests.contract.live import LIVE_WAIT_S, live_ids
+from tests.contract.live import LIVE_WAIT_S, live_ids, place_arrivals
 from tests.esl.capture import load
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 from tests.esl.sink import WAIT_S, Sink
@@ -81,11 +82,17 @@ BINDINGS: dict[str, EslBinding] = {
 
 
 def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink,
-          wait_s: float = WAIT_S) -> list[e.Event]:
-    """Play ``scenario`` through ``adapter`` (towards a replay or a live FreeSWITCH); the core events."""
+          wait_s: float = WAIT_S, arrive: Callable[[], None] = lambda: None) -> tuple[list[e.Event], s.Ids]:
+    """Play ``scenario`` through ``adapter`` (towards a replay or a live FreeSWITCH); the core events,
+    and the ids with the channels of arriving legs (``arrive`` places them once connected)."""
     adapter.start()
     try:
         sink.wait_kind(e.PbxConnected)
+        if scenario.arrives:
+            arrive()
+            if not s.all_arrived(scenario, ids, sink.events):
+                sink.wait_for(lambda _ev: s.all_arrived(scenario, ids, sink.events), wait_s)
+            ids = s.arrived(scenario, ids, sink.events)
         done = 0
         while done < len(scenario.steps):
             ready = s.due(scenario, ids, sink.events, done)
@@ -96,7 +103,7 @@ def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink,
                 done += 1
         if not s.settled(scenario, ids, sink.events):
             sink.wait_for(lambda _ev: s.settled(scenario, ids, sink.events), wait_s)
-        return list(sink.events)
+        return list(sink.events), ids
     finally:
         adapter.stop()
 
@@ -114,7 +121,8 @@ def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.E
     sink = Sink()
     adapter = adapter_for("127.0.0.1", server.port, "ClueCon", sink, binding.dial())
     try:
-        return drive(scenario, binding.ids, adapter, sink), server
+        events, _ = drive(scenario, binding.ids, adapter, sink)
+        return events, server
     finally:
         server.stop()
 
@@ -142,7 +150,8 @@ def test_esl_adapter_meets_the_contract_live(name: str, live_sandbox: Sandbox) -
     adapter = adapter_for("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, sink,
                           DialConfig())
     with gevent.Timeout(4 * LIVE_WAIT_S):
-        events = drive(scenario, ids, adapter, sink, LIVE_WAIT_S)
+        events, ids = drive(scenario, ids, adapter, sink, LIVE_WAIT_S,
+                            arrive=lambda: place_arrivals(scenario, ids, "freeswitch"))
     assert s.differences(scenario, ids, events) == []
 
 
