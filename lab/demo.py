@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from store import command_queue
+from store import desk_queue
 from store import models as m
 from store.enums import (
     CampaignMode,
     CampaignState,
     ComplianceProfile,
+    DeskCommand,
     MachineAction,
     PbxKind,
     UserRole,
@@ -110,5 +111,5 @@ def create_campaign(session: Session, name: str, mode: CampaignMode, numbers: It
 def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign, agents: Iterable[m.Agent]) -> None:
     """Queue ``agent_login`` commands for the node's runner, as the agent panel does."""
     for agent in agents:
-        command_queue.enqueue(session, m.Command(kind="agent_login", node_id=node.id, campaign_id=campaign.id,
-                                                 agent_id=agent.id))
+        desk_queue.enqueue(session, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=node.id,
+                                                  campaign_id=campaign.id, agent_id=agent.id))

@@ -34,9 +34,10 @@ DEMO_ADMIN_SECRET = "demo_admin_password"
 
 def run_all(settings: Settings) -> None:
     from lab.sandbox import cli as sandbox_cli
-    from lab.sandbox.layout import paths
+    from lab.sandbox.layout import paths, provisioning_settings
     from store import migrate
 
+    settings = provisioning_settings(settings)  # the web's "Provision and reload" targets the sandbox pbx
     sandbox_cli.up(settings)
     migrate.upgrade(settings.sqlalchemy_url, "head")
     campaign = seed_demo(settings)
@@ -175,23 +176,23 @@ def seed_demo(settings: Settings) -> str:
 
 
 def provision_sandbox_seats(settings: Settings) -> None:
-    """Write the sandbox pbx's seats file from the database (merged with its phones) and reload it.
+    """Write the sandbox pbx's seats file from the database (its phones are seats there) and reload it.
 
     Commit first (``seed_demo``), then reload: the file always matches the
     database, whatever an earlier provisioning left in it. A failure is only
     reported: the runner and the admin work without it.
     """
-    from lab.sandbox.credentials import phone_credentials
-    from lab.sandbox.layout import TRANSPORT, paths
+    from lab.sandbox.layout import provisioning_settings
     from store import models as m
     from store.db import make_engine, session_factory
     from web.seats.services import SeatError, provision
 
+    target = provisioning_settings(settings)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine)() as s:
             node = s.scalar(select(m.PbxNode).where(m.PbxNode.name == NODE))
-            provision(s, node, paths(settings).seats_file, TRANSPORT, phone_credentials(settings))
+            provision(s, node, Path(target.seats_conf_path), target.pjsip_transport)
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         click.echo(f"warning: could not provision the sandbox pbx's seats: {exc}", err=True)
     finally:

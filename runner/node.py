@@ -87,12 +87,11 @@ from runner.outage import DB_BACKOFF, DbGate
 from runner.persist import FactWriter
 from store import compliance
 from store import models as m
-from store.enums import CampaignMode, CampaignState, PbxKind
+from store.enums import OUTBOUND_MODES, CampaignState, PbxKind
 from store.types import utcnow
 
 log = logging.getLogger("runner")
 
-OUTBOUND_MODES = (CampaignMode.PREVIEW, CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE)
 
 
 @dataclass(frozen=True)

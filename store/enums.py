@@ -19,13 +19,14 @@ from orchestrator.leads.outcomes import Outcome
 
 __all__ = [
     "DIALABLE_LEAD_STATUSES",
+    "OUTBOUND_MODES",
     "AgentState",
     "AmdVerdict",
     "CallDirection",
     "CampaignMode",
     "CampaignState",
-    "CommandStatus",
     "ComplianceProfile",
+    "DeskRequestStatus",
     "LeadStatus",
     "MachineAction",
     "Outcome",
@@ -60,8 +61,13 @@ class CampaignMode(StrEnum):
     PREVIEW = "preview"
     PROGRESSIVE = "progressive"
     PREDICTIVE = "predictive"
+    # Stored values only: an earlier campaign form offered them, nothing handles them yet.
     INBOUND = "inbound"
     BLENDED = "blended"
+
+
+#: The modes a runner dials, and the only ones the campaign form offers.
+OUTBOUND_MODES = (CampaignMode.PREVIEW, CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE)
 
 
 class CampaignState(StrEnum):
@@ -98,7 +104,21 @@ class CallDirection(StrEnum):
     OUTBOUND = "outbound"
 
 
-class CommandStatus(StrEnum):
+class DeskCommand(StrEnum):
+    """What the web asks a node's runner to do for an agent (``DeskRequest.kind``).
+
+    The web writes them, the runner carries them out (``runner.commands_in``
+    registers one handler per kind and says what each needs).
+    """
+
+    AGENT_LOGIN = "agent_login"
+    AGENT_STATE = "agent_state"
+    AGENT_LOGOUT = "agent_logout"
+    PREVIEW_DIAL = "preview_dial"
+    DISPOSITION = "disposition"
+
+
+class DeskRequestStatus(StrEnum):
     PENDING = "pending"
     TAKEN = "taken"
     DONE = "done"

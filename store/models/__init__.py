@@ -15,7 +15,7 @@ from store.models.campaigns import (
     campaign_teams,
 )
 from store.models.compliance import AbandonBucket
-from store.models.journal import AgentStateLog, AuditLog, Command
+from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.people import Agent, PbxNode, Seat, Team, User
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
     "Base",
     "Call",
     "Campaign",
-    "Command",
+    "DeskRequest",
     "Disposition",
     "DncEntry",
     "Lead",

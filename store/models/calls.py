@@ -18,8 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.enums import AmdVerdict, CallDirection, Outcome, RecordingStatus
 from store.models.base import Base, CreatedAt
 from store.models.campaigns import Campaign, Disposition, Lead
-from store.models.people import Agent, PbxNode, User
-from store.types import BigId, JsonType, StrEnumType, UtcDateTime
+from store.models.people import Agent, PbxNode
+from store.types import BigId, StrEnumType, UtcDateTime
 
 
 class Attempt(CreatedAt, Base):
@@ -113,7 +113,7 @@ class Call(CreatedAt, Base):
 
 
 class Recording(CreatedAt, Base):
-    """An audio file of a call, with the QA review of it."""
+    """An audio file of a call (what the PBX recorded, and what the web host found in the file)."""
 
     __tablename__ = "recordings"
 
@@ -134,13 +134,6 @@ class Recording(CreatedAt, Base):
     status: Mapped[RecordingStatus | None] = mapped_column(StrEnumType(RecordingStatus), index=True)
     status_reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
-    qa_score: Mapped[int | None]
-    qa_form: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-    qa_notes: Mapped[str] = mapped_column(Text, default="")
-    qa_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    qa_reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
-
     call: Mapped[Call | None] = relationship(back_populates="recordings")
     node: Mapped[PbxNode | None] = relationship()
     attempt: Mapped[Attempt | None] = relationship()
-    qa_reviewer: Mapped[User | None] = relationship()

@@ -1,7 +1,7 @@
 """Customer call flows through the dialer core: event sequences in, commands and facts out."""
 
 import pytest
-from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
+from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import Bridge, EndpointKind, Hangup, Redirect, StartAmd, StartRecording
 from orchestrator.dialer import DialMode, MachineAction
@@ -18,7 +18,6 @@ from orchestrator.dialer.facts import (
     LeadUpdated,
 )
 from orchestrator.dialer.inputs import Disposition
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -82,7 +81,7 @@ def test_human_is_bridged_to_the_ready_agent_recorded_then_wrapped_up():
 def test_no_agent_within_2_s_of_the_greeting_end_hears_the_abandon_message_and_counts():
     """The 2 s run from the end of the greeting: AMD's HUMAN cause says it heard 800 ms of
     silence, so 1.2 s are left, minus the time the message needs to start (0.3 s)."""
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(5), policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(5), policy=BrakedRatio(2.0))
     leg = h.login(1)
     first, second = customer_originates(h.tick(T0 + 1).commands)
     for o in (first, second):
@@ -112,7 +111,7 @@ def test_no_agent_within_2_s_of_the_greeting_end_hears_the_abandon_message_and_c
 
 
 def test_agent_freed_before_the_deadline_takes_the_waiting_customer():
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(2), policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(2), policy=BrakedRatio(2.0))
     leg = h.login(1)
     first, second = customer_originates(h.tick(T0 + 1).commands)
     for o in (first, second):

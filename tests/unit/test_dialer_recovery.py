@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from dialer_harness import T0, Harness, counting_ids, customer_originates, ny_leads, of_type
+from dialer_harness import T0, BrakedRatio, Harness, counting_ids, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import Bridge, EndpointKind, Originate, Redirect, StartAmd
 from orchestrator.dialer import DialMode, OpenAttempt
@@ -15,7 +15,6 @@ from orchestrator.dialer.facts import (
     AttemptStarted,
     LeadUpdated,
 )
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -26,6 +25,8 @@ from orchestrator.events import (
     HungUp,
     PbxConnected,
     PbxDisconnected,
+    VoiceCue,
+    VoiceDetected,
 )
 from orchestrator.leads.model import LeadStatus
 from orchestrator.leads.outcomes import Outcome
@@ -46,7 +47,7 @@ def dialed_numbers(h: Harness) -> Counter:
 
 
 def test_reconnect_ends_vanished_calls_as_lost_and_keeps_live_ones():
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(30), policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(30), policy=BrakedRatio(2.0))
     (leg1, _), (a, b, c, d) = four_calls_two_agents(h)
     h.feed(PbxDisconnected(T0 + 7, "pbx1", "connection reset"))
     assert not customer_originates(h.tick(T0 + 8).commands)
@@ -97,7 +98,7 @@ def open_attempts_from_facts(facts, leads_by_id) -> list[OpenAttempt]:
 
 def test_runner_killed_and_restarted_never_dials_a_lead_twice():
     leads = ny_leads(30)
-    h = Harness(DialMode.PREDICTIVE, leads=leads, policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=leads, policy=BrakedRatio(2.0))
     (_, _), (a, b, c, d) = four_calls_two_agents(h)
     # kill -9: the store still holds the facts written so far; the lead source hands out no claimed lead.
     restarted = h.make_dialer(ids=counting_ids("r"),
@@ -144,3 +145,17 @@ def test_milestones_missed_during_a_restart_are_inferred_from_later_events():
     assert AttemptAbandoned(T0 + 16, "att2", 0.0, "pbx safety net") in step.facts
     assert h.dialer.counter.windows(T0 + 17)[0].live_answers == 2
 
+
+
+def test_a_restored_call_whose_greeting_began_unheard_is_put_through_at_its_first_silence():
+    """FreeSWITCH reports the greeting's cadence, not a verdict: the voice cue of a call answered just
+    before the runner died went unheard, so the new runner decides on the silence after it instead of
+    leaving the person waiting out the analysis."""
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    lead = ny_leads(1)[0]
+    h.dialer = h.make_dialer(open_attempts=[OpenAttempt("att1", "chan1", lead, T0, None, T0 + 3)])
+    h.feed(PbxConnected(T0 + 4, "pbx1", frozenset({"chan1"})))
+    leg = h.login(1, T0 + 4)
+    step = h.feed(VoiceDetected(T0 + 4.6, "chan1", "att1", cue=VoiceCue.SILENCE, held_ms=800))
+    assert AmdDecided(T0 + 4.6, "att1", AmdVerdict.HUMAN, "HUMAN-800-800") in step.facts
+    assert Bridge("chan1", leg) in step.commands

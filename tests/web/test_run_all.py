@@ -31,7 +31,7 @@ from settings import Settings
 from store import migrate
 from store import models as m
 from store.db import make_engine, session_factory
-from store.enums import AgentState, CampaignState, CommandStatus, UserRole
+from store.enums import AgentState, CampaignState, DeskRequestStatus, UserRole
 from switchboard.supervisor import ChildSpec, Supervisor
 from tests.web import seed as web_seed
 from web.db import sessions
@@ -115,19 +115,20 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
     with session_factory(engine).begin() as s:
         campaign = s.scalars(select(m.Campaign)).one()
         assert campaign.desired_state is CampaignState.RUNNING
-        assert len(s.scalars(select(m.Command).where(m.Command.kind == "agent_login")).all()) == DEMO_AGENTS
+        logins = s.scalars(select(m.DeskRequest).where(m.DeskRequest.kind == "agent_login")).all()
+        assert len(logins) == DEMO_AGENTS
         seats = {seat.extension: seat for seat in s.scalars(select(m.Seat))}
         assert sorted(seats) == [p.extension for p in phone_credentials(settings)]  # every sandbox phone
         campaign.desired_state = CampaignState.PAUSED  # the supervisor stops the demo ...
-        s.execute(update(m.Command).values(status=CommandStatus.DONE))
+        s.execute(update(m.DeskRequest).values(status=DeskRequestStatus.DONE))
         first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
         first.seat_id = seats["agent005"].id  # ... and moves an agent
 
     assert "is paused, left as it was" in seed_demo(settings)  # switchboard run again
     with session_factory(engine)() as s:
         assert s.scalars(select(m.Campaign)).one().desired_state is CampaignState.PAUSED
-        assert s.scalar(select(func.count()).select_from(m.Command).where(
-            m.Command.status == CommandStatus.PENDING)) == 0
+        assert s.scalar(select(func.count()).select_from(m.DeskRequest).where(
+            m.DeskRequest.status == DeskRequestStatus.PENDING)) == 0
         moved = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
         assert moved.seat.extension == "agent005"
     engine.dispose()
@@ -142,7 +143,8 @@ def test_a_second_agent_is_refused_a_busy_seat_by_the_panel_and_by_the_runner(ap
         other = m.Agent(user=m.User(username="other", password_hash="x", role=UserRole.AGENT), seat=seat)
         s.add(other)
         s.flush()
-        s.add(m.Command(kind="agent_login", node_id=seat.node_id, agent_id=other.id, campaign_id=campaign.id))
+        s.add(m.DeskRequest(kind="agent_login", node_id=seat.node_id, agent_id=other.id,
+                            campaign_id=campaign.id))
         ids = (me.id, seat.id, seat.node_id, campaign.id)
     my_id, seat_id, node_id, campaign_id = ids
 
@@ -156,7 +158,7 @@ def test_a_second_agent_is_refused_a_busy_seat_by_the_panel_and_by_the_runner(ap
         s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "other")).one().state = (
             AgentState.READY)
         s.get(m.Agent, my_id).seat_id = seat_id  # as an older panel or a seeding script would do
-        command = m.Command(kind="agent_login", node_id=node_id, agent_id=my_id, campaign_id=campaign_id)
+        command = m.DeskRequest(kind="agent_login", node_id=node_id, agent_id=my_id, campaign_id=campaign_id)
         s.add(command)
         s.flush()
         with pytest.raises(Refused, match="in use by another agent"):
