@@ -331,11 +331,12 @@ class NodeCore:
         return True
 
     def refused(self, command: c.Command, message: str) -> None:
-        """The PBX refused ``command``: nothing happened. A refused originate creates no channel."""
+        """The PBX refused ``command``: nothing happened. A refused originate creates no channel
+        (``placed=False``: the node's refusal, not charged to the lead)."""
         log.warning("command refused kind=%s error=%s", type(command).__name__, message)
         if isinstance(command, c.Originate):
             self.feed(OriginateFailed(time.time(), command.channel_id, command.attempt_id, cause=0,
-                                      reason=message))
+                                      reason=message, placed=False))
 
     # --- campaigns ---
 
