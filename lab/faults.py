@@ -18,7 +18,10 @@ After each fault the campaign must dial again (``recovery_s``: from the end of
 the fault to the next call originated or bridged to an agent); at the end, with the campaign
 drained: no lead left dialing or claimed (lost), no number dialed twice at once,
 no call the world received beyond the attempts recorded for its number
-(duplicate originates), every attempt ended (reconciled).
+(duplicate originates), every attempt ended (reconciled), and no lead charged for
+a call the node refused while its PBX was down or restarting (``refusals`` counts
+those, ``charged_refusals`` the leads charged for one: an attempt counted beyond the
+attempts that reached the network, or a refusal's cause recorded as a customer outcome).
 """
 
 from __future__ import annotations
@@ -40,9 +43,10 @@ from sqlalchemy import func, make_url, select
 from lab.campaign import AmiWatcher, Kit, RunnerProcess, mixed_leads, overlapping, world_dials
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.world import Outcome as World
+from orchestrator.leads.outcomes import NODE_CAUSES
 from settings import Settings
 from store import models as m
-from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, PbxKind
+from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome, PbxKind
 from store.types import utcnow
 
 
@@ -193,6 +197,8 @@ class Verdict:
     overlapping: int
     unreconciled: int
     attempts: int
+    refusals: int = 0
+    charged_refusals: int = 0
     results: list[FaultResult] = field(default_factory=list)
 
     @property
@@ -205,7 +211,7 @@ class Verdict:
 
     def ok(self) -> bool:
         return not (self.lost_leads or self.duplicate_originates or self.overlapping or self.unreconciled
-                    or self.stuck)
+                    or self.charged_refusals or self.stuck)
 
 
 class FaultRun:
@@ -299,13 +305,21 @@ class FaultRun:
             lost = s.scalar(select(func.count()).select_from(m.Lead).where(
                 m.Lead.campaign_id == self.campaign_id,
                 (m.Lead.status == LeadStatus.DIALING) | m.Lead.claimed_by.is_not(None)))
+            counted = {lead_id: n for lead_id, n in s.execute(select(m.Lead.id, m.Lead.attempts).where(
+                m.Lead.campaign_id == self.campaign_id))}
         recorded = Counter(a.phone for a in attempts)
         dials = world_dials(self._world, set(self.leads))
         duplicates = sum(max(0, n - recorded[phone]) for phone, n in dials.items())
+        refused = [a for a in attempts if a.outcome is Outcome.REFUSED]
+        placed = Counter(a.lead_id for a in attempts if a.outcome is not Outcome.REFUSED)
+        charged = sum(max(0, n - placed[lead_id]) for lead_id, n in counted.items()) + sum(
+            a.answered_at is None and a.outcome in (Outcome.FAILED, Outcome.CONGESTION)
+            and a.hangup_cause in NODE_CAUSES for a in attempts)
         return Verdict(lost_leads=lost or 0, duplicate_originates=duplicates,
                        overlapping=len(overlapping(attempts)),
                        unreconciled=sum(a.ended_at is None or a.outcome is None for a in attempts),
-                       attempts=len(attempts), results=list(self.results))
+                       attempts=len(attempts), refusals=len(refused), charged_refusals=charged,
+                       results=list(self.results))
 
     # --- faults ---
 

@@ -24,8 +24,8 @@ def burst(h: Harness, at: float):
 
 
 def predictive(leads: int = 40, **config) -> Harness:
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(leads), policy=BrakedRatio(2.0), max_originates_per_tick=8,
-                **config)
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(leads), policy=BrakedRatio(2.0),
+                max_originates_per_tick=8, **config)
     h.legs = frozenset(h.login(agent) for agent in range(1, 5))
     return h
 
