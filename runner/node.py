@@ -130,6 +130,9 @@ class RunnerOptions:
     policy_for: Callable[[CampaignConfig], PacingPolicy] = campaign_policy
     #: PBX reconnects: short, so dialing resumes within seconds of a restarted PBX (one TCP connect each).
     backoff: Backoff | None = field(default_factory=lambda: Backoff(initial=0.25, maximum=3.0))
+    #: A PBX link silent this long is probed (AMI ``Ping``, ESL ``api``; FreeSWITCH's HEARTBEAT events
+    #: count as traffic), then dropped and reconnected if the probe is unanswered as long again.
+    liveness_s: float = 10.0
     db_backoff: Backoff = DB_BACKOFF  # database retries
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)

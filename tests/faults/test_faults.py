@@ -44,14 +44,21 @@ def test_a_predictive_campaign_survives_every_fault(sandbox, db_url, tmp_path, k
         kit.close()
 
 
+
 @BOTH_PBXES
-def test_a_pbx_restart_charges_no_lead_for_the_calls_it_refused(sandbox, tmp_path, kind):
-    """The PBX alone restarted mid-burst (short: one fault, SQLite): the originates it refused
-    while stopping or starting (Asterisk shutting down, FreeSWITCH's sofia not loaded yet)
-    end as ``node_refused``, and no lead is charged for one."""
+@pytest.mark.parametrize("fault", ["pbx", "freeze"])
+def test_one_pbx_fault_short(sandbox, tmp_path, kind, fault):
+    """One PBX fault alone (short, SQLite).
+
+    ``pbx``: the PBX restarted mid-burst; the originates it refused while stopping or
+    starting (Asterisk shutting down, FreeSWITCH's sofia not loaded yet) end as
+    ``node_refused`` and no lead is charged for one. ``freeze``: the runner's link
+    to the PBX goes silent without closing; the runner notices (AMI Ping, ESL
+    HEARTBEAT/probe), connects again and dials on.
+    """
     kit = kit_on(sandbox, tmp_path, kind, url=f"sqlite:///{tmp_path / 'switchboard.sqlite3'}")
     try:
-        verdict = run_faults(kit, ("pbx",), leads=120, serial=300)
+        verdict = run_faults(kit, (fault,), leads=120, serial=300, liveness_s=1.0)
         print(kind, table(verdict.results), verdict, sep="\n")
         assert verdict.stuck == 0, table(verdict.results)
         counts = (verdict.lost_leads, verdict.duplicate_originates, verdict.unreconciled,
