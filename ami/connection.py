@@ -233,12 +233,13 @@ class AmiClient:
         return protocol
 
     async def _watch(self, protocol: AmiProtocol) -> str:
-        """Wait for the connection to end; ping so that a silent peer is noticed."""
+        """Wait for the connection to end; ping every ``ping_interval`` so that a silent peer is noticed
+        (a ping unanswered for as long again aborts the connection: the ESL adapter's watchdog alike)."""
         while not protocol.lost.done():
             with contextlib.suppress(TimeoutError):
                 return await asyncio.wait_for(asyncio.shield(protocol.lost), self._ping_interval)
             try:
-                await asyncio.wait_for(protocol.send({"Action": "Ping"}), self._reply_timeout)
+                await asyncio.wait_for(protocol.send({"Action": "Ping"}), self._ping_interval)
             except (AmiConnectionLost, AmiNotConnected):
                 pass
             except TimeoutError:

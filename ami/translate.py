@@ -305,8 +305,11 @@ class Translator:
         return out
 
     def _failed(self, at: float, ch: str, attempt: str | None, reason: int) -> e.OriginateFailed:
+        """``placed``: Asterisk made the channel; a failure without one (shutting down, our trunk
+        unavailable) is the node's refusal, as every customer outcome comes on a channel."""
         cause = self.state.causes.get(ch) or ORIGINATE_REASON_CAUSE.get(reason, 0)
-        return e.OriginateFailed(at, ch, attempt, cause=cause, reason=f"reason {reason}")
+        return e.OriginateFailed(at, ch, attempt, cause=cause, reason=f"reason {reason}",
+                                 placed=ch in self.state.created)
 
     # --- media and dialplan ---
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,6 +86,7 @@ class Session(InboundESL):
         self._on_event = on_event
         self._send_lock = gevent.lock.Semaphore()
         self.closed = gevent.event.Event()
+        self.last_heard = time.monotonic()  # when the peer last sent anything (the watchdog reads it)
 
     def start_event_handlers(self) -> None:  # greenswitch calls this from connect()
         self._receive_events_greenlet = gevent.spawn(self.receive_events)
@@ -96,6 +98,7 @@ class Session(InboundESL):
                 data = self.sock.recv(65536)
                 if not data:
                     break
+                self.last_heard = time.monotonic()
                 for frame in framer.feed(data):
                     self._dispatch(frame)
         except (OSError, ValueError) as exc:  # ValueError: FrameError, a malformed event: resync

@@ -72,6 +72,8 @@ CAUSES: dict[str, int] = {
     "WRONG_MESSAGE": 98, "IE_NONEXIST": 99, "INVALID_IE_CONTENTS": 100, "WRONG_CALL_STATE": 101,
     "RECOVERY_ON_TIMER_EXPIRE": 102, "MANDATORY_IE_LENGTH_ERROR": 103, "PROTOCOL_ERROR": 111,
     "INTERWORKING": 127, "ORIGINATOR_CANCEL": 487,
+    # FreeSWITCH's own, about our side of the call (switch_types.h, 1.10): the core's NODE_CAUSES.
+    "USER_NOT_REGISTERED": 606, "INVALID_GATEWAY": 608, "GATEWAY_DOWN": 609, "INVALID_PROFILE": 611,
 }
 CAUSE_NAMES: dict[int, str] = {number: name for name, number in CAUSES.items() if number}
 

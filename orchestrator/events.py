@@ -145,10 +145,15 @@ class HungUp(CallEvent):
 
 @dataclass(frozen=True, slots=True)
 class OriginateFailed(CallEvent):
-    """The originate ended without an answered channel (busy, no answer, unreachable)."""
+    """The originate ended without an answered channel (busy, no answer, unreachable).
+
+    ``placed=False``: the PBX refused the originate itself and made no channel (an
+    originate action error, Asterisk shutting down): the core counts it as a node refusal.
+    """
 
     cause: int = 0
     reason: str = ""
+    placed: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,8 @@ class AmiRunner(NodeCore):
             if await _stopped(stop, delay):
                 return
         n = self.node
-        client = AmiClient(n.host, n.port, n.username, n.secret, node=n.name, backoff=self.options.backoff)
+        client = AmiClient(n.host, n.port, n.username, n.secret, node=n.name, backoff=self.options.backoff,
+                           ping_interval=self.options.liveness_s)
         connecting = asyncio.create_task(client.__aenter__(), name="connect")
         try:
             if not await _first(connecting, stop):

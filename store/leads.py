@@ -161,7 +161,9 @@ def dial_history(session: Session, phones: Collection[str], since: datetime) -> 
         return history
     rows = session.execute(
         select(Attempt.phone, Attempt.created_at).where(
-            Attempt.phone.in_(sorted(history)), Attempt.created_at >= since
+            Attempt.phone.in_(sorted(history)), Attempt.created_at >= since,
+            # a call our node refused never reached the number
+            or_(Attempt.outcome.is_(None), Attempt.outcome != Outcome.REFUSED),
         )
     )
     for phone, at in rows:

@@ -24,6 +24,7 @@ timers on ``Tick`` and reconciles after a reconnect or a restart.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 from orchestrator.agents.pool import AgentPool
@@ -34,7 +35,7 @@ from orchestrator.dialer.agents import CONNECTING, AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase, restored
 from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
-from orchestrator.dialer.dialing import LineDialer
+from orchestrator.dialer.dialing import DialHold, LineDialer
 from orchestrator.dialer.facts import AmdDecided
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.pacing_feed import PacingFeed
@@ -83,9 +84,9 @@ class CampaignDialer:
         self.calls = CallBook()
         for o in open_attempts:
             self.calls.add(restored(o))
-        self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats)
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
-                                self.stats)
+                                self.stats, DialHold(random.Random(config.campaign_id)))
+        self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats, self.lines.hold)
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = connected
 
@@ -117,6 +118,7 @@ class CampaignDialer:
                 self.flow.dispose(event, now, out)
             case PbxConnected():
                 self._reconcile(event.live_channel_ids, now, out)
+                self.lines.hold.lift()
                 self.connected = True
             case PbxDisconnected():
                 self.connected = False
