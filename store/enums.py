@@ -27,7 +27,6 @@ __all__ = [
     "ComplianceProfile",
     "DeskRequestStatus",
     "LeadStatus",
-    "LegKind",
     "MachineAction",
     "Outcome",
     "PbxKind",
@@ -81,13 +80,6 @@ class CampaignState(StrEnum):
 class CallDirection(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
-
-
-class LegKind(StrEnum):
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    LOCAL = "local"
-    OTHER = "other"
 
 
 class DeskCommand(StrEnum):

@@ -34,5 +34,7 @@ BINDINGS: dict[str, AmiBinding] = {
     "dtmf": AmiBinding({"primary": scratch.SENDS_DTMF}),
     "record_start_stop": AmiBinding({"primary": scratch.TALKS_20S}),
     "amd_machine_beep": AmiBinding({"primary": scratch.MACHINE}, context="sbtest-amd"),
+    # Recorded on the live sandbox (tests/contract/record_inbound.py): its world calls the pbx's DID.
+    "inbound_call": AmiBinding({"primary": "15550100"}),
 }
 

@@ -54,6 +54,10 @@ class Node:
     address: str
     ami_port: int
 
+    @property
+    def ami_address(self) -> tuple[str, int]:
+        return self.address, self.ami_port
+
 
 RTP_PORTS = {"pbx": (20000, 24999), "world": (25000, 29999)}
 PBX = Node("pbx", "127.0.0.9", 5138)
