@@ -32,6 +32,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Literal, overload
 
 from panoramisk.message import Message
 
@@ -44,7 +45,7 @@ from ami.errors import (
     OriginateUncertain,
 )
 from ami.protocol import AmiProtocol
-from ami.render import Action, render
+from ami.render import Action, Headers, render
 from ami.session import AmiTarget, login
 from ami.translate import Translator
 from orchestrator import commands as c
@@ -81,7 +82,7 @@ class AmiClient:
         self._routes = dict(routes or {})  # core route -> dialplan context on this node
         self._backoff = backoff or Backoff()
         self._ping_interval, self._reply_timeout = ping_interval, reply_timeout
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - reconnect jitter, not a secret
         self._clock = clock
         self._translator = Translator()
         self._queue: asyncio.Queue[e.Event | None] = asyncio.Queue()
@@ -136,7 +137,12 @@ class AmiClient:
         for action in actions:
             await self._send_one(command, action)
 
-    async def query(self, action: Action, *, listing: bool = False) -> Message | list[Message]:
+    @overload
+    async def query(self, action: Headers, *, listing: Literal[False] = False) -> Message: ...
+    @overload
+    async def query(self, action: Headers, *, listing: Literal[True]) -> list[Message]: ...
+
+    async def query(self, action: Headers, *, listing: bool = False) -> Message | list[Message]:
         """Send a read-only action (``CoreStatus``, ``PJSIPShowContacts``...) and return its reply.
 
         ``listing=True`` for actions answered by an event list (a list of messages comes back).
@@ -155,7 +161,6 @@ class AmiClient:
         protocol = self._protocol
         if not self._ready.is_set() or protocol is None or not protocol.usable():
             raise AmiNotConnected(f"{self.node}: not connected")
-        is_originate = isinstance(command, c.Originate)
         # No await between the readiness check and this write: it cannot interleave with a
         # reconnect, and no event about the command can be translated before expect().
         future = protocol.send(action, as_list=False)
@@ -165,14 +170,12 @@ class AmiClient:
         except (AmiConnectionLost, TimeoutError) as exc:
             if isinstance(exc, TimeoutError):
                 protocol.transport.abort()  # a peer that does not answer is treated as gone
-            if is_originate:
-                assert isinstance(command, c.Originate)
+            if isinstance(command, c.Originate):
                 self._uncertain.add(command.channel_id)
                 raise OriginateUncertain(command.channel_id) from exc
             raise AmiConnectionLost(f"{action['Action']}: {exc}") from exc
         if not reply.success:
-            if is_originate:
-                assert isinstance(command, c.Originate)
+            if isinstance(command, c.Originate):
                 self._translator.state.forget_originate(command.channel_id)
             raise AmiActionFailed(str(action["Action"]), reply.get("Message", ""))
 

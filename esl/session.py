@@ -24,6 +24,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import gevent
 import gevent.event
@@ -126,7 +127,7 @@ class Session(InboundESL):
     def send(self, data: str, timeout: float | None = None) -> Reply:
         if not self.connected:
             raise NotConnectedError()
-        result = gevent.event.AsyncResult()
+        result: gevent.event.AsyncResult[Reply] = gevent.event.AsyncResult()
         with self._send_lock:  # appending and writing together keep replies in command order
             self._commands_sent.append(result)
             try:
@@ -137,7 +138,8 @@ class Session(InboundESL):
         if not result.wait(timeout):  # (a caller's own gevent.Timeout still propagates as is)
             self._close()  # the late reply would be matched to the next command
             raise Uncertain(f"no reply within {timeout}s to {data.splitlines()[0]!r}")
-        return result.get()
+        # The stubs allow None (a bare set()); every result here is set with a Reply or an exception.
+        return cast(Reply, result.get())
 
     def _close(self) -> None:
         if self.closed.is_set():
@@ -150,8 +152,8 @@ class Session(InboundESL):
         self._auth_request_event.set()
         # shutdown() first: greenswitch's makefile() keeps the fd open after close() alone.
         sock = getattr(self, "sock", None)
-        for action in (lambda: sock.shutdown(socket.SHUT_RDWR), lambda: sock.close(),
-                       lambda: self.sock_file.close()):
+        closers = () if sock is None else (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close)
+        for action in (*closers, lambda: self.sock_file.close()):
             with contextlib.suppress(OSError, AttributeError):
                 action()
         self.closed.set()

@@ -38,7 +38,8 @@ def _quantile(values: list[float], q: float) -> float:
 @dataclass(slots=True)
 class Tally:
     fp_per_machine_verdict: float = 0.0  # the campaign's estimate, for the Ofcom rate
-    time: Counter = field(default_factory=Counter)  # AgentState -> measured seconds
+    #: Measured seconds in each agent state.
+    time: dict[AgentState, float] = field(default_factory=lambda: dict.fromkeys(AgentState, 0.0))
     dials_measured: int = 0
     dials: int = 0
     outcomes: Counter = field(default_factory=Counter)

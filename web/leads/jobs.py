@@ -19,6 +19,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,7 +55,7 @@ class JobMeta:
     list_id: int | None
     region: str
     campaign_id: int | None = None
-    mapping: dict[str, object] = field(default_factory=dict)
+    mapping: dict[str, Any] = field(default_factory=dict)  # importer.Mapping's fields, as JSON keeps them
     key: str = ""  # see upload_key
     kind: str = "leads"  # or "dnc": numbers added to a do-not-call list
     reason: str = ""  # dnc: why the numbers are listed
