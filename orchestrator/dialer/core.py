@@ -32,7 +32,7 @@ from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.dialing import LineDialer
 from orchestrator.dialer.facts import AmdDecided
-from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
@@ -107,6 +107,9 @@ class CampaignDialer:
                     self.flow.release(agent, now, out)  # "ready" ends the wrap-up early
                 else:
                     self.agents.request(agent, event.state, event.reason, now, out)
+            case AgentLeaving() if event.agent_id in self.agents.agents:
+                self.agents.announce(self.agents.agents[event.agent_id], event.leaving_at, event.state,
+                                     event.reason, now, out)
             case PreviewDial(campaign_id=self.config.campaign_id):
                 self.lines.preview(event, self.connected, now, out)
             case Disposition(campaign_id=self.config.campaign_id):
@@ -176,6 +179,7 @@ class CampaignDialer:
             if a.answered_at is not None and now - a.answered_at >= c.amd_timeout_s:
                 out.record(AmdDecided(now, a.attempt_id, AmdVerdict.NOTSURE, "timeout"))
                 self.flow.go_live(a, now, out)
+        self.agents.departures_due(now, out)
         for agent in self.agents.wrap_ups_due(now, c.wrap_up_s):
             self.flow.release(agent, now, out)
         self.flow.connect_waiting(now, out)
