@@ -137,7 +137,8 @@ class Cusum:
         return 0
 
 
-def window_target(cap: float, abandons: float, live: float, coming: float, z: float) -> float:
+def window_target(cap: float, abandons: float, live: float, coming: float, z: float,
+                  ahead: float = 0.0) -> float:
     """Abandon rate allowed on the next ``coming`` live answers so the window stays under ``cap``.
 
     A binomial bound: with ``abandons`` of ``live`` already in the window and
@@ -148,8 +149,12 @@ def window_target(cap: float, abandons: float, live: float, coming: float, z: fl
     The margin is ``z sqrt(cap coming)`` abandons whatever the window's size:
     a few tenths of a point of a small team's day, a few hundredths of a
     large team's. Clamped to ``[0, cap]``: a window well under the cap never
-    licenses more than the cap itself.
+    licenses more than the cap itself. ``ahead``: the answers a window not yet
+    full will still receive before it is first judged (at least ``coming``);
+    the same rate applies to them all, while the spread stays that of the
+    ``coming`` ones, since the controller corrects the rest as it goes.
     """
     coming = max(coming, 1.0)
+    ahead = max(ahead, coming)
     spread = z * math.sqrt(coming * cap * (1.0 - cap))
-    return min(cap, max(0.0, (cap * (live + coming) - abandons - spread) / coming))
+    return min(cap, max(0.0, (cap * (live + ahead) - abandons - spread) / ahead))

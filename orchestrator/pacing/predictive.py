@@ -101,6 +101,7 @@ SESSION_TRUST = 3  # dials the answer rate is worth after a long pause
 CHANGE_TRUST = 30  # observations an estimate is worth right after a detected change
 CHANGE_SHOWN_S = 300.0  # how long the explanation names a detected change
 LEARNING_DIALS = 100  # below this many settled dials the explanation says "learning"
+WORKING_SHARE = 1.0 / 3.0  # share of a day's hours a campaign dials (an 8-hour shift)
 FEW_AGENTS = 20  # a team this small or smaller: the explanation names the margin it costs
 
 
@@ -118,6 +119,7 @@ class PredictivePolicy:
         self._live_at: deque[float] = deque()  # times of live answers: the pace
         self.rate_change, self.talk_change, self.wrap_change = Cusum(0.25, 8.0), Cusum(), Cusum()
         self._changed_at: float | None = None
+        self._born: float | None = None  # first decision: how old the campaign's windows are
         self._explanation: PacingExplanation | None = None
         self._worst = self._fp_share = 0.0
         self.window_brake, self.brake_at, self.max_brake = window_brake, brake_at, max_brake
@@ -210,12 +212,18 @@ class PredictivePolicy:
         while live_at and live_at[0] < now - self.horizon_s:
             live_at.popleft()
         coming = float(len(live_at))  # live answers over the next horizon, at the last one's pace
+        if self._born is None:
+            self._born = now
+        age = now - self._born
         target, excess, worst, fp_share = cap, 0.0, 0.0, 0.0
         for w in state.windows:
             fp = w.amd_false_positives_estimate
             f = fp / w.live_answers if w.live_answers else 0.0
+            # A window younger than its length is first judged when full: until then it receives
+            # answers at this pace for a working day's share of the time left.
+            ahead = coming / self.horizon_s * (w.seconds - age) * WORKING_SHARE if age < w.seconds else 0.0
             regulator = window_target(cap, w.abandons + fp, w.live_answers + fp, coming * (1.0 + f),
-                                      self.confidence_z)
+                                      self.confidence_z, ahead * (1.0 + f))
             target = min(target, regulator * (1.0 + f) - f)  # plain abandons per live answer
             # Abandons (the regulator's, with false positives) above ``brake_at x cap`` here.
             excess = max(excess, w.abandons + fp - self.brake_at * cap * (w.live_answers + fp))
@@ -252,7 +260,7 @@ class PredictivePolicy:
             return
         sd = math.sqrt(max(slow.value * (1.0 - slow.value), 0.01))
         if self.rate_change.add(1.0 if live else 0.0, slow.value, sd):
-            slow.value, slow.n = self.live_fast.value, min(slow.n, CHANGE_TRUST)
+            slow.n = min(slow.n, CHANGE_TRUST)
             self._changed_at = at
 
     def _new_session(self) -> None:
