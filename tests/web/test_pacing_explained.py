@@ -36,7 +36,8 @@ def test_the_wallboard_shows_the_runners_explanation_and_the_campaign_page_the_a
         writer_for(PacingExplained)(Target(node_id, c.id), s, fact)
         campaign_id = c.id
     sup = as_role("sup")
-    (row,) = [r for r in sup.get("/wallboard/snapshot.json").get_json()["campaigns"] if r["name"] == "UK list"]
+    board = sup.get("/wallboard/snapshot.json").get_json()
+    (row,) = [r for r in board["campaigns"] if r["name"] == "UK list"]
     assert row["pacing_note"] == why and abs(row["amd_floor"] - 40 / 1040) < 1e-9
     assert "Why this dial level" in sup.get("/wallboard/").get_data(as_text=True)
     admin = as_role("admin")
