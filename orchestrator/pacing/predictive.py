@@ -117,7 +117,10 @@ class PredictivePolicy:
         self.confidence_z, self.horizon_s = confidence_z, horizon_s
         self.gain, self.grace_s = gain, grace_s
         self._live_at: deque[float] = deque()  # times of live answers: the pace
-        self.rate_change, self.talk_change, self.wrap_change = Cusum(0.25, 8.0), Cusum(), Cusum()
+        # Answer rate: small shifts matter (0.20 -> 0.30); handle times: only clear shifts (a false
+        # alarm resets a fit that 48 agents' noisy calls then move around: occupancy lost).
+        self.rate_change = Cusum(0.25, 8.0)
+        self.talk_change, self.wrap_change = Cusum(0.5, 8.0), Cusum(0.5, 8.0)
         self._changed_at: float | None = None
         self._born: float | None = None  # first decision: how old the campaign's windows are
         self._explanation: PacingExplanation | None = None
