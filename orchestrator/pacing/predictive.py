@@ -281,6 +281,29 @@ class PredictivePolicy:
             self._last_outcome = state.now
         self._tables()
         self._update_target(state)
+        avail, var, leaving = self._agents_free(state)
+        coming, from_ringing, var_coming, p = self._customers_coming(state)
+        var += var_coming
+        # Uncertainty of p itself (relative): every line's live chance is wrong together.
+        rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
+        surplus = avail - coming - 0.5
+        z = self.z + self.brake
+        limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)  # p ~ 0: no flood
+        n = 0
+        while n < limit:
+            mu = surplus - n * p
+            if mu < 0.0 and z >= 0.0:
+                break
+            expected = from_ringing + n * p
+            if mu < z * math.sqrt(var + n * p * (1.0 - p) + expected * expected * rel + 0.05):
+                break
+            n += 1
+        n = max(n, self._progressive_floor(state))
+        self._explain(state, n, leaving)
+        return n
+
+    def _agents_free(self, state: PacingState) -> tuple[float, float, int]:
+        """Agents expected free within the horizon: (mean, variance, agents leaving before it)."""
         now, horizon = state.now, self._horizon
         avail = var = 0.0
         wrap_mean = self.wrap.mean
@@ -306,40 +329,28 @@ class PredictivePolicy:
                     p = wrap_table[e] if e < TABLE_S else self._tail(self.wrap, e, 0.0)
                 avail += p
                 var += p * (1.0 - p)
+        return avail, var, leaving
+
+    def _customers_coming(self, state: PacingState) -> tuple[float, float, float, float]:
+        """Customers who will want an agent from the lines already out: (mean, of them from ringing
+        lines, variance, a new line's live chance)."""
         coming = float(state.customers_waiting)
         person = self.person.value
         coming += state.lines_answered * person
-        var += state.lines_answered * person * (1.0 - person)
+        var = state.lines_answered * person * (1.0 - person)
         ringing = state.lines_ringing - state.lines_answered
         p = max(self.answer_rate(), 0.005)
         from_ringing = 0.0
         if state.ring_started:
             scale = p / max(self.ring(0.0), 0.005)  # the hazard learns slowly; follow the answer rate
             for t0 in state.ring_started:
-                q = min(1.0, scale * self.ring(now - t0))
+                q = min(1.0, scale * self.ring(state.now - t0))
                 from_ringing += q
                 var += q * (1.0 - q)
         elif ringing > 0:
             from_ringing = ringing * p
             var += ringing * p * (1.0 - p)
-        coming += from_ringing
-        # Uncertainty of p itself (relative): every line's live chance is wrong together.
-        rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
-        surplus = avail - coming - 0.5
-        z = self.z + self.brake
-        limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)  # p ~ 0: no flood
-        n = 0
-        while n < limit:
-            mu = surplus - n * p
-            if mu < 0.0 and z >= 0.0:
-                break
-            expected = from_ringing + n * p
-            if mu < z * math.sqrt(var + n * p * (1.0 - p) + expected * expected * rel + 0.05):
-                break
-            n += 1
-        n = max(n, self._progressive_floor(state))
-        self._explain(state, n, leaving)
-        return n
+        return coming + from_ringing, from_ringing, var, p
 
     def explain(self) -> PacingExplanation | None:
         """Why the last ``lines_to_dial`` asked for what it did (None before the first call)."""
