@@ -30,6 +30,7 @@ DEMO_AGENTS = 4
 NODE = "pbx"
 DEMO_ADMIN = "admin"
 DEMO_ADMIN_SECRET = "demo_admin_password"
+DEMO_AGENT_SECRET = "demo_agent_password"  # the demo agents' (agent001..) password, kept like the admin's
 
 
 def run_all(settings: Settings) -> None:
@@ -146,6 +147,7 @@ def seed_demo(settings: Settings) -> str:
     from lab import demo
     from lab.sandbox.credentials import connection_info, phone_credentials
     from lab.sandbox.layout import paths
+    from settings import instance_secret
     from store import models as m
     from store.db import make_engine, session_factory
     from store.enums import CampaignMode, CampaignState
@@ -160,12 +162,14 @@ def seed_demo(settings: Settings) -> str:
             demo.ensure_seats(s, node, phones)
             campaign = s.scalar(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN))
             if campaign is None:
-                agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS])
+                password = instance_secret(settings.instance_dir, DEMO_AGENT_SECRET)
+                agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS], password)
                 campaign = demo.create_campaign(s, DEMO_CAMPAIGN, CampaignMode.PROGRESSIVE, _demo_numbers(0),
                                                 wrap_up_s=5, abandon_message_text="Sorry we missed you.")
                 demo.log_in(s, node, campaign, agents)
                 return (f"demo campaign {campaign.name!r} created: {DEMO_AGENTS} agents (the sandbox phones "
-                        "agent001..) dialing the world")
+                        f"agent001..) dialing the world; their password is kept in "
+                        f"{settings.instance_dir / DEMO_AGENT_SECRET}")
             if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
                 _add_leads(s, campaign, _demo_numbers(_lead_count(s, campaign.id)))
             return (f"demo campaign {campaign.name!r} is {campaign.desired_state.value}, left as it was "
