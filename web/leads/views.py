@@ -35,7 +35,7 @@ def jobs() -> Jobs:
     app = current_app
     if "sb_import_jobs" not in app.extensions:
         root = Path(app.config["SWITCHBOARD_SETTINGS"].instance_dir) / "imports"
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
         app.extensions["sb_import_jobs"] = Jobs(root)
     return app.extensions["sb_import_jobs"]
 
