@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from lab import demo
 from settings import Settings, load_settings
+from provisioning.seats import write_seats
 from store.db import make_engine
 from store.enums import Outcome, PbxKind, UserRole
 from store.models import Agent, AuditLog, PbxNode, Recording, Seat, Team, User
@@ -465,3 +466,9 @@ def test_12_roles_agents_keep_their_desk(app, as_role):
     with app.app_context(), sessions()() as s:
         assert s.get(User, agent_id).role is UserRole.AGENT
         assert s.scalar(select(Agent.id).where(Agent.user_id == agent_id)) is not None
+
+
+def test_4_the_seats_file_is_not_world_readable(tmp_path):
+    seats = tmp_path / "pjsip-seats.conf"
+    write_seats(seats, "[8001]\npassword=seat-secret\n")
+    assert stat.S_IMODE(seats.stat().st_mode) == 0o640
