@@ -106,6 +106,7 @@ def dialplan(node: Node, settings: Settings) -> str:
         f"{node.name}/extensions.conf.j2", **_common(node, settings), outcomes=list(world.Outcome),
         outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,
         machine_greeting=MACHINE_GREETING, greeting_header=world.GREETING_HEADER,
+        keypad_digits=world.KEYPAD_DIGITS,
         greetings_dir=greetings.world_dir_in_root(settings),
     )
 

@@ -21,6 +21,9 @@ O     outcome       what the far end does                                       
 5     machine       answers, ~5.7 s voicemail greeting, a 1000 Hz beep (0.5 s),  16
                     then listens in silence; hangs up TT s after answer
 6     unallocated   rings TT s, then "number does not exist" (404)             1
+7     keypad        answers, after 1 s of silence presses 1 2 # (RFC 4733,      16
+                    250 ms apart), then talks like a human; hangs up TT s after
+                    answer (00: never)
 ====  ============  ==========================================================  ===============
 
 Any other number the world receives is unallocated (cause 1). Instead of the number a SIP
@@ -35,6 +38,9 @@ a machine beeps after it, as usual. A name the world does not have is unallocate
 typo never passes for the default greeting. Every human emits
 ``UserEvent(WorldGreetingEnd, Number: <dialed>)`` on the world's AMI when its greeting ends.
 
+A keypad caller's digits are :data:`KEYPAD_DIGITS`: the far end's DTMF, which both PBXes must
+report on the originated channel (the contract suite's ``dtmf`` scenario).
+
 Agents' phones live in the world too (outbound registrations to the pbx, see the sandbox
 package docstring): a call to ``agentNNN`` is answered at once and hears a looping prompt.
 """
@@ -47,6 +53,8 @@ from enum import StrEnum
 #: The pbx's trunk endpoint towards the world: dial ``PJSIP/<number>@world``.
 TRUNK = "world"
 OUTCOME_HEADER = "X-Outcome"
+#: What a ``keypad`` far end presses after answering.
+KEYPAD_DIGITS = "12#"
 GREETING_HEADER = "X-Greeting"
 _AREA_CODE = re.compile(r"^[2-9][0-9]{2}$")
 _GREETING = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -59,6 +67,7 @@ class Outcome(StrEnum):
     NO_ANSWER = "noanswer"
     MACHINE = "machine"
     UNALLOCATED = "unallocated"
+    KEYPAD = "keypad"
 
     @property
     def digit(self) -> int:

@@ -11,7 +11,6 @@ on (``sb_amd=yes``, machines get a message) and enters the real ``sb-outbound``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from tests.contract import scenarios as s
 
@@ -36,8 +35,3 @@ BINDINGS: dict[str, AmiBinding] = {
     "amd_machine_beep": AmiBinding({"primary": "103"}, context="sbtest-amd"),
 }
 
-
-def ids_from_json(data: dict[str, Any]) -> s.Ids:
-    second = data.get("secondary")
-    return s.Ids(primary=s.Leg(**data["primary"]), secondary=s.Leg(**second) if second else None,
-                 recording=data["recording"])

@@ -6,16 +6,16 @@ attempt (``primary``, and ``secondary`` for two-leg scenarios), in order, with
 Q.850 causes. Only the event kinds a scenario names are compared; every event
 on a leg must carry that leg's ``attempt_id``.
 
-How an adapter plugs in (``test_esl_contract.py`` is the ESL one; an AMI one
-mirrors it with recorded Asterisk traffic):
+How an adapter plugs in (``test_ami_contract.py`` and ``test_esl_contract.py``):
 
-1. Choose :class:`Ids` that match your recorded traffic (recordings carry
-   fixed attempt ids, channel ids and dialed numbers), and whatever adapter
-   configuration makes ``Endpoint(TRUNK, TRUNK_NAME, number)`` and
-   ``ROUTE`` reach what was recorded.
-2. Run it: start the adapter against your replay; whenever new core events
-   arrived, ask :func:`due` which steps are now due (steps run in order; a
-   step is due once its ``after`` event was seen) and execute
+1. Choose :class:`Ids` that match the traffic: for a replay, the recording's
+   fixed attempt ids, channel ids and dialed numbers, plus whatever adapter
+   configuration makes ``Endpoint(TRUNK, ids.trunk, number)`` and ``ROUTE``
+   reach what was recorded; live, fresh ids and the sandbox world's numbers
+   (``live.py``: the same numbers for both PBXes, the world is theirs).
+2. Run it: start the adapter against your replay or PBX; whenever new core
+   events arrived, ask :func:`due` which steps are now due (steps run in
+   order; a step is due once its ``after`` event was seen) and execute
    ``step.build(ids)`` for each; keep collecting events until every step ran
    and :func:`settled` is true (or your timeout expires). Works the same
    from gevent or asyncio code: these helpers are pure.
@@ -47,9 +47,27 @@ class Leg:
 
 @dataclass(frozen=True)
 class Ids:
+    """What a binding fills in for one run: the legs, and how this node is reached.
+
+    ``trunk`` and ``variables`` are the node's, not the scenario's: the lab's recordings dial
+    :data:`TRUNK_NAME` and turn AMD on in a lab context, a live node dials its world trunk and
+    needs ``sb_amd=yes`` on the originate where its own ``sb-outbound`` runs the detection (as
+    the runner sets it).
+    """
+
     primary: Leg
     secondary: Leg | None = None
     recording: str = "recording.wav"  # the file name record_start_stop asks for (relative)
+    trunk: str = TRUNK_NAME
+    variables: Mapping[str, str] = field(default_factory=dict)  # set on every originate
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ids:
+        """The ids a recording stored (``dataclasses.asdict``; older recordings lack trunk and variables)."""
+        second = data.get("secondary")
+        return cls(primary=Leg(**data["primary"]), secondary=Leg(**second) if second else None,
+                   recording=data["recording"], trunk=data.get("trunk", TRUNK_NAME),
+                   variables=data.get("variables", {}))
 
     def leg(self, name: str) -> Leg:
         leg = getattr(self, name)
@@ -133,8 +151,9 @@ class Scenario:
 def originate(leg: str = "primary", timeout_s: int = 25) -> Callable[[Ids], c.Command]:
     def build(ids: Ids) -> c.Command:
         chosen = ids.leg(leg)
-        endpoint = c.Endpoint(c.EndpointKind.TRUNK, TRUNK_NAME, chosen.number)
-        return c.Originate(chosen.attempt_id, chosen.channel_id, endpoint, ROUTE, timeout_s=timeout_s)
+        endpoint = c.Endpoint(c.EndpointKind.TRUNK, ids.trunk, chosen.number)
+        return c.Originate(chosen.attempt_id, chosen.channel_id, endpoint, ROUTE, timeout_s=timeout_s,
+                           variables=ids.variables)
     return build
 
 

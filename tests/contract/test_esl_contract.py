@@ -6,7 +6,9 @@ recorded with, and the node configuration (lab trunk templates, ``&park`` or
 captured ones. The fake server also checks every wire command against the
 capture (``server.errors()``): the ESL half of "same commands out".
 
-Scenarios without a capture are listed in :data:`UNCAPTURED` and skipped.
+``dtmf`` was recorded live on the sandbox node (``tests/esl/record.py``): only
+a real far end presses keys on our leg. The live tests below run every
+scenario on that node, the world as the far end.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ import pytest
 
 from esl.connection import Backoff, EslAdapter
 from esl.render import DialConfig
+from lab.campaign import Sandbox
+from lab.sandbox import fsnode
+from lab.sandbox.credentials import freeswitch_secrets
 from orchestrator import events as e
 from tests.contract import scenarios as s
+from tests.contract.live import LIVE_WAIT_S, live_ids
+from tests.esl.capture import load
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 from tests.esl.sink import WAIT_S, Sink
 
@@ -29,11 +36,16 @@ from tests.esl.sink import WAIT_S, Sink
 class EslBinding:
     capture: str
     ids: s.Ids
-    trunk: str  # dial template for TRUNK_NAME on this lab node
-    route_app: str = "&park"
+    trunk: str = ""  # dial template for TRUNK_NAME on this lab node ("": the node's default)
+    route_app: str = "&park"  # "": the node's own XML route (captures recorded on the sandbox node)
     upto: int = 0  # capture commands the scenario plays (the handshake included, the final exit not)
     skip: frozenset[int] = field(default_factory=frozenset)
     recordings_dir: str = "/var/lib/freeswitch/recordings"
+
+    def dial(self) -> DialConfig:
+        return DialConfig(trunks={s.TRUNK_NAME: self.trunk} if self.trunk else {},
+                          routes={s.ROUTE: self.route_app} if self.route_app else {},
+                          recordings_dir=self.recordings_dir)
 
 
 BINDINGS: dict[str, EslBinding] = {
@@ -50,6 +62,11 @@ BINDINGS: dict[str, EslBinding] = {
         "bridge_two_legs", s.Ids(s.Leg("50", "2532af7c-5c47-4ba9-9fce-5870bb1a9770", "1001"),
                                  s.Leg("51", "49532bcc-84e6-478f-952f-b8e856a7494c", "1002")),
         "null/{number}", upto=6),
+    # Recorded live (tests/esl/record.py): the world presses the digits, so they arrive on our leg.
+    # Its resync (command 2) is answered like every other replay's (resync_answer), not from the capture.
+    "dtmf": EslBinding(
+        "contract_dtmf", s.Ids.from_json(load("contract_dtmf").summary["ids"]), route_app="", upto=4,
+        skip=frozenset({2})),
     "record_start_stop": EslBinding(
         "record", s.Ids(s.Leg("60", "6031f312-acd7-450c-b46f-9a47d49ddb22", "9664"),
                         recording="esl_fixture_record.wav"),
@@ -60,11 +77,31 @@ BINDINGS: dict[str, EslBinding] = {
 }
 
 
-#: Scenarios no FreeSWITCH capture shows, and why.
-UNCAPTURED: dict[str, str] = {
-    "dtmf": "the only DTMF capture sends digits *into* our leg (uuid_send_dtmf), so FreeSWITCH reports "
-            "them on the loopback far end, not on the attempt's channel (tests/esl checks that translation)",
-}
+def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink,
+          wait_s: float = WAIT_S) -> list[e.Event]:
+    """Play ``scenario`` through ``adapter`` (towards a replay or a live FreeSWITCH); the core events."""
+    adapter.start()
+    try:
+        sink.wait_kind(e.PbxConnected)
+        done = 0
+        while done < len(scenario.steps):
+            ready = s.due(scenario, ids, sink.events, done)
+            if not ready:
+                sink.wait_for(lambda _ev: bool(s.due(scenario, ids, sink.events, done)), wait_s)  # noqa: B023
+            for step in ready:
+                adapter.execute(step.build(ids))
+                done += 1
+        if not s.settled(scenario, ids, sink.events):
+            sink.wait_for(lambda _ev: s.settled(scenario, ids, sink.events), wait_s)
+        return list(sink.events)
+    finally:
+        adapter.stop()
+
+
+def adapter_for(host: str, port: int, password: str, sink: Sink, dial: DialConfig) -> EslAdapter:
+    return EslAdapter("fs-contract", host, port, password, sink, dial=dial, command_timeout=WAIT_S,
+                      connect_timeout=WAIT_S, backoff=Backoff(initial=0.01, maximum=0.05),
+                      rng=random.Random(1))
 
 
 def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.Event], FakeEslServer]:
@@ -72,44 +109,38 @@ def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.E
     server = FakeEslServer([Script(binding.capture, upto=binding.upto, skip=binding.skip, end="segment",
                                    answers=resync_answer())]).start()
     sink = Sink()
-    dial = DialConfig(trunks={s.TRUNK_NAME: binding.trunk}, routes={s.ROUTE: binding.route_app},
-                      recordings_dir=binding.recordings_dir)
-    adapter = EslAdapter("fs-contract", "127.0.0.1", server.port, "ClueCon", sink, dial=dial,
-                         command_timeout=WAIT_S, connect_timeout=WAIT_S,
-                         backoff=Backoff(initial=0.01, maximum=0.05), rng=random.Random(1))
-    adapter.start()
+    adapter = adapter_for("127.0.0.1", server.port, "ClueCon", sink, binding.dial())
     try:
-        sink.wait_kind(e.PbxConnected)
-        done = 0
-        while done < len(scenario.steps):
-            ready = s.due(scenario, binding.ids, sink.events, done)
-            if not ready:
-                sink.wait_for(lambda _ev: bool(s.due(scenario, binding.ids, sink.events, done)))  # noqa: B023
-            for step in ready:
-                adapter.execute(step.build(binding.ids))
-                done += 1
-        if not s.settled(scenario, binding.ids, sink.events):
-            sink.wait_for(lambda _ev: s.settled(scenario, binding.ids, sink.events))
-        return list(sink.events), server
+        return drive(scenario, binding.ids, adapter, sink), server
     finally:
-        adapter.stop()
         server.stop()
 
 
-def test_every_scenario_has_an_esl_binding_or_a_reason() -> None:
-    assert set(BINDINGS) | set(UNCAPTURED) == {sc.name for sc in s.SCENARIOS}
-    assert not set(BINDINGS) & set(UNCAPTURED)
+def test_every_scenario_has_an_esl_binding() -> None:
+    assert set(BINDINGS) == {sc.name for sc in s.SCENARIOS}
 
 
 @pytest.mark.parametrize("name", [sc.name for sc in s.SCENARIOS])
 def test_esl_adapter_meets_the_contract(name: str) -> None:
-    if name in UNCAPTURED:
-        pytest.skip(UNCAPTURED[name])
     scenario, binding = s.BY_NAME[name], BINDINGS[name]
     with gevent.Timeout(4 * WAIT_S):
         events, server = run_through_esl(scenario, binding)
     assert server.errors() == []
     assert s.differences(scenario, binding.ids, events) == []
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("name", [sc.name for sc in s.SCENARIOS])
+def test_esl_adapter_meets_the_contract_live(name: str, live_sandbox: Sandbox) -> None:
+    """The same scenario through the sandbox's FreeSWITCH node (its rendered routes, the production
+    dial configuration: ``sofia/gateway/world/<number>``), the world as the far end."""
+    scenario, ids, settings = s.BY_NAME[name], live_ids(name, fsnode.GATEWAY), live_sandbox.settings
+    sink = Sink()
+    adapter = adapter_for("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, sink,
+                          DialConfig())
+    with gevent.Timeout(4 * LIVE_WAIT_S):
+        events = drive(scenario, ids, adapter, sink, LIVE_WAIT_S)
+    assert s.differences(scenario, ids, events) == []
 
 
 def test_the_contract_notices_a_wrong_cause() -> None:

@@ -1,4 +1,5 @@
-"""Load the real FreeSWITCH 1.10.12 ESL captures (byte-exact copies of ``/work/shared/fixtures/esl``).
+"""Load the real FreeSWITCH 1.10.12 ESL captures: byte-exact copies of ``/work/shared/fixtures/esl``,
+and ``contract_*`` ones the project recorded live on its sandbox node (``tests/esl/record.py``).
 
 See ``fixtures/README.md`` for how they were made and the protocol facts they show.
 """
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: Captures the project recorded itself (``tests/esl/record.py``), not copies of the shared ones.
+CONTRACT_PREFIX = "contract_"
 NAMES = tuple(sorted(p.name.removesuffix(".json") for p in FIXTURES.glob("*.json")))
 
 

@@ -22,11 +22,18 @@ class Sink:
 
     def wait_for(self, predicate: Callable[[e.Event], bool], timeout: float = WAIT_S) -> e.Event:
         """The next event (not seen by an earlier wait) that satisfies ``predicate``."""
-        with gevent.Timeout(timeout, AssertionError(f"no matching event; got {self.events}")):
-            while True:
-                event = self._arrivals.get()
-                if predicate(event):
-                    return event
+        timer = gevent.Timeout(timeout)
+        try:
+            with timer:
+                while True:
+                    event = self._arrivals.get()
+                    if predicate(event):
+                        return event
+        except gevent.Timeout as exc:
+            if exc is not timer:
+                raise
+            # Listed now, not when the wait began: what did arrive is what tells a failure apart.
+            raise AssertionError(f"no matching event within {timeout} s; got {self.events}") from None
 
     def wait_kind(self, kind: type[e.Event], channel_id: str | None = None,
                   timeout: float = WAIT_S) -> e.Event:
