@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select
 
 from lab import demo
-from settings import Settings, load_settings
 from provisioning.seats import write_seats
+from settings import Settings, load_settings
 from store.db import make_engine
-from store.enums import Outcome, PbxKind, UserRole
+from store.enums import CampaignState, Outcome, PbxKind, UserRole
 from store.models import Agent, AuditLog, PbxNode, Recording, Seat, Team, User
 from tests.web import seed
 from tests.web.conftest import PASSWORD, Client
@@ -415,7 +415,7 @@ def test_12_every_role_is_in_the_one_table_and_has_a_home(app):
     ("trainer", ["/reports/"], ["/calls", "/lists", "/campaigns/", "/admin/users"]),
     ("data_manager", ["/lists", "/dnc"], ["/campaigns/", "/calls", "/reports/"]),
     ("sysadmin", ["/admin/seats", "/admin/users", "/metrics"], ["/calls", "/campaigns/", "/lists"]),
-    ("team_leader", ["/calls", "/reports/"], ["/campaigns/", "/lists", "/admin/users", "/wallboard/"]),
+    ("team_leader", ["/calls", "/reports/", "/wallboard/"], ["/campaigns/", "/lists", "/admin/users"]),
 ])
 def test_12_each_role_sees_its_pages_only(app, as_role, role, allowed, refused):
     with app.app_context(), sessions().begin() as s:
@@ -451,6 +451,22 @@ def test_12_a_team_leader_sees_own_team_calls_recordings_and_reports_only(as_rol
     assert "agent1" in report and "agent2" not in report
     qa = as_role("qa")  # QA scores every team's calls
     assert qa.get(f"/recordings/{rec2}").status_code == 200
+
+
+def test_12_a_team_leader_monitors_own_team_live(app, as_role, two_teams):
+    """The wallboard shows the leader's agents and the campaigns their teams work, nothing else."""
+    _, _, teams = two_teams
+    with app.app_context(), sessions().begin() as s:
+        ours, theirs = seed.campaign(s, "Ours"), seed.campaign(s, "Theirs")
+        ours.teams = [s.get(Team, teams["Team 1"])]
+        theirs.teams = [s.get(Team, teams["Team 2"])]
+        ours.desired_state = theirs.desired_state = CampaignState.RUNNING
+    board = as_role("lead1").get("/wallboard/snapshot.json").get_json()
+    assert [a["name"] for a in board["agents"]] == ["agent1"]
+    assert [c["name"] for c in board["campaigns"]] == ["Ours"]
+    everyone = as_role("sup").get("/wallboard/snapshot.json").get_json()
+    assert {c["name"] for c in everyone["campaigns"]} >= {"Ours", "Theirs"}
+    assert [a["name"] for a in everyone["agents"]] == ["agent1", "agent2"]
 
 
 def test_12_a_leader_without_a_team_sees_nothing(app, as_role, two_teams):

@@ -45,7 +45,7 @@ ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT},
     UserRole.SUPERVISOR: _CENTRE,
-    UserRole.TEAM_LEADER: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS}),
+    UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.DATA_MANAGER: frozenset({Perm.LEADS}),
