@@ -8,8 +8,9 @@ process and injects, one after another while it dials:
   of our own placed in front of it (the runner is given the gate's port; the
   shared server is never stopped), SQLite blocked by one more connection
   holding its write lock (:func:`hold_sqlite_write_lock`, as a long import does);
-* ``ami``: the runner's AMI connection cut mid-burst (its node's port is a gate too);
-* ``pbx``: the pbx instance restarted (every call on it dies);
+* ``ami``: the runner's PBX connection (AMI, or ESL on a FreeSWITCH kit) cut mid-burst (its
+  node's port is a gate too);
+* ``pbx``: the PBX restarted (the Asterisk pbx instance or the FreeSWITCH node): every call on it dies;
 * ``kill9``: the runner killed with SIGKILL and started again;
 * ``sigterm``: the runner stopped with SIGTERM (it must exit 0) and started again.
 
@@ -41,7 +42,7 @@ from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.world import Outcome as World
 from settings import Settings
 from store import models as m
-from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus
+from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, PbxKind
 from store.types import utcnow
 
 
@@ -90,9 +91,14 @@ class TcpGate:
         with self._lock:
             conns, self._conns = self._conns, set()
         for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                conn.close()
+            # shutdown() first: a pump thread blocked in recv() on the socket holds its file open, so
+            # close() alone cuts nothing -- the peer kept a live-looking connection that no longer
+            # carried anything (an ESL client then waited on events that never came).
+            for action in (lambda c=conn: c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                        b"\x01\x00\x00\x00\x00\x00\x00\x00"),
+                           lambda c=conn: c.shutdown(socket.SHUT_RDWR), lambda c=conn: c.close()):
+                with contextlib.suppress(OSError):
+                    action()
         self.cuts += 1
 
     def __enter__(self) -> TcpGate:
@@ -151,13 +157,15 @@ def hold_sqlite_write_lock(url_or_path: str | Path) -> Iterator[None]:
         conn.close()
 
 
-def restart_pbx(settings: Settings) -> None:
-    """Stop and start the sandbox's pbx instance (its ports may linger a moment after it exits)."""
-    sandbox_cli.stop_instance(settings, "pbx")
+def restart_pbx(settings: Settings, kind: PbxKind = PbxKind.ASTERISK) -> None:
+    """Stop and start the sandbox's PBX of ``kind``: the Asterisk pbx instance or the FreeSWITCH node
+    (their ports may linger a moment after they exit)."""
+    instance = sandbox_cli.FREESWITCH if kind is PbxKind.FREESWITCH else "pbx"
+    sandbox_cli.stop_instance(settings, instance)
     deadline = time.monotonic() + 30
     while True:
         try:
-            sandbox_cli.start_instance(settings, "pbx")
+            sandbox_cli.start_instance(settings, instance)
             return
         except click.ClickException:
             if time.monotonic() > deadline:
@@ -201,7 +209,7 @@ class Verdict:
 
 
 class FaultRun:
-    """One predictive campaign under a runner whose database (PostgreSQL) and AMI go through gates.
+    """One predictive campaign under a runner whose database (PostgreSQL) and PBX connection go through gates.
 
     ``runner_url``: the database URL the runner uses (a gated PostgreSQL URL), if not the kit's.
     """
@@ -213,10 +221,10 @@ class FaultRun:
         self.db_outage_s = db_outage_s
         self.pg_gate = pg_gate
         self.recovery_timeout_s = recovery_timeout_s
-        pbx = kit.sandbox.pbx
-        self.ami_gate = TcpGate(pbx.host, pbx.port)
-        with kit.sessions.begin() as s:
-            s.get(m.PbxNode, kit.node_id).port = self.ami_gate.port
+        with kit.sessions.begin() as s:  # the runner reaches its PBX (AMI or ESL) through the gate
+            node = s.get(m.PbxNode, kit.node_id)
+            self.pbx_gate = TcpGate(node.host, node.port)
+            node.port = self.pbx_gate.port
         kit.agents(agents, first=first_phone)
         counts = {outcome: max(1, round(share * leads)) for outcome, share in MIX.items()}
         self.leads = mixed_leads(counts, first_serial=serial)
@@ -230,7 +238,7 @@ class FaultRun:
     # --- the run ---
 
     def __enter__(self) -> FaultRun:
-        self.ami_gate.open()
+        self.pbx_gate.open()
         self._world = AmiWatcher(self.kit.sandbox.world).__enter__()
         self.runner.start()
         return self
@@ -242,7 +250,7 @@ class FaultRun:
         finally:
             if self._world is not None:
                 self._world.__exit__()
-            self.ami_gate.close()
+            self.pbx_gate.close()
 
     def wait_dialing(self, in_flight: int = 2, timeout: float = 120.0) -> None:
         """Until at least ``in_flight`` customer calls are up (a burst under way)."""
@@ -313,11 +321,11 @@ class FaultRun:
                 time.sleep(self.db_outage_s)  # the outage itself
 
     def _fault_ami(self) -> None:
-        self.ami_gate.close()
-        self.ami_gate.open()
+        self.pbx_gate.close()
+        self.pbx_gate.open()
 
     def _fault_pbx(self) -> None:
-        restart_pbx(self.kit.sandbox.settings)
+        restart_pbx(self.kit.sandbox.settings, self.kit.kind)
 
     def _fault_kill9(self) -> None:
         self.runner.kill9()

@@ -68,6 +68,9 @@ class Cadence:
     params: CadenceParams = CadenceParams()
     speech_at: float | None = None  # when the greeting began (the cue's time less the detector's hold)
     decided: Decision | None = None
+    #: Picked up from the store after a runner restart: cues reported while no runner listened are
+    #: lost, so a silence may come whose voice cue was never seen.
+    resumed: bool = False
 
     def feed(self, cue: VoiceDetected) -> Decision | None:
         if self.decided is not None:
@@ -93,6 +96,8 @@ class Cadence:
             case VoiceCue.NO_SILENCE:
                 return Decision(AmdVerdict.MACHINE, f"LONGGREETING-{self._greeting(cue.at)}-{p.greeting_ms}")
             case VoiceCue.SILENCE:
+                if self.speech_at is None and self.resumed:
+                    return self._resumed_silence(cue, began)
                 if self.speech_at is None:  # silence with no voice before it: the detector's start
                     return None
                 greeting = self._greeting(began)
@@ -102,6 +107,21 @@ class Cadence:
                 # dialer counts the 2 s abandon limit from the greeting's end this much earlier.
                 return Decision(AmdVerdict.HUMAN, f"HUMAN-{cue.held_ms}-{p.after_greeting_silence_ms}")
         return None
+
+    def _resumed_silence(self, cue: VoiceDetected, began: float) -> Decision:
+        """The settled silence of a greeting whose start went unseen (the runner was down).
+
+        The voice began no earlier than the answer, so the greeting lasted at
+        most from the answer to this silence: within ``greeting_ms`` it is a
+        person's (waiting for the rest of the 6 s analysis would leave them in
+        silence). Longer, it may be a machine's greeting or a person who
+        answered slowly: NOTSURE, connected rather than hung up on.
+        """
+        p = self.params
+        at_most = _ms(began - self.answered_at)
+        if at_most <= p.greeting_ms:
+            return Decision(AmdVerdict.HUMAN, f"HUMAN-{cue.held_ms}-{p.after_greeting_silence_ms}")
+        return Decision(AmdVerdict.NOTSURE, f"RESUMED-{at_most}-{p.greeting_ms}")
 
     def _greeting(self, until: float) -> int:
         return _ms(until - self.speech_at) if self.speech_at is not None else 0

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import click
 
-from lab.sandbox import fscli, ports, process, rootfs
+from lab.sandbox import fscli, fsnode, ports, process, rootfs
 from lab.sandbox.credentials import connection_info, phone_credentials
 from lab.sandbox.layout import INSTANCES, Node, nodes, state_dir
 from lab.sandbox.render import write_configs
@@ -28,6 +28,8 @@ REGISTER_KICK_S = 1.0
 #: ``--kind``: the Asterisk pair (the default), the FreeSWITCH node (with the world it uses as
 #: carrier), or both.
 KINDS = ("asterisk", "freeswitch", "all")
+#: The FreeSWITCH node's name for ``start_instance`` / ``stop_instance`` / ``restart``.
+FREESWITCH = fsnode.NAME
 
 
 @contextmanager
@@ -146,9 +148,12 @@ def down(settings: Settings, kind: str = "all") -> None:
 
 
 def start_instance(settings: Settings, instance: str) -> int:
-    """Start one instance (``pbx`` or ``world``) if it is not running; returns its pid."""
+    """Start one instance (``pbx``, ``world`` or the ``freeswitch`` node) if it is not running;
+    returns its pid."""
     rootfs.require_root_user()
     with _locked(settings):
+        if instance == FREESWITCH:
+            return fscli.start(settings)
         node = nodes(settings)[instance]
         running = process.pid(node)
         if running is not None:
@@ -161,14 +166,17 @@ def start_instance(settings: Settings, instance: str) -> int:
 
 
 def stop_instance(settings: Settings, instance: str) -> int | None:
-    """Stop one instance; returns the pid it had, None if it was not running."""
+    """Stop one instance (or the ``freeswitch`` node); returns the pid it had, None if it was not running."""
     rootfs.require_root_user()
     with _locked(settings):
+        if instance == FREESWITCH:
+            return fscli.down(settings)
         return _stop(nodes(settings)[instance], settings)
 
 
 def restart(settings: Settings, instance: str) -> int:
-    """Stop and start one instance (e.g. the pbx mid-campaign); the phones re-register at once."""
+    """Stop and start one instance (e.g. the pbx or the ``freeswitch`` node mid-campaign); the phones
+    re-register at once."""
     stop_instance(settings, instance)
     return start_instance(settings, instance)
 

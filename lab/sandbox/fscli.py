@@ -111,6 +111,18 @@ def up(settings: Settings, start_world) -> None:
     ensure_phones(settings)
 
 
+def start(settings: Settings) -> int:
+    """Start the node alone if it is not running (after ``stop``: a PBX restart mid-campaign) and wait
+    for its phones; configuration, build and world stay as ``up`` left them. Returns its pid."""
+    running = pid(settings)
+    if running is not None:
+        return running
+    ports.require_free(bindings(settings))
+    value = fsnode.start(current(settings), settings)
+    ensure_phones(settings)
+    return value
+
+
 def _runs_build(fs: FsNode, value: int) -> bool:
     try:
         return Path(f"/proc/{value}/exe").resolve() == fs.binary.resolve()

@@ -40,6 +40,7 @@ class Attempt:
     bridged_at: float | None = None
     abandoned: bool = False
     cadence: Cadence | None = None  # greeting-cadence AMD, from the first voice cue after the answer
+    restored: bool = False  # read back from the store by a restarted runner (events of its downtime lost)
 
     @property
     def in_flight(self) -> bool:
@@ -89,4 +90,4 @@ def restored(o: OpenAttempt) -> Attempt:
     else:
         phase = Phase.ANSWERED if o.answered_at is not None else Phase.DIALING
     return Attempt(o.attempt_id, o.channel_id, o.lead, o.started_at, phase, o.agent_id,
-                   o.answered_at, o.live_at, o.bridged_at)
+                   o.answered_at, o.live_at, o.bridged_at, restored=True)

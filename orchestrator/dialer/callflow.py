@@ -96,7 +96,7 @@ class CallFlow:
                 self.decide(a, event.verdict, event.cause, now, out)
             case VoiceDetected() if a.phase is Phase.ANSWERED:
                 if a.cadence is None:  # ANSWERED: answered_at is set
-                    a.cadence = Cadence(a.answered_at or now, self.config.cadence)
+                    a.cadence = Cadence(a.answered_at or now, self.config.cadence, resumed=a.restored)
                 decision = a.cadence.feed(event)
                 if decision is not None:
                     self.decide(a, decision.verdict, decision.cause, now, out)

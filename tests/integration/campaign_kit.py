@@ -6,33 +6,48 @@ The lab's names are re-exported here, so the tests keep importing them from one 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import io
 import re
 import subprocess
+import tempfile
 import time
 import uuid
+import wave
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+import pytest
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from lab.campaign import (
     AmiWatcher,
     Kit,
+    Sandbox,
     mixed_leads,
     overlapping,
     verdict_to_bridge,
     world_dials,
 )
+from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import freeswitch_secrets
 from lab.sandbox.world import Outcome as World
+from runner.node import AGENT_LEG_VAR
 from store import models as m
-from store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind
+from store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind, RecordingStatus, UserRole
+from store.types import utcnow
 from tests.integration.eslevents import EventSocket
+from tests.web.conftest import Client
+from web.app import create_app
+from web.calls.services import SETTLE, check_ended_recordings
 
-__all__ = ["AmiWatcher", "Kit", "PbxEvidence", "check_campaign", "mixed_leads", "run_to_end"]
+__all__ = ["BOTH_PBXES", "AmiWatcher", "Kit", "PbxEvidence", "check_campaign", "kit_on", "mixed_leads",
+           "pbx_evidence", "run_to_end"]
 
 #: (lead status, attempt outcome) a world outcome must end in after one dial.
 EXPECTED = {
@@ -47,6 +62,7 @@ EXPECTED = {
 TRUE_VERDICT = {World.HUMAN: {AmdVerdict.HUMAN, AmdVerdict.NOTSURE}, World.MACHINE: {AmdVerdict.MACHINE}}
 
 
+WEB_PASSWORD = "live recordings"
 _RMS = re.compile(r"RMS\s+amplitude:\s+([0-9.]+)")
 
 
@@ -70,6 +86,18 @@ def wait_for_file(path: Path, timeout: float = 15.0) -> None:
     raise AssertionError(f"recording {path} missing or still growing")
 
 
+#: Parametrises a live test over both PBXes of the sandbox (the test takes ``kind``).
+BOTH_PBXES = pytest.mark.parametrize("kind", [PbxKind.ASTERISK, PbxKind.FREESWITCH], ids=str)
+
+
+def kit_on(sandbox: Sandbox, tmp_path: Path, kind: PbxKind, **options: object) -> Kit:
+    """A kit on the sandbox's PBX of ``kind``, bringing the FreeSWITCH node up first (the session's
+    ``sandbox`` fixture starts the Asterisk pair only)."""
+    if kind is PbxKind.FREESWITCH:
+        sandbox_cli.up(sandbox.settings, "freeswitch")
+    return Kit(sandbox, tmp_path, kind=kind, **options)  # type: ignore[arg-type]
+
+
 class PbxEvidence(Protocol):
     """What the PBX under test did, seen on its own event stream (never taken from the runner)."""
 
@@ -78,6 +106,10 @@ class PbxEvidence(Protocol):
     def message_left(self, attempt_id: str, channel_id: str) -> bool: ...
 
     def verdict_to_bridge(self, attempt_id: str, channel_id: str) -> float | None: ...
+
+    def agent_legs(self, mark: str) -> set[str]:
+        """The channel ids of the legs the runner rang to seats with ``AGENT_LEG_VAR`` = ``mark``."""
+        ...
 
 
 @dataclass
@@ -101,9 +133,15 @@ class AsteriskEvidence:
     def verdict_to_bridge(self, attempt_id: str, channel_id: str) -> float | None:
         return verdict_to_bridge(self.pbx, attempt_id, channel_id)
 
+    def agent_legs(self, mark: str) -> set[str]:
+        return {e["Uniqueid"] for e in self.pbx.matching(
+            lambda e: e.get("Event") == "VarSet" and e.get("Variable") == AGENT_LEG_VAR
+            and e.get("Value") == mark)}
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
-FS_EVENTS = "event plain CHANNEL_BRIDGE PLAYBACK_START CUSTOM switchboard::abandon switchboard::message_left"
+FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START "
+             "CUSTOM switchboard::abandon switchboard::message_left")
 
 
 @dataclass
@@ -123,6 +161,10 @@ class FreeswitchEvidence:
 
     def verdict_to_bridge(self, attempt_id: str, channel_id: str) -> float | None:
         return None  # the verdict is the runner's (avmd timeout), not a PBX event
+
+    def agent_legs(self, mark: str) -> set[str]:
+        return {e.get("Unique-ID") for e in self.events.events(
+            lambda e: e.get(f"variable_{AGENT_LEG_VAR}") == mark)}
 
 
 @contextlib.contextmanager
@@ -176,8 +218,9 @@ def check_campaign(
 ) -> Report:
     """The acceptance checks shared by every campaign test (see the module docstring).
 
-    ``cut``: calls in flight when the PBX itself went down (a restart): each bridged one still has
-    its recording row, but the PBX may have stopped before its file held any audio (or any file).
+    ``cut``: calls in flight at a crash: each bridged one still has its recording row, but the
+    PBX may have stopped before its file held any audio (or any file), and one the crash kept
+    waiting for its verdict may have been bridged a moment before its customer hung up.
     """
     if isinstance(pbx, AmiWatcher):
         pbx = AsteriskEvidence(pbx)
@@ -252,7 +295,7 @@ def check_campaign(
         if a.bridged_at is None or a.outcome is Outcome.LOST:
             continue
         assert a.id in recordings, f"bridged attempt {a.id} has no recording"
-        if a.id in cut:  # the PBX may have stopped before MixMonitor wrote anything
+        if a.id in cut:  # the PBX may have stopped before it recorded anything
             continue
         wav = kit.recording_file(recordings[a.id].path)
         wait_for_file(wav)
@@ -277,3 +320,70 @@ def run_to_end(kit: Kit, campaign_id: int, leads: dict[str, World]) -> Iterator[
         finally:
             assert runner.stop() == 0, runner.tail()
         yield check_campaign(kit, campaign_id, leads, pbx, world), pbx
+
+
+def web_client(kit: Kit, tmp_path: Path, role: UserRole = UserRole.QA) -> Client:
+    """The real web app on the kit's database, logged in (as a browser) as a new user of ``role``."""
+    username = f"{role.value}-live"
+    with kit.sessions.begin() as s:
+        s.add(m.User(username=username, password_hash=generate_password_hash(WEB_PASSWORD), role=role,
+                     display_name=username))
+    settings = dataclasses.replace(kit.sandbox.settings, database_url=kit.url, instance_dir=tmp_path / "web",
+                                   secret_key="live-test", recordings_dir=tmp_path / "no-default-root")
+    client = Client(create_app(settings, TESTING=True).test_client())
+    response = client.login(username, WEB_PASSWORD)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def sweep_recordings(kit: Kit) -> dict[uuid.UUID, m.Recording]:
+    """The scheduler's ``check-recordings`` job over the kit's database, as it runs once the calls'
+    files have settled (its ``SETTLE`` after their end: the job run that late, not a wait); returns
+    every recording of the kit by attempt, as the job left it."""
+    with kit.sessions.begin() as s:
+        check_ended_recordings(s, Path("/nonexistent-default-root"), utcnow() + SETTLE + timedelta(seconds=1))
+    with kit.sessions() as s:
+        return {r.attempt_id: r for r in s.scalars(select(m.Recording))}
+
+
+def check_played(web: Client, recording: m.Recording) -> float:
+    """The recording fetched through the page's player URL is a WAV of real audio: its RMS amplitude."""
+    response = web.get(f"/recordings/{recording.id}")
+    assert response.status_code == 200, (recording.path, response.status_code)
+    assert response.mimetype == "audio/wav"
+    body = response.get_data()
+    assert len(body) == recording.size_bytes > 44
+    with wave.open(io.BytesIO(body)) as w:  # the header's sizes agree with the audio sent
+        frames = w.getnframes()
+        assert frames > 0
+        assert len(w.readframes(frames)) == frames * w.getsampwidth() * w.getnchannels()
+    with tempfile.NamedTemporaryFile(suffix=".wav") as fh:
+        fh.write(body)
+        fh.flush()
+        return rms_amplitude(Path(fh.name))
+
+
+def check_crash_recordings(kit: Kit, tmp_path: Path, campaign_id: int, in_flight: frozenset[uuid.UUID], *,
+                           pbx_stopped: bool) -> Counter:
+    """After a crash, each bridged call's recording is finalised or marked: the job leaves none
+    unchecked, and a finalised one plays through the web as a whole WAV (of real audio, unless its
+    call was in flight at the crash: it may have been bridged just before its customer hung up).
+    ``pbx_stopped``: the PBX itself went down, so a call in flight may instead be marked empty,
+    damaged or missing, and is then never offered as playable. Returns the count of each status."""
+    recordings = sweep_recordings(kit)
+    web = web_client(kit, tmp_path)
+    statuses: Counter[str] = Counter()
+    for a in kit.attempts(campaign_id):
+        if a.id not in recordings:
+            continue
+        recording = recordings[a.id]
+        assert recording.status is not None, recording.path
+        statuses[recording.status.value] += 1
+        if recording.status is RecordingStatus.OK:
+            rms = check_played(web, recording)
+            assert a.id in in_flight or rms > 0.01, (recording.path, rms)
+        else:
+            assert pbx_stopped and a.id in in_flight, (recording.path, recording.status,
+                                                       recording.status_reason)
+            assert web.get(f"/recordings/{recording.id}").status_code == 410
+    return statuses

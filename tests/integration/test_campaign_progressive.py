@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.world import Outcome as World
 from provisioning import freeswitch
 from store.enums import CampaignMode, MachineAction, Outcome, PbxKind
-from tests.integration.campaign_kit import Kit, mixed_leads, run_to_end
+from tests.integration.campaign_kit import BOTH_PBXES, kit_on, mixed_leads, run_to_end
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -33,11 +32,9 @@ TALK = {PbxKind.ASTERISK: None,
                              World.BUSY: (1,), World.UNALLOCATED: (1,)}}
 
 
-@pytest.mark.parametrize("kind", [PbxKind.ASTERISK, PbxKind.FREESWITCH], ids=str)
+@BOTH_PBXES
 def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_path, kind):
-    if kind is PbxKind.FREESWITCH:
-        sandbox_cli.up(sandbox.settings, "freeswitch")
-    kit = Kit(sandbox, tmp_path, kind=kind)
+    kit = kit_on(sandbox, tmp_path, kind)
     kit.agents(4)
     leads = mixed_leads(MIX, first_serial=100, talk=TALK[kind])
     assert len(leads) >= 50

@@ -87,3 +87,14 @@ def test_the_defaults_are_amd_conf_s_so_both_pbxes_use_the_same_parameters():
 def test_out_of_range_parameters_are_refused(field, value):
     with pytest.raises(ValueError, match=field):
         CadenceParams(**{field: value})
+
+
+def test_a_restored_call_s_silence_without_its_voice_cue_decides_at_once():
+    """The runner was down when the greeting began (its voice cue lost): a silence settling within the
+    greeting limit of the answer is a person's; later it is NOTSURE (connected), never a wait to timeout."""
+    quick = Cadence(ANSWER, PARAMS, resumed=True)
+    assert quick.feed(cue(VoiceCue.SILENCE, 1880, 800)) == Decision(AmdVerdict.HUMAN, "HUMAN-800-800")
+    slow = Cadence(ANSWER, PARAMS, resumed=True)
+    assert slow.feed(cue(VoiceCue.SILENCE, 3000, 800)) == Decision(AmdVerdict.NOTSURE, "RESUMED-2200-1500")
+    # A call this runner saw answered keeps waiting for the voice (silence first is the detector's start).
+    assert run(cue(VoiceCue.SILENCE, 1880, 800)) is None

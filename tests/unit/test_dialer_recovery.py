@@ -26,6 +26,8 @@ from orchestrator.events import (
     HungUp,
     PbxConnected,
     PbxDisconnected,
+    VoiceCue,
+    VoiceDetected,
 )
 from orchestrator.leads.model import LeadStatus
 from orchestrator.leads.outcomes import Outcome
@@ -144,3 +146,17 @@ def test_milestones_missed_during_a_restart_are_inferred_from_later_events():
     assert AttemptAbandoned(T0 + 16, "att2", 0.0, "pbx safety net") in step.facts
     assert h.dialer.counter.windows(T0 + 17)[0].live_answers == 2
 
+
+
+def test_a_restored_call_whose_greeting_began_unheard_is_put_through_at_its_first_silence():
+    """FreeSWITCH reports the greeting's cadence, not a verdict: the voice cue of a call answered just
+    before the runner died went unheard, so the new runner decides on the silence after it instead of
+    leaving the person waiting out the analysis."""
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    lead = ny_leads(1)[0]
+    h.dialer = h.make_dialer(open_attempts=[OpenAttempt("att1", "chan1", lead, T0, None, T0 + 3)])
+    h.feed(PbxConnected(T0 + 4, "pbx1", frozenset({"chan1"})))
+    leg = h.login(1, T0 + 4)
+    step = h.feed(VoiceDetected(T0 + 4.6, "chan1", "att1", cue=VoiceCue.SILENCE, held_ms=800))
+    assert AmdDecided(T0 + 4.6, "att1", AmdVerdict.HUMAN, "HUMAN-800-800") in step.facts
+    assert Bridge("chan1", leg) in step.commands
