@@ -15,6 +15,7 @@ psycopg 3, whatever spelling the URL uses.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,10 @@ def _private_file(path: Path) -> None:
     its -wal and -shm files the database file's mode, so they stay private too.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    # Only ever a new file (O_EXCL): opening and closing an existing one would drop the POSIX
+    # locks this process's SQLite connections hold on it (SQLite's documented pitfall).
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

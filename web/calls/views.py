@@ -95,7 +95,7 @@ def play(recording_id: int):
     """Audited like a download (someone listened to a customer's call); served under a neutral name."""
     recording, path = _recording_file(recording_id)
     _audit(recording, "recording.play")
-    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0, etag=False,
+    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0,
                      download_name=_public_name(recording))
 
 
