@@ -22,8 +22,10 @@ ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold")
 class AmdTuning:
     """app_amd parameters (milliseconds, words, energy threshold), tuned on the greeting corpus.
 
-    Measured with ``python -m bench.amd`` (Asterisk 22, the sandbox world playing 48 human and
-    40 voicemail greetings: clean, pink noise at 20 and 10 dB SNR, and 12 dB quieter):
+    Measured with ``python -m bench.amd`` (Asterisk 22 ``AMD()`` and FreeSWITCH 1.10's
+    ``sb-outbound`` + the core's cadence classifier, which take the same values; the sandbox world
+    playing 48 human and 40 voicemail greetings: clean, pink noise at 20 and 10 dB SNR, and 12 dB
+    quieter):
 
     * ``maximum_number_of_words`` 2 -> 5 and ``between_words_silence`` 50 -> 100: with 2, every
       person who says three short words ("Hello? Who is this?", "Yes, this is Mary speaking",
@@ -33,14 +35,24 @@ class AmdTuning:
       up to 2 s; voicemail greetings still reach 5 words or 2 s of speech (all 30 clean and
       20 dB machines MACHINE), and those with long pauses are decided before the 6 s limit
       instead of ending NOTSURE (which would put them through to an agent).
+    * ``initial_silence`` 2500 -> 3000: FreeSWITCH's ``detect_audio`` counts its timeout in
+      wall-clock time from the route's start, before the first packet of the greeting arrives,
+      so a person who pauses 2 s before "Hello? Who is this?" was called a MACHINE there
+      (INITIALSILENCE, 0 of 2 clean and 20 dB; 2 of 2 at 3000). Asterisk's figures do not move; a
+      machine that answers in silence is recognised 0.5 s later.
     * ``silence_threshold`` stays 512: at 1024 noise at 10 dB SNR is heard as silence (those
       humans pass), but every caller on a line 12 dB quieter is heard as silence too and is
       hung up on as INITIALSILENCE (0 of 12); at 512 the reverse: 10 dB SNR noise is heard as
       speech and those humans are called MACHINE (LONGGREETING). No single energy threshold
-      serves both; a voice-activity detector would.
+      serves both; on FreeSWITCH 1024 also loses clean short hellos (7 of 12). Replayed
+      offline, webrtcvad does not either (it calls pink noise speech); a threshold that follows
+      the line's noise floor does, which needs the call's audio.
+    * ``after_greeting_silence`` stays 800: at 600 Asterisk decides 0.26 s sooner (p95) with the
+      same figures, but FreeSWITCH's classifier (no word count) calls a voicemail greeting with a
+      pause after its first sentence a person (18 of 20 machines).
     """
 
-    initial_silence: int = 2500
+    initial_silence: int = 3000
     greeting: int = 2000
     after_greeting_silence: int = 800
     total_analysis_time: int = 6000

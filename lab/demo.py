@@ -15,16 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from store import command_queue
+from store import desk_queue
 from store import models as m
 from store.enums import (
     CampaignMode,
     CampaignState,
     ComplianceProfile,
+    DeskCommand,
     MachineAction,
     PbxKind,
     UserRole,
 )
+from web.leads.importer import Normalised, normalise
+
+#: The region a demo number without a country code is read in (the importer's default region).
+DEMO_REGION = "US"
 
 
 @dataclass(frozen=True)
@@ -107,14 +112,23 @@ def create_campaign(session: Session, name: str, mode: CampaignMode, numbers: It
     lead_list = m.LeadList(name=f"{name} list", campaign_id=campaign.id)
     session.add(lead_list)
     session.flush()
-    session.add_all(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=n) for n in numbers)
+    add_leads(session, campaign, lead_list, numbers)
     session.add(m.Disposition(campaign_id=campaign.id, code="done", label="Done"))
     session.flush()
     return campaign
 
 
+def add_leads(session: Session, campaign: m.Campaign, lead_list: m.LeadList, numbers: Iterable[str]) -> None:
+    """Leads for ``numbers``, each with its number's time zone as an import gives it (the agent panel
+    shows it; calling hours are checked in it). A number the importer would refuse keeps none."""
+    for number in numbers:
+        checked = normalise(number, DEMO_REGION)
+        zone = checked.timezone if isinstance(checked, Normalised) else None
+        session.add(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=number, timezone=zone))
+
+
 def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign, agents: Iterable[m.Agent]) -> None:
     """Queue ``agent_login`` commands for the node's runner, as the agent panel does."""
     for agent in agents:
-        command_queue.enqueue(session, m.Command(kind="agent_login", node_id=node.id, campaign_id=campaign.id,
-                                                 agent_id=agent.id))
+        desk_queue.enqueue(session, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=node.id,
+                                                  campaign_id=campaign.id, agent_id=agent.id))

@@ -1,4 +1,7 @@
-"""Erlang B, C and A for the inbound hotline: how many agents for a service level and abandon target.
+"""Erlang B, C and A: how many agents for a service level and abandon target when calls queue.
+
+The staffing what-if (``simulation.whatif``) prints Erlang C's figure next to
+the simulated one; an inbound queue will staff with the same functions.
 
 * **Erlang B** (M/M/n/n): blocking with no queue; the recursion
   ``B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1))`` is exact and stable.

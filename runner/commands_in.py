@@ -1,7 +1,7 @@
-"""Command rows the web writes (the database is the bus) -> the core's desk inputs.
+"""Desk requests the web writes (the database is the bus) -> the core's desk inputs.
 
-Kinds this runner understands (``commands.kind``; ids in the row's columns,
-the rest in ``payload``):
+One handler per ``DeskCommand`` kind, registered with :func:`handles`; ids are
+in the row's columns, the rest in ``payload``:
 
 ``agent_login``   agent_id, campaign_id: the agent starts on their seat (``agents.seat_id``),
                   which must be on this node.
@@ -11,15 +11,17 @@ the rest in ``payload``):
 ``disposition``   agent_id, campaign_id, payload ``{"attempt_id", "code", "final": true,
                   "callback_at": epoch seconds or null}``.
 
-Each command is taken by exactly one runner (``FOR UPDATE SKIP LOCKED``) and
+Each request is taken by exactly one runner (``FOR UPDATE SKIP LOCKED``) and
 marked done when handed to the core, or failed with the reason shown to the
-user. Campaign state is not a command: runners follow ``campaigns.desired_state``.
+user (a kind without a handler fails too). Campaign state is not a desk
+request: runners follow ``campaigns.desired_state``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,80 +31,140 @@ from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.safe import UnsafeValue
 from runner.leads_port import core_leads
 from runner.times import to_dt
-from store import command_queue
+from store import desk_queue
 from store import models as m
 from store.enums import AgentState as StoreAgentState
-from store.enums import LeadStatus
+from store.enums import DeskCommand, LeadStatus
 from store.leads import PREVIEW_CLAIMER
 
 BATCH = 50
 
 
 class Refused(ValueError):
-    """The command cannot be carried out; the message is for the user."""
+    """The request cannot be carried out; the message is for the user."""
 
 
 @dataclass(frozen=True)
 class Taken:
-    command_id: int
+    request_id: int
     event: Event
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One request being handled: the row, its agent, this runner's node and the time."""
+
+    session: Session
+    request: m.DeskRequest
+    agent: m.Agent
+    node_id: int
+    now: float
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.request.payload or {}
+
+    def campaign_id(self) -> int:
+        if self.request.campaign_id is None:
+            raise Refused(f"{self.request.kind}: no campaign")
+        return self.request.campaign_id
+
+
+Handler = Callable[[Desk], Event]
+_HANDLERS: dict[DeskCommand, Handler] = {}
+
+
+def handles(kind: DeskCommand) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the one handler of ``kind``."""
+
+    def register(handler: Handler) -> Handler:
+        if kind in _HANDLERS:
+            raise ValueError(f"two handlers for {kind.value}")
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def handled() -> frozenset[DeskCommand]:
+    """Every kind that has a handler."""
+    return frozenset(_HANDLERS)
 
 
 def take_inputs(session: Session, node_id: int, now: float, *, taken_by: str,
                 running: Container[int] | None = None) -> list[Taken]:
-    """Take pending commands for this node, translate them, mark them done or failed.
+    """Take pending requests for this node, translate them, mark them done or failed.
 
-    ``running``: the campaigns this runner dials (asked once per command, so it may load a
-    campaign started a moment ago); a command for another one fails with that reason.
+    ``running``: the campaigns this runner dials (asked once per request, so it may load a
+    campaign started a moment ago); a request for another one fails with that reason.
     """
     out = []
-    for command in command_queue.take(session, node_id, BATCH, to_dt(now), taken_by=taken_by):
+    for request in desk_queue.take(session, node_id, BATCH, to_dt(now), taken_by=taken_by):
         try:
-            if running is not None and command.campaign_id is not None and command.campaign_id not in running:
-                raise Refused(f"{command.kind}: campaign {command.campaign_id} is not running on this node")
-            out.append(Taken(command.id, translate(session, command, node_id, now)))
+            if running is not None and request.campaign_id is not None and request.campaign_id not in running:
+                raise Refused(f"{request.kind}: campaign {request.campaign_id} is not running on this node")
+            out.append(Taken(request.id, translate(session, request, node_id, now)))
         except (Refused, UnsafeValue, KeyError, ValueError, TypeError) as exc:
-            command_queue.finish(session, command, to_dt(now), error=str(exc) or type(exc).__name__)
+            desk_queue.finish(session, request, to_dt(now), error=str(exc) or type(exc).__name__)
         else:
-            command_queue.finish(session, command, to_dt(now))
+            desk_queue.finish(session, request, to_dt(now))
     return out
 
 
-def translate(session: Session, command: m.Command, node_id: int, now: float) -> Event:
-    payload = command.payload or {}
-    agent = session.get(m.Agent, command.agent_id) if command.agent_id is not None else None
+def translate(session: Session, request: m.DeskRequest, node_id: int, now: float) -> Event:
+    """The core's input for ``request``, from the handler of its kind."""
+    try:
+        handler = _HANDLERS[DeskCommand(request.kind)]
+    except (ValueError, KeyError):
+        raise Refused(f"unknown command kind {request.kind!r}") from None
+    agent = session.get(m.Agent, request.agent_id) if request.agent_id is not None else None
     if agent is None:
-        raise Refused(f"{command.kind}: unknown agent")
-    match command.kind:
-        case "agent_login":
-            seat = agent.seat
-            if seat is None or seat.node_id != node_id or command.campaign_id is None:
-                raise Refused("agent_login: the agent has no seat on this node, or no campaign")
-            if _seat_in_use(session, seat.id, agent.id):
-                raise Refused(f"agent_login: seat {seat.extension} is in use by another agent")
-            return AgentLogin(now, command.campaign_id, agent.id, seat.extension)
-        case "agent_state":
-            state = AgentState(payload["state"])
-            if state not in (AgentState.READY, AgentState.PAUSED, AgentState.LOGGED_OUT):
-                raise Refused(f"agent_state: an agent cannot ask to be {state.value}")
-            return AgentStateChanged(now, agent.id, state, str(payload.get("reason", "")))
-        case "agent_logout":
-            return AgentStateChanged(now, agent.id, AgentState.LOGGED_OUT, str(payload.get("reason", "")))
-        case "preview_dial":
-            lead = session.get(m.Lead, command.lead_id) if command.lead_id is not None else None
-            if lead is None or command.campaign_id is None:
-                raise Refused("preview_dial: unknown lead or campaign")
-            if lead.status is not LeadStatus.DIALING or lead.claimed_by != PREVIEW_CLAIMER.format(agent.id):
-                raise Refused("preview_dial: the lead is no longer held for this agent (the preview expired)")
-            return PreviewDial(now, command.campaign_id, agent.id, core_leads(session, [lead], now)[0])
-        case "disposition":
-            if command.campaign_id is None:
-                raise Refused("disposition: no campaign")
-            callback = payload.get("callback_at")
-            return Disposition(now, command.campaign_id, agent.id, str(payload["attempt_id"]),
-                               str(payload["code"]), float(callback) if callback is not None else None,
-                               bool(payload.get("final", True)))
-    raise Refused(f"unknown command kind {command.kind!r}")
+        raise Refused(f"{request.kind}: unknown agent")
+    return handler(Desk(session, request, agent, node_id, now))
+
+
+@handles(DeskCommand.AGENT_LOGIN)
+def _agent_login(desk: Desk) -> Event:
+    seat = desk.agent.seat
+    if seat is None or seat.node_id != desk.node_id or desk.request.campaign_id is None:
+        raise Refused("agent_login: the agent has no seat on this node, or no campaign")
+    if _seat_in_use(desk.session, seat.id, desk.agent.id):
+        raise Refused(f"agent_login: seat {seat.extension} is in use by another agent")
+    return AgentLogin(desk.now, desk.request.campaign_id, desk.agent.id, seat.extension)
+
+
+@handles(DeskCommand.AGENT_STATE)
+def _agent_state(desk: Desk) -> Event:
+    state = AgentState(desk.payload["state"])
+    if state not in (AgentState.READY, AgentState.PAUSED, AgentState.LOGGED_OUT):
+        raise Refused(f"agent_state: an agent cannot ask to be {state.value}")
+    return AgentStateChanged(desk.now, desk.agent.id, state, str(desk.payload.get("reason", "")))
+
+
+@handles(DeskCommand.AGENT_LOGOUT)
+def _agent_logout(desk: Desk) -> Event:
+    reason = str(desk.payload.get("reason", ""))
+    return AgentStateChanged(desk.now, desk.agent.id, AgentState.LOGGED_OUT, reason)
+
+
+@handles(DeskCommand.PREVIEW_DIAL)
+def _preview_dial(desk: Desk) -> Event:
+    request = desk.request
+    lead = desk.session.get(m.Lead, request.lead_id) if request.lead_id is not None else None
+    if lead is None or request.campaign_id is None:
+        raise Refused("preview_dial: unknown lead or campaign")
+    if lead.status is not LeadStatus.DIALING or lead.claimed_by != PREVIEW_CLAIMER.format(desk.agent.id):
+        raise Refused("preview_dial: the lead is no longer held for this agent (the preview expired)")
+    (core_lead,) = core_leads(desk.session, [lead], desk.now)
+    return PreviewDial(desk.now, request.campaign_id, desk.agent.id, core_lead)
+
+
+@handles(DeskCommand.DISPOSITION)
+def _disposition(desk: Desk) -> Event:
+    callback = desk.payload.get("callback_at")
+    return Disposition(desk.now, desk.campaign_id(), desk.agent.id, str(desk.payload["attempt_id"]),
+                       str(desk.payload["code"]), float(callback) if callback is not None else None,
+                       bool(desk.payload.get("final", True)))
 
 
 def _seat_in_use(session: Session, seat_id: int, agent_id: int) -> bool:

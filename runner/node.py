@@ -87,12 +87,11 @@ from runner.outage import DB_BACKOFF, DbGate
 from runner.persist import FactWriter
 from store import compliance
 from store import models as m
-from store.enums import CampaignMode, CampaignState, PbxKind
+from store.enums import OUTBOUND_MODES, CampaignState, PbxKind
 from store.types import utcnow
 
 log = logging.getLogger("runner")
 
-OUTBOUND_MODES = (CampaignMode.PREVIEW, CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE)
 
 
 @dataclass(frozen=True)
@@ -336,7 +335,7 @@ class NodeCore:
         log.warning("command refused kind=%s error=%s", type(command).__name__, message)
         if isinstance(command, c.Originate):
             self.feed(OriginateFailed(time.time(), command.channel_id, command.attempt_id, cause=0,
-                                      reason=message))
+                                      call_id=command.channel_id, reason=message))
 
     # --- campaigns ---
 

@@ -28,7 +28,7 @@ class Settings:
     # Empty: SQLite file in the instance dir. Its password is masked in repr and redacted().
     database_url: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
-    # The local Asterisk sandbox (see lab.sandbox).
+    # The local Asterisk sandbox (lab/ in a checkout; unused in production).
     sandbox_cache: Path = Path("/var/cache/switchboard")
     sandbox_state: Path = Path("/var/lib/switchboard/sandbox")
     pbx_address: str = "127.0.0.2"
@@ -47,6 +47,12 @@ class Settings:
     # Where the web reads a node's recordings when the node does not say
     # (``pbx_nodes.recordings_dir``): Asterisk's monitor directory on this host.
     recordings_dir: Path = Path("/var/spool/asterisk/monitor")
+    # Where "Provision and reload" writes an Asterisk node's seats (pjsip.conf #includes it; the
+    # dialplans/ files go next to it). ``{node}`` becomes the node's name, for one directory per node.
+    seats_conf_path: str = "/etc/asterisk/pjsip-seats.conf"
+    # The PJSIP transport the seats name, so their RTP binds to that transport's address; empty:
+    # Asterisk's default transport, RTP on every address.
+    pjsip_transport: str = ""
     # Where the log-in and xml_curl throttles count failures (a ``limits`` storage URL). ``memory://``
     # counts per process; with several web processes use ``redis://host:6379`` so they share one count.
     throttle_storage: str = "memory://"

@@ -6,7 +6,7 @@ from orchestrator.compliance import ComplianceProfile
 from orchestrator.pacing.catalog import make_policy
 from simulation.engine import simulate
 from simulation.scenarios import scenario as named
-from simulation.whatif import agents_for
+from simulation.whatif import agents_for, erlang_c_agents
 
 
 def run(*, scenario: str = "S1", policy: str = "ours", ratio: float = 3.0, agents: int | None = None,
@@ -34,8 +34,12 @@ def run(*, scenario: str = "S1", policy: str = "ours", ratio: float = 3.0, agent
     world = world.with_(**changes)
     if connects_per_hour is not None:
         found = agents_for(world, connects_per_hour, seed)
+        erlang = erlang_c_agents(world, connects_per_hour)
         return [f"{found.agents} agents reach {found.connects_per_hour:.0f} connects per hour "
-                f"(target {connects_per_hour:.0f}) with our policy:", *found.summary.lines()]
+                f"(target {connects_per_hour:.0f}) with our policy:", *found.summary.lines(),
+                f"Erlang C: {erlang.agents} agents if those connects queued for them "
+                f"({erlang.traffic_erlangs:.1f} Erlangs, {erlang.service_level:.1%} reach an agent "
+                f"within {world.abandon_after_s:g} s)"]
     pacing = make_policy(policy, ratio=ratio, shift_start_s=world.shift_start_h * 3600, shift_s=world.day_s)
     summary = simulate(world, pacing, seed).tally.summary(world.cap, world.profile)
     return [f"{scenario}, {world.agents} agents, {days} day(s), policy {pacing.name}, seed {seed}:",

@@ -5,12 +5,19 @@ means); :func:`expect` simulates our policy on that world and returns the
 expected occupancy, abandon rate and throughput; :func:`agents_for` finds the
 fewest agents that reach a target number of connects per hour. The same
 simulator as the benchmark, so the numbers are the policy's, not a formula's.
+
+:func:`erlang_c_agents` gives the textbook figure next to it: the head count
+Erlang C asks for if the same connects arrived as a queue (Poisson, handle time
+talk + wrap) and nearly all (1 - the abandon cap) had to reach an agent within
+the compliance wait. A dialer times its calls to the agents it sees freeing
+up, which is what the simulated figure measures; the gap is what pacing earns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orchestrator.erlang import Staffing, agents_needed
 from orchestrator.pacing.base import PacingPolicy
 from orchestrator.pacing.predictive import PredictivePolicy
 from simulation.engine import simulate
@@ -53,3 +60,9 @@ def agents_for(world: World, connects_per_hour: float, seed: int = 1, max_agents
         else:
             lo = mid + 1
     return best
+
+
+def erlang_c_agents(world: World, connects_per_hour: float) -> Staffing:
+    """Erlang C's head count for ``connects_per_hour`` in ``world`` (see the module's docstring)."""
+    return agents_needed(connects_per_hour, world.talk_mean + world.wrap_mean,
+                         service_level_target=1.0 - world.cap, answer_within_s=world.abandon_after_s)

@@ -27,8 +27,6 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     """Build the app; ``overrides`` are Flask config keys (tests set e.g. ``MAX_CONTENT_LENGTH``)."""
     from importlib import import_module
 
-    from lab.sandbox.layout import TRANSPORT as SANDBOX_TRANSPORT
-    from lab.sandbox.layout import paths as sandbox_paths
     from web import db as web_db
     from web import metrics, security
     from web.auth import throttle
@@ -44,8 +42,8 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # a 100 000-row XLSX is a few MB
         WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session
         # Where provisioning writes each Asterisk node's seats ({node}: the node's name).
-        SEATS_CONF_PATH=str(sandbox_paths(settings).seats_file),
-        SEATS_PJSIP_TRANSPORT=SANDBOX_TRANSPORT,  # RTP on the pbx address only
+        SEATS_CONF_PATH=settings.seats_conf_path,
+        SEATS_PJSIP_TRANSPORT=settings.pjsip_transport,
     )
     security.init_app(app, settings)
     app.config.update(overrides)

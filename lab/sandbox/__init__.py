@@ -23,5 +23,6 @@ Public API: :func:`~lab.sandbox.cli.up` / ``down`` / ``status`` /
 :func:`~lab.sandbox.credentials.connection_info` (AMI logins),
 :func:`~lab.sandbox.credentials.phone_credentials` (the phones' seats),
 :func:`~lab.sandbox.layout.paths` (config, recordings and sounds dirs),
+:func:`~lab.sandbox.layout.provisioning_settings` (provisioning pointed at the pbx),
 :func:`~lab.sandbox.world.world_number` (numbers for each outcome).
 """

@@ -14,10 +14,10 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from lab.sandbox.layout import paths, state_dir
-from provisioning.seats import AmiTarget, SeatConf
+from ami.session import AmiTarget
+from lab.sandbox.layout import state_dir
+from provisioning.seats import SeatConf
 from settings import Settings
 
 AMI_USERNAME = "switchboard"
@@ -89,8 +89,10 @@ def connection_info(settings: Settings) -> ConnectionInfo:
 def phone_credentials(settings: Settings) -> list[SeatConf]:
     """The seats the world's phones register as (``agent001`` ...) with their passwords.
 
-    Provisioning that rewrites the pbx's seats file from the database must give
-    these seats the same secrets, or the phones stop registering.
+    The sandbox writes them as the pbx's first seats file; provisioning then
+    writes the database's seats alone, so whoever provisions the sandbox pbx
+    puts these in the database as the node's seats first (``switchboard run``
+    does), or the phones stop registering.
     """
     return _seats(settings, phone_extension)
 
@@ -108,17 +110,6 @@ def _seats(settings: Settings, name: Callable[[int], str]) -> list[SeatConf]:
     phones = _load(settings)["phones"]
     extensions = [name(i) for i in range(1, settings.sandbox_phones + 1)]
     return [SeatConf(extension, phones[extension]) for extension in extensions]
-
-
-def phones_for_seats_file(settings: Settings, seats_file: Path) -> list[SeatConf]:
-    """The sandbox phones' seats when ``seats_file`` is the sandbox pbx's seats file, else none.
-
-    What provisioning merges into that file, so that writing the database's
-    seats there never drops the phones the sandbox owns.
-    """
-    if seats_file.resolve() != paths(settings).seats_file.resolve():
-        return []
-    return phone_credentials(settings)
 
 
 def freeswitch_secrets(settings: Settings) -> FreeswitchSecrets:

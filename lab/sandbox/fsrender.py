@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dialplans.render import write_atomically
+from dialplans.render import DialplanParams, write_atomically
 from lab.sandbox import fsnode
 from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
 from lab.sandbox.fsnode import FsNode
@@ -58,7 +58,8 @@ def xml_curl_url(settings: Settings) -> str:
     return f"http://{settings.web_host}:{settings.web_port}/freeswitch/xml"
 
 
-def render(fs: FsNode, settings: Settings) -> str:
+def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None) -> str:
+    """``freeswitch.xml``; ``params``: the routes' parameters (``bench.amd`` tries AMD tunings this way)."""
     secrets = freeswitch_secrets(settings)
     return _env.get_template("freeswitch/freeswitch.xml.j2").render(
         address=settings.freeswitch_address, sip_port=settings.sip_port, world_address=settings.world_address,
@@ -66,7 +67,7 @@ def render(fs: FsNode, settings: Settings) -> str:
         esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
         xml_curl_node=XML_CURL_NODE, xml_curl_secret=secrets.xml_curl_secret, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
-        dialplan_context=freeswitch.dialplan_context(),
+        dialplan_context=freeswitch.dialplan_context(params),
         directory_domain=freeswitch.directory_domain(settings.freeswitch_address,
                                                      fs_phone_credentials(settings)),
     )

@@ -10,7 +10,7 @@ keeps only what must survive a root rebuild: pid files and secrets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from lab.sandbox import rootfs
@@ -23,7 +23,7 @@ SEATS_FILE = "pjsip-seats.conf"
 DIALPLAN_FILE = "extensions-switchboard.conf"
 #: The SIP transport of both instances. Endpoints that name it (``transport=``) get
 #: their RTP bound to the instance's loopback address; seats without it bind RTP
-#: to every address, so provisioning's seats should name it too.
+#: to every address, so provisioning's seats name it too (:func:`provisioning_settings`).
 TRANSPORT = "transport-udp"
 
 
@@ -100,3 +100,12 @@ def paths(settings: Settings) -> SandboxPaths:
         sounds_dir=pbx.host_base / "sounds",
         sounds_dir_in_pbx=str(pbx.base / "sounds"),
     )
+
+
+def provisioning_settings(settings: Settings) -> Settings:
+    """``settings`` with provisioning pointed at the sandbox pbx: its seats file and its transport.
+
+    For whatever provisions the sandbox (``switchboard run``'s web, tests); a
+    production web keeps its own ``seats_conf_path`` and ``pjsip_transport``.
+    """
+    return replace(settings, seats_conf_path=str(paths(settings).seats_file), pjsip_transport=TRANSPORT)

@@ -24,6 +24,8 @@ O     outcome       what the far end does                                       
 7     keypad        answers, after 1 s of silence presses 1 2 # (RFC 4733,      16
                     250 ms apart), then talks like a human; hangs up TT s after
                     answer (00: never)
+8     earlymedia    183 with a message (early media), never answers; gives up   19 (or the
+                    after TT s (00: at most 10 min)                              caller's own)
 ====  ============  ==========================================================  ===============
 
 Any other number the world receives is unallocated (cause 1). Instead of the number a SIP
@@ -68,6 +70,7 @@ class Outcome(StrEnum):
     MACHINE = "machine"
     UNALLOCATED = "unallocated"
     KEYPAD = "keypad"
+    EARLY_MEDIA = "earlymedia"
 
     @property
     def digit(self) -> int:
@@ -98,8 +101,13 @@ def trunk_dial(number: str) -> str:
     return f"PJSIP/{number}@{TRUNK}"
 
 
-def greeting_variable(name: str) -> str:
-    """Originate variable that makes the world say corpus greeting ``name`` (letters, digits, dashes)."""
+def greeting_name(name: str) -> str:
+    """``name`` if it can be a corpus greeting's (lower-case letters, digits, dashes), else ValueError."""
     if not _GREETING.match(name):
         raise ValueError(f"bad greeting name {name!r}: lower-case letters, digits and dashes only")
-    return f"PJSIP_HEADER(add,{GREETING_HEADER})={name}"
+    return name
+
+
+def greeting_variable(name: str) -> str:
+    """Originate variable that makes the world say corpus greeting ``name`` (letters, digits, dashes)."""
+    return f"PJSIP_HEADER(add,{GREETING_HEADER})={greeting_name(name)}"

@@ -4,7 +4,7 @@ Import models from here; the submodules only group them by subject.
 """
 
 from store.models.base import NAMING_CONVENTION, Base
-from store.models.calls import Attempt, Call, CallLeg, Recording
+from store.models.calls import Attempt, Call, Recording
 from store.models.campaigns import (
     Campaign,
     Disposition,
@@ -15,7 +15,7 @@ from store.models.campaigns import (
     campaign_teams,
 )
 from store.models.compliance import AbandonBucket
-from store.models.journal import AgentStateLog, AuditLog, Command
+from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.people import Agent, PbxNode, Seat, Team, User
 
 __all__ = [
@@ -27,9 +27,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "Call",
-    "CallLeg",
     "Campaign",
-    "Command",
+    "DeskRequest",
     "Disposition",
     "DncEntry",
     "Lead",

@@ -94,6 +94,7 @@ class Campaign(CreatedAt, Base):
     abandon_message_file: Mapped[str | None] = mapped_column(String(255))
     script: Mapped[str] = mapped_column(Text, default="")
 
+    # Stored values only (an earlier form set it, nothing reads it): the inbound work will route on it.
     inbound_number: Mapped[str | None] = mapped_column(String(32), index=True)
     ivr: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
@@ -150,7 +151,7 @@ class Disposition(Base):
 
 
 class LeadList(CreatedAt, Base):
-    """An imported file of leads, assigned to (at most) one campaign and handed to a team.
+    """An imported file of leads, assigned to (at most) one campaign (its teams work it).
 
     Reassigning a list must also rewrite ``leads.campaign_id``: use
     ``store.leads.assign_list``.
@@ -163,7 +164,6 @@ class LeadList(CreatedAt, Base):
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     source: Mapped[str] = mapped_column(String(255), default="")
     # An import fills a list that is not yet active in short transactions, then
@@ -173,7 +173,6 @@ class LeadList(CreatedAt, Base):
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     campaign: Mapped[Campaign | None] = relationship(back_populates="lists")
-    team: Mapped[Team | None] = relationship()
     leads: Mapped[list[Lead]] = relationship(back_populates="list", passive_deletes=True)
 
 
@@ -206,14 +205,14 @@ class Lead(CreatedAt, Base):
             "ix_leads_agent_callbacks",
             "callback_agent_id",
             "next_call_at",
-            postgresql_where=text("status = 'callback' AND callback_agent_id IS NOT NULL"),
-            sqlite_where=text("status = 'callback' AND callback_agent_id IS NOT NULL"),
+            postgresql_where=text(f"status = '{LeadStatus.CALLBACK}' AND callback_agent_id IS NOT NULL"),
+            sqlite_where=text(f"status = '{LeadStatus.CALLBACK}' AND callback_agent_id IS NOT NULL"),
         ),
         Index(
             "ix_leads_dialing",
             "claimed_at",
-            postgresql_where=text("status = 'dialing'"),
-            sqlite_where=text("status = 'dialing'"),
+            postgresql_where=text(f"status = '{LeadStatus.DIALING}'"),
+            sqlite_where=text(f"status = '{LeadStatus.DIALING}'"),
         ),
         Index("ix_leads_campaign_id_status", "campaign_id", "status"),
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.enums import AgentState, CommandStatus
+from store.enums import AgentState, DeskRequestStatus
 from store.models.base import Base, CreatedAt
 from store.models.people import Agent, User
 from store.types import BigId, JsonType, StrEnumType, UtcDateTime, utcnow
@@ -61,12 +61,15 @@ class AuditLog(Base):
     user: Mapped[User | None] = relationship()
 
 
-class Command(CreatedAt, Base):
-    """A desired action written by the web, executed by a runner (the database is the bus).
+class DeskRequest(CreatedAt, Base):
+    """What the web asks a runner to do for an agent, carried out by the runner (the database is the bus).
 
-    ``node_id`` NULL means any runner may take it. ``kind`` is a free string
-    (e.g. ``preview_dial``, ``hangup``) owned by the runner's dispatcher, with
-    its arguments in ``payload``.
+    Not a PBX command (``orchestrator.commands``): the runner turns it into an
+    input of the core, which decides the PBX commands. ``node_id`` NULL means
+    any runner may take it. ``kind`` is a ``DeskCommand`` value, kept as a
+    string so that a runner refuses a kind it does not know (with the reason)
+    instead of failing to read the row; its arguments are in ``payload``.
+    The table keeps its first name, ``commands``.
     """
 
     __tablename__ = "commands"
@@ -82,8 +85,9 @@ class Command(CreatedAt, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[CommandStatus] = mapped_column(
-        StrEnumType(CommandStatus), default=CommandStatus.PENDING, server_default=CommandStatus.PENDING.value
+    status: Mapped[DeskRequestStatus] = mapped_column(
+        StrEnumType(DeskRequestStatus), default=DeskRequestStatus.PENDING,
+        server_default=DeskRequestStatus.PENDING.value,
     )
     node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="CASCADE"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))

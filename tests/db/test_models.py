@@ -16,10 +16,9 @@ from store.enums import (
     CallDirection,
     CampaignMode,
     CampaignState,
-    CommandStatus,
     ComplianceProfile,
+    DeskRequestStatus,
     LeadStatus,
-    LegKind,
     MachineAction,
     Outcome,
     PbxKind,
@@ -32,9 +31,8 @@ from store.models import (
     Attempt,
     AuditLog,
     Call,
-    CallLeg,
     Campaign,
-    Command,
+    DeskRequest,
     Disposition,
     DncEntry,
     Lead,
@@ -69,7 +67,7 @@ def _centre(session):
         ],
         teams=[team],
     )
-    lead_list = LeadList(name="import-1", campaign=campaign, team=team)
+    lead_list = LeadList(name="import-1", campaign=campaign)
     session.add_all([agent, lead_list])
     session.flush()
     return node, team, agent, campaign, lead_list
@@ -110,16 +108,10 @@ def test_crud_across_relations(sessions):
             callee=lead.phone,
             started_at=T0,
         )
-        call.legs = [
-            CallLeg(kind=LegKind.CUSTOMER, channel_id="1700000000.1", created_at=T0, hangup_cause=16),
-            CallLeg(kind=LegKind.AGENT, channel_id="1700000000.2", created_at=T0, dial_status="ANSWER"),
-        ]
         s.add_all(
             [
                 call,
-                Recording(
-                    call=call, attempt=attempt, path="/rec/a.wav", duration_s=Decimal("82.5"), qa_score=87
-                ),
+                Recording(call=call, attempt=attempt, path="/rec/a.wav", duration_s=Decimal("82.5")),
                 AgentStateLog(agent=agent, state=AgentState.ON_CALL, started_at=T0, campaign_id=campaign.id),
                 AuditLog(
                     user_id=team.leader_id,
@@ -129,7 +121,7 @@ def test_crud_across_relations(sessions):
                     target_id=str(campaign.id),
                     details={"from": "stopped", "to": "running"},
                 ),
-                Command(
+                DeskRequest(
                     kind="preview_dial",
                     node_id=node.id,
                     agent_id=agent.id,
@@ -155,8 +147,8 @@ def test_crud_across_relations(sessions):
         assert attempt.agent.team.leader.username == "lea"
         assert attempt.agent.seat.node.name == "pbx1" and attempt.agent.user.role is UserRole.AGENT
         call = attempt.calls[0]
-        assert sorted(leg.kind for leg in call.legs) == [LegKind.AGENT, LegKind.CUSTOMER]
-        assert call.recordings[0].qa_score == 87
+        assert call.direction is CallDirection.OUTBOUND and call.callee == lead.phone
+        assert (call.recordings[0].path, call.recordings[0].duration_s) == ("/rec/a.wav", Decimal("82.5"))
         campaign = s.get(Campaign, campaign_id)
         assert campaign.desired_state is CampaignState.STOPPED
         assert campaign.amd_action is MachineAction.HANGUP
@@ -165,8 +157,8 @@ def test_crud_across_relations(sessions):
         assert campaign.retry_rules[0].outcome is Outcome.BUSY
         assert campaign.teams[0].name == "Team A"
         assert campaign.calling_hours == {"mon": [["09:00", "20:00"]]}
-        command = s.scalars(select(Command)).one()
-        assert command.status is CommandStatus.PENDING and command.payload == {"lead": command.lead_id}
+        command = s.scalars(select(DeskRequest)).one()
+        assert command.status is DeskRequestStatus.PENDING and command.payload == {"lead": command.lead_id}
         assert s.scalars(select(AuditLog)).one().details["to"] == "running"
         assert s.scalars(select(AgentStateLog)).one().ended_at is None
 

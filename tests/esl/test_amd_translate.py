@@ -1,11 +1,11 @@
 """sb-outbound's answering-machine reports, recorded from the live FreeSWITCH 1.10.12 node, -> core events.
 
 ``fixtures/amd/world_{human,machine}.server.txt`` are every byte FreeSWITCH sent
-to ``bench.amd_freeswitch.classify`` (filtered to the call's own channel and
-job) for one call to the sandbox world's human ("hello", then silence) and one
-to its answering machine (a 5.7 s greeting, then a 1000 Hz beep), with the
-project's ``sb-outbound`` route running ``detect_audio`` / ``detect_silence``
-and avmd.
+to the AMD benchmark's ESL connection (the events ``lab.amd.freeswitch_call``
+subscribes to, filtered to the call's own channel and job) for one call to the sandbox
+world's human ("hello", then silence) and one to its answering machine (a 5.7 s
+greeting, then a 1000 Hz beep), with the project's ``sb-outbound`` route running
+``detect_audio`` / ``detect_silence`` and avmd.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def report(**headers: str) -> EslEvent:
     ("silence", "false", e.VoiceCue.SILENCE), ("silence", "true", e.VoiceCue.NO_SILENCE)])
 def test_each_detector_outcome_is_one_cue(step: str, timeout: str, cue: e.VoiceCue):
     out = Translator().translate(report(**{"SB-Step": step, "SB-Timeout": timeout, "SB-Held-Ms": "120"}), 5.0)
-    assert out == [e.VoiceDetected(1000.0, "ch-1", None, cue=cue, held_ms=120)]
+    assert out == [e.VoiceDetected(1000.0, "ch-1", None, call_id="ch-1", cue=cue, held_ms=120)]
 
 
 @pytest.mark.parametrize("headers", [

@@ -24,7 +24,7 @@ from werkzeug.security import generate_password_hash
 from lab import demo
 from lab.sandbox.world import Outcome as World
 from store import models as m
-from store.enums import AgentState, CampaignMode, CommandStatus, LeadStatus, UserRole
+from store.enums import AgentState, CampaignMode, DeskRequestStatus, LeadStatus, UserRole
 from tests.integration.campaign_kit import Kit, mixed_leads
 from tests.web.conftest import Client
 from web.app import create_app
@@ -88,8 +88,8 @@ def test_disposition_saved_during_the_call_is_applied_at_hangup(sandbox, tmp_pat
 
     (attempt,) = kit.attempts(campaign)
     with kit.sessions() as s:
-        command = s.scalars(select(m.Command).where(m.Command.kind == "disposition")).one()
-        assert command.status is CommandStatus.DONE
+        command = s.scalars(select(m.DeskRequest).where(m.DeskRequest.kind == "disposition")).one()
+        assert command.status is DeskRequestStatus.DONE
         assert command.done_at < attempt.ended_at  # the runner took it while the call was up
         assert s.get(m.Disposition, attempt.disposition_id).code == "CB"
         assert attempt.notes == "call back tomorrow"
@@ -143,8 +143,8 @@ def test_a_seat_without_a_registered_phone_says_so_on_the_panel_and_the_wallboar
         web.post("/agent/ready")  # the dialer tries the phone again, and says why it stays paused
 
         def tried_after_ready(s) -> bool:
-            done = s.scalar(select(m.Command.done_at).where(m.Command.kind == "agent_state",
-                                                            m.Command.status == CommandStatus.DONE))
+            done = s.scalar(select(m.DeskRequest.done_at).where(m.DeskRequest.kind == "agent_state",
+                                                            m.DeskRequest.status == DeskRequestStatus.DONE))
             since = [(row.state, row.reason) for row in s.scalars(
                 select(m.AgentStateLog).where(m.AgentStateLog.agent_id == agent_id,
                                               m.AgentStateLog.started_at >= done))] if done else []

@@ -15,8 +15,8 @@ from dataclasses import replace
 import pytest
 from werkzeug.serving import make_server
 
-from bench import amd_freeswitch
 from esl.render import DialConfig, render
+from lab.amd import freeswitch_call
 from lab.campaign import random_area_code
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox import fscli, fsesl, fsnode, fsrender, process
@@ -148,10 +148,10 @@ def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_p
 def test_sb_outbound_classes_the_world_s_human_and_machine_by_their_greeting(settings: Settings) -> None:
     """The route's detect_audio/detect_silence reports, through the translator and the core's classifier."""
     area = random_area_code()
-    human = amd_freeswitch.classify(settings, world_number(Outcome.HUMAN, 0, 1, area_code=area))
+    human = freeswitch_call(settings, world_number(Outcome.HUMAN, 0, 1, area_code=area))
     assert (human.verdict, [cue for cue, _ in human.cues]) == ("HUMAN", ["speech", "silence"]), human
-    machine = amd_freeswitch.classify(settings, world_number(Outcome.MACHINE, 0, 2, area_code=area),
-                                      listen_s=ANSWER_S)
+    machine_number = world_number(Outcome.MACHINE, 0, 2, area_code=area)
+    machine = freeswitch_call(settings, machine_number, listen_s=ANSWER_S)
     cues = [cue for cue, _ in machine.cues]
     assert (machine.verdict, cues) == ("MACHINE", ["speech", "no_silence"]), machine
     assert machine.cause.startswith("LONGGREETING")

@@ -37,7 +37,8 @@ def test_a_seat_whose_phone_never_answers_leaves_the_agent_paused_with_the_reaso
     runner.feed(OriginateFailed(time.time(), leg.channel_id, leg.attempt_id, cause=20))  # not registered
     assert _agent(sessions, agent_id) == (AgentState.PAUSED, "phone disconnected")
     with sessions.begin() as s:  # Ready: the dialer tries the phone again
-        s.add(m.Command(kind="agent_state", node_id=node_id, agent_id=agent_id, payload={"state": "ready"}))
+        s.add(m.DeskRequest(kind="agent_state", node_id=node_id, agent_id=agent_id,
+                            payload={"state": "ready"}))
     runner.poll_commands()
     (leg,) = drain(runner)
     assert _agent(sessions, agent_id) == (AgentState.PAUSED, "connecting")
@@ -59,7 +60,7 @@ def test_a_disposition_saved_during_the_call_is_applied_at_hangup(sessions, seed
         code = "CB"
         s.add(m.Disposition(campaign_id=campaign_id, code=code, label="Call back", schedules_callback=True,
                             is_final=False))
-        s.add(m.Command(kind="disposition", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
+        s.add(m.DeskRequest(kind="disposition", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
                         payload={"attempt_id": dial.attempt_id, "code": code, "final": False,
                                  "callback_at": callback.timestamp()}))
     runner.poll_commands()

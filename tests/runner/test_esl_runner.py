@@ -121,7 +121,7 @@ def test_connects_then_logs_the_agent_in_and_dials_the_customer(sessions, run_no
     assert server.errors() == []
     with sessions() as s:
         assert s.get(m.Lead, attempt.lead_id).status is LeadStatus.DIALING
-        assert s.scalar(select(m.Command.status)).value == "done"  # the agent_login
+        assert s.scalar(select(m.DeskRequest.status)).value == "done"  # the agent_login
 
 
 def test_a_failed_background_job_ends_the_attempt_with_its_cause(sessions, run_node):

@@ -90,7 +90,7 @@ def test_a_connected_call_is_written_row_by_row(sessions, seeded):
         assert states == [AgentState.PAUSED, AgentState.READY, AgentState.ON_CALL, AgentState.WRAP_UP]
         (window, _) = compliance.campaign_windows(s, campaign_id, utcnow())
         assert (window.live_answers, window.abandons) == (1, 0)
-        assert s.scalar(select(m.Command.status)).value == "done"
+        assert s.scalar(select(m.DeskRequest.status)).value == "done"
 
 
 @pytest.mark.parametrize("live", [True, False], ids=["call-still-up", "call-gone"])
@@ -150,7 +150,7 @@ def test_a_paused_campaign_claims_nothing_and_a_stopped_one_logs_agents_out(sess
         assert s.get(m.Agent, agent_id).state is AgentState.LOGGED_OUT
 
 
-def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
+def test_preview_dial_and_disposition_come_from_the_desk_queue(sessions):
     with sessions.begin() as s:
         node = demo.ensure_node(s, NODE)
         (agent,) = demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
@@ -166,7 +166,7 @@ def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
     assert drain(runner) == []  # preview: nothing is dialed unless the agent asks
     with sessions.begin() as s:
         (lead,) = claim_leads(s, campaign_id, 1, utcnow(), claimed_by="preview:agent:1")
-        s.add(m.Command(kind="preview_dial", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
+        s.add(m.DeskRequest(kind="preview_dial", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
                         lead_id=lead.id))
     runner.poll_commands()
     (dial,) = drain(runner)
@@ -176,9 +176,9 @@ def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
     assert bridge == c.Bridge(dial.channel_id, leg.channel_id)
     runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
     with sessions.begin() as s:
-        s.add(m.Command(kind="disposition", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
+        s.add(m.DeskRequest(kind="disposition", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
                         payload={"attempt_id": dial.attempt_id, "code": "done"}))
-        s.add(m.Command(kind="launch_rockets", node_id=node_id, agent_id=agent_id))
+        s.add(m.DeskRequest(kind="launch_rockets", node_id=node_id, agent_id=agent_id))
     runner.poll_commands()
     with sessions() as s:
         attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
@@ -186,7 +186,7 @@ def test_preview_dial_and_disposition_come_from_the_command_queue(sessions):
         done = s.scalar(select(m.Disposition.id).where(m.Disposition.code == "done"))
         assert attempt.disposition_id == done
         assert s.get(m.Agent, agent_id).state is AgentState.READY  # the disposition ended the wrap-up
-        statuses = dict(s.execute(select(m.Command.kind, m.Command.status)).all())
+        statuses = dict(s.execute(select(m.DeskRequest.kind, m.DeskRequest.status)).all())
         assert statuses["disposition"].value == "done" and statuses["launch_rockets"].value == "failed"
 
 
@@ -199,7 +199,7 @@ def test_agent_pause_with_a_reason_and_back_to_ready(sessions, seeded):
     runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
     for state, reason in (("paused", "lunch"), ("ready", "")):
         with sessions.begin() as s:
-            s.add(m.Command(kind="agent_state", node_id=node_id, agent_id=agent_id,
+            s.add(m.DeskRequest(kind="agent_state", node_id=node_id, agent_id=agent_id,
                             payload={"state": state, "reason": reason}))
         runner.poll_commands()
         with sessions() as s:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import sys
 from datetime import time as clock
 
+import pytest
+
+import orchestrator
 from orchestrator.dialer import facts as f
 from orchestrator.dialer.config import DialMode
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import Abandoned, CallResult, Connected, DialOutcome, TalkEnded, WrapEnded
+from orchestrator.step import Fact
+from runner import commands_in, fact_writers
 from runner.campaign_config import ALL_DAY, calling_hours, campaign_config
 from runner.node import RateLimit
 from store import models as m
-from store.enums import CampaignMode, ComplianceProfile, MachineAction
+from store.enums import CampaignMode, ComplianceProfile, DeskCommand, MachineAction
 
 
 def test_calling_hours_keep_every_window_of_every_day():
@@ -105,3 +113,32 @@ def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic(
     assert config.lead_rules.abandon_no_recall_s == 72 * 3600  # the UK floor
     update = after_attempt(Lead(1, "+442071234567"), Outcome.BUSY, 1_800_000_000.0, config.lead_rules)
     assert to_dt(update.next_attempt_at).year == 2028  # 1.8e9 is January 2027, plus a year at most
+
+
+def test_every_fact_kind_of_the_core_has_one_registered_writer():
+    for module in pkgutil.walk_packages(orchestrator.__path__, "orchestrator."):
+        importlib.import_module(module.name)  # every fact kind the core defines, wherever it lives
+    kinds, todo = set(), [Fact]
+    while todo:
+        for kind in todo.pop().__subclasses__():
+            todo.append(kind)
+            # the class its module names: not a slots dataclass's first draft, nor a test's local one
+            if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
+                kinds.add(kind)
+    assert f.AttemptStarted in kinds and kinds <= fact_writers.registered()
+
+
+def test_a_fact_without_a_writer_is_refused_and_a_second_writer_too():
+    class Unheard(f.Fact):
+        pass
+
+    with pytest.raises(fact_writers.NoWriter, match="Unheard"):
+        fact_writers.writer_for(Unheard)
+    with pytest.raises(ValueError, match="two writers for AttemptEnded"):
+        fact_writers.writes(f.AttemptEnded)(lambda to, s, fact: None)
+
+
+def test_every_desk_command_the_web_sends_has_one_runner_handler():
+    assert commands_in.handled() == set(DeskCommand)
+    with pytest.raises(ValueError, match="two handlers for disposition"):
+        commands_in.handles(DeskCommand.DISPOSITION)(lambda desk: None)

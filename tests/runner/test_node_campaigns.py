@@ -14,9 +14,9 @@ from lab import demo
 from orchestrator import commands as c
 from orchestrator.events import Answered, PbxConnected, Tick
 from runner.node import RunnerOptions, load_node
-from store import command_queue
+from store import desk_queue
 from store import models as m
-from store.enums import CampaignMode, CampaignState, CommandStatus
+from store.enums import CampaignMode, CampaignState, DeskRequestStatus
 from tests.runner.core_probe import Core
 
 
@@ -39,8 +39,9 @@ def setup(sessions, state: CampaignState) -> tuple[Core, int, int]:
 def queue_login(sessions, agent_id: int, campaign_id: int) -> int:
     with sessions.begin() as s:
         node = s.scalar(select(m.PbxNode))
-        command = m.Command(kind="agent_login", node_id=node.id, campaign_id=campaign_id, agent_id=agent_id)
-        return command_queue.enqueue(s, command).id
+        command = m.DeskRequest(kind="agent_login", node_id=node.id, campaign_id=campaign_id,
+                                agent_id=agent_id)
+        return desk_queue.enqueue(s, command).id
 
 
 def customer_originates(core: Core) -> list[c.Originate]:
@@ -68,7 +69,7 @@ def test_a_login_for_a_campaign_started_a_moment_ago_is_taken(sessions):
     assert core.poll_commands() == 1
     assert agent_id in core.slots[campaign_id].dialer.agents.agents
     with sessions() as s:
-        assert s.get(m.Command, command_id).status is CommandStatus.DONE
+        assert s.get(m.DeskRequest, command_id).status is DeskRequestStatus.DONE
 
 
 def test_a_login_for_a_stopped_campaign_fails_with_a_reason(sessions):
@@ -77,8 +78,8 @@ def test_a_login_for_a_stopped_campaign_fails_with_a_reason(sessions):
     core.poll_commands()
     assert campaign_id not in core.slots and core.sent == []
     with sessions() as s:
-        command = s.get(m.Command, command_id)
-        assert command.status is CommandStatus.FAILED and "not running" in command.error
+        command = s.get(m.DeskRequest, command_id)
+        assert command.status is DeskRequestStatus.FAILED and "not running" in command.error
 
 
 def test_edits_to_a_running_campaign_apply_without_a_restart_and_keep_its_agents(sessions):

@@ -1,18 +1,21 @@
-"""Test doubles for the dialer's ports and a small driver for event sequences."""
+"""Test doubles for the dialer's ports, a fixed pacing policy and a small driver for event sequences."""
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 from orchestrator.commands import Command, EndpointKind, Originate
+from orchestrator.compliance import abandon_rate
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, Step
 from orchestrator.dialer.facts import Fact
 from orchestrator.dialer.inputs import AgentLogin
-from orchestrator.events import Answered, Event, PbxConnected, Tick
+from orchestrator.events import AgentState, Answered, Event, PbxConnected, Tick
 from orchestrator.leads.model import Lead
 from orchestrator.leads.rules import LeadRules
 from orchestrator.node.host import NodeHost
+from orchestrator.pacing.base import PacingState
 
 # Wednesday 2026-11-25 17:00 UTC = 12:00 in New York: inside default calling hours.
 T0 = 1795626000.0
@@ -21,6 +24,25 @@ NY = "+1212555{:04d}"
 
 def ny_leads(n: int, start: int = 1) -> list[Lead]:
     return [Lead(i, NY.format(i)) for i in range(start, start + n)]
+
+
+class BrakedRatio:
+    """A predictable pacing policy for the dialer's tests: ``ratio`` lines per ready agent (rounded down),
+    one per agent once any window the dialer handed over is at the cap (so a test sees which windows
+    those are); lines in flight count as already serving an agent. It learns nothing."""
+
+    name = "braked-ratio"
+
+    def __init__(self, ratio: float) -> None:
+        self.ratio = ratio
+
+    def lines_to_dial(self, state: PacingState) -> int:
+        over_cap = any(abandon_rate(w) >= state.abandon_cap for w in state.windows)
+        target = math.floor(state.count(AgentState.READY) * (1.0 if over_cap else self.ratio))
+        return max(0, min(target - state.lines_ringing - state.customers_waiting, state.max_lines))
+
+    def observe(self, event: object) -> None:
+        """Learns nothing."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ from orchestrator.events import AmdVerdict, VoiceCue, VoiceDetected
 
 ANSWER = 1000.0
 #: The timings these cases were measured with (the world's greetings on FreeSWITCH, amd.conf of the time).
-PARAMS = CadenceParams(greeting_ms=1500, total_analysis_ms=5000)
+PARAMS = CadenceParams(initial_silence_ms=2500, greeting_ms=1500, total_analysis_ms=5000)
 
 
 def cue(kind: VoiceCue, ms: int, held_ms: int) -> VoiceDetected:

@@ -63,7 +63,7 @@ def test_a_late_record_counts_in_the_newest_bucket():
 
 from datetime import time  # noqa: E402
 
-from orchestrator.compliance_profiles import HOUR, PROFILES, rules_for  # noqa: E402
+from orchestrator.compliance import HOUR, PROFILES, rules_for  # noqa: E402
 from orchestrator.dialer.config import CampaignConfig, DialMode  # noqa: E402
 from orchestrator.leads.rules import AttemptLimit  # noqa: E402
 
@@ -106,7 +106,8 @@ def test_the_counter_reports_only_the_enforced_window_so_the_brake_holds_that_on
 
 def test_the_brake_acts_on_the_profiles_window():
     """The same counts: a US campaign keeps its ratio, a UK one falls back to one line per agent."""
-    from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
+    from dialer_harness import BrakedRatio
+
     from orchestrator.events import AgentState
     from orchestrator.pacing.base import AgentView, PacingState
 
@@ -119,5 +120,5 @@ def test_the_brake_acts_on_the_profiles_window():
         c.record(0.0, live_answers=1000, abandons=10)
         c.record(29 * DAY, live_answers=100, abandons=5)
         state = PacingState(29 * DAY + 60, agents, 0, 0, 0.03, windows=c.windows(29 * DAY + 60))
-        lines[profile] = SimpleRatioPolicy(1.5).lines_to_dial(state)
+        lines[profile] = BrakedRatio(1.5).lines_to_dial(state)
     assert lines == {"us": 6, "uk": 4}

@@ -1,12 +1,11 @@
 """Agent states in the dialer: nailed-up legs, ready/pause/log-out, wrap-up, longest-idle selection."""
 
-from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
+from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import Bridge, EndpointKind, Hangup, Originate
 from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import AgentStatus, AttemptEnded
 from orchestrator.dialer.inputs import AgentLogin, Disposition
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -145,7 +144,7 @@ def test_agent_hanging_up_mid_call_ends_the_customer_call_and_gets_a_new_leg_aft
 
 
 def test_pacing_sees_agents_with_time_in_state():
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(1), policy=SimpleRatioPolicy(1.0))
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(1), policy=BrakedRatio(1.0))
     h.login(1, T0)
     h.login(2, T0, answer=False)
     state = h.dialer.pacing_state(T0 + 10)

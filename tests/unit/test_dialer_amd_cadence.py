@@ -1,12 +1,12 @@
 """The dialer core on PBXes that report the greeting's cadence (FreeSWITCH), and on machines found late."""
 
 import pytest
-from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
+from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
+from orchestrator.amd import MachineAction
 from orchestrator.commands import Bridge, Hangup, Redirect, StartRecording
-from orchestrator.dialer import DialMode, MachineAction
+from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import AgentStatus, AmdDecided, AttemptEnded, ComplianceCounted
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
 from orchestrator.events import AgentState, AmdResult, AmdVerdict, Answered, HungUp, VoiceCue, VoiceDetected
 from orchestrator.leads.outcomes import Outcome
 
@@ -82,7 +82,7 @@ def test_a_machine_found_after_the_bridge_frees_the_agent_and_is_handled(action,
 
 
 def test_a_machine_found_while_waiting_for_an_agent_is_not_an_abandon():
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(5), policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(5), policy=BrakedRatio(2.0))
     h.login(1)
     first, second = customer_originates(h.tick(T0 + 1).commands)
     for o in (first, second):

@@ -3,14 +3,13 @@
 import random
 from dataclasses import replace
 
-from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
+from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import Bridge, StartAmd, StartRecording
 from orchestrator.dialer import DialMode
 from orchestrator.dialer.attempts import Phase
 from orchestrator.dialer.facts import AgentStatus, AttemptEnded, AttemptStarted, LeadUpdated
 from orchestrator.dialer.inputs import Disposition, PreviewDial
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -21,8 +20,9 @@ from orchestrator.events import (
     OriginateFailed,
     PbxDisconnected,
 )
-from orchestrator.leads.model import Lead, LeadStatus
+from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome
+from orchestrator.leads.status import LeadStatus
 from orchestrator.pacing.base import AbandonWindow
 
 
@@ -127,24 +127,25 @@ def test_nothing_is_dialed_while_the_pbx_is_disconnected():
 
 
 def test_predictive_uses_the_policy_and_falls_back_to_one_to_one_over_the_abandon_cap():
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(20), policy=SimpleRatioPolicy(2.0), abandon_cap=0.03)
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(20), policy=BrakedRatio(2.0), abandon_cap=0.03)
     for agent in (1, 2):
         h.login(agent)
     assert len(customer_originates(h.tick(T0 + 1).commands)) == 4
-    h2 = Harness(DialMode.PREDICTIVE, leads=ny_leads(20), policy=SimpleRatioPolicy(2.0), abandon_cap=0.03)
+    h2 = Harness(DialMode.PREDICTIVE, leads=ny_leads(20), policy=BrakedRatio(2.0), abandon_cap=0.03)
     h2.dialer.counter.record(T0 - 600, live_answers=10, abandons=1)  # 10 % over the last day
     for agent in (1, 2):
         h2.login(agent)
     assert len(customer_originates(h2.tick(T0 + 1).commands)) == 2
 
 
-def test_simple_ratio_placeholder_counts_lines_already_out():
+def test_fixed_ratio_counts_lines_already_out():
     from orchestrator.pacing.base import AgentView, PacingState
+    from orchestrator.pacing.simple import FixedRatioPolicy
     agents = tuple(AgentView(i, AgentState.READY, 1.0) for i in range(4))
     state = PacingState(now=0.0, agents=agents, lines_ringing=3, customers_waiting=1, abandon_cap=0.03,
                         windows=(AbandonWindow(86400, 0, 100),), max_lines=100)
-    assert SimpleRatioPolicy(1.5).lines_to_dial(state) == 2
-    assert SimpleRatioPolicy(1.5).lines_to_dial(replace(state, max_lines=1)) == 1
+    assert FixedRatioPolicy(1.5).lines_to_dial(state) == 2
+    assert FixedRatioPolicy(1.5).lines_to_dial(replace(state, max_lines=1)) == 1
 
 
 def test_progressive_never_has_more_lines_in_flight_than_ready_agents():

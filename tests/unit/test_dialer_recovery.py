@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from dialer_harness import T0, Harness, counting_ids, customer_originates, ny_leads, of_type
+from dialer_harness import T0, BrakedRatio, Harness, counting_ids, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import Bridge, EndpointKind, Originate, Redirect, StartAmd
 from orchestrator.dialer import DialMode, OpenAttempt
@@ -15,7 +15,6 @@ from orchestrator.dialer.facts import (
     AttemptStarted,
     LeadUpdated,
 )
-from orchestrator.dialer.simple_ratio import SimpleRatioPolicy
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -29,9 +28,9 @@ from orchestrator.events import (
     VoiceCue,
     VoiceDetected,
 )
-from orchestrator.leads.model import LeadStatus
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import DEFAULT_DELAYS
+from orchestrator.leads.status import LeadStatus
 
 
 def four_calls_two_agents(h: Harness):
@@ -48,7 +47,7 @@ def dialed_numbers(h: Harness) -> Counter:
 
 
 def test_reconnect_ends_vanished_calls_as_lost_and_keeps_live_ones():
-    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(30), policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=ny_leads(30), policy=BrakedRatio(2.0))
     (leg1, _), (a, b, c, d) = four_calls_two_agents(h)
     h.feed(PbxDisconnected(T0 + 7, "pbx1", "connection reset"))
     assert not customer_originates(h.tick(T0 + 8).commands)
@@ -99,7 +98,7 @@ def open_attempts_from_facts(facts, leads_by_id) -> list[OpenAttempt]:
 
 def test_runner_killed_and_restarted_never_dials_a_lead_twice():
     leads = ny_leads(30)
-    h = Harness(DialMode.PREDICTIVE, leads=leads, policy=SimpleRatioPolicy(2.0))
+    h = Harness(DialMode.PREDICTIVE, leads=leads, policy=BrakedRatio(2.0))
     (_, _), (a, b, c, d) = four_calls_two_agents(h)
     # kill -9: the store still holds the facts written so far; the lead source hands out no claimed lead.
     restarted = h.make_dialer(ids=counting_ids("r"),

@@ -21,7 +21,7 @@ def test_detection_runs_only_when_the_originate_says_sb_amd_yes_then_the_call_pa
     apps = [(a.get("application"), a.get("data")) for a in conditions[1].findall("action")]
     assert apps == [
         ("avmd_start", None),
-        ("detect_audio", "512 5 2500"),
+        ("detect_audio", "512 5 3000"),
         ("event", "Event-Subclass=switchboard::amd,Event-Name=CUSTOM,SB-Step=audio,"
                   "SB-Timeout=${detect_audio_timeout},SB-Held-Ms=120"),
         ("detect_silence", "512 39 2800"),

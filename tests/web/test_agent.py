@@ -18,7 +18,7 @@ from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentStateChanged
 from runner.commands_in import translate
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from store.models import Agent, Attempt, Command, Lead, Seat
+from store.models import Agent, Attempt, DeskRequest, Lead, Seat
 from tests.web import seed
 from web.db import sessions
 
@@ -38,7 +38,7 @@ def _runner_sets(app, state: AgentState) -> None:
 def _last_command(app):
     """The newest command and the core event the runner makes of it."""
     with app.app_context(), sessions()() as s:
-        command = s.scalars(select(Command).order_by(Command.id.desc())).first()
+        command = s.scalars(select(DeskRequest).order_by(DeskRequest.id.desc())).first()
         return command, translate(s, command, command.node_id, time.time())
 
 
@@ -99,7 +99,7 @@ def test_login_refuses_disabled_seat_and_foreign_campaign(app, as_role, running)
     )
     assert b"disabled or taken" in page.data
     with app.app_context(), sessions()() as s:
-        assert s.scalars(select(Command)).all() == []
+        assert s.scalars(select(DeskRequest)).all() == []
 
 
 def test_screen_pop_and_disposition_with_callback(app, as_role, running):
@@ -132,7 +132,7 @@ def test_screen_pop_and_disposition_with_callback(app, as_role, running):
         },
     )
     with app.app_context(), sessions()() as s:
-        assert s.scalars(select(Command)).all() == []  # a callback without a time is refused
+        assert s.scalars(select(DeskRequest)).all() == []  # a callback without a time is refused
     agent.post(
         "/agent/dispose",
         {
@@ -250,7 +250,7 @@ def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running
     page = agent.post("/agent/dispose", form, follow_redirects=True).get_data(as_text=True)  # without htmx
     assert error in page
     with app.app_context(), sessions()() as s:
-        assert s.scalars(select(Command)).all() == []
+        assert s.scalars(select(DeskRequest)).all() == []
         assert s.get(Attempt, attempt_id).sale_amount is None
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from store.enums import AgentState, CampaignState, Outcome
-from store.models import Agent, Attempt, Command, Seat
+from store.models import Agent, Attempt, DeskRequest, Seat
 from tests.web import seed
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures, skip mark
 from web.db import sessions
@@ -63,5 +63,5 @@ def test_typed_notes_and_amount_survive_a_state_change_and_are_saved(app, live_u
     with app.app_context(), sessions()() as s:
         stored = s.get(Attempt, attempt_id)
         assert (str(stored.sale_amount), stored.notes) == ("1234.50", NOTES)
-        (command,) = s.scalars(select(Command).where(Command.kind == "disposition")).all()
+        (command,) = s.scalars(select(DeskRequest).where(DeskRequest.kind == "disposition")).all()
         assert command.payload["attempt_id"] == str(attempt_id) and command.payload["code"] == "SALE"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from store.enums import CampaignState, Outcome
+from store.enums import CampaignMode, CampaignState, Outcome
 from store.models import AuditLog, Campaign, LeadList, Team
 from web.campaigns import scheduler
 from web.campaigns.forms import FormError, ScheduleSpec, parse_dispositions, parse_hours, parse_retries
@@ -219,7 +220,7 @@ def test_a_french_campaign_from_the_form_dials_at_1430_local_but_not_at_1330(app
     """Form -> row -> campaign_config -> the dialer core: FR keeps both of its daily windows."""
     from dataclasses import fields, replace
 
-    from orchestrator.compliance_profiles import DAY, ComplianceProfile
+    from orchestrator.compliance import DAY, ComplianceProfile
     from orchestrator.dialer.config import DialMode
     from orchestrator.leads.model import Lead
     from orchestrator.leads.rules import AttemptLimit
@@ -303,3 +304,32 @@ def test_caller_id_is_stored_in_e164_and_trunk_must_not_be_a_seat(app, as_role):
     response = _post(sup, name="Seat", trunk=extension)
     assert response.status_code == 400
     assert "is an agent&#39;s seat, not a trunk" in response.get_data(as_text=True)
+
+
+def test_the_form_offers_only_the_modes_a_runner_dials(app, as_role):
+    sup = as_role("sup")
+    page = sup.get("/campaigns/new").get_data(as_text=True)
+    offered = re.findall(r"<option[^>]*>(\w+)</option>", page.split('name="mode"')[1].split("</select>")[0])
+    assert offered == ["preview", "progressive", "predictive"]
+    assert "inbound_number" not in page
+    for mode in ("inbound", "blended"):
+        response = sup.post("/campaigns/new", {**FORM, "mode": mode})
+        assert response.status_code == 400
+        assert f"{mode} campaigns are not available yet" in response.get_data(as_text=True)
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Campaign)).all() == []
+
+
+def test_a_stored_inbound_campaign_keeps_its_mode_when_edited(app, as_role):
+    """An earlier form saved inbound campaigns: editing one offers its mode too and leaves it as it was."""
+    sup = as_role("sup")
+    sup.get("/campaigns/new")
+    assert sup.post("/campaigns/new", FORM).status_code == 302
+    with app.app_context(), sessions().begin() as s:
+        s.scalars(select(Campaign)).one().mode = CampaignMode.INBOUND
+    campaign_id = _campaign(app).id
+    page = sup.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "<option selected>inbound</option>" in page
+    response = sup.post(f"/campaigns/{campaign_id}", {**FORM, "mode": "inbound", "max_lines": "60"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert (_campaign(app).mode, _campaign(app).max_lines) == (CampaignMode.INBOUND, 60)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
-from lab.ami_session import ami_session
+from ami.session import ami_session
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import phone_credentials
+from lab.sandbox.layout import paths
 from provisioning.seats import SeatConf, render_pjsip, write_seats
 from store.models import AuditLog, PbxNode, Seat, Team
 from tests.web.test_sip_registration import sandbox_seats  # noqa: F401 - fixture (restores the pbx's files)
@@ -150,12 +151,9 @@ async def _register_again(settings, target, extensions: list[str]) -> tuple[set[
 
 @pytest.mark.sandbox
 def test_provisioning_the_sandbox_pbx_from_the_admin_keeps_all_its_phones(app, as_role, sandbox_seats):  # noqa: F811
-    """The database knows one sandbox phone and an admin-made seat; the file keeps every phone besides."""
+    """The phones are seats in the database (as ``switchboard run`` seeds them) with an admin-made seat:
+    the file holds those seats and nothing else, and every phone registers again."""
     settings = sandbox_seats.settings
-    app.config["SWITCHBOARD_SETTINGS"] = replace(app.config["SWITCHBOARD_SETTINGS"],
-                                                 sandbox_state=settings.sandbox_state,
-                                                 sandbox_cache=settings.sandbox_cache,
-                                                 sandbox_phones=settings.sandbox_phones)
     phones = phone_credentials(settings)
     admin = as_role("admin")
     pbx = sandbox_seats.pbx
@@ -163,12 +161,14 @@ def test_provisioning_the_sandbox_pbx_from_the_admin_keeps_all_its_phones(app, a
           secret=pbx.secret)
     with app.app_context(), sessions().begin() as s:
         node = s.scalars(select(PbxNode)).one()
-        s.add(Seat(node_id=node.id, extension=phones[0].extension, secret=phones[0].secret))
+        s.add_all(Seat(node_id=node.id, extension=p.extension, secret=p.secret) for p in phones)
     admin.post("/admin/seats", {"node_id": str(node.id), "first": "9902"})
     page = admin.get(admin.post(f"/admin/nodes/{node.id}/provision").headers["Location"])
     assert b"reloaded pjsip-seats.conf" in page.data
 
     wanted = [p.extension for p in phones]
+    written = paths(settings).seats_file.read_text()
+    assert set(re.findall(r"^\[([^\]]+)\]\ntype=endpoint", written, re.M)) == {*wanted, "9902"}
     endpoints, accepted = asyncio.run(_register_again(settings, pbx, wanted))
     assert set(wanted) | {"9902"} <= endpoints
     assert accepted == set(wanted)

@@ -1,8 +1,9 @@
 """A real SIP phone (baresip) registers to the sandbox pbx with credentials made in the admin.
 
 The sandbox's own phones (``agent001``...) are loaded as seats first, as the
-sandbox asks, so provisioning keeps them registered; the seats file is put
-back as it was at the end (other tests share the sandbox).
+sandbox asks (provisioning writes the database's seats alone), so they stay
+registered; the seats file is put back as it was at the end (other tests
+share the sandbox).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from dialplans.render import render_asterisk, write_atomically
 from lab.sandbox.credentials import phone_credentials
-from lab.sandbox.layout import paths
+from lab.sandbox.layout import paths, provisioning_settings
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
 from store.models import PbxNode, Seat
 from tests.web.sipclient import Phone
@@ -30,7 +31,8 @@ def sandbox_seats(app, sandbox):
     sandbox_paths = paths(sandbox.settings)
     names = [sandbox_paths.seats_file.name, *render_asterisk()]
     before = {n: (sandbox_paths.pbx_config_dir / n).read_text() for n in names}
-    app.config["SEATS_CONF_PATH"] = str(sandbox_paths.seats_file)
+    target = provisioning_settings(sandbox.settings)
+    app.config.update(SEATS_CONF_PATH=target.seats_conf_path, SEATS_PJSIP_TRANSPORT=target.pjsip_transport)
     yield sandbox
     changed = write_atomically(sandbox_paths.pbx_config_dir, before)
     if changed:

@@ -1,10 +1,10 @@
 """What an agent can do, as plain functions over a session (the views only translate HTTP).
 
-The web never changes an agent's state itself: it writes command rows that the
-runner owning the seat's PBX node carries out (``runner.commands_in``
-lists the kinds), and the runner writes ``agents.state`` and the state log
-back. The panel shows what the runner reports, plus the commands still
-waiting. Two things stay with the web: choosing the seat (``agents.seat_id``)
+The web never changes an agent's state itself: it writes desk requests
+(``DeskRequest`` rows of a ``DeskCommand`` kind) that the runner owning the
+seat's PBX node carries out, and the runner writes ``agents.state`` and the
+state log back. The panel shows what the runner reports, plus the requests
+still waiting. Two things stay with the web: choosing the seat (``agents.seat_id``)
 and holding a preview lead (the web claims it for the agent), and the
 disposition's sale amount and notes, which only the agent's form knows.
 """
@@ -21,10 +21,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.agents import CONNECTING, NO_PHONE
-from store import command_queue
-from store.enums import AgentState, CampaignMode, CampaignState, CommandStatus, LeadStatus
+from store import desk_queue
+from store.enums import AgentState, CampaignMode, CampaignState, DeskCommand, DeskRequestStatus, LeadStatus
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
-from store.models import Agent, Attempt, Campaign, Command, Disposition, Lead, Seat
+from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
@@ -37,15 +37,16 @@ class AgentError(ValueError):
 
 
 def _send(
-    session: Session, agent: Agent, kind: str, user_id: int | None, node_id: int | None = None, **fields: Any
-) -> Command:
-    """Queue a command for the runner of the agent's seat (or of ``node_id``)."""
+    session: Session, agent: Agent, kind: DeskCommand, user_id: int | None, node_id: int | None = None,
+    **fields: Any,
+) -> DeskRequest:
+    """Queue a desk request for the runner of the agent's seat (or of ``node_id``)."""
     if node_id is None:
         if agent.seat is None:
             raise AgentError("log into a seat first")
         node_id = agent.seat.node_id
-    command = Command(kind=kind, node_id=node_id, agent_id=agent.id, created_by_id=user_id, **fields)
-    return command_queue.enqueue(session, command)
+    command = DeskRequest(kind=kind, node_id=node_id, agent_id=agent.id, created_by_id=user_id, **fields)
+    return desk_queue.enqueue(session, command)
 
 
 def campaigns_for(session: Session, agent: Agent, mode: CampaignMode | None = None) -> list[Campaign]:
@@ -59,8 +60,9 @@ def campaigns_for(session: Session, agent: Agent, mode: CampaignMode | None = No
 def free_seats(session: Session, agent: Agent) -> list[Seat]:
     """Enabled seats nobody is logged into (or logging into: a login the runner has not done yet), the
     agent's team's first."""
-    logging_in = select(Command.agent_id).where(
-        Command.kind == "agent_login", Command.status.in_((CommandStatus.PENDING, CommandStatus.TAKEN))
+    logging_in = select(DeskRequest.agent_id).where(
+        DeskRequest.kind == DeskCommand.AGENT_LOGIN,
+        DeskRequest.status.in_((DeskRequestStatus.PENDING, DeskRequestStatus.TAKEN)),
     )
     taken = select(Agent.seat_id).where(
         Agent.seat_id.is_not(None),
@@ -73,7 +75,7 @@ def free_seats(session: Session, agent: Agent) -> list[Seat]:
     return sorted(seats, key=lambda s: (s.team_id != agent.team_id, s.extension))
 
 
-def log_in(session: Session, agent: Agent, seat_id: int, campaign_id: int, user_id: int) -> Command:
+def log_in(session: Session, agent: Agent, seat_id: int, campaign_id: int, user_id: int) -> DeskRequest:
     if agent.state is not AgentState.LOGGED_OUT:
         raise AgentError("you are logged in already")
     seat = next((s for s in free_seats(session, agent) if s.id == seat_id), None)
@@ -82,29 +84,30 @@ def log_in(session: Session, agent: Agent, seat_id: int, campaign_id: int, user_
     if campaign_id not in {c.id for c in campaigns_for(session, agent)}:
         raise AgentError("that campaign is not running for your team")
     agent.seat = seat
-    return _send(session, agent, "agent_login", user_id, campaign_id=campaign_id)
+    return _send(session, agent, DeskCommand.AGENT_LOGIN, user_id, campaign_id=campaign_id)
 
 
-def log_out(session: Session, agent: Agent, user_id: int) -> Command:
+def log_out(session: Session, agent: Agent, user_id: int) -> DeskRequest:
     if agent.state in BUSY:
         raise AgentError("finish the call first")
-    return _send(session, agent, "agent_logout", user_id)
+    return _send(session, agent, DeskCommand.AGENT_LOGOUT, user_id)
 
 
-def set_ready(session: Session, agent: Agent, user_id: int) -> Command:
+def set_ready(session: Session, agent: Agent, user_id: int) -> DeskRequest:
     if agent.state is AgentState.LOGGED_OUT:
         raise AgentError("log into a seat first")
     if agent.state in BUSY:
         raise AgentError("you are on a call")
-    return _send(session, agent, "agent_state", user_id, payload={"state": AgentState.READY.value})
+    return _send(session, agent, DeskCommand.AGENT_STATE, user_id, payload={"state": AgentState.READY.value})
 
 
-def pause(session: Session, agent: Agent, reason: str, user_id: int) -> Command:
+def pause(session: Session, agent: Agent, reason: str, user_id: int) -> DeskRequest:
     if reason not in PAUSE_REASONS:
         raise AgentError("choose a pause reason")
     if agent.state is AgentState.LOGGED_OUT or agent.state in BUSY:
         raise AgentError(f"cannot pause while {agent.state.value.replace('_', ' ')}")
-    return _send(session, agent, "agent_state", user_id, payload={"state": "paused", "reason": reason})
+    return _send(session, agent, DeskCommand.AGENT_STATE, user_id,
+                 payload={"state": AgentState.PAUSED.value, "reason": reason})
 
 
 def state_note(agent: Agent) -> str:
@@ -122,18 +125,18 @@ def state_note(agent: Agent) -> str:
     return ""
 
 
-def pending(session: Session, agent: Agent, limit: int = 5) -> list[Command]:
-    """The agent's recent commands still waiting for the runner, or refused by it."""
+def pending(session: Session, agent: Agent, limit: int = 5) -> list[DeskRequest]:
+    """The agent's recent desk requests still waiting for the runner, or refused by it."""
     since = utcnow() - RECENT
     return list(
         session.scalars(
-            select(Command)
+            select(DeskRequest)
             .where(
-                Command.agent_id == agent.id,
-                Command.status != CommandStatus.DONE,
-                Command.created_at >= since,
+                DeskRequest.agent_id == agent.id,
+                DeskRequest.status != DeskRequestStatus.DONE,
+                DeskRequest.created_at >= since,
             )
-            .order_by(Command.id.desc())
+            .order_by(DeskRequest.id.desc())
             .limit(limit)
         )
     )
@@ -201,14 +204,15 @@ def skip_preview(session: Session, agent: Agent) -> None:
         session.expire(lead)
 
 
-def dial_preview(session: Session, agent: Agent, user_id: int) -> Command:
+def dial_preview(session: Session, agent: Agent, user_id: int) -> DeskRequest:
     """Ask the seat's runner to call the held lead for this agent (the runner writes the attempt)."""
     lead = preview_lead(session, agent)
     if lead is None:
         raise AgentError("no lead to dial")
     if agent.state is not AgentState.READY:
         raise AgentError("be ready to dial")
-    return _send(session, agent, "preview_dial", user_id, campaign_id=lead.campaign_id, lead_id=lead.id)
+    return _send(session, agent, DeskCommand.PREVIEW_DIAL, user_id, campaign_id=lead.campaign_id,
+                 lead_id=lead.id)
 
 
 MAX_AMOUNT = Decimal(10) ** 10
@@ -248,7 +252,7 @@ class DispositionInput:
 
 @dataclass(frozen=True)
 class Disposed:
-    command: Command
+    command: DeskRequest
     label: str
     call_up: bool  # given during the call: the dialer applies it when the call ends
 
@@ -286,7 +290,7 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
     command = _send(
         session,
         agent,
-        "disposition",
+        DeskCommand.DISPOSITION,
         user_id,
         node_id=attempt.node_id or None,
         campaign_id=attempt.campaign_id,

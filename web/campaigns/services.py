@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from orchestrator.compliance_profiles import rules_for
-from store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction
+from orchestrator.compliance import rules_for
+from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceProfile, MachineAction
 from store.leads import assign_list
 from store.models import Campaign, Disposition, LeadList, RetryRule, Team
 from store.types import utcnow
@@ -56,7 +56,6 @@ class CampaignInput:
     abandon_message_text: str = ""
     abandon_message_uploaded: bool = False  # a recording comes with this form
     script: str = ""
-    inbound_number: str = ""
     retries: str = ""
     dispositions: str = DEFAULT_DISPOSITIONS
     team_ids: list[int] = field(default_factory=list)
@@ -88,8 +87,8 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     if not 1 <= data.max_attempts <= 100:
         raise FormError("max attempts must be between 1 and 100")
     retries = checks.retries(parse_retries(data.retries))
-    if len(data.inbound_number.strip()) > 32:
-        raise FormError("inbound number: at most 32 characters")
+    if data.mode not in OUTBOUND_MODES and (campaign is None or campaign.mode is not data.mode):
+        raise FormError(f"mode: {data.mode.value} campaigns are not available yet")
     dispositions = parse_dispositions(data.dispositions)
     compliance = _compliance(campaign, data)
     caller_id = checks.caller_id(data.caller_id, data.compliance_profile)
@@ -118,7 +117,6 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     )
     campaign.abandon_message_text = data.abandon_message_text
     campaign.script = data.script
-    campaign.inbound_number = data.inbound_number.strip() or None
     campaign.schedule = data.schedule.as_json() if data.schedule else {}
     campaign.teams = (
         list(session.scalars(select(Team).where(Team.id.in_(data.team_ids)))) if data.team_ids else []

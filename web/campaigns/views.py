@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from store.enums import CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
+from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
 from store.models import Campaign, Lead, LeadList, Team
 from web.auth import audit
 from web.auth.roles import Perm, requires
@@ -61,7 +61,6 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
             abandon_message_text=form.get("abandon_message_text", ""),
             abandon_message_uploaded=bool(getattr(request.files.get("abandon_message_file"), "filename", "")),
             script=form.get("script", ""),
-            inbound_number=form.get("inbound_number", ""),
             retries=form.get("retries", ""),
             dispositions=form.get("dispositions", ""),
             team_ids=[int(t) for t in form.getlist("team_ids") if t.isdigit()],
@@ -92,6 +91,8 @@ def index():
 
 def _form_page(campaign: Campaign | None, status: int = 200):
     session = db()
+    # A campaign stored with another mode keeps it on edit; a new one is outbound.
+    modes = [*OUTBOUND_MODES, *([campaign.mode] if campaign and campaign.mode not in OUTBOUND_MODES else [])]
     return render_template(
         "campaigns/form.html",
         c=campaign,
@@ -108,7 +109,7 @@ def _form_page(campaign: Campaign | None, status: int = 200):
         else services.DEFAULT_DISPOSITIONS,
         teams=session.scalars(select(Team).order_by(Team.name)).all(),
         lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
-        modes=list(CampaignMode),
+        modes=modes,
         profiles=list(ComplianceProfile),
         profile_notes=notes(),
         amd_actions=list(MachineAction),

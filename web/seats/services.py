@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,22 +102,17 @@ def ami_target(node: PbxNode) -> AmiTarget:
     return AmiTarget(node.host, node.port, node.username, node.secret)
 
 
-def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "",
-              kept: Sequence[SeatConf] = ()) -> list[str]:
+def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "") -> list[str]:
     """Render the node's enabled seats and the routes, write them, reload what changed; the changed files.
 
-    ``kept``: seats the file must carry although the database does not own them
-    (the local sandbox's own phones): the file is the database's seats merged
-    with these, so provisioning never unregisters a phone it did not create. A
-    seat of the node with the same extension (enabled or not) takes precedence.
+    The seats file is the database's alone: a phone that must stay registered
+    (the sandbox's own ``agent001``...) is a seat of the node in the database.
     """
     if node.kind is not PbxKind.ASTERISK:
         raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
-    rows = session.scalars(select(Seat).where(Seat.node_id == node.id)).all()
-    in_database = {s.extension for s in rows}
-    seats = [SeatConf(s.extension, s.secret) for s in rows if s.enabled]
-    seats += [seat for seat in kept if seat.extension not in in_database]
-    return provision_asterisk(conf_path, seats, ami_target(node), transport)
+    rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
+    return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in rows], ami_target(node),
+                              transport)
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:

@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lab.sandbox.credentials import phones_for_seats_file
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team
 from web.auth import audit
@@ -127,9 +126,8 @@ def provision(node_id: int):
     session = db()
     node = get_or_404(PbxNode, node_id)
     try:
-        path = conf_path(node)
-        kept = phones_for_seats_file(current_app.config["SWITCHBOARD_SETTINGS"], path)
-        changed = services.provision(session, node, path, current_app.config["SEATS_PJSIP_TRANSPORT"], kept)
+        transport = current_app.config["SEATS_PJSIP_TRANSPORT"]
+        changed = services.provision(session, node, conf_path(node), transport)
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
         return redirect(url_for("seats.index"))
