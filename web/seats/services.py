@@ -26,6 +26,9 @@ class SeatError(ValueError):
     """A request the admin has to correct (message shown as is)."""
 
 
+MIN_NODE_SECRET = 24
+
+
 def strong_secret(length: int = 24) -> str:
     """~143 bits from the OS CSPRNG; letters and digits only, safe in any config file."""
     return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(length))
@@ -39,6 +42,11 @@ def create_node(
         raise SeatError("node name missing or already used")
     if not 0 < port < 65536 or not host.strip():
         raise SeatError("host and a port 1-65535 are required")
+    # The node's secret opens its AMI/ESL and, for FreeSWITCH, xml_curl's answer with every seat's
+    # password: never a guessable one. Empty: one is made (set it on the PBX as shown).
+    secret = secret.strip() or strong_secret(MIN_NODE_SECRET)
+    if len(secret) < MIN_NODE_SECRET:
+        raise SeatError(f"a node secret needs {MIN_NODE_SECRET} characters or more (empty: one is made)")
     node = PbxNode(
         name=name, kind=PbxKind(kind), host=host.strip(), port=port, username=username, secret=secret
     )
