@@ -41,7 +41,8 @@ def test_world_numbers_are_valid_nanp_numbers_that_carry_outcome_and_talk_time(o
 
 def test_outcome_digits_are_distinct_and_stable():
     assert [o.digit for o in Outcome] == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert Outcome.HUMAN.digit == 1 and Outcome.MACHINE.digit == 5
+    assert Outcome.HUMAN.digit == 1
+    assert Outcome.MACHINE.digit == 5
 
 
 @pytest.mark.parametrize("kwargs", [{"talk_s": 100}, {"talk_s": -1}, {"serial": 1000}, {"area_code": "099"},
@@ -89,7 +90,8 @@ def test_corpus_has_enough_humans_and_machines_with_unique_safe_names():
     greetings = corpus()
     humans = [g for g in greetings if g.outcome is Outcome.HUMAN]
     machines = [g for g in greetings if g.outcome is Outcome.MACHINE]
-    assert len(humans) >= 30 and len(machines) >= 30
+    assert len(humans) >= 30
+    assert len(machines) >= 30
     names = [g.name for g in greetings]
     assert len(set(names)) == len(names)
     for name in names:
@@ -127,7 +129,8 @@ def test_greetings_are_8khz_mono_deterministic_and_noise_is_at_the_stated_snr(tm
         make(greeting, tmp_path)
     for name in (clean.name, f"{clean.name}-after", noisy.name, machine.name):
         info = subprocess.run(["soxi", str(tmp_path / f"{name}.wav")], capture_output=True, text=True).stdout
-        assert "Sample Rate    : 8000" in info and "Channels       : 1" in info
+        assert "Sample Rate    : 8000" in info
+        assert "Channels       : 1" in info
     assert 3.0 <= duration_s(tmp_path / f"{machine.name}.wav") <= 15.0
     assert rms(tmp_path / f"{clean.name}-after.wav") == 0.0  # clean: silence after the greeting
     again = tmp_path / "again"
