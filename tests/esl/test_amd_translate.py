@@ -86,7 +86,7 @@ def report(**headers: str) -> EslEvent:
     return EslEvent(tuple({**base, **headers}.items()))
 
 
-@pytest.mark.parametrize("step, timeout, cue", [
+@pytest.mark.parametrize(("step", "timeout", "cue"), [
     ("audio", "false", e.VoiceCue.SPEECH), ("audio", "true", e.VoiceCue.NO_SPEECH),
     ("silence", "false", e.VoiceCue.SILENCE), ("silence", "true", e.VoiceCue.NO_SILENCE)])
 def test_each_detector_outcome_is_one_cue(step: str, timeout: str, cue: e.VoiceCue):

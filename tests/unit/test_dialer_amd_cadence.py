@@ -33,7 +33,7 @@ def test_voice_then_silence_is_a_human_bridged_at_once():
     assert step.commands == (Bridge(o.channel_id, leg), StartRecording(o.channel_id, f"7/{o.attempt_id}.wav"))
 
 
-@pytest.mark.parametrize("action, command", ACTIONS)
+@pytest.mark.parametrize(("action", "command"), ACTIONS)
 def test_a_long_greeting_is_a_machine_handled_per_campaign(action, command):
     h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1), machine_action=action)
     h.login(1)
@@ -60,7 +60,7 @@ def test_cues_after_the_verdict_change_nothing():
     assert not of_type(step.facts, AmdDecided)
 
 
-@pytest.mark.parametrize("action, command", ACTIONS)
+@pytest.mark.parametrize(("action", "command"), ACTIONS)
 def test_a_machine_found_after_the_bridge_frees_the_agent_and_is_handled(action, command):
     # A short greeting classed human, bridged, then avmd hears the beep: not silently ignored.
     h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(2), machine_action=action, route_handles_machines=True)

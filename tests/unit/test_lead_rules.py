@@ -193,10 +193,11 @@ def test_hours_tables_round_trip_and_compare_by_what_they_allow():
     assert CallingHours.from_table({"tue": [["10:30", "12:00"], ["15:00", "20:00"]]}).within(fr)
     assert not CallingHours.from_table({"tue": [["12:00", "14:30"]]}).within(fr)
     assert not CallingHours.from_table({"sat": [["10:00", "12:00"]]}).within(fr)
-    bad_tables = ({"mon": [["13:00", "10:00"]]}, {"funday": [["10:00", "11:00"]]},
-                  {"mon": [["25:00", "26:00"]]})
-    for bad in bad_tables:
-        with pytest.raises(ValueError):
+    bad_tables = (({"mon": [["13:00", "10:00"]]}, "empty calling window 13:00-10:00 on mon"),
+                  ({"funday": [["10:00", "11:00"]]}, "unknown weekday 'funday'"),
+                  ({"mon": [["25:00", "26:00"]]}, r"bad time '25:00' \(want HH:MM\)"))
+    for bad, message in bad_tables:
+        with pytest.raises(ValueError, match=message):
             CallingHours.from_table(bad)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -45,10 +46,13 @@ def test_outcome_digits_are_distinct_and_stable():
     assert Outcome.MACHINE.digit == 5
 
 
-@pytest.mark.parametrize("kwargs", [{"talk_s": 100}, {"talk_s": -1}, {"serial": 1000}, {"area_code": "099"},
-                                    {"area_code": "20"}])
-def test_world_number_rejects_what_does_not_fit(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"talk_s": 100}, "talk_s must be 0-99, not 100"), ({"talk_s": -1}, "talk_s must be 0-99, not -1"),
+    ({"serial": 1000}, "serial must be 0-999, not 1000"), ({"area_code": "099"}, "bad NANP area code '099'"),
+    ({"area_code": "20"}, "bad NANP area code '20'"),
+])
+def test_world_number_rejects_what_does_not_fit(kwargs, message):
+    with pytest.raises(ValueError, match=message):
         world_number(Outcome.HUMAN, **kwargs)
 
 
@@ -82,7 +86,7 @@ def test_root_dir_changes_with_the_package_list(monkeypatch, tmp_path):
 def test_greeting_variable_is_a_header_and_refuses_what_could_escape_the_sounds_dir():
     assert greeting_variable("h-hello-who-clean") == "PJSIP_HEADER(add,X-Greeting)=h-hello-who-clean"
     for bad in ("../etc/passwd", "H-Hello", "a b", "x,y", "", "a" * 65):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"bad greeting name {re.escape(repr(bad))}: lower-case letters"):
             greeting_variable(bad)
 
 

@@ -96,5 +96,5 @@ def test_breaks_staffing_varies_around_the_nominal_team():
 def test_every_named_scenario_builds():
     for name in NAMES:
         assert scenario(name, days=2).days == 2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown scenario 'S99': one of S1, "):
         scenario("S99")

@@ -22,9 +22,9 @@ def test_cli_body_reports_the_measured_world_and_rejects_nonsense():
     lines = run(agents=3, answer_rate=0.2, talk_mean=120.0, days=1, policy="progressive")
     assert lines[0].startswith("S1, 3 agents, 1 day(s), policy progressive")
     assert any(line.startswith("occupancy") for line in lines)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"answer rate out of range: 0\.9"):
         run(answer_rate=0.9)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown policy 'bogus': one of "):
         run(policy="bogus", agents=2)
 
 
