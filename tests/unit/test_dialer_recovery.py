@@ -59,7 +59,8 @@ def test_reconnect_ends_vanished_calls_as_lost_and_keeps_live_ones():
         assert update.next_attempt_at == T0 + 9 + DEFAULT_DELAYS[Outcome.LOST]
     # Agent 2's leg vanished with the PBX: a new one is nailed up (no customer is re-dialed).
     (new_leg,) = of_type(step.commands, Originate)
-    assert new_leg.endpoint.kind is EndpointKind.SEAT and new_leg.endpoint.name == "seat2"
+    assert new_leg.endpoint.kind is EndpointKind.SEAT
+    assert new_leg.endpoint.name == "seat2"
     assert h.dialer.agents.agents[2].state is AgentState.PAUSED
     # Live calls carry on where they were.
     assert h.feed(Answered(T0 + 10, d.channel_id, d.attempt_id)).commands == (StartAmd(d.channel_id),)
