@@ -188,8 +188,13 @@ class CallFlow:
         self._count(now, out, abandons=1)
         out.record(AttemptAbandoned(now, a.attempt_id, now - (a.live_at or now), reason))
 
-    def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False) -> None:
-        """The customer's channel is gone (``lost``: it vanished while we were not looking)."""
+    def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False,
+            ended_at: float | None = None) -> None:
+        """The customer's channel is gone (``lost``: it vanished while we were not looking).
+
+        ``ended_at``: when it ended if not ``now`` (a lost call: the last moment it was known
+        alive); its talk time runs to then, while its lead is rescheduled from ``now``.
+        """
         if a.phase is Phase.WAITING:
             self.abandon(a, now, out, "lost" if lost else "customer hung up")
         outcome = {
@@ -199,10 +204,11 @@ class CallFlow:
             Phase.MACHINE: Outcome.MACHINE,
             Phase.ABANDONING: Outcome.ABANDONED,
         }[a.phase]
-        talk = now - a.bridged_at if a.bridged_at is not None else 0.0
+        ended_at = now if ended_at is None else ended_at
+        talk = ended_at - a.bridged_at if a.bridged_at is not None else 0.0
         self.calls.remove(a)
         update = after_attempt(a.lead, outcome, now, self.config.lead_rules)
-        out.record(AttemptEnded(now, a.attempt_id, outcome, cause, talk), LeadUpdated(now, update))
+        out.record(AttemptEnded(ended_at, a.attempt_id, outcome, cause, talk), LeadUpdated(now, update))
         agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
         if agent is None or agent.attempt_id != a.attempt_id:
             return
