@@ -45,6 +45,7 @@ from ami.errors import (
 )
 from ami.protocol import AmiProtocol
 from ami.render import Action, render
+from ami.session import AmiTarget, login
 from ami.translate import Translator
 from orchestrator import commands as c
 from orchestrator import events as e
@@ -76,7 +77,7 @@ class AmiClient:
         rng: random.Random | None = None, clock: Callable[[], float] = time.time,
     ) -> None:
         self.host, self.port, self.node = host, port, node
-        self._username, self._secret, self._event_mask = username, secret, event_mask
+        self._target, self._event_mask = AmiTarget(host, port, username, secret), event_mask
         self._routes = dict(routes or {})  # core route -> dialplan context on this node
         self._backoff = backoff or Backoff()
         self._ping_interval, self._reply_timeout = ping_interval, reply_timeout
@@ -206,21 +207,11 @@ class AmiClient:
             await asyncio.sleep(self._backoff.delay(0, self._rng))
 
     async def _connect(self) -> AmiProtocol:
-        loop = asyncio.get_running_loop()
         self._held = []
-        _, protocol = await asyncio.wait_for(
-            loop.create_connection(lambda: AmiProtocol(self._on_message), self.host, self.port),
-            self._reply_timeout)
+        protocol = await login(self._target, self._on_message, events=self._event_mask,
+                               timeout=self._reply_timeout)
         self._protocol = protocol
         try:
-            login = await asyncio.wait_for(protocol.send({
-                "Action": "Login", "Username": self._username, "Secret": self._secret,
-                "Events": self._event_mask}), self._reply_timeout)
-            if not login.success:
-                message = str(login.get("Message", "login refused"))
-                if "shutting down" in message.lower():  # a restarting PBX, not our credentials
-                    raise AmiConnectionLost(f"{self.node}: {message}")
-                raise AmiAuthError(f"{self.node}: {message}")
             listing = await asyncio.wait_for(
                 protocol.send({"Action": "CoreShowChannels"}, as_list=None), self._reply_timeout)
             if not isinstance(listing, list):  # an Error reply instead of the event list

@@ -335,7 +335,7 @@ class NodeCore:
         log.warning("command refused kind=%s error=%s", type(command).__name__, message)
         if isinstance(command, c.Originate):
             self.feed(OriginateFailed(time.time(), command.channel_id, command.attempt_id, cause=0,
-                                      reason=message))
+                                      call_id=command.channel_id, reason=message))
 
     # --- campaigns ---
 

@@ -101,8 +101,8 @@ class Simulator:
         self.talking = 0
         self.recalls: deque[tuple[float, int, float]] = deque()  # (due, lead, abandoned at)
         self.n_calls = 0
-        self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict()
-                                      if world.profile is ComplianceProfile.UK else 0.0)
+        # The profile's rules decide whether the false positives count (the counter reads them).
+        self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict())
         self.us = AbandonCounter(ComplianceProfile.US)
         # The regulator's measure: AMD machine verdicts x the campaign's estimated false-positive rate.
         self.ofcom = AbandonCounter(ComplianceProfile.UK, world.amd_fp_per_machine_verdict())

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from orchestrator.compliance import ComplianceProfile, abandon_rate
+from orchestrator.compliance import ComplianceProfile, abandon_rate, rules_for
 from orchestrator.events import AgentState
 from orchestrator.pacing.base import AbandonWindow
 
@@ -107,7 +107,7 @@ class Tally:
         busy = self.time[AgentState.ON_CALL] + self.time[AgentState.WRAP_UP]
         logged = busy + self.time[AgentState.READY] + self.time[AgentState.RESERVED]
         hours = logged / 3600.0 or 1.0
-        name = "ofcom" if profile is ComplianceProfile.UK else "us"
+        name = "ofcom" if rules_for(profile).counts_amd_false_positives else "us"
         windows = {}
         for seconds in (DAY, 30 * DAY):
             rates = self.window_rates.get((name, seconds), [])

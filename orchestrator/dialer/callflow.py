@@ -29,13 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from orchestrator.agents.pool import Agent
-from orchestrator.amd import Cadence
+from orchestrator.amd import Cadence, MachineAction
 from orchestrator.commands import Bridge, Hangup, Redirect, StartAmd, StartRecording
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase
-from orchestrator.dialer.config import CampaignConfig, MachineAction
+from orchestrator.dialer.config import CampaignConfig
 from orchestrator.dialer.facts import (
     AmdDecided,
     AttemptAbandoned,

@@ -4,13 +4,17 @@ Pure and deterministic: time comes from ``event.at``, ids from the injected
 factory, leads and the DNC list through ports; every ``handle`` returns a
 :class:`Step` (commands to send, facts to persist) and nothing else leaves.
 
-Events are matched to calls by our ``attempt_id`` channel variable (or the
-channel id we chose), to agents by their nailed-up leg's channel id. Events
-and desk inputs that belong to another campaign are ignored, so a node
-(``orchestrator.node.host``) hands every event to every campaign dialer it
-hosts. The dialer is one such unit (``orchestrator.node.unit.Unit``): its
-agents are the ones it has claimed from the node's pool, and it says how
-urgently it wants the next free one (:meth:`CampaignDialer.claim`).
+An attempt is a call plus a lead: events are matched to attempts by our
+``attempt_id`` channel variable (or the channel id we chose, which is also the
+call's id), to agents by their nailed-up leg's channel id; not by ``call_id``,
+which other legs of the call share (a FreeSWITCH loopback pair's far end).
+Events and desk inputs that belong to another campaign, and calls that reach
+the node (``CallArrived`` and their legs' events), match nothing and are
+ignored, so a node (``orchestrator.node.host``) hands every event to every
+campaign dialer it hosts. The dialer is one such unit
+(``orchestrator.node.unit.Unit``): its agents are the ones it has claimed from
+the node's pool, and it says how urgently it wants the next free one
+(:meth:`CampaignDialer.claim`).
 
 The pieces: ``agents.py`` (agent states and legs), ``callflow.py`` (a
 customer call from answer to end), ``dialing.py`` (how many lines, which

@@ -30,8 +30,9 @@ from orchestrator.dialer.inputs import PreviewDial
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import AgentState
-from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
+from orchestrator.leads.model import Lead, LeadUpdate
 from orchestrator.leads.rules import check_before_dial, release
+from orchestrator.leads.status import LeadStatus
 from orchestrator.pacing.base import PacingPolicy, PacingState
 from orchestrator.step import Outbox
 

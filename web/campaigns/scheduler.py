@@ -5,7 +5,7 @@ Campaign schedules live in ``campaigns.schedule`` (edited in the web). Every
 (start -> running, stop -> paused; after the last date the campaign stays
 paused) in APScheduler's SQLAlchemy job store, replacing jobs whose trigger
 changed and removing those of deleted schedules. Only this process runs a
-scheduler: a job store must not be shared by several (DESIGN.md).
+scheduler: a job store must not be shared by several (docs/DESIGN-NOTES.md).
 
 A second periodic job, :func:`sweep_claims`, gives back lead claims nobody
 will finish (previews an agent walked away from, runners that never came

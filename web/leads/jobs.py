@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -60,6 +61,13 @@ class JobMeta:
     user_id: int | None = None  # dnc: who uploaded them
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Write then rename: a reader in another thread or process sees the old file or the new, never half."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 class Jobs:
     """Directory-backed job registry shared by the views of one app."""
 
@@ -89,7 +97,7 @@ class Jobs:
         return JobMeta(**json.loads((self.dir(token) / "meta.json").read_text()))
 
     def save_meta(self, token: str, meta: JobMeta) -> None:
-        (self.root / token / "meta.json").write_text(json.dumps(asdict(meta)))
+        _write_whole(self.root / token / "meta.json", json.dumps(asdict(meta)))
 
     def status(self, token: str) -> JobStatus:
         with self._lock:
@@ -142,7 +150,7 @@ class Jobs:
         else:
             self._update(token, **asdict(status))
         final = self.status(token)
-        (path / "result.json").write_text(json.dumps(asdict(final)))
+        _write_whole(path / "result.json", json.dumps(asdict(final)))
         return final
 
     def _import(self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]) -> JobStatus:
