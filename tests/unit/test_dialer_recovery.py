@@ -160,3 +160,30 @@ def test_a_restored_call_whose_greeting_began_unheard_is_put_through_at_its_firs
     step = h.feed(VoiceDetected(T0 + 4.6, "chan1", "att1", cue=VoiceCue.SILENCE, held_ms=800))
     assert AmdDecided(T0 + 4.6, "att1", AmdVerdict.HUMAN, "HUMAN-800-800") in step.facts
     assert Bridge("chan1", leg) in step.commands
+
+
+def test_a_call_found_gone_after_a_restart_ends_when_last_known_alive_not_at_the_restart():
+    """The demo stopped for minutes: a bridged call's talk time is what the store last saw, not the gap."""
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    lead1, lead2 = ny_leads(2)
+    h.dialer = h.make_dialer(open_attempts=[
+        OpenAttempt("att1", "chan1", lead1, T0, 7, T0 + 3, T0 + 5, T0 + 6, seen_at=T0 + 40),
+        OpenAttempt("att2", "chan2", lead2, T0, seen_at=T0 + 40)])
+    step = h.feed(PbxConnected(T0 + 220, "pbx1", frozenset()))
+    ended = {f.attempt_id: f for f in of_type(step.facts, AttemptEnded)}
+    connected = ended["att1"]
+    assert (connected.outcome, connected.at, connected.talk_s) == (Outcome.CONNECTED, T0 + 40, 34.0)
+    assert (ended["att2"].outcome, ended["att2"].at) == (Outcome.LOST, T0 + 40)
+    (lost,) = [f.update for f in of_type(step.facts, LeadUpdated) if f.update.lead_id == lead2.lead_id]
+    assert lost.next_attempt_at == T0 + 220 + DEFAULT_DELAYS[Outcome.LOST]  # retried from now, never at once
+
+
+def test_a_call_gone_during_a_pbx_outage_ends_at_the_disconnect():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1))
+    h.login(1)
+    (o,) = customer_originates(h.tick(T0 + 1).commands)
+    h.feed(Answered(T0 + 4, o.channel_id, o.attempt_id))
+    h.feed(PbxDisconnected(T0 + 5, "pbx1"))
+    step = h.feed(PbxConnected(T0 + 95, "pbx1", frozenset()))
+    (ended,) = of_type(step.facts, AttemptEnded)
+    assert (ended.outcome, ended.at) == (Outcome.LOST, T0 + 5)

@@ -32,8 +32,15 @@ def test_directory_returns_only_the_asked_seat():
     assert users[0].find("params/param").get("value") == "s3cret-8002-xyz"
 
 
-def test_unknown_or_disabled_seat_is_not_found():
+def test_unknown_or_disabled_seat_gets_the_domain_without_it():
+    """Not "not found": that would send FreeSWITCH to its static directory while the database says no."""
     doc = ET.fromstring(freeswitch.answer({"section": "directory", "user": "9999", "domain": "d"}, SEATS))
+    assert doc.find("section/domain").get("name") == "d"
+    assert not list(doc.iter("user"))
+
+
+def test_a_lookup_naming_no_user_is_left_to_the_node():
+    doc = ET.fromstring(freeswitch.answer({"section": "directory", "domain": "d"}, SEATS))
     assert doc.find("section/result").get("status") == "not found"
 
 

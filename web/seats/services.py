@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from provisioning import freeswitch
 from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team
@@ -116,8 +117,14 @@ def provision(session: Session, node: PbxNode, conf_path: Path, transport: str =
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:
-    """Live: extension -> contact, from the node; None when the node cannot be asked."""
+    """Live: extension -> contact, from the node; None when the node cannot be asked.
+
+    The one place that picks the question by node kind: AMI for Asterisk, ESL
+    for FreeSWITCH (whose port is the event socket; AMI there only times out).
+    """
     try:
+        if node.kind is PbxKind.FREESWITCH:
+            return freeswitch.registered_contacts(node.host, node.port, node.secret)
         return registered_contacts(ami_target(node))
-    except (OSError, TimeoutError, ConnectionError):
+    except (OSError, TimeoutError, ValueError):  # OSError: ConnectionError too; ValueError: a garbled answer
         return None
