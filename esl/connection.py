@@ -93,7 +93,7 @@ class EslAdapter:
         self.connect_timeout = connect_timeout
         self.liveness_s = liveness_s
         self.backoff = backoff or Backoff()
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - reconnect jitter, not a secret
         self._clock = clock or time.time
         self.translator = Translator()
         self._inbox: gevent.queue.Queue = gevent.queue.Queue()

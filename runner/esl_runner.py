@@ -113,7 +113,8 @@ class EslRunner(NodeCore):
         self._originates: gevent.queue.Queue = gevent.queue.Queue()
         self._handoffs: gevent.queue.Queue = gevent.queue.Queue()
         self._others: gevent.queue.Queue = gevent.queue.Queue()
-        self._failed = gevent.event.AsyncResult()  # an input the core could not take: stop the runner
+        # An input the core could not take: stop the runner.
+        self._failed: gevent.event.AsyncResult[None] = gevent.event.AsyncResult()
         self.handoff = Handoff()  # own hand-off and event lag, logged for bench.live
         self.adapter = EslAdapter(node.name, node.host, node.port, node.secret, self._on_event,
                                   dial=self.dial, command_timeout=command_timeout,
@@ -233,12 +234,12 @@ class EslRunner(NodeCore):
             if stop.wait(delay):
                 return
         self.adapter.start()
-        greenlets = [gevent.spawn(self._ticker), gevent.spawn(self._poller),
+        greenlets: list[gevent.Greenlet[..., None]] = [gevent.spawn(self._ticker), gevent.spawn(self._poller),
                      gevent.spawn(self._sender, self._originates, originate_limit(self.options)),
                      gevent.spawn(self._sender, self._handoffs, None),
                      gevent.spawn(self._sender, self._others, None)]
         for greenlet in greenlets:
-            greenlet.link_exception(lambda g: self._failed.set_exception(g.exception))
+            greenlet.link_exception(lambda g: self._failed.set_exception(g.exception or RuntimeError(str(g))))
         self._failed.rawlink(lambda _: stop.set())
         try:
             stop.wait()

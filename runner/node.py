@@ -424,18 +424,25 @@ class NodeCore:
                         and self._admit(campaign)):
                     self._load(campaign, (), session)
             for campaign_id, slot in list(self.slots.items()):
-                row = rows.get(campaign_id)
-                if row is not None:
-                    self._refresh(slot, row, session)
-                    slot = self.slots[campaign_id]
-                state = row.desired_state if row is not None else CampaignState.STOPPED
-                if state is not slot.state:
-                    log.info("campaign state campaign=%s %s -> %s", campaign_id, slot.state.value,
-                             state.value)
-                    slot.state = state
-                slot.leads.enabled = state is CampaignState.RUNNING
-                if restore_counts and row is not None:
-                    slot.dialer.counter.restore(compliance.campaign_buckets(session, campaign_id, utcnow()))
+                self._follow(campaign_id, slot, rows.get(campaign_id), session, restore_counts)
+        self._unload_stopped()
+
+    def _follow(self, campaign_id: int, slot: Slot, row: m.Campaign | None, session: Session,
+                restore_counts: bool) -> None:
+        """A loaded campaign follows its row: settings, desired state, after a restart its abandon counts."""
+        if row is not None:
+            self._refresh(slot, row, session)
+            slot = self.slots[campaign_id]
+        state = row.desired_state if row is not None else CampaignState.STOPPED
+        if state is not slot.state:
+            log.info("campaign state campaign=%s %s -> %s", campaign_id, slot.state.value, state.value)
+            slot.state = state
+        slot.leads.enabled = state is CampaignState.RUNNING
+        if restore_counts and row is not None:
+            slot.dialer.counter.restore(compliance.campaign_buckets(session, campaign_id, utcnow()))
+
+    def _unload_stopped(self) -> None:
+        """A stopped campaign logs its agents out and is unloaded once its calls are over."""
         for campaign_id, slot in list(self.slots.items()):
             if slot.state is CampaignState.STOPPED:
                 for agent_id in list(slot.dialer.agents.agents):

@@ -244,7 +244,8 @@ def check_campaign(
     # Every lead ends in the right state (a LOST attempt -- a call cut by a restart -- is retried later).
     for phone, outcome in leads.items():
         lead = rows[phone]
-        assert lead.status is not LeadStatus.DIALING and lead.claimed_by is None, phone
+        assert lead.status is not LeadStatus.DIALING, phone
+        assert lead.claimed_by is None, phone
         last = max(by_lead[lead.id], key=lambda a: a.originated_at)
         status, expected = EXPECTED[outcome]
         allowed = {expected}
@@ -274,7 +275,8 @@ def check_campaign(
                 report.bridge_after_verdict_ms.append(took * 1000)
         if a.bridged_at is not None and a.answered_at is not None:
             report.answer_to_bridge_s.append((a.bridged_at - a.answered_at).total_seconds())
-    assert report.amd_judged and report.amd_right / report.amd_judged >= 0.9, report.summary()
+    assert report.amd_judged, report.summary()
+    assert report.amd_right / report.amd_judged >= 0.9, report.summary()
 
     # Abandons: counted, and each heard the message (seen on the pbx, not taken from the runner).
     abandoned = [a for a in attempts if a.abandoned]
@@ -383,7 +385,8 @@ def check_crash_recordings(kit: Kit, tmp_path: Path, campaign_id: int, in_flight
             rms = check_played(web, recording)
             assert a.id in in_flight or rms > 0.01, (recording.path, rms)
         else:
-            assert pbx_stopped and a.id in in_flight, (recording.path, recording.status,
-                                                       recording.status_reason)
+            why = (recording.path, recording.status, recording.status_reason)
+            assert pbx_stopped, why
+            assert a.id in in_flight, why
             assert web.get(f"/recordings/{recording.id}").status_code == 410
     return statuses

@@ -103,7 +103,8 @@ def test_disposition_saved_during_the_call_is_applied_at_hangup(sandbox, tmp_pat
             m.AgentStateLog.started_at >= attempt.ended_at))
         assert ready is not None
     page = web.get("/agent/").get_data(as_text=True)
-    assert "My callbacks" in page and attempt.phone in page
+    assert "My callbacks" in page
+    assert attempt.phone in page
     kit.close()
 
 

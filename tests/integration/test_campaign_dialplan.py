@@ -31,11 +31,13 @@ def test_install_renders_and_reloads_the_routes(sandbox):
                 changed = await install.install(client, config_dir, DialplanParams(safety_wait_s=11))
                 assert changed == ["extensions-switchboard.conf"]  # amd.conf did not change
                 shown = await cli(client, "dialplan show sb-outbound")
-                assert "AMD()" in shown and "Wait(11)" in shown
+                assert "AMD()" in shown
+                assert "Wait(11)" in shown
             finally:
                 await install.install(client, config_dir)  # back to the defaults
             shown = await cli(client, "dialplan show sb-outbound")
-            assert "Wait(10)" in shown and "Wait(11)" not in shown
+            assert "Wait(10)" in shown
+            assert "Wait(11)" not in shown
             for route in ("sb-abandon", "sb-leave-message", "sb-agent-hold"):
                 assert f"'{route}'" in await cli(client, f"dialplan show {route}")
             assert (config_dir / "amd.conf").read_text() == render_asterisk()["amd.conf"]

@@ -161,7 +161,8 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
             assert "agent keeps their leg" in runner.tail(400)
             assert pbx.agent_legs(mark) == {leg}  # never rung a second time
             bridged = [a for a in kit.attempts(campaign) if a.bridged_at is not None]
-            assert len(bridged) == 2 and all(a.agent_id == agent_id for a in bridged)
+            assert len(bridged) == 2
+            assert all(a.agent_id == agent_id for a in bridged)
             kit.stop_campaign(campaign, runner)
         finally:
             assert runner.stop() == 0, runner.tail()

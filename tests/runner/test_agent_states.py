@@ -68,7 +68,8 @@ def test_a_disposition_saved_during_the_call_is_applied_at_hangup(sessions, seed
     runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
     with sessions() as s:
         attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
-        assert attempt.disposition is not None and attempt.disposition.code == code
+        assert attempt.disposition is not None
+        assert attempt.disposition.code == code
         lead = s.get(m.Lead, attempt.lead_id)
         assert (lead.status, lead.callback_agent_id) == (LeadStatus.CALLBACK, agent_id)
         assert lead.next_call_at == callback

@@ -95,7 +95,8 @@ def run_node(sessions) -> Iterator[Callable[..., tuple[FakeEslServer, EslRunner]
     for server, stop, greenlet in started:
         stop.set()
         greenlet.join(timeout=WAIT_S)
-        assert greenlet.dead and greenlet.exception is None, greenlet.exception
+        assert greenlet.dead, greenlet.exception
+        assert greenlet.exception is None, greenlet.exception
         server.stop()
 
 
@@ -111,13 +112,16 @@ def test_connects_then_logs_the_agent_in_and_dials_the_customer(sessions, run_no
     attempt = wait_until(lambda: (a := customer_attempt(sessions)) and a.answered_at and a, "the answer")
     received = server.sessions[0].received
     # PbxConnected after auth, subscription and resync; the agent-leg sweep lists channels; then dialing.
-    assert received[0] == "auth ClueCon\n\n" and received[1].startswith("event plain ")
+    assert received[0] == "auth ClueCon\n\n"
+    assert received[1].startswith("event plain ")
     assert received[2] == received[3] == "api show channels as json\n\n"
     assert runner.started
     agent_leg, customer = received[4], received[5]
-    assert agent_leg.startswith("bgapi originate {") and "}null/1001 &park\nJob-UUID: " in agent_leg
+    assert agent_leg.startswith("bgapi originate {")
+    assert "}null/1001 &park\nJob-UUID: " in agent_leg
     assert f"origination_uuid={attempt.channel_id}," in customer
-    assert f"sb_attempt_id={attempt.id}," in customer and "}null/1002 &park\nJob-UUID: " in customer
+    assert f"sb_attempt_id={attempt.id}," in customer
+    assert "}null/1002 &park\nJob-UUID: " in customer
     assert server.errors() == []
     with sessions() as s:
         assert s.get(m.Lead, attempt.lead_id).status is LeadStatus.DIALING
@@ -136,7 +140,9 @@ def test_a_failed_background_job_ends_the_attempt_with_its_cause(sessions, run_n
     assert server.errors() == []
     with sessions() as s:
         lead = s.get(m.Lead, attempt.lead_id)
-        assert lead.status is LeadStatus.PENDING and lead.attempts == 1 and lead.claimed_by is None
+        assert lead.status is LeadStatus.PENDING
+        assert lead.attempts == 1
+        assert lead.claimed_by is None
         assert s.scalars(select(m.Call.hangup_cause)).all() == [17]  # USER_BUSY (no channel: error/)
 
 
@@ -150,7 +156,9 @@ def test_an_originate_freeswitch_would_misread_is_never_sent_and_fails_the_attem
     assert server.errors() == []
     with sessions() as s:
         lead = s.get(m.Lead, attempt.lead_id)
-        assert lead.status is LeadStatus.PENDING and lead.claimed_by is None and lead.attempts == 0
+        assert lead.status is LeadStatus.PENDING
+        assert lead.claimed_by is None
+        assert lead.attempts == 0
 
 
 def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessions, run_node):
@@ -166,7 +174,8 @@ def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessio
     assert not [text for text in second.received if attempt.channel_id in text or str(attempt.id) in text]
     with sessions() as s:
         lead = s.get(m.Lead, attempt.lead_id)
-        assert lead.status is LeadStatus.PENDING and lead.next_call_at > utcnow()  # never redialed at once
+        assert lead.status is LeadStatus.PENDING
+        assert lead.next_call_at > utcnow()
 
 
 def test_the_cli_runs_a_freeswitch_node_in_the_esl_runner_until_sigterm(sessions, db_url, tmp_path):
@@ -190,7 +199,8 @@ def test_the_cli_runs_a_freeswitch_node_in_the_esl_runner_until_sigterm(sessions
         proc.send_signal(signal.SIGTERM)
         wait_until(lambda: proc.poll() is not None, "the runner to stop")
         assert proc.returncode == 0, log.read_text()
-        assert "runner stopped node=fs1" in log.read_text() and "Traceback" not in log.read_text()
+        assert "runner stopped node=fs1" in log.read_text()
+        assert "Traceback" not in log.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -209,4 +219,5 @@ def test_what_runs_on_a_waiting_customers_clock_has_its_own_sender(sessions):
     assert [runner._handoffs.get_nowait() for _ in range(3)] == [
         c.Bridge(customer, leg), c.StartRecording(customer, "7/a.wav"), c.Redirect(customer, routes.ABANDON)]
     assert runner._others.get_nowait() == c.Hangup(customer)
-    assert runner._handoffs.empty() and runner._others.empty()
+    assert runner._handoffs.empty()
+    assert runner._others.empty()

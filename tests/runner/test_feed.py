@@ -58,16 +58,20 @@ def test_a_connected_call_is_written_row_by_row(sessions, seeded):
     runner.feed(PbxConnected(time.time(), NODE.name))
     assert runner.poll_commands() == 1
     (leg,) = drain(runner)
-    assert isinstance(leg, c.Originate) and leg.endpoint.name == "agent001"
+    assert isinstance(leg, c.Originate)
+    assert leg.endpoint.name == "agent001"
     runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
     runner.feed(Tick(time.time()))
     (dial,) = drain(runner)
-    assert isinstance(dial, c.Originate) and dial.endpoint.number == "+33100000001"
+    assert isinstance(dial, c.Originate)
+    assert dial.endpoint.number == "+33100000001"
     with sessions() as s:
         lead = s.scalar(select(m.Lead))
-        assert lead.status is LeadStatus.DIALING and lead.claimed_by == "runner:pbx-test"
+        assert lead.status is LeadStatus.DIALING
+        assert lead.claimed_by == "runner:pbx-test"
         attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
-        assert attempt.channel_id == dial.channel_id and attempt.ended_at is None
+        assert attempt.channel_id == dial.channel_id
+        assert attempt.ended_at is None
     runner.feed(Answered(time.time(), dial.channel_id, dial.attempt_id))
     assert drain(runner) == [c.StartAmd(dial.channel_id)]  # a no-op on Asterisk: the route runs AMD()
     runner.feed(AmdResult(time.time(), dial.channel_id, dial.attempt_id, verdict=AmdVerdict.HUMAN,
@@ -78,13 +82,18 @@ def test_a_connected_call_is_written_row_by_row(sessions, seeded):
     runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
     with sessions() as s:
         attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
-        assert attempt.outcome is Outcome.CONNECTED and attempt.amd_verdict is AmdVerdict.HUMAN
-        assert attempt.answered_at and attempt.bridged_at and attempt.ended_at
+        assert attempt.outcome is Outcome.CONNECTED
+        assert attempt.amd_verdict is AmdVerdict.HUMAN
+        assert attempt.answered_at
+        assert attempt.bridged_at
+        assert attempt.ended_at
         assert attempt.agent_id == agent_id
         assert s.scalar(select(m.Recording.path)) == record.filename
         assert s.scalar(select(m.Call.hangup_cause)) == 16
         lead = s.scalar(select(m.Lead))
-        assert lead.status is LeadStatus.DONE and lead.attempts == 1 and lead.claimed_by is None
+        assert lead.status is LeadStatus.DONE
+        assert lead.attempts == 1
+        assert lead.claimed_by is None
         assert s.get(m.Agent, agent_id).state is AgentState.WRAP_UP
         states = s.scalars(select(m.AgentStateLog.state).order_by(m.AgentStateLog.id)).all()
         assert states == [AgentState.PAUSED, AgentState.READY, AgentState.ON_CALL, AgentState.WRAP_UP]
@@ -107,16 +116,19 @@ def test_a_restarted_runner_reconciles_the_open_attempt(sessions, seeded, live):
     again = new_runner(sessions)
     slot = again.slots[seeded[1]]
     (restored,) = slot.dialer.attempts()
-    assert restored.attempt_id == dial.attempt_id and restored.answered_at is not None
+    assert restored.attempt_id == dial.attempt_id
+    assert restored.answered_at is not None
     live_ids = frozenset({dial.channel_id} if live else set())
     again.feed(PbxConnected(time.time(), NODE.name, live_channel_ids=live_ids))
     with sessions() as s:
         attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
         lead = s.scalar(select(m.Lead))
         if live:
-            assert attempt.ended_at is None and lead.status is LeadStatus.DIALING
+            assert attempt.ended_at is None
+            assert lead.status is LeadStatus.DIALING
         else:
-            assert attempt.outcome is Outcome.LOST and lead.status is LeadStatus.PENDING
+            assert attempt.outcome is Outcome.LOST
+            assert lead.status is LeadStatus.PENDING
             assert lead.next_call_at > utcnow()  # never redialed at once
 
 
@@ -182,12 +194,14 @@ def test_preview_dial_and_disposition_come_from_the_desk_queue(sessions):
     runner.poll_commands()
     with sessions() as s:
         attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
-        assert attempt.agent_id == agent_id and attempt.outcome is Outcome.CONNECTED
+        assert attempt.agent_id == agent_id
+        assert attempt.outcome is Outcome.CONNECTED
         done = s.scalar(select(m.Disposition.id).where(m.Disposition.code == "done"))
         assert attempt.disposition_id == done
         assert s.get(m.Agent, agent_id).state is AgentState.READY  # the disposition ended the wrap-up
         statuses = dict(s.execute(select(m.DeskRequest.kind, m.DeskRequest.status)).all())
-        assert statuses["disposition"].value == "done" and statuses["launch_rockets"].value == "failed"
+        assert statuses["disposition"].value == "done"
+        assert statuses["launch_rockets"].value == "failed"
 
 
 def test_agent_pause_with_a_reason_and_back_to_ready(sessions, seeded):

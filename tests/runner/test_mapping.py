@@ -28,7 +28,8 @@ def test_calling_hours_keep_every_window_of_every_day():
     table = {"mon": [["10:00", "13:00"], ["14:00", "20:00"]], "tue": [["09:00", "19:00"]]}
     hours = calling_hours(table)
     assert hours.days[0] == ((clock(10), clock(13)), (clock(14), clock(20)))
-    assert hours.days[1] == ((clock(9), clock(19)),) and hours.weekdays == frozenset({0, 1})
+    assert hours.days[1] == ((clock(9), clock(19)),)
+    assert hours.weekdays == frozenset({0, 1})
     assert calling_hours({}) == ALL_DAY
 
 
@@ -39,9 +40,12 @@ def test_campaign_row_becomes_the_core_config():
                      ring_timeout_s=18, abandon_cap=0.03, max_lines=20, amd_false_positive_rate=0.1,
                      max_attempts=3, abandon_no_recall_s=3600, calling_hours={}, retry_rules=[])
     config = campaign_config(row)
-    assert config.mode is DialMode.PREDICTIVE and config.trunk == "world" and config.route_handles_machines
+    assert config.mode is DialMode.PREDICTIVE
+    assert config.trunk == "world"
+    assert config.route_handles_machines
     assert (config.message_sound, config.abandon_sound, config.wrap_up_s) == ("promo", "", 4.0)
-    assert config.lead_rules.max_attempts == 3 and config.compliance.value == "uk"
+    assert config.lead_rules.max_attempts == 3
+    assert config.compliance.value == "uk"
 
 
 class Policy:
@@ -107,7 +111,8 @@ def test_a_row_with_a_huge_retry_delay_cannot_crash_the_runners_date_arithmetic(
                      calling_hours={},
                      retry_rules=[m.RetryRule(outcome=Outcome.BUSY, delay_s=huge, max_attempts=3)])
     config = campaign_config(row)
-    assert config.wrap_up_s == MAX_DELAY_S and config.abandon_cap == 0.03  # the UK profile's cap
+    assert config.wrap_up_s == MAX_DELAY_S
+    assert config.abandon_cap == 0.03
     assert config.ring_timeout_s == 300
     assert config.abandon_windows == (86400.0, 30 * 86400.0)
     assert config.lead_rules.abandon_no_recall_s == 72 * 3600  # the UK floor
@@ -125,7 +130,8 @@ def test_every_fact_kind_of_the_core_has_one_registered_writer():
             # the class its module names: not a slots dataclass's first draft, nor a test's local one
             if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
                 kinds.add(kind)
-    assert f.AttemptStarted in kinds and kinds <= fact_writers.registered()
+    assert f.AttemptStarted in kinds
+    assert kinds <= fact_writers.registered()
 
 
 def test_a_fact_without_a_writer_is_refused_and_a_second_writer_too():

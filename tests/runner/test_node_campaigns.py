@@ -76,10 +76,12 @@ def test_a_login_for_a_stopped_campaign_fails_with_a_reason(sessions):
     core, agent_id, campaign_id = setup(sessions, CampaignState.STOPPED)
     command_id = queue_login(sessions, agent_id, campaign_id)
     core.poll_commands()
-    assert campaign_id not in core.slots and core.sent == []
+    assert campaign_id not in core.slots
+    assert core.sent == []
     with sessions() as s:
         command = s.get(m.DeskRequest, command_id)
-        assert command.status is DeskRequestStatus.FAILED and "not running" in command.error
+        assert command.status is DeskRequestStatus.FAILED
+        assert "not running" in command.error
 
 
 def test_edits_to_a_running_campaign_apply_without_a_restart_and_keep_its_agents(sessions):

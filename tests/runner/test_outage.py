@@ -72,7 +72,8 @@ def outage_then_recovery(sessions, outage, restore: Callable[[], None]) -> None:
         core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
         core.feed(Tick(time.time()))
         core.housekeeping(time.monotonic())
-        assert core.db.down and len(core.unwritten) == 2
+        assert core.db.down
+        assert len(core.unwritten) == 2
         assert [x for x in core.sent if isinstance(x, c.Originate)] == [leg]  # nothing claimed
         assert core.slots[campaign_id].dialer.agents.agents[agent_id].state is AgentState.READY
     restore()
@@ -82,7 +83,8 @@ def outage_then_recovery(sessions, outage, restore: Callable[[], None]) -> None:
                                            for x in core.sent), core)
     with sessions() as s:
         dialing = s.scalars(select(m.Lead).where(m.Lead.status == LeadStatus.DIALING)).all()
-        assert len(dialing) == 1 and s.scalar(select(m.Attempt).where(m.Attempt.lead_id == dialing[0].id))
+        assert len(dialing) == 1
+        assert s.scalar(select(m.Attempt).where(m.Attempt.lead_id == dialing[0].id))
     assert core.db.outages == 1
 
 

@@ -57,10 +57,13 @@ def test_login_ready_pause_logout_are_commands(app, as_role, running):
     seat_id, campaign_id = running
     agent = as_role("agent1")
     page = agent.get("/agent/").get_data(as_text=True)
-    assert "Log in to seat" in page and "Outbound" in page and "Stopped one" not in page
+    assert "Log in to seat" in page
+    assert "Outbound" in page
+    assert "Stopped one" not in page
     agent.post("/agent/login", {"seat_id": str(seat_id), "campaign_id": str(campaign_id)})
     command, event = _last_command(app)
-    assert command.kind == "agent_login" and isinstance(event, AgentLogin)
+    assert command.kind == "agent_login"
+    assert isinstance(event, AgentLogin)
     with app.app_context(), sessions()() as s:
         seat = s.get(Seat, seat_id)
         assert s.scalars(select(Agent)).one().seat_id == seat_id
@@ -69,7 +72,8 @@ def test_login_ready_pause_logout_are_commands(app, as_role, running):
     _runner_sets(app, AgentState.PAUSED)
     agent.post("/agent/ready")
     command, event = _last_command(app)
-    assert isinstance(event, AgentStateChanged) and event.state is AgentState.READY
+    assert isinstance(event, AgentStateChanged)
+    assert event.state is AgentState.READY
     _runner_sets(app, AgentState.READY)
     agent.post("/agent/pause", {"reason": "nap"})  # not a reason code: refused, nothing queued
     assert _last_command(app)[0].id == command.id
@@ -78,7 +82,8 @@ def test_login_ready_pause_logout_are_commands(app, as_role, running):
     assert (event.state, event.reason) == (AgentState.PAUSED, "lunch")
     agent.post("/agent/leaving", {"reason": "log out", "at": ""})  # after this call
     command, event = _last_command(app)
-    assert command.kind == "agent_leaving" and isinstance(event, AgentLeaving)
+    assert command.kind == "agent_leaving"
+    assert isinstance(event, AgentLeaving)
     assert (event.leaving_at, event.state) == (None, AgentState.LOGGED_OUT)
     agent.post("/agent/leaving", {"reason": "lunch", "at": "25:00"})  # not a time: refused, nothing queued
     assert _last_command(app)[0].id == command.id
@@ -121,9 +126,12 @@ def test_screen_pop_and_disposition_with_callback(app, as_role, running):
         a.state, a.state_since = AgentState.ON_CALL, now
     agent = as_role("agent1")
     page = agent.get("/agent/").get_data(as_text=True)
-    assert "+442079460001" in page and "Cust 0001" in page and "Say hello" in page  # lead + script
+    assert "+442079460001" in page
+    assert "Cust 0001" in page
+    assert "Say hello" in page
     status = agent.get("/agent/status.json").get_json()
-    assert status["state"] == "on_call" and status["bridged"] is True
+    assert status["state"] == "on_call"
+    assert status["bridged"] is True
     with app.app_context(), sessions()() as s:
         attempt = s.scalars(select(Attempt)).one()
         sale, callback = s.scalars(select(Lead)).one().campaign.dispositions[:2]
@@ -150,7 +158,8 @@ def test_screen_pop_and_disposition_with_callback(app, as_role, running):
         },
     )
     _, event = _last_command(app)
-    assert isinstance(event, Disposition) and (event.code, event.final) == ("CB", False)
+    assert isinstance(event, Disposition)
+    assert (event.code, event.final) == ("CB", False)
     # The browser said UTC-1 (offset +60 min): the callback is one hour later in UTC.
     assert event.callback_at == (later.replace(tzinfo=UTC) + timedelta(hours=1)).timestamp()
     agent.post(
@@ -160,7 +169,8 @@ def test_screen_pop_and_disposition_with_callback(app, as_role, running):
     assert (event.code, event.final, event.callback_at) == ("SALE", True, None)
     with app.app_context(), sessions()() as s:
         stored = s.get(Attempt, attempt.id)
-        assert str(stored.sale_amount) == "12.50" and stored.notes == ""
+        assert str(stored.sale_amount) == "12.50"
+        assert stored.notes == ""
         assert s.scalars(select(Lead)).one().status is LeadStatus.NEW  # the runner moves the lead
 
 
@@ -197,8 +207,10 @@ def test_preview_next_skip_and_dial(app, as_role, running):
     agent.post("/agent/preview/next", {"campaign_id": str(c.id)})
     agent.post("/agent/preview/dial")
     command, event = _last_command(app)
-    assert command.kind == "preview_dial" and isinstance(event, PreviewDial)
-    assert event.campaign_id == c.id and event.lead.number in ("+442079460001", "+442079460002")
+    assert command.kind == "preview_dial"
+    assert isinstance(event, PreviewDial)
+    assert event.campaign_id == c.id
+    assert event.lead.number in ("+442079460001", "+442079460002")
 
 
 def test_my_callbacks_are_listed(app, as_role, running):
@@ -210,7 +222,9 @@ def test_my_callbacks_are_listed(app, as_role, running):
         mine.status, mine.callback_agent_id, mine.next_call_at = LeadStatus.CALLBACK, a.id, due
         other.status = LeadStatus.CALLBACK
     page = as_role("agent1").get("/agent/").get_data(as_text=True)
-    assert "My callbacks" in page and "+442079460001" in page and "2030-05-06 07:08 UTC" in page
+    assert "My callbacks" in page
+    assert "+442079460001" in page
+    assert "2030-05-06 07:08 UTC" in page
     assert "+442079460002" not in page
 
 
@@ -233,7 +247,7 @@ def _on_call(app, phone: str = "+442079460001", ended: bool = False):
 
 
 @pytest.mark.parametrize(
-    "typed, error",
+    ("typed", "error"),
     [
         ("NaN", "must be a number"),
         ("inf", "must be a number"),
@@ -252,7 +266,8 @@ def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running
     agent.get("/agent/")
     form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "amount": typed}
     response = agent.post("/agent/dispose", form, headers=HTMX)
-    assert response.status_code == 422 and error in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert error in response.get_data(as_text=True)
     page = agent.post("/agent/dispose", form, follow_redirects=True).get_data(as_text=True)  # without htmx
     assert error in page
     with app.app_context(), sessions()() as s:
@@ -261,7 +276,7 @@ def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running
 
 
 @pytest.mark.parametrize(
-    "typed, stored",
+    ("typed", "stored"),
     [("0", "0.00"), ("12.5", "12.50"), ("10000000000", "10000000000.00"), (" 1E+3 ", "1000.00")],
 )
 def test_sale_amounts_up_to_ten_billion_with_cents_are_stored(app, as_role, running, typed, stored):
@@ -284,31 +299,38 @@ def test_a_disposition_during_the_call_is_accepted_for_when_it_ends(app, as_role
     response = agent.post("/agent/dispose", form, headers=HTMX)
     assert "Saved: Call back. It is applied when the call ends." in response.get_data(as_text=True)
     _, event = _last_command(app)
-    assert isinstance(event, Disposition) and event.attempt_id == str(attempt_id)
+    assert isinstance(event, Disposition)
+    assert event.attempt_id == str(attempt_id)
     assert event.callback_at == later.replace(tzinfo=UTC).timestamp()
     for bad, error in (("9999-12-31T23:59", "more than a year ahead"), ("soon", "not a date")):
         response = agent.post("/agent/dispose", {**form, "callback_at": bad}, headers=HTMX)
-        assert response.status_code == 422 and error in response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert error in response.get_data(as_text=True)
 
 
 def test_the_live_part_swaps_the_call_only_when_another_call_is_on_screen(app, as_role, running):
     attempt_id, _ = _on_call(app)
     agent = as_role("agent1")
     page = agent.get("/agent/").get_data(as_text=True)
-    assert 'hx-get="/agent/live"' in page and "htmx-2.0.11.min.js" in page
+    assert 'hx-get="/agent/live"' in page
+    assert "htmx-2.0.11.min.js" in page
     controls = re.search(r'name="shown_controls" value="([^"]*)"', page).group(1)
     shown = {"shown_controls": controls, "shown_call": str(attempt_id)}
     live = agent.get("/agent/live", query_string=shown).get_data(as_text=True)
-    assert 'id="agent-status" hx-swap-oob="true"' in live and "On the call with" in live
-    assert 'id="screen-pop"' not in live and 'id="agent-controls"' not in live  # the form is left alone
+    assert 'id="agent-status" hx-swap-oob="true"' in live
+    assert "On the call with" in live
+    assert 'id="screen-pop"' not in live
+    assert 'id="agent-controls"' not in live
     with app.app_context(), sessions().begin() as s:  # the runner: the call ended, wrap-up
         s.get(Attempt, attempt_id).ended_at = datetime.now(UTC)
         s.scalars(select(Agent)).one().state = AgentState.WRAP_UP
     live = agent.get("/agent/live", query_string=shown).get_data(as_text=True)
-    assert 'data-state="wrap_up"' in live and "ended: save its disposition" in live
+    assert 'data-state="wrap_up"' in live
+    assert "ended: save its disposition" in live
     assert 'id="screen-pop"' not in live
     live = agent.get("/agent/live", query_string={**shown, "shown_call": ""}).get_data(as_text=True)
-    assert 'id="screen-pop" hx-swap-oob="true"' in live and 'name="attempt_id"' in live
+    assert 'id="screen-pop" hx-swap-oob="true"' in live
+    assert 'name="attempt_id"' in live
 
 
 def test_a_phone_that_is_not_connected_is_said_on_the_panel_and_the_wallboard(app, as_role, running):
@@ -321,10 +343,12 @@ def test_a_phone_that_is_not_connected_is_said_on_the_panel_and_the_wallboard(ap
         extension = a.seat.extension
     agent = as_role("agent1")
     page = agent.get("/agent/").get_data(as_text=True)
-    assert f"Your phone ({extension}) is not connected" in page and "(phone disconnected)" in page
+    assert f"Your phone ({extension}) is not connected" in page
+    assert "(phone disconnected)" in page
     assert ", for 1:05" in page or ", for 1:06" in page
     assert agent.get("/agent/status.json").get_json()["reason"] == "phone disconnected"
     board = as_role("sup").get("/wallboard/snapshot.json").get_json()
     (row,) = [r for r in board["agents"] if r["name"] == "agent1"]
-    assert (row["state"], row["reason"]) == ("paused", "phone disconnected") and row["seconds"] >= 65
+    assert (row["state"], row["reason"]) == ("paused", "phone disconnected")
+    assert row["seconds"] >= 65
     assert "<th>Reason</th>" in as_role("sup").get("/wallboard/").get_data(as_text=True)

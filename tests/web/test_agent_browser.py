@@ -64,4 +64,5 @@ def test_typed_notes_and_amount_survive_a_state_change_and_are_saved(app, live_u
         stored = s.get(Attempt, attempt_id)
         assert (str(stored.sale_amount), stored.notes) == ("1234.50", NOTES)
         (command,) = s.scalars(select(DeskRequest).where(DeskRequest.kind == "disposition")).all()
-        assert command.payload["attempt_id"] == str(attempt_id) and command.payload["code"] == "SALE"
+        assert command.payload["attempt_id"] == str(attempt_id)
+        assert command.payload["code"] == "SALE"

@@ -71,7 +71,8 @@ def test_admin_creates_user_and_it_is_audited(app, as_role):
     assert response.status_code == 302
     with app.app_context(), sessions()() as s:
         entry = s.scalars(select(AuditLog).where(AuditLog.action == "user.create")).one()
-        assert entry.actor == "admin" and entry.details["username"] == "sup2"
+        assert entry.actor == "admin"
+        assert entry.details["username"] == "sup2"
     assert b"user.create" in admin.get("/admin/audit").data
     assert as_role("sup2", "long enough pw").get("/campaigns/").status_code == 200
 
@@ -107,7 +108,8 @@ def test_cli_creates_first_admin(settings, app):
     assert result.exit_code == 0, result.output
     with app.app_context(), sessions()() as s:
         user = s.scalars(select(User).where(User.username == "root")).one()
-        assert user.role.value == "admin" and user.password_hash != "a very long password"
+        assert user.role.value == "admin"
+        assert user.password_hash != "a very long password"
         assert s.scalars(select(AuditLog).where(AuditLog.details["via"].as_string() == "cli")).one()
     again = CliRunner().invoke(
         main,
@@ -118,7 +120,8 @@ def test_cli_creates_first_admin(settings, app):
             "SWITCHBOARD_INSTANCE_DIR": str(settings.instance_dir),
         },
     )
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1
+    assert "already exists" in again.output
 
 
 def test_metrics_are_exposed(as_role):

@@ -20,7 +20,8 @@ def _settings(tmp_path):
 
 def test_first_run_creates_admin_with_kept_secret(tmp_path):
     settings = _settings(tmp_path)
-    assert ensure_demo_admin(settings) and ensure_demo_admin(settings)
+    assert ensure_demo_admin(settings)
+    assert ensure_demo_admin(settings)
     secret = (tmp_path / DEMO_ADMIN_SECRET).read_text().strip()
     with session_factory(make_engine(settings.sqlalchemy_url))() as s:
         users = s.query(m.User).all()

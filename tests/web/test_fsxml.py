@@ -43,7 +43,8 @@ def test_requires_node_credentials(client):
 def test_serves_enabled_seat_and_hides_disabled_one(client):
     ok = client.post("/freeswitch/xml", data={"section": "directory", "user": "8001", "domain": "d"},
                      headers=_auth())
-    assert ok.status_code == 200 and ok.mimetype == "text/xml"
+    assert ok.status_code == 200
+    assert ok.mimetype == "text/xml"
     assert [u.get("id") for u in ET.fromstring(ok.data).iter("user")] == ["8001"]
     off = client.post("/freeswitch/xml", data={"section": "directory", "user": "8002", "domain": "d"},
                       headers=_auth())

@@ -47,7 +47,8 @@ def test_pipeline_normalises_dedupes_scrubs_and_numbers_lines(tmp_path):
     ]
     assert (prepared.total, prepared.duplicates, prepared.dnc) == (6, 1, 1)
     report = importer.error_report(prepared.problems).splitlines()
-    assert report[0] == "line,reason,value" and report[1] == "4,invalid phone number,12345"
+    assert report[0] == "line,reason,value"
+    assert report[1] == "4,invalid phone number,12345"
 
 
 def test_xlsx_and_semicolon_csv(tmp_path):
@@ -60,7 +61,8 @@ def test_xlsx_and_semicolon_csv(tmp_path):
     wb.save(tmp_path / "l.xlsx")
     header, rows = importer.read_table(tmp_path / "l.xlsx", "l.xlsx")
     prepared = importer.prepare(rows, importer.guess_mapping(header), "GB")
-    assert prepared.rows[0]["phone"] == "+447911123456" and prepared.rows[0]["timezone"] == "Europe/Paris"
+    assert prepared.rows[0]["phone"] == "+447911123456"
+    assert prepared.rows[0]["timezone"] == "Europe/Paris"
     assert importer.normalise("07911 123456", "GB").timezone == "Europe/London"  # not Guernsey
     assert [(p.line, p.reason) for p in prepared.problems] == [(4, "unknown time zone")]
     (tmp_path / "s.csv").write_text("tel;ref\n06 12 34 56 78;x\n")
@@ -95,7 +97,8 @@ def _upload_bytes(sup, data: bytes, filename: str, **form) -> str:
 
 def _run_import(sup, token: str, mapping: dict[str, str]) -> dict:
     page = sup.get(f"/lists/import/{token}/mapping")
-    assert page.status_code == 200 and b"Map the columns" in page.data
+    assert page.status_code == 200
+    assert b"Map the columns" in page.data
     response = sup.post(f"/lists/import/{token}/mapping", mapping)
     assert response.headers["Location"].endswith(f"/lists/import/{token}")
     return _finished(sup, token)
@@ -118,7 +121,8 @@ def test_web_import_with_bad_row_and_error_report(app, as_role):
     assert status["state"] == "done", status
     assert (status["imported"], status["rejected"], status["duplicates"], status["dnc"]) == (3, 3, 1, 1)
     report = sup.get(f"/lists/import/{token}/errors.csv")
-    assert report.mimetype == "text/csv" and b"4,invalid phone number,12345" in report.data
+    assert report.mimetype == "text/csv"
+    assert b"4,invalid phone number,12345" in report.data
     with app.app_context(), sessions()() as s:
         lead_list = s.scalars(select(LeadList)).one()
         assert lead_list.name == "Spring"
@@ -131,7 +135,8 @@ def test_web_import_with_bad_row_and_error_report(app, as_role):
     # Re-importing into the same list only adds what is new.
     token = _upload(sup, CSV + "New,+44 20 7946 0003,G7\n", list_id=str(lead_list.id))
     status = _run_import(sup, token, {"col1": "phone"})
-    assert status["imported"] == 1 and status["duplicates"] == 4
+    assert status["imported"] == 1
+    assert status["duplicates"] == 4
     assert b"Spring" in sup.get("/lists").data
 
 
@@ -151,9 +156,12 @@ def test_failed_import_leaves_nothing_behind(app, as_role, monkeypatch, caplog):
     monkeypatch.setattr(services, "_chunks", failing_chunks)
     status = _run_import(sup, token, {"col0": "phone"})
     # The page says it failed, with a reference for the log, not the exception's text (SQL, lead data).
-    assert status["state"] == "failed" and status["error"].startswith("the import failed on the server")
-    assert token[:8] in status["error"] and "disk full" not in status["error"]
-    assert "disk full" in caplog.text and token in caplog.text
+    assert status["state"] == "failed"
+    assert status["error"].startswith("the import failed on the server")
+    assert token[:8] in status["error"]
+    assert "disk full" not in status["error"]
+    assert "disk full" in caplog.text
+    assert token in caplog.text
     with app.app_context(), sessions()() as s:
         assert s.scalar(select(func.count()).select_from(Lead)) == 0
         assert s.scalars(select(LeadList)).all() == []
@@ -167,7 +175,8 @@ def test_dnc_page_adds_normalised_number_and_blocks_pending_leads(app, as_role):
     sup.post("/dnc", {"phone": "020 7946 0001", "region": "GB", "reason": "asked"})
     with app.app_context(), sessions()() as s:
         entry = s.scalars(select(DncEntry)).one()
-        assert entry.phone == "+442079460001" and entry.campaign_id is None
+        assert entry.phone == "+442079460001"
+        assert entry.campaign_id is None
         assert s.scalars(select(Lead.status)).one() is LeadStatus.DNC
     assert b"+442079460001" in sup.get("/dnc?q=7946").data
     sup.post(f"/dnc/{entry.id}/delete")

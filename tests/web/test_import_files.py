@@ -38,7 +38,8 @@ def test_xlsx_upload_through_the_web_form(app, as_role):
     data = _xlsx([["Name", "Mobile"], ["Ann", 447911123456], ["Bob", "+44 20 7946 0002"]])
     token = _upload_bytes(sup, data, "Leads.XLSX", list_name="Excel")
     status = _run_import(sup, token, {"col0": "field", "col1": "phone"})
-    assert status["state"] == "done" and status["imported"] == 2, status
+    assert status["state"] == "done", status
+    assert status["imported"] == 2, status
     assert _leads(app) == [("+447911123456", {"Name": "Ann"}), ("+442079460002", {"Name": "Bob"})]
 
 
@@ -47,7 +48,8 @@ def test_chinese_csv_in_every_encoding_excel_saves(app, as_role, encoding):
     sup = as_role("sup")
     token = _upload_bytes(sup, CHINESE.encode(encoding), "客户.csv", region="CN")
     status = _run_import(sup, token, {"col0": "field", "col1": "phone"})
-    assert status["state"] == "done" and status["imported"] == 3, status
+    assert status["state"] == "done", status
+    assert status["imported"] == 3, status
     assert _leads(app) == [(p, {"姓名": n}) for p, n in zip(CN_PHONES, ["张伟", "王芳", "李娜"], strict=True)]
 
 
@@ -122,7 +124,8 @@ def test_a_cell_that_is_not_a_plain_number_is_rejected(tmp_path, cell, kind):
 def test_plain_numbers_with_separators_still_import():
     for text in ("+1 (934) 742-1438", "934.742.1438", " 934 742 1438 ", "(934) 742 1438"):
         result = importer.normalise(text, "US")
-        assert isinstance(result, importer.Normalised) and result.phone == "+19347421438", text
+        assert isinstance(result, importer.Normalised), text
+        assert result.phone == "+19347421438", text
 
 
 def test_a_dnc_file_over_65535_numbers_uploads(app, as_role):

@@ -44,7 +44,8 @@ def test_an_import_commits_in_chunks_into_a_list_no_dialer_sees(app, as_role, mo
 
     monkeypatch.setattr(services, "_chunks", observed_chunks)
     status = _run_import(sup, token, {"col0": "phone"})
-    assert status["state"] == "done" and status["imported"] == 30, status
+    assert status["state"] == "done", status
+    assert status["imported"] == 30, status
     assert seen == [(10, False, True)]
     with app.app_context(), sessions()() as s:
         lead_list = s.scalars(select(LeadList)).one()
@@ -60,7 +61,9 @@ def test_adding_to_an_existing_list_moves_the_rows_in_and_drops_the_staging_list
         s.execute(text("UPDATE lead_lists SET active = :f"), {"f": False})  # a deactivated list stays so
         s.commit()
     status = _run_import(sup, _upload(sup, FILE, list_id=str(old.id)), {"col0": "phone"})
-    assert status["state"] == "done" and status["imported"] == 29 and status["list_id"] == old.id, status
+    assert status["state"] == "done", status
+    assert status["imported"] == 29, status
+    assert status["list_id"] == old.id, status
     with app.app_context(), sessions()() as s:
         assert [(x.id, x.active) for x in s.scalars(select(LeadList))] == [(old.id, False)]
         assert s.scalar(select(func.count()).select_from(Lead).where(Lead.list_id == old.id)) == 30
@@ -95,9 +98,11 @@ def test_one_upload_imports_once(app, as_role):
         assert s.scalar(select(func.count()).select_from(Lead)) == 30
     # Uploaded again later: still refused; under another name it is a new list.
     again = _run_import(sup, _upload(sup, FILE, list_name="Once"), {"col0": "phone"})
-    assert again["state"] == "failed" and "already imported" in again["error"]
+    assert again["state"] == "failed"
+    assert "already imported" in again["error"]
     other = _run_import(sup, _upload(sup, FILE, list_name="Twice"), {"col0": "phone"})
-    assert other["state"] == "done" and other["imported"] == 30
+    assert other["state"] == "done"
+    assert other["imported"] == 30
 
 
 def test_a_staging_list_left_by_a_dead_process_is_swept(app, as_role):

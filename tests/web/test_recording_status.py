@@ -71,7 +71,9 @@ def test_an_empty_recording_shows_as_empty_and_is_not_served(app, as_role, setti
     ids = _recordings(app, [("1/empty.wav", True, DAY), ("1/fine.wav", True, DAY + timedelta(minutes=1))])
     sup = as_role("sup")
     empty = sup.get(f"/recordings/{ids['1/empty.wav']}")
-    assert empty.status_code == 410 and b"empty" in empty.data and not empty.data.startswith(b"RIFF")
+    assert empty.status_code == 410
+    assert b"empty" in empty.data
+    assert not empty.data.startswith(b"RIFF")
     assert sup.get(f"/recordings/{ids['1/empty.wav']}/download").status_code == 410
     assert sup.get(f"/recordings/{ids['1/fine.wav']}").status_code == 200
     row = _row(app, ids["1/empty.wav"])

@@ -134,7 +134,8 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         for name, node, phones in ((DEMO_CAMPAIGN, NODE, phone_credentials),
                                    (FS_DEMO_CAMPAIGN, FS_NODE, fs_phone_credentials)):
             mine = [c for c in logins if c.campaign_id == campaigns[name].id]
-            assert len(mine) == DEMO_AGENTS and {c.node_id for c in mine} == {nodes[node].id}
+            assert len(mine) == DEMO_AGENTS
+            assert {c.node_id for c in mine} == {nodes[node].id}
             seats = s.scalars(select(m.Seat.extension).where(m.Seat.node_id == nodes[node].id)).all()
             assert sorted(seats) == [p.extension for p in phones(settings)]  # every sandbox phone of the node
         zones = {lead.campaign_id: lead.timezone for lead in s.scalars(select(m.Lead))}
@@ -148,7 +149,8 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         first.seat_id = seats["agent005"].id  # ... and moves an agent
 
     again = seed_demo(settings)  # switchboard run again
-    assert "is paused, left as it was" in again[0] and "is running, left as it was" in again[1]
+    assert "is paused, left as it was" in again[0]
+    assert "is running, left as it was" in again[1]
     with session_factory(engine)() as s:
         assert s.scalars(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN)).one().desired_state is (
             CampaignState.PAUSED)

@@ -62,7 +62,8 @@ def test_1_login_is_throttled_per_account_even_for_the_right_password_then_audit
     codes = [attacker.login("qa", f"guess {i}").status_code for i in range(6)]
     assert codes == [401] * 5 + [429]
     refused = attacker.login("qa")  # the right password no longer gets in during the back-off
-    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
     assert [(a.target_type, a.target_id) for a in _audits(app, "login.throttled")] == [("account", "qa")]
     metrics = as_role("admin").get("/metrics").get_data(as_text=True)
     assert 'switchboard_throttled_total{scope="account",what="login"} 2.0' in metrics
@@ -136,7 +137,8 @@ def test_1_node_secrets_are_long_or_generated(app, as_role):
     admin.post("/admin/nodes", {**node, "name": "fs10", "secret": ""})
     with app.app_context(), sessions()() as s:
         secrets = dict(s.execute(select(PbxNode.name, PbxNode.secret)).all())
-    assert "fs9" not in secrets and len(secrets["fs10"]) >= 24
+    assert "fs9" not in secrets
+    assert len(secrets["fs10"]) >= 24
 
 
 # 2. Sessions cannot be revoked; the CSRF token survives log-in.
@@ -195,7 +197,9 @@ def test_2_3_lifetime_secure_cookie_hsts_and_proxy_fix(settings, app):
     browser.get("/login")
     response = browser.post("/login", {"username": "admin", "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "Expires=" in cookie
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "Expires=" in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     browser.get("/admin/users")
     browser.post("/admin/teams", {"name": "Proxied"})
@@ -225,14 +229,16 @@ def test_4_sqlite_file_and_wal_are_private_in_a_private_instance_dir(tmp_path):
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in db_file.parent.iterdir()}
     engine.dispose()
     assert stat.S_IMODE(db_file.parent.stat().st_mode) == 0o700
-    assert modes["switchboard.sqlite3"] == 0o600 and modes["switchboard.sqlite3-wal"] == 0o600
+    assert modes["switchboard.sqlite3"] == 0o600
+    assert modes["switchboard.sqlite3-wal"] == 0o600
 
 
 def test_4_uploads_are_deleted_after_import(app, as_role, settings):
     sup = as_role("sup")
     token = _import(sup, "Phone\n+44 20 7946 0001\n")
     job = settings.instance_dir / "imports" / token
-    assert job.is_dir() and not (job / "source").exists()
+    assert job.is_dir()
+    assert not (job / "source").exists()
     assert stat.S_IMODE(job.stat().st_mode) == 0o700
 
 
@@ -260,7 +266,8 @@ def test_5_the_import_error_report_escapes_formulas(as_role):
     sup = as_role("sup")
     token = _import(sup, 'Phone,Name\n=HYPERLINK("http://evil.example"),x\n+cmd|\' /C calc\'!A0,y\n')
     report = sup.get(f"/lists/import/{token}/errors.csv").get_data(as_text=True)
-    assert '\'=HYPERLINK(""http://evil.example"")' in report and "'+cmd|" in report
+    assert '\'=HYPERLINK(""http://evil.example"")' in report
+    assert "'+cmd|" in report
     assert not re.search(r"^[^,]*,[^,]*,[=+@-]", report, re.M)
 
 
@@ -297,10 +304,13 @@ def test_7_security_headers_and_nonce_on_the_pages_own_scripts(as_role):
     page = admin.get("/admin/seats")
     csp = page.headers["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
-    assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
-    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
     scripts = re.findall(r"<script(?![^>]*src=)([^>]*)>", page.get_data(as_text=True))
-    assert scripts and all(f'nonce="{nonce}"' in attrs for attrs in scripts)
+    assert scripts
+    assert all(f'nonce="{nonce}"' in attrs for attrs in scripts)
     assert page.headers["Cache-Control"] == "no-store"  # the seats page shows SIP passwords
     assert admin.get("/login").headers["Cache-Control"] == "no-store"
 
@@ -315,7 +325,8 @@ def test_8_metrics_need_the_bearer_token_or_a_sysadmin(app, settings, as_role):
     scraper = tokened.test_client()
     assert scraper.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     ok = scraper.get("/metrics", headers={"Authorization": "Bearer s3cret-token-for-prometheus"})
-    assert ok.status_code == 200 and b"switchboard_agents" in ok.data
+    assert ok.status_code == 200
+    assert b"switchboard_agents" in ok.data
     tokened.extensions["sb_engine"].dispose()
 
 
@@ -350,7 +361,8 @@ def test_10_the_database_password_is_in_no_repr(tmp_path):
     s = Settings(instance_dir=tmp_path, database_url="postgresql://sb:hunter2@db.example:5432/sb",
                  metrics_token="tok-123", secret_key="k")
     for shown in (repr(s), str(s.redacted())):
-        assert "hunter2" not in shown and "tok-123" not in shown
+        assert "hunter2" not in shown
+        assert "tok-123" not in shown
     assert s.redacted()["database_url"] == "postgresql://sb:***@db.example:5432/sb"
 
 
@@ -435,20 +447,23 @@ def test_12_the_call_log_query_returns_the_leaders_team_only(app, two_teams):
         report = volume(s, period, "agent", False, frozenset({teams["Team 1"]}))
     assert [r["agent"] for r in mine] == ["agent1"]
     assert sorted(r["agent"] for r in everyone) == ["agent1", "agent2"]
-    assert nobody == [] and [r["name"] for r in report] == ["agent1"]
+    assert nobody == []
+    assert [r["name"] for r in report] == ["agent1"]
 
 
 def test_12_a_team_leader_sees_own_team_calls_recordings_and_reports_only(as_role, two_teams):
     rec1, rec2, _ = two_teams
     lead = as_role("lead1")
     calls = lead.get("/calls").get_data(as_text=True)
-    assert "agent1" in calls and "agent2" not in calls
+    assert "agent1" in calls
+    assert "agent2" not in calls
     assert lead.get(f"/recordings/{rec1}").status_code == 200
     assert lead.get(f"/recordings/{rec2}").status_code == 404
     assert lead.get(f"/recordings/{rec2}/download").status_code == 404
     day = DAY.date().isoformat()
     report = lead.get(f"/reports/export.csv?from={day}&to={day}").get_data(as_text=True)
-    assert "agent1" in report and "agent2" not in report
+    assert "agent1" in report
+    assert "agent2" not in report
     qa = as_role("qa")  # QA scores every team's calls
     assert qa.get(f"/recordings/{rec2}").status_code == 200
 

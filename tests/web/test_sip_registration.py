@@ -77,7 +77,8 @@ def test_admin_made_seat_registers_and_disabled_seat_cannot(app, as_role, sandbo
     try:
         assert phone.registration() == "ok"
         live = admin.get(f"/admin/nodes/{node.id}/registrations.json").get_json()
-        assert live["reachable"] and live["contacts"][EXTENSION].startswith(f"registered (sip:{EXTENSION}")
+        assert live["reachable"]
+        assert live["contacts"][EXTENSION].startswith(f"registered (sip:{EXTENSION}")
     finally:
         phone.stop()
 
@@ -141,7 +142,8 @@ def test_admin_made_seat_registers_on_freeswitch_from_the_database(app, as_role,
     try:
         assert phone.registration() == "ok"
         live = _registrations_once_listed(admin, node_id, EXTENSION)
-        assert live["reachable"] and live["contacts"][EXTENSION].startswith("registered (sofia/"), live
+        assert live["reachable"], live
+        assert live["contacts"][EXTENSION].startswith("registered (sofia/"), live
         assert "fsagent001" in live["contacts"]  # the sandbox's phones, registered to the same node
     finally:
         phone.stop()

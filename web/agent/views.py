@@ -13,6 +13,7 @@ or amounts. The disposition form posts with htmx too and shows its result
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -84,7 +85,7 @@ def live():
     context = _context(_me())
     parts = [render_template("agent/_status.html", oob=True, **context),
              render_template("agent/_callbacks.html", oob=True, **context)]
-    keys = context["keys"]
+    keys = cast(dict[str, str], context["keys"])
     if request.args.get("shown_controls") != keys["controls"]:
         parts.append(render_template("agent/_controls.html", oob=True, **context))
     if request.args.get("shown_call") != keys["call"]:

@@ -82,7 +82,8 @@ def create_seats():
             session,
             node,
             BulkRequest(
-                first, last, int_or_none(f.get("teams")) or 0, f.get("team_prefix", "").strip() or "Team"
+                first, last if last is not None else first, int_or_none(f.get("teams")) or 0,
+                f.get("team_prefix", "").strip() or "Team",
             ),
         )
     except SeatError as exc:

@@ -7,6 +7,7 @@ summed over every node): the numbers the dialer itself paces against.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,7 +127,7 @@ def amd_warning(session: Session, campaign: Campaign, now: datetime) -> str:
 
 
 def _campaigns(
-    session: Session, now: datetime, campaigns: list[Campaign], open_attempts: list[Any]
+    session: Session, now: datetime, campaigns: list[Campaign], open_attempts: Sequence[Any]
 ) -> list[dict[str, Any]]:
     rates = _abandon_rates(session, campaigns, now)
     in_flight = Counter(cid for cid, _, _ in open_attempts)
