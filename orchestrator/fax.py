@@ -20,6 +20,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+#: The route a fax we send runs once the far end answers, and its channel variable: the TIFF to send.
+FAX_OUT_ROUTE = "sb-fax-out"
+VAR_FAX_FILE = "sb_fax_file"
+#: Set by the PBX on a received fax: the DID it was sent to.
+VAR_FAX_CALLED = "sb_fax_called"
+
+
 class FaxOutcome(StrEnum):
     """How one try at sending ended, as the adapters report it."""
 
