@@ -19,7 +19,6 @@ import heapq
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
 #: The route a fax we send runs once the far end answers, and its channel variable: the TIFF to send.
 FAX_OUT_ROUTE = "sb-fax-out"
 VAR_FAX_FILE = "sb_fax_file"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 #: Fine fax resolution (dots per inch, horizontal x vertical) and the A4 page it fills.
@@ -57,8 +58,21 @@ def pages(tiff: Path) -> int:
     return _run("tiffinfo", str(tiff)).count("TIFF Directory at offset")
 
 
-def rasterise(pdf: Path, dpi: int = 50) -> list[bytes]:
-    """Every page of ``pdf`` as 8-bit grey pixels at ``dpi`` (row-major), to compare faxes page by page."""
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A rasterised page: 8-bit grey pixels, row-major."""
+
+    width: int
+    height: int
+    pixels: bytes
+
+    def crop(self, width: int, height: int) -> bytes:
+        """The top-left ``width`` x ``height`` pixels."""
+        return b"".join(self.pixels[row * self.width:row * self.width + width] for row in range(height))
+
+
+def rasterise(pdf: Path, dpi: int = 36) -> list[Page]:
+    """Every page of ``pdf`` at ``dpi``, to compare faxes page by page."""
     out = pdf.with_suffix(".page%03d.pgm")
     _run("gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pgmraw", f"-r{dpi}", f"-sOutputFile={out}",
          str(pdf))
@@ -70,7 +84,7 @@ def rasterise(pdf: Path, dpi: int = 50) -> list[bytes]:
             f.unlink()
 
 
-def _pgm_pixels(data: bytes) -> bytes:
+def _pgm_pixels(data: bytes) -> Page:
     """The pixels of a binary PGM (P5) with maxval 255, as Ghostscript writes it (a comment line after P5)."""
     header: list[bytes] = []
     rest = data
@@ -80,15 +94,25 @@ def _pgm_pixels(data: bytes) -> bytes:
             header += line.split()
     if header[0] != b"P5" or header[3] != b"255":
         raise FaxDocumentError("not an 8-bit binary PGM")
-    return rest
+    return Page(int(header[1]), int(header[2]), rest)
 
 
-def similarity(a: bytes, b: bytes) -> float:
-    """How alike two same-sized pages are: 1 - their grey difference over their ink (1.0: identical, 0.0: no
-    ink in common). Normalised by the ink, not the page area: a fax page is mostly white, and a mean over
-    the whole page would call any two pages alike."""
-    if len(a) != len(b) or not a:
+def similarity(received: Page, sent: Page, max_shift: int = 12) -> float:
+    """How alike a received page is to the page sent: 1 - their grey difference over their ink (1.0:
+    identical, 0.0: no ink in common), at the best of ``max_shift`` downward shifts of the received
+    page. A sending fax machine stamps a header line (station, date, page) above the page and pushes
+    it down by those rows; the bottom rows that no longer fit are not compared. Normalised by the ink,
+    not the page area: a fax page is mostly white, and a mean over the page would call any two alike."""
+    width = min(received.width, sent.width)
+    return max(_alike(received, sent, width, shift) for shift in range(max_shift + 1))
+
+
+def _alike(received: Page, sent: Page, width: int, shift: int) -> float:
+    height = min(received.height - shift, sent.height)
+    if height <= 0 or width <= 0:
         return 0.0
+    a = received.crop(width, height + shift)[shift * width:]
+    b = sent.crop(width, height)
     ink = sum(255 - x for x in a) + sum(255 - y for y in b)
     if ink == 0:
         return 1.0

@@ -1,13 +1,15 @@
-"""Fax in the sandbox: both Asterisk instances with ``res_fax_spandsp``, the world's fax machine, the pbx's fax DID.
+"""Fax in the sandbox: ``res_fax_spandsp`` in both Asterisk instances, the world's fax machine, the fax DIDs.
 
 ``up`` renders all of it into a fresh sandbox; :func:`sync` brings a sandbox
-that was started before (its modules.conf still skipped ``res_fax*``) to the
-same state without a restart, so tests that share a running sandbox can use fax.
+that was started before (its modules.conf still skipped ``res_fax*``, its
+dialplans had no fax routes) to the same state without a restart, so tests
+that share a running sandbox can use fax. FreeSWITCH's ``mod_spandsp`` was
+always loaded; its node only needs the fax routes (``reloadxml``).
 """
 
 from __future__ import annotations
 
-from lab.sandbox import process
+from lab.sandbox import fsbuild, fsnode, fsrender, process
 from lab.sandbox.layout import nodes, paths
 from lab.sandbox.render import dialplan_params
 from lab.sandbox.render import write_configs as write_asterisk_configs
@@ -31,3 +33,10 @@ def sync(settings: Settings) -> None:
                 process.cli(node, f"module load {module}")
         if changed:
             process.cli(node, "dialplan reload")
+    if fsnode.configured(settings):
+        fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
+        if fsrender.write_configs(fs, settings):
+            fsnode.esl_api(settings, "reloadxml")
+            # The carrier ACL (faxes from the world come in without digest auth) takes a profile restart.
+            fsnode.esl_api(settings, "reloadacl")
+            fsnode.esl_api(settings, f"sofia profile {fsnode.PROFILE} restart")

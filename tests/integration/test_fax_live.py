@@ -11,22 +11,27 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from ami.connection import AmiClient
+from esl.render import DialConfig, render
 from lab.ami_session import AmiSession, ami_session
-from lab.sandbox import faxes, world
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox import faxes, fsbuild, fsnode, fsrender, world
+from lab.sandbox.credentials import freeswitch_secrets
 from lab.sandbox.layout import nodes, paths
 from orchestrator import commands as c
 from orchestrator.fax import FAX_OUT_ROUTE, VAR_FAX_FILE
 from runner import faxdocs
+from tests.integration.eslevents import EventSocket
 
 pytestmark = pytest.mark.sandbox
 
 FAX_TIMEOUT_S = 120.0  # three fine pages at 14400 bit/s take ~40 s; retraining at a lower rate takes longer
 MIN_SIMILARITY = 0.9
+CALLER = "12125550123"
 
 #: Three pages that look nothing alike: a received page must be most like the page it was sent as.
 DOCUMENT = """%!PS
@@ -40,7 +45,7 @@ DOCUMENT = """%!PS
 
 
 @pytest.fixture(scope="module")
-def document(tmp_path_factory) -> tuple[Path, list[bytes]]:
+def document(tmp_path_factory) -> tuple[Path, list[faxdocs.Page]]:
     """The TIFF to send and its pages rasterised (as the admin would show them)."""
     work = tmp_path_factory.mktemp("fax")
     (work / "doc.ps").write_text(DOCUMENT)
@@ -49,13 +54,13 @@ def document(tmp_path_factory) -> tuple[Path, list[bytes]]:
     return tiff, _pages(tiff)
 
 
-def _pages(tiff: Path) -> list[bytes]:
+def _pages(tiff: Path) -> list[faxdocs.Page]:
     pdf = tiff.with_suffix(".pdf")
     faxdocs.to_pdf(tiff, pdf)
     return faxdocs.rasterise(pdf)
 
 
-def assert_same_pages(received: Path, sent_pages: list[bytes]) -> None:
+def assert_same_pages(received: Path, sent_pages: list[faxdocs.Page]) -> None:
     got = _pages(received)
     assert len(got) == len(sent_pages)
     for index, page in enumerate(got):
@@ -68,12 +73,30 @@ def _fields(message) -> dict[str, str]:
     return {k: str(v) for k, v in message.items()}
 
 
-async def _user_event(session: AmiSession, name: str, file: str) -> dict[str, str]:
+async def _user_event(session: AmiSession, name: str, file: str = "") -> dict[str, str]:
+    """The first UserEvent ``name`` (about ``file``, when given)."""
     message = await session.wait_event(
-        lambda m: m.get("Event") == "UserEvent" and m.get("UserEvent") == name and m.get("File", "") .endswith(file)
-        if file else m.get("Event") == "UserEvent" and m.get("UserEvent") == name,
-        timeout=FAX_TIMEOUT_S)
+        lambda m: m.get("Event") == "UserEvent" and m.get("UserEvent") == name
+        and str(m.get("File", "")).endswith(file), timeout=FAX_TIMEOUT_S)
     return _fields(message)
+
+
+async def _world_sends(sandbox, endpoint: str, inner: PurePosixPath) -> dict[str, str]:
+    """The world's fax machine sends ``inner`` (a TIFF in the world's root) to ``endpoint``; its result."""
+    async with ami_session(sandbox.world) as world_events:
+        await world_events.action({
+            "Action": "Originate", "Channel": endpoint, "Context": world.FAX_SEND_CONTEXT, "Exten": "s",
+            "Priority": "1", "Async": "true", "CallerID": CALLER, "Timeout": "30000",
+            "Variable": f"fax_file={inner}"}, as_list=False)
+        return await _user_event(world_events, "WorldFaxSent", inner.name)
+
+
+def _world_copy(sandbox, tiff: Path) -> PurePosixPath:
+    """``tiff`` copied into the world's fax dir; its path as the world sees it."""
+    far = nodes(sandbox.settings)["world"]
+    inner = far.base / "spool" / "fax" / f"in-{uuid.uuid4().hex[:8]}.tif"
+    shutil.copy(tiff, far.host(inner))
+    return inner
 
 
 def test_the_world_receives_the_pbx_fax(sandbox, document):
@@ -105,23 +128,71 @@ def test_the_world_receives_the_pbx_fax(sandbox, document):
 def test_the_pbx_receives_the_world_fax(sandbox, document):
     tiff, sent_pages = document
     faxes.sync(sandbox.settings)
-    far = nodes(sandbox.settings)["world"]
-    name = f"in-{uuid.uuid4().hex[:8]}.tif"
-    inner = far.base / "spool" / "fax" / name
-    shutil.copy(tiff, far.host(inner))
+    inner = _world_copy(sandbox, tiff)
 
     async def main() -> tuple[dict[str, str], dict[str, str]]:
-        async with ami_session(sandbox.pbx) as pbx_events, ami_session(sandbox.world) as world_events:
-            await world_events.action({
-                "Action": "Originate", "Channel": f"PJSIP/{world.PBX_FAX_DID}@pbx",
-                "Context": world.FAX_SEND_CONTEXT, "Exten": "s", "Priority": "1", "Async": "true",
-                "CallerID": "12125550123", "Timeout": "30000", "Variable": f"fax_file={inner}"}, as_list=False)
-            sent = await _user_event(world_events, "WorldFaxSent", name)
-            received = await _user_event(pbx_events, "SwitchboardFax", "")
-            return sent, received
+        async with ami_session(sandbox.pbx) as pbx_events:
+            sent = await _world_sends(sandbox, f"PJSIP/{world.PBX_FAX_DID}@pbx", inner)
+            return sent, await _user_event(pbx_events, "SwitchboardFax")
 
     sent, received = asyncio.run(main())
     assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3")
     assert (received["Direction"], received["Status"], received["Pages"]) == ("in", "SUCCESS", "3")
-    assert received["Caller"] == "12125550123"
+    assert received["Caller"] == CALLER
     assert_same_pages(nodes(sandbox.settings)["pbx"].host(received["File"]), sent_pages)
+
+
+@pytest.fixture
+def freeswitch(sandbox):
+    """The FreeSWITCH node up with its fax routes, and its fax results on an event socket."""
+    sandbox_cli.up(sandbox.settings, "freeswitch")
+    faxes.sync(sandbox.settings)
+    fs = fsnode.node(sandbox.settings, fsbuild.prefix_dir(sandbox.settings.sandbox_cache.resolve()))
+    password = freeswitch_secrets(sandbox.settings).esl_password
+    with EventSocket("127.0.0.1", sandbox.settings.esl_port, password) as sock:
+        reply = sock.send("event plain BACKGROUND_JOB CUSTOM spandsp::txfaxresult spandsp::rxfaxresult")
+        assert reply.get("Reply-Text").startswith("+OK")
+        yield fs, sock
+
+
+def _fax_result(sock: EventSocket, subclass: str, channel: str = "") -> dict[str, str]:
+    event = sock.wait_for(lambda e: e.subclass == subclass and (not channel or e.get("Unique-ID") == channel),
+                          FAX_TIMEOUT_S)
+    return {k: event.get(k) for k in ("fax-success", "fax-result-code", "fax-document-transferred-pages",
+                                      "fax-remote-station-id", "Caller-Caller-ID-Number", "variable_sb_fax_file")}
+
+
+def test_the_world_receives_the_freeswitch_fax(sandbox, document, freeswitch):
+    tiff, sent_pages = document
+    fs, sock = freeswitch
+    target = fsrender.fax_dir(fs) / f"out-{uuid.uuid4().hex[:8]}.tif"
+    shutil.copy(tiff, target)
+    channel = str(uuid.uuid4())
+    number = world.world_number(world.Outcome.FAX, serial=int(uuid.uuid4().int % 1000))
+    request = render(c.Originate(
+        attempt_id="fax2", channel_id=channel, route=FAX_OUT_ROUTE, timeout_s=30,
+        endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, number),
+        variables={VAR_FAX_FILE: str(target)}), DialConfig(), job_uuid=str(uuid.uuid4()))
+
+    async def main() -> dict[str, str]:
+        async with ami_session(sandbox.world) as world_events:
+            assert sock.send(request.text).get("Reply-Text").startswith("+OK Job-UUID")
+            return await _user_event(world_events, "WorldFax")
+
+    received = asyncio.run(main())
+    sent = _fax_result(sock, "spandsp::txfaxresult", channel)
+    assert (sent["fax-success"], sent["fax-document-transferred-pages"]) == ("1", "3"), sent
+    assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
+
+
+def test_freeswitch_receives_the_world_fax(sandbox, document, freeswitch):
+    tiff, sent_pages = document
+    _, sock = freeswitch
+    inner = _world_copy(sandbox, tiff)
+    sent = asyncio.run(_world_sends(sandbox, f"PJSIP/{world.FREESWITCH_FAX_DID}@freeswitch", inner))
+    received = _fax_result(sock, "spandsp::rxfaxresult")
+    assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3")
+    assert (received["fax-success"], received["fax-document-transferred-pages"]) == ("1", "3"), received
+    assert received["Caller-Caller-ID-Number"] == CALLER
+    assert_same_pages(Path(received["variable_sb_fax_file"]), sent_pages)
