@@ -83,7 +83,7 @@ class DialplanParams:
     fax_channels: int = 4
     #: Where the PBX writes received faxes (a path the PBX sees; the runner maps it to its own view).
     fax_dir: str = "/var/spool/asterisk/fax"
-    #: The DIDs that reach the fax inbox when called over the trunk (E.164 without "+", as the trunk sends them).
+    #: The DIDs that reach the fax inbox over the trunk (E.164 without "+", as the trunk sends them).
     fax_numbers: tuple[str, ...] = ()
 
 

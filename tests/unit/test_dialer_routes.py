@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 from ami.render import PLAY_SOUND_VAR
-from orchestrator.commands import ATTEMPT_VAR
 from orchestrator import fax
+from orchestrator.commands import ATTEMPT_VAR
 from orchestrator.dialer import routes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "dialplans"
