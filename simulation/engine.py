@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.compliance import AbandonCounter, ComplianceProfile, abandon_rate
 from orchestrator.dialer import facts as f
@@ -101,8 +103,8 @@ class Simulator:
         self.talking = 0
         self.recalls: deque[tuple[float, int, float]] = deque()  # (due, lead, abandoned at)
         self.n_calls = 0
-        self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict()
-                                      if world.profile is ComplianceProfile.UK else 0.0)
+        # The profile's rules decide whether the false positives count (the counter reads them).
+        self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict())
         self.us = AbandonCounter(ComplianceProfile.US)
         # The regulator's measure: AMD machine verdicts x the campaign's estimated false-positive rate.
         self.ofcom = AbandonCounter(ComplianceProfile.UK, world.amd_fp_per_machine_verdict())
@@ -111,6 +113,11 @@ class Simulator:
         self.shift_begin = 0.0
         self.measure = (0.0, 0.0)
         self.next_eval = EVAL_EVERY_S
+        #: What each event kind does: the one registry :meth:`advance` dispatches on.
+        self._handlers: dict[int, Callable[[Any], None]] = {
+            ANSWER: self._on_answer, VERDICT: self._on_verdict, LINE_END: self._on_line_end,
+            GIVE_UP: self._on_give_up, TALK_END: self._on_talk_end, WRAP_END: self._agent_free,
+            LOGIN: self._on_login, LOGOUT: self._on_logout}
 
     # -- plumbing -------------------------------------------------------------------------
     def at(self, when: float, kind: int, obj: object) -> None:
@@ -137,13 +144,13 @@ class Simulator:
         return self.t
 
     def advance(self, until: float) -> None:
-        heap = self.heap
+        heap, handlers = self.heap, self._handlers
         while heap and heap[0][0] <= until:
             when, _, kind, obj = heapq.heappop(heap)
             self.now = when
             while self.next_eval <= when:
                 self._evaluate(self.next_eval)
-            self._handle(kind, obj)
+            handlers[kind](obj)
         self.now = until
         while self.next_eval <= until:
             self._evaluate(self.next_eval)
@@ -268,43 +275,47 @@ class Simulator:
         return len(self.ringing) + self.answered + self.n_waiting + self.talking
 
     # -- events ---------------------------------------------------------------------------
-    def _handle(self, kind: int, obj) -> None:
-        now = self.now
-        if kind == ANSWER:
-            del self.ringing[obj.id]
-            self.answered += 1
-            self.feed.feed((f.AttemptAnswered(now, str(obj.id)),))
-            self.at(now + self.w.amd_s, VERDICT, obj)
-        elif kind == VERDICT:
-            self.answered -= 1
-            self._verdict(obj)
-        elif kind == LINE_END:
-            del self.ringing[obj.id]
-            outcome = Outcome.BUSY if obj.kind == "failed" else Outcome.NO_ANSWER
-            self.t.outcome(obj.kind)
-            self.feed.feed((f.AttemptEnded(now, str(obj.id), outcome),))
-        elif kind == GIVE_UP:
-            if not obj.done:
-                obj.done = True
-                self.n_waiting -= 1
-                self._abandon(obj)
-        elif kind == TALK_END:
-            call = obj.call
-            self.talking -= 1
-            self.feed.feed((f.AttemptEnded(now, str(call.id), Outcome.CONNECTED, 16, call.talk),))
-            self._set(obj, AgentState.WRAP_UP)
-            self.at(now + call.wrap, WRAP_END, obj)
-        elif kind == WRAP_END:
-            self._agent_free(obj)
-        elif kind == LOGIN:
-            obj.leaving = False
-            if obj.state is AgentState.LOGGED_OUT:
-                self._agent_free(obj)
-        elif kind == LOGOUT:
-            if obj.state is AgentState.READY:
-                self._set(obj, AgentState.LOGGED_OUT)
-            elif obj.state is not AgentState.LOGGED_OUT:
-                obj.leaving = True
+    def _on_answer(self, call: Call) -> None:
+        del self.ringing[call.id]
+        self.answered += 1
+        self.feed.feed((f.AttemptAnswered(self.now, str(call.id)),))
+        self.at(self.now + self.w.amd_s, VERDICT, call)
+
+    def _on_verdict(self, call: Call) -> None:
+        self.answered -= 1
+        self._verdict(call)
+
+    def _on_line_end(self, call: Call) -> None:
+        del self.ringing[call.id]
+        outcome = Outcome.BUSY if call.kind == "failed" else Outcome.NO_ANSWER
+        self.t.outcome(call.kind)
+        self.feed.feed((f.AttemptEnded(self.now, str(call.id), outcome),))
+
+    def _on_give_up(self, call: Call) -> None:
+        if not call.done:
+            call.done = True
+            self.n_waiting -= 1
+            self._abandon(call)
+
+    def _on_talk_end(self, agent: Agent) -> None:
+        call = agent.call
+        if call is None:  # TALK_END is set only by a bridge, and the call stays the agent's until WRAP_END
+            raise RuntimeError(f"agent {agent.id}: talk ended without a call")
+        self.talking -= 1
+        self.feed.feed((f.AttemptEnded(self.now, str(call.id), Outcome.CONNECTED, 16, call.talk),))
+        self._set(agent, AgentState.WRAP_UP)
+        self.at(self.now + call.wrap, WRAP_END, agent)
+
+    def _on_login(self, agent: Agent) -> None:
+        agent.leaving = False
+        if agent.state is AgentState.LOGGED_OUT:
+            self._agent_free(agent)
+
+    def _on_logout(self, agent: Agent) -> None:
+        if agent.state is AgentState.READY:
+            self._set(agent, AgentState.LOGGED_OUT)
+        elif agent.state is not AgentState.LOGGED_OUT:
+            agent.leaving = True
 
     def _verdict(self, call: Call) -> None:
         w, now = self.w, self.now

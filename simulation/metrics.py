@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from orchestrator.compliance import ComplianceProfile, abandon_rate
+from orchestrator.compliance import ComplianceProfile, abandon_rate, rules_for
 from orchestrator.events import AgentState
 from orchestrator.pacing.base import AbandonWindow
 
@@ -38,7 +38,8 @@ def _quantile(values: list[float], q: float) -> float:
 @dataclass(slots=True)
 class Tally:
     fp_per_machine_verdict: float = 0.0  # the campaign's estimate, for the Ofcom rate
-    time: Counter = field(default_factory=Counter)  # AgentState -> measured seconds
+    #: Measured seconds in each agent state.
+    time: dict[AgentState, float] = field(default_factory=lambda: dict.fromkeys(AgentState, 0.0))
     dials_measured: int = 0
     dials: int = 0
     outcomes: Counter = field(default_factory=Counter)
@@ -107,7 +108,7 @@ class Tally:
         busy = self.time[AgentState.ON_CALL] + self.time[AgentState.WRAP_UP]
         logged = busy + self.time[AgentState.READY] + self.time[AgentState.RESERVED]
         hours = logged / 3600.0 or 1.0
-        name = "ofcom" if profile is ComplianceProfile.UK else "us"
+        name = "ofcom" if rules_for(profile).counts_amd_false_positives else "us"
         windows = {}
         for seconds in (DAY, 30 * DAY):
             rates = self.window_rates.get((name, seconds), [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from orchestrator.compliance import ComplianceProfile
 from orchestrator.leads.outcomes import Outcome
@@ -68,7 +69,7 @@ class World:
     recall_abandoned_after_s: float = field(default_factory=_abandon_quiet_s)
     max_lines: int = 600  # what the PBX node sustains
 
-    def with_(self, **changes: object) -> World:
+    def with_(self, **changes: Any) -> World:
         return replace(self, **changes)
 
     @property
@@ -134,7 +135,7 @@ class LeadStream:
 
     def _draw(self, index: int) -> list[LeadDraw]:
         w = self.world
-        rng = random.Random(f"{self.key}/{index}")
+        rng = random.Random(f"{self.key}/{index}")  # noqa: S311 - seeded: a run must be reproducible
         rand = rng.random
         draws = []
         for _ in range(CHUNK):
@@ -160,7 +161,7 @@ def staffing_plan(world: World, seed: int | str, day: int) -> list[Shift]:
     end = world.day_s
     if world.staffing == "steady":
         return [Shift(((0.0, end),)) for _ in range(world.agents)]
-    rng = random.Random(f"{seed}/staff/{day}")
+    rng = random.Random(f"{seed}/staff/{day}")  # noqa: S311 - seeded: a run must be reproducible
     roster = world.agents + 8
     part_timers = set(rng.sample(range(roster), 8))
     plan = []

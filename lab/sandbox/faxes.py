@@ -37,6 +37,3 @@ def sync(settings: Settings) -> None:
         fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
         if fsrender.write_configs(fs, settings):
             fsnode.esl_api(settings, "reloadxml")
-            # The carrier ACL (faxes from the world come in without digest auth) takes a profile restart.
-            fsnode.esl_api(settings, "reloadacl")
-            fsnode.esl_api(settings, f"sofia profile {fsnode.PROFILE} restart")

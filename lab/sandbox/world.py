@@ -24,6 +24,8 @@ O     outcome       what the far end does                                       
 7     keypad        answers, after 1 s of silence presses 1 2 # (RFC 4733,      16
                     250 ms apart), then talks like a human; hangs up TT s after
                     answer (00: never)
+8     earlymedia    183 with a message (early media), never answers; gives up   19 (or the
+                    after TT s (00: at most 10 min)                              caller's own)
 8     fax           answers as a fax machine (``ReceiveFAX``, T.38 when offered) 16
                     and keeps the TIFF in the world's ``spool/fax``; emits
                     ``UserEvent(WorldFax, Number, Status, Pages, Station, File)``
@@ -78,6 +80,7 @@ class Outcome(StrEnum):
     MACHINE = "machine"
     UNALLOCATED = "unallocated"
     KEYPAD = "keypad"
+    EARLY_MEDIA = "earlymedia"
     FAX = "fax"
 
     @property

@@ -4,13 +4,17 @@ Pure and deterministic: time comes from ``event.at``, ids from the injected
 factory, leads and the DNC list through ports; every ``handle`` returns a
 :class:`Step` (commands to send, facts to persist) and nothing else leaves.
 
-Events are matched to calls by our ``attempt_id`` channel variable (or the
-channel id we chose), to agents by their nailed-up leg's channel id. Events
-and desk inputs that belong to another campaign are ignored, so a node
-(``orchestrator.node.host``) hands every event to every campaign dialer it
-hosts. The dialer is one such unit (``orchestrator.node.unit.Unit``): its
-agents are the ones it has claimed from the node's pool, and it says how
-urgently it wants the next free one (:meth:`CampaignDialer.claim`).
+An attempt is a call plus a lead: events are matched to attempts by our
+``attempt_id`` channel variable (or the channel id we chose, which is also the
+call's id), to agents by their nailed-up leg's channel id; not by ``call_id``,
+which other legs of the call share (a FreeSWITCH loopback pair's far end).
+Events and desk inputs that belong to another campaign, and calls that reach
+the node (``CallArrived`` and their legs' events), match nothing and are
+ignored, so a node (``orchestrator.node.host``) hands every event to every
+campaign dialer it hosts. The dialer is one such unit
+(``orchestrator.node.unit.Unit``): its agents are the ones it has claimed from
+the node's pool, and it says how urgently it wants the next free one
+(:meth:`CampaignDialer.claim`).
 
 The pieces: ``agents.py`` (agent states and legs), ``callflow.py`` (a
 customer call from answer to end), ``dialing.py`` (how many lines, which
@@ -20,6 +24,7 @@ timers on ``Tick`` and reconciles after a reconnect or a restart.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 from orchestrator.agents.pool import AgentPool
@@ -30,7 +35,7 @@ from orchestrator.dialer.agents import CONNECTING, AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase, restored
 from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
-from orchestrator.dialer.dialing import LineDialer
+from orchestrator.dialer.dialing import DialHold, LineDialer
 from orchestrator.dialer.facts import AmdDecided
 from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.pacing_feed import PacingFeed
@@ -79,9 +84,9 @@ class CampaignDialer:
         self.calls = CallBook()
         for o in open_attempts:
             self.calls.add(restored(o))
-        self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats)
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
-                                self.stats)
+                                self.stats, DialHold(random.Random(config.campaign_id)))
+        self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats, self.lines.hold)
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = connected
 
@@ -113,6 +118,7 @@ class CampaignDialer:
                 self.flow.dispose(event, now, out)
             case PbxConnected():
                 self._reconcile(event.live_channel_ids, now, out)
+                self.lines.hold.lift()
                 self.connected = True
             case PbxDisconnected():
                 self.connected = False

@@ -59,6 +59,8 @@ class PacingFeed:
                 return [Connected(fact.at, fact.waited_s)]
             case f.AttemptAbandoned():
                 return [Abandoned(fact.at)]
+            case f.AttemptEnded(outcome=Outcome.REFUSED):  # the node's failure, not a dial the policy made
+                self._started.pop(fact.attempt_id, None)
             case f.AttemptEnded():
                 out: list[Observation] = []
                 if fact.attempt_id in self._started:  # its fate was not known before

@@ -4,7 +4,7 @@ Import models from here; the submodules only group them by subject.
 """
 
 from store.models.base import NAMING_CONVENTION, Base
-from store.models.calls import Attempt, Call, CallLeg, Recording
+from store.models.calls import Attempt, Call, Recording
 from store.models.campaigns import (
     Campaign,
     Disposition,
@@ -27,7 +27,6 @@ __all__ = [
     "AuditLog",
     "Base",
     "Call",
-    "CallLeg",
     "Campaign",
     "DeskRequest",
     "Disposition",

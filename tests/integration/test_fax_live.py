@@ -17,7 +17,7 @@ import pytest
 
 from ami.connection import AmiClient
 from esl.render import DialConfig, render
-from lab.ami_session import AmiSession, ami_session
+from ami.session import AmiSession, ami_session
 from lab.campaign import random_area_code
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox import faxes, fsbuild, fsnode, fsrender, world

@@ -83,7 +83,8 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
 def index():
     session = db()
     campaigns = session.scalars(select(Campaign).order_by(Campaign.name)).all()
-    counts = dict(session.execute(select(Lead.campaign_id, func.count()).group_by(Lead.campaign_id)).all())
+    counts = dict(
+        session.execute(select(Lead.campaign_id, func.count()).group_by(Lead.campaign_id)).tuples().all())
     return render_template(
         "campaigns/index.html", campaigns=campaigns, counts=counts, states=list(CampaignState)
     )

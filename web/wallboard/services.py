@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate
-from orchestrator.compliance import ComplianceProfile as CoreProfile
+from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, rules_for
 from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Campaign, User
@@ -81,9 +80,8 @@ def _abandon_rates(
     sums = {row[0]: [int(x or 0) for x in row[1:]] for row in rows}
     rates = {}
     for c in campaigns:
-        fp_rate = (
-            float(c.amd_false_positive_rate or 0) if c.compliance_profile.value == CoreProfile.UK else 0.0
-        )
+        counts_fp = rules_for(c.compliance_profile).counts_amd_false_positives
+        fp_rate = float(c.amd_false_positive_rate or 0) if counts_fp else 0.0
         counts = sums.get(c.id, [0] * 6)
         day, month = (
             abandon_rate(AbandonWindow(w, abandons, live, machines * fp_rate))
