@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from ami.connection import AmiClient
-from esl.render import DialConfig, render
 from ami.session import AmiSession, ami_session
+from esl.render import DialConfig, render
 from lab.campaign import random_area_code
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox import faxes, fsbuild, fsnode, fsrender, world

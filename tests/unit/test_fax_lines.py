@@ -46,5 +46,5 @@ def test_a_failed_transfer_is_not_retried():
 def test_a_fax_cannot_be_submitted_twice_while_pending():
     lines = FaxLines()
     lines.submit(1, now=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="already submitted"):
         lines.submit(1, now=0)
