@@ -112,10 +112,11 @@ async def _send(settings: Settings, faxes_n: int, tiff: Path, kind: str, area: s
                 for s in starts:
                     channel = str(uuid.uuid4())
                     channels[channel] = s.fax_id
+                    endpoint = c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, numbers[s.fax_id])
                     sock.send(render(c.Originate(
                         attempt_id=f"benchfax{s.fax_id}", channel_id=channel, route=FAX_OUT_ROUTE,
-                        timeout_s=30, endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, numbers[s.fax_id]),
-                        variables={VAR_FAX_FILE: str(copy)}), DialConfig(), job_uuid=str(uuid.uuid4())).text)
+                        timeout_s=30, endpoint=endpoint, variables={VAR_FAX_FILE: str(copy)}),
+                        DialConfig(), job_uuid=str(uuid.uuid4())).text)
                 event = await asyncio.to_thread(
                     sock.wait_for, lambda e: e.get("Unique-ID") in channels, TIMEOUT_S)
                 fax_id = channels.pop(event.get("Unique-ID"))
