@@ -208,6 +208,13 @@ class AbandonCounter:
         return tuple(result)
 
 
+def amd_floor(window: AbandonWindow) -> float:
+    """The rate a window would have with no abandon at all: its estimated AMD false positives'
+    share. At or over the cap, no pacing can meet the cap with these AMD settings."""
+    fp = window.amd_false_positives_estimate
+    return fp / (window.live_answers + fp) if window.live_answers + fp > 0 else 0.0
+
+
 def abandon_rate(window: AbandonWindow) -> float:
     """The regulator's abandon rate for one window (0 when nobody answered yet)."""
     denominator = window.live_answers + window.amd_false_positives_estimate

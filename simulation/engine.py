@@ -33,7 +33,7 @@ from simulation.metrics import Tally
 from simulation.world import DAY, LeadDraw, LeadStream, World, staffing_plan
 
 # event kinds
-ANSWER, VERDICT, LINE_END, GIVE_UP, TALK_END, WRAP_END, LOGIN, LOGOUT = range(8)
+ANSWER, VERDICT, LINE_END, GIVE_UP, TALK_END, WRAP_END, LOGIN, LOGOUT, ANNOUNCE = range(9)
 EVAL_EVERY_S = 900.0
 RECALL_CHECK_S = 72 * 3600.0
 
@@ -62,7 +62,7 @@ class Call:
 
 
 class Agent:
-    __slots__ = ("call", "free_at", "id", "leaving", "ready_token", "since", "state")
+    __slots__ = ("call", "free_at", "id", "leaving", "leaving_at", "ready_token", "since", "state")
 
     def __init__(self, aid: int):
         self.id = aid
@@ -70,6 +70,7 @@ class Agent:
         self.since = 0.0
         self.free_at: float | None = None
         self.leaving = False
+        self.leaving_at: float | None = None  # announced departure (what the desk's button sends)
         self.call: Call | None = None
         self.ready_token = 0
 
@@ -117,7 +118,7 @@ class Simulator:
         self._handlers: dict[int, Callable[[Any], None]] = {
             ANSWER: self._on_answer, VERDICT: self._on_verdict, LINE_END: self._on_line_end,
             GIVE_UP: self._on_give_up, TALK_END: self._on_talk_end, WRAP_END: self._agent_free,
-            LOGIN: self._on_login, LOGOUT: self._on_logout}
+            LOGIN: self._on_login, LOGOUT: self._on_logout, ANNOUNCE: self._on_announce}
 
     # -- plumbing -------------------------------------------------------------------------
     def at(self, when: float, kind: int, obj: object) -> None:
@@ -131,6 +132,8 @@ class Simulator:
             self.day = day
             self.shift_begin = begin = day * DAY + start_of_day
             self.measure = (begin + w.warmup_s, begin + w.day_s)
+            if w.event_h is not None:
+                self.t.focus_windows.append((begin + w.event_h * 3600.0, begin + w.event_h * 3600.0 + 600.0))
             self._staff(day)
             tick = 0
             end = int(w.day_s)
@@ -173,6 +176,9 @@ class Simulator:
                 self.at(self.shift_begin + on, LOGIN, agent)
                 # At the end of the day agents stay until the last lines dialed are answered.
                 self.at(self.shift_begin + (off if off < end else end + drain), LOGOUT, agent)
+                if self.w.announce_s and off < end:  # "pause after this call", said ahead
+                    leaves = self.shift_begin + off
+                    self.at(leaves - self.w.announce_s, ANNOUNCE, (agent, leaves))
 
     def _set(self, agent: Agent, state: AgentState) -> None:
         now = self.now
@@ -180,10 +186,14 @@ class Simulator:
         if state is AgentState.WRAP_UP or agent.state is AgentState.WRAP_UP:  # what the feed reads
             self.feed.feed((f.AgentStatus(now, agent.id, state),))
         agent.state, agent.since = state, now
-        self.views[agent.id] = AgentView(agent.id, state, 0.0, now, agent.free_at if self.truth else None)
+        self._view(agent)
         if state is AgentState.READY:
             agent.ready_token += 1
             self.ready.append((agent, agent.ready_token))
+
+    def _view(self, agent: Agent) -> None:
+        self.views[agent.id] = AgentView(agent.id, agent.state, 0.0, agent.since,
+                                         agent.free_at if self.truth else None, agent.leaving_at)
 
     def _pop_ready(self) -> Agent | None:
         ready = self.ready
@@ -214,6 +224,8 @@ class Simulator:
         now = self.now
         call.done = True
         self.t.connect(call.kind, now - agent.since, now - call.verdict_at, now, self.measure)
+        if call.kind == "live":
+            self.t.person(now, self.day, abandoned=False)
         self.feed.feed((f.AttemptBridged(now, str(call.id), agent.id, "", now - call.verdict_at),))
         agent.call = call
         agent.free_at = now + call.talk + call.wrap
@@ -306,8 +318,15 @@ class Simulator:
         self._set(agent, AgentState.WRAP_UP)
         self.at(self.now + call.wrap, WRAP_END, agent)
 
+    def _on_announce(self, announced: tuple[Agent, float]) -> None:
+        agent, agent_leaves = announced
+        agent.leaving_at = agent_leaves
+        self._view(agent)
+
     def _on_login(self, agent: Agent) -> None:
         agent.leaving = False
+        agent.leaving_at = None
+        self._view(agent)
         if agent.state is AgentState.LOGGED_OUT:
             self._agent_free(agent)
 
@@ -357,6 +376,7 @@ class Simulator:
         if call.kind == "live":
             self.us.record(now, abandons=1)
             self.ofcom.record(now, abandons=1)
+            self.t.person(now, self.day, abandoned=True)
             self.recalls.append((now + self.w.recall_abandoned_after_s, call.lead, now))
         self.t.abandon(call.kind, now - call.verdict_at)
         self.feed.feed((f.AttemptAbandoned(now, str(call.id), now - call.verdict_at, "no agent"),

@@ -92,6 +92,7 @@ class DeskCommand(StrEnum):
     AGENT_LOGIN = "agent_login"
     AGENT_STATE = "agent_state"
     AGENT_LOGOUT = "agent_logout"
+    AGENT_LEAVING = "agent_leaving"
     PREVIEW_DIAL = "preview_dial"
     DISPOSITION = "disposition"
 

@@ -88,39 +88,51 @@ class CallFlow:
                 a.rang = True
                 self.hold.lift()
             case Answered() if a.phase is Phase.DIALING:
-                a.rang = True
-                self.hold.lift()
-                a.answered_at = now
-                self.stats.ring_times.append(now - a.started_at)
-                out.record(AttemptAnswered(now, a.attempt_id))
-                if self.config.uses_amd:
-                    a.phase = Phase.ANSWERED
-                    out.send(StartAmd(a.channel_id))
-                else:
-                    self.go_live(a, now, out)
+                self._answered(a, now, out)
             case AmdResult() if a.phase in (Phase.DIALING, Phase.ANSWERED):
                 # From DIALING only if the answer was missed (e.g. it happened while the runner restarted).
                 a.answered_at = a.answered_at if a.answered_at is not None else now
                 self.decide(a, event.verdict, event.cause, now, out)
             case VoiceDetected() if a.phase is Phase.ANSWERED:
-                if a.cadence is None:  # ANSWERED: answered_at is set
-                    a.cadence = Cadence(a.answered_at or now, self.config.cadence, resumed=a.restored)
-                decision = a.cadence.feed(event)
-                if decision is not None:
-                    self.decide(a, decision.verdict, decision.cause, now, out)
+                self._voice(a, event, now, out)
             case AmdResult(verdict=AmdVerdict.MACHINE) if a.phase in (Phase.WAITING, Phase.CONNECTED):
                 self._late_machine(a, event.cause, now, out)
             case DialplanSignal(name="abandon") if a.phase in _NOT_YET_CONNECTED:
-                # The route's own safety-net timer fired (runner late or restarting): a live human
-                # got no agent. A customer whose agent left the bridge also passes through
-                # sb-abandon: that one was connected, not abandoned.
-                if a.phase is not Phase.WAITING:  # we missed the answer/verdict: count the live answer
-                    self.go_live(a, now, out)
-                self.abandon(a, now, out, "pbx safety net")
+                self._safety_net(a, now, out)
             case OriginateFailed():
                 self.end(a, event.cause, now, out, placed=event.placed)
             case HungUp():
                 self.end(a, event.cause, now, out)
+
+    def _answered(self, a: Attempt, now: float, out: Outbox) -> None:
+        a.rang = True
+        self.hold.lift()
+        a.answered_at = now
+        self.stats.ring_times.append(now - a.started_at)
+        out.record(AttemptAnswered(now, a.attempt_id))
+        if self.config.uses_amd:
+            a.phase = Phase.ANSWERED
+            out.send(StartAmd(a.channel_id))
+        else:
+            self.go_live(a, now, out)
+
+    def _voice(self, a: Attempt, event: VoiceDetected, now: float, out: Outbox) -> None:
+        """FreeSWITCH's greeting cadence: the core's classifier decides from the voice/silence reports."""
+        if a.cadence is None:  # ANSWERED: answered_at is set
+            a.cadence = Cadence(a.answered_at or now, self.config.cadence, resumed=a.restored)
+        decision = a.cadence.feed(event)
+        if decision is not None:
+            self.decide(a, decision.verdict, decision.cause, now, out)
+
+    def _safety_net(self, a: Attempt, now: float, out: Outbox) -> None:
+        """The route's own safety-net timer fired (runner late or restarting): a live human got no agent.
+
+        A customer whose agent left the bridge also passes through sb-abandon: that one was
+        connected, not abandoned (the caller's phase guard leaves it out).
+        """
+        if a.phase is not Phase.WAITING:  # we missed the answer/verdict: count the live answer
+            self.go_live(a, now, out)
+        self.abandon(a, now, out, "pbx safety net")
 
     def decide(self, a: Attempt, verdict: AmdVerdict, cause: str, now: float, out: Outbox) -> None:
         out.record(AmdDecided(now, a.attempt_id, verdict, cause))

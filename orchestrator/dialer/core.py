@@ -37,7 +37,7 @@ from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.dialing import DialHold, LineDialer
 from orchestrator.dialer.facts import AmdDecided
-from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
@@ -85,7 +85,7 @@ class CampaignDialer:
         for o in open_attempts:
             self.calls.add(restored(o))
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
-                                self.stats, DialHold(random.Random(config.campaign_id)))
+                                self.stats, DialHold(random.Random(config.campaign_id)))  # noqa: S311 - jitter
         self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats, self.lines.hold)
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = connected
@@ -102,16 +102,8 @@ class CampaignDialer:
                 self._tick(now, out)
             case CallEvent():
                 self._call_event(event, now, out)
-            case AgentLogin() if (joined := self.agents.starting(event.agent_id)) is not None:
-                call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
-                            None) if event.leg else None
-                self.agents.login(joined, now, out, on_call=call.attempt_id if call is not None else None)
-            case AgentStateChanged() if event.agent_id in self.agents.agents:
-                agent = self.agents.agents[event.agent_id]
-                if agent.state is AgentState.WRAP_UP and event.state is AgentState.READY:
-                    self.flow.release(agent, now, out)  # "ready" ends the wrap-up early
-                else:
-                    self.agents.request(agent, event.state, event.reason, now, out)
+            case AgentLogin() | AgentStateChanged() | AgentLeaving():
+                self._agent_input(event, now, out)
             case PreviewDial(campaign_id=self.config.campaign_id):
                 self.lines.preview(event, self.connected, now, out)
             case Disposition(campaign_id=self.config.campaign_id):
@@ -123,6 +115,24 @@ class CampaignDialer:
             case PbxDisconnected():
                 self.connected = False
         return self._finish(now, out)
+
+    def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving, now: float,
+                     out: Outbox) -> None:
+        """An agent of this campaign logs in, asks for a state, or announces they are leaving."""
+        match event:
+            case AgentLogin() if (joined := self.agents.starting(event.agent_id)) is not None:
+                call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
+                            None) if event.leg else None
+                self.agents.login(joined, now, out, on_call=call.attempt_id if call is not None else None)
+            case AgentStateChanged() if event.agent_id in self.agents.agents:
+                agent = self.agents.agents[event.agent_id]
+                if agent.state is AgentState.WRAP_UP and event.state is AgentState.READY:
+                    self.flow.release(agent, now, out)  # "ready" ends the wrap-up early
+                else:
+                    self.agents.request(agent, event.state, event.reason, now, out)
+            case AgentLeaving() if event.agent_id in self.agents.agents:
+                self.agents.announce(self.agents.agents[event.agent_id], event.leaving_at, event.state,
+                                     event.reason, now, out)
 
     def claim(self, now: float) -> Claim:
         """Outbound campaigns claim at one priority; a customer waiting for any agent makes it urgent."""
@@ -182,6 +192,7 @@ class CampaignDialer:
             if a.answered_at is not None and now - a.answered_at >= c.amd_timeout_s:
                 out.record(AmdDecided(now, a.attempt_id, AmdVerdict.NOTSURE, "timeout"))
                 self.flow.go_live(a, now, out)
+        self.agents.departures_due(now, out)
         for agent in self.agents.wrap_ups_due(now, c.wrap_up_s):
             self.flow.release(agent, now, out)
         self.flow.connect_waiting(now, out)

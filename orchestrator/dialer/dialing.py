@@ -33,7 +33,7 @@ from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase
 from orchestrator.dialer.config import CampaignConfig, DialMode
-from orchestrator.dialer.facts import AttemptStarted, LeadUpdated
+from orchestrator.dialer.facts import AttemptStarted, LeadUpdated, PacingExplained
 from orchestrator.dialer.inputs import PreviewDial
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource
 from orchestrator.dialer.stats import StatsRecorder
@@ -41,7 +41,7 @@ from orchestrator.events import AgentState
 from orchestrator.leads.model import Lead, LeadUpdate
 from orchestrator.leads.rules import check_before_dial, release
 from orchestrator.leads.status import LeadStatus
-from orchestrator.pacing.base import PacingPolicy, PacingState
+from orchestrator.pacing.base import PacingExplanation, PacingPolicy, PacingState
 from orchestrator.step import Outbox
 
 #: How long the dialer holds after node refusals: 1 s, doubling per round of refusals, at most a minute.
@@ -77,6 +77,8 @@ class DialHold:
     def holds(self, now: float) -> bool:
         return now < self.until
 
+EXPLAIN_EVERY_S = 60.0  # a standing explanation is refreshed this often (its numbers move)
+
 
 @dataclass
 class LineDialer:
@@ -90,6 +92,7 @@ class LineDialer:
     counter: AbandonCounter
     stats: StatsRecorder
     hold: DialHold
+    _explained: tuple[float, tuple[str, ...]] | None = None  # last PacingExplained: when, why
 
     def pacing_state(self, now: float) -> PacingState:
         """What the policy sees: the same fields the simulator fills, so what is benchmarked dials.
@@ -116,10 +119,24 @@ class LineDialer:
             wanted = len(self.agents.ready()) - self.calls.in_flight()
         else:
             wanted = self.policy.lines_to_dial(self.pacing_state(now))
+            self._explain(now, out)
         n = min(wanted, c.max_lines - len(self.calls), c.max_originates_per_tick)
         if n > 0:
             for lead in self.leads.claim(n, now):
                 self.originate(lead, None, now, out)
+
+    def _explain(self, now: float, out: Outbox) -> None:
+        """Tell the supervisor why (``PacingExplained``) when the reasons change or a minute passed."""
+        explain = getattr(self.policy, "explain", None)
+        explanation: PacingExplanation | None = explain() if explain is not None else None
+        if explanation is None:
+            return
+        reasons = tuple(r.value for r in explanation.reasons)
+        last = self._explained
+        if last is not None and last[1] == reasons and now - last[0] < EXPLAIN_EVERY_S:
+            return
+        self._explained = (now, reasons)
+        out.record(PacingExplained(now, self.config.campaign_id, reasons, explanation.text()))
 
     def preview(self, event: PreviewDial, connected: bool, now: float, out: Outbox) -> None:
         agent = self.agents.agents.get(event.agent_id)

@@ -14,7 +14,7 @@ from store.models.campaigns import (
     RetryRule,
     campaign_teams,
 )
-from store.models.compliance import AbandonBucket
+from store.models.compliance import AbandonBucket, PacingNote
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.people import Agent, PbxNode, Seat, Team, User
 
@@ -33,6 +33,7 @@ __all__ = [
     "DncEntry",
     "Lead",
     "LeadList",
+    "PacingNote",
     "PbxNode",
     "Recording",
     "RetryRule",
