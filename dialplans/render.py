@@ -80,6 +80,12 @@ class DialplanParams:
     default_abandon_sound: str = "vm-goodbye"
     message_silence_ms: int = 1500
     message_wait_max_s: int = 20
+    #: Fax channels of the node (sent and received together): a fax arriving when all are taken gets busy.
+    fax_channels: int = 4
+    #: Where the PBX writes received faxes (a path the PBX sees; the runner maps it to its own view).
+    fax_dir: str = "/var/spool/asterisk/fax"
+    #: The DIDs that reach the fax inbox over the trunk (E.164 without "+", as the trunk sends them).
+    fax_numbers: tuple[str, ...] = ()
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

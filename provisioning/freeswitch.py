@@ -48,6 +48,9 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "message_silence_hits": max(1, params.message_silence_ms // 20),
         "message_wait_max_ms": params.message_wait_max_s * 1000,
         "amd": amd_detectors(params.amd),
+        "fax_channels": params.fax_channels,
+        "fax_dir": params.fax_dir,
+        "fax_numbers": params.fax_numbers,
     }
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import DialplanParams, write_atomically
-from lab.sandbox import fsnode
+from lab.sandbox import fsnode, world
 from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
 from lab.sandbox.fsnode import FsNode
 from provisioning import freeswitch
@@ -59,6 +60,11 @@ def xml_curl_url(settings: Settings) -> str:
     return f"http://{settings.web_host}:{settings.web_port}/freeswitch/xml"
 
 
+def fax_dir(fs: FsNode) -> Path:
+    """Where the node keeps the faxes it receives and sends."""
+    return fs.dir("storage") / "fax"
+
+
 def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None) -> str:
     """``freeswitch.xml``; ``params``: the routes' parameters (``bench.amd`` tries AMD tunings this way)."""
     secrets = freeswitch_secrets(settings)
@@ -68,7 +74,8 @@ def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None)
         esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
         xml_curl_node=XML_CURL_NODE, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
-        dialplan_context=freeswitch.dialplan_context(params),
+        dialplan_context=freeswitch.dialplan_context(replace(
+            params or DialplanParams(), fax_numbers=(world.FREESWITCH_FAX_DID,), fax_dir=str(fax_dir(fs)))),
         directory_domain=freeswitch.directory_domain(settings.freeswitch_address,
                                                      fs_phone_credentials(settings)),
     )
@@ -78,6 +85,7 @@ def write_configs(fs: FsNode, settings: Settings) -> list[str]:
     """Create the node's directories, write ``freeswitch.xml`` (mode 0600: secrets) and the prompts."""
     for name in fsnode.SUBDIRS:
         fs.dir(name).mkdir(parents=True, exist_ok=True)
+    fax_dir(fs).mkdir(exist_ok=True)
     changed = write_atomically(fs.dir("conf"), {"freeswitch.xml": render(fs, settings)})
     (fs.dir("conf") / "freeswitch.xml").chmod(0o600)
     for relative, text in PROMPTS.items():

@@ -84,6 +84,8 @@ class SandboxPaths:
     monitor_dir: Path  # where MixMonitor puts a relative file name (the runner's recordings)
     sounds_dir: Path
     sounds_dir_in_pbx: str
+    fax_dir: Path  # received faxes (TIFF), and the TIFFs the pbx sends
+    fax_dir_in_pbx: str
 
 
 def paths(settings: Settings) -> SandboxPaths:
@@ -99,6 +101,8 @@ def paths(settings: Settings) -> SandboxPaths:
         monitor_dir=pbx.host_base / "spool" / "monitor",
         sounds_dir=pbx.host_base / "sounds",
         sounds_dir_in_pbx=str(pbx.base / "sounds"),
+        fax_dir=pbx.host_base / "spool" / "fax",
+        fax_dir_in_pbx=str(pbx.base / "spool" / "fax"),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dialplans.render import render_asterisk, write_atomically
+from dialplans.render import DialplanParams, render_asterisk, write_atomically
 from lab.sandbox import fsnode, greetings, world
 from lab.sandbox.credentials import (
     AMI_USERNAME,
@@ -17,7 +17,7 @@ from lab.sandbox.credentials import (
     fs_phone_credentials,
     phone_credentials,
 )
-from lab.sandbox.layout import SEATS_FILE, TRANSPORT, Node
+from lab.sandbox.layout import SEATS_FILE, TRANSPORT, Node, paths
 from provisioning.seats import render_pjsip
 from settings import Settings
 
@@ -29,7 +29,7 @@ NOLOAD = (
     "chan_motif.so", "res_xmpp.so", "chan_console.so", "res_prometheus.so", "res_snmp.so", "res_statsd.so",
     "res_smdi.so", "res_phoneprov.so", "res_pjsip_phoneprov_provider.so", "res_stun_monitor.so",
     "pbx_lua.so", "pbx_ael.so", "pbx_spool.so", "pbx_realtime.so", "app_voicemail.so", "app_minivm.so",
-    "res_parking.so", "app_jack.so", "res_fax*", "res_pjsip_outbound_publish.so",
+    "res_parking.so", "app_jack.so", "res_pjsip_outbound_publish.so",
     "res_pjsip_publish_asterisk.so", "res_pjsip_exten_state.so", "*stir_shaken*", "*geolocation*",
     "*aeap*", "res_resolver_unbound.so", "res_cdrel_custom.so", "res_pjsip_config_wizard.so",
     "app_agent_pool.so", "app_confbridge.so", "app_page.so", "app_alarmreceiver.so", "app_festival.so",
@@ -47,7 +47,7 @@ RTP_RANGES = {"pbx": (30000, 34999), "world": (35000, 39999)}
 PHONE_PROMPT = "demo-congrats"  # 30 s of speech, looped by agents' phones
 HUMAN_PROMPT = "demo-congrats"
 MACHINE_GREETING = "vm-intro"  # "please leave your message after the tone ..." (5.7 s)
-SUBDIRS = ("etc", "run", "log", "spool", "cache", "db", "keys", "recordings", "sounds")
+SUBDIRS = ("etc", "run", "log", "spool", "spool/fax", "cache", "db", "keys", "recordings", "sounds")
 
 _env = Environment(
     loader=PackageLoader("lab.sandbox", "templates"),
@@ -103,23 +103,31 @@ def dialplan(node: Node, settings: Settings) -> str:
     """The instance's ``extensions.conf`` alone (to change a running world's behaviour: write it and
     ``dialplan reload``, without touching the rest of its config)."""
     if node.name == "world":
-        return world_dialplan(greetings.world_dir_in_root(settings))
+        return world_dialplan(greetings.world_dir_in_root(settings), str(node.base / "spool" / "fax"))
     return _render(f"{node.name}/extensions.conf.j2")
 
 
-def world_dialplan(greetings_dir: str) -> str:
+def world_dialplan(greetings_dir: str, fax_dir: str = "/var/spool/asterisk/fax") -> str:
     """The carrier's ``extensions.conf`` (context ``world-in``): any Asterisk that should answer as the
-    world numbers say (:mod:`lab.sandbox.world`) runs it, the AMI recordings' lab included."""
+    world numbers say (:mod:`lab.sandbox.world`) runs it, the AMI recordings' lab included. ``fax_dir``:
+    where its fax machine keeps what it receives."""
     return _render(
         "world/extensions.conf.j2", outcomes=list(world.Outcome), outcome_header=world.OUTCOME_HEADER,
         phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT, machine_greeting=MACHINE_GREETING,
         greeting_header=world.GREETING_HEADER, keypad_digits=world.KEYPAD_DIGITS, greetings_dir=greetings_dir,
+        fax_send_context=world.FAX_SEND_CONTEXT, fax_dir=fax_dir,
     )
+
+
+def dialplan_params(settings: Settings) -> DialplanParams:
+    """The project's dialplan as the sandbox pbx runs it: the default tuning, plus its fax DID and fax dir."""
+    return DialplanParams(fax_numbers=(world.PBX_FAX_DID,), fax_dir=paths(settings).fax_dir_in_pbx)
 
 
 def default_pbx_includes(settings: Settings) -> dict[str, str]:
     """Seats for the sandbox phones, and the project's rendered dialplan and AMD tuning."""
-    return {SEATS_FILE: render_pjsip(phone_credentials(settings), transport=TRANSPORT), **render_asterisk()}
+    return {SEATS_FILE: render_pjsip(phone_credentials(settings), transport=TRANSPORT),
+            **render_asterisk(dialplan_params(settings))}
 
 
 def write_configs(node: Node, settings: Settings) -> list[str]:

@@ -26,6 +26,9 @@ O     outcome       what the far end does                                       
                     answer (00: never)
 8     earlymedia    183 with a message (early media), never answers; gives up   19 (or the
                     after TT s (00: at most 10 min)                              caller's own)
+8     fax           answers as a fax machine (``ReceiveFAX``, T.38 when offered) 16
+                    and keeps the TIFF in the world's ``spool/fax``; emits
+                    ``UserEvent(WorldFax, Number, Status, Pages, Station, File)``
 ====  ============  ==========================================================  ===============
 
 Any other number the world receives is unallocated (cause 1). Instead of the number a SIP
@@ -58,6 +61,13 @@ OUTCOME_HEADER = "X-Outcome"
 #: What a ``keypad`` far end presses after answering.
 KEYPAD_DIGITS = "12#"
 GREETING_HEADER = "X-Greeting"
+#: The world's own fax machine, to send: originate on the world's AMI to ``PJSIP/<DID>@pbx`` (or
+#: ``@freeswitch``) into :data:`FAX_SEND_CONTEXT` with the channel variable ``fax_file`` (a TIFF in
+#: the world's root); ``UserEvent(WorldFaxSent, Status, Pages, Station, Error)`` reports the result.
+FAX_SEND_CONTEXT = "world-fax-send"
+#: The fax DIDs the sandbox gives the pbx and the FreeSWITCH node (the world dials them).
+PBX_FAX_DID = "12015550100"
+FREESWITCH_FAX_DID = "12015550200"
 _AREA_CODE = re.compile(r"^[2-9][0-9]{2}$")
 _GREETING = re.compile(r"^[a-z0-9-]{1,64}$")
 
@@ -71,6 +81,7 @@ class Outcome(StrEnum):
     UNALLOCATED = "unallocated"
     KEYPAD = "keypad"
     EARLY_MEDIA = "earlymedia"
+    FAX = "fax"
 
     @property
     def digit(self) -> int:

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from ami.render import PLAY_SOUND_VAR
+from orchestrator import fax
 from orchestrator.commands import ATTEMPT_VAR
 from orchestrator.dialer import routes
 
@@ -23,6 +24,6 @@ def test_asterisk_templates_only_read_variables_the_core_sets():
     used = set(re.findall(r"\$\{(sb_[a-z_]+)\}", text))
     # sb_play_sound is set by the AMI adapter itself when it renders a Play command.
     ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
-    ours |= {PLAY_SOUND_VAR}
+    ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED}
     assert used
     assert used <= ours

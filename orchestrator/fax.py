@@ -1,0 +1,132 @@
+"""The fax lines of one node: a channel limit, a queue and retries (pure decisions, no IO).
+
+A node has a fixed number of fax channels (4 for the reference customer),
+shared by faxes sent and received. The PBX itself turns an incoming fax away
+with busy when every channel is taken (its dialplan counts the channels, so
+no round trip to the runner delays the answer); this state machine decides
+for the faxes we send: it starts one only when a channel is free, keeps the
+rest queued in submission order, and re-queues one that met busy or no
+answer after a delay, up to a number of tries.
+
+It is not an :class:`orchestrator.node.unit.Unit`: a unit exists to get
+agents from the node's blending, and a fax never uses an agent; a plain
+per-node object driven by the runner says the same with less.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+#: The route a fax we send runs once the far end answers, and its channel variable: the TIFF to send.
+FAX_OUT_ROUTE = "sb-fax-out"
+VAR_FAX_FILE = "sb_fax_file"
+#: Set by the PBX on a received fax: the DID it was sent to.
+VAR_FAX_CALLED = "sb_fax_called"
+
+
+class FaxOutcome(StrEnum):
+    """How one try at sending ended, as the adapters report it."""
+
+    SENT = "sent"  # the far end confirmed every page
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"  # answered but the fax negotiation or transfer failed (error code kept)
+
+
+#: Outcomes worth another try later; a failed transfer is not (the far end is no fax, or refuses it).
+RETRYABLE = frozenset({FaxOutcome.BUSY, FaxOutcome.NO_ANSWER})
+
+
+@dataclass(frozen=True, slots=True)
+class FaxPolicy:
+    """A node's fax settings."""
+
+    channels: int = 4
+    max_tries: int = 3
+    retry_delay_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.channels < 1 or self.max_tries < 1 or self.retry_delay_s < 0:
+            raise ValueError(f"bad fax policy {self!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class FaxStart:
+    """Send fax ``fax_id`` now (try number ``attempt``, from 1)."""
+
+    fax_id: int
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class FaxDone:
+    """Fax ``fax_id`` is finished: ``outcome`` of its last try, after ``attempts`` tries."""
+
+    fax_id: int
+    outcome: FaxOutcome
+    attempts: int
+
+
+@dataclass
+class FaxLines:
+    """Which faxes hold a channel, which wait, and when the retries are due."""
+
+    policy: FaxPolicy = field(default_factory=FaxPolicy)
+    _queue: list[int] = field(default_factory=list)  # ready to send, oldest first
+    _sending: dict[int, int] = field(default_factory=dict)  # fax id -> try number
+    _later: list[tuple[float, int, int]] = field(default_factory=list)  # (due, fax id, tries so far)
+    _tries: dict[int, int] = field(default_factory=dict)
+    _incoming: int = 0
+
+    @property
+    def busy_channels(self) -> int:
+        """Channels in use: faxes we send plus faxes being received."""
+        return len(self._sending) + self._incoming
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue) + len(self._later)
+
+    def submit(self, fax_id: int, now: float) -> list[FaxStart]:
+        """A new fax to send: start it if a channel is free, else it waits its turn."""
+        if fax_id in self._tries:
+            raise ValueError(f"fax {fax_id} already submitted")
+        self._tries[fax_id] = 0
+        self._queue.append(fax_id)
+        return self.tick(now)
+
+    def incoming(self, started: bool, now: float) -> list[FaxStart]:
+        """A received fax took (``started``) or freed a channel (the PBX already admitted it)."""
+        self._incoming = max(0, self._incoming + (1 if started else -1))
+        return self.tick(now)
+
+    def finished(self, fax_id: int, outcome: FaxOutcome, now: float) -> tuple[list[FaxStart], FaxDone | None]:
+        """A try ended: free its channel; retry later or report the fax done."""
+        attempt = self._sending.pop(fax_id)
+        done = None
+        if outcome in RETRYABLE and attempt < self.policy.max_tries:
+            heapq.heappush(self._later, (now + self.policy.retry_delay_s, fax_id, attempt))
+        else:
+            del self._tries[fax_id]
+            done = FaxDone(fax_id, outcome, attempt)
+        return self.tick(now), done
+
+    def tick(self, now: float) -> list[FaxStart]:
+        """Start what the free channels allow: due retries first (they waited longest), then the queue."""
+        due = []
+        while self._later and self._later[0][0] <= now:
+            due.append(heapq.heappop(self._later)[1])
+        self._queue[:0] = due
+        starts = []
+        while self._queue and self.busy_channels < self.policy.channels:
+            fax_id = self._queue.pop(0)
+            self._tries[fax_id] += 1
+            self._sending[fax_id] = self._tries[fax_id]
+            starts.append(FaxStart(fax_id, self._tries[fax_id]))
+        return starts
+
+    def next_wakeup(self) -> float | None:
+        """When the next retry falls due (None: no retry pending)."""
+        return self._later[0][0] if self._later else None

@@ -1,0 +1,247 @@
+"""Faxes through the real sandbox: the pbx sends to the world's fax machine and receives from it.
+
+A three-page PDF is converted to TIFF-F (Ghostscript), sent over the trunk
+with ``SendFAX``/``ReceiveFAX`` (spandsp), and the TIFF the far end stored is
+compared with the one sent: the same page count, and every page most like
+the page it was sent as.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from ami.connection import AmiClient
+from ami.session import AmiSession, ami_session
+from esl.render import DialConfig, render
+from lab.campaign import random_area_code
+from lab.sandbox import cli as sandbox_cli
+from lab.sandbox import faxes, fsbuild, fsnode, fsrender, world
+from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.layout import nodes, paths
+from orchestrator import commands as c
+from orchestrator.fax import FAX_OUT_ROUTE, VAR_FAX_FILE, FaxLines, FaxOutcome, FaxPolicy, FaxStart
+from runner import faxdocs
+from tests.integration.eslevents import EventSocket
+
+pytestmark = pytest.mark.sandbox
+
+FAX_TIMEOUT_S = 120.0  # three fine pages at 14400 bit/s take ~40 s; retraining at a lower rate takes longer
+MIN_SIMILARITY = 0.9
+CALLER = "12125550123"
+
+#: Three pages that look nothing alike: a received page must be most like the page it was sent as.
+DOCUMENT = """%!PS
+/Helvetica-Bold findfont 60 scalefont setfont
+72 700 moveto (Page one) show 72 72 moveto 500 700 lineto 20 setlinewidth stroke showpage
+/Helvetica-Bold findfont 60 scalefont setfont
+72 700 moveto (Page two) show 100 100 400 400 rectfill showpage
+/Helvetica-Bold findfont 60 scalefont setfont
+72 700 moveto (Page three) show 300 350 200 0 360 arc fill showpage
+"""
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory) -> tuple[Path, list[faxdocs.Page]]:
+    """The TIFF to send and its pages rasterised (as the admin would show them)."""
+    work = tmp_path_factory.mktemp("fax")
+    (work / "doc.ps").write_text(DOCUMENT)
+    tiff = work / "doc.tif"
+    assert faxdocs.to_tiff(work / "doc.ps", tiff) == 3
+    return tiff, _pages(tiff)
+
+
+def _pages(tiff: Path) -> list[faxdocs.Page]:
+    pdf = tiff.with_suffix(".pdf")
+    faxdocs.to_pdf(tiff, pdf)
+    return faxdocs.rasterise(pdf)
+
+
+def assert_same_pages(received: Path, sent_pages: list[faxdocs.Page]) -> None:
+    got = _pages(received)
+    assert len(got) == len(sent_pages)
+    for index, page in enumerate(got):
+        scores = [faxdocs.similarity(page, sent) for sent in sent_pages]
+        assert scores[index] >= MIN_SIMILARITY, scores
+        assert max(range(len(scores)), key=scores.__getitem__) == index, scores
+
+
+def _fields(message) -> dict[str, str]:
+    return {k: str(v) for k, v in message.items()}
+
+
+async def _user_event(session: AmiSession, name: str, file: str = "") -> dict[str, str]:
+    """The first UserEvent ``name`` (about ``file``, when given)."""
+    message = await session.wait_event(
+        lambda m: m.get("Event") == "UserEvent" and m.get("UserEvent") == name
+        and str(m.get("File", "")).endswith(file), timeout=FAX_TIMEOUT_S)
+    return _fields(message)
+
+
+async def _world_sends(sandbox, endpoint: str, inner: PurePosixPath) -> dict[str, str]:
+    """The world's fax machine sends ``inner`` (a TIFF in the world's root) to ``endpoint``; its result."""
+    async with ami_session(sandbox.world) as world_events:
+        await world_events.action({
+            "Action": "Originate", "Channel": endpoint, "Context": world.FAX_SEND_CONTEXT, "Exten": "s",
+            "Priority": "1", "Async": "true", "CallerID": CALLER, "Timeout": "30000",
+            "Variable": f"fax_file={inner}"}, as_list=False)
+        return await _user_event(world_events, "WorldFaxSent", inner.name)
+
+
+def _world_copy(sandbox, tiff: Path) -> PurePosixPath:
+    """``tiff`` copied into the world's fax dir; its path as the world sees it."""
+    far = nodes(sandbox.settings)["world"]
+    inner = far.base / "spool" / "fax" / f"in-{uuid.uuid4().hex[:8]}.tif"
+    shutil.copy(tiff, far.host(inner))
+    return inner
+
+
+def test_the_world_receives_the_pbx_fax(sandbox, document):
+    tiff, sent_pages = document
+    faxes.sync(sandbox.settings)
+    name = f"out-{uuid.uuid4().hex[:8]}.tif"
+    shutil.copy(tiff, paths(sandbox.settings).fax_dir / name)
+    number = world.world_number(world.Outcome.FAX, serial=int(uuid.uuid4().int % 1000))
+    originate = c.Originate(
+        attempt_id="fax1", channel_id=str(uuid.uuid4()), route=FAX_OUT_ROUTE,
+        endpoint=c.Endpoint(c.EndpointKind.TRUNK, world.TRUNK, number), timeout_s=30,
+        variables={VAR_FAX_FILE: f"{paths(sandbox.settings).fax_dir_in_pbx}/{name}"})
+
+    async def main() -> tuple[dict[str, str], dict[str, str]]:
+        pbx, far = sandbox.pbx, sandbox.world
+        async with ami_session(pbx) as pbx_events, ami_session(far) as world_events, \
+                AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="pbx") as client:
+            await client.execute(originate)
+            sent = await _user_event(pbx_events, "SwitchboardFax", name)
+            received = await _user_event(world_events, "WorldFax", "")
+            return sent, received
+
+    sent, received = asyncio.run(main())
+    assert (sent["Direction"], sent["Status"], sent["Pages"]) == ("out", "SUCCESS", "3")
+    assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
+
+
+def test_the_pbx_receives_the_world_fax(sandbox, document):
+    tiff, sent_pages = document
+    faxes.sync(sandbox.settings)
+    inner = _world_copy(sandbox, tiff)
+
+    async def main() -> tuple[dict[str, str], dict[str, str]]:
+        async with ami_session(sandbox.pbx) as pbx_events:
+            sent = await _world_sends(sandbox, f"PJSIP/{world.PBX_FAX_DID}@pbx", inner)
+            return sent, await _user_event(pbx_events, "SwitchboardFax")
+
+    sent, received = asyncio.run(main())
+    assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3")
+    assert (received["Direction"], received["Status"], received["Pages"]) == ("in", "SUCCESS", "3")
+    assert received["Caller"] == CALLER
+    assert_same_pages(nodes(sandbox.settings)["pbx"].host(received["File"]), sent_pages)
+
+
+@pytest.fixture
+def freeswitch(sandbox):
+    """The FreeSWITCH node up with its fax routes, and its fax results on an event socket."""
+    sandbox_cli.up(sandbox.settings, "freeswitch")
+    faxes.sync(sandbox.settings)
+    fs = fsnode.node(sandbox.settings, fsbuild.prefix_dir(sandbox.settings.sandbox_cache.resolve()))
+    password = freeswitch_secrets(sandbox.settings).esl_password
+    with EventSocket("127.0.0.1", sandbox.settings.esl_port, password) as sock:
+        reply = sock.send("event plain BACKGROUND_JOB CUSTOM spandsp::txfaxresult spandsp::rxfaxresult")
+        assert reply.get("Reply-Text").startswith("+OK")
+        yield fs, sock
+
+
+def _fax_result(sock: EventSocket, subclass: str, channel: str = "") -> dict[str, str]:
+    event = sock.wait_for(lambda e: e.subclass == subclass and (not channel or e.get("Unique-ID") == channel),
+                          FAX_TIMEOUT_S)
+    keys = ("fax-success", "fax-result-code", "fax-document-transferred-pages", "fax-remote-station-id",
+            "Caller-Caller-ID-Number", "variable_sb_fax_file")
+    return {k: event.get(k) for k in keys}
+
+
+def test_the_world_receives_the_freeswitch_fax(sandbox, document, freeswitch):
+    tiff, sent_pages = document
+    fs, sock = freeswitch
+    target = fsrender.fax_dir(fs) / f"out-{uuid.uuid4().hex[:8]}.tif"
+    shutil.copy(tiff, target)
+    channel = str(uuid.uuid4())
+    number = world.world_number(world.Outcome.FAX, serial=int(uuid.uuid4().int % 1000))
+    request = render(c.Originate(
+        attempt_id="fax2", channel_id=channel, route=FAX_OUT_ROUTE, timeout_s=30,
+        endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, number),
+        variables={VAR_FAX_FILE: str(target)}), DialConfig(), job_uuid=str(uuid.uuid4()))
+
+    async def main() -> dict[str, str]:
+        async with ami_session(sandbox.world) as world_events:
+            assert sock.send(request.text).get("Reply-Text").startswith("+OK Job-UUID")
+            return await _user_event(world_events, "WorldFax")
+
+    received = asyncio.run(main())
+    sent = _fax_result(sock, "spandsp::txfaxresult", channel)
+    assert (sent["fax-success"], sent["fax-document-transferred-pages"]) == ("1", "3"), sent
+    assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
+
+
+def test_freeswitch_receives_the_world_fax(sandbox, document, freeswitch):
+    tiff, sent_pages = document
+    _, sock = freeswitch
+    inner = _world_copy(sandbox, tiff)
+    sent = asyncio.run(_world_sends(sandbox, f"PJSIP/{world.FREESWITCH_FAX_DID}@freeswitch", inner))
+    received = _fax_result(sock, "spandsp::rxfaxresult")
+    assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3")
+    assert (received["fax-success"], received["fax-document-transferred-pages"]) == ("1", "3"), received
+    assert received["Caller-Caller-ID-Number"] == CALLER
+    assert_same_pages(Path(received["variable_sb_fax_file"]), sent_pages)
+
+
+def test_five_at_once_four_are_sent_and_the_fifth_waits_for_a_channel(sandbox, tmp_path):
+    """The node's fax lines (orchestrator.fax) start four, queue the fifth and start it when one ends."""
+    faxes.sync(sandbox.settings)
+    (tmp_path / "one.ps").write_text(DOCUMENT.split("showpage")[0] + "showpage\n")
+    tiff = tmp_path / "one.tif"
+    assert faxdocs.to_tiff(tmp_path / "one.ps", tiff) == 1
+    fax_dir, in_pbx = paths(sandbox.settings).fax_dir, paths(sandbox.settings).fax_dir_in_pbx
+    run = uuid.uuid4().hex[:6]
+    for fax_id in range(1, 6):
+        shutil.copy(tiff, fax_dir / f"five-{run}-{fax_id}.tif")
+    area = random_area_code()
+    lines = FaxLines(FaxPolicy(channels=4))
+
+    def originate(start: FaxStart) -> c.Originate:
+        return c.Originate(
+            attempt_id=f"fax{start.fax_id}", channel_id=str(uuid.uuid4()), route=FAX_OUT_ROUTE, timeout_s=30,
+            endpoint=c.Endpoint(c.EndpointKind.TRUNK, world.TRUNK,
+                                world.world_number(world.Outcome.FAX, serial=start.fax_id, area_code=area)),
+            variables={VAR_FAX_FILE: f"{in_pbx}/five-{run}-{start.fax_id}.tif"})
+
+    async def main() -> tuple[list[list[int]], list[dict[str, str]]]:
+        pbx = sandbox.pbx
+        waves: list[list[int]] = []
+        results: list[dict[str, str]] = []
+        async with ami_session(pbx) as events, \
+                AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="pbx") as client:
+            starts = [s for fax_id in range(1, 6) for s in lines.submit(fax_id, now=0)]
+            while len(results) < 5:
+                if starts:
+                    waves.append([s.fax_id for s in starts])
+                for start in starts:
+                    await client.execute(originate(start))
+                message = _fields(await events.wait_event(
+                    lambda m: m.get("UserEvent") == "SwitchboardFax" and f"five-{run}-" in str(m.get("File"))
+                    and _fields(m) not in results, timeout=FAX_TIMEOUT_S))
+                results.append(message)
+                outcome = FaxOutcome.SENT if message["Status"] == "SUCCESS" else FaxOutcome.FAILED
+                fax_id = int(message["Attempt"].removeprefix("fax"))
+                starts, _ = lines.finished(fax_id, outcome, now=len(results))
+        return waves, results
+
+    waves, results = asyncio.run(main())
+    assert waves == [[1, 2, 3, 4], [5]]
+    assert sorted(r["Attempt"] for r in results) == [f"fax{i}" for i in range(1, 6)]
+    assert all((r["Status"], r["Pages"]) == ("SUCCESS", "1") for r in results), results
