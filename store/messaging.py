@@ -105,16 +105,23 @@ def finish_if_drained(session: Session, broadcast: SmsBroadcast) -> bool:
 
 
 def record_report(session: Session, message_id: int, report_type: int, now: datetime) -> bool:
-    """Apply one Kannel delivery report; False if the message or the type is unknown."""
+    """Apply one Kannel delivery report; False if the message or the type is unknown.
+
+    One conditional UPDATE: Kannel sends a message's reports concurrently (the SMSC's
+    acknowledgement and the delivery), and a read-then-write would let the earlier
+    status overwrite the later one.
+    """
     status = REPORTS.get(report_type)
-    message = session.get(SmsMessage, message_id)
-    if status is None or message is None:
+    if status is None:
         return False
-    message.reported_at = now
-    if _ORDER[status] > _ORDER[message.status]:
-        message.status = status
-        message.report_type = report_type
-    return True
+    earlier = [s for s, rank in _ORDER.items() if rank < _ORDER[status]]
+    moved = session.execute(update(SmsMessage)
+                            .where(SmsMessage.id == message_id, SmsMessage.status.in_(earlier))
+                            .values(status=status, report_type=report_type, reported_at=now))
+    if moved.rowcount:  # type: ignore[attr-defined]
+        return True
+    touched = session.execute(update(SmsMessage).where(SmsMessage.id == message_id).values(reported_at=now))
+    return bool(touched.rowcount)  # type: ignore[attr-defined]
 
 
 def opt_out(session: Session, phone: str, reason: str) -> None:

@@ -119,9 +119,15 @@ def start_box(gw: Gateway, box: str) -> int:
     ports.require_free(bindings(gw.settings, box))
     if box == "fakesmsc":
         # Through a shell that exits at once: fakesmsc is adopted by init, never a zombie of the caller.
-        command = (f"{shlex.join(_argv(gw, box))} >>{shlex.quote(str(gw.received_log))} 2>&1 </dev/null & "
-                   f"echo $! >{shlex.quote(str(gw.pidfile(box)))}")
-        subprocess.run(["sh", "-c", command], check=True, start_new_session=True)
+        log = shlex.quote(str(gw.received_log))
+        command = f"{shlex.join(_argv(gw, box))} >>{log} 2>&1 </dev/null & echo $!"
+        started = subprocess.run(["sh", "-c", command], check=True, start_new_session=True,
+                                 capture_output=True, text=True)
+        value = int(started.stdout.strip())
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _is_ours(gw, box, value) and time.monotonic() < deadline:  # until it has exec'd
+            time.sleep(0.01)
+        gw.pidfile(box).write_text(f"{value}\n")
     else:
         subprocess.run(_argv(gw, box), check=True, stdin=subprocess.DEVNULL, capture_output=True)
     _wait_listening(gw, box)
@@ -175,8 +181,21 @@ def status_lines(settings: Settings) -> list[str]:
 
 
 def inject_reply(settings: Settings, sender: str, text: str) -> None:
-    """A subscriber's reply (MO) from ``sender``, through the gateway's second fake SMSC (UCS-2 text)."""
+    """A subscriber's reply (MO) from ``sender``, through the gateway's second fake SMSC (UCS-2 text).
+
+    fakesmsc stays connected after its last message: it is stopped once it says it sent it.
+    """
     data = urllib.parse.quote_from_bytes(text.encode("utf-16-be"))
-    subprocess.run([FAKESMSC, "-H", "127.0.0.1", "-r", str(settings.kannel_mo_smsc_port), "-i", "0.01",
-                    "-m", "1", f"{sender} {settings.sms_sender_id} ucs2 {data}"],
-                   check=True, capture_output=True, timeout=START_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    argv = [FAKESMSC, "-H", "127.0.0.1", "-r", str(settings.kannel_mo_smsc_port), "-i", "0.01", "-m", "1",
+            f"{sender} {settings.sms_sender_id} ucs2 {data}"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "sent message 1" in line:
+                return
+        raise click.ClickException("fakesmsc exited before sending the reply")
+    finally:
+        proc.kill()
+        proc.wait(process.STOP_TIMEOUT_S)
