@@ -129,13 +129,17 @@ class SmsLab:
                "SWITCHBOARD_DATABASE_URL": self.url, "SWITCHBOARD_SECRET_KEY": s.secret_key,
                "SWITCHBOARD_SMS_SECRET": s.sms_secret, "SWITCHBOARD_WEB_PORT": str(s.web_port),
                "SWITCHBOARD_KANNEL_SENDSMS_PORT": str(s.kannel_sendsms_port)}
-        self.gateway = gateway.up(s)
         self.web = Process(["web", "--host", "127.0.0.1", "--port", str(s.web_port)], env,
                            self.tmp / "web.log")
         self.sender = Process(["sms-sender"], env, self.tmp / "sender.log")
-        self.web.start()
-        self._wait(lambda: not _port_free(s.web_port), "the web app to listen")
-        self.sender.start()
+        try:
+            self.gateway = gateway.up(s)
+            self.web.start()
+            self._wait(lambda: not _port_free(s.web_port), "the web app to listen")
+            self.sender.start()
+        except BaseException:
+            self.close()
+            raise
 
     def _wait(self, done, what: str, timeout: float = WAIT_S) -> None:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout

@@ -94,7 +94,9 @@ def render(settings: Settings, files: KannelFiles) -> str:
         *_smsc(settings),
         _group("smsbox", bearerbox_host="127.0.0.1", bearerbox_port=settings.kannel_smsbox_port,
                sendsms_port=settings.kannel_sendsms_port, sendsms_interface="127.0.0.1",
-               log_file=str(files.log("smsbox")), log_level=1, mo_recode=1),
+               log_file=str(files.log("smsbox")), log_level=1, mo_recode=1,
+               # A delivery report the web app could not take (restarting, busy) is fetched again.
+               http_request_retry=30, http_queue_delay=2),
         _group("sendsms-user", username=SENDSMS_USER, password=secret, max_messages=MAX_PARTS,
                concatenation=1, forced_smsc=OPERATOR_SMSC, default_sender=settings.sms_sender_id,
                user_allow_ip="127.0.0.1"),

@@ -26,7 +26,9 @@ REPORTS = {1: SmsStatus.DELIVERED, 2: SmsStatus.FAILED, 8: SmsStatus.SENT, 16: S
 #: "delivered" before "sent to the SMSC").
 _ORDER = {SmsStatus.QUEUED: 0, SmsStatus.SENDING: 1, SmsStatus.ACCEPTED: 2, SmsStatus.SENT: 3,
           SmsStatus.DELIVERED: 4, SmsStatus.FAILED: 4, SmsStatus.BLOCKED: 4}
-DLR_MASK = 1 | 2 | 8 | 16  # delivered, failed, SMSC accepted, SMSC rejected (not "buffered")
+#: Reports asked for: delivered, failed, rejected by the SMSC. Not "buffered" (4) nor "taken by the
+#: SMSC" (8): Kannel's 202 already says "accepted", and 8 would double the callbacks the web app takes.
+DLR_MASK = 1 | 2 | 16
 
 
 @dataclass(frozen=True)
@@ -150,3 +152,10 @@ def set_status(session: Session, ids: Sequence[int], status: SmsStatus, *, only_
     if ids:
         session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids), SmsMessage.status == only_from)
                         .values(status=status, **values))
+
+
+def mark_accepted(session: Session, ids: Sequence[int], at: datetime) -> None:
+    """Kannel took these: note when (always) and mark them accepted (unless a report came first)."""
+    if ids:
+        session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids)).values(accepted_at=at))
+        set_status(session, ids, SmsStatus.ACCEPTED, only_from=SmsStatus.SENDING)

@@ -21,6 +21,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 TICK_S = 0.02
 RESEND_GRACE_S = 10.0
 HTTP_TIMEOUT_S = 10.0
+CONCURRENCY = 8  # sendsms requests in flight
 
 
 class Answer(enum.Enum):
@@ -104,6 +106,7 @@ class Sender:
         self.gateway = gateway
         self.grace_s = grace_s
         self.limiters: dict[int, policy.RateLimiter] = {}
+        self.pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="sendsms")
         self.up_since: float | None = None
 
     def tick(self, now: float) -> int:
@@ -145,8 +148,7 @@ class Sender:
         answers = self._send(ready)
         for answer, ids in answers.items():
             if answer is Answer.ACCEPTED:
-                store.set_status(session, ids, SmsStatus.ACCEPTED, only_from=SmsStatus.SENDING,
-                                 accepted_at=datetime.now(UTC))
+                store.mark_accepted(session, ids, datetime.now(UTC))
             elif answer is Answer.NOT_SENT:
                 store.set_status(session, ids, SmsStatus.QUEUED, only_from=SmsStatus.SENDING)
         session.commit()
@@ -175,20 +177,20 @@ class Sender:
         return ready
 
     def _send(self, messages: list[SmsMessage]) -> dict[Answer, list[int]]:
+        """Send a batch over :data:`CONCURRENCY` connections (smsbox takes a few ms per request)."""
         answers: dict[Answer, list[int]] = {}
-        for i, message in enumerate(messages):
-            answer, detail = self.gateway.send(message.id, message.phone, message.text)
-            if answer is Answer.NOT_SENT:  # Kannel is down: the rest of the batch waits too
-                log.warning("sms: %s", detail)
-                self.up_since = None
-                answers.setdefault(answer, []).extend(m.id for m in messages[i:])
-                break
+        results = list(self.pool.map(lambda m: self.gateway.send(m.id, m.phone, m.text), messages))
+        for message, (answer, detail) in zip(messages, results, strict=True):
             if answer is Answer.REJECTED:
                 message.status, message.error = SmsStatus.FAILED, detail
                 continue
-            if answer is Answer.ACCEPTED and self.up_since is None:
-                self.up_since = time.time()
+            if answer is not Answer.ACCEPTED:
+                log.warning("sms: message %d %s: %s", message.id, answer.value, detail)
             answers.setdefault(answer, []).append(message.id)
+        if Answer.NOT_SENT in answers:  # Kannel is down (or refusing): reports may be held back
+            self.up_since = None
+        elif Answer.ACCEPTED in answers and self.up_since is None:
+            self.up_since = time.time()
         return answers
 
 
@@ -204,4 +206,5 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
             sender.tick(started)
             stop.wait(max(0.0, TICK_S - (time.time() - started)))
     finally:
+        sender.pool.shutdown()
         engine.dispose()
