@@ -32,6 +32,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Literal, overload
 
 from panoramisk.message import Message
 
@@ -44,7 +45,8 @@ from ami.errors import (
     OriginateUncertain,
 )
 from ami.protocol import AmiProtocol
-from ami.render import Action, render
+from ami.render import Action, Headers, render
+from ami.session import AmiTarget, login
 from ami.translate import Translator
 from orchestrator import commands as c
 from orchestrator import events as e
@@ -76,11 +78,11 @@ class AmiClient:
         rng: random.Random | None = None, clock: Callable[[], float] = time.time,
     ) -> None:
         self.host, self.port, self.node = host, port, node
-        self._username, self._secret, self._event_mask = username, secret, event_mask
+        self._target, self._event_mask = AmiTarget(host, port, username, secret), event_mask
         self._routes = dict(routes or {})  # core route -> dialplan context on this node
         self._backoff = backoff or Backoff()
         self._ping_interval, self._reply_timeout = ping_interval, reply_timeout
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - reconnect jitter, not a secret
         self._clock = clock
         self._translator = Translator()
         self._queue: asyncio.Queue[e.Event | None] = asyncio.Queue()
@@ -135,7 +137,12 @@ class AmiClient:
         for action in actions:
             await self._send_one(command, action)
 
-    async def query(self, action: Action, *, listing: bool = False) -> Message | list[Message]:
+    @overload
+    async def query(self, action: Headers, *, listing: Literal[False] = False) -> Message: ...
+    @overload
+    async def query(self, action: Headers, *, listing: Literal[True]) -> list[Message]: ...
+
+    async def query(self, action: Headers, *, listing: bool = False) -> Message | list[Message]:
         """Send a read-only action (``CoreStatus``, ``PJSIPShowContacts``...) and return its reply.
 
         ``listing=True`` for actions answered by an event list (a list of messages comes back).
@@ -154,7 +161,6 @@ class AmiClient:
         protocol = self._protocol
         if not self._ready.is_set() or protocol is None or not protocol.usable():
             raise AmiNotConnected(f"{self.node}: not connected")
-        is_originate = isinstance(command, c.Originate)
         # No await between the readiness check and this write: it cannot interleave with a
         # reconnect, and no event about the command can be translated before expect().
         future = protocol.send(action, as_list=False)
@@ -164,14 +170,12 @@ class AmiClient:
         except (AmiConnectionLost, TimeoutError) as exc:
             if isinstance(exc, TimeoutError):
                 protocol.transport.abort()  # a peer that does not answer is treated as gone
-            if is_originate:
-                assert isinstance(command, c.Originate)
+            if isinstance(command, c.Originate):
                 self._uncertain.add(command.channel_id)
                 raise OriginateUncertain(command.channel_id) from exc
             raise AmiConnectionLost(f"{action['Action']}: {exc}") from exc
         if not reply.success:
-            if is_originate:
-                assert isinstance(command, c.Originate)
+            if isinstance(command, c.Originate):
                 self._translator.state.forget_originate(command.channel_id)
             raise AmiActionFailed(str(action["Action"]), reply.get("Message", ""))
 
@@ -206,21 +210,11 @@ class AmiClient:
             await asyncio.sleep(self._backoff.delay(0, self._rng))
 
     async def _connect(self) -> AmiProtocol:
-        loop = asyncio.get_running_loop()
         self._held = []
-        _, protocol = await asyncio.wait_for(
-            loop.create_connection(lambda: AmiProtocol(self._on_message), self.host, self.port),
-            self._reply_timeout)
+        protocol = await login(self._target, self._on_message, events=self._event_mask,
+                               timeout=self._reply_timeout)
         self._protocol = protocol
         try:
-            login = await asyncio.wait_for(protocol.send({
-                "Action": "Login", "Username": self._username, "Secret": self._secret,
-                "Events": self._event_mask}), self._reply_timeout)
-            if not login.success:
-                message = str(login.get("Message", "login refused"))
-                if "shutting down" in message.lower():  # a restarting PBX, not our credentials
-                    raise AmiConnectionLost(f"{self.node}: {message}")
-                raise AmiAuthError(f"{self.node}: {message}")
             listing = await asyncio.wait_for(
                 protocol.send({"Action": "CoreShowChannels"}, as_list=None), self._reply_timeout)
             if not isinstance(listing, list):  # an Error reply instead of the event list
@@ -242,12 +236,13 @@ class AmiClient:
         return protocol
 
     async def _watch(self, protocol: AmiProtocol) -> str:
-        """Wait for the connection to end; ping so that a silent peer is noticed."""
+        """Wait for the connection to end; ping every ``ping_interval`` so that a silent peer is noticed
+        (a ping unanswered for as long again aborts the connection: the ESL adapter's watchdog alike)."""
         while not protocol.lost.done():
             with contextlib.suppress(TimeoutError):
                 return await asyncio.wait_for(asyncio.shield(protocol.lost), self._ping_interval)
             try:
-                await asyncio.wait_for(protocol.send({"Action": "Ping"}), self._reply_timeout)
+                await asyncio.wait_for(protocol.send({"Action": "Ping"}), self._ping_interval)
             except (AmiConnectionLost, AmiNotConnected):
                 pass
             except TimeoutError:

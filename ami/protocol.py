@@ -19,11 +19,13 @@ from panoramisk.message import Message
 
 from ami.errors import AmiConnectionLost, AmiNotConnected
 from ami.framing import Framer
-from ami.render import Action, check_headers
+from ami.render import Headers, check_headers
 
 
 class AmiProtocol(AMIProtocol):
     """One AMI connection: write actions, match replies, hand events on, fail (never queue) on loss."""
+
+    closed: bool  # panoramisk's: set by connection_made, and by _end here
 
     def __init__(self, on_message: Callable[[Message], None]) -> None:
         self._on_message = on_message
@@ -45,7 +47,7 @@ class AmiProtocol(AMIProtocol):
     def usable(self) -> bool:
         return not self.closed and not self.transport.is_closing()
 
-    def send(self, data: Action, as_list: bool | None = False) -> asyncio.Future:
+    def send(self, data: Headers, as_list: bool | None = False) -> asyncio.Future[Any]:
         """Every byte we write passes here: no header may carry a line break (login included)."""
         check_headers(data)
         if not self.usable():

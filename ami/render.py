@@ -16,6 +16,7 @@ tenant prefix): ``routes`` maps route names to contexts, identity by default.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -23,6 +24,8 @@ from orchestrator import commands as c
 from orchestrator import safe
 
 Action = dict[str, str | list[str]]
+#: What may be sent: header names to a value or a list of values (an action we render, a query).
+Headers = Mapping[str, str | Sequence[str]]
 
 #: Dialplan context that plays ``sb_play_sound`` to a channel (Play command).
 PLAY_ROUTE = "sb-play"
@@ -53,6 +56,17 @@ def _context(route: str, routes: Mapping[str, str]) -> str:
     return safe.check_token(routes.get(route, route), "route")
 
 
+def _channel(channel_id: str) -> str:
+    return safe.check_channel_id(channel_id)
+
+
+@functools.singledispatch
+def _render(cmd: c.Command, routes: Mapping[str, str]) -> list[Action]:
+    """The registry of renderings, one function per command type (``_render.register``)."""
+    raise TypeError(f"no AMI rendering for {type(cmd).__name__}")
+
+
+@_render.register
 def _originate(cmd: c.Originate, routes: Mapping[str, str]) -> list[Action]:
     action: Action = {
         "Action": "Originate",
@@ -71,50 +85,63 @@ def _originate(cmd: c.Originate, routes: Mapping[str, str]) -> list[Action]:
     return [action]
 
 
-def _channel(channel_id: str) -> str:
-    return safe.check_channel_id(channel_id)
+@_render.register
+def _bridge(cmd: c.Bridge, routes: Mapping[str, str]) -> list[Action]:
+    return [{"Action": "Bridge", "Channel1": _channel(cmd.channel_id),
+             "Channel2": _channel(cmd.other_channel_id), "Tone": "no"}]
 
 
-def _render(cmd: c.Command, routes: Mapping[str, str]) -> list[Action]:
-    match cmd:
-        case c.Originate():
-            return _originate(cmd, routes)
-        case c.Bridge():
-            return [{"Action": "Bridge", "Channel1": _channel(cmd.channel_id),
-                     "Channel2": _channel(cmd.other_channel_id), "Tone": "no"}]
-        case c.Hangup():
-            return [{"Action": "Hangup", "Channel": _channel(cmd.channel_id), "Cause": str(int(cmd.cause))}]
-        case c.Redirect():
-            return [{"Action": "Redirect", "Channel": _channel(cmd.channel_id),
-                     "Context": _context(cmd.route, routes),
-                     "Exten": safe.check_token(cmd.extension, "extension"), "Priority": "1"}]
-        case c.Play():
-            # AMI has no "play a file" action: set the sound, then send the
-            # channel to the route that plays it.
-            safe.check_token(cmd.sound.replace("/", "_"), "sound")
-            return [
-                {"Action": "Setvar", "Channel": _channel(cmd.channel_id),
-                 "Variable": PLAY_SOUND_VAR, "Value": cmd.sound},
-                {"Action": "Redirect", "Channel": _channel(cmd.channel_id),
-                 "Context": _context(PLAY_ROUTE, routes), "Exten": "s", "Priority": "1"},
-            ]
-        case c.StartRecording():
-            safe.check_token(cmd.filename.replace("/", "_"), "recording filename")
-            if ".." in cmd.filename or cmd.filename.startswith("/"):
-                raise safe.UnsafeValue(f"recording filename escapes its directory: {cmd.filename!r}")
-            return [{"Action": "MixMonitor", "Channel": _channel(cmd.channel_id), "File": cmd.filename}]
-        case c.StopRecording():
-            return [{"Action": "StopMixMonitor", "Channel": _channel(cmd.channel_id)}]
-        case c.StartAmd():
-            return []  # AMD runs in the route's dialplan on Asterisk
-        case c.Reload():
-            if cmd.module:
-                return [{"Action": "Reload", "Module": safe.check_token(cmd.module, "module")}]
-            return [{"Action": "Reload"}]
-    raise TypeError(f"no AMI rendering for {type(cmd).__name__}")
+@_render.register
+def _hangup(cmd: c.Hangup, routes: Mapping[str, str]) -> list[Action]:
+    return [{"Action": "Hangup", "Channel": _channel(cmd.channel_id), "Cause": str(int(cmd.cause))}]
 
 
-def check_headers(action: Mapping[str, str | Sequence[str]]) -> None:
+@_render.register
+def _redirect(cmd: c.Redirect, routes: Mapping[str, str]) -> list[Action]:
+    return [{"Action": "Redirect", "Channel": _channel(cmd.channel_id),
+             "Context": _context(cmd.route, routes),
+             "Exten": safe.check_token(cmd.extension, "extension"), "Priority": "1"}]
+
+
+@_render.register
+def _play(cmd: c.Play, routes: Mapping[str, str]) -> list[Action]:
+    # AMI has no "play a file" action: set the sound, then send the
+    # channel to the route that plays it.
+    safe.check_token(cmd.sound.replace("/", "_"), "sound")
+    return [
+        {"Action": "Setvar", "Channel": _channel(cmd.channel_id),
+         "Variable": PLAY_SOUND_VAR, "Value": cmd.sound},
+        {"Action": "Redirect", "Channel": _channel(cmd.channel_id),
+         "Context": _context(PLAY_ROUTE, routes), "Exten": "s", "Priority": "1"},
+    ]
+
+
+@_render.register
+def _start_recording(cmd: c.StartRecording, routes: Mapping[str, str]) -> list[Action]:
+    safe.check_token(cmd.filename.replace("/", "_"), "recording filename")
+    if ".." in cmd.filename or cmd.filename.startswith("/"):
+        raise safe.UnsafeValue(f"recording filename escapes its directory: {cmd.filename!r}")
+    return [{"Action": "MixMonitor", "Channel": _channel(cmd.channel_id), "File": cmd.filename}]
+
+
+@_render.register
+def _stop_recording(cmd: c.StopRecording, routes: Mapping[str, str]) -> list[Action]:
+    return [{"Action": "StopMixMonitor", "Channel": _channel(cmd.channel_id)}]
+
+
+@_render.register
+def _start_amd(cmd: c.StartAmd, routes: Mapping[str, str]) -> list[Action]:
+    return []  # AMD runs in the route's dialplan on Asterisk
+
+
+@_render.register
+def _reload(cmd: c.Reload, routes: Mapping[str, str]) -> list[Action]:
+    if cmd.module:
+        return [{"Action": "Reload", "Module": safe.check_token(cmd.module, "module")}]
+    return [{"Action": "Reload"}]
+
+
+def check_headers(action: Headers) -> None:
     """Refuse any header name or value that could end a header or a message."""
     for name, value in action.items():
         if not isinstance(name, str) or not _HEADER_NAME.match(name):

@@ -20,6 +20,13 @@ this module:
 * A 180 gives ``Newstate`` 5 and ``DialState`` RINGING, a 183 with early media
   only ``DialState`` PROGRESS: either is reported once as ``Ringing``.
 * ``TestEvent`` (about 17 per call on Debian's build) is noise.
+* A call from the trunk (``inbound_call``) starts as ``Newchannel`` with
+  ``ChannelState: 4`` (Ring), ``Linkedid`` = its own ``Uniqueid``, the DID in
+  ``Exten`` and the caller in ``CallerIDNum``/``CallerIDName``
+  (``<unknown>`` when absent). Originated channels start in state 0 (Down), and
+  so do channels a dialplan dials; a ``Local`` channel's ``;2`` half starts in
+  Ring but inside its ``;1`` half's call. ``Linkedid`` changes when a bridge
+  joins calls, so a leg's call id is taken once, when the leg is first seen.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ DIAL_STATUS_CAUSE = {"BUSY": 17, "NOANSWER": 19, "CONGESTION": 34, "CHANUNAVAIL"
 ORIGINATE_REASON_CAUSE = {1: 16, 3: 19, 5: 17, 8: 34}
 #: ContactStatus values meaning the seat cannot be reached.
 CONTACT_GONE = frozenset({"Removed", "Unreachable"})
+#: ``Newchannel`` ChannelState of a channel whose far end called in.
+STATE_RING = "4"
+#: What Asterisk puts in caller id fields the caller did not send.
+UNKNOWN = "<unknown>"
 
 USER_EVENT_PREFIX = "Switchboard"
 #: Headers of a UserEvent that describe the channel, not the dialplan's payload.
@@ -56,6 +67,7 @@ class TranslationState:
     """What translation must remember between events of one AMI connection."""
 
     attempts: dict[str, str] = field(default_factory=dict)  # channel id -> attempt id
+    calls: dict[str, str] = field(default_factory=dict)  # channel id -> call id
     originating: set[str] = field(default_factory=set)  # our originates awaiting OriginateResponse
     causes: dict[str, int] = field(default_factory=dict)  # channel id -> last known Q.850 cause
     recording_paths: dict[str, str] = field(default_factory=dict)  # channel id -> requested file
@@ -70,6 +82,7 @@ class TranslationState:
         """Remember what a command we are sending will make the PBX report."""
         if isinstance(command, c.Originate):
             self.attempts[command.channel_id] = command.attempt_id
+            self.calls[command.channel_id] = command.channel_id  # the first leg of a call we place
             self.originating.add(command.channel_id)
         elif isinstance(command, c.StartRecording):
             self.recording_paths[command.channel_id] = command.filename
@@ -83,6 +96,7 @@ class TranslationState:
         """After a reconnect: drop what belongs to channels that no longer exist."""
         live = set(live_channel_ids)
         self.attempts = {k: v for k, v in self.attempts.items() if k in live}
+        self.calls = {k: v for k, v in self.calls.items() if k in live}
         self.originating &= live
         self.causes = {k: v for k, v in self.causes.items() if k in live}
         self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
@@ -101,6 +115,7 @@ class TranslationState:
 
     def _forget_channel(self, channel_id: str) -> None:
         self.attempts.pop(channel_id, None)
+        self.calls.pop(channel_id, None)
         self.causes.pop(channel_id, None)
         self.recording_paths.pop(channel_id, None)
         self.recording.discard(channel_id)
@@ -122,6 +137,11 @@ def chan_variables(headers: Headers, name: str = "ChanVariable") -> dict[str, st
     raw = headers.get(name, ())
     items = [raw] if isinstance(raw, str) else raw
     return dict(item.split("=", 1) for item in items if "=" in item)
+
+
+def _caller_id(headers: Headers, name: str) -> str:
+    value = _one(headers, name)
+    return "" if value == UNKNOWN else value
 
 
 def _at(headers: Headers, now: float) -> float:
@@ -172,7 +192,9 @@ class Translator:
         if not channel_id:
             return []
         attempt = self._attempt(headers, channel_id, prefix)
-        return handler(headers, _at(headers, now), channel_id, attempt)
+        call = self._call(headers, channel_id, prefix, attempt)
+        events = handler(headers, _at(headers, now), channel_id, attempt)
+        return e.with_calls(events, channel_id, call, self.state.calls)
 
     def resync(self, channels: Iterable[Headers]) -> None:
         """After a (re)connect: keep state for the live channels, relearn attempts and bridges.
@@ -183,7 +205,7 @@ class Translator:
         self.state.retain(_one(h, "Uniqueid") for h in channels)
         for headers in channels:
             channel_id = _one(headers, "Uniqueid")
-            self._attempt(headers, channel_id, "")
+            self._call(headers, channel_id, "", self._attempt(headers, channel_id, ""))
             if bridge := _one(headers, "BridgeId"):
                 self.state.bridges.setdefault(bridge, []).append(channel_id)
 
@@ -196,21 +218,36 @@ class Translator:
             self.state.attempts[channel_id] = seen
         return seen or None
 
-    def _ours(self, channel_id: str, attempt: str | None) -> bool:
-        return attempt is not None or channel_id in self.state.originating
+    def _call(self, headers: Headers, channel_id: str, prefix: str, attempt: str | None) -> str:
+        """The leg's call id: remembered from its first sight (ours: the leg itself; else ``Linkedid``)."""
+        known = self.state.calls.get(channel_id)
+        if known:
+            return known
+        call = channel_id if attempt else _one(headers, prefix + "Linkedid") or channel_id
+        self.state.calls[channel_id] = call
+        return call
 
     # --- channel lifecycle ---
 
     def _newchannel(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
-        if ch in self.state.originating:
+        ours = ch in self.state.originating
+        if ours:
             self.state.created.add(ch)
-        return [e.ChannelCreated(at, ch, attempt)]
+        created: list[e.Event] = [e.ChannelCreated(at, ch, attempt)]
+        arrived = (not ours and attempt is None and _one(h, "ChannelState") == STATE_RING
+                   and _one(h, "Linkedid") in ("", ch))
+        if arrived:
+            created.append(e.CallArrived(
+                at, ch, call_id=ch, caller_number=_caller_id(h, "CallerIDNum"),
+                caller_name=_caller_id(h, "CallerIDName"), dialed_number=_one(h, "Exten"),
+                endpoint=_one(h, "Channel").partition("/")[2].rpartition("-")[0]))
+        return created
 
     def _newstate(self, h: Headers, at: float, ch: str, attempt: str | None) -> list[e.Event]:
         state = _one(h, "ChannelState")
         if state == "5":
             return self._ringing(at, ch, attempt)
-        if state == "6" and self._ours(ch, attempt):
+        if state == "6":
             return [e.Answered(at, ch, attempt)]
         return []
 
@@ -268,8 +305,11 @@ class Translator:
         return out
 
     def _failed(self, at: float, ch: str, attempt: str | None, reason: int) -> e.OriginateFailed:
+        """``placed``: Asterisk made the channel; a failure without one (shutting down, our trunk
+        unavailable) is the node's refusal, as every customer outcome comes on a channel."""
         cause = self.state.causes.get(ch) or ORIGINATE_REASON_CAUSE.get(reason, 0)
-        return e.OriginateFailed(at, ch, attempt, cause=cause, reason=f"reason {reason}")
+        return e.OriginateFailed(at, ch, attempt, cause=cause, reason=f"reason {reason}",
+                                 placed=ch in self.state.created)
 
     # --- media and dialplan ---
 

@@ -10,9 +10,16 @@ by bisection. Prints a markdown table and, last, one machine-readable line:
 
     RESULT pacing s1_occupancy=<pct> s1_abandon_us=<pct> oracle=<pct> progressive=<pct>
            ours_window_breaches=<n> ratio_window_breaches=<n> vicidial_window_breaches=<n>
+           small_team_days_over_cap=<n> small_team_days=<days> small_team_occupancy=<pct>
+           step_up_10min_abandon_pct=<pct> departure_10min_abandon_pct=<pct>
 
 (S1 at p = 0.3; breaches are 24 h + 30-day windows over the cap, summed over S2-S4 and
-replications; for VICIdial the best of its three brakes.)
+replications; for VICIdial the best of its three brakes. The issue-18 scenarios run our policy
+only: S8, 10 agents, counts days whose own US rate is over the cap (30 days, 5 with --quick); S9
+and S10 give the US abandon rate of the ten minutes after the answer rate steps up (0.2 -> 0.35)
+and after half the agents leave for lunch within ten minutes (announced five minutes ahead),
+over 5 days (2 with --quick: ~150 persons per ten minutes, so one abandon is ~0.7 point);
+S11 is the UK rule with 5 % AMD false positives, shown in the table.)
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from simulation.scenarios import scenario
 
 POLICIES = ("progressive", "ratio", *(f"vicidial-{b}" for b in BRAKES), "oracle", "ours")
 WINDOW_SCENARIOS = ("S2", "S3", "S4")
+ISSUE18 = ("S8", "S9", "S10", "S11")  # run with our policy only
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +87,17 @@ def plan(quick: bool, seeds: int) -> list[Job]:
     if quick:
         cases = [("S1 p=0.3", "S1", 0.3, 2, 1), *((n, n, 0.3, 2, 1) for n in WINDOW_SCENARIOS)]
         seeds = 1
+        ours = [("S8", "S8", 0.3, 5, 1), ("S9", "S9", 0.2, 2, 1), ("S10", "S10", 0.3, 2, 1)]
     else:
         cases = [*((f"S1 p={p}", "S1", p, 5, 2) for p in (0.2, 0.3, 0.4)),
                  *((n, n, 0.3, 30, 3) for n in WINDOW_SCENARIOS),
                  ("S5", "S5", 0.3, 10, 4), ("S6", "S6", 0.3, 5, 2), ("S7", "S7", 0.3, 10, 4)]
+        ours = [("S8", "S8", 0.3, 30, 1), ("S9", "S9", 0.2, 5, 1), ("S10", "S10", 0.3, 5, 1),
+                ("S11", "S11", 0.3, 2, 1)]
     for label, name, p, days, tune_days in cases:
         for seed in range(1, (seeds if name in WINDOW_SCENARIOS else 1) + 1):
             jobs += [Job(label, name, p, days, seed, kind, tune_days) for kind in POLICIES]
+    jobs += [Job(label, name, p, days, 1, "ours", tune_days) for label, name, p, days, tune_days in ours]
     return jobs
 
 
@@ -120,12 +132,20 @@ def result_line(results: list[tuple[Job, str, Summary, float]]) -> str:
         return sum(s.breaches_24h + s.breaches_30d for j, _, s, _ in results
                    if j.name in WINDOW_SCENARIOS and j.policy == kind)
 
+    def issue18(name: str) -> Summary:
+        return next(s for j, _, s, _ in results if j.name == name)
+
     vicidial = min(breaches(f"vicidial-{b}") for b in BRAKES)
     ours = s1("ours")
+    small = issue18("S8")
     return (f"RESULT pacing s1_occupancy={pct(ours.occupancy)} s1_abandon_us={pct(ours.abandon_us)} "
             f"oracle={pct(s1('oracle').occupancy)} progressive={pct(s1('progressive').occupancy)} "
             f"ours_window_breaches={breaches('ours')} ratio_window_breaches={breaches('ratio')} "
-            f"vicidial_window_breaches={vicidial}")
+            f"vicidial_window_breaches={vicidial} "
+            f"small_team_days_over_cap={small.days_over_cap} small_team_days={small.days} "
+            f"small_team_occupancy={pct(small.occupancy)} "
+            f"step_up_10min_abandon_pct={pct(issue18('S9').focus_abandon)} "
+            f"departure_10min_abandon_pct={pct(issue18('S10').focus_abandon)}")
 
 
 def main() -> None:

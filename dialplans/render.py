@@ -85,7 +85,7 @@ _env = Environment(
     loader=PackageLoader("dialplans", "."),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
-    autoescape=False,  # Asterisk config, not HTML
+    autoescape=False,  # noqa: S701 - Asterisk config, not HTML: nothing to escape for a browser
 )
 
 

@@ -5,6 +5,12 @@
   ``PbxConnected(live_channel_ids)``; on loss ``PbxDisconnected`` and a new
   attempt after exponential backoff with jitter. The handshake as a whole is
   bounded by ``connect_timeout``, every command by ``command_timeout``.
+* a silent peer (half-open TCP, a hung FreeSWITCH) is noticed as AMI's is
+  (``ami.connection``): FreeSWITCH sends ``HEARTBEAT`` events (every
+  ``event-heartbeat-interval`` s of its switch.conf, 20 by default) and any
+  frame counts as a sign of life; after ``liveness_s`` without one the
+  supervisor sends a probe (``api uptime``) and closes the session if it goes
+  unanswered for another ``liveness_s``, which starts the reconnect.
 * greenswitch runs all handlers in one greenlet -> the session's reader only
   enqueues; one consumer greenlet translates (:mod:`esl.translate`) and calls
   the sink, so a slow sink never stalls the socket.
@@ -46,10 +52,12 @@ log = logging.getLogger(__name__)
 SUBSCRIPTION = (
     "event plain CHANNEL_CREATE CHANNEL_UUID CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER "
     "CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY DTMF "
-    "RECORD_START RECORD_STOP BACKGROUND_JOB CUSTOM avmd::beep "
+    "RECORD_START RECORD_STOP BACKGROUND_JOB HEARTBEAT CUSTOM avmd::beep "
     + " ".join(SIGNAL_PREFIX + name for name in SIGNALS)
 )
 RESYNC = "api show channels as json"
+#: Sent to a session that has been silent for ``liveness_s``: any reply proves the peer alive.
+PROBE = "api uptime"
 
 
 _STOP = object()
@@ -77,12 +85,13 @@ class EslAdapter:
     def __init__(self, node: str, host: str, port: int, password: str, sink: Callable[[e.Event], None], *,
                  dial: DialConfig | None = None, command_timeout: float = 5.0, connect_timeout: float = 5.0,
                  backoff: Backoff | None = None, rng: random.Random | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None, liveness_s: float = 10.0) -> None:
         self.node, self.host, self.port, self._password = node, host, port, password
         self.sink = sink
         self.dial = dial or DialConfig()
         self.command_timeout = command_timeout
         self.connect_timeout = connect_timeout
+        self.liveness_s = liveness_s
         self.backoff = backoff or Backoff()
         self._rng = rng or random.Random()
         self._clock = clock or time.time
@@ -161,9 +170,22 @@ class EslAdapter:
                     return
                 continue
             self.failures = 0
-            client.closed.wait()
+            self._watch(client)
             self._client = None
             self._inbox.put(_Lost("connection closed" if not self._stopping.is_set() else "stopped"))
+
+    def _watch(self, client: Session) -> None:
+        """Until the session ends; probe it when silent, and close it when the probe goes unanswered."""
+        while not client.closed.wait(self.liveness_s):
+            if time.monotonic() - client.last_heard < self.liveness_s:
+                continue  # heartbeats, events or replies are arriving
+            try:
+                client.send(PROBE, timeout=self.liveness_s)
+            except Uncertain as exc:  # send() closed the session: the loop ends, the reconnect begins
+                log.warning("ESL %s (%s:%s): silent for %.1f s: %s", self.node, self.host, self.port,
+                            time.monotonic() - client.last_heard, exc)
+            except NotConnectedError:
+                return
 
     def _open_session(self) -> Session | None:
         client = Session(self.host, self.port, self._password, self.connect_timeout, self._inbox.put)

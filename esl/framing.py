@@ -108,7 +108,7 @@ class Framer:
 
     def feed(self, chunk: bytes) -> list[Frame]:
         self._buffer += chunk
-        frames = []
+        frames: list[Frame] = []
         while True:
             frame = self._next()
             if frame is None:

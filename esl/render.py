@@ -42,6 +42,7 @@ originate's dial-string argument), ``{ } , = '`` (the ``{}`` variable syntax),
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -170,36 +171,71 @@ def render(cmd: c.Command, config: DialConfig, job_uuid: str = "") -> EslRequest
     ``job_uuid`` is required for an Originate (sent as bgapi).
     """
     ch = _uuid(cmd.channel_id) if hasattr(cmd, "channel_id") else ""
-    match cmd:
-        case c.Originate():
-            job = esl_value(safe.check_channel_id(job_uuid), "Job-UUID")
-            text = (f"bgapi originate {{{originate_variables(cmd)}}}{dial_string(cmd.endpoint, config)}"
-                    f" {destination(cmd.route, config)}\nJob-UUID: {job}")
-            return EslRequest(text, job)
-        case c.Bridge():
-            return EslRequest(f"api uuid_bridge {ch} {_uuid(cmd.other_channel_id)}")
-        case c.Hangup():
-            return EslRequest(f"api uuid_kill {ch} {cause_name(cmd.cause)}")
-        case c.Redirect():
-            return EslRequest(f"api uuid_transfer {ch} {_transfer_target(cmd.route, config)}")
-        case c.Play():
-            return EslRequest(f"api uuid_broadcast {ch} {_sound(cmd.sound)} aleg")
-        case c.StartRecording():
-            path = f"{config.recordings_dir.rstrip('/')}/{esl_value(cmd.filename, 'recording filename')}"
-            return EslRequest(f"api uuid_record {ch} start {path}")
-        case c.StopRecording():
-            path = (f"{config.recordings_dir.rstrip('/')}/{esl_value(cmd.filename, 'recording filename')}"
-                    if cmd.filename else "all")
-            return EslRequest(f"api uuid_record {ch} stop {path}")
-        case c.StartAmd():
-            if routes.OUTBOUND in config.routes:  # an inline app: the node has none of our extensions
-                return EslRequest(f"sendmsg {ch}\ncall-command: execute\nexecute-app-name: avmd_start")
-            return None  # our sb-outbound runs the detection itself (sb_amd=yes)
-        case c.Reload():
-            if cmd.module:
-                return EslRequest(f"api reload {esl_value(cmd.module, 'module')}")
-            return EslRequest("api reloadxml")
+    return _render(cmd, ch, config, job_uuid)
+
+
+@functools.singledispatch
+def _render(cmd: c.Command, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    """The registry of renderings, one function per command type (``_render.register``); ``ch`` is the
+    command's channel id, already checked."""
     raise TypeError(f"no ESL rendering for {type(cmd).__name__}")
+
+
+@_render.register
+def _originate(cmd: c.Originate, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    job = esl_value(safe.check_channel_id(job_uuid), "Job-UUID")
+    text = (f"bgapi originate {{{originate_variables(cmd)}}}{dial_string(cmd.endpoint, config)}"
+            f" {destination(cmd.route, config)}\nJob-UUID: {job}")
+    return EslRequest(text, job)
+
+
+@_render.register
+def _bridge(cmd: c.Bridge, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    return EslRequest(f"api uuid_bridge {ch} {_uuid(cmd.other_channel_id)}")
+
+
+@_render.register
+def _hangup(cmd: c.Hangup, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    return EslRequest(f"api uuid_kill {ch} {cause_name(cmd.cause)}")
+
+
+@_render.register
+def _redirect(cmd: c.Redirect, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    return EslRequest(f"api uuid_transfer {ch} {_transfer_target(cmd.route, config)}")
+
+
+@_render.register
+def _play(cmd: c.Play, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    return EslRequest(f"api uuid_broadcast {ch} {_sound(cmd.sound)} aleg")
+
+
+@_render.register
+def _start_recording(cmd: c.StartRecording, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    return EslRequest(f"api uuid_record {ch} start {_recording_path(cmd.filename, config)}")
+
+
+@_render.register
+def _stop_recording(cmd: c.StopRecording, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    path = _recording_path(cmd.filename, config) if cmd.filename else "all"
+    return EslRequest(f"api uuid_record {ch} stop {path}")
+
+
+@_render.register
+def _start_amd(cmd: c.StartAmd, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    if routes.OUTBOUND in config.routes:  # an inline app: the node has none of our extensions
+        return EslRequest(f"sendmsg {ch}\ncall-command: execute\nexecute-app-name: avmd_start")
+    return None  # our sb-outbound runs the detection itself (sb_amd=yes)
+
+
+@_render.register
+def _reload(cmd: c.Reload, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    if cmd.module:
+        return EslRequest(f"api reload {esl_value(cmd.module, 'module')}")
+    return EslRequest("api reloadxml")
+
+
+def _recording_path(filename: str, config: DialConfig) -> str:
+    return f"{config.recordings_dir.rstrip('/')}/{esl_value(filename, 'recording filename')}"
 
 
 def _transfer_target(route: str, config: DialConfig) -> str:

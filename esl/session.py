@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import gevent
 import gevent.event
@@ -85,6 +87,7 @@ class Session(InboundESL):
         self._on_event = on_event
         self._send_lock = gevent.lock.Semaphore()
         self.closed = gevent.event.Event()
+        self.last_heard = time.monotonic()  # when the peer last sent anything (the watchdog reads it)
 
     def start_event_handlers(self) -> None:  # greenswitch calls this from connect()
         self._receive_events_greenlet = gevent.spawn(self.receive_events)
@@ -96,6 +99,7 @@ class Session(InboundESL):
                 data = self.sock.recv(65536)
                 if not data:
                     break
+                self.last_heard = time.monotonic()
                 for frame in framer.feed(data):
                     self._dispatch(frame)
         except (OSError, ValueError) as exc:  # ValueError: FrameError, a malformed event: resync
@@ -123,7 +127,7 @@ class Session(InboundESL):
     def send(self, data: str, timeout: float | None = None) -> Reply:
         if not self.connected:
             raise NotConnectedError()
-        result = gevent.event.AsyncResult()
+        result: gevent.event.AsyncResult[Reply] = gevent.event.AsyncResult()
         with self._send_lock:  # appending and writing together keep replies in command order
             self._commands_sent.append(result)
             try:
@@ -134,7 +138,8 @@ class Session(InboundESL):
         if not result.wait(timeout):  # (a caller's own gevent.Timeout still propagates as is)
             self._close()  # the late reply would be matched to the next command
             raise Uncertain(f"no reply within {timeout}s to {data.splitlines()[0]!r}")
-        return result.get()
+        # The stubs allow None (a bare set()); every result here is set with a Reply or an exception.
+        return cast(Reply, result.get())
 
     def _close(self) -> None:
         if self.closed.is_set():
@@ -147,8 +152,8 @@ class Session(InboundESL):
         self._auth_request_event.set()
         # shutdown() first: greenswitch's makefile() keeps the fd open after close() alone.
         sock = getattr(self, "sock", None)
-        for action in (lambda: sock.shutdown(socket.SHUT_RDWR), lambda: sock.close(),
-                       lambda: self.sock_file.close()):
+        closers = () if sock is None else (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close)
+        for action in (*closers, lambda: self.sock_file.close()):
             with contextlib.suppress(OSError, AttributeError):
                 action()
         self.closed.set()

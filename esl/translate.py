@@ -21,6 +21,17 @@ shape this module:
   hangup, so a hangup ends the bridge first (the order the AMI adapter has).
 * mod_avmd sends every event twice with the same ``Event-Sequence``.
 * CHANNEL_BRIDGE is one event naming both legs; the core gets one Bridged per leg.
+* ``Channel-Call-UUID`` names the first leg of the leg's call: the leg itself
+  for every leg in the captures (a loopback b-leg is a call of its own). A call
+  from the gateway (``inbound_call``) starts as CHANNEL_CREATE with
+  ``Call-Direction: inbound``, ``Channel-Call-UUID`` = its own ``Unique-ID``,
+  the DID in ``Caller-Destination-Number``, the caller in
+  ``Caller-Caller-ID-Number``/``-Name`` and, for a carrier admitted by an
+  address list (no password), the list's name in ``variable_sip_acl_authed_by``;
+  a loopback b-leg is inbound too, and its own call, but made by our
+  originate. ``ring_ready`` on an inbound leg gives CHANNEL_PROGRESS: that is
+  us alerting the caller, not a far end ringing, so it is no ``Ringing``
+  (Asterisk's ``Ringing()`` changes no channel state).
 
 Our own convention (not in the captures; for the FreeSWITCH dialplan that
 provisioning will render): a dialplan milestone is the ``event`` application
@@ -61,6 +72,8 @@ CAUSES: dict[str, int] = {
     "WRONG_MESSAGE": 98, "IE_NONEXIST": 99, "INVALID_IE_CONTENTS": 100, "WRONG_CALL_STATE": 101,
     "RECOVERY_ON_TIMER_EXPIRE": 102, "MANDATORY_IE_LENGTH_ERROR": 103, "PROTOCOL_ERROR": 111,
     "INTERWORKING": 127, "ORIGINATOR_CANCEL": 487,
+    # FreeSWITCH's own, about our side of the call (switch_types.h, 1.10): the core's NODE_CAUSES.
+    "USER_NOT_REGISTERED": 606, "INVALID_GATEWAY": 608, "GATEWAY_DOWN": 609, "INVALID_PROFILE": 611,
 }
 CAUSE_NAMES: dict[int, str] = {number: name for name, number in CAUSES.items() if number}
 
@@ -72,6 +85,8 @@ def cause_number(name: str, q850: str = "") -> int:
     return CAUSES.get(name.strip(), 0)
 
 
+#: Loopback channels: a pair our originate made; the b-leg is "inbound" but never from outside.
+_LOOPBACK = "loopback/"
 _AVMD_BEEP = "avmd::beep"
 SIGNAL_PREFIX = "switchboard::"
 #: ``sb-outbound``'s cadence reports (see :func:`voice_cue`).
@@ -91,6 +106,7 @@ class TranslationState:
 
     aliases: dict[str, str] = field(default_factory=dict)  # temporary Unique-ID -> final Unique-ID
     attempts: dict[str, str] = field(default_factory=dict)  # channel id -> attempt id
+    calls: dict[str, str] = field(default_factory=dict)  # channel id -> call id
     jobs: dict[str, tuple[str, str]] = field(default_factory=dict)  # Job-UUID -> (channel, attempt)
     recording_paths: dict[str, str] = field(default_factory=dict)  # channel id -> requested file
     created: set[str] = field(default_factory=set)  # channels FreeSWITCH reported, until DESTROY
@@ -109,6 +125,7 @@ class TranslationState:
             self.expected_at[channel_id] = self.sequence
         if isinstance(command, c.Originate):
             self.attempts[command.channel_id] = command.attempt_id
+            self.calls[command.channel_id] = command.channel_id  # the first leg of a call we place
             if job_uuid:
                 self.jobs[job_uuid] = (command.channel_id, command.attempt_id)
         elif isinstance(command, c.StartRecording):
@@ -118,6 +135,7 @@ class TranslationState:
         """The originate was never sent: no events will come for it."""
         self.jobs.pop(job_uuid, None)
         self.attempts.pop(channel_id, None)
+        self.calls.pop(channel_id, None)
 
     def retain(self, live_channel_ids: Iterable[str], since: int | None = None) -> None:
         """After a reconnect: forget channels that no longer exist.
@@ -138,6 +156,7 @@ class TranslationState:
         self.expected_at = {k: v for k, v in self.expected_at.items() if k in live}
         self.jobs = {job: v for job, v in self.jobs.items() if v[0] in live}
         self.attempts = {k: v for k, v in self.attempts.items() if k in live}
+        self.calls = {k: v for k, v in self.calls.items() if k in live}
         self.recording_paths = {k: v for k, v in self.recording_paths.items() if k in live}
         self.created &= live
         self.ringing &= live
@@ -146,7 +165,7 @@ class TranslationState:
         self.aliases = {}
 
     def forget(self, channel_id: str) -> None:
-        for table in (self.attempts, self.recording_paths, self.bridged, self.expected_at):
+        for table in (self.attempts, self.calls, self.recording_paths, self.bridged, self.expected_at):
             table.pop(channel_id, None)
         self.created.discard(channel_id)
         self.ringing.discard(channel_id)
@@ -204,7 +223,20 @@ class Translator:
         if handler is None or not raw_id:
             return []
         channel_id = self.state.aliases.get(raw_id, raw_id)
-        return handler(event, event_time(event, now), channel_id, self._attempt(event, channel_id))
+        call = self._call(event, channel_id)
+        events = handler(event, event_time(event, now), channel_id, self._attempt(event, channel_id))
+        return e.with_calls(events, channel_id, call, self.state.calls)
+
+    def _call(self, event: EslEvent, channel_id: str) -> str:
+        """The leg's call id, remembered from the first event that names it."""
+        known = self.state.calls.get(channel_id)
+        if known:
+            return known
+        named = event.get("Channel-Call-UUID")
+        if not named:  # not every event carries channel data: ask again on the next one
+            return channel_id
+        call = self.state.calls[channel_id] = self.state.aliases.get(named, named)
+        return call
 
     def _attempt(self, event: EslEvent, channel_id: str) -> str | None:
         known = self.state.attempts.get(channel_id)
@@ -220,9 +252,20 @@ class Translator:
 
     def _created(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
         self.state.created.add(ch)
-        return [e.ChannelCreated(at, ch, attempt)]
+        created: list[e.Event] = [e.ChannelCreated(at, ch, attempt)]
+        arrived = (ev.get("Call-Direction") == "inbound" and ev.get("Channel-Call-UUID") in ("", ch)
+                   and not ev.get("Channel-Name").startswith(_LOOPBACK))
+        if arrived:
+            created.append(e.CallArrived(
+                at, ch, call_id=ch, caller_number=ev.get("Caller-Caller-ID-Number"),
+                caller_name=ev.get("Caller-Caller-ID-Name"),
+                dialed_number=ev.get("Caller-Destination-Number"),
+                endpoint=_arrived_on(ev)))
+        return created
 
     def _progress(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ev.get("Call-Direction") == "inbound":  # we told the caller it rings: nobody else is alerting
+            return []
         if ch in self.state.ringing:  # PROGRESS then PROGRESS_MEDIA: one Ringing
             return []
         self.state.ringing.add(ch)
@@ -255,7 +298,8 @@ class Translator:
         if channel_id not in self.state.created | self.state.hung_up:  # error/...: no channel, no DESTROY
             self.state.forget(channel_id)
         cause_name = result.removeprefix("-ERR").strip()
-        return [e.OriginateFailed(at, channel_id, attempt_id, cause=cause_number(cause_name), reason=result)]
+        return [e.OriginateFailed(at, channel_id, attempt_id, call_id=channel_id,
+                                  cause=cause_number(cause_name), reason=result)]
 
     # --- bridges ---
 
@@ -331,6 +375,13 @@ def voice_cue(ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.E
     if cue is None:
         return []
     return [e.VoiceDetected(at, ch, attempt, cue=cue, held_ms=int(held) if held.isdigit() else 0)]
+
+
+def _arrived_on(event: EslEvent) -> str:
+    """Where a call came in: the gateway when FreeSWITCH matched one, else the ACL list that let it in
+    without a password (a carrier admitted by address), else the SIP profile (e.g. a phone's call)."""
+    return (event.get("variable_sip_gateway_name") or event.get("variable_sip_acl_authed_by")
+            or event.get("variable_sofia_profile_name"))
 
 
 def _originated_leg(event: EslEvent, channel_id: str) -> bool:

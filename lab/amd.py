@@ -51,11 +51,11 @@ from typing import Protocol
 
 from panoramisk.message import Message
 
+from ami.session import ami_session
 from dialplans.render import AmdTuning, DialplanParams, render_asterisk, write_atomically
 from esl.framing import EslEvent, Framer, parse_event
 from esl.render import DialConfig, render
 from esl.translate import AMD_SIGNAL, SIGNAL_PREFIX, Translator
-from lab.ami_session import ami_session
 from lab.campaign import Sandbox
 from lab.sandbox import fsbuild, fsnode, fsrender, process
 from lab.sandbox import greetings as corpus

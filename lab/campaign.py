@@ -30,10 +30,10 @@ import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ami.session import AmiTarget, ami_session
 from esl.framing import EslEvent
 from esl.render import DialConfig
 from lab import demo
-from lab.ami_session import ami_session
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import (
     connection_info,
@@ -44,7 +44,6 @@ from lab.sandbox.credentials import (
 from lab.sandbox.layout import paths
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
-from provisioning.seats import AmiTarget
 from settings import Settings
 from store import migrate
 from store import models as m
@@ -132,7 +131,7 @@ class AmiWatcher:
                             message = await asyncio.wait_for(session.events.get(), 0.5)
                             with self._lock:
                                 self.events.append({k: str(v) for k, v in message.items()})
-                        if session.manager.protocol is None or session.manager.protocol.closed:
+                        if session.closed:
                             break  # the instance restarted: log in again
             await asyncio.sleep(0.2)
 

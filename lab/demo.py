@@ -25,6 +25,10 @@ from store.enums import (
     PbxKind,
     UserRole,
 )
+from web.leads.importer import Normalised, normalise
+
+#: The region a demo number without a country code is read in (the importer's default region).
+DEMO_REGION = "US"
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,19 @@ def create_campaign(session: Session, name: str, mode: CampaignMode, numbers: It
     lead_list = m.LeadList(name=f"{name} list", campaign_id=campaign.id)
     session.add(lead_list)
     session.flush()
-    session.add_all(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=n) for n in numbers)
+    add_leads(session, campaign, lead_list, numbers)
     session.add(m.Disposition(campaign_id=campaign.id, code="done", label="Done"))
     session.flush()
     return campaign
+
+
+def add_leads(session: Session, campaign: m.Campaign, lead_list: m.LeadList, numbers: Iterable[str]) -> None:
+    """Leads for ``numbers``, each with its number's time zone as an import gives it (the agent panel
+    shows it; calling hours are checked in it). A number the importer would refuse keeps none."""
+    for number in numbers:
+        checked = normalise(number, DEMO_REGION)
+        zone = checked.timezone if isinstance(checked, Normalised) else None
+        session.add(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=number, timezone=zone))
 
 
 def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign, agents: Iterable[m.Agent]) -> None:

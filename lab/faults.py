@@ -10,6 +10,9 @@ process and injects, one after another while it dials:
   holding its write lock (:func:`hold_sqlite_write_lock`, as a long import does);
 * ``ami``: the runner's PBX connection (AMI, or ESL on a FreeSWITCH kit) cut mid-burst (its
   node's port is a gate too);
+* ``freeze``: the runner's PBX connection goes silent without closing (the gate swallows what
+  either side sends: a half-open link, a hung PBX); the runner (given ``--liveness-s``) must notice
+  and connect again;
 * ``pbx``: the PBX restarted (the Asterisk pbx instance or the FreeSWITCH node): every call on it dies;
 * ``kill9``: the runner killed with SIGKILL and started again;
 * ``sigterm``: the runner stopped with SIGTERM (it must exit 0) and started again.
@@ -18,7 +21,10 @@ After each fault the campaign must dial again (``recovery_s``: from the end of
 the fault to the next call originated or bridged to an agent); at the end, with the campaign
 drained: no lead left dialing or claimed (lost), no number dialed twice at once,
 no call the world received beyond the attempts recorded for its number
-(duplicate originates), every attempt ended (reconciled).
+(duplicate originates), every attempt ended (reconciled), and no lead charged for
+a call the node refused while its PBX was down or restarting (``refusals`` counts
+those, ``charged_refusals`` the leads charged for one: an attempt counted beyond the
+attempts that reached the network, or a refusal's cause recorded as a customer outcome).
 """
 
 from __future__ import annotations
@@ -40,9 +46,10 @@ from sqlalchemy import func, make_url, select
 from lab.campaign import AmiWatcher, Kit, RunnerProcess, mixed_leads, overlapping, world_dials
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.world import Outcome as World
+from orchestrator.leads.outcomes import NODE_CAUSES
 from settings import Settings
 from store import models as m
-from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, PbxKind
+from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome, PbxKind
 from store.types import utcnow
 
 
@@ -51,6 +58,9 @@ class TcpGate:
 
     Closed, it stops listening, so a client sees "connection refused" at once,
     as when a database server is down; open again, it listens on the same port.
+    Frozen (:meth:`freeze`), the connections open at that moment stay open but
+    carry nothing more, either way (a half-open TCP link, a hung server); new
+    connections flow.
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -61,6 +71,8 @@ class TcpGate:
         self.port = self._reserved.getsockname()[1]
         self._lock = threading.Lock()
         self._conns: set[socket.socket] = set()
+        self._flows: list[threading.Event] = []  # one per connection: cleared, it carries nothing
+        self.accepted = 0  # connections forwarded so far
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.cuts = 0
@@ -101,6 +113,13 @@ class TcpGate:
                     action()
         self.cuts += 1
 
+    def freeze(self) -> None:
+        """Stop forwarding on every open connection without closing it; new connections flow."""
+        with self._lock:
+            flows, self._flows = self._flows, []
+        for flow in flows:
+            flow.clear()
+
     def __enter__(self) -> TcpGate:
         self.open()
         return self
@@ -120,15 +139,20 @@ class TcpGate:
                 client.close()
                 continue
             server.settimeout(None)
+            flow = threading.Event()
+            flow.set()
             with self._lock:
                 self._conns |= {client, server}
+                self._flows.append(flow)
+                self.accepted += 1
             for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+                threading.Thread(target=self._pump, args=(a, b, flow), daemon=True).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket, flow: threading.Event) -> None:
         try:
             while data := src.recv(65536):
-                dst.sendall(data)
+                if flow.is_set():  # frozen: what arrives is swallowed, the connection stays open
+                    dst.sendall(data)
         except OSError:
             pass
         finally:
@@ -175,7 +199,7 @@ def restart_pbx(settings: Settings, kind: PbxKind = PbxKind.ASTERISK) -> None:
 
 #: Share of each world outcome (humans talk 4-6 s, so the 4 agents turn over quickly).
 MIX = {World.HUMAN: 0.4, World.NO_ANSWER: 0.2, World.BUSY: 0.15, World.MACHINE: 0.15, World.UNALLOCATED: 0.1}
-FAULTS = ("db", "ami", "pbx", "kill9", "sigterm")
+FAULTS = ("db", "ami", "freeze", "pbx", "kill9", "sigterm")
 
 
 @dataclass
@@ -193,6 +217,8 @@ class Verdict:
     overlapping: int
     unreconciled: int
     attempts: int
+    refusals: int = 0
+    charged_refusals: int = 0
     results: list[FaultResult] = field(default_factory=list)
 
     @property
@@ -205,18 +231,19 @@ class Verdict:
 
     def ok(self) -> bool:
         return not (self.lost_leads or self.duplicate_originates or self.overlapping or self.unreconciled
-                    or self.stuck)
+                    or self.charged_refusals or self.stuck)
 
 
 class FaultRun:
     """One predictive campaign under a runner whose database (PostgreSQL) and PBX connection go through gates.
 
-    ``runner_url``: the database URL the runner uses (a gated PostgreSQL URL), if not the kit's.
+    ``runner_url``: the database URL the runner uses (a gated PostgreSQL URL), if not the kit's;
+    ``liveness_s``: the runner's ``--liveness-s`` (how soon a frozen PBX link is noticed).
     """
 
     def __init__(self, kit: Kit, *, leads: int, agents: int = 4, first_phone: int = 0,
                  db_outage_s: float = 20.0, runner_url: str = "", pg_gate: TcpGate | None = None,
-                 recovery_timeout_s: float = 60.0, serial: int = 0) -> None:
+                 recovery_timeout_s: float = 60.0, serial: int = 0, liveness_s: float = 2.0) -> None:
         self.kit = kit
         self.db_outage_s = db_outage_s
         self.pg_gate = pg_gate
@@ -230,6 +257,7 @@ class FaultRun:
         self.leads = mixed_leads(counts, first_serial=serial)
         self.campaign_id = kit.campaign("faults", CampaignMode.PREDICTIVE, self.leads, wrap_up_s=1)
         self.runner: RunnerProcess = kit.runner()
+        self.runner.argv = [*self.runner.argv, "--liveness-s", str(liveness_s)]
         if runner_url:
             self.runner.env["SWITCHBOARD_DATABASE_URL"] = runner_url
         self.results: list[FaultResult] = []
@@ -299,13 +327,21 @@ class FaultRun:
             lost = s.scalar(select(func.count()).select_from(m.Lead).where(
                 m.Lead.campaign_id == self.campaign_id,
                 (m.Lead.status == LeadStatus.DIALING) | m.Lead.claimed_by.is_not(None)))
+            counted = {lead_id: n for lead_id, n in s.execute(select(m.Lead.id, m.Lead.attempts).where(
+                m.Lead.campaign_id == self.campaign_id))}
         recorded = Counter(a.phone for a in attempts)
         dials = world_dials(self._world, set(self.leads))
         duplicates = sum(max(0, n - recorded[phone]) for phone, n in dials.items())
+        refused = [a for a in attempts if a.outcome is Outcome.REFUSED]
+        placed = Counter(a.lead_id for a in attempts if a.outcome is not Outcome.REFUSED)
+        charged = sum(max(0, n - placed[lead_id]) for lead_id, n in counted.items()) + sum(
+            a.answered_at is None and a.outcome in (Outcome.FAILED, Outcome.CONGESTION)
+            and a.hangup_cause in NODE_CAUSES for a in attempts)
         return Verdict(lost_leads=lost or 0, duplicate_originates=duplicates,
                        overlapping=len(overlapping(attempts)),
                        unreconciled=sum(a.ended_at is None or a.outcome is None for a in attempts),
-                       attempts=len(attempts), results=list(self.results))
+                       attempts=len(attempts), refusals=len(refused), charged_refusals=charged,
+                       results=list(self.results))
 
     # --- faults ---
 
@@ -323,6 +359,14 @@ class FaultRun:
     def _fault_ami(self) -> None:
         self.pbx_gate.close()
         self.pbx_gate.open()
+
+    def _fault_freeze(self) -> None:
+        """The runner's PBX link goes silent without closing (a half-open TCP link, a hung PBX):
+        over when the runner has noticed it (its ``liveness_s``) and connected again."""
+        starts = self.pbx_gate.accepted
+        self.pbx_gate.freeze()
+        self.kit.wait_for("the runner connected again", lambda _s: self.pbx_gate.accepted > starts,
+                          self.runner, self.recovery_timeout_s)
 
     def _fault_pbx(self) -> None:
         restart_pbx(self.kit.sandbox.settings, self.kit.kind)

@@ -1,12 +1,14 @@
 """`switchboard run`: one box, everything — the README's first command after install.
 
-Order matters: the PBX sandbox first (so the web app can show registrations),
-then the schema, then the demo (seeded once: a later run never changes what a
-supervisor did to it), then the long-running processes, each its own child
-process kept up by :class:`~switchboard.supervisor.Supervisor`: the runner for
-the sandbox's pbx, the scheduler and the web admin. SIGTERM or Ctrl-C stops
-them all; agents logged in stay logged in (the runner logs them in again when
-it starts), and the run says which.
+Order matters: the PBX sandbox first, both kinds (so the web app can show
+registrations; the first run builds FreeSWITCH, minutes, cached), then the
+schema, then the demo — one progressive campaign on each PBX node, seeded once:
+a later run never changes what a supervisor did to it — then the long-running
+processes, each its own child process kept up by
+:class:`~switchboard.supervisor.Supervisor`: one runner per node (the Asterisk
+``pbx`` and the FreeSWITCH node), the scheduler and the web admin. SIGTERM or
+Ctrl-C stops them all; agents logged in stay logged in (the runners log them in
+again when they start), and the run says which.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import click
@@ -22,12 +24,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from lab.demo import NodeSpec
 from settings import ENV_PREFIX, Settings
 from switchboard.supervisor import ChildSpec, Supervisor
 
 DEMO_CAMPAIGN = "Demo (progressive)"
+FS_DEMO_CAMPAIGN = "Demo on FreeSWITCH (progressive)"
 DEMO_AGENTS = 4
 NODE = "pbx"
+#: The FreeSWITCH node's row: named as the node presents itself to the web app's mod_xml_curl endpoint.
+FS_NODE = "sandbox-freeswitch"
 DEMO_ADMIN = "admin"
 DEMO_ADMIN_SECRET = "demo_admin_password"
 
@@ -38,23 +44,37 @@ def run_all(settings: Settings) -> None:
     from store import migrate
 
     settings = provisioning_settings(settings)  # the web's "Provision and reload" targets the sandbox pbx
-    sandbox_cli.up(settings)
+    announce_freeswitch_build(settings)
+    sandbox_cli.up(settings, "all")
     migrate.upgrade(settings.sqlalchemy_url, "head")
-    campaign = seed_demo(settings)
+    seeded = seed_demo(settings)
     provision_sandbox_seats(settings)
     admin_password = ensure_demo_admin(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     supervisor = Supervisor(box_children(settings, paths(settings).pbx_config_dir))
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, supervisor.request_stop)
-    click.echo(campaign)
+    for line in seeded:
+        click.echo(line)
     click.echo(f"web admin on http://{settings.web_host}:{settings.web_port}/ (wallboard, calls, recordings)")
     if admin_password:
         click.echo(f"log in as {DEMO_ADMIN!r} with the password kept in "
                    f"{settings.instance_dir / DEMO_ADMIN_SECRET} (generated on the first run)")
-    click.echo("runner, scheduler and web are restarted if they die; Ctrl-C stops them all")
+    click.echo("the runners (Asterisk and FreeSWITCH), scheduler and web are restarted if they die; "
+               "Ctrl-C stops them all")
     supervisor.run()
     click.echo(logged_in_report(settings))
+
+
+def announce_freeswitch_build(settings: Settings) -> None:
+    """Say before the wait that the first run compiles FreeSWITCH: minutes of silence look like a hang."""
+    from lab.sandbox import fsbuild
+
+    prefix = fsbuild.prefix_dir(settings.sandbox_cache.resolve())
+    if not fsbuild.is_built(prefix):
+        click.echo(f"first run: building FreeSWITCH 1.10.12 from source for the FreeSWITCH demo node "
+                   f"(about 4 minutes on an idle machine, up to 12 under load; cached in {prefix}, "
+                   "later runs start at once)")
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -69,13 +89,16 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 def box_children(settings: Settings, dialplan_dir: Path | None) -> list[ChildSpec]:
-    """One box's processes: the pbx's runner, the scheduler and the web, logging to the instance dir."""
+    """One box's processes: a runner per node (Asterisk pbx, FreeSWITCH), the scheduler and the web,
+    logging to the instance dir. FreeSWITCH fetches its routes over mod_xml_curl: no dialplan dir."""
     exe = str(Path(sys.executable).with_name("switchboard"))
     env = child_env(settings)
     logs = settings.instance_dir
     runner = [exe, "runner", "--pbx", NODE, *(["--dialplan-dir", str(dialplan_dir)] if dialplan_dir else [])]
     return [
         ChildSpec("runner", tuple(runner), env, logs / "runner.log"),
+        ChildSpec("runner-freeswitch", (exe, "runner", "--pbx", FS_NODE), env,
+                  logs / "runner-freeswitch.log"),
         ChildSpec("scheduler", (exe, "scheduler"), env, logs / "scheduler.log"),
         ChildSpec("web", (exe, "web", "--host", settings.web_host, "--port", str(settings.web_port)), env,
                   logs / "web.log"),
@@ -83,7 +106,7 @@ def box_children(settings: Settings, dialplan_dir: Path | None) -> list[ChildSpe
 
 
 def logged_in_report(settings: Settings) -> str:
-    """Which agents stay logged in on the box's node now that its runner is stopped."""
+    """Which agents stay logged in on the box's nodes now that their runners are stopped."""
     from store import models as m
     from store.db import make_engine, session_factory
     from store.enums import AgentState
@@ -94,7 +117,7 @@ def logged_in_report(settings: Settings) -> str:
             rows = s.execute(
                 select(m.User.username, m.Seat.extension, m.Agent.state)
                 .join(m.Agent.user).join(m.Agent.seat).join(m.Seat.node)
-                .where(m.PbxNode.name == NODE, m.Agent.state != AgentState.LOGGED_OUT)
+                .where(m.PbxNode.name.in_((NODE, FS_NODE)), m.Agent.state != AgentState.LOGGED_OUT)
                 .order_by(m.User.username)).all()
     except SQLAlchemyError as exc:
         return f"stopped; cannot tell which agents are still logged in ({type(exc).__name__})"
@@ -103,8 +126,8 @@ def logged_in_report(settings: Settings) -> str:
     if not rows:
         return "stopped; no agent was logged in"
     agents = ", ".join(f"{user} at seat {seat} ({state.value})" for user, seat, state in rows)
-    return (f"stopped; left logged in, not logged out: {agents}. The runner logs them in again when "
-            "it starts; an agent or a supervisor logs them out from the panel.")
+    return (f"stopped; left logged in, not logged out: {agents}. The runners log them in again when "
+            "they start; an agent or a supervisor logs them out from the panel.")
 
 
 def ensure_demo_admin(settings: Settings) -> bool:
@@ -134,45 +157,82 @@ def ensure_demo_admin(settings: Settings) -> bool:
     return True
 
 
-def seed_demo(settings: Settings) -> str:
-    """The sandbox's pbx node, its phones as seats, and the demo: agents at four of them and a campaign;
-    returns what it did, for the console.
+@dataclass(frozen=True)
+class DemoSite:
+    """One node's part of the demo: the node, the sandbox phones registered to it, its campaign."""
 
-    The demo is seeded once, the campaign's existence being the marker: a later
-    run only refreshes what the sandbox owns (the node's AMI secret, the phones'
-    seats and secrets) and tops a running campaign up with fresh leads when none
-    is left to dial. It never sets the campaign's state, moves an agent to a seat
-    or logs anyone in: that is the supervisor's (and the runner's) business now.
-    """
-    from lab import demo
-    from lab.sandbox.credentials import connection_info, phone_credentials
+    node: NodeSpec
+    phones: list[tuple[str, str]]  # (extension, secret) of the sandbox phones registered to that node
+    campaign: str
+    area_code: str  # the demo's numbers: one area (and time zone) per node, to tell the calls apart
+
+
+def demo_sites(settings: Settings) -> list[DemoSite]:
+    """The Asterisk pbx (agents agent001..) and the FreeSWITCH node (agents fsagent001..)."""
+    from esl.render import DialConfig
+    from lab.sandbox.credentials import (
+        connection_info,
+        freeswitch_secrets,
+        fs_phone_credentials,
+        phone_credentials,
+    )
     from lab.sandbox.layout import paths
-    from store import models as m
+    from store.enums import PbxKind
+
+    pbx = connection_info(settings).pbx
+    esl_password = freeswitch_secrets(settings).esl_password
+    return [
+        DemoSite(NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
+                          str(paths(settings).monitor_dir)),
+                 [(p.extension, p.secret) for p in phone_credentials(settings)], DEMO_CAMPAIGN, "201"),
+        DemoSite(NodeSpec(FS_NODE, "127.0.0.1", settings.esl_port, "", esl_password,
+                          str(DialConfig().recordings_dir), PbxKind.FREESWITCH),
+                 [(p.extension, p.secret) for p in fs_phone_credentials(settings)], FS_DEMO_CAMPAIGN, "312"),
+    ]
+
+
+def seed_demo(settings: Settings) -> list[str]:
+    """Each node of the sandbox, its phones as seats, and its demo: agents at four of them and a campaign;
+    returns what it did, a line per campaign, for the console.
+
+    Each campaign is seeded once, its existence being the marker (a box that ran
+    before the FreeSWITCH demo existed gets it on its next run): a later run only
+    refreshes what the sandbox owns (the node's secret, the phones' seats and
+    secrets) and tops a running campaign up with fresh leads when none is left to
+    dial. It never sets a campaign's state, moves an agent to a seat or logs
+    anyone in: that is the supervisor's (and the runner's) business now.
+    """
     from store.db import make_engine, session_factory
-    from store.enums import CampaignMode, CampaignState
 
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
-            pbx = connection_info(settings).pbx
-            node = demo.ensure_node(s, demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
-                                                     str(paths(settings).monitor_dir)))
-            phones = [(p.extension, p.secret) for p in phone_credentials(settings)]
-            demo.ensure_seats(s, node, phones)
-            campaign = s.scalar(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN))
-            if campaign is None:
-                agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS])
-                campaign = demo.create_campaign(s, DEMO_CAMPAIGN, CampaignMode.PROGRESSIVE, _demo_numbers(0),
-                                                wrap_up_s=5, abandon_message_text="Sorry we missed you.")
-                demo.log_in(s, node, campaign, agents)
-                return (f"demo campaign {campaign.name!r} created: {DEMO_AGENTS} agents (the sandbox phones "
-                        "agent001..) dialing the world")
-            if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
-                _add_leads(s, campaign, _demo_numbers(_lead_count(s, campaign.id)))
-            return (f"demo campaign {campaign.name!r} is {campaign.desired_state.value}, left as it was "
-                    "(seeded on the first run only)")
+            return [_seed_site(s, site) for site in demo_sites(settings)]
     finally:
         engine.dispose()
+
+
+def _seed_site(s: Session, site: DemoSite) -> str:
+    from lab import demo
+    from store import models as m
+    from store.enums import CampaignMode, CampaignState
+
+    node, phones = demo.ensure_node(s, site.node), site.phones
+    demo.ensure_seats(s, node, phones)
+    campaign = s.scalar(select(m.Campaign).where(m.Campaign.name == site.campaign))
+    if campaign is None:
+        agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS])
+        campaign = demo.create_campaign(s, site.campaign, CampaignMode.PROGRESSIVE,
+                                        _demo_numbers(0, site.area_code), wrap_up_s=5,
+                                        abandon_message_text="Sorry we missed you.")
+        demo.log_in(s, node, campaign, agents)
+        return (f"demo campaign {campaign.name!r} created on node {node.name!r}: {DEMO_AGENTS} agents "
+                f"(the sandbox phones {phones[0][0]}..) dialing the world")
+    if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
+        demo.add_leads(s, campaign, campaign.lists[0],
+                       _fresh(s, campaign, _demo_numbers(_lead_count(s, campaign.id), site.area_code)))
+    return (f"demo campaign {campaign.name!r} is {campaign.desired_state.value}, left as it was "
+            "(seeded on the first run only)")
 
 
 def provision_sandbox_seats(settings: Settings) -> None:
@@ -180,7 +240,9 @@ def provision_sandbox_seats(settings: Settings) -> None:
 
     Commit first (``seed_demo``), then reload: the file always matches the
     database, whatever an earlier provisioning left in it. A failure is only
-    reported: the runner and the admin work without it.
+    reported: the runner and the admin work without it. The FreeSWITCH node
+    needs no file: it asks the web app for its seats (mod_xml_curl) and falls
+    back to the static copy of the sandbox phones its configuration carries.
     """
     from lab.sandbox.layout import provisioning_settings
     from store import models as m
@@ -199,13 +261,13 @@ def provision_sandbox_seats(settings: Settings) -> None:
         engine.dispose()
 
 
-def _demo_numbers(first_serial: int) -> list[str]:
+def _demo_numbers(first_serial: int, area_code: str) -> list[str]:
     """A mix the world plays: humans who talk 15-40 s, busy, no answer, machines, bad numbers."""
     from lab.sandbox.world import Outcome, world_number
 
     pattern = [(Outcome.HUMAN, 25), (Outcome.BUSY, 2), (Outcome.HUMAN, 40), (Outcome.NO_ANSWER, 8),
                (Outcome.MACHINE, 20), (Outcome.HUMAN, 15), (Outcome.UNALLOCATED, 1), (Outcome.HUMAN, 30)]
-    return [world_number(outcome, talk, (first_serial + i) % 1000)
+    return [world_number(outcome, talk, (first_serial + i) % 1000, area_code=area_code)
             for i, (outcome, talk) in enumerate(pattern * 5)]
 
 
@@ -223,10 +285,9 @@ def _lead_count(s: Session, campaign_id: int) -> int:
     return s.scalar(select(func.count()).select_from(m.Lead).where(m.Lead.campaign_id == campaign_id))
 
 
-def _add_leads(s: Session, campaign, numbers: list[str]) -> None:
+def _fresh(s: Session, campaign, numbers: list[str]) -> list[str]:
+    """Those of ``numbers`` not already in the campaign's list."""
     from store import models as m
 
-    lead_list = campaign.lists[0]
-    known = set(s.scalars(select(m.Lead.phone).where(m.Lead.list_id == lead_list.id)))
-    s.add_all(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=n)
-              for n in numbers if n not in known)
+    known = set(s.scalars(select(m.Lead.phone).where(m.Lead.list_id == campaign.lists[0].id)))
+    return [n for n in numbers if n not in known]

@@ -32,8 +32,17 @@ point of the call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from orchestrator.events import AmdVerdict, VoiceCue, VoiceDetected
+
+
+class MachineAction(StrEnum):
+    """What a campaign does with a call the detector called a MACHINE (the PBX routes read the
+    value as ``sb_amd_action``; the campaign row keeps it)."""
+
+    HANGUP = "hangup"
+    MESSAGE = "message"  # leave the campaign's message after the beep
 
 
 @dataclass(frozen=True, slots=True)

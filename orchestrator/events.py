@@ -4,10 +4,17 @@ Both adapters translate their wire messages (AMI events, ESL events) into
 these frozen dataclasses with pure functions; the contract suite checks that
 the same call produces the same sequence of events through either adapter.
 
-Every call-related event carries ``attempt_id`` when the PBX message carried
-our ``sb_attempt_id`` channel variable, so the core never has to guess an
-attempt from a PBX unique id. ``at`` is seconds since the epoch as reported
-by the PBX (or receipt time when the PBX gives none).
+Every call-related event names its leg (``channel_id``, the PBX's unique id
+of the channel) and the call the leg belongs to (``call_id``), for every
+channel on the node, ours or not. A call's id is the unique id of its first
+leg: for a call we place, the channel id our Originate chose (both PBXs take
+it as the channel's unique id); for a call that reaches us, the first leg as
+the PBX names it (Asterisk's ``Linkedid``, FreeSWITCH's ``Channel-Call-UUID``),
+so the legs a dialplan adds to a call share its id. An outbound attempt is a
+call plus a lead: events of the leg we originated for it also carry
+``attempt_id`` (our ``sb_attempt_id`` channel variable), so the core never
+has to guess an attempt from a PBX unique id. ``at`` is seconds since the
+epoch as reported by the PBX (or receipt time when the PBX gives none).
 
 Hangup causes are Q.850 numbers on both PBXs (FreeSWITCH cause names are
 mapped by the ESL adapter): 16 normal, 17 busy, 18/19 no answer, 21 rejected,
@@ -16,6 +23,8 @@ mapped by the ESL adapter): 16 normal, 17 busy, 18/19 no answer, 21 rejected,
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -53,11 +62,30 @@ class Event:
 class CallEvent(Event):
     channel_id: str
     attempt_id: str | None = None
+    #: The call this leg belongs to (see the module docstring); adapters always set it.
+    call_id: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelCreated(CallEvent):
-    """The PBX created a channel for one of our originates (or an inbound call)."""
+    """The PBX created a channel: one of our originates, a call reaching us, or a leg a dialplan added."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived(CallEvent):
+    """A call entered the node from outside (a trunk, or a phone calling in): the core may take it.
+
+    Reported once, for the call's first leg, right after its ``ChannelCreated``;
+    ``call_id`` is that leg's channel id. Numbers are as the PBX received them;
+    an empty ``caller_name`` means the caller sent none. ``endpoint`` is where
+    it came in: the Asterisk PJSIP endpoint; on FreeSWITCH the gateway, or the
+    address list (ACL) that admitted a carrier, or else the SIP profile.
+    """
+
+    caller_number: str = ""
+    caller_name: str = ""
+    dialed_number: str = ""
+    endpoint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +145,15 @@ class HungUp(CallEvent):
 
 @dataclass(frozen=True, slots=True)
 class OriginateFailed(CallEvent):
-    """The originate ended without an answered channel (busy, no answer, unreachable)."""
+    """The originate ended without an answered channel (busy, no answer, unreachable).
+
+    ``placed=False``: the PBX refused the originate itself and made no channel (an
+    originate action error, Asterisk shutting down): the core counts it as a node refusal.
+    """
 
     cause: int = 0
     reason: str = ""
+    placed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +199,21 @@ class PbxDisconnected(Event):
 @dataclass(frozen=True, slots=True)
 class Tick(Event):
     """Time passes: pacing decisions and timeouts are driven by this."""
+
+
+def with_calls(events: Iterable[Event], channel_id: str, call_id: str,
+               calls: Mapping[str, str]) -> list[Event]:
+    """``events`` translated from one PBX message about ``channel_id``, each with its leg's call id.
+
+    An adapter's handlers build events without one; a message may also yield
+    events about another leg (the far side of a bridge), whose call the
+    adapter's ``calls`` (channel id -> call id) knows.
+    """
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, CallEvent) and not event.call_id:
+            other = event.channel_id != channel_id
+            call = calls.get(event.channel_id, event.channel_id) if other else call_id
+            event = dataclasses.replace(event, call_id=call)
+        out.append(event)
+    return out

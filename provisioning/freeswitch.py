@@ -41,6 +41,7 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
     return {
         "context": context,
         "default_abandon_sound": abandon_sound,
+        "safety_wait_s": params.safety_wait_s,
         # wait_for_silence counts 20 ms frames.
         "message_silence_hits": max(1, params.message_silence_ms // 20),
         "message_wait_max_ms": params.message_wait_max_s * 1000,

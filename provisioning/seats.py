@@ -5,25 +5,27 @@ file from the committed rows and reloads; a reload that fails leaves the
 database right and the next provisioning catches up. Disabled seats are left
 out of the file, so after the reload they can no longer register.
 
-The AMI session is short-lived and synchronous for its caller (``asyncio.run``
-around a panoramisk connection): the web process has no event loop of its own
-and a provisioning click is rare.
+The AMI session is short-lived and synchronous for its caller
+(:func:`ami.session.run_actions`): the web process has no event loop of its own
+and a provisioning click is rare. ``AmiTarget`` is the AMI toolbox's, named
+here too because provisioning is the web's one door to a PBX.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from panoramisk import Manager
+from panoramisk.message import Message
 
+from ami.errors import AmiError
+from ami.render import Action
+from ami.session import AmiTarget, run_actions
 from dialplans.render import render_asterisk, write_atomically
 
 SEATS_CONTEXT = "sb-seats"
-AMI_TIMEOUT_S = 5.0
 _EXTENSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_.~-]{8,255}$")
 
@@ -39,14 +41,6 @@ class SeatConf:
             raise ValueError(f"bad extension {self.extension!r}")
         if not _SECRET.match(self.secret):
             raise ValueError(f"bad SIP secret for seat {self.extension!r}")
-
-
-@dataclass(frozen=True)
-class AmiTarget:
-    host: str
-    port: int
-    username: str
-    secret: str
 
 
 def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT, transport: str = "") -> str:
@@ -117,43 +111,25 @@ def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiT
     return changed
 
 
-async def _ami(target: AmiTarget, actions: Sequence[dict[str, str]]) -> list[object]:
-    manager = Manager(
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        secret=target.secret,
-        events="off",
-        ping_delay=3600,
-        reconnect_timeout=3600,
-    )
+def _ami(target: AmiTarget, actions: Sequence[Action]) -> list[Message | list[Message]]:
+    """:func:`ami.session.run_actions`, its failures told as the ``ConnectionError`` the web handles."""
     try:
-        await asyncio.wait_for(manager.connect(), AMI_TIMEOUT_S)
-        if manager.authenticated_future is not None:
-            await asyncio.wait_for(manager.authenticated_future, AMI_TIMEOUT_S)
-        if not manager.authenticated:
-            raise ConnectionError(f"AMI login refused by {target.host}:{target.port}")
-        return [await asyncio.wait_for(manager.send_action(a), AMI_TIMEOUT_S) for a in actions]
-    finally:
-        manager.close()
+        return run_actions(target, actions)
+    except AmiError as exc:
+        raise ConnectionError(f"AMI {target.host}:{target.port}: {exc}") from exc
 
 
 def run_cli(target: AmiTarget, commands: Sequence[str]) -> None:
     """Run Asterisk CLI commands over one AMI session; a refused one raises."""
-    replies = asyncio.run(_ami(target, [{"Action": "Command", "Command": c} for c in commands]))
+    replies = _ami(target, [{"Action": "Command", "Command": c} for c in commands])
     for command, reply in zip(commands, replies, strict=True):
         if getattr(reply, "success", True) is False:
             raise ConnectionError(f"{command!r} failed: {reply}")
 
 
-def reload_pjsip(target: AmiTarget) -> None:
-    """Ask Asterisk to re-read pjsip.conf (and the seats file it includes)."""
-    run_cli(target, [PJSIP_RELOAD])
-
-
 def registered_contacts(target: AmiTarget) -> dict[str, str]:
     """Endpoint (seat) -> "registered (<contact URI>)" for every contact the node holds."""
-    (reply,) = asyncio.run(_ami(target, [{"Action": "PJSIPShowContacts"}]))
+    (reply,) = _ami(target, [{"Action": "PJSIPShowContacts"}])
     messages = reply if isinstance(reply, list) else [reply]
     return {
         str(m["Endpoint"]): f"registered ({m.get('Uri', '')})"

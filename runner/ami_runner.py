@@ -99,21 +99,28 @@ class AmiRunner(NodeCore):
         self.handoff.taken(event)
         super().feed(event)
 
+    @property
+    def _ami(self) -> AmiClient:
+        """The connection being served: the tasks below run only inside :meth:`_serve`, after it was set."""
+        if self.client is None:
+            raise RuntimeError(f"{self.node.name}: no AMI connection is being served")
+        return self.client
+
     def enqueue(self, command: c.Command) -> None:
         self.handoff.queued(command)
         (self._originates if isinstance(command, c.Originate) else self._others).put_nowait(command)
 
     async def sweep_agent_legs(self, *, first: bool = False) -> None:
         """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
-        assert self.client is not None
-        listing = await self.client.query({"Action": "CoreShowChannels"}, listing=True)
+        client = self._ami
+        listing = await client.query({"Action": "CoreShowChannels"}, listing=True)
         marks = await self._leg_marks(listing) if first else {}  # later sweeps know their legs
         for channel in self.stale_legs(hold_legs(listing, marks), first=first):
             with contextlib.suppress(AmiError):
-                await self.client.execute(c.Hangup(channel))
+                await client.execute(c.Hangup(channel))
 
     async def _leg_marks(self, listing: Any) -> dict[str, str]:
-        assert self.client is not None
+        client = self._ami
         marks = {}
         for entry in hold_entries(listing):
             name = str(entry.get("Channel", ""))
@@ -121,21 +128,21 @@ class AmiRunner(NodeCore):
                 continue
             with contextlib.suppress(AmiError, TimeoutError):  # gone meanwhile: no mark, not ours
                 action = {"Action": "Getvar", "Channel": name, "Variable": AGENT_LEG_VAR}
-                reply = await self.client.query(action)
+                reply = await client.query(action)
                 marks[name] = str(reply.get("Value") or "")
         return marks
 
     # --- tasks ---
 
     async def _events(self) -> None:
-        assert self.client is not None
-        async for event in self.client.events():
+        client = self._ami
+        async for event in client.events():
             if isinstance(event, PbxConnected):
                 self.connected(event)
                 if not self.started:
                     try:
                         if self.options.dialplan_dir is not None:
-                            await install.install(self.client, self.options.dialplan_dir)
+                            await install.install(client, self.options.dialplan_dir)
                         await self.sweep_agent_legs(first=True)
                     except (AmiError, TimeoutError) as exc:  # the connection went: the next one tries again
                         log.warning("start-up sweep failed node=%s error=%s", self.node.name, exc)
@@ -182,14 +189,14 @@ class AmiRunner(NodeCore):
                     await self.sweep_agent_legs()
 
     async def _sender(self, queue: asyncio.Queue[c.Command], limit: RateLimit | None) -> None:
-        assert self.client is not None
+        client = self._ami
         while True:
             command = await queue.get()
             if limit is not None:
                 await take(limit)
             self.handoff.sent(command)
             try:
-                await self.client.execute(command)
+                await client.execute(command)
             except AmiActionFailed as exc:
                 self.refused(command, exc.message)
             except AmiError as exc:  # not sent, or fate unknown: the next PbxConnected reconciles
@@ -203,7 +210,8 @@ class AmiRunner(NodeCore):
             if await _stopped(stop, delay):
                 return
         n = self.node
-        client = AmiClient(n.host, n.port, n.username, n.secret, node=n.name, backoff=self.options.backoff)
+        client = AmiClient(n.host, n.port, n.username, n.secret, node=n.name, backoff=self.options.backoff,
+                           ping_interval=self.options.liveness_s)
         connecting = asyncio.create_task(client.__aenter__(), name="connect")
         try:
             if not await _first(connecting, stop):

@@ -1,6 +1,6 @@
 """A campaign row as the core's ``CampaignConfig`` (the one place that maps the two).
 
-The compliance profile travels whole: its rules (``orchestrator.compliance_profiles``)
+The compliance profile travels whole: its rules (``orchestrator.compliance``)
 hold the row's own settings to the profile's floors — the cap, the enforced
 abandon windows, the quiet period after an abandon, the dials per number — so
 a row edited outside the form cannot loosen them. Calling hours are the row's,
@@ -10,8 +10,8 @@ table means any time, which only the demo and tests write).
 
 from __future__ import annotations
 
-from orchestrator.compliance_profiles import rules_for
-from orchestrator.dialer import CampaignConfig, DialMode, MachineAction
+from orchestrator.compliance import rules_for
+from orchestrator.dialer import CampaignConfig, DialMode
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import DEFAULT_DELAYS, LeadRules, clamp_duration
@@ -47,7 +47,7 @@ def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
     values: dict[str, object] = dict(
         campaign_id=campaign.id, mode=DialMode(campaign.mode.value), trunk=campaign.trunk or DEFAULT_TRUNK,
         caller_id=campaign.caller_id, amd=campaign.amd_enabled,
-        machine_action=MachineAction(campaign.amd_action.value), route_handles_machines=True,
+        machine_action=campaign.amd_action, route_handles_machines=True,
         record_calls=campaign.record_calls, message_sound=campaign.machine_message_file or "",
         abandon_sound=campaign.abandon_message_file or "",
         wrap_up_s=clamp_duration(float(campaign.wrap_up_s)),

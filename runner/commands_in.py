@@ -7,6 +7,9 @@ in the row's columns, the rest in ``payload``:
                   which must be on this node.
 ``agent_state``   agent_id, payload ``{"state": "ready"|"paused"|"logged_out", "reason": "..."}``.
 ``agent_logout``  agent_id: same as ``agent_state`` logged_out.
+``agent_leaving`` agent_id, payload ``{"at": epoch seconds or null (after this call),
+                  "state": "paused"|"logged_out", "reason": "..."}``: an announced break or
+                  log-out; the pacer stops dialing for the agent before they go.
 ``preview_dial``  agent_id, campaign_id, lead_id (a lead the web claimed for the agent).
 ``disposition``   agent_id, campaign_id, payload ``{"attempt_id", "code", "final": true,
                   "callback_at": epoch seconds or null}``.
@@ -26,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.safe import UnsafeValue
 from runner.leads_port import core_leads
@@ -145,6 +148,14 @@ def _agent_state(desk: Desk) -> Event:
 def _agent_logout(desk: Desk) -> Event:
     reason = str(desk.payload.get("reason", ""))
     return AgentStateChanged(desk.now, desk.agent.id, AgentState.LOGGED_OUT, reason)
+
+
+@handles(DeskCommand.AGENT_LEAVING)
+def _agent_leaving(desk: Desk) -> Event:
+    at = desk.payload.get("at")
+    return AgentLeaving(desk.now, desk.agent.id, float(at) if at is not None else None,
+                        AgentState(desk.payload.get("state", AgentState.PAUSED.value)),
+                        str(desk.payload.get("reason", "")))
 
 
 @handles(DeskCommand.PREVIEW_DIAL)

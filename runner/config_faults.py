@@ -9,8 +9,10 @@ whole list at dial speed, giving each lead a failed attempt. So:
   with the reason, and no dialer is built;
 * at run time, a customer originate that fails with no Q.850 cause at all
   (refused by the PBX, or no channel could even be created: the network was
-  never tried) is the campaign's failure, not the number's: the lead goes back
-  to pending with its attempt count unchanged (:func:`give_back`), and after
+  never tried) or with FreeSWITCH's own trunk causes is the campaign's failure,
+  not the number's: the lead goes back to pending with its attempt count
+  unchanged (:func:`give_back`; the core's node refusals already do so for
+  most, ``orchestrator.leads.outcomes``), and after
   ``threshold`` such identical failures in a row (:class:`FaultWatch`) the
   campaign is paused with the PBX's reason.
 
@@ -33,6 +35,9 @@ from store.types import utcnow
 
 #: PBX reasons that say the PBX itself is going away (a restart), not that the campaign is wrong.
 TRANSIENT = ("shutting down", "not connected", "connection")
+#: No Q.850 cause, or FreeSWITCH's own about our trunk (user not registered, invalid gateway, gateway
+#: down, invalid profile): nothing about the number. (Restart causes such as 66 are not among them.)
+CAMPAIGN_CAUSES = frozenset({0, 606, 608, 609, 611})
 
 
 def settings_error(campaign: m.Campaign) -> str | None:
@@ -52,7 +57,7 @@ def settings_error(campaign: m.Campaign) -> str | None:
 
 def campaign_fault(event: Event) -> str | None:
     """The reason, when ``event`` is an originate failure that says nothing about the number."""
-    if not isinstance(event, OriginateFailed) or event.cause != 0:
+    if not isinstance(event, OriginateFailed) or event.cause not in CAMPAIGN_CAUSES:
         return None
     reason = event.reason or "refused"
     if any(word in reason.lower() for word in TRANSIENT):

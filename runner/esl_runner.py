@@ -117,7 +117,8 @@ class EslRunner(NodeCore):
         self.handoff = Handoff()  # own hand-off and event lag, logged for bench.live
         self.adapter = EslAdapter(node.name, node.host, node.port, node.secret, self._on_event,
                                   dial=self.dial, command_timeout=command_timeout,
-                                  connect_timeout=command_timeout, backoff=self.options.backoff)
+                                  connect_timeout=command_timeout, backoff=self.options.backoff,
+                                  liveness_s=self.options.liveness_s)
 
     def feed(self, event: Event) -> None:
         self.handoff.taken(event)

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.compliance_profiles import PROFILES
+from orchestrator.compliance import PROFILES
 from orchestrator.leads.model import Lead
 from runner.outage import DbGate
 from runner.times import to_dt, to_epoch

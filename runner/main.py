@@ -46,12 +46,13 @@ def _exit_now(_signum: int, _frame: object) -> None:
 
 
 def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originates_per_s: float,
-         log_level: str) -> None:
+         log_level: str, *, liveness_s: float = 10.0) -> None:
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     engine = make_engine(settings.sqlalchemy_url)
     short_lock_wait(engine)
     sessions = session_factory(engine)
-    options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s)
+    options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s,
+                            liveness_s=liveness_s)
     try:
         kind = node_kind(sessions, pbx_name)
         if kind is PbxKind.FREESWITCH:

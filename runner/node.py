@@ -130,6 +130,9 @@ class RunnerOptions:
     policy_for: Callable[[CampaignConfig], PacingPolicy] = campaign_policy
     #: PBX reconnects: short, so dialing resumes within seconds of a restarted PBX (one TCP connect each).
     backoff: Backoff | None = field(default_factory=lambda: Backoff(initial=0.25, maximum=3.0))
+    #: A PBX link silent this long is probed (AMI ``Ping``, ESL ``api``; FreeSWITCH's HEARTBEAT events
+    #: count as traffic), then dropped and reconnected if the probe is unanswered as long again.
+    liveness_s: float = 10.0
     db_backoff: Backoff = DB_BACKOFF  # database retries
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)
@@ -331,11 +334,12 @@ class NodeCore:
         return True
 
     def refused(self, command: c.Command, message: str) -> None:
-        """The PBX refused ``command``: nothing happened. A refused originate creates no channel."""
+        """The PBX refused ``command``: nothing happened. A refused originate creates no channel
+        (``placed=False``: the node's refusal, not charged to the lead)."""
         log.warning("command refused kind=%s error=%s", type(command).__name__, message)
         if isinstance(command, c.Originate):
             self.feed(OriginateFailed(time.time(), command.channel_id, command.attempt_id, cause=0,
-                                      reason=message))
+                                      call_id=command.channel_id, reason=message, placed=False))
 
     # --- campaigns ---
 

@@ -55,7 +55,7 @@ class DbGate:
                  rng: random.Random | None = None) -> None:
         self.backoff = backoff
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - retry jitter, not a secret
         self.failures = 0  # consecutive
         self.outages = 0  # since start (status and tests)
         self._closed_until = 0.0

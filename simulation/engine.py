@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.compliance import AbandonCounter, ComplianceProfile, abandon_rate
 from orchestrator.dialer import facts as f
@@ -31,7 +33,7 @@ from simulation.metrics import Tally
 from simulation.world import DAY, LeadDraw, LeadStream, World, staffing_plan
 
 # event kinds
-ANSWER, VERDICT, LINE_END, GIVE_UP, TALK_END, WRAP_END, LOGIN, LOGOUT = range(8)
+ANSWER, VERDICT, LINE_END, GIVE_UP, TALK_END, WRAP_END, LOGIN, LOGOUT, ANNOUNCE = range(9)
 EVAL_EVERY_S = 900.0
 RECALL_CHECK_S = 72 * 3600.0
 
@@ -60,7 +62,7 @@ class Call:
 
 
 class Agent:
-    __slots__ = ("call", "free_at", "id", "leaving", "ready_token", "since", "state")
+    __slots__ = ("call", "free_at", "id", "leaving", "leaving_at", "ready_token", "since", "state")
 
     def __init__(self, aid: int):
         self.id = aid
@@ -68,6 +70,7 @@ class Agent:
         self.since = 0.0
         self.free_at: float | None = None
         self.leaving = False
+        self.leaving_at: float | None = None  # announced departure (what the desk's button sends)
         self.call: Call | None = None
         self.ready_token = 0
 
@@ -101,8 +104,8 @@ class Simulator:
         self.talking = 0
         self.recalls: deque[tuple[float, int, float]] = deque()  # (due, lead, abandoned at)
         self.n_calls = 0
-        self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict()
-                                      if world.profile is ComplianceProfile.UK else 0.0)
+        # The profile's rules decide whether the false positives count (the counter reads them).
+        self.counter = AbandonCounter(world.profile, world.amd_fp_per_machine_verdict())
         self.us = AbandonCounter(ComplianceProfile.US)
         # The regulator's measure: AMD machine verdicts x the campaign's estimated false-positive rate.
         self.ofcom = AbandonCounter(ComplianceProfile.UK, world.amd_fp_per_machine_verdict())
@@ -111,6 +114,11 @@ class Simulator:
         self.shift_begin = 0.0
         self.measure = (0.0, 0.0)
         self.next_eval = EVAL_EVERY_S
+        #: What each event kind does: the one registry :meth:`advance` dispatches on.
+        self._handlers: dict[int, Callable[[Any], None]] = {
+            ANSWER: self._on_answer, VERDICT: self._on_verdict, LINE_END: self._on_line_end,
+            GIVE_UP: self._on_give_up, TALK_END: self._on_talk_end, WRAP_END: self._agent_free,
+            LOGIN: self._on_login, LOGOUT: self._on_logout, ANNOUNCE: self._on_announce}
 
     # -- plumbing -------------------------------------------------------------------------
     def at(self, when: float, kind: int, obj: object) -> None:
@@ -124,6 +132,8 @@ class Simulator:
             self.day = day
             self.shift_begin = begin = day * DAY + start_of_day
             self.measure = (begin + w.warmup_s, begin + w.day_s)
+            if w.event_h is not None:
+                self.t.focus_windows.append((begin + w.event_h * 3600.0, begin + w.event_h * 3600.0 + 600.0))
             self._staff(day)
             tick = 0
             end = int(w.day_s)
@@ -137,13 +147,13 @@ class Simulator:
         return self.t
 
     def advance(self, until: float) -> None:
-        heap = self.heap
+        heap, handlers = self.heap, self._handlers
         while heap and heap[0][0] <= until:
             when, _, kind, obj = heapq.heappop(heap)
             self.now = when
             while self.next_eval <= when:
                 self._evaluate(self.next_eval)
-            self._handle(kind, obj)
+            handlers[kind](obj)
         self.now = until
         while self.next_eval <= until:
             self._evaluate(self.next_eval)
@@ -166,6 +176,9 @@ class Simulator:
                 self.at(self.shift_begin + on, LOGIN, agent)
                 # At the end of the day agents stay until the last lines dialed are answered.
                 self.at(self.shift_begin + (off if off < end else end + drain), LOGOUT, agent)
+                if self.w.announce_s and off < end:  # "pause after this call", said ahead
+                    leaves = self.shift_begin + off
+                    self.at(leaves - self.w.announce_s, ANNOUNCE, (agent, leaves))
 
     def _set(self, agent: Agent, state: AgentState) -> None:
         now = self.now
@@ -173,10 +186,14 @@ class Simulator:
         if state is AgentState.WRAP_UP or agent.state is AgentState.WRAP_UP:  # what the feed reads
             self.feed.feed((f.AgentStatus(now, agent.id, state),))
         agent.state, agent.since = state, now
-        self.views[agent.id] = AgentView(agent.id, state, 0.0, now, agent.free_at if self.truth else None)
+        self._view(agent)
         if state is AgentState.READY:
             agent.ready_token += 1
             self.ready.append((agent, agent.ready_token))
+
+    def _view(self, agent: Agent) -> None:
+        self.views[agent.id] = AgentView(agent.id, agent.state, 0.0, agent.since,
+                                         agent.free_at if self.truth else None, agent.leaving_at)
 
     def _pop_ready(self) -> Agent | None:
         ready = self.ready
@@ -207,6 +224,8 @@ class Simulator:
         now = self.now
         call.done = True
         self.t.connect(call.kind, now - agent.since, now - call.verdict_at, now, self.measure)
+        if call.kind == "live":
+            self.t.person(now, self.day, abandoned=False)
         self.feed.feed((f.AttemptBridged(now, str(call.id), agent.id, "", now - call.verdict_at),))
         agent.call = call
         agent.free_at = now + call.talk + call.wrap
@@ -268,43 +287,54 @@ class Simulator:
         return len(self.ringing) + self.answered + self.n_waiting + self.talking
 
     # -- events ---------------------------------------------------------------------------
-    def _handle(self, kind: int, obj) -> None:
-        now = self.now
-        if kind == ANSWER:
-            del self.ringing[obj.id]
-            self.answered += 1
-            self.feed.feed((f.AttemptAnswered(now, str(obj.id)),))
-            self.at(now + self.w.amd_s, VERDICT, obj)
-        elif kind == VERDICT:
-            self.answered -= 1
-            self._verdict(obj)
-        elif kind == LINE_END:
-            del self.ringing[obj.id]
-            outcome = Outcome.BUSY if obj.kind == "failed" else Outcome.NO_ANSWER
-            self.t.outcome(obj.kind)
-            self.feed.feed((f.AttemptEnded(now, str(obj.id), outcome),))
-        elif kind == GIVE_UP:
-            if not obj.done:
-                obj.done = True
-                self.n_waiting -= 1
-                self._abandon(obj)
-        elif kind == TALK_END:
-            call = obj.call
-            self.talking -= 1
-            self.feed.feed((f.AttemptEnded(now, str(call.id), Outcome.CONNECTED, 16, call.talk),))
-            self._set(obj, AgentState.WRAP_UP)
-            self.at(now + call.wrap, WRAP_END, obj)
-        elif kind == WRAP_END:
-            self._agent_free(obj)
-        elif kind == LOGIN:
-            obj.leaving = False
-            if obj.state is AgentState.LOGGED_OUT:
-                self._agent_free(obj)
-        elif kind == LOGOUT:
-            if obj.state is AgentState.READY:
-                self._set(obj, AgentState.LOGGED_OUT)
-            elif obj.state is not AgentState.LOGGED_OUT:
-                obj.leaving = True
+    def _on_answer(self, call: Call) -> None:
+        del self.ringing[call.id]
+        self.answered += 1
+        self.feed.feed((f.AttemptAnswered(self.now, str(call.id)),))
+        self.at(self.now + self.w.amd_s, VERDICT, call)
+
+    def _on_verdict(self, call: Call) -> None:
+        self.answered -= 1
+        self._verdict(call)
+
+    def _on_line_end(self, call: Call) -> None:
+        del self.ringing[call.id]
+        outcome = Outcome.BUSY if call.kind == "failed" else Outcome.NO_ANSWER
+        self.t.outcome(call.kind)
+        self.feed.feed((f.AttemptEnded(self.now, str(call.id), outcome),))
+
+    def _on_give_up(self, call: Call) -> None:
+        if not call.done:
+            call.done = True
+            self.n_waiting -= 1
+            self._abandon(call)
+
+    def _on_talk_end(self, agent: Agent) -> None:
+        call = agent.call
+        if call is None:  # TALK_END is set only by a bridge, and the call stays the agent's until WRAP_END
+            raise RuntimeError(f"agent {agent.id}: talk ended without a call")
+        self.talking -= 1
+        self.feed.feed((f.AttemptEnded(self.now, str(call.id), Outcome.CONNECTED, 16, call.talk),))
+        self._set(agent, AgentState.WRAP_UP)
+        self.at(self.now + call.wrap, WRAP_END, agent)
+
+    def _on_announce(self, announced: tuple[Agent, float]) -> None:
+        agent, agent_leaves = announced
+        agent.leaving_at = agent_leaves
+        self._view(agent)
+
+    def _on_login(self, agent: Agent) -> None:
+        agent.leaving = False
+        agent.leaving_at = None
+        self._view(agent)
+        if agent.state is AgentState.LOGGED_OUT:
+            self._agent_free(agent)
+
+    def _on_logout(self, agent: Agent) -> None:
+        if agent.state is AgentState.READY:
+            self._set(agent, AgentState.LOGGED_OUT)
+        elif agent.state is not AgentState.LOGGED_OUT:
+            agent.leaving = True
 
     def _verdict(self, call: Call) -> None:
         w, now = self.w, self.now
@@ -346,6 +376,7 @@ class Simulator:
         if call.kind == "live":
             self.us.record(now, abandons=1)
             self.ofcom.record(now, abandons=1)
+            self.t.person(now, self.day, abandoned=True)
             self.recalls.append((now + self.w.recall_abandoned_after_s, call.lead, now))
         self.t.abandon(call.kind, now - call.verdict_at)
         self.feed.feed((f.AttemptAbandoned(now, str(call.id), now - call.verdict_at, "no agent"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from orchestrator.compliance import ComplianceProfile, abandon_rate
+from orchestrator.compliance import ComplianceProfile, abandon_rate, rules_for
 from orchestrator.events import AgentState
 from orchestrator.pacing.base import AbandonWindow
 
@@ -38,7 +38,8 @@ def _quantile(values: list[float], q: float) -> float:
 @dataclass(slots=True)
 class Tally:
     fp_per_machine_verdict: float = 0.0  # the campaign's estimate, for the Ofcom rate
-    time: Counter = field(default_factory=Counter)  # AgentState -> measured seconds
+    #: Measured seconds in each agent state.
+    time: dict[AgentState, float] = field(default_factory=lambda: dict.fromkeys(AgentState, 0.0))
     dials_measured: int = 0
     dials: int = 0
     outcomes: Counter = field(default_factory=Counter)
@@ -53,6 +54,12 @@ class Tally:
     measured_live: int = 0  # what the dialer's own counters saw (dropped machines look live)
     measured_abandons: int = 0
     window_rates: dict[tuple[str, float], list[float]] = field(default_factory=dict)
+    #: Per day (truth, the profile's persons): [live persons, abandoned persons].
+    days: dict[int, list[int]] = field(default_factory=dict)
+    #: The ten minutes after each day's event (a step in the answer rate, a mass departure).
+    focus_windows: list[tuple[float, float]] = field(default_factory=list)
+    focus_persons: int = 0
+    focus_abandons: int = 0
 
     # -- fed by the simulator ------------------------------------------------------------
     def agent_time(self, state: AgentState, since: float, now: float, measure: tuple[float, float]) -> None:
@@ -91,6 +98,15 @@ class Tally:
         self.measured_live += live_answers
         self.measured_abandons += abandons
 
+    def person(self, now: float, day: int, abandoned: bool) -> None:
+        """A live person's fate (answered by an agent or abandoned), by day and in the focus windows."""
+        counts = self.days.setdefault(day, [0, 0])
+        counts[0] += 1
+        counts[1] += abandoned
+        if any(lo <= now < hi for lo, hi in self.focus_windows):
+            self.focus_persons += 1
+            self.focus_abandons += abandoned
+
     def lines(self, n: int) -> None:
         if n > self.peak_lines:
             self.peak_lines = n
@@ -107,7 +123,7 @@ class Tally:
         busy = self.time[AgentState.ON_CALL] + self.time[AgentState.WRAP_UP]
         logged = busy + self.time[AgentState.READY] + self.time[AgentState.RESERVED]
         hours = logged / 3600.0 or 1.0
-        name = "ofcom" if profile is ComplianceProfile.UK else "us"
+        name = "ofcom" if rules_for(profile).counts_amd_false_positives else "us"
         windows = {}
         for seconds in (DAY, 30 * DAY):
             rates = self.window_rates.get((name, seconds), [])
@@ -131,6 +147,9 @@ class Tally:
             connect_delay_p99=_quantile(self.connect_delays, 0.99),
             recalls_within_72h=self.recalls_within_72h,
             dials=self.dials,
+            days_over_cap=sum(a > cap * p for p, a in self.days.values()),
+            days=len(self.days),
+            focus_abandon=self.focus_abandons / (self.focus_persons or 1),
         )
 
 
@@ -155,6 +174,9 @@ class Summary:
     connect_delay_p99: float
     recalls_within_72h: int
     dials: int
+    days_over_cap: int = 0  # days whose own rate (abandoned / live persons) is over the cap
+    days: int = 0
+    focus_abandon: float = 0.0  # abandoned / live persons in the ten minutes after each day's event
 
     def lines(self) -> list[str]:
         """Human-readable, for the CLI."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from orchestrator.compliance import ComplianceProfile
 from orchestrator.leads.outcomes import Outcome
@@ -64,11 +65,14 @@ class World:
     abandon_after_s: float = 2.0
     cap: float = 0.03
     profile: ComplianceProfile = ComplianceProfile.US
-    staffing: str = "steady"  # or "breaks": 48 +- 6 logged in, breaks and part-timers
+    staffing: str = "steady"  # or "breaks": 48 +- 6 logged in, breaks and part-timers; or
+    # "departure": half the agents leave within ten minutes at ``event_h`` for 45 min (lunch)
+    announce_s: float = 0.0  # agents announce a departure this long before they go (0: never)
+    event_h: float | None = None  # hours into the day whose next ten minutes are measured apart
     recall_abandoned_after_s: float = field(default_factory=_abandon_quiet_s)
     max_lines: int = 600  # what the PBX node sustains
 
-    def with_(self, **changes: object) -> World:
+    def with_(self, **changes: Any) -> World:
         return replace(self, **changes)
 
     @property
@@ -134,7 +138,7 @@ class LeadStream:
 
     def _draw(self, index: int) -> list[LeadDraw]:
         w = self.world
-        rng = random.Random(f"{self.key}/{index}")
+        rng = random.Random(f"{self.key}/{index}")  # noqa: S311 - seeded: a run must be reproducible
         rand = rng.random
         draws = []
         for _ in range(CHUNK):
@@ -160,7 +164,12 @@ def staffing_plan(world: World, seed: int | str, day: int) -> list[Shift]:
     end = world.day_s
     if world.staffing == "steady":
         return [Shift(((0.0, end),)) for _ in range(world.agents)]
-    rng = random.Random(f"{seed}/staff/{day}")
+    rng = random.Random(f"{seed}/staff/{day}")  # noqa: S311 - seeded: a run must be reproducible
+    if world.staffing == "departure":
+        at = (world.event_h or 4.0) * HOUR
+        leave = [at + rng.uniform(0.0, 600.0) for _ in range(world.agents // 2)]
+        return [Shift(((0.0, t), (t + 2700.0, end))) for t in leave] + \
+            [Shift(((0.0, end),)) for _ in range(world.agents - len(leave))]
     roster = world.agents + 8
     part_timers = set(rng.sample(range(roster), 8))
     plan = []

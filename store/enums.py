@@ -1,21 +1,20 @@
 """Enumerations stored in the database (as their string values).
 
-Where the core already has an enum (agent states, AMD verdicts, attempt
-outcomes, compliance profiles) the store uses it, so the runner writes what the core decided
-without translating; ``MachineAction`` has the values of
-``orchestrator.dialer.config.MachineAction`` (not imported: the store must not
-load the dialer). ``LeadStatus`` is a superset of the core's
-``orchestrator.leads.model.LeadStatus`` (adds ``new`` and ``dialing``, which
-only the store needs).
+Where the core has the enum (agent states, AMD verdicts, machine actions,
+attempt outcomes, compliance profiles, lead statuses) the store uses it as the
+column type, so the runner writes what the core decided without translating;
+the enums defined here are the ones only the store and the web know.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from orchestrator.compliance_profiles import ComplianceProfile
+from orchestrator.amd import MachineAction
+from orchestrator.compliance import ComplianceProfile
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
+from orchestrator.leads.status import DIALABLE_LEAD_STATUSES, LeadStatus
 
 __all__ = [
     "DIALABLE_LEAD_STATUSES",
@@ -28,7 +27,6 @@ __all__ = [
     "ComplianceProfile",
     "DeskRequestStatus",
     "LeadStatus",
-    "LegKind",
     "MachineAction",
     "Outcome",
     "PbxKind",
@@ -81,37 +79,9 @@ class CampaignState(StrEnum):
     STOPPED = "stopped"
 
 
-class MachineAction(StrEnum):
-    """What to do when AMD says MACHINE."""
-
-    HANGUP = "hangup"
-    MESSAGE = "message"  # leave the campaign's message after the beep
-
-
-class LeadStatus(StrEnum):
-    NEW = "new"  # imported, never dialed
-    PENDING = "pending"  # dial again at next_call_at (retry, or released before dialing)
-    CALLBACK = "callback"  # scheduled by an agent; for that agent only if callback_agent_id is set
-    DIALING = "dialing"  # claimed by a runner (claimed_by); the core owns it until it updates it
-    DONE = "done"  # connected, or out of attempts
-    INVALID = "invalid"  # the number cannot be reached
-    DNC = "dnc"  # on a do-not-call list
-
-
-#: Statuses a runner may claim. The claim query and the partial index share it.
-DIALABLE_LEAD_STATUSES: tuple[LeadStatus, ...] = (LeadStatus.NEW, LeadStatus.PENDING, LeadStatus.CALLBACK)
-
-
 class CallDirection(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
-
-
-class LegKind(StrEnum):
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    LOCAL = "local"
-    OTHER = "other"
 
 
 class DeskCommand(StrEnum):
@@ -124,6 +94,7 @@ class DeskCommand(StrEnum):
     AGENT_LOGIN = "agent_login"
     AGENT_STATE = "agent_state"
     AGENT_LOGOUT = "agent_logout"
+    AGENT_LEAVING = "agent_leaving"
     PREVIEW_DIAL = "preview_dial"
     DISPOSITION = "disposition"
 

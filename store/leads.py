@@ -161,7 +161,9 @@ def dial_history(session: Session, phones: Collection[str], since: datetime) -> 
         return history
     rows = session.execute(
         select(Attempt.phone, Attempt.created_at).where(
-            Attempt.phone.in_(sorted(history)), Attempt.created_at >= since
+            Attempt.phone.in_(sorted(history)), Attempt.created_at >= since,
+            # a call our node refused never reached the number
+            or_(Attempt.outcome.is_(None), Attempt.outcome != Outcome.REFUSED),
         )
     )
     for phone, at in rows:
@@ -264,7 +266,7 @@ def apply_update(session: Session, update_: LeadUpdate, at: float) -> None:
         return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
     values: dict[str, object] = dict(
-        status=LeadStatus(update_.status.value), attempts=update_.attempts, claimed_at=None, claimed_by=None,
+        status=update_.status, attempts=update_.attempts, claimed_at=None, claimed_by=None,
         last_abandon_at=dt(update_.last_abandon_at), no_recall_until=dt(update_.no_recall_until),
         callback_agent_id=update_.callback_agent_id, updated_at=dt(at))
     if update_.next_attempt_at is not None:

@@ -30,7 +30,7 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, StrEnumType):
-        return f"sa.String(length={obj.impl.length})"
+        return f"sa.String(length={obj.length})"  # its String's (a TypeDecorator passes attributes on)
     return False
 
 

@@ -148,16 +148,20 @@ def web(settings, host: str | None, port: int | None) -> None:
               help="A local Asterisk config dir: render the dialplan and amd.conf there, reload on connect.")
 @click.option("--originates-per-s", type=float, default=20.0, show_default=True,
               help="Node-wide originate rate limit (what the PBX sustains with AMD).")
+@click.option("--liveness-s", type=click.FloatRange(min=0.1, max=600), default=10.0, show_default=True,
+              help="A PBX link silent this long is probed (AMI Ping, ESL api), and dropped and reconnected "
+                   "when the probe goes unanswered as long again.")
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_obj
-def runner(settings, pbx_name: str, dialplan_dir: str | None, originates_per_s: float,
+def runner(settings, pbx_name: str, dialplan_dir: str | None, originates_per_s: float, liveness_s: float,
            log_level: str) -> None:
     """Own one PBX node's AMI/ESL connection and pace its agents."""
     from pathlib import Path
 
     from runner.main import main as runner_main
 
-    runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, originates_per_s, log_level)
+    runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, originates_per_s, log_level,
+                liveness_s=liveness_s)
 
 
 @main.command()

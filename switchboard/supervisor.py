@@ -54,7 +54,7 @@ class ChildStatus:
 class _Child:
     spec: ChildSpec
     failures: int = 0  # exits in a row, each after less than ``stable_s`` up
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
     pidfd: int | None = None
     started_at: float = 0.0
     restart_at: float = 0.0
@@ -85,7 +85,7 @@ class Supervisor:
     def __init__(self, specs: Iterable[ChildSpec], *, stable_s: float = 60.0, grace_s: float = 2.0,
                  backoff: Backoff = RESTART_BACKOFF) -> None:
         self.stable_s, self.grace_s, self.backoff = stable_s, grace_s, backoff
-        self._rng = random.Random()
+        self._rng = random.Random()  # noqa: S311 - restart jitter, not a secret
         self._children = [_Child(spec) for spec in specs]
         if len({c.spec.name for c in self._children}) != len(self._children):
             raise ValueError("child names must be unique")
@@ -132,7 +132,7 @@ class Supervisor:
                     if self._stopping:
                         break
                     if child.proc is not None and child.proc.poll() is not None:
-                        self._exited(child, now)
+                        self._exited(child, child.proc, now)
                     if child.proc is None and child.restart_at <= now:
                         self._start(child)
         finally:
@@ -155,8 +155,9 @@ class Supervisor:
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with open(spec.log_path, "ab") as out:
-                proc = subprocess.Popen(spec.argv, env=dict(spec.env), stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+                # No shell; the argv is the caller's own child (``switchboard run``: our entry points).
+                proc = subprocess.Popen(spec.argv, env=dict(spec.env), stdout=out,  # noqa: S603
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         except OSError as exc:  # no such program, no memory to fork ...: try again later
             delay = self.backoff.delay(child.failures, self._rng)
             child.failures += 1
@@ -169,9 +170,8 @@ class Supervisor:
         verb = "restarted" if child.restarts else "started"
         log.info("%s %s (pid %s), log: %s", spec.name, verb, proc.pid, spec.log_path)
 
-    def _exited(self, child: _Child, now: float) -> None:
-        assert child.proc is not None and child.pidfd is not None
-        returncode, uptime = child.proc.returncode, now - child.started_at
+    def _exited(self, child: _Child, proc: subprocess.Popen[bytes], now: float) -> None:
+        returncode, uptime = proc.returncode, now - child.started_at
         if uptime >= self.stable_s:
             child.failures = 0
         delay = self.backoff.delay(child.failures, self._rng)
@@ -180,29 +180,30 @@ class Supervisor:
         log.warning("%s %s after %.1f s; restart %d in %.1f s%s", child.spec.name, exit_reason(returncode),
                     uptime, child.restarts + 1, delay, f" (its last log line: {tail})" if tail else "")
         with self._changed:
-            os.close(child.pidfd)
+            if child.pidfd is not None:
+                os.close(child.pidfd)
             child.proc, child.pidfd = None, None
             child.restart_at, child.restarts = now + delay, child.restarts + 1
             self._changed.notify_all()
 
     def _stop_all(self) -> None:
-        alive = [c for c in self._children if c.proc is not None and c.proc.poll() is None]
-        for child in alive:
+        alive = [(c, c.proc) for c in self._children if c.proc is not None and c.proc.poll() is None]
+        for _, proc in alive:
             with contextlib.suppress(ProcessLookupError):
-                child.proc.send_signal(signal.SIGTERM)
+                proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + self.grace_s
-        for child in alive:
+        for child, proc in alive:
             try:
-                child.proc.wait(max(0.0, deadline - time.monotonic()))
+                proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop within %.0f s of SIGTERM: killed", child.spec.name, self.grace_s)
-                child.proc.kill()
-                child.proc.wait()
+                proc.kill()
+                proc.wait()
         with self._changed:
             for child in self._children:
                 if child.pidfd is not None:
                     os.close(child.pidfd)
                 child.pidfd = None
             self._changed.notify_all()
-        for child in alive:
-            log.info("%s stopped (%s)", child.spec.name, exit_reason(child.proc.returncode))
+        for child, proc in alive:
+            log.info("%s stopped (%s)", child.spec.name, exit_reason(proc.returncode))

@@ -15,8 +15,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ami.session import AmiTarget
 from lab.sandbox.layout import state_dir
-from provisioning.seats import AmiTarget, SeatConf
+from provisioning.seats import SeatConf
 from settings import Settings
 
 AMI_USERNAME = "switchboard"

@@ -60,6 +60,16 @@ def sync_world(settings: Settings) -> None:
         process.cli(world, "dialplan reload")
 
 
+def sync_node(settings: Settings) -> None:
+    """A running node takes this checkout's rewritten ``freeswitch.xml``: routes, address lists and
+    its SIP profile's settings (the profile restarts; the phones register again, ``ensure_phones``)."""
+    for command in ("reloadxml", "reloadacl", f"sofia profile {fsnode.PROFILE} restart"):
+        fsnode.esl_api(settings, command)
+    deadline = time.monotonic() + REGISTER_TIMEOUT_S
+    while not fsnode.profile_running(settings) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def missing_phones(settings: Settings) -> list[str]:
     """Sandbox phones with no registration on the node (all of them when it is down)."""
     wanted = [seat.extension for seat in fs_phone_credentials(settings)]
@@ -104,6 +114,8 @@ def up(settings: Settings, start_world) -> None:
     if running is None:
         fsbuild.ensure_packages(fsrender.PROMPT_PACKAGES)
         fsrender.write_configs(fs, settings)  # first: the world's side follows fsnode.configured()
+    elif fsrender.write_configs(fs, settings):
+        sync_node(settings)
     sync_world(settings)
     start_world()
     if running is None:

@@ -49,7 +49,8 @@ PROMPTS = {
 _env = Environment(
     loader=PackageLoader("lab.sandbox", "templates"),
     undefined=StrictUndefined,
-    autoescape=False,  # the only values are ours; the embedded XML pieces are escaped by their renderers
+    # FreeSWITCH config, not HTML: the values are ours; embedded XML pieces are escaped by their renderers.
+    autoescape=False,  # noqa: S701
     keep_trailing_newline=True,
 )
 

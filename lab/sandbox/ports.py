@@ -67,7 +67,7 @@ def owner(binding: Binding) -> str:
     return holder(out, binding)
 
 
-_WILDCARDS = ("0.0.0.0", "*", "[::]")
+_WILDCARDS = ("0.0.0.0", "*", "[::]")  # noqa: S104 - how `ss` prints a wildcard bind: read, never bound
 _SS_LINE = re.compile(r"^\S+\s+\d+\s+\d+\s+(\S+):(\d+)\s+\S+\s*(.*)$")
 _SS_USER = re.compile(r'users:\(\("([^"]+)",pid=(\d+)')
 

@@ -53,7 +53,7 @@ _env = Environment(
     loader=PackageLoader("lab.sandbox", "templates"),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
-    autoescape=False,  # Asterisk config, not HTML
+    autoescape=False,  # noqa: S701 - Asterisk config, not HTML: nothing to escape for a browser
 )
 
 
@@ -102,12 +102,18 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
 def dialplan(node: Node, settings: Settings) -> str:
     """The instance's ``extensions.conf`` alone (to change a running world's behaviour: write it and
     ``dialplan reload``, without touching the rest of its config)."""
+    if node.name == "world":
+        return world_dialplan(greetings.world_dir_in_root(settings))
+    return _render(f"{node.name}/extensions.conf.j2")
+
+
+def world_dialplan(greetings_dir: str) -> str:
+    """The carrier's ``extensions.conf`` (context ``world-in``): any Asterisk that should answer as the
+    world numbers say (:mod:`lab.sandbox.world`) runs it, the AMI recordings' lab included."""
     return _render(
-        f"{node.name}/extensions.conf.j2", **_common(node, settings), outcomes=list(world.Outcome),
-        outcome_header=world.OUTCOME_HEADER, phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT,
-        machine_greeting=MACHINE_GREETING, greeting_header=world.GREETING_HEADER,
-        keypad_digits=world.KEYPAD_DIGITS,
-        greetings_dir=greetings.world_dir_in_root(settings),
+        "world/extensions.conf.j2", outcomes=list(world.Outcome), outcome_header=world.OUTCOME_HEADER,
+        phone_prompt=PHONE_PROMPT, human_prompt=HUMAN_PROMPT, machine_greeting=MACHINE_GREETING,
+        greeting_header=world.GREETING_HEADER, keypad_digits=world.KEYPAD_DIGITS, greetings_dir=greetings_dir,
     )
 
 

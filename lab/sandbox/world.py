@@ -24,6 +24,8 @@ O     outcome       what the far end does                                       
 7     keypad        answers, after 1 s of silence presses 1 2 # (RFC 4733,      16
                     250 ms apart), then talks like a human; hangs up TT s after
                     answer (00: never)
+8     earlymedia    183 with a message (early media), never answers; gives up   19 (or the
+                    after TT s (00: at most 10 min)                              caller's own)
 ====  ============  ==========================================================  ===============
 
 Any other number the world receives is unallocated (cause 1). Instead of the number a SIP
@@ -68,6 +70,7 @@ class Outcome(StrEnum):
     MACHINE = "machine"
     UNALLOCATED = "unallocated"
     KEYPAD = "keypad"
+    EARLY_MEDIA = "earlymedia"
 
     @property
     def digit(self) -> int:

@@ -36,6 +36,9 @@ class Agent:
     leg_up: bool = False
     attempt_id: str | None = None  # the customer call they are reserved for / on / wrapping up
     pending: tuple[AgentState, str] | None = None  # requested while busy
+    #: An announced departure: (when, PAUSED or LOGGED_OUT, why); the pacer stops counting on
+    #: them before, the campaign applies it as a request when the time comes.
+    leaving: tuple[float, AgentState, str] | None = None
     unit: UnitKey | None = None  # the one unit that has claimed them
 
 

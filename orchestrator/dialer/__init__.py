@@ -26,7 +26,7 @@ its agents are the ones it claimed from the node's pool. How a runner
 * Routes and channel variables the PBX side must provide: ``routes.py``.
 """
 
-from orchestrator.dialer.config import CampaignConfig, DialMode, MachineAction
+from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.core import CampaignDialer, Step
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt
 
@@ -37,7 +37,6 @@ __all__ = [
     "DncList",
     "IdFactory",
     "LeadSource",
-    "MachineAction",
     "OpenAttempt",
     "Step",
 ]

@@ -64,7 +64,35 @@ class AgentBoard:
         return min(self.ready(), key=lambda a: (a.since, a.agent_id), default=None)
 
     def views(self, now: float) -> tuple[AgentView, ...]:
-        return tuple(AgentView(a.agent_id, a.state, now - a.since) for a in self.agents.values())
+        return tuple(AgentView(a.agent_id, a.state, now - a.since, leaving_at=self._leaving_at(a, now))
+                     for a in self.agents.values())
+
+    @staticmethod
+    def _leaving_at(agent: Agent, now: float) -> float | None:
+        """When the pacer should stop counting on ``agent``: an announced departure, or now if a
+        pause or log-out waits for the end of their call."""
+        if agent.leaving is not None:
+            return agent.leaving[0]
+        if agent.pending is not None and agent.pending[0] is not AgentState.READY:
+            return now
+        return None
+
+    def announce(self, agent: Agent, leaving_at: float | None, state: AgentState, reason: str,
+                 now: float, out: Outbox) -> None:
+        """The agent said they leave at ``leaving_at`` (None: after this call, or now if free)."""
+        if leaving_at is None or leaving_at <= now:
+            agent.leaving = None
+            self.request(agent, state, reason, now, out)
+        else:
+            agent.leaving = (leaving_at, state, reason)
+
+    def departures_due(self, now: float, out: Outbox) -> None:
+        """Announced departures whose time has come become requests (pending while on a call)."""
+        for agent in list(self.agents.values()):
+            if agent.leaving is not None and agent.leaving[0] <= now:
+                _, state, reason = agent.leaving
+                agent.leaving = None
+                self.request(agent, state, reason, now, out)
 
     # -- transitions ---------------------------------------------------------
     def set_state(self, agent: Agent, state: AgentState, reason: str, now: float, out: Outbox) -> None:

@@ -39,6 +39,7 @@ class Attempt:
     live_at: float | None = None  # human verdict (or answer without AMD): the abandon clock starts
     bridged_at: float | None = None
     abandoned: bool = False
+    rang: bool = False  # the far end alerted (or answered): the network had the call
     cadence: Cadence | None = None  # greeting-cadence AMD, from the first voice cue after the answer
     restored: bool = False  # read back from the store by a restarted runner (events of its downtime lost)
 

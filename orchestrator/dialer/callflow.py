@@ -29,13 +29,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from orchestrator.agents.pool import Agent
-from orchestrator.amd import Cadence
+from orchestrator.amd import Cadence, MachineAction
 from orchestrator.commands import Bridge, Hangup, Redirect, StartAmd, StartRecording
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase
-from orchestrator.dialer.config import CampaignConfig, MachineAction
+from orchestrator.dialer.config import CampaignConfig
+from orchestrator.dialer.dialing import DialHold
 from orchestrator.dialer.facts import (
     AmdDecided,
     AttemptAbandoned,
@@ -57,11 +58,12 @@ from orchestrator.events import (
     DialplanSignal,
     HungUp,
     OriginateFailed,
+    Ringing,
     VoiceDetected,
 )
 from orchestrator.leads.model import Lead
-from orchestrator.leads.outcomes import Outcome, classify_unanswered
-from orchestrator.leads.rules import after_attempt, after_disposition
+from orchestrator.leads.outcomes import Outcome, classify_unanswered, node_refused
+from orchestrator.leads.rules import after_attempt, after_disposition, release
 from orchestrator.step import Outbox
 
 _NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
@@ -74,6 +76,7 @@ class CallFlow:
     calls: CallBook
     counter: AbandonCounter
     stats: StatsRecorder
+    hold: DialHold  # the dialer's: node refusals set it, a placed call lifts it
     #: agent id -> (attempt id, lead as updated by that call): the call a disposition may classify.
     last_call: dict[int, tuple[str, Lead]] = field(default_factory=dict)
     #: agent id -> the disposition they gave while their call was still up (applied at its end).
@@ -81,36 +84,55 @@ class CallFlow:
 
     def on_event(self, a: Attempt, event: CallEvent, now: float, out: Outbox) -> None:
         match event:
+            case Ringing():
+                a.rang = True
+                self.hold.lift()
             case Answered() if a.phase is Phase.DIALING:
-                a.answered_at = now
-                self.stats.ring_times.append(now - a.started_at)
-                out.record(AttemptAnswered(now, a.attempt_id))
-                if self.config.uses_amd:
-                    a.phase = Phase.ANSWERED
-                    out.send(StartAmd(a.channel_id))
-                else:
-                    self.go_live(a, now, out)
+                self._answered(a, now, out)
             case AmdResult() if a.phase in (Phase.DIALING, Phase.ANSWERED):
                 # From DIALING only if the answer was missed (e.g. it happened while the runner restarted).
                 a.answered_at = a.answered_at if a.answered_at is not None else now
                 self.decide(a, event.verdict, event.cause, now, out)
             case VoiceDetected() if a.phase is Phase.ANSWERED:
-                if a.cadence is None:  # ANSWERED: answered_at is set
-                    a.cadence = Cadence(a.answered_at or now, self.config.cadence, resumed=a.restored)
-                decision = a.cadence.feed(event)
-                if decision is not None:
-                    self.decide(a, decision.verdict, decision.cause, now, out)
+                self._voice(a, event, now, out)
             case AmdResult(verdict=AmdVerdict.MACHINE) if a.phase in (Phase.WAITING, Phase.CONNECTED):
                 self._late_machine(a, event.cause, now, out)
             case DialplanSignal(name="abandon") if a.phase in _NOT_YET_CONNECTED:
-                # The route's own safety-net timer fired (runner late or restarting): a live human
-                # got no agent. A customer whose agent left the bridge also passes through
-                # sb-abandon: that one was connected, not abandoned.
-                if a.phase is not Phase.WAITING:  # we missed the answer/verdict: count the live answer
-                    self.go_live(a, now, out)
-                self.abandon(a, now, out, "pbx safety net")
-            case HungUp() | OriginateFailed():
+                self._safety_net(a, now, out)
+            case OriginateFailed():
+                self.end(a, event.cause, now, out, placed=event.placed)
+            case HungUp():
                 self.end(a, event.cause, now, out)
+
+    def _answered(self, a: Attempt, now: float, out: Outbox) -> None:
+        a.rang = True
+        self.hold.lift()
+        a.answered_at = now
+        self.stats.ring_times.append(now - a.started_at)
+        out.record(AttemptAnswered(now, a.attempt_id))
+        if self.config.uses_amd:
+            a.phase = Phase.ANSWERED
+            out.send(StartAmd(a.channel_id))
+        else:
+            self.go_live(a, now, out)
+
+    def _voice(self, a: Attempt, event: VoiceDetected, now: float, out: Outbox) -> None:
+        """FreeSWITCH's greeting cadence: the core's classifier decides from the voice/silence reports."""
+        if a.cadence is None:  # ANSWERED: answered_at is set
+            a.cadence = Cadence(a.answered_at or now, self.config.cadence, resumed=a.restored)
+        decision = a.cadence.feed(event)
+        if decision is not None:
+            self.decide(a, decision.verdict, decision.cause, now, out)
+
+    def _safety_net(self, a: Attempt, now: float, out: Outbox) -> None:
+        """The route's own safety-net timer fired (runner late or restarting): a live human got no agent.
+
+        A customer whose agent left the bridge also passes through sb-abandon: that one was
+        connected, not abandoned (the caller's phase guard leaves it out).
+        """
+        if a.phase is not Phase.WAITING:  # we missed the answer/verdict: count the live answer
+            self.go_live(a, now, out)
+        self.abandon(a, now, out, "pbx safety net")
 
     def decide(self, a: Attempt, verdict: AmdVerdict, cause: str, now: float, out: Outbox) -> None:
         out.record(AmdDecided(now, a.attempt_id, verdict, cause))
@@ -188,8 +210,23 @@ class CallFlow:
         self._count(now, out, abandons=1)
         out.record(AttemptAbandoned(now, a.attempt_id, now - (a.live_at or now), reason))
 
-    def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False) -> None:
-        """The customer's channel is gone (``lost``: it vanished while we were not looking)."""
+    def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False,
+            placed: bool = True) -> None:
+        """The customer's channel is gone (``lost``: it vanished while we were not looking).
+
+        A node refusal (``placed=False``, or a cause of our node's, before any ringing)
+        is not the customer's: the lead goes back due at once with no attempt counted,
+        and the dialer holds its lines.
+        """
+        if a.phase is Phase.DIALING and not lost and node_refused(cause, placed=placed, rang=a.rang):
+            self.calls.remove(a)
+            self.hold.refused(a.started_at, now)
+            out.record(AttemptEnded(now, a.attempt_id, Outcome.REFUSED, cause),
+                       LeadUpdated(now, release(a.lead, now, self.config.lead_rules, "node refused")))
+            self._release_preview_agent(a, now, out)
+            return
+        if a.phase is Phase.DIALING and not lost:
+            self.hold.lift()  # the node placed this call: the customer's network answered for it
         if a.phase is Phase.WAITING:
             self.abandon(a, now, out, "lost" if lost else "customer hung up")
         outcome = {
@@ -203,10 +240,11 @@ class CallFlow:
         self.calls.remove(a)
         update = after_attempt(a.lead, outcome, now, self.config.lead_rules)
         out.record(AttemptEnded(now, a.attempt_id, outcome, cause, talk), LeadUpdated(now, update))
-        agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
-        if agent is None or agent.attempt_id != a.attempt_id:
+        if outcome is not Outcome.CONNECTED:
+            self._release_preview_agent(a, now, out)
             return
-        if outcome is Outcome.CONNECTED:
+        agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
+        if agent is not None and agent.attempt_id == a.attempt_id:
             self.stats.talk_times.append(talk)
             lead = replace(a.lead, attempts=update.attempts, callback_agent_id=None)
             self.last_call[agent.agent_id] = (a.attempt_id, lead)
@@ -214,7 +252,11 @@ class CallFlow:
             early = self.early.pop(agent.agent_id, None)
             if early is not None and early.attempt_id == a.attempt_id:
                 self.dispose(early, now, out)
-        else:  # a preview dial that did not connect
+
+    def _release_preview_agent(self, a: Attempt, now: float, out: Outbox) -> None:
+        """A preview dial that did not connect gives its agent back."""
+        agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
+        if agent is not None and agent.attempt_id == a.attempt_id:
             self.agents.release(agent, now, out)
 
     def dispose(self, d: Disposition, now: float, out: Outbox) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from orchestrator.amd import CadenceParams
+from orchestrator.amd import CadenceParams, MachineAction
 from orchestrator.compliance import WINDOWS, AbandonCounter, ComplianceProfile
 from orchestrator.leads.rules import LeadRules
 
@@ -14,11 +14,6 @@ class DialMode(StrEnum):
     PREVIEW = "preview"  # the agent sees the lead and triggers the call
     PROGRESSIVE = "progressive"  # one line per ready agent
     PREDICTIVE = "predictive"  # the pacing policy decides
-
-
-class MachineAction(StrEnum):
-    HANGUP = "hangup"
-    MESSAGE = "message"  # leave the campaign's message after the beep
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,17 @@ Pure and deterministic: time comes from ``event.at``, ids from the injected
 factory, leads and the DNC list through ports; every ``handle`` returns a
 :class:`Step` (commands to send, facts to persist) and nothing else leaves.
 
-Events are matched to calls by our ``attempt_id`` channel variable (or the
-channel id we chose), to agents by their nailed-up leg's channel id. Events
-and desk inputs that belong to another campaign are ignored, so a node
-(``orchestrator.node.host``) hands every event to every campaign dialer it
-hosts. The dialer is one such unit (``orchestrator.node.unit.Unit``): its
-agents are the ones it has claimed from the node's pool, and it says how
-urgently it wants the next free one (:meth:`CampaignDialer.claim`).
+An attempt is a call plus a lead: events are matched to attempts by our
+``attempt_id`` channel variable (or the channel id we chose, which is also the
+call's id), to agents by their nailed-up leg's channel id; not by ``call_id``,
+which other legs of the call share (a FreeSWITCH loopback pair's far end).
+Events and desk inputs that belong to another campaign, and calls that reach
+the node (``CallArrived`` and their legs' events), match nothing and are
+ignored, so a node (``orchestrator.node.host``) hands every event to every
+campaign dialer it hosts. The dialer is one such unit
+(``orchestrator.node.unit.Unit``): its agents are the ones it has claimed from
+the node's pool, and it says how urgently it wants the next free one
+(:meth:`CampaignDialer.claim`).
 
 The pieces: ``agents.py`` (agent states and legs), ``callflow.py`` (a
 customer call from answer to end), ``dialing.py`` (how many lines, which
@@ -20,6 +24,7 @@ timers on ``Tick`` and reconciles after a reconnect or a restart.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 from orchestrator.agents.pool import AgentPool
@@ -30,9 +35,9 @@ from orchestrator.dialer.agents import CONNECTING, AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase, restored
 from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
-from orchestrator.dialer.dialing import LineDialer
+from orchestrator.dialer.dialing import DialHold, LineDialer
 from orchestrator.dialer.facts import AmdDecided
-from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
@@ -79,9 +84,9 @@ class CampaignDialer:
         self.calls = CallBook()
         for o in open_attempts:
             self.calls.add(restored(o))
-        self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats)
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
-                                self.stats)
+                                self.stats, DialHold(random.Random(config.campaign_id)))  # noqa: S311 - jitter
+        self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats, self.lines.hold)
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = connected
 
@@ -97,6 +102,24 @@ class CampaignDialer:
                 self._tick(now, out)
             case CallEvent():
                 self._call_event(event, now, out)
+            case AgentLogin() | AgentStateChanged() | AgentLeaving():
+                self._agent_input(event, now, out)
+            case PreviewDial(campaign_id=self.config.campaign_id):
+                self.lines.preview(event, self.connected, now, out)
+            case Disposition(campaign_id=self.config.campaign_id):
+                self.flow.dispose(event, now, out)
+            case PbxConnected():
+                self._reconcile(event.live_channel_ids, now, out)
+                self.lines.hold.lift()
+                self.connected = True
+            case PbxDisconnected():
+                self.connected = False
+        return self._finish(now, out)
+
+    def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving, now: float,
+                     out: Outbox) -> None:
+        """An agent of this campaign logs in, asks for a state, or announces they are leaving."""
+        match event:
             case AgentLogin() if (joined := self.agents.starting(event.agent_id)) is not None:
                 call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
                             None) if event.leg else None
@@ -107,16 +130,9 @@ class CampaignDialer:
                     self.flow.release(agent, now, out)  # "ready" ends the wrap-up early
                 else:
                     self.agents.request(agent, event.state, event.reason, now, out)
-            case PreviewDial(campaign_id=self.config.campaign_id):
-                self.lines.preview(event, self.connected, now, out)
-            case Disposition(campaign_id=self.config.campaign_id):
-                self.flow.dispose(event, now, out)
-            case PbxConnected():
-                self._reconcile(event.live_channel_ids, now, out)
-                self.connected = True
-            case PbxDisconnected():
-                self.connected = False
-        return self._finish(now, out)
+            case AgentLeaving() if event.agent_id in self.agents.agents:
+                self.agents.announce(self.agents.agents[event.agent_id], event.leaving_at, event.state,
+                                     event.reason, now, out)
 
     def claim(self, now: float) -> Claim:
         """Outbound campaigns claim at one priority; a customer waiting for any agent makes it urgent."""
@@ -176,6 +192,7 @@ class CampaignDialer:
             if a.answered_at is not None and now - a.answered_at >= c.amd_timeout_s:
                 out.record(AmdDecided(now, a.attempt_id, AmdVerdict.NOTSURE, "timeout"))
                 self.flow.go_live(a, now, out)
+        self.agents.departures_due(now, out)
         for agent in self.agents.wrap_ups_due(now, c.wrap_up_s):
             self.flow.release(agent, now, out)
         self.flow.connect_waiting(now, out)

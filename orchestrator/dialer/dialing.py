@@ -11,29 +11,73 @@ Every count is capped by the campaign's ``max_lines`` and by
 100/s Asterisk locked up). Every claimed lead passes DNC, max attempts, the
 abandon quiet period and its calling hours right before its Originate, or is
 handed back with a ``LeadUpdated`` saying when it may be tried again.
+
+After a node refusal (``orchestrator.leads.outcomes.node_refused``: the PBX
+could not place the call, e.g. while it restarts) the dialer holds its lines
+(:class:`DialHold`) for a growing interval, so a burst of refusals cannot
+turn into a burst of dials; the first call the node does place, or its
+reconnect, lifts the hold.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from orchestrator import safe
 from orchestrator.agents.pool import Agent
+from orchestrator.backoff import Backoff
 from orchestrator.commands import Endpoint, EndpointKind, Originate
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.attempts import Attempt, CallBook, Phase
 from orchestrator.dialer.config import CampaignConfig, DialMode
-from orchestrator.dialer.facts import AttemptStarted, LeadUpdated
+from orchestrator.dialer.facts import AttemptStarted, LeadUpdated, PacingExplained
 from orchestrator.dialer.inputs import PreviewDial
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import AgentState
-from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
+from orchestrator.leads.model import Lead, LeadUpdate
 from orchestrator.leads.rules import check_before_dial, release
-from orchestrator.pacing.base import PacingPolicy, PacingState
+from orchestrator.leads.status import LeadStatus
+from orchestrator.pacing.base import PacingExplanation, PacingPolicy, PacingState
 from orchestrator.step import Outbox
+
+#: How long the dialer holds after node refusals: 1 s, doubling per round of refusals, at most a minute.
+REFUSAL_BACKOFF = Backoff(initial=1.0, maximum=60.0)
+
+
+@dataclass
+class DialHold:
+    """No new lines until ``until``: the node refused calls; the hold grows while it keeps refusing.
+
+    A *round* is the dials sent since the hold was last set: refusals of calls dialed
+    before that (one burst refused together) do not grow it again, so the interval
+    doubles once per round, not once per refused call.
+    """
+
+    rng: random.Random
+    backoff: Backoff = REFUSAL_BACKOFF
+    rounds: int = 0
+    set_at: float | None = None
+    until: float = 0.0
+
+    def refused(self, dialed_at: float, now: float) -> None:
+        if self.set_at is not None and dialed_at < self.set_at:
+            return  # same round as the refusal that set the hold
+        self.until = now + self.backoff.delay(self.rounds, self.rng)
+        self.rounds += 1
+        self.set_at = now
+
+    def lift(self) -> None:
+        """The node placed a call (or reconnected): dial at once again."""
+        self.rounds, self.set_at, self.until = 0, None, 0.0
+
+    def holds(self, now: float) -> bool:
+        return now < self.until
+
+EXPLAIN_EVERY_S = 60.0  # a standing explanation is refreshed this often (its numbers move)
 
 
 @dataclass
@@ -47,6 +91,8 @@ class LineDialer:
     calls: CallBook
     counter: AbandonCounter
     stats: StatsRecorder
+    hold: DialHold
+    _explained: tuple[float, tuple[str, ...]] | None = None  # last PacingExplained: when, why
 
     def pacing_state(self, now: float) -> PacingState:
         """What the policy sees: the same fields the simulator fills, so what is benchmarked dials.
@@ -67,16 +113,30 @@ class LineDialer:
 
     def dial(self, now: float, out: Outbox) -> None:
         c = self.config
-        if c.mode is DialMode.PREVIEW:
+        if c.mode is DialMode.PREVIEW or self.hold.holds(now):
             return
         if c.mode is DialMode.PROGRESSIVE or self.policy is None:
             wanted = len(self.agents.ready()) - self.calls.in_flight()
         else:
             wanted = self.policy.lines_to_dial(self.pacing_state(now))
+            self._explain(now, out)
         n = min(wanted, c.max_lines - len(self.calls), c.max_originates_per_tick)
         if n > 0:
             for lead in self.leads.claim(n, now):
                 self.originate(lead, None, now, out)
+
+    def _explain(self, now: float, out: Outbox) -> None:
+        """Tell the supervisor why (``PacingExplained``) when the reasons change or a minute passed."""
+        explain = getattr(self.policy, "explain", None)
+        explanation: PacingExplanation | None = explain() if explain is not None else None
+        if explanation is None:
+            return
+        reasons = tuple(r.value for r in explanation.reasons)
+        last = self._explained
+        if last is not None and last[1] == reasons and now - last[0] < EXPLAIN_EVERY_S:
+            return
+        self._explained = (now, reasons)
+        out.record(PacingExplained(now, self.config.campaign_id, reasons, explanation.text()))
 
     def preview(self, event: PreviewDial, connected: bool, now: float, out: Outbox) -> None:
         agent = self.agents.agents.get(event.agent_id)

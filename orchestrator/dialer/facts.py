@@ -94,3 +94,13 @@ class DispositionRecorded(Fact):
     agent_id: int
     code: str
     callback_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PacingExplained(Fact):
+    """Why the campaign's predictive policy dials as it does (``PacingExplanation``), for the
+    wallboard: emitted when the reasons change and at most every ``EXPLAIN_EVERY_S`` otherwise."""
+
+    campaign_id: int
+    reasons: tuple[str, ...]
+    text: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestrator import safe
-from orchestrator.events import Event
+from orchestrator.events import AgentState, Event
 from orchestrator.leads.model import Lead
 
 
@@ -35,6 +35,25 @@ class AgentLogin(Event):
         safe.check_token(self.seat, "seat")  # refused here, not deep inside the core's handle()
         if self.leg:
             safe.check_channel_id(self.leg)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLeaving(Event):
+    """An agent announces a break, lunch or log-out at ``leaving_at`` (``None``: after this call).
+
+    The campaign applies it as a pause or log-out request when the time comes (kept until
+    the call ends if they are on one); until then the pacer dials no customer for them once
+    their departure is within its horizon, so nobody is left waiting when they go.
+    """
+
+    agent_id: int
+    leaving_at: float | None
+    state: AgentState = AgentState.PAUSED  # or LOGGED_OUT
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.state not in (AgentState.PAUSED, AgentState.LOGGED_OUT):
+            raise ValueError(f"an agent leaves to be paused or logged out, not {self.state.value}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,21 +59,31 @@ class PacingFeed:
                 return [Connected(fact.at, fact.waited_s)]
             case f.AttemptAbandoned():
                 return [Abandoned(fact.at)]
+            case f.AttemptEnded(outcome=Outcome.REFUSED):  # the node's failure, not a dial the policy made
+                self._started.pop(fact.attempt_id, None)
             case f.AttemptEnded():
-                out: list[Observation] = []
-                if fact.attempt_id in self._started:  # its fate was not known before
-                    result = CallResult.NO_ANSWER if fact.outcome in _NO_ANSWER else CallResult.FAILED
-                    out.append(self._outcome(fact.attempt_id, result, fact.at))
-                self._answered.pop(fact.attempt_id, None)
-                if fact.outcome in _CONNECTED:
-                    out.append(TalkEnded(fact.at, fact.talk_s))
-                return out
+                return self._ended(fact)
             case f.AgentStatus():
-                since = self._wrap_since.pop(fact.agent_id, None)
-                if fact.state is AgentState.WRAP_UP:
-                    self._wrap_since[fact.agent_id] = fact.at
-                elif since is not None:
-                    return [WrapEnded(fact.at, fact.at - since)]
+                return self._wrap(fact)
+        return []
+
+    def _ended(self, fact: f.AttemptEnded) -> list[Observation]:
+        out: list[Observation] = []
+        if fact.attempt_id in self._started:  # its fate was not known before
+            result = CallResult.NO_ANSWER if fact.outcome in _NO_ANSWER else CallResult.FAILED
+            out.append(self._outcome(fact.attempt_id, result, fact.at))
+        self._answered.pop(fact.attempt_id, None)
+        if fact.outcome in _CONNECTED:
+            out.append(TalkEnded(fact.at, fact.talk_s))
+        return out
+
+    def _wrap(self, fact: f.AgentStatus) -> list[Observation]:
+        """A wrap-up's length, observed when the agent leaves WRAP_UP."""
+        since = self._wrap_since.pop(fact.agent_id, None)
+        if fact.state is AgentState.WRAP_UP:
+            self._wrap_since[fact.agent_id] = fact.at
+        elif since is not None:
+            return [WrapEnded(fact.at, fact.at - since)]
         return []
 
     def _outcome(self, attempt_id: str, result: CallResult, at: float) -> DialOutcome:

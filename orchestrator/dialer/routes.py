@@ -38,6 +38,6 @@ VAR_CAMPAIGN = "sb_campaign_id"
 VAR_LEAD = "sb_lead_id"
 VAR_AGENT = "sb_agent_id"  # on agent legs
 VAR_AMD = "sb_amd"  # "yes" / "no"
-VAR_AMD_ACTION = "sb_amd_action"  # "hangup" / "message"
+VAR_AMD_ACTION = "sb_amd_action"  # an orchestrator.amd.MachineAction value
 VAR_MESSAGE_SOUND = "sb_message_sound"  # only set when the campaign has one
 VAR_ABANDON_SOUND = "sb_abandon_sound"  # only set when the campaign has one

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from orchestrator.leads.outcomes import Outcome
+from orchestrator.leads.status import LeadStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,6 @@ class Lead:
     callback_agent_id: int | None = None  # a callback promised by this agent
     outcome_counts: Mapping[str, int] = field(default_factory=dict)
     recent_dials: tuple[float, ...] = ()  # epoch seconds
-
-
-class LeadStatus(StrEnum):
-    """A subset of ``store.enums.LeadStatus`` (the store adds NEW and DIALING)."""
-
-    PENDING = "pending"  # dial again at ``next_attempt_at`` (retry, or released before dialing)
-    CALLBACK = "callback"  # promised by an agent to themself: shown to that agent, dialed as preview
-    DONE = "done"  # finished: connected, or out of attempts (``reason``)
-    INVALID = "invalid"  # the number cannot be reached
-    DNC = "dnc"  # on the do-not-call list
 
 
 @dataclass(frozen=True, slots=True)

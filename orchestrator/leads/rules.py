@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from orchestrator.leads.hours import CallingHours, lead_zones, next_allowed
-from orchestrator.leads.model import Lead, LeadStatus, LeadUpdate
+from orchestrator.leads.model import Lead, LeadUpdate
 from orchestrator.leads.outcomes import Outcome
+from orchestrator.leads.status import LeadStatus
 
 HOUR = 3600.0
 DAY = 24 * HOUR

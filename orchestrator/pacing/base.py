@@ -40,6 +40,9 @@ class AgentView:
     #: Ground truth, known only to a simulator: when this agent will be free again.
     #: Only the talk-time oracle reads it; a live runner never sets it.
     free_at: float | None = None
+    #: The agent announced they leave (break, lunch, log-out) at this time; ``<= now`` means
+    #: "pause after this call". The policy stops counting on them for new customers.
+    leaving_at: float | None = None
 
     def elapsed(self, now: float) -> float:
         return self.seconds_in_state if self.since is None else now - self.since
@@ -133,6 +136,61 @@ class WrapEnded:
     wrap_s: float
 
 
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f} %"
+
+
+class PacingReason(StrEnum):
+    """Why the dial level is what it is, for a supervisor (most binding first)."""
+
+    AMD_UNREACHABLE = "amd_unreachable"  # the AMD's false positives alone exceed the cap
+    CAP_BRAKE = "cap_brake"  # a window is close to (or over) the cap
+    CHANGE = "change"  # the answer rate or handle time just changed; relearning
+    LEARNING = "learning"  # too few outcomes yet to trust the model
+    DEPARTURES = "departures"  # agents announced they leave: not counted for new customers
+    FEW_AGENTS = "few_agents"  # a small team: one abandon is a large share of the day
+    PACE = "pace"  # nothing holds it back: as many lines as the agents' expected availability allows
+
+
+@dataclass(frozen=True, slots=True)
+class PacingExplanation:
+    """What a policy says about its last decision: a pure value the runner stores and the
+    wallboard shows. Rates are fractions (0.03 = 3 %)."""
+
+    at: float
+    lines: int  # new lines it asked for
+    reasons: tuple[PacingReason, ...]
+    cap: float
+    target_rate: float  # abandon rate the controller now aims at
+    worst_window_rate: float  # the regulator's rate in the worst rolling window
+    answer_rate: float  # P(live | dial) the model uses
+    dials_learned: int  # dials the answer rate is worth
+    agents: int  # logged in
+    leaving: int  # of them, announced they leave
+    amd_fp_share: float = 0.0  # estimated false positives / (live + false positives)
+
+    def text(self) -> str:
+        """One line per reason, with the numbers, for people."""
+        lines = {
+            PacingReason.AMD_UNREACHABLE:
+                f"AMD false positives alone are {_pct(self.amd_fp_share)} of live answers, over the "
+                f"{_pct(self.cap)} cap: no dialing can meet it; dialing is held near zero abandons",
+            PacingReason.CAP_BRAKE:
+                f"abandon brake: worst window {_pct(self.worst_window_rate)} of a {_pct(self.cap)} cap, "
+                f"aiming at {_pct(self.target_rate)}",
+            PacingReason.CHANGE: f"answer rate or handle time changed: relearning (answer rate "
+                                 f"{_pct(self.answer_rate)})",
+            PacingReason.LEARNING: f"learning: answer rate {_pct(self.answer_rate)} from "
+                                   f"{self.dials_learned} dials",
+            PacingReason.DEPARTURES: f"{self.leaving} of {self.agents} agents announced they leave",
+            PacingReason.FEW_AGENTS: f"{self.agents} agents: margin {_pct(self.cap - self.target_rate)} "
+                                     "under the cap for a small team's noisy day",
+            PacingReason.PACE: f"dialing {self.lines} lines at the agents' expected availability "
+                               f"(answer rate {_pct(self.answer_rate)})",
+        }
+        return "; ".join(lines[r] for r in self.reasons)
+
+
 Observation = DialOutcome | Connected | Abandoned | TalkEnded | WrapEnded
 
 
@@ -145,4 +203,12 @@ class PacingPolicy(Protocol):
 
     def observe(self, event: object) -> None:
         """Learn from an outcome (an :data:`Observation`); ignore anything else."""
+        ...
+
+
+class Explains(Protocol):
+    """A policy that can say why it dials as it does (``PredictivePolicy``)."""
+
+    def explain(self) -> PacingExplanation | None:
+        """The explanation of the last ``lines_to_dial`` (None before the first)."""
         ...

@@ -31,6 +31,8 @@ def run_migrations_online() -> None:
     url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option(
         "sqlalchemy.url"
     )
+    if not url:
+        raise RuntimeError("no database to migrate: pass a connection, or -x url=... to alembic")
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

@@ -4,7 +4,7 @@ Import models from here; the submodules only group them by subject.
 """
 
 from store.models.base import NAMING_CONVENTION, Base
-from store.models.calls import Attempt, Call, CallLeg, Recording
+from store.models.calls import Attempt, Call, Recording
 from store.models.campaigns import (
     Campaign,
     Disposition,
@@ -14,7 +14,7 @@ from store.models.campaigns import (
     RetryRule,
     campaign_teams,
 )
-from store.models.compliance import AbandonBucket
+from store.models.compliance import AbandonBucket, PacingNote
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
@@ -28,13 +28,13 @@ __all__ = [
     "AuditLog",
     "Base",
     "Call",
-    "CallLeg",
     "Campaign",
     "DeskRequest",
     "Disposition",
     "DncEntry",
     "Lead",
     "LeadList",
+    "PacingNote",
     "PbxNode",
     "Recording",
     "RetryRule",

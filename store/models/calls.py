@@ -1,4 +1,9 @@
-"""What happened on the wire: attempts (our intent), calls and legs (the PBX's view), recordings."""
+"""What happened on the wire: attempts (our intent), calls (the PBX's view), recordings.
+
+No table keeps a call's legs (its channels): the core follows them by the
+events' ``channel_id``/``call_id`` while the call lasts, and the PBX's own CDR
+keeps them afterwards; nothing here asks which channels a call had.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.enums import AmdVerdict, CallDirection, LegKind, Outcome, RecordingStatus
+from store.enums import AmdVerdict, CallDirection, Outcome, RecordingStatus
 from store.models.base import Base, CreatedAt
 from store.models.campaigns import Campaign, Disposition, Lead
 from store.models.people import Agent, PbxNode
@@ -78,7 +83,11 @@ class Attempt(CreatedAt, Base):
 
 
 class Call(CreatedAt, Base):
-    """A call as the PBX saw it; outbound calls belong to an attempt, inbound ones may not."""
+    """A call as the PBX saw it; outbound calls belong to an attempt, inbound ones will not.
+
+    The runner writes one per attempt it starts (``runner.persist``); calls that
+    reach the node (``CallArrived``) get theirs from the unit that takes them.
+    """
 
     __tablename__ = "calls"
 
@@ -100,31 +109,7 @@ class Call(CreatedAt, Base):
 
     attempt: Mapped[Attempt | None] = relationship(back_populates="calls")
     node: Mapped[PbxNode | None] = relationship()
-    legs: Mapped[list[CallLeg]] = relationship(
-        back_populates="call", cascade="all, delete-orphan", passive_deletes=True
-    )
     recordings: Mapped[list[Recording]] = relationship(back_populates="call")
-
-
-class CallLeg(Base):
-    """One PBX channel of a call (customer, agent, local)."""
-
-    __tablename__ = "call_legs"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    call_id: Mapped[int] = mapped_column(BigId, ForeignKey("calls.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[LegKind] = mapped_column(StrEnumType(LegKind))
-    channel_id: Mapped[str] = mapped_column(String(64), index=True)  # PBX unique id
-    channel_name: Mapped[str] = mapped_column(String(128), default="")
-    endpoint: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    bridged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)
-    dial_status: Mapped[str | None] = mapped_column(String(32))
-
-    call: Mapped[Call] = relationship(back_populates="legs")
 
 
 class Recording(CreatedAt, Base):

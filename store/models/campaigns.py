@@ -205,14 +205,14 @@ class Lead(CreatedAt, Base):
             "ix_leads_agent_callbacks",
             "callback_agent_id",
             "next_call_at",
-            postgresql_where=text("status = 'callback' AND callback_agent_id IS NOT NULL"),
-            sqlite_where=text("status = 'callback' AND callback_agent_id IS NOT NULL"),
+            postgresql_where=text(f"status = '{LeadStatus.CALLBACK}' AND callback_agent_id IS NOT NULL"),
+            sqlite_where=text(f"status = '{LeadStatus.CALLBACK}' AND callback_agent_id IS NOT NULL"),
         ),
         Index(
             "ix_leads_dialing",
             "claimed_at",
-            postgresql_where=text("status = 'dialing'"),
-            sqlite_where=text("status = 'dialing'"),
+            postgresql_where=text(f"status = '{LeadStatus.DIALING}'"),
+            sqlite_where=text(f"status = '{LeadStatus.DIALING}'"),
         ),
         Index("ix_leads_campaign_id_status", "campaign_id", "status"),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base
@@ -26,3 +26,16 @@ class AbandonBucket(Base):
     live_answers: Mapped[int] = mapped_column(default=0)
     abandons: Mapped[int] = mapped_column(default=0)
     machines: Mapped[int] = mapped_column(default=0)
+
+
+class PacingNote(Base):
+    """Why a campaign's predictive policy dials as it does on one node (``PacingExplained``),
+    for the wallboard: the latest explanation only, one row per campaign and node."""
+
+    __tablename__ = "pacing_notes"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reasons: Mapped[str] = mapped_column(String(255), default="")  # PacingReason values, comma-separated
+    text: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,7 @@ and "a busy call" also run on the project sandbox (``sandbox`` fixture).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,9 +23,6 @@ class Pbx:
     port: int
     username: str
     secret: str
-    trunk: str = "world"
-    #: far-end behaviour -> number to dial on ``trunk``
-    numbers: dict[str, str] = field(default_factory=lambda: {"talk_then_hangup": "101", "busy": "486"})
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +39,5 @@ def pbx():
 def any_pbx(request) -> Pbx:
     if request.param == "scratch":
         return request.getfixturevalue("pbx")
-    from lab.sandbox.world import TRUNK, Outcome, world_number
-
     box = request.getfixturevalue("sandbox")
-    numbers = {"talk_then_hangup": world_number(Outcome.HUMAN, talk_s=1), "busy": world_number(Outcome.BUSY)}
-    return Pbx(box.pbx.host, box.pbx.port, box.pbx.username, box.pbx.secret, trunk=TRUNK, numbers=numbers)
+    return Pbx(box.pbx.host, box.pbx.port, box.pbx.username, box.pbx.secret)

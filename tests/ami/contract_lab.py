@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.ami import scratch_asterisk as scratch
 from tests.contract import scenarios as s
 
 
@@ -26,12 +27,14 @@ class AmiBinding:
 
 
 BINDINGS: dict[str, AmiBinding] = {
-    "originate_answer_hangup": AmiBinding({"primary": "100"}),
-    "originate_busy": AmiBinding({"primary": "486"}),
-    "originate_no_answer": AmiBinding({"primary": "408"}),
-    "bridge_two_legs": AmiBinding({"primary": "100", "secondary": "100"}),
-    "dtmf": AmiBinding({"primary": "102"}),  # the world answers and sends 1 2 #
-    "record_start_stop": AmiBinding({"primary": "100"}),
-    "amd_machine_beep": AmiBinding({"primary": "103"}, context="sbtest-amd"),
+    "originate_answer_hangup": AmiBinding({"primary": scratch.TALKS_20S}),
+    "originate_busy": AmiBinding({"primary": scratch.BUSY}),
+    "originate_no_answer": AmiBinding({"primary": scratch.NO_ANSWER}),
+    "bridge_two_legs": AmiBinding({"primary": scratch.TALKS_20S, "secondary": scratch.TALKS_20S}),
+    "dtmf": AmiBinding({"primary": scratch.SENDS_DTMF}),
+    "record_start_stop": AmiBinding({"primary": scratch.TALKS_20S}),
+    "amd_machine_beep": AmiBinding({"primary": scratch.MACHINE}, context="sbtest-amd"),
+    # Recorded on the live sandbox (tests/contract/record_inbound.py): its world calls the pbx's DID.
+    "inbound_call": AmiBinding({"primary": "15550100"}),
 }
 

@@ -3,7 +3,8 @@
 The recorder talks raw TCP (no panoramisk, no client under test) so the files
 hold exactly what Asterisk sent. Actions are rendered with :mod:`ami.render`,
 the same as the live client. It needs a PBX whose trunk ``world`` reaches a
-far end that behaves per ``tests/ami/scratch_asterisk.WORLD_NUMBERS`` and a
+far end that answers as the sandbox world's numbers say (the far ends named in
+``tests/ami/scratch_asterisk``) and a
 seat whose phone registers from the world -- the scratch pair does::
 
     .venv/bin/python -m tests.ami.scratch_asterisk up
@@ -49,8 +50,8 @@ def serialize(action: dict) -> bytes:
 
 
 class Session:
-    def __init__(self, node: scratch.Node, user: str, secret: str) -> None:
-        self.sock = socket.create_connection((node.address, node.ami_port), timeout=5)
+    def __init__(self, address: tuple[str, int], user: str, secret: str) -> None:
+        self.sock = socket.create_connection(address, timeout=5)
         self.data = bytearray()
         self.framer = Framer()
         self.seen: list[Message] = []
@@ -149,91 +150,92 @@ def answered(s: Session, number: str, **kw: str) -> str:
 # --- scenarios: each drives one call pattern and returns a description ---
 
 def originate_answer_hangup(s: Session) -> str:
-    ch = originate(s, "101", route="sb-outbound", sb_amd="no")
+    ch = originate(s, scratch.HELLO_THEN_HANGUP, route="sb-outbound", sb_amd="no")
     s.wait_for(event("Hangup", ch))
-    return "world 101 answers, says hello and hangs up (cause 16); our route reports SwitchboardWaiting"
+    return "the world's human says hello and hangs up (cause 16); our route reports SwitchboardWaiting"
 
 
 def originate_busy(s: Session) -> str:
-    ch = originate(s, "486", route="sb-outbound")
+    ch = originate(s, scratch.BUSY, route="sb-outbound")
     s.wait_for(event("OriginateResponse", ch))
-    return "world 486 answers busy: Hangup cause 17, OriginateResponse Failure"
+    return "the world answers busy: Hangup cause 17, OriginateResponse Failure"
 
 
 def originate_congestion(s: Session) -> str:
-    ch = originate(s, "503", route="sb-outbound")
+    ch = originate(s, scratch.CONGESTION, route="sb-outbound")
     s.wait_for(event("OriginateResponse", ch))
-    return "world 503 answers congestion: Hangup cause 34, OriginateResponse Failure"
+    return "the world answers congestion: Hangup cause 34, OriginateResponse Failure"
 
 
 def originate_no_answer(s: Session) -> str:
-    ch = originate(s, "408", route="sb-outbound", timeout_s=3)
+    ch = originate(s, scratch.NO_ANSWER, route="sb-outbound", timeout_s=3)
     s.wait_for(event("OriginateResponse", ch))
     s.idle(0.5)
-    return "world 408 rings, our 3 s originate timeout expires: OriginateResponse Failure (Reason 3)"
+    return "the world rings, our 3 s originate timeout expires: OriginateResponse Failure (Reason 3)"
 
 
 def originate_early_media(s: Session) -> str:
-    ch = originate(s, "183", route="sb-outbound", timeout_s=3)
+    ch = originate(s, scratch.EARLY_MEDIA, route="sb-outbound", timeout_s=3)
     s.wait_for(event("OriginateResponse", ch))
     s.idle(0.5)
-    return "world 183 sends 183 Session Progress with a message, never answers; 3 s originate timeout"
+    return "the world sends 183 Session Progress with a message, never answers; 3 s originate timeout"
 
 
 def dtmf(s: Session) -> str:
-    ch = answered(s, "102")
+    ch = answered(s, scratch.SENDS_DTMF)
     for digit in "12#":
         s.wait_for(event("DTMFEnd", ch, Digit=digit, Direction="Received"))
     s.execute(c.Hangup(ch))
     s.wait_for(event("Hangup", ch))
-    return "world 102 answers and sends DTMF 1 2 #; we hang up"
+    return "the world answers and sends DTMF 1 2 #; we hang up"
 
 
 def bridge_two_legs(s: Session) -> str:
-    a = answered(s, "100")
-    b = answered(s, "100")
+    a = answered(s, scratch.TALKS_20S)
+    b = answered(s, scratch.TALKS_20S)
     s.execute(c.Bridge(a, b))
     s.wait_for(event("BridgeEnter", a))
     s.wait_for(event("BridgeEnter", b))
     s.execute(c.Hangup(a))
     s.wait_for(event("Hangup", a))
     s.wait_for(event("Hangup", b))
-    return ("two answered legs (world 100) parked, bridged with AMI Bridge; we hang up A, "
+    return ("two answered legs (world humans) parked, bridged with AMI Bridge; we hang up A, "
             "B leaves the bridge and its route (Hangup after the Wait) ends it")
 
 
 def record_start_stop(s: Session) -> str:
-    ch = answered(s, "101")
+    ch = answered(s, scratch.HELLO_THEN_HANGUP)
     s.execute(c.StartRecording(ch, f"sbtest/{ch}.wav"))
     s.wait_for(event("MixMonitorStart", ch))
     s.idle(0.5)
     s.execute(c.StopRecording(ch))
     s.wait_for(event("MixMonitorStop", ch))
     s.wait_for(event("Hangup", ch))
-    return "world 101 answered into park; MixMonitor started, stopped, then the world hangs up"
+    return "the world's human answered into park; MixMonitor started, stopped, then the world hangs up"
 
 
 def amd_machine_beep(s: Session) -> str:
-    ch = originate(s, "103", route="sb-outbound", sb_amd="yes", sb_amd_action="hangup")
+    ch = originate(s, scratch.MACHINE, route="sb-outbound", sb_amd="yes", sb_amd_action="hangup")
     s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardAmd"))
     s.wait_for(event("Hangup", ch))
-    return "world 103 plays a long greeting and a beep: AMD says MACHINE, the route hangs up"
+    return "the world's machine plays a greeting and a beep: AMD says MACHINE, the route hangs up"
 
 
 def amd_human(s: Session) -> str:
-    ch = originate(s, "104", route="sb-outbound", sb_amd="yes", sb_amd_action="hangup")
+    ch = originate(s, scratch.TALKS_20S, route="sb-outbound", sb_amd="yes", sb_amd_action="hangup")
     s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardAmd"))
     s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardWaiting"))
     s.execute(c.Redirect(ch, "sb-abandon"))
     s.wait_for(event("UserEvent", ch, UserEvent="SwitchboardAbandon"))
     s.wait_for(event("Hangup", ch))
-    return "world 104 says hello: AMD says HUMAN, route waits; we redirect to sb-abandon (message, hangup)"
+    return ("the world's human says hello: AMD says HUMAN, route waits; "
+            "we redirect to sb-abandon (message, hangup)")
 
 
 def seat_registration(s: Session) -> str:
     # Needs a freshly started world: after PJSIPUnregister, Asterisk 22's outbound
     # registration sometimes keeps sending "Expires: 0" on every later PJSIPRegister.
-    world = Session(scratch.WORLD, scratch.AMI_USER, scratch.AMI_SECRET)
+    world = Session(scratch.WORLD.ami_address, scratch.AMI_USER, scratch.AMI_SECRET)
     try:
         world.send({"Action": "PJSIPUnregister", "Registration": f"{scratch.SEAT}-reg"})
         s.wait_for(event("ContactStatus", None, EndpointName=scratch.SEAT, ContactStatus="Removed"))
@@ -272,7 +274,7 @@ def record_contract(session: Session, scenario: s.Scenario) -> s.Ids:
 
 
 def record(name: str) -> Recording:
-    session = Session(scratch.PBX, scratch.AMI_USER, scratch.AMI_SECRET)
+    session = Session(scratch.PBX.ami_address, scratch.AMI_USER, scratch.AMI_SECRET)
     ids: dict[str, Any] = {}
     if name.startswith(CONTRACT_PREFIX):
         scenario = s.BY_NAME[name.removeprefix(CONTRACT_PREFIX)]
@@ -286,7 +288,8 @@ def record(name: str) -> Recording:
     return rec
 
 
-ALL = [*SCENARIOS, *(CONTRACT_PREFIX + x.name for x in s.SCENARIOS)]
+#: Scenarios whose call the world places are recorded on the live sandbox (``tests/contract/record_inbound``).
+ALL = [*SCENARIOS, *(CONTRACT_PREFIX + x.name for x in s.SCENARIOS if not x.arrives)]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ALL:

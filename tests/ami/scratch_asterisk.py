@@ -8,8 +8,9 @@ on 127.0.0.9 (pbx, AMI 5138) and 127.0.0.10 (world, AMI 5139), under its own
 ``/run/sbami`` directory, so it never collides with the sandbox instances
 (127.0.0.2/3, AMI 5038/5039).
 
-The pbx runs the project's rendered ``sb-*`` routes; the world answers by
-dialed number (see ``WORLD_NUMBERS``) like a carrier would::
+The pbx runs the project's rendered ``sb-*`` routes; the world runs the
+sandbox world's dialplan, so it answers by dialed number exactly as the
+sandbox's carrier does (:mod:`lab.sandbox.world`: one number scheme)::
 
     .venv/bin/python -m tests.ami.scratch_asterisk up     # start both, wait until booted
     .venv/bin/python -m tests.ami.scratch_asterisk down   # stop both (by pid file)
@@ -29,23 +30,22 @@ from functools import cache
 from pathlib import Path
 
 from dialplans.render import render_asterisk
+from lab.sandbox.render import world_dialplan
+from lab.sandbox.world import Outcome, world_number
 
 BASE = "/run/sbami"  # inside the chroot
 AMI_USER = "switchboard"
 AMI_SECRET = "scratch-secret"
 
-#: Dialed number on the world -> what the far end does.
-WORLD_NUMBERS = {
-    "100": "answers, stays silent 20 s (a human who says nothing)",
-    "101": "answers, says hello, then hangs up after 2 s",
-    "102": "answers and sends DTMF 1 2 # after 1 s",
-    "103": "answers with a long machine greeting and a beep",
-    "104": "answers with a short hello then silence (a human)",
-    "183": "early media (183 + a message), never answers",
-    "486": "busy (Q.850 17)",
-    "503": "congestion (Q.850 34)",
-    "408": "rings forever (no answer)",
-}
+#: The far ends the recordings and the live tests dial, in the sandbox world's number scheme.
+TALKS_20S = world_number(Outcome.HUMAN, talk_s=20)  # answers, talks, hangs up after 20 s
+HELLO_THEN_HANGUP = world_number(Outcome.HUMAN, talk_s=2)  # answers, says hello, hangs up after 2 s
+SENDS_DTMF = world_number(Outcome.KEYPAD, talk_s=20)  # answers, presses 1 2 # after 1 s
+MACHINE = world_number(Outcome.MACHINE, talk_s=20)  # a voicemail greeting and a beep
+BUSY = world_number(Outcome.BUSY)  # Q.850 17
+CONGESTION = world_number(Outcome.CONGESTION)  # Q.850 34
+NO_ANSWER = world_number(Outcome.NO_ANSWER)  # rings until the caller gives up
+EARLY_MEDIA = world_number(Outcome.EARLY_MEDIA)  # 183 with a message, never answers
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class Node:
     name: str
     address: str
     ami_port: int
+
+    @property
+    def ami_address(self) -> tuple[str, int]:
+        return self.address, self.ami_port
 
 
 RTP_PORTS = {"pbx": (20000, 24999), "world": (25000, 29999)}
@@ -253,35 +257,6 @@ expiration = 120
 retry_interval = 5
 """
 
-_WORLD_EXTENSIONS = """[world-in]
-exten => 100,1,Answer()
- same => n,Wait(20)
- same => n,Hangup(16)
-exten => 101,1,Answer()
- same => n,Playback(hello)
- same => n,Wait(1)
- same => n,Hangup(16)
-exten => 102,1,Answer()
- same => n,Wait(1)
- same => n,SendDTMF(12#,250)
- same => n,Wait(20)
- same => n,Hangup(16)
-exten => 103,1,Answer()
- same => n,Playback(hello-world&vm-intro&beep)
- same => n,Wait(20)
- same => n,Hangup(16)
-exten => 104,1,Answer()
- same => n,Playback(silence/1&hello&silence/10&silence/10)
- same => n,Hangup(16)
-exten => 183,1,Progress()
- same => n,Playback(hello-world,noanswer)
- same => n,Wait(300)
-exten => 486,1,Busy(5)
-exten => 503,1,Congestion(5)
-exten => 408,1,Ringing()
- same => n,Wait(300)
-"""
-
 _PBX_EXTENSIONS = """#include extensions-switchboard.conf
 
 [sbtest-park]
@@ -318,7 +293,7 @@ def _etc(node: Node) -> dict[str, str]:
         files.update(render_asterisk())
     else:
         files["pjsip.conf"] = _pjsip_conf(WORLD, PBX, "pbx", "world-in") + _PHONE_ON_WORLD
-        files["extensions.conf"] = _WORLD_EXTENSIONS
+        files["extensions.conf"] = world_dialplan(f"{BASE}/world/sounds/greetings")
     return files
 
 
@@ -377,6 +352,12 @@ def up() -> None:
     for node in (WORLD, PBX):
         _wait_port(node, deadline)
         cli(node, "core waitfullybooted")
+    # Ready means the seat's phone has registered too: a registration arriving later
+    # would land in the middle of whatever is recorded first.
+    while f"{SEAT}/sip:" not in cli(PBX, "pjsip show contacts"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the world's phone {SEAT} did not register to the pbx")
+        time.sleep(0.2)
 
 
 def cli(node: Node, command: str) -> str:

@@ -44,7 +44,7 @@ def test_events_racing_the_channel_list_come_after_pbx_connected():
                 connected, hung = await take(ami.events(), 2)
                 assert connected == e.PbxConnected(42.0, "n1", live_channel_ids=frozenset({"live-1"}))
                 # attempt relearnt from the channel list's ChanVariable
-                assert hung == e.HungUp(1800000000.0, "live-1", "a1", cause=16)
+                assert hung == e.HungUp(1800000000.0, "live-1", "a1", call_id="live-1", cause=16)
         finally:
             await fake.stop()
     asyncio.run(main())

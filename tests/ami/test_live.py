@@ -11,8 +11,10 @@ from panoramisk import Manager
 
 from ami.connection import AmiActionFailed, AmiClient, Backoff, OriginateUncertain
 from ami.render import render
+from lab.sandbox.world import TRUNK
 from orchestrator import commands as c
 from orchestrator import events as e
+from tests.ami import scratch_asterisk as scratch
 from tests.ami.proxy import CuttableProxy
 
 pytestmark = pytest.mark.sandbox
@@ -47,7 +49,7 @@ class Collector:
 def originate(pbx, number: str, route: str = "sb-outbound", **variables: str) -> c.Originate:
     channel_id = str(uuid.uuid4())
     return c.Originate(attempt_id="t-" + channel_id[:8], channel_id=channel_id,
-                       endpoint=c.Endpoint(c.EndpointKind.TRUNK, pbx.trunk, number),
+                       endpoint=c.Endpoint(c.EndpointKind.TRUNK, TRUNK, number),
                        route=route, caller_id="3312345", timeout_s=10, variables=variables)
 
 
@@ -74,7 +76,7 @@ def test_originate_answer_hangup_through_the_real_pbx(any_pbx):
     async def main():
         async with client(pbx) as ami:
             seen = Collector(ami)
-            cmd = originate(pbx, pbx.numbers["talk_then_hangup"], sb_amd="no")
+            cmd = originate(pbx, scratch.HELLO_THEN_HANGUP, sb_amd="no")
             await ami.execute(cmd)
             await seen.wait(lambda evs: any(isinstance(x, e.HungUp) and x.channel_id == cmd.channel_id
                                             for x in evs))
@@ -93,7 +95,7 @@ def test_busy_originate_reports_failure_with_q850_cause(any_pbx):
     async def main():
         async with client(pbx) as ami:
             seen = Collector(ami)
-            cmd = originate(pbx, pbx.numbers["busy"])
+            cmd = originate(pbx, scratch.BUSY)
             await ami.execute(cmd)
             await seen.wait(lambda evs: seen.of(e.OriginateFailed, cmd.channel_id)
                             and seen.of(e.HungUp, cmd.channel_id))
@@ -105,7 +107,7 @@ def test_refused_originate_raises(pbx):
     async def main():
         async with client(pbx) as ami:
             with pytest.raises(AmiActionFailed, match="Extension does not exist"):
-                await ami.execute(originate(pbx, "101", route="no-such-route"))
+                await ami.execute(originate(pbx, scratch.HELLO_THEN_HANGUP, route="no-such-route"))
     asyncio.run(main())
 
 
@@ -123,7 +125,7 @@ def test_no_originate_is_sent_twice_when_the_connection_is_cut_mid_burst(any_pbx
                 watch, seen = Collector(observer), Collector(ami)
                 await seen.wait(lambda evs: seen.of(e.PbxConnected))
                 proxy.freeze_after = reach
-                commands = [originate(pbx, pbx.numbers["busy"]) for _ in range(burst)]
+                commands = [originate(pbx, scratch.BUSY) for _ in range(burst)]
                 reached = {x.channel_id for x in commands[:reach]}  # sends go out in order
 
                 async def cut_once_asterisk_has_dialed_them():
@@ -157,7 +159,7 @@ def test_no_originate_is_sent_twice_when_the_connection_is_cut_mid_burst(any_pbx
 
 async def _fence(pbx, ami: AmiClient, watch: Collector) -> None:
     """One more originate on the new connection, after anything a re-send would have sent."""
-    fence = originate(pbx, pbx.numbers["busy"])
+    fence = originate(pbx, scratch.BUSY)
     await ami.execute(fence)
     await watch.wait(lambda evs: watch.of(e.HungUp, fence.channel_id))
 
@@ -179,7 +181,7 @@ def test_the_same_cut_makes_plain_panoramisk_dial_twice(pbx):
                 manager.connect()
                 await asyncio.wait_for(logged_in.wait(), WAIT)
                 proxy.freeze_after = reach
-                commands = [originate(pbx, "486") for _ in range(burst)]
+                commands = [originate(pbx, scratch.BUSY) for _ in range(burst)]
                 for cmd in commands:
                     manager.send_action(render(cmd)[0])  # resolves only at OriginateResponse: not awaited
                 reached = {x.channel_id for x in commands[:reach]}
@@ -203,7 +205,8 @@ def test_commands_on_live_calls_bridge_record_hangup_and_resync(pbx):
     async def main():
         async with client(pbx) as ami:
             seen = Collector(ami)
-            a, b = originate(pbx, "100", route="sbtest-park"), originate(pbx, "100", route="sbtest-park")
+            a, b = (originate(pbx, scratch.TALKS_20S, route="sbtest-park"),
+                    originate(pbx, scratch.TALKS_20S, route="sbtest-park"))
             for leg in (a, b):
                 await ami.execute(leg)
             await seen.wait(lambda evs: all(seen.of(e.Answered, x.channel_id) for x in (a, b)))
@@ -235,7 +238,7 @@ def test_dtmf_arrives_with_the_default_event_mask(pbx):
     async def main():
         async with client(pbx) as ami:
             seen = Collector(ami)
-            cmd = originate(pbx, "102", route="sbtest-park")
+            cmd = originate(pbx, scratch.SENDS_DTMF, route="sbtest-park")
             await ami.execute(cmd)
             await seen.wait(lambda evs: len(seen.of(e.Dtmf, cmd.channel_id)) == 3)
             assert [x.digit for x in seen.of(e.Dtmf, cmd.channel_id)] == ["1", "2", "#"]

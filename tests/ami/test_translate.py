@@ -92,6 +92,7 @@ def test_recording_translates_to_expected_events(name):
     for ev in events:
         if isinstance(ev, e.CallEvent):
             assert ev.attempt_id == attempt_of[ev.channel_id]
+            assert ev.call_id == ev.channel_id  # each of our originates starts its own call
         assert ev.at > 1.7e9  # Asterisk's Timestamp header, not the replay clock
 
 
@@ -120,9 +121,9 @@ def test_recording_file_and_auto_stop_on_hangup():
     t.state.expect(c.StartRecording("ch1", "calls/a.wav"))
     base = {"Uniqueid": "ch1", "ChanVariable": "sb_attempt_id=at1", "Timestamp": "1800000000.5"}
     assert t.translate({**base, "Event": "MixMonitorStart"}, 0) == [
-        e.RecordingStarted(1800000000.5, "ch1", "at1", path="calls/a.wav")]
+        e.RecordingStarted(1800000000.5, "ch1", "at1", call_id="ch1", path="calls/a.wav")]
     stopped, hung = t.translate({**base, "Event": "Hangup", "Cause": "16"}, 0)
-    assert stopped == e.RecordingStopped(1800000000.5, "ch1", "at1", path="calls/a.wav")
+    assert stopped == e.RecordingStopped(1800000000.5, "ch1", "at1", call_id="ch1", path="calls/a.wav")
     assert hung.cause == 16
     assert t.state.attempts == {} and t.state.recording == set()
 
@@ -136,8 +137,10 @@ def test_test_events_and_foreign_user_events_are_dropped():
 def test_dialplan_signal_fields_exclude_the_channel_snapshot():
     t = Translator()
     [sig] = t.translate({"Event": "UserEvent", "UserEvent": "SwitchboardMessageLeft", "Uniqueid": "c9",
-                         "Channel": "PJSIP/x-1", "Attempt": "a9", "Queue": "sales", "Priority": "3"}, 2.0)
-    assert sig == e.DialplanSignal(2.0, "c9", "a9", name="message_left", fields=(("Queue", "sales"),))
+                         "Channel": "PJSIP/x-1", "Attempt": "a9", "Queue": "sales", "Priority": "3",
+                         "Linkedid": "c9"}, 2.0)
+    assert sig == e.DialplanSignal(2.0, "c9", "a9", call_id="c9", name="message_left",
+                                   fields=(("Queue", "sales"),))
 
 
 def test_originate_failure_without_any_cause_uses_the_reason_code():
@@ -155,8 +158,8 @@ def test_resync_relearns_attempts_and_bridges_from_the_channel_list():
                "ChanVariable": f"sb_attempt_id=a-{u}"} for u in ("x", "y")])
     assert t.state.attempts == {"x": "a-x", "y": "a-y"}
     left = t.translate({"Event": "BridgeLeave", "BridgeUniqueid": "br1", "Uniqueid": "x"}, 5.0)
-    assert left == [e.Unbridged(5.0, "x", "a-x", other_channel_id="y"),
-                    e.Unbridged(5.0, "y", "a-y", other_channel_id="x")]
+    assert left == [e.Unbridged(5.0, "x", "a-x", call_id="x", other_channel_id="y"),
+                    e.Unbridged(5.0, "y", "a-y", call_id="y", other_channel_id="x")]
 
 
 def test_a_failure_reported_before_any_cause_waits_for_the_hangup():
@@ -164,11 +167,12 @@ def test_a_failure_reported_before_any_cause_waits_for_the_hangup():
     t = Translator()
     t.state.expect(c.Originate("a1", "c1", c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
     [created] = t.translate({"Event": "Newchannel", "Uniqueid": "c1"}, 1.0)
-    assert created == e.ChannelCreated(1.0, "c1", "a1")
+    assert created == e.ChannelCreated(1.0, "c1", "a1", call_id="c1")
     assert t.translate({"Event": "OriginateResponse", "Response": "Failure", "Reason": "0",
                         "Uniqueid": "c1"}, 2.0) == []
     hung, failed = t.translate({"Event": "Hangup", "Uniqueid": "c1", "Cause": "17"}, 3.0)
-    assert (hung.cause, failed) == (17, e.OriginateFailed(2.0, "c1", "a1", cause=17, reason="reason 0"))
+    assert (hung.cause, failed) == (17, e.OriginateFailed(2.0, "c1", "a1", call_id="c1", cause=17,
+                                                                   reason="reason 0"))
     assert t.state.failures == {} and t.state.attempts == {}
 
 
@@ -186,3 +190,32 @@ def test_state_retain_keeps_only_live_channels():
         t.state.expect(c.Originate("a-" + ch, ch, c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
     t.state.retain({"live"})
     assert t.state.attempts == {"live": "a-live"} and t.state.originating == {"live"}
+
+
+def test_a_call_from_the_trunk_arrives_with_caller_did_and_endpoint():
+    """Recorded on the live sandbox: the world calls the pbx's DID 15550100; the core refuses it (21)."""
+    rec = Recording.load("contract_inbound_call")
+    channel = rec.ids["primary"]["channel_id"]
+    created, arrived, hung = replay(rec)
+    assert created == e.ChannelCreated(created.at, channel, call_id=channel)
+    assert arrived == e.CallArrived(created.at, channel, call_id=channel, caller_number="15550142",
+                                    caller_name="Alice Example", dialed_number="15550100", endpoint="world")
+    assert (hung.channel_id, hung.call_id, hung.attempt_id, hung.cause) == (channel, channel, None, 21)
+
+
+def test_legs_a_dialplan_adds_keep_the_call_they_were_born_in():
+    """A Local ``;2`` half rings into the PBX inside its ``;1`` half's call; a bridge later moves
+    ``Linkedid`` to the oldest call in it, but a leg's call id is the one it was born with."""
+    t = Translator()
+    newchannel = {"Event": "Newchannel", "ChannelState": "4", "Exten": "15550100",
+                  "CallerIDNum": "<unknown>", "CallerIDName": "<unknown>"}
+    _, arrived = t.translate({**newchannel, "Channel": "PJSIP/world-00000001", "Uniqueid": "in.1",
+                              "Linkedid": "in.1"}, 1.0)
+    assert (arrived.caller_number, arrived.caller_name, arrived.endpoint) == ("", "", "world")
+    assert t.translate({**newchannel, "Channel": "Local/100@sb-inbound-00000002;2", "Uniqueid": "local.2",
+                        "Linkedid": "in.1"}, 2.0) == [e.ChannelCreated(2.0, "local.2", call_id="in.1")]
+    dialed = {**newchannel, "ChannelState": "0", "Channel": "PJSIP/agent001-00000003", "Uniqueid": "out.3",
+              "Linkedid": "in.1"}
+    assert t.translate(dialed, 3.0) == [e.ChannelCreated(3.0, "out.3", call_id="in.1")]
+    bridged = {"Event": "Newstate", "ChannelState": "6", "Uniqueid": "in.1", "Linkedid": "older.0"}
+    assert t.translate(bridged, 4.0) == [e.Answered(4.0, "in.1", call_id="in.1")]

@@ -10,12 +10,16 @@ contexts, no inline apps), with fresh ids per run.
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass
 
 from lab.campaign import random_area_code
+from lab.sandbox.credentials import connection_info
 from lab.sandbox.world import Outcome, world_number
 from orchestrator.dialer import routes
+from settings import load_settings
+from tests.ami.record import Session
 from tests.contract import scenarios as s
 
 #: Ceiling for one wait on a live PBX (only reached when something is broken): a machine's beep
@@ -47,7 +51,12 @@ AMD_ON = {routes.VAR_AMD: "yes", routes.VAR_AMD_ACTION: "message", routes.VAR_ME
 
 
 def live_ids(name: str, trunk: str) -> s.Ids:
-    """Fresh ids for one live run of scenario ``name``, dialed on the node's ``trunk`` to the world."""
+    """Fresh ids for one live run of scenario ``name``, dialed on the node's ``trunk`` to the world.
+
+    A leg that arrives gets a fresh DID and no channel id yet (:func:`scenarios.arrived` finds it).
+    """
+    if s.BY_NAME[name].arrives:
+        return s.Ids(s.Leg("", "", f"1555{random.randint(0, 9999999):07d}"), trunk=trunk)
     call, area = WORLD_CALLS[name], random_area_code()
     legs = {}
     for serial, (leg, outcome) in enumerate(sorted(call.legs.items())):
@@ -57,3 +66,25 @@ def live_ids(name: str, trunk: str) -> s.Ids:
     return s.Ids(primary=legs["primary"], secondary=legs.get("secondary"),
                  recording=f"contract-{legs['primary'].channel_id}.wav", trunk=trunk,
                  variables=AMD_ON if call.amd else {})
+
+
+def world_calls(node_on_world: str, did: str) -> None:
+    """The world, as the node's carrier, calls ``did`` on the node (its endpoint ``pbx`` or
+    ``freeswitch``) from :data:`scenarios.CALLER_NAME` / ``CALLER_NUMBER`` (``Async``: at once)."""
+    world = connection_info(load_settings()).world
+    session = Session((world.host, world.port), world.username, world.secret)
+    try:
+        action_id = session.send({
+            "Action": "Originate", "Channel": f"PJSIP/{did}@{node_on_world}",
+            "CallerID": f'"{s.CALLER_NAME}" <{s.CALLER_NUMBER}>', "Application": "Wait", "Data": "30",
+            "Timeout": str(int(LIVE_WAIT_S * 1000)), "Async": "true"})
+        reply = session.wait_for(lambda m: m.get("ActionID") == action_id and "Response" in m)
+        assert reply["Response"] == "Success", reply
+    finally:
+        session.close()
+
+
+def place_arrivals(scenario: s.Scenario, ids: s.Ids, node_on_world: str) -> None:
+    """The world places the scenario's arriving legs into the node."""
+    for name in scenario.arrives:
+        world_calls(node_on_world, ids.leg(name).number)

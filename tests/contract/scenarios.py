@@ -4,7 +4,13 @@ A scenario says which core commands the core sends (each once an event it waits
 for has been seen) and which core events must come back, per *leg* of the
 attempt (``primary``, and ``secondary`` for two-leg scenarios), in order, with
 Q.850 causes. Only the event kinds a scenario names are compared; every event
-on a leg must carry that leg's ``attempt_id``.
+on a leg must carry that leg's ``attempt_id`` and, as its call id, the leg's
+own channel id (each leg here starts its call).
+
+A leg listed in ``Scenario.arrives`` is not originated by the core: the far end
+calls the node on ``Leg.number`` (a DID) from :data:`CALLER_NUMBER` /
+:data:`CALLER_NAME`; its channel id is the one the PBX gave the call (a replay
+knows it from the recording) and its ``attempt_id`` is empty.
 
 How an adapter plugs in (``test_ami_contract.py`` and ``test_esl_contract.py``):
 
@@ -27,6 +33,7 @@ the adapter's own test module, next to its replay machinery.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,11 +43,17 @@ from orchestrator import events as e
 
 TRUNK_NAME = "carrier"
 ROUTE = "sb-outbound"
+#: Who calls in for the ``arrives`` legs (the world sends them as its caller id).
+CALLER_NUMBER = "15550142"
+CALLER_NAME = "Alice Example"
+#: The node's endpoint for its carrier, where arriving legs come in (the sandbox's trunk to its
+#: world: PJSIP endpoint ``world`` on Asterisk, address list ``world`` on FreeSWITCH).
+CARRIER = "world"
 
 
 @dataclass(frozen=True)
 class Leg:
-    attempt_id: str
+    attempt_id: str  # empty for a leg that arrives
     channel_id: str
     number: str  # what the trunk dials for this leg
 
@@ -112,6 +125,8 @@ class _FromIds:
 
 
 RECORDING = _FromIds(lambda ids: ids.recording, "ids.recording")
+#: The number an arriving leg dialed (its DID).
+ARRIVING_NUMBER = _FromIds(lambda ids: ids.primary.number, "ids.primary.number")
 
 
 def _resolve(value: Any, ids: Ids) -> Any:
@@ -140,6 +155,8 @@ class Scenario:
     unordered_tail: int = 0
     #: Event kinds compared (default: those in ``expected``); others are ignored.
     observed: frozenset[type[e.CallEvent]] = frozenset()
+    #: Legs the far end places into the node (on the leg's number) before the first step.
+    arrives: tuple[str, ...] = ()
 
     def kinds(self) -> frozenset[type[e.CallEvent]]:
         return self.observed or frozenset(x.kind for x in self.expected)
@@ -219,6 +236,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=(ev(e.ChannelCreated), ev(e.Answered), ev(e.AmdResult, verdict=e.AmdVerdict.MACHINE),
                   ev(e.HungUp, cause=16)),
     ),
+    Scenario(
+        "inbound_call", "a call from the carrier reaches the node: the core learns who calls which number "
+        "on which trunk while it rings (no far end rings, nothing answers), then refuses it (21)",
+        steps=(Step(on("primary", lambda ch: c.Hangup(ch, cause=21)), after=ev(e.CallArrived)),),
+        expected=(ev(e.ChannelCreated),
+                  ev(e.CallArrived, caller_number=CALLER_NUMBER, caller_name=CALLER_NAME,
+                     dialed_number=ARRIVING_NUMBER, endpoint=CARRIER),
+                  ev(e.HungUp, cause=21)),
+        observed=frozenset({e.ChannelCreated, e.CallArrived, e.Ringing, e.Answered, e.HungUp}),
+        arrives=("primary",),
+    ),
 )
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
 
@@ -231,6 +259,23 @@ def _per_leg(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> dict[st
         if isinstance(event, kinds) and event.channel_id in channels:
             out[channels[event.channel_id]].append(event)
     return out
+
+
+def arrived(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> Ids:
+    """``ids`` with each arriving leg's channel id taken from its ``CallArrived`` (by the number
+    it dialed), once one came; a live run knows that id only then."""
+    events = list(events)
+    for name in scenario.arrives:
+        leg = ids.leg(name)
+        calls = [x for x in events if isinstance(x, e.CallArrived) and x.dialed_number == leg.number]
+        if calls and not leg.channel_id:
+            ids = dataclasses.replace(ids, **{name: dataclasses.replace(leg, channel_id=calls[0].channel_id)})
+    return ids
+
+
+def all_arrived(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> bool:
+    bound = arrived(scenario, ids, events)
+    return all(bound.leg(name).channel_id for name in scenario.arrives)
 
 
 def due(scenario: Scenario, ids: Ids, events: Iterable[e.Event], done: int) -> list[Step]:
@@ -260,9 +305,11 @@ def differences(scenario: Scenario, ids: Ids, events: Iterable[e.Event]) -> list
     problems = []
     for leg, got in _per_leg(scenario, ids, events).items():
         want = [x for x in scenario.expected if x.leg == leg]
-        attempt = ids.leg(leg).attempt_id
+        attempt, channel = ids.leg(leg).attempt_id, ids.leg(leg).channel_id
         problems += [f"{leg}: {type(g).__name__} has attempt {g.attempt_id!r}, not {attempt!r}"
-                     for g in got if g.attempt_id != attempt]
+                     for g in got if (g.attempt_id or "") != attempt]
+        problems += [f"{leg}: {type(g).__name__} has call {g.call_id!r}, not {channel!r}"
+                     for g in got if g.call_id != channel]
         if len(got) != len(want):
             problems.append(f"{leg}: expected {[x.describe() for x in want]}, got {got}")
             continue

@@ -27,16 +27,19 @@ from tests.ami.contract_lab import BINDINGS
 from tests.ami.recording import CONTRACT_PREFIX, Recording, contract_names
 from tests.ami.replay_server import ReplayAmi
 from tests.contract import scenarios as s
-from tests.contract.live import LIVE_WAIT_S, live_ids
+from tests.contract.live import LIVE_WAIT_S, live_ids, place_arrivals
 
 WAIT_S = 10
 
 
 async def drive(scenario: s.Scenario, ids: s.Ids, client: AmiClient,
-                finished: Callable[[], bool] = lambda: True, wait_s: float = WAIT_S) -> list[e.Event]:
-    """Play ``scenario`` through ``client`` (a replay's or a live PBX's); return the core events.
+                finished: Callable[[], bool] = lambda: True, wait_s: float = WAIT_S,
+                arrive: Callable[[], None] = lambda: None) -> tuple[list[e.Event], s.Ids]:
+    """Play ``scenario`` through ``client`` (a replay's or a live PBX's); the core events, and the ids
+    with the channels of arriving legs.
 
     ``finished``: what else must be true before the run ends (a replay: every recorded action sent).
+    ``arrive``: places the scenario's arriving legs (live: the world calls), once connected.
     """
     events: list[e.Event] = []
     arrived = asyncio.Condition()
@@ -54,13 +57,17 @@ async def drive(scenario: s.Scenario, ids: s.Ids, client: AmiClient,
     async with client:
         collector = asyncio.create_task(collect())
         await until(lambda evs: any(isinstance(x, e.PbxConnected) for x in evs))
+        if scenario.arrives:
+            await asyncio.to_thread(arrive)
+            await until(lambda evs: s.all_arrived(scenario, ids, evs))
+            ids = s.arrived(scenario, ids, events)
         for step in scenario.steps:
             if step.after is not None:
                 await until(lambda evs, x=step.after: s.seen(x, ids, evs))
             await client.execute(step.build(ids))
         await until(lambda evs: s.settled(scenario, ids, evs) and finished())
     await collector
-    return events
+    return events, ids
 
 
 async def run_through_ami(
@@ -70,7 +77,8 @@ async def run_through_ami(
     client = AmiClient("127.0.0.1", server.port, "switchboard", "scratch-secret", node="ami-contract",
                        routes=BINDINGS[scenario.name].routes, backoff=Backoff(0.01, 0.05))
     try:
-        return await drive(scenario, ids, client, server.finished), server
+        events, _ = await drive(scenario, ids, client, server.finished)
+        return events, server
     finally:
         await server.stop()
 
@@ -96,7 +104,8 @@ def test_ami_adapter_meets_the_contract_live(name: str, live_sandbox: Sandbox) -
     scenario, ids, pbx = s.BY_NAME[name], live_ids(name, world.TRUNK), live_sandbox.pbx
     client = AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="ami-contract-live",
                        backoff=Backoff(0.05, 0.5))
-    events = asyncio.run(drive(scenario, ids, client, wait_s=LIVE_WAIT_S))
+    events, ids = asyncio.run(drive(scenario, ids, client, wait_s=LIVE_WAIT_S,
+                                    arrive=lambda: place_arrivals(scenario, ids, "pbx")))
     assert s.differences(scenario, ids, events) == []
 
 

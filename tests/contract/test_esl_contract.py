@@ -14,6 +14,7 @@ scenario on that node, the world as the far end.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gevent
@@ -26,7 +27,7 @@ from lab.sandbox import fsnode
 from lab.sandbox.credentials import freeswitch_secrets
 from orchestrator import events as e
 from tests.contract import scenarios as s
-from tests.contract.live import LIVE_WAIT_S, live_ids
+from tests.contract.live import LIVE_WAIT_S, live_ids, place_arrivals
 from tests.esl.capture import load
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 from tests.esl.sink import WAIT_S, Sink
@@ -74,15 +75,24 @@ BINDINGS: dict[str, EslBinding] = {
     "amd_machine_beep": EslBinding(
         "avmd_beep", s.Ids(s.Leg("80", "031379fb-b757-4b2b-ae83-34a7530a40c7", "7001")),
         "sofia/external/{number}@127.0.0.1:15080", upto=5, skip=frozenset({2, 3})),
+    # Recorded on the live sandbox (tests/contract/record_inbound.py): its world calls the node's DID.
+    "inbound_call": EslBinding(
+        "contract_inbound_call", s.Ids.from_json(load("contract_inbound_call").summary["ids"]), upto=3),
 }
 
 
 def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink,
-          wait_s: float = WAIT_S) -> list[e.Event]:
-    """Play ``scenario`` through ``adapter`` (towards a replay or a live FreeSWITCH); the core events."""
+          wait_s: float = WAIT_S, arrive: Callable[[], None] = lambda: None) -> tuple[list[e.Event], s.Ids]:
+    """Play ``scenario`` through ``adapter`` (towards a replay or a live FreeSWITCH); the core events,
+    and the ids with the channels of arriving legs (``arrive`` places them once connected)."""
     adapter.start()
     try:
         sink.wait_kind(e.PbxConnected)
+        if scenario.arrives:
+            arrive()
+            if not s.all_arrived(scenario, ids, sink.events):
+                sink.wait_for(lambda _ev: s.all_arrived(scenario, ids, sink.events), wait_s)
+            ids = s.arrived(scenario, ids, sink.events)
         done = 0
         while done < len(scenario.steps):
             ready = s.due(scenario, ids, sink.events, done)
@@ -93,7 +103,7 @@ def drive(scenario: s.Scenario, ids: s.Ids, adapter: EslAdapter, sink: Sink,
                 done += 1
         if not s.settled(scenario, ids, sink.events):
             sink.wait_for(lambda _ev: s.settled(scenario, ids, sink.events), wait_s)
-        return list(sink.events)
+        return list(sink.events), ids
     finally:
         adapter.stop()
 
@@ -111,7 +121,8 @@ def run_through_esl(scenario: s.Scenario, binding: EslBinding) -> tuple[list[e.E
     sink = Sink()
     adapter = adapter_for("127.0.0.1", server.port, "ClueCon", sink, binding.dial())
     try:
-        return drive(scenario, binding.ids, adapter, sink), server
+        events, _ = drive(scenario, binding.ids, adapter, sink)
+        return events, server
     finally:
         server.stop()
 
@@ -139,7 +150,8 @@ def test_esl_adapter_meets_the_contract_live(name: str, live_sandbox: Sandbox) -
     adapter = adapter_for("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, sink,
                           DialConfig())
     with gevent.Timeout(4 * LIVE_WAIT_S):
-        events = drive(scenario, ids, adapter, sink, LIVE_WAIT_S)
+        events, ids = drive(scenario, ids, adapter, sink, LIVE_WAIT_S,
+                            arrive=lambda: place_arrivals(scenario, ids, "freeswitch"))
     assert s.differences(scenario, ids, events) == []
 
 
@@ -147,9 +159,13 @@ def test_the_contract_notices_a_wrong_cause() -> None:
     scenario = s.BY_NAME["originate_answer_hangup"]
     ids = BINDINGS[scenario.name].ids
     ch = ids.primary.channel_id
-    events = [e.ChannelCreated(0, ch, "43"), e.Answered(0, ch, "43"), e.HungUp(0, ch, "43", cause=17)]
+    events = [e.ChannelCreated(0, ch, "43", call_id=ch), e.Answered(0, ch, "43", call_id=ch),
+              e.HungUp(0, ch, "43", call_id=ch, cause=17)]
     wrong = f"primary: expected HungUp(primary, cause=16), got {events[2]}"
     assert s.differences(scenario, ids, events) == [wrong]
-    events[2] = e.HungUp(0, ch, None, cause=16)
+    events[2] = e.HungUp(0, ch, None, call_id=ch, cause=16)
     assert s.differences(scenario, ids, events) == [
         "primary: HungUp has attempt None, not '43'"]
+    events[2] = e.HungUp(0, ch, "43", call_id="another-call", cause=16)
+    assert s.differences(scenario, ids, events) == [
+        f"primary: HungUp has call 'another-call', not {ch!r}"]

@@ -33,7 +33,7 @@ from lab.sandbox import fsnode
 from lab.sandbox.credentials import freeswitch_secrets
 from settings import load_settings
 from tests.contract import scenarios as s
-from tests.contract.live import LIVE_WAIT_S, live_ids
+from tests.contract.live import LIVE_WAIT_S, live_ids, place_arrivals
 from tests.contract.test_esl_contract import adapter_for, drive
 from tests.esl.capture import CONTRACT_PREFIX, FIXTURES
 from tests.esl.sink import Sink
@@ -154,7 +154,8 @@ def record(scenario_name: str) -> str:
     adapter = adapter_for("127.0.0.1", tap.port, password, sink, DialConfig())
     try:
         with gevent.Timeout(4 * LIVE_WAIT_S):
-            events = drive(scenario, ids, adapter, sink, LIVE_WAIT_S)
+            events, ids = drive(scenario, ids, adapter, sink, LIVE_WAIT_S,
+                                arrive=lambda: place_arrivals(scenario, ids, "freeswitch"))
     finally:
         tap.stop()
     problems = s.differences(scenario, ids, events)

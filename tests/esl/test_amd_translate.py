@@ -90,7 +90,7 @@ def report(**headers: str) -> EslEvent:
     ("silence", "false", e.VoiceCue.SILENCE), ("silence", "true", e.VoiceCue.NO_SILENCE)])
 def test_each_detector_outcome_is_one_cue(step: str, timeout: str, cue: e.VoiceCue):
     out = Translator().translate(report(**{"SB-Step": step, "SB-Timeout": timeout, "SB-Held-Ms": "120"}), 5.0)
-    assert out == [e.VoiceDetected(1000.0, "ch-1", None, cue=cue, held_ms=120)]
+    assert out == [e.VoiceDetected(1000.0, "ch-1", None, call_id="ch-1", cue=cue, held_ms=120)]
 
 
 @pytest.mark.parametrize("headers", [

@@ -31,12 +31,13 @@ def originate(channel_id: str = PARKED, attempt: str = "42", trunk: str = "lab",
 
 class Harness:
     def __init__(self, scripts: list[Script], password: str = "ClueCon",
-                 command_timeout: float = WAIT_S, connect_timeout: float = WAIT_S) -> None:
+                 command_timeout: float = WAIT_S, connect_timeout: float = WAIT_S,
+                 liveness_s: float = 10.0) -> None:
         self.server = FakeEslServer(scripts).start()
         self.sink = Sink()
         self.adapter = EslAdapter("fs1", "127.0.0.1", self.server.port, password, self.sink, dial=LAB,
                                   command_timeout=command_timeout, connect_timeout=connect_timeout,
-                                  backoff=FAST, rng=random.Random(7))
+                                  backoff=FAST, rng=random.Random(7), liveness_s=liveness_s)
         self.adapter.start()
 
     def close(self) -> None:
@@ -138,6 +139,19 @@ def test_a_command_without_reply_times_out_and_the_session_is_replaced(harness: 
     h.sink.wait_kind(e.PbxDisconnected)
     h.sink.wait_kind(e.PbxConnected)
     assert [t for t in h.server.sessions[1].received if "originate" in t] == []
+
+
+def test_a_silent_session_is_probed_then_replaced_without_any_command(harness: Callable) -> None:
+    """A hung FreeSWITCH (or half-open TCP) sends nothing, not even HEARTBEATs: the watchdog's
+    probe goes unanswered and the session is replaced, though the runner sent nothing."""
+    silent = Script("bgapi_originate_park", upto=2, end="segment", answers=NO_ROWS)  # the probe: no reply
+    h = harness(silent, silent, liveness_s=0.1)
+    h.sink.wait_kind(e.PbxConnected)
+    assert h.server.sessions[0].closed.wait(WAIT_S)  # we hung up on the silent server
+    h.sink.wait_kind(e.PbxDisconnected)
+    h.sink.wait_kind(e.PbxConnected)
+    assert "api uptime\n\n" in h.server.sessions[0].received
+    assert h.server.errors() == []
 
 
 def test_a_slow_sink_does_not_stall_the_socket_reader(harness: Callable) -> None:

@@ -35,7 +35,8 @@ def test_bgapi_originate_park_answer_then_kill() -> None:
     a_leg = for_channel(events, "f4822e8b-0511-408a-8f6e-72286c9da41f")
     assert kinds(a_leg) == ["ChannelCreated", "Answered", "HungUp"]
     assert {ev.attempt_id for ev in a_leg} == {"42"}
-    hangup = e.HungUp(a_leg[-1].at, a_leg[0].channel_id, "42", cause=16, cause_text="NORMAL_CLEARING")
+    hangup = e.HungUp(a_leg[-1].at, a_leg[0].channel_id, "42", call_id=a_leg[0].channel_id, cause=16,
+                      cause_text="NORMAL_CLEARING")
     assert a_leg[-1] == hangup
     b_leg = for_channel(events, "afe29752-3530-40b0-8eeb-14315dcdd100")
     assert kinds(b_leg) == ["ChannelCreated", "Answered", "HungUp"]
@@ -97,7 +98,7 @@ def test_bridge_reports_both_legs_and_the_hangup_ends_the_bridge_first() -> None
     events = translate(load("bridge_two_legs"))
     a_events = for_channel(events, a)
     assert kinds(a_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
-    assert a_events[2] == e.Bridged(a_events[2].at, a, "50", other_channel_id=b)
+    assert a_events[2] == e.Bridged(a_events[2].at, a, "50", call_id=a, other_channel_id=b)
     b_events = for_channel(events, b)
     assert kinds(b_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
     assert b_events[2].attempt_id == "51" and b_events[2].other_channel_id == a
@@ -120,8 +121,9 @@ def test_dtmf_arrives_on_the_loopback_far_end() -> None:
 def test_avmd_beep_is_one_machine_verdict() -> None:
     events = translate(load("avmd_beep"))
     amd = [ev for ev in events if isinstance(ev, e.AmdResult)]
-    assert amd == [e.AmdResult(amd[0].at, "031379fb-b757-4b2b-ae83-34a7530a40c7", "80",
-                               verdict=e.AmdVerdict.MACHINE, cause="beep")]
+    ours = "031379fb-b757-4b2b-ae83-34a7530a40c7"
+    assert amd == [e.AmdResult(amd[0].at, ours, "80", call_id=ours, verdict=e.AmdVerdict.MACHINE,
+                               cause="beep")]
     assert kinds(events) == ["ChannelCreated", "Answered", "AmdResult", "HungUp"]
 
 
@@ -189,7 +191,7 @@ def test_dialplan_signal_convention() -> None:
                        ("Unique-ID", "u1"), ("variable_origination_uuid", "u1"),
                        ("variable_sb_attempt_id", "7"), ("SB-Sound", "abandon-msg"), ("Channel-Name", "x")))
     assert t.translate(signal, 5.0) == [
-        e.DialplanSignal(5.0, "u1", "7", name="abandon", fields=(("Sound", "abandon-msg"),))]
+        e.DialplanSignal(5.0, "u1", "7", call_id="u1", name="abandon", fields=(("Sound", "abandon-msg"),))]
 
 
 def test_resync_keeps_live_channels_and_commands_sent_after_the_list_was_taken() -> None:
@@ -206,3 +208,25 @@ def test_resync_keeps_live_channels_and_commands_sent_after_the_list_was_taken()
     state.retain({"live-1"}, since)
     assert state.attempts == {"live-1": "1", "new-3": "3"}
     assert set(state.jobs) == {"job-1", "job-3"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_leg_is_keyed_by_its_call(name: str) -> None:
+    """FreeSWITCH's Channel-Call-UUID: each leg in these captures starts its own call (a loopback
+    b-leg too); only a call that came in from outside is announced."""
+    events = translate(load(name))
+    assert all(ev.call_id == ev.channel_id for ev in events if isinstance(ev, e.CallEvent))
+    arrived = [ev for ev in events if isinstance(ev, e.CallArrived)]
+    assert len(arrived) == (name == "contract_inbound_call")
+
+
+def test_a_call_from_the_gateway_arrives_with_caller_did_and_carrier() -> None:
+    """Recorded on the live sandbox: the world calls the node's DID 15550101, admitted by its address
+    list ``world``; the node rings it (ring_ready: no far end alerting, so no Ringing); we refuse it."""
+    cap = load("contract_inbound_call")
+    channel = cap.summary["ids"]["primary"]["channel_id"]
+    created, arrived, hung = translate(cap)
+    assert created == e.ChannelCreated(created.at, channel, call_id=channel)
+    assert arrived == e.CallArrived(created.at, channel, call_id=channel, caller_number="15550142",
+                                    caller_name="Alice Example", dialed_number="15550101", endpoint="world")
+    assert (hung.channel_id, hung.call_id, hung.attempt_id, hung.cause) == (channel, channel, None, 21)

@@ -7,7 +7,8 @@ write lock held 20 s), the runner's PBX connection (AMI or ESL) cut mid-burst, t
 PBX restarted, the runner killed with SIGKILL, the runner stopped with SIGTERM.
 After each the campaign dials again; at the end no lead is lost, no number was
 dialed twice at once, the world received no call beyond the attempts recorded,
-and every call in flight was reconciled.
+and every call in flight was reconciled; no lead was charged for a call the node refused
+(``charged_refusals``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,32 @@ def test_a_predictive_campaign_survives_every_fault(sandbox, db_url, tmp_path, k
         print(verdict)
         assert [r.name for r in verdict.results] == list(FAULTS)
         assert verdict.stuck == 0, table(verdict.results)
-        counts = (verdict.lost_leads, verdict.duplicate_originates, verdict.overlapping, verdict.unreconciled)
+        counts = (verdict.lost_leads, verdict.duplicate_originates, verdict.overlapping, verdict.unreconciled,
+                  verdict.charged_refusals)
+        assert counts == (0, 0, 0, 0, 0), verdict
+    finally:
+        kit.close()
+
+
+
+@BOTH_PBXES
+@pytest.mark.parametrize("fault", ["pbx", "freeze"])
+def test_one_pbx_fault_short(sandbox, tmp_path, kind, fault):
+    """One PBX fault alone (short, SQLite).
+
+    ``pbx``: the PBX restarted mid-burst; the originates it refused while stopping or
+    starting (Asterisk shutting down, FreeSWITCH's sofia not loaded yet) end as
+    ``node_refused`` and no lead is charged for one. ``freeze``: the runner's link
+    to the PBX goes silent without closing; the runner notices (AMI Ping, ESL
+    HEARTBEAT/probe), connects again and dials on.
+    """
+    kit = kit_on(sandbox, tmp_path, kind, url=f"sqlite:///{tmp_path / 'switchboard.sqlite3'}")
+    try:
+        verdict = run_faults(kit, (fault,), leads=120, serial=300, liveness_s=1.0)
+        print(kind, table(verdict.results), verdict, sep="\n")
+        assert verdict.stuck == 0, table(verdict.results)
+        counts = (verdict.lost_leads, verdict.duplicate_originates, verdict.unreconciled,
+                  verdict.charged_refusals)
         assert counts == (0, 0, 0, 0), verdict
     finally:
         kit.close()

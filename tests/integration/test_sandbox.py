@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ami.session import AmiSession, ami_session, event_of
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox import ports, process
 from lab.sandbox.layout import nodes, paths
 from lab.sandbox.world import OUTCOME_HEADER, Outcome, outcome_header, trunk_dial, world_number
 from switchboard.cli import main
-from tests.integration.amisession import AmiSession, ami_session, event_of
 
 pytestmark = pytest.mark.sandbox
 

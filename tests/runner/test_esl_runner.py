@@ -145,12 +145,12 @@ def test_an_originate_freeswitch_would_misread_is_never_sent_and_fails_the_attem
     server, _ = run_node(Script("bridge_two_legs", upto=3, end="segment", answers=NO_ROWS, free_vars=FREE),
                          trunk="lab", phone="1002", abandon_message_file="custom/sorry we missed you")
     attempt = wait_until(lambda: (a := customer_attempt(sessions)) and a.ended_at and a, "the refusal")
-    assert attempt.outcome is Outcome.FAILED
+    assert attempt.outcome is Outcome.REFUSED  # never sent: the node's failure, not the number's
     assert not [text for text in server.sessions[0].received if "null/1002" in text]
     assert server.errors() == []
     with sessions() as s:
         lead = s.get(m.Lead, attempt.lead_id)
-        assert lead.status is LeadStatus.PENDING and lead.claimed_by is None
+        assert lead.status is LeadStatus.PENDING and lead.claimed_by is None and lead.attempts == 0
 
 
 def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessions, run_node):

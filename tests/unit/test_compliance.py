@@ -63,7 +63,7 @@ def test_a_late_record_counts_in_the_newest_bucket():
 
 from datetime import time  # noqa: E402
 
-from orchestrator.compliance_profiles import HOUR, PROFILES, rules_for  # noqa: E402
+from orchestrator.compliance import HOUR, PROFILES, rules_for  # noqa: E402
 from orchestrator.dialer.config import CampaignConfig, DialMode  # noqa: E402
 from orchestrator.leads.rules import AttemptLimit  # noqa: E402
 

@@ -5,7 +5,7 @@ from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_lea
 from orchestrator.commands import Bridge, EndpointKind, Hangup, Originate
 from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import AgentStatus, AttemptEnded
-from orchestrator.dialer.inputs import AgentLogin, Disposition
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -150,3 +150,27 @@ def test_pacing_sees_agents_with_time_in_state():
     state = h.dialer.pacing_state(T0 + 10)
     views = {v.agent_id: (v.state, v.seconds_in_state) for v in state.agents}
     assert views == {1: (AgentState.READY, 10.0), 2: (AgentState.PAUSED, 10.0)}
+
+
+def test_an_announced_departure_stops_the_pacer_counting_on_the_agent_then_pauses_them():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(3))
+    h.login(1)
+    h.login(2)
+    h.feed(AgentLeaving(T0, 2, T0 + 600, AgentState.PAUSED, "lunch"))
+    views = {v.agent_id: v.leaving_at for v in h.dialer.lines.pacing_state(T0 + 1).agents}
+    assert views == {1: None, 2: T0 + 600}
+    assert states(h)[2] == (AgentState.READY, "")  # still working until then
+    step = h.tick(T0 + 600)
+    assert AgentStatus(T0 + 600, 2, AgentState.PAUSED, "lunch") in step.facts
+
+
+def test_leaving_after_this_call_is_a_pause_the_pacer_sees_at_once():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(2), wrap_up_s=20)
+    h.login(1)
+    o = connect_human(h, T0 + 1)
+    h.feed(AgentLeaving(T0 + 10, 1, None, AgentState.LOGGED_OUT, "end of shift"))
+    (view,) = h.dialer.lines.pacing_state(T0 + 11).agents
+    assert (view.state, view.leaving_at) == (AgentState.ON_CALL, T0 + 11)
+    h.feed(HungUp(T0 + 40, o.channel_id, o.attempt_id))
+    step = h.tick(T0 + 60)
+    assert AgentStatus(T0 + 60, 1, AgentState.LOGGED_OUT, "end of shift") in step.facts

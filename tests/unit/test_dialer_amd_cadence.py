@@ -3,8 +3,9 @@
 import pytest
 from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
+from orchestrator.amd import MachineAction
 from orchestrator.commands import Bridge, Hangup, Redirect, StartRecording
-from orchestrator.dialer import DialMode, MachineAction
+from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import AgentStatus, AmdDecided, AttemptEnded, ComplianceCounted
 from orchestrator.events import AgentState, AmdResult, AmdVerdict, Answered, HungUp, VoiceCue, VoiceDetected
 from orchestrator.leads.outcomes import Outcome

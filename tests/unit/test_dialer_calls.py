@@ -3,8 +3,9 @@
 import pytest
 from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
+from orchestrator.amd import MachineAction
 from orchestrator.commands import Bridge, EndpointKind, Hangup, Redirect, StartAmd, StartRecording
-from orchestrator.dialer import DialMode, MachineAction
+from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import (
     AgentStatus,
     AmdDecided,
@@ -24,13 +25,16 @@ from orchestrator.events import (
     AmdResult,
     AmdVerdict,
     Answered,
+    CallArrived,
+    ChannelCreated,
     DialplanSignal,
     HungUp,
     OriginateFailed,
 )
-from orchestrator.leads.model import Lead, LeadStatus
+from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import HOUR
+from orchestrator.leads.status import LeadStatus
 
 
 def dial_one(h: Harness, at: float = T0 + 1):
@@ -302,3 +306,20 @@ def test_a_disposition_for_a_call_the_agent_is_not_on_is_not_kept():
     step = h.feed(HungUp(T0 + 40, orig.channel_id, orig.attempt_id, cause=16))
     assert of_type(step.facts, DispositionRecorded) == []
     assert AgentStatus(T0 + 40, 1, AgentState.WRAP_UP) in step.facts
+
+
+def test_a_call_reaching_the_node_is_not_the_campaigns():
+    """An inbound call (legs keyed by a call id no attempt has) changes nothing for an outbound campaign."""
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(3))
+    h.login(1)
+    orig = dial_one(h)
+    inbound = "sandbox-pbx-1796322676.406"
+    for event in (ChannelCreated(T0 + 2, inbound, call_id=inbound),
+                  CallArrived(T0 + 2, inbound, call_id=inbound, caller_number="15550142",
+                              dialed_number="15550100", endpoint="world"),
+                  Answered(T0 + 3, inbound, call_id=inbound),
+                  HungUp(T0 + 4, inbound, call_id=inbound, cause=21)):
+        step = h.feed(event)
+        assert step.commands == () and step.facts == ()
+    step = h.feed(Answered(T0 + 5, orig.channel_id, orig.attempt_id, call_id=orig.channel_id))
+    assert step.commands == (StartAmd(orig.channel_id),)

@@ -20,8 +20,9 @@ from orchestrator.events import (
     OriginateFailed,
     PbxDisconnected,
 )
-from orchestrator.leads.model import Lead, LeadStatus
+from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome
+from orchestrator.leads.status import LeadStatus
 from orchestrator.pacing.base import AbandonWindow
 
 

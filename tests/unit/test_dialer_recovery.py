@@ -28,9 +28,9 @@ from orchestrator.events import (
     VoiceCue,
     VoiceDetected,
 )
-from orchestrator.leads.model import LeadStatus
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import DEFAULT_DELAYS
+from orchestrator.leads.status import LeadStatus
 
 
 def four_calls_two_agents(h: Harness):

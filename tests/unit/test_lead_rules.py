@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from orchestrator.leads.hours import CallingHours, lead_zones, next_allowed
-from orchestrator.leads.model import Lead, LeadStatus
+from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered
 from orchestrator.leads.rules import (
     HOUR,
@@ -17,6 +17,7 @@ from orchestrator.leads.rules import (
     check_before_dial,
     clamp_duration,
 )
+from orchestrator.leads.status import LeadStatus
 
 
 def ts(*args: int) -> float:

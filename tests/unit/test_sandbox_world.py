@@ -40,7 +40,7 @@ def test_world_numbers_are_valid_nanp_numbers_that_carry_outcome_and_talk_time(o
 
 
 def test_outcome_digits_are_distinct_and_stable():
-    assert [o.digit for o in Outcome] == [1, 2, 3, 4, 5, 6, 7]
+    assert [o.digit for o in Outcome] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert Outcome.HUMAN.digit == 1 and Outcome.MACHINE.digit == 5
 
 

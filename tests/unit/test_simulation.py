@@ -96,4 +96,4 @@ def test_every_named_scenario_builds():
     for name in NAMES:
         assert scenario(name, days=2).days == 2
     with pytest.raises(ValueError):
-        scenario("S9")
+        scenario("S99")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from orchestrator.dialer.inputs import AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentStateChanged
 from runner.commands_in import translate
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
@@ -76,6 +76,12 @@ def test_login_ready_pause_logout_are_commands(app, as_role, running):
     agent.post("/agent/pause", {"reason": "lunch"})
     _, event = _last_command(app)
     assert (event.state, event.reason) == (AgentState.PAUSED, "lunch")
+    agent.post("/agent/leaving", {"reason": "log out", "at": ""})  # after this call
+    command, event = _last_command(app)
+    assert command.kind == "agent_leaving" and isinstance(event, AgentLeaving)
+    assert (event.leaving_at, event.state) == (None, AgentState.LOGGED_OUT)
+    agent.post("/agent/leaving", {"reason": "lunch", "at": "25:00"})  # not a time: refused, nothing queued
+    assert _last_command(app)[0].id == command.id
     agent.post("/agent/logout")
     _, event = _last_command(app)
     assert event.state is AgentState.LOGGED_OUT

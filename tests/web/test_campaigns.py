@@ -220,7 +220,7 @@ def test_a_french_campaign_from_the_form_dials_at_1430_local_but_not_at_1330(app
     """Form -> row -> campaign_config -> the dialer core: FR keeps both of its daily windows."""
     from dataclasses import fields, replace
 
-    from orchestrator.compliance_profiles import DAY, ComplianceProfile
+    from orchestrator.compliance import DAY, ComplianceProfile
     from orchestrator.dialer.config import DialMode
     from orchestrator.leads.model import Lead
     from orchestrator.leads.rules import AttemptLimit

@@ -1,8 +1,8 @@
 """`switchboard run`: its processes under its supervisor (a killed child comes back, stop ends them all),
-a demo seeded once, and one agent per seat.
+a demo seeded once on each PBX node, and one agent per seat.
 
 The children are the real ones of ``switchboard run`` (runner, scheduler, web) on a test
-box: a SQLite file of its own and a node whose PBX is not there (the runner keeps
+box: a SQLite file of its own and nodes whose PBXes are not there (the runners keep
 trying to connect), so nothing touches the shared sandbox.
 """
 
@@ -23,15 +23,23 @@ import pytest
 from sqlalchemy import func, select, update
 
 from lab import demo
-from lab.run_all import DEMO_AGENTS, DEMO_CAMPAIGN, NODE, box_children, seed_demo
-from lab.sandbox.credentials import phone_credentials
+from lab.run_all import (
+    DEMO_AGENTS,
+    DEMO_CAMPAIGN,
+    FS_DEMO_CAMPAIGN,
+    FS_NODE,
+    NODE,
+    box_children,
+    seed_demo,
+)
+from lab.sandbox.credentials import fs_phone_credentials, phone_credentials
 from orchestrator.backoff import Backoff
 from runner.commands_in import Refused, translate
 from settings import Settings
 from store import migrate
 from store import models as m
 from store.db import make_engine, session_factory
-from store.enums import AgentState, CampaignState, DeskRequestStatus, UserRole
+from store.enums import AgentState, CampaignState, DeskRequestStatus, PbxKind, UserRole
 from switchboard.supervisor import ChildSpec, Supervisor
 from tests.web import seed as web_seed
 from web.db import sessions
@@ -75,20 +83,22 @@ def test_a_killed_runner_is_restarted_and_stop_ends_every_child(tmp_path, runnin
     settings = replace(Settings(instance_dir=tmp_path / "instance"), secret_key="test", web_port=_free_port())
     migrate.upgrade(settings.sqlalchemy_url, "head")
     engine = make_engine(settings.sqlalchemy_url)
-    with session_factory(engine).begin() as s:  # a PBX that is not there: the runner keeps trying
+    with session_factory(engine).begin() as s:  # PBXes that are not there: the runners keep trying
         demo.ensure_node(s, demo.NodeSpec(NODE, "127.0.0.1", _free_port(), "switchboard", "secret"))
+        demo.ensure_node(s, demo.NodeSpec(FS_NODE, "127.0.0.1", _free_port(), "", "secret",
+                                          kind=PbxKind.FREESWITCH))
     engine.dispose()
     caplog.set_level(logging.INFO, logger="switchboard.supervisor")
 
     supervisor = running(box_children(settings, None), backoff=FAST)
     assert supervisor.wait_for(lambda status: all(s.pid for s in status.values()), 30)
     first = _pids(supervisor)
-    assert set(first) == {"runner", "scheduler", "web"}
+    assert set(first) == {"runner", "runner-freeswitch", "scheduler", "web"}
 
     os.kill(first["runner"], signal.SIGKILL)
     assert supervisor.wait_for(lambda status: status["runner"].pid not in (None, first["runner"]), 30)
     second = _pids(supervisor)
-    assert second["scheduler"] == first["scheduler"] and second["web"] == first["web"]
+    assert all(second[name] == first[name] for name in ("runner-freeswitch", "scheduler", "web"))
     assert any("runner killed by SIGKILL" in r.getMessage() for r in caplog.records)
 
     supervisor.request_stop()
@@ -110,23 +120,38 @@ def test_a_child_that_keeps_dying_is_retried_with_its_reason_logged(tmp_path, ru
 
 def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(settings):
     migrate.upgrade(settings.sqlalchemy_url, "head")
-    assert f"{DEMO_CAMPAIGN!r} created" in seed_demo(settings)
+    seeded = seed_demo(settings)
+    assert f"{DEMO_CAMPAIGN!r} created on node {NODE!r}" in seeded[0]
+    assert f"{FS_DEMO_CAMPAIGN!r} created on node {FS_NODE!r}" in seeded[1]
     engine = make_engine(settings.sqlalchemy_url)
     with session_factory(engine).begin() as s:
-        campaign = s.scalars(select(m.Campaign)).one()
-        assert campaign.desired_state is CampaignState.RUNNING
+        campaigns = {c.name: c for c in s.scalars(select(m.Campaign))}
+        assert sorted(campaigns) == sorted([DEMO_CAMPAIGN, FS_DEMO_CAMPAIGN])
+        assert all(c.desired_state is CampaignState.RUNNING for c in campaigns.values())
         logins = s.scalars(select(m.DeskRequest).where(m.DeskRequest.kind == "agent_login")).all()
-        assert len(logins) == DEMO_AGENTS
-        seats = {seat.extension: seat for seat in s.scalars(select(m.Seat))}
-        assert sorted(seats) == [p.extension for p in phone_credentials(settings)]  # every sandbox phone
+        nodes = {n.name: n for n in s.scalars(select(m.PbxNode))}
+        assert nodes[FS_NODE].kind is PbxKind.FREESWITCH
+        for name, node, phones in ((DEMO_CAMPAIGN, NODE, phone_credentials),
+                                   (FS_DEMO_CAMPAIGN, FS_NODE, fs_phone_credentials)):
+            mine = [c for c in logins if c.campaign_id == campaigns[name].id]
+            assert len(mine) == DEMO_AGENTS and {c.node_id for c in mine} == {nodes[node].id}
+            seats = s.scalars(select(m.Seat.extension).where(m.Seat.node_id == nodes[node].id)).all()
+            assert sorted(seats) == [p.extension for p in phones(settings)]  # every sandbox phone of the node
+        zones = {lead.campaign_id: lead.timezone for lead in s.scalars(select(m.Lead))}
+        assert zones == {campaigns[DEMO_CAMPAIGN].id: "America/New_York",  # 201: New Jersey
+                         campaigns[FS_DEMO_CAMPAIGN].id: "America/Chicago"}  # 312: Chicago
+        campaign = campaigns[DEMO_CAMPAIGN]
         campaign.desired_state = CampaignState.PAUSED  # the supervisor stops the demo ...
         s.execute(update(m.DeskRequest).values(status=DeskRequestStatus.DONE))
+        seats = {seat.extension: seat for seat in s.scalars(select(m.Seat))}
         first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
         first.seat_id = seats["agent005"].id  # ... and moves an agent
 
-    assert "is paused, left as it was" in seed_demo(settings)  # switchboard run again
+    again = seed_demo(settings)  # switchboard run again
+    assert "is paused, left as it was" in again[0] and "is running, left as it was" in again[1]
     with session_factory(engine)() as s:
-        assert s.scalars(select(m.Campaign)).one().desired_state is CampaignState.PAUSED
+        assert s.scalars(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN)).one().desired_state is (
+            CampaignState.PAUSED)
         assert s.scalar(select(func.count()).select_from(m.DeskRequest).where(
             m.DeskRequest.status == DeskRequestStatus.PENDING)) == 0
         moved = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()

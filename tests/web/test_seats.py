@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from lab.ami_session import ami_session
+from ami.session import ami_session
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import phone_credentials
 from lab.sandbox.layout import paths

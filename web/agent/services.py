@@ -110,6 +110,32 @@ def pause(session: Session, agent: Agent, reason: str, user_id: int) -> DeskRequ
                  payload={"state": AgentState.PAUSED.value, "reason": reason})
 
 
+LOG_OUT = "log out"  # a departure that ends the shift rather than pausing
+
+
+def announce_leaving(session: Session, agent: Agent, reason: str, at: str, user_id: int) -> DeskRequest:
+    """Tell the dialer the agent leaves (a pause ``reason`` or log-out) at ``at`` (HH:MM, local time,
+    today) or, empty, after this call: the pacer stops dialing for them before they go."""
+    if reason != LOG_OUT and reason not in PAUSE_REASONS:
+        raise AgentError("choose a pause reason")
+    if agent.state is AgentState.LOGGED_OUT:
+        raise AgentError("log into a seat first")
+    when = None
+    if at:
+        try:
+            clock = datetime.strptime(at, "%H:%M").time()
+        except ValueError:
+            raise AgentError("give the time as HH:MM") from None
+        now = datetime.now().astimezone()
+        leaving = datetime.combine(now.date(), clock, now.tzinfo)
+        if leaving <= now:
+            raise AgentError(f"{at} has passed")
+        when = leaving.timestamp()
+    state = AgentState.LOGGED_OUT if reason == LOG_OUT else AgentState.PAUSED
+    return _send(session, agent, DeskCommand.AGENT_LEAVING, user_id,
+                 payload={"at": when, "state": state.value, "reason": "" if reason == LOG_OUT else reason})
+
+
 def state_note(agent: Agent) -> str:
     """What the agent should know about their state, in words (why the dialer sends no calls)."""
     seat = agent.seat.extension if agent.seat else "your seat"

@@ -21,7 +21,7 @@ from store.enums import AgentState, CampaignMode
 from store.models import Agent, Attempt, Campaign, Lead
 from store.types import utcnow
 from web.agent import services
-from web.agent.services import PAUSE_REASONS, AgentError, DispositionInput
+from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
 from web.http import get_or_404, int_or_none
@@ -60,6 +60,7 @@ def _context(agent: Agent) -> dict[str, object]:
         "seats": services.free_seats(session, agent) if logged_out else [],
         "campaigns": services.campaigns_for(session, agent) if logged_out else [],
         "reasons": PAUSE_REASONS,
+        "leave_reasons": (*PAUSE_REASONS, LOG_OUT),
         "preview_campaigns": services.campaigns_for(session, agent, CampaignMode.PREVIEW),
         "preview": preview,
         "commands": services.pending(session, agent),
@@ -148,6 +149,14 @@ def ready():
 @requires(Perm.AGENT_PANEL)
 def pause():
     return _act(services.pause, request.form.get("reason", ""), current_user.id)
+
+
+@bp.post("/leaving")
+@requires(Perm.AGENT_PANEL)
+def leaving():
+    reason, at = request.form.get("reason", ""), request.form.get("at", "").strip()
+    return _act(services.announce_leaving, reason, at, current_user.id,
+                ok="The dialer will stop sending you customers before you go.")
 
 
 @bp.post("/preview/next")

@@ -18,7 +18,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.compliance_profiles import ProfileRules
+from orchestrator.compliance import ProfileRules
 from orchestrator.leads.hours import CallingHours
 from store.enums import CampaignMode, ComplianceProfile
 from store.models import Seat

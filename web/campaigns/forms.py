@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from store.enums import Outcome
+from store.models import Disposition
 from web.campaigns.profiles import WEEKDAYS
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -117,7 +119,8 @@ def parse_dispositions(text: str) -> list[DispositionSpec]:
     return list(specs.values())
 
 
-def format_disposition(d: object) -> str:
+def format_disposition(d: DispositionSpec | Disposition) -> str:
+    """The form's line for a disposition (what :func:`parse_dispositions` reads back)."""
     flags = [
         f
         for f, on in (("+sale", d.is_sale), ("+amount", d.asks_amount), ("+callback", d.schedules_callback))
@@ -150,7 +153,7 @@ class ScheduleSpec:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> ScheduleSpec | None:
+    def from_json(cls, data: dict[str, Any]) -> ScheduleSpec | None:
         if not data or not data.get("days"):
             return None
         return cls(

@@ -1,7 +1,7 @@
 """What a compliance profile puts on a new campaign, read from the core's one table.
 
 The rules themselves (caps, windows, hours, attempts per number, retention)
-are ``orchestrator.compliance_profiles.PROFILES``; this only renders them as
+are ``orchestrator.compliance.PROFILES``; this only renders them as
 the values the form and the campaign row use (a Decimal cap, whole seconds,
 the stored hours table). An operator may be stricter, never looser
 (``web.campaigns.checks``).
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orchestrator.compliance_profiles import rules_for
+from orchestrator.compliance import rules_for
 from orchestrator.leads.hours import DAY_NAMES
 from store.enums import ComplianceProfile
 

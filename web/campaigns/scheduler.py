@@ -5,7 +5,7 @@ Campaign schedules live in ``campaigns.schedule`` (edited in the web). Every
 (start -> running, stop -> paused; after the last date the campaign stays
 paused) in APScheduler's SQLAlchemy job store, replacing jobs whose trigger
 changed and removing those of deleted schedules. Only this process runs a
-scheduler: a job store must not be shared by several (DESIGN.md).
+scheduler: a job store must not be shared by several (docs/DESIGN-NOTES.md).
 
 A second periodic job, :func:`sweep_claims`, gives back lead claims nobody
 will finish (previews an agent walked away from, runners that never came
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from time import monotonic
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -80,6 +81,14 @@ class _Runtime:
 
 
 _runtime = _Runtime()
+T = TypeVar("T")
+
+
+def _configured(value: T | None, what: str) -> T:
+    """A part of ``_runtime`` the jobs need; a job that runs before it was set is a wiring error."""
+    if value is None:
+        raise RuntimeError(f"the scheduler's {what} is not set: configure() it first")
+    return value
 
 
 def configure(sessions: sessionmaker[Session], recordings_dir: Path | None = None) -> None:
@@ -119,12 +128,12 @@ def apply_state(campaign_id: int, state: str) -> None:
     (or the process stops): a start that fails during an outage would otherwise
     wait for the next day's trigger.
     """
-    assert _runtime.sessions is not None, "configure() the scheduler's session factory first"
+    sessions = _configured(_runtime.sessions, "session factory")
     deadline = monotonic() + MISFIRE_GRACE_S
     failures = 0
     while True:
         try:
-            _apply_state_once(_runtime.sessions, campaign_id, CampaignState(state))
+            _apply_state_once(sessions, campaign_id, CampaignState(state))
             return
         except SQLAlchemyError as exc:
             if not is_outage(exc):
@@ -178,8 +187,7 @@ class ResilientScheduler(BlockingScheduler):
 
 def sync(scheduler: BaseScheduler) -> None:
     """Make the job store match the schedules in the database."""
-    assert _runtime.sessions is not None
-    with _runtime.sessions() as session:
+    with _configured(_runtime.sessions, "session factory")() as session:
         rows = session.execute(select(Campaign.id, Campaign.schedule)).all()
     wanted: dict[str, tuple[CronTrigger, CampaignState, int]] = {}
     for campaign_id, schedule in rows:
@@ -222,15 +230,13 @@ def _ride_out(what: str, work: Callable[[], int | None]) -> int | None:
 
 
 def _sync_job() -> None:
-    assert _runtime.scheduler is not None
-    scheduler = _runtime.scheduler
+    scheduler = _configured(_runtime.scheduler, "scheduler")
     _ride_out("schedules not synced", lambda: sync(scheduler))
 
 
 def _in_transaction(work: Callable[[Session], int]) -> Callable[[], int]:
     def run() -> int:
-        assert _runtime.sessions is not None
-        with _runtime.sessions.begin() as session:
+        with _configured(_runtime.sessions, "session factory").begin() as session:
             return work(session)
     return run
 

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from orchestrator.compliance_profiles import rules_for
+from orchestrator.compliance import rules_for
 from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceProfile, MachineAction
 from store.leads import assign_list
 from store.models import Campaign, Disposition, LeadList, RetryRule, Team

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
 from store.models import Campaign, Lead, LeadList, Team
+from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.campaigns import services
@@ -18,6 +19,7 @@ from web.campaigns.profiles import WEEKDAYS, notes
 from web.campaigns.services import CampaignInput
 from web.db import db
 from web.http import get_or_404
+from web.wallboard.services import amd_warning
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 MAX_SOUND_BYTES = 5 * 1024 * 1024
@@ -83,7 +85,8 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
 def index():
     session = db()
     campaigns = session.scalars(select(Campaign).order_by(Campaign.name)).all()
-    counts = dict(session.execute(select(Lead.campaign_id, func.count()).group_by(Lead.campaign_id)).all())
+    counts = dict(
+        session.execute(select(Lead.campaign_id, func.count()).group_by(Lead.campaign_id)).tuples().all())
     return render_template(
         "campaigns/index.html", campaigns=campaigns, counts=counts, states=list(CampaignState)
     )
@@ -115,6 +118,7 @@ def _form_page(campaign: Campaign | None, status: int = 200):
         amd_actions=list(MachineAction),
         outcomes=list(Outcome),
         weekdays=WEEKDAYS,
+        amd_warning=amd_warning(session, campaign, utcnow()) if campaign else "",
     ), status
 
 

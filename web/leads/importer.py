@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ _REF_WORDS = ("ref", "id", "customer", "account")
 _TZ_WORDS = ("timezone", "time_zone", "tz")
 # Mobile ranges map to every zone of a country (UK mobiles: Guernsey, Isle of Man,
 # Jersey, London): take the zone where most of its people live when it is a candidate.
-_MAIN_ZONE = {
+_MAIN_ZONE: dict[int | None, str] = {
     44: "Europe/London",
     33: "Europe/Paris",
     34: "Europe/Madrid",
@@ -250,7 +251,7 @@ class Normalised:
 #: Country code -> the region the last valid number of that code belonged to. A
 #: list's numbers mostly share a region; trying it first skips the walk over
 #: every region of a shared code (25 for +1), which is most of the cost.
-_LAST_REGION: dict[int, str] = {}
+_LAST_REGION: dict[int | None, str] = {}  # (phonenumbers types the code as optional)
 
 
 def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
@@ -304,8 +305,8 @@ def prepare(
     mapping: Mapping,
     region: str,
     *,
-    existing: set[str] = frozenset(),  # phones already in the target list
-    dnc: set[str] = frozenset(),
+    existing: AbstractSet[str] = frozenset(),  # phones already in the target list
+    dnc: AbstractSet[str] = frozenset(),
     progress: Callable[[int], None] | None = None,
 ) -> Prepared:
     """Validate, normalise, dedupe and DNC-scrub; every skipped row is a numbered problem."""

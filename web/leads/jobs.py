@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,11 +55,18 @@ class JobMeta:
     list_id: int | None
     region: str
     campaign_id: int | None = None
-    mapping: dict[str, object] = field(default_factory=dict)
+    mapping: dict[str, Any] = field(default_factory=dict)  # importer.Mapping's fields, as JSON keeps them
     key: str = ""  # see upload_key
     kind: str = "leads"  # or "dnc": numbers added to a do-not-call list
     reason: str = ""  # dnc: why the numbers are listed
     user_id: int | None = None  # dnc: who uploaded them
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write then rename: a reader in another thread or process sees the old file or the new, never half."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 class Jobs:
@@ -89,7 +98,7 @@ class Jobs:
         return JobMeta(**json.loads((self.dir(token) / "meta.json").read_text()))
 
     def save_meta(self, token: str, meta: JobMeta) -> None:
-        (self.root / token / "meta.json").write_text(json.dumps(asdict(meta)))
+        _write_whole(self.root / token / "meta.json", json.dumps(asdict(meta)))
 
     def status(self, token: str) -> JobStatus:
         with self._lock:
@@ -142,7 +151,7 @@ class Jobs:
         else:
             self._update(token, **asdict(status))
         final = self.status(token)
-        (path / "result.json").write_text(json.dumps(asdict(final)))
+        _write_whole(path / "result.json", json.dumps(asdict(final)))
         return final
 
     def _import(self, token: str, path: Path, meta: JobMeta, sessions: sessionmaker[Session]) -> JobStatus:

@@ -13,12 +13,13 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import dnc
 from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus
 from store.models import DncEntry, Lead, LeadList
 from store.types import utcnow
@@ -37,11 +38,7 @@ def existing_phones(session: Session, list_id: int) -> set[str]:
 
 def dnc_phones(session: Session, campaign_id: int | None, now: datetime) -> set[str]:
     """Numbers not to load for this campaign: global entries plus the campaign's own, unexpired."""
-    scope = DncEntry.campaign_id.is_(None)
-    if campaign_id is not None:
-        scope = or_(scope, DncEntry.campaign_id == campaign_id)
-    query = select(DncEntry.phone).where(scope, or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now))
-    return set(session.scalars(query))
+    return set(session.scalars(select(DncEntry.phone).where(dnc.in_force(campaign_id, now))))
 
 
 def insert_leads(
@@ -135,7 +132,7 @@ def activate(sessions: sessionmaker[Session], staging_id: int, target_id: int | 
     while True:
         with sessions.begin() as session:
             ids = select(Lead.id).where(Lead.list_id == staging_id).limit(CHUNK).scalar_subquery()
-            moved = session.execute(update(Lead).where(Lead.id.in_(ids)).values(list_id=target_id)).rowcount
+            moved = _affected(session.execute(update(Lead).where(Lead.id.in_(ids)).values(list_id=target_id)))
         if not moved:
             break
     with sessions.begin() as session:
@@ -148,7 +145,7 @@ def discard(sessions: sessionmaker[Session], staging_id: int) -> None:
     while True:
         with sessions.begin() as session:
             ids = select(Lead.id).where(Lead.list_id == staging_id).limit(CHUNK).scalar_subquery()
-            if not session.execute(delete(Lead).where(Lead.id.in_(ids))).rowcount:
+            if not _affected(session.execute(delete(Lead).where(Lead.id.in_(ids)))):
                 break
     with sessions.begin() as session:
         session.execute(delete(LeadList).where(LeadList.id == staging_id, LeadList.importing))
@@ -183,15 +180,24 @@ _COLUMNS = (
 )
 
 
+def _affected(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched: its result is a CursorResult, which ``Session.execute`` is not
+    typed to return."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def _copy_chunk(session: Session, rows: list[dict[str, object]]) -> None:
-    cursor = session.connection().connection.driver_connection.cursor()
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # only a connection detached from its pool has none
+        raise RuntimeError("no database driver connection to COPY into")
+    cursor = driver.cursor()
     with cursor.copy(f"COPY leads ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS])
 
 
 def _insert_chunk(session: Session, rows: list[dict[str, object]]) -> None:
-    session.execute(insert(Lead.__table__), rows)
+    session.execute(insert(cast(Table, Lead.__table__)), rows)
 
 
 def _chunks(rows: list[T], size: int) -> Iterator[list[T]]:
@@ -259,7 +265,7 @@ def import_dnc(
             if new:
                 now = utcnow()
                 session.execute(
-                    insert(DncEntry.__table__),
+                    insert(cast(Table, DncEntry.__table__)),
                     [
                         {
                             "phone": p,
@@ -272,7 +278,8 @@ def import_dnc(
                         for p in new
                     ],
                 )
-                lead_scope = [Lead.phone.in_(new), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
+                lead_scope: list[ColumnElement[bool]] = [
+                    Lead.phone.in_(new), Lead.status.in_(DIALABLE_LEAD_STATUSES)]
                 if campaign_id is not None:
                     lead_scope.append(Lead.campaign_id == campaign_id)
                 session.execute(

@@ -44,7 +44,7 @@ def jobs() -> Jobs:
 @requires(Perm.CAMPAIGNS)
 def lists():
     session = db()
-    counts = dict(session.execute(select(Lead.list_id, func.count()).group_by(Lead.list_id)).all())
+    counts = dict(session.execute(select(Lead.list_id, func.count()).group_by(Lead.list_id)).tuples().all())
     return render_template(
         "leads/lists.html",
         lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.enums import AgentState
@@ -121,6 +121,8 @@ def _occupancy(session: Session, period: Period, group: str, daily: bool) -> dic
     key = _group_key(group)
     lo = literal(period.start, UtcDateTime)
     hi = literal(min(period.end, datetime.now(UTC)), UtcDateTime)
+    start: ColumnElement[datetime]
+    end: ColumnElement[datetime]
     if session.get_bind().dialect.name == "sqlite":
         start, end = (
             func.max(AgentStateLog.started_at, lo),

@@ -27,6 +27,7 @@ function render(s) {
       const td = tr.insertCell(); td.append(gauge(r, c.cap), ' ' + pct(r)); if (r > c.cap) td.className = 'over';
     }
     cell(tr, pct(c.cap));
+    cell(tr, c.pacing_note, 'note');  // why the dial level is what it is (the policy's words)
   }
   const ab = document.querySelector('#agents tbody'); ab.replaceChildren();
   for (const a of s.agents) {

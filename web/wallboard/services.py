@@ -13,11 +13,10 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate
-from orchestrator.compliance import ComplianceProfile as CoreProfile
+from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, rules_for
 from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
-from store.models import AbandonBucket, Agent, Attempt, Campaign, User
+from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, User
 
 HOURS_SHOWN = 12
 _COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)
@@ -58,8 +57,10 @@ def snapshot(session: Session, now: datetime) -> dict[str, Any]:
 
 def _abandon_rates(
     session: Session, campaigns: list[Campaign], now: datetime
-) -> dict[int, tuple[float, float]]:
-    """campaign -> (24 h rate, 30-day rate) from the runners' minute buckets, summed over nodes.
+) -> dict[int, tuple[float, float, float]]:
+    """campaign -> (24 h rate, 30-day rate, 24 h AMD floor) from the runners' minute buckets, summed
+    over nodes. The floor is the rate with no abandon at all (``amd_floor``): the cap cannot be met
+    with the campaign's AMD settings when it reaches the cap.
 
     The same windows and formula the dialer enforces (``orchestrator.compliance``):
     a bucket counts while ``start > now - window - BUCKET_S``, and the UK rate
@@ -81,16 +82,32 @@ def _abandon_rates(
     sums = {row[0]: [int(x or 0) for x in row[1:]] for row in rows}
     rates = {}
     for c in campaigns:
-        fp_rate = (
-            float(c.amd_false_positive_rate or 0) if c.compliance_profile.value == CoreProfile.UK else 0.0
-        )
+        counts_fp = rules_for(c.compliance_profile).counts_amd_false_positives
+        fp_rate = float(c.amd_false_positive_rate or 0) if counts_fp else 0.0
         counts = sums.get(c.id, [0] * 6)
         day, month = (
-            abandon_rate(AbandonWindow(w, abandons, live, machines * fp_rate))
+            AbandonWindow(w, abandons, live, machines * fp_rate)
             for w, (live, abandons, machines) in zip(WINDOWS, (counts[:3], counts[3:]), strict=True)
         )
-        rates[c.id] = (day, month)
+        rates[c.id] = (abandon_rate(day), abandon_rate(month), amd_floor(day))
     return rates
+
+
+def amd_warning(session: Session, campaign: Campaign, now: datetime) -> str:
+    """Why the campaign's compliance profile cannot be met with its AMD settings, or "".
+
+    Over the last 24 h the estimated AMD false positives (machine verdicts x the campaign's
+    false-positive rate) are counted as abandons; when they alone reach the cap, no pacing
+    can meet it (the dialer then holds abandons near zero and occupancy falls).
+    """
+    floor = _abandon_rates(session, [campaign], now)[campaign.id][2]
+    cap = float(campaign.abandon_cap)
+    if floor < cap:
+        return ""
+    return (f"AMD false positives alone are {100 * floor:.2f} % of live answers over the last 24 h, "
+            f"at or over the {100 * cap:.2f} % cap of {campaign.compliance_profile.value}: "
+            "no dial level can meet it. Lower the false-positive rate (AMD settings) "
+            "or stop hanging up on machine verdicts.")
 
 
 def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> list[dict[str, Any]]:
@@ -104,6 +121,13 @@ def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> lis
     working = Counter(
         team for (team,) in session.execute(select(Agent.team_id).where(Agent.state.in_(WORKING)))
     )
+    notes: dict[int, list[str]] = {}
+    for cid, text in session.execute(
+        select(PacingNote.campaign_id, PacingNote.text)
+        .where(PacingNote.campaign_id.in_([c.id for c in campaigns]))
+        .order_by(PacingNote.node_id)
+    ):
+        notes.setdefault(cid, []).append(text)
     out = []
     for c in campaigns:
         team_ids = [t.id for t in c.teams]
@@ -121,6 +145,8 @@ def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> lis
                 "in_flight": in_flight.get(c.id, 0),
                 "agents": agents,
                 "dial_level": round(in_flight.get(c.id, 0) / agents, 2) if agents else 0.0,
+                "amd_floor": rates[c.id][2],
+                "pacing_note": " | ".join(notes.get(c.id, [])),
             }
         )
     return out
