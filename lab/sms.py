@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lab.campaign import switchboard_exe
@@ -154,7 +154,7 @@ class SmsLab:
             lead_list = LeadList(name=f"sms {time.time()}")
             session.add(lead_list)
             session.flush()
-            session.execute(Lead.__table__.insert(), [
+            session.execute(insert(Lead), [
                 {"list_id": lead_list.id, "phone": p, "timezone": zone,
                  "fields": {"first_name": f"客户{i}", "ref": f"R{i}"}} for i, p in enumerate(phones)])
             return lead_list.id

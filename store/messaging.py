@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator.messaging import text as sms_text
@@ -72,7 +72,7 @@ def create_broadcast(session: Session, spec: BroadcastSpec) -> SmsBroadcast:
                      "timezone": lead.timezone, "text": sms_text.fill(spec.template, values),
                      "status": SmsStatus.QUEUED, "attempts": 0, "error": ""})
     if rows:
-        session.execute(SmsMessage.__table__.insert(), rows)
+        session.execute(insert(SmsMessage), rows)
     return broadcast
 
 

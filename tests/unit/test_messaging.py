@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestrator.compliance_profiles import ComplianceProfile, rules_for
+from orchestrator.compliance import ComplianceProfile, rules_for
 from orchestrator.leads.hours import CallingHours
 from orchestrator.messaging import policy
 from orchestrator.messaging.text import Coding, TemplateError, fields_of, fill, shape
@@ -71,7 +71,7 @@ def test_rate_limiter_holds_the_rate() -> None:
         sent += n
         now += 0.013
     assert 499 <= sent <= 501
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rate must be positive"):
         policy.RateLimiter(0)
 
 

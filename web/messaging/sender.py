@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.compliance_profiles import rules_for
+from orchestrator.compliance import rules_for
 from orchestrator.leads.hours import lead_zones
 from orchestrator.messaging import policy
 from orchestrator.messaging import text as sms_text

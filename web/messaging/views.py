@@ -26,8 +26,8 @@ MAX_RATE_PER_S = 1000.0
 PAGE = 200  # messages shown on the detail page
 
 
-def _spec(form: MultiDict[str, str]) -> store.BroadcastSpec:
-    """The form as a broadcast, or a FormError saying what to fix."""
+def _text(form: MultiDict[str, str]) -> tuple[str, str]:
+    """(name, template), checked: merge fields readable, not longer than Kannel will send."""
     name, template = form.get("name", "").strip(), form.get("template", "").strip()
     if not name or len(name) > 128:
         raise FormError("name: required, at most 128 characters")
@@ -39,18 +39,39 @@ def _spec(form: MultiDict[str, str]) -> store.BroadcastSpec:
         raise FormError(f"template: {exc}") from None
     if sms_text.shape(template).parts > MAX_PARTS:
         raise FormError(f"template: longer than {MAX_PARTS} SMS parts")
-    target = form.get("target", "")
-    list_id = campaign_id = None
-    if target.startswith("list:") and target[5:].isdigit():
-        list_id = int(target[5:])
-        if db().get(LeadList, list_id) is None:
-            raise FormError("target: no such list")
-    elif target.startswith("campaign:") and target[9:].isdigit():
-        campaign_id = int(target[9:])
-        if db().get(Campaign, campaign_id) is None:
-            raise FormError("target: no such campaign")
-    else:
+    return name, template
+
+
+def _target(form: MultiDict[str, str]) -> tuple[int | None, int | None]:
+    """(list id, campaign id): exactly one of them, and it exists."""
+    kind, _, raw = form.get("target", "").partition(":")
+    model = {"list": LeadList, "campaign": Campaign}.get(kind)
+    if model is None or not raw.isdigit() or len(raw) > 9:
         raise FormError("target: choose a list or a campaign")
+    if db().get(model, int(raw)) is None:
+        raise FormError(f"target: no such {kind}")
+    return (int(raw), None) if kind == "list" else (None, int(raw))
+
+
+def _when(form: MultiDict[str, str]) -> tuple[str, datetime]:
+    """(time zone, start in UTC)."""
+    zone = form.get("timezone", "UTC").strip() or "UTC"
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FormError(f"time zone: unknown zone {zone[:64]!r}") from None
+    raw = form.get("start_at", "").strip()
+    try:
+        start = datetime.fromisoformat(raw).replace(tzinfo=tz).astimezone(UTC) if raw else datetime.now(UTC)
+    except ValueError:
+        raise FormError("start: a date and time like 2026-12-24T09:00") from None
+    return zone, start
+
+
+def _spec(form: MultiDict[str, str]) -> store.BroadcastSpec:
+    """The form as a broadcast, or a FormError saying what to fix."""
+    name, template = _text(form)
+    list_id, campaign_id = _target(form)
     try:
         rate = float(form.get("rate_per_s", ""))
     except ValueError:
@@ -61,17 +82,7 @@ def _spec(form: MultiDict[str, str]) -> store.BroadcastSpec:
         profile = ComplianceProfile(form.get("compliance_profile", "").lower())
     except ValueError:
         raise FormError("compliance profile: choose one") from None
-    zone = form.get("timezone", "UTC").strip() or "UTC"
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise FormError(f"time zone: unknown zone {zone[:64]!r}") from None
-    raw_start = form.get("start_at", "").strip()
-    try:
-        start = (datetime.fromisoformat(raw_start).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-                 if raw_start else datetime.now(UTC))
-    except ValueError:
-        raise FormError("start: a date and time like 2026-12-24T09:00") from None
+    zone, start = _when(form)
     return store.BroadcastSpec(name, template, list_id, campaign_id, form.get("segment", "").strip()[:255],
                                profile, zone, rate, start)
 

@@ -1,7 +1,7 @@
 """SMS broadcasts and their messages (sent through Kannel, issue #16)
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-03 19:28:55.772911
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0012'
-down_revision: str | Sequence[str] | None = '0009'
+down_revision: str | Sequence[str] | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
