@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator.messaging import text as sms_text
@@ -159,3 +159,13 @@ def mark_accepted(session: Session, ids: Sequence[int], at: datetime) -> None:
     if ids:
         session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids)).values(accepted_at=at))
         set_status(session, ids, SmsStatus.ACCEPTED, only_from=SmsStatus.SENDING)
+
+
+def blocked(session: Session, phones: Sequence[str], campaign_id: int | None, now: datetime) -> set[str]:
+    """Those of ``phones`` on the do-not-call list (global, or the campaign's), unexpired: one query
+    per batch, as :func:`store.dnc.is_blocked` answers for one number."""
+    scope: ColumnElement[bool] = DncEntry.campaign_id.is_(None)
+    if campaign_id is not None:
+        scope = or_(scope, DncEntry.campaign_id == campaign_id)
+    live = or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now)
+    return set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(set(phones)), scope, live)))

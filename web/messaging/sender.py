@@ -34,7 +34,6 @@ from provisioning import kannel
 from settings import Settings
 from store import messaging as store
 from store.db import make_engine, session_factory
-from store.dnc import is_blocked
 from store.enums import SmsStatus
 from store.models import SmsBroadcast, SmsMessage
 
@@ -162,8 +161,9 @@ class Sender:
         hours = rules_for(broadcast.compliance_profile).calling_hours
         at = datetime.fromtimestamp(now, UTC)
         ready = []
+        dnc = store.blocked(session, [m.phone for m in batch], broadcast.campaign_id, at)
         for message in batch:
-            if is_blocked(session, message.phone, broadcast.campaign_id, at):
+            if message.phone in dnc:
                 message.status = SmsStatus.BLOCKED
                 continue
             zones = lead_zones(message.phone, message.timezone, broadcast.default_timezone)
