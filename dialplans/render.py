@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +82,8 @@ class DialplanParams:
     message_wait_max_s: int = 20
 
 
-_env = Environment(
+# PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).
+_env = Environment(  # nosec B701
     loader=PackageLoader("dialplans", "."),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
@@ -100,11 +102,14 @@ def render_asterisk(params: DialplanParams | None = None) -> dict[str, str]:
     }
 
 
-def write_atomically(directory: Path, files: dict[str, str]) -> list[str]:
+def write_atomically(directory: Path, files: dict[str, str], private: Iterable[str] = ()) -> list[str]:
     """Write files that changed (temp file + rename, so the PBX never reads half a file).
 
-    Returns the names that changed, so the caller reloads only when needed.
+    Files named in ``private`` (SIP passwords) are 0640: the owner and the PBX's group
+    (the directory's group, or the writer's), never everyone. Returns the names that
+    changed, so the caller reloads only when needed.
     """
+    secret = set(private)
     changed = []
     for name, text in files.items():
         target = directory / name
@@ -113,7 +118,7 @@ def write_atomically(directory: Path, files: dict[str, str]) -> list[str]:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o640 if name in secret else 0o644)
         os.replace(tmp, target)
         changed.append(name)
     return changed

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -213,6 +214,8 @@ class Kit:
     sessions: sessionmaker[Session] = field(init=False)
     node_id: int = 0
     agent_ids: list[int] = field(default_factory=list)
+    #: The agents' web password: made per kit, so no lab agent has one anybody could guess.
+    agent_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     def __post_init__(self) -> None:
         self.url = self.url or f"sqlite:///{self.tmp / 'switchboard.sqlite3'}"
@@ -242,7 +245,7 @@ class Kit:
         assert len(seats) == n, "not enough sandbox phones (setting sandbox_phones)"
         with self.sessions.begin() as s:
             node = s.get(m.PbxNode, self.node_id)
-            self.agent_ids = [a.id for a in demo.ensure_agents(s, node, seats)]
+            self.agent_ids = [a.id for a in demo.ensure_agents(s, node, seats, self.agent_password)]
         return self.agent_ids
 
     def campaign(self, name: str, mode: CampaignMode, leads: dict[str, World], **settings: object) -> int:

@@ -7,6 +7,7 @@ so what the demo shows is what the tests check.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -71,15 +72,20 @@ def ensure_seats(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, s
 
 
 def ensure_agents(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, str]],
-                  password: str = "demo") -> list[m.Agent]:
-    """One agent user per seat (``extension``, ``secret``), named like the seat, sitting at it."""
+                  password: str | None = None) -> list[m.Agent]:
+    """One agent user per seat (``extension``, ``secret``), named like the seat, sitting at it.
+
+    New users get ``password``; None gives each a random one nobody knows (labs that never log in
+    through the web). No default anyone could guess: a demo box is reachable too.
+    """
     agents = []
     for seat in ensure_seats(session, node, seats):
         seat.enabled = True
         extension = seat.extension
         user = session.scalar(select(m.User).where(m.User.username == extension))
         if user is None:
-            user = m.User(username=extension, password_hash=generate_password_hash(password),
+            user = m.User(username=extension,
+                          password_hash=generate_password_hash(password or secrets.token_urlsafe(24)),
                           role=UserRole.AGENT, display_name=f"Agent {extension}")
             session.add(user)
             session.flush()

@@ -36,6 +36,7 @@ NODE = "pbx"
 FS_NODE = "sandbox-freeswitch"
 DEMO_ADMIN = "admin"
 DEMO_ADMIN_SECRET = "demo_admin_password"
+DEMO_AGENT_SECRET = "demo_agent_password"  # the demo agents' password, generated and kept like the admin's
 
 
 def run_all(settings: Settings) -> None:
@@ -202,17 +203,19 @@ def seed_demo(settings: Settings) -> list[str]:
     dial. It never sets a campaign's state, moves an agent to a seat or logs
     anyone in: that is the supervisor's (and the runner's) business now.
     """
+    from settings import instance_secret
     from store.db import make_engine, session_factory
 
+    password = instance_secret(settings.instance_dir, DEMO_AGENT_SECRET)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
-            return [_seed_site(s, site) for site in demo_sites(settings)]
+            return [_seed_site(s, site, password) for site in demo_sites(settings)]
     finally:
         engine.dispose()
 
 
-def _seed_site(s: Session, site: DemoSite) -> str:
+def _seed_site(s: Session, site: DemoSite, password: str) -> str:
     from lab import demo
     from store import models as m
     from store.enums import CampaignMode, CampaignState
@@ -221,13 +224,14 @@ def _seed_site(s: Session, site: DemoSite) -> str:
     demo.ensure_seats(s, node, phones)
     campaign = s.scalar(select(m.Campaign).where(m.Campaign.name == site.campaign))
     if campaign is None:
-        agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS])
+        agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS], password)
         campaign = demo.create_campaign(s, site.campaign, CampaignMode.PROGRESSIVE,
                                         _demo_numbers(0, site.area_code), wrap_up_s=5,
                                         abandon_message_text="Sorry we missed you.")
         demo.log_in(s, node, campaign, agents)
         return (f"demo campaign {campaign.name!r} created on node {node.name!r}: {DEMO_AGENTS} agents "
-                f"(the sandbox phones {phones[0][0]}..) dialing the world")
+                f"(the sandbox phones {phones[0][0]}..) dialing the world; they log in with the password "
+                f"kept in {DEMO_AGENT_SECRET} in the instance dir")
     if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
         demo.add_leads(s, campaign, campaign.lists[0],
                        _fresh(s, campaign, _demo_numbers(_lead_count(s, campaign.id), site.area_code)))

@@ -9,11 +9,13 @@ it can be tested and reused without Flask.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import AmdTuning, DialplanParams
+from esl import oneshot
 from esl.render import DialConfig
 from provisioning.seats import SeatConf
 
@@ -98,16 +100,33 @@ def answer(request: Mapping[str, str], seats: Iterable[SeatConf]) -> str:
     """The XML for one mod_xml_curl request (its POSTed form fields).
 
     Directory lookups name a user (``user``) in a ``domain``; only that seat is
-    returned, as FreeSWITCH expects. Dialplan lookups are answered for our
-    context only, so the box's own dialplan keeps working for everything else.
+    returned, as FreeSWITCH expects. The database is the seats' authority: a
+    user it does not hold (or holds disabled) gets the domain without them, so
+    FreeSWITCH does not fall back to a static copy; its static directory
+    serves only while the web app cannot answer. Lookups naming no user (the
+    domain's own settings) and dialplan lookups outside our context are left
+    to the box's own configuration.
     """
     section = request.get("section", "")
     if section == "directory":
         user = request.get("user", "")
         domain = request.get("domain", "") or request.get("key_value", "")
         found = [s for s in seats if s.extension == user]
-        return directory(domain, found) if found and domain else not_found()
+        return directory(domain, found) if user and domain else not_found()
     if section == "dialplan":
         context = request.get("Hunt-Context") or request.get("Caller-Context", "")
         return dialplan() if context == CONTEXT else not_found()
     return not_found()
+
+
+def registered_contacts(host: str, port: int, password: str) -> dict[str, str]:
+    """Seat -> "registered (<contact URI>)" for every registration the node holds, over ESL.
+
+    ``show registrations`` covers every SIP profile (``sofia status profile <p>
+    reg`` would need the profile's name, which the node row does not hold).
+    Raises ``ConnectionError`` when the node cannot be asked, ``ValueError`` on
+    an answer that is not the expected JSON.
+    """
+    body = oneshot.api(host, port, password, "show registrations as json")
+    rows = json.loads(body).get("rows", [])
+    return {str(row["reg_user"]): f"registered ({row.get('url', '')})" for row in rows if row.get("reg_user")}

@@ -93,7 +93,7 @@ PJSIP_RELOAD = "module reload res_pjsip.so"
 def write_seats(path: Path, text: str) -> bool:
     """Write the seats file atomically; True when it changed (a reload is needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return bool(write_atomically(path.parent, {path.name: text}))
+    return bool(write_atomically(path.parent, {path.name: text}, private={path.name}))
 
 
 def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiTarget,
@@ -104,7 +104,7 @@ def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiT
     """
     seats_path.parent.mkdir(parents=True, exist_ok=True)
     files = {seats_path.name: render_pjsip(seats, transport=transport), **render_asterisk()}
-    changed = write_atomically(seats_path.parent, files)
+    changed = write_atomically(seats_path.parent, files, private={seats_path.name})
     commands = [PJSIP_RELOAD if name == seats_path.name else RELOADS[name] for name in changed]
     if commands:
         run_cli(target, commands)

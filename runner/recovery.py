@@ -4,7 +4,10 @@
   as they were (``release_stale_claims`` with our claimer name).
 * Attempts started and never ended are handed to the core as ``OpenAttempt``:
   their calls may still be live; the core keeps those whose channel is up at
-  ``PbxConnected`` and ends the others as LOST. Their leads are *not* released.
+  ``PbxConnected`` and ends the others as LOST, at the last moment the previous
+  run was known to be watching (its last recorded fact on this node), not at
+  the restart: a call left open then was alive then, and nothing is known of
+  it after. Their leads are *not* released.
 * Agents still logged in on this node's seats are logged in again (the runner
   first hangs up their old nailed-up legs, see ``ami_runner``).
 """
@@ -22,7 +25,7 @@ from runner.leads_port import core_lead
 from runner.times import to_epoch
 from store import models as m
 from store.enums import AgentState, AmdVerdict, CampaignMode
-from store.leads import open_attempts, release_stale_claims
+from store.leads import last_fact_at, open_attempts, release_stale_claims
 from store.types import utcnow
 
 
@@ -39,12 +42,13 @@ def release_undialed(session: Session, claimed_by: str) -> int:
 
 def open_attempts_by_campaign(session: Session, node_id: int) -> dict[int, list[OpenAttempt]]:
     out: dict[int, list[OpenAttempt]] = defaultdict(list)
+    seen = to_epoch(last_fact_at(session, node_id))
     for a in open_attempts(session, node_id):
-        out[a.campaign_id].append(as_open_attempt(a))
+        out[a.campaign_id].append(as_open_attempt(a, seen))
     return dict(out)
 
 
-def as_open_attempt(a: m.Attempt) -> OpenAttempt:
+def as_open_attempt(a: m.Attempt, seen_at: float | None = None) -> OpenAttempt:
     """The milestones the store recorded. A machine verdict is left out (the call restarts as
     still dialing, so the core never hands a machine to an agent; its outcome may then read
     as unanswered)."""
@@ -59,7 +63,8 @@ def as_open_attempt(a: m.Attempt) -> OpenAttempt:
         live = None if uses_amd else answered
     return OpenAttempt(attempt_id=str(a.id), channel_id=a.channel_id or "", lead=core_lead(a.lead),
                        started_at=to_epoch(a.originated_at or a.created_at) or 0.0, agent_id=a.agent_id,
-                       answered_at=answered, live_at=live, bridged_at=to_epoch(a.bridged_at))
+                       answered_at=answered, live_at=live, bridged_at=to_epoch(a.bridged_at),
+                       seen_at=seen_at)
 
 
 def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:

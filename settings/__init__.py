@@ -12,9 +12,10 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "SWITCHBOARD_"
-SECRET_FIELDS = frozenset({"secret_key", "ami_secret", "sms_secret", "smpp_password"})
+SECRET_FIELDS = frozenset({"secret_key", "ami_secret", "metrics_token", "sms_secret", "smpp_password"})
 
 
 def _default_instance_dir() -> Path:
@@ -24,7 +25,8 @@ def _default_instance_dir() -> Path:
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path = field(default_factory=_default_instance_dir)
-    database_url: str = ""  # empty: SQLite file in the instance dir
+    # Empty: SQLite file in the instance dir. Its password is masked in repr and redacted().
+    database_url: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
     # The local Asterisk sandbox (lab/ in a checkout; unused in production).
     sandbox_cache: Path = Path("/var/cache/switchboard")
@@ -73,20 +75,47 @@ class Settings:
     @property
     def callback_url(self) -> str:
         return (self.sms_callback_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+    # Where the log-in and xml_curl throttles count failures (a ``limits`` storage URL). ``memory://``
+    # counts per process; with several web processes use ``redis://host:6379`` so they share one count.
+    throttle_storage: str = "memory://"
+    session_lifetime_minutes: int = 480  # a signed-in browser must sign in again after this (one shift)
+    # Behind a TLS-terminating proxy: cookies only over HTTPS (and HSTS sent), and the number of
+    # proxies whose X-Forwarded-For/-Proto to trust (0: none, the client talks to us directly).
+    cookie_secure: bool = False
+    proxy_count: int = 0
+    # ``/metrics``: Prometheus sends it as ``Authorization: Bearer <token>``; empty: a signed-in sysadmin.
+    metrics_token: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        shown = (f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"Settings({', '.join(shown)}, database_url={mask_url_password(self.database_url)!r})"
 
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_dir / 'switchboard.sqlite3'}"
 
     def redacted(self) -> dict[str, Any]:
-        return {
+        values = {
             f.name: ("***" if f.name in SECRET_FIELDS and getattr(self, f.name) else getattr(self, f.name))
             for f in fields(self)
         }
+        values["database_url"] = mask_url_password(self.database_url)
+        return values
+
+
+def mask_url_password(url: str) -> str:
+    """``postgresql://u:pw@h/db`` → ``postgresql://u:***@h/db``: a settings dump never shows the password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _coerce(kind: Any, raw: Any, name: str) -> Any:
     try:
+        if kind in (bool, "bool"):
+            return _as_bool(raw)
         if kind in (int, "int"):
             return int(raw)
         if kind in (Path, "Path"):
@@ -94,6 +123,16 @@ def _coerce(kind: Any, raw: Any, name: str) -> Any:
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setting {name}: cannot use {raw!r} ({exc})") from None
+
+
+def _as_bool(raw: Any) -> bool:
+    """TOML gives a bool; the environment a word."""
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ValueError("give true or false")
+    return word in {"1", "true", "yes", "on"}
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -131,7 +170,7 @@ def instance_secret(instance_dir: Path, name: str) -> str:
     path = instance_dir / name
     if path.exists():
         return path.read_text().strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, the SQLite file, uploads
     value = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

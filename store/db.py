@@ -15,6 +15,8 @@ psycopg 3, whatever spelling the URL uses.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +40,23 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(parsed, **kwargs)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(parsed.database))
     engine = create_engine(parsed, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file owner-only (0600, in a 0700 directory if we make it) before SQLite opens it.
+
+    It holds users' password hashes, seat secrets and leads' personal data; SQLite gives
+    its -wal and -shm files the database file's mode, so they stay private too.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Only ever a new file (O_EXCL): opening and closing an existing one would drop the POSIX
+    # locks this process's SQLite connections hold on it (SQLite's documented pitfall).
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -38,9 +38,16 @@ __all__ = [
 
 
 class UserRole(StrEnum):
-    ADMIN = "admin"
-    SUPERVISOR = "supervisor"
+    """What a person does in the centre; what each may see and do is ``web.auth.roles.ROLE_PERMS``."""
+
+    ADMIN = "admin"  # the first account: everything (sysadmin and director in one)
+    DIRECTOR = "director"
+    SUPERVISOR = "supervisor"  # centre-wide supervisor (every team)
+    TEAM_LEADER = "team_leader"  # only the teams they lead
     QA = "qa"
+    TRAINER = "trainer"
+    DATA_MANAGER = "data_manager"
+    SYSADMIN = "sysadmin"
     AGENT = "agent"
 
 

@@ -132,6 +132,15 @@ def open_attempts(session: Session, node_id: int) -> list[Attempt]:
     return list(session.scalars(query))
 
 
+def last_fact_at(session: Session, node_id: int) -> datetime | None:
+    """The latest moment the node's runner recorded anything about its calls: the last moment a
+    previous run is known to have been watching, so a call it left open was alive then."""
+    columns = (Attempt.created_at, Attempt.originated_at, Attempt.answered_at, Attempt.amd_at,
+               Attempt.bridged_at, Attempt.ended_at)
+    row = session.execute(select(*(func.max(c) for c in columns)).where(Attempt.node_id == node_id)).one()
+    return max((t for t in row if t is not None), default=None)
+
+
 def outcome_counts(session: Session, lead_ids: Collection[int]) -> dict[int, dict[str, int]]:
     """Past attempts per outcome for each lead (``orchestrator.leads.model.Lead.outcome_counts``).
 

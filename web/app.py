@@ -30,9 +30,10 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     from importlib import import_module
 
     from web import db as web_db
-    from web import metrics
+    from web import metrics, security
+    from web.auth import throttle
     from web.auth.roles import Perm, can
-    from web.auth.services import identity
+    from web.auth.services import session_identity
 
     app = Flask(__name__)
     app.config.update(
@@ -46,6 +47,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         SEATS_CONF_PATH=settings.seats_conf_path,
         SEATS_PJSIP_TRANSPORT=settings.pjsip_transport,
     )
+    security.init_app(app, settings)
     app.config.update(overrides)
     web_db.init_app(app, settings.sqlalchemy_url)
     csrf = CSRFProtect(app)
@@ -54,8 +56,8 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     login.login_view = "auth.login"
 
     @login.user_loader
-    def _load(user_id: str):
-        return identity(web_db.db(), int(user_id))
+    def _load(cookie_id: str):
+        return session_identity(web_db.db(), cookie_id)
 
     app.jinja_env.globals.update(can=can, Perm=Perm)
     for name in BLUEPRINTS:
@@ -63,4 +65,5 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     csrf.exempt(import_module("web.fsxml").bp)  # FreeSWITCH authenticates with HTTP basic auth
     csrf.exempt(import_module("web.messaging.callbacks").bp)  # Kannel: a token in the path
     metrics.instrument(app)
+    throttle.init_app(app, settings.throttle_storage)
     return app

@@ -16,28 +16,46 @@ from provisioning import freeswitch
 from provisioning.seats import SeatConf
 from store.enums import PbxKind
 from store.models import PbxNode, Seat
+from web.auth import audit, throttle
 from web.db import db
 
 bp = Blueprint("fsxml", __name__, url_prefix="/freeswitch")
 
 
-def _node() -> PbxNode | None:
-    auth = request.authorization
-    if auth is None or not auth.username or not auth.password:
-        return None
-    node = db().scalar(select(PbxNode).where(PbxNode.name == auth.username,
+def _node(username: str, password: str) -> PbxNode | None:
+    node = db().scalar(select(PbxNode).where(PbxNode.name == username,
                                              PbxNode.kind == PbxKind.FREESWITCH, PbxNode.enabled))
-    if node is None or not node.secret or not hmac.compare_digest(node.secret, auth.password):
+    # Compared as UTF-8 bytes: any password (non-ASCII too) is just wrong, never an error.
+    sent, kept = password.encode(), (node.secret if node else "").encode()
+    if node is None or not kept or not hmac.compare_digest(kept, sent):
         return None
     return node
 
 
+def _refuse(status: int, headers: dict[str, str]) -> Response:
+    return Response("authentication required\n" if status == 401 else "too many failed attempts\n",
+                    status, headers)
+
+
 @bp.post("/xml")
 def xml() -> Response:
-    node = _node()
+    """Failed attempts count per node name and per address (the seats' passwords are behind it)."""
+    auth = request.authorization
+    username, password = (auth.username or "", auth.password or "") if auth else ("", "")
+    counters = throttle.keys("fsxml", username, request.remote_addr)
+    limiter = throttle.throttle()
+    blocked = limiter.wait(counters)
+    if blocked is not None:
+        throttle.refused(blocked[0])
+        return _refuse(429, {"Retry-After": str(blocked[1])})
+    node = _node(username, password) if username and password else None
     if node is None:
-        return Response("authentication required\n", 401,
-                        {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
+        engaged = limiter.failed(counters)
+        if engaged:
+            for key in engaged:
+                audit.record(db(), "fsxml.throttled", key.scope, key.who)
+            db().commit()
+        return _refuse(401, {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
     seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     body = freeswitch.answer(request.form, [SeatConf(s.extension, s.secret) for s in seats])
     return Response(body, 200, mimetype="text/xml")

@@ -7,6 +7,7 @@ time, so they are as fresh as the wallboard and cost nothing between scrapes.
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -21,6 +22,7 @@ from prometheus_client import (
 from sqlalchemy import func, select
 
 from store.models import Agent, Attempt, Campaign
+from web.auth.roles import Perm, can
 from web.db import db
 
 bp = Blueprint("metrics", __name__)
@@ -44,6 +46,12 @@ def instrument(app: Flask) -> None:
             "switchboard_campaigns", "Campaigns by desired state", ["state"], registry=registry
         ),
         "in_flight": Gauge("switchboard_attempts_in_flight", "Attempts not ended yet", registry=registry),
+        "throttled": Counter(
+            "switchboard_throttled",
+            "Requests refused by a failed-credential throttle (what: login/fsxml; scope: account/address)",
+            ["what", "scope"],
+            registry=registry,
+        ),
     }
 
     @app.before_request
@@ -61,8 +69,24 @@ def instrument(app: Flask) -> None:
         return response
 
 
+def _allowed() -> bool:
+    """The ``metrics_token`` as a Prometheus bearer token when set; otherwise a signed-in sysadmin.
+
+    The gauges tell an outsider how many agents work and the failure counters when an attack
+    is being noticed; neither is for the open internet.
+    """
+    token = current_app.config["SWITCHBOARD_SETTINGS"].metrics_token
+    if token:
+        sent = request.headers.get("Authorization", "")
+        return sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].encode(), token.encode())
+    return can(Perm.SEATS)
+
+
 @bp.get("/metrics")
 def scrape() -> Response:
+    if not _allowed():
+        return Response("metrics need the bearer token or a sysadmin's log-in\n", 401,
+                        {"WWW-Authenticate": 'Bearer realm="switchboard-metrics"'})
     m = current_app.extensions["sb_metrics"]
     session = db()
     m["agents"].clear()

@@ -34,10 +34,11 @@ class ConnectionInfo:
 
 @dataclass(frozen=True)
 class FreeswitchSecrets:
-    """The FreeSWITCH node's ESL password and the mod_xml_curl login it presents to the web app."""
+    """The FreeSWITCH node's one secret: its ESL password, which it also presents to the web app's
+    mod_xml_curl endpoint, as a node of your own does: the node row holds one secret, and the web app
+    checks the node's lookups against it (a second secret here made the web app answer 401)."""
 
     esl_password: str
-    xml_curl_secret: str
 
 
 def phone_extension(index: int) -> str:
@@ -61,7 +62,7 @@ def _load(settings: Settings) -> dict:
     with open(directory / ".secrets.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
-        keys = ("pbx_ami", "world_ami", "fs_esl", "fs_xml_curl")
+        keys = ("pbx_ami", "world_ami", "fs_esl")
         missing = {key: secrets.token_urlsafe(24) for key in keys if key not in data}
         phones = data.setdefault("phones", {})
         numbers = range(1, settings.sandbox_phones + 1)
@@ -114,4 +115,4 @@ def _seats(settings: Settings, name: Callable[[int], str]) -> list[SeatConf]:
 
 def freeswitch_secrets(settings: Settings) -> FreeswitchSecrets:
     data = _load(settings)
-    return FreeswitchSecrets(esl_password=data["fs_esl"], xml_curl_secret=data["fs_xml_curl"])
+    return FreeswitchSecrets(esl_password=data["fs_esl"])

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from lab.sandbox import fsbuild, fsesl, fsnode, fsrender, ports, process
+from esl import oneshot
+from lab.sandbox import fsbuild, fsnode, fsrender, ports, process
 from lab.sandbox.credentials import fs_phone_credentials
 from lab.sandbox.fsnode import FsNode
 from lab.sandbox.layout import nodes
@@ -77,7 +78,7 @@ def missing_phones(settings: Settings) -> list[str]:
         return [ext for ext in wanted
                 if "error/" in fsnode.esl_api(settings, f"sofia_contact {fsnode.PROFILE}/{ext}@"
                                                         f"{settings.freeswitch_address}")]
-    except fsesl.EslUnavailable:
+    except oneshot.EslUnavailable:
         return wanted
 
 
@@ -157,7 +158,7 @@ def status_lines(settings: Settings) -> list[str]:
     try:
         fsnode.esl_api(settings, "status")
         reachable = "reachable"
-    except fsesl.EslUnavailable:
+    except oneshot.EslUnavailable:
         reachable = "NOT reachable"
     registered = settings.sandbox_phones - len(missing_phones(settings))
     return [f"freeswitch: running (pid {value}), SIP {settings.freeswitch_address}:{settings.sip_port}/udp, "

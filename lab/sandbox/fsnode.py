@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from lab.sandbox import fsesl
+from esl import oneshot
 from lab.sandbox.credentials import freeswitch_secrets
 from lab.sandbox.layout import state_dir
 from settings import Settings
@@ -119,12 +119,12 @@ def log_tail(fs: FsNode, lines: int = 15) -> str:
 
 
 def esl_api(settings: Settings, command: str) -> str:
-    """One ``api`` command over the node's event socket (raises ``fsesl.EslUnavailable``)."""
-    return fsesl.api("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, command)
+    """One ``api`` command over the node's event socket (raises ``oneshot.EslUnavailable``)."""
+    return oneshot.api("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password, command)
 
 
 def profile_running(settings: Settings) -> bool:
-    """``sofia status`` lists our profile as RUNNING (raises ``fsesl.EslUnavailable``)."""
+    """``sofia status`` lists our profile as RUNNING (raises ``oneshot.EslUnavailable``)."""
     for line in esl_api(settings, "sofia status").splitlines():
         fields = line.split()
         if fields[:2] == [PROFILE, "profile"] and "RUNNING" in fields:
@@ -169,7 +169,7 @@ def _wait_ready(fs: FsNode, settings: Settings, deadline: float) -> None:
         try:
             if profile_running(settings):
                 return
-        except fsesl.EslUnavailable:
+        except oneshot.EslUnavailable:
             pass
         if pid(fs) is None:
             raise click.ClickException(f"freeswitch exited while starting; end of its log:\n{log_tail(fs)}")

@@ -66,7 +66,7 @@ def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None)
         address=settings.freeswitch_address, sip_port=settings.sip_port, world_address=settings.world_address,
         rtp_start=RTP_RANGE[0], rtp_end=RTP_RANGE[1], modules=MODULES, log_dir=str(fs.dir("log")),
         esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
-        xml_curl_node=XML_CURL_NODE, xml_curl_secret=secrets.xml_curl_secret, profile=fsnode.PROFILE,
+        xml_curl_node=XML_CURL_NODE, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
         dialplan_context=freeswitch.dialplan_context(params),
         directory_domain=freeswitch.directory_domain(settings.freeswitch_address,

@@ -42,6 +42,9 @@ class Attempt:
     rang: bool = False  # the far end alerted (or answered): the network had the call
     cadence: Cadence | None = None  # greeting-cadence AMD, from the first voice cue after the answer
     restored: bool = False  # read back from the store by a restarted runner (events of its downtime lost)
+    #: While nobody watches (before the first PbxConnected of a restored call, after a PbxDisconnected):
+    #: the last moment the call was known alive; a call found gone ends then, not when we look again.
+    seen_at: float | None = None
 
     @property
     def in_flight(self) -> bool:
@@ -91,4 +94,4 @@ def restored(o: OpenAttempt) -> Attempt:
     else:
         phase = Phase.ANSWERED if o.answered_at is not None else Phase.DIALING
     return Attempt(o.attempt_id, o.channel_id, o.lead, o.started_at, phase, o.agent_id,
-                   o.answered_at, o.live_at, o.bridged_at, restored=True)
+                   o.answered_at, o.live_at, o.bridged_at, restored=True, seen_at=o.seen_at)

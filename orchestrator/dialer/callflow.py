@@ -211,12 +211,14 @@ class CallFlow:
         out.record(AttemptAbandoned(now, a.attempt_id, now - (a.live_at or now), reason))
 
     def end(self, a: Attempt, cause: int, now: float, out: Outbox, lost: bool = False,
-            placed: bool = True) -> None:
+            placed: bool = True, ended_at: float | None = None) -> None:
         """The customer's channel is gone (``lost``: it vanished while we were not looking).
 
         A node refusal (``placed=False``, or a cause of our node's, before any ringing)
         is not the customer's: the lead goes back due at once with no attempt counted,
-        and the dialer holds its lines.
+        and the dialer holds its lines. ``ended_at``: when it ended if not ``now`` (a lost
+        call: the last moment it was known alive); its talk time runs to then, while its
+        lead is rescheduled from ``now``.
         """
         if a.phase is Phase.DIALING and not lost and node_refused(cause, placed=placed, rang=a.rang):
             self.calls.remove(a)
@@ -236,10 +238,11 @@ class CallFlow:
             Phase.MACHINE: Outcome.MACHINE,
             Phase.ABANDONING: Outcome.ABANDONED,
         }[a.phase]
-        talk = now - a.bridged_at if a.bridged_at is not None else 0.0
+        ended_at = now if ended_at is None else ended_at
+        talk = ended_at - a.bridged_at if a.bridged_at is not None else 0.0
         self.calls.remove(a)
         update = after_attempt(a.lead, outcome, now, self.config.lead_rules)
-        out.record(AttemptEnded(now, a.attempt_id, outcome, cause, talk), LeadUpdated(now, update))
+        out.record(AttemptEnded(ended_at, a.attempt_id, outcome, cause, talk), LeadUpdated(now, update))
         if outcome is not Outcome.CONNECTED:
             self._release_preview_agent(a, now, out)
             return

@@ -114,6 +114,8 @@ class CampaignDialer:
                 self.connected = True
             case PbxDisconnected():
                 self.connected = False
+                for a in self.calls.all():
+                    a.seen_at = now
         return self._finish(now, out)
 
     def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving, now: float,
@@ -214,10 +216,15 @@ class CampaignDialer:
 
     def _reconcile(self, live: frozenset[str], now: float, out: Outbox) -> None:
         """Calls whose channel is gone ended while we were not looking: end them as LOST
-        (retried after the rules' delay, never at once). Agents whose leg is gone get a new
-        one if they were available."""
-        for a in [a for a in self.calls.all() if a.channel_id not in live]:
-            self.flow.end(a, 0, now, out, lost=True)
+        (retried after the rules' delay, never at once) at the last moment they were known
+        alive, so a bridged one's talk time is not the whole gap. Agents whose leg is gone get
+        a new one if they were available."""
+        for a in self.calls.all():
+            if a.channel_id not in live:
+                self.flow.end(a, 0, now, out, lost=True,
+                              ended_at=min(now, max(a.seen_at or now, a.bridged_at or a.started_at)))
+            else:
+                a.seen_at = None  # watched again
         for agent in list(self.agents.agents.values()):
             if agent.leg is not None and agent.leg not in live:
                 was_available = agent.state is AgentState.READY or agent.reason == CONNECTING

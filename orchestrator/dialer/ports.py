@@ -53,3 +53,4 @@ class OpenAttempt:
     answered_at: float | None = None
     live_at: float | None = None  # human verdict (or answer without AMD)
     bridged_at: float | None = None
+    seen_at: float | None = None  # the last moment the call is known to have been alive (None: unknown)

@@ -46,6 +46,9 @@ class User(CreatedAt, Base):
     email: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Part of every session cookie; bumping it (log-out, password or role change, deactivation)
+    # makes all cookies issued before worthless, wherever they were copied to.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agent: Mapped[Agent | None] = relationship(back_populates="user")
 

@@ -58,7 +58,8 @@ def test_a_refused_channel_list_is_retried_on_a_new_connection():
             async with client(fake.port) as ami:
                 [connected] = await take(ami.events(), 1)
                 assert isinstance(connected, e.PbxConnected)
-                assert fake.connections == 2 and ami.failed_connects == 1
+                assert fake.connections == 2
+                assert ami.failed_connects == 1
         finally:
             await fake.stop()
     asyncio.run(main())
@@ -123,9 +124,11 @@ def test_a_silent_peer_is_detected_by_ping_and_the_client_reconnects():
             async with client(fake.port, ping_interval=0.05, reply_timeout=0.3) as ami:
                 events = ami.events()
                 first, lost, second = await take(events, 3)
-                assert isinstance(first, e.PbxConnected) and isinstance(second, e.PbxConnected)
+                assert isinstance(first, e.PbxConnected)
+                assert isinstance(second, e.PbxConnected)
                 assert isinstance(lost, e.PbxDisconnected)
-                assert fake.connections >= 2 and fake.actions("Ping")
+                assert fake.connections >= 2
+                assert fake.actions("Ping")
         finally:
             await fake.stop()
     asyncio.run(main())
@@ -148,7 +151,8 @@ def test_reconnects_with_backoff_until_the_pbx_is_back_and_refuses_commands_mean
         try:
             await asyncio.wait_for(entering, 10)
             [connected] = await take(ami.events(), 1)
-            assert isinstance(connected, e.PbxConnected) and fake.connections == 1
+            assert isinstance(connected, e.PbxConnected)
+            assert fake.connections == 1
         finally:
             await ami.__aexit__(None, None, None)
             await fake.stop()

@@ -66,7 +66,8 @@ def test_login_status_and_resync(pbx):
             assert isinstance(seen.events[0], e.PbxConnected)
             assert seen.events[0].node == "scratch"
             status = await ami.query({"Action": "CoreStatus"})
-            assert status["Response"] == "Success" and int(status["CoreCurrentCalls"]) >= 0
+            assert status["Response"] == "Success"
+            assert int(status["CoreCurrentCalls"]) >= 0
     asyncio.run(main())
 
 

@@ -38,7 +38,7 @@ def test_seat_dial_string():
     assert dial_string(c.Endpoint(c.EndpointKind.SEAT, "agent001")) == "PJSIP/agent001"
 
 
-@pytest.mark.parametrize("cmd, expected", [
+@pytest.mark.parametrize(("cmd", "expected"), [
     (c.Bridge("a", "b"), [{"Action": "Bridge", "Channel1": "a", "Channel2": "b", "Tone": "no"}]),
     (c.Hangup("a", cause=17), [{"Action": "Hangup", "Channel": "a", "Cause": "17"}]),
     (c.Redirect("a", "sb-abandon"),

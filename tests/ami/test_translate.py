@@ -125,7 +125,8 @@ def test_recording_file_and_auto_stop_on_hangup():
     stopped, hung = t.translate({**base, "Event": "Hangup", "Cause": "16"}, 0)
     assert stopped == e.RecordingStopped(1800000000.5, "ch1", "at1", call_id="ch1", path="calls/a.wav")
     assert hung.cause == 16
-    assert t.state.attempts == {} and t.state.recording == set()
+    assert t.state.attempts == {}
+    assert t.state.recording == set()
 
 
 def test_test_events_and_foreign_user_events_are_dropped():
@@ -173,7 +174,8 @@ def test_a_failure_reported_before_any_cause_waits_for_the_hangup():
     hung, failed = t.translate({"Event": "Hangup", "Uniqueid": "c1", "Cause": "17"}, 3.0)
     assert (hung.cause, failed) == (17, e.OriginateFailed(2.0, "c1", "a1", call_id="c1", cause=17,
                                                                    reason="reason 0"))
-    assert t.state.failures == {} and t.state.attempts == {}
+    assert t.state.failures == {}
+    assert t.state.attempts == {}
 
 
 def test_a_failure_without_a_channel_is_reported_at_once():
@@ -181,7 +183,8 @@ def test_a_failure_without_a_channel_is_reported_at_once():
     t.state.expect(c.Originate("a1", "c1", c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
     [failed] = t.translate({"Event": "OriginateResponse", "Response": "Failure", "Reason": "0",
                             "Uniqueid": "c1"}, 2.0)
-    assert failed.cause == 0 and t.state.attempts == {}
+    assert failed.cause == 0
+    assert t.state.attempts == {}
 
 
 def test_state_retain_keeps_only_live_channels():
@@ -189,7 +192,8 @@ def test_state_retain_keeps_only_live_channels():
     for ch in ("live", "gone"):
         t.state.expect(c.Originate("a-" + ch, ch, c.Endpoint(c.EndpointKind.TRUNK, "w", "100"), "r"))
     t.state.retain({"live"})
-    assert t.state.attempts == {"live": "a-live"} and t.state.originating == {"live"}
+    assert t.state.attempts == {"live": "a-live"}
+    assert t.state.originating == {"live"}
 
 
 def test_a_call_from_the_trunk_arrives_with_caller_did_and_endpoint():

@@ -125,4 +125,5 @@ def test_the_replay_notices_a_different_command() -> None:
         finally:
             await server.stop()
     asyncio.run(main())
-    assert len(server.errors) == 1 and "PJSIP/487@carrier" in server.errors[0]
+    assert len(server.errors) == 1
+    assert "PJSIP/487@carrier" in server.errors[0]

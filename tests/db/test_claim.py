@@ -185,7 +185,8 @@ def test_a_sweep_ends_the_calls_of_runners_that_never_came_back(sessions, world)
     with sessions() as s:
         dialed, undialed = s.get(Lead, ids["dialed"]), s.get(Lead, ids["undialed"])
         assert (dialed.status, dialed.attempts, dialed.last_outcome) == (LeadStatus.PENDING, 1, Outcome.LOST)
-        assert dialed.next_call_at == later + 15 * M and dialed.claimed_by is None
+        assert dialed.next_call_at == later + 15 * M
+        assert dialed.claimed_by is None
         assert (undialed.status, undialed.attempts, undialed.next_call_at) == (LeadStatus.NEW, 0, NOW - H)
         attempt = s.scalars(select(Attempt)).one()
         assert (attempt.ended_at, attempt.outcome) == (later, Outcome.LOST)
@@ -341,7 +342,8 @@ def test_dial_history_counts_a_number_over_every_campaign(sessions, world):
             s.add(Attempt(lead_id=lead_id, campaign_id=campaign, phone="+12025550000", created_at=at))
     with sessions() as s:
         history = dial_history(s, ["+12025550000", "+19999999999"], NOW - 30 * 24 * H)
-    assert sorted(history["+12025550000"]) == [NOW - 2 * H, NOW - H] and history["+19999999999"] == []
+    assert sorted(history["+12025550000"]) == [NOW - 2 * H, NOW - H]
+    assert history["+19999999999"] == []
 
 
 def test_the_runners_claim_gives_the_core_each_numbers_recent_dials(sessions, world):
@@ -356,4 +358,5 @@ def test_the_runners_claim_gives_the_core_each_numbers_recent_dials(sessions, wo
         s.add(Attempt(lead_id=ids["x"], campaign_id=world.campaign, phone="+12025550000",
                       created_at=NOW - 31 * 24 * H))  # out of every window
     (lead,) = DbLeadSource(sessions, world.campaign, "runner-a").claim(5, NOW.timestamp())
-    assert lead.lead_id == ids["x"] and lead.recent_dials == ((NOW - 3 * H).timestamp(),)
+    assert lead.lead_id == ids["x"]
+    assert lead.recent_dials == ((NOW - 3 * H).timestamp(),)

@@ -44,7 +44,7 @@ BIG_CAMPAIGNS, BIG_LEADS = 3, 150_000
 
 
 @pytest.fixture
-def big_table(pg_engine: Engine) -> Iterator[tuple[Engine, int]]:
+def big_table(pg_engine: Engine) -> tuple[Engine, int]:
     """150k leads over 3 campaigns x 2 lists; 60 % new, 20 % done, 10 % retry later, 10 % invalid."""
     with session_factory(pg_engine).begin() as s:
         campaigns = [
@@ -73,7 +73,7 @@ def big_table(pg_engine: Engine) -> Iterator[tuple[Engine, int]]:
         )
         conn.execute(text("ANALYZE leads"))
         conn.execute(text("ANALYZE lead_lists"))
-    yield pg_engine, target
+    return pg_engine, target
 
 
 def _literal(value: Any) -> str:

@@ -139,15 +139,21 @@ def test_crud_across_relations(sessions):
         assert attempt.lead.list.campaign.name == "Spring"
         assert attempt.lead.campaign_id == campaign_id  # copied from the list on insert
         assert attempt.lead.fields == {"name": "Zoé", "n": 3}
-        assert attempt.lead.status is LeadStatus.NEW and attempt.lead.priority == 5
-        assert attempt.outcome is Outcome.CONNECTED and attempt.amd_verdict is AmdVerdict.HUMAN
+        assert attempt.lead.status is LeadStatus.NEW
+        assert attempt.lead.priority == 5
+        assert attempt.outcome is Outcome.CONNECTED
+        assert attempt.amd_verdict is AmdVerdict.HUMAN
         assert attempt.bridged_at == T0 + timedelta(seconds=8, milliseconds=4)
-        assert attempt.bridged_at.tzinfo is not None and attempt.bridged_at.utcoffset() == timedelta(0)
-        assert attempt.sale_amount == Decimal("49.90") and attempt.disposition.is_sale
+        assert attempt.bridged_at.tzinfo is not None
+        assert attempt.bridged_at.utcoffset() == timedelta(0)
+        assert attempt.sale_amount == Decimal("49.90")
+        assert attempt.disposition.is_sale
         assert attempt.agent.team.leader.username == "lea"
-        assert attempt.agent.seat.node.name == "pbx1" and attempt.agent.user.role is UserRole.AGENT
+        assert attempt.agent.seat.node.name == "pbx1"
+        assert attempt.agent.user.role is UserRole.AGENT
         call = attempt.calls[0]
-        assert call.direction is CallDirection.OUTBOUND and call.callee == lead.phone
+        assert call.direction is CallDirection.OUTBOUND
+        assert call.callee == lead.phone
         assert (call.recordings[0].path, call.recordings[0].duration_s) == ("/rec/a.wav", Decimal("82.5"))
         campaign = s.get(Campaign, campaign_id)
         assert campaign.desired_state is CampaignState.STOPPED
@@ -158,7 +164,8 @@ def test_crud_across_relations(sessions):
         assert campaign.teams[0].name == "Team A"
         assert campaign.calling_hours == {"mon": [["09:00", "20:00"]]}
         command = s.scalars(select(DeskRequest)).one()
-        assert command.status is DeskRequestStatus.PENDING and command.payload == {"lead": command.lead_id}
+        assert command.status is DeskRequestStatus.PENDING
+        assert command.payload == {"lead": command.lead_id}
         assert s.scalars(select(AuditLog)).one().details["to"] == "running"
         assert s.scalars(select(AgentStateLog)).one().ended_at is None
 
@@ -193,9 +200,10 @@ def test_foreign_keys_and_their_actions_are_enforced(sessions):
         s.add_all(Lead(list=lead_list, phone=f"+3310000000{i}") for i in range(3))
         list_id, campaign_id, user_id = lead_list.id, campaign.id, team.leader_id
 
-    with sessions() as s, pytest.raises(IntegrityError):
+    with sessions() as s:
         s.add(Lead(list_id=987654, campaign_id=campaign_id, phone="+33100000009"))
-        s.flush()
+        with pytest.raises(IntegrityError):
+            s.flush()
 
     with sessions.begin() as s:  # deleting a user keeps the team, without a leader
         s.execute(delete(User).where(User.id == user_id))
@@ -213,12 +221,14 @@ def test_a_number_appears_once_per_list_and_once_on_the_global_dnc_list(sessions
         s.add(DncEntry(phone="+33100000001", campaign_id=campaign.id))  # a campaign entry is separate
         s.add(Lead(list=lead_list, phone="+33100000001"))
         list_id = lead_list.id
-    with sessions() as s, pytest.raises(IntegrityError):
+    with sessions() as s:
         s.add(Lead(list_id=list_id, phone="+33100000001"))
-        s.flush()
-    with sessions() as s, pytest.raises(IntegrityError):
+        with pytest.raises(IntegrityError):
+            s.flush()
+    with sessions() as s:
         s.add(DncEntry(phone="+33100000001"))
-        s.flush()
+        with pytest.raises(IntegrityError):
+            s.flush()
 
 
 def test_assigning_a_list_moves_its_leads_to_the_campaign(sessions):

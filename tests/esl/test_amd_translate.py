@@ -66,7 +66,8 @@ def test_a_machine_talks_past_the_greeting_limit_then_beeps():
         ("Answered", None), ("VoiceDetected", e.VoiceCue.SPEECH), ("VoiceDetected", e.VoiceCue.NO_SILENCE),
         ("AmdResult", None)]
     decision, decision_ms = classify(events)
-    assert decision.verdict is e.AmdVerdict.MACHINE and decision.cause.startswith("LONGGREETING")
+    assert decision.verdict is e.AmdVerdict.MACHINE
+    assert decision.cause.startswith("LONGGREETING")
     assert decision_ms == 3040
     beep = events[-1]
     assert (beep.verdict, beep.cause) == (e.AmdVerdict.MACHINE, "beep")  # avmd's copy arrives once
@@ -85,7 +86,7 @@ def report(**headers: str) -> EslEvent:
     return EslEvent(tuple({**base, **headers}.items()))
 
 
-@pytest.mark.parametrize("step, timeout, cue", [
+@pytest.mark.parametrize(("step", "timeout", "cue"), [
     ("audio", "false", e.VoiceCue.SPEECH), ("audio", "true", e.VoiceCue.NO_SPEECH),
     ("silence", "false", e.VoiceCue.SILENCE), ("silence", "true", e.VoiceCue.NO_SILENCE)])
 def test_each_detector_outcome_is_one_cue(step: str, timeout: str, cue: e.VoiceCue):

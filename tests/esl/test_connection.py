@@ -76,7 +76,8 @@ def test_originate_events_hangup_then_server_goodbye_reconnects(harness: Callabl
                 Script("bgapi_originate_park", upto=2, end="segment", answers=ROWS))
     h.sink.wait_kind(e.PbxConnected)
     reply = h.adapter.execute(originate())
-    assert reply.ok and reply.data == f"+OK Job-UUID: {reply.headers['Job-UUID']}"
+    assert reply.ok
+    assert reply.data == f"+OK Job-UUID: {reply.headers['Job-UUID']}"
     h.sink.wait_kind(e.Answered, PARKED)
     assert h.adapter.execute(c.Hangup(PARKED)).data == "+OK\n"
     hangup = h.sink.wait_kind(e.HungUp, PARKED)
@@ -177,7 +178,8 @@ def test_a_server_that_never_greets_is_abandoned_after_the_connect_timeout(harne
     h = harness(Script("auth_ok", upto=0, end="stall"), healthy, healthy, healthy, connect_timeout=0.5)
     h.sink.wait_kind(e.PbxConnected)
     silent = h.server.sessions[0]
-    assert silent.received == [] and silent.closed.wait(WAIT_S)
+    assert silent.received == []
+    assert silent.closed.wait(WAIT_S)
     assert "connect timed out" in h.adapter.last_error
 
 

@@ -65,7 +65,8 @@ def test_body_without_trailing_newline_is_followed_directly_by_the_next_frame() 
     # README: the JSON of `show channels as json` with rows ends in `}` and the next frame follows.
     frames = frames_of([load("api_status").server])
     rows = [f for f in frames if f.content_type == "api/response" and f.body.startswith(b'{"row_count":1')]
-    assert len(rows) == 1 and rows[0].body.endswith(b"}")
+    assert len(rows) == 1
+    assert rows[0].body.endswith(b"}")
 
 
 def test_duplicate_headers_are_kept_and_values_url_decoded() -> None:

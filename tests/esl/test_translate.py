@@ -85,7 +85,8 @@ def test_a_job_we_did_not_send_is_ignored() -> None:
 def test_no_answer_rings_once_then_fails_19() -> None:
     events = for_channel(translate(load("originate_no_answer")), "f4054872-f030-4bd0-a610-b7dbaab71323")
     assert kinds(events) == ["ChannelCreated", "Ringing", "HungUp", "OriginateFailed"]
-    assert events[2].cause == 19 and events[3].cause == 19
+    assert events[2].cause == 19
+    assert events[3].cause == 19
 
 
 def test_early_media_is_not_an_answer() -> None:
@@ -101,7 +102,8 @@ def test_bridge_reports_both_legs_and_the_hangup_ends_the_bridge_first() -> None
     assert a_events[2] == e.Bridged(a_events[2].at, a, "50", call_id=a, other_channel_id=b)
     b_events = for_channel(events, b)
     assert kinds(b_events) == ["ChannelCreated", "Answered", "Bridged", "Unbridged", "HungUp"]
-    assert b_events[2].attempt_id == "51" and b_events[2].other_channel_id == a
+    assert b_events[2].attempt_id == "51"
+    assert b_events[2].other_channel_id == a
 
 
 def test_record_start_stop_without_a_request_reports_the_freeswitch_path() -> None:
@@ -143,7 +145,8 @@ def test_callcenter_member_is_ours_agent_leg_is_not() -> None:
     member = "b8c16e0d-d8a9-40bc-ad69-a87d8add239d"
     assert {ev.attempt_id for ev in for_channel(events, member)} == {"90"}
     others = [ev for ev in events if isinstance(ev, e.CallEvent) and ev.channel_id != member]
-    assert others and {ev.attempt_id for ev in others} == {None}
+    assert others
+    assert {ev.attempt_id for ev in others} == {None}
 
 
 @pytest.mark.parametrize(("name", "q850", "number"), [
@@ -179,7 +182,9 @@ def test_state_is_empty_once_every_channel_is_destroyed(name: str) -> None:
     state = t.state
     leftovers = set(state.attempts) | state.created | state.ringing | state.hung_up | set(state.bridged)
     if created <= destroyed and name != "api_status":  # api_status used a synchronous api originate
-        assert leftovers == set() and state.jobs == {} and state.aliases == {}
+        assert leftovers == set()
+        assert state.jobs == {}
+        assert state.aliases == {}
     else:
         assert leftovers <= created - destroyed | {o.channel_id for o, _ in originates(cap)}
 

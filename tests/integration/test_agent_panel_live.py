@@ -36,7 +36,9 @@ PHONE_INDEX = 6  # agent007
 TALK_S = 15  # the customer talks this long after AMD: time for the agent to save the disposition
 
 
-def panel_client(kit: Kit, tmp_path, username: str, password: str = "demo") -> Client:
+def panel_client(kit: Kit, tmp_path, username: str) -> Client:
+    """A browser of ``username`` (an agent or user the kit made, with the kit's password)."""
+    password = kit.agent_password
     settings = dataclasses.replace(kit.sandbox.settings, database_url=kit.url,
                                    instance_dir=tmp_path / "web", secret_key="panel-test")
     client = Client(create_app(settings, TESTING=True).test_client())
@@ -109,10 +111,10 @@ def test_a_seat_without_a_registered_phone_says_so_on_the_panel_and_the_wallboar
     kit = Kit(sandbox, tmp_path)
     with kit.sessions.begin() as s:  # a seat no sandbox phone registers
         node = s.get(m.PbxNode, kit.node_id)
-        (agent,) = demo.ensure_agents(s, node, [("agent091", "not-registered-anywhere")])
+        (agent,) = demo.ensure_agents(s, node, [("agent091", "not-registered-anywhere")], kit.agent_password)
         kit.agent_ids = [agent.id]
-        s.add(m.User(username="sup", password_hash=generate_password_hash("demo"), role=UserRole.SUPERVISOR,
-                     display_name="sup"))
+        s.add(m.User(username="sup", password_hash=generate_password_hash(kit.agent_password),
+                     role=UserRole.SUPERVISOR, display_name="sup"))
     agent_id = kit.agent_ids[0]
     leads = mixed_leads({World.HUMAN: 1}, first_serial=710)
     campaign = kit.campaign("no-phone", CampaignMode.PROGRESSIVE, leads)

@@ -12,6 +12,8 @@ missing by the scheduler's check: never a header that looks fine over no audio.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -19,7 +21,7 @@ from lab.faults import restart_pbx
 from lab.sandbox.world import Outcome as World
 from runner.node import runner_identity
 from store import models as m
-from store.enums import CampaignMode, PbxKind
+from store.enums import CampaignMode, Outcome, PbxKind
 from store.types import utcnow
 from tests.integration.campaign_kit import (
     BOTH_PBXES,
@@ -163,4 +165,44 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
             kit.stop_campaign(campaign, runner)
         finally:
             assert runner.stop() == 0, runner.tail()
+    kit.close()
+
+
+GAP_S = 20.0  # the runner stays down this long: longer than the call has left to live
+
+
+@BOTH_PBXES
+def test_a_call_that_ends_while_the_runner_is_stopped_keeps_its_own_talk_time(sandbox, tmp_path, kind):
+    """The demo stopped (SIGTERM, as ``scripts/run`` stops) while an agent talked, and the customer hung
+    up during the gap: after the restart the call ends as CONNECTED, on both PBXes, no later than the
+    last moment its runner was known to be watching; its talk time is not the whole gap."""
+    kit = kit_on(sandbox, tmp_path, kind)
+    kit.agents(1, first=6)
+    leads = mixed_leads({World.HUMAN: 1}, first_serial=600, talk={World.HUMAN: (6,)})
+    campaign = kit.campaign("gap", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
+    runner = kit.runner()
+
+    def on_call(s) -> bool:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
+            m.Attempt.ended_at.is_(None))) == 1
+
+    runner.start()
+    try:
+        kit.wait_for("the agent on a call", on_call, runner, 60)
+        assert runner.stop() == 0, runner.tail()
+        stopped_at = utcnow()
+        time.sleep(GAP_S)  # the demo is down; the customer hangs up meanwhile
+        runner.start()
+        kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner, 60)
+        kit.stop_campaign(campaign, runner)
+    finally:
+        assert runner.stop() == 0, runner.tail()
+    (call,) = [a for a in kit.attempts(campaign) if a.bridged_at is not None]
+    talk = (call.ended_at - call.bridged_at).total_seconds()  # as the reports read it
+    print(f"stopped ({kind}): outcome={call.outcome} talk={talk:.1f}s "
+          f"ended {(stopped_at - call.ended_at).total_seconds():.1f}s before the stop")
+    assert call.outcome is Outcome.CONNECTED
+    assert call.bridged_at <= call.ended_at <= stopped_at
+    assert talk < GAP_S
     kit.close()

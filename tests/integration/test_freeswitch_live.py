@@ -15,11 +15,12 @@ from dataclasses import replace
 import pytest
 from werkzeug.serving import make_server
 
+from esl import oneshot
 from esl.render import DialConfig, render
 from lab.amd import freeswitch_call
 from lab.campaign import random_area_code
 from lab.sandbox import cli as sandbox_cli
-from lab.sandbox import fscli, fsesl, fsnode, fsrender, process
+from lab.sandbox import fscli, fsnode, fsrender, process
 from lab.sandbox.credentials import freeswitch_secrets
 from lab.sandbox.layout import nodes
 from lab.sandbox.world import Outcome, world_number
@@ -77,8 +78,8 @@ def originate_human(esl: EventSocket, route: str = "sb-outbound", **variables: s
 
 def test_esl_accepts_the_generated_password_only(settings: Settings) -> None:
     assert "UP" in fsnode.esl_api(settings, "status")
-    with pytest.raises(fsesl.EslUnavailable, match="refused"):
-        fsesl.api("127.0.0.1", settings.esl_port, "ClueCon", "status")
+    with pytest.raises(oneshot.EslUnavailable, match="refused"):
+        oneshot.api("127.0.0.1", settings.esl_port, "ClueCon", "status")
 
 
 def test_the_worlds_phones_register_to_freeswitch(settings: Settings) -> None:
@@ -119,13 +120,15 @@ def test_an_abandoned_call_hears_the_abandon_message(settings: Settings, esl: Ev
 
 
 def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_path) -> None:
-    """The node asks the real web app (its configured ``/freeswitch/xml``) for seats it does not hold."""
+    """The node asks the real web app (its configured ``/freeswitch/xml``, with the node row's secret) for
+    its seats; the database is their authority while the web app runs, the static copy only when it is
+    down."""
     web = replace(settings, instance_dir=tmp_path, database_url="", secret_key="test")
     migrate.upgrade(web.sqlalchemy_url, "head")
     app = create_app(web)
     with app.app_context(), sessions()() as s:
         node = PbxNode(name=fsrender.XML_CURL_NODE, kind=PbxKind.FREESWITCH, host="127.0.0.1",
-                       port=settings.esl_port, secret=freeswitch_secrets(settings).xml_curl_secret)
+                       port=settings.esl_port, secret=freeswitch_secrets(settings).esl_password)
         s.add(node)
         s.flush()
         s.add_all([Seat(node_id=node.id, extension="fsweb9001", secret="seat-secret-9001"),
@@ -139,10 +142,12 @@ def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_p
     try:
         assert fsnode.esl_api(settings, exists.format("fsweb9001")) == "true"
         assert fsnode.esl_api(settings, exists.format("fsweb9002")) == "false"  # disabled in the database
-        assert fsnode.esl_api(settings, exists.format("fsagent001")) == "true"  # the static fallback
+        assert fsnode.esl_api(settings, exists.format("fsagent001")) == "false"  # static only, not a seat
     finally:
         server.shutdown()
         thread.join(5)
+    assert fsnode.esl_api(settings, exists.format("fsagent001")) == "true"  # the web app is down: static
+    assert fsnode.esl_api(settings, exists.format("fsweb9001")) == "false"
 
 
 def test_sb_outbound_classes_the_world_s_human_and_machine_by_their_greeting(settings: Settings) -> None:

@@ -33,7 +33,8 @@ def test_a_short_hello_then_silence_is_a_human():
 def test_three_words_within_the_greeting_limit_are_a_human_not_counted_as_words():
     # "Hello? Who is this?" ~1.3 s with short gaps: app_amd's maximum_number_of_words = 2 calls it a machine.
     d = run(cue(VoiceCue.SPEECH, 400, 120), cue(VoiceCue.SILENCE, 400 - 120 + 1300 + 800, 800))
-    assert d is not None and d.verdict is AmdVerdict.HUMAN
+    assert d is not None
+    assert d.verdict is AmdVerdict.HUMAN
 
 
 def test_a_greeting_longer_than_the_limit_is_a_machine_even_if_silence_follows():
@@ -64,7 +65,8 @@ def test_the_first_decision_stands_and_silence_before_any_voice_decides_nothing(
     assert cadence.feed(cue(VoiceCue.SILENCE, 900, 800)) is None  # no voice yet: nothing to measure
     assert cadence.feed(cue(VoiceCue.SPEECH, 1000, 120)) is None
     first = cadence.feed(cue(VoiceCue.SILENCE, 2300, 800))
-    assert first is not None and first.verdict is AmdVerdict.HUMAN
+    assert first is not None
+    assert first.verdict is AmdVerdict.HUMAN
     assert cadence.feed(cue(VoiceCue.NO_SILENCE, 3000, 800)) is None
     assert cadence.decided == first
 

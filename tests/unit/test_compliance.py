@@ -76,15 +76,21 @@ def test_every_profile_has_its_rules_in_one_table():
     assert (uk.abandon_window_s, uk.counts_amd_false_positives) == (DAY, True)
     assert uk.min_abandon_no_recall_s == 72 * HOUR
     assert fr.calling_hours.days[2] == ((time(10), time(13)), (time(14), time(20)))
-    assert fr.calling_hours.weekdays == frozenset(range(5)) and fr.attempt_limit == AttemptLimit(4, 30 * DAY)
-    assert cn.min_recording_retention_days == 30 and cn.calling_hours.days[0] == ((time(9), time(20)),)
+    assert fr.calling_hours.weekdays == frozenset(range(5))
+    assert fr.attempt_limit == AttemptLimit(4, 30 * DAY)
+    assert cn.min_recording_retention_days == 30
+    assert cn.calling_hours.days[0] == ((time(9), time(20)),)
 
 
 def test_a_campaign_is_held_to_its_profiles_floors():
     uk = rules_for("uk")
-    assert uk.cap(0.05) == 0.03 and uk.cap(0.01) == 0.01 and uk.cap(float("nan")) == 0.03
-    assert uk.no_recall_s(3600.0) == 72 * HOUR and uk.no_recall_s(100 * HOUR) == 100 * HOUR
-    assert uk.windows(None) == (DAY,) and uk.windows(30 * DAY) == (DAY, 30 * DAY)
+    assert uk.cap(0.05) == 0.03
+    assert uk.cap(0.01) == 0.01
+    assert uk.cap(float("nan")) == 0.03
+    assert uk.no_recall_s(3600.0) == 72 * HOUR
+    assert uk.no_recall_s(100 * HOUR) == 100 * HOUR
+    assert uk.windows(None) == (DAY,)
+    assert uk.windows(30 * DAY) == (DAY, 30 * DAY)
     assert rules_for("us").windows(9e15) == (30 * DAY,)  # clamped into what the counter keeps
 
 

@@ -122,11 +122,13 @@ def test_a_dropped_leg_pauses_the_agent_and_ready_nails_up_a_new_one():
     assert not customer_originates(h.tick(T0 + 6).commands)
     step = h.feed(AgentStateChanged(T0 + 7, 1, AgentState.READY))
     (new_leg,) = of_type(step.commands, Originate)
-    assert new_leg.channel_id != leg and new_leg.endpoint.kind is EndpointKind.SEAT
+    assert new_leg.channel_id != leg
+    assert new_leg.endpoint.kind is EndpointKind.SEAT
     assert step.facts == (AgentStatus(T0 + 7, 1, AgentState.PAUSED, "connecting"),)
     # An unreachable seat fails once and leaves the agent paused: no originate loop.
     step = h.feed(OriginateFailed(T0 + 30, new_leg.channel_id, new_leg.attempt_id, cause=20))
-    assert step.commands == () and states(h)[1] == (AgentState.PAUSED, "phone disconnected")
+    assert step.commands == ()
+    assert states(h)[1] == (AgentState.PAUSED, "phone disconnected")
 
 
 def test_agent_hanging_up_mid_call_ends_the_customer_call_and_gets_a_new_leg_after_wrap_up():

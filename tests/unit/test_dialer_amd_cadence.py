@@ -33,7 +33,7 @@ def test_voice_then_silence_is_a_human_bridged_at_once():
     assert step.commands == (Bridge(o.channel_id, leg), StartRecording(o.channel_id, f"7/{o.attempt_id}.wav"))
 
 
-@pytest.mark.parametrize("action, command", ACTIONS)
+@pytest.mark.parametrize(("action", "command"), ACTIONS)
 def test_a_long_greeting_is_a_machine_handled_per_campaign(action, command):
     h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1), machine_action=action)
     h.login(1)
@@ -41,9 +41,11 @@ def test_a_long_greeting_is_a_machine_handled_per_campaign(action, command):
     h.feed(cue(o, T0 + 4.74, VoiceCue.SPEECH, 120))
     step = h.feed(cue(o, T0 + 7.04, VoiceCue.NO_SILENCE, 800))
     (decided,) = of_type(step.facts, AmdDecided)
-    assert decided.verdict is AmdVerdict.MACHINE and decided.cause.startswith("LONGGREETING")
+    assert decided.verdict is AmdVerdict.MACHINE
+    assert decided.cause.startswith("LONGGREETING")
     (sent,) = step.commands
-    assert isinstance(sent, command) and sent.channel_id == o.channel_id
+    assert isinstance(sent, command)
+    assert sent.channel_id == o.channel_id
     # avmd's beep comes later: the call is already a machine, nothing more happens.
     assert h.feed(AmdResult(T0 + 10, o.channel_id, o.attempt_id, AmdVerdict.MACHINE, "beep")).commands == ()
 
@@ -54,10 +56,11 @@ def test_cues_after_the_verdict_change_nothing():
     o = answered_call(h)
     h.feed(AmdResult(T0 + 5, o.channel_id, o.attempt_id, AmdVerdict.HUMAN))
     step = h.feed(cue(o, T0 + 6, VoiceCue.NO_SILENCE, 800))
-    assert step.commands == () and not of_type(step.facts, AmdDecided)
+    assert step.commands == ()
+    assert not of_type(step.facts, AmdDecided)
 
 
-@pytest.mark.parametrize("action, command", ACTIONS)
+@pytest.mark.parametrize(("action", "command"), ACTIONS)
 def test_a_machine_found_after_the_bridge_frees_the_agent_and_is_handled(action, command):
     # A short greeting classed human, bridged, then avmd hears the beep: not silently ignored.
     h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(2), machine_action=action, route_handles_machines=True)
@@ -68,7 +71,8 @@ def test_a_machine_found_after_the_bridge_frees_the_agent_and_is_handled(action,
     assert AmdDecided(T0 + 9, o.attempt_id, AmdVerdict.MACHINE, "beep") in step.facts
     assert AgentStatus(T0 + 9, 1, AgentState.READY) in step.facts  # freed now, not after the message
     (sent,) = step.commands  # sent even where the route handles machines: it did not see this one
-    assert isinstance(sent, command) and sent.channel_id == o.channel_id
+    assert isinstance(sent, command)
+    assert sent.channel_id == o.channel_id
     assert ComplianceCounted(T0 + 9, 7, machines=1) in step.facts
     # The agent takes the next customer while the machine is hung up / left its message.
     (o2,) = customer_originates(h.tick(T0 + 10).commands)
@@ -96,6 +100,7 @@ def test_a_machine_found_while_waiting_for_an_agent_is_not_an_abandon():
     (ended,) = of_type(step.facts, AttemptEnded)
     assert ended.outcome is Outcome.MACHINE
     counted = of_type(h.facts, ComplianceCounted)
-    assert sum(c.machines for c in counted) == 1 and sum(c.abandons for c in counted) == 0
+    assert sum(c.machines for c in counted) == 1
+    assert sum(c.abandons for c in counted) == 0
     # The live answer counted at the HUMAN verdict stays: counters only add.
     assert h.dialer.counter.windows(T0 + 10)[0].live_answers == 2

@@ -49,8 +49,10 @@ def test_human_is_bridged_to_the_ready_agent_recorded_then_wrapped_up():
     (orig,) = customer_originates(step.commands)  # one ready agent, one line
     assert (orig.endpoint.kind, orig.endpoint.name, orig.endpoint.number) == (EndpointKind.TRUNK, "world",
                                                                            "+12125550001")
-    assert orig.route == "sb-outbound" and orig.caller_id == "+15550001"
-    assert orig.variables["sb_amd"] == "yes" and orig.variables["sb_lead_id"] == "1"
+    assert orig.route == "sb-outbound"
+    assert orig.caller_id == "+15550001"
+    assert orig.variables["sb_amd"] == "yes"
+    assert orig.variables["sb_lead_id"] == "1"
     assert orig.all_variables()["sb_attempt_id"] == orig.attempt_id
     (started,) = of_type(step.facts, AttemptStarted)
     assert (started.lead_id, started.channel_id, started.campaign_id) == (1, orig.channel_id, 7)
@@ -279,7 +281,8 @@ def test_a_disposition_given_during_the_call_is_applied_when_it_ends():
     step = h.feed(Disposition(T0 + 20, 7, 1, orig.attempt_id, "no-sale"))
     step = h.feed(Disposition(T0 + 30, 7, 1, orig.attempt_id, "callback", callback_at=T0 + 86400,
                               final=False))
-    assert step.facts == () and step.commands == ()
+    assert step.facts == ()
+    assert step.commands == ()
     assert h.dialer.agents.agents[1].state is AgentState.ON_CALL
     step = h.feed(HungUp(T0 + 40, orig.channel_id, orig.attempt_id, cause=16))
     assert of_type(step.facts, AttemptEnded)[0].outcome is Outcome.CONNECTED
@@ -320,6 +323,7 @@ def test_a_call_reaching_the_node_is_not_the_campaigns():
                   Answered(T0 + 3, inbound, call_id=inbound),
                   HungUp(T0 + 4, inbound, call_id=inbound, cause=21)):
         step = h.feed(event)
-        assert step.commands == () and step.facts == ()
+        assert step.commands == ()
+        assert step.facts == ()
     step = h.feed(Answered(T0 + 5, orig.channel_id, orig.attempt_id, call_id=orig.channel_id))
     assert step.commands == (StartAmd(orig.channel_id),)

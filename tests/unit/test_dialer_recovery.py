@@ -59,7 +59,8 @@ def test_reconnect_ends_vanished_calls_as_lost_and_keeps_live_ones():
         assert update.next_attempt_at == T0 + 9 + DEFAULT_DELAYS[Outcome.LOST]
     # Agent 2's leg vanished with the PBX: a new one is nailed up (no customer is re-dialed).
     (new_leg,) = of_type(step.commands, Originate)
-    assert new_leg.endpoint.kind is EndpointKind.SEAT and new_leg.endpoint.name == "seat2"
+    assert new_leg.endpoint.kind is EndpointKind.SEAT
+    assert new_leg.endpoint.name == "seat2"
     assert h.dialer.agents.agents[2].state is AgentState.PAUSED
     # Live calls carry on where they were.
     assert h.feed(Answered(T0 + 10, d.channel_id, d.attempt_id)).commands == (StartAmd(d.channel_id),)
@@ -159,3 +160,30 @@ def test_a_restored_call_whose_greeting_began_unheard_is_put_through_at_its_firs
     step = h.feed(VoiceDetected(T0 + 4.6, "chan1", "att1", cue=VoiceCue.SILENCE, held_ms=800))
     assert AmdDecided(T0 + 4.6, "att1", AmdVerdict.HUMAN, "HUMAN-800-800") in step.facts
     assert Bridge("chan1", leg) in step.commands
+
+
+def test_a_call_found_gone_after_a_restart_ends_when_last_known_alive_not_at_the_restart():
+    """The demo stopped for minutes: a bridged call's talk time is what the store last saw, not the gap."""
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    lead1, lead2 = ny_leads(2)
+    h.dialer = h.make_dialer(open_attempts=[
+        OpenAttempt("att1", "chan1", lead1, T0, 7, T0 + 3, T0 + 5, T0 + 6, seen_at=T0 + 40),
+        OpenAttempt("att2", "chan2", lead2, T0, seen_at=T0 + 40)])
+    step = h.feed(PbxConnected(T0 + 220, "pbx1", frozenset()))
+    ended = {f.attempt_id: f for f in of_type(step.facts, AttemptEnded)}
+    connected = ended["att1"]
+    assert (connected.outcome, connected.at, connected.talk_s) == (Outcome.CONNECTED, T0 + 40, 34.0)
+    assert (ended["att2"].outcome, ended["att2"].at) == (Outcome.LOST, T0 + 40)
+    (lost,) = [f.update for f in of_type(step.facts, LeadUpdated) if f.update.lead_id == lead2.lead_id]
+    assert lost.next_attempt_at == T0 + 220 + DEFAULT_DELAYS[Outcome.LOST]  # retried from now, never at once
+
+
+def test_a_call_gone_during_a_pbx_outage_ends_at_the_disconnect():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1))
+    h.login(1)
+    (o,) = customer_originates(h.tick(T0 + 1).commands)
+    h.feed(Answered(T0 + 4, o.channel_id, o.attempt_id))
+    h.feed(PbxDisconnected(T0 + 5, "pbx1"))
+    step = h.feed(PbxConnected(T0 + 95, "pbx1", frozenset()))
+    (ended,) = of_type(step.facts, AttemptEnded)
+    assert (ended.outcome, ended.at) == (Outcome.LOST, T0 + 5)

@@ -59,5 +59,5 @@ def test_agents_needed_for_service_level_and_abandon_target():
     strict = agents_needed(200, 180, service_level_target=0.5, patience_s=60.0, abandon_target=0.01)
     assert strict.abandon_probability <= 0.01
     assert erlang_a(strict.agents - 1, 200 / 3600, 180, 60.0).abandon_probability > 0.01
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"abandon target needs the callers' mean patience"):
         agents_needed(200, 180, abandon_target=0.05)

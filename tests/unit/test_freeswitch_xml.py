@@ -15,7 +15,8 @@ def test_dialplan_has_every_core_route():
     assert set(ROUTES) <= names
     hold = next(e for e in doc.iter("extension") if e.get("name") == "sb-agent-hold")
     data = [a.get("data") for a in hold.iter("action")]
-    assert "park_after_bridge=true" in data and "hangup_after_bridge=false" in data
+    assert "park_after_bridge=true" in data
+    assert "hangup_after_bridge=false" in data
 
 
 def test_other_contexts_are_not_ours():
@@ -31,8 +32,15 @@ def test_directory_returns_only_the_asked_seat():
     assert users[0].find("params/param").get("value") == "s3cret-8002-xyz"
 
 
-def test_unknown_or_disabled_seat_is_not_found():
+def test_unknown_or_disabled_seat_gets_the_domain_without_it():
+    """Not "not found": that would send FreeSWITCH to its static directory while the database says no."""
     doc = ET.fromstring(freeswitch.answer({"section": "directory", "user": "9999", "domain": "d"}, SEATS))
+    assert doc.find("section/domain").get("name") == "d"
+    assert not list(doc.iter("user"))
+
+
+def test_a_lookup_naming_no_user_is_left_to_the_node():
+    doc = ET.fromstring(freeswitch.answer({"section": "directory", "domain": "d"}, SEATS))
     assert doc.find("section/result").get("status") == "not found"
 
 
@@ -53,7 +61,8 @@ def test_abandon_route_conditions_on_the_variable_with_a_freeswitch_default():
     assert (sound.get("field"), sound.get("expression")) == ("${sb_abandon_sound}", "^.+$")
     play = [a.get("data") for a in sound.findall("action") if a.get("application") == "playback"]
     fallback = [a.get("data") for a in sound.findall("anti-action") if a.get("application") == "playback"]
-    assert play == ["${sb_abandon_sound}"] and fallback == [freeswitch.DEFAULT_ABANDON_SOUND]
+    assert play == ["${sb_abandon_sound}"]
+    assert fallback == [freeswitch.DEFAULT_ABANDON_SOUND]
 
 
 def test_static_copies_match_the_xml_curl_answers():

@@ -89,7 +89,8 @@ def test_outside_calling_hours_in_the_leads_zone_is_released_to_the_next_window(
     rules = LeadRules(calling_hours=CallingHours.daily((time(9), time(20))))
     at_22_ny = ts(2026, 11, 26, 3, 0)  # 22:00 in New York, 03:00 UTC
     update = check_before_dial(Lead(1, NY), at_22_ny, rules, False)
-    assert update.status is LeadStatus.PENDING and update.reason == "outside calling hours"
+    assert update.status is LeadStatus.PENDING
+    assert update.reason == "outside calling hours"
     assert update.next_attempt_at == ts(2026, 11, 26, 14, 0)  # 09:00 New York
 
 
@@ -161,7 +162,8 @@ def test_per_outcome_limits_count_that_outcome_only():
 
 def test_lost_attempts_are_retried_after_a_delay_never_at_once():
     update = after_attempt(Lead(1, NY), Outcome.LOST, 1000.0, LeadRules())
-    assert update.status is LeadStatus.PENDING and update.next_attempt_at == 1000.0 + 15 * 60
+    assert update.status is LeadStatus.PENDING
+    assert update.next_attempt_at == 1000.0 + 15 * 60
 
 
 PARIS = "+33142000000"
@@ -191,10 +193,11 @@ def test_hours_tables_round_trip_and_compare_by_what_they_allow():
     assert CallingHours.from_table({"tue": [["10:30", "12:00"], ["15:00", "20:00"]]}).within(fr)
     assert not CallingHours.from_table({"tue": [["12:00", "14:30"]]}).within(fr)
     assert not CallingHours.from_table({"sat": [["10:00", "12:00"]]}).within(fr)
-    bad_tables = ({"mon": [["13:00", "10:00"]]}, {"funday": [["10:00", "11:00"]]},
-                  {"mon": [["25:00", "26:00"]]})
-    for bad in bad_tables:
-        with pytest.raises(ValueError):
+    bad_tables = (({"mon": [["13:00", "10:00"]]}, "empty calling window 13:00-10:00 on mon"),
+                  ({"funday": [["10:00", "11:00"]]}, "unknown weekday 'funday'"),
+                  ({"mon": [["25:00", "26:00"]]}, r"bad time '25:00' \(want HH:MM\)"))
+    for bad, message in bad_tables:
+        with pytest.raises(ValueError, match=message):
             CallingHours.from_table(bad)
 
 

@@ -45,13 +45,16 @@ def test_the_pool_claims_each_agent_for_exactly_one_unit_and_hands_them_over_whe
     decisions = iter([A, B])
     pool = AgentPool(lambda agent, now: next(decisions))
     agent = pool.join(1, "seat1", frozenset({A, B}), T0)
-    assert agent is not None and agent.unit == A and list(pool.claimed(A)) == [1]
+    assert agent is not None
+    assert agent.unit == A
+    assert list(pool.claimed(A)) == [1]
     assert pool.join(1, "seat1", frozenset({B}), T0) is None  # one record per person
     assert not pool.free(agent, T0 + 1)  # the decision moved them
     assert (pool.claimed(A), list(pool.claimed(B)), pool.handovers()) == ({}, [1], [agent])
     assert pool.handovers() == []
     pool.leave(agent)
-    assert 1 not in pool and pool.claimed(B) == {}
+    assert 1 not in pool
+    assert pool.claimed(B) == {}
 
 
 # -- two campaigns on one node ------------------------------------------------------------------

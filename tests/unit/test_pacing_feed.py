@@ -77,7 +77,8 @@ def test_the_simulator_teaches_the_policy_through_the_same_feed():
     assert {DialOutcome, Connected, TalkEnded, WrapEnded} <= kinds
     results = {x.result for x in policy.seen if isinstance(x, DialOutcome)}
     assert {CallResult.LIVE, CallResult.MACHINE, CallResult.NO_ANSWER} <= results
-    assert any(s.ring_started for s in policy.states) and any(s.lines_answered for s in policy.states)
+    assert any(s.ring_started for s in policy.states)
+    assert any(s.lines_answered for s in policy.states)
 
 
 def _state(agents: tuple[AgentView, ...], ringing: int = 0, waiting: int = 0) -> PacingState:
@@ -115,7 +116,8 @@ def test_the_live_policy_uses_the_campaigns_wait_budget():
                             amd_verdict_lag_s=0.8)
     assert config.wait_after_verdict_s == pytest.approx(0.9)
     policy = campaign_policy(config)
-    assert isinstance(policy, PredictivePolicy) and policy.grace_s == pytest.approx(0.9)
+    assert isinstance(policy, PredictivePolicy)
+    assert policy.grace_s == pytest.approx(0.9)
     no_amd = CampaignConfig(campaign_id=1, mode=DialMode.PREDICTIVE, amd=False, abandon_after_s=2.0)
     assert campaign_policy(no_amd).grace_s == pytest.approx(1.7)
 

@@ -38,7 +38,7 @@ def test_fixed_ratio_rounds_ratio_times_ready_minus_lines_in_flight():
     p = FixedRatioPolicy(2.5)
     assert p.lines_to_dial(state(agents(R, R, R, R, C), ringing=3)) == 7  # round(10) - 3
     assert p.lines_to_dial(state(agents(C, C), ringing=2)) == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"ratio below 1 line per ready agent: 0\.5"):
         FixedRatioPolicy(0.5)
 
 
@@ -80,7 +80,7 @@ def test_vicidial_tapered_allows_twice_the_cap_at_shift_start():
     p = VicidialPolicy("tapered", shift_start_s=0.0, shift_s=1000.0)
     assert p._allowed(0.0, 0.03) == pytest.approx(0.06)
     assert p._allowed(1000.0, 0.03) == pytest.approx(0.03)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"brake must be one of .*: 'gentle'"):
         VicidialPolicy("gentle")
 
 

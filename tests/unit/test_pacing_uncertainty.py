@@ -95,7 +95,8 @@ def test_agents_who_announced_they_leave_get_no_new_customer():
     half = policy.lines_to_dial(PacingState(100.0, leaving, 0, 0, 0.03))
     assert (everyone, half) == (20, 10)  # 10 (then 5) ready agents at one live answer per two lines
     explanation = policy.explain()
-    assert PacingReason.DEPARTURES in explanation.reasons and explanation.leaving == 5
+    assert PacingReason.DEPARTURES in explanation.reasons
+    assert explanation.leaving == 5
     # Leaving in an hour: still counted now.
     in_an_hour = views(*[R] * 10, leaving_at=3700.0, count_leaving=5)
     later = pinned(0.5).lines_to_dial(PacingState(100.0, in_an_hour, 0, 0, 0.03))
@@ -110,5 +111,7 @@ def test_the_explanation_says_when_amd_false_positives_make_the_cap_unreachable(
     explanation = policy.explain()
     assert explanation.reasons[0] is PacingReason.AMD_UNREACHABLE
     assert explanation.amd_fp_share == pytest.approx(60 / 1060)
-    assert PacingReason.FEW_AGENTS in explanation.reasons and explanation.agents == 8
-    assert "5.66 %" in explanation.text() and "3.00 % cap" in explanation.text()
+    assert PacingReason.FEW_AGENTS in explanation.reasons
+    assert explanation.agents == 8
+    assert "5.66 %" in explanation.text()
+    assert "3.00 % cap" in explanation.text()

@@ -54,7 +54,8 @@ def test_a_complete_file_is_ok_with_its_size_and_duration(tmp_path):
 @needs_sox
 def test_a_complete_sox_file_is_ok(tmp_path):
     check = inspect_wav(_sox_file(tmp_path / "s.wav", 2.0))
-    assert check.status is RecordingStatus.OK and check.duration_s == pytest.approx(2.0)
+    assert check.status is RecordingStatus.OK
+    assert check.duration_s == pytest.approx(2.0)
 
 
 def test_a_header_only_file_is_empty(tmp_path):
@@ -77,7 +78,8 @@ def test_a_file_truncated_mid_data_is_damaged_and_left_alone(tmp_path):
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2 + 1])
     check = check_wav(path)
-    assert check.status is RecordingStatus.DAMAGED and "truncated" in check.reason
+    assert check.status is RecordingStatus.DAMAGED
+    assert "truncated" in check.reason
     assert check.size_bytes == len(whole) // 2 + 1
     assert path.read_bytes() == whole[: len(whole) // 2 + 1]  # never "repaired" into a shorter lie
 
@@ -89,11 +91,13 @@ def test_a_header_left_open_by_a_crash_is_finalised_from_the_file_length(tmp_pat
         fh.write(b"\x33")  # the writer died mid-sample: half a frame
     _crash(path, size_field)
     before = inspect_wav(path)
-    assert before.status is RecordingStatus.DAMAGED and before.unfinalised
+    assert before.status is RecordingStatus.DAMAGED
+    assert before.unfinalised
     os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
     check = check_wav(path)
     assert path.stat().st_mtime_ns == 1_700_000_000_000_000_000  # still when the PBX last wrote it
-    assert check.status is RecordingStatus.OK and check.duration_s == pytest.approx(2.0)
+    assert check.status is RecordingStatus.OK
+    assert check.duration_s == pytest.approx(2.0)
     assert check.size_bytes == path.stat().st_size == 44 + 2 * RATE * 2
     with wave.open(str(path)) as w:
         assert w.getnframes() == RATE * 2

@@ -62,8 +62,10 @@ def test_without_the_vendor_dir_the_same_tag_is_downloaded_once(tmp_path: Path) 
     source = replace(fsbuild.SOFIA, url=(VENDOR / fsbuild.SOFIA.tarball).as_uri())
     said: list[str] = []
     got = fsbuild.fetch_source(source, tmp_path / "no-vendor", tmp_path / "downloads", said.append)
-    assert got.parent == tmp_path / "downloads" and got.read_bytes() == (VENDOR / source.tarball).read_bytes()
-    assert said[0].endswith(f"downloading {source.url}") and fsbuild.SOFIA.sha256 in said[1]
+    assert got.parent == tmp_path / "downloads"
+    assert got.read_bytes() == (VENDOR / source.tarball).read_bytes()
+    assert said[0].endswith(f"downloading {source.url}")
+    assert fsbuild.SOFIA.sha256 in said[1]
     said.clear()
     assert fsbuild.fetch_source(source, tmp_path / "no-vendor", tmp_path / "downloads", said.append) == got
     assert not any("downloading" in line for line in said)  # kept from the first time

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -41,13 +42,17 @@ def test_world_numbers_are_valid_nanp_numbers_that_carry_outcome_and_talk_time(o
 
 def test_outcome_digits_are_distinct_and_stable():
     assert [o.digit for o in Outcome] == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert Outcome.HUMAN.digit == 1 and Outcome.MACHINE.digit == 5
+    assert Outcome.HUMAN.digit == 1
+    assert Outcome.MACHINE.digit == 5
 
 
-@pytest.mark.parametrize("kwargs", [{"talk_s": 100}, {"talk_s": -1}, {"serial": 1000}, {"area_code": "099"},
-                                    {"area_code": "20"}])
-def test_world_number_rejects_what_does_not_fit(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"talk_s": 100}, "talk_s must be 0-99, not 100"), ({"talk_s": -1}, "talk_s must be 0-99, not -1"),
+    ({"serial": 1000}, "serial must be 0-999, not 1000"), ({"area_code": "099"}, "bad NANP area code '099'"),
+    ({"area_code": "20"}, "bad NANP area code '20'"),
+])
+def test_world_number_rejects_what_does_not_fit(kwargs, message):
+    with pytest.raises(ValueError, match=message):
         world_number(Outcome.HUMAN, **kwargs)
 
 
@@ -81,7 +86,7 @@ def test_root_dir_changes_with_the_package_list(monkeypatch, tmp_path):
 def test_greeting_variable_is_a_header_and_refuses_what_could_escape_the_sounds_dir():
     assert greeting_variable("h-hello-who-clean") == "PJSIP_HEADER(add,X-Greeting)=h-hello-who-clean"
     for bad in ("../etc/passwd", "H-Hello", "a b", "x,y", "", "a" * 65):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"bad greeting name {re.escape(repr(bad))}: lower-case letters"):
             greeting_variable(bad)
 
 
@@ -89,7 +94,8 @@ def test_corpus_has_enough_humans_and_machines_with_unique_safe_names():
     greetings = corpus()
     humans = [g for g in greetings if g.outcome is Outcome.HUMAN]
     machines = [g for g in greetings if g.outcome is Outcome.MACHINE]
-    assert len(humans) >= 30 and len(machines) >= 30
+    assert len(humans) >= 30
+    assert len(machines) >= 30
     names = [g.name for g in greetings]
     assert len(set(names)) == len(names)
     for name in names:
@@ -127,7 +133,8 @@ def test_greetings_are_8khz_mono_deterministic_and_noise_is_at_the_stated_snr(tm
         make(greeting, tmp_path)
     for name in (clean.name, f"{clean.name}-after", noisy.name, machine.name):
         info = subprocess.run(["soxi", str(tmp_path / f"{name}.wav")], capture_output=True, text=True).stdout
-        assert "Sample Rate    : 8000" in info and "Channels       : 1" in info
+        assert "Sample Rate    : 8000" in info
+        assert "Channels       : 1" in info
     assert 3.0 <= duration_s(tmp_path / f"{machine.name}.wav") <= 15.0
     assert rms(tmp_path / f"{clean.name}-after.wav") == 0.0  # clean: silence after the greeting
     again = tmp_path / "again"

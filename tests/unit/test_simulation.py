@@ -40,7 +40,8 @@ def test_agent_time_adds_up_to_the_logged_in_time():
     tally = simulate(world, FixedRatioPolicy(4.0), seed=3).tally
     states = (AgentState.READY, AgentState.ON_CALL, AgentState.WRAP_UP)
     assert sum(tally.time[s] for s in states) == pytest.approx(world.agents * world.shift_s * world.days)
-    assert tally.time[AgentState.ON_CALL] > 0 and tally.time[AgentState.WRAP_UP] > 0
+    assert tally.time[AgentState.ON_CALL] > 0
+    assert tally.time[AgentState.WRAP_UP] > 0
 
 
 def test_a_ratio_that_floods_the_agents_abandons_and_progressive_never_does():
@@ -95,5 +96,5 @@ def test_breaks_staffing_varies_around_the_nominal_team():
 def test_every_named_scenario_builds():
     for name in NAMES:
         assert scenario(name, days=2).days == 2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown scenario 'S99': one of S1, "):
         scenario("S99")

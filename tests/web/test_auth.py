@@ -121,9 +121,10 @@ def test_cli_creates_first_admin(settings, app):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
-def test_metrics_are_exposed(client):
-    client.get("/healthz")
-    text = client.get("/metrics").get_data(as_text=True)
+def test_metrics_are_exposed(as_role):
+    admin = as_role("admin")
+    admin.get("/healthz")
+    text = admin.get("/metrics").get_data(as_text=True)
     assert "switchboard_web_request_seconds_bucket" in text
     assert 'switchboard_agents{state="logged_out"} 1.0' in text
 

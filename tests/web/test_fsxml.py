@@ -47,7 +47,9 @@ def test_serves_enabled_seat_and_hides_disabled_one(client):
     assert [u.get("id") for u in ET.fromstring(ok.data).iter("user")] == ["8001"]
     off = client.post("/freeswitch/xml", data={"section": "directory", "user": "8002", "domain": "d"},
                       headers=_auth())
-    assert ET.fromstring(off.data).find("section/result").get("status") == "not found"
+    # The domain without the user, not "not found": FreeSWITCH must not fall back to a static copy.
+    assert [u.get("id") for u in ET.fromstring(off.data).iter("user")] == []
+    assert ET.fromstring(off.data).find("section/domain").get("name") == "d"
 
 
 def test_serves_routes_without_csrf_token(client):

@@ -28,7 +28,7 @@ def _node(admin, **overrides) -> None:
         "host": "127.0.0.1",
         "port": "1",
         "username": "sb",
-        "secret": "x",
+        "secret": "x" * 24,
     }
     assert admin.post("/admin/nodes", {**data, **overrides}).status_code == 302
 

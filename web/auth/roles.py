@@ -1,7 +1,10 @@
-"""Which role may do what: one table, one decorator, used by every blueprint.
+"""Which role may do what, and over which teams: one table, one decorator, used by every blueprint.
 
 Permissions are named after features, not pages, so a new page of an
-existing feature inherits its rule. Admin holds every permission.
+existing feature inherits its rule. ``ALL_TEAMS`` is the scope: a role
+without it sees calls, recordings and reports of the teams its user leads
+only, and the queries themselves take that scope (``team_scope``), so no
+page can forget it.
 """
 
 from __future__ import annotations
@@ -13,35 +16,70 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, true
 
 from store.enums import UserRole
 
 
 class Perm(StrEnum):
     USERS = "users"  # users, teams
-    SEATS = "seats"  # PBX nodes, seats, provisioning
+    SEATS = "seats"  # PBX nodes, seats, provisioning, /metrics
     AUDIT = "audit"
-    CAMPAIGNS = "campaigns"  # campaigns, schedules, lists, leads, DNC
+    CAMPAIGNS = "campaigns"  # campaigns, schedules
+    LEADS = "leads"  # lead lists and imports, DNC, purges
     WALLBOARD = "wallboard"
     CALLS = "calls"  # call log
     RECORDINGS = "recordings"  # play and download audio
     REPORTS = "reports"
     AGENT_PANEL = "agent_panel"
+    ALL_TEAMS = "all_teams"  # calls, recordings, reports of every team (else: the teams one leads)
 
 
+_CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
+                     Perm.ALL_TEAMS})
+
+#: The reference customer's roles. QA scores any team's recordings and reads the rest; the trainer reads
+#: reports; the data manager owns lead batches and DNC; the sysadmin runs nodes, seats and accounts but
+#: hears no call.
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
-    UserRole.SUPERVISOR: frozenset(
-        {Perm.CAMPAIGNS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS}
-    ),
-    UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS}),
+    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT},
+    UserRole.SUPERVISOR: _CENTRE,
+    UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS}),
+    UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS}),
+    UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
+    UserRole.DATA_MANAGER: frozenset({Perm.LEADS}),
+    UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
     UserRole.AGENT: frozenset({Perm.AGENT_PANEL}),
+}
+
+#: Each role's first page after log-in.
+HOME = {
+    UserRole.ADMIN: "seats.index",
+    UserRole.DIRECTOR: "wallboard.index",
+    UserRole.SUPERVISOR: "wallboard.index",
+    UserRole.TEAM_LEADER: "calls.index",
+    UserRole.QA: "calls.index",
+    UserRole.TRAINER: "reports.index",
+    UserRole.DATA_MANAGER: "leads.lists",
+    UserRole.SYSADMIN: "seats.index",
+    UserRole.AGENT: "agent.panel",
 }
 
 
 def can(perm: Perm) -> bool:
     """For templates and views: may the current user use this feature."""
     return bool(current_user.is_authenticated and perm in ROLE_PERMS[current_user.role])
+
+
+def team_scope() -> frozenset[int] | None:
+    """The teams whose calls, recordings and reports the current user may see; None: every team."""
+    return None if can(Perm.ALL_TEAMS) else current_user.led_teams
+
+
+def within(teams: frozenset[int] | None, team_column: Any) -> ColumnElement[bool]:
+    """The WHERE clause of a scope: rows of those teams only (agents in no team are nobody's team)."""
+    return true() if teams is None else team_column.in_(teams)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

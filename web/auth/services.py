@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.enums import UserRole
-from store.models import Agent, User
+from store.models import Agent, Team, User
 from store.types import utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -34,19 +34,39 @@ class Identity:
     username: str
     role: UserRole
     agent_id: int | None
+    session_version: int = 0
+    led_teams: frozenset[int] = frozenset()  # the teams whose leader this user is
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie carries: the user and the session version it was issued under."""
+        return f"{self.id}.{self.session_version}"
 
 
 def identity(session: Session, user_id: int) -> Identity | None:
     user = session.get(User, user_id)
     if user is None or not user.active:
         return None
-    return Identity(user.id, user.username, user.role, user.agent.id if user.agent else None)
+    led = frozenset(session.scalars(select(Team.id).where(Team.leader_id == user.id)))
+    return Identity(
+        user.id, user.username, user.role, user.agent.id if user.agent else None, user.session_version, led
+    )
+
+
+def session_identity(session: Session, cookie_id: str) -> Identity | None:
+    """The user of a session cookie, unless its version was revoked since (or it is malformed)."""
+    user_id, _, version = cookie_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    found = identity(session, int(user_id))
+    return found if found is not None and found.session_version == int(version) else None
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of this user, on every browser (committed with the caller's change)."""
+    user.session_version += 1
 
 
 def create_user(
@@ -65,7 +85,11 @@ def create_user(
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} already exists")
     user = User(
-        username=username, password_hash="", role=UserRole(role), display_name=display_name or username
+        username=username,
+        password_hash="",
+        role=UserRole(role),
+        display_name=display_name or username,
+        session_version=0,
     )
     set_password(user, password)
     session.add(user)
@@ -79,14 +103,18 @@ def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     user.password_hash = generate_password_hash(password)
+    revoke_sessions(user)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if the password is right and the account active.
+
+    Every answer costs one scrypt check (unknown and deactivated accounts included),
+    so timing tells nothing about which accounts exist or are switched off.
+    """
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not user.active or not check_password_hash(user.password_hash, password):
+    right = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not user.active or not right:
         return None
     user.last_login_at = utcnow()
     return user

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from store.enums import UserRole
 from store.models import AuditLog, Team, User
-from web.auth import audit
-from web.auth.roles import Perm, requires
-from web.auth.services import UserError, authenticate, create_user, identity, set_password
+from web.auth import audit, throttle
+from web.auth.roles import HOME, Perm, requires
+from web.auth.services import (
+    UserError,
+    authenticate,
+    create_user,
+    identity,
+    revoke_sessions,
+    set_password,
+)
 from web.db import db
 from web.http import get_or_404, int_or_none
 
@@ -29,21 +36,45 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "POST":
-        session = db()
-        user = authenticate(session, request.form.get("username", ""), request.form.get("password", ""))
-        if user is None:
-            flash("Wrong user name or password.", "error")
-            return render_template("auth/login.html"), 401
-        session.commit()
-        login_user(identity(session, user.id))
-        return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
-    return render_template("auth/login.html")
+    if request.method == "GET":
+        return render_template("auth/login.html")
+    username = request.form.get("username", "")
+    counters = throttle.keys("login", username, request.remote_addr)
+    limiter = throttle.throttle()
+    blocked = limiter.wait(counters)
+    if blocked is not None:
+        key, seconds = blocked
+        throttle.refused(key)
+        flash(f"Too many failed log-ins; try again in {seconds} s.", "error")
+        return render_template("auth/login.html"), 429, {"Retry-After": str(seconds)}
+    store = db()
+    user = authenticate(store, username, request.form.get("password", ""))
+    if user is None:
+        for key in limiter.failed(counters):
+            audit.record(store, "login.throttled", key.scope, key.who)
+        store.commit()
+        flash("Wrong user name or password.", "error")
+        return render_template("auth/login.html"), 401
+    limiter.succeeded(counters[0])
+    store.commit()
+    # A new session from scratch: nothing (CSRF token included) carries over from before log-in.
+    session.clear()
+    session.permanent = True  # expires after the configured lifetime, checked on every request
+    login_user(identity(store, user.id))
+    return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
 
 
 @bp.post("/logout")
 def logout():
+    """Log out here and everywhere: the session version moves on, so a copied cookie dies too."""
+    if current_user.is_authenticated:
+        store = db()
+        user = store.get(User, current_user.id)
+        if user is not None:
+            revoke_sessions(user)
+            store.commit()
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
@@ -52,13 +83,7 @@ def home():
     """Send each role to its main page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    target = {
-        UserRole.ADMIN: "seats.index",
-        UserRole.SUPERVISOR: "wallboard.index",
-        UserRole.QA: "calls.index",
-        UserRole.AGENT: "agent.panel",
-    }[current_user.role]
-    return redirect(url_for(target))
+    return redirect(url_for(HOME[current_user.role]))
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -103,8 +128,31 @@ def set_active(user_id: int):
         flash("You cannot deactivate yourself.", "error")
         return redirect(url_for("auth.users"))
     user.active = request.form.get("active") == "1"
+    revoke_sessions(user)
     audit.record(session, "user.activate" if user.active else "user.deactivate", "user", user.id)
     session.commit()
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@requires(Perm.USERS)
+def set_role(user_id: int):
+    """A new role takes effect at once: the user's open sessions end and they log in again."""
+    session = db()
+    user = get_or_404(User, user_id)
+    try:
+        role = UserRole(request.form.get("role", ""))
+    except ValueError:
+        flash("Unknown role.", "error")
+        return redirect(url_for("auth.users"))
+    if (role is UserRole.AGENT) != (user.role is UserRole.AGENT):
+        flash("Agents have a desk of their own: create a new account instead.", "error")
+        return redirect(url_for("auth.users"))
+    audit.record(session, "user.role", "user", user.id, old=user.role.value, new=role.value)
+    user.role = role
+    revoke_sessions(user)
+    session.commit()
+    flash(f"{user.username} is now {role.value}.", "ok")
     return redirect(url_for("auth.users"))
 
 

@@ -19,6 +19,7 @@ from werkzeug.security import safe_join
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
 from store.enums import Outcome, PbxKind, RecordingStatus
 from store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
+from web.auth.roles import within
 from web.calls.wav import WavCheck, check_wav, inspect_wav
 
 PAGE = 50
@@ -35,7 +36,10 @@ class CallFilter:
     page: int = 0
 
 
-def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]:
+def search(
+    session: Session, f: CallFilter, teams: frozenset[int] | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of the call log; ``teams``: the caller's scope (``team_scope``), None for every team."""
     recording = (
         select(func.min(Recording.id)).where(Recording.call_id == Call.id).correlate(Call).scalar_subquery()
     )
@@ -55,6 +59,7 @@ def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]
         .outerjoin(User, User.id == Agent.user_id)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
+        .where(within(teams, Agent.team_id))
     )
     if f.agent_id is not None:
         query = query.where(Attempt.agent_id == f.agent_id)
@@ -87,6 +92,19 @@ def search(session: Session, f: CallFilter) -> tuple[list[dict[str, Any]], bool]
         for call, outcome, amount, agent, campaign, disposition, rec, rec_status in session.execute(query)
     ]
     return rows[:PAGE], len(rows) > PAGE
+
+
+def recording_in_scope(session: Session, recording: Recording, teams: frozenset[int] | None) -> bool:
+    """Whether the recording's call was taken by an agent of one of ``teams`` (None: every team)."""
+    if teams is None:
+        return True
+    team = session.scalar(
+        select(Agent.team_id)
+        .join(Attempt, Attempt.agent_id == Agent.id)
+        .join(Call, Call.attempt_id == Attempt.id)
+        .where(Call.id == recording.call_id)
+    )
+    return team in teams
 
 
 def recording_file(recording: Recording, node: PbxNode | None, default_root: Path) -> Path | None:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from store.enums import Outcome, RecordingStatus
 from store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
-from web.auth.roles import Perm, requires
-from web.calls.services import CallFilter, check_recording, recording_file, search
+from web.auth.roles import Perm, requires, team_scope, within
+from web.calls.services import CallFilter, check_recording, recording_file, recording_in_scope, search
 from web.db import db
 from web.http import bounded_int, day_or_none, get_or_404, int_or_none
 
@@ -43,7 +43,8 @@ def index():
         number=args.get("number", "")[:64],
         page=bounded_int(args.get("page"), "page", 0, MAX_PAGE, 0),
     )
-    rows, more = search(session, f)
+    teams = team_scope()
+    rows, more = search(session, f, teams)
     return render_template(
         "calls/index.html",
         rows=rows,
@@ -51,7 +52,8 @@ def index():
         f=f,
         args=args,
         agents=session.execute(
-            select(Agent.id, User.username).join(Agent.user).order_by(User.username)
+            select(Agent.id, User.username).join(Agent.user).where(within(teams, Agent.team_id))
+            .order_by(User.username)
         ).all(),
         campaigns=session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name)).all(),
         outcomes=list(Outcome),
@@ -67,6 +69,8 @@ def _recording_file(recording_id: int, *, damaged_ok: bool = False) -> tuple[Rec
     """
     session = db()
     recording = get_or_404(Recording, recording_id)
+    if not recording_in_scope(session, recording, team_scope()):
+        abort(404)  # another team's call: as if it did not exist
     default_root = current_app.config["SWITCHBOARD_SETTINGS"].recordings_dir
     node = session.get(PbxNode, recording.node_id) if recording.node_id else None
     path = recording_file(recording, node, default_root)
@@ -88,20 +92,29 @@ def _recording_file(recording_id: int, *, damaged_ok: bool = False) -> tuple[Rec
 @bp.get("/recordings/<int:recording_id>")
 @requires(Perm.RECORDINGS)
 def play(recording_id: int):
-    _, path = _recording_file(recording_id)
-    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    """Audited like a download (someone listened to a customer's call); served under a neutral name."""
+    recording, path = _recording_file(recording_id)
+    _audit(recording, "recording.play")
+    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0,
+                     download_name=_public_name(recording))
 
 
 @bp.get("/recordings/<int:recording_id>/download")
 @requires(Perm.RECORDINGS)
 def download(recording_id: int):
     recording, path = _recording_file(recording_id, damaged_ok=True)
-    session = db()
-    audit.record(session, "recording.download", "recording", recording.id)
-    session.commit()
-    return send_file(
-        path,
-        mimetype="audio/wav",
-        as_attachment=True,
-        download_name=f"call-{recording.call_id or recording.id}.wav",
-    )
+    _audit(recording, "recording.download")
+    return send_file(path, mimetype="audio/wav", as_attachment=True, download_name=_public_name(recording))
+
+
+def _public_name(recording: Recording) -> str:
+    """The name a browser sees: never the PBX's file name (it carries numbers and node paths)."""
+    return f"call-{recording.call_id or recording.id}.wav"
+
+
+def _audit(recording: Recording, action: str) -> None:
+    """Once per listening, not per range request: the browser's seeks ask again with a Range header."""
+    if request.method == "GET" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        session = db()
+        audit.record(session, action, "recording", recording.id)
+        session.commit()

@@ -21,6 +21,8 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat
 from phonenumbers import timezone as pn_timezone
 
+from web.csvsafe import safe_csv
+
 #: Lead attributes a column can map to; any other mapped column goes to ``fields``.
 TARGETS = ("phone", "external_ref", "timezone")
 _PHONE_WORDS = ("phone", "number", "tel", "mobile", "msisdn", "numero", "telephone")
@@ -357,9 +359,5 @@ def _at(cells: list[str], index: int | None) -> str:
 
 
 def error_report(problems: Iterable[Problem]) -> str:
-    """CSV: line, reason, value: what the supervisor fixes in the source file."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["line", "reason", "value"])
-    writer.writerows((p.line, p.reason, p.value) for p in problems)
-    return buf.getvalue()
+    """CSV: line, reason, value: what the supervisor fixes in the source file (formulas escaped)."""
+    return safe_csv(["line", "reason", "value"], ((p.line, p.reason, p.value) for p in problems))

@@ -89,8 +89,10 @@ class Jobs:
         meta.key = upload_key(upload_bytes, meta)
         token = secrets.token_hex(16)
         path = self.root / token
-        path.mkdir(parents=True)
-        (path / "source").write_bytes(upload_bytes)
+        path.mkdir(parents=True, mode=0o700)  # leads' personal data: the web's user only
+        fd = os.open(path / "source", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(upload_bytes)
         self.save_meta(token, meta)
         return token
 
@@ -150,6 +152,10 @@ class Jobs:
             self._update(token, state="failed", error=_SERVER_ERROR[meta.kind].format(ref=token[:8]))
         else:
             self._update(token, **asdict(status))
+        finally:
+            # The uploaded file is personal data the database now holds (or that is to be sent
+            # again): nothing keeps a copy on disk once the import has run.
+            (path / "source").unlink(missing_ok=True)
         final = self.status(token)
         _write_whole(path / "result.json", json.dumps(asdict(final)))
         return final

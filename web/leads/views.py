@@ -35,13 +35,13 @@ def jobs() -> Jobs:
     app = current_app
     if "sb_import_jobs" not in app.extensions:
         root = Path(app.config["SWITCHBOARD_SETTINGS"].instance_dir) / "imports"
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
         app.extensions["sb_import_jobs"] = Jobs(root)
     return app.extensions["sb_import_jobs"]
 
 
 @bp.get("/lists")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def lists():
     session = db()
     counts = dict(session.execute(select(Lead.list_id, func.count()).group_by(Lead.list_id)).tuples().all())
@@ -54,7 +54,7 @@ def lists():
 
 
 @bp.post("/lists/upload")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -81,7 +81,7 @@ def _job_dir(token: str) -> Path:
 
 
 @bp.route("/lists/import/<token>/mapping", methods=["GET", "POST"])
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def mapping(token: str):
     path = _job_dir(token)
     meta = jobs().meta(token)
@@ -123,21 +123,21 @@ def mapping(token: str):
 
 
 @bp.get("/lists/import/<token>")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def progress(token: str):
     _job_dir(token)
     return render_template("leads/progress.html", token=token, meta=jobs().meta(token))
 
 
 @bp.get("/lists/import/<token>.json")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def progress_json(token: str):
     _job_dir(token)
     return jsonify(jobs().status(token).__dict__)
 
 
 @bp.get("/lists/import/<token>/errors.csv")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def error_report(token: str):
     report = _job_dir(token) / "errors.csv"
     if not report.exists():
@@ -150,7 +150,7 @@ def error_report(token: str):
 
 
 @bp.post("/lists/<int:list_id>/active")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def set_list_active(list_id: int):
     session = db()
     lead_list = get_or_404(LeadList, list_id)
@@ -161,7 +161,7 @@ def set_list_active(list_id: int):
 
 
 @bp.route("/dnc", methods=["GET", "POST"])
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def dnc():
     session = db()
     if request.method == "POST":
@@ -194,7 +194,7 @@ def dnc():
 
 
 @bp.post("/dnc/upload")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def dnc_upload():
     """A file of numbers (CSV/XLSX, phone column guessed) added to a DNC list by a background job."""
     upload = request.files.get("file")
@@ -220,7 +220,7 @@ def dnc_upload():
 
 
 @bp.post("/dnc/<int:entry_id>/delete")
-@requires(Perm.CAMPAIGNS)
+@requires(Perm.LEADS)
 def dnc_delete(entry_id: int):
     session = db()
     phone = services.remove_dnc(session, entry_id)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from store.enums import AgentState
 from store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
 from store.types import UtcDateTime
+from web.auth.roles import within
 
 BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
 AVAILABLE = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
@@ -58,7 +59,10 @@ def _group_key(group: str) -> Any:
     return Team.name if group == "team" else User.username
 
 
-def volume(session: Session, period: Period, group: str, daily: bool) -> list[dict[str, Any]]:
+def volume(
+    session: Session, period: Period, group: str, daily: bool, teams: frozenset[int] | None
+) -> list[dict[str, Any]]:
+    """Dials, connects, talk, sales and occupancy by agent or team; ``teams``: the caller's scope."""
     key = _group_key(group)
     day = _day(session, Attempt.created_at) if daily else None
     columns = [key, day] if daily else [key]
@@ -88,10 +92,11 @@ def volume(session: Session, period: Period, group: str, daily: bool) -> list[di
         .outerjoin(Team, Team.id == Agent.team_id)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
         .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
+        .where(within(teams, Agent.team_id))
         .group_by(*columns)
         .order_by(*columns)
     )
-    occupancy = _occupancy(session, period, group, daily)
+    occupancy = _occupancy(session, period, group, daily, teams)
     rows = []
     for values in session.execute(query):
         name, rest = values[0] or "(no team)", values[1:]
@@ -112,7 +117,9 @@ def volume(session: Session, period: Period, group: str, daily: bool) -> list[di
     return rows
 
 
-def _occupancy(session: Session, period: Period, group: str, daily: bool) -> dict[tuple[str, str], float]:
+def _occupancy(
+    session: Session, period: Period, group: str, daily: bool, teams: frozenset[int] | None
+) -> dict[tuple[str, str], float]:
     """(name, day) -> occupancy, summed in SQL over state intervals clipped to the period.
 
     With ``daily``, an interval counts for the day it starts in (intervals are
@@ -146,6 +153,7 @@ def _occupancy(session: Session, period: Period, group: str, daily: bool) -> dic
         .join(User, User.id == Agent.user_id)
         .outerjoin(Team, Team.id == Agent.team_id)
         .where(AgentStateLog.started_at < hi, AgentStateLog.state.in_(AVAILABLE))
+        .where(within(teams, Agent.team_id))
         .where(or_(AgentStateLog.ended_at.is_(None), AgentStateLog.ended_at > lo))
         .group_by(*columns)
     )
@@ -158,7 +166,9 @@ def _occupancy(session: Session, period: Period, group: str, daily: bool) -> dic
     return out
 
 
-def sales_by_disposition(session: Session, period: Period, group: str) -> list[dict[str, Any]]:
+def sales_by_disposition(
+    session: Session, period: Period, group: str, teams: frozenset[int] | None
+) -> list[dict[str, Any]]:
     key = _group_key(group)
     query = (
         select(key, Disposition.label, func.count(), func.coalesce(func.sum(Attempt.sale_amount), 0))
@@ -168,6 +178,7 @@ def sales_by_disposition(session: Session, period: Period, group: str) -> list[d
         .join(User, User.id == Agent.user_id)
         .outerjoin(Team, Team.id == Agent.team_id)
         .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
+        .where(within(teams, Agent.team_id))
         .group_by(key, Disposition.label)
         .order_by(key, Disposition.label)
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 
 from store.types import utcnow
-from web.auth.roles import Perm, requires
+from web.auth.roles import Perm, requires, team_scope
+from web.csvsafe import safe_csv
 from web.db import db
 from web.http import day_or_none
 from web.reports.services import Period, sales_by_disposition, volume
@@ -35,11 +34,12 @@ def _params() -> tuple[Period, str, bool]:
 def index():
     period, group, daily = _params()
     session = db()
-    rows = volume(session, period, group, daily)
+    teams = team_scope()
+    rows = volume(session, period, group, daily, teams)
     return render_template(
         "reports/index.html",
         rows=rows,
-        sales=sales_by_disposition(session, period, group),
+        sales=sales_by_disposition(session, period, group, teams),
         period=period,
         group=group,
         daily=daily,
@@ -61,16 +61,15 @@ def _totals(rows: list[dict]) -> list[dict]:
 @requires(Perm.REPORTS)
 def export():
     period, group, daily = _params()
-    rows = volume(db(), period, group, daily)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([group, "day", "dials", "connects", "talk_s", "occupancy", "sales", "amount"])
-    for r in rows:
-        occupancy = "" if r["occupancy"] is None else f"{r['occupancy']:.4f}"
-        writer.writerow(
-            [r["name"], r["day"], r["dials"], r["connects"], r["talk_s"], occupancy, r["sales"], r["amount"]]
-        )
+    rows = volume(db(), period, group, daily, team_scope())
+    header = [group, "day", "dials", "connects", "talk_s", "occupancy", "sales", "amount"]
+    body = (
+        [r["name"], r["day"], r["dials"], r["connects"], r["talk_s"],
+         "" if r["occupancy"] is None else f"{r['occupancy']:.4f}", r["sales"], r["amount"]]
+        for r in rows
+    )
     name = f"report-{group}-{period.first}-{period.last}.csv"
     return Response(
-        buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+        safe_csv(header, body), mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
     )

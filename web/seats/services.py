@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from provisioning import freeswitch
 from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team
@@ -24,6 +25,9 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits
 
 class SeatError(ValueError):
     """A request the admin has to correct (message shown as is)."""
+
+
+MIN_NODE_SECRET = 24
 
 
 def strong_secret(length: int = 24) -> str:
@@ -39,6 +43,11 @@ def create_node(
         raise SeatError("node name missing or already used")
     if not 0 < port < 65536 or not host.strip():
         raise SeatError("host and a port 1-65535 are required")
+    # The node's secret opens its AMI/ESL and, for FreeSWITCH, xml_curl's answer with every seat's
+    # password: never a guessable one. Empty: one is made (set it on the PBX as shown).
+    secret = secret.strip() or strong_secret(MIN_NODE_SECRET)
+    if len(secret) < MIN_NODE_SECRET:
+        raise SeatError(f"a node secret needs {MIN_NODE_SECRET} characters or more (empty: one is made)")
     node = PbxNode(
         name=name, kind=PbxKind(kind), host=host.strip(), port=port, username=username, secret=secret
     )
@@ -108,8 +117,14 @@ def provision(session: Session, node: PbxNode, conf_path: Path, transport: str =
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:
-    """Live: extension -> contact, from the node; None when the node cannot be asked."""
+    """Live: extension -> contact, from the node; None when the node cannot be asked.
+
+    The one place that picks the question by node kind: AMI for Asterisk, ESL
+    for FreeSWITCH (whose port is the event socket; AMI there only times out).
+    """
     try:
+        if node.kind is PbxKind.FREESWITCH:
+            return freeswitch.registered_contacts(node.host, node.port, node.secret)
         return registered_contacts(ami_target(node))
-    except (OSError, TimeoutError, ConnectionError):
+    except (OSError, TimeoutError, ValueError):  # OSError: ConnectionError too; ValueError: a garbled answer
         return None

@@ -61,7 +61,7 @@ def create_node():
             session, "node.create", "pbx_node", node.id, name=node.name, host=node.host, port=node.port
         )
         session.commit()
-        flash(f"Node {node.name} added.", "ok")
+        flash(f"Node {node.name} added; its secret (set it on the PBX): {node.secret}", "ok")
     return redirect(url_for("seats.index"))
 
 

@@ -10,28 +10,35 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, rules_for
 from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
-from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, User
+from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, Team, User
+from web.auth.roles import within
 
 HOURS_SHOWN = 12
 _COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)
 WORKING = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 
-def snapshot(session: Session, now: datetime) -> dict[str, Any]:
+def snapshot(session: Session, now: datetime, teams: frozenset[int] | None) -> dict[str, Any]:
+    """The live board; ``teams`` (a team leader's scope, None: all) limits agents to those teams and
+    campaigns (with their calls in flight and per hour) to those the teams work."""
     agents = session.execute(
         select(User.username, Agent.state, Agent.state_reason, Agent.state_since, Agent.team_id)
         .join(Agent.user)
+        .where(within(teams, Agent.team_id))
         .order_by(User.username)
     ).all()
     by_state = Counter(state.value for _, state, _, _, _ in agents)
+    campaigns = _visible_campaigns(session, teams)
     open_attempts = session.execute(
-        select(Attempt.campaign_id, Attempt.answered_at, Attempt.bridged_at).where(Attempt.ended_at.is_(None))
+        select(Attempt.campaign_id, Attempt.answered_at, Attempt.bridged_at)
+        .where(Attempt.ended_at.is_(None))
+        .where(true() if teams is None else Attempt.campaign_id.in_([c.id for c in campaigns]))
     ).all()
     ringing = sum(1 for _, answered, _ in open_attempts if answered is None)
     waiting = sum(1 for _, answered, bridged in open_attempts if answered is not None and bridged is None)
@@ -50,9 +57,17 @@ def snapshot(session: Session, now: datetime) -> dict[str, Any]:
         "agents_by_state": {s.value: by_state.get(s.value, 0) for s in AgentState},
         "ringing": ringing,
         "waiting": waiting,
-        "campaigns": _campaigns(session, now, open_attempts),
-        "calls_per_hour": calls_per_hour(session, now),
+        "campaigns": _campaigns(session, now, campaigns, open_attempts),
+        "calls_per_hour": calls_per_hour(session, now, None if teams is None else [c.id for c in campaigns]),
     }
+
+
+def _visible_campaigns(session: Session, teams: frozenset[int] | None) -> list[Campaign]:
+    """Campaigns not stopped; in a scope, only those one of its teams works (campaign_teams)."""
+    query = select(Campaign).where(Campaign.desired_state != CampaignState.STOPPED).order_by(Campaign.name)
+    if teams is not None:
+        query = query.where(Campaign.teams.any(Team.id.in_(teams)))
+    return list(session.scalars(query))
 
 
 def _abandon_rates(
@@ -110,12 +125,9 @@ def amd_warning(session: Session, campaign: Campaign, now: datetime) -> str:
             "or stop hanging up on machine verdicts.")
 
 
-def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> list[dict[str, Any]]:
-    campaigns = list(
-        session.scalars(
-            select(Campaign).where(Campaign.desired_state != CampaignState.STOPPED).order_by(Campaign.name)
-        )
-    )
+def _campaigns(
+    session: Session, now: datetime, campaigns: list[Campaign], open_attempts: list[Any]
+) -> list[dict[str, Any]]:
     rates = _abandon_rates(session, campaigns, now)
     in_flight = Counter(cid for cid, _, _ in open_attempts)
     working = Counter(
@@ -152,8 +164,11 @@ def _campaigns(session: Session, now: datetime, open_attempts: list[Any]) -> lis
     return out
 
 
-def calls_per_hour(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Attempts and connects per hour for the last ``HOURS_SHOWN`` hours (oldest first)."""
+def calls_per_hour(
+    session: Session, now: datetime, campaign_ids: list[int] | None
+) -> list[dict[str, Any]]:
+    """Attempts and connects per hour for the last ``HOURS_SHOWN`` hours (oldest first), of
+    ``campaign_ids`` only when given."""
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS_SHOWN - 1)
     hour_index = hours_since(session, Attempt.created_at, start)
     dials: Counter[int] = Counter()
@@ -161,6 +176,7 @@ def calls_per_hour(session: Session, now: datetime) -> list[dict[str, Any]]:
     for idx, n, c in session.execute(
         select(hour_index, func.count(), func.count(Attempt.bridged_at))
         .where(Attempt.created_at >= start)
+        .where(true() if campaign_ids is None else Attempt.campaign_id.in_(campaign_ids))
         .group_by(hour_index)
     ):
         dials[int(idx)] += n

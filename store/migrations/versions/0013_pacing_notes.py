@@ -1,7 +1,7 @@
 """pacing_notes: why each campaign's predictive policy dials as it does, per node (the wallboard shows it)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 19:40:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0013'
-down_revision: str | Sequence[str] | None = '0010'
+down_revision: str | Sequence[str] | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

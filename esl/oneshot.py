@@ -1,8 +1,9 @@
-"""A blocking one-shot ESL client for the sandbox's own checks (``api status``, ``sofia status``).
+"""A blocking one-shot ESL client: "connect, authenticate, run one api command, close".
 
 The runner's adapter (``esl.connection``) is gevent-based and supervised; the
-sandbox CLI only needs "connect, authenticate, run one api command, close",
-with the project's own framer so the parsing is the one the runner trusts.
+web app (threads, no gevent hub) asking a node for its registrations and the
+sandbox's own checks (``api status``, ``sofia status``) only need one answer,
+parsed by the project's own framer so the parsing is the one the runner trusts.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from esl.framing import Frame, Framer
 TIMEOUT_S = 5.0
 
 
-class EslUnavailable(Exception):
-    """No answer, refused, or the password was rejected."""
+class EslUnavailable(ConnectionError):
+    """No answer, refused, or the password was rejected (a ``ConnectionError``: callers that
+    cannot import the adapter, such as the web app, handle it as any unreachable node)."""
 
 
 def _next_frame(sock: socket.socket, framer: Framer, pending: list[Frame]) -> Frame:
@@ -31,7 +33,7 @@ def api(host: str, port: int, password: str, command: str, timeout: float = TIME
     """Run ``api <command>`` and return the response body (``-ERR ...`` bodies included)."""
     if "\n" in command or "\r" in command:
         raise ValueError(f"one command line only: {command!r}")
-    framer, pending = Framer(), []
+    framer, pending = Framer(), list[Frame]()
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             if _next_frame(sock, framer, pending).content_type != "auth/request":
