@@ -27,14 +27,20 @@ def test_bad_templates_are_refused(bad: str) -> None:
 
 def test_gsm_text_parts() -> None:
     assert shape("a" * 160).parts == 1
-    assert shape("a" * 161).parts == 2 and shape("a" * 306).parts == 2 and shape("a" * 307).parts == 3
-    assert shape("€" * 80).units == 160 and shape("€" * 80).parts == 1  # extension characters cost two
+    assert shape("a" * 161).parts == 2
+    assert shape("a" * 306).parts == 2
+    assert shape("a" * 307).parts == 3
+    assert shape("€" * 80).units == 160
+    assert shape("€" * 80).parts == 1
     assert shape("hello").coding is Coding.GSM
 
 
 def test_chinese_goes_as_ucs2_70_then_67_per_part() -> None:
-    assert shape("您" * 70).coding is Coding.UCS2 and shape("您" * 70).parts == 1
-    assert shape("您" * 71).parts == 2 and shape("您" * 134).parts == 2 and shape("您" * 135).parts == 3
+    assert shape("您" * 70).coding is Coding.UCS2
+    assert shape("您" * 70).parts == 1
+    assert shape("您" * 71).parts == 2
+    assert shape("您" * 134).parts == 2
+    assert shape("您" * 135).parts == 3
     assert shape("ok 😀").units == 5  # an emoji is two UTF-16 units
 
 
@@ -77,7 +83,8 @@ def test_rate_limiter_holds_the_rate() -> None:
 
 def test_segment() -> None:
     seg = policy.Segment.parse("no_answer, SALE", {"no_answer", "busy"})
-    assert seg.matches("no_answer", None) and seg.matches(None, "SALE")
+    assert seg.matches("no_answer", None)
+    assert seg.matches(None, "SALE")
     assert not seg.matches("busy", "NOSALE")
     assert policy.Segment().matches(None, None)
 
