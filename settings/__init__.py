@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "SWITCHBOARD_"
-SECRET_FIELDS = frozenset({"secret_key", "ami_secret", "metrics_token"})
+SECRET_FIELDS = frozenset({"secret_key", "ami_secret", "metrics_token", "sms_secret", "smpp_password"})
 
 
 def _default_instance_dir() -> Path:
@@ -53,6 +53,28 @@ class Settings:
     # The PJSIP transport the seats name, so their RTP binds to that transport's address; empty:
     # Asterisk's default transport, RTP on every address.
     pjsip_transport: str = ""
+    # SMS through Kannel (bearerbox + smsbox on this host, 127.0.0.1). ``sms_smsc`` "smpp" connects to
+    # the operator's SMPP account below; "fake" is Kannel's test SMSC (the sandbox's ``fakesmsc``).
+    sms_smsc: str = "smpp"
+    smpp_host: str = ""
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = field(default="", repr=False)
+    sms_sender_id: str = "Switchboard"  # the From of every message (a short code or an alphanumeric name)
+    kannel_admin_port: int = 13000
+    kannel_smsbox_port: int = 13001  # bearerbox <-> smsbox
+    kannel_sendsms_port: int = 13013  # smsbox's HTTP sendsms interface
+    kannel_fake_smsc_port: int = 13010  # sms_smsc "fake": where bearerbox listens for fakesmsc
+    kannel_mo_smsc_port: int = 13011  # the sandbox's second fake SMSC, which only injects replies (MO)
+    # The sendsms password and the token in Kannel's callbacks (delivery reports, replies);
+    # empty: generated once in the instance dir.
+    sms_secret: str = field(default="", repr=False)
+    # Where Kannel reaches the web app for delivery reports and replies; empty: http://web_host:web_port.
+    sms_callback_url: str = ""
+
+    @property
+    def callback_url(self) -> str:
+        return (self.sms_callback_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
     # Where the log-in and xml_curl throttles count failures (a ``limits`` storage URL). ``memory://``
     # counts per process; with several web processes use ``redis://host:6379`` so they share one count.
     throttle_storage: str = "memory://"
@@ -138,6 +160,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     settings = replace(settings, **{k: _coerce(kinds[k], v, k) for k, v in values.items()})
     if not settings.secret_key:
         settings = replace(settings, secret_key=instance_secret(settings.instance_dir, "secret_key"))
+    if not settings.sms_secret:
+        settings = replace(settings, sms_secret=instance_secret(settings.instance_dir, "sms_secret"))
     return settings
 
 

@@ -31,6 +31,8 @@ __all__ = [
     "Outcome",
     "PbxKind",
     "RecordingStatus",
+    "SmsBroadcastState",
+    "SmsStatus",
     "UserRole",
 ]
 
@@ -109,3 +111,22 @@ class DeskRequestStatus(StrEnum):
     TAKEN = "taken"
     DONE = "done"
     FAILED = "failed"
+
+
+class SmsBroadcastState(StrEnum):
+    SCHEDULED = "scheduled"  # sends from its start time
+    PAUSED = "paused"
+    DONE = "done"  # every message has left the queue
+
+
+class SmsStatus(StrEnum):
+    """One message's life: queued -> sending (marked before the HTTP request) -> accepted (Kannel
+    answered 202) -> sent (the SMSC took it) -> delivered / failed (delivery reports)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # on the do-not-call list (opt-out included) at send time: never sent

@@ -49,7 +49,7 @@ def sandbox() -> None:
     """Two real Asterisk instances on loopback: `pbx` (under test) and `world` (carrier + phones)."""
 
 
-_KINDS = click.Choice(["asterisk", "freeswitch", "all"])
+_KINDS = click.Choice(["asterisk", "freeswitch", "sms", "all"])
 
 
 @sandbox.command("up")
@@ -176,6 +176,23 @@ def scheduler(settings, sync_s: float) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run(settings.sqlalchemy_url, sync_s, settings.recordings_dir)
+
+
+@main.command("sms-sender")
+@click.pass_obj
+def sms_sender(settings) -> None:
+    """The process that sends SMS broadcasts through Kannel at each broadcast's rate (SIGTERM stops it;
+    a restart neither sends a message twice nor loses one)."""
+    import logging
+    import signal
+    import threading
+
+    from web.messaging.sender import run as run_sender
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    run_sender(settings, stop)
 
 
 @main.command()

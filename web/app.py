@@ -20,6 +20,8 @@ BLUEPRINTS = (
     "web.calls.views",
     "web.reports.views",
     "web.fsxml",
+    "web.messaging.views",
+    "web.messaging.callbacks",
 )
 
 
@@ -61,6 +63,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     csrf.exempt(import_module("web.fsxml").bp)  # FreeSWITCH authenticates with HTTP basic auth
+    csrf.exempt(import_module("web.messaging.callbacks").bp)  # Kannel: a token in the path
     metrics.instrument(app)
     throttle.init_app(app, settings.throttle_storage)
     return app

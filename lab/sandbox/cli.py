@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import click
 
-from lab.sandbox import fscli, fsnode, ports, process, rootfs
+from lab.sandbox import fscli, fsnode, kannel, ports, process, rootfs
 from lab.sandbox.credentials import connection_info, phone_credentials
 from lab.sandbox.layout import INSTANCES, Node, nodes, state_dir
 from lab.sandbox.render import write_configs
@@ -26,8 +26,8 @@ from settings import Settings
 REGISTER_TIMEOUT_S = 20.0
 REGISTER_KICK_S = 1.0
 #: ``--kind``: the Asterisk pair (the default), the FreeSWITCH node (with the world it uses as
-#: carrier), or both.
-KINDS = ("asterisk", "freeswitch", "all")
+#: carrier), the SMS gateway (Kannel and its fake SMSC), or all of them.
+KINDS = ("asterisk", "freeswitch", "sms", "all")
 #: The FreeSWITCH node's name for ``start_instance`` / ``stop_instance`` / ``restart``.
 FREESWITCH = fsnode.NAME
 
@@ -102,10 +102,12 @@ def up(settings: Settings, kind: str = "asterisk") -> None:
         raise click.ClickException(f"unknown sandbox kind {kind!r} (choose from {', '.join(KINDS)})")
     started_at = time.monotonic()
     with _locked(settings):
-        if kind != "freeswitch":
+        if kind in ("asterisk", "all"):
             _up_asterisk(settings, INSTANCES)
-        if kind != "asterisk":
+        if kind in ("freeswitch", "all"):
             fscli.up(settings, start_world=lambda: _up_asterisk(settings, ("world",)))
+        if kind in ("sms", "all"):
+            kannel.up(settings)
     for line in _status_lines(settings):
         click.echo(line)
     click.echo(f"sandbox up in {time.monotonic() - started_at:.1f} s")
@@ -137,10 +139,13 @@ def down(settings: Settings, kind: str = "all") -> None:
     if kind not in KINDS:
         raise click.ClickException(f"unknown sandbox kind {kind!r} (choose from {', '.join(KINDS)})")
     with _locked(settings):
-        if kind != "asterisk":
+        if kind in ("sms", "all"):
+            for line in kannel.down(settings):
+                click.echo(line)
+        if kind in ("freeswitch", "all"):
             stopped = fscli.down(settings)
             click.echo(f"freeswitch: stopped (pid {stopped})" if stopped else "freeswitch: was not running")
-        if kind == "freeswitch":
+        if kind not in ("asterisk", "all"):
             return
         for name, node in nodes(settings).items():
             stopped = _stop(node, settings)
@@ -209,7 +214,7 @@ def _status_lines(settings: Settings) -> list[str]:
                      f"AMI {ami.host}:{ami.port} {reachable}")
     registered, wanted = registered_phones(settings)
     lines.append(f"agent phones registered to pbx: {registered}/{wanted}")
-    return lines + fscli.status_lines(settings)
+    return lines + fscli.status_lines(settings) + kannel.status_lines(settings)
 
 
 def status(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from store.models.campaigns import (
 )
 from store.models.compliance import AbandonBucket, PacingNote
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
+from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "Recording",
     "RetryRule",
     "Seat",
+    "SmsBroadcast",
+    "SmsMessage",
     "Team",
     "User",
     "campaign_teams",

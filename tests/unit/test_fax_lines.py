@@ -28,7 +28,8 @@ def test_busy_is_retried_after_the_delay_up_to_max_tries_then_reported():
     lines.submit(1, now=0)
     assert lines.submit(2, now=0) == []
     starts, done = lines.finished(1, FaxOutcome.BUSY, now=10)
-    assert done is None and starts == [FaxStart(2, 1)]  # the retry waits; the queue moves on
+    assert done is None
+    assert starts == [FaxStart(2, 1)]
     assert lines.next_wakeup() == 70
     lines.finished(2, FaxOutcome.SENT, now=20)
     assert lines.tick(now=69) == []

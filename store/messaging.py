@@ -1,0 +1,171 @@
+"""SMS broadcasts in the database: recipients, the sender's marks, delivery reports, replies.
+
+Every state change the sender makes is committed before the next step (marked
+"sending" before the HTTP request to Kannel, "accepted" after its answer), so a
+crash leaves each message either untouched, accepted, or "sending" for
+:func:`orchestrator.messaging.policy.may_resend` to decide on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from orchestrator.messaging import text as sms_text
+from orchestrator.messaging.policy import Segment
+from store.enums import ComplianceProfile, Outcome, SmsBroadcastState, SmsStatus
+from store.models import Disposition, DncEntry, Lead, SmsBroadcast, SmsMessage
+
+#: Kannel's delivery report types (``%d`` in the dlr-url) and the status each one means.
+REPORTS = {1: SmsStatus.DELIVERED, 2: SmsStatus.FAILED, 8: SmsStatus.SENT, 16: SmsStatus.FAILED}
+#: The later a status, the higher: a report never moves a message back (Kannel may report
+#: "delivered" before "sent to the SMSC").
+_ORDER = {SmsStatus.QUEUED: 0, SmsStatus.SENDING: 1, SmsStatus.ACCEPTED: 2, SmsStatus.SENT: 3,
+          SmsStatus.DELIVERED: 4, SmsStatus.FAILED: 4, SmsStatus.BLOCKED: 4}
+#: Reports asked for: delivered, failed, rejected by the SMSC. Not "buffered" (4) nor "taken by the
+#: SMSC" (8): Kannel's 202 already says "accepted", and 8 would double the callbacks the web app takes.
+DLR_MASK = 1 | 2 | 16
+
+
+@dataclass(frozen=True)
+class BroadcastSpec:
+    name: str
+    template: str
+    list_id: int | None
+    campaign_id: int | None
+    segment: str
+    compliance_profile: ComplianceProfile
+    default_timezone: str
+    rate_per_s: float
+    start_at: datetime
+
+
+def _recipients(session: Session, spec: BroadcastSpec) -> Iterable[Lead]:
+    if spec.list_id is not None:
+        yield from session.scalars(select(Lead).where(Lead.list_id == spec.list_id).order_by(Lead.id))
+        return
+    segment = Segment.parse(spec.segment, {o.value for o in Outcome})
+    rows = session.execute(
+        select(Lead, Disposition.code).outerjoin(Disposition, Lead.disposition_id == Disposition.id)
+        .where(Lead.campaign_id == spec.campaign_id).order_by(Lead.id))
+    for lead, code in rows:
+        if segment.matches(lead.last_outcome.value if lead.last_outcome else None, code):
+            yield lead
+
+
+def create_broadcast(session: Session, spec: BroadcastSpec) -> SmsBroadcast:
+    """The broadcast and one queued message per recipient, its text filled from the lead's fields."""
+    broadcast = SmsBroadcast(
+        name=spec.name, template=spec.template, list_id=spec.list_id, campaign_id=spec.campaign_id,
+        segment=spec.segment, compliance_profile=spec.compliance_profile,
+        default_timezone=spec.default_timezone, rate_per_s=spec.rate_per_s, start_at=spec.start_at)
+    session.add(broadcast)
+    session.flush()
+    rows = []
+    for lead in _recipients(session, spec):
+        values = {**(lead.fields or {}), "phone": lead.phone, "lead_id": lead.id}
+        rows.append({"broadcast_id": broadcast.id, "lead_id": lead.id, "phone": lead.phone,
+                     "timezone": lead.timezone, "text": sms_text.fill(spec.template, values),
+                     "status": SmsStatus.QUEUED, "attempts": 0, "error": ""})
+    if rows:
+        session.execute(insert(SmsMessage), rows)
+    return broadcast
+
+
+def active_broadcasts(session: Session, now: datetime) -> Sequence[SmsBroadcast]:
+    return session.scalars(select(SmsBroadcast).where(
+        SmsBroadcast.state == SmsBroadcastState.SCHEDULED, SmsBroadcast.start_at <= now)
+        .order_by(SmsBroadcast.id)).all()
+
+
+def due(session: Session, broadcast_id: int, now: datetime, limit: int) -> Sequence[SmsMessage]:
+    """Queued messages whose quiet-hours deferral (if any) is over, oldest first."""
+    return session.scalars(select(SmsMessage).where(
+        SmsMessage.broadcast_id == broadcast_id, SmsMessage.status == SmsStatus.QUEUED,
+        (SmsMessage.not_before.is_(None)) | (SmsMessage.not_before <= now))
+        .order_by(SmsMessage.id).limit(limit)).all()
+
+
+def unconfirmed(session: Session) -> Sequence[SmsMessage]:
+    """Messages marked "sending" without Kannel's answer (the sender crashed or the request failed midway)."""
+    return session.scalars(select(SmsMessage).where(SmsMessage.status == SmsStatus.SENDING)).all()
+
+
+def finish_if_drained(session: Session, broadcast: SmsBroadcast) -> bool:
+    """Mark the broadcast done once no message waits to be sent (reports may still arrive)."""
+    waiting = session.scalar(select(func.count()).select_from(SmsMessage).where(
+        SmsMessage.broadcast_id == broadcast.id,
+        SmsMessage.status.in_((SmsStatus.QUEUED, SmsStatus.SENDING))))
+    if waiting:
+        return False
+    broadcast.state = SmsBroadcastState.DONE
+    return True
+
+
+def record_report(session: Session, message_id: int, report_type: int, now: datetime) -> bool:
+    """Apply one Kannel delivery report; False if the message or the type is unknown.
+
+    One conditional UPDATE: Kannel sends a message's reports concurrently (the SMSC's
+    acknowledgement and the delivery), and a read-then-write would let the earlier
+    status overwrite the later one.
+    """
+    status = REPORTS.get(report_type)
+    if status is None:
+        return False
+    earlier = [s for s, rank in _ORDER.items() if rank < _ORDER[status]]
+    moved = session.execute(update(SmsMessage)
+                            .where(SmsMessage.id == message_id, SmsMessage.status.in_(earlier))
+                            .values(status=status, report_type=report_type, reported_at=now))
+    if moved.rowcount:  # type: ignore[attr-defined]
+        return True
+    touched = session.execute(update(SmsMessage).where(SmsMessage.id == message_id).values(reported_at=now))
+    return bool(touched.rowcount)  # type: ignore[attr-defined]
+
+
+def opt_out(session: Session, phone: str, reason: str) -> None:
+    """Put ``phone`` on the global do-not-call list (idempotent)."""
+    exists = session.scalar(select(DncEntry.id).where(DncEntry.phone == phone,
+                                                      DncEntry.campaign_id.is_(None)))
+    if exists is None:
+        session.add(DncEntry(phone=phone, campaign_id=None, reason=reason[:255], source="sms"))
+
+
+def counts(session: Session, broadcast_ids: Sequence[int]) -> dict[int, dict[SmsStatus, int]]:
+    """Messages per status for each broadcast."""
+    result: dict[int, dict[SmsStatus, int]] = {b: dict.fromkeys(SmsStatus, 0) for b in broadcast_ids}
+    rows = session.execute(select(SmsMessage.broadcast_id, SmsMessage.status, func.count())
+                           .where(SmsMessage.broadcast_id.in_(broadcast_ids))
+                           .group_by(SmsMessage.broadcast_id, SmsMessage.status))
+    for broadcast_id, status, n in rows:
+        result[broadcast_id][status] = n
+    return result
+
+
+def set_status(session: Session, ids: Sequence[int], status: SmsStatus, *, only_from: SmsStatus,
+               **values: object) -> None:
+    """One UPDATE for a batch of messages (the sender's marks), only those still ``only_from``: a
+    delivery report the web app applied meanwhile is never overwritten."""
+    if ids:
+        session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids), SmsMessage.status == only_from)
+                        .values(status=status, **values))
+
+
+def mark_accepted(session: Session, ids: Sequence[int], at: datetime) -> None:
+    """Kannel took these: note when (always) and mark them accepted (unless a report came first)."""
+    if ids:
+        session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids)).values(accepted_at=at))
+        set_status(session, ids, SmsStatus.ACCEPTED, only_from=SmsStatus.SENDING)
+
+
+def blocked(session: Session, phones: Sequence[str], campaign_id: int | None, now: datetime) -> set[str]:
+    """Those of ``phones`` on the do-not-call list (global, or the campaign's), unexpired: one query
+    per batch, as :func:`store.dnc.is_blocked` answers for one number."""
+    scope: ColumnElement[bool] = DncEntry.campaign_id.is_(None)
+    if campaign_id is not None:
+        scope = or_(scope, DncEntry.campaign_id == campaign_id)
+    live = or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now)
+    return set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(set(phones)), scope, live)))
