@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ami.session import AmiTarget, ami_session
 from esl.framing import EslEvent
-from esl.render import DialConfig
 from lab import demo
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import (
@@ -45,6 +44,7 @@ from lab.sandbox.credentials import (
 from lab.sandbox.layout import paths
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
+from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
 from settings import Settings
 from store import migrate
 from store import models as m
@@ -225,7 +225,7 @@ class Kit:
         if self.kind is PbxKind.FREESWITCH:
             password = freeswitch_secrets(self.sandbox.settings).esl_password
             spec = demo.NodeSpec(FS_NODE, "127.0.0.1", self.sandbox.settings.esl_port, "", password,
-                                 str(DialConfig().recordings_dir), PbxKind.FREESWITCH)
+                                 FREESWITCH_RECORDINGS_DIR, PbxKind.FREESWITCH)
         else:
             pbx = self.sandbox.pbx
             spec = demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
@@ -356,7 +356,7 @@ class Kit:
         """MixMonitor's relative file names land in the pbx's spool/monitor directory; FreeSWITCH's
         ``uuid_record`` writes under the ESL renderer's recordings dir."""
         if self.kind is PbxKind.FREESWITCH:
-            return Path(DialConfig().recordings_dir) / path
+            return Path(FREESWITCH_RECORDINGS_DIR) / path
         return paths(self.sandbox.settings).monitor_dir / path
 
     def close(self) -> None:

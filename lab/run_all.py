@@ -170,7 +170,6 @@ class DemoSite:
 
 def demo_sites(settings: Settings) -> list[DemoSite]:
     """The Asterisk pbx (agents agent001..) and the FreeSWITCH node (agents fsagent001..)."""
-    from esl.render import DialConfig
     from lab.sandbox.credentials import (
         connection_info,
         freeswitch_secrets,
@@ -178,6 +177,7 @@ def demo_sites(settings: Settings) -> list[DemoSite]:
         phone_credentials,
     )
     from lab.sandbox.layout import paths
+    from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
     from store.enums import PbxKind
 
     pbx = connection_info(settings).pbx
@@ -187,7 +187,7 @@ def demo_sites(settings: Settings) -> list[DemoSite]:
                           str(paths(settings).monitor_dir)),
                  [(p.extension, p.secret) for p in phone_credentials(settings)], DEMO_CAMPAIGN, "201"),
         DemoSite(NodeSpec(FS_NODE, "127.0.0.1", settings.esl_port, "", esl_password,
-                          str(DialConfig().recordings_dir), PbxKind.FREESWITCH),
+                          FREESWITCH_RECORDINGS_DIR, PbxKind.FREESWITCH),
                  [(p.extension, p.secret) for p in fs_phone_credentials(settings)], FS_DEMO_CAMPAIGN, "312"),
     ]
 
