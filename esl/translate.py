@@ -32,6 +32,16 @@ shape this module:
   originate. ``ring_ready`` on an inbound leg gives CHANNEL_PROGRESS: that is
   us alerting the caller, not a far end ringing, so it is no ``Ringing``
   (Asterisk's ``Ringing()`` changes no channel state).
+* Stopping (SIGTERM), FreeSWITCH first fires ``SHUTDOWN``, then hangs up every
+  channel (``SYSTEM_SHUTDOWN``, whose ``hangup_cause_q850`` is 16) and refuses
+  the originates still arriving: ``-ERR SYSTEM_SHUTDOWN``, then for a moment
+  ``-ERR DESTINATION_OUT_OF_ORDER`` (sofia cannot send the INVITE any more: 27,
+  which would read as the customer's line out of order), then
+  ``CHAN_NOT_IMPLEMENTED`` once sofia is unloaded (capture
+  ``tests/esl/fixtures/shutdown_with_originates.server.bin``). After
+  ``SHUTDOWN`` a call that never rang ends with ``SYSTEM_SHUTDOWN`` (701), a
+  node cause: the core gives its lead back uncharged, as it does for an
+  Asterisk that refuses an originate because it is shutting down.
 
 Our own convention (not in the captures; for the FreeSWITCH dialplan that
 provisioning will render): a dialplan milestone is the ``event`` application
@@ -74,7 +84,9 @@ CAUSES: dict[str, int] = {
     "INTERWORKING": 127, "ORIGINATOR_CANCEL": 487,
     # FreeSWITCH's own, about our side of the call (switch_types.h, 1.10): the core's NODE_CAUSES.
     "USER_NOT_REGISTERED": 606, "INVALID_GATEWAY": 608, "GATEWAY_DOWN": 609, "INVALID_PROFILE": 611,
+    "SYSTEM_SHUTDOWN": 701,
 }
+SHUTDOWN_CAUSE = CAUSES["SYSTEM_SHUTDOWN"]
 CAUSE_NAMES: dict[int, str] = {number: name for name, number in CAUSES.items() if number}
 
 
@@ -116,6 +128,7 @@ class TranslationState:
     seen_avmd: OrderedDict[tuple[str, str, str], None] = field(default_factory=OrderedDict)
     sequence: int = 0  # counts expect() calls, so a resync can tell older channels from newer ones
     expected_at: dict[str, int] = field(default_factory=dict)  # channel id -> sequence of its expect()
+    shutting_down: bool = False  # FreeSWITCH said SHUTDOWN: every call that has not rung ends as ours
 
     def expect(self, command: c.Command, job_uuid: str = "") -> None:
         """Remember what a command we are sending will make FreeSWITCH report."""
@@ -162,6 +175,7 @@ class TranslationState:
         self.ringing &= live
         self.hung_up &= live
         self.bridged = {k: v for k, v in self.bridged.items() if k in live and v in live}
+        self.shutting_down = False  # a session that answers again is a node that runs
         self.aliases = {}
 
     def forget(self, channel_id: str) -> None:
@@ -217,6 +231,9 @@ class Translator:
             return self._background_job(event, event_time(event, now))
         if name == "CHANNEL_UUID":
             self.state.aliases[event.get("Old-Unique-ID")] = event.get("Unique-ID")
+            return []
+        if name == "SHUTDOWN":
+            self.state.shutting_down = True
             return []
         handler = self._handlers.get(name)
         raw_id = event.get("Unique-ID")
@@ -280,8 +297,8 @@ class Translator:
         self.state.hung_up.add(ch)
         name = ev.get("Hangup-Cause") or ev.get("variable_hangup_cause")
         out = self._leave_bridge(at, ch, attempt)
-        out.append(e.HungUp(at, ch, attempt, cause=cause_number(name, ev.get("variable_hangup_cause_q850")),
-                            cause_text=name))
+        cause = self._node_cause(ch, cause_number(name, ev.get("variable_hangup_cause_q850")))
+        out.append(e.HungUp(at, ch, attempt, cause=cause, cause_text=name))
         return out
 
     def _destroy(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
@@ -298,8 +315,14 @@ class Translator:
         if channel_id not in self.state.created | self.state.hung_up:  # error/...: no channel, no DESTROY
             self.state.forget(channel_id)
         cause_name = result.removeprefix("-ERR").strip()
-        return [e.OriginateFailed(at, channel_id, attempt_id, call_id=channel_id,
-                                  cause=cause_number(cause_name), reason=result)]
+        cause = self._node_cause(channel_id, cause_number(cause_name))
+        return [e.OriginateFailed(at, channel_id, attempt_id, call_id=channel_id, cause=cause, reason=result)]
+
+    def _node_cause(self, channel_id: str, cause: int) -> int:
+        """A call that had not rung when FreeSWITCH began shutting down was ended by our node."""
+        if self.state.shutting_down and channel_id not in self.state.ringing:
+            return SHUTDOWN_CAUSE
+        return cause
 
     # --- bridges ---
 

@@ -21,6 +21,7 @@ refused by the node, no channel made  no        originate action error; Asterisk
                                                 ringing it is the network's (CONGESTION)
 606/608/609/611 (FreeSWITCH's own)    no        user not registered, invalid gateway,
                                                 gateway down, invalid profile: our side
+701 SYSTEM_SHUTDOWN (FreeSWITCH's)    no        the node is stopping
 17 busy, 1/3/22/28 unallocated...     yes       the customer's line or number
 27 DESTINATION_OUT_OF_ORDER           yes       cannot be told from the customer's line
                                                 being out of order: CONGESTION, retried
@@ -86,6 +87,7 @@ NODE_CAUSES: frozenset[int] = frozenset({
     608,  # FreeSWITCH INVALID_GATEWAY
     609,  # FreeSWITCH GATEWAY_DOWN: our own trunk is not registered / not answering pings
     611,  # FreeSWITCH INVALID_PROFILE
+    701,  # FreeSWITCH SYSTEM_SHUTDOWN: the node is stopping (its adapter reports every unrung call so)
 })
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from esl.framing import EslEvent, Framer, parse_event
 from esl.translate import Translator, cause_number
 from orchestrator import commands as c
 from orchestrator import events as e
-from tests.esl.capture import NAMES, chunks, load, random_cuts
+from orchestrator.leads.outcomes import node_refused
+from tests.esl.capture import FIXTURES, NAMES, chunks, load, random_cuts
 from tests.esl.replay import for_channel, kinds, originates, translate
 
 
@@ -235,3 +238,40 @@ def test_a_call_from_the_gateway_arrives_with_caller_did_and_carrier() -> None:
     assert arrived == e.CallArrived(created.at, channel, call_id=channel, caller_number="15550142",
                                     caller_name="Alice Example", dialed_number="15550101", endpoint="world")
     assert (hung.channel_id, hung.call_id, hung.attempt_id, hung.cause) == (channel, channel, None, 21)
+
+
+def _shutdown_capture() -> tuple[Translator, list[e.Event]]:
+    """The live node stopped (SIGTERM) while originates kept arriving (fixtures README)."""
+    client = (FIXTURES / "shutdown_with_originates.client.txt").read_text()
+    translator = Translator()
+    sent = re.finditer(r"origination_uuid=(?P<ch>[0-9a-f-]{36}).*\nJob-UUID: (?P<job>[0-9a-f-]{36})", client)
+    for n, match in enumerate(sent):
+        originate = c.Originate(str(n), match["ch"], c.Endpoint(c.EndpointKind.TRUNK, "world", "1234"),
+                                "sb-outbound")
+        translator.state.expect(originate, match["job"])
+    frames = Framer().feed((FIXTURES / "shutdown_with_originates.server.txt").read_bytes())
+    return translator, [ev for f in frames if f.is_event for ev in translator.translate(parse_event(f), 0)]
+
+
+def test_calls_the_stopping_node_ends_before_they_rang_are_the_nodes_not_the_customers() -> None:
+    translator, events = _shutdown_capture()
+    failed = [ev for ev in events if isinstance(ev, e.OriginateFailed)]
+    # The trap: a moment after SHUTDOWN sofia answers 27, which would read as the customer's line.
+    assert "-ERR DESTINATION_OUT_OF_ORDER" in {ev.reason for ev in failed}
+    hangups = [ev for ev in events if isinstance(ev, e.HungUp)]
+    assert hangups
+    assert {ev.cause for ev in failed + hangups} == {701}
+    assert all(node_refused(ev.cause, placed=True, rang=False) for ev in failed + hangups)
+    assert translator.state.shutting_down
+
+
+def test_a_node_that_answers_again_is_no_longer_stopping() -> None:
+    translator, _ = _shutdown_capture()
+    translator.state.retain([])  # the next session's resync: FreeSWITCH runs again
+    world = c.Endpoint(c.EndpointKind.TRUNK, "world", "1234")
+    translator.state.expect(c.Originate("9", "ch9", world, "sb-outbound"), "job9")
+    out_of_order = "-ERR DESTINATION_OUT_OF_ORDER\n"
+    job = EslEvent((("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", "job9")), out_of_order)
+    [failed] = translator.translate(job, 0)
+    assert isinstance(failed, e.OriginateFailed)
+    assert failed.cause == 27
