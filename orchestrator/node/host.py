@@ -45,8 +45,9 @@ class NodeHost:
     def handle(self, event: Event) -> list[tuple[UnitKey, Step]]:
         """Every unit's step for ``event``, and the steps of the units that took a handed-over agent."""
         if isinstance(event, AgentLogin):
-            campaigns = (event.campaign_id, *event.other_campaigns)
-            serves = frozenset(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns)
+            campaigns = (*(() if event.campaign_id is None else (event.campaign_id,)), *event.other_campaigns)
+            serves = frozenset({*(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns),
+                                *(UnitKey(UnitKind.QUEUE, q) for q in event.queues)})
             self.pool.join(event.agent_id, event.seat, serves, event.at, leg=event.leg)
         steps: list[tuple[UnitKey, Step]] = []
         for key, unit in list(self.units.items()):

@@ -22,9 +22,10 @@ from orchestrator.step import Step
 
 
 class UnitKind(StrEnum):
-    """What a unit is; one kind per way of using agents (only outbound exists yet)."""
+    """What a unit is; one kind per way of using agents."""
 
     CAMPAIGN = "campaign"  # an outbound campaign (preview, progressive, predictive)
+    QUEUE = "queue"  # an inbound queue (orchestrator.inbound)
 
 
 @dataclass(frozen=True, slots=True, order=True)
