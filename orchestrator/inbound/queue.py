@@ -16,7 +16,12 @@ a :class:`~orchestrator.step.Step` out. Its agents come from the node's pool:
   the first overflow agent who becomes free; one idle in their campaign is
   pulled then. After the inbound call and its wrap-up the agent is free again
   and the blending returns them to their campaign (the queue claims below the
-  campaigns when nobody is due).
+  campaigns when nobody is due);
+* a **standby** (``QueueConfig.standby``): while no hotline seat is free the
+  queue keeps that many overflow agents at hand, reserved ``standby_notice_s``
+  ahead, so the next caller is answered at once instead of waiting for an
+  outbound call to end (a talk of minutes). Without it a caller waits for the
+  first designated agent to finish their outbound call.
 
 A caller who waits ``max_wait_s`` is sent to voicemail or a callback request
 (a rendered route). Hold music, position prompts and the routes themselves
@@ -60,7 +65,11 @@ class QueueConfig:
     numbers: frozenset[str]
     hotline: frozenset[int] = frozenset()  # agent ids of the hotline seats
     overflow: frozenset[int] = frozenset()  # designated outbound agents
-    overflow_after_s: float = 10.0  # how long a caller waits for a hotline seat
+    overflow_after_s: float = 10.0  # how long a caller waits for a busy hotline seat
+    #: Overflow agents kept at hand (idle in the queue) while no hotline seat is free, so the next
+    #: caller is answered at once; reserved ``standby_notice_s`` ahead (their pacer's notice).
+    standby: int = 0
+    standby_notice_s: float = 20.0
     max_wait_s: float = 120.0
     on_max_wait: MaxWait = MaxWait.VOICEMAIL
     wrap_up_s: float = 20.0
@@ -75,8 +84,8 @@ class QueueConfig:
             raise ValueError("an agent is a hotline seat or an overflow agent, not both")
         if not 0.0 <= self.overflow_after_s < self.max_wait_s:
             raise ValueError("need 0 <= overflow_after_s < max_wait_s")
-        if self.wrap_up_s < 0:
-            raise ValueError("wrap_up_s must be >= 0")
+        if self.wrap_up_s < 0 or self.standby < 0 or self.standby_notice_s < 0:
+            raise ValueError("wrap_up_s, standby and standby_notice_s must be >= 0")
         safe.check_token(self.voicemail_route, "voicemail route")
         safe.check_token(self.callback_route, "callback route")
 
@@ -97,12 +106,19 @@ class CallerQueued(Fact):
 
 @dataclass(frozen=True, slots=True)
 class OverflowReserved(Fact):
-    """``agent_id`` is reserved for ``call_id`` from ``from_at`` (their pacer plans without them)."""
+    """``agent_id`` is reserved from ``from_at`` (their campaign's pacer plans without them from now)."""
 
     queue_id: int
-    call_id: str
     agent_id: int
     from_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OverflowReleased(Fact):
+    """The reservation of ``agent_id`` is no longer wanted (a hotline seat took the caller)."""
+
+    queue_id: int
+    agent_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +156,6 @@ class Caller:
     number: str
     arrived: float
     overflow_at: float
-    reserved: int | None = None  # the overflow agent reserved for them
     agent_id: int | None = None  # who answered
 
 
@@ -166,13 +181,17 @@ class InboundQueue:
         return None
 
     def claim(self, now: float) -> Claim:
+        """Urgent while a caller's overflow or a reservation is due (the longest-waiting caller's
+        arrival, else the reservation's time); below the campaigns otherwise."""
         due = [c.arrived for c in self.waiting.values() if c.overflow_at <= now]
+        due += [a.reserved[0] for a in self._reserved() if a.reserved is not None and a.reserved[0] <= now]
         return Claim(PRIORITY, min(due)) if due else Claim(IDLE_PRIORITY)
 
     def next_wakeup(self) -> float | None:
         c = self.config
         deadlines = [w.arrived + c.max_wait_s for w in self.waiting.values()]
         deadlines += [w.overflow_at for w in self.waiting.values()]
+        deadlines += [a.reserved[0] for a in self._reserved() if a.reserved is not None]
         deadlines += [a.since + c.wrap_up_s for a in self.board.agents.values()
                       if a.state is AgentState.WRAP_UP]
         return min(deadlines, default=None)
@@ -219,7 +238,6 @@ class InboundQueue:
 
     def _hung_up(self, channel_id: str, now: float, out: Outbox) -> None:
         if (caller := self.waiting.pop(channel_id, None)) is not None:
-            self._unreserve(caller)
             out.record(CallerAbandoned(now, self.config.queue_id, caller.call_id, now - caller.arrived))
         elif (caller := self.talking.pop(channel_id, None)) is not None:
             agent = self.board.agents.get(caller.agent_id) if caller.agent_id is not None else None
@@ -236,33 +254,30 @@ class InboundQueue:
         for caller in list(self.waiting.values()):
             if now - caller.arrived >= c.max_wait_s:
                 del self.waiting[caller.channel_id]
-                self._unreserve(caller)
                 route = c.voicemail_route if c.on_max_wait is MaxWait.VOICEMAIL else c.callback_route
                 out.send(Redirect(caller.channel_id, route))
                 out.record(CallerSentOn(now, c.queue_id, caller.call_id, now - caller.arrived, c.on_max_wait))
 
     def _finish(self, now: float, out: Outbox) -> Step:
-        """Every input ends the same way: callers get free agents, spare overflow agents go back,
-        callers still waiting have an overflow agent reserved, idle reserved agents due are pulled."""
+        """Every input ends the same way: callers get free agents, the overflow agents wanted are
+        reserved (and the others released), spare ones go back, reserved ones idle elsewhere and
+        due are pulled."""
         self._connect(now, out)
-        self._give_back(now)
         self._reserve(now, out)
-        for caller in self.waiting.values():
-            if caller.reserved is not None and caller.overflow_at <= now:
-                agent = self.pool.get(caller.reserved)
-                if agent is not None:
-                    self.pool.pull(agent, now)  # taken through the node's hand-over, if idle
+        self._give_back(now)
+        for agent in self._reserved():
+            if agent.reserved is not None and agent.reserved[0] <= now:
+                self.pool.pull(agent, now)  # taken through the node's hand-over, if idle
         return out.step()
 
     def _connect(self, now: float, out: Outbox) -> None:
         for caller in list(self.waiting.values()):
-            agent = self._longest_idle(hotline=True)
-            if agent is None and caller.overflow_at <= now:
-                agent = self._longest_idle(hotline=False)
+            # An overflow agent already here (the standby, or one just done) answers at once: the
+            # overflow wait only decides when agents are taken from their campaigns.
+            agent = self._longest_idle(hotline=True) or self._longest_idle(hotline=False)
             if agent is None or agent.leg is None:
                 continue
             del self.waiting[caller.channel_id]
-            self._unreserve(caller)
             caller.agent_id = agent.agent_id
             self.talking[caller.channel_id] = caller
             out.send(Bridge(caller.channel_id, agent.leg))
@@ -275,26 +290,44 @@ class InboundQueue:
         return min((a for a in self.board.ready() if (a.agent_id in self.config.hotline) == hotline),
                    key=lambda a: (a.since, a.agent_id), default=None)
 
-    def _give_back(self, now: float) -> None:
-        """Overflow agents idle here with no caller due return to the blending (their campaign)."""
-        if any(c.overflow_at <= now for c in self.waiting.values()):
-            return
-        for agent in self.board.ready():
-            if agent.agent_id not in self.config.hotline:
-                self.pool.free(agent, now)
+    def _standby(self) -> int:
+        """Overflow agents to keep at hand: ``standby`` while no hotline seat is free."""
+        hotline_free = any(a.state is AgentState.READY and a.agent_id in self.config.hotline
+                           for a in self.board.agents.values())
+        return 0 if hotline_free else self.config.standby
+
+    def _idle_overflow(self) -> list[Agent]:
+        return [a for a in self.board.ready() if a.agent_id not in self.config.hotline]
+
+    def _reserved(self) -> list[Agent]:
+        """The overflow agents reserved by this queue, earliest reservation first."""
+        mine = [a for i in self.config.overflow if (a := self.pool.get(i)) is not None
+                and a.reserved is not None and a.reserved[1] == self.key]
+        return sorted(mine, key=lambda a: (a.reserved or (0.0, self.key))[0])
 
     def _reserve(self, now: float, out: Outbox) -> None:
-        """Each caller still waiting (every hotline seat is busy) gets an overflow agent reserved."""
-        for caller in self.waiting.values():
-            if caller.reserved is not None:
-                continue
-            agent = self._overflow_candidate()
-            if agent is None:
+        """Reserve one overflow agent per caller still waiting (each from their overflow time)
+        and the standby (``standby_notice_s`` from now) beyond those idle here already; release
+        the reservations no longer wanted, latest first."""
+        c = self.config
+        times = sorted([w.overflow_at for w in self.waiting.values()]
+                       + [now + c.standby_notice_s] * self._standby())
+        times = [max(now, t) for t in times[len(self._idle_overflow()):]]
+        reserved = self._reserved()
+        for agent in reserved[len(times):]:
+            self.pool.unreserve(agent)
+            out.record(OverflowReleased(now, c.queue_id, agent.agent_id))
+        for at in times[len(reserved):]:
+            pick = self._overflow_candidate()
+            if pick is None:
                 return
-            at = max(now, caller.overflow_at)
-            self.pool.reserve(agent, self.key, at)
-            caller.reserved = agent.agent_id
-            out.record(OverflowReserved(now, self.config.queue_id, caller.call_id, agent.agent_id, at))
+            self.pool.reserve(pick, self.key, at)
+            out.record(OverflowReserved(now, c.queue_id, pick.agent_id, at))
+
+    def _give_back(self, now: float) -> None:
+        """Overflow agents idle here beyond the standby go back to the blending (their campaign)."""
+        for agent in self._idle_overflow()[self._standby():]:
+            self.pool.free(agent, now)
 
     def _overflow_candidate(self) -> Agent | None:
         """The designated agent to reserve: idle longest, else free soonest (in wrap-up, then on a
@@ -304,10 +337,3 @@ class InboundQueue:
                       and a.unit != self.key and a.reserved is None and a.leaving is None
                       and a.pending is None and a.state in order]
         return min(candidates, key=lambda a: (order[a.state], a.since, a.agent_id), default=None)
-
-    def _unreserve(self, caller: Caller) -> None:
-        if caller.reserved is not None:
-            agent = self.pool.get(caller.reserved)
-            if agent is not None and agent.reserved is not None and agent.reserved[1] == self.key:
-                self.pool.unreserve(agent)
-            caller.reserved = None

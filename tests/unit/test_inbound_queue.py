@@ -83,7 +83,7 @@ def test_with_the_hotline_busy_an_overflow_agent_is_reserved_before_taken_and_re
     node.feed(HungUp(T0 + 2, line.channel_id, line.attempt_id, cause=17))  # busy: agent 1 stays ready
     channel, step = node.call_in(T0 + 3)
     assert CallerQueued(T0 + 3, 1, channel, "2125550100", 1) in step.facts
-    assert OverflowReserved(T0 + 3, 1, channel, 1, T0 + 13) in step.facts
+    assert OverflowReserved(T0 + 3, 1, 1, T0 + 13) in step.facts
     # The campaign's pacing sees agent 1 leave at the overflow time, and dials nothing for them.
     assert node.leaving_at(1, T0 + 4) == T0 + 13
     assert not customer_originates(node.tick(T0 + 4).commands)
@@ -126,7 +126,7 @@ def test_an_overflow_agent_on_a_campaign_call_comes_to_the_queue_when_that_call_
     (line,) = customer_originates(node.commands)
     node.feed(Answered(T0 + 2, line.channel_id, line.attempt_id))  # agent 1 talks for the campaign
     channel, step = node.call_in(T0 + 3)
-    assert OverflowReserved(T0 + 3, 1, channel, 1, T0 + 13) in step.facts
+    assert OverflowReserved(T0 + 3, 1, 1, T0 + 13) in step.facts
     node.tick(T0 + 20)
     node.feed(HungUp(T0 + 30, line.channel_id, line.attempt_id))
     assert node.unit_of(1) == CAMPAIGN  # wrapping up
@@ -183,3 +183,27 @@ def test_a_queue_config_refuses_an_agent_in_both_roles_and_a_wait_past_the_longe
         QueueConfig(1, frozenset({HOTLINE}), hotline=frozenset({1}), overflow=frozenset({1}))
     with pytest.raises(ValueError, match="overflow_after_s"):
         QueueConfig(1, frozenset({HOTLINE}), overflow_after_s=60.0, max_wait_s=30.0)
+
+
+def test_a_standby_is_reserved_with_notice_while_the_hotline_is_busy_and_answers_the_next_caller_at_once():
+    node = Node(standby=1, standby_notice_s=20.0)
+    node.join(10, T0)
+    leg1 = node.join(1, T0)
+    node.tick(T0 + 1)
+    (line,) = customer_originates(node.commands)
+    node.feed(HungUp(T0 + 2, line.channel_id, line.attempt_id, cause=17))
+    first, step = node.call_in(T0 + 3)  # the hotline seat takes it: nobody free there any more
+    assert OverflowReserved(T0 + 3, 1, 1, T0 + 23) in step.facts
+    assert node.leaving_at(1, T0 + 4) == T0 + 23
+    assert not customer_originates(node.tick(T0 + 10).commands)
+    node.tick(T0 + 23)
+    assert node.unit_of(1) == Q  # idle in the queue, at hand
+    second, step = node.call_in(T0 + 30)
+    assert Bridge(second, leg1) in step.commands
+    assert CallerAnswered(T0 + 30, 1, second, 1, 0.0, True) in step.facts
+    node.feed(HungUp(T0 + 40, second))
+    node.feed(HungUp(T0 + 41, first))
+    node.feed(AgentStateChanged(T0 + 42, 10, AgentState.READY))  # the hotline seat is free again
+    node.tick(T0 + 55)  # agent 1's wrap-up is over: back to the campaign
+    assert node.unit_of(1) == CAMPAIGN
+    assert node.leaving_at(1, T0 + 55) is None
