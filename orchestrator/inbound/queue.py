@@ -17,11 +17,12 @@ a :class:`~orchestrator.step.Step` out. Its agents come from the node's pool:
   pulled then. After the inbound call and its wrap-up the agent is free again
   and the blending returns them to their campaign (the queue claims below the
   campaigns when nobody is due);
-* a **standby** (``QueueConfig.standby``): while no hotline seat is free the
-  queue keeps that many overflow agents at hand, reserved ``standby_notice_s``
-  ahead, so the next caller is answered at once instead of waiting for an
-  outbound call to end (a talk of minutes). Without it a caller waits for the
-  first designated agent to finish their outbound call.
+* a **standby** (``QueueConfig.standby``): the queue keeps that many agents
+  free for the next callers, free hotline seats first, overflow agents idle in
+  the queue for the rest, reserved ``standby_notice_s`` ahead, so the next
+  caller is answered at once instead of waiting for an outbound call to end
+  (a talk of minutes). Without it a caller waits for the first designated
+  agent to finish their outbound call.
 
 A caller who waits ``max_wait_s`` is sent to voicemail or a callback request
 (a rendered route). Hold music, position prompts and the routes themselves
@@ -66,8 +67,9 @@ class QueueConfig:
     hotline: frozenset[int] = frozenset()  # agent ids of the hotline seats
     overflow: frozenset[int] = frozenset()  # designated outbound agents
     overflow_after_s: float = 10.0  # how long a caller waits for a busy hotline seat
-    #: Overflow agents kept at hand (idle in the queue) while no hotline seat is free, so the next
-    #: caller is answered at once; reserved ``standby_notice_s`` ahead (their pacer's notice).
+    #: Free agents kept at hand, so the next caller is answered at once: free hotline seats count
+    #: first, overflow agents idle in the queue make up the rest (1: one overflow agent while the
+    #: hotline is busy); reserved ``standby_notice_s`` ahead (their pacer's notice).
     standby: int = 0
     standby_notice_s: float = 20.0
     max_wait_s: float = 120.0
@@ -291,10 +293,10 @@ class InboundQueue:
                    key=lambda a: (a.since, a.agent_id), default=None)
 
     def _standby(self) -> int:
-        """Overflow agents to keep at hand: ``standby`` while no hotline seat is free."""
-        hotline_free = any(a.state is AgentState.READY and a.agent_id in self.config.hotline
+        """Overflow agents to keep idle here: ``standby`` free agents, free hotline seats counted first."""
+        hotline_free = sum(a.state is AgentState.READY and a.agent_id in self.config.hotline
                            for a in self.board.agents.values())
-        return 0 if hotline_free else self.config.standby
+        return max(0, self.config.standby - hotline_free)
 
     def _idle_overflow(self) -> list[Agent]:
         return [a for a in self.board.ready() if a.agent_id not in self.config.hotline]
