@@ -327,8 +327,6 @@ class Simulator:
         for _ in range(min(n, state.max_lines)):
             self._dial()
         self.t.lines(self._lines())
-        if self.inbound is not None:
-            self.inbound.tick(now)
 
     def _lines(self) -> int:
         return len(self.ringing) + self.answered + self.n_waiting + self.talking

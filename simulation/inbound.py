@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from orchestrator.commands import Bridge
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.erlang import Staffing, agents_needed, average_speed_of_answer, service_level
-from orchestrator.events import AgentState, CallArrived, Event, HungUp, Tick
+from orchestrator.events import AgentState, AgentStateChanged, CallArrived, Event, HungUp, Tick
 from orchestrator.inbound.queue import (
     CallerAbandoned,
     CallerAnswered,
@@ -205,6 +205,7 @@ class InboundSide:
         self.host.add(self.queue)
         self.tally = InboundTally(within=spec.service_s)
         self.calls: dict[str, float] = {}  # caller channel -> talk time
+        self._wakeups: set[float] = set()  # ticks scheduled
         self._n = 0
 
     def _ids(self) -> str:
@@ -213,11 +214,16 @@ class InboundSide:
 
     # -- the day ----------------------------------------------------------------------------------
     def start_day(self, begin: float, day: int, day_s: float) -> None:
-        """Log the hotline seats in at the shift start and schedule the day's callers."""
+        """Log the hotline seats in for the shift (out after their last call); schedule the day's callers."""
         def seats_in() -> None:
             for i in sorted(self.config.hotline):
                 self.feed(AgentLogin(begin, None, i, f"hotline{i}", leg=f"hleg{i}", queues=(QUEUE_ID,)))
+
+        def seats_out() -> None:
+            for i in sorted(self.config.hotline):
+                self.feed(AgentStateChanged(begin + day_s, i, AgentState.LOGGED_OUT))
         self.sim.call_at(begin, seats_in)
+        self.sim.call_at(begin + day_s, seats_out)
         rng = random.Random(f"{self.seed}/inbound/{day}")  # noqa: S311 - seeded: a run must be reproducible
         spec = self.spec
         for h in range(len(spec.profile)):
@@ -251,10 +257,9 @@ class InboundSide:
         if self.queue.position(channel) is not None:
             self.feed(HungUp(self.sim.now, channel))
 
-    def tick(self, now: float) -> None:
-        wakeup = self.host.next_wakeup()
-        if wakeup is not None and wakeup <= now:
-            self.feed(Tick(now))
+    def _tick(self) -> None:
+        self._wakeups.discard(self.sim.now)
+        self.feed(Tick(self.sim.now))
 
     # -- the node ---------------------------------------------------------------------------------
     def feed(self, event: Event) -> None:
@@ -262,6 +267,11 @@ class InboundSide:
             self._carry_out(step)
         for agent in self.sim.agents[:self.spec.overflow]:
             self._follow(agent)
+        wakeup = self.host.next_wakeup()  # ticked when the node asks, as a runner does
+        at = None if wakeup is None else max(wakeup, self.sim.now)
+        if at is not None and at not in self._wakeups:
+            self._wakeups.add(at)
+            self.sim.call_at(at, self._tick)
 
     def _carry_out(self, step: Step) -> None:
         now = self.sim.now

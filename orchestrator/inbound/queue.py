@@ -169,6 +169,7 @@ class InboundQueue:
         self.board = AgentBoard(pool, self.key, config.queue_id, ids, config.leg_timeout_s)
         self.waiting: dict[str, Caller] = {}  # by channel, in arrival order
         self.talking: dict[str, Caller] = {}  # answered, by channel
+        self._now = float("-inf")  # the last input's time
 
     @property
     def key(self) -> UnitKey:
@@ -190,10 +191,13 @@ class InboundQueue:
         return Claim(PRIORITY, min(due)) if due else Claim(IDLE_PRIORITY)
 
     def next_wakeup(self) -> float | None:
+        """Max waits and wrap-ups to end; overflow and reservation times still ahead (once past, a
+        freed agent's claim or the next input acts on them)."""
         c = self.config
         deadlines = [w.arrived + c.max_wait_s for w in self.waiting.values()]
-        deadlines += [w.overflow_at for w in self.waiting.values()]
-        deadlines += [a.reserved[0] for a in self._reserved() if a.reserved is not None]
+        deadlines += [w.overflow_at for w in self.waiting.values() if w.overflow_at > self._now]
+        deadlines += [a.reserved[0] for a in self._reserved()
+                      if a.reserved is not None and a.reserved[0] > self._now]
         deadlines += [a.since + c.wrap_up_s for a in self.board.agents.values()
                       if a.state is AgentState.WRAP_UP]
         return min(deadlines, default=None)
@@ -201,7 +205,7 @@ class InboundQueue:
     # -- inputs ----------------------------------------------------------------------------------
     def handle(self, event: Event) -> Step:
         out = Outbox()
-        now = event.at
+        now = self._now = event.at
         match event:
             case CallArrived() if event.dialed_number in self.config.numbers:
                 self._arrive(event, now, out)
@@ -225,6 +229,7 @@ class InboundQueue:
     def take(self, agent_id: int, now: float) -> Step:
         """The blending gave us a free agent (a hotline seat back, or an overflow agent): READY here."""
         out = Outbox()
+        self._now = now
         self.board.set_state(self.board.agents[agent_id], AgentState.READY, "", now, out)
         return self._finish(now, out)
 
@@ -293,10 +298,12 @@ class InboundQueue:
                    key=lambda a: (a.since, a.agent_id), default=None)
 
     def _standby(self) -> int:
-        """Overflow agents to keep idle here: ``standby`` free agents, free hotline seats counted first."""
-        hotline_free = sum(a.state is AgentState.READY and a.agent_id in self.config.hotline
-                           for a in self.board.agents.values())
-        return max(0, self.config.standby - hotline_free)
+        """Overflow agents to keep idle here: ``standby`` free agents, free hotline seats counted
+        first; none while no hotline seat is logged in (the standby backs the hotline's staff)."""
+        seats = [a for a in self.board.agents.values() if a.agent_id in self.config.hotline]
+        if not seats:
+            return 0
+        return max(0, self.config.standby - sum(a.state is AgentState.READY for a in seats))
 
     def _idle_overflow(self) -> list[Agent]:
         return [a for a in self.board.ready() if a.agent_id not in self.config.hotline]
