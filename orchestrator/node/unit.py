@@ -1,7 +1,8 @@
-"""The contract between a node and the units it hosts (an outbound campaign today).
+"""The contract between a node and the units it hosts (outbound campaigns, inbound queues).
 
-A PBX node hosts several units at once: outbound campaigns now; inbound
-queues, IVRs and surveys are meant to join them without the node changing.
+A PBX node hosts several units at once: outbound campaigns and inbound queues
+(``orchestrator.inbound``) now; IVRs and surveys are meant to join them
+without the node changing.
 Each unit is a pure state machine like the campaign dialer: the node hands it
 every event, it answers with a :class:`~orchestrator.step.Step` (commands and
 facts) and says when it next needs a ``Tick``. Agents are not a unit's own:
