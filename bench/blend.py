@@ -74,7 +74,7 @@ def main() -> None:
     assert tally is not None
     print(f"\n{days} days, seed {args.seed}; {tally.offered} inbound calls "
           f"({tally.by_overflow} answered by overflow agents, {tally.sent_on} to voicemail)\n")
-    print("| day | outbound occupancy % | outbound abandon US % | worst 24 h % | windows over cap "
+    print("| run | outbound occupancy % | outbound abandon US % | worst 24 h % | windows over cap "
           "| connects/agent-h | inbound SL20 % | ASA s | queue abandon % | run s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     rows = (("with inbound", blend, tally, secs), ("without inbound", alone, None, secs_alone))
