@@ -26,8 +26,8 @@ a :class:`~orchestrator.step.Step` out. Its agents come from the node's pool:
 
 A caller who waits ``max_wait_s`` is sent to voicemail or a callback request
 (a rendered route). Hold music, position prompts and the routes themselves
-are the PBX wiring's (``CallerQueued`` carries the position at entry and
-:meth:`InboundQueue.position` answers it at any time).
+are the PBX wiring's (``CallerQueued`` carries the position at entry,
+``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it).
 """
 
 from __future__ import annotations
@@ -107,6 +107,15 @@ class CallerQueued(Fact):
 
 
 @dataclass(frozen=True, slots=True)
+class CallerMoved(Fact):
+    """A caller ahead left the queue: ``call_id`` is now at ``position`` (for a position prompt)."""
+
+    queue_id: int
+    call_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
 class OverflowReserved(Fact):
     """``agent_id`` is reserved from ``from_at`` (their campaign's pacer plans without them from now)."""
 
@@ -158,6 +167,7 @@ class Caller:
     number: str
     arrived: float
     overflow_at: float
+    position: int = 0  # as last told
     agent_id: int | None = None  # who answered
 
 
@@ -241,7 +251,8 @@ class InboundQueue:
                    for a in self.board.agents.values()):
             caller.overflow_at = now  # no hotline seat to wait for
         self.waiting[caller.channel_id] = caller
-        out.record(CallerQueued(now, self.config.queue_id, caller.call_id, caller.number, len(self.waiting)))
+        caller.position = len(self.waiting)
+        out.record(CallerQueued(now, self.config.queue_id, caller.call_id, caller.number, caller.position))
 
     def _hung_up(self, channel_id: str, now: float, out: Outbox) -> None:
         if (caller := self.waiting.pop(channel_id, None)) is not None:
@@ -270,6 +281,10 @@ class InboundQueue:
         reserved (and the others released), spare ones go back, reserved ones idle elsewhere and
         due are pulled."""
         self._connect(now, out)
+        for position, caller in enumerate(self.waiting.values(), 1):
+            if caller.position != position:
+                caller.position = position
+                out.record(CallerMoved(now, self.config.queue_id, caller.call_id, position))
         self._reserve(now, out)
         self._give_back(now)
         for agent in self._reserved():

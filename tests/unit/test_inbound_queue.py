@@ -12,6 +12,7 @@ from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArr
 from orchestrator.inbound.queue import (
     CallerAbandoned,
     CallerAnswered,
+    CallerMoved,
     CallerQueued,
     CallerSentOn,
     InboundQueue,
@@ -167,6 +168,7 @@ def test_callers_keep_their_place_and_one_hanging_up_is_an_abandon():
     assert (node.queue.position(second), node.queue.position(third)) == (1, 2)
     step = node.feed(HungUp(T0 + 5, second))
     assert CallerAbandoned(T0 + 5, 1, second, 4.0) in step.facts
+    assert CallerMoved(T0 + 5, 1, third, 1) in step.facts
     assert node.queue.position(third) == 1
 
 
