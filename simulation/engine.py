@@ -29,11 +29,12 @@ from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.events import AgentState, AmdVerdict
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.pacing.base import AgentView, PacingPolicy, PacingState
+from simulation.inbound import InboundSide
 from simulation.metrics import Tally
 from simulation.world import DAY, LeadDraw, LeadStream, World, staffing_plan
 
-# event kinds
-ANSWER, VERDICT, LINE_END, GIVE_UP, TALK_END, WRAP_END, LOGIN, LOGOUT, ANNOUNCE = range(9)
+# event kinds (CALL: a callable, for the inbound side)
+ANSWER, VERDICT, LINE_END, GIVE_UP, TALK_END, WRAP_END, LOGIN, LOGOUT, ANNOUNCE, CALL = range(10)
 EVAL_EVERY_S = 900.0
 RECALL_CHECK_S = 72 * 3600.0
 
@@ -62,10 +63,11 @@ class Call:
 
 
 class Agent:
-    __slots__ = ("call", "free_at", "id", "leaving", "leaving_at", "ready_token", "since", "state")
+    __slots__ = ("call", "free_at", "id", "inbound", "leaving", "leaving_at", "ready_token", "since", "state")
 
     def __init__(self, aid: int):
         self.id = aid
+        self.inbound = False  # an overflow agent the inbound queue has (away from outbound)
         self.state = AgentState.LOGGED_OUT
         self.since = 0.0
         self.free_at: float | None = None
@@ -118,12 +120,17 @@ class Simulator:
         self._handlers: dict[int, Callable[[Any], None]] = {
             ANSWER: self._on_answer, VERDICT: self._on_verdict, LINE_END: self._on_line_end,
             GIVE_UP: self._on_give_up, TALK_END: self._on_talk_end, WRAP_END: self._agent_free,
-            LOGIN: self._on_login, LOGOUT: self._on_logout, ANNOUNCE: self._on_announce}
+            LOGIN: self._on_login, LOGOUT: self._on_logout, ANNOUNCE: self._on_announce,
+            CALL: lambda fn: fn()}
+        self.inbound = None if world.inbound is None else InboundSide(self, world.inbound, seed, world.day_s)
 
     # -- plumbing -------------------------------------------------------------------------
     def at(self, when: float, kind: int, obj: object) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (when, self.seq, kind, obj))
+
+    def call_at(self, when: float, fn: Callable[[], None]) -> None:
+        self.at(when, CALL, fn)
 
     def run(self) -> Tally:
         w = self.w
@@ -135,6 +142,8 @@ class Simulator:
             if w.event_h is not None:
                 self.t.focus_windows.append((begin + w.event_h * 3600.0, begin + w.event_h * 3600.0 + 600.0))
             self._staff(day)
+            if self.inbound is not None:
+                self.inbound.start_day(begin, day, w.day_s)
             tick = 0
             end = int(w.day_s)
             while tick < end:
@@ -186,27 +195,63 @@ class Simulator:
         if state is AgentState.WRAP_UP or agent.state is AgentState.WRAP_UP:  # what the feed reads
             self.feed.feed((f.AgentStatus(now, agent.id, state),))
         agent.state, agent.since = state, now
+        if self.inbound is not None:
+            self.inbound.synced(agent, state, now)
         self._view(agent)
         if state is AgentState.READY:
             agent.ready_token += 1
             self.ready.append((agent, agent.ready_token))
 
     def _view(self, agent: Agent) -> None:
+        leaving_at = agent.leaving_at
+        if self.inbound is not None and (reserved := self.inbound.reserved_at(agent.id)) is not None:
+            leaving_at = reserved if leaving_at is None else min(leaving_at, reserved)
         self.views[agent.id] = AgentView(agent.id, agent.state, 0.0, agent.since,
-                                         agent.free_at if self.truth else None, agent.leaving_at)
+                                         agent.free_at if self.truth else None, leaving_at)
+
+    def refresh_view(self, agent: Agent) -> None:
+        self._view(agent)
 
     def _pop_ready(self) -> Agent | None:
         ready = self.ready
+        skipped = []  # reserved by the inbound queue: no new outbound customer (as a live board)
+        found = None
         while ready:
             agent, token = ready.popleft()
             if agent.state is AgentState.READY and agent.ready_token == token:
-                return agent
-        return None
+                if self.inbound is not None and self.inbound.reserved_at(agent.id) is not None:
+                    skipped.append((agent, token))
+                    continue
+                found = agent
+                break
+        ready.extendleft(reversed(skipped))
+        return found
+
+    def oldest_waiting(self) -> float | None:
+        """When the longest-waiting outbound customer started waiting (the campaign's claim)."""
+        return next((c.verdict_at for c in self.waiting if not c.done), None)
+
+    def away(self, agent: Agent) -> None:
+        """The inbound queue has this overflow agent now: away from the outbound campaign."""
+        agent.inbound = True
+        self._set(agent, AgentState.LOGGED_OUT)
+
+    def back_from_inbound(self, agent: Agent) -> None:
+        """The blending gave the overflow agent back to the outbound campaign."""
+        agent.inbound = False
+        self._to_work(agent)
 
     def _agent_free(self, agent: Agent) -> None:
-        """Wrap-up over (or just logged in): next waiting customer, else ready (or leave)."""
+        """Wrap-up over (or just logged in): the inbound queue if the blending says so, else
+        the next waiting customer, else ready (or leave)."""
         agent.call = None
         agent.free_at = None
+        if not agent.leaving and self.inbound is not None and self.inbound.designated(agent) \
+                and not self.inbound.keeps(agent):
+            return
+        self._to_work(agent)
+
+    def _to_work(self, agent: Agent) -> None:
         if agent.leaving:
             agent.leaving = False
             self._set(agent, AgentState.LOGGED_OUT)
@@ -327,11 +372,17 @@ class Simulator:
         agent.leaving = False
         agent.leaving_at = None
         self._view(agent)
-        if agent.state is AgentState.LOGGED_OUT:
+        if agent.state is AgentState.LOGGED_OUT and not agent.inbound:
+            if self.inbound is not None and self.inbound.designated(agent):
+                self.inbound.login(agent)
+                if agent.inbound:
+                    return
             self._agent_free(agent)
 
     def _on_logout(self, agent: Agent) -> None:
-        if agent.state is AgentState.READY:
+        if agent.inbound:
+            agent.leaving = True  # applied when the queue gives them back
+        elif agent.state is AgentState.READY:
             self._set(agent, AgentState.LOGGED_OUT)
         elif agent.state is not AgentState.LOGGED_OUT:
             agent.leaving = True

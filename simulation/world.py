@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.compliance import ComplianceProfile
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import LeadRules
+
+if TYPE_CHECKING:
+    from simulation.inbound import InboundWorld
 
 CHUNK = 1024
 HOUR = 3600.0
@@ -71,6 +74,7 @@ class World:
     event_h: float | None = None  # hours into the day whose next ten minutes are measured apart
     recall_abandoned_after_s: float = field(default_factory=_abandon_quiet_s)
     max_lines: int = 600  # what the PBX node sustains
+    inbound: InboundWorld | None = None  # hotline callers mixed into the day (simulation.inbound)
 
     def with_(self, **changes: Any) -> World:
         return replace(self, **changes)

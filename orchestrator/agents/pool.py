@@ -40,6 +40,9 @@ class Agent:
     #: them before, the campaign applies it as a request when the time comes.
     leaving: tuple[float, AgentState, str] | None = None
     unit: UnitKey | None = None  # the one unit that has claimed them
+    #: Reserved by another unit (an inbound queue's overflow) from this time on: their unit
+    #: stops giving them new customers and its pacer counts them as leaving at that time.
+    reserved: tuple[float, UnitKey] | None = None
 
 
 #: The blending decision: which of the agent's units gets them now (None: none of them is hosted).
@@ -107,6 +110,27 @@ class AgentPool:
         self._handovers.append(agent)
         return False
 
+    def reserve(self, agent: Agent, unit: UnitKey, at: float) -> None:
+        """``unit`` will want ``agent`` from ``at``: announced now, so their own unit plans without them.
+
+        The blending still decides when they are free (``unit`` claims them urgently once its
+        caller's wait is due); :meth:`pull` moves an agent who is idle when the time comes.
+        """
+        agent.reserved = (at, unit)
+
+    def unreserve(self, agent: Agent) -> None:
+        agent.reserved = None
+
+    def pull(self, agent: Agent, now: float) -> bool:
+        """A reserved agent idle (READY) in another unit: ask the decision again now.
+
+        True if they were handed over (queued for :meth:`handovers`): an idle agent is never
+        asked otherwise, since only becoming free triggers the decision.
+        """
+        if agent.reserved is None or agent.unit == agent.reserved[1] or agent.state is not AgentState.READY:
+            return False
+        return not self.free(agent, now)
+
     def handovers(self) -> list[Agent]:
         """The agents handed to another unit since the last call (each to be taken by their new unit)."""
         taken, self._handovers = self._handovers, []
@@ -116,4 +140,6 @@ class AgentPool:
         if agent.unit is not None:
             del self._claims[agent.unit][agent.agent_id]
         agent.unit = unit
+        if agent.reserved is not None and agent.reserved[1] == unit:
+            agent.reserved = None  # the reservation is fulfilled
         self.claimed(unit)[agent.agent_id] = agent

@@ -57,7 +57,8 @@ class AgentBoard:
         return next((a for a in self.agents.values() if a.leg == channel_id), None)
 
     def ready(self) -> list[Agent]:
-        return [a for a in self.agents.values() if a.state is AgentState.READY]
+        """READY agents who may take a customer here (not one another unit reserved)."""
+        return [a for a in self.agents.values() if a.state is AgentState.READY and a.reserved is None]
 
     def longest_idle(self) -> Agent | None:
         """The READY agent who has been ready longest (ties: lowest id, for determinism)."""
@@ -69,10 +70,16 @@ class AgentBoard:
 
     @staticmethod
     def _leaving_at(agent: Agent, now: float) -> float | None:
-        """When the pacer should stop counting on ``agent``: an announced departure, or now if a
-        pause or log-out waits for the end of their call."""
+        """When the pacer should stop counting on ``agent``: an announced departure or a
+        reservation by another unit (the earlier), or now if a pause or log-out waits for the
+        end of their call."""
+        announced: list[float] = []
         if agent.leaving is not None:
-            return agent.leaving[0]
+            announced.append(agent.leaving[0])
+        if agent.reserved is not None:
+            announced.append(agent.reserved[0])
+        if announced:
+            return min(announced)
         if agent.pending is not None and agent.pending[0] is not AgentState.READY:
             return now
         return None

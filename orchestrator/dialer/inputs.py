@@ -23,13 +23,16 @@ class AgentLogin(Event):
     ``other_campaigns`` (campaigns they may be blended into; the desk names none yet).
     ``leg``: the agent's nailed-up leg is already up (a restarted runner found it, maybe still
     in the call the store shows): the core takes it over instead of ringing the seat again.
+    ``queues``: inbound queues (``orchestrator.inbound``) they answer too: a hotline seat logs in
+    with ``campaign_id=None`` and its queue; an overflow agent with their campaign and the queue.
     """
 
-    campaign_id: int
+    campaign_id: int | None
     agent_id: int
     seat: str
     leg: str = ""
     other_campaigns: tuple[int, ...] = ()
+    queues: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         safe.check_token(self.seat, "seat")  # refused here, not deep inside the core's handle()

@@ -4,8 +4,8 @@ Asked by the agent pool when an agent logs in and whenever they become free
 again (logged in and ready with their leg up, after a call, a wrap-up or a
 pause), among the units the agent may serve that the node hosts. The order:
 
-1. the highest :attr:`Claim.priority` (an inbound queue will outrank
-   outbound campaigns here, and nowhere else);
+1. the highest :attr:`Claim.priority` (an inbound queue with a caller due
+   for overflow outranks outbound campaigns here, and nowhere else);
 2. a unit with a customer waiting for an agent, the longest wait first (a
    live person on hold beats a line not yet dialed);
 3. the unit that was given an agent longest ago (never counts as longest),

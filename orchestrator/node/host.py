@@ -9,8 +9,8 @@ How a runner drives it::
             persist step.facts (for unit ``key``), then send step.commands in order
     tick no later than host.next_wakeup()
 
-An ``AgentLogin`` logs the agent in on the node (the pool) before any unit
-sees it; the unit the blending picked then starts them. Every other event
+An ``AgentLogin`` logs the agent in on the node (the pool) for its campaigns
+and queues before any unit sees it; the unit the blending picked then starts them. Every other event
 goes to every unit in the order they were added, each ignoring what is not
 its own. Right after each unit's step, agents the blending moved to another
 unit are taken by that unit, so no other unit sees them in between.
@@ -45,8 +45,9 @@ class NodeHost:
     def handle(self, event: Event) -> list[tuple[UnitKey, Step]]:
         """Every unit's step for ``event``, and the steps of the units that took a handed-over agent."""
         if isinstance(event, AgentLogin):
-            campaigns = (event.campaign_id, *event.other_campaigns)
-            serves = frozenset(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns)
+            campaigns = (*(() if event.campaign_id is None else (event.campaign_id,)), *event.other_campaigns)
+            serves = frozenset({*(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns),
+                                *(UnitKey(UnitKind.QUEUE, q) for q in event.queues)})
             self.pool.join(event.agent_id, event.seat, serves, event.at, leg=event.leg)
         steps: list[tuple[UnitKey, Step]] = []
         for key, unit in list(self.units.items()):

@@ -1,7 +1,8 @@
-"""The contract between a node and the units it hosts (an outbound campaign today).
+"""The contract between a node and the units it hosts (outbound campaigns, inbound queues).
 
-A PBX node hosts several units at once: outbound campaigns now; inbound
-queues, IVRs and surveys are meant to join them without the node changing.
+A PBX node hosts several units at once: outbound campaigns and inbound queues
+(``orchestrator.inbound``) now; IVRs and surveys are meant to join them
+without the node changing.
 Each unit is a pure state machine like the campaign dialer: the node hands it
 every event, it answers with a :class:`~orchestrator.step.Step` (commands and
 facts) and says when it next needs a ``Tick``. Agents are not a unit's own:
@@ -22,9 +23,10 @@ from orchestrator.step import Step
 
 
 class UnitKind(StrEnum):
-    """What a unit is; one kind per way of using agents (only outbound exists yet)."""
+    """What a unit is; one kind per way of using agents."""
 
     CAMPAIGN = "campaign"  # an outbound campaign (preview, progressive, predictive)
+    QUEUE = "queue"  # an inbound queue (orchestrator.inbound)
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -57,6 +57,19 @@ def test_the_pool_claims_each_agent_for_exactly_one_unit_and_hands_them_over_whe
     assert pool.claimed(B) == {}
 
 
+def test_a_reserved_agent_is_pulled_only_while_idle_and_the_reservation_ends_when_they_arrive():
+    pool = AgentPool(lambda agent, now: B if agent.reserved is not None and agent.reserved[0] <= now else A)
+    agent = pool.join(1, "seat1", frozenset({A, B}), T0)
+    pool.reserve(agent, B, T0 + 10)
+    agent.state = AgentState.ON_CALL
+    assert not pool.pull(agent, T0 + 10)  # busy: the decision waits for them to be free
+    agent.state = AgentState.READY
+    assert not pool.pull(agent, T0 + 5)  # not due yet: the decision keeps them
+    assert agent.unit == A
+    assert pool.pull(agent, T0 + 10)
+    assert (agent.unit, agent.reserved, pool.handovers()) == (B, None, [agent])
+
+
 # -- two campaigns on one node ------------------------------------------------------------------
 
 class Node:

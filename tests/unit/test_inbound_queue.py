@@ -1,0 +1,211 @@
+"""The inbound queue on a node next to an outbound campaign: hotline seats first, then overflow
+agents reserved from the campaign (its pacing sees them leave before they are taken), back after wrap-up."""
+
+from __future__ import annotations
+
+import pytest
+from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
+
+from orchestrator.commands import Bridge, EndpointKind, Originate, Redirect
+from orchestrator.dialer.inputs import AgentLogin, Disposition
+from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, HungUp
+from orchestrator.inbound.queue import (
+    CallerAbandoned,
+    CallerAnswered,
+    CallerMoved,
+    CallerQueued,
+    CallerSentOn,
+    InboundQueue,
+    MaxWait,
+    OverflowReserved,
+    QueueConfig,
+)
+from orchestrator.node.unit import UnitKey, UnitKind
+
+HOTLINE = "400"
+Q = UnitKey(UnitKind.QUEUE, 1)
+CAMPAIGN = UnitKey(UnitKind.CAMPAIGN, 7)
+
+
+class Node(Harness):
+    """Campaign 7 (progressive) and queue 1 on one node; agents 1 and 2 overflow, 10 and 11 hotline seats."""
+
+    def __init__(self, hotline: tuple[int, ...] = (10,), **queue) -> None:
+        super().__init__(leads=ny_leads(20), amd=False, record_calls=False)
+        config = QueueConfig(1, frozenset({HOTLINE}), hotline=frozenset(hotline), overflow=frozenset({1, 2}),
+                             overflow_after_s=10.0, max_wait_s=60.0, wrap_up_s=15.0, **queue)
+        self.queue = InboundQueue(config, self.host.pool, ids=lambda: f"q{next(self._n)}")
+        self.host.add(self.queue)
+        self.legs: dict[int, str] = {}
+        self.calls = 0
+
+    _n = iter(range(1, 10_000))
+
+    def join(self, agent_id: int, at: float) -> str:
+        campaign, queues = (None, (1,)) if agent_id >= 10 else (7, (1,))
+        step = self.feed(AgentLogin(at, campaign, agent_id, f"seat{agent_id}", queues=queues))
+        (leg,) = [c for c in of_type(step.commands, Originate) if c.endpoint.kind is EndpointKind.SEAT]
+        self.feed(Answered(at, leg.channel_id, leg.attempt_id))
+        self.legs[agent_id] = leg.channel_id
+        return leg.channel_id
+
+    def call_in(self, at: float) -> tuple[str, object]:
+        self.calls += 1
+        channel = f"in{self.calls}"
+        return channel, self.feed(CallArrived(at, channel, call_id=channel, caller_number="2125550100",
+                                              dialed_number=HOTLINE))
+
+    def unit_of(self, agent_id: int) -> UnitKey | None:
+        agent = self.host.pool.get(agent_id)
+        return agent.unit if agent is not None else None
+
+    def leaving_at(self, agent_id: int, now: float) -> float | None:
+        views = {v.agent_id: v for v in self.dialer.pacing_state(now).agents}
+        return views[agent_id].leaving_at
+
+
+def test_a_caller_gets_the_hotline_seat_ready_longest():
+    node = Node(hotline=(10, 11))
+    node.join(11, T0)
+    node.join(10, T0 + 5)
+    channel, step = node.call_in(T0 + 20)
+    assert Bridge(channel, node.legs[11]) in step.commands
+    assert CallerAnswered(T0 + 20, 1, channel, 11, 0.0, False) in step.facts
+    assert not of_type(step.facts, OverflowReserved)
+
+
+def test_with_the_hotline_busy_an_overflow_agent_is_reserved_before_taken_and_returned_after_wrap_up():
+    node = Node()
+    node.join(10, T0)
+    leg1 = node.join(1, T0)
+    node.call_in(T0 + 1)  # the hotline seat is busy from now on
+    node.tick(T0 + 1)
+    (line,) = customer_originates(node.commands)  # the campaign dials for its ready agent
+    node.feed(HungUp(T0 + 2, line.channel_id, line.attempt_id, cause=17))  # busy: agent 1 stays ready
+    channel, step = node.call_in(T0 + 3)
+    assert CallerQueued(T0 + 3, 1, channel, "2125550100", 1) in step.facts
+    assert OverflowReserved(T0 + 3, 1, 1, T0 + 13) in step.facts
+    # The campaign's pacing sees agent 1 leave at the overflow time, and dials nothing for them.
+    assert node.leaving_at(1, T0 + 4) == T0 + 13
+    assert not customer_originates(node.tick(T0 + 4).commands)
+    assert node.unit_of(1) == CAMPAIGN
+    # The wait is due: the idle agent is pulled into the queue and the caller bridged to them.
+    step = node.tick(T0 + 13)
+    assert node.unit_of(1) == Q
+    assert Bridge(channel, leg1) in step.commands
+    assert CallerAnswered(T0 + 13, 1, channel, 1, 10.0, True) in step.facts
+    node.feed(HungUp(T0 + 100, channel))
+    node.tick(T0 + 110)
+    assert node.unit_of(1) == Q  # wrapping up the inbound call
+    node.tick(T0 + 115)
+    assert node.unit_of(1) == CAMPAIGN
+    assert node.host.pool.get(1).state is AgentState.READY
+    assert node.leaving_at(1, T0 + 115) is None
+    assert customer_originates(node.tick(T0 + 116).commands)  # dialing for them again
+
+
+def test_the_hotline_seat_freed_before_the_overflow_wait_takes_the_caller_and_the_reservation_ends():
+    node = Node()
+    node.join(10, T0)
+    node.join(1, T0)
+    first, _ = node.call_in(T0 + 1)
+    second, _ = node.call_in(T0 + 2)
+    assert node.leaving_at(1, T0 + 2) == T0 + 12
+    node.feed(HungUp(T0 + 5, first))
+    step = node.feed(AgentStateChanged(T0 + 6, 10, AgentState.READY))  # wrap-up ended early
+    assert Bridge(second, node.legs[10]) in step.commands
+    assert node.leaving_at(1, T0 + 6) is None
+    assert node.unit_of(1) == CAMPAIGN
+
+
+def test_an_overflow_agent_on_a_campaign_call_comes_to_the_queue_when_that_call_is_over():
+    node = Node()
+    node.join(10, T0)
+    leg1 = node.join(1, T0)
+    node.call_in(T0 + 1)
+    node.tick(T0 + 1)
+    (line,) = customer_originates(node.commands)
+    node.feed(Answered(T0 + 2, line.channel_id, line.attempt_id))  # agent 1 talks for the campaign
+    channel, step = node.call_in(T0 + 3)
+    assert OverflowReserved(T0 + 3, 1, 1, T0 + 13) in step.facts
+    node.tick(T0 + 20)
+    node.feed(HungUp(T0 + 30, line.channel_id, line.attempt_id))
+    assert node.unit_of(1) == CAMPAIGN  # wrapping up
+    step = node.feed(Disposition(T0 + 31, 7, 1, line.attempt_id, "sale"))
+    assert node.unit_of(1) == Q
+    assert Bridge(channel, leg1) in step.commands
+    assert CallerAnswered(T0 + 31, 1, channel, 1, 28.0, True) in step.facts
+
+
+def test_without_a_hotline_seat_logged_in_the_caller_overflows_at_once():
+    node = Node()
+    leg2 = node.join(2, T0)
+    channel, step = node.call_in(T0 + 1)
+    assert node.unit_of(2) == Q
+    assert Bridge(channel, leg2) in step.commands
+
+
+@pytest.mark.parametrize(("action", "route"), [(MaxWait.VOICEMAIL, "sb-queue-voicemail"),
+                                                (MaxWait.CALLBACK, "sb-queue-callback")])
+def test_a_caller_waiting_too_long_goes_to_voicemail_or_a_callback(action, route):
+    node = Node(on_max_wait=action)
+    node.join(10, T0)
+    node.call_in(T0)
+    channel, _ = node.call_in(T0 + 1)  # nobody to overflow to
+    assert node.queue.next_wakeup() == T0 + 11
+    step = node.tick(T0 + 61)
+    assert Redirect(channel, route) in step.commands
+    assert CallerSentOn(T0 + 61, 1, channel, 60.0, action) in step.facts
+    assert node.queue.position(channel) is None
+
+
+def test_callers_keep_their_place_and_one_hanging_up_is_an_abandon():
+    node = Node()
+    node.join(10, T0)
+    node.call_in(T0)
+    second, _ = node.call_in(T0 + 1)
+    third, _ = node.call_in(T0 + 2)
+    assert (node.queue.position(second), node.queue.position(third)) == (1, 2)
+    step = node.feed(HungUp(T0 + 5, second))
+    assert CallerAbandoned(T0 + 5, 1, second, 4.0) in step.facts
+    assert CallerMoved(T0 + 5, 1, third, 1) in step.facts
+    assert node.queue.position(third) == 1
+
+
+def test_a_call_to_another_number_is_not_the_queues():
+    node = Node()
+    node.join(10, T0)
+    step = node.feed(CallArrived(T0, "x1", call_id="x1", dialed_number="401"))
+    assert not step.commands
+    assert not step.facts
+
+
+def test_a_queue_config_refuses_an_agent_in_both_roles_and_a_wait_past_the_longest():
+    with pytest.raises(ValueError, match="not both"):
+        QueueConfig(1, frozenset({HOTLINE}), hotline=frozenset({1}), overflow=frozenset({1}))
+    with pytest.raises(ValueError, match="overflow_after_s"):
+        QueueConfig(1, frozenset({HOTLINE}), overflow_after_s=60.0, max_wait_s=30.0)
+
+
+def test_a_standby_is_reserved_with_notice_while_the_hotline_is_busy_and_answers_the_next_caller_at_once():
+    node = Node(standby=1, standby_notice_s=20.0)
+    node.join(10, T0)
+    leg1 = node.join(1, T0)
+    node.tick(T0 + 1)
+    (line,) = customer_originates(node.commands)
+    node.feed(HungUp(T0 + 2, line.channel_id, line.attempt_id, cause=17))
+    first, step = node.call_in(T0 + 3)  # the hotline seat takes it: nobody free there any more
+    assert OverflowReserved(T0 + 3, 1, 1, T0 + 23) in step.facts
+    assert node.leaving_at(1, T0 + 4) == T0 + 23
+    assert not customer_originates(node.tick(T0 + 10).commands)
+    node.tick(T0 + 23)
+    assert node.unit_of(1) == Q  # idle in the queue, at hand
+    second, step = node.call_in(T0 + 30)
+    assert Bridge(second, leg1) in step.commands
+    assert CallerAnswered(T0 + 30, 1, second, 1, 0.0, True) in step.facts
+    node.feed(HungUp(T0 + 40, second))
+    node.feed(HungUp(T0 + 41, first))
+    node.feed(AgentStateChanged(T0 + 42, 10, AgentState.READY))  # the hotline seat is free again
+    node.tick(T0 + 55)  # agent 1's wrap-up is over: back to the campaign
+    assert node.unit_of(1) == CAMPAIGN
+    assert node.leaving_at(1, T0 + 55) is None
