@@ -27,9 +27,12 @@ Method (what the literature and practice offer, put together):
    after ~10 s, no-answers at the give-up: outcomes known *so far* under-count
    live answers. Answer rate and ring hazard learn only from whole cohorts
    (dials placed more than ``settle_s`` ago). A slow estimate (~250 dials) is
-   overridden by a fast one (~60 dials) when that is clearly higher, so a
-   switch to a better-answering list is caught in a minute or two (more
-   answers than planned are what makes abandons). After a pause longer than
+   overridden by an early one when that is clearly higher (more answers than
+   planned are what makes abandons): a fast estimate (~60 settled dials) plus
+   the dials not yet settled, each weighted by the chance that a live answer
+   would have reported by now (:meth:`_nowcast`), so a switch to a
+   better-answering list counts from its first answers, not ``settle_s`` later.
+   While it overrides, the decision allows for its larger uncertainty. After a pause longer than
    ``session_gap_s`` (a night) the estimate restarts from the long-run rate
    (if higher) and is trusted as ~3 dials: the first burst of the day is
    then small whatever the new list does.
@@ -110,7 +113,7 @@ class PredictivePolicy:
                  gain: float = 0.2, grace_s: float = 2.0,
                  window_brake: float = 0.5, brake_at: float = 0.99, max_brake: float = 2.5,
                  z_start: float = 1.5,
-                 session_gap_s: float = 1800.0, settle_s: float = 30.0,
+                 session_gap_s: float = 1800.0, settle_s: float = 30.0, early_margin: float = 1.0,
                  prior_live: float = 0.25, oracle: bool = False) -> None:
         self.name = "oracle" if oracle else "ours"
         self.oracle = oracle
@@ -123,7 +126,7 @@ class PredictivePolicy:
         self.talk_change, self.wrap_change = Cusum(0.5, 8.0), Cusum(0.5, 8.0)
         self._changed_at: float | None = None
         self._born: float | None = None  # first decision: how old the campaign's windows are
-        self._explanation: PacingExplanation | None = None
+        self._last: tuple[float, int, float, int, int] | None = None  # what explain() needs
         self._worst = self._fp_share = 0.0
         self.window_brake, self.brake_at, self.max_brake = window_brake, brake_at, max_brake
         self.brake = 0.0
@@ -139,11 +142,15 @@ class PredictivePolicy:
         self.wrap = LogNormalFit.from_mean_sd(20.0, 10.0)
         self.session_gap_s = session_gap_s
         self.settle_s = settle_s
+        self.early_margin = early_margin  # standard errors the early answer rate must clear
         self._pending: list[tuple[float, float, bool]] = []  # (dialed at, ring s, live)
         self._last_outcome: float | None = None
         self._since_refresh = REFRESH_EVERY
         self._horizon = 0.0
         self._talk_table: list[float] = []
+        self._setup_cdf: list[float] = []  # P(a live answer's setup <= a s), a = 0 .. settle_s + 1
+        self._early = 0.0  # the early answer-rate estimate, less its noise (see _nowcast)
+        self._p_dials = 0.0  # dials' worth of the answer rate the decision uses
         self._wrap_table: list[float] = []
 
     # -- learning -------------------------------------------------------------------------
@@ -192,6 +199,8 @@ class PredictivePolicy:
         self._horizon, self._since_refresh = horizon, 0
         self._talk_table = self.talk.done_within_table(horizon, self.wrap.mean, TABLE_S)
         self._wrap_table = self.wrap.done_within_table(horizon, 0.0, TABLE_S)
+        setup = self.setup
+        self._setup_cdf = [setup.cdf(a) for a in range(int(self.settle_s) + 2)]
 
     def _tail(self, fit: LogNormalFit, elapsed: int, offset: float) -> float:
         """Beyond the table (very long calls): the same conditional probability, computed."""
@@ -201,11 +210,40 @@ class PredictivePolicy:
         return max(0.0, fit.cdf(elapsed + self._horizon - offset) - fit.cdf(elapsed)) / survive
 
     def answer_rate(self) -> float:
-        """The slow estimate, unless the fast one is clearly higher (more answers than planned
+        """The slow estimate, unless the early one is clearly higher (more answers than planned
         are what makes abandons; fewer only cost some occupancy until the slow one follows)."""
-        fast, slow = self.live_fast.value, self.live.value
-        noise = math.sqrt(max(fast * (1.0 - fast), 0.01) / min(self.live_fast.n + 1.0, self.live_fast.memory))
-        return max(slow, fast - 1.5 * noise)
+        return max(self.live.value, self._early)
+
+    def _nowcast(self, state: PacingState) -> None:
+        """The early estimate: the fast one (~60 settled dials) plus the dials not yet settled.
+
+        A dial placed ``a`` seconds ago has reported a live answer by now with
+        probability ``p G(a)``, ``G`` the distribution of a live answer's setup
+        time (dial to verdict); so over the unsettled dials ``p`` is estimated by
+        (live answers reported) / (sum of ``G(a)``), without the bias of counting
+        only the outcomes known so far. Added to the fast estimate's ~60 dials
+        this sees a list switch's first answers ~``settle_s`` earlier than the
+        settled cohorts (and the change detector) can. It overrides the slow
+        estimate only by more than ``early_margin`` standard errors, and the uncertainty of
+        ``p`` the decision allows for is then that of the early estimate
+        (``_p_dials`` dials' worth), so the lines it adds are few until it is sure.
+        """
+        fast = self.live_fast
+        m = min(fast.n + 1.0, fast.memory)
+        hits, weight = fast.value * m, m
+        now, cdf, last = state.now, self._setup_cdf, len(self._setup_cdf) - 1
+        for dialed, _, live in self._pending:  # ended, not yet settled
+            e = int(now - dialed)
+            weight += cdf[e if e < last else last]
+            hits += live
+        for t0 in state.ring_started:
+            e = int(now - t0)
+            weight += cdf[e if e < last else last]
+        early = hits / weight
+        noise = math.sqrt(max(early * (1.0 - early), 0.01) / weight)
+        self._early = early - self.early_margin * noise
+        slow = self.live
+        self._p_dials = weight if self._early > slow.value else min(slow.n, slow.memory)
 
     # -- the abandon target ---------------------------------------------------------------
     def _update_target(self, state: PacingState) -> None:
@@ -281,11 +319,12 @@ class PredictivePolicy:
             self._last_outcome = state.now
         self._tables()
         self._update_target(state)
-        avail, var, leaving = self._agents_free(state)
+        self._nowcast(state)
+        avail, var, leaving, agents, staying = self._agents_free(state)
         coming, from_ringing, var_coming, p = self._customers_coming(state)
         var += var_coming
         # Uncertainty of p itself (relative): every line's live chance is wrong together.
-        rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
+        rel = (1.0 - p) / (p * (self._p_dials + 2.0))
         surplus = avail - coming - 0.5
         z = self.z + self.brake
         limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)  # p ~ 0: no flood
@@ -298,38 +337,47 @@ class PredictivePolicy:
             if mu < z * math.sqrt(var + n * p * (1.0 - p) + expected * expected * rel + 0.05):
                 break
             n += 1
-        n = max(n, self._progressive_floor(state))
-        self._explain(state, n, leaving)
+        n = max(n, self._progressive_floor(state, staying))
+        self._last = (state.now, n, state.abandon_cap, leaving, agents)
         return n
 
-    def _agents_free(self, state: PacingState) -> tuple[float, float, int]:
-        """Agents expected free within the horizon: (mean, variance, agents leaving before it)."""
+    def _agents_free(self, state: PacingState) -> tuple[float, float, int, int, int]:
+        """Agents expected free within the horizon: (mean, variance, agents leaving before it,
+        agents logged in, ready agents who stay). One pass: this runs every second."""
         now, horizon = state.now, self._horizon
+        soon = now + horizon
         avail = var = 0.0
         wrap_mean = self.wrap.mean
         talk_table, wrap_table = self._talk_table, self._wrap_table
-        leaving = 0
+        oracle = self.oracle
+        leaving = logged_in = staying = 0
+        ready, on_call, wrap_up, logged_out = (AgentState.READY, AgentState.ON_CALL, AgentState.WRAP_UP,
+                                               AgentState.LOGGED_OUT)
         for a in state.agents:
             st = a.state
-            if a.leaving_at is not None and a.leaving_at <= now + horizon:
-                leaving += st is not AgentState.LOGGED_OUT  # their next free moment is not a customer's
+            if st is logged_out:
                 continue
-            if st is AgentState.READY:
+            logged_in += 1
+            if a.leaving_at is not None and a.leaving_at <= soon:
+                leaving += 1  # their next free moment is not a customer's
+                continue
+            if st is ready:
                 avail += 1.0
+                staying += 1
                 continue
-            if st is AgentState.ON_CALL or st is AgentState.WRAP_UP:
-                if self.oracle and a.free_at is not None:
+            if st is on_call or st is wrap_up:
+                if oracle and a.free_at is not None:
                     if a.free_at - now <= horizon:
                         avail += 1.0
                     continue
                 e = int(now - a.since if a.since is not None else a.seconds_in_state)
-                if st is AgentState.ON_CALL:
+                if st is on_call:
                     p = talk_table[e] if e < TABLE_S else self._tail(self.talk, e, wrap_mean)
                 else:
                     p = wrap_table[e] if e < TABLE_S else self._tail(self.wrap, e, 0.0)
                 avail += p
                 var += p * (1.0 - p)
-        return avail, var, leaving
+        return avail, var, leaving, logged_in, staying
 
     def _customers_coming(self, state: PacingState) -> tuple[float, float, float, float]:
         """Customers who will want an agent from the lines already out: (mean, of them from ringing
@@ -342,9 +390,11 @@ class PredictivePolicy:
         p = max(self.answer_rate(), 0.005)
         from_ringing = 0.0
         if state.ring_started:
-            scale = p / max(self.ring(0.0), 0.005)  # the hazard learns slowly; follow the answer rate
+            table, last, now = self.ring.table, self.ring.size - 1, state.now
+            scale = p / max(table[0], 0.005)  # the hazard learns slowly; follow the answer rate
             for t0 in state.ring_started:
-                q = min(1.0, scale * self.ring(state.now - t0))
+                e = int(now - t0)
+                q = min(1.0, scale * table[e if e < last else last])
                 from_ringing += q
                 var += q * (1.0 - q)
         elif ringing > 0:
@@ -353,30 +403,31 @@ class PredictivePolicy:
         return coming + from_ringing, from_ringing, var, p
 
     def explain(self) -> PacingExplanation | None:
-        """Why the last ``lines_to_dial`` asked for what it did (None before the first call)."""
-        return self._explanation
+        """Why the last ``lines_to_dial`` asked for what it did (None before the first call).
 
-    def _explain(self, state: PacingState, lines: int, leaving: int) -> None:
-        cap = state.abandon_cap
+        Built on demand from what the decision kept (the simulator never asks; the live
+        dialer asks after each decision), with the estimates as they are now."""
+        if self._last is None:
+            return None
+        now, lines, cap, leaving, agents = self._last
         reasons = []
         if self._fp_share >= cap:
             reasons.append(PacingReason.AMD_UNREACHABLE)
         if self.brake > 0.0 or self.target < cap * 0.9:
             reasons.append(PacingReason.CAP_BRAKE)
-        if self._changed_at is not None and state.now - self._changed_at < CHANGE_SHOWN_S:
+        if self._changed_at is not None and now - self._changed_at < CHANGE_SHOWN_S:
             reasons.append(PacingReason.CHANGE)
         if self.live.n < LEARNING_DIALS:
             reasons.append(PacingReason.LEARNING)
         if leaving:
             reasons.append(PacingReason.DEPARTURES)
-        agents = sum(a.state is not AgentState.LOGGED_OUT for a in state.agents)
         if agents <= FEW_AGENTS:
             reasons.append(PacingReason.FEW_AGENTS)
-        self._explanation = PacingExplanation(
-            state.now, lines, tuple(reasons) or (PacingReason.PACE,), cap, self.target, self._worst,
+        return PacingExplanation(
+            now, lines, tuple(reasons) or (PacingReason.PACE,), cap, self.target, self._worst,
             self.answer_rate(), min(self.live.n, int(self.live.memory)), agents, leaving, self._fp_share)
 
-    def _progressive_floor(self, state: PacingState) -> int:
+    def _progressive_floor(self, state: PacingState, staying: int) -> int:
         """Never fewer lines than progressive dialing while no window is over the cap.
 
         One line per ready agent not already covered by a line in flight cannot
@@ -387,8 +438,4 @@ class PredictivePolicy:
         """
         if self.brake > 0.0:
             return 0
-        soon = state.now + self._horizon
-        staying = sum(a.state is AgentState.READY and (a.leaving_at is None or a.leaving_at > soon)
-                      for a in state.agents)
-        uncovered = staying - state.lines_ringing - state.customers_waiting
-        return min(state.max_lines, uncovered)
+        return min(state.max_lines, staying - state.lines_ringing - state.customers_waiting)
