@@ -27,12 +27,9 @@ Method (what the literature and practice offer, put together):
    after ~10 s, no-answers at the give-up: outcomes known *so far* under-count
    live answers. Answer rate and ring hazard learn only from whole cohorts
    (dials placed more than ``settle_s`` ago). A slow estimate (~250 dials) is
-   overridden by an early one when that is clearly higher (more answers than
-   planned are what makes abandons): a fast estimate (~60 settled dials) plus
-   the dials not yet settled, each weighted by the chance that a live answer
-   would have reported by now (:meth:`_nowcast`), so a switch to a
-   better-answering list counts from its first answers, not ``settle_s`` later.
-   While it overrides, the decision allows for its larger uncertainty. After a pause longer than
+   overridden by a fast one (~60 dials) when that is clearly higher, so a
+   switch to a better-answering list is caught in a minute or two (more
+   answers than planned are what makes abandons). After a pause longer than
    ``session_gap_s`` (a night) the estimate restarts from the long-run rate
    (if higher) and is trusted as ~3 dials: the first burst of the day is
    then small whatever the new list does.
@@ -113,7 +110,7 @@ class PredictivePolicy:
                  gain: float = 0.2, grace_s: float = 2.0,
                  window_brake: float = 0.5, brake_at: float = 0.99, max_brake: float = 2.5,
                  z_start: float = 1.5,
-                 session_gap_s: float = 1800.0, settle_s: float = 30.0, early_margin: float = 1.0,
+                 session_gap_s: float = 1800.0, settle_s: float = 30.0,
                  prior_live: float = 0.25, oracle: bool = False) -> None:
         self.name = "oracle" if oracle else "ours"
         self.oracle = oracle
@@ -142,15 +139,11 @@ class PredictivePolicy:
         self.wrap = LogNormalFit.from_mean_sd(20.0, 10.0)
         self.session_gap_s = session_gap_s
         self.settle_s = settle_s
-        self.early_margin = early_margin  # standard errors the early answer rate must clear
         self._pending: list[tuple[float, float, bool]] = []  # (dialed at, ring s, live)
         self._last_outcome: float | None = None
         self._since_refresh = REFRESH_EVERY
         self._horizon = 0.0
         self._talk_table: list[float] = []
-        self._setup_cdf: list[float] = []  # P(a live answer's setup <= a s), a = 0 .. settle_s + 1
-        self._early = 0.0  # the early answer-rate estimate, less its noise (see _nowcast)
-        self._p_dials = 0.0  # dials' worth of the answer rate the decision uses
         self._wrap_table: list[float] = []
 
     # -- learning -------------------------------------------------------------------------
@@ -199,8 +192,6 @@ class PredictivePolicy:
         self._horizon, self._since_refresh = horizon, 0
         self._talk_table = self.talk.done_within_table(horizon, self.wrap.mean, TABLE_S)
         self._wrap_table = self.wrap.done_within_table(horizon, 0.0, TABLE_S)
-        setup = self.setup
-        self._setup_cdf = [setup.cdf(a) for a in range(int(self.settle_s) + 2)]
 
     def _tail(self, fit: LogNormalFit, elapsed: int, offset: float) -> float:
         """Beyond the table (very long calls): the same conditional probability, computed."""
@@ -210,40 +201,11 @@ class PredictivePolicy:
         return max(0.0, fit.cdf(elapsed + self._horizon - offset) - fit.cdf(elapsed)) / survive
 
     def answer_rate(self) -> float:
-        """The slow estimate, unless the early one is clearly higher (more answers than planned
+        """The slow estimate, unless the fast one is clearly higher (more answers than planned
         are what makes abandons; fewer only cost some occupancy until the slow one follows)."""
-        return max(self.live.value, self._early)
-
-    def _nowcast(self, state: PacingState) -> None:
-        """The early estimate: the fast one (~60 settled dials) plus the dials not yet settled.
-
-        A dial placed ``a`` seconds ago has reported a live answer by now with
-        probability ``p G(a)``, ``G`` the distribution of a live answer's setup
-        time (dial to verdict); so over the unsettled dials ``p`` is estimated by
-        (live answers reported) / (sum of ``G(a)``), without the bias of counting
-        only the outcomes known so far. Added to the fast estimate's ~60 dials
-        this sees a list switch's first answers ~``settle_s`` earlier than the
-        settled cohorts (and the change detector) can. It overrides the slow
-        estimate only by more than ``early_margin`` standard errors, and the uncertainty of
-        ``p`` the decision allows for is then that of the early estimate
-        (``_p_dials`` dials' worth), so the lines it adds are few until it is sure.
-        """
-        fast = self.live_fast
-        m = min(fast.n + 1.0, fast.memory)
-        hits, weight = fast.value * m, m
-        now, cdf, last = state.now, self._setup_cdf, len(self._setup_cdf) - 1
-        for dialed, _, live in self._pending:  # ended, not yet settled
-            e = int(now - dialed)
-            weight += cdf[e if e < last else last]
-            hits += live
-        for t0 in state.ring_started:
-            e = int(now - t0)
-            weight += cdf[e if e < last else last]
-        early = hits / weight
-        noise = math.sqrt(max(early * (1.0 - early), 0.01) / weight)
-        self._early = early - self.early_margin * noise
-        slow = self.live
-        self._p_dials = weight if self._early > slow.value else min(slow.n, slow.memory)
+        fast, slow = self.live_fast.value, self.live.value
+        noise = math.sqrt(max(fast * (1.0 - fast), 0.01) / min(self.live_fast.n + 1.0, self.live_fast.memory))
+        return max(slow, fast - 1.5 * noise)
 
     # -- the abandon target ---------------------------------------------------------------
     def _update_target(self, state: PacingState) -> None:
@@ -319,12 +281,11 @@ class PredictivePolicy:
             self._last_outcome = state.now
         self._tables()
         self._update_target(state)
-        self._nowcast(state)
         avail, var, leaving, agents, staying = self._agents_free(state)
         coming, from_ringing, var_coming, p = self._customers_coming(state)
         var += var_coming
         # Uncertainty of p itself (relative): every line's live chance is wrong together.
-        rel = (1.0 - p) / (p * (self._p_dials + 2.0))
+        rel = (1.0 - p) / (p * (min(self.live.n, self.live.memory) + 2.0))
         surplus = avail - coming - 0.5
         z = self.z + self.brake
         limit = min(state.max_lines, int((avail + 1.0) / max(p, 0.02)) + 10)  # p ~ 0: no flood
@@ -435,6 +396,7 @@ class PredictivePolicy:
         floor a cold or mis-fitted model (few agents, short calls) dialed fewer
         lines than there were idle agents. While a window is over the cap the
         brake alone decides (in the UK every dial risks an AMD false positive).
+        ``staying``: ready agents who did not announce they leave within the horizon.
         """
         if self.brake > 0.0:
             return 0

@@ -116,32 +116,3 @@ def test_the_explanation_says_when_amd_false_positives_make_the_cap_unreachable(
     assert "5.66 %" in explanation.text()
     assert "3.00 % cap" in explanation.text()
 
-
-def cohort(policy: PredictivePolicy, lives: int, dials: int, first: float) -> None:
-    """``dials`` dials placed one a second from ``first``, ``lives`` of them live answers, all reported."""
-    for i in range(dials):
-        result = CallResult.LIVE if i < lives else CallResult.NO_ANSWER
-        policy.observe(DialOutcome(first + i + 11.0, result, 9.0, 11.0))
-
-
-def test_a_step_up_shows_in_the_answers_of_dials_not_yet_settled():
-    stepped, steady = settled(0.2, 400), settled(0.2, 400)
-    # 19 dials of the last 30 s (none settled yet): 14 live answers, or the usual 4.
-    cohort(stepped, 14, 19, 592.0)
-    cohort(steady, 4, 19, 592.0)
-    state = PacingState(621.5, (), 0, 0, 0.03)
-    stepped.lines_to_dial(state)
-    steady.lines_to_dial(state)
-    assert stepped.live.value == pytest.approx(0.2, abs=0.01)  # nothing settled: the slow estimate is unmoved
-    assert stepped.answer_rate() > 0.23  # 15 % more than planned at least, from 19 dials
-    assert steady.answer_rate() == pytest.approx(steady.live.value)
-
-
-def test_lines_still_ringing_count_against_the_early_estimate():
-    # The same 14 live answers, but 60 more recent dials still ringing: the answers are
-    # no more than 0.2 of all the dials that could have answered by now.
-    policy = settled(0.2, 400)
-    cohort(policy, 14, 19, 592.0)
-    ringing = tuple(600.0 + i / 3 for i in range(60))
-    policy.lines_to_dial(PacingState(621.5, (), 60, 0, 0.03, ring_started=ringing))
-    assert policy.answer_rate() == pytest.approx(policy.live.value)
