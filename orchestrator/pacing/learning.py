@@ -62,11 +62,17 @@ class LogNormalFit:
 
         ``offset`` is work still to come after X (e.g. the mean wrap-up after talk)."""
         shift = horizon - offset
+        mu, scale = self.mu, math.sqrt(max(self.var, 1e-6)) * math.sqrt(2.0)
+        log, erfc = math.log, math.erfc
+
+        def cdf(x: float) -> float:  # self.cdf inlined: the tables are rebuilt often while young
+            return 0.0 if x <= 0.0 else 0.5 * erfc(-(log(x) - mu) / scale)
+
         table = []
         for e in range(size):
-            f = self.cdf(e)
+            f = cdf(e)
             survive = 1.0 - f
-            table.append(1.0 if survive < 1e-9 else max(0.0, self.cdf(e + shift) - f) / survive)
+            table.append(1.0 if survive < 1e-9 else max(0.0, cdf(e + shift) - f) / survive)
         return table
 
 

@@ -123,7 +123,7 @@ class PredictivePolicy:
         self.talk_change, self.wrap_change = Cusum(0.5, 8.0), Cusum(0.5, 8.0)
         self._changed_at: float | None = None
         self._born: float | None = None  # first decision: how old the campaign's windows are
-        self._explanation: PacingExplanation | None = None
+        self._last: tuple[float, int, float, int, int] | None = None  # what explain() needs
         self._worst = self._fp_share = 0.0
         self.window_brake, self.brake_at, self.max_brake = window_brake, brake_at, max_brake
         self.brake = 0.0
@@ -281,7 +281,7 @@ class PredictivePolicy:
             self._last_outcome = state.now
         self._tables()
         self._update_target(state)
-        avail, var, leaving = self._agents_free(state)
+        avail, var, leaving, agents, staying = self._agents_free(state)
         coming, from_ringing, var_coming, p = self._customers_coming(state)
         var += var_coming
         # Uncertainty of p itself (relative): every line's live chance is wrong together.
@@ -298,38 +298,47 @@ class PredictivePolicy:
             if mu < z * math.sqrt(var + n * p * (1.0 - p) + expected * expected * rel + 0.05):
                 break
             n += 1
-        n = max(n, self._progressive_floor(state))
-        self._explain(state, n, leaving)
+        n = max(n, self._progressive_floor(state, staying))
+        self._last = (state.now, n, state.abandon_cap, leaving, agents)
         return n
 
-    def _agents_free(self, state: PacingState) -> tuple[float, float, int]:
-        """Agents expected free within the horizon: (mean, variance, agents leaving before it)."""
+    def _agents_free(self, state: PacingState) -> tuple[float, float, int, int, int]:
+        """Agents expected free within the horizon: (mean, variance, agents leaving before it,
+        agents logged in, ready agents who stay). One pass: this runs every second."""
         now, horizon = state.now, self._horizon
+        soon = now + horizon
         avail = var = 0.0
         wrap_mean = self.wrap.mean
         talk_table, wrap_table = self._talk_table, self._wrap_table
-        leaving = 0
+        oracle = self.oracle
+        leaving = logged_in = staying = 0
+        ready, on_call, wrap_up, logged_out = (AgentState.READY, AgentState.ON_CALL, AgentState.WRAP_UP,
+                                               AgentState.LOGGED_OUT)
         for a in state.agents:
             st = a.state
-            if a.leaving_at is not None and a.leaving_at <= now + horizon:
-                leaving += st is not AgentState.LOGGED_OUT  # their next free moment is not a customer's
+            if st is logged_out:
                 continue
-            if st is AgentState.READY:
+            logged_in += 1
+            if a.leaving_at is not None and a.leaving_at <= soon:
+                leaving += 1  # their next free moment is not a customer's
+                continue
+            if st is ready:
                 avail += 1.0
+                staying += 1
                 continue
-            if st is AgentState.ON_CALL or st is AgentState.WRAP_UP:
-                if self.oracle and a.free_at is not None:
+            if st is on_call or st is wrap_up:
+                if oracle and a.free_at is not None:
                     if a.free_at - now <= horizon:
                         avail += 1.0
                     continue
                 e = int(now - a.since if a.since is not None else a.seconds_in_state)
-                if st is AgentState.ON_CALL:
+                if st is on_call:
                     p = talk_table[e] if e < TABLE_S else self._tail(self.talk, e, wrap_mean)
                 else:
                     p = wrap_table[e] if e < TABLE_S else self._tail(self.wrap, e, 0.0)
                 avail += p
                 var += p * (1.0 - p)
-        return avail, var, leaving
+        return avail, var, leaving, logged_in, staying
 
     def _customers_coming(self, state: PacingState) -> tuple[float, float, float, float]:
         """Customers who will want an agent from the lines already out: (mean, of them from ringing
@@ -342,9 +351,11 @@ class PredictivePolicy:
         p = max(self.answer_rate(), 0.005)
         from_ringing = 0.0
         if state.ring_started:
-            scale = p / max(self.ring(0.0), 0.005)  # the hazard learns slowly; follow the answer rate
+            table, last, now = self.ring.table, self.ring.size - 1, state.now
+            scale = p / max(table[0], 0.005)  # the hazard learns slowly; follow the answer rate
             for t0 in state.ring_started:
-                q = min(1.0, scale * self.ring(state.now - t0))
+                e = int(now - t0)
+                q = min(1.0, scale * table[e if e < last else last])
                 from_ringing += q
                 var += q * (1.0 - q)
         elif ringing > 0:
@@ -353,30 +364,31 @@ class PredictivePolicy:
         return coming + from_ringing, from_ringing, var, p
 
     def explain(self) -> PacingExplanation | None:
-        """Why the last ``lines_to_dial`` asked for what it did (None before the first call)."""
-        return self._explanation
+        """Why the last ``lines_to_dial`` asked for what it did (None before the first call).
 
-    def _explain(self, state: PacingState, lines: int, leaving: int) -> None:
-        cap = state.abandon_cap
+        Built on demand from what the decision kept (the simulator never asks; the live
+        dialer asks after each decision), with the estimates as they are now."""
+        if self._last is None:
+            return None
+        now, lines, cap, leaving, agents = self._last
         reasons = []
         if self._fp_share >= cap:
             reasons.append(PacingReason.AMD_UNREACHABLE)
         if self.brake > 0.0 or self.target < cap * 0.9:
             reasons.append(PacingReason.CAP_BRAKE)
-        if self._changed_at is not None and state.now - self._changed_at < CHANGE_SHOWN_S:
+        if self._changed_at is not None and now - self._changed_at < CHANGE_SHOWN_S:
             reasons.append(PacingReason.CHANGE)
         if self.live.n < LEARNING_DIALS:
             reasons.append(PacingReason.LEARNING)
         if leaving:
             reasons.append(PacingReason.DEPARTURES)
-        agents = sum(a.state is not AgentState.LOGGED_OUT for a in state.agents)
         if agents <= FEW_AGENTS:
             reasons.append(PacingReason.FEW_AGENTS)
-        self._explanation = PacingExplanation(
-            state.now, lines, tuple(reasons) or (PacingReason.PACE,), cap, self.target, self._worst,
+        return PacingExplanation(
+            now, lines, tuple(reasons) or (PacingReason.PACE,), cap, self.target, self._worst,
             self.answer_rate(), min(self.live.n, int(self.live.memory)), agents, leaving, self._fp_share)
 
-    def _progressive_floor(self, state: PacingState) -> int:
+    def _progressive_floor(self, state: PacingState, staying: int) -> int:
         """Never fewer lines than progressive dialing while no window is over the cap.
 
         One line per ready agent not already covered by a line in flight cannot
@@ -384,11 +396,8 @@ class PredictivePolicy:
         floor a cold or mis-fitted model (few agents, short calls) dialed fewer
         lines than there were idle agents. While a window is over the cap the
         brake alone decides (in the UK every dial risks an AMD false positive).
+        ``staying``: ready agents who did not announce they leave within the horizon.
         """
         if self.brake > 0.0:
             return 0
-        soon = state.now + self._horizon
-        staying = sum(a.state is AgentState.READY and (a.leaving_at is None or a.leaving_at > soon)
-                      for a in state.agents)
-        uncovered = staying - state.lines_ringing - state.customers_waiting
-        return min(state.max_lines, uncovered)
+        return min(state.max_lines, staying - state.lines_ringing - state.customers_waiting)

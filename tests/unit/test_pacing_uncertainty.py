@@ -115,3 +115,4 @@ def test_the_explanation_says_when_amd_false_positives_make_the_cap_unreachable(
     assert explanation.agents == 8
     assert "5.66 %" in explanation.text()
     assert "3.00 % cap" in explanation.text()
+
