@@ -153,7 +153,8 @@ def test_crud_across_relations(sessions):
         assert attempt.bridged_at.utcoffset() == timedelta(0)
         order = s.scalars(select(Order).where(Order.attempt_id == attempt.id)).one()
         assert (order.amount, order.quantity, order.product.price) == (Decimal("49.90"), 2, Decimal("24.95"))
-        assert order.payment is PaymentStatus.PENDING and order.refunded == Decimal("0.00")
+        assert order.payment is PaymentStatus.PENDING
+        assert order.refunded == Decimal("0.00")
         assert attempt.disposition.is_sale
         assert attempt.agent.team.leader.username == "lea"
         assert attempt.agent.seat.node.name == "pbx1"
