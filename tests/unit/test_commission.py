@@ -76,7 +76,8 @@ def test_the_lines_say_which_rule_and_role_paid_each_amount():
     ]
     other = _month()[200].lines
     first = other[0]
-    assert (first.role, first.percent.quantize(D("0.0001")), first.amount) == (Role.OTHERS, D("0.6667"), D("6.67"))
+    share = first.percent.quantize(D("0.0001"))
+    assert (first.role, share, first.amount) == (Role.OTHERS, D("0.6667"), D("6.67"))
 
 
 def test_rounding_is_half_up_to_the_cent_per_line():
