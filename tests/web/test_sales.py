@@ -78,7 +78,8 @@ def test_the_director_keeps_the_catalogue_and_bad_input_says_why(app, as_role, f
     page = director.post("/sales/products", {"name": "Gold", "price": "1299.5", "active": "1"},
                          follow_redirects=True).get_data(as_text=True)
     assert "Saved Gold." in page
-    director.post(f"/sales/products/{floor['plan']}", {"name": "Plan", "price": "199.00"})  # unticked: retired
+    # "active" unticked: the product is retired.
+    director.post(f"/sales/products/{floor['plan']}", {"name": "Plan", "price": "199.00"})
     with app.app_context(), sessions()() as s:
         assert {p.name: (p.price, p.active) for p in s.scalars(select(Product))} == {
             "Plan": (Decimal("199.00"), False), "Gold": (Decimal("1299.50"), True)}
@@ -110,7 +111,8 @@ def test_an_agent_sells_several_lines_at_disposition(app, as_role, floor):
     assert "Plan (199.00)" in agent.get("/agent/").get_data(as_text=True)
     form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]),
             "product_id": [str(floor["plan"]), str(floor["plan"]), ""],
-            "quantity": ["2", "", ""], "amount": ["", "150.00", ""], "payment": ["paid", "pending", "pending"]}
+            "quantity": ["2", "", ""], "amount": ["", "150.00", ""],
+            "payment": ["paid", "pending", "pending"]}
     response = agent.post("/agent/dispose", form, headers=HTMX)
     assert "Saved: Sale." in response.get_data(as_text=True)
     assert [(o.quantity, o.amount, o.payment) for o in _orders(app)] == [
@@ -209,7 +211,8 @@ def test_each_reader_sees_their_statements_on_the_page(app, as_role, floor):
     pages = {u: as_role(u).get("/sales/commission").get_data(as_text=True) for u in ("agent1", "lea", "dir")}
     shown = {u: {p for p in ("agent1", "agent2", "lea", "sup") if f'data-person="{p}"' in page}
              for u, page in pages.items()}
-    assert shown == {"agent1": {"agent1"}, "lea": {"agent1", "lea"}, "dir": {"agent1", "agent2", "lea", "sup"}}
+    assert shown == {"agent1": {"agent1"}, "lea": {"agent1", "lea"},
+                     "dir": {"agent1", "agent2", "lea", "sup"}}
     assert "payable 88.00" in pages["agent1"]
     assert "Payroll CSV" not in pages["agent1"]
     assert as_role("agent1").get("/sales/commission?month=2026-13").status_code == 400
