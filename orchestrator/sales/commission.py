@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cached_property
+from typing import NamedTuple
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -55,9 +57,9 @@ class Shares:
     def total(self) -> Decimal:
         return self.agent + self.leader + self.director + self.others
 
-    def of(self, role: Role) -> Decimal:
-        return {Role.AGENT: self.agent, Role.LEADER: self.leader, Role.DIRECTOR: self.director,
-                Role.OTHERS: self.others}[role]
+    def by_role(self) -> tuple[tuple[Role, Decimal], ...]:
+        return ((Role.AGENT, self.agent), (Role.LEADER, self.leader), (Role.DIRECTOR, self.director),
+                (Role.OTHERS, self.others))
 
 
 #: 15 % of sales: 11 to the agent, 1.5 to the team leader, 1 to the director, 1.5 to the others.
@@ -128,13 +130,16 @@ class Staff:
     others: Sequence[int]
 
 
-@dataclass(frozen=True)
-class Line:
-    person: int
+class Line(NamedTuple):
+    """One role's part of one movement, paid to each of ``persons`` (a pool shares it equally, each
+    person's amount rounded on its own); a tuple, shared by the pool's statements: a month makes
+    hundreds of thousands of them."""
+
+    persons: tuple[int, ...]
     role: Role
     movement: Movement
-    percent: Decimal  # of the movement, for this person (the role's share over its sharers)
-    amount: Decimal  # negative for a clawback
+    percent: Decimal  # of the movement, for each person (the role's share over its sharers)
+    amount: Decimal  # each person's; negative for a clawback
 
 
 def line_amount(base: Decimal, percent: Decimal, sharers: int) -> Decimal:
@@ -149,22 +154,23 @@ def lines(movements: Iterable[Movement], rules: Sequence[Rule], staff: Staff) ->
     without a director) pays nobody: its share is not redistributed.
     """
     out = []
+    directors, others = tuple(staff.directors), tuple(staff.others)
+    chosen: dict[tuple[date, int | None, int | None], Shares] = {}  # rules repeat: look each up once
     for m in movements:
-        shares = rule_for(rules, m.sold_on, m.product_id, m.campaign_id)
+        key = (m.sold_on, m.product_id, m.campaign_id)
+        shares = chosen.get(key) or chosen.setdefault(key, rule_for(rules, *key))
         sign = 1 if m.kind is Kind.SALE else -1
-        people: dict[Role, Sequence[int]] = {
-            Role.AGENT: [m.agent] if m.agent is not None else [],
-            Role.LEADER: [m.leader] if m.leader is not None else [],
-            Role.DIRECTOR: staff.directors,
-            Role.OTHERS: staff.others,
+        people: dict[Role, tuple[int, ...]] = {
+            Role.AGENT: (m.agent,) if m.agent is not None else (),
+            Role.LEADER: (m.leader,) if m.leader is not None else (),
+            Role.DIRECTOR: directors,
+            Role.OTHERS: others,
         }
-        for role, persons in people.items():
-            share = shares.of(role)
-            if not persons or not share:
-                continue
-            amount = sign * line_amount(m.amount, share, len(persons))
-            for person in persons:
-                out.append(Line(person, role, m, share / len(persons), amount))
+        for role, share in shares.by_role():
+            persons = people[role]
+            if persons and share:
+                n = len(persons)
+                out.append(Line(persons, role, m, share / n, sign * line_amount(m.amount, share, n)))
     return out
 
 
@@ -175,17 +181,27 @@ class Statement:
     person: int
     lines: tuple[Line, ...]
 
+    @cached_property
+    def _sums(self) -> tuple[Decimal, Decimal]:
+        earned = clawed = Decimal("0.00")
+        for line in self.lines:
+            if line.amount > 0:
+                earned += line.amount
+            else:
+                clawed -= line.amount
+        return earned, clawed
+
     @property
     def earned(self) -> Decimal:
-        return sum((x.amount for x in self.lines if x.amount > 0), Decimal("0.00"))
+        return self._sums[0]
 
     @property
     def clawed_back(self) -> Decimal:
-        return sum((-x.amount for x in self.lines if x.amount < 0), Decimal("0.00"))
+        return self._sums[1]
 
     @property
     def payable(self) -> Decimal:
-        return sum((x.amount for x in self.lines), Decimal("0.00"))
+        return self._sums[0] - self._sums[1]
 
 
 def statements(all_lines: Iterable[Line], people: Iterable[int] | None = None) -> dict[int, Statement]:
@@ -193,8 +209,9 @@ def statements(all_lines: Iterable[Line], people: Iterable[int] | None = None) -
     grouped: dict[int, list[Line]] = defaultdict(list)
     wanted = None if people is None else set(people)
     for line in all_lines:
-        if wanted is None or line.person in wanted:
-            grouped[line.person].append(line)
+        for person in line.persons:
+            if wanted is None or person in wanted:
+                grouped[person].append(line)
     for person in wanted or ():
         grouped.setdefault(person, [])
     return {p: Statement(p, tuple(ls)) for p, ls in sorted(grouped.items())}

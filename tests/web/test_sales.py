@@ -213,7 +213,15 @@ def test_each_reader_sees_their_statements_on_the_page(app, as_role, floor):
              for u, page in pages.items()}
     assert shown == {"agent1": {"agent1"}, "lea": {"agent1", "lea"},
                      "dir": {"agent1", "agent2", "lea", "sup"}}
-    assert "payable 88.00" in pages["agent1"]
+    assert "agent1: payable 88.00" in pages["agent1"]  # alone in scope: the lines are shown
+    ids = _user_ids(app)
+    detail = as_role("lea").get(f"/sales/commission?person={ids['agent1']}").get_data(as_text=True)
+    assert "agent1: payable 88.00" in detail
+    assert "<td>sale</td><td>agent</td><td>1000.00</td><td>11</td><td>110.00</td>" in detail
+    assert "<td>refund</td><td>agent</td><td>200.00</td><td>11</td><td>-22.00</td>" in detail
+    # Someone out of scope is not there to show, whatever the link says.
+    outside = as_role("lea").get(f"/sales/commission?person={ids['agent2']}").get_data(as_text=True)
+    assert 'id="statement"' not in outside
     assert "Payroll CSV" not in pages["agent1"]
     assert as_role("agent1").get("/sales/commission?month=2026-13").status_code == 400
     assert "write it as YYYY-MM" in as_role("agent1").get("/sales/commission?month=x").get_data(as_text=True)

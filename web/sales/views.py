@@ -234,9 +234,14 @@ def _scope() -> CommissionScope:
 @bp.get("/commission")
 @requires(Perm.COMMISSION)
 def commission():
+    """Everyone in scope's totals; the lines of one of them (``person``; alone in scope: oneself)."""
     month, session = _month(), db()
     statements = month_statements(session, month, _scope())
-    return render_template("sales/commission.html", month=month, statements=statements,
+    person = int_or_none(request.args.get("person"))
+    shown = statements.get(person) if person is not None else None
+    if shown is None and len(statements) == 1:
+        shown = next(iter(statements.values()))
+    return render_template("sales/commission.html", month=month, statements=statements, shown=shown,
                            who=names(session, list(statements)))
 
 
