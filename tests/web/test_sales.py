@@ -122,6 +122,8 @@ def test_an_agent_sells_several_lines_at_disposition(app, as_role, floor):
     for change, error in [
         ({"disposition_id": str(codes["NO"])}, "Not interested takes no order"),
         ({"quantity": ["0", "", ""]}, "order line 1: the quantity is a whole number"),
+        ({"quantity": ["²", "", ""]}, "order line 1: the quantity is a whole number"),
+        ({"product_id": ["9" * 30, "", ""]}, "order line 1: choose a product"),
         ({"product_id": ["999", str(floor["plan"]), ""]}, "order line 1: choose a product"),
         ({"payment": ["paid", "later", "pending"]}, "order line 2: the payment is pending or paid"),
         ({"amount": ["", "1.001", ""]}, "order line 2: the amount has at most two decimals"),

@@ -50,6 +50,12 @@ class LineSpec:
     payment: PaymentStatus
 
 
+def _small_int(text: str) -> int | None:
+    """A plain count or id as typed (ASCII digits, at most 9 of them: no "²", no 64-bit overflow)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def check_lines(session: Session, typed: Sequence[LineInput]) -> list[LineSpec]:
     """The typed lines that are not blank, checked; the first problem is an ``OrderError``."""
     specs = []
@@ -57,14 +63,13 @@ def check_lines(session: Session, typed: Sequence[LineInput]) -> list[LineSpec]:
     if len(lines) > MAX_LINES:
         raise OrderError(f"at most {MAX_LINES} order lines per call")
     for n, line in enumerate(lines, 1):
-        product_id = int(line.product_id) if line.product_id.strip().isdigit() else None
+        product_id = _small_int(line.product_id)
         product = session.get(Product, product_id) if product_id is not None else None
         if product is None or not product.active:
             raise OrderError(f"order line {n}: choose a product of the catalogue")
-        quantity_text = line.quantity.strip() or "1"
-        if not quantity_text.isdigit() or not 1 <= int(quantity_text) <= MAX_QUANTITY:
+        quantity = _small_int(line.quantity or "1")
+        if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
             raise OrderError(f"order line {n}: the quantity is a whole number from 1 to {MAX_QUANTITY}")
-        quantity = int(quantity_text)
         try:
             amount = parse_money(line.amount, f"order line {n}: the amount")
         except MoneyError as exc:
