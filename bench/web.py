@@ -140,7 +140,7 @@ def load_pages_db(engine: Engine, leads: int, calls: int) -> dict[str, int]:
             text("""
             INSERT INTO attempts (id, lead_id, campaign_id, agent_id, phone, created_at, originated_at,
                                   answered_at, bridged_at, ended_at, outcome, abandoned, disposition_id,
-                                  sale_amount, notes)
+                                  notes)
             SELECT gen_random_uuid(), l.id, l.campaign_id,
                    CASE WHEN g % 5 < 2 THEN 1 + g % 48 END, l.phone, t, t,
                    CASE WHEN g % 5 < 3 THEN t + interval '8 seconds' END,
@@ -148,13 +148,23 @@ def load_pages_db(engine: Engine, leads: int, calls: int) -> dict[str, int]:
                    t + ((20 + g % 300) || ' seconds')::interval,
                    (ARRAY['connected','connected','abandoned','busy','no_answer'])[1 + g % 5],
                    g % 5 = 2,
-                   CASE WHEN g % 5 < 2 THEN (l.campaign_id - 1) * 3 + 1 + g % 3 END,
-                   CASE WHEN g % 5 < 2 AND g % 3 = 0 THEN 10 + g % 90 END, ''
+                   CASE WHEN g % 5 < 2 THEN (l.campaign_id - 1) * 3 + 1 + g % 3 END, ''
             FROM (SELECT g, :now - (g * (2592000.0 / :calls)) * interval '1 second' AS t
                   FROM generate_series(1, :calls) AS g) AS s
             JOIN leads l ON l.id = 1 + (s.g * 7919) % :leads
         """),
             params,
+        )
+        # Each sale (the SALE disposition) sold one order line of 10 to 99 yuan.
+        conn.execute(
+            text("""
+            INSERT INTO orders (attempt_id, agent_id, team_id, campaign_id, quantity, amount, payment,
+                                sold_at, created_at)
+            SELECT a.id, a.agent_id, g.team_id, a.campaign_id, 1,
+                   10 + (extract(epoch FROM a.created_at)::bigint % 90), 'paid', a.ended_at, a.created_at
+            FROM attempts a JOIN agents g ON g.id = a.agent_id
+            JOIN dispositions d ON d.id = a.disposition_id AND d.code = 'SALE'
+        """)
         )
         conn.execute(
             text("""

@@ -78,6 +78,8 @@ class Settings:
     # Where the log-in and xml_curl throttles count failures (a ``limits`` storage URL). ``memory://``
     # counts per process; with several web processes use ``redis://host:6379`` so they share one count.
     throttle_storage: str = "memory://"
+    # Sales one agent should make in a day (yuan, whole): the reports and the wallboard measure against it.
+    sales_target_per_agent_day: int = 700
     session_lifetime_minutes: int = 480  # a signed-in browser must sign in again after this (one shift)
     # Behind a TLS-terminating proxy: cookies only over HTTPS (and HSTS sent), and the number of
     # proxies whose X-Forwarded-For/-Proto to trust (0: none, the client talks to us directly).

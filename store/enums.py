@@ -29,6 +29,7 @@ __all__ = [
     "LeadStatus",
     "MachineAction",
     "Outcome",
+    "PaymentStatus",
     "PbxKind",
     "RecordingStatus",
     "SmsBroadcastState",
@@ -130,3 +131,10 @@ class SmsStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     BLOCKED = "blocked"  # on the do-not-call list (opt-out included) at send time: never sent
+
+
+class PaymentStatus(StrEnum):
+    """Whether the customer has paid an order (cancellations and refunds are ``order_refunds``)."""
+
+    PENDING = "pending"
+    PAID = "paid"

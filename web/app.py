@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "web.agent.views",
     "web.calls.views",
     "web.reports.views",
+    "web.sales.views",
     "web.fsxml",
     "web.messaging.views",
     "web.messaging.callbacks",

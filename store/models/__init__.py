@@ -18,6 +18,7 @@ from store.models.compliance import AbandonBucket, PacingNote
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
+from store.models.sales import CommissionRule, Order, OrderRefund, Product
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -29,13 +30,17 @@ __all__ = [
     "Base",
     "Call",
     "Campaign",
+    "CommissionRule",
     "DeskRequest",
     "Disposition",
     "DncEntry",
     "Lead",
     "LeadList",
+    "Order",
+    "OrderRefund",
     "PacingNote",
     "PbxNode",
+    "Product",
     "Recording",
     "RetryRule",
     "Seat",

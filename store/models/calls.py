@@ -66,7 +66,6 @@ class Attempt(CreatedAt, Base):
     abandoned: Mapped[bool] = mapped_column(default=False)
 
     disposition_id: Mapped[int | None] = mapped_column(ForeignKey("dispositions.id", ondelete="SET NULL"))
-    sale_amount: Mapped[Decimal | None] = mapped_column(Numeric(13, 2))  # 0 to 10^10, two decimals
     notes: Mapped[str] = mapped_column(Text, default="")
 
     lead: Mapped[Lead] = relationship()

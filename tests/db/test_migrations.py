@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from setuptools import find_packages
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, Table, inspect
 
 from store import migrate
 from store.db import make_engine, normalize_url
@@ -93,3 +97,57 @@ def test_sqlite_file_is_created_under_a_missing_directory(tmp_path):
     url = f"sqlite:///{tmp_path / 'instance' / 'nested' / 'switchboard.sqlite3'}"
     migrate.upgrade(url)
     assert migrate.current(url) == _head()
+
+
+def _insert(conn, table: str, **values: object) -> int:
+    """A row at an old revision: the given values, and any other required column filled by its type."""
+    meta = MetaData()
+    t = Table(table, meta, autoload_with=conn)
+    sqlite = conn.dialect.name == "sqlite"  # reflected, a Uuid column is CHAR(32) there
+    row = {k: v.hex if sqlite and isinstance(v, uuid.UUID) else v for k, v in values.items()}
+    for c in t.columns:
+        if c.name in row or c.primary_key or (c.nullable and c.name not in ("created_at", "updated_at")):
+            continue
+        python = c.type.python_type if not isinstance(c.type, sa.JSON) else dict
+        row[c.name] = {str: "x", int: 0, bool: False, float: 0.0, dict: {},
+                       Decimal: Decimal(0), datetime: datetime(2026, 11, 2, tzinfo=UTC)}.get(python, "x")
+    result = conn.execute(t.insert().values(**row))
+    key = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    return key if isinstance(key, int) else 0
+
+
+def _cents(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def test_0018_moves_each_sale_amount_into_an_order_line_and_back(db_url):
+    migrate.upgrade(db_url, "0012")
+    engine = make_engine(db_url)
+    attempt = uuid.uuid4()
+    try:
+        with engine.begin() as conn:
+            team = _insert(conn, "teams", name="Team 1")
+            user = _insert(conn, "users", username="a1", role="agent")
+            agent = _insert(conn, "agents", user_id=user, team_id=team, state="logged_out")
+            campaign = _insert(conn, "campaigns", name="C", mode="predictive", compliance_profile="us")
+            lst = _insert(conn, "lead_lists", name="L", campaign_id=campaign)
+            lead = _insert(conn, "leads", list_id=lst, campaign_id=campaign, phone="+15550001", status="new")
+            ended = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+            for ident, amount in ((attempt, Decimal("49.90")), (uuid.uuid4(), None)):
+                _insert(conn, "attempts", id=ident, lead_id=lead, campaign_id=campaign, agent_id=agent,
+                        phone="+15550001", sale_amount=amount, ended_at=ended)
+        migrate.upgrade(db_url, "0018")
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT agent_id, team_id, campaign_id, product_id, quantity, amount, payment FROM orders"
+            )).all()
+            # Raw SQL on SQLite reads a NUMERIC back as a float: compare cents.
+            assert [(*r[:5], _cents(r[5]), r[6]) for r in rows] == [
+                (agent, team, campaign, None, 1, Decimal("49.90"), "paid")]
+            assert "sale_amount" not in {c["name"] for c in inspect(conn).get_columns("attempts")}
+        migrate.downgrade(db_url, "0012")
+        with engine.connect() as conn:
+            amounts = conn.execute(sa.text("SELECT sale_amount FROM attempts")).scalars()
+            assert sorted((_cents(a) for a in amounts), key=lambda a: a is None) == [Decimal("49.90"), None]
+    finally:
+        engine.dispose()

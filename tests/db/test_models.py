@@ -21,6 +21,7 @@ from store.enums import (
     LeadStatus,
     MachineAction,
     Outcome,
+    PaymentStatus,
     PbxKind,
     UserRole,
 )
@@ -37,7 +38,9 @@ from store.models import (
     DncEntry,
     Lead,
     LeadList,
+    Order,
     PbxNode,
+    Product,
     Recording,
     RetryRule,
     Seat,
@@ -98,7 +101,6 @@ def test_crud_across_relations(sessions):
             outcome=Outcome.CONNECTED,
             hangup_cause=16,
             disposition=campaign.dispositions[0],
-            sale_amount=Decimal("49.90"),
         )
         call = Call(
             attempt=attempt,
@@ -129,6 +131,9 @@ def test_crud_across_relations(sessions):
                     payload={"lead": lead.id},
                 ),
                 DncEntry(phone="+442071234567", reason="asked"),
+                Order(attempt=attempt, agent=agent, team=team,
+                      product=Product(name="Plan", price=Decimal("24.95")), quantity=2,
+                      amount=Decimal("49.90"), sold_at=T0 + timedelta(seconds=90)),
             ]
         )
         attempt_id, campaign_id = attempt.id, campaign.id
@@ -146,7 +151,10 @@ def test_crud_across_relations(sessions):
         assert attempt.bridged_at == T0 + timedelta(seconds=8, milliseconds=4)
         assert attempt.bridged_at.tzinfo is not None
         assert attempt.bridged_at.utcoffset() == timedelta(0)
-        assert attempt.sale_amount == Decimal("49.90")
+        order = s.scalars(select(Order).where(Order.attempt_id == attempt.id)).one()
+        assert (order.amount, order.quantity, order.product.price) == (Decimal("49.90"), 2, Decimal("24.95"))
+        assert order.payment is PaymentStatus.PENDING
+        assert order.refunded == Decimal("0.00")
         assert attempt.disposition.is_sale
         assert attempt.agent.team.leader.username == "lea"
         assert attempt.agent.seat.node.name == "pbx1"

@@ -17,6 +17,7 @@ from store.models import (
     Disposition,
     Lead,
     LeadList,
+    Order,
     PbxNode,
     Recording,
     Seat,
@@ -95,10 +96,12 @@ def attempt(
         outcome=outcome,
         abandoned=outcome is Outcome.ABANDONED,
         disposition_id=disp.id if disp else None,
-        sale_amount=Decimal(amount) if amount else None,
     )
     session.add(a)
     session.flush()
+    if amount:  # what the agent's order line would be (no product: the reports need only the money)
+        session.add(Order(attempt_id=a.id, agent_id=a.agent_id, team_id=agent.team_id if agent else None,
+                          campaign_id=a.campaign_id, amount=Decimal(amount), sold_at=end or start))
     call = Call(
         attempt_id=a.id,
         campaign_id=lead.campaign_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, Pr
 from orchestrator.events import AgentStateChanged
 from runner.commands_in import translate
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from store.models import Agent, Attempt, DeskRequest, Lead, Seat
+from store.models import Agent, Attempt, DeskRequest, Lead, Order, Product, Seat
 from tests.web import seed
 from web.db import sessions
 
@@ -163,13 +164,15 @@ def test_screen_pop_and_disposition_with_callback(app, as_role, running):
     # The browser said UTC-1 (offset +60 min): the callback is one hour later in UTC.
     assert event.callback_at == (later.replace(tzinfo=UTC) + timedelta(hours=1)).timestamp()
     agent.post(
-        "/agent/dispose", {"attempt_id": str(attempt.id), "disposition_id": str(sale.id), "amount": "12.50"}
+        "/agent/dispose",
+        {"attempt_id": str(attempt.id), "disposition_id": str(sale.id), "product_id": str(_product(app)),
+         "amount": "12.50"},
     )
     _, event = _last_command(app)
     assert (event.code, event.final, event.callback_at) == ("SALE", True, None)
     with app.app_context(), sessions()() as s:
         stored = s.get(Attempt, attempt.id)
-        assert str(stored.sale_amount) == "12.50"
+        assert [str(o.amount) for o in _orders(s, attempt.id)] == ["12.50"]
         assert stored.notes == ""
         assert s.scalars(select(Lead)).one().status is LeadStatus.NEW  # the runner moves the lead
 
@@ -231,6 +234,19 @@ def test_my_callbacks_are_listed(app, as_role, running):
 HTMX = {"HX-Request": "true"}
 
 
+def _product(app, name: str = "Plan", price: str = "199.00") -> int:
+    """A product in the catalogue (the director's page adds them; tests/web/test_sales.py drives it)."""
+    with app.app_context(), sessions().begin() as s:
+        product = Product(name=name, price=Decimal(price))
+        s.add(product)
+        s.flush()
+        return product.id
+
+
+def _orders(s, attempt_id) -> list[Order]:
+    return list(s.scalars(select(Order).where(Order.attempt_id == attempt_id).order_by(Order.id)))
+
+
 def _on_call(app, phone: str = "+442079460001", ended: bool = False):
     """The runner bridged a customer to the agent (the call still up unless ``ended``)."""
     now = datetime.now(UTC)
@@ -262,9 +278,11 @@ def _on_call(app, phone: str = "+442079460001", ended: bool = False):
 )
 def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running, typed, error):
     attempt_id, codes = _on_call(app)
+    product = _product(app)
     agent = as_role("agent1")
     agent.get("/agent/")
-    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "amount": typed}
+    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "product_id": str(product),
+            "amount": typed}
     response = agent.post("/agent/dispose", form, headers=HTMX)
     assert response.status_code == 422
     assert error in response.get_data(as_text=True)
@@ -272,7 +290,7 @@ def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running
     assert error in page
     with app.app_context(), sessions()() as s:
         assert s.scalars(select(DeskRequest)).all() == []
-        assert s.get(Attempt, attempt_id).sale_amount is None
+        assert _orders(s, attempt_id) == []
 
 
 @pytest.mark.parametrize(
@@ -281,12 +299,14 @@ def test_bad_sale_amounts_are_refused_with_a_clear_message(app, as_role, running
 )
 def test_sale_amounts_up_to_ten_billion_with_cents_are_stored(app, as_role, running, typed, stored):
     attempt_id, codes = _on_call(app)
+    product = _product(app)
     agent = as_role("agent1")
     agent.get("/agent/")
-    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "amount": typed}
+    form = {"attempt_id": str(attempt_id), "disposition_id": str(codes["SALE"]), "product_id": str(product),
+            "amount": typed}
     assert agent.post("/agent/dispose", form, headers=HTMX).status_code == 200
     with app.app_context(), sessions()() as s:
-        assert str(s.get(Attempt, attempt_id).sale_amount) == stored
+        assert [str(o.amount) for o in _orders(s, attempt_id)] == [stored]
 
 
 def test_a_disposition_during_the_call_is_accepted_for_when_it_ends(app, as_role, running):

@@ -8,11 +8,12 @@ part underneath the agent's typing.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from store.enums import AgentState, CampaignState, Outcome
-from store.models import Agent, Attempt, DeskRequest, Seat
+from store.models import Agent, Attempt, DeskRequest, Order, Product, Seat
 from tests.web import seed
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures, skip mark
 from web.db import sessions
@@ -35,12 +36,15 @@ def test_typed_notes_and_amount_survive_a_state_change_and_are_saved(app, live_u
         )
         agent.state, agent.state_since = AgentState.ON_CALL, now
         attempt_id = attempt.id
+        s.add(Product(name="Plan", price=Decimal("199.00")))
 
     _login(page, live_url, "agent1")
     page.goto(f"{live_url}/agent/")
     expect(page.locator("#call-state")).to_contain_text("On the call with +442079460001")
     page.select_option("select[name=disposition_id]", label="Sale")
-    page.fill("input[name=amount]", "1.234")
+    amount = page.locator("input[name=amount]").first  # the first order line's
+    page.locator("select[name=product_id]").first.select_option(label="Plan (199.00)")
+    amount.fill("1.234")
     page.fill("textarea[name=notes]", NOTES)
 
     # The runner: the customer hung up, the agent is wrapping up.
@@ -51,18 +55,19 @@ def test_typed_notes_and_amount_survive_a_state_change_and_are_saved(app, live_u
     expect(page.locator("#agent-status")).to_have_attribute("data-state", "wrap_up", timeout=10_000)
     expect(page.locator("#call-state")).to_contain_text("ended: save its disposition")
     expect(page.locator("textarea[name=notes]")).to_have_value(NOTES)
-    expect(page.locator("input[name=amount]")).to_have_value("1.234")
+    expect(amount).to_have_value("1.234")
 
     # A bad amount is refused next to the form; nothing typed is lost.
     page.click("text=Save disposition")
     expect(page.locator("#dispose-result")).to_contain_text("at most two decimals")
     expect(page.locator("textarea[name=notes]")).to_have_value(NOTES)
-    page.fill("input[name=amount]", "1234.50")
+    amount.fill("1234.50")
     page.click("text=Save disposition")
     expect(page.locator("#dispose-result")).to_contain_text("Saved: Sale.")
     with app.app_context(), sessions()() as s:
         stored = s.get(Attempt, attempt_id)
-        assert (str(stored.sale_amount), stored.notes) == ("1234.50", NOTES)
+        (order,) = s.scalars(select(Order).where(Order.attempt_id == attempt_id)).all()
+        assert (str(order.amount), order.product.name, stored.notes) == ("1234.50", "Plan", NOTES)
         (command,) = s.scalars(select(DeskRequest).where(DeskRequest.kind == "disposition")).all()
         assert command.payload["attempt_id"] == str(attempt_id)
         assert command.payload["code"] == "SALE"

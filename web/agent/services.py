@@ -6,7 +6,7 @@ seat's PBX node carries out, and the runner writes ``agents.state`` and the
 state log back. The panel shows what the runner reports, plus the requests
 still waiting. Two things stay with the web: choosing the seat (``agents.seat_id``)
 and holding a preview lead (the web claims it for the agent), and the
-disposition's sale amount and notes, which only the agent's form knows.
+disposition's order lines and notes, which only the agent's form knows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -26,6 +25,7 @@ from store.enums import AgentState, CampaignMode, CampaignState, DeskCommand, De
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
 from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
+from web.sales.orders import LineInput, OrderError, check_lines, take_orders
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
 BUSY = (AgentState.ON_CALL, AgentState.RESERVED)
@@ -241,37 +241,11 @@ def dial_preview(session: Session, agent: Agent, user_id: int) -> DeskRequest:
                  lead_id=lead.id)
 
 
-MAX_AMOUNT = Decimal(10) ** 10
-CENTS = Decimal("0.01")
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """A sale amount as typed: empty is none; else a plain number from 0 to 10^10 with at most two decimals.
-
-    ``Decimal`` alone would take "NaN", "Infinity" and "1e11", which the
-    reports cannot sum and the column cannot hold.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise AgentError(f"sale amount {text[:20]!r} is not a number (write it like 1234.50)") from None
-    if not amount.is_finite():
-        raise AgentError("sale amount must be a number (write it like 1234.50)")
-    if not 0 <= amount <= MAX_AMOUNT:
-        raise AgentError("sale amount must be between 0 and 10,000,000,000")
-    if amount != amount.quantize(CENTS):
-        raise AgentError("sale amount has at most two decimals (cents)")
-    return amount.quantize(CENTS)
-
-
 @dataclass(frozen=True)
 class DispositionInput:
     attempt_id: str
     disposition_id: int
-    amount: str = ""
+    lines: tuple[LineInput, ...] = ()
     notes: str = ""
     callback_at: datetime | None = None
 
@@ -284,7 +258,7 @@ class Disposed:
 
 
 def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int) -> Disposed:
-    """Keep the amount and notes on the attempt; the runner applies the outcome to the lead.
+    """Keep the order lines and notes of the call; the runner applies the outcome to the lead.
 
     Accepted during the call as well as after it: the dialer keeps it until the call ends.
     """
@@ -303,9 +277,13 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
         if data.callback_at is None or data.callback_at <= utcnow():
             raise AgentError("a callback needs a time in the future")
         callback = data.callback_at.timestamp()
-    amount = parse_amount(data.amount)
-    if disposition.asks_amount and amount is not None:
-        attempt.sale_amount = amount
+    try:
+        specs = check_lines(session, data.lines)
+        if specs and not disposition.asks_amount:
+            raise OrderError(f"{disposition.label} takes no order: choose a sale outcome")
+        take_orders(session, agent, attempt, specs if disposition.asks_amount else ())
+    except OrderError as exc:
+        raise AgentError(str(exc)) from None
     attempt.notes = data.notes[:2000]
     payload = {
         "attempt_id": str(attempt.id),

@@ -26,12 +26,15 @@ from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionIn
 from web.auth.roles import Perm, requires
 from web.db import db
 from web.http import get_or_404, int_or_none
+from web.sales.orders import LineInput, active_products
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
 #: Furthest a callback may be promised (and the browser's UTC offset, in minutes, it may claim).
 CALLBACK_HORIZON = timedelta(days=366)
 MAX_TZ_OFFSET_MIN = 16 * 60
+#: Order rows on the disposition form (rows left empty are ignored).
+ORDER_ROWS = 4
 
 
 def _me() -> Agent:
@@ -67,6 +70,8 @@ def _context(agent: Agent) -> dict[str, object]:
         "commands": services.pending(session, agent),
         "callbacks": services.my_callbacks(session, agent),
         "keys": _keys(agent, attempt, preview),
+        "products": active_products(session) if attempt else [],
+        "order_rows": ORDER_ROWS,
     }
 
 
@@ -207,6 +212,14 @@ def _callback_at(form) -> datetime | None:
     return at
 
 
+def _order_lines(form) -> tuple[LineInput, ...]:
+    """The form's order rows (``product_id``, ``quantity``, ``amount``, ``payment``, repeated)."""
+    columns = [form.getlist(name) for name in ("product_id", "quantity", "amount", "payment")]
+    rows = max(map(len, columns))
+    cell = [(col + [""] * rows)[:rows] for col in columns]
+    return tuple(LineInput(*(c[i] for c in cell)) for i in range(rows))
+
+
 @bp.post("/dispose")
 @requires(Perm.AGENT_PANEL)
 def dispose():
@@ -216,7 +229,7 @@ def dispose():
         data = DispositionInput(
             attempt_id=form.get("attempt_id", ""),
             disposition_id=int_or_none(form.get("disposition_id")) or 0,
-            amount=form.get("amount", ""),
+            lines=_order_lines(form),
             notes=form.get("notes", ""),
             callback_at=_callback_at(form),
         )

@@ -32,7 +32,11 @@ class Perm(StrEnum):
     RECORDINGS = "recordings"  # play and download audio
     REPORTS = "reports"
     AGENT_PANEL = "agent_panel"
-    ALL_TEAMS = "all_teams"  # calls, recordings, reports of every team (else: the teams one leads)
+    ALL_TEAMS = "all_teams"  # calls, recordings, reports, commission of every team (else: those one leads)
+    PRODUCTS = "products"  # the product catalogue and the commission rules
+    ORDERS = "orders"  # cancel and refund orders
+    COMMISSION = "commission"  # statements: one's own, the teams one leads, or (ALL_TEAMS) everyone's
+    PAYROLL = "payroll"  # the payroll export (every person's month)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
@@ -43,14 +47,15 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.WALLBOARD, Perm.CALLS, Per
 #: hears no call.
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
-    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT},
-    UserRole.SUPERVISOR: _CENTRE,
-    UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS}),
+    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL},
+    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS},
+    UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
+                                     Perm.COMMISSION}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.DATA_MANAGER: frozenset({Perm.LEADS}),
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
-    UserRole.AGENT: frozenset({Perm.AGENT_PANEL}),
+    UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION}),
 }
 
 #: Each role's first page after log-in.

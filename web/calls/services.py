@@ -19,6 +19,7 @@ from werkzeug.security import safe_join
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
 from store.enums import Outcome, PbxKind, RecordingStatus
 from store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
+from store.sales import sold_on_attempt
 from web.auth.roles import within
 from web.calls.wav import WavCheck, check_wav, inspect_wav
 
@@ -47,7 +48,7 @@ def search(
         select(
             Call,
             Attempt.outcome,
-            Attempt.sale_amount,
+            sold_on_attempt(),
             User.username,
             Campaign.name,
             Disposition.label,

@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.enums import AgentState
 from store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
+from store.sales import sold_on_attempt, utc_day
 from store.types import UtcDateTime
 from web.auth.roles import within
 
@@ -49,12 +50,6 @@ def _seconds(session: Session, start: Any, end: Any) -> Any:
     return func.extract("epoch", end - start)
 
 
-def _day(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.date(column)
-    return cast(func.timezone("UTC", column), Date)
-
-
 def _group_key(group: str) -> Any:
     return Team.name if group == "team" else User.username
 
@@ -64,7 +59,7 @@ def volume(
 ) -> list[dict[str, Any]]:
     """Dials, connects, talk, sales and occupancy by agent or team; ``teams``: the caller's scope."""
     key = _group_key(group)
-    day = _day(session, Attempt.created_at) if daily else None
+    day = utc_day(session, Attempt.created_at) if daily else None
     columns = [key, day] if daily else [key]
     query = (
         select(
@@ -84,7 +79,7 @@ def volume(
                 0,
             ),
             func.sum(case((Disposition.is_sale, 1), else_=0)),
-            func.coalesce(func.sum(case((Disposition.is_sale, Attempt.sale_amount), else_=0)), 0),
+            func.coalesce(func.sum(sold_on_attempt()), 0),
         )
         .select_from(Attempt)
         .join(Agent, Agent.id == Attempt.agent_id)
@@ -141,7 +136,7 @@ def _occupancy(
             func.least(func.coalesce(AgentStateLog.ended_at, hi), hi),
         )
     seconds = _seconds(session, start, end)
-    columns = [key, _day(session, start)] if daily else [key]
+    columns = [key, utc_day(session, start)] if daily else [key]
     query = (
         select(
             *columns,
@@ -171,7 +166,7 @@ def sales_by_disposition(
 ) -> list[dict[str, Any]]:
     key = _group_key(group)
     query = (
-        select(key, Disposition.label, func.count(), func.coalesce(func.sum(Attempt.sale_amount), 0))
+        select(key, Disposition.label, func.count(), func.coalesce(func.sum(sold_on_attempt()), 0))
         .select_from(Attempt)
         .join(Disposition, Disposition.id == Attempt.disposition_id)
         .join(Agent, Agent.id == Attempt.agent_id)

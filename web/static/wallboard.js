@@ -36,6 +36,14 @@ function render(s) {
     cell(tr, a.reason, a.reason === 'phone disconnected' ? 'reason over' : 'reason');
     cell(tr, fmtDuration(a.seconds));
   }
+  const sb = document.querySelector('#sales tbody'); sb.replaceChildren();
+  for (const t of s.sales_today) {
+    const tr = sb.insertRow(); tr.dataset.team = t.team;
+    cell(tr, t.team); cell(tr, t.agents); cell(tr, t.net); cell(tr, t.target);
+    const td = tr.insertCell(); const m = document.createElement('meter');
+    m.min = 0; m.max = 1; m.low = 0.999; m.optimum = 1; m.value = Math.min(1, t.share);
+    td.append(m, ' ' + pct(t.share)); if (t.share < 1) td.className = 'under';
+  }
   drawBars(document.getElementById('cph'), s.calls_per_hour);
   document.getElementById('updated').textContent = new Date(s.now).toLocaleTimeString();
 }

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, select, true
@@ -19,15 +20,19 @@ from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, Team, User
 from web.auth.roles import within
+from web.sales.services import by_team, sales_vs_target
 
 HOURS_SHOWN = 12
 _COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)
 WORKING = (AgentState.READY, AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 
-def snapshot(session: Session, now: datetime, teams: frozenset[int] | None) -> dict[str, Any]:
+def snapshot(
+    session: Session, now: datetime, teams: frozenset[int] | None, target: Decimal
+) -> dict[str, Any]:
     """The live board; ``teams`` (a team leader's scope, None: all) limits agents to those teams and
-    campaigns (with their calls in flight and per hour) to those the teams work."""
+    campaigns (with their calls in flight and per hour) to those the teams work; ``target``: the sales
+    one agent should make today."""
     agents = session.execute(
         select(User.username, Agent.state, Agent.state_reason, Agent.state_since, Agent.team_id)
         .join(Agent.user)
@@ -60,7 +65,20 @@ def snapshot(session: Session, now: datetime, teams: frozenset[int] | None) -> d
         "waiting": waiting,
         "campaigns": _campaigns(session, now, campaigns, open_attempts),
         "calls_per_hour": calls_per_hour(session, now, None if teams is None else [c.id for c in campaigns]),
+        "sales_today": _sales_today(session, now, teams, target),
     }
+
+
+def _sales_today(
+    session: Session, now: datetime, teams: frozenset[int] | None, target: Decimal
+) -> list[dict[str, Any]]:
+    """Today's (UTC) net sales per team against the team's target (one agent target per agent at work)."""
+    day = now.astimezone(UTC).date()
+    return [
+        {"team": t["team"], "net": str(t["net"]), "target": str(t["target"]), "agents": t["agent_days"],
+         "share": float(t["net"] / t["target"]) if t["target"] else 0.0}
+        for t in by_team(sales_vs_target(session, day, day, teams, target))
+    ]
 
 
 def _visible_campaigns(session: Session, teams: frozenset[int] | None) -> list[Campaign]:

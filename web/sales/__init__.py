@@ -1,0 +1,1 @@
+"""Sales: the product catalogue, order lines, refunds, targets and commission statements."""
