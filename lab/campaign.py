@@ -42,6 +42,7 @@ from lab.sandbox.credentials import (
     phone_credentials,
 )
 from lab.sandbox.layout import paths
+from lab.sandbox.render import fax_settings
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
@@ -263,6 +264,7 @@ class Kit:
             "SWITCHBOARD_INSTANCE_DIR": str(self.tmp),
             "SWITCHBOARD_SANDBOX_STATE": str(settings.sandbox_state),
             "SWITCHBOARD_SANDBOX_CACHE": str(settings.sandbox_cache),
+            **(fax_settings(settings) if self.kind is PbxKind.ASTERISK else {}),
         }
         dialplan_dir = paths(settings).pbx_config_dir if self.kind is PbxKind.ASTERISK else None
         runner = RunnerProcess(env, self.tmp / "runner.log", dialplan_dir, node=self.node_name)

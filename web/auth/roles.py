@@ -32,11 +32,12 @@ class Perm(StrEnum):
     RECORDINGS = "recordings"  # play and download audio
     REPORTS = "reports"
     AGENT_PANEL = "agent_panel"
+    FAX = "fax"  # send faxes, the fax inbox (assign, notes)
     ALL_TEAMS = "all_teams"  # calls, recordings, reports of every team (else: the teams one leads)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
-                     Perm.ALL_TEAMS})
+                     Perm.FAX, Perm.ALL_TEAMS})
 
 #: The reference customer's roles. QA scores any team's recordings and reads the rest; the trainer reads
 #: reports; the data manager owns lead batches and DNC; the sysadmin runs nodes, seats and accounts but
