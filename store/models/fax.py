@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from store.enums import FaxInStatus, FaxStatus
 from store.models.base import Base, CreatedAt
@@ -26,7 +26,7 @@ class FaxOut(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     destination: Mapped[str] = mapped_column(String(16))  # E.164, "+" included
     document_name: Mapped[str] = mapped_column(String(255))
-    document: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # the upload: PDF, PNG or TIFF
+    document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the upload: PDF, PNG or TIFF
     status: Mapped[FaxStatus] = mapped_column(StrEnumType(FaxStatus), default=FaxStatus.QUEUED)
     node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="SET NULL"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -57,7 +57,7 @@ class FaxIn(Base):
     remote_station: Mapped[str] = mapped_column(String(64), default="")
     pages: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(String(255), default="")
-    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -56,7 +56,8 @@ def result(dial: c.Originate, status: str = "SUCCESS", pages: str = "1", **more:
     """What the AMI adapter makes of the h extension's UserEvent(SwitchboardFax, ...)."""
     fields = {"Direction": "out", "Status": status, "Pages": pages, "Station": "WORLD FAX", "Error": "",
               "File": dial.variables[fax.VAR_FAX_FILE], **more}
-    return DialplanSignal(time.time(), dial.channel_id, dial.attempt_id, name="fax", fields=tuple(fields.items()))
+    return DialplanSignal(time.time(), dial.channel_id, dial.attempt_id, name="fax",
+                          fields=tuple(fields.items()))
 
 
 def test_five_at_once_four_are_sent_and_the_fifth_waits_for_a_line(sessions, runner):
