@@ -63,7 +63,8 @@ def test_bad_input_gets_a_message_not_a_500(as_role, app: Flask, data: bytes, na
 
 
 def test_no_file_at_all_gets_a_message(as_role) -> None:
-    response = as_role("sup").post("/fax/", {"destination": "+12015900001"}, content_type="multipart/form-data")
+    response = as_role("sup").post("/fax/", {"destination": "+12015900001"},
+                                   content_type="multipart/form-data")
     assert response.status_code == 400
     assert "choose a PDF, PNG or TIFF" in response.get_data(as_text=True)
 
@@ -86,7 +87,8 @@ def test_the_inbox_shows_the_pdf_and_keeps_assignment_and_notes(as_role, app: Fl
     assert shown.mimetype == "application/pdf"
     assert shown.headers["Content-Disposition"].startswith("inline")
     assert shown.data == document
-    assert sup.post(f"/fax/inbox/{fax_id}", {"assigned_to": str(qa_id), "notes": "call back"}).status_code == 302
+    saved = sup.post(f"/fax/inbox/{fax_id}", {"assigned_to": str(qa_id), "notes": "call back"})
+    assert saved.status_code == 302
     with app.app_context(), sessions()() as session:
         fax = session.get(FaxIn, fax_id)
         assert (fax.assigned_to, fax.notes) == (qa_id, "call back")

@@ -1,6 +1,6 @@
-"""Fax as a user does it, on the live sandbox: a one-page PDF uploaded in the admin is sent by the node's runner
-to the world's fax machine (status sent, its pages counted); a fax the world sends to the pbx's fax number
-reaches the inbox, and its PDF downloads with the page sent."""
+"""Fax as a user does it, on the live sandbox: a one-page PDF uploaded in the admin is sent by the node's
+runner to the world's fax machine (status sent, its pages counted); a fax the world sends to the pbx's fax
+number reaches the inbox, and its PDF downloads with the page sent."""
 
 from __future__ import annotations
 
