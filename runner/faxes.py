@@ -45,6 +45,8 @@ log = logging.getLogger("runner.fax")
 #: Faxes taken from the queue per claim (the rest wait for the next poll).
 CLAIM_BATCH = 20
 RING_TIMEOUT_S = 30
+#: How long a try that hung up waits for its fax result before it counts as failed with the hang-up cause.
+RESULT_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class NodeFaxes:
         self._file: dict[int, Path] = {}  # fax id -> its TIFF
         self._live: dict[str, int] = {}  # channel id -> fax id, a try in progress
         self._called: dict[str, str] = {}  # channel id of a fax being received -> our DID
+        self._awaited: dict[str, tuple[float, _Result]] = {}  # hung up, its fax result due by then
 
     # --- the queue in the database ---
 
@@ -157,9 +160,11 @@ class NodeFaxes:
         """The step for a fax event; None when ``event`` is none of the faxes' business."""
         now = event.at
         if isinstance(event, Tick):
-            return self._start(self.lines.tick(now), now)
+            overdue = [(ch, result) for ch, (due, result) in self._awaited.items() if due <= now]
+            return self._end_many(overdue, now)
         if isinstance(event, PbxConnected):
-            return self._lost(event.live_channel_ids, now)
+            lost = _Result(fax.FaxOutcome.FAILED, error="the PBX link went down during the fax")
+            return self._end_many([(ch, lost) for ch in self._live if ch not in event.live_channel_ids], now)
         if isinstance(event, DialplanSignal) and event.name in (fax.SIGNAL_INCOMING, fax.SIGNAL_BUSY):
             return self._incoming(event)
         if isinstance(event, DialplanSignal) and event.name == fax.SIGNAL_RESULT:
@@ -169,12 +174,19 @@ class NodeFaxes:
         if fax.fax_of(getattr(event, "attempt_id", None)) is None:
             return None
         if isinstance(event, OriginateFailed | HungUp):
-            cause = event.cause
-            reason = event.reason if isinstance(event, OriginateFailed) else event.cause_text
-            outcome = fax.outcome_of_cause(cause)
-            return self._try_ended(event.channel_id, now, _Result(
-                outcome, error=reason if outcome is fax.FaxOutcome.FAILED else outcome.value))
+            return self._hung_up(event, now)
         return Step()  # our fax channel's other events: nothing to do
+
+    def _hung_up(self, event: OriginateFailed | HungUp, now: float) -> Step:
+        """Busy or no answer end the try; any other hang-up waits a little for the fax result, which
+        FreeSWITCH may report after the hang-up (Asterisk's h extension reports it before)."""
+        outcome = fax.outcome_of_cause(event.cause)
+        reason = event.reason if isinstance(event, OriginateFailed) else event.cause_text
+        result = _Result(outcome, error=reason if outcome is fax.FaxOutcome.FAILED else outcome.value)
+        if outcome is fax.FaxOutcome.FAILED and isinstance(event, HungUp) and event.channel_id in self._live:
+            self._awaited[event.channel_id] = (now + RESULT_GRACE_S, result)
+            return Step()
+        return self._try_ended(event.channel_id, now, result)
 
     def _try_ended(self, channel_id: str, now: float, result: _Result) -> Step:
         starts, ended = self._end(channel_id, now, result)
@@ -184,6 +196,7 @@ class NodeFaxes:
              result: _Result) -> tuple[list[fax.FaxStart], fax.FaxTryEnded | None]:
         """Free the try's line; the faxes that may start now and what to write (nothing when the try's
         result came already: a HungUp after the fax signal)."""
+        self._awaited.pop(channel_id, None)
         fax_id = self._live.pop(channel_id, None)
         if fax_id is None:
             return [], None
@@ -196,16 +209,15 @@ class NodeFaxes:
         return starts, fax.FaxTryEnded(now, fax_id, attempt, result.outcome, done is not None, result.pages,
                                        result.station, result.error)
 
-    def _lost(self, live: frozenset[str], now: float) -> Step:
-        """After a reconnect: tries whose channel is gone ended without a result (failed, not retried)."""
+    def _end_many(self, tries: list[tuple[str, _Result]], now: float) -> Step:
+        """End these tries (channel, result); start what the lines allow now (due retries included)."""
         facts: list[Fact] = []
         starts: list[fax.FaxStart] = []
-        for channel_id in [ch for ch in self._live if ch not in live]:
-            more, ended = self._end(channel_id, now, _Result(fax.FaxOutcome.FAILED,
-                                                             error="the PBX link went down during the fax"))
+        for channel_id, result in tries:
+            more, ended = self._end(channel_id, now, result)
             starts += more
             facts += [ended] if ended else []
-        return self._start(starts, now, facts)
+        return self._start([*starts, *self.lines.tick(now)], now, facts)
 
     def _start(self, starts: list[fax.FaxStart], now: float, facts: list[Fact] | None = None) -> Step:
         facts = list(facts or ())

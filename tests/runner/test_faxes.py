@@ -12,10 +12,10 @@ from sqlalchemy import select
 from lab import demo
 from orchestrator import commands as c
 from orchestrator import fax
-from orchestrator.events import DialplanSignal, OriginateFailed, PbxConnected, Tick
+from orchestrator.events import DialplanSignal, HungUp, OriginateFailed, PbxConnected, Tick
 from runner import faxdocs
 from runner.ami_runner import AmiRunner, load_node
-from runner.faxes import FaxConfig
+from runner.faxes import RESULT_GRACE_S, FaxConfig
 from runner.node import RunnerOptions
 from store import models as m
 from store.enums import FaxInStatus, FaxStatus
@@ -128,3 +128,18 @@ def test_a_received_fax_is_stored_as_pdf_and_a_busy_one_counted(sessions, runner
         assert (received.sender, received.did, received.pages) == ("12125550123", "12125550199", 2)
         assert received.pdf.startswith(b"%PDF")
         assert got[FaxInStatus.BUSY].sender == "12125550124"
+
+
+def test_a_hang_up_waits_for_the_fax_result_that_freeswitch_reports_after_it(sessions, runner):
+    first, second = queue(sessions, 2, pdf(1))
+    runner.claim_faxes()
+    dial_1, dial_2 = drain(runner)
+    for dial in (dial_1, dial_2):
+        runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16,
+                           cause_text="NORMAL_CLEARING"))
+    assert statuses(sessions) == {first: FaxStatus.SENDING, second: FaxStatus.SENDING}
+    runner.feed(result(dial_1))
+    runner.feed(Tick(time.time() + RESULT_GRACE_S + 1))  # the second's result never came
+    assert statuses(sessions) == {first: FaxStatus.SENT, second: FaxStatus.FAILED}
+    with sessions() as s:
+        assert s.get(m.FaxOut, second).error == "NORMAL_CLEARING"

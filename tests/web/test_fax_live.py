@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from lab.sandbox import faxes, world
 from runner import faxdocs
-from store.enums import FaxInStatus, FaxStatus
+from store.enums import FaxInStatus, FaxStatus, PbxKind
 from store.models import FaxIn, FaxOut
 from tests.faxdoc import pdf
-from tests.integration.campaign_kit import Kit
+from tests.integration.campaign_kit import BOTH_PBXES, kit_on
 from tests.integration.test_fax_live import CALLER, _world_copy, _world_sends
 from tests.web.test_fax import send
 
@@ -36,10 +36,17 @@ def _pages(data: bytes, work: Path) -> list[faxdocs.Page]:
     return faxdocs.rasterise(target)
 
 
-def test_the_admin_sends_a_fax_to_the_world_and_receives_one(as_role, sandbox, settings, tmp_path):
-    faxes.sync(sandbox.settings)
+#: Where the world dials each node's fax number, and that number.
+FAX_NUMBER = {PbxKind.ASTERISK: (f"PJSIP/{world.PBX_FAX_DID}@pbx", world.PBX_FAX_DID),
+              PbxKind.FREESWITCH: (f"PJSIP/{world.FREESWITCH_FAX_DID}@freeswitch", world.FREESWITCH_FAX_DID)}
+
+
+@BOTH_PBXES
+def test_the_admin_sends_a_fax_to_the_world_and_receives_one(as_role, sandbox, settings, tmp_path, kind):
     (tmp_path / "kit").mkdir()
-    kit = Kit(sandbox, tmp_path / "kit", url=settings.sqlalchemy_url)
+    kit = kit_on(sandbox, tmp_path / "kit", kind, url=settings.sqlalchemy_url)
+    faxes.sync(sandbox.settings)
+    endpoint, did = FAX_NUMBER[kind]
     sup = as_role("sup")
     document = pdf(1)
     number = world.world_number(world.Outcome.FAX, serial=int(uuid.uuid4().int % 1000))
@@ -53,7 +60,6 @@ def test_the_admin_sends_a_fax_to_the_world_and_receives_one(as_role, sandbox, s
         tiff = tmp_path / "doc.tif"
         (tmp_path / "doc.pdf").write_bytes(document)
         assert faxdocs.to_tiff(tmp_path / "doc.pdf", tiff) == 1
-        endpoint = f"PJSIP/{world.PBX_FAX_DID}@pbx"
         sent = asyncio.run(_world_sends(sandbox, endpoint, _world_copy(sandbox, tiff)))
         assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "1")
         kit.wait_for("the fax in the inbox", lambda s: s.scalar(select(func.count()).select_from(FaxIn)) == 1,
@@ -68,7 +74,7 @@ def test_the_admin_sends_a_fax_to_the_world_and_receives_one(as_role, sandbox, s
     with kit.sessions() as s:
         fax_in = s.scalars(select(FaxIn)).one()
         assert (fax_in.status, fax_in.sender, fax_in.did, fax_in.pages) == (
-            FaxInStatus.RECEIVED, CALLER, world.PBX_FAX_DID, 1)
+            FaxInStatus.RECEIVED, CALLER, did, 1)
     assert CALLER in sup.get("/fax/inbox").get_data(as_text=True)
     shown = sup.get(f"/fax/inbox/{fax_in.id}.pdf")
     assert shown.mimetype == "application/pdf"
