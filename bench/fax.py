@@ -3,7 +3,7 @@
 ``python -m bench.fax [--faxes N]`` (run under the sandbox lock): converts a
 three-page document to TIFF-F, sends it N times from the Asterisk pbx
 (``sb-fax-out``, through the AMI adapter) and N times from the FreeSWITCH node
-(through the ESL adapter), all at once through the node's fax lines
+(through the ESL adapter), both PBXes at once, each through its node's fax lines
 (:mod:`orchestrator.fax`, 4 channels), and compares every page the world
 received with the page sent. Prints
 ``RESULT fax fax_pages_ok=<n> fax_pages_sent=<n>`` (target: equal).
@@ -126,11 +126,14 @@ async def _send(settings: Settings, faxes_n: int, tiff: Path, kind: str, area: s
         return await _world_results(world_events, set(numbers.values()))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--faxes", type=int, default=5, help="faxes per PBX (5: one waits for a channel)")
-    args = parser.parse_args()
-    settings = load_settings()
+async def _both(settings: Settings, faxes_n: int, tiff: Path) -> list[dict[str, str]]:
+    """Both PBXes at once (each through its own four lines): the world's files by number, per PBX."""
+    return list(await asyncio.gather(*(_send(settings, faxes_n, tiff, kind, random_area_code())
+                                       for kind in ("asterisk", "freeswitch"))))
+
+
+def measure(settings: Settings, faxes_n: int) -> tuple[int, int]:
+    """Send ``faxes_n`` faxes of ``PAGES`` pages from each PBX; (pages received alike, pages sent)."""
     sandbox_up(settings, "freeswitch")
     faxes.sync(settings)
     with tempfile.TemporaryDirectory() as work:
@@ -140,13 +143,21 @@ def main() -> None:
         sent_pdf = Path(work) / "sent.pdf"
         faxdocs.to_pdf(tiff, sent_pdf)
         sent = faxdocs.rasterise(sent_pdf)
-        ok = total = 0
         far = nodes(settings)["world"]
-        for kind in ("asterisk", "freeswitch"):
-            files = asyncio.run(_send(settings, args.faxes, tiff, kind, random_area_code()))
+        ok = 0
+        for kind, files in zip(("asterisk", "freeswitch"), asyncio.run(_both(settings, faxes_n, tiff)),
+                               strict=True):
             pages = sum(_pages_ok(far.host(f), sent) for f in files.values())
-            print(f"{kind}: {len(files)} faxes received, {pages}/{PAGES * args.faxes} pages ok")
-            ok, total = ok + pages, total + PAGES * args.faxes
+            print(f"{kind}: {len(files)} faxes received, {pages}/{PAGES * faxes_n} pages ok")
+            ok += pages
+    return ok, 2 * PAGES * faxes_n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--faxes", type=int, default=5, help="faxes per PBX (5: one waits for a channel)")
+    args = parser.parse_args()
+    ok, total = measure(load_settings(), args.faxes)
     print(f"RESULT fax fax_pages_ok={ok} fax_pages_sent={total}")
 
 

@@ -1,6 +1,7 @@
 """Messaging benchmark: an SMS broadcast through a real Kannel and its fake SMSC, smsbox killed mid-way.
 
     .venv/bin/python -m bench.messaging [--quick] [--messages N] [--rate R] [--db postgresql|sqlite]
+                                        [--faxes N]
 
 A lead list of ``--messages`` recipients (10 000; 2 000 with ``--quick``, under a
 minute) gets a UCS-2 broadcast at ``--rate`` messages per second through
@@ -13,7 +14,9 @@ hold every recipient exactly once.
 The last line is ``RESULT messaging sms_per_s=<x> sms_lost=<n> sms_duplicates=<n>``: the rate held
 before the kill (messages Kannel accepted over their time span), recipients the
 SMSC never got, and extra copies it got. Targets: the rate within 5 %, 0 lost,
-0 duplicates. (The fax work adds ``fax_pages_ok fax_pages_sent``.)
+0 duplicates. Then :mod:`bench.fax` sends ``--faxes`` three-page faxes (5; 1 with ``--quick``) from each
+PBX to the world's fax machine and compares every page: ``fax_pages_ok=<n> fax_pages_sent=<n>`` end the
+line (target: equal).
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bench import fax as fax_bench
 from bench.db_claim import postgres_url
 from lab.sandbox import kannel as gateway
 from lab.sms import OPEN, SmsLab
+from settings import load_settings
 
 TEMPLATE = "{first_name}您好，您的订单{ref}已发货。回复退订取消"  # noqa: RUF001 - Chinese punctuation
 _REF = re.compile(r"订单(R\d+)已发货")
@@ -90,13 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=None, help="recipients (default 10 000)")
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second (default 200)")
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--faxes", type=int, default=None, help="faxes per PBX (default 5, 1 with --quick)")
     options = parser.parse_args(argv)
     messages = options.messages or (2000 if options.quick else 10_000)
     result = run(messages, options.rate, options.db)
     print(f"messages without a final delivery report: {result['sms_unreported']}")
+    pages_ok, pages_sent = fax_bench.measure(load_settings(), options.faxes or (1 if options.quick else 5))
     print(f"RESULT messaging sms_per_s={result['sms_per_s']} sms_lost={result['sms_lost']} "
-          f"sms_duplicates={result['sms_duplicates']}")
-    return 0 if result["sms_lost"] == 0 and result["sms_duplicates"] == 0 else 1
+          f"sms_duplicates={result['sms_duplicates']} fax_pages_ok={pages_ok} fax_pages_sent={pages_sent}")
+    return 0 if result["sms_lost"] == 0 and result["sms_duplicates"] == 0 and pages_ok == pages_sent else 1
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from greenswitch.esl import NotConnectedError
 from esl.framing import EslEvent
 from esl.render import DialConfig, EslRequest, render
 from esl.session import AuthFailed, EslError, NotConnected, Refused, Reply, Session, Uncertain
-from esl.translate import SIGNAL_PREFIX, SIGNALS, Translator
+from esl.translate import FAX_RESULTS, SIGNAL_PREFIX, SIGNALS, Translator
 from orchestrator import commands as c
 from orchestrator import events as e
 from orchestrator.backoff import Backoff
@@ -53,7 +53,7 @@ SUBSCRIPTION = (
     "event plain CHANNEL_CREATE CHANNEL_UUID CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER "
     "CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY DTMF "
     "RECORD_START RECORD_STOP BACKGROUND_JOB HEARTBEAT SHUTDOWN CUSTOM avmd::beep "
-    + " ".join(SIGNAL_PREFIX + name for name in SIGNALS)
+    + " ".join(SIGNAL_PREFIX + name for name in SIGNALS) + " " + " ".join(FAX_RESULTS)
 )
 RESYNC = "api show channels as json"
 #: Sent to a session that has been silent for ``liveness_s``: any reply proves the peer alive.

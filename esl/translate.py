@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from esl.framing import EslEvent
 from orchestrator import commands as c
 from orchestrator import events as e
+from orchestrator import fax
 
 #: FreeSWITCH cause names (switch_types.h ``switch_call_cause_t``) -> Q.850 numbers.
 #: Names above 127 are FreeSWITCH's own (ORIGINATOR_CANCEL is SIP's 487 there).
@@ -103,8 +104,11 @@ _AVMD_BEEP = "avmd::beep"
 SIGNAL_PREFIX = "switchboard::"
 #: ``sb-outbound``'s cadence reports (see :func:`voice_cue`).
 AMD_SIGNAL = "amd"
-#: Dialplan milestones the core knows (``orchestrator.dialer``), subscribed one by one.
-SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL)
+#: Dialplan milestones the core knows (``orchestrator.dialer``, ``orchestrator.fax``), subscribed one by one.
+SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL, fax.SIGNAL_INCOMING,
+           fax.SIGNAL_BUSY)
+#: mod_spandsp's results of ``txfax`` / ``rxfax``: the same ``fax`` signal as Asterisk's dialplan reports.
+FAX_RESULTS = {"spandsp::txfaxresult": "out", "spandsp::rxfaxresult": "in"}
 #: (``SB-Step``, ``SB-Timeout``) of an ``amd`` report -> the neutral cue.
 _CUES = {("audio", "false"): e.VoiceCue.SPEECH, ("audio", "true"): e.VoiceCue.NO_SPEECH,
          ("silence", "false"): e.VoiceCue.SILENCE, ("silence", "true"): e.VoiceCue.NO_SILENCE}
@@ -369,6 +373,8 @@ class Translator:
         return self.state.recording_paths.get(ch) or ev.get("Record-File-Path")
 
     def _custom(self, ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:
+        if ev.subclass in FAX_RESULTS:
+            return [fax_result(ev, at, ch, attempt)]
         if ev.subclass == SIGNAL_PREFIX + AMD_SIGNAL:
             return voice_cue(ev, at, ch, attempt)
         if ev.subclass.startswith(SIGNAL_PREFIX):
@@ -380,6 +386,18 @@ class Translator:
         if not self.state.first_avmd((ev.get("Event-Sequence"), ev.subclass, ch)):
             return []
         return [e.AmdResult(at, ch, attempt, verdict=e.AmdVerdict.MACHINE, cause="beep")]
+
+
+def fax_result(ev: EslEvent, at: float, ch: str, attempt: str | None) -> e.DialplanSignal:
+    """mod_spandsp's ``txfaxresult`` / ``rxfaxresult`` as the ``fax`` signal Asterisk's dialplan sends
+    (``SwitchboardFax``: Direction, Status SUCCESS/FAILED, Pages, Station, Error, Caller, Called, File)."""
+    ok = ev.get("fax-success") == "1"
+    fields = {"Direction": FAX_RESULTS[ev.subclass], "Status": "SUCCESS" if ok else "FAILED",
+              "Pages": ev.get("fax-document-transferred-pages"), "Station": ev.get("fax-remote-station-id"),
+              "Error": "" if ok else ev.get("fax-result-text") or ev.get("fax-result-code"),
+              "Caller": ev.get("Caller-Caller-ID-Number"), "Called": ev.get("variable_sb_fax_called"),
+              "File": ev.get("variable_sb_fax_file")}
+    return e.DialplanSignal(at, ch, attempt, name=fax.SIGNAL_RESULT, fields=tuple(sorted(fields.items())))
 
 
 def voice_cue(ev: EslEvent, at: float, ch: str, attempt: str | None) -> list[e.Event]:

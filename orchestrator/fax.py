@@ -19,11 +19,21 @@ import heapq
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from orchestrator.step import Fact
+
 #: The route a fax we send runs once the far end answers, and its channel variable: the TIFF to send.
 FAX_OUT_ROUTE = "sb-fax-out"
 VAR_FAX_FILE = "sb_fax_file"
 #: Set by the PBX on a received fax: the DID it was sent to.
 VAR_FAX_CALLED = "sb_fax_called"
+#: The attempt ids of the faxes we send: ``fax-<fax id>-<try>``; events about them are the fax lines'.
+FAX_ATTEMPT_PREFIX = "fax-"
+#: The dialplan signals (``DialplanSignal.name``) of both PBXes: a fax try or reception ended (its
+#: fields: Direction in/out, Status SUCCESS/FAILED, Pages, Station, Error, Caller, File), a received
+#: fax took a line (Caller, Called, File), a fax was turned away busy (Caller).
+SIGNAL_RESULT = "fax"
+SIGNAL_INCOMING = "fax_incoming"
+SIGNAL_BUSY = "fax_busy"
 
 
 class FaxOutcome(StrEnum):
@@ -33,6 +43,27 @@ class FaxOutcome(StrEnum):
     BUSY = "busy"
     NO_ANSWER = "no_answer"
     FAILED = "failed"  # answered but the fax negotiation or transfer failed (error code kept)
+
+
+#: Hang-up causes (Q.850) of a try that never reached a fax machine.
+_CAUSE_OUTCOME = {17: FaxOutcome.BUSY, 18: FaxOutcome.NO_ANSWER, 19: FaxOutcome.NO_ANSWER}
+
+
+def outcome_of_cause(cause: int) -> FaxOutcome:
+    """How a try that ended before any fax result went: busy, no answer, or failed."""
+    return _CAUSE_OUTCOME.get(cause, FaxOutcome.FAILED)
+
+
+def attempt_id(fax_id: int, attempt: int) -> str:
+    return f"{FAX_ATTEMPT_PREFIX}{fax_id}-{attempt}"
+
+
+def fax_of(attempt: str | None) -> int | None:
+    """The fax id in one of our fax attempt ids; None for any other attempt."""
+    if not attempt or not attempt.startswith(FAX_ATTEMPT_PREFIX):
+        return None
+    head = attempt[len(FAX_ATTEMPT_PREFIX):].partition("-")[0]
+    return int(head) if head.isdigit() else None
 
 
 #: Outcomes worth another try later; a failed transfer is not (the far end is no fax, or refuses it).
@@ -97,6 +128,10 @@ class FaxLines:
         self._queue.append(fax_id)
         return self.tick(now)
 
+    def attempt_of(self, fax_id: int) -> int:
+        """The try number of fax ``fax_id``, being sent now."""
+        return self._sending[fax_id]
+
     def incoming(self, started: bool, now: float) -> list[FaxStart]:
         """A received fax took (``started``) or freed a channel (the PBX already admitted it)."""
         self._incoming = max(0, self._incoming + (1 if started else -1))
@@ -130,3 +165,49 @@ class FaxLines:
     def next_wakeup(self) -> float | None:
         """When the next retry falls due (None: no retry pending)."""
         return self._later[0][0] if self._later else None
+
+
+# --- facts: what the runner writes (``runner.fact_writers.faxes``) ---
+
+
+@dataclass(frozen=True, slots=True)
+class FaxTryStarted(Fact):
+    """Try number ``attempt`` of fax ``fax_id`` is being dialed."""
+
+    fax_id: int
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class FaxTryEnded(Fact):
+    """A try ended; ``final``: the fax is done (sent or failed for good), else it is retried later."""
+
+    fax_id: int
+    attempt: int
+    outcome: FaxOutcome
+    final: bool
+    pages: int = 0
+    station: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FaxNotSendable(Fact):
+    """Fax ``fax_id`` cannot be sent at all (its document did not convert): failed with ``error``."""
+
+    fax_id: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaxReceived(Fact):
+    """A fax to one of our numbers: received (``ok``), failed half-way, or turned away ``busy``."""
+
+    caller: str
+    called: str
+    ok: bool
+    busy: bool = False
+    pages: int = 0
+    station: str = ""
+    error: str = ""
+    pdf: bytes | None = None

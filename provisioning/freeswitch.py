@@ -99,7 +99,8 @@ def _directory_values(domain: str, seats: Iterable[SeatConf], context: str) -> d
     return {"domain": domain, "context": context, "seats": sorted(seats, key=lambda s: s.extension)}
 
 
-def answer(request: Mapping[str, str], seats: Iterable[SeatConf]) -> str:
+def answer(request: Mapping[str, str], seats: Iterable[SeatConf],
+           params: DialplanParams | None = None) -> str:
     """The XML for one mod_xml_curl request (its POSTed form fields).
 
     Directory lookups name a user (``user``) in a ``domain``; only that seat is
@@ -118,7 +119,7 @@ def answer(request: Mapping[str, str], seats: Iterable[SeatConf]) -> str:
         return directory(domain, found) if user and domain else not_found()
     if section == "dialplan":
         context = request.get("Hunt-Context") or request.get("Caller-Context", "")
-        return dialplan() if context == CONTEXT else not_found()
+        return dialplan(params) if context == CONTEXT else not_found()
     return not_found()
 
 

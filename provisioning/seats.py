@@ -23,7 +23,7 @@ from panoramisk.message import Message
 from ami.errors import AmiError
 from ami.render import Action
 from ami.session import AmiTarget, run_actions
-from dialplans.render import render_asterisk, write_atomically
+from dialplans.render import DialplanParams, render_asterisk, write_atomically
 
 SEATS_CONTEXT = "sb-seats"
 _EXTENSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -97,13 +97,13 @@ def write_seats(path: Path, text: str) -> bool:
 
 
 def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiTarget,
-                       transport: str = "") -> list[str]:
+                       transport: str = "", params: DialplanParams | None = None) -> list[str]:
     """Write the seats file and the ``dialplans/`` routes next to it; reload what changed, live.
 
     Returns the names of the files that changed (nothing is reloaded when none did).
     """
     seats_path.parent.mkdir(parents=True, exist_ok=True)
-    files = {seats_path.name: render_pjsip(seats, transport=transport), **render_asterisk()}
+    files = {seats_path.name: render_pjsip(seats, transport=transport), **render_asterisk(params)}
     changed = write_atomically(seats_path.parent, files, private={seats_path.name})
     commands = [PJSIP_RELOAD if name == seats_path.name else RELOADS[name] for name in changed]
     if commands:

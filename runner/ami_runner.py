@@ -142,7 +142,7 @@ class AmiRunner(NodeCore):
                 if not self.started:
                     try:
                         if self.options.dialplan_dir is not None:
-                            await install.install(client, self.options.dialplan_dir)
+                            await install.install(client, self.options.dialplan_dir, self.options.dialplan)
                         await self.sweep_agent_legs(first=True)
                     except (AmiError, TimeoutError) as exc:  # the connection went: the next one tries again
                         log.warning("start-up sweep failed node=%s error=%s", self.node.name, exc)

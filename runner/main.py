@@ -16,6 +16,8 @@ import click
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from provisioning.dialplan import params as dialplan_params
+from runner.faxes import FaxConfig
 from runner.node import RunnerOptions, UnknownNode, load_node
 from runner.outage import DbGate, short_lock_wait
 from settings import Settings
@@ -51,8 +53,12 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
     engine = make_engine(settings.sqlalchemy_url)
     short_lock_wait(engine)
     sessions = session_factory(engine)
+    try:
+        dialplan = dialplan_params(settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s,
-                            liveness_s=liveness_s)
+                            liveness_s=liveness_s, fax=FaxConfig.from_settings(settings), dialplan=dialplan)
     try:
         kind = node_kind(sessions, pbx_name)
         if kind is PbxKind.FREESWITCH:

@@ -58,6 +58,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dialplans.render import DialplanParams
 from orchestrator import commands as c
 from orchestrator.backoff import Backoff
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, OpenAttempt, routes
@@ -82,6 +83,7 @@ from runner import recovery
 from runner.campaign_config import campaign_config
 from runner.commands_in import take_inputs
 from runner.config_faults import FaultWatch, campaign_fault, give_back, pause, settings_error
+from runner.faxes import FaxConfig, NodeFaxes
 from runner.leads_port import DbDnc, DbLeadSource
 from runner.outage import DB_BACKOFF, DbGate
 from runner.persist import FactWriter
@@ -134,6 +136,10 @@ class RunnerOptions:
     #: count as traffic), then dropped and reconnected if the probe is unanswered as long again.
     liveness_s: float = 10.0
     db_backoff: Backoff = DB_BACKOFF  # database retries
+    #: The node's fax lines, fax dir and trunk (``FaxConfig.from_settings``).
+    fax: FaxConfig = field(default_factory=FaxConfig)
+    #: Asterisk: the dialplan installed on first connect (its fax numbers from the settings).
+    dialplan: DialplanParams = field(default_factory=DialplanParams)
     #: Applied to every campaign's CampaignConfig (tests shorten timers with it).
     config_overrides: dict[str, object] = field(default_factory=dict)
 
@@ -217,12 +223,14 @@ class NodeCore:
         self.claimed_by = claimed_by or f"runner:{node.name}"
         self.writer = FactWriter(node.id)
         self.db = DbGate(self.options.db_backoff)
-        self.unwritten: list[tuple[int, tuple[Fact, ...]]] = []  # (campaign, facts) the database refused
+        #: (campaign or None for faxes, facts) the database refused
+        self.unwritten: list[tuple[int | None, tuple[Fact, ...]]] = []
         self._link_up = False  # connected to the PBX now (new dialers start in this state)
         self.leg_owner = runner_identity(sessions, node.id)
         self._adopt: dict[int, str] = {}  # agent id -> their leg still up from a previous run
         self.faults = FaultWatch()
         self.host = NodeHost()  # the pure core: units (the slots' dialers) and the agent pool
+        self.faxes = NodeFaxes(node.id, self.options.fax)  # the node's fax lines (no campaign, no agent)
         self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
         self._relogin: list[recovery.LoggedIn] = []
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
@@ -241,6 +249,8 @@ class NodeCore:
         if isinstance(event, PbxConnected | PbxDisconnected):
             self._link_up = isinstance(event, PbxConnected)
             self.faults.clear()
+        if self._fax(event):
+            return
         fault = self._campaign_fault(event)
         steps = [(self.slots[key.id], step) for key, step in self.host.handle(event)]
         if fault is not None:
@@ -257,6 +267,26 @@ class NodeCore:
         for _, step in steps:
             for command in step.commands:
                 self.enqueue(self._mark(command))
+
+    def _fax(self, event: Event) -> bool:
+        """Feed the fax lines; True when ``event`` was only theirs (ticks and the link go on to the host)."""
+        step = self.faxes.handle(event)
+        if step is None:
+            return False
+        if step.facts:
+            self.store([(None, step.facts)])
+        for command in step.commands:
+            self.enqueue(command)
+        return not isinstance(event, Tick | PbxConnected | PbxDisconnected)
+
+    def claim_faxes(self) -> None:
+        """Take the queued faxes no runner took yet; the lines start those a line is free for."""
+        with self.sessions.begin() as session:
+            step = self.faxes.claim(session, time.time())
+        if step.facts:
+            self.store([(None, step.facts)])
+        for command in step.commands:
+            self.enqueue(command)
 
     def _campaign_fault(self, event: Event) -> tuple[int, Lead, str] | None:
         """(campaign, lead, reason) when ``event`` fails a customer call for a reason of the
@@ -309,7 +339,7 @@ class NodeCore:
                                                AGENT_LEG_VAR: f"{self.leg_owner}-{agent}"})
         return command
 
-    def store(self, new: Iterable[tuple[int, tuple[Fact, ...]]] = ()) -> bool:
+    def store(self, new: Iterable[tuple[int | None, tuple[Fact, ...]]] = ()) -> bool:
         """Write the kept facts, then ``new``, in one transaction; keep them all if the database is out.
 
         Returns True when nothing is left unwritten. Called with nothing new on
@@ -585,6 +615,8 @@ class NodeCore:
         if now - last["state"] >= opts.state_poll_s:
             restore = now - last["restore"] >= opts.restore_counts_s
             self.sync_campaigns(restore_counts=restore)
+            if self._started:  # faxes are dialed once the PBX link is up
+                self.claim_faxes()
             last["state"] = now
             if restore:
                 last["restore"] = now

@@ -22,7 +22,7 @@ class FactWriter:
     def __init__(self, node_id: int) -> None:
         self.node_id = node_id
 
-    def write(self, session: Session, campaign_id: int, facts: Iterable[Fact]) -> None:
+    def write(self, session: Session, campaign_id: int | None, facts: Iterable[Fact]) -> None:
         """Apply ``facts`` in order inside the caller's transaction (each flushed before the next)."""
         to = Target(self.node_id, campaign_id)
         for fact in facts:

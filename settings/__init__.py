@@ -75,6 +75,17 @@ class Settings:
     @property
     def callback_url(self) -> str:
         return (self.sms_callback_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+    # Fax (4 lines per node, shared by faxes sent and received). ``fax_numbers``: our fax DIDs as the
+    # trunk sends them (E.164 digits without "+", comma-separated); the dialplan the runner installs
+    # sends them to the fax inbox. ``fax_dir``: where the runner writes the TIFFs it sends and reads the
+    # received ones; ``fax_dir_in_pbx``: the same directory as the PBX names it ("": the same path).
+    fax_numbers: str = ""
+    fax_dir: Path = Path("/var/spool/asterisk/fax")
+    fax_dir_in_pbx: str = ""
+    fax_trunk: str = ""  # the trunk faxes are sent through; "": the runner's default trunk
+    fax_channels: int = 4
+    fax_max_tries: int = 3  # tries per fax when the far end is busy or does not answer
+    fax_retry_delay_s: int = 60
     # Where the log-in and xml_curl throttles count failures (a ``limits`` storage URL). ``memory://``
     # counts per process; with several web processes use ``redis://host:6379`` so they share one count.
     throttle_storage: str = "memory://"

@@ -138,3 +138,22 @@ class PaymentStatus(StrEnum):
 
     PENDING = "pending"
     PAID = "paid"
+
+
+class FaxStatus(StrEnum):
+    """A fax we send: queued (waiting for a runner and a line) -> sending -> sent, or retrying
+    (busy or no answer, another try after a delay) -> ... -> failed."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    RETRYING = "retrying"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class FaxInStatus(StrEnum):
+    """A fax sent to one of our DIDs: received, failed half-way, or turned away busy (all lines taken)."""
+
+    RECEIVED = "received"
+    FAILED = "failed"
+    BUSY = "busy"

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from provisioning.dialplan import params as dialplan_params
 from settings import Settings
 
 BLUEPRINTS = (
@@ -23,6 +24,7 @@ BLUEPRINTS = (
     "web.fsxml",
     "web.messaging.views",
     "web.messaging.callbacks",
+    "web.fax.views",
 )
 
 
@@ -47,6 +49,8 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         # Where provisioning writes each Asterisk node's seats ({node}: the node's name).
         SEATS_CONF_PATH=settings.seats_conf_path,
         SEATS_PJSIP_TRANSPORT=settings.pjsip_transport,
+        # The routes provisioning and mod_xml_curl render (a bad fax number stops the start, said why).
+        DIALPLAN_PARAMS=dialplan_params(settings),
     )
     security.init_app(app, settings)
     app.config.update(overrides)

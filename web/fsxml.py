@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
 from provisioning import freeswitch
@@ -57,5 +57,6 @@ def xml() -> Response:
             db().commit()
         return _refuse(401, {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
     seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
-    body = freeswitch.answer(request.form, [SeatConf(s.extension, s.secret) for s in seats])
+    body = freeswitch.answer(request.form, [SeatConf(s.extension, s.secret) for s in seats],
+                             current_app.config["DIALPLAN_PARAMS"])
     return Response(body, 200, mimetype="text/xml")

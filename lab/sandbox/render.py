@@ -7,6 +7,8 @@ renderer own are written only when absent.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import DialplanParams, render_asterisk, write_atomically
@@ -18,6 +20,7 @@ from lab.sandbox.credentials import (
     phone_credentials,
 )
 from lab.sandbox.layout import SEATS_FILE, TRANSPORT, Node, paths
+from provisioning import dialplan as provisioning_dialplan
 from provisioning.seats import render_pjsip
 from settings import Settings
 
@@ -119,9 +122,18 @@ def world_dialplan(greetings_dir: str, fax_dir: str = "/var/spool/asterisk/fax")
     )
 
 
+def fax_settings(settings: Settings) -> dict[str, str]:
+    """The fax settings of the sandbox pbx (its DID, its fax dir as the host and as the pbx names it), as
+    ``SWITCHBOARD_*`` variables: a runner started with them installs the same fax routes as the sandbox."""
+    return {"SWITCHBOARD_FAX_NUMBERS": world.PBX_FAX_DID, "SWITCHBOARD_FAX_DIR": str(paths(settings).fax_dir),
+            "SWITCHBOARD_FAX_DIR_IN_PBX": paths(settings).fax_dir_in_pbx}
+
+
 def dialplan_params(settings: Settings) -> DialplanParams:
     """The project's dialplan as the sandbox pbx runs it: the default tuning, plus its fax DID and fax dir."""
-    return DialplanParams(fax_numbers=(world.PBX_FAX_DID,), fax_dir=paths(settings).fax_dir_in_pbx)
+    sandbox = replace(settings, fax_numbers=world.PBX_FAX_DID, fax_dir=paths(settings).fax_dir,
+                      fax_dir_in_pbx=paths(settings).fax_dir_in_pbx)
+    return provisioning_dialplan.params(sandbox)
 
 
 def default_pbx_includes(settings: Settings) -> dict[str, str]:

@@ -27,10 +27,11 @@ F = TypeVar("F", bound=Fact)
 
 @dataclass(frozen=True)
 class Target:
-    """Where the facts happened: this runner's node and the campaign whose dialer reported them."""
+    """Where the facts happened: this runner's node and the campaign whose dialer reported them
+    (None: facts of no campaign, the node's faxes)."""
 
     node_id: int
-    campaign_id: int
+    campaign_id: int | None
 
 
 Writer = Callable[[Target, Session, Any], None]

@@ -15,6 +15,7 @@ from store.models.campaigns import (
     campaign_teams,
 )
 from store.models.compliance import AbandonBucket, PacingNote
+from store.models.fax import FaxIn, FaxOut
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
@@ -34,6 +35,8 @@ __all__ = [
     "DeskRequest",
     "Disposition",
     "DncEntry",
+    "FaxIn",
+    "FaxOut",
     "Lead",
     "LeadList",
     "Order",

@@ -202,6 +202,23 @@ def test_dialplan_signal_convention() -> None:
         e.DialplanSignal(5.0, "u1", "7", call_id="u1", name="abandon", fields=(("Sound", "abandon-msg"),))]
 
 
+def test_spandsp_fax_results_are_the_fax_signal_asterisk_sends() -> None:
+    # Synthetic, with the headers mod_spandsp sets (the live fax tests see the real ones).
+    t = Translator()
+    result = EslEvent((("Event-Name", "CUSTOM"), ("Event-Subclass", "spandsp::rxfaxresult"),
+                       ("Unique-ID", "u2"), ("fax-success", "0"), ("fax-result-code", "49"),
+                       ("fax-result-text", "The call dropped prematurely"),
+                       ("fax-document-transferred-pages", "1"),
+                       ("fax-remote-station-id", "WORLD"), ("Caller-Caller-ID-Number", "12125550123"),
+                       ("variable_sb_fax_called", "12015550101"), ("variable_sb_fax_file", "/fax/u2.tif")))
+    (signal,) = t.translate(result, 5.0)
+    assert signal.name == "fax"
+    assert dict(signal.fields) == {
+        "Direction": "in", "Status": "FAILED", "Pages": "1", "Station": "WORLD",
+        "Error": "The call dropped prematurely", "Caller": "12125550123", "Called": "12015550101",
+        "File": "/fax/u2.tif"}
+
+
 def test_resync_keeps_live_channels_and_commands_sent_after_the_list_was_taken() -> None:
     t = Translator()
     state = t.state

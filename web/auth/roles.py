@@ -37,10 +37,11 @@ class Perm(StrEnum):
     ORDERS = "orders"  # cancel and refund orders
     COMMISSION = "commission"  # statements: one's own, the teams one leads, or (ALL_TEAMS) everyone's
     PAYROLL = "payroll"  # the payroll export (every person's month)
+    FAX = "fax"  # send faxes, the fax inbox (assign, notes)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
-                     Perm.ALL_TEAMS})
+                     Perm.FAX, Perm.ALL_TEAMS})
 
 #: The reference customer's roles. QA scores any team's recordings and reads the rest; the trainer reads
 #: reports; the data manager owns lead batches and DNC; the sysadmin runs nodes, seats and accounts but

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialplans.render import DialplanParams
 from provisioning import freeswitch
 from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
 from store.enums import PbxKind
@@ -103,7 +104,8 @@ def ami_target(node: PbxNode) -> AmiTarget:
     return AmiTarget(node.host, node.port, node.username, node.secret)
 
 
-def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "") -> list[str]:
+def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "",
+              params: DialplanParams | None = None) -> list[str]:
     """Render the node's enabled seats and the routes, write them, reload what changed; the changed files.
 
     The seats file is the database's alone: a phone that must stay registered
@@ -113,7 +115,7 @@ def provision(session: Session, node: PbxNode, conf_path: Path, transport: str =
         raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
     rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in rows], ami_target(node),
-                              transport)
+                              transport, params)
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:

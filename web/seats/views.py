@@ -128,7 +128,8 @@ def provision(node_id: int):
     node = get_or_404(PbxNode, node_id)
     try:
         transport = current_app.config["SEATS_PJSIP_TRANSPORT"]
-        changed = services.provision(session, node, conf_path(node), transport)
+        changed = services.provision(session, node, conf_path(node), transport,
+                                     current_app.config["DIALPLAN_PARAMS"])
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
         return redirect(url_for("seats.index"))
