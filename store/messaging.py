@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orchestrator.messaging import text as sms_text
 from orchestrator.messaging.policy import Segment
-from store.enums import ComplianceProfile, Outcome, SmsBroadcastState, SmsStatus
-from store.models import Disposition, DncEntry, Lead, SmsBroadcast, SmsMessage
+from store.dnc import in_force
+from store.enums import ComplianceProfile, Outcome, SmsBroadcastKind, SmsBroadcastState, SmsStatus
+from store.models import Attempt, Campaign, Disposition, DncEntry, Lead, SmsBroadcast, SmsMessage
 
 #: Kannel's delivery report types (``%d`` in the dlr-url) and the status each one means.
 REPORTS = {1: SmsStatus.DELIVERED, 2: SmsStatus.FAILED, 8: SmsStatus.SENT, 16: SmsStatus.FAILED}
@@ -29,6 +31,8 @@ _ORDER = {SmsStatus.QUEUED: 0, SmsStatus.SENDING: 1, SmsStatus.ACCEPTED: 2, SmsS
 #: Reports asked for: delivered, failed, rejected by the SMSC. Not "buffered" (4) nor "taken by the
 #: SMSC" (8): Kannel's 202 already says "accepted", and 8 would double the callbacks the web app takes.
 DLR_MASK = 1 | 2 | 16
+#: A campaign's post-call messages go out at most this fast (they come one per disposition).
+POST_CALL_RATE_PER_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,17 @@ def _recipients(session: Session, spec: BroadcastSpec) -> Iterable[Lead]:
             yield lead
 
 
+def merge_values(lead: Lead) -> dict[str, object]:
+    """What a template's merge fields are filled from: the lead's fields, its number and id."""
+    return {**(lead.fields or {}), "phone": lead.phone, "lead_id": lead.id}
+
+
+def _message_row(broadcast_id: int, lead: Lead, template: str) -> dict[str, object]:
+    return {"broadcast_id": broadcast_id, "lead_id": lead.id, "phone": lead.phone, "timezone": lead.timezone,
+            "text": sms_text.fill(template, merge_values(lead)), "status": SmsStatus.QUEUED, "attempts": 0,
+            "error": ""}
+
+
 def create_broadcast(session: Session, spec: BroadcastSpec) -> SmsBroadcast:
     """The broadcast and one queued message per recipient, its text filled from the lead's fields."""
     broadcast = SmsBroadcast(
@@ -65,15 +80,52 @@ def create_broadcast(session: Session, spec: BroadcastSpec) -> SmsBroadcast:
         default_timezone=spec.default_timezone, rate_per_s=spec.rate_per_s, start_at=spec.start_at)
     session.add(broadcast)
     session.flush()
-    rows = []
-    for lead in _recipients(session, spec):
-        values = {**(lead.fields or {}), "phone": lead.phone, "lead_id": lead.id}
-        rows.append({"broadcast_id": broadcast.id, "lead_id": lead.id, "phone": lead.phone,
-                     "timezone": lead.timezone, "text": sms_text.fill(spec.template, values),
-                     "status": SmsStatus.QUEUED, "attempts": 0, "error": ""})
+    rows = [_message_row(broadcast.id, lead, spec.template) for lead in _recipients(session, spec)]
     if rows:
         session.execute(insert(SmsMessage), rows)
     return broadcast
+
+
+def post_call_broadcast(session: Session, campaign: Campaign) -> SmsBroadcast:
+    """The campaign's post-call broadcast, created on its first message; its compliance profile
+    follows the campaign's. Two agents saving the first ones at once: the unique index lets one
+    create it, the other reads it."""
+    broadcast = session.scalar(select(SmsBroadcast).where(SmsBroadcast.campaign_id == campaign.id,
+                                                          SmsBroadcast.kind == SmsBroadcastKind.POST_CALL))
+    if broadcast is None:
+        broadcast = SmsBroadcast(
+            name=f"After calls: {campaign.name}"[:128], template="(each disposition's own)",
+            campaign_id=campaign.id, compliance_profile=campaign.compliance_profile, default_timezone="UTC",
+            rate_per_s=POST_CALL_RATE_PER_S,
+            start_at=datetime.fromtimestamp(0, UTC), kind=SmsBroadcastKind.POST_CALL)
+        try:
+            with session.begin_nested():
+                session.add(broadcast)
+        except IntegrityError:
+            return post_call_broadcast(session, campaign)
+    broadcast.compliance_profile = campaign.compliance_profile
+    return broadcast
+
+
+def queue_post_call(session: Session, attempt: Attempt, disposition: Disposition) -> SmsMessage | None:
+    """Queue the disposition's SMS to the attempt's lead (None: the disposition has none).
+
+    One message per call: a disposition saved again replaces the message while it
+    still waits (none, if the new disposition has no SMS); once sent it stays.
+    """
+    session.execute(delete(SmsMessage).where(SmsMessage.attempt_id == attempt.id,
+                                             SmsMessage.status == SmsStatus.QUEUED))
+    if not disposition.sms_template or session.scalar(
+            select(SmsMessage.id).where(SmsMessage.attempt_id == attempt.id)) is not None:
+        return None
+    lead = session.get(Lead, attempt.lead_id)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    if lead is None or campaign is None:
+        return None
+    message = SmsMessage(**_message_row(post_call_broadcast(session, campaign).id, lead,
+                                        disposition.sms_template), attempt_id=attempt.id)
+    session.add(message)
+    return message
 
 
 def active_broadcasts(session: Session, now: datetime) -> Sequence[SmsBroadcast]:
@@ -96,7 +148,10 @@ def unconfirmed(session: Session) -> Sequence[SmsMessage]:
 
 
 def finish_if_drained(session: Session, broadcast: SmsBroadcast) -> bool:
-    """Mark the broadcast done once no message waits to be sent (reports may still arrive)."""
+    """Mark the broadcast done once no message waits to be sent (reports may still arrive); a
+    post-call broadcast stays open for the next disposition."""
+    if broadcast.kind is SmsBroadcastKind.POST_CALL:
+        return False
     waiting = session.scalar(select(func.count()).select_from(SmsMessage).where(
         SmsMessage.broadcast_id == broadcast.id,
         SmsMessage.status.in_((SmsStatus.QUEUED, SmsStatus.SENDING))))
@@ -163,9 +218,6 @@ def mark_accepted(session: Session, ids: Sequence[int], at: datetime) -> None:
 
 def blocked(session: Session, phones: Sequence[str], campaign_id: int | None, now: datetime) -> set[str]:
     """Those of ``phones`` on the do-not-call list (global, or the campaign's), unexpired: one query
-    per batch, as :func:`store.dnc.is_blocked` answers for one number."""
-    scope: ColumnElement[bool] = DncEntry.campaign_id.is_(None)
-    if campaign_id is not None:
-        scope = or_(scope, DncEntry.campaign_id == campaign_id)
-    live = or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now)
-    return set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(set(phones)), scope, live)))
+    per batch, by the dialer's own rule (:func:`store.dnc.in_force`)."""
+    return set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(set(phones)),
+                                                            in_force(campaign_id, now))))

@@ -34,11 +34,9 @@ def _text(form: MultiDict[str, str]) -> tuple[str, str]:
     if not template:
         raise FormError("template: required")
     try:
-        sms_text.fields_of(template)
+        sms_text.check(template, MAX_PARTS)
     except sms_text.TemplateError as exc:
         raise FormError(f"template: {exc}") from None
-    if sms_text.shape(template).parts > MAX_PARTS:
-        raise FormError(f"template: longer than {MAX_PARTS} SMS parts")
     return name, template
 
 
