@@ -39,7 +39,7 @@ WAIT_S = 120.0
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$")
 #: Statuses that still wait for the sender or for the final delivery report (the fake SMSC
 #: reports "delivered" for every message, after or before "sent to the SMSC").
-OPEN = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.ACCEPTED, SmsStatus.SENT)
+OPEN = store.OPEN
 
 
 def free_port() -> int:

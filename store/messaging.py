@@ -31,6 +31,8 @@ _ORDER = {SmsStatus.QUEUED: 0, SmsStatus.SENDING: 1, SmsStatus.ACCEPTED: 2, SmsS
 #: Reports asked for: delivered, failed, rejected by the SMSC. Not "buffered" (4) nor "taken by the
 #: SMSC" (8): Kannel's 202 already says "accepted", and 8 would double the callbacks the web app takes.
 DLR_MASK = 1 | 2 | 16
+#: Statuses that still wait for the sender or for a final delivery report.
+OPEN = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.ACCEPTED, SmsStatus.SENT)
 #: A campaign's post-call messages go out at most this fast (they come one per disposition).
 POST_CALL_RATE_PER_S = 10.0
 
@@ -46,6 +48,7 @@ class BroadcastSpec:
     default_timezone: str
     rate_per_s: float
     start_at: datetime
+    state: SmsBroadcastState = SmsBroadcastState.SCHEDULED  # PAUSED: a draft, sent once started
 
 
 def _recipients(session: Session, spec: BroadcastSpec) -> Iterable[Lead]:
@@ -77,7 +80,8 @@ def create_broadcast(session: Session, spec: BroadcastSpec) -> SmsBroadcast:
     broadcast = SmsBroadcast(
         name=spec.name, template=spec.template, list_id=spec.list_id, campaign_id=spec.campaign_id,
         segment=spec.segment, compliance_profile=spec.compliance_profile,
-        default_timezone=spec.default_timezone, rate_per_s=spec.rate_per_s, start_at=spec.start_at)
+        default_timezone=spec.default_timezone, rate_per_s=spec.rate_per_s, start_at=spec.start_at,
+        state=spec.state)
     session.add(broadcast)
     session.flush()
     rows = [_message_row(broadcast.id, lead, spec.template) for lead in _recipients(session, spec)]
