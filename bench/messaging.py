@@ -75,12 +75,16 @@ def run(messages: int, rate: float, db: str) -> dict[str, float]:
                 lab.wait_accounted(broadcast, timeout=REPORT_WAIT_S)
             counts = lab.statuses(broadcast)
             refs = _refs(lab)
+            cpu = {"sender": lab.sender.cpu_s(), "web": lab.web.cpu_s()}
         finally:
             lab.close()
     wanted = {f"R{i}" for i in range(messages)}
     span = before_kill[-1] - before_kill[0] if len(before_kill) > 1 else 0.0
     print(f"{messages} messages at {rate:g}/s on {db}: {elapsed:.1f} s in all (smsbox killed once); "
           f"statuses {', '.join(f'{s.value} {n}' for s, n in counts.items() if n)}")
+    print("CPU per message (a machine-load-independent cost): "
+          + ", ".join(f"{name} {seconds / messages * 1000:.2f} ms" for name, seconds in cpu.items())
+          + " (the web's is the delivery reports Kannel posts back)")
     return {
         "sms_per_s": round((len(before_kill) - 1) / span, 1) if span else 0.0,
         "sms_lost": len(wanted - set(refs)),

@@ -6,7 +6,8 @@ schema, then the demo — one progressive campaign on each PBX node, seeded once
 a later run never changes what a supervisor did to it — then the long-running
 processes, each its own child process kept up by
 :class:`~switchboard.supervisor.Supervisor`: one runner per node (the Asterisk
-``pbx`` and the FreeSWITCH node), the scheduler and the web admin. SIGTERM or
+``pbx`` and the FreeSWITCH node), the scheduler, the web admin and the SMS
+sender (through the sandbox's Kannel). SIGTERM or
 Ctrl-C stops them all; agents logged in stay logged in (the runners log them in
 again when they start), and the run says which.
 """
@@ -61,8 +62,8 @@ def run_all(settings: Settings) -> None:
     if admin_password:
         click.echo(f"log in as {DEMO_ADMIN!r} with the password kept in "
                    f"{settings.instance_dir / DEMO_ADMIN_SECRET} (generated on the first run)")
-    click.echo("the runners (Asterisk and FreeSWITCH), scheduler and web are restarted if they die; "
-               "Ctrl-C stops them all")
+    click.echo("the runners (Asterisk and FreeSWITCH), scheduler, web and SMS sender are restarted if they "
+               "die; Ctrl-C stops them all")
     supervisor.run()
     click.echo(logged_in_report(settings))
 
@@ -90,8 +91,9 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 def box_children(settings: Settings, dialplan_dir: Path | None) -> list[ChildSpec]:
-    """One box's processes: a runner per node (Asterisk pbx, FreeSWITCH), the scheduler and the web,
-    logging to the instance dir. FreeSWITCH fetches its routes over mod_xml_curl: no dialplan dir."""
+    """One box's processes: a runner per node (Asterisk pbx, FreeSWITCH), the scheduler, the web and the
+    SMS sender (to the sandbox's Kannel), logging to the instance dir. FreeSWITCH fetches its routes
+    over mod_xml_curl: no dialplan dir."""
     exe = str(Path(sys.executable).with_name("switchboard"))
     env = child_env(settings)
     logs = settings.instance_dir
@@ -103,6 +105,7 @@ def box_children(settings: Settings, dialplan_dir: Path | None) -> list[ChildSpe
         ChildSpec("scheduler", (exe, "scheduler"), env, logs / "scheduler.log"),
         ChildSpec("web", (exe, "web", "--host", settings.web_host, "--port", str(settings.web_port)), env,
                   logs / "web.log"),
+        ChildSpec("sms-sender", (exe, "sms-sender"), env, logs / "sms-sender.log"),
     ]
 
 

@@ -39,7 +39,7 @@ WAIT_S = 120.0
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$")
 #: Statuses that still wait for the sender or for the final delivery report (the fake SMSC
 #: reports "delivered" for every message, after or before "sent to the SMSC").
-OPEN = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.ACCEPTED, SmsStatus.SENT)
+OPEN = store.OPEN
 
 
 def free_port() -> int:
@@ -95,6 +95,13 @@ class Process:
         with open(self.log, "a") as fh:
             self.proc = subprocess.Popen([switchboard_exe(), *self.argv], env=self.env, stdout=fh,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def cpu_s(self) -> float:
+        """CPU time (user + system) the process has used so far."""
+        if self.proc is None:
+            return 0.0
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is not None and self.proc.poll() is None:

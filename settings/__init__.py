@@ -61,6 +61,9 @@ class Settings:
     smpp_system_id: str = ""
     smpp_password: str = field(default="", repr=False)
     sms_sender_id: str = "Switchboard"  # the From of every message (a short code or an alphanumeric name)
+    # The operator's country (ISO code): a reply's sender number as Kannel gives it (13800138000,
+    # 8613800138000, 008613800138000 ...) is read as a number of this country unless it says otherwise.
+    sms_region: str = "US"
     kannel_admin_port: int = 13000
     kannel_smsbox_port: int = 13001  # bearerbox <-> smsbox
     kannel_sendsms_port: int = 13013  # smsbox's HTTP sendsms interface

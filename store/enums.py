@@ -32,6 +32,7 @@ __all__ = [
     "PaymentStatus",
     "PbxKind",
     "RecordingStatus",
+    "SmsBroadcastKind",
     "SmsBroadcastState",
     "SmsStatus",
     "UserRole",
@@ -118,6 +119,11 @@ class SmsBroadcastState(StrEnum):
     SCHEDULED = "scheduled"  # sends from its start time
     PAUSED = "paused"
     DONE = "done"  # every message has left the queue
+
+
+class SmsBroadcastKind(StrEnum):
+    BROADCAST = "broadcast"  # a template to a list or segment, done once every message has left
+    POST_CALL = "post_call"  # a campaign's messages after a disposition: open as long as the campaign
 
 
 class SmsStatus(StrEnum):

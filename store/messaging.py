@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orchestrator.messaging import text as sms_text
 from orchestrator.messaging.policy import Segment
-from store.enums import ComplianceProfile, Outcome, SmsBroadcastState, SmsStatus
-from store.models import Disposition, DncEntry, Lead, SmsBroadcast, SmsMessage
+from store.dnc import in_force
+from store.enums import ComplianceProfile, Outcome, SmsBroadcastKind, SmsBroadcastState, SmsStatus
+from store.models import Attempt, Campaign, Disposition, DncEntry, Lead, SmsBroadcast, SmsMessage
 
 #: Kannel's delivery report types (``%d`` in the dlr-url) and the status each one means.
 REPORTS = {1: SmsStatus.DELIVERED, 2: SmsStatus.FAILED, 8: SmsStatus.SENT, 16: SmsStatus.FAILED}
@@ -29,6 +32,10 @@ _ORDER = {SmsStatus.QUEUED: 0, SmsStatus.SENDING: 1, SmsStatus.ACCEPTED: 2, SmsS
 #: Reports asked for: delivered, failed, rejected by the SMSC. Not "buffered" (4) nor "taken by the
 #: SMSC" (8): Kannel's 202 already says "accepted", and 8 would double the callbacks the web app takes.
 DLR_MASK = 1 | 2 | 16
+#: Statuses that still wait for the sender or for a final delivery report.
+OPEN = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.ACCEPTED, SmsStatus.SENT)
+#: A campaign's post-call messages go out at most this fast (they come one per disposition).
+POST_CALL_RATE_PER_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class BroadcastSpec:
     default_timezone: str
     rate_per_s: float
     start_at: datetime
+    state: SmsBroadcastState = SmsBroadcastState.SCHEDULED  # PAUSED: a draft, sent once started
 
 
 def _recipients(session: Session, spec: BroadcastSpec) -> Iterable[Lead]:
@@ -57,23 +65,72 @@ def _recipients(session: Session, spec: BroadcastSpec) -> Iterable[Lead]:
             yield lead
 
 
+def merge_values(lead: Lead) -> dict[str, object]:
+    """What a template's merge fields are filled from: the lead's fields, its number and id."""
+    return {**(lead.fields or {}), "phone": lead.phone, "lead_id": lead.id}
+
+
+def _message_row(broadcast_id: int, lead: Lead, template: str) -> dict[str, object]:
+    return {"broadcast_id": broadcast_id, "lead_id": lead.id, "phone": lead.phone, "timezone": lead.timezone,
+            "text": sms_text.fill(template, merge_values(lead)), "status": SmsStatus.QUEUED, "attempts": 0,
+            "error": ""}
+
+
 def create_broadcast(session: Session, spec: BroadcastSpec) -> SmsBroadcast:
     """The broadcast and one queued message per recipient, its text filled from the lead's fields."""
     broadcast = SmsBroadcast(
         name=spec.name, template=spec.template, list_id=spec.list_id, campaign_id=spec.campaign_id,
         segment=spec.segment, compliance_profile=spec.compliance_profile,
-        default_timezone=spec.default_timezone, rate_per_s=spec.rate_per_s, start_at=spec.start_at)
+        default_timezone=spec.default_timezone, rate_per_s=spec.rate_per_s, start_at=spec.start_at,
+        state=spec.state)
     session.add(broadcast)
     session.flush()
-    rows = []
-    for lead in _recipients(session, spec):
-        values = {**(lead.fields or {}), "phone": lead.phone, "lead_id": lead.id}
-        rows.append({"broadcast_id": broadcast.id, "lead_id": lead.id, "phone": lead.phone,
-                     "timezone": lead.timezone, "text": sms_text.fill(spec.template, values),
-                     "status": SmsStatus.QUEUED, "attempts": 0, "error": ""})
+    rows = [_message_row(broadcast.id, lead, spec.template) for lead in _recipients(session, spec)]
     if rows:
         session.execute(insert(SmsMessage), rows)
     return broadcast
+
+
+def post_call_broadcast(session: Session, campaign: Campaign) -> SmsBroadcast:
+    """The campaign's post-call broadcast, created on its first message; its compliance profile
+    follows the campaign's. Two agents saving the first ones at once: the unique index lets one
+    create it, the other reads it."""
+    broadcast = session.scalar(select(SmsBroadcast).where(SmsBroadcast.campaign_id == campaign.id,
+                                                          SmsBroadcast.kind == SmsBroadcastKind.POST_CALL))
+    if broadcast is None:
+        broadcast = SmsBroadcast(
+            name=f"After calls: {campaign.name}"[:128], template="(each disposition's own)",
+            campaign_id=campaign.id, compliance_profile=campaign.compliance_profile, default_timezone="UTC",
+            rate_per_s=POST_CALL_RATE_PER_S,
+            start_at=datetime.fromtimestamp(0, UTC), kind=SmsBroadcastKind.POST_CALL)
+        try:
+            with session.begin_nested():
+                session.add(broadcast)
+        except IntegrityError:
+            return post_call_broadcast(session, campaign)
+    broadcast.compliance_profile = campaign.compliance_profile
+    return broadcast
+
+
+def queue_post_call(session: Session, attempt: Attempt, disposition: Disposition) -> SmsMessage | None:
+    """Queue the disposition's SMS to the attempt's lead (None: the disposition has none).
+
+    One message per call: a disposition saved again replaces the message while it
+    still waits (none, if the new disposition has no SMS); once sent it stays.
+    """
+    session.execute(delete(SmsMessage).where(SmsMessage.attempt_id == attempt.id,
+                                             SmsMessage.status == SmsStatus.QUEUED))
+    if not disposition.sms_template or session.scalar(
+            select(SmsMessage.id).where(SmsMessage.attempt_id == attempt.id)) is not None:
+        return None
+    lead = session.get(Lead, attempt.lead_id)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    if lead is None or campaign is None:
+        return None
+    message = SmsMessage(**_message_row(post_call_broadcast(session, campaign).id, lead,
+                                        disposition.sms_template), attempt_id=attempt.id)
+    session.add(message)
+    return message
 
 
 def active_broadcasts(session: Session, now: datetime) -> Sequence[SmsBroadcast]:
@@ -96,7 +153,10 @@ def unconfirmed(session: Session) -> Sequence[SmsMessage]:
 
 
 def finish_if_drained(session: Session, broadcast: SmsBroadcast) -> bool:
-    """Mark the broadcast done once no message waits to be sent (reports may still arrive)."""
+    """Mark the broadcast done once no message waits to be sent (reports may still arrive); a
+    post-call broadcast stays open for the next disposition."""
+    if broadcast.kind is SmsBroadcastKind.POST_CALL:
+        return False
     waiting = session.scalar(select(func.count()).select_from(SmsMessage).where(
         SmsMessage.broadcast_id == broadcast.id,
         SmsMessage.status.in_((SmsStatus.QUEUED, SmsStatus.SENDING))))
@@ -104,6 +164,21 @@ def finish_if_drained(session: Session, broadcast: SmsBroadcast) -> bool:
         return False
     broadcast.state = SmsBroadcastState.DONE
     return True
+
+
+_MESSAGES = cast(Table, SmsMessage.__table__)
+
+
+def _report_update(status: SmsStatus) -> Update:
+    earlier = [s for s, rank in _ORDER.items() if rank < _ORDER[status]]
+    return (update(_MESSAGES).where(_MESSAGES.c.id == bindparam("m_id"), _MESSAGES.c.status.in_(earlier))
+            .values(status=status, report_type=bindparam("r_type"), reported_at=bindparam("r_at")))
+
+
+#: Built once: a delivery report is one small UPDATE, and Kannel posts one per message (hundreds a
+#: second in a broadcast), so neither the statement nor the ORM's session bookkeeping is redone each time.
+_REPORT_UPDATES = {status: _report_update(status) for status in set(REPORTS.values())}
+_TOUCH = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("m_id")).values(reported_at=bindparam("r_at"))
 
 
 def record_report(session: Session, message_id: int, report_type: int, now: datetime) -> bool:
@@ -116,14 +191,12 @@ def record_report(session: Session, message_id: int, report_type: int, now: date
     status = REPORTS.get(report_type)
     if status is None:
         return False
-    earlier = [s for s, rank in _ORDER.items() if rank < _ORDER[status]]
-    moved = session.execute(update(SmsMessage)
-                            .where(SmsMessage.id == message_id, SmsMessage.status.in_(earlier))
-                            .values(status=status, report_type=report_type, reported_at=now))
-    if moved.rowcount:  # type: ignore[attr-defined]
+    params = {"m_id": message_id, "r_type": report_type, "r_at": now}
+    moved: CursorResult[Any] = session.execute(_REPORT_UPDATES[status], params)  # type: ignore[assignment]
+    if moved.rowcount:
         return True
-    touched = session.execute(update(SmsMessage).where(SmsMessage.id == message_id).values(reported_at=now))
-    return bool(touched.rowcount)  # type: ignore[attr-defined]
+    touched: CursorResult[Any] = session.execute(_TOUCH, params)  # type: ignore[assignment]
+    return bool(touched.rowcount)
 
 
 def opt_out(session: Session, phone: str, reason: str) -> None:
@@ -163,9 +236,6 @@ def mark_accepted(session: Session, ids: Sequence[int], at: datetime) -> None:
 
 def blocked(session: Session, phones: Sequence[str], campaign_id: int | None, now: datetime) -> set[str]:
     """Those of ``phones`` on the do-not-call list (global, or the campaign's), unexpired: one query
-    per batch, as :func:`store.dnc.is_blocked` answers for one number."""
-    scope: ColumnElement[bool] = DncEntry.campaign_id.is_(None)
-    if campaign_id is not None:
-        scope = or_(scope, DncEntry.campaign_id == campaign_id)
-    live = or_(DncEntry.expires_at.is_(None), DncEntry.expires_at > now)
-    return set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(set(phones)), scope, live)))
+    per batch, by the dialer's own rule (:func:`store.dnc.in_force`)."""
+    return set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(set(phones)),
+                                                            in_force(campaign_id, now))))

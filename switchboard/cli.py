@@ -187,7 +187,7 @@ def sms_sender(settings) -> None:
     import signal
     import threading
 
-    from web.messaging.sender import run as run_sender
+    from runner.sms_sender import run as run_sender
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()

@@ -66,6 +66,14 @@ def fill(template: str, values: Mapping[str, object]) -> str:
                                 for name in fields_of(template)})
 
 
+def check(template: str, max_parts: int) -> None:
+    """Raise :class:`TemplateError` for a template the sender could not fill, or one longer than
+    ``max_parts`` SMS parts (what Kannel would cut)."""
+    fields_of(template)
+    if shape(template).parts > max_parts:
+        raise TemplateError(f"longer than {max_parts} SMS parts")
+
+
 def shape(text: str) -> Shape:
     """The coding, size and number of parts ``text`` takes as SMS."""
     if all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in text):

@@ -146,6 +146,8 @@ class Disposition(Base):
     is_final: Mapped[bool] = mapped_column(default=True)  # the lead is done after it
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # An SMS to the lead when an agent saves this disposition (merge fields from the lead); "": none.
+    sms_template: Mapped[str] = mapped_column(Text, default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="dispositions")
 

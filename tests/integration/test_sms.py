@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from lab.sandbox import kannel as gateway
 from lab.sms import SmsLab
-from store.enums import ComplianceProfile, SmsStatus
-from store.models import DncEntry, SmsMessage
+from store.enums import CampaignMode, ComplianceProfile, SmsStatus
+from store.messaging import queue_post_call
+from store.models import Attempt, Campaign, Disposition, DncEntry, Lead, LeadList, SmsMessage
 
 pytestmark = pytest.mark.sandbox
 
@@ -114,3 +115,32 @@ def test_quiet_hours_defer_and_opt_out_reply_blocks(lab: SmsLab) -> None:
 def _on_dnc(lab: SmsLab, phone: str) -> bool:
     with lab.sessions() as session:
         return session.scalar(select(DncEntry.id).where(DncEntry.phone == phone)) is not None
+
+
+def test_post_call_sms_goes_through_kannel_and_do_not_call_is_checked_when_it_is_sent(lab: SmsLab) -> None:
+    """What an agent's disposition queues (``store.messaging.queue_post_call``, as the web test shows)
+    is sent and reported like a broadcast; a number put on the list after the call is not sent to."""
+    customer, opted_out = _phones(2, 400)
+    with lab.sessions.begin() as session:
+        sale = Disposition(code="SALE", label="Sale", sms_template="谢谢{first_name}，订单{ref}已确认")
+        campaign = Campaign(name="Orders", mode=CampaignMode.PROGRESSIVE, compliance_profile="us",
+                            dispositions=[sale])
+        lead_list = LeadList(name="orders", campaign=campaign)
+        session.add_all([campaign, lead_list])
+        session.flush()
+        leads = [Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=phone, timezone=_zone_at(12),
+                      fields={"first_name": f"客户{i}", "ref": f"R{900 + i}"})
+                 for i, phone in enumerate((customer, opted_out))]
+        session.add_all(leads)
+        session.flush()
+        for lead in leads:
+            attempt = Attempt(lead_id=lead.id, campaign_id=campaign.id, phone=lead.phone)
+            session.add(attempt)
+            session.flush()
+            queue_post_call(session, attempt, sale)
+        session.add(DncEntry(phone=opted_out, campaign_id=None, reason="asked on the phone", source="test"))
+        broadcast = session.scalars(select(SmsMessage.broadcast_id)).first()
+    counts = lab.wait_accounted(broadcast)
+    assert counts[SmsStatus.DELIVERED] == 1, counts
+    assert counts[SmsStatus.BLOCKED] == 1, counts
+    assert lab.received() == [(customer, "谢谢客户0，订单R900已确认")]

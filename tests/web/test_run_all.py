@@ -93,12 +93,13 @@ def test_a_killed_runner_is_restarted_and_stop_ends_every_child(tmp_path, runnin
     supervisor = running(box_children(settings, None), backoff=FAST)
     assert supervisor.wait_for(lambda status: all(s.pid for s in status.values()), 30)
     first = _pids(supervisor)
-    assert set(first) == {"runner", "runner-freeswitch", "scheduler", "web"}
+    assert set(first) == {"runner", "runner-freeswitch", "scheduler", "web", "sms-sender"}
 
     os.kill(first["runner"], signal.SIGKILL)
     assert supervisor.wait_for(lambda status: status["runner"].pid not in (None, first["runner"]), 30)
     second = _pids(supervisor)
-    assert all(second[name] == first[name] for name in ("runner-freeswitch", "scheduler", "web"))
+    others = ("runner-freeswitch", "scheduler", "web", "sms-sender")
+    assert all(second[name] == first[name] for name in others)
     assert any("runner killed by SIGKILL" in r.getMessage() for r in caplog.records)
 
     supervisor.request_stop()

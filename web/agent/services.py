@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.dialer.agents import CONNECTING, NO_PHONE
 from store import desk_queue
+from store import messaging as sms
 from store.enums import AgentState, CampaignMode, CampaignState, DeskCommand, DeskRequestStatus, LeadStatus
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
 from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
@@ -258,7 +259,8 @@ class Disposed:
 
 
 def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int) -> Disposed:
-    """Keep the order lines and notes of the call; the runner applies the outcome to the lead.
+    """Keep the order lines and notes of the call; the runner applies the outcome to the lead; queue the
+    disposition's SMS, if it has one (the SMS sender checks do-not-call and quiet hours when it sends).
 
     Accepted during the call as well as after it: the dialer keeps it until the call ends.
     """
@@ -285,6 +287,7 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
     except OrderError as exc:
         raise AgentError(str(exc)) from None
     attempt.notes = data.notes[:2000]
+    sms.queue_post_call(session, attempt, disposition)
     payload = {
         "attempt_id": str(attempt.id),
         "code": disposition.code,

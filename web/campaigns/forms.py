@@ -5,7 +5,9 @@ Supervisors edit rules as short lines rather than nested widgets:
 * calling hours: ``mon-fri 09:00-13:00 14:00-20:00`` (one line per day group)
 * retry rules:   ``busy 1800 3``  (outcome, delay in seconds, optional max attempts)
 * dispositions:  ``SALE Sale +sale +amount`` (code, label, flags: +sale
-  +amount +callback +notfinal)
+  +amount +callback +notfinal), then optionally ``sms: <text>``: the SMS the
+  lead gets when an agent saves it (merge fields from the lead, e.g.
+  ``sms: Thank you {first_name}, order {ref} is confirmed``)
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from orchestrator.messaging import text as sms_text
+from provisioning.kannel import MAX_PARTS
 from store.enums import Outcome
 from store.models import Disposition
 from web.campaigns.profiles import WEEKDAYS
@@ -22,6 +26,7 @@ from web.campaigns.profiles import WEEKDAYS
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 FLAGS = ("+sale", "+amount", "+callback", "+notfinal")
+SMS = "sms:"
 
 
 class FormError(ValueError):
@@ -98,12 +103,26 @@ class DispositionSpec:
     asks_amount: bool = False
     schedules_callback: bool = False
     is_final: bool = True
+    sms_template: str = ""
+
+
+def _sms(line: str, marked: bool, template: str) -> str:
+    """A disposition line's SMS template, checked (empty: no SMS)."""
+    template = template.strip()
+    if marked and not template:
+        raise FormError(f"bad disposition {line!r}: {SMS} needs the text of the message")
+    try:
+        sms_text.check(template, MAX_PARTS)
+    except sms_text.TemplateError as exc:
+        raise FormError(f"bad disposition {line!r}: SMS {exc}") from None
+    return template
 
 
 def parse_dispositions(text: str) -> list[DispositionSpec]:
     specs: dict[str, DispositionSpec] = {}
     for line in filter(None, (ln.strip() for ln in text.splitlines())):
-        words = line.split()
+        head, marked, template = line.partition(f" {SMS}")
+        words = head.split()
         flags = {w for w in words if w.startswith("+")}
         rest = [w for w in words if not w.startswith("+")]
         if not rest or not _CODE.match(rest[0]) or flags - set(FLAGS):
@@ -115,6 +134,7 @@ def parse_dispositions(text: str) -> list[DispositionSpec]:
             "+amount" in flags,
             "+callback" in flags,
             "+notfinal" not in flags and "+callback" not in flags,
+            _sms(line, bool(marked), template),
         )
     return list(specs.values())
 
@@ -128,7 +148,7 @@ def format_disposition(d: DispositionSpec | Disposition) -> str:
     ]
     if not d.is_final and not d.schedules_callback:
         flags.append("+notfinal")
-    return " ".join([d.code, d.label, *flags])
+    return " ".join([d.code, d.label, *flags, *([SMS, d.sms_template] if d.sms_template else [])])
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,7 @@ def _set_dispositions(campaign: Campaign, specs: list[DispositionSpec]) -> None:
             campaign.dispositions.append(disp)
         disp.label, disp.is_sale, disp.asks_amount = spec.label, spec.is_sale, spec.asks_amount
         disp.schedules_callback, disp.is_final = spec.schedules_callback, spec.is_final
+        disp.sms_template = spec.sms_template
         disp.sort_order, disp.active = order, True
     for leftover in by_code.values():
         leftover.active = False

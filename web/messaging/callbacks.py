@@ -17,6 +17,7 @@ from orchestrator.messaging.policy import is_opt_out
 from store import messaging as store
 from web.db import db
 from web.http import int_or_none
+from web.leads.importer import normalise
 
 bp = Blueprint("sms_callbacks", __name__, url_prefix="/sms")
 
@@ -47,7 +48,10 @@ def reply(token: str):
     if not phone:
         abort(400)
     if is_opt_out(text):
+        number = normalise(phone, current_app.config["SWITCHBOARD_SETTINGS"].sms_region)
+        if isinstance(number, str):  # Kannel logs the answer: nobody is put on the list by guesswork
+            abort(400, description=f"sender {phone[:32]!r}: {number}")
         session = db()
-        store.opt_out(session, phone, f"SMS reply: {text}")
+        store.opt_out(session, number.phone, f"SMS reply: {text}")
         session.commit()
     return ""  # nothing to send back

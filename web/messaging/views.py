@@ -34,11 +34,9 @@ def _text(form: MultiDict[str, str]) -> tuple[str, str]:
     if not template:
         raise FormError("template: required")
     try:
-        sms_text.fields_of(template)
+        sms_text.check(template, MAX_PARTS)
     except sms_text.TemplateError as exc:
         raise FormError(f"template: {exc}") from None
-    if sms_text.shape(template).parts > MAX_PARTS:
-        raise FormError(f"template: longer than {MAX_PARTS} SMS parts")
     return name, template
 
 
@@ -83,8 +81,9 @@ def _spec(form: MultiDict[str, str]) -> store.BroadcastSpec:
     except ValueError:
         raise FormError("compliance profile: choose one") from None
     zone, start = _when(form)
+    state = SmsBroadcastState.PAUSED if form.get("draft") else SmsBroadcastState.SCHEDULED
     return store.BroadcastSpec(name, template, list_id, campaign_id, form.get("segment", "").strip()[:255],
-                               profile, zone, rate, start)
+                               profile, zone, rate, start, state)
 
 
 def _form_page(status: int = 200):
@@ -133,9 +132,12 @@ def detail(broadcast_id: int):
     total = session.scalar(select(func.count()).select_from(SmsMessage)
                            .where(SmsMessage.broadcast_id == broadcast_id))
     shape = sms_text.shape(broadcast.template)
+    counts = store.counts(session, [broadcast_id])[broadcast_id]
     return render_template("sms/detail.html", b=broadcast, messages=messages, total=total, shape=shape,
-                           counts=store.counts(session, [broadcast_id])[broadcast_id], Status=SmsStatus,
-                           states=list(SmsBroadcastState))
+                           counts=counts, Status=SmsStatus, states=list(SmsBroadcastState),
+                           untouched=counts[SmsStatus.QUEUED] == total,
+                           live=broadcast.state is not SmsBroadcastState.PAUSED
+                           and any(counts[s] for s in store.OPEN))
 
 
 @bp.post("/<int:broadcast_id>/state")
