@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import contextlib
 import re
 from collections import Counter
@@ -98,7 +99,9 @@ def test_disable_and_provision_writes_only_enabled_seats(app, as_role, tmp_path)
 def test_render_pjsip_endpoint_auth_aor():
     text = render_pjsip([SeatConf("8002", "S3cretS3cret"), SeatConf("8001", "An0therSecret")])
     assert text.index("[8001]") < text.index("[8002]")
-    assert "[8001-auth]\ntype=auth\nauth_type=userpass\nusername=8001\npassword=An0therSecret" in text
+    digest = hashlib.md5(b"8001:asterisk:An0therSecret", usedforsecurity=False).hexdigest()
+    assert f"[8001-auth]\ntype=auth\nauth_type=md5\nusername=8001\nrealm=asterisk\nmd5_cred={digest}" in text
+    assert "An0therSecret" not in text  # the file holds digests, never a password
     assert "type=aor\nmax_contacts=1\nremove_existing=yes" in text
 
 
