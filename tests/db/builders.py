@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -9,6 +10,10 @@ from sqlalchemy import Engine
 from store.db import session_factory
 from store.enums import CampaignMode, ComplianceProfile
 from store.models import Campaign, Lead, LeadList
+from store.sealing import Sealer
+
+#: Seals the node and seat secrets tests write and opens them where the runner reads them (one process).
+TEST_SEALER = Sealer(secrets.token_urlsafe(32))
 
 
 def campaign_with_leads(engine: Engine, n: int, due: datetime) -> int:
