@@ -6,6 +6,7 @@ The numbers in the test names are the issue's findings.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import stat
 import uuid
@@ -22,15 +23,17 @@ from provisioning.seats import write_seats
 from settings import Settings, load_settings
 from store.db import make_engine
 from store.enums import CampaignState, Outcome, PbxKind, UserRole
-from store.models import Agent, AuditLog, PbxNode, Recording, Seat, Team, User
+from store.models import Agent, AuditLog, LeadList, PbxNode, Recording, Seat, Team, User
 from tests.web import seed
 from tests.web.conftest import PASSWORD, Client
 from web.app import create_app
 from web.auth import services as auth_services
 from web.auth.roles import HOME, ROLE_PERMS
 from web.calls.services import CallFilter, search
-from web.db import sessions
+from web.campaigns.services import visible_campaigns
+from web.db import sealer, sessions
 from web.leads import importer
+from web.leads import services as lead_services
 from web.reports.services import Period, volume
 
 DAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -105,10 +108,11 @@ def test_1_the_count_is_shared_by_web_processes_through_redis(settings):
 @pytest.fixture
 def fs_node(app):
     with app.app_context(), sessions().begin() as s:
-        node = PbxNode(name="fs1", kind=PbxKind.FREESWITCH, host="127.0.0.1", port=8021, secret="n" * 32)
+        node = PbxNode(name="fs1", kind=PbxKind.FREESWITCH, host="127.0.0.1", port=8021,
+                       secret=sealer().seal("n" * 32))
         s.add(node)
         s.flush()
-        s.add(Seat(node_id=node.id, extension="8001", secret="seat-secret-8001"))
+        s.add(Seat(node_id=node.id, extension="8001", secret=sealer().seal("seat-secret-8001")))
     return "fs1", "n" * 32
 
 
@@ -136,7 +140,8 @@ def test_1_node_secrets_are_long_or_generated(app, as_role):
     admin.post("/admin/nodes", {**node, "secret": "abc"})
     admin.post("/admin/nodes", {**node, "name": "fs10", "secret": ""})
     with app.app_context(), sessions()() as s:
-        secrets = dict(s.execute(select(PbxNode.name, PbxNode.secret)).all())
+        rows = s.execute(select(PbxNode.name, PbxNode.secret))
+        secrets = {name: sealer().open(secret) for name, secret in rows}
     assert "fs9" not in secrets
     assert len(secrets["fs10"]) >= 24
 
@@ -233,6 +238,37 @@ def test_4_sqlite_file_and_wal_are_private_in_a_private_instance_dir(tmp_path):
     assert modes["switchboard.sqlite3-wal"] == 0o600
 
 
+def test_4_node_and_seat_secrets_are_sealed_with_a_key_outside_the_database(app, as_role, settings):
+    admin = as_role("admin")
+    admin.get("/admin/seats")
+    admin.post("/admin/nodes", {"name": "pbx9", "kind": "asterisk", "host": "127.0.0.1", "port": "5038",
+                                "username": "sb", "secret": "ami-secret-for-the-test-xyz"})
+    with app.app_context(), sessions()() as s:
+        node_id = s.scalar(select(PbxNode.id))
+    admin.post("/admin/seats", {"node_id": str(node_id), "first": "8001", "last": "8002"})
+    with app.app_context(), sessions()() as s:
+        stored = [*s.scalars(select(PbxNode.secret)), *s.scalars(select(Seat.secret))]
+        opened = [sealer().open(secret) for secret in stored]
+    assert opened[0] == "ami-secret-for-the-test-xyz"
+    assert not set(stored) & set(opened)  # the database holds none of them
+    assert all(len(secret) >= 24 for secret in opened[1:])
+    page = admin.get("/admin/seats").get_data(as_text=True)
+    assert all(secret in page for secret in opened[1:])  # the admin reads the seats' passwords
+    key = settings.instance_dir / "secrets_key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    with app.app_context():
+        assert key.read_text() not in repr(sealer())
+
+
+def test_4_xml_curl_gives_freeswitch_the_digest_never_the_password(app, fs_node):
+    name, secret = fs_node
+    form = {"section": "directory", "user": "8001", "domain": "10.0.0.4"}
+    answer = app.test_client().post("/freeswitch/xml", data=form, headers=_basic(name, secret))
+    body = answer.get_data(as_text=True)
+    assert "seat-secret-8001" not in body
+    assert hashlib.md5(b"8001:10.0.0.4:seat-secret-8001", usedforsecurity=False).hexdigest() in body
+
+
 def test_4_uploads_are_deleted_after_import(app, as_role, settings):
     sup = as_role("sup")
     token = _import(sup, "Phone\n+44 20 7946 0001\n")
@@ -292,7 +328,7 @@ def test_6_demo_agents_have_no_guessable_password(app):
         node = PbxNode(name="pbx", kind=PbxKind.ASTERISK, host="127.0.0.1", port=1)
         s.add(node)
         s.flush()
-        demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
+        demo.ensure_agents(s, sealer(), node, [("agent001", "seat-secret-1")])
     assert Client(app.test_client()).login("agent001", "demo").status_code == 401
 
 
@@ -427,7 +463,8 @@ def test_12_every_role_is_in_the_one_table_and_has_a_home(app):
     ("trainer", ["/reports/"], ["/calls", "/lists", "/campaigns/", "/admin/users"]),
     ("data_manager", ["/lists", "/dnc"], ["/campaigns/", "/calls", "/reports/"]),
     ("sysadmin", ["/admin/seats", "/admin/users", "/metrics"], ["/calls", "/campaigns/", "/lists"]),
-    ("team_leader", ["/calls", "/reports/", "/wallboard/"], ["/campaigns/", "/lists", "/admin/users"]),
+    ("team_leader", ["/calls", "/reports/", "/wallboard/", "/lists"],
+     ["/campaigns/", "/dnc", "/admin/users"]),
 ])
 def test_12_each_role_sees_its_pages_only(app, as_role, role, allowed, refused):
     with app.app_context(), sessions().begin() as s:
@@ -482,6 +519,45 @@ def test_12_a_team_leader_monitors_own_team_live(app, as_role, two_teams):
     everyone = as_role("sup").get("/wallboard/snapshot.json").get_json()
     assert {c["name"] for c in everyone["campaigns"]} >= {"Ours", "Theirs"}
     assert [a["name"] for a in everyone["agents"]] == ["agent1", "agent2"]
+
+
+@pytest.fixture
+def team_lists(app, two_teams):
+    """A list of "Ours" (worked by Team 1, lead1's), one of "Theirs" (Team 2), one of no campaign."""
+    _, _, teams = two_teams
+    with app.app_context(), sessions().begin() as s:
+        ours, theirs = seed.campaign(s, "Ours"), seed.campaign(s, "Theirs")
+        ours.teams = [s.get(Team, teams["Team 1"])]
+        theirs.teams = [s.get(Team, teams["Team 2"])]
+        s.add_all([LeadList(name="ours-list", campaign=ours), LeadList(name="theirs-list", campaign=theirs),
+                   LeadList(name="loose-list")])
+    return teams
+
+
+def test_12_the_lead_list_and_campaign_queries_return_the_leaders_team_only(app, team_lists):
+    with app.app_context(), sessions()() as s:
+        mine = [x.name for x in lead_services.visible_lists(s, frozenset({team_lists["Team 1"]}))]
+        everyone = [x.name for x in lead_services.visible_lists(s, None)]
+        nobody = lead_services.visible_lists(s, frozenset())
+        campaigns = [c.name for c in visible_campaigns(s, frozenset({team_lists["Team 1"]}))]
+    assert mine == ["ours-list"]
+    assert set(everyone) >= {"loose-list", "ours-list", "theirs-list"}
+    assert nobody == []
+    assert campaigns == ["Ours"]
+
+
+def test_12_a_team_leader_reads_own_team_lists_only_and_cannot_change_them(app, as_role, team_lists):
+    lead = as_role("lead1")
+    page = lead.get("/lists").get_data(as_text=True)
+    assert "ours-list" in page
+    assert "theirs-list" not in page
+    assert "loose-list" not in page
+    assert "Import leads" not in page
+    with app.app_context(), sessions()() as s:
+        ours = s.scalar(select(LeadList.id).where(LeadList.name == "ours-list"))
+    assert lead.post(f"/lists/{ours}/active", {"active": "0"}).status_code == 403
+    manager = as_role("admin").get("/lists").get_data(as_text=True)  # data managers see every list
+    assert all(name in manager for name in ("ours-list", "theirs-list", "loose-list"))
 
 
 def test_12_a_leader_without_a_team_sees_nothing(app, as_role, two_teams):
