@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
+import socket
 import stat
+import subprocess
+import time
+import urllib.request
 import uuid
 import wave
 from base64 import b64encode
@@ -19,6 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from lab import demo
+from lab.campaign import switchboard_exe
 from provisioning.seats import write_seats
 from settings import Settings, load_settings
 from store.db import make_engine
@@ -222,6 +228,31 @@ def test_3_settings_take_the_new_options_from_the_environment(tmp_path):
         load_settings(environ={**env, "SWITCHBOARD_COOKIE_SECURE": "maybe"})
 
 
+def test_3_switchboard_web_serves_with_waitress_not_the_development_server(tmp_path):
+    """The Docker image's CMD is ``switchboard web`` too: what answers is waitress (ident "switchboard"),
+    not Werkzeug's development server (``Server: Werkzeug/...``)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path)}
+    proc = subprocess.Popen([switchboard_exe(), "web", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = ""
+    try:
+        for _ in range(200):  # until it listens (a hang guard, not a timing claim)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                    server = answer.headers["Server"]
+                break
+            except OSError:
+                assert proc.poll() is None
+                time.sleep(0.05)
+        assert server == "switchboard"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 # 4. Secrets and personal data at rest.
 
 
@@ -332,6 +363,17 @@ def test_6_demo_agents_have_no_guessable_password(app):
     assert Client(app.test_client()).login("agent001", "demo").status_code == 401
 
 
+def test_4_the_demo_seals_the_sandbox_secrets_it_copies(app):
+    with app.app_context(), sessions().begin() as s:
+        spec = demo.NodeSpec("pbx", "127.0.0.1", 5038, "sb", "sandbox-ami-secret")
+        node = demo.ensure_node(s, sealer(), spec)
+        demo.ensure_seats(s, sealer(), node, [("agent001", "seat-secret-1")])
+    with app.app_context(), sessions()() as s:
+        stored = [s.scalar(select(PbxNode.secret)), s.scalar(select(Seat.secret))]
+        assert [sealer().open(secret) for secret in stored] == ["sandbox-ami-secret", "seat-secret-1"]
+    assert not {"sandbox-ami-secret", "seat-secret-1"} & set(stored)
+
+
 # 7. Security headers and no-store.
 
 
@@ -364,6 +406,19 @@ def test_8_metrics_need_the_bearer_token_or_a_sysadmin(app, settings, as_role):
     assert ok.status_code == 200
     assert b"switchboard_agents" in ok.data
     tokened.extensions["sb_engine"].dispose()
+
+
+def test_8_readiness_says_no_while_the_database_is_unreachable(tmp_path):
+    """Liveness stays 200 (do not restart it); readiness is 503 (send requests elsewhere), naming no URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    url = f"postgresql://sb:pw-of-the-test@127.0.0.1:{closed}/switchboard"
+    client = create_app(Settings(instance_dir=tmp_path, database_url=url, secret_key="t")).test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "pw-of-the-test" not in ready.get_data(as_text=True)
 
 
 # 9. Timing of deactivated accounts; non-ASCII xml_curl passwords.
