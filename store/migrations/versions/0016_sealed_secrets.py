@@ -22,14 +22,15 @@ down_revision: str | Sequence[str] | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ('pbx_nodes', 'seats')
+TABLES = {name: sa.table(name, sa.column('id', sa.Integer), sa.column('secret', sa.String))
+          for name in ('pbx_nodes', 'seats')}
 
 
 def _secrets() -> dict[str, Sequence[Any]]:
     """Every non-empty secret by table; refused before any change when there are some and no key."""
     connection = op.get_bind()
-    found = {table: connection.execute(sa.text(f"SELECT id, secret FROM {table} WHERE secret <> ''")).all()  # noqa: S608
-             for table in TABLES}
+    found = {name: connection.execute(sa.select(t.c.id, t.c.secret).where(t.c.secret != '')).all()
+             for name, t in TABLES.items()}
     if any(found.values()) and context.config.attributes.get('sealer') is None:
         raise RuntimeError("pbx_nodes or seats hold secrets: migrate with the instance's secrets key "
                            "(`switchboard db upgrade`, or store.migrate.upgrade(..., sealer=...))")
@@ -39,10 +40,10 @@ def _secrets() -> dict[str, Sequence[Any]]:
 def _rewrite(found: dict[str, Sequence[Any]], change: Callable[[Any], Callable[[str], str]]) -> None:
     """Each secret through the sealer's ``seal`` or ``open`` (``change`` picks which)."""
     sealer = context.config.attributes.get('sealer')
-    for table, rows in found.items():
+    for name, rows in found.items():
+        t = TABLES[name]
         for row_id, secret in rows:
-            op.get_bind().execute(sa.text(f"UPDATE {table} SET secret = :secret WHERE id = :id"),  # noqa: S608
-                                  {'secret': change(sealer)(secret), 'id': row_id})
+            op.get_bind().execute(sa.update(t).where(t.c.id == row_id).values(secret=change(sealer)(secret)))
 
 
 def upgrade() -> None:
