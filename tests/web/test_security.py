@@ -25,11 +25,13 @@ from sqlalchemy import select
 
 from lab import demo
 from lab.campaign import switchboard_exe
-from provisioning.seats import write_seats
+from provisioning.seats import SeatConf, write_seats
+from runner.node import NodeInfo
 from settings import Settings, load_settings
 from store.db import make_engine
 from store.enums import CampaignState, Outcome, PbxKind, UserRole
 from store.models import Agent, AuditLog, LeadList, PbxNode, Recording, Seat, Team, User
+from store.sealing import instance_sealer
 from tests.web import seed
 from tests.web.conftest import PASSWORD, Client
 from web.app import create_app
@@ -455,6 +457,16 @@ def test_10_the_database_password_is_in_no_repr(tmp_path):
         assert "hunter2" not in shown
         assert "tok-123" not in shown
     assert s.redacted()["database_url"] == "postgresql://sb:***@db.example:5432/sb"
+
+
+def test_10_no_seat_node_or_sealing_secret_in_a_repr(tmp_path):
+    s = Settings(instance_dir=tmp_path, secrets_key="the-sealing-key-of-this-instance-xyz")
+    seat, sealer_ = SeatConf("8001", "sip-password-8001"), instance_sealer(s)
+    node = NodeInfo(1, "pbx", "127.0.0.1", 5038, "sb", "ami-secret-xyz")
+    shown = " ".join([repr(s), str(s.redacted()), repr(seat), repr(sealer_), repr(node),
+                      repr(PbxNode(name="pbx", secret=sealer_.seal("ami-secret-xyz")))])
+    for secret in ("the-sealing-key-of-this-instance-xyz", "sip-password-8001", "ami-secret-xyz"):
+        assert secret not in shown
 
 
 # 11. Recordings: playback audited, the file name not leaked.
