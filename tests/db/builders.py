@@ -13,7 +13,8 @@ from store.models import Campaign, Lead, LeadList
 from store.sealing import Sealer
 
 #: Seals the node and seat secrets tests write and opens them where the runner reads them (one process).
-TEST_SEALER = Sealer(secrets.token_urlsafe(32))
+TEST_SECRETS_KEY = secrets.token_urlsafe(32)
+TEST_SEALER = Sealer(TEST_SECRETS_KEY)
 
 
 def campaign_with_leads(engine: Engine, n: int, due: datetime) -> int:

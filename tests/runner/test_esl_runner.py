@@ -39,7 +39,7 @@ from runner.node import NodeInfo, RunnerOptions, load_node
 from store import models as m
 from store.enums import CampaignMode, LeadStatus, PbxKind
 from store.types import utcnow
-from tests.db.builders import TEST_SEALER
+from tests.db.builders import TEST_SEALER, TEST_SECRETS_KEY
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 
 NO_ROWS = resync_answer(rows=False)
@@ -185,7 +185,8 @@ def test_the_cli_runs_a_freeswitch_node_in_the_esl_runner_until_sigterm(sessions
                                    free_vars=FREE)]).start()
     seed(sessions, server.port, "lab", "1002")
     log = tmp_path / "runner.log"
-    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": db_url, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path)}
+    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": db_url, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path),
+           "SWITCHBOARD_SECRETS_KEY": TEST_SECRETS_KEY}  # the key the node row was sealed with
     command = [str(Path(sys.executable).with_name("switchboard")), "runner", "--pbx", "fs1"]
     with open(log, "w") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
