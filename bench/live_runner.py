@@ -14,11 +14,12 @@ import logging
 from pathlib import Path
 
 from orchestrator.pacing.simple import FixedRatioPolicy
-from runner.main import LOG_FORMAT, node_kind
+from runner.main import LOG_FORMAT, node_info
 from runner.node import RunnerOptions
 from settings import load_settings
 from store.db import make_engine, session_factory
 from store.enums import PbxKind
+from store.sealing import instance_sealer
 
 
 def main() -> None:
@@ -29,19 +30,21 @@ def main() -> None:
     parser.add_argument("--ratio", type=float, required=True, help="lines per ready agent")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    engine = make_engine(load_settings().sqlalchemy_url)
+    settings = load_settings()
+    engine = make_engine(settings.sqlalchemy_url)
     sessions = session_factory(engine)
     options = RunnerOptions(dialplan_dir=args.dialplan_dir, originates_per_s=args.originates_per_s,
                             policy_for=lambda _campaign: FixedRatioPolicy(args.ratio))
     try:
-        if node_kind(sessions, args.pbx) is PbxKind.FREESWITCH:
+        node = node_info(sessions, args.pbx, instance_sealer(settings))
+        if node.kind is PbxKind.FREESWITCH:
             from runner import esl_runner
 
-            esl_runner.run_forever(sessions, args.pbx, options)
+            esl_runner.run_forever(sessions, node, options)
         else:
             from runner import ami_runner
 
-            ami_runner.run_forever(sessions, args.pbx, options)
+            ami_runner.run_forever(sessions, node, options)
     finally:
         engine.dispose()
 

@@ -47,11 +47,12 @@ from lab.sandbox.render import fax_settings
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
-from settings import Settings
+from settings import Settings, instance_secret
 from store import migrate
 from store import models as m
 from store.db import make_engine, session_factory
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, PbxKind
+from store.sealing import Sealer
 
 NODE = "pbx"
 FS_NODE = "freeswitch"  # the sandbox's FreeSWITCH node, when a Kit runs on it
@@ -221,6 +222,10 @@ class Kit:
 
     def __post_init__(self) -> None:
         self.url = self.url or f"sqlite:///{self.tmp / 'switchboard.sqlite3'}"
+        # The runner (SWITCHBOARD_INSTANCE_DIR=tmp) reads this key file; a web app on the kit's
+        # database is given the same key (``secrets_key``).
+        self.secrets_key = instance_secret(self.tmp, "secrets_key")
+        self.sealer = Sealer(self.secrets_key)
         migrate.upgrade(self.url)
         self.engine = make_engine(self.url)
         self.sessions = session_factory(self.engine)
@@ -233,7 +238,7 @@ class Kit:
             spec = demo.NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
                                  str(paths(self.sandbox.settings).monitor_dir))
         with self.sessions.begin() as s:
-            self.node_id = demo.ensure_node(s, spec).id
+            self.node_id = demo.ensure_node(s, self.sealer, spec).id
 
     @property
     def node_name(self) -> str:
@@ -247,7 +252,8 @@ class Kit:
         assert len(seats) == n, "not enough sandbox phones (setting sandbox_phones)"
         with self.sessions.begin() as s:
             node = s.get(m.PbxNode, self.node_id)
-            self.agent_ids = [a.id for a in demo.ensure_agents(s, node, seats, self.agent_password)]
+            self.agent_ids = [a.id for a in demo.ensure_agents(s, self.sealer, node, seats,
+                                                                       self.agent_password)]
         return self.agent_ids
 
     def campaign(self, name: str, mode: CampaignMode, leads: dict[str, World], **settings: object) -> int:

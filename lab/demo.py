@@ -26,6 +26,7 @@ from store.enums import (
     PbxKind,
     UserRole,
 )
+from store.sealing import Sealer
 from web.leads.importer import Normalised, normalise
 
 #: The region a demo number without a country code is read in (the importer's default region).
@@ -43,35 +44,36 @@ class NodeSpec:
     kind: PbxKind = PbxKind.ASTERISK
 
 
-def ensure_node(session: Session, spec: NodeSpec) -> m.PbxNode:
-    """The node named ``spec.name``, created or updated (the sandbox secret may change)."""
+def ensure_node(session: Session, sealer: Sealer, spec: NodeSpec) -> m.PbxNode:
+    """The node named ``spec.name``, created or updated (the sandbox secret may change), its secret sealed."""
     node = session.scalar(select(m.PbxNode).where(m.PbxNode.name == spec.name))
     if node is None:
         node = m.PbxNode(name=spec.name, kind=spec.kind, host=spec.host, port=spec.port)
         session.add(node)
     node.host, node.port, node.username, node.secret, node.enabled = (
-        spec.host, spec.port, spec.username, spec.secret, True)
+        spec.host, spec.port, spec.username, sealer.seal(spec.secret), True)
     if spec.recordings_dir:
         node.recordings_dir = spec.recordings_dir
     session.flush()
     return node
 
 
-def ensure_seats(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, str]]) -> list[m.Seat]:
+def ensure_seats(session: Session, sealer: Sealer, node: m.PbxNode,
+                 seats: Sequence[tuple[str, str]]) -> list[m.Seat]:
     """The node's seats ``(extension, secret)``, created, or given that secret (the phones hold it)."""
     out = []
     for extension, secret in seats:
         seat = session.scalar(select(m.Seat).where(m.Seat.node_id == node.id, m.Seat.extension == extension))
         if seat is None:
-            seat = m.Seat(node_id=node.id, extension=extension, name=extension, secret=secret)
+            seat = m.Seat(node_id=node.id, extension=extension, name=extension)
             session.add(seat)
-        seat.secret = secret
+        seat.secret = sealer.seal(secret)
         out.append(seat)
     session.flush()
     return out
 
 
-def ensure_agents(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, str]],
+def ensure_agents(session: Session, sealer: Sealer, node: m.PbxNode, seats: Sequence[tuple[str, str]],
                   password: str | None = None) -> list[m.Agent]:
     """One agent user per seat (``extension``, ``secret``), named like the seat, sitting at it.
 
@@ -79,7 +81,7 @@ def ensure_agents(session: Session, node: m.PbxNode, seats: Sequence[tuple[str, 
     through the web). No default anyone could guess: a demo box is reachable too.
     """
     agents = []
-    for seat in ensure_seats(session, node, seats):
+    for seat in ensure_seats(session, sealer, node, seats):
         seat.enabled = True
         extension = seat.extension
         user = session.scalar(select(m.User).where(m.User.username == extension))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from lab.demo import NodeSpec
 from settings import ENV_PREFIX, Settings
+from store.sealing import Sealer
 from switchboard.supervisor import ChildSpec, Supervisor
 
 DEMO_CAMPAIGN = "Demo (progressive)"
@@ -44,11 +45,12 @@ def run_all(settings: Settings) -> None:
     from lab.sandbox import cli as sandbox_cli
     from lab.sandbox.layout import paths, provisioning_settings
     from store import migrate
+    from store.sealing import instance_sealer
 
     settings = provisioning_settings(settings)  # the web's "Provision and reload" targets the sandbox pbx
     announce_freeswitch_build(settings)
     sandbox_cli.up(settings, "all")
-    migrate.upgrade(settings.sqlalchemy_url, "head")
+    migrate.upgrade(settings.sqlalchemy_url, "head", sealer=instance_sealer(settings))
     seeded = seed_demo(settings)
     provision_sandbox_seats(settings)
     admin_password = ensure_demo_admin(settings)
@@ -208,26 +210,28 @@ def seed_demo(settings: Settings) -> list[str]:
     """
     from settings import instance_secret
     from store.db import make_engine, session_factory
+    from store.sealing import instance_sealer
 
     password = instance_secret(settings.instance_dir, DEMO_AGENT_SECRET)
+    sealer = instance_sealer(settings)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
-            return [_seed_site(s, site, password) for site in demo_sites(settings)]
+            return [_seed_site(s, sealer, site, password) for site in demo_sites(settings)]
     finally:
         engine.dispose()
 
 
-def _seed_site(s: Session, site: DemoSite, password: str) -> str:
+def _seed_site(s: Session, sealer: Sealer, site: DemoSite, password: str) -> str:
     from lab import demo
     from store import models as m
     from store.enums import CampaignMode, CampaignState
 
-    node, phones = demo.ensure_node(s, site.node), site.phones
-    demo.ensure_seats(s, node, phones)
+    node, phones = demo.ensure_node(s, sealer, site.node), site.phones
+    demo.ensure_seats(s, sealer, node, phones)
     campaign = s.scalar(select(m.Campaign).where(m.Campaign.name == site.campaign))
     if campaign is None:
-        agents = demo.ensure_agents(s, node, phones[:DEMO_AGENTS], password)
+        agents = demo.ensure_agents(s, sealer, node, phones[:DEMO_AGENTS], password)
         campaign = demo.create_campaign(s, site.campaign, CampaignMode.PROGRESSIVE,
                                         _demo_numbers(0, site.area_code), wrap_up_s=5,
                                         abandon_message_text="Sorry we missed you.")
@@ -254,6 +258,7 @@ def provision_sandbox_seats(settings: Settings) -> None:
     from lab.sandbox.layout import provisioning_settings
     from store import models as m
     from store.db import make_engine, session_factory
+    from store.sealing import instance_sealer
     from web.seats.services import SeatError, provision
 
     target = provisioning_settings(settings)
@@ -261,7 +266,8 @@ def provision_sandbox_seats(settings: Settings) -> None:
     try:
         with session_factory(engine)() as s:
             node = s.scalar(select(m.PbxNode).where(m.PbxNode.name == NODE))
-            provision(s, node, Path(target.seats_conf_path), target.pjsip_transport)
+            provision(s, instance_sealer(settings), node, Path(target.seats_conf_path),
+                      target.pjsip_transport)
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         click.echo(f"warning: could not provision the sandbox pbx's seats: {exc}", err=True)
     finally:

@@ -96,7 +96,11 @@ def directory_domain(domain: str, seats: Iterable[SeatConf], context: str = CONT
 
 
 def _directory_values(domain: str, seats: Iterable[SeatConf], context: str) -> dict[str, object]:
-    return {"domain": domain, "context": context, "seats": sorted(seats, key=lambda s: s.extension)}
+    """Each seat with its ``a1-hash`` for this domain, never its password: FreeSWITCH challenges a
+    REGISTER with the domain as the realm, so the digest of ``user:domain:password`` is all it needs."""
+    users = [{"extension": s.extension, "a1_hash": s.digest(domain)}
+             for s in sorted(seats, key=lambda s: s.extension)]
+    return {"domain": domain, "context": context, "seats": users}
 
 
 def answer(request: Mapping[str, str], seats: Iterable[SeatConf],

@@ -13,6 +13,7 @@ here too because provisioning is the web's one door to a PBX.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from dialplans.render import DialplanParams, render_asterisk, write_atomically
 SEATS_CONTEXT = "sb-seats"
 _EXTENSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_.~-]{8,255}$")
+#: The realm Asterisk challenges seats with: its auth objects' ``realm``, which the rendered file sets, so
+#: the digest below never depends on the node's ``default_realm``.
+ASTERISK_REALM = "asterisk"
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,30 @@ class SeatConf:
         if not _SECRET.match(self.secret):
             raise ValueError(f"bad SIP secret for seat {self.extension!r}")
 
+    def __repr__(self) -> str:  # never show the secret
+        return f"SeatConf(extension={self.extension!r})"
 
-def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT, transport: str = "") -> str:
+    def digest(self, realm: str) -> str:
+        """HA1 = MD5("user:realm:password") (RFC 2617): what a PBX needs to check a REGISTER, in place
+        of the password. MD5 is the SIP digest's own algorithm here, not a choice of ours."""
+        ha1 = hashlib.md5(f"{self.extension}:{realm}:{self.secret}".encode(), usedforsecurity=False)
+        return ha1.hexdigest()
+
+
+def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT, transport: str = "",
+                 realm: str = ASTERISK_REALM) -> str:
     """One endpoint + auth + aor per seat; one contact per seat, a new REGISTER replaces it.
+
+    The file holds each seat's digest (``md5_cred``), never its password: a copy of the file does
+    not give the password, and the digest is good for this realm only.
 
     ``transport`` pins the seats to one PJSIP transport, so their RTP binds to that
     transport's address instead of every address of the box.
     """
     if transport and not _EXTENSION.match(transport):
         raise ValueError(f"bad PJSIP transport name {transport!r}")
+    if not _EXTENSION.match(realm):
+        raise ValueError(f"bad SIP realm {realm!r}")
     lines = ["; Rendered by Switchboard provisioning -- do not edit: regenerated from the seats table.", ""]
     for seat in sorted(seats, key=lambda s: s.extension):
         e = seat.extension
@@ -68,9 +87,10 @@ def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT, transp
             "",
             f"[{e}-auth]",
             "type=auth",
-            "auth_type=userpass",
+            "auth_type=md5",
             f"username={e}",
-            f"password={seat.secret}",
+            f"realm={realm}",
+            f"md5_cred={seat.digest(realm)}",
             "",
             f"[{e}]",
             "type=aor",

@@ -260,11 +260,9 @@ async def _stopped(stop: asyncio.Event, delay: float) -> bool:
     return stop.is_set()
 
 
-def run_forever(sessions: sessionmaker[Session], node_name: str,
+def run_forever(sessions: sessionmaker[Session], node: NodeInfo,
                 options: RunnerOptions | None = None) -> None:
     """The ``switchboard runner`` body for an Asterisk node: run until SIGTERM/SIGINT."""
-    with sessions() as session:
-        node = load_node(session, node_name)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -61,7 +61,6 @@ from runner.node import (
     NodeInfo,
     RateLimit,
     RunnerOptions,
-    load_node,
     originate_limit,
 )
 
@@ -251,12 +250,10 @@ class EslRunner(NodeCore):
         log.info("runner stopped node=%s", self.node.name)
 
 
-def run_forever(sessions: sessionmaker[Session], node_name: str, options: RunnerOptions | None = None,
+def run_forever(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                 *, dial: DialConfig | None = None, signals: Iterable[int] = (signal.SIGTERM, signal.SIGINT),
                 ) -> None:
     """The ``switchboard runner`` body for a FreeSWITCH node: run until SIGTERM/SIGINT."""
-    with sessions() as session:
-        node = load_node(session, node_name)
     stop = gevent.event.Event()
     for sig in signals:
         gevent.signal_handler(sig, stop.set)

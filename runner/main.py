@@ -18,24 +18,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
-from runner.node import RunnerOptions, UnknownNode, load_node
+from runner.node import NodeInfo, RunnerOptions, UnknownNode, load_node
 from runner.outage import DbGate, short_lock_wait
 from settings import Settings
 from store.db import make_engine, session_factory
 from store.enums import PbxKind
+from store.sealing import Sealer, instance_sealer
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # messages are key=value, never secrets
 
 
-def node_kind(sessions: sessionmaker[Session], pbx_name: str) -> PbxKind:
-    """The node's kind, once the database answers (retried with backoff; SIGTERM still stops us)."""
+def node_info(sessions: sessionmaker[Session], pbx_name: str, sealer: Sealer) -> NodeInfo:
+    """The node's row, once the database answers (retried with backoff; SIGTERM still stops us)."""
     gate = DbGate()
     previous = signal.signal(signal.SIGTERM, _exit_now)
     try:
         while True:
             try:
                 with sessions() as session:
-                    return load_node(session, pbx_name).kind
+                    return load_node(session, pbx_name, sealer)
             except DBAPIError as exc:
                 gate.failed("reading the node", exc)
                 time.sleep(gate.retry_in())
@@ -60,18 +61,18 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
     options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s,
                             liveness_s=liveness_s, fax=FaxConfig.from_settings(settings), dialplan=dialplan)
     try:
-        kind = node_kind(sessions, pbx_name)
-        if kind is PbxKind.FREESWITCH:
+        node = node_info(sessions, pbx_name, instance_sealer(settings))
+        if node.kind is PbxKind.FREESWITCH:
             if dialplan_dir is not None:
                 raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
                                            "dialplan from `switchboard web` over mod_xml_curl")
             from runner import esl_runner
 
-            esl_runner.run_forever(sessions, pbx_name, options)
+            esl_runner.run_forever(sessions, node, options)
         else:
             from runner import ami_runner
 
-            ami_runner.run_forever(sessions, pbx_name, options)
+            ami_runner.run_forever(sessions, node, options)
     except UnknownNode as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -90,6 +90,7 @@ from runner.persist import FactWriter
 from store import compliance
 from store import models as m
 from store.enums import OUTBOUND_MODES, CampaignState, PbxKind
+from store.sealing import Sealer
 from store.types import utcnow
 
 log = logging.getLogger("runner")
@@ -111,11 +112,13 @@ class UnknownNode(LookupError):
     pass
 
 
-def load_node(session: Session, name: str) -> NodeInfo:
+def load_node(session: Session, name: str, sealer: Sealer) -> NodeInfo:
+    """The node's row, its AMI/ESL secret opened (``store.sealing``): the runner logs in with it."""
     node = session.scalar(select(m.PbxNode).where(m.PbxNode.name == name))
     if node is None or not node.enabled:
         raise UnknownNode(f"no enabled PBX node named {name!r} in the database")
-    return NodeInfo(node.id, node.name, node.host, node.port, node.username, node.secret, node.kind)
+    secret = sealer.open(node.secret)
+    return NodeInfo(node.id, node.name, node.host, node.port, node.username, secret, node.kind)
 
 
 @dataclass

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "SWITCHBOARD_"
-SECRET_FIELDS = frozenset({"secret_key", "ami_secret", "metrics_token", "sms_secret", "smpp_password"})
+SECRET_FIELDS = frozenset({"secret_key", "secrets_key", "ami_secret", "metrics_token", "sms_secret",
+                           "smpp_password"})
 
 
 def _default_instance_dir() -> Path:
@@ -28,6 +29,10 @@ class Settings:
     # Empty: SQLite file in the instance dir. Its password is masked in repr and redacted().
     database_url: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
+    # Encrypts seat and node secrets in the database (``store.sealing``); empty: the ``secrets_key`` file
+    # generated once in the instance dir. Every web and runner process of one database needs the same one,
+    # and a backup of the database is worth nothing without it.
+    secrets_key: str = field(default="", repr=False)
     # The local Asterisk sandbox (lab/ in a checkout; unused in production).
     sandbox_cache: Path = Path("/var/cache/switchboard")
     sandbox_state: Path = Path("/var/lib/switchboard/sandbox")
@@ -176,6 +181,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     settings = replace(settings, **{k: _coerce(kinds[k], v, k) for k, v in values.items()})
     if not settings.secret_key:
         settings = replace(settings, secret_key=instance_secret(settings.instance_dir, "secret_key"))
+    if not settings.secrets_key:
+        settings = replace(settings, secrets_key=instance_secret(settings.instance_dir, "secrets_key"))
     if not settings.sms_secret:
         settings = replace(settings, sms_secret=instance_secret(settings.instance_dir, "sms_secret"))
     return settings

@@ -20,6 +20,7 @@ from sqlalchemy import URL, Connection
 
 from store.db import make_engine, normalize_url
 from store.models import Base
+from store.sealing import Sealer
 from store.types import StrEnumType, UtcDateTime
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -66,19 +67,22 @@ def _migration_connection(url: str | URL) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _run(url: str | URL, action: Callable[..., None], *args: str) -> None:
+def _run(url: str | URL, action: Callable[..., None], *args: str, sealer: Sealer | None = None) -> None:
     config = alembic_config()
     with _migration_connection(url) as connection:
         config.attributes["connection"] = connection
+        # Revisions that seal or open stored secrets (0016) take it from here: a database holding
+        # secrets cannot pass them without the instance's key.
+        config.attributes["sealer"] = sealer
         action(config, *args)
 
 
-def upgrade(url: str | URL, revision: str = "head") -> None:
-    _run(url, command.upgrade, revision)
+def upgrade(url: str | URL, revision: str = "head", *, sealer: Sealer | None = None) -> None:
+    _run(url, command.upgrade, revision, sealer=sealer)
 
 
-def downgrade(url: str | URL, revision: str) -> None:
-    _run(url, command.downgrade, revision)
+def downgrade(url: str | URL, revision: str, *, sealer: Sealer | None = None) -> None:
+    _run(url, command.downgrade, revision, sealer=sealer)
 
 
 def current(url: str | URL) -> str | None:

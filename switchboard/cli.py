@@ -91,8 +91,9 @@ def db() -> None:
 def db_upgrade(settings, revision: str) -> None:
     """Create or migrate the schema with Alembic."""
     from store import migrate
+    from store.sealing import instance_sealer
 
-    migrate.upgrade(settings.sqlalchemy_url, revision)
+    migrate.upgrade(settings.sqlalchemy_url, revision, sealer=instance_sealer(settings))
     click.echo(f"database at {revision}: {migrate.display_url(settings.sqlalchemy_url)}")
 
 

@@ -32,6 +32,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     """Build the app; ``overrides`` are Flask config keys (tests set e.g. ``MAX_CONTENT_LENGTH``)."""
     from importlib import import_module
 
+    from store.sealing import instance_sealer
     from web import db as web_db
     from web import metrics, security
     from web.auth import throttle
@@ -54,7 +55,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     )
     security.init_app(app, settings)
     app.config.update(overrides)
-    web_db.init_app(app, settings.sqlalchemy_url)
+    web_db.init_app(app, settings.sqlalchemy_url, instance_sealer(settings))
     csrf = CSRFProtect(app)
 
     login = LoginManager(app)

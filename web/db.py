@@ -11,9 +11,11 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, session_factory
+from store.sealing import Sealer
 
 
-def init_app(app: Flask, url: str) -> None:
+def init_app(app: Flask, url: str, sealer: Sealer) -> None:
+    app.extensions["sb_sealer"] = sealer
     engine = make_engine(url)
     app.extensions["sb_engine"] = engine
     app.extensions["sb_sessions"] = session_factory(engine)
@@ -22,6 +24,11 @@ def init_app(app: Flask, url: str) -> None:
 
 def sessions() -> sessionmaker[Session]:
     return current_app.extensions["sb_sessions"]
+
+
+def sealer() -> Sealer:
+    """Opens and seals the stored seat and node secrets (``store.sealing``)."""
+    return current_app.extensions["sb_sealer"]
 
 
 def db() -> Session:

@@ -17,7 +17,7 @@ from provisioning.seats import SeatConf
 from store.enums import PbxKind
 from store.models import PbxNode, Seat
 from web.auth import audit, throttle
-from web.db import db
+from web.db import db, sealer
 
 bp = Blueprint("fsxml", __name__, url_prefix="/freeswitch")
 
@@ -26,7 +26,7 @@ def _node(username: str, password: str) -> PbxNode | None:
     node = db().scalar(select(PbxNode).where(PbxNode.name == username,
                                              PbxNode.kind == PbxKind.FREESWITCH, PbxNode.enabled))
     # Compared as UTF-8 bytes: any password (non-ASCII too) is just wrong, never an error.
-    sent, kept = password.encode(), (node.secret if node else "").encode()
+    sent, kept = password.encode(), (sealer().open(node.secret) if node else "").encode()
     if node is None or not kept or not hmac.compare_digest(kept, sent):
         return None
     return node
@@ -57,6 +57,6 @@ def xml() -> Response:
             db().commit()
         return _refuse(401, {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
     seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
-    body = freeswitch.answer(request.form, [SeatConf(s.extension, s.secret) for s in seats],
+    body = freeswitch.answer(request.form, [SeatConf(s.extension, sealer().open(s.secret)) for s in seats],
                              current_app.config["DIALPLAN_PARAMS"])
     return Response(body, 200, mimetype="text/xml")

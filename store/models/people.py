@@ -23,7 +23,8 @@ class PbxNode(CreatedAt, Base):
     host: Mapped[str] = mapped_column(String(255))
     port: Mapped[int]
     username: Mapped[str] = mapped_column(String(64), default="")
-    secret: Mapped[str] = mapped_column(String(255), default="")
+    # Sealed (``store.sealing``): the AMI secret or ESL password, encrypted with the instance's key.
+    secret: Mapped[str] = mapped_column(String(512), default="")
     enabled: Mapped[bool] = mapped_column(default=True)
     # Where this node's recordings can be read from the web's host (the PBX's
     # monitor directory, or its mount); empty: the ``recordings_dir`` setting.
@@ -78,7 +79,7 @@ class Seat(CreatedAt, Base):
     node_id: Mapped[int] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="RESTRICT"), index=True)
     extension: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64), default="")
-    secret: Mapped[str] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(String(512))  # sealed SIP password (``store.sealing``)
     enabled: Mapped[bool] = mapped_column(default=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -9,6 +10,11 @@ from sqlalchemy import Engine
 from store.db import session_factory
 from store.enums import CampaignMode, ComplianceProfile
 from store.models import Campaign, Lead, LeadList
+from store.sealing import Sealer
+
+#: Seals the node and seat secrets tests write and opens them where the runner reads them (one process).
+TEST_SECRETS_KEY = secrets.token_urlsafe(32)
+TEST_SEALER = Sealer(TEST_SECRETS_KEY)
 
 
 def campaign_with_leads(engine: Engine, n: int, due: datetime) -> int:

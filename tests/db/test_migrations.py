@@ -7,15 +7,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from setuptools import find_packages
-from sqlalchemy import MetaData, Table, inspect
+from sqlalchemy import MetaData, Table, inspect, text
 
+from settings import Settings
 from store import migrate
 from store.db import make_engine, normalize_url
 from store.models import Base
+from store.sealing import Sealer, SecretUnreadable, instance_sealer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,3 +154,54 @@ def test_0018_moves_each_sale_amount_into_an_order_line_and_back(db_url):
             assert sorted((_cents(a) for a in amounts), key=lambda a: a is None) == [Decimal("49.90"), None]
     finally:
         engine.dispose()
+
+
+def _secrets(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            rows = [*c.execute(text("SELECT 'node', secret FROM pbx_nodes")),
+                    *c.execute(text("SELECT 'seat', secret FROM seats"))]
+        return {kind: secret for kind, secret in rows}
+    finally:
+        engine.dispose()
+
+
+def test_0016_seals_existing_secrets_with_the_given_key_and_downgrade_opens_them(db_url, tmp_path):
+    """Issue 13 finding 4: secrets in plaintext. A database from before 0016 holds them raw; after it only
+    the instance's key opens them, and without the key the migration refuses (nothing half-sealed)."""
+    migrate.upgrade(db_url, "0012")
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO pbx_nodes (id, name, kind, host, port, username, secret, enabled, "
+                       "recordings_dir, created_at) VALUES (1, 'pbx', 'asterisk', 'h', 5038, 'u', "
+                       "'ami-secret-plain', true, '', CURRENT_TIMESTAMP)"))
+        c.execute(text("INSERT INTO seats (node_id, extension, name, secret, enabled, created_at) "
+                       "VALUES (1, '8001', '', 'sip-password-plain', true, CURRENT_TIMESTAMP)"))
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="hold secrets: migrate with the instance's secrets key"):
+        migrate.upgrade(db_url, "head")
+    assert migrate.current(db_url) == "0012"
+    assert _secrets(db_url) == {"node": "ami-secret-plain", "seat": "sip-password-plain"}
+
+    sealer = instance_sealer(Settings(instance_dir=tmp_path / "instance"))
+    migrate.upgrade(db_url, "head", sealer=sealer)
+    sealed = _secrets(db_url)
+    assert "plain" not in "".join(sealed.values())
+    assert sealer.open(sealed["node"]) == "ami-secret-plain"
+    assert sealer.open(sealed["seat"]) == "sip-password-plain"
+    with pytest.raises(SecretUnreadable, match="cannot be opened with this secrets key"):
+        Sealer("another-instance-key-" * 2).open(sealed["seat"])
+
+    migrate.downgrade(db_url, "0012", sealer=sealer)
+    assert _secrets(db_url) == {"node": "ami-secret-plain", "seat": "sip-password-plain"}
+
+
+def test_the_secrets_key_file_is_made_once_and_private(tmp_path):
+    instance = tmp_path / "instance"
+    first = instance_sealer(Settings(instance_dir=instance))
+    token = first.seal("pw")
+    assert (instance / "secrets_key").stat().st_mode & 0o777 == 0o600
+    assert instance_sealer(Settings(instance_dir=instance)).open(token) == "pw"
+    assert "pw" not in token
+    assert repr(first) == "Sealer(***)"

@@ -331,7 +331,8 @@ def web_client(kit: Kit, tmp_path: Path, role: UserRole = UserRole.QA) -> Client
         s.add(m.User(username=username, password_hash=generate_password_hash(WEB_PASSWORD), role=role,
                      display_name=username))
     settings = dataclasses.replace(kit.sandbox.settings, database_url=kit.url, instance_dir=tmp_path / "web",
-                                   secret_key="live-test", recordings_dir=tmp_path / "no-default-root")
+                                   secret_key="live-test", secrets_key=kit.secrets_key,
+                                   recordings_dir=tmp_path / "no-default-root")
     client = Client(create_app(settings, TESTING=True).test_client())
     response = client.login(username, WEB_PASSWORD)
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -112,7 +112,8 @@ def test_a_seat_without_a_registered_phone_says_so_on_the_panel_and_the_wallboar
     kit = Kit(sandbox, tmp_path)
     with kit.sessions.begin() as s:  # a seat no sandbox phone registers
         node = s.get(m.PbxNode, kit.node_id)
-        (agent,) = demo.ensure_agents(s, node, [("agent091", "not-registered-anywhere")], kit.agent_password)
+        (agent,) = demo.ensure_agents(s, kit.sealer, node, [("agent091", "not-registered-anywhere")],
+                                      kit.agent_password)
         kit.agent_ids = [agent.id]
         s.add(m.User(username="sup", password_hash=generate_password_hash(kit.agent_password),
                      role=UserRole.SUPERVISOR, display_name="sup"))

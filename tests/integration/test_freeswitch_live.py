@@ -33,7 +33,7 @@ from store.models import PbxNode, Seat
 from tests.integration.eslevents import EventSocket
 from tests.integration.test_sandbox import _alive
 from web.app import create_app
-from web.db import sessions
+from web.db import sealer, sessions
 
 pytestmark = pytest.mark.sandbox
 
@@ -128,11 +128,13 @@ def test_seats_come_from_the_web_app_over_mod_xml_curl(settings: Settings, tmp_p
     app = create_app(web)
     with app.app_context(), sessions()() as s:
         node = PbxNode(name=fsrender.XML_CURL_NODE, kind=PbxKind.FREESWITCH, host="127.0.0.1",
-                       port=settings.esl_port, secret=freeswitch_secrets(settings).esl_password)
+                       port=settings.esl_port,
+                       secret=sealer().seal(freeswitch_secrets(settings).esl_password))
         s.add(node)
         s.flush()
-        s.add_all([Seat(node_id=node.id, extension="fsweb9001", secret="seat-secret-9001"),
-                   Seat(node_id=node.id, extension="fsweb9002", secret="seat-secret-9002", enabled=False)])
+        s.add_all([Seat(node_id=node.id, extension="fsweb9001", secret=sealer().seal("seat-secret-9001")),
+                   Seat(node_id=node.id, extension="fsweb9002", secret=sealer().seal("seat-secret-9002"),
+                        enabled=False)])
         s.commit()
     exists = f"user_exists id {{}} {settings.freeswitch_address}"
     assert fsnode.esl_api(settings, exists.format("fsweb9001")) == "false"  # not in the static directory

@@ -39,6 +39,7 @@ from runner.node import NodeInfo, RunnerOptions, load_node
 from store import models as m
 from store.enums import CampaignMode, LeadStatus, PbxKind
 from store.types import utcnow
+from tests.db.builders import TEST_SEALER, TEST_SECRETS_KEY
 from tests.esl.fake_server import FakeEslServer, Script, resync_answer
 
 NO_ROWS = resync_answer(rows=False)
@@ -65,9 +66,9 @@ def wait_until(predicate: Callable[[], object], what: str, timeout: float = WAIT
 def seed(sessions, port: int, trunk: str, phone: str, **campaign: object) -> int:
     """A FreeSWITCH node on the fake server, agent 1001 logging in, a progressive campaign with one lead."""
     with sessions.begin() as s:
-        node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", port, "", "ClueCon"))
+        node = demo.ensure_node(s, TEST_SEALER, demo.NodeSpec("fs1", "127.0.0.1", port, "", "ClueCon"))
         node.kind = PbxKind.FREESWITCH
-        agents = demo.ensure_agents(s, node, [("1001", "seat-secret")])
+        agents = demo.ensure_agents(s, TEST_SEALER, node, [("1001", "seat-secret")])
         row = demo.create_campaign(s, "fs progressive", CampaignMode.PROGRESSIVE, [phone], trunk=trunk,
                                    **{"amd_enabled": False, "record_calls": False, **campaign})
         demo.log_in(s, node, row, agents)
@@ -84,7 +85,7 @@ def run_node(sessions) -> Iterator[Callable[..., tuple[FakeEslServer, EslRunner]
         server = FakeEslServer(list(scripts)).start()
         seed(sessions, server.port, trunk, phone, **campaign)
         with sessions() as s:
-            node = load_node(s, "fs1")
+            node = load_node(s, "fs1", TEST_SEALER)
         runner = EslRunner(sessions, node, RunnerOptions(**OPTIONS), dial=LAB, command_timeout=1.0)
         runner.adapter._rng = random.Random(7)
         stop = gevent.event.Event()
@@ -184,7 +185,8 @@ def test_the_cli_runs_a_freeswitch_node_in_the_esl_runner_until_sigterm(sessions
                                    free_vars=FREE)]).start()
     seed(sessions, server.port, "lab", "1002")
     log = tmp_path / "runner.log"
-    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": db_url, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path)}
+    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": db_url, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path),
+           "SWITCHBOARD_SECRETS_KEY": TEST_SECRETS_KEY}  # the key the node row was sealed with
     command = [str(Path(sys.executable).with_name("switchboard")), "runner", "--pbx", "fs1"]
     with open(log, "w") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -19,6 +19,7 @@ from orchestrator.events import PbxConnected
 from runner.esl_runner import hold_legs
 from runner.node import HoldLeg, NodeCore, load_node, runner_identity
 from store.enums import PbxKind
+from tests.db.builders import TEST_SEALER
 from tests.esl.fake_server import resync_answer
 
 A, B, C, D = (f"{n}0000000-0000-4000-8000-000000000000" for n in "abcd")
@@ -62,12 +63,12 @@ def test_a_parked_leg_naming_its_last_partner_is_not_in_a_call():
 
 def test_a_previous_runs_legs_are_hung_up_once_out_of_their_call(sessions):
     with sessions.begin() as s:
-        node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
+        node = demo.ensure_node(s, TEST_SEALER, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
         node.kind = PbxKind.FREESWITCH
-        agents = demo.ensure_agents(s, node, [("agent001", "x"), ("agent002", "y")])
+        agents = demo.ensure_agents(s, TEST_SEALER, node, [("agent001", "x"), ("agent002", "y")])
         ours = [f"{runner_identity(sessions, node.id)}-{a.id}" for a in agents]
     with sessions() as s:
-        core = NodeCore(sessions, load_node(s, "fs1"))
+        core = NodeCore(sessions, load_node(s, "fs1", TEST_SEALER))
     core.recover()  # nobody logged in: no leg is kept
     mine, busy = HoldLeg(A, "agent001", False, ours[0]), HoldLeg(B, "agent002", True, ours[1])
     unmarked, foreign = HoldLeg(C, "agent001", False), HoldLeg(D, "agent002", False, f"0123456789abcdef-{9}")
@@ -83,15 +84,15 @@ def test_a_logged_in_agent_keeps_their_leg_in_a_call_and_its_idle_twin_goes(sess
     from store.types import utcnow
 
     with sessions.begin() as s:
-        node = demo.ensure_node(s, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
-        (agent,) = demo.ensure_agents(s, node, [("agent001", "x")])
+        node = demo.ensure_node(s, TEST_SEALER, demo.NodeSpec("fs1", "127.0.0.1", 8021, "", "ClueCon"))
+        (agent,) = demo.ensure_agents(s, TEST_SEALER, node, [("agent001", "x")])
         campaign = demo.create_campaign(s, "c", CampaignMode.PROGRESSIVE, [])
         agent.state = AgentState.READY
         s.add(m.AgentStateLog(agent_id=agent.id, state=AgentState.READY, campaign_id=campaign.id,
                               started_at=utcnow()))
         mark = f"{runner_identity(sessions, node.id)}-{agent.id}"
     with sessions() as s:
-        core = NodeCore(sessions, load_node(s, "fs1"))
+        core = NodeCore(sessions, load_node(s, "fs1", TEST_SEALER))
     core.recover()
     legs = [HoldLeg(A, "agent001", False, mark), HoldLeg(B, "agent001", True, mark)]
     assert core.stale_legs(legs, first=True) == [A]  # the twin out of any call goes at once

@@ -23,6 +23,7 @@ from store import models as m
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
 from store.leads import claim_leads
 from store.types import utcnow
+from tests.db.builders import TEST_SEALER
 
 NODE = demo.NodeSpec("pbx-test", "127.0.0.1", 1, "user", "secret")
 
@@ -30,8 +31,8 @@ NODE = demo.NodeSpec("pbx-test", "127.0.0.1", 1, "user", "secret")
 @pytest.fixture
 def seeded(sessions):
     with sessions.begin() as s:
-        node = demo.ensure_node(s, NODE)
-        agents = demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
+        node = demo.ensure_node(s, TEST_SEALER, NODE)
+        agents = demo.ensure_agents(s, TEST_SEALER, node, [("agent001", "seat-secret-1")])
         campaign = demo.create_campaign(s, "progressive", CampaignMode.PROGRESSIVE, ["+33100000001"])
         demo.log_in(s, node, campaign, agents)
         return node.id, campaign.id, agents[0].id
@@ -47,7 +48,7 @@ def drain(runner: AmiRunner) -> list[c.Command]:
 
 def new_runner(sessions) -> AmiRunner:
     with sessions() as s:
-        runner = AmiRunner(sessions, load_node(s, NODE.name))
+        runner = AmiRunner(sessions, load_node(s, NODE.name, TEST_SEALER))
     runner.recover()
     return runner
 
@@ -164,8 +165,8 @@ def test_a_paused_campaign_claims_nothing_and_a_stopped_one_logs_agents_out(sess
 
 def test_preview_dial_and_disposition_come_from_the_desk_queue(sessions):
     with sessions.begin() as s:
-        node = demo.ensure_node(s, NODE)
-        (agent,) = demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
+        node = demo.ensure_node(s, TEST_SEALER, NODE)
+        (agent,) = demo.ensure_agents(s, TEST_SEALER, node, [("agent001", "seat-secret-1")])
         campaign = demo.create_campaign(s, "preview", CampaignMode.PREVIEW, ["+33100000002"])
         demo.log_in(s, node, campaign, [agent])
         agent_id, campaign_id, node_id = agent.id, campaign.id, node.id

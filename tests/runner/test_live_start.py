@@ -29,8 +29,8 @@ def admin_client(kit: Kit, tmp_path) -> Client:
     with kit.sessions.begin() as s:
         s.add(m.User(username="boss", password_hash=generate_password_hash("pw-for-the-test"),
                      role=UserRole.ADMIN, display_name="Boss"))
-    app = create_app(Settings(instance_dir=tmp_path / "web", database_url=kit.url, secret_key="test"),
-                     TESTING=True)
+    app = create_app(Settings(instance_dir=tmp_path / "web", database_url=kit.url, secret_key="test",
+                              secrets_key=kit.secrets_key), TESTING=True)
     client = Client(app.test_client())
     assert client.login("boss", "pw-for-the-test").status_code == 302
     return client

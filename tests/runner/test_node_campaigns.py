@@ -17,17 +17,18 @@ from runner.node import RunnerOptions, load_node
 from store import desk_queue
 from store import models as m
 from store.enums import CampaignMode, CampaignState, DeskRequestStatus
+from tests.db.builders import TEST_SEALER
 from tests.runner.core_probe import Core
 
 
 def setup(sessions, state: CampaignState) -> tuple[Core, int, int]:
     """A started core (connected, swept) and a campaign in ``state`` it has not loaded."""
     with sessions.begin() as s:
-        node = demo.ensure_node(s, demo.NodeSpec("pbx", "127.0.0.1", 5038, "u", "p"))
-        (agent,) = demo.ensure_agents(s, node, [("agent001", "x")])
+        node = demo.ensure_node(s, TEST_SEALER, demo.NodeSpec("pbx", "127.0.0.1", 5038, "u", "p"))
+        (agent,) = demo.ensure_agents(s, TEST_SEALER, node, [("agent001", "x")])
         agent_id = agent.id
     with sessions() as s:
-        core = Core(sessions, load_node(s, "pbx"), RunnerOptions())
+        core = Core(sessions, load_node(s, "pbx", TEST_SEALER), RunnerOptions())
     core.recover()
     core.start(PbxConnected(time.time(), "pbx"))
     with sessions.begin() as s:

@@ -25,20 +25,21 @@ from runner.outage import short_lock_wait
 from store import models as m
 from store.db import make_engine, session_factory
 from store.enums import CampaignMode, LeadStatus
+from tests.db.builders import TEST_SEALER
 from tests.runner.core_probe import Core
 
 
 def seed(sessions, numbers: list[str]) -> tuple[int, int]:
     with sessions.begin() as s:
-        node = demo.ensure_node(s, demo.NodeSpec("pbx", "127.0.0.1", 5038, "u", "p"))
-        (agent,) = demo.ensure_agents(s, node, [("agent001", "x")])
+        node = demo.ensure_node(s, TEST_SEALER, demo.NodeSpec("pbx", "127.0.0.1", 5038, "u", "p"))
+        (agent,) = demo.ensure_agents(s, TEST_SEALER, node, [("agent001", "x")])
         campaign = demo.create_campaign(s, "outage", CampaignMode.PROGRESSIVE, numbers)
         return agent.id, campaign.id
 
 
 def started_core(sessions) -> Core:
     with sessions() as s:
-        core = Core(sessions, load_node(s, "pbx"), RunnerOptions())
+        core = Core(sessions, load_node(s, "pbx", TEST_SEALER), RunnerOptions())
     assert core.recover() == 0
     core.start(PbxConnected(time.time(), "pbx"))
     return core

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from lab import demo
 from lab.campaign import switchboard_exe
+from settings import Settings
 from store import migrate
 from store.db import make_engine, session_factory
+from store.sealing import instance_sealer
 
 
 def closed_port() -> int:
@@ -54,7 +56,8 @@ def test_sigterm_stops_a_runner_whose_pbx_is_unreachable(tmp_path):
     migrate.upgrade(url)
     engine = make_engine(url)
     with session_factory(engine).begin() as s:
-        demo.ensure_node(s, demo.NodeSpec("pbx", "127.0.0.1", closed_port(), "u", "p"))
+        demo.ensure_node(s, instance_sealer(Settings(instance_dir=tmp_path)),
+                         demo.NodeSpec("pbx", "127.0.0.1", closed_port(), "u", "p"))
     engine.dispose()
     with runner_process(url, tmp_path) as (proc, log):
         stops_on_sigterm_once_logged(proc, log, "connect failed")

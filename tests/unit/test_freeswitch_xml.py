@@ -1,5 +1,6 @@
 """FreeSWITCH mod_xml_curl answers: well-formed XML, our routes, one seat per lookup."""
 
+import hashlib
 import xml.etree.ElementTree as ET
 
 from dialplans.render import ROUTES
@@ -29,7 +30,7 @@ def test_directory_returns_only_the_asked_seat():
         {"section": "directory", "user": "8002", "domain": "127.0.0.1"}, SEATS))
     users = list(doc.iter("user"))
     assert [u.get("id") for u in users] == ["8002"]
-    assert users[0].find("params/param").get("value") == "s3cret-8002-xyz"
+    assert users[0].find("params/param").get("value") == SEATS[1].digest("127.0.0.1")
 
 
 def test_unknown_or_disabled_seat_gets_the_domain_without_it():
@@ -48,6 +49,16 @@ def test_seat_values_are_escaped():
     xml = freeswitch.directory("d<x>", [SeatConf("8001", "s3cret-8001-xyz")])
     assert "d&lt;x&gt;" in xml
     ET.fromstring(xml)
+
+
+def test_directory_gives_the_digest_for_the_domain_never_the_password():
+    """FreeSWITCH challenges with the domain as realm: a1-hash = md5(user:domain:password)."""
+    doc = ET.fromstring(freeswitch.directory("10.0.0.4", [SeatConf("8001", "s3cret-8001-xyz")]))
+    params = {p.get("name"): p.get("value") for p in doc.iter("param")}
+    expected = hashlib.md5(b"8001:10.0.0.4:s3cret-8001-xyz", usedforsecurity=False).hexdigest()
+    assert params["a1-hash"] == expected
+    assert "password" not in params
+    assert "s3cret-8001-xyz" not in ET.tostring(doc, encoding="unicode")
 
 
 def test_abandon_route_conditions_on_the_variable_with_a_freeswitch_default():

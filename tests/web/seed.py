@@ -24,6 +24,7 @@ from store.models import (
     Team,
     User,
 )
+from web.db import sealer
 
 
 def campaign(session: Session, name: str = "C1", mode: CampaignMode = CampaignMode.PREDICTIVE) -> Campaign:
@@ -54,7 +55,7 @@ def agent(session: Session, username: str = "agent1", team: str | None = "Team 1
         t = session.scalar(select(Team).where(Team.name == team)) or Team(name=team)
         a.team = t
     node = session.scalar(select(PbxNode)) or PbxNode(name="pbx", kind="asterisk", host="127.0.0.1", port=1)
-    seat = Seat(node=node, extension=f"80{a.id:02d}", secret="seatsecret123")
+    seat = Seat(node=node, extension=f"80{a.id:02d}", secret=sealer().seal("seatsecret123"))
     session.add(seat)
     session.flush()
     return a

@@ -11,7 +11,7 @@ from store import migrate
 from store.enums import PbxKind
 from store.models import PbxNode, Seat
 from web.app import create_app
-from web.db import sessions
+from web.db import sealer, sessions
 
 
 @pytest.fixture
@@ -21,11 +21,12 @@ def client(tmp_path):
     app = create_app(settings)
     with app.app_context(), sessions()() as s:
         node = PbxNode(name="fs1", kind=PbxKind.FREESWITCH, host="127.0.0.1", port=8021,
-                       secret="node-secret-123")
+                       secret=sealer().seal("node-secret-123"))
         s.add(node)
         s.flush()
-        s.add_all([Seat(node_id=node.id, extension="8001", secret="seat-secret-8001"),
-                   Seat(node_id=node.id, extension="8002", secret="seat-secret-8002", enabled=False)])
+        s.add_all([Seat(node_id=node.id, extension="8001", secret=sealer().seal("seat-secret-8001")),
+                   Seat(node_id=node.id, extension="8002", secret=sealer().seal("seat-secret-8002"),
+                        enabled=False)])
         s.commit()
     return app.test_client()
 

@@ -40,6 +40,7 @@ from store import migrate
 from store import models as m
 from store.db import make_engine, session_factory
 from store.enums import AgentState, CampaignState, DeskRequestStatus, PbxKind, UserRole
+from store.sealing import instance_sealer
 from switchboard.supervisor import ChildSpec, Supervisor
 from tests.web import seed as web_seed
 from web.db import sessions
@@ -84,8 +85,9 @@ def test_a_killed_runner_is_restarted_and_stop_ends_every_child(tmp_path, runnin
     migrate.upgrade(settings.sqlalchemy_url, "head")
     engine = make_engine(settings.sqlalchemy_url)
     with session_factory(engine).begin() as s:  # PBXes that are not there: the runners keep trying
-        demo.ensure_node(s, demo.NodeSpec(NODE, "127.0.0.1", _free_port(), "switchboard", "secret"))
-        demo.ensure_node(s, demo.NodeSpec(FS_NODE, "127.0.0.1", _free_port(), "", "secret",
+        sealer = instance_sealer(settings)
+        demo.ensure_node(s, sealer, demo.NodeSpec(NODE, "127.0.0.1", _free_port(), "switchboard", "secret"))
+        demo.ensure_node(s, sealer, demo.NodeSpec(FS_NODE, "127.0.0.1", _free_port(), "", "secret",
                                           kind=PbxKind.FREESWITCH))
     engine.dispose()
     caplog.set_level(logging.INFO, logger="switchboard.supervisor")

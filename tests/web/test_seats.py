@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 from collections import Counter
 
@@ -17,7 +18,7 @@ from lab.sandbox.layout import paths
 from provisioning.seats import SeatConf, render_pjsip, write_seats
 from store.models import AuditLog, PbxNode, Seat, Team
 from tests.web.test_sip_registration import sandbox_seats  # noqa: F401 - fixture (restores the pbx's files)
-from web.db import sessions
+from web.db import sealer, sessions
 
 
 def _node(admin, **overrides) -> None:
@@ -46,12 +47,13 @@ def test_bulk_creates_48_seats_in_6_teams(app, as_role):
         assert per_team == {f"Team {i}": 8 for i in range(1, 7)}
         assert seats[0].team.name == "Team 1"
         assert seats[-1].team.name == "Team 6"
-        secrets = {x.secret for x in seats}
+        secrets = {sealer().open(x.secret) for x in seats}
+        assert not {x.secret for x in seats} & secrets  # stored sealed, never as the password
         assert len(secrets) == 48
         assert all(len(x) >= 24 and x.isalnum() for x in secrets)
         assert s.scalar(select(AuditLog.details).where(AuditLog.action == "seat.create"))["count"] == 48
     page = admin.get("/admin/seats").get_data(as_text=True)
-    assert seats[0].secret in page  # the admin sees the credentials to give the phone
+    assert min(secrets) in page  # the admin sees the credentials to give the phone
 
 
 def test_overlapping_range_creates_nothing(app, as_role):
@@ -98,7 +100,9 @@ def test_disable_and_provision_writes_only_enabled_seats(app, as_role, tmp_path)
 def test_render_pjsip_endpoint_auth_aor():
     text = render_pjsip([SeatConf("8002", "S3cretS3cret"), SeatConf("8001", "An0therSecret")])
     assert text.index("[8001]") < text.index("[8002]")
-    assert "[8001-auth]\ntype=auth\nauth_type=userpass\nusername=8001\npassword=An0therSecret" in text
+    digest = hashlib.md5(b"8001:asterisk:An0therSecret", usedforsecurity=False).hexdigest()
+    assert f"[8001-auth]\ntype=auth\nauth_type=md5\nusername=8001\nrealm=asterisk\nmd5_cred={digest}" in text
+    assert "An0therSecret" not in text  # the file holds digests, never a password
     assert "type=aor\nmax_contacts=1\nremove_existing=yes" in text
 
 
@@ -165,7 +169,8 @@ def test_provisioning_the_sandbox_pbx_from_the_admin_keeps_all_its_phones(app, a
           secret=pbx.secret)
     with app.app_context(), sessions().begin() as s:
         node = s.scalars(select(PbxNode)).one()
-        s.add_all(Seat(node_id=node.id, extension=p.extension, secret=p.secret) for p in phones)
+        s.add_all(Seat(node_id=node.id, extension=p.extension, secret=sealer().seal(p.secret))
+                  for p in phones)
     admin.post("/admin/seats", {"node_id": str(node.id), "first": "9902"})
     page = admin.get(admin.post(f"/admin/nodes/{node.id}/provision").headers["Location"])
     assert b"reloaded pjsip-seats.conf" in page.data

@@ -6,8 +6,14 @@ The numbers in the test names are the issue's findings.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 import re
+import socket
 import stat
+import subprocess
+import time
+import urllib.request
 import uuid
 import wave
 from base64 import b64encode
@@ -18,19 +24,24 @@ import pytest
 from sqlalchemy import select
 
 from lab import demo
-from provisioning.seats import write_seats
+from lab.campaign import switchboard_exe
+from provisioning.seats import SeatConf, write_seats
+from runner.node import NodeInfo
 from settings import Settings, load_settings
 from store.db import make_engine
 from store.enums import CampaignState, Outcome, PbxKind, UserRole
-from store.models import Agent, AuditLog, PbxNode, Recording, Seat, Team, User
+from store.models import Agent, AuditLog, LeadList, PbxNode, Recording, Seat, Team, User
+from store.sealing import instance_sealer
 from tests.web import seed
 from tests.web.conftest import PASSWORD, Client
 from web.app import create_app
 from web.auth import services as auth_services
 from web.auth.roles import HOME, ROLE_PERMS
 from web.calls.services import CallFilter, search
-from web.db import sessions
+from web.campaigns.services import visible_campaigns
+from web.db import sealer, sessions
 from web.leads import importer
+from web.leads import services as lead_services
 from web.reports.services import Period, volume
 
 DAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -105,10 +116,11 @@ def test_1_the_count_is_shared_by_web_processes_through_redis(settings):
 @pytest.fixture
 def fs_node(app):
     with app.app_context(), sessions().begin() as s:
-        node = PbxNode(name="fs1", kind=PbxKind.FREESWITCH, host="127.0.0.1", port=8021, secret="n" * 32)
+        node = PbxNode(name="fs1", kind=PbxKind.FREESWITCH, host="127.0.0.1", port=8021,
+                       secret=sealer().seal("n" * 32))
         s.add(node)
         s.flush()
-        s.add(Seat(node_id=node.id, extension="8001", secret="seat-secret-8001"))
+        s.add(Seat(node_id=node.id, extension="8001", secret=sealer().seal("seat-secret-8001")))
     return "fs1", "n" * 32
 
 
@@ -136,7 +148,8 @@ def test_1_node_secrets_are_long_or_generated(app, as_role):
     admin.post("/admin/nodes", {**node, "secret": "abc"})
     admin.post("/admin/nodes", {**node, "name": "fs10", "secret": ""})
     with app.app_context(), sessions()() as s:
-        secrets = dict(s.execute(select(PbxNode.name, PbxNode.secret)).all())
+        rows = s.execute(select(PbxNode.name, PbxNode.secret))
+        secrets = {name: sealer().open(secret) for name, secret in rows}
     assert "fs9" not in secrets
     assert len(secrets["fs10"]) >= 24
 
@@ -217,6 +230,31 @@ def test_3_settings_take_the_new_options_from_the_environment(tmp_path):
         load_settings(environ={**env, "SWITCHBOARD_COOKIE_SECURE": "maybe"})
 
 
+def test_3_switchboard_web_serves_with_waitress_not_the_development_server(tmp_path):
+    """The Docker image's CMD is ``switchboard web`` too: what answers is waitress (ident "switchboard"),
+    not Werkzeug's development server (``Server: Werkzeug/...``)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SWITCHBOARD_INSTANCE_DIR": str(tmp_path)}
+    proc = subprocess.Popen([switchboard_exe(), "web", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = ""
+    try:
+        for _ in range(200):  # until it listens (a hang guard, not a timing claim)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                    server = answer.headers["Server"]
+                break
+            except OSError:
+                assert proc.poll() is None
+                time.sleep(0.05)
+        assert server == "switchboard"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 # 4. Secrets and personal data at rest.
 
 
@@ -231,6 +269,37 @@ def test_4_sqlite_file_and_wal_are_private_in_a_private_instance_dir(tmp_path):
     assert stat.S_IMODE(db_file.parent.stat().st_mode) == 0o700
     assert modes["switchboard.sqlite3"] == 0o600
     assert modes["switchboard.sqlite3-wal"] == 0o600
+
+
+def test_4_node_and_seat_secrets_are_sealed_with_a_key_outside_the_database(app, as_role, settings):
+    admin = as_role("admin")
+    admin.get("/admin/seats")
+    admin.post("/admin/nodes", {"name": "pbx9", "kind": "asterisk", "host": "127.0.0.1", "port": "5038",
+                                "username": "sb", "secret": "ami-secret-for-the-test-xyz"})
+    with app.app_context(), sessions()() as s:
+        node_id = s.scalar(select(PbxNode.id))
+    admin.post("/admin/seats", {"node_id": str(node_id), "first": "8001", "last": "8002"})
+    with app.app_context(), sessions()() as s:
+        stored = [*s.scalars(select(PbxNode.secret)), *s.scalars(select(Seat.secret))]
+        opened = [sealer().open(secret) for secret in stored]
+    assert opened[0] == "ami-secret-for-the-test-xyz"
+    assert not set(stored) & set(opened)  # the database holds none of them
+    assert all(len(secret) >= 24 for secret in opened[1:])
+    page = admin.get("/admin/seats").get_data(as_text=True)
+    assert all(secret in page for secret in opened[1:])  # the admin reads the seats' passwords
+    key = settings.instance_dir / "secrets_key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    with app.app_context():
+        assert key.read_text() not in repr(sealer())
+
+
+def test_4_xml_curl_gives_freeswitch_the_digest_never_the_password(app, fs_node):
+    name, secret = fs_node
+    form = {"section": "directory", "user": "8001", "domain": "10.0.0.4"}
+    answer = app.test_client().post("/freeswitch/xml", data=form, headers=_basic(name, secret))
+    body = answer.get_data(as_text=True)
+    assert "seat-secret-8001" not in body
+    assert hashlib.md5(b"8001:10.0.0.4:seat-secret-8001", usedforsecurity=False).hexdigest() in body
 
 
 def test_4_uploads_are_deleted_after_import(app, as_role, settings):
@@ -292,8 +361,19 @@ def test_6_demo_agents_have_no_guessable_password(app):
         node = PbxNode(name="pbx", kind=PbxKind.ASTERISK, host="127.0.0.1", port=1)
         s.add(node)
         s.flush()
-        demo.ensure_agents(s, node, [("agent001", "seat-secret-1")])
+        demo.ensure_agents(s, sealer(), node, [("agent001", "seat-secret-1")])
     assert Client(app.test_client()).login("agent001", "demo").status_code == 401
+
+
+def test_4_the_demo_seals_the_sandbox_secrets_it_copies(app):
+    with app.app_context(), sessions().begin() as s:
+        spec = demo.NodeSpec("pbx", "127.0.0.1", 5038, "sb", "sandbox-ami-secret")
+        node = demo.ensure_node(s, sealer(), spec)
+        demo.ensure_seats(s, sealer(), node, [("agent001", "seat-secret-1")])
+    with app.app_context(), sessions()() as s:
+        stored = [s.scalar(select(PbxNode.secret)), s.scalar(select(Seat.secret))]
+        assert [sealer().open(secret) for secret in stored] == ["sandbox-ami-secret", "seat-secret-1"]
+    assert not {"sandbox-ami-secret", "seat-secret-1"} & set(stored)
 
 
 # 7. Security headers and no-store.
@@ -330,6 +410,19 @@ def test_8_metrics_need_the_bearer_token_or_a_sysadmin(app, settings, as_role):
     tokened.extensions["sb_engine"].dispose()
 
 
+def test_8_readiness_says_no_while_the_database_is_unreachable(tmp_path):
+    """Liveness stays 200 (do not restart it); readiness is 503 (send requests elsewhere), naming no URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    url = f"postgresql://sb:pw-of-the-test@127.0.0.1:{closed}/switchboard"
+    client = create_app(Settings(instance_dir=tmp_path, database_url=url, secret_key="t")).test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "pw-of-the-test" not in ready.get_data(as_text=True)
+
+
 # 9. Timing of deactivated accounts; non-ASCII xml_curl passwords.
 
 
@@ -364,6 +457,16 @@ def test_10_the_database_password_is_in_no_repr(tmp_path):
         assert "hunter2" not in shown
         assert "tok-123" not in shown
     assert s.redacted()["database_url"] == "postgresql://sb:***@db.example:5432/sb"
+
+
+def test_10_no_seat_node_or_sealing_secret_in_a_repr(tmp_path):
+    s = Settings(instance_dir=tmp_path, secrets_key="the-sealing-key-of-this-instance-xyz")
+    seat, sealer_ = SeatConf("8001", "sip-password-8001"), instance_sealer(s)
+    node = NodeInfo(1, "pbx", "127.0.0.1", 5038, "sb", "ami-secret-xyz")
+    shown = " ".join([repr(s), str(s.redacted()), repr(seat), repr(sealer_), repr(node),
+                      repr(PbxNode(name="pbx", secret=sealer_.seal("ami-secret-xyz")))])
+    for secret in ("the-sealing-key-of-this-instance-xyz", "sip-password-8001", "ami-secret-xyz"):
+        assert secret not in shown
 
 
 # 11. Recordings: playback audited, the file name not leaked.
@@ -427,7 +530,8 @@ def test_12_every_role_is_in_the_one_table_and_has_a_home(app):
     ("trainer", ["/reports/"], ["/calls", "/lists", "/campaigns/", "/admin/users"]),
     ("data_manager", ["/lists", "/dnc"], ["/campaigns/", "/calls", "/reports/"]),
     ("sysadmin", ["/admin/seats", "/admin/users", "/metrics"], ["/calls", "/campaigns/", "/lists"]),
-    ("team_leader", ["/calls", "/reports/", "/wallboard/"], ["/campaigns/", "/lists", "/admin/users"]),
+    ("team_leader", ["/calls", "/reports/", "/wallboard/", "/lists"],
+     ["/campaigns/", "/dnc", "/admin/users"]),
 ])
 def test_12_each_role_sees_its_pages_only(app, as_role, role, allowed, refused):
     with app.app_context(), sessions().begin() as s:
@@ -482,6 +586,45 @@ def test_12_a_team_leader_monitors_own_team_live(app, as_role, two_teams):
     everyone = as_role("sup").get("/wallboard/snapshot.json").get_json()
     assert {c["name"] for c in everyone["campaigns"]} >= {"Ours", "Theirs"}
     assert [a["name"] for a in everyone["agents"]] == ["agent1", "agent2"]
+
+
+@pytest.fixture
+def team_lists(app, two_teams):
+    """A list of "Ours" (worked by Team 1, lead1's), one of "Theirs" (Team 2), one of no campaign."""
+    _, _, teams = two_teams
+    with app.app_context(), sessions().begin() as s:
+        ours, theirs = seed.campaign(s, "Ours"), seed.campaign(s, "Theirs")
+        ours.teams = [s.get(Team, teams["Team 1"])]
+        theirs.teams = [s.get(Team, teams["Team 2"])]
+        s.add_all([LeadList(name="ours-list", campaign=ours), LeadList(name="theirs-list", campaign=theirs),
+                   LeadList(name="loose-list")])
+    return teams
+
+
+def test_12_the_lead_list_and_campaign_queries_return_the_leaders_team_only(app, team_lists):
+    with app.app_context(), sessions()() as s:
+        mine = [x.name for x in lead_services.visible_lists(s, frozenset({team_lists["Team 1"]}))]
+        everyone = [x.name for x in lead_services.visible_lists(s, None)]
+        nobody = lead_services.visible_lists(s, frozenset())
+        campaigns = [c.name for c in visible_campaigns(s, frozenset({team_lists["Team 1"]}))]
+    assert mine == ["ours-list"]
+    assert set(everyone) >= {"loose-list", "ours-list", "theirs-list"}
+    assert nobody == []
+    assert campaigns == ["Ours"]
+
+
+def test_12_a_team_leader_reads_own_team_lists_only_and_cannot_change_them(app, as_role, team_lists):
+    lead = as_role("lead1")
+    page = lead.get("/lists").get_data(as_text=True)
+    assert "ours-list" in page
+    assert "theirs-list" not in page
+    assert "loose-list" not in page
+    assert "Import leads" not in page
+    with app.app_context(), sessions()() as s:
+        ours = s.scalar(select(LeadList.id).where(LeadList.name == "ours-list"))
+    assert lead.post(f"/lists/{ours}/active", {"active": "0"}).status_code == 403
+    manager = as_role("admin").get("/lists").get_data(as_text=True)  # data managers see every list
+    assert all(name in manager for name in ("ours-list", "theirs-list", "loose-list"))
 
 
 def test_12_a_leader_without_a_team_sees_nothing(app, as_role, two_teams):

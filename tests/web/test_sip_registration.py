@@ -24,7 +24,7 @@ from lab.sandbox.layout import paths, provisioning_settings
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
 from store.models import PbxNode, Seat
 from tests.web.sipclient import Phone
-from web.db import sessions
+from web.db import sealer, sessions
 
 pytestmark = pytest.mark.sandbox
 EXTENSION = "9901"
@@ -62,7 +62,7 @@ def test_admin_made_seat_registers_and_disabled_seat_cannot(app, as_role, sandbo
     with app.app_context(), sessions().begin() as s:
         node = s.scalars(select(PbxNode)).one()
         s.add_all(
-            Seat(node_id=node.id, extension=c.extension, secret=c.secret)
+            Seat(node_id=node.id, extension=c.extension, secret=sealer().seal(c.secret))
             for c in phone_credentials(sandbox_seats.settings)
         )
     admin.post("/admin/seats", {"node_id": str(node.id), "first": EXTENSION})

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, true
 
 from store.enums import UserRole
+from store.models import Campaign, Team
 
 
 class Perm(StrEnum):
@@ -27,12 +28,13 @@ class Perm(StrEnum):
     AUDIT = "audit"
     CAMPAIGNS = "campaigns"  # campaigns, schedules
     LEADS = "leads"  # lead lists and imports, DNC, purges
+    LISTS = "lists"  # see lead lists and the campaigns they feed (in scope); changing them is LEADS
     WALLBOARD = "wallboard"
     CALLS = "calls"  # call log
     RECORDINGS = "recordings"  # play and download audio
     REPORTS = "reports"
     AGENT_PANEL = "agent_panel"
-    ALL_TEAMS = "all_teams"  # calls, recordings, reports, commission of every team (else: those one leads)
+    ALL_TEAMS = "all_teams"  # calls, recordings, reports, lists, commission of every team (else: those one leads)
     PRODUCTS = "products"  # the product catalogue and the commission rules
     ORDERS = "orders"  # cancel and refund orders
     COMMISSION = "commission"  # statements: one's own, the teams one leads, or (ALL_TEAMS) everyone's
@@ -40,8 +42,8 @@ class Perm(StrEnum):
     FAX = "fax"  # send faxes, the fax inbox (assign, notes)
 
 
-_CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
-                     Perm.FAX, Perm.ALL_TEAMS})
+_CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
+                     Perm.REPORTS, Perm.FAX, Perm.ALL_TEAMS})
 
 #: The reference customer's roles. QA scores any team's recordings and reads the rest; the trainer reads
 #: reports; the data manager owns lead batches and DNC; the sysadmin runs nodes, seats and accounts but
@@ -50,11 +52,11 @@ ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL},
     UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS},
-    UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS,
+    UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
                                      Perm.COMMISSION}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
-    UserRole.DATA_MANAGER: frozenset({Perm.LEADS}),
+    UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS}),  # every team's batches
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
     UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION}),
 }
@@ -86,6 +88,15 @@ def team_scope() -> frozenset[int] | None:
 def within(teams: frozenset[int] | None, team_column: Any) -> ColumnElement[bool]:
     """The WHERE clause of a scope: rows of those teams only (agents in no team are nobody's team)."""
     return true() if teams is None else team_column.in_(teams)
+
+
+def campaigns_within(teams: frozenset[int] | None) -> ColumnElement[bool]:
+    """The WHERE clause of a scope on campaigns: those one of the teams works (``campaign_teams``).
+
+    Lead lists are in a scope through their campaign (``LeadList.campaign.has(...)``): a list
+    assigned to no campaign is nobody's team's.
+    """
+    return true() if teams is None else Campaign.teams.any(Team.id.in_(teams))
 
 
 F = TypeVar("F", bound=Callable[..., Any])

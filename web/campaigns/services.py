@@ -16,6 +16,7 @@ from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceP
 from store.leads import assign_list
 from store.models import Campaign, Disposition, LeadList, RetryRule, Team
 from store.types import utcnow
+from web.auth.roles import campaigns_within
 from web.campaigns import checks
 from web.campaigns.forms import (
     DispositionSpec,
@@ -61,6 +62,11 @@ class CampaignInput:
     team_ids: list[int] = field(default_factory=list)
     list_ids: list[int] = field(default_factory=list)
     schedule: ScheduleSpec | None = None
+
+
+def visible_campaigns(session: Session, teams: frozenset[int] | None) -> list[Campaign]:
+    """Campaigns in a scope (``team_scope``): a team leader's are those their teams work; None: all."""
+    return list(session.scalars(select(Campaign).where(campaigns_within(teams)).order_by(Campaign.name)))
 
 
 def _decimal(raw: str, what: str, low: Decimal, high: Decimal) -> Decimal:

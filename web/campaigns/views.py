@@ -12,7 +12,7 @@ from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceP
 from store.models import Campaign, Lead, LeadList, Team
 from store.types import utcnow
 from web.auth import audit
-from web.auth.roles import Perm, requires
+from web.auth.roles import Perm, requires, team_scope
 from web.campaigns import services
 from web.campaigns.forms import FormError, ScheduleSpec, format_disposition, format_hours, parse_schedule
 from web.campaigns.profiles import WEEKDAYS, notes
@@ -84,7 +84,7 @@ def _input(form: MultiDict[str, str]) -> CampaignInput:
 @requires(Perm.CAMPAIGNS)
 def index():
     session = db()
-    campaigns = session.scalars(select(Campaign).order_by(Campaign.name)).all()
+    campaigns = services.visible_campaigns(session, team_scope())
     counts = dict(
         session.execute(select(Lead.campaign_id, func.count()).group_by(Lead.campaign_id)).tuples().all())
     return render_template(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, Table, delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,7 @@ from store import dnc
 from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus
 from store.models import DncEntry, Lead, LeadList
 from store.types import utcnow
+from web.auth.roles import campaigns_within
 from web.leads.importer import Mapping, Prepared, Problem, normalise, prepare
 
 T = TypeVar("T")
@@ -30,6 +31,14 @@ T = TypeVar("T")
 CHUNK = 1000
 #: Numbers per ``IN (...)`` list: well under PostgreSQL's 65 535 bound parameters a statement.
 IN_CHUNK = 5000
+
+
+def visible_lists(session: Session, teams: frozenset[int] | None) -> list[LeadList]:
+    """Lead lists (not being imported) in a scope (``team_scope``): a team leader's are the lists of the
+    campaigns their teams work (``campaign_teams``); None: all."""
+    scope = true() if teams is None else LeadList.campaign.has(campaigns_within(teams))
+    query = select(LeadList).where(~LeadList.importing, scope).order_by(LeadList.name)
+    return list(session.scalars(query))
 
 
 def existing_phones(session: Session, list_id: int) -> set[str]:

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 
 from store.models import Campaign, DncEntry, Lead, LeadList
 from web.auth import audit
-from web.auth.roles import Perm, requires
+from web.auth.roles import Perm, requires, team_scope
+from web.campaigns.services import visible_campaigns
 from web.db import db, sessions
 from web.http import get_or_404, int_or_none
 from web.leads import importer, services
@@ -41,16 +42,17 @@ def jobs() -> Jobs:
 
 
 @bp.get("/lists")
-@requires(Perm.LEADS)
+@requires(Perm.LISTS)
 def lists():
+    """Every list for the data managers (who change them); a team leader's own teams' lists, to read."""
     session = db()
-    counts = dict(session.execute(select(Lead.list_id, func.count()).group_by(Lead.list_id)).tuples().all())
-    return render_template(
-        "leads/lists.html",
-        lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
-        campaigns=session.scalars(select(Campaign).order_by(Campaign.name)).all(),
-        counts=counts,
-    )
+    scope = team_scope()
+    shown = services.visible_lists(session, scope)
+    counts = dict(session.execute(select(Lead.list_id, func.count())
+                                  .where(Lead.list_id.in_([lead_list.id for lead_list in shown]))
+                                  .group_by(Lead.list_id)).tuples().all())
+    return render_template("leads/lists.html", lists=shown, campaigns=visible_campaigns(session, scope),
+                           counts=counts)
 
 
 @bp.post("/lists/upload")

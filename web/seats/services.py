@@ -19,6 +19,7 @@ from provisioning import freeswitch
 from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team
+from store.sealing import Sealer
 
 MAX_BULK = 1000
 _SECRET_ALPHABET = string.ascii_letters + string.digits
@@ -37,7 +38,8 @@ def strong_secret(length: int = 24) -> str:
 
 
 def create_node(
-    session: Session, name: str, kind: PbxKind, host: str, port: int, username: str, secret: str
+    session: Session, sealer: Sealer, name: str, kind: PbxKind, host: str, port: int, username: str,
+    secret: str,
 ) -> PbxNode:
     name = name.strip()
     if not name or session.scalar(select(PbxNode.id).where(PbxNode.name == name)):
@@ -50,7 +52,8 @@ def create_node(
     if len(secret) < MIN_NODE_SECRET:
         raise SeatError(f"a node secret needs {MIN_NODE_SECRET} characters or more (empty: one is made)")
     node = PbxNode(
-        name=name, kind=PbxKind(kind), host=host.strip(), port=port, username=username, secret=secret
+        name=name, kind=PbxKind(kind), host=host.strip(), port=port, username=username,
+        secret=sealer.seal(secret),
     )
     session.add(node)
     session.flush()
@@ -65,7 +68,7 @@ class BulkRequest:
     team_prefix: str = "Team"
 
 
-def bulk_create_seats(session: Session, node: PbxNode, req: BulkRequest) -> list[Seat]:
+def bulk_create_seats(session: Session, sealer: Sealer, node: PbxNode, req: BulkRequest) -> list[Seat]:
     """Create seats ``first..last`` with fresh secrets, spread over ``teams`` equal blocks.
 
     Existing extensions on the node are an error for the whole batch (nothing is
@@ -86,7 +89,7 @@ def bulk_create_seats(session: Session, node: PbxNode, req: BulkRequest) -> list
     seats = []
     for index, extension in enumerate(extensions):
         team = teams[index * len(teams) // count] if teams else None
-        seats.append(Seat(node=node, extension=extension, secret=strong_secret(), team=team))
+        seats.append(Seat(node=node, extension=extension, secret=sealer.seal(strong_secret()), team=team))
     session.add_all(seats)
     session.flush()
     return seats
@@ -100,11 +103,11 @@ def _team(session: Session, name: str) -> Team:
     return team
 
 
-def ami_target(node: PbxNode) -> AmiTarget:
-    return AmiTarget(node.host, node.port, node.username, node.secret)
+def ami_target(node: PbxNode, sealer: Sealer) -> AmiTarget:
+    return AmiTarget(node.host, node.port, node.username, sealer.open(node.secret))
 
 
-def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "",
+def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, transport: str = "",
               params: DialplanParams | None = None) -> list[str]:
     """Render the node's enabled seats and the routes, write them, reload what changed; the changed files.
 
@@ -114,11 +117,11 @@ def provision(session: Session, node: PbxNode, conf_path: Path, transport: str =
     if node.kind is not PbxKind.ASTERISK:
         raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
     rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
-    return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in rows], ami_target(node),
-                              transport, params)
+    seats = [SeatConf(s.extension, sealer.open(s.secret)) for s in rows]
+    return provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params)
 
 
-def registrations(node: PbxNode) -> dict[str, str] | None:
+def registrations(node: PbxNode, sealer: Sealer) -> dict[str, str] | None:
     """Live: extension -> contact, from the node; None when the node cannot be asked.
 
     The one place that picks the question by node kind: AMI for Asterisk, ESL
@@ -126,7 +129,7 @@ def registrations(node: PbxNode) -> dict[str, str] | None:
     """
     try:
         if node.kind is PbxKind.FREESWITCH:
-            return freeswitch.registered_contacts(node.host, node.port, node.secret)
-        return registered_contacts(ami_target(node))
+            return freeswitch.registered_contacts(node.host, node.port, sealer.open(node.secret))
+        return registered_contacts(ami_target(node, sealer))
     except (OSError, TimeoutError, ValueError):  # OSError: ConnectionError too; ValueError: a garbled answer
         return None

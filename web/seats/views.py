@@ -12,7 +12,7 @@ from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team
 from web.auth import audit
 from web.auth.roles import Perm, requires
-from web.db import db
+from web.db import db, sealer
 from web.http import get_or_404, int_or_none
 from web.seats import services
 from web.seats.services import BulkRequest, SeatError
@@ -36,7 +36,10 @@ def index():
         .order_by(Seat.node_id, Seat.extension)
     ).all()
     teams = session.scalars(select(Team).order_by(Team.name)).all()
-    return render_template("seats/index.html", nodes=nodes, seats=seats, teams=teams, kinds=list(PbxKind))
+    # The one page that shows seats' passwords (the admin gives them to the phones): opened here only.
+    passwords = {s.id: sealer().open(s.secret) for s in seats}
+    return render_template("seats/index.html", nodes=nodes, seats=seats, passwords=passwords, teams=teams,
+                           kinds=list(PbxKind))
 
 
 @bp.post("/nodes")
@@ -47,6 +50,7 @@ def create_node():
     try:
         node = services.create_node(
             session,
+            sealer(),
             f.get("name", ""),
             PbxKind(f.get("kind", "asterisk")),
             f.get("host", ""),
@@ -61,7 +65,7 @@ def create_node():
             session, "node.create", "pbx_node", node.id, name=node.name, host=node.host, port=node.port
         )
         session.commit()
-        flash(f"Node {node.name} added; its secret (set it on the PBX): {node.secret}", "ok")
+        flash(f"Node {node.name} added; its secret (set it on the PBX): {sealer().open(node.secret)}", "ok")
     return redirect(url_for("seats.index"))
 
 
@@ -80,6 +84,7 @@ def create_seats():
     try:
         seats = services.bulk_create_seats(
             session,
+            sealer(),
             node,
             BulkRequest(
                 first, last if last is not None else first, int_or_none(f.get("teams")) or 0,
@@ -114,7 +119,7 @@ def set_enabled(seat_id: int):
 def new_secret(seat_id: int):
     session = db()
     seat = get_or_404(Seat, seat_id)
-    seat.secret = services.strong_secret()
+    seat.secret = sealer().seal(services.strong_secret())
     audit.record(session, "seat.new_secret", "seat", seat.id, extension=seat.extension)
     session.commit()
     flash(f"New secret for {seat.extension}; provision to apply.", "ok")
@@ -128,7 +133,7 @@ def provision(node_id: int):
     node = get_or_404(PbxNode, node_id)
     try:
         transport = current_app.config["SEATS_PJSIP_TRANSPORT"]
-        changed = services.provision(session, node, conf_path(node), transport,
+        changed = services.provision(session, sealer(), node, conf_path(node), transport,
                                      current_app.config["DIALPLAN_PARAMS"])
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
@@ -143,5 +148,5 @@ def provision(node_id: int):
 @bp.get("/nodes/<int:node_id>/registrations.json")
 @requires(Perm.SEATS)
 def registrations(node_id: int):
-    contacts = services.registrations(get_or_404(PbxNode, node_id))
+    contacts = services.registrations(get_or_404(PbxNode, node_id), sealer())
     return jsonify(reachable=contacts is not None, contacts=contacts or {})

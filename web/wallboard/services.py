@@ -19,7 +19,7 @@ from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, 
 from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, Team, User
-from web.auth.roles import within
+from web.auth.roles import campaigns_within, within
 from web.sales.services import by_team, sales_vs_target
 
 HOURS_SHOWN = 12
@@ -83,10 +83,8 @@ def _sales_today(
 
 def _visible_campaigns(session: Session, teams: frozenset[int] | None) -> list[Campaign]:
     """Campaigns not stopped; in a scope, only those one of its teams works (campaign_teams)."""
-    query = select(Campaign).where(Campaign.desired_state != CampaignState.STOPPED).order_by(Campaign.name)
-    if teams is not None:
-        query = query.where(Campaign.teams.any(Team.id.in_(teams)))
-    return list(session.scalars(query))
+    query = select(Campaign).where(Campaign.desired_state != CampaignState.STOPPED, campaigns_within(teams))
+    return list(session.scalars(query.order_by(Campaign.name)))
 
 
 def _abandon_rates(
