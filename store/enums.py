@@ -31,8 +31,10 @@ __all__ = [
     "Outcome",
     "PbxKind",
     "RecordingStatus",
+    "SipTransport",
     "SmsBroadcastState",
     "SmsStatus",
+    "TrunkAuth",
     "UserRole",
 ]
 
@@ -130,3 +132,16 @@ class SmsStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     BLOCKED = "blocked"  # on the do-not-call list (opt-out included) at send time: never sent
+
+
+class TrunkAuth(StrEnum):
+    """How a carrier knows our calls: we register to it (user + secret), or by our IP address."""
+
+    REGISTRATION = "registration"
+    IP = "ip"
+
+
+class SipTransport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    TLS = "tls"

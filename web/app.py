@@ -13,6 +13,7 @@ BLUEPRINTS = (
     "web.metrics",
     "web.auth.views",
     "web.seats.views",
+    "web.trunks.views",
     "web.campaigns.views",
     "web.leads.views",
     "web.wallboard.views",

@@ -18,6 +18,7 @@ from store.models.compliance import AbandonBucket, PacingNote
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
+from store.models.trunks import Trunk, trunk_nodes
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -42,6 +43,8 @@ __all__ = [
     "SmsBroadcast",
     "SmsMessage",
     "Team",
+    "Trunk",
     "User",
     "campaign_teams",
+    "trunk_nodes",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from provisioning import freeswitch
-from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
+from provisioning.seats import (
+    AmiTarget,
+    SeatConf,
+    provision_asterisk,
+    registered_contacts,
+    trunk_registrations,
+)
+from provisioning.trunks import TrunkError
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team
+from web.trunks.services import node_trunks
 
 MAX_BULK = 1000
 _SECRET_ALPHABET = string.ascii_letters + string.digits
@@ -112,8 +121,23 @@ def provision(session: Session, node: PbxNode, conf_path: Path, transport: str =
     if node.kind is not PbxKind.ASTERISK:
         raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
     rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
+    try:
+        trunks = node_trunks(session, node)
+    except TrunkError as exc:  # a row edited outside the form
+        raise SeatError(f"a trunk of {node.name} cannot be rendered: {exc}") from None
     return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in rows], ami_target(node),
-                              transport)
+                              transport, trunks)
+
+
+def trunk_states(node: PbxNode, names: Iterable[str]) -> dict[str, str] | None:
+    """Live: trunk -> its registration (or, without one, its qualified contact) state on ``node``."""
+    try:
+        if node.kind is PbxKind.FREESWITCH:
+            return None
+        states = trunk_registrations(ami_target(node))
+    except (OSError, TimeoutError, ValueError):
+        return None
+    return {name: states.get(name, "not loaded") for name in names}
 
 
 def registrations(node: PbxNode) -> dict[str, str] | None:
