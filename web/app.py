@@ -47,6 +47,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         # Where provisioning writes each Asterisk node's seats ({node}: the node's name).
         SEATS_CONF_PATH=settings.seats_conf_path,
         SEATS_PJSIP_TRANSPORT=settings.pjsip_transport,
+        FREESWITCH_GATEWAYS_DIR=settings.freeswitch_gateways_dir,
     )
     security.init_app(app, settings)
     app.config.update(overrides)

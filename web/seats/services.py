@@ -108,23 +108,33 @@ def _team(session: Session, name: str) -> Team:
     return team
 
 
+def esl_target(node: PbxNode) -> freeswitch.EslTarget:
+    return freeswitch.EslTarget(node.host, node.port, node.secret)
+
+
 def ami_target(node: PbxNode) -> AmiTarget:
     return AmiTarget(node.host, node.port, node.username, node.secret)
 
 
-def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "") -> list[str]:
-    """Render the node's enabled seats and the routes, write them, reload what changed; the changed files.
+def provision(session: Session, node: PbxNode, conf_path: Path, transport: str = "",
+              gateways_dir: Path | None = None) -> list[str]:
+    """Render the node's configuration, write it, reload what changed; the changed files.
 
-    The seats file is the database's alone: a phone that must stay registered
-    (the sandbox's own ``agent001``...) is a seat of the node in the database.
+    Asterisk: the enabled seats, the trunks and the routes. The seats file is the
+    database's alone: a phone that must stay registered (the sandbox's own
+    ``agent001``...) is a seat of the node in the database. FreeSWITCH fetches
+    its seats and routes itself (mod_xml_curl): its trunks are written as sofia
+    gateways into ``gateways_dir``.
     """
-    if node.kind is not PbxKind.ASTERISK:
-        raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
-    rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     try:
         trunks = node_trunks(session, node)
     except TrunkError as exc:  # a row edited outside the form
         raise SeatError(f"a trunk of {node.name} cannot be rendered: {exc}") from None
+    if node.kind is PbxKind.FREESWITCH:
+        if gateways_dir is None:
+            raise SeatError("no gateways directory is set for FreeSWITCH nodes (freeswitch_gateways_dir)")
+        return freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node))
+    rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     return provision_asterisk(conf_path, [SeatConf(s.extension, s.secret) for s in rows], ami_target(node),
                               transport, trunks)
 
@@ -133,8 +143,9 @@ def trunk_states(node: PbxNode, names: Iterable[str]) -> dict[str, str] | None:
     """Live: trunk -> its registration (or, without one, its qualified contact) state on ``node``."""
     try:
         if node.kind is PbxKind.FREESWITCH:
-            return None
-        states = trunk_registrations(ami_target(node))
+            states = freeswitch.gateway_states(esl_target(node))
+        else:
+            states = trunk_registrations(ami_target(node))
     except (OSError, TimeoutError, ValueError):
         return None
     return {name: states.get(name, "not loaded") for name in names}

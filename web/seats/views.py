@@ -26,6 +26,11 @@ def conf_path(node: PbxNode) -> Path:
     return Path(str(current_app.config["SEATS_CONF_PATH"]).format(node=node.name))
 
 
+def gateways_dir(node: PbxNode) -> Path:
+    """Where this FreeSWITCH node's gateways go (``FREESWITCH_GATEWAYS_DIR`` may contain ``{node}``)."""
+    return Path(str(current_app.config["FREESWITCH_GATEWAYS_DIR"]).format(node=node.name))
+
+
 @bp.get("/seats")
 @requires(Perm.SEATS)
 def index():
@@ -129,7 +134,7 @@ def _provision(session: Session, node: PbxNode) -> bool:
     """Render and reload one node from what is committed; flashes the outcome, True when it worked."""
     try:
         transport = current_app.config["SEATS_PJSIP_TRANSPORT"]
-        changed = services.provision(session, node, conf_path(node), transport)
+        changed = services.provision(session, node, conf_path(node), transport, gateways_dir(node))
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
         return False
