@@ -166,9 +166,9 @@ def render_pjsip(trunks: Iterable[TrunkConf], transport: str = "") -> str:
                 f"password={t.secret}", "",
                 f"[{t.name}]", "type=registration", *pinned, f"outbound_auth={t.name}-auth",
                 f"server_uri={t.uri}", f"client_uri=sip:{t.username}@{t.host}:{t.port}",
-                f"contact_user={t.username}", "expiration=300", "retry_interval=10",
-                "forbidden_retry_interval=30", "fatal_retry_interval=30", "max_retries=1000000",
-                "auth_rejection_permanent=no", "",
+                f"contact_user={t.username}", "expiration=300", "max_random_initial_delay=1",
+                "retry_interval=10", "forbidden_retry_interval=30", "fatal_retry_interval=30",
+                "max_retries=1000000", "auth_rejection_permanent=no", "",
             ]
         if t.identify:
             match = ",".join(t.identify)
@@ -183,9 +183,10 @@ def registration_states(messages: Iterable[Mapping[str, str]]) -> dict[str, str]
     qualified contact is (Reachable, Unreachable).
     """
     states: dict[str, str] = {}
+    messages = list(messages)
     for m in messages:
-        if m.get("Event") == "ContactList" and m.get("Aor"):
-            states.setdefault(str(m["Aor"]), str(m.get("Status", "unknown")).lower())
+        if m.get("Event") == "ContactList" and m.get("ObjectName"):  # "<aor>;@<hash>"
+            states.setdefault(str(m["ObjectName"]).split(";@")[0], str(m.get("Status", "unknown")).lower())
     for m in messages:
         if m.get("Event") == "OutboundRegistrationDetail" and m.get("ObjectName"):
             states[str(m["ObjectName"])] = str(m.get("Status", "unknown")).lower()
