@@ -42,7 +42,8 @@ class TrunkInput:
 
 
 def _items(text: str) -> tuple[str, ...]:
-    return tuple(item for item in text.replace(",", "\n").split() if item)
+    """One item a line or comma-separated; spaces inside an item stay (``+44 20 7123 4567``)."""
+    return tuple(item.strip() for item in text.replace(",", "\n").splitlines() if item.strip())
 
 
 def conf(row: Trunk) -> TrunkConf:

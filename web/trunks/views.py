@@ -86,7 +86,7 @@ def _save(row: Trunk | None):
     except TrunkError as exc:
         session.rollback()
         flash(str(exc), "error")
-        return _page(row, 422)
+        return _page(row, 400)
     audit.record(session, "trunk.update" if row else "trunk.create", "trunk", trunk.id, name=trunk.name,
                  host=trunk.host, nodes=[n.name for n in nodes])
     session.commit()
