@@ -7,11 +7,11 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from setuptools import find_packages
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from store import migrate
 from store.db import make_engine, normalize_url
-from store.models import Base
+from store.models import Base, Campaign
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,3 +93,20 @@ def test_sqlite_file_is_created_under_a_missing_directory(tmp_path):
     url = f"sqlite:///{tmp_path / 'instance' / 'nested' / 'switchboard.sqlite3'}"
     migrate.upgrade(url)
     assert migrate.current(url) == _head()
+
+
+def test_trunk_names_campaigns_used_become_trunks_they_can_keep(db_url):
+    """0017: a campaign's trunk was a bare name the PBX defined; it stays, as an unmanaged trunk."""
+    migrate.upgrade(db_url, "0012")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:  # the model's table is 0012's: 0017 leaves campaigns as they are
+            connection.execute(Campaign.__table__.insert(), [
+                {"name": name, "mode": "progressive", "compliance_profile": "us", "trunk": trunk}
+                for name, trunk in (("a", "carrier"), ("b", "carrier"), ("c", ""))])
+        migrate.upgrade(db_url, "0017")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT name, managed FROM trunks")).all()
+    finally:
+        engine.dispose()
+    assert [(name, bool(managed)) for name, managed in rows] == [("carrier", False)]
