@@ -164,5 +164,5 @@ def registrations(node_id: int):
     node = get_or_404(PbxNode, node_id)
     contacts = services.registrations(node)
     names = db().scalars(select(Trunk.name).where(Trunk.managed, Trunk.nodes.any(PbxNode.id == node.id)))
-    return jsonify(reachable=contacts is not None, contacts=contacts or {},
-                   trunks=services.trunk_states(node, names) or {})
+    trunks = services.trunk_states(node, names) if contacts is not None else None  # no second timeout
+    return jsonify(reachable=contacts is not None, contacts=contacts or {}, trunks=trunks or {})
