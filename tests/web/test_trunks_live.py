@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from ami.session import run_actions
 from dialplans.render import render_asterisk, write_atomically
 from lab.campaign import sandbox_up
 from lab.sandbox.credentials import freeswitch_secrets, phone_credentials, trunk_accounts
 from lab.sandbox.fsrender import XML_CURL_NODE
 from lab.sandbox.layout import paths, provisioning_settings
+from lab.sandbox.world import Outcome, world_number
 from provisioning import freeswitch
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
 from provisioning.trunks import TRUNKS_FILE
@@ -26,6 +28,7 @@ from store.models import PbxNode, Seat, Trunk
 from web.db import sessions
 
 pytestmark = pytest.mark.sandbox
+HUMAN = world_number(Outcome.HUMAN, talk_s=3, serial=917)
 
 
 @pytest.fixture
@@ -88,6 +91,11 @@ def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_asterisk(app, a
     live = _state_once(admin, node_id, "carrier", "registered")
     assert live["trunks"]["carrier"] == "registered", live
     assert "carrier: <span class=\"state\">" in admin.get("/admin/seats").get_data(as_text=True)
+    # A call through it reaches the carrier's numbers (a synchronous originate succeeds once answered).
+    (reply,) = run_actions(pbx, [{"Action": "Originate", "Channel": f"PJSIP/{HUMAN}@carrier",
+                                  "Application": "Wait", "Data": "1", "Timeout": "4000", "Async": "false"}],
+                         timeout=8)
+    assert reply.success, reply
 
     # An account the carrier does not hold: it refuses the registration, and the nodes page says so.
     with app.app_context(), sessions()() as s:
@@ -117,3 +125,7 @@ def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_freeswitch(app,
 
     live = _state_once(admin, node_id, "carrier", "registered")
     assert live["trunks"]["carrier"] == "registered", live
+    esl = freeswitch.EslTarget("127.0.0.1", settings.esl_port, freeswitch_secrets(settings).esl_password)
+    answered = esl.api(f"originate {{originate_timeout=4}}sofia/gateway/carrier/{HUMAN} &park")
+    assert answered.startswith("+OK"), answered  # the carrier answered a call through the gateway
+    esl.api(f"uuid_kill {answered.split()[1]}")
