@@ -101,6 +101,11 @@ def test_names_and_dids_are_a_trunks_own(app, admin):
     response = admin.post("/admin/trunks", {**GOOD, "node_ids": node, "name": "8001", "dids": ""})
     assert "&#39;8001&#39; is a seat&#39;s name" in response.get_data(as_text=True)
     assert [t.name for t in _trunks(app)] == ["carrier"]
+    admin.post("/admin/trunks", {**GOOD, "node_ids": node, "name": "9001", "dids": ""})
+    admin.get("/admin/seats")
+    response = admin.post("/admin/seats", {"node_id": node[0], "first": "9000", "last": "9002"})
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "extensions are trunks&#39; names: 9001" in page
 
 
 def test_campaigns_follow_a_rename_and_a_used_trunk_is_not_deleted(app, admin):

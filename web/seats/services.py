@@ -25,7 +25,7 @@ from provisioning.seats import (
 )
 from provisioning.trunks import TrunkError
 from store.enums import PbxKind
-from store.models import PbxNode, Seat, Team
+from store.models import PbxNode, Seat, Team, Trunk
 from web.trunks.services import node_trunks
 
 MAX_BULK = 1000
@@ -90,6 +90,9 @@ def bulk_create_seats(session: Session, node: PbxNode, req: BulkRequest) -> list
     )
     if taken:
         raise SeatError(f"extensions already exist on {node.name}: {', '.join(sorted(taken)[:10])}")
+    trunks = set(session.scalars(select(Trunk.name).where(Trunk.name.in_(extensions))))
+    if trunks:  # a seat and a trunk are both PJSIP endpoints: one name each
+        raise SeatError(f"extensions are trunks' names: {', '.join(sorted(trunks)[:10])}")
     teams = [_team(session, f"{req.team_prefix} {i + 1}") for i in range(req.teams)]
     seats = []
     for index, extension in enumerate(extensions):
