@@ -1,4 +1,4 @@
-"""Seats and routes served to FreeSWITCH through mod_xml_curl.
+"""Seats and routes served to FreeSWITCH through mod_xml_curl; trunks written as sofia gateways.
 
 FreeSWITCH asks over HTTP for each directory (SIP REGISTER/auth) and dialplan
 lookup, so there is no file to push and no reload: the committed database
@@ -10,14 +10,20 @@ it can be tested and reused without Flask.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
+from defusedxml import ElementTree
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dialplans.render import AmdTuning, DialplanParams
+from dialplans.render import AmdTuning, DialplanParams, write_atomically
 from esl import oneshot
 from esl.render import DialConfig
 from provisioning.seats import SeatConf
+from provisioning.trunks import CODECS, TrunkConf
+from store.enums import TrunkAuth
 
 CONTEXT = "switchboard"
 #: FreeSWITCH's stock "goodbye" prompt (sound pack path, relative to the sounds dir). The shared
@@ -138,3 +144,78 @@ def registered_contacts(host: str, port: int, password: str) -> dict[str, str]:
     body = oneshot.api(host, port, password, "show registrations as json")
     rows = json.loads(body).get("rows", [])
     return {str(row["reg_user"]): f"registered ({row.get('url', '')})" for row in rows if row.get("reg_user")}
+
+
+def gateway(trunk: TrunkConf) -> str:
+    """One trunk as a sofia gateway, in the ``<include>`` a profile's ``<gateways>`` pulls in
+    (``<X-PRE-PROCESS cmd="include" data="<dir>/*.xml"/>``). Autoescaped: no value opens an element."""
+    return _env.get_template("gateway.xml.j2").render(
+        t=trunk, registered=trunk.auth is TrunkAuth.REGISTRATION,
+        codecs=",".join(CODECS[codec] for codec in trunk.codecs))
+
+
+@dataclass(frozen=True)
+class EslTarget:
+    host: str
+    port: int
+    password: str
+
+    def api(self, command: str) -> str:
+        return oneshot.api(self.host, self.port, self.password, command)
+
+
+def provision_gateways(directory: Path, trunks: Iterable[TrunkConf], target: EslTarget) -> list[str]:
+    """Write one file per trunk in ``directory``, drop the files of trunks gone; reload what changed, live.
+
+    A gateway that changed or went is killed (``killgw``) and, once FreeSWITCH has let it go,
+    every profile is rescanned (``rescan reloadxml``): rescan only adds gateways it does not
+    run, so a changed one must be gone first. Returns the changed file names.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {f"{t.name}.xml": gateway(t) for t in trunks}
+    stale = [p for p in directory.glob("*.xml") if p.name not in files]
+    changed = write_atomically(directory, files, private=set(files))
+    for path in stale:
+        path.unlink()
+    gone = sorted({Path(name).stem for name in changed} | {p.stem for p in stale})
+    if not gone:
+        return changed
+    profiles = sofia_profiles(target)
+    for name in gone:
+        for profile in profiles:
+            target.api(f"sofia profile {profile} killgw {name}")
+        _wait_gone(target, name)
+    for profile in profiles:
+        target.api(f"sofia profile {profile} rescan reloadxml")
+    return sorted([*changed, *(p.name for p in stale)])
+
+
+def _wait_gone(target: EslTarget, name: str, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while "Invalid Gateway" not in target.api(f"sofia xmlstatus gateway {name}"):
+        if time.monotonic() > deadline:
+            raise ConnectionError(f"FreeSWITCH still runs gateway {name!r} {timeout_s:.0f} s after killgw")
+        time.sleep(0.1)
+
+
+def sofia_profiles(target: EslTarget) -> list[str]:
+    """The node's SIP profiles (``sofia xmlstatus``; its aliases and gateways left out)."""
+    root = ElementTree.fromstring(target.api("sofia xmlstatus"))
+    return sorted({p.findtext("name", "") for p in root.iter("profile")
+                   if p.findtext("type") == "profile" and p.findtext("name")})
+
+
+def gateway_states(target: EslTarget) -> dict[str, str]:
+    """Gateway -> "registered", or for one that does not register, "reachable"/"unreachable" by its
+    pings; another registration state (trying, failed ...) as FreeSWITCH says it."""
+    root = ElementTree.fromstring(target.api("sofia xmlstatus gateway"))
+    states = {}
+    for gw in root.iter("gateway"):
+        name, state, status = gw.findtext("name", ""), gw.findtext("state", ""), gw.findtext("status", "")
+        if not name:
+            continue
+        if state == "NOREG":
+            states[name] = "reachable" if status == "UP" else "unreachable"
+        else:
+            states[name] = "registered" if state == "REGED" else state.lower()
+    return states

@@ -1,4 +1,4 @@
-"""Seats (and the ``dialplans/`` routes) -> configuration on an Asterisk node, then a live reload over AMI.
+"""Seats, trunks (and the ``dialplans/`` routes) -> an Asterisk node's configuration, reloaded live over AMI.
 
 Order matters (as in Wazo): the web commits the seats first, then renders the
 file from the committed rows and reloads; a reload that fails leaves the
@@ -25,6 +25,8 @@ from ami.errors import AmiError
 from ami.render import Action
 from ami.session import AmiTarget, run_actions
 from dialplans.render import DialplanParams, render_asterisk, write_atomically
+from provisioning.trunks import TRUNKS_FILE, TrunkConf, registration_states
+from provisioning.trunks import render_pjsip as render_trunks
 
 SEATS_CONTEXT = "sb-seats"
 _EXTENSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -99,6 +101,9 @@ def render_pjsip(seats: Iterable[SeatConf], context: str = SEATS_CONTEXT, transp
             "qualify_frequency=0",
             "",
         ]
+    # The trunks' file rides on this one (pjsip.conf includes only the seats file); "try": a node
+    # provisioned before trunks existed has none yet.
+    lines += [f"#tryinclude {TRUNKS_FILE}", ""]
     return "\n".join(lines)
 
 
@@ -117,15 +122,17 @@ def write_seats(path: Path, text: str) -> bool:
 
 
 def provision_asterisk(seats_path: Path, seats: Iterable[SeatConf], target: AmiTarget,
-                       transport: str = "", params: DialplanParams | None = None) -> list[str]:
-    """Write the seats file and the ``dialplans/`` routes next to it; reload what changed, live.
+                       transport: str = "", params: DialplanParams | None = None,
+                       trunks: Iterable[TrunkConf] = ()) -> list[str]:
+    """Write the seats and trunks files and the ``dialplans/`` routes beside them; reload what changed.
 
     Returns the names of the files that changed (nothing is reloaded when none did).
     """
     seats_path.parent.mkdir(parents=True, exist_ok=True)
-    files = {seats_path.name: render_pjsip(seats, transport=transport), **render_asterisk(params)}
-    changed = write_atomically(seats_path.parent, files, private={seats_path.name})
-    commands = [PJSIP_RELOAD if name == seats_path.name else RELOADS[name] for name in changed]
+    pjsip = {seats_path.name: render_pjsip(seats, transport=transport),
+             TRUNKS_FILE: render_trunks(trunks, transport=transport)}
+    changed = write_atomically(seats_path.parent, {**pjsip, **render_asterisk(params)}, private=set(pjsip))
+    commands = list(dict.fromkeys(PJSIP_RELOAD if name in pjsip else RELOADS[name] for name in changed))
     if commands:
         run_cli(target, commands)
     return changed
@@ -156,3 +163,10 @@ def registered_contacts(target: AmiTarget) -> dict[str, str]:
         for m in messages
         if m.get("Event") == "ContactList" and m.get("Endpoint")
     }
+
+
+def trunk_registrations(target: AmiTarget) -> dict[str, str]:
+    """Endpoint -> registration or contact state (trunks among them), from one AMI session."""
+    replies = _ami(target, [{"Action": "PJSIPShowRegistrationsOutbound"}, {"Action": "PJSIPShowContacts"}])
+    messages = (m for reply in replies for m in (reply if isinstance(reply, list) else [reply]))
+    return registration_states(messages)

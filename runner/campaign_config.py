@@ -15,6 +15,7 @@ from orchestrator.dialer import CampaignConfig, DialMode
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import DEFAULT_DELAYS, LeadRules, clamp_duration
+from provisioning.trunks import present_caller_id
 from store.models import Campaign
 
 ALL_DAY = ALWAYS
@@ -41,12 +42,27 @@ def lead_rules(campaign: Campaign) -> LeadRules:
                      attempt_limit=profile.attempt_limit)
 
 
+def trunk_rules(campaign: Campaign) -> tuple[str, int]:
+    """The caller ID the campaign's trunk presents, and the lines the campaign may hold through it.
+
+    The trunk's channel limit caps the campaign's lines (0: no limit), so a campaign never
+    dials more calls at once than its carrier takes.
+    """
+    trunk = campaign.trunk_row
+    if trunk is None:
+        return campaign.caller_id, campaign.max_lines
+    caller_id = present_caller_id(campaign.caller_id, trunk.caller_id, trunk.strip_prefix, trunk.add_prefix)
+    limit = trunk.channel_limit
+    return caller_id, min(campaign.max_lines, limit) if limit else campaign.max_lines
+
+
 def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
     """The core's view of ``campaign`` on an Asterisk node (whose routes handle machines)."""
     profile = rules_for(campaign.compliance_profile)
+    caller_id, max_lines = trunk_rules(campaign)
     values: dict[str, object] = dict(
         campaign_id=campaign.id, mode=DialMode(campaign.mode.value), trunk=campaign.trunk or DEFAULT_TRUNK,
-        caller_id=campaign.caller_id, amd=campaign.amd_enabled,
+        caller_id=caller_id, amd=campaign.amd_enabled,
         machine_action=campaign.amd_action, route_handles_machines=True,
         record_calls=campaign.record_calls, message_sound=campaign.machine_message_file or "",
         abandon_sound=campaign.abandon_message_file or "",
@@ -55,7 +71,7 @@ def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
         abandon_cap=profile.cap(float(campaign.abandon_cap)),
         abandon_windows=profile.windows(campaign.abandon_window_s),
         abandon_after_s=profile.abandon_message_after_s,
-        max_lines=campaign.max_lines, compliance=profile.profile,
+        max_lines=max_lines, compliance=profile.profile,
         amd_false_positive_rate=float(campaign.amd_false_positive_rate), lead_rules=lead_rules(campaign),
     )
     values.update(overrides)

@@ -58,6 +58,10 @@ class Settings:
     # The PJSIP transport the seats name, so their RTP binds to that transport's address; empty:
     # Asterisk's default transport, RTP on every address.
     pjsip_transport: str = ""
+    # Where provisioning writes a FreeSWITCH node's trunks, one sofia gateway a file; the node's SIP
+    # profile pulls them in with <X-PRE-PROCESS cmd="include" data="<this dir>/*.xml"/> in its
+    # <gateways>. ``{node}`` becomes the node's name.
+    freeswitch_gateways_dir: str = "/etc/freeswitch/switchboard-gateways"
     # SMS through Kannel (bearerbox + smsbox on this host, 127.0.0.1). ``sms_smsc`` "smpp" connects to
     # the operator's SMPP account below; "fake" is Kannel's test SMSC (the sandbox's ``fakesmsc``).
     sms_smsc: str = "smpp"

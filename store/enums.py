@@ -32,9 +32,11 @@ __all__ = [
     "PaymentStatus",
     "PbxKind",
     "RecordingStatus",
+    "SipTransport",
     "SmsBroadcastKind",
     "SmsBroadcastState",
     "SmsStatus",
+    "TrunkAuth",
     "UserRole",
 ]
 
@@ -163,3 +165,16 @@ class FaxInStatus(StrEnum):
     RECEIVED = "received"
     FAILED = "failed"
     BUSY = "busy"
+
+
+class TrunkAuth(StrEnum):
+    """How a carrier knows our calls: we register to it (user + secret), or by our IP address."""
+
+    REGISTRATION = "registration"
+    IP = "ip"
+
+
+class SipTransport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    TLS = "tls"

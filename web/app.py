@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "web.metrics",
     "web.auth.views",
     "web.seats.views",
+    "web.trunks.views",
     "web.campaigns.views",
     "web.leads.views",
     "web.wallboard.views",
@@ -52,6 +53,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
         SEATS_PJSIP_TRANSPORT=settings.pjsip_transport,
         # The routes provisioning and mod_xml_curl render (a bad fax number stops the start, said why).
         DIALPLAN_PARAMS=dialplan_params(settings),
+        FREESWITCH_GATEWAYS_DIR=settings.freeswitch_gateways_dir,
     )
     security.init_app(app, settings)
     app.config.update(overrides)

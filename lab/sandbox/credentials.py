@@ -45,6 +45,10 @@ def phone_extension(index: int) -> str:
     return f"agent{index:03d}"
 
 
+#: Carrier accounts on the world that a trunk made in the admin registers with (one per PBX).
+TRUNK_ACCOUNTS = ("trunk-pbx", "trunk-freeswitch")
+
+
 def fs_phone_extension(index: int) -> str:
     """The world's phones that register to the FreeSWITCH node (``fsagent001`` ...)."""
     return f"fs{phone_extension(index)}"
@@ -66,7 +70,8 @@ def _load(settings: Settings) -> dict:
         missing = {key: secrets.token_urlsafe(24) for key in keys if key not in data}
         phones = data.setdefault("phones", {})
         numbers = range(1, settings.sandbox_phones + 1)
-        extensions = [f(i) for f in (phone_extension, fs_phone_extension) for i in numbers]
+        phones_of = (phone_extension, fs_phone_extension)
+        extensions = [*(f(i) for f in phones_of for i in numbers), *TRUNK_ACCOUNTS]
         new_phones = {ext: secrets.token_urlsafe(18) for ext in extensions if ext not in phones}
         if missing or new_phones:
             data.update(missing)
@@ -111,6 +116,14 @@ def _seats(settings: Settings, name: Callable[[int], str]) -> list[SeatConf]:
     phones = _load(settings)["phones"]
     extensions = [name(i) for i in range(1, settings.sandbox_phones + 1)]
     return [SeatConf(extension, phones[extension]) for extension in extensions]
+
+
+def trunk_accounts(settings: Settings) -> list[SeatConf]:
+    """The world's carrier accounts (user, secret) for registration trunks: ``trunk-pbx`` for the pbx,
+    ``trunk-freeswitch`` for the FreeSWITCH node. The world knows each PBX by its address and does
+    not challenge their REGISTERs: the secret is what a trunk form asks for, not checked there."""
+    phones = _load(settings)["phones"]
+    return [SeatConf(name, phones[name]) for name in TRUNK_ACCOUNTS]
 
 
 def freeswitch_secrets(settings: Settings) -> FreeswitchSecrets:

@@ -26,6 +26,7 @@ from dialplans.render import DialplanParams, write_atomically
 from lab.sandbox import fsnode, world
 from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
 from lab.sandbox.fsnode import FsNode
+from lab.sandbox.layout import freeswitch_gateways_dir
 from provisioning import freeswitch
 from settings import Settings
 
@@ -74,6 +75,7 @@ def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None)
         esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
         xml_curl_node=XML_CURL_NODE, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
+        gateways_dir=str(freeswitch_gateways_dir(settings)),
         dialplan_context=freeswitch.dialplan_context(replace(
             params or DialplanParams(), fax_numbers=(world.FREESWITCH_FAX_DID,), fax_dir=str(fax_dir(fs)))),
         directory_domain=freeswitch.directory_domain(settings.freeswitch_address,
@@ -86,6 +88,7 @@ def write_configs(fs: FsNode, settings: Settings) -> list[str]:
     for name in fsnode.SUBDIRS:
         fs.dir(name).mkdir(parents=True, exist_ok=True)
     fax_dir(fs).mkdir(exist_ok=True)
+    freeswitch_gateways_dir(settings).mkdir(exist_ok=True)
     changed = write_atomically(fs.dir("conf"), {"freeswitch.xml": render(fs, settings)})
     (fs.dir("conf") / "freeswitch.xml").chmod(0o600)
     for relative, text in PROMPTS.items():

@@ -106,10 +106,17 @@ def paths(settings: Settings) -> SandboxPaths:
     )
 
 
+def freeswitch_gateways_dir(settings: Settings) -> Path:
+    """Where provisioning writes the FreeSWITCH node's trunks (its profile includes ``*.xml`` from here)."""
+    return state_dir(settings) / "freeswitch" / "conf" / "switchboard-gateways"
+
+
 def provisioning_settings(settings: Settings) -> Settings:
-    """``settings`` with provisioning pointed at the sandbox pbx: its seats file and its transport.
+    """``settings`` with provisioning pointed at the sandbox: the pbx's seats file and transport, the
+    FreeSWITCH node's gateways directory.
 
     For whatever provisions the sandbox (``switchboard run``'s web, tests); a
-    production web keeps its own ``seats_conf_path`` and ``pjsip_transport``.
+    production web keeps its own ``seats_conf_path``, ``pjsip_transport`` and ``freeswitch_gateways_dir``.
     """
-    return replace(settings, seats_conf_path=str(paths(settings).seats_file), pjsip_transport=TRANSPORT)
+    return replace(settings, seats_conf_path=str(paths(settings).seats_file), pjsip_transport=TRANSPORT,
+                   freeswitch_gateways_dir=str(freeswitch_gateways_dir(settings)))

@@ -18,6 +18,7 @@ from lab.sandbox.credentials import (
     connection_info,
     fs_phone_credentials,
     phone_credentials,
+    trunk_accounts,
 )
 from lab.sandbox.layout import SEATS_FILE, TRANSPORT, Node, paths
 from provisioning import dialplan as provisioning_dialplan
@@ -97,7 +98,7 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
     if common["freeswitch_address"]:
         registrations += [(p, settings.freeswitch_address) for p in fs_phone_credentials(settings)]
     files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings),
-                                  registrations=registrations)
+                                  registrations=registrations, trunk_accounts=trunk_accounts(settings))
     files["extensions.conf"] = dialplan(node, settings)
     return files
 

@@ -20,6 +20,7 @@ from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
 from store.models.sales import CommissionRule, Order, OrderRefund, Product
+from store.models.trunks import Trunk, trunk_nodes
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -50,6 +51,8 @@ __all__ = [
     "SmsBroadcast",
     "SmsMessage",
     "Team",
+    "Trunk",
     "User",
     "campaign_teams",
+    "trunk_nodes",
 ]

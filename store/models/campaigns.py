@@ -35,6 +35,7 @@ from store.enums import (
 )
 from store.models.base import Base, CreatedAt
 from store.models.people import Agent, Team
+from store.models.trunks import Trunk
 from store.types import BigId, JsonType, StrEnumType, UtcDateTime, utcnow
 
 campaign_teams = Table(
@@ -78,7 +79,7 @@ class Campaign(CreatedAt, Base):
 
     trunk: Mapped[str] = mapped_column(
         String(64), default=""
-    )  # outbound route on the node; "" = node default
+    )  # the name of a Trunk (the form picks one); "" = node default
     caller_id: Mapped[str] = mapped_column(String(32), default="")
     ring_timeout_s: Mapped[int] = mapped_column(default=25)
     wrap_up_s: Mapped[int] = mapped_column(default=30)
@@ -110,6 +111,9 @@ class Campaign(CreatedAt, Base):
         back_populates="campaign", cascade="all, delete-orphan", order_by="Disposition.sort_order"
     )
     teams: Mapped[list[Team]] = relationship(secondary=campaign_teams)
+    #: The trunk named ``trunk`` (None: the node's default, or a name no trunk row holds).
+    trunk_row: Mapped[Trunk | None] = relationship(
+        primaryjoin="foreign(Campaign.trunk) == Trunk.name", viewonly=True, uselist=False)
 
 
 class RetryRule(Base):

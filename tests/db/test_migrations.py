@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, Table, inspect, text
 from settings import Settings
 from store import migrate
 from store.db import make_engine, normalize_url
-from store.models import Base
+from store.models import Base, Campaign
 from store.sealing import Sealer, SecretUnreadable, instance_sealer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +124,7 @@ def _cents(value: object) -> Decimal | None:
 
 
 def test_0018_moves_each_sale_amount_into_an_order_line_and_back(db_url):
-    migrate.upgrade(db_url, "0012")
+    migrate.upgrade(db_url, "0017")
     engine = make_engine(db_url)
     attempt = uuid.uuid4()
     try:
@@ -148,7 +148,7 @@ def test_0018_moves_each_sale_amount_into_an_order_line_and_back(db_url):
             assert [(*r[:5], _cents(r[5]), r[6]) for r in rows] == [
                 (agent, team, campaign, None, 1, Decimal("49.90"), "paid")]
             assert "sale_amount" not in {c["name"] for c in inspect(conn).get_columns("attempts")}
-        migrate.downgrade(db_url, "0012")
+        migrate.downgrade(db_url, "0017")
         with engine.connect() as conn:
             amounts = conn.execute(sa.text("SELECT sale_amount FROM attempts")).scalars()
             assert sorted((_cents(a) for a in amounts), key=lambda a: a is None) == [Decimal("49.90"), None]
@@ -170,7 +170,7 @@ def _secrets(url: str) -> dict[str, str]:
 def test_0016_seals_existing_secrets_with_the_given_key_and_downgrade_opens_them(db_url, tmp_path):
     """Issue 13 finding 4: secrets in plaintext. A database from before 0016 holds them raw; after it only
     the instance's key opens them, and without the key the migration refuses (nothing half-sealed)."""
-    migrate.upgrade(db_url, "0012")
+    migrate.upgrade(db_url, "0015")
     engine = make_engine(db_url)
     with engine.begin() as c:
         c.execute(text("INSERT INTO pbx_nodes (id, name, kind, host, port, username, secret, enabled, "
@@ -181,7 +181,7 @@ def test_0016_seals_existing_secrets_with_the_given_key_and_downgrade_opens_them
     engine.dispose()
     with pytest.raises(RuntimeError, match="hold secrets: migrate with the instance's secrets key"):
         migrate.upgrade(db_url, "head")
-    assert migrate.current(db_url) == "0012"
+    assert migrate.current(db_url) == "0015"
     assert _secrets(db_url) == {"node": "ami-secret-plain", "seat": "sip-password-plain"}
 
     sealer = instance_sealer(Settings(instance_dir=tmp_path / "instance"))
@@ -193,7 +193,7 @@ def test_0016_seals_existing_secrets_with_the_given_key_and_downgrade_opens_them
     with pytest.raises(SecretUnreadable, match="cannot be opened with this secrets key"):
         Sealer("another-instance-key-" * 2).open(sealed["seat"])
 
-    migrate.downgrade(db_url, "0012", sealer=sealer)
+    migrate.downgrade(db_url, "0015", sealer=sealer)
     assert _secrets(db_url) == {"node": "ami-secret-plain", "seat": "sip-password-plain"}
 
 
@@ -205,3 +205,20 @@ def test_the_secrets_key_file_is_made_once_and_private(tmp_path):
     assert instance_sealer(Settings(instance_dir=instance)).open(token) == "pw"
     assert "pw" not in token
     assert repr(first) == "Sealer(***)"
+
+
+def test_trunk_names_campaigns_used_become_trunks_they_can_keep(db_url):
+    """0017: a campaign's trunk was a bare name the PBX defined; it stays, as an unmanaged trunk."""
+    migrate.upgrade(db_url, "0016")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:  # the model's table is 0016's: 0017 leaves campaigns as they are
+            connection.execute(Campaign.__table__.insert(), [
+                {"name": name, "mode": "progressive", "compliance_profile": "us", "trunk": trunk}
+                for name, trunk in (("a", "carrier"), ("b", "carrier"), ("c", ""))])
+        migrate.upgrade(db_url, "0017")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT name, managed FROM trunks")).all()
+    finally:
+        engine.dispose()
+    assert [(name, bool(managed)) for name, managed in rows] == [("carrier", False)]

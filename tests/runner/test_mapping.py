@@ -48,6 +48,23 @@ def test_campaign_row_becomes_the_core_config():
     assert config.compliance.value == "uk"
 
 
+def test_the_campaigns_trunk_caps_its_lines_and_rewrites_its_caller_id():
+    """Through a trunk of 4 channels that shows national numbers, a 20-line campaign holds 4 lines
+    and presents +33... as 0...; a trunk with a fixed caller ID always shows that one."""
+    row = m.Campaign(id=7, name="c", mode=CampaignMode.PROGRESSIVE, compliance_profile=ComplianceProfile.FR,
+                     trunk="carrier", caller_id="+33142685300", amd_enabled=False,
+                     amd_action=MachineAction.HANGUP, record_calls=True, wrap_up_s=4, ring_timeout_s=18,
+                     abandon_cap=0.03, max_lines=20, amd_false_positive_rate=0, max_attempts=3,
+                     abandon_no_recall_s=3600, calling_hours={}, retry_rules=[])
+    row.trunk_row = m.Trunk(name="carrier", channel_limit=4, caller_id="", strip_prefix="+33", add_prefix="0")
+    config = campaign_config(row)
+    assert (config.trunk, config.max_lines, config.caller_id) == ("carrier", 4, "0142685300")
+    row.trunk_row = m.Trunk(name="carrier", channel_limit=0, caller_id="+442071234567", strip_prefix="",
+                            add_prefix="")
+    config = campaign_config(row)
+    assert (config.max_lines, config.caller_id) == (20, "+442071234567")
+
+
 class Policy:
     name = "recorder"
 

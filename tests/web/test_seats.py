@@ -129,6 +129,7 @@ def test_registration_status_of_unreachable_node_is_empty(app, as_role):
     assert admin.get(f"/admin/nodes/{node_id}/registrations.json").get_json() == {
         "reachable": False,
         "contacts": {},
+        "trunks": {},
     }
 
 

@@ -22,6 +22,7 @@ from lab.sandbox.credentials import freeswitch_secrets, phone_credentials
 from lab.sandbox.fsrender import XML_CURL_NODE
 from lab.sandbox.layout import paths, provisioning_settings
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
+from provisioning.trunks import TRUNKS_FILE
 from store.models import PbxNode, Seat
 from tests.web.sipclient import Phone
 from web.db import sealer, sessions
@@ -39,6 +40,7 @@ def sandbox_seats(app, sandbox):
     target = provisioning_settings(sandbox.settings)
     app.config.update(SEATS_CONF_PATH=target.seats_conf_path, SEATS_PJSIP_TRANSPORT=target.pjsip_transport)
     yield sandbox
+    (sandbox_paths.pbx_config_dir / TRUNKS_FILE).unlink(missing_ok=True)  # provisioning writes it too
     changed = write_atomically(sandbox_paths.pbx_config_dir, before)
     if changed:
         run_cli(sandbox.pbx, [PJSIP_RELOAD if n == names[0] else RELOADS[n] for n in changed])

@@ -3,9 +3,9 @@
 Every duration has a range a campaign can sensibly use, well inside what
 date arithmetic holds (the core also clamps, see
 ``orchestrator.leads.rules.clamp_duration``). A caller ID must be a phone
-number ``phonenumbers`` accepts; a trunk a name the PBX can be given
-verbatim, and not a seat (``PJSIP/<number>@<seat>`` would ring an agent's
-phone). Compliance settings may be stricter than the profile, never looser.
+number ``phonenumbers`` accepts; a trunk one of the trunks (whose names
+the PBX takes verbatim and no seat shares). Compliance settings may be
+stricter than the profile, never looser.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from orchestrator.compliance import ProfileRules
 from orchestrator.leads.hours import CallingHours
 from store.enums import CampaignMode, ComplianceProfile
-from store.models import Seat
+from store.models import Trunk
 from web.campaigns.forms import FormError, RetrySpec
 from web.campaigns.profiles import describe_hours
 
@@ -90,15 +90,15 @@ def caller_id(raw: str, profile: ComplianceProfile) -> str:
 
 
 def trunk(session: Session, raw: str) -> str:
-    """Empty (the node's default), or a trunk name the PBX can be given as is."""
+    """Empty (the node's default), or the name of one of the trunks (Trunks page)."""
     name = raw.strip()
     if not name:
         return ""
     if len(name) > TRUNK_MAX or not _TRUNK.match(name):
         raise FormError(f"trunk must be a name of letters, digits, '.', '_' or '-' "
                         f"(at most {TRUNK_MAX} characters), not {name[:TRUNK_MAX]!r}")
-    if session.scalar(select(Seat.id).where(Seat.extension == name).limit(1)) is not None:
-        raise FormError(f"{name!r} is an agent's seat, not a trunk")
+    if session.scalar(select(Trunk.id).where(Trunk.name == name)) is None:
+        raise FormError(f"there is no trunk {name!r}: add it on the Trunks page first")
     return name
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceProfile, MachineAction, Outcome
-from store.models import Campaign, Lead, LeadList, Team
+from store.models import Campaign, Lead, LeadList, Team, Trunk
 from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import Perm, requires, team_scope
@@ -111,6 +111,7 @@ def _form_page(campaign: Campaign | None, status: int = 200):
         if campaign
         else services.DEFAULT_DISPOSITIONS,
         teams=session.scalars(select(Team).order_by(Team.name)).all(),
+        trunk_names=session.scalars(select(Trunk.name).order_by(Trunk.name)).all(),
         lists=session.scalars(select(LeadList).where(~LeadList.importing).order_by(LeadList.name)).all(),
         modes=modes,
         profiles=list(ComplianceProfile),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +17,18 @@ from sqlalchemy.orm import Session
 
 from dialplans.render import DialplanParams
 from provisioning import freeswitch
-from provisioning.seats import AmiTarget, SeatConf, provision_asterisk, registered_contacts
+from provisioning.seats import (
+    AmiTarget,
+    SeatConf,
+    provision_asterisk,
+    registered_contacts,
+    trunk_registrations,
+)
+from provisioning.trunks import TrunkError
 from store.enums import PbxKind
-from store.models import PbxNode, Seat, Team
+from store.models import PbxNode, Seat, Team, Trunk
 from store.sealing import Sealer
+from web.trunks.services import node_trunks
 
 MAX_BULK = 1000
 _SECRET_ALPHABET = string.ascii_letters + string.digits
@@ -85,6 +94,9 @@ def bulk_create_seats(session: Session, sealer: Sealer, node: PbxNode, req: Bulk
     )
     if taken:
         raise SeatError(f"extensions already exist on {node.name}: {', '.join(sorted(taken)[:10])}")
+    trunks = set(session.scalars(select(Trunk.name).where(Trunk.name.in_(extensions))))
+    if trunks:  # a seat and a trunk are both PJSIP endpoints: one name each
+        raise SeatError(f"extensions are trunks' names: {', '.join(sorted(trunks)[:10])}")
     teams = [_team(session, f"{req.team_prefix} {i + 1}") for i in range(req.teams)]
     seats = []
     for index, extension in enumerate(extensions):
@@ -103,22 +115,47 @@ def _team(session: Session, name: str) -> Team:
     return team
 
 
+def esl_target(node: PbxNode, sealer: Sealer) -> freeswitch.EslTarget:
+    return freeswitch.EslTarget(node.host, node.port, sealer.open(node.secret))
+
+
 def ami_target(node: PbxNode, sealer: Sealer) -> AmiTarget:
     return AmiTarget(node.host, node.port, node.username, sealer.open(node.secret))
 
 
 def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, transport: str = "",
-              params: DialplanParams | None = None) -> list[str]:
-    """Render the node's enabled seats and the routes, write them, reload what changed; the changed files.
+              params: DialplanParams | None = None, gateways_dir: Path | None = None) -> list[str]:
+    """Render the node's configuration, write it, reload what changed; the changed files.
 
-    The seats file is the database's alone: a phone that must stay registered
-    (the sandbox's own ``agent001``...) is a seat of the node in the database.
+    Asterisk: the enabled seats, the trunks and the routes. The seats file is the
+    database's alone: a phone that must stay registered (the sandbox's own
+    ``agent001``...) is a seat of the node in the database. FreeSWITCH fetches
+    its seats and routes itself (mod_xml_curl): its trunks are written as sofia
+    gateways into ``gateways_dir``.
     """
-    if node.kind is not PbxKind.ASTERISK:
-        raise SeatError("FreeSWITCH nodes fetch their seats themselves (mod_xml_curl): nothing to push")
+    try:
+        trunks = node_trunks(session, node)
+    except TrunkError as exc:  # a row edited outside the form
+        raise SeatError(f"a trunk of {node.name} cannot be rendered: {exc}") from None
+    if node.kind is PbxKind.FREESWITCH:
+        if gateways_dir is None:
+            raise SeatError("no gateways directory is set for FreeSWITCH nodes (freeswitch_gateways_dir)")
+        return freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node, sealer))
     rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     seats = [SeatConf(s.extension, sealer.open(s.secret)) for s in rows]
-    return provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params)
+    return provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params, trunks)
+
+
+def trunk_states(node: PbxNode, sealer: Sealer, names: Iterable[str]) -> dict[str, str] | None:
+    """Live: trunk -> its registration (or, without one, its qualified contact) state on ``node``."""
+    try:
+        if node.kind is PbxKind.FREESWITCH:
+            states = freeswitch.gateway_states(esl_target(node, sealer))
+        else:
+            states = trunk_registrations(ami_target(node, sealer))
+    except (OSError, TimeoutError, ValueError):
+        return None
+    return {name: states.get(name, "not loaded") for name in names}
 
 
 def registrations(node: PbxNode, sealer: Sealer) -> dict[str, str] | None:

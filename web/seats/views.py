@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from store.enums import PbxKind
-from store.models import PbxNode, Seat, Team
+from store.models import PbxNode, Seat, Team, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db, sealer
@@ -25,11 +26,18 @@ def conf_path(node: PbxNode) -> Path:
     return Path(str(current_app.config["SEATS_CONF_PATH"]).format(node=node.name))
 
 
+def gateways_dir(node: PbxNode) -> Path:
+    """Where this FreeSWITCH node's gateways go (``FREESWITCH_GATEWAYS_DIR`` may contain ``{node}``)."""
+    return Path(str(current_app.config["FREESWITCH_GATEWAYS_DIR"]).format(node=node.name))
+
+
 @bp.get("/seats")
 @requires(Perm.SEATS)
 def index():
     session = db()
     nodes = session.scalars(select(PbxNode).order_by(PbxNode.name)).all()
+    trunks = session.scalars(select(Trunk).where(Trunk.managed).options(selectinload(Trunk.nodes))
+                             .order_by(Trunk.name)).all()
     seats = session.scalars(
         select(Seat)
         .options(selectinload(Seat.team), selectinload(Seat.node))
@@ -39,7 +47,7 @@ def index():
     # The one page that shows seats' passwords (the admin gives them to the phones): opened here only.
     passwords = {s.id: sealer().open(s.secret) for s in seats}
     return render_template("seats/index.html", nodes=nodes, seats=seats, passwords=passwords, teams=teams,
-                           kinds=list(PbxKind))
+                           kinds=list(PbxKind), trunks=trunks)
 
 
 @bp.post("/nodes")
@@ -126,27 +134,40 @@ def new_secret(seat_id: int):
     return redirect(url_for("seats.index"))
 
 
-@bp.post("/nodes/<int:node_id>/provision")
-@requires(Perm.SEATS)
-def provision(node_id: int):
-    session = db()
-    node = get_or_404(PbxNode, node_id)
+def _provision(session: Session, node: PbxNode) -> bool:
+    """Render and reload one node from what is committed; flashes the outcome, True when it worked."""
     try:
         transport = current_app.config["SEATS_PJSIP_TRANSPORT"]
         changed = services.provision(session, sealer(), node, conf_path(node), transport,
-                                     current_app.config["DIALPLAN_PARAMS"])
+                                     current_app.config["DIALPLAN_PARAMS"], gateways_dir(node))
     except (SeatError, OSError, TimeoutError, ConnectionError) as exc:
         flash(f"Provisioning {node.name} failed: {exc}", "error")
-        return redirect(url_for("seats.index"))
+        return False
     audit.record(session, "node.provision", "pbx_node", node.id, changed=changed)
     session.commit()
     done = f"reloaded {', '.join(changed)}" if changed else "already up to date"
     flash(f"{node.name}: {done}.", "ok")
+    return True
+
+
+def reprovision(session: Session, nodes: Iterable[PbxNode]) -> None:
+    """After a committed change (a trunk saved): each node rendered and reloaded, live."""
+    for node in nodes:
+        _provision(session, node)
+
+
+@bp.post("/nodes/<int:node_id>/provision")
+@requires(Perm.SEATS)
+def provision(node_id: int):
+    _provision(db(), get_or_404(PbxNode, node_id))
     return redirect(url_for("seats.index"))
 
 
 @bp.get("/nodes/<int:node_id>/registrations.json")
 @requires(Perm.SEATS)
 def registrations(node_id: int):
-    contacts = services.registrations(get_or_404(PbxNode, node_id), sealer())
-    return jsonify(reachable=contacts is not None, contacts=contacts or {})
+    node = get_or_404(PbxNode, node_id)
+    contacts = services.registrations(node, sealer())
+    names = db().scalars(select(Trunk.name).where(Trunk.managed, Trunk.nodes.any(PbxNode.id == node.id)))
+    trunks = services.trunk_states(node, sealer(), names) if contacts is not None else None  # no second timeout
+    return jsonify(reachable=contacts is not None, contacts=contacts or {}, trunks=trunks or {})

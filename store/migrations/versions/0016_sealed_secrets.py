@@ -5,7 +5,7 @@ The key comes from the caller (``store.migrate.upgrade(..., sealer=...)``; ``swi
 the instance's), never from the database: a database with secrets and no key given stops here unchanged.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-03 22:40:00.000000
 
 """
@@ -18,7 +18,7 @@ from alembic import context, op
 
 # revision identifiers, used by Alembic.
 revision: str = '0016'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,139 @@
+"""Trunk operations, independent of Flask.
+
+A save is "commit, then reload": the caller commits the row, then
+:func:`web.seats.services.provision` renders every node the trunk is (or was)
+on from what is committed, so a reload that fails leaves the database right
+and the next provisioning catches up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from provisioning.trunks import TrunkConf, TrunkError
+from store.enums import SipTransport, TrunkAuth
+from store.models import Campaign, PbxNode, Seat, Trunk
+
+
+@dataclass(frozen=True)
+class TrunkInput:
+    """The form as typed: lists are one item a line (or comma-separated)."""
+
+    name: str
+    host: str
+    port: int
+    transport: str
+    auth: str
+    username: str
+    secret: str
+    allowed_addresses: str
+    codecs: Sequence[str]
+    channel_limit: int
+    caller_id: str
+    strip_prefix: str
+    add_prefix: str
+    dids: str
+    node_ids: Sequence[int]
+    enabled: bool = True
+
+
+def _items(text: str) -> tuple[str, ...]:
+    """One item a line or comma-separated; spaces inside an item stay (``+44 20 7123 4567``)."""
+    return tuple(item.strip() for item in text.replace(",", "\n").splitlines() if item.strip())
+
+
+def conf(row: Trunk) -> TrunkConf:
+    """The row as provisioning renders it (a row edited outside the form may raise ``TrunkError``)."""
+    return TrunkConf(
+        name=row.name, host=row.host, port=row.port, transport=row.transport, auth=row.auth,
+        username=row.username, secret=row.secret, allowed_addresses=tuple(row.allowed_addresses or ()),
+        codecs=tuple(row.codecs or ()), channel_limit=row.channel_limit, caller_id=row.caller_id,
+        strip_prefix=row.strip_prefix, add_prefix=row.add_prefix, dids=tuple(row.dids or ()),
+    )
+
+
+def node_trunks(session: Session, node: PbxNode) -> list[TrunkConf]:
+    """The managed, enabled trunks ``node`` carries, ready to render."""
+    on_node = Trunk.nodes.any(PbxNode.id == node.id)
+    rows = session.scalars(select(Trunk).where(Trunk.managed, Trunk.enabled, on_node)).all()
+    return [conf(row) for row in rows]
+
+
+def _checked(session: Session, data: TrunkInput, row: Trunk | None) -> TrunkConf:
+    try:
+        checked = TrunkConf(
+            name=data.name.strip(), host=data.host.strip(), port=data.port,
+            transport=SipTransport(data.transport), auth=TrunkAuth(data.auth), username=data.username.strip(),
+            # Editing a registration trunk without retyping its secret keeps the stored one.
+            secret=data.secret.strip() or (row.secret if row else ""),
+            allowed_addresses=_items(data.allowed_addresses), codecs=tuple(data.codecs),
+            channel_limit=data.channel_limit, caller_id=data.caller_id.strip(),
+            strip_prefix=data.strip_prefix.strip(), add_prefix=data.add_prefix.strip(),
+            dids=_items(data.dids),
+        )
+    except ValueError as exc:  # TrunkError, or a transport / auth the form does not offer
+        raise TrunkError(str(exc)) from None
+    _unique(session, checked, row)
+    return checked
+
+
+def _unique(session: Session, checked: TrunkConf, row: Trunk | None) -> None:
+    """Names share the PJSIP namespace with the seats; a DID rings on one trunk only."""
+    others = select(Trunk).where(Trunk.id != row.id) if row else select(Trunk)
+    if session.scalar(others.where(Trunk.name == checked.name)) is not None:
+        raise TrunkError(f"a trunk named {checked.name!r} exists already")
+    if session.scalar(select(Seat.id).where(Seat.extension.in_([checked.name, f"{checked.name}-auth"]))
+                      .limit(1)) is not None:
+        raise TrunkError(f"{checked.name!r} is a seat's name: a trunk needs a name of its own")
+    taken = {did: other.name for other in session.scalars(others)
+             for did in other.dids or () if did in checked.dids}
+    if taken:
+        did, name = next(iter(taken.items()))
+        raise TrunkError(f"DID {did} is delivered by trunk {name!r} already")
+
+
+def save(session: Session, data: TrunkInput, row: Trunk | None = None) -> tuple[Trunk, list[PbxNode]]:
+    """Create or update a trunk (flushed, not committed); returns it and every node to re-provision."""
+    checked = _checked(session, data, row)
+    nodes = list(session.scalars(select(PbxNode).where(PbxNode.id.in_(data.node_ids or [0]))))
+    if not nodes:
+        raise TrunkError("pick the node(s) the trunk is on")
+    before = list(row.nodes) if row else []
+    if row is None:
+        row = Trunk()
+        session.add(row)
+    elif row.name != checked.name:
+        # Campaigns pick a trunk by name: they follow the rename.
+        for campaign in session.scalars(select(Campaign).where(Campaign.trunk == row.name)):
+            campaign.trunk = checked.name
+    row.name, row.host, row.port = checked.name, checked.host, checked.port
+    row.transport, row.auth = checked.transport, checked.auth
+    registered = checked.auth is TrunkAuth.REGISTRATION
+    row.username, row.secret = (checked.username, checked.secret) if registered else ("", "")
+    row.allowed_addresses, row.codecs, row.dids = (list(checked.allowed_addresses), list(checked.codecs),
+                                                   list(checked.dids))
+    row.channel_limit, row.caller_id = checked.channel_limit, checked.caller_id
+    row.strip_prefix, row.add_prefix = checked.strip_prefix, checked.add_prefix
+    row.managed, row.enabled, row.nodes = True, data.enabled, nodes
+    session.flush()
+    return row, _union(before, nodes)
+
+
+def delete(session: Session, row: Trunk) -> list[PbxNode]:
+    """Delete a trunk no campaign uses; returns the nodes to re-provision."""
+    users = session.scalars(select(Campaign.name).where(Campaign.trunk == row.name).limit(3)).all()
+    if users:
+        raise TrunkError(f"trunk {row.name!r} is used by campaign(s) {', '.join(users)}: "
+                         "pick another trunk there first")
+    nodes = list(row.nodes)
+    session.delete(row)
+    session.flush()
+    return nodes
+
+
+def _union(*groups: Iterable[PbxNode]) -> list[PbxNode]:
+    return list({node.id: node for group in groups for node in group}.values())
