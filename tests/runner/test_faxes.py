@@ -19,6 +19,7 @@ from runner.faxes import RESULT_GRACE_S, FaxConfig
 from runner.node import RunnerOptions
 from store import models as m
 from store.enums import FaxInStatus, FaxStatus
+from tests.db.builders import TEST_SEALER
 from tests.faxdoc import pdf
 from tests.runner.test_feed import drain
 
@@ -28,11 +29,11 @@ NODE = demo.NodeSpec("pbx-fax", "127.0.0.1", 1, "user", "secret")
 @pytest.fixture
 def runner(sessions, tmp_path: Path) -> AmiRunner:
     with sessions.begin() as s:
-        demo.ensure_node(s, NODE)
+        demo.ensure_node(s, TEST_SEALER, NODE)
     options = RunnerOptions(fax=FaxConfig(fax.FaxPolicy(channels=4, max_tries=2, retry_delay_s=60), tmp_path,
                                           "/pbx/fax", trunk="world"))
     with sessions() as s:
-        core = AmiRunner(sessions, load_node(s, NODE.name), options)
+        core = AmiRunner(sessions, load_node(s, NODE.name, TEST_SEALER), options)
     core.recover()
     core.feed(PbxConnected(time.time(), NODE.name))
     return core

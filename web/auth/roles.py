@@ -34,7 +34,7 @@ class Perm(StrEnum):
     RECORDINGS = "recordings"  # play and download audio
     REPORTS = "reports"
     AGENT_PANEL = "agent_panel"
-    ALL_TEAMS = "all_teams"  # calls, recordings, reports, lists, commission of every team (else: those one leads)
+    ALL_TEAMS = "all_teams"  # calls, recordings, reports, lists, commission of every team (else: one's own)
     PRODUCTS = "products"  # the product catalogue and the commission rules
     ORDERS = "orders"  # cancel and refund orders
     COMMISSION = "commission"  # statements: one's own, the teams one leads, or (ALL_TEAMS) everyone's

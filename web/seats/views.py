@@ -169,5 +169,6 @@ def registrations(node_id: int):
     node = get_or_404(PbxNode, node_id)
     contacts = services.registrations(node, sealer())
     names = db().scalars(select(Trunk.name).where(Trunk.managed, Trunk.nodes.any(PbxNode.id == node.id)))
-    trunks = services.trunk_states(node, sealer(), names) if contacts is not None else None  # no second timeout
+    # Not asked when the node did not answer: no second timeout.
+    trunks = services.trunk_states(node, sealer(), names) if contacts is not None else None
     return jsonify(reachable=contacts is not None, contacts=contacts or {}, trunks=trunks or {})

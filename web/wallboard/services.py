@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, rules_for
 from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
-from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, Team, User
+from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
 from web.sales.services import by_team, sales_vs_target
 
