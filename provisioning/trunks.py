@@ -32,7 +32,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})*\Z")
 _USER = re.compile(r"[A-Za-z0-9_.+\-]{1,64}\Z")
 #: Printable ASCII without space and without what a config line or XML could read as structure.
-_SECRET = re.compile(r"[A-Za-z0-9_.~!@$%^*()+=:,/?{}|\-]{8,255}\Z")
+_SECRET = re.compile(r"[A-Za-z0-9_.~!@$%^*()+=:,/?{}|\-]{8,128}\Z")
 _PREFIX = re.compile(r"\+?[0-9]{0,15}\Z")
 
 
@@ -96,7 +96,7 @@ class TrunkConf:
             if not _USER.match(self.username):
                 raise TrunkError("registration needs a user name of letters, digits, '.', '_', '+' or '-'")
             if not _SECRET.match(self.secret):
-                raise TrunkError("registration needs a secret of 8-255 characters, without spaces, quotes, "
+                raise TrunkError("registration needs a secret of 8-128 characters, without spaces, quotes, "
                                  "';', '#', '&', '<', '>', '[', ']' or '\\'")
         object.__setattr__(self, "allowed_addresses", tuple(address(a) for a in self.allowed_addresses))
         if not self.codecs or set(self.codecs) - CODECS.keys():

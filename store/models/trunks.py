@@ -23,9 +23,10 @@ class Trunk(CreatedAt, Base):
 
     ``managed`` is False for a trunk the PBX defines by hand (a campaign's trunk name from before
     trunks were managed here, the sandbox's own ``world``): campaigns may pick it, nothing is rendered.
-    The secret is kept as the seats' are (the PBX needs it in clear to register). ``channel_limit`` 0:
-    no limit. ``caller_id`` set: every call presents it; empty: the campaign's passes through, with
-    ``strip_prefix`` removed and ``add_prefix`` put in front. ``dids``: E.164 numbers it delivers.
+    The secret is sealed as the seats' are (store.sealing; opened to render the PBX's config).
+    ``channel_limit`` 0: no limit. ``caller_id`` set: every call presents it; empty: the
+    campaign's passes through, with ``strip_prefix`` removed and ``add_prefix`` put in front.
+    ``dids``: E.164 numbers it delivers.
     """
 
     __tablename__ = "trunks"
@@ -41,7 +42,7 @@ class Trunk(CreatedAt, Base):
     auth: Mapped[TrunkAuth] = mapped_column(StrEnumType(TrunkAuth), default=TrunkAuth.IP,
                                             server_default=TrunkAuth.IP.value)
     username: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    secret: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    secret: Mapped[str] = mapped_column(String(512), default="", server_default="")
     allowed_addresses: Mapped[list[str]] = mapped_column(JsonType, default=list)
     codecs: Mapped[list[str]] = mapped_column(JsonType, default=list)
     channel_limit: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -25,7 +25,7 @@ from provisioning import freeswitch
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
 from provisioning.trunks import TRUNKS_FILE
 from store.models import PbxNode, Seat, Trunk
-from web.db import sessions
+from web.db import sealer, sessions
 
 pytestmark = pytest.mark.sandbox
 HUMAN = world_number(Outcome.HUMAN, talk_s=3, serial=917)
@@ -79,7 +79,7 @@ def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_asterisk(app, a
                                 "port": str(pbx.port), "username": pbx.username, "secret": pbx.secret})
     with app.app_context(), sessions().begin() as s:
         node_id = s.scalars(select(PbxNode.id)).one()
-        s.add_all(Seat(node_id=node_id, extension=c.extension, secret=c.secret)
+        s.add_all(Seat(node_id=node_id, extension=c.extension, secret=sealer().seal(c.secret))
                   for c in phone_credentials(settings))  # the sandbox's phones stay registered
     account = trunk_accounts(settings)[0]
 

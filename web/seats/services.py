@@ -134,7 +134,7 @@ def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, 
     gateways into ``gateways_dir``.
     """
     try:
-        trunks = node_trunks(session, node)
+        trunks = node_trunks(session, node, sealer)
     except TrunkError as exc:  # a row edited outside the form
         raise SeatError(f"a trunk of {node.name} cannot be rendered: {exc}") from None
     if node.kind is PbxKind.FREESWITCH:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from provisioning.trunks import TrunkConf, TrunkError
 from store.enums import SipTransport, TrunkAuth
 from store.models import Campaign, PbxNode, Seat, Trunk
+from store.sealing import Sealer
 
 
 @dataclass(frozen=True)
@@ -46,30 +47,31 @@ def _items(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.replace(",", "\n").splitlines() if item.strip())
 
 
-def conf(row: Trunk) -> TrunkConf:
+def conf(row: Trunk, sealer: Sealer) -> TrunkConf:
     """The row as provisioning renders it (a row edited outside the form may raise ``TrunkError``)."""
     return TrunkConf(
         name=row.name, host=row.host, port=row.port, transport=row.transport, auth=row.auth,
-        username=row.username, secret=row.secret, allowed_addresses=tuple(row.allowed_addresses or ()),
+        username=row.username, secret=sealer.open(row.secret) if row.secret else "",
+        allowed_addresses=tuple(row.allowed_addresses or ()),
         codecs=tuple(row.codecs or ()), channel_limit=row.channel_limit, caller_id=row.caller_id,
         strip_prefix=row.strip_prefix, add_prefix=row.add_prefix, dids=tuple(row.dids or ()),
     )
 
 
-def node_trunks(session: Session, node: PbxNode) -> list[TrunkConf]:
+def node_trunks(session: Session, node: PbxNode, sealer: Sealer) -> list[TrunkConf]:
     """The managed, enabled trunks ``node`` carries, ready to render."""
     on_node = Trunk.nodes.any(PbxNode.id == node.id)
     rows = session.scalars(select(Trunk).where(Trunk.managed, Trunk.enabled, on_node)).all()
-    return [conf(row) for row in rows]
+    return [conf(row, sealer) for row in rows]
 
 
-def _checked(session: Session, data: TrunkInput, row: Trunk | None) -> TrunkConf:
+def _checked(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None) -> TrunkConf:
     try:
         checked = TrunkConf(
             name=data.name.strip(), host=data.host.strip(), port=data.port,
             transport=SipTransport(data.transport), auth=TrunkAuth(data.auth), username=data.username.strip(),
             # Editing a registration trunk without retyping its secret keeps the stored one.
-            secret=data.secret.strip() or (row.secret if row else ""),
+            secret=data.secret.strip() or (sealer.open(row.secret) if row and row.secret else ""),
             allowed_addresses=_items(data.allowed_addresses), codecs=tuple(data.codecs),
             channel_limit=data.channel_limit, caller_id=data.caller_id.strip(),
             strip_prefix=data.strip_prefix.strip(), add_prefix=data.add_prefix.strip(),
@@ -96,9 +98,10 @@ def _unique(session: Session, checked: TrunkConf, row: Trunk | None) -> None:
         raise TrunkError(f"DID {did} is delivered by trunk {name!r} already")
 
 
-def save(session: Session, data: TrunkInput, row: Trunk | None = None) -> tuple[Trunk, list[PbxNode]]:
+def save(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None = None,
+         ) -> tuple[Trunk, list[PbxNode]]:
     """Create or update a trunk (flushed, not committed); returns it and every node to re-provision."""
-    checked = _checked(session, data, row)
+    checked = _checked(session, sealer, data, row)
     nodes = list(session.scalars(select(PbxNode).where(PbxNode.id.in_(data.node_ids or [0]))))
     if not nodes:
         raise TrunkError("pick the node(s) the trunk is on")
@@ -113,7 +116,8 @@ def save(session: Session, data: TrunkInput, row: Trunk | None = None) -> tuple[
     row.name, row.host, row.port = checked.name, checked.host, checked.port
     row.transport, row.auth = checked.transport, checked.auth
     registered = checked.auth is TrunkAuth.REGISTRATION
-    row.username, row.secret = (checked.username, checked.secret) if registered else ("", "")
+    # Sealed at rest like seat and node secrets (store.sealing); opened only to render the PBX's config.
+    row.username, row.secret = (checked.username, sealer.seal(checked.secret)) if registered else ("", "")
     row.allowed_addresses, row.codecs, row.dids = (list(checked.allowed_addresses), list(checked.codecs),
                                                    list(checked.dids))
     row.channel_limit, row.caller_id = checked.channel_limit, checked.caller_id

@@ -12,7 +12,7 @@ from store.enums import SipTransport, TrunkAuth
 from store.models import PbxNode, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
-from web.db import db
+from web.db import db, sealer
 from web.http import get_or_404
 from web.seats.views import reprovision
 from web.trunks import services
@@ -82,7 +82,7 @@ def update(trunk_id: int):
 def _save(row: Trunk | None):
     session = db()
     try:
-        trunk, nodes = services.save(session, _input(request.form), row)
+        trunk, nodes = services.save(session, sealer(), _input(request.form), row)
     except TrunkError as exc:
         session.rollback()
         flash(str(exc), "error")

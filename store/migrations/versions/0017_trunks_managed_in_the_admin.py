@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('transport', sa.String(length=16), server_default='udp', nullable=False),
     sa.Column('auth', sa.String(length=16), server_default='ip', nullable=False),
     sa.Column('username', sa.String(length=64), server_default='', nullable=False),
-    sa.Column('secret', sa.String(length=255), server_default='', nullable=False),
+    sa.Column('secret', sa.String(length=512), server_default='', nullable=False),
     sa.Column('allowed_addresses', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('codecs', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('channel_limit', sa.Integer(), server_default='0', nullable=False),
