@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from settings import load_settings
+from store.enums import UserRole
 
 
 def _lab(module: str):
@@ -105,15 +106,13 @@ def admin() -> None:
 @admin.command("create")
 @click.option("--username", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else prompt).")
-@click.option(
-    "--role", type=click.Choice(["admin", "supervisor", "qa", "agent"]), default="admin", show_default=True
-)
+@click.option("--role", type=click.Choice([role.value for role in UserRole]), default="admin",
+              show_default=True, help="Any role of the centre (web.auth.roles says what each may do).")
 @click.pass_obj
 def admin_create(settings, username: str, password_stdin: bool, role: str) -> None:
     """Create a web user (the first admin); the schema must be up to date (`switchboard db upgrade`)."""
     import sys
 
-    from store.enums import UserRole
     from web.auth.bootstrap import create_admin
     from web.auth.services import UserError
 

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from store.enums import UserRole
 from store.models import AuditLog, User
 from switchboard.cli import main
 from web.db import sessions
@@ -145,3 +146,18 @@ def test_admin_resets_a_password(app, as_role):
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "user.password")).all() == [
             "user.password"
         ]
+
+
+def test_cli_creates_any_role_of_the_centre(settings, app):
+    result = CliRunner().invoke(
+        main,
+        ["admin", "create", "--username", "lead1", "--password-stdin", "--role", "team_leader"],
+        input="a very long password\n",
+        env={
+            "SWITCHBOARD_DATABASE_URL": settings.sqlalchemy_url,
+            "SWITCHBOARD_INSTANCE_DIR": str(settings.instance_dir),
+        },
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(User.role).where(User.username == "lead1")).one() is UserRole.TEAM_LEADER
