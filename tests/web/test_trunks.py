@@ -129,3 +129,8 @@ def test_campaigns_follow_a_rename_and_a_used_trunk_is_not_deleted(app, admin):
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "trunk &#39;carrier2&#39; is used by campaign(s) C" in page
     assert len(_trunks(app)) == 1
+
+
+def test_the_form_says_where_to_add_a_node_when_there_is_none(app, as_role):
+    page = as_role("admin").get("/admin/trunks").get_data(as_text=True)
+    assert "No PBX node yet: add one on the" in page
