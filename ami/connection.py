@@ -91,6 +91,10 @@ class AmiClient:
         self._ready = asyncio.Event()
         self._uncertain: set[str] = set()
         self._supervisor: asyncio.Task[None] | None = None
+        # Python 3.11's wait_for can turn a cancellation that meets its timeout into TimeoutError, which
+        # the watch loop suppresses: the supervisor then lived on after __aexit__ and the runner never
+        # exited on SIGTERM. Every loop also stops on this flag.
+        self._closing = False
         self.connections = 0  # successful logins, for tests and status pages
         self.failed_connects = 0
 
@@ -106,6 +110,7 @@ class AmiClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._closing = True
         if self._supervisor is not None:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -190,7 +195,7 @@ class AmiClient:
 
     async def _supervise(self) -> None:
         failures = 0
-        while True:
+        while not self._closing:
             try:
                 protocol = await self._connect()
             except AmiAuthError:
@@ -239,6 +244,8 @@ class AmiClient:
         """Wait for the connection to end; ping every ``ping_interval`` so that a silent peer is noticed
         (a ping unanswered for as long again aborts the connection: the ESL adapter's watchdog alike)."""
         while not protocol.lost.done():
+            if self._closing:
+                return "closing"
             with contextlib.suppress(TimeoutError):
                 return await asyncio.wait_for(asyncio.shield(protocol.lost), self._ping_interval)
             try:
