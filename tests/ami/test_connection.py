@@ -157,3 +157,32 @@ def test_reconnects_with_backoff_until_the_pbx_is_back_and_refuses_commands_mean
             await ami.__aexit__(None, None, None)
             await fake.stop()
     asyncio.run(main())
+
+
+@pytest.mark.timeout(30)  # before the fix: the supervisor outlived the client and asyncio.run never ended
+def test_closing_ends_the_supervisor_even_when_a_cancellation_is_swallowed(monkeypatch):
+    """Python 3.11's wait_for may turn a cancellation that meets its timeout into TimeoutError; the
+    watch loop suppresses that, and the client must still close (a runner stuck on SIGTERM otherwise)."""
+    real_wait_for = asyncio.wait_for
+
+    async def swallowing_wait_for(awaitable, timeout):
+        try:
+            return await real_wait_for(awaitable, timeout)
+        except asyncio.CancelledError:
+            raise TimeoutError from None  # what 3.11 does when the two meet
+
+    monkeypatch.setattr("ami.connection.asyncio.wait_for", swallowing_wait_for)
+
+    async def main():
+        fake = FakeAmi()
+        await fake.start()
+        try:
+            ami = client(fake.port, ping_interval=0.05)
+            await ami.__aenter__()
+            await asyncio.sleep(0.2)  # watching, pinging
+            await real_wait_for(ami.__aexit__(None, None, None), 5)
+            assert ami._supervisor is not None
+            assert ami._supervisor.done()  # before the fix it reconnected on and on
+        finally:
+            await fake.stop()
+    asyncio.run(main())
