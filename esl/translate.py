@@ -38,7 +38,7 @@ shape this module:
   ``-ERR DESTINATION_OUT_OF_ORDER`` (sofia cannot send the INVITE any more: 27,
   which would read as the customer's line out of order), then
   ``CHAN_NOT_IMPLEMENTED`` once sofia is unloaded (capture
-  ``tests/esl/fixtures/shutdown_with_originates.server.bin``). After
+  ``tests/esl/fixtures/shutdown_with_originates.server.txt``). After
   ``SHUTDOWN`` a call that never rang ends with ``SYSTEM_SHUTDOWN`` (701), a
   node cause: the core gives its lead back uncharged, as it does for an
   Asterisk that refuses an originate because it is shutting down.
