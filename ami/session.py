@@ -36,12 +36,12 @@ TIMEOUT_S = 10.0
 
 @dataclass(frozen=True)
 class AmiTarget:
-    """Where a PBX's AMI listens and who we log in as."""
+    """Where a PBX's AMI listens and who we log in as (no secret in the repr)."""
 
     host: str
     port: int
     username: str
-    secret: str
+    secret: str = field(repr=False)
 
 
 async def login(target: AmiTarget, on_message: Callable[[Message], None], *, events: str = "on",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -133,7 +133,19 @@ def answer(request: Mapping[str, str], seats: Iterable[SeatConf],
     return not_found()
 
 
-def registered_contacts(host: str, port: int, password: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class EslTarget:
+    """A node's event socket, as ``ami.session.AmiTarget`` is its AMI (no secret in the repr)."""
+
+    host: str
+    port: int
+    password: str = field(repr=False)
+
+    def api(self, command: str) -> str:
+        return oneshot.api(self.host, self.port, self.password, command)
+
+
+def registered_contacts(target: EslTarget) -> dict[str, str]:
     """Seat -> "registered (<contact URI>)" for every registration the node holds, over ESL.
 
     ``show registrations`` covers every SIP profile (``sofia status profile <p>
@@ -141,7 +153,7 @@ def registered_contacts(host: str, port: int, password: str) -> dict[str, str]:
     Raises ``ConnectionError`` when the node cannot be asked, ``ValueError`` on
     an answer that is not the expected JSON.
     """
-    body = oneshot.api(host, port, password, "show registrations as json")
+    body = target.api("show registrations as json")
     rows = json.loads(body).get("rows", [])
     return {str(row["reg_user"]): f"registered ({row.get('url', '')})" for row in rows if row.get("reg_user")}
 
@@ -152,16 +164,6 @@ def gateway(trunk: TrunkConf) -> str:
     return _env.get_template("gateway.xml.j2").render(
         t=trunk, registered=trunk.auth is TrunkAuth.REGISTRATION,
         codecs=",".join(CODECS[codec] for codec in trunk.codecs))
-
-
-@dataclass(frozen=True)
-class EslTarget:
-    host: str
-    port: int
-    password: str
-
-    def api(self, command: str) -> str:
-        return oneshot.api(self.host, self.port, self.password, command)
 
 
 def provision_gateways(directory: Path, trunks: Iterable[TrunkConf], target: EslTarget) -> list[str]:

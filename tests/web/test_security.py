@@ -23,8 +23,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from ami.session import AmiTarget
 from lab import demo
 from lab.campaign import switchboard_exe
+from provisioning.freeswitch import EslTarget
 from provisioning.seats import SeatConf, write_seats
 from runner.node import NodeInfo
 from settings import Settings, load_settings
@@ -464,7 +466,9 @@ def test_10_no_seat_node_or_sealing_secret_in_a_repr(tmp_path):
     seat, sealer_ = SeatConf("8001", "sip-password-8001"), instance_sealer(s)
     node = NodeInfo(1, "pbx", "127.0.0.1", 5038, "sb", "ami-secret-xyz")
     shown = " ".join([repr(s), str(s.redacted()), repr(seat), repr(sealer_), repr(node),
-                      repr(PbxNode(name="pbx", secret=sealer_.seal("ami-secret-xyz")))])
+                      repr(PbxNode(name="pbx", secret=sealer_.seal("ami-secret-xyz"))),
+                      repr(AmiTarget("127.0.0.1", 5038, "sb", "ami-secret-xyz")),
+                      repr(EslTarget("127.0.0.1", 8021, "ami-secret-xyz"))])
     for secret in ("the-sealing-key-of-this-instance-xyz", "sip-password-8001", "ami-secret-xyz"):
         assert secret not in shown
 

@@ -166,7 +166,7 @@ def registrations(node: PbxNode, sealer: Sealer) -> dict[str, str] | None:
     """
     try:
         if node.kind is PbxKind.FREESWITCH:
-            return freeswitch.registered_contacts(node.host, node.port, sealer.open(node.secret))
+            return freeswitch.registered_contacts(esl_target(node, sealer))
         return registered_contacts(ami_target(node, sealer))
     except (OSError, TimeoutError, ValueError):  # OSError: ConnectionError too; ValueError: a garbled answer
         return None
