@@ -82,7 +82,7 @@ def last_line(path: Path, limit: int = 4096) -> str:
 
 
 class Supervisor:
-    def __init__(self, specs: Iterable[ChildSpec], *, stable_s: float = 60.0, grace_s: float = 2.0,
+    def __init__(self, specs: Iterable[ChildSpec], *, stable_s: float = 60.0, grace_s: float = 10.0,
                  backoff: Backoff = RESTART_BACKOFF) -> None:
         self.stable_s, self.grace_s, self.backoff = stable_s, grace_s, backoff
         self._rng = random.Random()  # noqa: S311 - restart jitter, not a secret
