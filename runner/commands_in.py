@@ -12,7 +12,8 @@ in the row's columns, the rest in ``payload``:
                   log-out; the pacer stops dialing for the agent before they go.
 ``preview_dial``  agent_id, campaign_id, lead_id (a lead the web claimed for the agent).
 ``disposition``   agent_id, campaign_id, payload ``{"attempt_id", "code", "final": true,
-                  "callback_at": epoch seconds or null}``.
+                  "callback_at": epoch seconds or null}``; taken also when the campaign no
+                  longer dials here (stopped since the call): then applied by this module.
 
 Each request is taken by exactly one runner (``FOR UPDATE SKIP LOCKED``) and
 marked done when handed to the core, or failed with the reason shown to the
@@ -22,6 +23,7 @@ request: runners follow ``campaigns.desired_state``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +31,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.dialer.callflow import disposition_facts
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.safe import UnsafeValue
+from runner.campaign_config import lead_rules
 from runner.leads_port import core_leads
+from runner.persist import FactWriter
 from runner.times import to_dt
 from store import desk_queue
 from store import models as m
@@ -105,8 +110,11 @@ def take_inputs(session: Session, node_id: int, now: float, *, taken_by: str,
     for request in desk_queue.take(session, node_id, BATCH, to_dt(now), taken_by=taken_by):
         try:
             if running is not None and request.campaign_id is not None and request.campaign_id not in running:
-                raise Refused(f"{request.kind}: campaign {request.campaign_id} is not running on this node")
-            out.append(Taken(request.id, translate(session, request, node_id, now)))
+                if request.kind != DeskCommand.DISPOSITION.value:
+                    raise Refused(f"{request.kind}: campaign {request.campaign_id} is not running here")
+                _dispose_without_dialer(session, request, node_id, now)
+            else:
+                out.append(Taken(request.id, translate(session, request, node_id, now)))
         except (Refused, UnsafeValue, KeyError, ValueError, TypeError) as exc:
             desk_queue.finish(session, request, to_dt(now), error=str(exc) or type(exc).__name__)
         else:
@@ -173,9 +181,31 @@ def _preview_dial(desk: Desk) -> Event:
 @handles(DeskCommand.DISPOSITION)
 def _disposition(desk: Desk) -> Event:
     callback = desk.payload.get("callback_at")
-    return Disposition(desk.now, desk.campaign_id(), desk.agent.id, str(desk.payload["attempt_id"]),
+    attempt = desk.session.get(m.Attempt, uuid.UUID(str(desk.payload["attempt_id"])))
+    if attempt is None or attempt.agent_id != desk.agent.id:
+        raise Refused("disposition: that call is not the agent's")
+    lead = desk.session.get(m.Lead, attempt.lead_id)
+    # A lead being dialed again is the new call's: a late disposition must not reschedule it under it.
+    free = lead is not None and lead.claimed_by is None
+    stored = core_leads(desk.session, [lead], desk.now)[0] if lead is not None and free else None
+    return Disposition(desk.now, desk.campaign_id(), desk.agent.id, str(attempt.id),
                        str(desk.payload["code"]), float(callback) if callback is not None else None,
-                       bool(desk.payload.get("final", True)))
+                       bool(desk.payload.get("final", True)), stored)
+
+
+def _dispose_without_dialer(session: Session, request: m.DeskRequest, node_id: int, now: float) -> None:
+    """A disposition of a call whose campaign no longer dials here (stopped since): applied now.
+
+    The agent's work is kept (the supervisor stopping the campaign must not lose it); the
+    campaign's own lead rules decide, as its dialer would have.
+    """
+    d = translate(session, request, node_id, now)
+    campaign = session.get(m.Campaign, request.campaign_id)
+    if not isinstance(d, Disposition) or campaign is None:
+        raise Refused("disposition: unknown campaign")
+    if d.lead is None:
+        raise Refused("disposition: the call's lead is being dialed again; not applied")
+    FactWriter(node_id).write(session, campaign.id, disposition_facts(d, d.lead, lead_rules(campaign), now))
 
 
 def _seat_in_use(session: Session, seat_id: int, agent_id: int) -> bool:

@@ -21,7 +21,9 @@ Dispositions: an agent may classify a call while still talking (the form is
 on their screen from the bridge on). The core keeps that disposition and
 applies it when the call ends, because only then is the call's own lead
 update known, which the disposition amends (a callback, a recycle). The last
-one given wins; a disposition after the end applies at once.
+one given wins; a disposition after the end applies at once, also when the
+runner restarted in between (the runner hands over the lead as stored) or the
+campaign has stopped (the runner applies :func:`disposition_facts` itself).
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ from orchestrator.events import (
 )
 from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered, node_refused
-from orchestrator.leads.rules import after_attempt, after_disposition, release
-from orchestrator.step import Outbox
+from orchestrator.leads.rules import LeadRules, after_attempt, after_disposition, release
+from orchestrator.step import Fact, Outbox
 
 _NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
 
@@ -268,22 +270,22 @@ class CallFlow:
         Anything else (another agent's call, a call already classified) is ignored.
         """
         last = self.last_call.get(d.agent_id)
+        agent = self.agents.agents.get(d.agent_id)
         if last is not None and last[0] == d.attempt_id:
             del self.last_call[d.agent_id]
-            out.record(DispositionRecorded(now, d.attempt_id, d.agent_id, d.code, d.callback_at))
-            update = after_disposition(last[1], now, self.config.lead_rules, final=d.final,
-                                       agent_id=d.agent_id, callback_at=d.callback_at)
-            if update is not None:
-                out.record(LeadUpdated(now, update))
-            agent = self.agents.agents.get(d.agent_id)
-            if agent is not None and agent.state is AgentState.WRAP_UP and agent.attempt_id == d.attempt_id:
-                self.release(agent, now, out)
-            return
-        agent = self.agents.agents.get(d.agent_id)
-        call = self.calls.find(d.attempt_id, "")
-        if (agent is not None and agent.attempt_id == d.attempt_id and call is not None
-                and call.phase is Phase.CONNECTED):
-            self.early[d.agent_id] = d
+            out.record(*disposition_facts(d, last[1], self.config.lead_rules, now))
+        else:
+            call = self.calls.find(d.attempt_id, "")
+            if (agent is not None and agent.attempt_id == d.attempt_id and call is not None
+                    and call.phase is Phase.CONNECTED):
+                self.early[d.agent_id] = d
+                return
+            if call is not None or d.lead is None:
+                return
+            # An ended call this dialer does not remember (the runner restarted since): its lead as stored.
+            out.record(*disposition_facts(d, d.lead, self.config.lead_rules, now))
+        if agent is not None and agent.state is AgentState.WRAP_UP and agent.attempt_id == d.attempt_id:
+            self.release(agent, now, out)
 
     def release(self, agent: Agent, now: float, out: Outbox) -> None:
         """End the agent's wrap-up (timer, disposition or "ready")."""
@@ -303,6 +305,20 @@ class CallFlow:
         if call is not None and agent.state in (AgentState.ON_CALL, AgentState.RESERVED):
             out.send(Hangup(call.channel_id))
         self.agents.leg_lost(agent, now, out)
+
+
+def disposition_facts(d: Disposition, lead: Lead, rules: LeadRules, now: float) -> list[Fact]:
+    """What an agent's disposition of an ended call records: its code, and the lead it reschedules.
+
+    One definition for the dialer that remembers the call and for a campaign no
+    longer dialing on the node (the runner applies it with the stored lead).
+    """
+    facts: list[Fact] = [DispositionRecorded(now, d.attempt_id, d.agent_id, d.code, d.callback_at)]
+    update = after_disposition(lead, now, rules, final=d.final, agent_id=d.agent_id,
+                               callback_at=d.callback_at)
+    if update is not None:
+        facts.append(LeadUpdated(now, update))
+    return facts
 
 
 def greeting_silence_s(cause: str, config: CampaignConfig) -> float:

@@ -82,3 +82,6 @@ class Disposition(Event):
     code: str
     callback_at: float | None = None
     final: bool = True
+    #: The call's lead as stored, when the runner could read it (not being dialed again): what the
+    #: disposition applies to when the dialer no longer remembers the call (a restart came between).
+    lead: Lead | None = None
