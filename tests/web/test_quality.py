@@ -256,3 +256,31 @@ def test_agents_see_their_own_scores_and_acknowledge_or_dispute(app, as_role, fl
     with app.app_context(), sessions()() as s:
         replies = dict(s.execute(select(QaScore.id, QaScore.reply)).all())
     assert replies == {first: ScoreReply.DISPUTED, second: ScoreReply.ACKNOWLEDGED}
+
+
+def test_the_demo_seeds_a_scorecard_a_policy_and_this_weeks_sample_once(app, as_role):
+    from lab.demo import DEMO_SCORECARD, ensure_quality
+    from store.models import QaPolicy
+
+    today = datetime.now(UTC)
+    with app.app_context(), sessions().begin() as s:
+        agent = seed.agent(s, team=None)
+        c = seed.campaign(s, "Demo")
+        before = ensure_quality(s, [agent], "Demo team (pbx)", today.date())
+        assert "0 sampled calls" in before  # no call yet: nothing to sample
+        for i, lead in enumerate(seed.leads(s, c, [f"+1201555{i:04d}" for i in range(6)])):
+            seed.attempt(s, lead, agent=agent, start=today - timedelta(minutes=10 + i),
+                         outcome=Outcome.CONNECTED, talk_s=30 + i)
+        assert "sampled 4 calls of this week" in ensure_quality(s, [agent], "Demo team (pbx)", today.date())
+        assert "4 sampled calls" in ensure_quality(s, [agent], "Demo team (pbx)", today.date())
+        team = s.scalars(select(Team).where(Team.name == "Demo team (pbx)")).one()
+        assert agent.team_id == team.id
+        assert s.scalars(select(QaPolicy)).one().scorecard.name == DEMO_SCORECARD
+    qa = as_role("qa")
+    week = (today.date() - timedelta(days=today.weekday())).isoformat()
+    listed = qa.get(f"/qa/worklist?week={week}").get_data(as_text=True)
+    assert listed.count(">Score</a>") == 4
+    with app.app_context(), sessions()() as s:
+        call = s.scalars(select(QaSample.call_id)).first()
+    page = qa.get(f"/qa/calls/{call}").get_data(as_text=True)
+    assert "Names the company and says the call is recorded" in page

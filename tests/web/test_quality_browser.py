@@ -65,7 +65,8 @@ def test_a_qa_inspector_scores_a_call_in_the_browser(app, settings, live_url, pa
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "qa-scoring.png"), full_page=True)
     page.click("#score-form button")
-    expect(page.locator(".flash.ok")).to_have_text("Saved: the call scores 87.50 %.")  # (20 + 30 + 37.5) / 100
+    # (20 + 30 + 50 * 3/4) / 100
+    expect(page.locator(".flash.ok")).to_have_text("Saved: the call scores 87.50 %.")
     expect(page.locator("#calibration")).to_contain_text("qa")
     page.screenshot(path=str(SHOTS / "qa-scored.png"), full_page=True)
     with app.app_context(), sessions()() as s:
