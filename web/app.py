@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "web.fax.views",
     "web.quality.views",
     "web.quality.builder",
+    "web.quality.tickets",
 )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orchestrator.quality.tickets import State as TicketState
 from store.enums import ScoreReply
 from store.models.base import Base, CreatedAt
 from store.models.calls import Call
@@ -113,3 +114,43 @@ class QaScore(CreatedAt, Base):
     call: Mapped[Call] = relationship()
     agent: Mapped[Agent | None] = relationship()
     scorer: Mapped[User | None] = relationship()
+
+
+class Ticket(CreatedAt, Base):
+    """A customer's complaint, moved along ``orchestrator.quality.tickets.PATH`` one step at a time."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_state_created_at", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("calls.id", ondelete="SET NULL"),
+                                                index=True)
+    # The team whose agent took the call (the scope of team leaders); None: no call, every-team readers only.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState), default=TicketState.ANSWERED)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    department: Mapped[str] = mapped_column(String(64), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+
+
+class TicketEvent(Base):
+    """One step of a ticket: into which state, by whom, when, with what note."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    by: Mapped[User | None] = relationship()

@@ -1,9 +1,10 @@
 """QA (issue 14): sampling policies per team, the weekly samples (the work list), scorecard forms
-as versions (one JSON document each, frozen once published) and the scores given on them.
+as versions (one JSON document each, frozen once published), the scores given on them, and
+complaint tickets with one event per step of their path.
 
 Revision ID: 0022
 Revises: 0018
-Create Date: 2026-12-04 04:01:32.732159
+Create Date: 2026-12-04 04:09:40.368412
 
 """
 
@@ -106,9 +107,58 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_qa_scores_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_qa_scores_version_id'), ['version_id'], unique=False)
 
+    op.create_table('tickets',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('call_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('phone', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('department', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_tickets_agent_id_agents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_tickets_assignee_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_tickets_call_id_calls'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_tickets_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_tickets_team_id_teams'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets'))
+    )
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tickets_call_id'), ['call_id'], unique=False)
+        batch_op.create_index('ix_tickets_state_created_at', ['state', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_team_id'), ['team_id'], unique=False)
+
+    op.create_table('ticket_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('by_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['by_id'], ['users.id'], name=op.f('fk_ticket_events_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_events_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_events'))
+    )
+    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_events_ticket_id'), ['ticket_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_events_ticket_id'))
+
+    op.drop_table('ticket_events')
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tickets_team_id'))
+        batch_op.drop_index('ix_tickets_state_created_at')
+        batch_op.drop_index(batch_op.f('ix_tickets_call_id'))
+
+    op.drop_table('tickets')
     with op.batch_alter_table('qa_scores', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qa_scores_version_id'))
         batch_op.drop_index(batch_op.f('ix_qa_scores_team_id'))
