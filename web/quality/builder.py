@@ -8,9 +8,10 @@ their version, so old scores keep the form they were given on.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,23 +21,15 @@ from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db
-from web.http import get_or_404, int_or_none
+from web.http import finish, get_or_404, int_or_none
 
 bp = Blueprint("qa_forms", __name__, url_prefix="/qa/forms")
 
 
 def _back(scorecard_id: int | None, error: Exception | None = None, ok: str = "") -> Response:
-    session = db()
-    if error is not None:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
-        if ok:
-            flash(ok, "ok")
-    target = (url_for("qa_forms.edit", scorecard_id=scorecard_id) if scorecard_id
-              else url_for("qa_forms.index"))
-    return redirect(target)  # type: ignore[return-value]
+    if scorecard_id is None:
+        return finish("qa_forms.index", error, ok)
+    return finish("qa_forms.edit", error, ok, scorecard_id=scorecard_id)
 
 
 @bp.get("")
@@ -95,41 +88,38 @@ def _item(form) -> sc.Item:
     return sc.Item("", text, weight, kind, top, form.get("critical") == "1", form.get("allows_na") == "1")
 
 
+def _change(scorecard_id: int, change: Callable[[sc.Form], sc.Form], ok: str) -> Response:
+    """Apply ``change`` to the draft's form and store it; a ``FormError`` is flashed, nothing stored."""
+    draft = _draft(scorecard_id)
+    try:
+        draft.form = sc.to_json(change(sc.from_json(draft.form)))
+    except sc.FormError as exc:
+        return _back(scorecard_id, exc)
+    return _back(scorecard_id, ok=ok)
+
+
 @bp.post("/<int:scorecard_id>/sections")
 @requires(Perm.QA_FORMS)
 def add_section(scorecard_id: int):
-    draft = _draft(scorecard_id)
-    try:
-        draft.form = sc.to_json(sc.add_section(sc.from_json(draft.form), request.form.get("title", "")))
-    except sc.FormError as exc:
-        return _back(scorecard_id, exc)
-    return _back(scorecard_id, ok="Section added.")
+    return _change(scorecard_id, lambda form: sc.add_section(form, request.form.get("title", "")),
+                   "Section added.")
 
 
 @bp.post("/<int:scorecard_id>/items")
 @requires(Perm.QA_FORMS)
 def add_item(scorecard_id: int):
-    draft = _draft(scorecard_id)
-    try:
-        form = sc.from_json(draft.form)
-        typed = _item(request.form)
-        item = dataclasses.replace(typed, key=sc.next_key(form))
+    def add(form: sc.Form) -> sc.Form:
+        item = dataclasses.replace(_item(request.form), key=sc.next_key(form))
         section = int_or_none(request.form.get("section"))
-        draft.form = sc.to_json(sc.add_item(form, -1 if section is None else section, item))
-    except sc.FormError as exc:
-        return _back(scorecard_id, exc)
-    return _back(scorecard_id, ok="Item added.")
+        return sc.add_item(form, -1 if section is None else section, item)
+
+    return _change(scorecard_id, add, "Item added.")
 
 
 @bp.post("/<int:scorecard_id>/items/<key>/delete")
 @requires(Perm.QA_FORMS)
 def remove_item(scorecard_id: int, key: str):
-    draft = _draft(scorecard_id)
-    try:
-        draft.form = sc.to_json(sc.remove_item(sc.from_json(draft.form), key))
-    except sc.FormError as exc:
-        return _back(scorecard_id, exc)
-    return _back(scorecard_id, ok="Item removed.")
+    return _change(scorecard_id, lambda form: sc.remove_item(form, key), "Item removed.")
 
 
 @bp.post("/<int:scorecard_id>/publish")

@@ -7,9 +7,7 @@ stamps each step with who and when (``ticket_events``) and audits it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,22 +18,11 @@ from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import ROLE_PERMS, Perm, requires, team_scope, within
 from web.db import db
-from web.http import get_or_404, int_or_none
+from web.http import finish, get_or_404, int_or_none
 from web.quality.services import call_in_scope
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 MAX_TEXT = 4000
-
-
-def _done(endpoint: str, error: str = "", ok: str = "", **values: Any) -> Response:
-    session = db()
-    if error:
-        session.rollback()
-        flash(error, "error")
-    else:
-        session.commit()
-        flash(ok, "ok")
-    return redirect(url_for(endpoint, **values))  # type: ignore[return-value]
 
 
 def _ticket(ticket_id: int) -> Ticket:
@@ -74,7 +61,7 @@ def create():
     session, form = db(), request.form
     subject = form.get("subject", "").strip()
     if not subject or len(subject) > 200:
-        return _done("tickets.index", "a complaint needs a subject of at most 200 characters")
+        return finish("tickets.index", "a complaint needs a subject of at most 200 characters")
     if not path.may(path.State.ANSWERED, current_user.role.value):
         abort(403)
     ticket = Ticket(subject=subject, description=form.get("description", "").strip()[:MAX_TEXT],
@@ -83,19 +70,19 @@ def create():
     if call_id is not None:
         view = call_in_scope(session, call_id, team_scope())
         if view is None:
-            return _done("tickets.index", f"no call {call_id} that you may see")
+            return finish("tickets.index", f"no call {call_id} that you may see")
         ticket.call_id, ticket.team_id, ticket.agent_id = call_id, view.team_id, view.agent_id
         call = view.call
         customer = call.caller if call.direction is CallDirection.INBOUND else call.callee
         ticket.phone = ticket.phone or customer
     elif team_scope() is not None:
-        return _done("tickets.index", "open a complaint from one of your team's calls (give its call number)")
+        return finish("tickets.index", "open a complaint from one of your team's calls (its call number)")
     ticket.events = [TicketEvent(state=path.State.ANSWERED, by_id=current_user.id, at=utcnow(),
                                  note="opened")]
     session.add(ticket)
     session.flush()
     audit.record(session, "ticket.open", "ticket", ticket.id, call=call_id)
-    return _done("tickets.show", ok=f"Complaint {ticket.id} opened.", ticket_id=ticket.id)
+    return finish("tickets.show", ok=f"Complaint {ticket.id} opened.", ticket_id=ticket.id)
 
 
 @bp.get("/<int:ticket_id>")
@@ -122,17 +109,18 @@ def step(ticket_id: int):
     try:
         path.check_step(ticket.state, target, role.value, ticket.assignee_id == current_user.id)
     except path.StepRefused as exc:
-        return _done("tickets.show", f"Refused: {exc}.", ticket_id=ticket_id)
+        return finish("tickets.show", f"Refused: {exc}.", ticket_id=ticket_id)
     note = form.get("note", "").strip()[:MAX_TEXT]
     if target is path.State.ASSIGNED:
         assignee = int_or_none(form.get("assignee_id"))
         department = form.get("department", "").strip()[:64]
         if assignee is not None and assignee not in {u.id for u in _assignable()}:
-            return _done("tickets.show", "assign to someone who handles complaints", ticket_id=ticket_id)
+            return finish("tickets.show", "assign to someone who handles complaints", ticket_id=ticket_id)
         if assignee is None and not department:
-            return _done("tickets.show", "assign the ticket to a person or a department", ticket_id=ticket_id)
+            return finish("tickets.show", "assign the ticket to a person or a department",
+                          ticket_id=ticket_id)
         ticket.assignee_id, ticket.department = assignee, department
     ticket.state = target
     ticket.events.append(TicketEvent(state=target, by_id=current_user.id, at=utcnow(), note=note))
     audit.record(session, f"ticket.{target.value}", "ticket", ticket.id)
-    return _done("tickets.show", ok=f"Complaint {ticket.id} {path.LABEL[target]}.", ticket_id=ticket_id)
+    return finish("tickets.show", ok=f"Complaint {ticket.id} {path.LABEL[target]}.", ticket_id=ticket_id)

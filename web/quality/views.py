@@ -7,9 +7,8 @@ Scope: a team leader works on the teams they lead, QA, supervisors and directors
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,24 +20,12 @@ from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import Perm, requires, team_scope, within
 from web.db import db
-from web.http import day_or_none, get_or_404, int_or_none
+from web.http import day_or_none, finish, get_or_404, int_or_none
 from web.quality import services as qa
 from web.sales.money import MoneyError, parse_money
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 MAX_NOTE = 2000
-
-
-def _done(endpoint: str, error: Exception | None = None, ok: str = "", **values: Any) -> Response:
-    session = db()
-    if error is not None:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
-        if ok:
-            flash(ok, "ok")
-    return redirect(url_for(endpoint, **values))  # type: ignore[return-value]
 
 
 def _teams():
@@ -83,14 +70,14 @@ def save_policy(team_id: int):
         if scorecard_id is not None and session.get(Scorecard, scorecard_id) is None:
             raise FormError("no such scorecard")
     except (ValueError, MoneyError) as exc:  # FormError, PolicyError
-        return _done("qa.policies", exc)
+        return finish("qa.policies", exc)
     row = session.scalar(select(QaPolicy).where(QaPolicy.team_id == team_id)) or QaPolicy(team_id=team_id)
     row.per_agent, row.short_s, row.long_s, row.due_days = (policy.per_agent, policy.short_s, policy.long_s,
                                                             policy.due_days)
     row.sale_above, row.complaint_codes, row.scorecard_id = sale_above, codes, scorecard_id
     session.add(row)
     audit.record(session, "qa.policy", "team", team_id, per_agent=policy.per_agent)
-    return _done("qa.policies", ok=f"Sampling policy of {team.name} saved.")
+    return finish("qa.policies", ok=f"Sampling policy of {team.name} saved.")
 
 
 # -- the work list ----------------------------------------------------------------------------------
@@ -126,10 +113,10 @@ def draw():
     try:
         result = qa.draw_sample(session, team_id, week)
     except qa.QaError as exc:
-        return _done("qa.worklist", exc, week=week.isoformat(), team_id=team_id)
+        return finish("qa.worklist", exc, week=week.isoformat(), team_id=team_id)
     audit.record(session, "qa.draw", "team", team_id, week=week.isoformat(), calls=len(result.picks))
     done = f"Sampled {len(result.picks)} calls of the week of {week}, due {result.due_on}."
-    return _done("qa.worklist", ok=done,
+    return finish("qa.worklist", ok=done,
                  week=week.isoformat(), team_id=team_id)
 
 
@@ -172,10 +159,10 @@ def save(call_id: int):
         result = score(card, answers)
         saved = qa.save_score(session, view, version, result, answers, notes, comment, current_user.id)
     except (FormError, qa.QaError) as exc:
-        return _done("qa.score_page", exc, call_id=call_id, scorecard_id=version.scorecard_id)
+        return finish("qa.score_page", exc, call_id=call_id, scorecard_id=version.scorecard_id)
     audit.record(session, "qa.score", "call", call_id, score=str(saved.percent), version=version.id)
     verdict = "fails on a critical item" if result.failed else f"scores {result.percent} %"
-    return _done("qa.score_page", ok=f"Saved: the call {verdict}.", call_id=call_id,
+    return finish("qa.score_page", ok=f"Saved: the call {verdict}.", call_id=call_id,
                  scorecard_id=version.scorecard_id)
 
 
@@ -205,9 +192,9 @@ def reply(score_id: int):
     except ValueError:
         abort(400, "acknowledge or dispute")
     if row.reply is not ScoreReply.OPEN:
-        return _done("qa.mine", qa.QaError(f"you {row.reply.value} this score already"))
+        return finish("qa.mine", qa.QaError(f"you {row.reply.value} this score already"))
     if action is ScoreReply.DISPUTED and not note:
-        return _done("qa.mine", qa.QaError("say what you dispute: a dispute needs a note"))
+        return finish("qa.mine", qa.QaError("say what you dispute: a dispute needs a note"))
     row.reply, row.reply_note, row.replied_at = action, note, utcnow()
     audit.record(session, f"qa.{action.value}", "qa_score", row.id)
-    return _done("qa.mine", ok=f"Score {action.value}.")
+    return finish("qa.mine", ok=f"Score {action.value}.")
