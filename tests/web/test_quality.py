@@ -284,3 +284,9 @@ def test_the_demo_seeds_a_scorecard_a_policy_and_this_weeks_sample_once(app, as_
         call = s.scalars(select(QaSample.call_id)).first()
     page = qa.get(f"/qa/calls/{call}").get_data(as_text=True)
     assert "Names the company and says the call is recorded" in page
+
+
+def test_the_call_log_links_each_agents_call_to_its_scoring_page_for_scorers(as_role, floor):
+    log = as_role("lea").get("/calls").get_data(as_text=True)
+    assert f'href="/qa/calls/{floor["calls"][0]}"' in log
+    assert f'href="/qa/calls/{floor["calls"][12]}"' not in log  # Team 2's call: not in lea's log at all
