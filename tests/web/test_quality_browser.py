@@ -48,7 +48,17 @@ def test_a_qa_inspector_scores_a_call_in_the_browser(app, settings, live_url, pa
             ScorecardVersion(number=1, form=sc.to_json(form), published_at=datetime.now(UTC))]))
 
     _login(page, live_url, "qa")
-    page.goto(f"{live_url}/qa/calls/{call_id}")
+    today = datetime.now(UTC).date()
+    page.goto(f"{live_url}/qa/worklist?week={today.isoformat()}")
+    page.select_option("select[name=team_id]", label="Team 1")
+    page.fill("input[name=week]", today.isoformat())
+    page.click("text=Draw the sample")
+    expect(page.locator(".flash.ok")).to_contain_text("Sampled 1 call of the week of")
+    expect(page.locator("#worklist tr")).to_have_count(2)  # the header and the one call
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "qa-worklist.png"), full_page=True)
+    page.locator("#worklist").get_by_role("link", name="Score").click()
+    expect(page).to_have_url(f"{live_url}/qa/calls/{call_id}")
     expect(page.locator("#disposition")).to_have_text("Sale (sold 249.00)")
     expect(page.locator("#qa-time")).to_have_text("0:00 / 0:12", timeout=10_000)  # metadata loaded
     page.locator("#qa-seek").evaluate("(el) => { el.value = 7; el.dispatchEvent(new Event('input')); }")
@@ -62,7 +72,6 @@ def test_a_qa_inspector_scores_a_call_in_the_browser(app, settings, live_url, pa
     page.check("input[name=a_i3][value='3']")
     page.fill("input[name=n_i3]", "Missed the delivery date")
     page.fill("textarea[name=comment]", "Friendly, clear; summarise fully next time.")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "qa-scoring.png"), full_page=True)
     page.click("#score-form button")
     # (20 + 30 + 50 * 3/4) / 100

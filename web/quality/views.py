@@ -115,7 +115,8 @@ def draw():
     except qa.QaError as exc:
         return finish("qa.worklist", exc, week=week.isoformat(), team_id=team_id)
     audit.record(session, "qa.draw", "team", team_id, week=week.isoformat(), calls=len(result.picks))
-    done = f"Sampled {len(result.picks)} calls of the week of {week}, due {result.due_on}."
+    n = len(result.picks)
+    done = f"Sampled {n} call{'' if n == 1 else 's'} of the week of {week}, due {result.due_on}."
     return finish("qa.worklist", ok=done,
                  week=week.isoformat(), team_id=team_id)
 
