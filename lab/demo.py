@@ -10,11 +10,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from orchestrator.quality import scorecard as sc
+from orchestrator.quality.sampling import week_of
 from store import desk_queue
 from store import models as m
 from store.enums import (
@@ -27,7 +31,9 @@ from store.enums import (
     UserRole,
 )
 from store.sealing import Sealer
+from store.types import utcnow
 from web.leads.importer import Normalised, normalise
+from web.quality.services import candidates, draw_sample
 
 #: The region a demo number without a country code is read in (the importer's default region).
 DEMO_REGION = "US"
@@ -134,3 +140,49 @@ def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign, agents: Iter
     for agent in agents:
         desk_queue.enqueue(session, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=node.id,
                                                   campaign_id=campaign.id, agent_id=agent.id))
+
+
+DEMO_SCORECARD = "Demo outbound call"
+DEMO_FORM = sc.Form((
+    sc.Section("Opening", (
+        sc.Item("i1", "Greets the customer by name", Decimal(10)),
+        sc.Item("i2", "Names the company and says the call is recorded", Decimal(20), critical=True),
+    )),
+    sc.Section("Conversation", (
+        sc.Item("i3", "Listens and asks about the customer's needs", Decimal(30), sc.Kind.SCALE, 5),
+        sc.Item("i4", "Handles objections without pressure", Decimal(20), allows_na=True),
+    )),
+    sc.Section("Close", (sc.Item("i5", "Confirms the next step or the order", Decimal(20)),)),
+))
+
+
+def ensure_quality(session: Session, agents: Sequence[m.Agent], team_name: str,
+                   today: date | None = None) -> str:
+    """QA for a demo site: its agents in a team (those in none), a published scorecard, the team's sampling
+    policy, and (once the agents have taken calls this week) the week's sample on the team's QA work list.
+
+    Nothing that exists is changed: a second run only draws the sample if the team has none yet.
+    """
+    card = session.scalar(select(m.Scorecard).where(m.Scorecard.name == DEMO_SCORECARD))
+    if card is None:
+        card = m.Scorecard(name=DEMO_SCORECARD, versions=[
+            m.ScorecardVersion(number=1, form=sc.to_json(DEMO_FORM), published_at=utcnow())])
+        session.add(card)
+    team = session.scalar(select(m.Team).where(m.Team.name == team_name))
+    if team is None:
+        team = m.Team(name=team_name)
+        session.add(team)
+    session.flush()
+    for agent in agents:
+        if agent.team_id is None:
+            agent.team_id = team.id
+    if session.scalar(select(m.QaPolicy).where(m.QaPolicy.team_id == team.id)) is None:
+        session.add(m.QaPolicy(team_id=team.id, per_agent=4, complaint_codes="COMPLAINT", due_days=3,
+                               scorecard_id=card.id))
+    session.flush()
+    drawn = session.scalar(select(func.count()).select_from(m.QaSample).where(m.QaSample.team_id == team.id))
+    day = today or utcnow().date()
+    if drawn or not candidates(session, team.id, week_of(day)):
+        return f"{team_name}: scorecard {DEMO_SCORECARD!r}, {drawn} sampled calls"
+    result = draw_sample(session, team.id, day)
+    return f"{team_name}: scorecard {DEMO_SCORECARD!r}, sampled {len(result.picks)} calls of this week"

@@ -236,14 +236,18 @@ def _seed_site(s: Session, sealer: Sealer, site: DemoSite, password: str) -> str
                                         _demo_numbers(0, site.area_code), wrap_up_s=5,
                                         abandon_message_text="Sorry we missed you.")
         demo.log_in(s, node, campaign, agents)
+        quality = demo.ensure_quality(s, agents, f"Demo team ({node.name})")
         return (f"demo campaign {campaign.name!r} created on node {node.name!r}: {DEMO_AGENTS} agents "
                 f"(the sandbox phones {phones[0][0]}..) dialing the world; they log in with the password "
-                f"kept in {DEMO_AGENT_SECRET} in the instance dir")
+                f"kept in {DEMO_AGENT_SECRET} in the instance dir; QA: {quality}")
     if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
         demo.add_leads(s, campaign, campaign.lists[0],
                        _fresh(s, campaign, _demo_numbers(_lead_count(s, campaign.id), site.area_code)))
+    demo_users = [extension for extension, _ in phones[:DEMO_AGENTS]]
+    agents = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username.in_(demo_users))).all()
+    quality = demo.ensure_quality(s, agents, f"Demo team ({node.name})")
     return (f"demo campaign {campaign.name!r} is {campaign.desired_state.value}, left as it was "
-            "(seeded on the first run only)")
+            f"(seeded on the first run only); QA: {quality}")
 
 
 def provision_sandbox_seats(settings: Settings) -> None:

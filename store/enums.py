@@ -178,3 +178,11 @@ class SipTransport(StrEnum):
     UDP = "udp"
     TCP = "tcp"
     TLS = "tls"
+
+
+class ScoreReply(StrEnum):
+    """What the agent said to a QA score of their call: nothing yet, accepted it, or disputed it."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"

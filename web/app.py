@@ -26,6 +26,9 @@ BLUEPRINTS = (
     "web.messaging.views",
     "web.messaging.callbacks",
     "web.fax.views",
+    "web.quality.views",
+    "web.quality.builder",
+    "web.quality.tickets",
 )
 
 

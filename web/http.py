@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import abort
+from flask import Response, abort, flash, redirect, url_for
 
 from web.db import db
 
@@ -65,3 +65,17 @@ def bounded_int(raw: str | None, what: str, low: int, high: int, default: int) -
     if not low <= value <= high:
         abort(400, f"{what} must be between {low} and {high}")
     return value
+
+
+def finish(endpoint: str, error: Exception | str | None = None, ok: str = "", **values: Any) -> Response:
+    """The end of a form post: roll back and flash the error, or commit and flash ``ok``; then back to
+    ``endpoint`` (post/redirect/get, so a reload never posts twice)."""
+    session = db()
+    if error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        if ok:
+            flash(ok, "ok")
+    return redirect(url_for(endpoint, **values))  # type: ignore[return-value]

@@ -19,6 +19,15 @@ from store.models.fax import FaxIn, FaxOut
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
+from store.models.quality import (
+    QaPolicy,
+    QaSample,
+    QaScore,
+    Scorecard,
+    ScorecardVersion,
+    Ticket,
+    TicketEvent,
+)
 from store.models.sales import CommissionRule, Order, OrderRefund, Product
 from store.models.trunks import Trunk, trunk_nodes
 
@@ -45,12 +54,19 @@ __all__ = [
     "PacingNote",
     "PbxNode",
     "Product",
+    "QaPolicy",
+    "QaSample",
+    "QaScore",
     "Recording",
     "RetryRule",
+    "Scorecard",
+    "ScorecardVersion",
     "Seat",
     "SmsBroadcast",
     "SmsMessage",
     "Team",
+    "Ticket",
+    "TicketEvent",
     "Trunk",
     "User",
     "campaign_teams",

@@ -40,6 +40,10 @@ class Perm(StrEnum):
     COMMISSION = "commission"  # statements: one's own, the teams one leads, or (ALL_TEAMS) everyone's
     PAYROLL = "payroll"  # the payroll export (every person's month)
     FAX = "fax"  # send faxes, the fax inbox (assign, notes)
+    QA_SCORE = "qa_score"  # the QA work list, drawing samples, scoring calls, calibration (in scope)
+    QA_FORMS = "qa_forms"  # scorecard forms and the teams' sampling policies
+    OWN_SCORES = "own_scores"  # an agent's own QA scores: read, acknowledge, dispute
+    TICKETS = "tickets"  # complaint tickets in scope (who takes each step: orchestrator.quality.tickets)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
@@ -50,15 +54,17 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Per
 #: hears no call.
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
-    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL},
-    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS},
+    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
+                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS},
+    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS},
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
-                                     Perm.COMMISSION}),
-    UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS}),
+                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS}),
+    UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS, Perm.QA_SCORE,
+                            Perm.QA_FORMS, Perm.TICKETS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS}),  # every team's batches
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
-    UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION}),
+    UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION, Perm.OWN_SCORES}),
 }
 
 #: Each role's first page after log-in.

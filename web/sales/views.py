@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,7 @@ from store.types import utcnow
 from web.auth.roles import Perm, requires, team_scope, within
 from web.csvsafe import safe_csv, safe_xlsx
 from web.db import db
-from web.http import day_or_none, get_or_404, int_or_none
+from web.http import day_or_none, finish, get_or_404, int_or_none
 from web.sales import orders as order_actions
 from web.sales.money import MoneyError, parse_money
 from web.sales.services import PAYROLL_HEADER, CommissionScope, by_team, month_statements, names, payroll_rows
@@ -32,15 +32,7 @@ class FormError(ValueError):
 
 
 def _back(endpoint: str, error: Exception | None = None, ok: str = "") -> Response:
-    session = db()
-    if error is not None:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
-        if ok:
-            flash(ok, "ok")
-    return redirect(url_for(endpoint))  # type: ignore[return-value]
+    return finish(endpoint, error, ok)
 
 
 # -- the catalogue ----------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Quality assurance decisions: which calls to sample, how a scorecard scores a call (issue 14)."""

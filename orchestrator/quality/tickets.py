@@ -1,0 +1,75 @@
+"""Complaint tickets: the one path a complaint follows, and who may move it along each step.
+
+The reference customer's path (issue 14) is fixed: answered (the complaint is taken) → accepted →
+assigned (to a person or a department) → supervised → followed up → return visit done → closed.
+No step is skipped and none goes back, so every closed ticket has been through each of them,
+each stamped with who and when (the store keeps one event per step). Who may take a step is a
+table of role names (the web's ``UserRole`` values; the core knows no store): the person the
+ticket is assigned to may also take the steps that are theirs (follow-up, return visit).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    ANSWERED = "answered"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    SUPERVISED = "supervised"
+    FOLLOWED_UP = "followed_up"
+    RETURN_VISITED = "return_visited"
+    CLOSED = "closed"
+
+
+PATH = tuple(State)
+
+_LEADS = frozenset({"team_leader", "supervisor", "director", "admin"})
+#: Who may move a ticket into each state (role names).
+MAY = {
+    State.ANSWERED: _LEADS | {"qa"},  # who opens a ticket
+    State.ACCEPTED: _LEADS | {"qa"},
+    State.ASSIGNED: _LEADS,
+    State.SUPERVISED: frozenset({"supervisor", "qa", "director", "admin"}),
+    State.FOLLOWED_UP: _LEADS,
+    State.RETURN_VISITED: _LEADS,
+    State.CLOSED: frozenset({"supervisor", "qa", "director", "admin"}),
+}
+#: Steps the ticket's assignee takes whatever their role: they do the work.
+ASSIGNEE_STEPS = frozenset({State.FOLLOWED_UP, State.RETURN_VISITED})
+
+LABEL = {
+    State.ANSWERED: "answered", State.ACCEPTED: "accepted", State.ASSIGNED: "assigned",
+    State.SUPERVISED: "supervised", State.FOLLOWED_UP: "followed up",
+    State.RETURN_VISITED: "return visit done", State.CLOSED: "closed",
+}
+
+
+class StepRefused(ValueError):
+    """A step out of order or by a role that may not take it; the message says which and who may."""
+
+
+def next_state(state: State) -> State | None:
+    i = PATH.index(state)
+    return PATH[i + 1] if i + 1 < len(PATH) else None
+
+
+def may(target: State, role: str, is_assignee: bool = False) -> bool:
+    return role in MAY[target] or (is_assignee and target in ASSIGNEE_STEPS)
+
+
+def check_step(state: State, target: State, role: str, is_assignee: bool = False) -> None:
+    """Raise ``StepRefused`` unless ``role`` may move a ticket in ``state`` to ``target`` now."""
+    after = next_state(state)
+    if after is None:
+        raise StepRefused(f"the ticket is {LABEL[state]}: nothing follows")
+    if target is not after:
+        raise StepRefused(f"a ticket that is {LABEL[state]} is {LABEL[after]} next, not {LABEL[target]}")
+    if not may(target, role, is_assignee):
+        allowed = ", ".join(sorted(r.replace("_", " ") for r in MAY[target]))
+        extra = " or the person it is assigned to" if target in ASSIGNEE_STEPS else ""
+        who = role.replace("_", " ")
+        article = "an" if who[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise StepRefused(f"{article} {who} cannot mark a ticket {LABEL[target]}: "
+                          f"{allowed}{extra} can")
