@@ -34,7 +34,7 @@ from pathlib import Path
 from bench import fax as fax_bench
 from bench.db_claim import postgres_url
 from lab.sandbox import kannel as gateway
-from lab.sms import OPEN, SmsLab
+from lab.sms import OPEN, SmsLab, zone_at
 from settings import load_settings
 
 TEMPLATE = "{first_name}您好，您的订单{ref}已发货。回复退订取消"  # noqa: RUF001 - Chinese punctuation
@@ -60,7 +60,7 @@ def run(messages: int, rate: float, db: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-sms-") as tmp, _database(db, Path(tmp)) as url:
         lab = SmsLab(Path(tmp), url)
         try:
-            list_id = lab.lead_list([f"+1212{i:07d}" for i in range(messages)], zone="America/New_York")
+            list_id = lab.lead_list([f"+1212{i:07d}" for i in range(messages)], zone=zone_at(12))
             started = time.monotonic()
             broadcast = lab.broadcast(list_id, TEMPLATE, rate)
             lab._wait(lambda: lab.sent_count(broadcast) >= messages // 3, "a third of the broadcast")

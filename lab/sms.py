@@ -42,6 +42,13 @@ _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$")
 OPEN = store.OPEN
 
 
+def zone_at(hour: int) -> str:
+    """An ``Etc/GMT`` zone whose local hour is ``hour`` now: recipients inside (or outside) the profile's
+    hours whenever a test or the benchmark runs."""
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12  # -12 .. +11
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
