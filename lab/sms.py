@@ -203,6 +203,12 @@ class SmsLab:
                 SmsMessage.broadcast_id == broadcast_id,
                 SmsMessage.status.not_in((SmsStatus.QUEUED, SmsStatus.SENDING)))) or 0
 
+    def settled_count(self, broadcast_id: int, error: str) -> int:
+        """Messages the sender settled with ``error`` (e.g. their report was lost with a killed smsbox)."""
+        with self.sessions() as session:
+            return session.scalar(select(func.count()).select_from(SmsMessage).where(
+                SmsMessage.broadcast_id == broadcast_id, SmsMessage.error == error)) or 0
+
     def received(self) -> list[tuple[str, str]]:
         return received_texts(self.gateway.received_log)
 

@@ -151,7 +151,8 @@ def test_a_hang_up_waits_for_the_fax_result_that_freeswitch_reports_after_it(ses
         assert s.get(m.FaxOut, second).error == "NORMAL_CLEARING"
 
 
-def test_a_runner_restarted_mid_fax_sends_none_again_and_resolves_each_from_the_pbx(sessions, runner, tmp_path):
+def test_a_runner_restarted_mid_fax_sends_none_again_and_resolves_each_from_the_pbx(sessions, runner,
+                                                                                   tmp_path):
     """Three tries in flight when the runner stops: one still on the PBX (the new run waits for its
     result, holding its line), one whose result the PBX signalled before the new run claimed it, one
     whose call ended unseen ("interrupted": the far end may have it, so it is not dialed again)."""
