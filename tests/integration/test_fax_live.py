@@ -125,6 +125,7 @@ def test_the_world_receives_the_pbx_fax(sandbox, document):
     sent, received = asyncio.run(main())
     assert (sent["Direction"], sent["Status"], sent["Pages"]) == ("out", "SUCCESS", "3")
     assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    assert (sent["Mode"], received["Mode"]) == ("T38", "T38")  # the world's trunk takes T.38 up
     assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
 
 
@@ -187,6 +188,7 @@ def test_the_world_receives_the_freeswitch_fax(sandbox, document, freeswitch):
     sent = _fax_result(sock, "spandsp::txfaxresult", channel)
     assert (sent["fax-success"], sent["fax-document-transferred-pages"]) == ("1", "3"), sent
     assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    assert received["Mode"] == "T38"  # the world re-invited, mod_spandsp (fax_enable_t38) went along
     assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
 
 
