@@ -42,6 +42,13 @@ _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$")
 OPEN = store.OPEN
 
 
+def zone_at(hour: int) -> str:
+    """An ``Etc/GMT`` zone whose local hour is ``hour`` now: recipients inside (or outside) the profile's
+    hours whenever a test or the benchmark runs."""
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12  # -12 .. +11
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,6 +202,12 @@ class SmsLab:
             return session.scalar(select(func.count()).select_from(SmsMessage).where(
                 SmsMessage.broadcast_id == broadcast_id,
                 SmsMessage.status.not_in((SmsStatus.QUEUED, SmsStatus.SENDING)))) or 0
+
+    def settled_count(self, broadcast_id: int, error: str) -> int:
+        """Messages the sender settled with ``error`` (e.g. their report was lost with a killed smsbox)."""
+        with self.sessions() as session:
+            return session.scalar(select(func.count()).select_from(SmsMessage).where(
+                SmsMessage.broadcast_id == broadcast_id, SmsMessage.error == error)) or 0
 
     def received(self) -> list[tuple[str, str]]:
         return received_texts(self.gateway.received_log)

@@ -43,6 +43,9 @@ class FaxOutcome(StrEnum):
     BUSY = "busy"
     NO_ANSWER = "no_answer"
     FAILED = "failed"  # answered but the fax negotiation or transfer failed (error code kept)
+    #: The runner stopped during the try and its channel was gone when the next run looked: the far end
+    #: may have every page, some, or none. Never sent again by itself (the recipient could get it twice).
+    INTERRUPTED = "interrupted"
 
 
 #: Hang-up causes (Q.850) of a try that never reached a fax machine.
@@ -128,6 +131,14 @@ class FaxLines:
         self._queue.append(fax_id)
         return self.tick(now)
 
+    def adopt(self, fax_id: int, attempt: int) -> None:
+        """Try ``attempt`` of fax ``fax_id``, started by a previous run of the runner and maybe still on
+        the PBX: it holds a channel until its end is known (:meth:`finished`); nothing is started."""
+        if fax_id in self._tries:
+            raise ValueError(f"fax {fax_id} already submitted")
+        self._tries[fax_id] = attempt
+        self._sending[fax_id] = attempt
+
     def attempt_of(self, fax_id: int) -> int:
         """The try number of fax ``fax_id``, being sent now."""
         return self._sending[fax_id]
@@ -172,10 +183,12 @@ class FaxLines:
 
 @dataclass(frozen=True, slots=True)
 class FaxTryStarted(Fact):
-    """Try number ``attempt`` of fax ``fax_id`` is being dialed."""
+    """Try number ``attempt`` of fax ``fax_id`` is being dialed on channel ``channel_id`` (kept so the next
+    run of the runner can tell whether the try is still on the PBX)."""
 
     fax_id: int
     attempt: int
+    channel_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

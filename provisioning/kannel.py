@@ -24,6 +24,11 @@ OPERATOR_SMSC = "operator"  # the smsc-id every message is forced through
 REPLIES_SMSC = "replies"  # the sandbox's MO-only fake SMSC
 MAX_PARTS = 10  # a long message is split by Kannel into at most this many concatenated parts
 SMSC_KINDS = ("smpp", "fake")
+#: smsbox calls a dlr-url again this often, this many seconds apart, while the web app does not answer
+#: (restarting): a report still unposted after that window is dropped by smsbox.
+REPORT_RETRIES = 10
+REPORT_RETRY_DELAY_S = 1
+REPORT_RETRY_WINDOW_S = REPORT_RETRIES * REPORT_RETRY_DELAY_S
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ def render(settings: Settings, files: KannelFiles) -> str:
                sendsms_port=settings.kannel_sendsms_port, sendsms_interface="127.0.0.1",
                log_file=str(files.log("smsbox")), log_level=1, mo_recode=1,
                # A delivery report the web app could not take (restarting, busy) is fetched again.
-               http_request_retry=30, http_queue_delay=2),
+               http_request_retry=REPORT_RETRIES, http_queue_delay=REPORT_RETRY_DELAY_S),
         _group("sendsms-user", username=SENDSMS_USER, password=secret, max_messages=MAX_PARTS,
                concatenation=1, forced_smsc=OPERATOR_SMSC, default_sender=settings.sms_sender_id,
                user_allow_ip="127.0.0.1"),

@@ -12,7 +12,12 @@ answer) are :class:`orchestrator.fax.FaxLines`; this is the IO around them:
   ``fax_busy``) and returns a :class:`Step`: originates for the faxes the
   lines start, facts for the fact writers (``runner.fact_writers.faxes``);
 * a received fax's TIFF is turned into the PDF the inbox shows, here, so the
-  web app (maybe on another host) only ever reads the database.
+  web app (maybe on another host) only ever reads the database;
+* a try the previous run of the runner left "sending" is never dialed again
+  blindly (the recipient could get the fax twice): its channel (kept on the
+  row) still on the PBX, the new run waits for its result as its own; its
+  result already signalled, that result counts; its channel gone unheard, the
+  fax ends "interrupted", and a person decides whether to send it anew.
 
 The PBX counts the same 4 lines for received faxes and turns one away busy
 when they are all taken; the lines here only learn of them, so a fax we send
@@ -47,6 +52,13 @@ CLAIM_BATCH = 20
 RING_TIMEOUT_S = 30
 #: How long a try that hung up waits for its fax result before it counts as failed with the hang-up cause.
 RESULT_GRACE_S = 10.0
+#: Results of tries this run does not hold, kept for an adoption that may come next (a few per restart).
+MAX_ORPHANS = 256
+
+
+INTERRUPTED = ("the runner stopped during this try and its call had ended when it came back: the far end "
+               "may have some pages or all; send it again if needed")
+LINK_LOST = "the PBX link went down during this try: the far end may have some pages or all"
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ class NodeFaxes:
         self._live: dict[str, int] = {}  # channel id -> fax id, a try in progress
         self._called: dict[str, str] = {}  # channel id of a fax being received -> our DID
         self._awaited: dict[str, tuple[float, _Result]] = {}  # hung up, its fax result due by then
+        self._pbx_live: frozenset[str] | None = None  # the PBX's channels when the link last came up
+        self._orphans: dict[str, _Result] = {}  # channel -> result of a try no fax of ours held
 
     # --- the queue in the database ---
 
@@ -125,6 +139,11 @@ class NodeFaxes:
         for row in session.scalars(query):
             if row.node_id is not None and row.node_id != self.node_id:
                 continue
+            if row.status is FaxStatus.SENDING:  # a try of the previous run
+                more, ended = self._adopt(row, now)
+                starts += more
+                facts += [ended] if ended else []
+                continue
             row.node_id = self.node_id
             try:
                 row.pages = self._convert(row)
@@ -136,6 +155,23 @@ class NodeFaxes:
             starts += self.lines.submit(row.id, now)
             log.info("fax queued fax=%s pages=%s queued=%d", row.id, row.pages, self.lines.queued)
         return self._start(starts, now, facts)
+
+    def _adopt(self, row: m.FaxOut, now: float) -> tuple[list[fax.FaxStart], fax.FaxTryEnded | None]:
+        """Hold the line of a try the previous run started: still on the PBX, its result will come;
+        signalled since the link came up, that result ends it; else it was lost with the old run."""
+        self._destination[row.id] = row.destination
+        self._file[row.id] = self.config.fax_dir / f"out-{row.id}.tif"
+        self.lines.adopt(row.id, row.attempts)
+        channel = row.channel_id or f"unknown-{row.id}"
+        self._live[channel] = row.id
+        if channel in self._orphans:
+            return self._end(channel, now, self._orphans.pop(channel))
+        if self._pbx_live is not None and channel in self._pbx_live:
+            log.info("fax try of the previous run still on the PBX fax=%s try=%d", row.id, row.attempts)
+            return [], None
+        log.warning("fax try interrupted fax=%s try=%d: its channel ended while no runner watched",
+                    row.id, row.attempts)
+        return self._end(channel, now, _Result(fax.FaxOutcome.INTERRUPTED, error=INTERRUPTED))
 
     def _convert(self, row: m.FaxOut) -> int:
         """The row's upload as a TIFF-F in the fax dir; its page count."""
@@ -163,7 +199,8 @@ class NodeFaxes:
             overdue = [(ch, result) for ch, (due, result) in self._awaited.items() if due <= now]
             return self._end_many(overdue, now)
         if isinstance(event, PbxConnected):
-            lost = _Result(fax.FaxOutcome.FAILED, error="the PBX link went down during the fax")
+            self._pbx_live = event.live_channel_ids
+            lost = _Result(fax.FaxOutcome.INTERRUPTED, error=LINK_LOST)
             return self._end_many([(ch, lost) for ch in self._live if ch not in event.live_channel_ids], now)
         if isinstance(event, DialplanSignal) and event.name in (fax.SIGNAL_INCOMING, fax.SIGNAL_BUSY):
             return self._incoming(event)
@@ -189,6 +226,10 @@ class NodeFaxes:
         return self._try_ended(event.channel_id, now, result)
 
     def _try_ended(self, channel_id: str, now: float, result: _Result) -> Step:
+        if channel_id not in self._live:  # a try of the previous run, not claimed yet (or over already)
+            self._orphans[channel_id] = result
+            while len(self._orphans) > MAX_ORPHANS:
+                del self._orphans[next(iter(self._orphans))]
         starts, ended = self._end(channel_id, now, result)
         return self._start(starts, now, [ended] if ended else [])
 
@@ -225,7 +266,7 @@ class NodeFaxes:
         for start in starts:
             channel_id = str(uuid.uuid4())
             self._live[channel_id] = start.fax_id
-            facts.append(fax.FaxTryStarted(now, start.fax_id, start.attempt))
+            facts.append(fax.FaxTryStarted(now, start.fax_id, start.attempt, channel_id))
             commands.append(c.Originate(
                 attempt_id=fax.attempt_id(start.fax_id, start.attempt), channel_id=channel_id,
                 route=fax.FAX_OUT_ROUTE, timeout_s=RING_TIMEOUT_S,

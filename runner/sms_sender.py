@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import http.client
 import logging
+import re
 import threading
 import time
 import urllib.parse
@@ -41,8 +42,19 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.1  # 20 messages a batch at 200/s: half the sender's CPU per message of a 20 ms tick
 RESEND_GRACE_S = 10.0
+#: A new smsbox has this long to post the reports bearerbox kept for it (its retries included) before
+#: the messages accepted ahead of it without a report are settled: :func:`policy.reports_lost_before`.
+REPORT_GRACE_S = kannel.REPORT_RETRY_WINDOW_S + 5.0
+#: Any accepted message still without a report after this long is settled too (an SMS's usual validity).
+REPORT_TIMEOUT_S = 2 * 86400.0
+RECONCILE_EVERY_S = 2.0
+LOST_REPORT = "no delivery report came back (smsbox restarted, or the web app missed its retries)"
 HTTP_TIMEOUT_S = 10.0
 CONCURRENCY = 8  # sendsms requests in flight
+
+
+#: A box line of bearerbox's status.txt: ``smsbox:(none), IP 127.0.0.1 (0 queued), (on-line 0d 0h 1m 2s)``.
+_SMSBOX_ONLINE = re.compile(r"smsbox:.*?on-line (\d+)d (\d+)h (\d+)m (\d+)s")
 
 
 class Answer(enum.Enum):
@@ -77,19 +89,27 @@ class Kannel:
         up, and a request in that gap crashes it (``urltrans_find_username``): after an
         outage the sender waits for this, not for the port alone.
         """
-        if not self.answering():
-            return False
+        return self.answering() and self.smsbox_online_s() is not None
+
+    def _boxes(self) -> str | None:
+        """The "Box connections" part of bearerbox's ``status.txt`` (None: bearerbox does not answer)."""
         query = urllib.parse.urlencode({"password": self.settings.sms_secret})
         conn = http.client.HTTPConnection("127.0.0.1", self.settings.kannel_admin_port, timeout=2)
         try:
             conn.request("GET", f"/status.txt?{query}")
             status = conn.getresponse().read().decode(errors="replace")
         except (OSError, http.client.HTTPException):
-            return False
+            return None
         finally:
             conn.close()
-        boxes = status.partition("Box connections:")[2].partition("SMSC connections:")[0]
-        return "smsbox:" in boxes
+        return status.partition("Box connections:")[2].partition("SMSC connections:")[0]
+
+    def smsbox_online_s(self) -> int | None:
+        """For how many whole seconds the youngest smsbox has been connected to bearerbox (None: none is)."""
+        boxes = self._boxes()
+        times = [int(d) * 86400 + int(h) * 3600 + int(m) * 60 + int(sec)
+                 for d, h, m, sec in _SMSBOX_ONLINE.findall(boxes or "")]
+        return min(times) if times else None
 
     def send(self, message_id: int, phone: str, text: str) -> tuple[Answer, str]:
         query = urllib.parse.urlencode({
@@ -121,10 +141,13 @@ class Kannel:
 class Sender:
     """The loop's state: one token bucket per broadcast and since when Kannel has been answering."""
 
-    def __init__(self, sessions: sessionmaker[Session], gateway: Kannel, *, grace_s: float = RESEND_GRACE_S):
+    def __init__(self, sessions: sessionmaker[Session], gateway: Kannel, *, grace_s: float = RESEND_GRACE_S,
+                 report_grace_s: float = REPORT_GRACE_S):
         self.sessions = sessions
         self.gateway = gateway
         self.grace_s = grace_s
+        self.report_grace_s = report_grace_s
+        self.next_reconcile = 0.0
         self.limiters: dict[int, policy.RateLimiter] = {}
         self.pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="sendsms")
         self.up_since: float | None = None
@@ -139,6 +162,7 @@ class Sender:
             self.gateway_down = False
         with self.sessions() as session:
             self._settle_unconfirmed(session, now)
+            self._settle_unreported(session, now)
             for broadcast in store.active_broadcasts(session, datetime.fromtimestamp(now, UTC)):
                 sent += self._send_some(session, broadcast, now)
         return sent
@@ -153,6 +177,19 @@ class Sender:
         if again:
             log.warning("sms: %d messages never reached Kannel, queued again", len(again))
             store.set_status(session, again, SmsStatus.QUEUED, only_from=SmsStatus.SENDING)
+            session.commit()
+
+    def _settle_unreported(self, session: Session, now: float) -> None:
+        """Every few seconds: the accepted messages whose report can no longer come end "sent"."""
+        if now < self.next_reconcile:
+            return
+        self.next_reconcile = now + RECONCILE_EVERY_S
+        online = self.gateway.smsbox_online_s()
+        cut = policy.reports_lost_before(None if online is None else now - online, now, self.report_grace_s,
+                                         REPORT_TIMEOUT_S)
+        settled = store.settle_unreported(session, datetime.fromtimestamp(cut, UTC), LOST_REPORT)
+        if settled:
+            log.warning("sms: %d messages accepted by Kannel got no delivery report: marked sent", settled)
             session.commit()
 
     def _send_some(self, session: Session, broadcast: SmsBroadcast, now: float) -> int:

@@ -157,6 +157,9 @@ class FaxStatus(StrEnum):
     RETRYING = "retrying"
     SENT = "sent"
     FAILED = "failed"
+    #: The runner stopped during a try whose channel was gone when it came back: whether the far end got
+    #: the pages is unknown, so it is not sent again by itself (the outbox can send it anew).
+    INTERRUPTED = "interrupted"
 
 
 class FaxInStatus(StrEnum):

@@ -32,8 +32,10 @@ _ORDER = {SmsStatus.QUEUED: 0, SmsStatus.SENDING: 1, SmsStatus.ACCEPTED: 2, SmsS
 #: Reports asked for: delivered, failed, rejected by the SMSC. Not "buffered" (4) nor "taken by the
 #: SMSC" (8): Kannel's 202 already says "accepted", and 8 would double the callbacks the web app takes.
 DLR_MASK = 1 | 2 | 16
-#: Statuses that still wait for the sender or for a final delivery report.
-OPEN = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.ACCEPTED, SmsStatus.SENT)
+#: Statuses that still wait for the sender or for a final delivery report. "sent" is final: the operator
+#: has it and no report is to come (DLR_MASK does not ask for "sent" reports; the sender settles a message
+#: whose report Kannel lost as "sent"); a late report still moves it on.
+OPEN = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.ACCEPTED)
 #: A campaign's post-call messages go out at most this fast (they come one per disposition).
 POST_CALL_RATE_PER_S = 10.0
 
@@ -172,7 +174,7 @@ _MESSAGES = cast(Table, SmsMessage.__table__)
 def _report_update(status: SmsStatus) -> Update:
     earlier = [s for s, rank in _ORDER.items() if rank < _ORDER[status]]
     return (update(_MESSAGES).where(_MESSAGES.c.id == bindparam("m_id"), _MESSAGES.c.status.in_(earlier))
-            .values(status=status, report_type=bindparam("r_type"), reported_at=bindparam("r_at")))
+            .values(status=status, report_type=bindparam("r_type"), reported_at=bindparam("r_at"), error=""))
 
 
 #: Built once: a delivery report is one small UPDATE, and Kannel posts one per message (hundreds a
@@ -232,6 +234,16 @@ def mark_accepted(session: Session, ids: Sequence[int], at: datetime) -> None:
     if ids:
         session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids)).values(accepted_at=at))
         set_status(session, ids, SmsStatus.ACCEPTED, only_from=SmsStatus.SENDING)
+
+
+def settle_unreported(session: Session, accepted_before: datetime, reason: str) -> int:
+    """Messages Kannel accepted before ``accepted_before`` and never reported on: "sent", with ``reason``
+    (:func:`orchestrator.messaging.policy.reports_lost_before` says when no report can come any more)."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(_MESSAGES).where(_MESSAGES.c.status == SmsStatus.ACCEPTED, _MESSAGES.c.reported_at.is_(None),
+                                _MESSAGES.c.accepted_at < accepted_before)
+        .values(status=SmsStatus.SENT, error=reason[:255]))
+    return result.rowcount
 
 
 def blocked(session: Session, phones: Sequence[str], campaign_id: int | None, now: datetime) -> set[str]:

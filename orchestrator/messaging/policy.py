@@ -10,6 +10,12 @@
   may not be in Kannel. Kannel reports every message it took (the dlr-url carries
   our id), so once the gateway has been up for ``grace_s`` without a report for
   it, it never reached Kannel and is sent again; never earlier, so never twice.
+* Lost reports: smsbox acknowledges a delivery report to bearerbox as soon as it
+  has *started* the HTTP call to our dlr-url (Kannel 1.4.5), so the reports a
+  killed smsbox still held are gone; bearerbox's store only keeps what smsbox did
+  not take yet. A message Kannel accepted before the running smsbox connected,
+  still without a report once that smsbox has had ``grace_s`` to deliver what
+  bearerbox kept for it, never gets one: :func:`reports_lost_before`.
 """
 
 from __future__ import annotations
@@ -104,3 +110,15 @@ def may_resend(marked_at: float, gateway_up_since: float | None, reported: bool,
     if reported or gateway_up_since is None:
         return False
     return now - max(gateway_up_since, marked_at) >= grace_s
+
+
+def reports_lost_before(box_connected_at: float | None, now: float, grace_s: float,
+                        timeout_s: float) -> float:
+    """Messages Kannel accepted before the returned time and still without a delivery report never get
+    one: those accepted before the running smsbox connected (the one before it died with their reports)
+    once it has been up ``grace_s``; and any after ``timeout_s`` (reports the web app could not take in
+    all smsbox's retries). They end "sent": Kannel had them, and its store hands each to the operator."""
+    cut = now - timeout_s
+    if box_connected_at is not None and now - box_connected_at >= grace_s:
+        cut = max(cut, box_connected_at)
+    return cut

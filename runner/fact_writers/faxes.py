@@ -20,14 +20,18 @@ def _update(s: Session, fax_id: int, **values: object) -> None:
 @writes(fax.FaxTryStarted)
 def try_started(to: Target, s: Session, fact: fax.FaxTryStarted) -> None:
     _update(s, fact.fax_id, status=FaxStatus.SENDING, node_id=to.node_id, attempts=fact.attempt,
-            started_at=to_dt(fact.at))
+            started_at=to_dt(fact.at), channel_id=fact.channel_id or None)
 
 
 @writes(fax.FaxTryEnded)
 def try_ended(to: Target, s: Session, fact: fax.FaxTryEnded) -> None:
     """Sent or failed for good (finished), or retrying: busy or no answer, another try after a delay."""
-    sent = fact.outcome is fax.FaxOutcome.SENT
-    status = FaxStatus.SENT if sent else FaxStatus.FAILED if fact.final else FaxStatus.RETRYING
+    if fact.outcome is fax.FaxOutcome.INTERRUPTED:
+        status = FaxStatus.INTERRUPTED
+    elif fact.outcome is fax.FaxOutcome.SENT:
+        status = FaxStatus.SENT
+    else:
+        status = FaxStatus.FAILED if fact.final else FaxStatus.RETRYING
     _update(s, fact.fax_id, status=status, attempts=fact.attempt, pages_sent=fact.pages,
             remote_station=fact.station, error=fact.error[:255],
             finished_at=to_dt(fact.at) if fact.final else None)

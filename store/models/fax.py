@@ -35,6 +35,7 @@ class FaxOut(CreatedAt, Base):
     remote_station: Mapped[str] = mapped_column(String(64), default="")  # the far end's station id (TSI/CSI)
     error: Mapped[str] = mapped_column(String(255), default="")  # the PBX's fax error, or why it failed
     attempts: Mapped[int] = mapped_column(default=0)
+    channel_id: Mapped[str | None] = mapped_column(String(64))  # the last try's channel on the PBX
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the last try started
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -59,6 +59,9 @@ class SmsMessage(Base):
         # Its per-tick look for messages left "sending" reads only those, however large the table.
         Index("ix_sms_messages_sending", "status", postgresql_where=text("status = 'sending'"),
               sqlite_where=text("status = 'sending'")),
+        # And every few seconds for those accepted still waiting for a report (the few in flight).
+        Index("ix_sms_messages_accepted", "accepted_at", postgresql_where=text("status = 'accepted'"),
+              sqlite_where=text("status = 'accepted'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

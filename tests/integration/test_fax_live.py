@@ -18,14 +18,16 @@ import pytest
 from ami.connection import AmiClient
 from ami.session import AmiSession, ami_session
 from esl.render import DialConfig, render
-from lab.campaign import random_area_code
+from lab import fax as lab_fax
+from lab.campaign import Kit, random_area_code
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox import faxes, fsbuild, fsnode, fsrender, world
 from lab.sandbox.credentials import freeswitch_secrets
 from lab.sandbox.layout import nodes, paths
 from orchestrator import commands as c
-from orchestrator.fax import FAX_OUT_ROUTE, VAR_FAX_FILE, FaxLines, FaxOutcome, FaxPolicy, FaxStart
+from orchestrator.fax import FAX_OUT_ROUTE, VAR_FAX_FILE
 from runner import faxdocs
+from store.enums import FaxStatus, PbxKind
 from tests.integration.eslevents import EventSocket
 
 pytestmark = pytest.mark.sandbox
@@ -123,6 +125,7 @@ def test_the_world_receives_the_pbx_fax(sandbox, document):
     sent, received = asyncio.run(main())
     assert (sent["Direction"], sent["Status"], sent["Pages"]) == ("out", "SUCCESS", "3")
     assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    assert (sent["Mode"], received["Mode"]) == ("T38", "T38")  # the world's trunk takes T.38 up
     assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
 
 
@@ -200,48 +203,21 @@ def test_freeswitch_receives_the_world_fax(sandbox, document, freeswitch):
     assert_same_pages(Path(received["variable_sb_fax_file"]), sent_pages)
 
 
-def test_five_at_once_four_are_sent_and_the_fifth_waits_for_a_channel(sandbox, tmp_path):
-    """The node's fax lines (orchestrator.fax) start four, queue the fifth and start it when one ends."""
+def test_five_at_once_through_the_runner_four_are_sent_and_the_fifth_waits_for_a_line(sandbox, tmp_path):
+    """Five one-page faxes queued as the admin queues them: the pbx's runner dials four (its node's
+    four lines), the fifth once a line is free; the world receives each one once."""
     faxes.sync(sandbox.settings)
-    (tmp_path / "one.ps").write_text(DOCUMENT.split("showpage")[0] + "showpage\n")
-    tiff = tmp_path / "one.tif"
-    assert faxdocs.to_tiff(tmp_path / "one.ps", tiff) == 1
-    fax_dir, in_pbx = paths(sandbox.settings).fax_dir, paths(sandbox.settings).fax_dir_in_pbx
-    run = uuid.uuid4().hex[:6]
-    for fax_id in range(1, 6):
-        shutil.copy(tiff, fax_dir / f"five-{run}-{fax_id}.tif")
+    kit = Kit(sandbox, tmp_path, kind=PbxKind.ASTERISK)
     area = random_area_code()
-    lines = FaxLines(FaxPolicy(channels=4))
-
-    def originate(start: FaxStart) -> c.Originate:
-        return c.Originate(
-            attempt_id=f"fax{start.fax_id}", channel_id=str(uuid.uuid4()), route=FAX_OUT_ROUTE, timeout_s=30,
-            endpoint=c.Endpoint(c.EndpointKind.TRUNK, world.TRUNK,
-                                world.world_number(world.Outcome.FAX, serial=start.fax_id, area_code=area)),
-            variables={VAR_FAX_FILE: f"{in_pbx}/five-{run}-{start.fax_id}.tif"})
-
-    async def main() -> tuple[list[list[int]], list[dict[str, str]]]:
-        pbx = sandbox.pbx
-        waves: list[list[int]] = []
-        results: list[dict[str, str]] = []
-        async with ami_session(pbx) as events, \
-                AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="pbx") as client:
-            starts = [s for fax_id in range(1, 6) for s in lines.submit(fax_id, now=0)]
-            while len(results) < 5:
-                if starts:
-                    waves.append([s.fax_id for s in starts])
-                for start in starts:
-                    await client.execute(originate(start))
-                message = _fields(await events.wait_event(
-                    lambda m: m.get("UserEvent") == "SwitchboardFax" and f"five-{run}-" in str(m.get("File"))
-                    and _fields(m) not in results, timeout=FAX_TIMEOUT_S))
-                results.append(message)
-                outcome = FaxOutcome.SENT if message["Status"] == "SUCCESS" else FaxOutcome.FAILED
-                fax_id = int(message["Attempt"].removeprefix("fax"))
-                starts, _ = lines.finished(fax_id, outcome, now=len(results))
-        return waves, results
-
-    waves, results = asyncio.run(main())
-    assert waves == [[1, 2, 3, 4], [5]]
-    assert sorted(r["Attempt"] for r in results) == [f"fax{i}" for i in range(1, 6)]
-    assert all((r["Status"], r["Pages"]) == ("SUCCESS", "1") for r in results), results
+    numbers = [world.world_number(world.Outcome.FAX, serial=i, area_code=area) for i in range(1, 6)]
+    try:
+        sent = asyncio.run(lab_fax.send_through_runner(kit, lab_fax.pdf(1), numbers, FAX_TIMEOUT_S))
+    finally:
+        kit.close()
+    assert [(r.status, r.pages_sent, r.attempts) for r in sent.rows] == [(FaxStatus.SENT, 1, 1)] * 5
+    assert lab_fax.most_at_once(sent.rows) == 4
+    first_four_ends = [r.finished_at for r in sent.rows[:4] if r.finished_at]
+    fifth = sent.rows[4].started_at
+    assert fifth is not None
+    assert fifth >= min(first_four_ends)  # it waited for a line
+    assert set(sent.received) == {n.lstrip("+") for n in numbers}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from lab.sms import SmsLab
-from tests.integration.test_sms import _phones, _zone_at, lab  # noqa: F401 - fixture
+from lab.sms import SmsLab, zone_at
+from tests.integration.test_sms import _phones, lab  # noqa: F401 - fixture
 from tests.web.test_browser import page  # noqa: F401 - fixture
 from tests.web.test_browser import pytestmark as needs_chromium
 from web.auth.bootstrap import create_admin
@@ -20,7 +20,7 @@ def test_broadcast_created_in_the_browser_shows_each_delivery_report(lab: SmsLab
     from playwright.sync_api import expect
 
     phones = _phones(3, 500)
-    list_id = lab.lead_list(phones, zone=_zone_at(12))
+    list_id = lab.lead_list(phones, zone=zone_at(12))
     create_admin(lab.url, "boss", PASSWORD)
     url = f"http://127.0.0.1:{lab.settings.web_port}"
     page.goto(f"{url}/login")

@@ -26,17 +26,22 @@ from tests.runner.test_feed import drain
 NODE = demo.NodeSpec("pbx-fax", "127.0.0.1", 1, "user", "secret")
 
 
-@pytest.fixture
-def runner(sessions, tmp_path: Path) -> AmiRunner:
+def start_runner(sessions, fax_dir: Path, live: frozenset[str] = frozenset()) -> AmiRunner:
+    """A runner of the node, its PBX link up with ``live`` channels on the PBX."""
     with sessions.begin() as s:
         demo.ensure_node(s, TEST_SEALER, NODE)
-    options = RunnerOptions(fax=FaxConfig(fax.FaxPolicy(channels=4, max_tries=2, retry_delay_s=60), tmp_path,
+    options = RunnerOptions(fax=FaxConfig(fax.FaxPolicy(channels=4, max_tries=2, retry_delay_s=60), fax_dir,
                                           "/pbx/fax", trunk="world"))
     with sessions() as s:
         core = AmiRunner(sessions, load_node(s, NODE.name, TEST_SEALER), options)
     core.recover()
-    core.feed(PbxConnected(time.time(), NODE.name))
+    core.feed(PbxConnected(time.time(), NODE.name, live_channel_ids=live))
     return core
+
+
+@pytest.fixture
+def runner(sessions, tmp_path: Path) -> AmiRunner:
+    return start_runner(sessions, tmp_path)
 
 
 def queue(sessions, n: int, document: bytes) -> list[int]:
@@ -144,3 +149,31 @@ def test_a_hang_up_waits_for_the_fax_result_that_freeswitch_reports_after_it(ses
     assert statuses(sessions) == {first: FaxStatus.SENT, second: FaxStatus.FAILED}
     with sessions() as s:
         assert s.get(m.FaxOut, second).error == "NORMAL_CLEARING"
+
+
+def test_a_runner_restarted_mid_fax_sends_none_again_and_resolves_each_from_the_pbx(sessions, runner,
+                                                                                   tmp_path):
+    """Three tries in flight when the runner stops: one still on the PBX (the new run waits for its
+    result, holding its line), one whose result the PBX signalled before the new run claimed it, one
+    whose call ended unseen ("interrupted": the far end may have it, so it is not dialed again)."""
+    still_on, signalled, unseen = queue(sessions, 3, pdf(1))
+    runner.claim_faxes()
+    on_pbx, done, _gone = drain(runner)
+    del runner  # stopped: what it held in memory is gone; the rows and the PBX's channels remain
+    again = start_runner(sessions, tmp_path, live=frozenset({on_pbx.channel_id}))
+    again.feed(result(done, pages="1"))  # before the new run has claimed anything
+    later = queue(sessions, 4, pdf(1))
+    again.claim_faxes()
+    dials = drain(again)
+    assert [d.attempt_id for d in dials] == [fax.attempt_id(i, 1) for i in later[:3]]  # one line held
+    got = statuses(sessions)
+    assert (got[still_on], got[signalled], got[unseen]) == (FaxStatus.SENDING, FaxStatus.SENT,
+                                                           FaxStatus.INTERRUPTED)
+    again.feed(result(on_pbx))
+    assert statuses(sessions)[still_on] is FaxStatus.SENT
+    (fourth,) = drain(again)  # the adopted try's line is free again
+    assert fourth.attempt_id == fax.attempt_id(later[3], 1)
+    with sessions() as s:
+        row = s.get(m.FaxOut, unseen)
+        assert (row.attempts, row.finished_at is not None) == (1, True)
+        assert "send it again if needed" in row.error

@@ -96,3 +96,13 @@ def test_an_unconfirmed_message_is_resent_only_once_kannel_has_had_time_to_repor
     assert policy.may_resend(marked, 200.0, False, 10.0, 210.0)
     assert not policy.may_resend(marked, 200.0, True, 10.0, 999.0)  # reported: Kannel had it
     assert not policy.may_resend(300.0, 200.0, False, 10.0, 305.0)  # marked after the gateway came up
+
+
+def test_reports_are_lost_for_what_was_accepted_before_the_running_smsbox_once_it_had_time_to_post() -> None:
+    day = 86400.0
+    # smsbox connected at 200: during its grace the reports bearerbox kept for it may still come.
+    assert policy.reports_lost_before(200.0, 210.0, 15.0, day) == 210.0 - day
+    assert policy.reports_lost_before(200.0, 215.0, 15.0, day) == 200.0
+    # No smsbox (or never restarted within the timeout): only the timeout settles messages.
+    assert policy.reports_lost_before(None, 1000.0, 15.0, day) == 1000.0 - day
+    assert policy.reports_lost_before(-5 * day, 1000.0, 15.0, day) == 1000.0 - day
