@@ -3,7 +3,7 @@ a killed smsbox lost are settled); a fax try's channel, so the next run of a sto
 whether the try is still on the PBX
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0022
 Create Date: 2026-12-04 04:20:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0019'
-down_revision: str | Sequence[str] | None = '0018'
+down_revision: str | Sequence[str] | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
