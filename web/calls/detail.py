@@ -92,7 +92,7 @@ def timeline(call: Call, attempt: Attempt | None) -> list[Step]:
     if answered is not None:
         steps.append((answered, "answer", f"after {_seconds(start, answered):.1f} s"))
     if attempt is not None and attempt.amd_at is not None:
-        verdict = attempt.amd_verdict.value if attempt.amd_verdict else "undecided"
+        verdict = attempt.amd_verdict.value.lower() if attempt.amd_verdict else "undecided"
         took = _seconds(answered, attempt.amd_at)
         steps.append((attempt.amd_at, "AMD verdict",
                       f"{verdict}" + (f" ({attempt.amd_cause})" if attempt.amd_cause else "")
