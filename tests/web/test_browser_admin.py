@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,13 +26,7 @@ def _shot(browser_page, tmp_path: Path, name: str) -> None:
 
 
 def _seed(app, settings) -> tuple[int, int, int]:
-    rec = settings.recordings_dir / "b1.wav"
-    rec.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(rec), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x01\x02" * 8000)
+    seed.wav(settings.recordings_dir / "b1.wav", frames=8000)
     now = datetime.now(UTC)
     with app.app_context(), sessions().begin() as s:
         a = seed.agent(s)

@@ -9,11 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from store.enums import AmdVerdict, CampaignMode, Outcome, UserRole
-from store.models import Attempt, Call, Campaign, Order, Product, Team, User
+from store.enums import AmdVerdict, CampaignMode, Outcome
+from store.models import Attempt, Call, Campaign, Disposition, Order, Product, Recording
 from tests.web import seed
-from tests.web.conftest import PASSWORD
-from web.auth import services as auth_services
+from tests.web.test_security import two_teams  # noqa: F401 - fixture
 from web.calls.detail import cause_text
 from web.db import sessions
 
@@ -21,42 +20,22 @@ DAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def two_calls(app, settings):
-    """agent1 (Team 1, led by lead1): a recorded sale with notes and AMD; agent2 (Team 2): a plain call."""
-    rec = settings.recordings_dir / "r1.wav"
-    rec.parent.mkdir(parents=True, exist_ok=True)
-    import wave
-
-    with wave.open(str(rec), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x01\x02" * 800)
+def two_calls(app, two_teams):  # noqa: F811 - the fixture imported above
+    """The call log's scope fixture (agent1 in Team 1 led by lead1, agent2 in Team 2), agent1's call made a
+    sale with AMD, a hangup cause, notes and an order line."""
+    rec1, rec2, _ = two_teams
     with app.app_context(), sessions().begin() as s:
-        auth_services.create_user(s, "lead1", PASSWORD, UserRole.TEAM_LEADER)
-        auth_services.create_user(s, "agent2", PASSWORD, UserRole.AGENT)
-        s.flush()
-        a1, a2 = seed.agent(s, "agent1", "Team 1"), seed.agent(s, "agent2", "Team 2")
-        s.scalars(select(Team).where(Team.name == "Team 1")).one().leader_id = s.scalar(
-            select(User.id).where(User.username == "lead1"))
-        c = seed.campaign(s)
-        leads = seed.leads(s, c, ["+442079460001", "+442079460002"])
-        sale = seed.attempt(s, leads[0], agent=a1, start=DAY, outcome=Outcome.CONNECTED, talk_s=42,
-                            disposition="SALE", recording="r1.wav")
-        sale.amd_at, sale.amd_verdict = DAY + timedelta(seconds=7), AmdVerdict.HUMAN
-        sale.amd_cause = "HUMAN-5"
-        sale.hangup_cause = 16
+        sale, other = (s.get(Recording, r).attempt for r in (rec1, rec2))
+        sale.amd_at, sale.amd_verdict = sale.answered_at + timedelta(seconds=2), AmdVerdict.HUMAN
+        sale.amd_cause, sale.hangup_cause = "HUMAN-5", 16
+        sale.disposition_id = s.scalar(select(Disposition.id).where(Disposition.code == "SALE"))
         sale.notes = "Wants delivery <b>Monday</b>\nsecond line"
         product = Product(name="Gold plan", price=Decimal("49.00"))
         s.add(product)
         s.flush()
-        s.add(Order(attempt_id=sale.id, agent_id=a1.id, team_id=a1.team_id, campaign_id=c.id,
-                    product_id=product.id,
-                    quantity=2, amount=Decimal("98.00"), sold_at=DAY))
-        other = seed.attempt(s, leads[1], agent=a2, start=DAY, outcome=Outcome.CONNECTED)
-        s.flush()
-        ids = {att: s.scalar(select(Call.id).where(Call.attempt_id == att)) for att in (sale.id, other.id)}
-        return ids[sale.id], ids[other.id]
+        s.add(Order(attempt_id=sale.id, agent_id=sale.agent_id, campaign_id=sale.campaign_id,
+                    product_id=product.id, quantity=2, amount=Decimal("98.00"), sold_at=DAY))
+        return sale.calls[0].id, other.calls[0].id
 
 
 def test_the_call_detail_page_tells_the_whole_call(as_role, two_calls):
@@ -70,7 +49,7 @@ def test_the_call_detail_page_tells_the_whole_call(as_role, two_calls):
     assert "+15550001111 → +442079460001" in html  # from the campaign's caller ID to the lead
     assert "human (HUMAN-5), decided 2.0 s after the answer" in html
     assert "to agent1, 1.0 s after the answer" in html
-    assert "cause 16 (normal clearing), 42 s of talk" in html
+    assert "cause 16 (normal clearing), 20 s of talk" in html
     assert 'src="/recordings/' in html  # the call log's player (range requests, audited per listening)
     assert '<p id="disposition">Sale</p>' in html
     assert "<td>Gold plan</td><td>2</td><td>98.00</td><td>pending</td>" in re.sub(r">\s+<", "><", html)
