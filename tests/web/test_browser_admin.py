@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from store.enums import AgentState, CampaignState, LeadStatus, Outcome
-from store.models import Call, Campaign, Recording, User
+from store.models import Agent, Call, Campaign, Recording, User
 from tests.web import seed
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures and the skip
 from web.db import sessions
@@ -68,6 +68,10 @@ def test_a_supervisor_reads_the_campaign_and_a_call_and_an_admin_edits_a_user(
     expect(page.locator('[data-figure="due"] .big')).to_have_text("5")
     expect(page.locator('#why [data-check="agents"]')).to_contain_text("1 ready of 1 logged in")
     _shot(page, tmp_path, "campaign-running")
+    with app.app_context(), sessions().begin() as s:  # the agent pauses: the page says so without a reload
+        seed.state(s, s.scalars(select(Agent)).one(), AgentState.PAUSED, datetime.now(UTC))
+    expect(page.locator('#why [data-check="agents"]')).to_contain_text("no agent ready", timeout=15_000)
+    expect(page.locator("#why")).to_have_count(1)  # swapped in place, not nested
     page.click("#state button:has-text('Pause')")
     expect(page.locator("#last-change")).to_contain_text("Paused by sup")
     expect(page.locator('#why [data-check="state"]')).to_have_class("blocking")

@@ -127,3 +127,19 @@ def test_the_campaign_page_refuses_unknown_and_unpermitted(as_role, running):
     assert as_role("sup").get("/campaigns/999/progress").status_code == 404
     assert as_role("agent1").get(f"/campaigns/{running}/progress").status_code == 403
     assert as_role("qa").get(f"/campaigns/{running}/progress").status_code == 403
+
+
+def test_the_live_part_is_a_fragment_with_fresh_figures(app, as_role, running):
+    sup = as_role("sup")
+    page = sup.get(f"/campaigns/{running}/progress").get_data(as_text=True)
+    assert f'hx-get="/campaigns/{running}/progress/live"' in page
+    with app.app_context(), sessions().begin() as s:
+        seed.state(s, s.scalars(select(Agent)).one(), AgentState.PAUSED, NOW)
+    part = sup.get(f"/campaigns/{running}/progress/live")
+    assert part.status_code == 200
+    html = part.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="live-progress"')
+    assert "<html" not in html
+    assert "no agent ready (1 logged in, 1 paused)" in html
+    assert as_role("agent1").get(f"/campaigns/{running}/progress/live").status_code == 403
+    assert sup.get("/campaigns/999/progress/live").status_code == 404

@@ -74,11 +74,13 @@ class Progress:
 
 
 def _due(campaign: Campaign, now: datetime) -> list[ColumnElement[bool]]:
-    """The claim query's conditions (``store.leads``), without the limit and the row locks."""
+    """The dialer's claim conditions (``store.leads``), without the limit and the row locks: an agent's
+    own callbacks are theirs to dial (preview), counted apart."""
     active_lists = select(LeadList.id).where(LeadList.campaign_id == campaign.id, LeadList.active)
     return [Lead.campaign_id == campaign.id, Lead.next_call_at <= now,
             or_(Lead.no_recall_until.is_(None), Lead.no_recall_until <= now),
-            Lead.list_id.in_(active_lists), status_in(DIALABLE_LEAD_STATUSES)]
+            Lead.list_id.in_(active_lists), status_in(DIALABLE_LEAD_STATUSES),
+            Lead.callback_agent_id.is_(None)]
 
 
 def progress(session: Session, campaign: Campaign, now: datetime) -> Progress:

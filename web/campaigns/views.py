@@ -179,8 +179,18 @@ def _store_sound(campaign: Campaign) -> None:
 def overview(campaign_id: int):
     """Progress, rates, the time left, why it is not dialing, and who last started or stopped it."""
     campaign = _in_scope(campaign_id)
-    return render_template("campaigns/progress.html", c=campaign, p=progress(db(), campaign, utcnow()),
+    now = utcnow()
+    return render_template("campaigns/progress.html", c=campaign, p=progress(db(), campaign, now), now=now,
                            states=list(CampaignState))
+
+
+@bp.get("/<int:campaign_id>/progress/live")
+@requires(Perm.CAMPAIGNS)
+def overview_live(campaign_id: int):
+    """The page's live part (figures and checks), polled by htmx and swapped in place."""
+    campaign = _in_scope(campaign_id)
+    now = utcnow()
+    return render_template("campaigns/_progress.html", c=campaign, p=progress(db(), campaign, now), now=now)
 
 
 def _in_scope(campaign_id: int) -> Campaign:
