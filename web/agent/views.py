@@ -38,6 +38,7 @@ def script_for(attempt: Attempt) -> str:
     return script.fill(attempt.campaign.script, script.merge_values(lead.fields or {}, lead.phone,
                                                                       lead.external_ref))
 
+
 #: Furthest a callback may be promised (and the browser's UTC offset, in minutes, it may claim).
 CALLBACK_HORIZON = timedelta(days=366)
 MAX_TZ_OFFSET_MIN = 16 * 60
