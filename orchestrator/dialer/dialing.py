@@ -168,7 +168,7 @@ class LineDialer:
         self.stats.dials += 1
         out.send(command)
         out.record(AttemptStarted(now, a.attempt_id, c.campaign_id, lead.lead_id, a.channel_id, lead.number,
-                                  a.agent_id))
+                                  a.agent_id, command.caller_id))
         return a
 
     def _command(self, a: Attempt) -> Originate:

@@ -23,6 +23,7 @@ class AttemptStarted(Fact):
     channel_id: str
     number: str
     agent_id: int | None = None  # preview: the agent who asked for it
+    caller_id: str = ""  # the number presented to the customer (the call log's "From")
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,8 @@ def started(to: Target, s: Session, fact: f.AttemptStarted) -> None:
                     agent_id=fact.agent_id, phone=fact.number, channel_id=fact.channel_id, originated_at=at))
     s.flush()
     s.add(m.Call(attempt_id=attempt_id, campaign_id=fact.campaign_id, node_id=to.node_id,
-                 direction=CallDirection.OUTBOUND, callee=fact.number, started_at=at))
+                 direction=CallDirection.OUTBOUND, caller=fact.caller_id, callee=fact.number,
+                 started_at=at))
 
 
 @writes(f.AttemptAnswered)

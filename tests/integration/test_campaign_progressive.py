@@ -10,14 +10,17 @@ Machines are left the campaign's message after their beep.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from lab.sandbox.world import Outcome as World
 from provisioning import freeswitch
 from store.enums import CampaignMode, MachineAction, Outcome, PbxKind
+from store.models import Call
 from tests.integration.campaign_kit import BOTH_PBXES, kit_on, mixed_leads, run_to_end
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
+CALLER_ID = "+15550001234"
 MIX = {World.HUMAN: 20, World.BUSY: 8, World.NO_ANSWER: 7, World.MACHINE: 8, World.UNALLOCATED: 7}
 
 
@@ -45,12 +48,17 @@ def test_progressive_campaign_dials_the_world_and_connects_agents(sandbox, tmp_p
         wrap_up_s=1,
         amd_action=MachineAction.MESSAGE,
         machine_message_file=MESSAGE[kind],
+        caller_id=CALLER_ID,
     )
     with run_to_end(kit, campaign, leads) as (report, pbx):
         # Machines got the campaign's message after their beep (the route's own signal on the PBX).
         machines = [a for a in kit.attempts(campaign) if a.outcome is Outcome.MACHINE]
         for a in machines:
             assert pbx.message_left(str(a.id), a.channel_id), f"no message left on {a.phone}"
+        # The call log's "From": the caller ID the originate presented, as the runner wrote it.
+        with kit.sessions() as s:
+            callers = set(s.scalars(select(Call.caller).where(Call.campaign_id == campaign)))
+        assert callers == {CALLER_ID}
     print(f"progressive ({kind}):", report.summary())
     assert report.outcomes["connected"] >= 18
     assert report.abandons == 0  # progressive: a line only for a ready agent

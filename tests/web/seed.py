@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import wave
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -123,3 +125,14 @@ def attempt(
 
 def state(session: Session, a: Agent, st: AgentState, since: datetime) -> None:
     a.state, a.state_since = st, since
+
+
+def wav(path: Path, frames: int = 800) -> Path:
+    """A short valid recording file (mono 8 kHz), where the runner's PBX would have written it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x01\x02" * frames)
+    return path

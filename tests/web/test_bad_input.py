@@ -71,7 +71,7 @@ CASES = {
         },
     ),
     "xlsx with malformed XML": Case(
-        "sup", "upload", "broken.xlsx", "Cannot read broken.xlsx: not a readable XLSX file"
+        "sup", "upload", "broken.xlsx", "Cannot read broken.xlsx: not a readable Excel workbook"
     ),
     "40-character caller ID": Case(
         "sup", "post", "/campaigns/new", "caller ID is too long (at most 32 characters)",

@@ -21,7 +21,7 @@ from flask_login import current_user
 from store.enums import AgentState, CampaignMode
 from store.models import Agent, Attempt, Campaign, Lead
 from store.types import utcnow
-from web.agent import services
+from web.agent import script, services
 from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
@@ -29,6 +29,15 @@ from web.http import get_or_404, int_or_none
 from web.sales.orders import LineInput, active_products
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+@bp.app_template_filter("script_for")
+def script_for(attempt: Attempt) -> str:
+    """The campaign's script with the lead's merge fields filled (plain text: the template escapes it)."""
+    lead = attempt.lead
+    return script.fill(attempt.campaign.script, script.merge_values(lead.fields or {}, lead.phone,
+                                                                      lead.external_ref))
+
 
 #: Furthest a callback may be promised (and the browser's UTC offset, in minutes, it may claim).
 CALLBACK_HORIZON = timedelta(days=366)

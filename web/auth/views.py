@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from store.enums import UserRole
 from store.models import AuditLog, Team, User
-from web.auth import audit, throttle
+from web.auth import audit, editing, throttle
 from web.auth.roles import HOME, Perm, requires
 from web.auth.services import (
     UserError,
@@ -98,12 +98,12 @@ def users():
                 session,
                 form.get("username", ""),
                 form.get("password", ""),
-                UserRole(form.get("role", "")),
+                editing.parse_role(form.get("role", "")),
                 display_name=form.get("display_name", ""),
                 team_id=team_id,
             )
-        except (UserError, ValueError) as exc:
-            flash(str(exc), "error")
+        except UserError as exc:
+            flash(f"User not created: {exc}.", "error")
         else:
             audit.record(
                 session, "user.create", "user", user.id, username=user.username, role=user.role.value
@@ -153,6 +153,40 @@ def set_role(user_id: int):
     revoke_sessions(user)
     session.commit()
     flash(f"{user.username} is now {role.value}.", "ok")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires(Perm.USERS)
+def edit_user(user_id: int):
+    """Role and team: the first POST shows what would change, the confirmed one makes it (audited)."""
+    session = db()
+    user = get_or_404(User, user_id)
+    teams = session.scalars(select(Team).order_by(Team.name)).all()
+    page = {"u": user, "teams": teams, "roles": list(UserRole), "led": editing.led_teams(session, user)}
+    if request.method == "GET":
+        return render_template("auth/user_edit.html", **page)
+    form = request.form
+    try:
+        edit = editing.UserEdit(
+            role=editing.parse_role(form.get("role", "")),
+            team_id=int_or_none(form.get("team_id")),
+            led_team_ids=frozenset(int(t) for t in form.getlist("led_team_ids") if t.isdigit()),
+        )
+        changes = editing.plan(session, user, edit, current_user.id)
+    except UserError as exc:
+        flash(f"Not changed: {exc}.", "error")
+        return render_template("auth/user_edit.html", **page), 400
+    if not changes:
+        flash(f"Nothing to change for {user.username}.", "ok")
+        return redirect(url_for("auth.users"))
+    if form.get("confirm") != "yes":
+        return render_template("auth/user_edit.html", **page, changes=changes, edit=edit)
+    audit.record(session, "user.update", "user", user.id, username=user.username,
+                 changes={c.what: {"old": c.old, "new": c.new} for c in changes})
+    editing.apply(session, user, edit)
+    session.commit()
+    flash(f"{user.username}: " + "; ".join(f"{c.what} {c.old} → {c.new}" for c in changes) + ".", "ok")
     return redirect(url_for("auth.users"))
 
 

@@ -16,6 +16,7 @@ from store.enums import Outcome, RecordingStatus
 from store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
 from web.auth.roles import Perm, requires, team_scope, within
+from web.calls.detail import call_detail, in_scope
 from web.calls.services import CallFilter, check_recording, recording_file, recording_in_scope, search
 from web.db import db
 from web.http import bounded_int, day_or_none, get_or_404, int_or_none
@@ -58,6 +59,18 @@ def index():
         campaigns=session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name)).all(),
         outcomes=list(Outcome),
     )
+
+
+@bp.get("/calls/<int:call_id>")
+@requires(Perm.CALLS)
+def detail(call_id: int):
+    """One call: timeline, recording, disposition, sale and notes; 403 for a call of another team."""
+    found = call_detail(db(), call_id)
+    if found is None:
+        abort(404)
+    if not in_scope(found, team_scope()):
+        abort(403)
+    return render_template("calls/detail.html", d=found)
 
 
 def _recording_file(recording_id: int, *, damaged_ok: bool = False) -> tuple[Recording, Path]:

@@ -12,10 +12,11 @@ from store.enums import OUTBOUND_MODES, CampaignMode, CampaignState, ComplianceP
 from store.models import Campaign, Lead, LeadList, Team, Trunk
 from store.types import utcnow
 from web.auth import audit
-from web.auth.roles import Perm, requires, team_scope
+from web.auth.roles import Perm, campaigns_within, requires, team_scope
 from web.campaigns import services
 from web.campaigns.forms import FormError, ScheduleSpec, format_disposition, format_hours, parse_schedule
 from web.campaigns.profiles import WEEKDAYS, notes
+from web.campaigns.progress import progress
 from web.campaigns.services import CampaignInput
 from web.db import db
 from web.http import get_or_404
@@ -173,6 +174,34 @@ def _store_sound(campaign: Campaign) -> None:
     campaign.abandon_message_file = str(target)
 
 
+@bp.get("/<int:campaign_id>/progress")
+@requires(Perm.CAMPAIGNS)
+def overview(campaign_id: int):
+    """Progress, rates, the time left, why it is not dialing, and who last started or stopped it."""
+    campaign = _in_scope(campaign_id)
+    now = utcnow()
+    return render_template("campaigns/progress.html", c=campaign, p=progress(db(), campaign, now), now=now,
+                           states=list(CampaignState))
+
+
+@bp.get("/<int:campaign_id>/progress/live")
+@requires(Perm.CAMPAIGNS)
+def overview_live(campaign_id: int):
+    """The page's live part (figures and checks), polled by htmx and swapped in place."""
+    campaign = _in_scope(campaign_id)
+    now = utcnow()
+    return render_template("campaigns/_progress.html", c=campaign, p=progress(db(), campaign, now), now=now)
+
+
+def _in_scope(campaign_id: int) -> Campaign:
+    """The campaign, 404 if unknown; 403 if none of the user's teams works it (``campaigns_within``)."""
+    campaign = get_or_404(Campaign, campaign_id)
+    if db().scalar(select(Campaign.id).where(Campaign.id == campaign_id,
+                                             campaigns_within(team_scope()))) is None:
+        abort(403)
+    return campaign
+
+
 @bp.post("/<int:campaign_id>/state")
 @requires(Perm.CAMPAIGNS)
 def set_state(campaign_id: int):
@@ -186,4 +215,6 @@ def set_state(campaign_id: int):
         audit.record(session, f"campaign.{state.value}", "campaign", campaign.id, name=campaign.name)
         session.commit()
         flash(f"Campaign {campaign.name} is now {state.value}.", "ok")
+    if request.form.get("back") == "progress":
+        return redirect(url_for("campaigns.overview", campaign_id=campaign.id))
     return redirect(url_for("campaigns.index"))

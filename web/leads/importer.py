@@ -167,9 +167,19 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
 
 
 def _csv_reason(exc: csv.Error) -> str:
-    if "unexpected end of data" in str(exc):
+    """The csv module's error in a supervisor's words (its own text speaks of its internals)."""
+    text = str(exc)
+    if "unexpected end of data" in text:
         return "a quote is opened and never closed"
-    return str(exc)
+    if "field larger than field limit" in text:
+        return "a cell is longer than 128 KB (a quote opened and never closed?)"
+    if "NUL" in text or "null byte" in text:
+        return "the line holds a NUL character: is this a text (CSV) file?"
+    if "new-line character seen in unquoted field" in text:
+        return "a line break inside a cell that is not in quotes"
+    if "expected" in text and "after" in text:
+        return "text follows a closing quote in the same cell (write a quote inside a quoted cell as \"\")"
+    return "this line cannot be read as CSV"
 
 
 def _checked_header(cells: list[str]) -> list[str]:
@@ -197,8 +207,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         sheet = workbook.worksheets[0]
         it = sheet.iter_rows(values_only=True)
         first = next(it, None)
-    except Exception as exc:  # openpyxl raises anything from zipfile, XML parsers and its own readers
-        raise FileError(f"not a readable XLSX file ({type(exc).__name__})") from None
+    except Exception:  # openpyxl raises anything from zipfile, XML parsers and its own readers
+        raise FileError("not a readable Excel workbook: save it as .xlsx (Excel 2007 or later) or as CSV"
+                        ) from None
     if first is None:
         raise FileError("the sheet is empty")
     header = _checked_header([_cell(v) for v in first])
@@ -210,8 +221,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                 cells = [_cell(v) for v in values]
                 if any(c.strip() for c in cells):
                     yield line, cells
-        except Exception as exc:  # malformed XML further down the sheet
-            raise FileError(f"line {line + 1}: not readable ({type(exc).__name__})") from None
+        except Exception:  # malformed XML further down the sheet
+            raise FileError(f"line {line + 1}: the sheet is damaged from here on; save it again from Excel"
+                            ) from None
 
     return header, rows()
 
@@ -268,6 +280,18 @@ def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
     return False
 
 
+#: What the phone library's parse errors mean, in the words of someone fixing the file (its own
+#: messages name its internals: "The string supplied did not seem to be a phone number").
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+        "unknown country code: write the number with + and its country code, or choose the list's country",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short to be a phone number",
+    phonenumbers.NumberParseException.TOO_LONG: "too long to be a phone number",
+}
+
+
 def normalise(raw: str, region: str) -> Normalised | str:
     """E.164 and the number's time zone, or the reason it is not dialable."""
     text = raw.strip(" ")
@@ -280,7 +304,7 @@ def normalise(raw: str, region: str) -> Normalised | str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        return f"not a phone number ({exc})"
+        return _PARSE_REASONS.get(exc.error_type, "not a phone number")
     valid = _is_valid(number)
     if not valid and text.isdigit() and len(text) > 10:
         # Spreadsheets drop the "+" of international numbers stored as numbers.

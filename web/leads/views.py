@@ -89,7 +89,8 @@ def mapping(token: str):
     meta = jobs().meta(token)
     try:
         header, rows = importer.read_table(path / "source", meta.filename)
-        preview = [cells for _, cells in zip(range(5), rows, strict=False)]
+        # ``rows`` yields (line number, cells): the preview shows the cells, one per column.
+        preview = [cells for _, (_, cells) in zip(range(5), rows, strict=False)]
     except importer.FileError as exc:
         flash(f"Cannot read {meta.filename}: {exc}", "error")
         return redirect(url_for("leads.lists"))

@@ -35,6 +35,11 @@ function render(s) {
     cell(tr, a.name); cell(tr, a.state.replace('_', ' '), 'state state-' + a.state);
     cell(tr, a.reason, a.reason === 'phone disconnected' ? 'reason over' : 'reason');
     cell(tr, fmtDuration(a.seconds));
+    const call = tr.insertCell();  // the call the agent is on: its detail page
+    if (a.call_id !== null && a.call_id !== undefined) {
+      const link = document.createElement('a'); link.href = callUrl + a.call_id; link.textContent = 'call ' + a.call_id;
+      call.append(link);
+    }
   }
   const sb = document.querySelector('#sales tbody'); sb.replaceChildren();
   for (const t of s.sales_today) {
@@ -57,7 +62,9 @@ function drawBars(canvas, rows) {
     ctx.fillStyle = '#333'; ctx.font = '11px sans-serif'; ctx.fillText(r.hour, i * bw + 4, h + 14);
   });
 }
-function wallboard(initial, url) {
+let callUrl = '/calls/';
+function wallboard(initial, url, calls) {
+  if (calls) callUrl = calls;
   render(initial);
   setInterval(async () => {
     const r = await fetch(url); if (r.ok) render(await r.json());

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, rules_for
 from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CampaignState
-from store.models import AbandonBucket, Agent, Attempt, Campaign, PacingNote, User
+from store.models import AbandonBucket, Agent, Attempt, Call, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
 from web.sales.services import by_team, sales_vs_target
 
@@ -34,12 +34,13 @@ def snapshot(
     campaigns (with their calls in flight and per hour) to those the teams work; ``target``: the sales
     one agent should make today."""
     agents = session.execute(
-        select(User.username, Agent.state, Agent.state_reason, Agent.state_since, Agent.team_id)
+        select(User.username, Agent.state, Agent.state_reason, Agent.state_since, Agent.team_id, Agent.id)
         .join(Agent.user)
         .where(within(teams, Agent.team_id))
         .order_by(User.username)
     ).all()
-    by_state = Counter(state.value for _, state, _, _, _ in agents)
+    by_state = Counter(state.value for _, state, _, _, _, _ in agents)
+    calls = _current_calls(session)
     campaigns = _visible_campaigns(session, teams)
     open_attempts = session.execute(
         select(Attempt.campaign_id, Attempt.answered_at, Attempt.bridged_at)
@@ -57,8 +58,9 @@ def snapshot(
                 "reason": reason,  # why paused: "phone disconnected", "connecting", "lunch" ...
                 "team_id": team,
                 "seconds": int((now - since).total_seconds()) if since else None,
+                "call_id": calls.get(agent_id),  # the call on the agent's line now: links to its page
             }
-            for name, state, reason, since, team in agents
+            for name, state, reason, since, team, agent_id in agents
         ],
         "agents_by_state": {s.value: by_state.get(s.value, 0) for s in AgentState},
         "ringing": ringing,
@@ -67,6 +69,15 @@ def snapshot(
         "calls_per_hour": calls_per_hour(session, now, None if teams is None else [c.id for c in campaigns]),
         "sales_today": _sales_today(session, now, teams, target),
     }
+
+
+def _current_calls(session: Session) -> dict[int, int]:
+    """agent -> the call they are on (its attempt not ended yet)."""
+    rows = session.execute(
+        select(Attempt.agent_id, Call.id).join(Call, Call.attempt_id == Attempt.id)
+        .where(Attempt.ended_at.is_(None), Attempt.agent_id.is_not(None))
+    ).tuples()
+    return {agent: call for agent, call in rows if agent is not None}
 
 
 def _sales_today(

@@ -1,0 +1,135 @@
+"""One call, told as the supervisor asks about it: what happened when, who took it, what came of it.
+
+Everything comes from the rows the runner wrote (the attempt's milestones, the
+call, its recordings) and what the agent saved (disposition, notes, order
+lines); nothing is re-derived from the PBX. The schema keeps no separate ring
+or hold moments: the ring is shown as the span from the originate to the
+answer (or to the end), and holds are not shown at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Agent, Attempt, Call, Order, Recording
+
+#: The Q.850 causes calls end with, in words (the PBX logs numbers; a supervisor reads these).
+CAUSES: dict[int, str] = {
+    0: "unknown",
+    1: "unallocated number",
+    3: "no route to destination",
+    16: "normal clearing",
+    17: "user busy",
+    18: "no user responding",
+    19: "no answer",
+    20: "subscriber absent",
+    21: "call rejected",
+    22: "number changed",
+    27: "destination out of order",
+    28: "invalid number format",
+    31: "normal, unspecified",
+    34: "no circuit available",
+    38: "network out of order",
+    41: "temporary failure",
+    42: "switching equipment congestion",
+    44: "requested channel not available",
+    47: "resource unavailable",
+    66: "channel type not implemented",
+    127: "interworking, unspecified",
+}
+
+
+def cause_text(cause: int | None) -> str:
+    """``16 (normal clearing)``; an unlisted number as itself."""
+    if cause is None:
+        return "not reported"
+    name = CAUSES.get(cause)
+    return f"{cause} ({name})" if name else str(cause)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One moment of the timeline; ``after_s``: seconds since the call started."""
+
+    at: datetime
+    what: str
+    detail: str = ""
+    after_s: float = 0.0
+
+
+@dataclass
+class CallDetail:
+    call: Call
+    attempt: Attempt | None
+    team_id: int | None  # the taking agent's team: what the scope is checked against
+    steps: list[Step] = field(default_factory=list)
+    recordings: list[Recording] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+
+
+def _seconds(a: datetime | None, b: datetime | None) -> float | None:
+    return (b - a).total_seconds() if a is not None and b is not None else None
+
+
+def timeline(call: Call, attempt: Attempt | None) -> list[Step]:
+    """The call's milestones in time order, each with what a supervisor needs to read it."""
+    start = (attempt.originated_at if attempt else None) or call.started_at
+    steps: list[tuple[datetime, str, str]] = [
+        (start, "originate" if attempt else "arrived",
+         f"{call.caller or 'unknown'} → {call.callee or 'unknown'}"
+         + (f" on {call.node.name}" if call.node is not None else "")),
+    ]
+    answered = (attempt.answered_at if attempt else None) or call.answered_at
+    ended = (attempt.ended_at if attempt else None) or call.ended_at
+    ring = _seconds(start, answered or ended)
+    if ring is not None and ring > 0:
+        steps.append((start, "ring", f"{ring:.1f} s of ringing"
+                      + ("" if answered else ", never answered")))
+    if answered is not None:
+        steps.append((answered, "answer", f"after {_seconds(start, answered):.1f} s"))
+    if attempt is not None and attempt.amd_at is not None:
+        verdict = attempt.amd_verdict.value.lower() if attempt.amd_verdict else "undecided"
+        took = _seconds(answered, attempt.amd_at)
+        steps.append((attempt.amd_at, "AMD verdict",
+                      f"{verdict}" + (f" ({attempt.amd_cause})" if attempt.amd_cause else "")
+                      + (f", decided {took:.1f} s after the answer" if took is not None else "")))
+    if attempt is not None and attempt.bridged_at is not None:
+        who = attempt.agent.user.username if attempt.agent is not None else "an agent"
+        wait = _seconds(answered, attempt.bridged_at)
+        steps.append((attempt.bridged_at, "bridge",
+                      f"to {who}" + (f", {wait:.1f} s after the answer" if wait is not None else "")))
+    if attempt is not None and attempt.abandoned:
+        steps.append((ended or answered or start, "abandoned", "answered by a person, no agent was free"))
+    if ended is not None:
+        cause = (attempt.hangup_cause if attempt else None)
+        cause = call.hangup_cause if cause is None else cause
+        talk = _seconds(attempt.bridged_at if attempt else None, ended)
+        steps.append((ended, "hangup", f"cause {cause_text(cause)}"
+                      + (f", {talk:.0f} s of talk" if talk is not None else "")))
+    steps.sort(key=lambda s: s[0])
+    return [Step(at, what, detail, (at - start).total_seconds()) for at, what, detail in steps]
+
+
+def call_detail(session: Session, call_id: int) -> CallDetail | None:
+    """The call and everything about it; None if there is no such call."""
+    call = session.get(Call, call_id)
+    if call is None:
+        return None
+    attempt = call.attempt
+    team_id = None
+    if attempt is not None and attempt.agent_id is not None:
+        team_id = session.scalar(select(Agent.team_id).where(Agent.id == attempt.agent_id))
+    recordings = list(session.scalars(select(Recording).where(Recording.call_id == call.id)
+                                      .order_by(Recording.id)))
+    orders = list(session.scalars(select(Order).where(Order.attempt_id == attempt.id).order_by(Order.id))
+                  ) if attempt is not None else []
+    return CallDetail(call, attempt, team_id, timeline(call, attempt), recordings, orders)
+
+
+def in_scope(detail: CallDetail, teams: frozenset[int] | None) -> bool:
+    """The call log's rule: a scoped user sees the calls their teams' agents took (None: every call)."""
+    return teams is None or detail.team_id in teams
