@@ -31,6 +31,7 @@ __all__ = [
     "Outcome",
     "PaymentStatus",
     "PbxKind",
+    "PurchaseState",
     "RecordingStatus",
     "SipTransport",
     "SmsBroadcastKind",
@@ -178,3 +179,14 @@ class SipTransport(StrEnum):
     UDP = "udp"
     TCP = "tcp"
     TLS = "tls"
+
+
+class PurchaseState(StrEnum):
+    """A bought batch: received (imported, held back) -> sampling (its sample is being dialed) ->
+    accepted (the teams may get it) or rejected; destroyed once every record of it was wiped."""
+
+    RECEIVED = "received"
+    SAMPLING = "sampling"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DESTROYED = "destroyed"

@@ -40,6 +40,8 @@ class Perm(StrEnum):
     COMMISSION = "commission"  # statements: one's own, the teams one leads, or (ALL_TEAMS) everyone's
     PAYROLL = "payroll"  # the payroll export (every person's month)
     FAX = "fax"  # send faxes, the fax inbox (assign, notes)
+    PURCHASES = "purchases"  # vendors, bought batches, their sample tests, hand-outs to teams, destruction
+    HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
@@ -50,13 +52,15 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Per
 #: hears no call.
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
-    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL},
+    UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
+                                  Perm.PURCHASES, Perm.HANDOUT},
     UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS},
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
-                                     Perm.COMMISSION}),
+                                     Perm.COMMISSION, Perm.HANDOUT}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
-    UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS}),  # every team's batches
+    UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS, Perm.PURCHASES,
+                                      Perm.HANDOUT}),  # every team's batches
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
     UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION}),
 }
