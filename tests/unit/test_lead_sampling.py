@@ -45,7 +45,9 @@ GOOD = SampleCounts(size=370, dialed=370, valid=330, connected=150, right_party=
 
 def test_a_good_sample_passes_with_its_rates():
     verdict = judge(GOOD, Thresholds())
-    assert verdict.accepted and verdict.complete and verdict.reasons == ()
+    assert verdict.accepted
+    assert verdict.complete
+    assert verdict.reasons == ()
     assert verdict.rates.valid == pytest.approx(330 / 370)
     assert verdict.rates.connect == pytest.approx(150 / 370)
     assert verdict.rates.right_party == pytest.approx(100 / 150)
@@ -64,14 +66,16 @@ def test_every_failing_threshold_is_named():
 def test_a_sample_not_dialed_far_enough_is_not_judged_good():
     half = SampleCounts(size=370, dialed=185, valid=185, connected=100, right_party=80, dnc=0)
     verdict = judge(half, Thresholds())
-    assert not verdict.accepted and not verdict.complete
+    assert not verdict.accepted
+    assert not verdict.complete
     assert verdict.reasons == ("only 185 of the 370 sample records needed were dialed",)
     assert judge(half, Thresholds(min_dialed_share=0.5)).accepted
 
 
 def test_an_empty_sample_has_zero_rates_and_fails():
     verdict = judge(SampleCounts(0, 0, 0, 0, 0, 0), Thresholds())
-    assert not verdict.accepted and verdict.rates.valid == 0.0
+    assert not verdict.accepted
+    assert verdict.rates.valid == 0.0
 
 
 TODAY = date(2026, 12, 4)
@@ -92,7 +96,8 @@ def test_when_a_batch_may_be_destroyed(state, expected):
     if isinstance(expected, DestroyReason):
         assert reason is expected
     else:
-        assert isinstance(reason, str) and not isinstance(reason, DestroyReason)
+        assert isinstance(reason, str)
+        assert not isinstance(reason, DestroyReason)
         assert reason.startswith(expected)
 
 

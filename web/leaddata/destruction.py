@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
@@ -46,7 +46,6 @@ from store.models import (
     Purchase,
     Recording,
     SmsMessage,
-    User,
 )
 from store.sealing import Sealer
 from web.calls.services import recording_file
@@ -54,6 +53,16 @@ from web.leaddata.purchases import PurchaseError
 
 #: Leads wiped per statement.
 CHUNK = 5000
+
+
+class Actor(Protocol):
+    """Who destroys: a logged-in user (``Identity``) or a ``User`` row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def username(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ def destroy(
     list_ids: Sequence[int],
     wiper: Wiper,
     now: datetime,
-    by: User | None,
+    by: Actor | None,
 ) -> DestructionCertificate:
     """Destroy these lists of the batch if the rule allows (else ``PurchaseError`` says why)."""
     list_ids = sorted(set(list_ids))
