@@ -18,11 +18,11 @@ import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import DateTime, Select, String, cast, func, literal_column, select, text, update
 from sqlalchemy.orm import Session
 
 from orchestrator.compliance import rules_for
@@ -49,10 +49,13 @@ from store.models import (
 )
 from store.sealing import Sealer
 from web.calls.services import recording_file
+from web.leaddata.bulk import set_each
 from web.leaddata.purchases import PurchaseError
 
 #: Leads wiped per statement.
 CHUNK = 5000
+#: What a deleted recording's path becomes (followed by its id: paths are unique).
+GONE = "destroyed/"
 
 
 class Actor(Protocol):
@@ -157,18 +160,16 @@ def _wipe_leads(session: Session, list_ids: Sequence[int], sealer: Sealer) -> in
         ).all()
         if not rows:
             return done
-        session.execute(
-            update(Lead),
-            [
-                {
-                    "id": i,
-                    "phone": f"#{i}",
-                    "phone_hash": sealer.digest(p),
-                    "fields": {},
-                    "external_ref": None,
-                }
-                for i, p in rows
-            ],
+        marker = literal_column("'#'").concat(cast(Lead.id, String))
+        set_each(
+            session,
+            Lead,
+            "phone_hash",
+            [(i, sealer.digest(p)) for i, p in rows],
+            String(64),
+            phone=marker,
+            fields={},
+            external_ref=None,
         )
         done, last = done + len(rows), rows[-1][0]
 
@@ -178,39 +179,68 @@ def _recordings(
 ) -> tuple[int, datetime | None]:
     """Delete the files the compliance profile lets go; mark the others for the scheduled job."""
     rows = session.execute(
-        select(Recording, Campaign.compliance_profile)
+        select(
+            Recording.id,
+            Recording.path,
+            Recording.node_id,
+            func.coalesce(Recording.started_at, Recording.created_at),
+            Campaign.compliance_profile,
+        )
         .join(Attempt, Recording.attempt_id == Attempt.id)
         .join(Campaign, Attempt.campaign_id == Campaign.id)
-        .where(Recording.attempt_id.in_(attempts), ~Recording.path.startswith("destroyed/"))
+        .where(Recording.attempt_id.in_(attempts), ~Recording.path.startswith(GONE))
     ).all()
-    deleted, kept_until = 0, None
-    for recording, profile in rows:
-        keep = timedelta(days=rules_for(profile).min_recording_retention_days)
-        until = (recording.started_at or recording.created_at) + keep
+    due, kept = [], []
+    for rec_id, path, node_id, started, profile in rows:
+        until = _aware(started) + timedelta(days=rules_for(profile).min_recording_retention_days)
         if until <= now:
-            _delete_file(session, recording, root)
-            deleted += 1
+            due.append((rec_id, path, node_id))
         else:
-            recording.purge_after = until
-            kept_until = max(kept_until or until, until)
-    return deleted, kept_until
+            kept.append((rec_id, until))
+    _delete_files(session, due, root)
+    set_each(session, Recording, "purge_after", kept, DateTime(timezone=True))
+    return len(due), max((until for _, until in kept), default=None)
 
 
-def _delete_file(session: Session, recording: Recording, root: Path) -> None:
-    node = session.get(PbxNode, recording.node_id) if recording.node_id else None
-    path = recording_file(recording, node, root)
-    if path is not None:
-        path.unlink(missing_ok=True)
-    recording.path = f"destroyed/{recording.id}"
-    recording.status, recording.status_reason = RecordingStatus.MISSING, "deleted with its destroyed batch"
-    recording.purge_after = None
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]], root: Path) -> None:
+    """Unlink each recording's file and leave its row saying so (calls and reports keep the row)."""
+    nodes = {n.id: n for n in session.scalars(select(PbxNode))}
+    for rec_id, path, node_id in rows:
+        file = recording_file(Recording(id=rec_id, path=path), nodes.get(node_id or 0), root)
+        if file is not None:
+            file.unlink(missing_ok=True)
+    gone = literal_column(f"'{GONE}'").concat(cast(Recording.id, String))
+    ids = [rec_id for rec_id, _, _ in rows]
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            update(Recording)
+            .where(Recording.id.in_(ids[start : start + CHUNK]))
+            .values(
+                path=gone,
+                status=RecordingStatus.MISSING,
+                status_reason="deleted with its destroyed batch",
+                purge_after=None,
+            ),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def purge_due_recordings(session: Session, root: Path, now: datetime) -> int:
     """The scheduled half of the recordings policy: files kept for retention whose time has come."""
-    due = session.scalars(select(Recording).where(Recording.purge_after <= now).limit(1000)).all()
-    for recording in due:
-        _delete_file(session, recording, root)
+    due = (
+        session.execute(
+            select(Recording.id, Recording.path, Recording.node_id)
+            .where(Recording.purge_after <= now)
+            .limit(CHUNK)
+        )
+        .tuples()
+        .all()
+    )
+    _delete_files(session, due, root)
     return len(due)
 
 

@@ -76,7 +76,7 @@ def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_
     )
     session.add(target)
     session.flush()
-    chosen = untouched(source).limit(n).scalar_subquery()
+    chosen = untouched(session, source).limit(n).scalar_subquery()
     session.execute(
         update(Lead)
         .where(Lead.id.in_(chosen))
