@@ -242,7 +242,7 @@ class Lead(CreatedAt, Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     external_ref: Mapped[str | None] = mapped_column(String(64))
     #: Set when the lead's personal data is destroyed (``phone`` then holds ``#<id>``): a keyed hash of
-    #: the number, for DNC checks and de-duplication only.
+    #: the number, so it can be matched later (a vendor selling it again) but never read.
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     status: Mapped[LeadStatus] = mapped_column(

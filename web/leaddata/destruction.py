@@ -3,7 +3,7 @@
 The rows stay (attempts, calls, orders and reports point at them, and the
 sales and commission totals must not move): what goes is what names a person.
 Leads keep their status and counts but lose their number (a keyed hash is
-kept for DNC checks and de-duplication, ``Sealer.digest``), fields and
+kept so the number can be matched later but never read, ``Sealer.digest``), fields and
 reference; attempts lose the number dialed and the agent's notes; calls the
 number called; SMS the number and text; recordings are deleted unless the
 campaign's compliance profile keeps them longer (China: 30 days), in which
