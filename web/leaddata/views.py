@@ -4,6 +4,7 @@ the team leader's hand-outs, the certificates and the vendor quality report."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -121,93 +122,90 @@ def purchase(purchase_id: int):
     )
 
 
-def _done(purchase_id: int, what: str, action: str, **details: object):
-    session = db()
-    audit.record(session, action, "purchase", purchase_id, **details)
-    session.commit()
-    flash(what, "ok")
-    return redirect(url_for("leaddata.purchase", purchase_id=purchase_id))
-
-
 def _refused(exc: PurchaseError, endpoint: str = "leaddata.purchase", purchase_id: int | None = None):
     db().rollback()
     flash(str(exc), "error")
     return redirect(url_for(endpoint, purchase_id=purchase_id) if purchase_id else url_for(endpoint))
 
 
+Outcome = tuple[str, dict[str, object]]  # the message shown, the audit row's details
+
+
+def _step(purchase_id: int, action: str, work: Callable[[Purchase], Outcome]):
+    """One step on a batch: done, audited and committed, or refused with the reason and rolled back."""
+    batch = get_or_404(Purchase, purchase_id)
+    try:
+        message, details = work(batch)
+    except PurchaseError as exc:
+        return _refused(exc, purchase_id=purchase_id)
+    session = db()
+    audit.record(session, action, "purchase", purchase_id, **details)
+    session.commit()
+    flash(message, "ok")
+    return redirect(url_for("leaddata.purchase", purchase_id=purchase_id))
+
+
 @bp.post("/purchases/<int:purchase_id>/sample")
 @requires(Perm.PURCHASES)
 def sample(purchase_id: int):
-    batch = get_or_404(Purchase, purchase_id)
     campaign = db().get(Campaign, int_or_none(request.form.get("campaign_id")) or 0)
-    if campaign is None or campaign.mode not in OUTBOUND_MODES:
-        return _refused(
-            PurchaseError("Choose the outbound campaign that dials the sample."), purchase_id=purchase_id
-        )
-    try:
+
+    def draw(batch: Purchase) -> Outcome:
+        if campaign is None or campaign.mode not in OUTBOUND_MODES:
+            raise PurchaseError("Choose the outbound campaign that dials the sample.")
         drawn = purchases.draw_sample(db(), batch, campaign, random.SystemRandom())
-    except PurchaseError as exc:
-        return _refused(exc, purchase_id=purchase_id)
-    return _done(
-        purchase_id,
-        f"Sample drawn into the list {drawn.name}, dialed by {campaign.name}.",
-        "purchase.sample",
-        campaign_id=campaign.id,
-        list_id=drawn.id,
-    )
+        return (
+            f"Sample drawn into the list {drawn.name}, dialed by {campaign.name}.",
+            {"campaign_id": campaign.id, "list_id": drawn.id},
+        )
+
+    return _step(purchase_id, "purchase.sample", draw)
 
 
 @bp.post("/purchases/<int:purchase_id>/decide")
 @requires(Perm.PURCHASES)
 def decide(purchase_id: int):
-    batch = get_or_404(Purchase, purchase_id)
     accept = request.form.get("decision") == "accept"
-    try:
-        purchases.decide(db(), batch, accept, current_user.id, request.form.get("note", ""))
-    except PurchaseError as exc:
-        return _refused(exc, purchase_id=purchase_id)
     word = "accepted" if accept else "rejected"
-    return _done(purchase_id, f"Batch {batch.batch} {word}.", f"purchase.{word}")
+
+    def judge(batch: Purchase) -> Outcome:
+        purchases.decide(db(), batch, accept, current_user.id, request.form.get("note", ""))
+        return f"Batch {batch.batch} {word}.", {}
+
+    return _step(purchase_id, f"purchase.{word}", judge)
 
 
 @bp.post("/purchases/<int:purchase_id>/handout")
 @requires(Perm.PURCHASES)
 def to_team(purchase_id: int):
-    batch = get_or_404(Purchase, purchase_id)
     team = db().get(Team, int_or_none(request.form.get("team_id")) or 0)
-    if team is None:
-        return _refused(PurchaseError("Choose the team."), purchase_id=purchase_id)
-    try:
+
+    def give(batch: Purchase) -> Outcome:
+        if team is None:
+            raise PurchaseError("Choose the team.")
         given = handout.hand_out(
             db(), batch, handout.Receiver(team), request.form.get("count", ""), current_user.id
         )
-    except PurchaseError as exc:
-        return _refused(exc, purchase_id=purchase_id)
-    return _done(
-        purchase_id,
-        f"{given.records} records handed to {team.name}.",
-        "purchase.handout",
-        team_id=team.id,
-        records=given.records,
-    )
+        return f"{given.records} records handed to {team.name}.", {
+            "team_id": team.id,
+            "records": given.records,
+        }
+
+    return _step(purchase_id, "purchase.handout", give)
 
 
 @bp.post("/purchases/<int:purchase_id>/destroy")
 @requires(Perm.PURCHASES)
 def destroy_batch(purchase_id: int):
-    session = db()
-    batch = get_or_404(Purchase, purchase_id)
-    lists = list(session.scalars(destruction.live_lists(batch.id)))
-    try:
-        certificate = destruction.destroy(session, batch, lists, wiper(), utcnow(), current_user)
-    except PurchaseError as exc:
-        return _refused(exc, purchase_id=purchase_id)
-    return _done(
-        purchase_id,
-        f"{certificate.facts['records']} records destroyed (certificate {certificate.id}).",
-        "purchase.destroy",
-        certificate=certificate.id,
-    )
+    def destroy(batch: Purchase) -> Outcome:
+        lists = list(db().scalars(destruction.live_lists(batch.id)))
+        certificate = destruction.destroy(db(), batch, lists, wiper(), utcnow(), current_user)
+        return (
+            f"{certificate.facts['records']} records destroyed (certificate {certificate.id}).",
+            {"certificate": certificate.id},
+        )
+
+    return _step(purchase_id, "purchase.destroy", destroy)
 
 
 # -- the team leader's side ---------------------------------------------------------------------
