@@ -206,7 +206,7 @@ def test_a_batch_from_purchase_to_destruction(app, as_role, centre, settings):
     assert "Batch ACME-2026-11 accepted." in _post(director, f"{url}/decide", {"decision": "accept"})
 
     # Hand-outs: the data manager to the teams, each team leader to their own.
-    assert "Only 365 records are there to hand out." in _post(
+    assert "Only 365 records are there to hand out; nothing was handed out." in _post(
         dm, f"{url}/handout", {"team_id": centre["t1"], "count": "999"}
     )
     assert "at least 1" in _post(dm, f"{url}/handout", {"team_id": centre["t1"], "count": "-3"})

@@ -122,9 +122,17 @@ def destroy(
     records = _wipe_leads(session, list_ids, wiper.sealer)
     leads = select(Lead.id).where(Lead.list_id.in_(list_ids))
     attempts = select(Attempt.id).where(Attempt.lead_id.in_(leads))
-    session.execute(update(Attempt).where(Attempt.lead_id.in_(leads)).values(phone="", notes=""))
-    session.execute(update(Call).where(Call.attempt_id.in_(attempts)).values(callee=""))
-    session.execute(update(SmsMessage).where(SmsMessage.lead_id.in_(leads)).values(phone="", text=""))
+    bulk = {"synchronize_session": False}  # 100 k rows: no ORM bookkeeping, nothing loaded is stale
+    session.execute(
+        update(Attempt).where(Attempt.lead_id.in_(leads)).values(phone="", notes=""), execution_options=bulk
+    )
+    session.execute(
+        update(Call).where(Call.attempt_id.in_(attempts)).values(callee=""), execution_options=bulk
+    )
+    session.execute(
+        update(SmsMessage).where(SmsMessage.lead_id.in_(leads)).values(phone="", text=""),
+        execution_options=bulk,
+    )
     deleted, kept_until = _recordings(session, attempts, wiper.recordings_dir, now)
     session.execute(update(LeadList).where(LeadList.id.in_(list_ids)).values(destroyed_at=now, active=False))
     folders = 0

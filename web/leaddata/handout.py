@@ -10,14 +10,15 @@ many records it moves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from store.enums import PurchaseState
 from store.models import Agent, Campaign, Handout, Lead, LeadList, Purchase, Team
 from store.types import utcnow
-from web.leaddata.purchases import PurchaseError, count_in, pool, untouched
+from web.leaddata.purchases import PurchaseError, pool, untouched
 
 
 def team_pool(purchase_id: int, team_id: int) -> ColumnElement[bool]:
@@ -40,17 +41,17 @@ class Receiver:
     campaign: Campaign | None = None
 
 
-def _count(raw: str, available: int) -> int:
+def _count(raw: str) -> int:
     if not raw.strip().isdigit() or int(raw) < 1:
         raise PurchaseError("Hand out a whole number of records, at least 1.")
-    if int(raw) > available:
-        raise PurchaseError(f"Only {available} records are there to hand out.")
     return int(raw)
 
 
 def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_id: int) -> Handout:
     """Move ``count`` records to ``to``: from the batch's pool to a team, or from the team's to an
-    agent of it / a campaign it works (which the caller checked is in the user's scope)."""
+    agent of it / a campaign it works (which the caller checked is in the user's scope).
+
+    Raises ``PurchaseError`` after writing when fewer records are there: the caller rolls back."""
     if purchase.state is not PurchaseState.ACCEPTED:
         raise PurchaseError(f"The batch is {purchase.state.value}: only an accepted batch is handed out.")
     if to.agent is None and to.campaign is None:
@@ -63,7 +64,7 @@ def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_
             raise PurchaseError(f"{to.team.name} does not work the campaign {to.campaign.name}.")
         if to.agent is not None and to.agent.team_id != to.team.id:
             raise PurchaseError("That agent is not in the team.")
-    n = _count(count, count_in(session, source))
+    n = _count(count)
     holder = to.agent.user.username if to.agent else to.campaign.name if to.campaign else to.team.name
     target = LeadList(
         name=f"{purchase.batch} → {holder}"[:128],
@@ -77,12 +78,16 @@ def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_
     session.add(target)
     session.flush()
     chosen = untouched(session, source).limit(n).scalar_subquery()
-    session.execute(
+    moved = session.execute(
         update(Lead)
         .where(Lead.id.in_(chosen))
         .values(list_id=target.id, campaign_id=target.campaign_id)
         .execution_options(synchronize_session=False)
     )
+    # Counting first would read the whole pool (1 M rows) once more: the caller rolls back instead.
+    available = cast(CursorResult[Any], moved).rowcount
+    if available < n:
+        raise PurchaseError(f"Only {available} records are there to hand out; nothing was handed out.")
     handout = Handout(
         purchase_id=purchase.id,
         list_id=target.id,
