@@ -31,6 +31,7 @@ __all__ = [
     "Outcome",
     "PaymentStatus",
     "PbxKind",
+    "PurchaseState",
     "RecordingStatus",
     "SipTransport",
     "SmsBroadcastKind",
@@ -189,3 +190,14 @@ class ScoreReply(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     DISPUTED = "disputed"
+
+
+class PurchaseState(StrEnum):
+    """A bought batch: received (imported, held back) -> sampling (its sample is being dialed) ->
+    accepted (the teams may get it) or rejected; destroyed once every record of it was wiped."""
+
+    RECEIVED = "received"
+    SAMPLING = "sampling"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DESTROYED = "destroyed"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -34,12 +35,18 @@ class Sealer:
             raise ValueError(f"the secrets key must be at least {MIN_KEY_LENGTH} characters")
         # Fernet wants 32 bytes in base64; any long random string becomes one (SHA-256 of it).
         self._fernet = Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
+        self._mac_key = hashlib.sha256(b"digest\0" + key.encode()).digest()
 
     def __repr__(self) -> str:  # never show the key
         return "Sealer(***)"
 
     def seal(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode()).decode() if plain else ""
+
+    def digest(self, plain: str) -> str:
+        """A keyed hash (HMAC-SHA256, hex): equal values match, but without the key a phone number
+        cannot be found again by hashing every possible number (a plain hash could)."""
+        return hmac.new(self._mac_key, plain.encode(), hashlib.sha256).hexdigest()
 
     def open(self, token: str) -> str:
         if not token:

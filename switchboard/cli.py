@@ -172,10 +172,13 @@ def scheduler(settings, sync_s: float) -> None:
     """The single APScheduler process that starts and stops campaigns on schedule."""
     import logging
 
+    from store.sealing import instance_sealer
     from web.campaigns.scheduler import run
+    from web.leaddata.destruction import Wiper
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(settings.sqlalchemy_url, sync_s, settings.recordings_dir)
+    wiper = Wiper(instance_sealer(settings), settings.instance_dir / "imports", settings.recordings_dir)
+    run(settings.sqlalchemy_url, sync_s, settings.recordings_dir, wiper)
 
 
 @main.command("sms-sender")

@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "web.trunks.views",
     "web.campaigns.views",
     "web.leads.views",
+    "web.leaddata.views",
     "web.wallboard.views",
     "web.agent.views",
     "web.calls.views",

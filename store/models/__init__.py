@@ -17,6 +17,7 @@ from store.models.campaigns import (
 from store.models.compliance import AbandonBucket, PacingNote
 from store.models.fax import FaxIn, FaxOut
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
+from store.models.leaddata import DestructionCertificate, Handout, Purchase, Vendor
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
 from store.models.quality import (
@@ -43,10 +44,12 @@ __all__ = [
     "Campaign",
     "CommissionRule",
     "DeskRequest",
+    "DestructionCertificate",
     "Disposition",
     "DncEntry",
     "FaxIn",
     "FaxOut",
+    "Handout",
     "Lead",
     "LeadList",
     "Order",
@@ -54,6 +57,7 @@ __all__ = [
     "PacingNote",
     "PbxNode",
     "Product",
+    "Purchase",
     "QaPolicy",
     "QaSample",
     "QaScore",
@@ -69,6 +73,7 @@ __all__ = [
     "TicketEvent",
     "Trunk",
     "User",
+    "Vendor",
     "campaign_teams",
     "trunk_nodes",
 ]

@@ -132,6 +132,9 @@ class Recording(CreatedAt, Base):
     #: Set by the web host once the call has ended (``web.calls.wav``); NULL until then.
     status: Mapped[RecordingStatus | None] = mapped_column(StrEnumType(RecordingStatus), index=True)
     status_reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    #: The lead's batch was destroyed but the compliance profile keeps recordings this long: the
+    #: scheduled destruction job deletes the file then.
+    purge_after: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     call: Mapped[Call | None] = relationship(back_populates="recordings")
     node: Mapped[PbxNode | None] = relationship()

@@ -177,9 +177,20 @@ class LeadList(CreatedAt, Base):
     importing: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The upload it came from (content hash + target): one upload imports once.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Bought data (``store.models.leaddata``): the batch the records came from, who holds them
+    # (a team, an agent of it), the sample test's list, and when its records were wiped.
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchases.id", ondelete="RESTRICT"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    is_sample: Mapped[bool] = mapped_column(default=False, server_default=false())
+    destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     campaign: Mapped[Campaign | None] = relationship(back_populates="lists")
     leads: Mapped[list[Lead]] = relationship(back_populates="list", passive_deletes=True)
+    team: Mapped[Team | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
 
 
 _DIALABLE_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in DIALABLE_LEAD_STATUSES))
@@ -230,6 +241,9 @@ class Lead(CreatedAt, Base):
     timezone: Mapped[str | None] = mapped_column(String(64))  # IANA; NULL: derived from the number
     fields: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     external_ref: Mapped[str | None] = mapped_column(String(64))
+    #: Set when the lead's personal data is destroyed (``phone`` then holds ``#<id>``): a keyed hash of
+    #: the number, so it can be matched later (a vendor selling it again) but never read.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     status: Mapped[LeadStatus] = mapped_column(
         StrEnumType(LeadStatus), default=LeadStatus.NEW, server_default=LeadStatus.NEW.value

@@ -39,7 +39,8 @@ def test_scheduler_process_syncs_and_stops(settings):
             jobs = set(conn.scalars(text("SELECT id FROM apscheduler_jobs")))
         with session_factory(engine)() as s:
             campaign_id = s.scalar(select(Campaign.id))
-        assert jobs == {"sync-schedules", "sweep-claims", "check-recordings", f"campaign-{campaign_id}-start",
+        assert jobs == {"sync-schedules", "sweep-claims", "check-recordings", "destroy-lead-data",
+                        f"campaign-{campaign_id}-start",
                         f"campaign-{campaign_id}-stop"}
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

@@ -44,6 +44,8 @@ class Perm(StrEnum):
     QA_FORMS = "qa_forms"  # scorecard forms and the teams' sampling policies
     OWN_SCORES = "own_scores"  # an agent's own QA scores: read, acknowledge, dispute
     TICKETS = "tickets"  # complaint tickets in scope (who takes each step: orchestrator.quality.tickets)
+    PURCHASES = "purchases"  # vendors, bought batches, their sample tests, hand-outs to teams, destruction
+    HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
@@ -55,14 +57,15 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Per
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
-                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS},
+                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS, Perm.PURCHASES, Perm.HANDOUT},
     UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS},
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
-                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS}),
+                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS, Perm.HANDOUT}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS, Perm.QA_SCORE,
                             Perm.QA_FORMS, Perm.TICKETS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
-    UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS}),  # every team's batches
+    UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS, Perm.PURCHASES,
+                                      Perm.HANDOUT}),  # every team's batches
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
     UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION, Perm.OWN_SCORES}),
 }

@@ -13,6 +13,8 @@ back). A third, :func:`check_recordings`, checks the files of ended calls'
 recordings (``web.calls.wav``): their size and status are stored, and a header
 a crash left unfinalised is finalised. It runs here because this process runs
 on the web host, which reads the recordings (the runner's PBX may be another box).
+A fourth, :func:`destroy_lead_data`, destroys bought batches whose licence
+expired and deletes destroyed batches' recordings once their retention passed.
 
 Jobs are module-level functions with plain arguments so the job store can
 pickle them; the session factory and scheduler they use are set once by
@@ -59,11 +61,13 @@ from web.auth import audit
 from web.calls.services import check_ended_recordings
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
+from web.leaddata.destruction import Wiper, destroy_expired, purge_due_recordings
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
 SWEEP_S = 60  # stale lead claims (``store.leads.sweep_stale_claims``)
 RECORDINGS_S = 60  # recordings of ended calls not checked yet
+LEAD_DATA_S = 3600  # expired bought batches, destroyed batches' recordings past retention
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"
 DB_BACKOFF = Backoff(initial=1.0, maximum=30.0)
@@ -78,6 +82,7 @@ class _Runtime:
     sync_s: float = SYNC_S
     rng: random.Random = field(default_factory=random.Random)
     recordings_dir: Path | None = None  # the default root of recordings (nodes without their own)
+    wiper: Wiper | None = None  # destroys bought batches (``web.leaddata.destruction``)
 
 
 _runtime = _Runtime()
@@ -91,9 +96,11 @@ def _configured(value: T | None, what: str) -> T:
     return value
 
 
-def configure(sessions: sessionmaker[Session], recordings_dir: Path | None = None) -> None:
+def configure(sessions: sessionmaker[Session], recordings_dir: Path | None = None,
+              wiper: Wiper | None = None) -> None:
     _runtime.sessions = sessions
     _runtime.recordings_dir = recordings_dir
+    _runtime.wiper = wiper
 
 
 def triggers(spec: ScheduleSpec) -> dict[str, tuple[CronTrigger, CampaignState]]:
@@ -260,11 +267,27 @@ def check_recordings() -> None:
         log.info("checked %d recordings", checked)
 
 
+def destroy_lead_data() -> None:
+    """The job: destroy bought batches whose licence expired, and recordings of destroyed batches whose
+    compliance retention has passed."""
+    wiper = _runtime.wiper
+    if wiper is None:
+        return
+    now = utcnow()
+    batches = _ride_out("expired batches not destroyed",
+                        _in_transaction(lambda session: destroy_expired(session, wiper, now)))
+    root = wiper.recordings_dir
+    files = _ride_out("recordings not purged",
+                      _in_transaction(lambda session: purge_due_recordings(session, root, now)))
+    if batches or files:
+        log.info("destroyed %d expired batches, %d recordings past retention", batches or 0, files or 0)
+
+
 def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float = SYNC_S,
-          recordings_dir: Path | None = None) -> BaseScheduler:
+          recordings_dir: Path | None = None, wiper: Wiper | None = None) -> BaseScheduler:
     """A scheduler on the database's job store with the periodic jobs (not started)."""
     engine = make_engine(database_url)
-    configure(session_factory(engine), recordings_dir)
+    configure(session_factory(engine), recordings_dir, wiper)
     _runtime.sync_s = sync_s
     scheduler = scheduler_cls(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)}, timezone=UTC
@@ -285,6 +308,11 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float =
         sweep_claims, "interval", seconds=SWEEP_S, id="sweep-claims", replace_existing=True, coalesce=True,
         max_instances=1,
     )
+    if wiper is not None:
+        scheduler.add_job(
+            destroy_lead_data, "interval", seconds=LEAD_DATA_S, id="destroy-lead-data", replace_existing=True,
+            coalesce=True, max_instances=1,
+        )
     if recordings_dir is not None:
         scheduler.add_job(
             check_recordings, "interval", seconds=RECORDINGS_S, id="check-recordings", replace_existing=True,
@@ -293,7 +321,8 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float =
     return scheduler
 
 
-def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None = None) -> None:
+def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None = None,
+        wiper: Wiper | None = None) -> None:
     """Blocking: run until SIGINT/SIGTERM, then shut the scheduler down cleanly.
 
     A database that cannot be reached at start-up is retried with backoff, as
@@ -312,7 +341,7 @@ def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None =
     signal.signal(signal.SIGINT, stop)
     failures = 0
     while not _runtime.stopping.is_set():
-        scheduler = build(ResilientScheduler, database_url, sync_s, recordings_dir)
+        scheduler = build(ResilientScheduler, database_url, sync_s, recordings_dir, wiper)
         current[:] = [scheduler]
         try:
             scheduler.start()  # returns once stop() shut it down

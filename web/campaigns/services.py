@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from orchestrator.compliance import rules_for
@@ -132,8 +132,10 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignInp
     session.flush()
     # Checked lists move to this campaign; lists of this campaign left unchecked are detached.
     affected = or_(LeadList.id.in_(data.list_ids), LeadList.campaign_id == campaign.id)
-    # A list still being imported keeps the campaign it was uploaded for.
-    for lead_list in session.scalars(select(LeadList).where(affected, ~LeadList.importing)):
+    # A list still being imported keeps the campaign it was uploaded for; a bought batch's lists move
+    # only by its sample test and hand-outs (``web.leaddata``), never past its test by this form.
+    movable = and_(~LeadList.importing, LeadList.purchase_id.is_(None))
+    for lead_list in session.scalars(select(LeadList).where(affected, movable)):
         wanted = campaign.id if lead_list.id in data.list_ids else None
         if lead_list.campaign_id != wanted:
             assign_list(session, lead_list, wanted)

@@ -60,6 +60,7 @@ class JobMeta:
     kind: str = "leads"  # or "dnc": numbers added to a do-not-call list
     reason: str = ""  # dnc: why the numbers are listed
     user_id: int | None = None  # dnc: who uploaded them
+    purchase_id: int | None = None  # leads: the bought batch the file is (held back until its sample test)
 
 
 def _write_whole(path: Path, text: str) -> None:
@@ -174,6 +175,8 @@ class Jobs:
                     raise ValueError("the target list no longer exists")
                 campaign_id = lead_list.campaign_id
             existing = services.existing_phones(session, meta.list_id) if meta.list_id else set()
+            if meta.purchase_id is not None:  # one number once per batch, whichever list holds it now
+                existing |= services.purchase_phones(session, meta.purchase_id)
             dnc = services.dnc_phones(session, campaign_id, utcnow())
         prepared = importer.prepare(
             rows_list,
@@ -186,7 +189,7 @@ class Jobs:
         (path / "errors.csv").write_text(importer.error_report(prepared.problems))
         self._update(token, phase="saving", done=len(rows_list) // 2)
         half = len(rows_list) // 2
-        target = services.Target(meta.list_id, meta.list_name, campaign_id, meta.filename)
+        target = services.Target(meta.list_id, meta.list_name, campaign_id, meta.filename, meta.purchase_id)
         staging_id = services.open_staging(sessions, target, meta.key or token)
         try:
             imported = services.insert_leads(

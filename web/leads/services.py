@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, Table, delete, insert, select, true, update
+from sqlalchemy import ColumnElement, CursorResult, Result, Table, delete, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,14 +35,21 @@ IN_CHUNK = 5000
 
 def visible_lists(session: Session, teams: frozenset[int] | None) -> list[LeadList]:
     """Lead lists (not being imported) in a scope (``team_scope``): a team leader's are the lists of the
-    campaigns their teams work (``campaign_teams``); None: all."""
-    scope = true() if teams is None else LeadList.campaign.has(campaigns_within(teams))
+    campaigns their teams work (``campaign_teams``) and those handed to their teams; None: all."""
+    scope = true() if teams is None else or_(LeadList.campaign.has(campaigns_within(teams)),
+                                             LeadList.team_id.in_(teams))
     query = select(LeadList).where(~LeadList.importing, scope).order_by(LeadList.name)
     return list(session.scalars(query))
 
 
 def existing_phones(session: Session, list_id: int) -> set[str]:
     return set(session.scalars(select(Lead.phone).where(Lead.list_id == list_id)))
+
+
+def purchase_phones(session: Session, purchase_id: int) -> set[str]:
+    """Every number a bought batch holds already, in any of its lists (imports, hand-outs, sample)."""
+    lists = select(LeadList.id).where(LeadList.purchase_id == purchase_id)
+    return set(session.scalars(select(Lead.phone).where(Lead.list_id.in_(lists))))
 
 
 def dnc_phones(session: Session, campaign_id: int | None, now: datetime) -> set[str]:
@@ -99,6 +106,7 @@ class Target:
     name: str
     campaign_id: int | None
     source: str
+    purchase_id: int | None = None
 
 
 def open_staging(sessions: sessionmaker[Session], target: Target, key: str) -> int:
@@ -116,6 +124,7 @@ def open_staging(sessions: sessionmaker[Session], target: Target, key: str) -> i
                 active=False,
                 importing=True,
                 import_key=key,
+                purchase_id=target.purchase_id,
             )
             session.add(staging)
             session.flush()

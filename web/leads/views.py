@@ -19,7 +19,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from store.models import Campaign, DncEntry, Lead, LeadList
+from store.enums import PurchaseState
+from store.models import Campaign, DncEntry, Lead, LeadList, Purchase
 from web.auth import audit
 from web.auth.roles import Perm, requires, team_scope
 from web.campaigns.services import visible_campaigns
@@ -51,8 +52,10 @@ def lists():
     counts = dict(session.execute(select(Lead.list_id, func.count())
                                   .where(Lead.list_id.in_([lead_list.id for lead_list in shown]))
                                   .group_by(Lead.list_id)).tuples().all())
+    received = session.scalars(select(Purchase).where(Purchase.state == PurchaseState.RECEIVED)
+                               .order_by(Purchase.id.desc())).all()
     return render_template("leads/lists.html", lists=shown, campaigns=visible_campaigns(session, scope),
-                           counts=counts)
+                           counts=counts, purchases=received)
 
 
 @bp.post("/lists/upload")
@@ -63,13 +66,23 @@ def upload():
         flash("Choose a CSV or XLSX file.", "error")
         return redirect(url_for("leads.lists"))
     list_id = int_or_none(request.form.get("list_id"))
+    campaign_id = int_or_none(request.form.get("campaign_id"))
+    purchase_id = int_or_none(request.form.get("purchase_id"))
+    if purchase_id is not None:
+        batch = db().get(Purchase, purchase_id)
+        if batch is None or batch.state is not PurchaseState.RECEIVED:
+            flash("Records are added to a purchase only before its sample test (choose a received batch).",
+                  "error")
+            return redirect(url_for("leads.lists"))
+        list_id, campaign_id = None, None  # a batch's records wait, in a list of their own, for the test
     name = request.form.get("list_name", "").strip() or Path(upload.filename).stem
     meta = JobMeta(
         filename=upload.filename,
         list_name=name[:128],
         list_id=list_id,
         region=(request.form.get("region") or "US").upper()[:2],
-        campaign_id=int_or_none(request.form.get("campaign_id")),
+        campaign_id=campaign_id,
+        purchase_id=purchase_id,
     )
     token = jobs().new(meta, upload.read())
     return redirect(url_for("leads.mapping", token=token))
@@ -157,6 +170,10 @@ def error_report(token: str):
 def set_list_active(list_id: int):
     session = db()
     lead_list = get_or_404(LeadList, list_id)
+    batch = session.get(Purchase, lead_list.purchase_id) if lead_list.purchase_id else None
+    if lead_list.destroyed_at or (batch and batch.state in (PurchaseState.REJECTED, PurchaseState.DESTROYED)):
+        flash("A destroyed list, or one of a rejected batch, is never dialed again.", "error")
+        return redirect(url_for("leads.lists"))
     lead_list.active = request.form.get("active") == "1"
     audit.record(session, "list.activate" if lead_list.active else "list.deactivate", "lead_list", list_id)
     session.commit()

@@ -1,0 +1,1 @@
+"""Bought lead data: vendors, purchases, sample tests, hand-outs, destruction (issue 15)."""
