@@ -15,8 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait", "sb-queue-closed",
-          "sb-queue-voicemail", "sb-queue-callback")
+ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
+          "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback")
 
 
 @dataclass(frozen=True)

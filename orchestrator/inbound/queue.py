@@ -40,9 +40,8 @@ from the bridge on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
-
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from orchestrator import safe
@@ -106,7 +105,8 @@ class QueueConfig:
             raise ValueError("need 0 <= overflow_after_s < max_wait_s")
         if self.wrap_up_s < 0 or self.standby < 0 or self.standby_notice_s < 0:
             raise ValueError("wrap_up_s, standby and standby_notice_s must be >= 0")
-        for route, what in ((self.voicemail_route, "voicemail route"), (self.callback_route, "callback route"),
+        for route, what in ((self.voicemail_route, "voicemail route"),
+                            (self.callback_route, "callback route"),
                             (self.closed_route, "closed route"), (self.wait_route, "wait route")):
             if route or what != "wait route":
                 safe.check_token(route, what)
@@ -305,7 +305,8 @@ class InboundQueue:
             return
         if self.config.wait_route:
             out.send(Redirect(event.channel_id, self.config.wait_route))
-        caller = Caller(event.channel_id, call_id, event.caller_number, now, now + self.config.overflow_after_s)
+        caller = Caller(event.channel_id, call_id, event.caller_number, now,
+                        now + self.config.overflow_after_s)
         if not any(a.agent_id in self.config.hotline and a.state is not AgentState.LOGGED_OUT
                    for a in self.board.agents.values()):
             caller.overflow_at = now  # no hotline seat to wait for
@@ -373,7 +374,8 @@ class InboundQueue:
             self.board.set_state(agent, AgentState.ON_CALL, "", now, out)
             agent.attempt_id = caller.call_id
             out.record(CallerAnswered(now, self.config.queue_id, caller.call_id, agent.agent_id,
-                                      now - caller.arrived, agent.agent_id not in self.config.hotline, recording))
+                                      now - caller.arrived, agent.agent_id not in self.config.hotline,
+                                      recording))
 
     def _longest_idle(self, *, hotline: bool) -> Agent | None:
         return min((a for a in self.board.ready() if (a.agent_id in self.config.hotline) == hotline),

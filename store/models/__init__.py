@@ -16,6 +16,7 @@ from store.models.campaigns import (
 )
 from store.models.compliance import AbandonBucket, PacingNote
 from store.models.fax import FaxIn, FaxOut
+from store.models.inbound import InboundRoute
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.people import Agent, PbxNode, Seat, Team, User
@@ -38,6 +39,7 @@ __all__ = [
     "DncEntry",
     "FaxIn",
     "FaxOut",
+    "InboundRoute",
     "Lead",
     "LeadList",
     "Order",
