@@ -99,7 +99,8 @@ def test_the_seat_answers_the_next_caller_overflows_and_both_are_in_the_calls(se
     runner.feed(HungUp(time.time(), "in-1", cause=16))
     runner.feed(HungUp(time.time(), "in-2", cause=16))
     one, two = call_of(sessions, "12125550141"), call_of(sessions, "12125550142")
-    assert (one.callee, one.agent_id, one.queue_outcome, one.route_id) == (DID, seat, QueueOutcome.ANSWERED, route_id)
+    assert (one.callee, one.agent_id, one.route_id) == (DID, seat, route_id)
+    assert one.queue_outcome is QueueOutcome.ANSWERED
     assert (two.agent_id, two.queue_outcome) == (designated, QueueOutcome.OVERFLOW)
     assert one.ended_at is not None
     assert two.ended_at is not None
@@ -110,7 +111,6 @@ def test_the_seat_answers_the_next_caller_overflows_and_both_are_in_the_calls(se
 
 
 def test_a_caller_who_hangs_up_waiting_is_an_abandon(sessions, hotline):
-    _, seat, _ = hotline
     runner, _ = started(sessions)
     arrive(runner, "in-1", "12125550141")  # the seat takes it
     runner.feed(HungUp(time.time(), "in-x", cause=16))
@@ -140,7 +140,7 @@ def test_outside_business_hours_the_caller_hears_the_closed_message(sessions, ho
 
 
 def test_a_seat_route_has_its_one_agent_and_no_overflow(sessions, hotline):
-    route_id, seat, designated = hotline
+    route_id, seat, _ = hotline
     with sessions.begin() as s:
         route = s.get(m.InboundRoute, route_id)
         route.target = InboundTarget.SEAT
