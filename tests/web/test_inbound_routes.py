@@ -9,12 +9,12 @@ from sqlalchemy import select
 from store.enums import InboundTarget
 from store.models import Agent, InboundRoute, Trunk, User
 from tests.web.test_trunks import GOOD, _node_id
-from tests.web.test_trunks import admin as admin  # noqa: F401 - fixture
+from tests.web.test_trunks import admin as admin
 from web.db import sessions
 
 
 @pytest.fixture
-def world(app, admin):  # noqa: F811
+def world(app, admin):
     """A trunk delivering two DIDs and two agents; returns (trunk id, [agent ids])."""
     assert admin.post("/admin/trunks", {**GOOD, "node_ids": [str(_node_id(app))]}).status_code == 302
     with app.app_context(), sessions().begin() as s:
@@ -42,7 +42,7 @@ def _routes(app) -> list[InboundRoute]:
         return list(s.scalars(select(InboundRoute)))
 
 
-def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):  # noqa: F811
+def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     trunk_id, agents = world
     response = admin.post("/admin/inbound", _form(trunk_id, agents))
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -80,7 +80,7 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"timezone": "Mars/Olympus"}, "unknown time zone"),
     ({"name": ""}, "name: 1 to 64 characters"),
 ])
-def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world, changes, message):  # noqa: F811
+def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world, changes, message):
     trunk_id, agents = world
     response = admin.post("/admin/inbound", _form(trunk_id, agents, **changes))
     assert response.status_code == 400
@@ -88,7 +88,7 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world,
     assert _routes(app) == []
 
 
-def test_one_route_per_did(app, admin, world):  # noqa: F811
+def test_one_route_per_did(app, admin, world):
     trunk_id, agents = world
     assert admin.post("/admin/inbound", _form(trunk_id, agents)).status_code == 302
     response = admin.post("/admin/inbound", _form(trunk_id, agents, name="another"))

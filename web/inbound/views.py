@@ -78,8 +78,9 @@ def _save(row: InboundRoute | None):
         session.rollback()
         flash(str(exc), "error")
         return _page(row, 400)
-    audit.record(session, "inbound_route.update" if row else "inbound_route.create", "inbound_route", route.id,
-                 name=route.name, did=route.did, target=route.target.value)
+    action = "inbound_route.update" if row else "inbound_route.create"
+    audit.record(session, action, "inbound_route", route.id, name=route.name, did=route.did,
+                 target=route.target.value)
     session.commit()
     flash(f"Inbound route {route.name} saved: the nodes answer it within seconds.", "ok")
     return redirect(url_for("inbound.index"))
