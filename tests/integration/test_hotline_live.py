@@ -20,7 +20,7 @@ from ami.session import ami_session
 from lab import demo
 from store import desk_queue
 from store import models as m
-from store.enums import AgentState, CampaignMode, DeskCommand, PbxKind, QueueOutcome
+from store.enums import AgentState, CallDirection, CampaignMode, DeskCommand, PbxKind, QueueOutcome
 from tests.integration.campaign_kit import BOTH_PBXES, Kit, kit_on, rms_amplitude, wait_for_file, web_client
 
 pytestmark = [pytest.mark.sandbox]
@@ -61,6 +61,14 @@ def inbound_call(s, caller: str) -> m.Call | None:
     return s.scalar(select(m.Call).where(m.Call.caller == caller))
 
 
+def recorded_s(kit: Kit, s) -> float:
+    """Seconds of audio in the shortest inbound recording so far (8 kHz 16-bit mono or more)."""
+    paths = [kit.recording_file(p) for p in s.scalars(select(m.Recording.path).where(m.Recording.call_id.in_(
+        select(m.Call.id).where(m.Call.direction == CallDirection.INBOUND))))]
+    sizes = [p.stat().st_size if p.exists() else 0 for p in paths]
+    return min(sizes, default=0) / 16000 if len(sizes) == 2 else 0.0
+
+
 @BOTH_PBXES
 def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbox, tmp_path, kind):
     kit = kit_on(sandbox, tmp_path, kind)
@@ -89,6 +97,8 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
         kit.wait_for("the designated agent answers",
                      lambda s: (c := inbound_call(s, "12125550142")) is not None and c.agent_id == designated,
                      runner, timeout=10)
+        kit.wait_for("two seconds of each call recorded", lambda s: recorded_s(kit, s) >= 2.0, runner,
+                     timeout=10)
         world_hangs_up(kit, first, second)
         kit.wait_for("both calls ended", lambda s: all(
             (c := inbound_call(s, n)) is not None and c.ended_at is not None
