@@ -59,8 +59,8 @@ def test_the_inbound_caller_pops_up_with_the_known_lead(app, as_role):
     with app.app_context(), sessions().begin() as s:
         now = datetime.now(UTC)
         s.get(Agent, agent_id).state = "on_call"
-        s.add(Call(direction=CallDirection.INBOUND, caller="12125550141", callee="14005550400", started_at=now,
-                   answered_at=now, agent_id=agent_id, queue_outcome=QueueOutcome.ANSWERED,
+        s.add(Call(direction=CallDirection.INBOUND, caller="12125550141", callee="14005550400",
+                   started_at=now, answered_at=now, agent_id=agent_id, queue_outcome=QueueOutcome.ANSWERED,
                    queue_wait_s=Decimal("1.5"), pbx_call_id="in-1"))
     page = as_role("agent1").get("/agent/").get_data(as_text=True)
     assert "Inbound call: 12125550141" in page
