@@ -21,17 +21,10 @@ from store import desk_queue
 from store import models as m
 from store.enums import AgentState, CampaignMode, DeskCommand, InboundTarget, QueueOutcome
 from tests.db.builders import TEST_SEALER
+from tests.runner.test_feed import drain
 
 NODE = demo.NodeSpec("pbx-inbound", "127.0.0.1", 1, "user", "secret")
 DID = "14005550400"
-
-
-def drain(runner: AmiRunner) -> list[c.Command]:
-    out = []
-    for queue in (runner._originates, runner._others):
-        while not queue.empty():
-            out.append(queue.get_nowait())
-    return out
 
 
 @pytest.fixture
