@@ -549,10 +549,12 @@ class NodeCore:
         self.feed(event)
         for agent in self._relogin:
             leg = self._adopt.pop(agent.agent_id, "")
-            if agent.campaign_id in self.slots:
+            if agent.campaign_id in self.slots or (agent.campaign_id is None and agent.hotline):
                 if leg:
                     log.info("agent keeps their leg agent=%s channel=%s", agent.agent_id, leg)
-                self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat, leg))
+                queues = agent.overflow if agent.campaign_id is not None else agent.hotline
+                self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat, leg,
+                                     queues=queues))
             elif leg:
                 self._stale.add(leg)  # their campaign is not here any more: hung up once out of any call
         self._relogin = []

@@ -141,3 +141,23 @@ def test_a_seat_route_has_its_one_agent_and_no_overflow(sessions, hotline):
     (queue,) = runner.queues.queues.values()
     assert queue.config.hotline == {seat}
     assert queue.config.overflow == frozenset()
+
+
+def test_a_restarted_runner_logs_the_hotline_seat_and_the_designated_agent_in_again(sessions, hotline):
+    _, seat, designated = hotline
+    runner, legs = started(sessions)
+    arrive(runner, "in-1", "12125550141")  # the seat answers: its state entry names no campaign
+    with sessions() as s:
+        runner2 = AmiRunner(sessions, load_node(s, NODE.name, TEST_SEALER))
+    runner2.recover()
+    runner2.start(PbxConnected(time.time(), NODE.name))
+    logins = {o.endpoint.name: o for o in drain(runner2) if isinstance(o, c.Originate)}
+    assert set(logins) == {"agent001", "agent002"}
+    for leg in logins.values():
+        runner2.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    drain(runner2)
+    pool = runner2.host.pool
+    assert pool.get(seat).serves == {runner2.queues.queues[hotline[0]].key}
+    assert len(pool.get(designated).serves) == 2  # their campaign and the queue
+    commands = arrive(runner2, "in-2", "12125550142")
+    assert c.Bridge("in-2", logins["agent001"].channel_id) in commands
