@@ -145,7 +145,7 @@ def test_a_seat_route_has_its_one_agent_and_no_overflow(sessions, hotline):
 
 def test_a_restarted_runner_logs_the_hotline_seat_and_the_designated_agent_in_again(sessions, hotline):
     _, seat, designated = hotline
-    runner, legs = started(sessions)
+    runner, _ = started(sessions)
     arrive(runner, "in-1", "12125550141")  # the seat answers: its state entry names no campaign
     with sessions() as s:
         runner2 = AmiRunner(sessions, load_node(s, NODE.name, TEST_SEALER))
