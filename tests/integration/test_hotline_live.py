@@ -121,6 +121,8 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
         wait_for_file(path)
         assert rms_amplitude(path) > 0.01, number
     page = web_client(kit, tmp_path).get("/calls?number=1212555014").get_data(as_text=True)
-    for shown in ("12125550141", "12125550142", did):
+    with kit.sessions() as s:
+        agents = [s.get(m.Agent, i).user.username for i in (hotline, designated)]
+    for shown in ("12125550141", "12125550142", did, "answered", "overflow", *agents):
         assert shown in page
     kit.close()
