@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from store.models import Agent, InboundRoute, PbxNode, Trunk
 from tests.web import seed
-from tests.web.test_browser import live_url, page, pytestmark  # noqa: F401 - fixtures and the chromium skip
-from tests.web.test_browser import _login
+from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures and the chromium skip
 from web.db import sessions
 
 
