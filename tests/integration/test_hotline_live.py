@@ -20,8 +20,24 @@ from ami.session import ami_session
 from lab import demo
 from store import desk_queue
 from store import models as m
-from store.enums import AgentState, CallDirection, CampaignMode, DeskCommand, PbxKind, QueueOutcome
-from tests.integration.campaign_kit import BOTH_PBXES, Kit, kit_on, rms_amplitude, wait_for_file, web_client
+from store.enums import (
+    AgentState,
+    CallDirection,
+    CampaignMode,
+    DeskCommand,
+    PbxKind,
+    QueueOutcome,
+    RecordingStatus,
+)
+from tests.integration.campaign_kit import (
+    BOTH_PBXES,
+    Kit,
+    check_played,
+    kit_on,
+    sweep_recordings,
+    wait_for_file,
+    web_client,
+)
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -109,20 +125,28 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
 
     with kit.sessions() as s:
         calls = {n: inbound_call(s, n) for n in ("12125550141", "12125550142")}
-        recordings = {n: s.scalar(select(m.Recording).where(m.Recording.call_id == c.id))
-                      for n, c in calls.items()}
+        paths = {n: s.scalar(select(m.Recording.path).where(m.Recording.call_id == c.id))
+                 for n, c in calls.items()}
+    print(f"hotline ({kind}): queue wait seat={calls['12125550141'].queue_wait_s} s "
+          f"overflow={calls['12125550142'].queue_wait_s} s (overflow_after_s=1)")
     assert calls["12125550141"].queue_outcome is QueueOutcome.ANSWERED
     assert calls["12125550142"].queue_outcome is QueueOutcome.OVERFLOW
     for number, call in calls.items():
         assert (call.callee, call.answered_at is not None) == (did, True), number
         assert call.queue_wait_s is not None
         assert call.queue_wait_s >= 0
-        path = kit.recording_file(recordings[number].path)
-        wait_for_file(path)
-        assert rms_amplitude(path) > 0.01, number
-    page = web_client(kit, tmp_path).get("/calls?number=1212555014").get_data(as_text=True)
+        wait_for_file(kit.recording_file(paths[number]))
+    sweep_recordings(kit)  # the scheduler's check of ended recordings
+    web = web_client(kit, tmp_path)
+    page = web.get("/calls?number=1212555014").get_data(as_text=True)
     with kit.sessions() as s:
         agents = [s.get(m.Agent, i).user.username for i in (hotline, designated)]
+        recordings = [s.scalar(select(m.Recording).where(m.Recording.call_id == c.id))
+                      for c in calls.values()]
     for shown in ("12125550141", "12125550142", did, "answered", "overflow", *agents):
         assert shown in page
+    for recording in recordings:  # the call log's player plays each call's audio
+        assert recording.status is RecordingStatus.OK, (recording.path, recording.status_reason)
+        assert f'/recordings/{recording.id}"' in page
+        assert check_played(web, recording) > 0.01
     kit.close()
