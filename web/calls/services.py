@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import safe_join
 
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
@@ -25,7 +26,7 @@ from web.calls.wav import WavCheck, check_wav, inspect_wav
 
 PAGE = 50
 #: Who took the call: the attempt's agent (outbound), else the inbound call's own (no attempt).
-_AGENT = func.coalesce(Attempt.agent_id, Call.agent_id)
+_AGENT: ColumnElement[int] = func.coalesce(Attempt.agent_id, Call.agent_id)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def search(
         .where(within(teams, Agent.team_id))
     )
     if f.agent_id is not None:
-        query = query.where(f.agent_id == _AGENT)
+        query = query.where(_AGENT.in_([f.agent_id]))
     if f.campaign_id is not None:
         query = query.where(Call.campaign_id == f.campaign_id)
     if f.outcome is not None:
