@@ -15,7 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold")
+ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
+          "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class DialplanParams:
     fax_dir: str = "/var/spool/asterisk/fax"
     #: The DIDs that reach the fax inbox over the trunk (E.164 without "+", as the trunk sends them).
     fax_numbers: tuple[str, ...] = ()
+    #: The safety net of ``sb-queue-wait``: a caller no runner moved is sent to voicemail after this
+    #: long (above any queue's longest wait, which the core enforces itself).
+    queue_wait_max_s: int = 900
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

@@ -4,7 +4,8 @@ One handler per ``DeskCommand`` kind, registered with :func:`handles`; ids are
 in the row's columns, the rest in ``payload``:
 
 ``agent_login``   agent_id, campaign_id: the agent starts on their seat (``agents.seat_id``),
-                  which must be on this node.
+                  which must be on this node; with the inbound queues they overflow into
+                  (``store.inbound``). No campaign: a hotline seat, for its queues only.
 ``agent_state``   agent_id, payload ``{"state": "ready"|"paused"|"logged_out", "reason": "..."}``.
 ``agent_logout``  agent_id: same as ``agent_state`` logged_out.
 ``agent_leaving`` agent_id, payload ``{"at": epoch seconds or null (after this call),
@@ -43,6 +44,7 @@ from store import desk_queue
 from store import models as m
 from store.enums import AgentState as StoreAgentState
 from store.enums import DeskCommand, LeadStatus
+from store.inbound import agent_queues
 from store.leads import PREVIEW_CLAIMER
 
 BATCH = 50
@@ -136,12 +138,18 @@ def translate(session: Session, request: m.DeskRequest, node_id: int, now: float
 
 @handles(DeskCommand.AGENT_LOGIN)
 def _agent_login(desk: Desk) -> Event:
+    """With a campaign (and the queues the agent overflows into), or with none for a hotline seat."""
     seat = desk.agent.seat
-    if seat is None or seat.node_id != desk.node_id or desk.request.campaign_id is None:
-        raise Refused("agent_login: the agent has no seat on this node, or no campaign")
+    if seat is None or seat.node_id != desk.node_id:
+        raise Refused("agent_login: the agent has no seat on this node")
+    hotline, overflow = agent_queues(desk.session, desk.node_id, desk.agent.id)
+    campaign_id = desk.request.campaign_id
+    if campaign_id is None and not hotline:
+        raise Refused("agent_login: no campaign, and the agent is no hotline seat of an inbound route here")
     if _seat_in_use(desk.session, seat.id, desk.agent.id):
         raise Refused(f"agent_login: seat {seat.extension} is in use by another agent")
-    return AgentLogin(desk.now, desk.request.campaign_id, desk.agent.id, seat.extension)
+    queues = hotline if campaign_id is None else overflow
+    return AgentLogin(desk.now, campaign_id, desk.agent.id, seat.extension, queues=queues)
 
 
 @handles(DeskCommand.AGENT_STATE)

@@ -87,6 +87,7 @@ from runner.faxes import FaxConfig, NodeFaxes
 from runner.leads_port import DbDnc, DbLeadSource
 from runner.outage import DB_BACKOFF, DbGate
 from runner.persist import FactWriter
+from runner.queues import NodeQueues
 from store import compliance
 from store import models as m
 from store.enums import OUTBOUND_MODES, CampaignState, PbxKind
@@ -235,6 +236,7 @@ class NodeCore:
         self.host = NodeHost()  # the pure core: units (the slots' dialers) and the agent pool
         self.faxes = NodeFaxes(node.id, self.options.fax)  # the node's fax lines (no campaign, no agent)
         self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
+        self.queues = NodeQueues(self.host, node.id)  # the inbound routes' queues (after the campaigns)
         self._relogin: list[recovery.LoggedIn] = []
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
         self._connected_at = 0.0  # monotonic time of the last PbxConnected
@@ -255,18 +257,20 @@ class NodeCore:
         if self._fax(event):
             return
         fault = self._campaign_fault(event)
-        steps = [(self.slots[key.id], step) for key, step in self.host.handle(event)]
+        # (campaign id, or None for an inbound queue's facts; step)
+        steps = [(None if self.queues.owns(key) else key.id, step) for key, step in self.host.handle(event)]
         if fault is not None:
-            steps = [(slot, replace(step, facts=give_back(step.facts, fault[1], slot.dialer.config.lead_rules,
-                                                          fault[2]))
-                      if slot.campaign_id == fault[0] else step) for slot, step in steps]
+            campaign, lead, reason = fault
+            rules = self.slots[campaign].dialer.config.lead_rules
+            steps = [(unit, replace(step, facts=give_back(step.facts, lead, rules, reason))
+                      if unit == campaign else step) for unit, step in steps]
         if log.isEnabledFor(logging.DEBUG):
             if not isinstance(event, Tick):
                 log.debug("event %r", event)
-            for slot, step in steps:
+            for unit, step in steps:
                 for item in (*step.facts, *step.commands):
-                    log.debug("campaign=%s %r", slot.campaign_id, item)
-        self.store([(slot.campaign_id, step.facts) for slot, step in steps if step.facts])
+                    log.debug("campaign=%s %r", unit if unit is not None else "-", item)
+        self.store([(unit, step.facts) for unit, step in steps if step.facts])
         for _, step in steps:
             for command in step.commands:
                 self.enqueue(self._mark(command))
@@ -444,6 +448,7 @@ class NodeCore:
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
                 if self._admit(campaign) or campaign.id in opened:  # calls in flight are followed to the end
                     self._load(campaign, opened.get(campaign.id, ()), session)
+            self.queues.sync(session)
         log.info("recovered node=%s released_claims=%d open_attempts=%d agents_to_relogin=%d", self.node.name,
                  released, sum(len(v) for v in opened.values()), len(self._relogin))
 
@@ -458,6 +463,7 @@ class NodeCore:
                     self._load(campaign, (), session)
             for campaign_id, slot in list(self.slots.items()):
                 self._follow(campaign_id, slot, rows.get(campaign_id), session, restore_counts)
+            self.queues.sync(session)
         self._unload_stopped()
 
     def _follow(self, campaign_id: int, slot: Slot, row: m.Campaign | None, session: Session,
@@ -543,10 +549,12 @@ class NodeCore:
         self.feed(event)
         for agent in self._relogin:
             leg = self._adopt.pop(agent.agent_id, "")
-            if agent.campaign_id in self.slots:
+            if agent.campaign_id in self.slots or (agent.campaign_id is None and agent.hotline):
                 if leg:
                     log.info("agent keeps their leg agent=%s channel=%s", agent.agent_id, leg)
-                self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat, leg))
+                queues = agent.overflow if agent.campaign_id is not None else agent.hotline
+                self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.seat, leg,
+                                     queues=queues))
             elif leg:
                 self._stale.add(leg)  # their campaign is not here any more: hung up once out of any call
         self._relogin = []

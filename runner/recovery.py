@@ -25,6 +25,7 @@ from runner.leads_port import core_lead
 from runner.times import to_epoch
 from store import models as m
 from store.enums import AgentState, AmdVerdict, CampaignMode
+from store.inbound import agent_queues
 from store.leads import last_fact_at, open_attempts, release_stale_claims
 from store.types import utcnow
 
@@ -32,8 +33,10 @@ from store.types import utcnow
 @dataclass(frozen=True)
 class LoggedIn:
     agent_id: int
-    campaign_id: int
+    campaign_id: int | None  # None: a hotline seat, logged in for its inbound queues only
     seat: str
+    hotline: tuple[int, ...] = ()  # the inbound queues they answer as a hotline seat ...
+    overflow: tuple[int, ...] = ()  # ... and those they overflow into from their campaign
 
 
 def release_undialed(session: Session, claimed_by: str) -> int:
@@ -68,13 +71,26 @@ def as_open_attempt(a: m.Attempt, seen_at: float | None = None) -> OpenAttempt:
 
 
 def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:
-    """Agents on this node's seats that the store shows logged in, with their campaign."""
+    """Agents on this node's seats that the store shows logged in, with their campaign and queues.
+
+    An agent an inbound queue holds has no campaign on their open state entry (the queue's
+    facts name none): their campaign is the last one their states name, if any.
+    """
     rows = session.execute(
         select(m.Agent.id, m.AgentStateLog.campaign_id, m.Seat.extension)
         .join(m.Seat, m.Agent.seat_id == m.Seat.id)
         .join(m.AgentStateLog, (m.AgentStateLog.agent_id == m.Agent.id) & m.AgentStateLog.ended_at.is_(None))
-        .where(m.Seat.node_id == node_id, m.Agent.state != AgentState.LOGGED_OUT,
-               m.AgentStateLog.campaign_id.is_not(None))
+        .where(m.Seat.node_id == node_id, m.Agent.state != AgentState.LOGGED_OUT)
         .order_by(m.Agent.id)
     )
-    return [LoggedIn(agent_id, campaign_id, seat) for agent_id, campaign_id, seat in rows]
+    out = []
+    for agent_id, campaign_id, seat in rows:
+        hotline, overflow = agent_queues(session, node_id, agent_id)
+        if campaign_id is None and not hotline:
+            campaign_id = session.scalar(
+                select(m.AgentStateLog.campaign_id).where(m.AgentStateLog.agent_id == agent_id,
+                                                          m.AgentStateLog.campaign_id.is_not(None))
+                .order_by(m.AgentStateLog.started_at.desc()).limit(1))
+        if campaign_id is not None or hotline:
+            out.append(LoggedIn(agent_id, campaign_id, seat, hotline, overflow))
+    return out

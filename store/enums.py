@@ -96,6 +96,23 @@ class CallDirection(StrEnum):
     OUTBOUND = "outbound"
 
 
+class InboundTarget(StrEnum):
+    """Who answers an inbound route's DID."""
+
+    QUEUE = "queue"  # the hotline seats, then designated outbound agents
+    SEAT = "seat"  # one agent
+
+
+class QueueOutcome(StrEnum):
+    """How an inbound call left the queue (``calls.queue_outcome``)."""
+
+    ANSWERED = "answered"  # by a hotline seat
+    OVERFLOW = "overflow"  # by a designated outbound agent
+    ABANDONED = "abandoned"  # the caller hung up while waiting
+    SENT_ON = "sent_on"  # voicemail or callback after the longest wait
+    CLOSED = "closed"  # outside business hours
+
+
 class DeskCommand(StrEnum):
     """What the web asks a node's runner to do for an agent (``DeskRequest.kind``).
 

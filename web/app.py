@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "web.auth.views",
     "web.seats.views",
     "web.trunks.views",
+    "web.inbound.views",
     "web.campaigns.views",
     "web.leads.views",
     "web.leaddata.views",

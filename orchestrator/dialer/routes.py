@@ -24,6 +24,16 @@ them. Customer originates carry the channel variables below (plus
     priority; FreeSWITCH needs ``hangup_after_bridge=false`` and
     ``park_after_bridge=true`` or a transfer back) so the agent's phone stays
     connected between customers.
+``sb-queue-wait`` (an inbound caller the core's queue took)
+    Answer, report ``SwitchboardQueued``, play ringback until the core bridges
+    the caller to an agent's held-open leg (the outbound bridge) or moves them
+    on; a safety net past the longest wait goes to ``sb-queue-voicemail``.
+``sb-queue-closed``
+    Outside the route's business hours: answer, play the closed message,
+    report ``SwitchboardClosed``, hang up.
+``sb-queue-voicemail`` / ``sb-queue-callback``
+    After the queue's longest wait: a goodbye message (voicemail recording and
+    callback requests are not built yet), then hang up.
 """
 
 OUTBOUND = "sb-outbound"
@@ -31,7 +41,13 @@ ABANDON = "sb-abandon"
 LEAVE_MESSAGE = "sb-leave-message"
 AGENT_HOLD = "sb-agent-hold"
 
-ALL = (OUTBOUND, ABANDON, LEAVE_MESSAGE, AGENT_HOLD)
+QUEUE_WAIT = "sb-queue-wait"
+QUEUE_CLOSED = "sb-queue-closed"
+QUEUE_VOICEMAIL = "sb-queue-voicemail"
+QUEUE_CALLBACK = "sb-queue-callback"
+
+ALL = (OUTBOUND, ABANDON, LEAVE_MESSAGE, AGENT_HOLD, QUEUE_WAIT, QUEUE_CLOSED, QUEUE_VOICEMAIL,
+       QUEUE_CALLBACK)
 
 # Channel variables (in addition to commands.ATTEMPT_VAR).
 VAR_CAMPAIGN = "sb_campaign_id"

@@ -28,20 +28,30 @@ A caller who waits ``max_wait_s`` is sent to voicemail or a callback request
 (a rendered route). Hold music, position prompts and the routes themselves
 are the PBX wiring's (``CallerQueued`` carries the position at entry,
 ``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it).
+
+On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
+queue with a ``wait_route`` moves them there (answered, hold music) as it takes
+them, and outside its business ``hours`` sends them to ``closed_route`` (a
+message, then hang-up) instead, counted as :class:`CallerTurnedAway`. With
+``record_calls`` every answered caller is recorded like an outbound call,
+from the bridge on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.commands import Bridge, Redirect
+from orchestrator.commands import Bridge, Redirect, StartRecording
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin
 from orchestrator.dialer.ports import IdFactory, uuid_ids
 from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, Event, HungUp, Tick
+from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
 from orchestrator.step import Fact, Outbox, Step
 
@@ -78,6 +88,13 @@ class QueueConfig:
     voicemail_route: str = "sb-queue-voicemail"
     callback_route: str = "sb-queue-callback"
     leg_timeout_s: int = 25
+    #: Where a caller taken by the queue waits (answered, hold music); "": left where they arrived.
+    wait_route: str = ""
+    #: Where a caller outside the business ``hours`` goes (a message, then hang-up).
+    closed_route: str = "sb-queue-closed"
+    hours: CallingHours = ALWAYS  # business hours, local to ``timezone``
+    timezone: str = "UTC"
+    record_calls: bool = False
 
     def __post_init__(self) -> None:
         if not self.numbers:
@@ -88,8 +105,20 @@ class QueueConfig:
             raise ValueError("need 0 <= overflow_after_s < max_wait_s")
         if self.wrap_up_s < 0 or self.standby < 0 or self.standby_notice_s < 0:
             raise ValueError("wrap_up_s, standby and standby_notice_s must be >= 0")
-        safe.check_token(self.voicemail_route, "voicemail route")
-        safe.check_token(self.callback_route, "callback route")
+        for route, what in ((self.voicemail_route, "voicemail route"),
+                            (self.callback_route, "callback route"),
+                            (self.closed_route, "closed route"), (self.wait_route, "wait route")):
+            if route or what != "wait route":
+                safe.check_token(route, what)
+        ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first caller
+
+    def is_open(self, at: float) -> bool:
+        """Within the business hours at epoch ``at``."""
+        return self.hours.allows(datetime.fromtimestamp(at, ZoneInfo(self.timezone)))
+
+    def answers(self, dialed_number: str) -> bool:
+        """The queue takes calls to ``dialed_number`` (with or without a leading "+")."""
+        return dialed_number.removeprefix("+") in self.numbers
 
     @property
     def key(self) -> UnitKey:
@@ -104,6 +133,17 @@ class CallerQueued(Fact):
     call_id: str
     caller_number: str
     position: int  # 1: next to be answered
+    dialed_number: str = ""  # the DID the caller dialed
+
+
+@dataclass(frozen=True, slots=True)
+class CallerTurnedAway(Fact):
+    """A caller outside the business hours: sent to the closed message, never queued."""
+
+    queue_id: int
+    call_id: str
+    caller_number: str
+    dialed_number: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +179,17 @@ class CallerAnswered(Fact):
     agent_id: int
     waited_s: float
     overflow: bool  # answered by an overflow agent, not a hotline seat
+    recording: str = ""  # path relative to the PBX's recording directory; "" when not recorded
+
+
+@dataclass(frozen=True, slots=True)
+class CallerEnded(Fact):
+    """An answered caller's call ended (either side hung up) after ``talk_s`` with the agent."""
+
+    queue_id: int
+    call_id: str
+    agent_id: int
+    talk_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +220,7 @@ class Caller:
     overflow_at: float
     position: int = 0  # as last told
     agent_id: int | None = None  # who answered
+    answered: float = 0.0
 
 
 class InboundQueue:
@@ -217,7 +269,7 @@ class InboundQueue:
         out = Outbox()
         now = self._now = event.at
         match event:
-            case CallArrived() if event.dialed_number in self.config.numbers:
+            case CallArrived() if self.config.answers(event.dialed_number):
                 self._arrive(event, now, out)
             case HungUp():
                 self._hung_up(event.channel_id, now, out)
@@ -245,19 +297,31 @@ class InboundQueue:
 
     # -- the decisions ---------------------------------------------------------------------------
     def _arrive(self, event: CallArrived, now: float, out: Outbox) -> None:
-        caller = Caller(event.channel_id, event.call_id or event.channel_id, event.caller_number, now,
+        call_id = event.call_id or event.channel_id
+        if not self.config.is_open(now):
+            out.send(Redirect(event.channel_id, self.config.closed_route))
+            out.record(CallerTurnedAway(now, self.config.queue_id, call_id, event.caller_number,
+                                        event.dialed_number))
+            return
+        if self.config.wait_route:
+            out.send(Redirect(event.channel_id, self.config.wait_route))
+        caller = Caller(event.channel_id, call_id, event.caller_number, now,
                         now + self.config.overflow_after_s)
         if not any(a.agent_id in self.config.hotline and a.state is not AgentState.LOGGED_OUT
                    for a in self.board.agents.values()):
             caller.overflow_at = now  # no hotline seat to wait for
         self.waiting[caller.channel_id] = caller
         caller.position = len(self.waiting)
-        out.record(CallerQueued(now, self.config.queue_id, caller.call_id, caller.number, caller.position))
+        out.record(CallerQueued(now, self.config.queue_id, caller.call_id, caller.number, caller.position,
+                                event.dialed_number))
 
     def _hung_up(self, channel_id: str, now: float, out: Outbox) -> None:
         if (caller := self.waiting.pop(channel_id, None)) is not None:
             out.record(CallerAbandoned(now, self.config.queue_id, caller.call_id, now - caller.arrived))
         elif (caller := self.talking.pop(channel_id, None)) is not None:
+            if caller.agent_id is not None:
+                out.record(CallerEnded(now, self.config.queue_id, caller.call_id, caller.agent_id,
+                                       now - caller.answered))
             agent = self.board.agents.get(caller.agent_id) if caller.agent_id is not None else None
             if agent is not None and agent.state is AgentState.ON_CALL:
                 self.board.start_wrap_up(agent, now, out)
@@ -300,13 +364,18 @@ class InboundQueue:
             if agent is None or agent.leg is None:
                 continue
             del self.waiting[caller.channel_id]
-            caller.agent_id = agent.agent_id
+            caller.agent_id, caller.answered = agent.agent_id, now
             self.talking[caller.channel_id] = caller
             out.send(Bridge(caller.channel_id, agent.leg))
+            recording = ""
+            if self.config.record_calls:
+                recording = f"inbound/{self.config.queue_id}/{caller.call_id}.wav"
+                out.send(StartRecording(caller.channel_id, recording))
             self.board.set_state(agent, AgentState.ON_CALL, "", now, out)
             agent.attempt_id = caller.call_id
             out.record(CallerAnswered(now, self.config.queue_id, caller.call_id, agent.agent_id,
-                                      now - caller.arrived, agent.agent_id not in self.config.hotline))
+                                      now - caller.arrived, agent.agent_id not in self.config.hotline,
+                                      recording))
 
     def _longest_idle(self, *, hotline: bool) -> Agent | None:
         return min((a for a in self.board.ready() if (a.agent_id in self.config.hotline) == hotline),

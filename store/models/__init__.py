@@ -16,6 +16,7 @@ from store.models.campaigns import (
 )
 from store.models.compliance import AbandonBucket, PacingNote
 from store.models.fax import FaxIn, FaxOut
+from store.models.inbound import InboundRoute
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.leaddata import DestructionCertificate, Handout, Purchase, Vendor
 from store.models.messaging import SmsBroadcast, SmsMessage
@@ -50,6 +51,7 @@ __all__ = [
     "FaxIn",
     "FaxOut",
     "Handout",
+    "InboundRoute",
     "Lead",
     "LeadList",
     "Order",

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.enums import AmdVerdict, CallDirection, Outcome, RecordingStatus
+from store.enums import AmdVerdict, CallDirection, Outcome, QueueOutcome, RecordingStatus
 from store.models.base import Base, CreatedAt
 from store.models.campaigns import Campaign, Disposition, Lead
 from store.models.people import Agent, PbxNode
@@ -105,6 +105,12 @@ class Call(CreatedAt, Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     hangup_cause: Mapped[int | None] = mapped_column(SmallInteger)
+    # Inbound calls (no attempt): the PBX's call id, the route, the queue's outcome, wait and agent.
+    pbx_call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_routes.id", ondelete="SET NULL"))
+    queue_outcome: Mapped[QueueOutcome | None] = mapped_column(StrEnumType(QueueOutcome))
+    queue_wait_s: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
 
     attempt: Mapped[Attempt | None] = relationship(back_populates="calls")
     node: Mapped[PbxNode | None] = relationship()

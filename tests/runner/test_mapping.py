@@ -6,12 +6,10 @@ import importlib
 import pkgutil
 import sys
 from datetime import time as clock
-from pathlib import Path
 
 import pytest
 
 import orchestrator
-import runner
 from orchestrator.dialer import facts as f
 from orchestrator.dialer.config import DialMode
 from orchestrator.dialer.pacing_feed import PacingFeed
@@ -150,12 +148,7 @@ def test_every_fact_kind_of_the_core_has_one_registered_writer():
             if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
                 kinds.add(kind)
     assert f.AttemptStarted in kinds
-    # The runner hosts no inbound queue yet (issue 12: the core's queue runs in the simulator only): its
-    # facts get their writers with it. Once the runner hosts queues, this exemption fails the test.
-    runner_code = "".join(path.read_text() for path in Path(runner.__path__[0]).rglob("*.py"))
-    assert "InboundQueue" not in runner_code
-    queue_facts = {kind for kind in kinds if kind.__module__ == "orchestrator.inbound.queue"}
-    assert kinds - queue_facts <= fact_writers.registered()
+    assert kinds <= fact_writers.registered()
 
 
 def test_a_fact_without_a_writer_is_refused_and_a_second_writer_too():

@@ -83,7 +83,7 @@ def test_with_the_hotline_busy_an_overflow_agent_is_reserved_before_taken_and_re
     (line,) = customer_originates(node.commands)  # the campaign dials for its ready agent
     node.feed(HungUp(T0 + 2, line.channel_id, line.attempt_id, cause=17))  # busy: agent 1 stays ready
     channel, step = node.call_in(T0 + 3)
-    assert CallerQueued(T0 + 3, 1, channel, "2125550100", 1) in step.facts
+    assert CallerQueued(T0 + 3, 1, channel, "2125550100", 1, HOTLINE) in step.facts
     assert OverflowReserved(T0 + 3, 1, 1, T0 + 13) in step.facts
     # The campaign's pacing sees agent 1 leave at the overflow time, and dials nothing for them.
     assert node.leaving_at(1, T0 + 4) == T0 + 13

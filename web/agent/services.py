@@ -26,6 +26,7 @@ from store.enums import AgentState, CampaignMode, CampaignState, DeskCommand, De
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
 from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
+from web.agent.inbound import hotline_only
 from web.sales.orders import LineInput, OrderError, check_lines, take_orders
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
@@ -35,6 +36,10 @@ RECENT = timedelta(minutes=15)
 
 class AgentError(ValueError):
     pass
+
+
+#: The login form's "campaign" of a hotline seat: the inbound queues only, no campaign.
+HOTLINE_ONLY = 0
 
 
 def _send(
@@ -82,10 +87,13 @@ def log_in(session: Session, agent: Agent, seat_id: int, campaign_id: int, user_
     seat = next((s for s in free_seats(session, agent) if s.id == seat_id), None)
     if seat is None:
         raise AgentError("that seat is disabled or taken")
-    if campaign_id not in {c.id for c in campaigns_for(session, agent)}:
+    if campaign_id == HOTLINE_ONLY:
+        if not hotline_only(session, agent):
+            raise AgentError("you are no hotline seat of an inbound route: pick a campaign")
+    elif campaign_id not in {c.id for c in campaigns_for(session, agent)}:
         raise AgentError("that campaign is not running for your team")
     agent.seat = seat
-    return _send(session, agent, DeskCommand.AGENT_LOGIN, user_id, campaign_id=campaign_id)
+    return _send(session, agent, DeskCommand.AGENT_LOGIN, user_id, campaign_id=campaign_id or None)
 
 
 def log_out(session: Session, agent: Agent, user_id: int) -> DeskRequest:

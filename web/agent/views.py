@@ -21,7 +21,7 @@ from flask_login import current_user
 from store.enums import AgentState, CampaignMode
 from store.models import Agent, Attempt, Campaign, Lead
 from store.types import utcnow
-from web.agent import script, services
+from web.agent import inbound, script, services
 from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
@@ -52,11 +52,12 @@ def _me() -> Agent:
     return get_or_404(Agent, current_user.agent_id)
 
 
-def _keys(agent: Agent, attempt: Attempt | None, preview: Lead | None) -> dict[str, str]:
+def _keys(agent: Agent, attempt: Attempt | None, preview: Lead | None,
+          caller: inbound.InboundOnScreen | None = None) -> dict[str, str]:
     """What each typed-into part shows; the part is re-rendered only when its key changes."""
     return {
         "controls": f"{agent.state is AgentState.LOGGED_OUT}:{preview.id if preview else ''}",
-        "call": str(attempt.id) if attempt else "",
+        "call": str(attempt.id) if attempt else (f"in:{caller.call.id}" if caller else ""),
     }
 
 
@@ -65,9 +66,12 @@ def _context(agent: Agent) -> dict[str, object]:
     attempt = services.current_attempt(session, agent)
     preview = services.preview_lead(session, agent)
     logged_out = agent.state is AgentState.LOGGED_OUT
+    caller = None if attempt is not None else inbound.current_inbound(session, agent)
     return {
         "agent": agent,
         "attempt": attempt,
+        "inbound": caller,
+        "hotline_only": logged_out and inbound.hotline_only(session, agent),
         "note": services.state_note(agent),
         "seconds": int((utcnow() - agent.state_since).total_seconds()) if agent.state_since else None,
         "seats": services.free_seats(session, agent) if logged_out else [],
@@ -78,7 +82,7 @@ def _context(agent: Agent) -> dict[str, object]:
         "preview": preview,
         "commands": services.pending(session, agent),
         "callbacks": services.my_callbacks(session, agent),
-        "keys": _keys(agent, attempt, preview),
+        "keys": _keys(agent, attempt, preview, caller),
         "products": active_products(session) if attempt else [],
         "order_rows": ORDER_ROWS,
     }

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import safe_join
 
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
@@ -24,6 +25,8 @@ from web.auth.roles import within
 from web.calls.wav import WavCheck, check_wav, inspect_wav
 
 PAGE = 50
+#: Who took the call: the attempt's agent (outbound), else the inbound call's own (no attempt).
+_AGENT: ColumnElement[int] = func.coalesce(Attempt.agent_id, Call.agent_id)
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,14 @@ def search(
             select(Recording.status).where(Recording.id == recording).scalar_subquery().label("rec_status"),
         )
         .outerjoin(Attempt, Attempt.id == Call.attempt_id)
-        .outerjoin(Agent, Agent.id == Attempt.agent_id)
+        .outerjoin(Agent, Agent.id == _AGENT)
         .outerjoin(User, User.id == Agent.user_id)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
         .where(within(teams, Agent.team_id))
     )
     if f.agent_id is not None:
-        query = query.where(Attempt.agent_id == f.agent_id)
+        query = query.where(_AGENT.in_([f.agent_id]))
     if f.campaign_id is not None:
         query = query.where(Call.campaign_id == f.campaign_id)
     if f.outcome is not None:
@@ -79,7 +82,7 @@ def search(
     rows = [
         {
             "call": call,
-            "outcome": outcome.value if outcome else "",
+            "outcome": outcome.value if outcome else (call.queue_outcome.value if call.queue_outcome else ""),
             "amount": amount,
             "agent": agent or "",
             "campaign": campaign or "",
@@ -101,8 +104,9 @@ def recording_in_scope(session: Session, recording: Recording, teams: frozenset[
         return True
     team = session.scalar(
         select(Agent.team_id)
-        .join(Attempt, Attempt.agent_id == Agent.id)
-        .join(Call, Call.attempt_id == Attempt.id)
+        .select_from(Call)
+        .outerjoin(Attempt, Call.attempt_id == Attempt.id)
+        .join(Agent, Agent.id == _AGENT)
         .where(Call.id == recording.call_id)
     )
     return team in teams

@@ -1,0 +1,97 @@
+"""Inbound calls through a queue (``orchestrator.inbound.queue``): one ``calls`` row per caller.
+
+The row is made when the caller is queued (or turned away outside business
+hours), found again by the PBX's call id (``calls.pbx_call_id``), and gets the
+queue's outcome, the wait, the agent and the recording as they happen, so the
+call log shows inbound calls next to outbound ones. A queue's id is its
+inbound route's id.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from orchestrator.inbound import queue as q
+from runner.fact_writers import Target, writes
+from runner.times import to_dt
+from store import models as m
+from store.enums import CallDirection, QueueOutcome
+
+
+def _seconds(value: float) -> Decimal:
+    return Decimal(f"{max(0.0, value):.3f}")
+
+
+def _update_call(s: Session, call_id: str, **values: object) -> None:
+    s.execute(update(m.Call).where(m.Call.pbx_call_id == call_id, m.Call.direction == CallDirection.INBOUND)
+              .values(**values), execution_options={"synchronize_session": False})
+
+
+def _new_call(to: Target, s: Session, at: float, queue_id: int, call_id: str, caller: str, dialed: str,
+              **values: object) -> None:
+    s.add(m.Call(direction=CallDirection.INBOUND, node_id=to.node_id, caller=caller[:64], callee=dialed[:64],
+                 started_at=to_dt(at), pbx_call_id=call_id[:64],
+                 route_id=queue_id if s.get(m.InboundRoute, queue_id) is not None else None, **values))
+
+
+@writes(q.CallerQueued)
+def queued(to: Target, s: Session, fact: q.CallerQueued) -> None:
+    _new_call(to, s, fact.at, fact.queue_id, fact.call_id, fact.caller_number, fact.dialed_number)
+
+
+@writes(q.CallerTurnedAway)
+def turned_away(to: Target, s: Session, fact: q.CallerTurnedAway) -> None:
+    _new_call(to, s, fact.at, fact.queue_id, fact.call_id, fact.caller_number, fact.dialed_number,
+              queue_outcome=QueueOutcome.CLOSED, ended_at=to_dt(fact.at))
+
+
+@writes(q.CallerMoved)
+def moved(to: Target, s: Session, fact: q.CallerMoved) -> None:
+    """Nothing to keep: a position is for the caller's prompt, and the wait is kept when it ends."""
+
+
+@writes(q.OverflowReserved)
+def reserved(to: Target, s: Session, fact: q.OverflowReserved) -> None:
+    """Nothing to keep: a reservation lives in the node's pool; taking the agent shows in their states."""
+
+
+@writes(q.OverflowReleased)
+def released(to: Target, s: Session, fact: q.OverflowReleased) -> None:
+    """Nothing to keep (see :func:`reserved`)."""
+
+
+@writes(q.CallerAnswered)
+def answered(to: Target, s: Session, fact: q.CallerAnswered) -> None:
+    at = to_dt(fact.at)
+    outcome = QueueOutcome.OVERFLOW if fact.overflow else QueueOutcome.ANSWERED
+    _update_call(s, fact.call_id, answered_at=at, agent_id=fact.agent_id, queue_outcome=outcome,
+                 queue_wait_s=_seconds(fact.waited_s))
+    if fact.recording:
+        row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == fact.call_id))
+        s.add(m.Recording(call_id=row, node_id=to.node_id, path=fact.recording, started_at=at))
+
+
+@writes(q.CallerEnded)
+def ended(to: Target, s: Session, fact: q.CallerEnded) -> None:
+    at = to_dt(fact.at)
+    _update_call(s, fact.call_id, ended_at=at)
+    row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == fact.call_id))
+    if row is not None:
+        s.execute(update(m.Recording).where(m.Recording.call_id == row)
+                  .values(ended_at=at, duration_s=_seconds(fact.talk_s)),
+                  execution_options={"synchronize_session": False})
+
+
+@writes(q.CallerAbandoned)
+def abandoned(to: Target, s: Session, fact: q.CallerAbandoned) -> None:
+    _update_call(s, fact.call_id, ended_at=to_dt(fact.at), queue_outcome=QueueOutcome.ABANDONED,
+                 queue_wait_s=_seconds(fact.waited_s))
+
+
+@writes(q.CallerSentOn)
+def sent_on(to: Target, s: Session, fact: q.CallerSentOn) -> None:
+    _update_call(s, fact.call_id, ended_at=to_dt(fact.at), queue_outcome=QueueOutcome.SENT_ON,
+                 queue_wait_s=_seconds(fact.waited_s))

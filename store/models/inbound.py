@@ -1,0 +1,46 @@
+"""Inbound routes: a DID a trunk delivers, answered by a queue (the hotline) or one seat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.enums import InboundTarget
+from store.models.base import Base, CreatedAt
+from store.models.trunks import Trunk
+from store.types import JsonType, StrEnumType
+
+
+class InboundRoute(CreatedAt, Base):
+    """One DID and who answers it; the route's id is the id of its queue on every node of its trunk.
+
+    ``target`` QUEUE: the ``hotline_agent_ids`` (seats that log in for the queue only) answer
+    first, longest idle; after ``overflow_after_s`` (or at once with none free) the
+    ``overflow_agent_ids`` (designated outbound agents) are taken from their campaigns.
+    ``target`` SEAT: the one agent in ``hotline_agent_ids``, no overflow.
+    ``hours``: business hours as campaigns keep calling hours (``{"mon": [["09:00", "18:00"]]}``,
+    ``{}`` always open) in ``timezone``; a caller outside them hears the closed message.
+    """
+
+    __tablename__ = "inbound_routes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    did: Mapped[str] = mapped_column(String(32), unique=True)
+    trunk_id: Mapped[int] = mapped_column(ForeignKey("trunks.id", ondelete="CASCADE"), index=True)
+    target: Mapped[InboundTarget] = mapped_column(StrEnumType(InboundTarget), default=InboundTarget.QUEUE)
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    hotline_agent_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
+    overflow_agent_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
+    overflow_after_s: Mapped[int] = mapped_column(default=10, server_default="10")
+    max_wait_s: Mapped[int] = mapped_column(default=120, server_default="120")
+    hours: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    trunk: Mapped[Trunk] = relationship()
+
+    def __repr__(self) -> str:
+        return f"InboundRoute(id={self.id!r}, did={self.did!r}, target={self.target!r})"

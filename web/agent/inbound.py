@@ -1,0 +1,48 @@
+"""The agent panel's side of inbound calls: the caller on screen, matched to a known lead by number.
+
+An inbound call has no attempt: the queue's ``calls`` row names the agent who
+answered (``runner.fact_writers.inbound``). The caller's number is matched to
+leads stored in E.164 (``+`` and digits) with or without the ``+`` a carrier
+may drop; the newest lead with that number is shown, with its fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.enums import CallDirection
+from store.models import Agent, Call, InboundRoute, Lead
+
+
+@dataclass(frozen=True)
+class InboundOnScreen:
+    call: Call
+    lead: Lead | None  # None: a caller we do not know (or one who hid their number)
+
+
+def current_inbound(session: Session, agent: Agent) -> InboundOnScreen | None:
+    """The inbound call the agent is talking on, with the caller's lead if we know the number."""
+    call = session.scalars(
+        select(Call).where(Call.agent_id == agent.id, Call.direction == CallDirection.INBOUND,
+                           Call.ended_at.is_(None), Call.answered_at.is_not(None))
+        .order_by(Call.started_at.desc()).limit(1)).first()
+    if call is None:
+        return None
+    return InboundOnScreen(call, known_caller(session, call.caller))
+
+
+def known_caller(session: Session, number: str) -> Lead | None:
+    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
+    if not digits:
+        return None
+    return session.scalars(select(Lead).where(Lead.phone.in_((f"+{digits}", digits)))
+                           .order_by(Lead.id.desc()).limit(1)).first()
+
+
+def hotline_only(session: Session, agent: Agent) -> bool:
+    """The agent is a hotline seat of an inbound route: they may log in with no campaign."""
+    return any(agent.id in (r.hotline_agent_ids or [])
+               for r in session.scalars(select(InboundRoute).where(InboundRoute.enabled.is_(True))))

@@ -1,0 +1,1 @@
+"""Inbound routes in the admin: a DID to a queue (the hotline) or a seat, with business hours."""

@@ -1,0 +1,130 @@
+"""Inbound route operations, independent of Flask: what the form typed, checked, into a row.
+
+A route is read by the runners of its trunk's nodes every second or so
+(``runner.queues``): a saved route is answered by the queue without a reload.
+Every check gives the user a sentence, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestrator.leads.hours import CallingHours, HoursError
+from store.enums import InboundTarget
+from store.models import Agent, InboundRoute, Trunk
+from web.campaigns.forms import FormError, parse_hours
+
+MAX_WAIT_S = 3600
+
+
+class RouteError(ValueError):
+    """The route cannot be saved; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class RouteInput:
+    """The form as typed."""
+
+    name: str
+    did: str  # "<trunk id>:<DID>", one of a trunk's DIDs
+    target: str
+    hotline_agent_ids: Sequence[int]
+    overflow_agent_ids: Sequence[int]
+    overflow_after_s: str
+    max_wait_s: str
+    hours: str
+    timezone: str
+    record_calls: bool = True
+    enabled: bool = True
+
+
+def _seconds(text: str, what: str, low: int) -> int:
+    raw = text.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 5:
+        raise RouteError(f"{what}: a whole number of seconds")
+    value = int(raw)
+    if not low <= value <= MAX_WAIT_S:
+        raise RouteError(f"{what}: between {low} and {MAX_WAIT_S} seconds")
+    return value
+
+
+def _hours(text: str) -> dict[str, list[list[str]]]:
+    try:
+        table = parse_hours(text)
+        CallingHours.from_table(table)
+    except (FormError, HoursError) as exc:
+        raise RouteError(f"business hours: {exc}") from None
+    return table
+
+
+def _timezone(text: str) -> str:
+    name = text.strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RouteError(f"unknown time zone {name!r} (e.g. Europe/Paris)") from None
+    return name
+
+
+def _trunk_did(session: Session, choice: str) -> tuple[Trunk, str]:
+    trunk_id, _, did = choice.partition(":")
+    trunk = session.get(Trunk, int(trunk_id)) if trunk_id.isascii() and trunk_id.isdigit() else None
+    if trunk is None or did not in (trunk.dids or []):
+        raise RouteError("pick one of the DIDs a trunk delivers (add DIDs on the Trunks page)")
+    return trunk, did
+
+
+def _agents(session: Session, ids: Sequence[int]) -> list[int]:
+    known = set(session.scalars(select(Agent.id).where(Agent.id.in_(list(ids) or [0]))))
+    if missing := [i for i in ids if i not in known]:
+        raise RouteError(f"unknown agent {missing[0]}")
+    return list(dict.fromkeys(ids))
+
+
+def _checked_agents(session: Session, data: RouteInput, target: InboundTarget) -> tuple[list[int], list[int]]:
+    hotline = _agents(session, data.hotline_agent_ids)
+    overflow = [i for i in _agents(session, data.overflow_agent_ids) if i not in hotline]
+    if target is InboundTarget.SEAT:
+        if len(hotline) != 1:
+            raise RouteError("a route to a seat names exactly one agent (as its hotline seat)")
+        return hotline, []
+    if not hotline and not overflow:
+        raise RouteError("a queue needs a hotline seat or a designated outbound agent to answer it")
+    return hotline, overflow
+
+
+def save(session: Session, data: RouteInput, row: InboundRoute | None = None) -> InboundRoute:
+    """Create or update a route (flushed, not committed)."""
+    name = data.name.strip()
+    if not name or len(name) > 64:
+        raise RouteError("name: 1 to 64 characters")
+    try:
+        target = InboundTarget(data.target)
+    except ValueError:
+        raise RouteError(f"unknown target {data.target!r}") from None
+    trunk, did = _trunk_did(session, data.did)
+    hotline, overflow = _checked_agents(session, data, target)
+    overflow_after = _seconds(data.overflow_after_s, "overflow after", 0)
+    max_wait = _seconds(data.max_wait_s, "longest wait", 1)
+    if overflow_after >= max_wait:
+        raise RouteError("the longest wait must be longer than the wait before overflow")
+    others = select(InboundRoute).where(InboundRoute.id != row.id) if row else select(InboundRoute)
+    if session.scalar(others.where(InboundRoute.name == name)) is not None:
+        raise RouteError(f"a route named {name!r} exists already")
+    if session.scalar(others.where(InboundRoute.did == did)) is not None:
+        raise RouteError(f"DID {did} has a route already")
+    if row is None:
+        row = InboundRoute()
+        session.add(row)
+    row.name, row.did, row.trunk_id, row.target = name, did, trunk.id, target
+    row.hotline_agent_ids, row.overflow_agent_ids = hotline, overflow
+    row.overflow_after_s, row.max_wait_s = overflow_after, max_wait
+    row.hours, row.timezone = _hours(data.hours), _timezone(data.timezone)
+    row.record_calls, row.enabled = data.record_calls, data.enabled
+    session.flush()
+    return row

@@ -1,0 +1,99 @@
+"""Inbound route pages: list, create, edit, delete (runners pick changes up on their next poll)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from store.enums import InboundTarget
+from store.models import Agent, InboundRoute, Trunk
+from web.auth import audit
+from web.auth.roles import Perm, requires
+from web.campaigns.forms import format_hours
+from web.db import db
+from web.http import get_or_404
+from web.inbound import services
+from web.inbound.services import RouteError, RouteInput
+
+bp = Blueprint("inbound", __name__, url_prefix="/admin/inbound")
+
+
+def _ids(form: MultiDict[str, str], name: str) -> list[int]:
+    return [int(v) for v in form.getlist(name) if v.isascii() and v.isdigit() and len(v) < 10]
+
+
+def _input(form: MultiDict[str, str]) -> RouteInput:
+    return RouteInput(
+        name=form.get("name", ""), did=form.get("did", ""), target=form.get("target", "queue"),
+        hotline_agent_ids=_ids(form, "hotline"), overflow_agent_ids=_ids(form, "overflow"),
+        overflow_after_s=form.get("overflow_after_s", ""), max_wait_s=form.get("max_wait_s", ""),
+        hours=form.get("hours", ""), timezone=form.get("timezone", ""),
+        record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on")
+
+
+def _page(route: InboundRoute | None, status: int = 200):
+    session = db()
+    routes = session.scalars(select(InboundRoute).options(selectinload(InboundRoute.trunk))
+                             .order_by(InboundRoute.name)).all()
+    agents = session.scalars(select(Agent).options(selectinload(Agent.user)).order_by(Agent.id)).all()
+    trunks = session.scalars(select(Trunk).order_by(Trunk.name)).all()
+    dids = [(f"{t.id}:{d}", f"{d} ({t.name})") for t in trunks for d in t.dids or []]
+    return render_template(
+        "inbound/index.html", routes=routes, r=route, form=request.form if request.method == "POST" else None,
+        agents=agents, names={a.id: a.user.username for a in agents}, dids=dids, targets=list(InboundTarget),
+        hours_text=format_hours(route.hours) if route and route.hours else ""), status
+
+
+@bp.get("")
+@requires(Perm.SEATS)
+def index():
+    return _page(None)
+
+
+@bp.get("/<int:route_id>")
+@requires(Perm.SEATS)
+def edit(route_id: int):
+    return _page(get_or_404(InboundRoute, route_id))
+
+
+@bp.post("")
+@requires(Perm.SEATS)
+def create():
+    return _save(None)
+
+
+@bp.post("/<int:route_id>")
+@requires(Perm.SEATS)
+def update(route_id: int):
+    return _save(get_or_404(InboundRoute, route_id))
+
+
+def _save(row: InboundRoute | None):
+    session = db()
+    try:
+        route = services.save(session, _input(request.form), row)
+    except RouteError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _page(row, 400)
+    action = "inbound_route.update" if row else "inbound_route.create"
+    audit.record(session, action, "inbound_route", route.id, name=route.name, did=route.did,
+                 target=route.target.value)
+    session.commit()
+    flash(f"Inbound route {route.name} saved: the nodes answer it within seconds.", "ok")
+    return redirect(url_for("inbound.index"))
+
+
+@bp.post("/<int:route_id>/delete")
+@requires(Perm.SEATS)
+def delete(route_id: int):
+    session = db()
+    row = get_or_404(InboundRoute, route_id)
+    name = row.name
+    session.delete(row)
+    audit.record(session, "inbound_route.delete", "inbound_route", route_id, name=name)
+    session.commit()
+    flash(f"Inbound route {name} deleted.", "ok")
+    return redirect(url_for("inbound.index"))
