@@ -12,15 +12,25 @@ by bisection. Prints a markdown table and, last, one machine-readable line:
            ours_window_breaches=<n> ratio_window_breaches=<n> vicidial_window_breaches=<n>
            small_team_days_over_cap=<n> small_team_days=<days> small_team_occupancy=<pct>
            step_up_10min_abandon_pct=<pct> departure_10min_abandon_pct=<pct>
+           step_up_10min_abandon_se=<pct> step_up_events=<n>
+           departure_10min_abandon_se=<pct> departure_events=<n>
 
 (S1 at p = 0.3; breaches are 24 h + 30-day windows over the cap, summed over S2-S4 and
 replications; for VICIdial the best of its three brakes. The issue-18 scenarios run our policy
 only: S8, 10 agents, counts days whose own US rate is over the cap (30 days, 5 with --quick); S9
 and S10 give the US abandon rate of the ten minutes after the answer rate steps up (0.2 -> 0.35)
-and after half the agents leave for lunch within ten minutes (announced five minutes ahead):
-one step a day, ~150 persons in its ten minutes (one abandon is ~0.7 point), so S9 runs 20 days
-(6 with --quick: the mean of three seeds of 2 days) and S10 5 days (2 with --quick); S11 is the
-UK rule with 5 % AMD false positives, shown in the table.)
+and after half the agents leave for lunch within ten minutes (announced five minutes ahead),
+pooled over every event (abandoned / live persons), with its standard error between events
+(~150 persons per ten minutes: one abandon is ~0.7 point of one event). The full run has one
+event a day over 20 (S9) and 5 (S10) days; --quick has 24 steps and 4 departures, each on its
+own seed's first day cut after the event's ten minutes (``World.cut_after_event``: the same
+figure as the full day's, without the hours after it). S11 is the UK rule with 5 % AMD false
+positives, shown in the table.)
+
+--quick runs what its RESULT line reads and nothing more: S1 for ours, the oracle and
+progressive, S2-S4 (2 days) for the window breaches of ours, the ratio and VICIdial, S8 5 days,
+S9 and S10 as above. The full run adds S1 at p = 0.2 and 0.4, S5-S7, S11, every policy
+everywhere, 30-day S2-S4 with replications, and whole days for S9 and S10.
 
 The baselines (progressive, ratio, VICIdial) do not depend on our policy's code: their results
 are kept in ~/.cache/switchboard/bench-pacing, keyed by a hash of every other source they can
@@ -34,6 +44,7 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import sys
@@ -46,7 +57,7 @@ from orchestrator.pacing.catalog import make_policy
 from orchestrator.pacing.simple import FixedRatioPolicy
 from orchestrator.pacing.vicidial import BRAKES
 from simulation import World, simulate
-from simulation.metrics import Summary
+from simulation.metrics import Summary, pooled_rate
 from simulation.scenarios import scenario
 
 POLICIES = ("progressive", "ratio", *(f"vicidial-{b}" for b in BRAKES), "oracle", "ours")
@@ -87,6 +98,20 @@ class Job:
     seed: int
     policy: str
     tune_days: int
+    cut: bool = False  # each day ends with its event's ten minutes (World.cut_after_event)
+
+    def world(self) -> World:
+        world = scenario(self.name, p=self.p, days=self.days)
+        return world.cut_after_event() if self.cut else world
+
+    def cost(self) -> float:
+        """CPU it takes, roughly (agent-hours simulated, ours ~2.3 x a baseline, the ratio's
+        bisection), so that the longest jobs go first and the processes end together."""
+        world = self.world()
+        hours = world.days * world.day_s / 3600.0
+        if self.policy == "ratio":
+            hours += TUNING_RUNS * self.tune_days * world.day_s / 3600.0
+        return hours * world.agents * (2.3 if self.policy in ("ours", "oracle") else 1.0)
 
 
 def policy_for(kind: str, world: World, ratio: float = 1.0):
@@ -95,6 +120,9 @@ def policy_for(kind: str, world: World, ratio: float = 1.0):
 
 def _profile_rate(s: Summary, world: World) -> float:
     return s.abandon_ofcom if world.profile is ComplianceProfile.UK else s.abandon_us
+
+
+TUNING_RUNS = 7  # bisection steps of tune_ratio: (1.6 / 0.3 - 1) / 2**7 < 0.05
 
 
 def tune_ratio(world: World, seed: int, days: int) -> float:
@@ -110,7 +138,7 @@ def tune_ratio(world: World, seed: int, days: int) -> float:
 
 def run_job(job: Job) -> tuple[Job, str, Summary, float]:
     started = time.perf_counter()
-    world = scenario(job.name, p=job.p, days=job.days)
+    world = job.world()
     ratio = tune_ratio(world, job.seed, job.tune_days) if job.policy == "ratio" else 1.0
     policy = policy_for(job.policy, world, ratio)
     summary = simulate(world, policy, job.seed).tally.summary(world.cap, world.profile)
@@ -130,7 +158,9 @@ def cached(job: Job, code: str | None) -> tuple[Job, str, Summary, float] | None
         kept = json.loads(_cache_file(job, code).read_text())
     except (OSError, ValueError):
         return None
-    return job, kept["name"], Summary(**kept["summary"]), kept["seconds"]
+    fields = kept["summary"]
+    fields["focus_events"] = tuple(tuple(e) for e in fields.get("focus_events", ()))  # JSON has lists
+    return job, kept["name"], Summary(**fields), kept["seconds"]
 
 
 def keep(result: tuple[Job, str, Summary, float], code: str | None) -> None:
@@ -142,24 +172,34 @@ def keep(result: tuple[Job, str, Summary, float], code: str | None) -> None:
     path.write_text(json.dumps({"name": name, "summary": dataclasses.asdict(summary), "seconds": seconds}))
 
 
+#: Quick runs what the RESULT line reads and nothing else: S1 for ours, the oracle and
+#: progressive; S2-S4 for the window breaches of ours, the ratio and VICIdial.
+QUICK_POLICIES = {"S1": ("progressive", "oracle", "ours"),
+                  **dict.fromkeys(WINDOW_SCENARIOS, ("ratio", *(f"vicidial-{b}" for b in BRAKES), "ours"))}
+#: Quick: events measured, each on its own seed's first day cut after the event's ten minutes.
+QUICK_STEPS, QUICK_DEPARTURES = 24, 4
+
+
 def plan(quick: bool, seeds: int) -> list[Job]:
     jobs = []
     if quick:
         cases = [("S1 p=0.3", "S1", 0.3, 2, 1), *((n, n, 0.3, 2, 1) for n in WINDOW_SCENARIOS)]
         seeds = 1
-        # S9: six steps as three seeds of two days, so the two processes end together.
-        ours = [("S8", "S8", 0.3, 5, 1, 1), ("S9", "S9", 0.2, 2, 1, 3), ("S10", "S10", 0.3, 2, 1, 1)]
+        ours = [("S8", "S8", 0.3, 5, 1, 1, False), ("S9", "S9", 0.2, 1, 1, QUICK_STEPS, True),
+                ("S10", "S10", 0.3, 1, 1, QUICK_DEPARTURES, True)]
     else:
         cases = [*((f"S1 p={p}", "S1", p, 5, 2) for p in (0.2, 0.3, 0.4)),
                  *((n, n, 0.3, 30, 3) for n in WINDOW_SCENARIOS),
                  ("S5", "S5", 0.3, 10, 4), ("S6", "S6", 0.3, 5, 2), ("S7", "S7", 0.3, 10, 4)]
-        ours = [("S8", "S8", 0.3, 30, 1, 1), ("S9", "S9", 0.2, 20, 1, 1), ("S10", "S10", 0.3, 5, 1, 1),
-                ("S11", "S11", 0.3, 2, 1, 1)]
+        ours = [("S8", "S8", 0.3, 30, 1, 1, False), ("S9", "S9", 0.2, 20, 1, 1, False),
+                ("S10", "S10", 0.3, 5, 1, 1, False), ("S11", "S11", 0.3, 2, 1, 1, False)]
     for label, name, p, days, tune_days in cases:
+        kinds = QUICK_POLICIES[name] if quick else POLICIES
         for seed in range(1, (seeds if name in WINDOW_SCENARIOS else 1) + 1):
-            jobs += [Job(label, name, p, days, seed, kind, tune_days) for kind in POLICIES]
-    jobs += [Job(label, name, p, days, seed, "ours", tune_days)
-             for label, name, p, days, tune_days, replications in ours for seed in range(1, replications + 1)]
+            jobs += [Job(label, name, p, days, seed, kind, tune_days) for kind in kinds]
+    jobs += [Job(label, name, p, days, seed, "ours", tune_days, cut)
+             for label, name, p, days, tune_days, replications, cut in ours
+             for seed in range(1, replications + 1)]
     return jobs
 
 
@@ -198,9 +238,18 @@ def result_line(results: list[tuple[Job, str, Summary, float]]) -> str:
 
     ours, oracle, progressive = (find("S1 p=0.3", k) for k in ("ours", "oracle", "progressive"))
     vicidial = [n for n in (breaches(f"vicidial-{b}") for b in BRAKES) if n is not None]
-    small, departure = find("S8", "ours"), find("S10", "ours")
-    steps = [s for j, _, s, _ in results if j.name == "S9" and j.policy == "ours"]
-    step = sum(s.focus_abandon for s in steps) / max(1, len(steps))  # seeds see about as many persons
+    small = find("S8", "ours")
+
+    def events(name: str) -> tuple[float, float, int] | None:
+        """Every event's ten minutes of a scenario, over its days and seeds: (rate, its standard
+        error, events)."""
+        counts = [e for j, _, s, _ in results if (j.name, j.policy) == (name, "ours") for e in s.focus_events]
+        return (*pooled_rate(counts), len(counts)) if counts else None
+
+    def se(x: float) -> str:
+        return pct(x) if math.isfinite(x) else "nan"
+
+    step, departure = events("S9"), events("S10")
     fields: list[tuple[str, object, object]] = [  # (name, value, what it needs)
         ("s1_occupancy", ours and pct(ours.occupancy), ours),
         ("s1_abandon_us", ours and pct(ours.abandon_us), ours),
@@ -212,15 +261,21 @@ def result_line(results: list[tuple[Job, str, Summary, float]]) -> str:
         ("small_team_days_over_cap", small and small.days_over_cap, small),
         ("small_team_days", small and small.days, small),
         ("small_team_occupancy", small and pct(small.occupancy), small),
-        ("step_up_10min_abandon_pct", pct(step), steps or None),
-        ("departure_10min_abandon_pct", departure and pct(departure.focus_abandon), departure),
+        ("step_up_10min_abandon_pct", step and pct(step[0]), step),
+        ("departure_10min_abandon_pct", departure and pct(departure[0]), departure),
+        ("step_up_10min_abandon_se", step and se(step[1]), step),
+        ("step_up_events", step and step[2], step),
+        ("departure_10min_abandon_se", departure and se(departure[1]), departure),
+        ("departure_events", departure and departure[2], departure),
     ]
     return "RESULT pacing " + " ".join(f"{k}={v}" for k, v, needs in fields if needs is not None)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="S1 p=0.3 and S2-S4 for 2 days, one seed")
+    parser.add_argument("--quick", action="store_true",
+                        help="only what the RESULT line reads: S1 and S2-S4 for 2 days, one seed; "
+                             "S8 5 days; 24 step ups and 4 departures on days cut after the event")
     parser.add_argument("--seeds", type=int, default=2, help="replications of S2-S4 (full run)")
     parser.add_argument("--processes", type=int, default=multiprocessing.cpu_count())
     parser.add_argument("--policies", default=",".join(POLICIES),
@@ -241,9 +296,8 @@ def main() -> None:
         if hit is not None:
             done[(j.label, j.seed, j.policy)] = hit[1:]
     reused = len(done)
-    # Longest jobs first so the pool ends together (ours costs the most per simulated day).
-    order = sorted((j for j in jobs if (j.label, j.seed, j.policy) not in done),
-                   key=lambda j: -j.days * (3 if j.policy in ("ours", "oracle") else 1))
+    # Longest jobs first so the pool ends together.
+    order = sorted((j for j in jobs if (j.label, j.seed, j.policy) not in done), key=lambda j: -j.cost())
     with multiprocessing.Pool(args.processes) as pool:
         for j, *r in pool.imap_unordered(run_job, order):
             done[(j.label, j.seed, j.policy)] = r

@@ -17,7 +17,9 @@ it was abandoned (the lead rules forbid them, so it should stay 0).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from orchestrator.compliance import ComplianceProfile, abandon_rate, rules_for
@@ -56,10 +58,10 @@ class Tally:
     window_rates: dict[tuple[str, float], list[float]] = field(default_factory=dict)
     #: Per day (truth, the profile's persons): [live persons, abandoned persons].
     days: dict[int, list[int]] = field(default_factory=dict)
-    #: The ten minutes after each day's event (a step in the answer rate, a mass departure).
+    #: The ten minutes after each day's event (a step in the answer rate, a mass departure),
+    #: and per event [live persons, abandoned persons] in them.
     focus_windows: list[tuple[float, float]] = field(default_factory=list)
-    focus_persons: int = 0
-    focus_abandons: int = 0
+    focus_counts: list[list[int]] = field(default_factory=list)
 
     # -- fed by the simulator ------------------------------------------------------------
     def agent_time(self, state: AgentState, since: float, now: float, measure: tuple[float, float]) -> None:
@@ -98,14 +100,20 @@ class Tally:
         self.measured_live += live_answers
         self.measured_abandons += abandons
 
+    def focus_window(self, start: float, end: float) -> None:
+        """Measure the persons of ``[start, end)`` apart (one event: a step, a mass departure)."""
+        self.focus_windows.append((start, end))
+        self.focus_counts.append([0, 0])
+
     def person(self, now: float, day: int, abandoned: bool) -> None:
         """A live person's fate (answered by an agent or abandoned), by day and in the focus windows."""
         counts = self.days.setdefault(day, [0, 0])
         counts[0] += 1
         counts[1] += abandoned
-        if any(lo <= now < hi for lo, hi in self.focus_windows):
-            self.focus_persons += 1
-            self.focus_abandons += abandoned
+        for (lo, hi), focus in zip(self.focus_windows, self.focus_counts, strict=True):
+            if lo <= now < hi:
+                focus[0] += 1
+                focus[1] += abandoned
 
     def lines(self, n: int) -> None:
         if n > self.peak_lines:
@@ -149,7 +157,7 @@ class Tally:
             dials=self.dials,
             days_over_cap=sum(a > cap * p for p, a in self.days.values()),
             days=len(self.days),
-            focus_abandon=self.focus_abandons / (self.focus_persons or 1),
+            focus_events=tuple((n, a) for n, a in self.focus_counts),
         )
 
 
@@ -176,7 +184,13 @@ class Summary:
     dials: int
     days_over_cap: int = 0  # days whose own rate (abandoned / live persons) is over the cap
     days: int = 0
-    focus_abandon: float = 0.0  # abandoned / live persons in the ten minutes after each day's event
+    #: (live persons, abandoned persons) in the ten minutes after each day's event.
+    focus_events: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def focus_abandon(self) -> float:
+        """Abandoned / live persons over the ten minutes after every event of the run."""
+        return pooled_rate(self.focus_events)[0]
 
     def lines(self) -> list[str]:
         """Human-readable, for the CLI."""
@@ -193,3 +207,26 @@ class Summary:
             f" {self.dials_per_agent_hour:.1f} dials",
             f"peak lines           {self.peak_lines}   p99 connect delay {self.connect_delay_p99:.2f} s",
         ]
+
+
+def pooled_rate(events: Iterable[tuple[int, int]]) -> tuple[float, float]:
+    """Abandoned / live persons over several events, and its standard error.
+
+    The events (one step or departure each, from different days or seeds) are
+    independent, but the persons within one are not: one slow reaction
+    abandons several at once. So the error is the ratio estimator's with the
+    events as clusters, ``sqrt(k / (k - 1) sum (a_i - r n_i)^2) / sum n_i``,
+    not the binomial one (which would claim 0.35 point from 24 events where
+    the spread between events says more). With fewer than two events it is
+    unknown (NaN).
+    """
+    counts = [(n, a) for n, a in events]
+    persons = sum(n for n, _ in counts)
+    if not persons:
+        return 0.0, math.nan
+    rate = sum(a for _, a in counts) / persons
+    k = len(counts)
+    if k < 2:
+        return rate, math.nan
+    spread = sum((a - rate * n) ** 2 for n, a in counts)
+    return rate, math.sqrt(k / (k - 1) * spread) / persons

@@ -72,7 +72,8 @@ class LogNormalFit:
         for e in range(size):
             f = cdf(e)
             survive = 1.0 - f
-            table.append(1.0 if survive < 1e-9 else max(0.0, cdf(e + shift) - f) / survive)
+            done = cdf(e + shift) - f
+            table.append(1.0 if survive < 1e-9 else (done if done > 0.0 else 0.0) / survive)
         return table
 
 

@@ -353,9 +353,11 @@ class PredictivePolicy:
         if state.ring_started:
             table, last, now = self.ring.table, self.ring.size - 1, state.now
             scale = p / max(table[0], 0.005)  # the hazard learns slowly; follow the answer rate
-            for t0 in state.ring_started:
+            for t0 in state.ring_started:  # every ringing line, every second: no builtin calls
                 e = int(now - t0)
-                q = min(1.0, scale * table[e if e < last else last])
+                q = scale * table[e if e < last else last]
+                if not q < 1.0:
+                    q = 1.0
                 from_ringing += q
                 var += q * (1.0 - q)
         elif ringing > 0:

@@ -19,6 +19,9 @@ class ProgressivePolicy:
     """One line per ready agent: no abandons by construction, idle while phones ring."""
 
     name = "progressive"
+    #: The answer depends on the agents' states and the line counts only (a simulator need not
+    #: ask again while they did not change).
+    counts_only = True
 
     def lines_to_dial(self, state: PacingState) -> int:
         return max(0, min(state.count(AgentState.READY) - _in_flight(state), state.max_lines))
@@ -29,6 +32,8 @@ class ProgressivePolicy:
 
 class FixedRatioPolicy:
     """``ratio`` lines per ready agent (rounded), whatever the abandon rate does."""
+
+    counts_only = True  # as ProgressivePolicy
 
     def __init__(self, ratio: float) -> None:
         if ratio < 1.0:

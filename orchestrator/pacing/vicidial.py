@@ -89,14 +89,11 @@ class VicidialPolicy:
         self.level = min(self.max_level, max(1.0, level))
 
     def lines_to_dial(self, state: PacingState) -> int:
-        ready = on_call = active = 0
-        for a in state.agents:
-            if a.state is AgentState.READY:
-                ready += 1
-            elif a.state is AgentState.ON_CALL:
-                on_call += 1
-            if a.state in (AgentState.READY, AgentState.ON_CALL, AgentState.RESERVED):
-                active += 1  # VICIdial's agents in wrap-up sit on the dispo screen, PAUSED: not active
+        # VICIdial's agents in wrap-up sit on the dispo screen, PAUSED: not active. Counted with
+        # list.count (asked every second: a loop of comparisons was half a simulated day's time).
+        states = [a.state for a in state.agents]
+        ready, on_call = states.count(AgentState.READY), states.count(AgentState.ON_CALL)
+        active = ready + on_call + states.count(AgentState.RESERVED)
         if active == 0:
             return 0
         if self._next_adapt is None or state.now >= self._next_adapt:
