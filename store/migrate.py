@@ -6,6 +6,7 @@ directory, so an installed wheel migrates exactly like a checkout.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,9 +68,15 @@ def _migration_connection(url: str | URL) -> Iterator[Connection]:
         engine.dispose()
 
 
+#: Alembic's ``op`` and ``context`` are module-level proxies: two migrations at once in one process
+#: (the messaging bench upgrades its fax and SMS databases from two threads) would swap each other's
+#: connection mid-run ("no such table", "This Connection is closed"). One at a time per process.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def _run(url: str | URL, action: Callable[..., None], *args: str, sealer: Sealer | None = None) -> None:
     config = alembic_config()
-    with _migration_connection(url) as connection:
+    with _ONE_AT_A_TIME, _migration_connection(url) as connection:
         config.attributes["connection"] = connection
         # Revisions that seal or open stored secrets (0016) take it from here: a database holding
         # secrets cannot pass them without the instance's key.
