@@ -47,7 +47,19 @@ def test_a_seat_whose_phone_never_answers_leaves_the_agent_paused_with_the_reaso
 
 
 def test_a_disposition_saved_during_the_call_is_applied_at_hangup(sessions, seeded):  # noqa: F811
-    node_id, campaign_id, agent_id = seeded
+    _, _, agent_id = seeded
+    runner, _, dial = _talking(sessions)
+    request_id, callback = _queue_callback(sessions, seeded, dial.attempt_id)  # while the agent talks
+    runner.poll_commands()
+    assert _agent(sessions, agent_id) == (AgentState.ON_CALL, "")
+    runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
+    _assert_called_back(sessions, seeded, dial.attempt_id, request_id, callback)
+    with sessions() as s:
+        assert s.get(m.Agent, agent_id).state is AgentState.READY  # disposed: no wrap-up left
+
+
+def _talking(sessions):
+    """A runner whose agent is talking to a customer: (runner, leg, dial)."""
     runner, leg = logged_in(sessions)
     runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
     runner.feed(Tick(time.time()))
@@ -55,36 +67,12 @@ def test_a_disposition_saved_during_the_call_is_applied_at_hangup(sessions, seed
     runner.feed(Answered(time.time(), dial.channel_id, dial.attempt_id))
     runner.feed(AmdResult(time.time(), dial.channel_id, dial.attempt_id, verdict=AmdVerdict.HUMAN))
     drain(runner)
-    callback = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-    with sessions.begin() as s:  # what the panel writes while the agent talks
-        code = "CB"
-        s.add(m.Disposition(campaign_id=campaign_id, code=code, label="Call back", schedules_callback=True,
-                            is_final=False))
-        s.add(m.DeskRequest(kind="disposition", node_id=node_id, campaign_id=campaign_id, agent_id=agent_id,
-                        payload={"attempt_id": dial.attempt_id, "code": code, "final": False,
-                                 "callback_at": callback.timestamp()}))
-    runner.poll_commands()
-    assert _agent(sessions, agent_id) == (AgentState.ON_CALL, "")
-    runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
-    with sessions() as s:
-        attempt = s.get(m.Attempt, uuid.UUID(dial.attempt_id))
-        assert attempt.disposition is not None
-        assert attempt.disposition.code == code
-        lead = s.get(m.Lead, attempt.lead_id)
-        assert (lead.status, lead.callback_agent_id) == (LeadStatus.CALLBACK, agent_id)
-        assert lead.next_call_at == callback
-        assert s.get(m.Agent, agent_id).state is AgentState.READY  # disposed: no wrap-up left
+    return runner, leg, dial
 
 
 def _ended_call(sessions, seeded):  # noqa: F811
     """A runner whose agent talked to a customer who hung up, nothing disposed yet: (runner, leg, dial)."""
-    runner, leg = logged_in(sessions)
-    runner.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
-    runner.feed(Tick(time.time()))
-    (dial,) = drain(runner)
-    runner.feed(Answered(time.time(), dial.channel_id, dial.attempt_id))
-    runner.feed(AmdResult(time.time(), dial.channel_id, dial.attempt_id, verdict=AmdVerdict.HUMAN))
-    drain(runner)
+    runner, leg, dial = _talking(sessions)
     runner.feed(HungUp(time.time(), dial.channel_id, dial.attempt_id, cause=16))
     return runner, leg, dial
 
