@@ -25,7 +25,7 @@ from web.agent import inbound, script, services
 from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
-from web.http import get_or_404, int_or_none
+from web.http import finish, get_or_404, int_or_none
 from web.sales.orders import LineInput, active_products
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -129,17 +129,11 @@ def status():
 
 
 def _act(action, *args, ok: str = ""):
-    session = db()
     try:
-        action(session, _me(), *args)
+        action(db(), _me(), *args)
     except AgentError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        if ok:
-            flash(ok, "ok")
-    return redirect(url_for("agent.panel"))
+        return finish("agent.panel", exc)
+    return finish("agent.panel", ok=ok)
 
 
 @bp.post("/login")
