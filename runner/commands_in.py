@@ -194,8 +194,9 @@ def _disposition(desk: Desk) -> Event:
         raise Refused("disposition: that call is not the agent's")
     lead = desk.session.get(m.Lead, attempt.lead_id)
     # A lead being dialed again is the new call's: a late disposition must not reschedule it under it.
-    free = lead is not None and lead.claimed_by is None
-    stored = core_leads(desk.session, [lead], desk.now)[0] if lead is not None and free else None
+    stored = None
+    if lead is not None and lead.claimed_by is None:
+        stored = core_leads(desk.session, [lead], desk.now)[0]
     return Disposition(desk.now, desk.campaign_id(), desk.agent.id, str(attempt.id),
                        str(desk.payload["code"]), float(callback) if callback is not None else None,
                        bool(desk.payload.get("final", True)), stored)
