@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.enums import CallDirection
+from store.inbound import answering
 from store.models import Agent, Call, InboundRoute, Lead
 
 
@@ -43,6 +44,7 @@ def known_caller(session: Session, number: str) -> Lead | None:
 
 
 def hotline_only(session: Session, agent: Agent) -> bool:
-    """The agent is a hotline seat of an inbound route: they may log in with no campaign."""
-    return any(agent.id in (r.hotline_agent_ids or [])
+    """The agent is a hotline seat of an enabled inbound route (as the runner's ``answering`` reads the
+    route): the panel offers them a log-in with no campaign."""
+    return any(agent.id in answering(r)[0]
                for r in session.scalars(select(InboundRoute).where(InboundRoute.enabled.is_(True))))

@@ -23,10 +23,10 @@ from orchestrator.dialer.agents import CONNECTING, NO_PHONE
 from store import desk_queue
 from store import messaging as sms
 from store.enums import AgentState, CampaignMode, CampaignState, DeskCommand, DeskRequestStatus, LeadStatus
+from store.inbound import agent_queues
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
 from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
-from web.agent.inbound import hotline_only
 from web.sales.orders import LineInput, OrderError, check_lines, take_orders
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
@@ -88,7 +88,7 @@ def log_in(session: Session, agent: Agent, seat_id: int, campaign_id: int, user_
     if seat is None:
         raise AgentError("that seat is disabled or taken")
     if campaign_id == HOTLINE_ONLY:
-        if not hotline_only(session, agent):
+        if not agent_queues(session, seat.node_id, agent.id)[0]:  # what the seat's runner will check
             raise AgentError("you are no hotline seat of an inbound route: pick a campaign")
     elif campaign_id not in {c.id for c in campaigns_for(session, agent)}:
         raise AgentError("that campaign is not running for your team")
