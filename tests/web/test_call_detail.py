@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from store.enums import AmdVerdict, CampaignMode, Outcome
+from store.enums import AmdVerdict, CallDirection, CampaignMode, Outcome
 from store.models import Attempt, Call, Campaign, Disposition, Order, Product, Recording
 from tests.web import seed
 from tests.web.test_security import two_teams  # noqa: F401 - fixture
@@ -71,6 +71,21 @@ def test_a_team_leader_opens_own_team_calls_only(as_role, two_calls):
     assert lead.get("/calls/987654").status_code == 404
     assert as_role("agent1").get(f"/calls/{mine}").status_code == 403  # agents have no call log
     assert as_role("sup").get("/calls/abc").status_code == 404
+
+
+def test_an_inbound_call_is_in_the_scope_of_the_team_of_the_agent_who_answered(app, as_role, two_calls):
+    """No attempt: the call's own agent decides, as in the call log."""
+    with app.app_context(), sessions().begin() as s:
+        recordings = s.scalars(select(Recording).order_by(Recording.id))
+        agent1, agent2 = (r.attempt.agent_id for r in recordings)
+        ours, theirs = (Call(direction=CallDirection.INBOUND, caller="+442079460009", callee="+14005550400",
+                             agent_id=agent, started_at=DAY) for agent in (agent1, agent2))
+        s.add_all([ours, theirs])
+        s.flush()
+        ours_id, theirs_id = ours.id, theirs.id
+    lead = as_role("lead1")
+    assert lead.get(f"/calls/{ours_id}").status_code == 200
+    assert lead.get(f"/calls/{theirs_id}").status_code == 403
 
 
 def test_an_unanswered_call_shows_its_ring_and_cause(app, as_role):

@@ -120,9 +120,11 @@ def call_detail(session: Session, call_id: int) -> CallDetail | None:
     if call is None:
         return None
     attempt = call.attempt
+    # The call log's agent (``web.calls.services._AGENT``): the attempt's, else the call's own (inbound).
+    agent_id = attempt.agent_id if attempt is not None and attempt.agent_id is not None else call.agent_id
     team_id = None
-    if attempt is not None and attempt.agent_id is not None:
-        team_id = session.scalar(select(Agent.team_id).where(Agent.id == attempt.agent_id))
+    if agent_id is not None:
+        team_id = session.scalar(select(Agent.team_id).where(Agent.id == agent_id))
     recordings = list(session.scalars(select(Recording).where(Recording.call_id == call.id)
                                       .order_by(Recording.id)))
     orders = list(session.scalars(select(Order).where(Order.attempt_id == attempt.id).order_by(Order.id))
