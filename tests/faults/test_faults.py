@@ -1,10 +1,11 @@
 """Faults during a running predictive campaign on the real sandbox, on SQLite and on PostgreSQL, on
 each PBX (the Asterisk pbx, the FreeSWITCH node).
 
-One campaign per database and PBX, five faults in a row (``lab.faults``):
-the database unavailable (PostgreSQL cut 30 s through our own gate, SQLite's
-write lock held 20 s), the runner's PBX connection (AMI or ESL) cut mid-burst, the
-PBX restarted, the runner killed with SIGKILL, the runner stopped with SIGTERM.
+One campaign per database and PBX, six faults in a row (``lab.faults``):
+the database unavailable (PostgreSQL cut 15 s through our own gate, SQLite's
+write lock held 15 s, past its 10 s busy timeout), the runner's PBX connection
+(AMI or ESL) cut mid-burst, then frozen (silent, not closed), the PBX restarted,
+the runner killed with SIGKILL, the runner stopped with SIGTERM.
 After each the campaign dials again; at the end no lead is lost, no number was
 dialed twice at once, the world received no call beyond the attempts recorded,
 and every call in flight was reconciled; no lead was charged for a call the node refused
@@ -17,9 +18,16 @@ import pytest
 from sqlalchemy import make_url
 
 from lab.faults import FAULTS, TcpGate, gated_url, run_faults, table
+from store.db import SQLITE_BUSY_TIMEOUT_MS
 from tests.integration.campaign_kit import BOTH_PBXES, kit_on
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+#: SQLite's outage: its write lock held past the runner's busy timeout (10 s), so writes fail, not wait.
+SQLITE_OUTAGE_S = SQLITE_BUSY_TIMEOUT_MS / 1000 + 5
+#: PostgreSQL's outage: long enough for every pooled connection to be cut and several reconnects to
+#: fail (the runner's outage path, not one slow query); ``bench.faults`` holds longer ones.
+PG_OUTAGE_S = 15.0
 
 
 @BOTH_PBXES
@@ -27,12 +35,12 @@ def test_a_predictive_campaign_survives_every_fault(sandbox, db_url, tmp_path, k
     kit = kit_on(sandbox, tmp_path, kind, url=db_url)
     try:
         if make_url(db_url).get_backend_name() == "sqlite":
-            verdict = run_faults(kit, FAULTS, leads=400, db_outage_s=20.0, serial=100)
+            verdict = run_faults(kit, FAULTS, leads=400, db_outage_s=SQLITE_OUTAGE_S, serial=100)
         else:
             url = make_url(db_url)
             with TcpGate(url.host or "127.0.0.1", url.port or 5432) as gate:
-                verdict = run_faults(kit, FAULTS, leads=400, db_outage_s=30.0, serial=200, pg_gate=gate,
-                                     runner_url=gated_url(db_url, gate))
+                verdict = run_faults(kit, FAULTS, leads=400, db_outage_s=PG_OUTAGE_S, serial=200,
+                                     pg_gate=gate, runner_url=gated_url(db_url, gate))
         print(kind, table(verdict.results), sep="\n")
         print(verdict)
         assert [r.name for r in verdict.results] == list(FAULTS)
