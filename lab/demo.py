@@ -135,11 +135,40 @@ def add_leads(session: Session, campaign: m.Campaign, lead_list: m.LeadList, num
         session.add(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=number, timezone=zone))
 
 
-def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign, agents: Iterable[m.Agent]) -> None:
-    """Queue ``agent_login`` commands for the node's runner, as the agent panel does."""
+def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign | None, agents: Iterable[m.Agent]) -> None:
+    """Queue ``agent_login`` commands for the node's runner, as the agent panel does (no campaign: a
+    hotline seat logging in for its queue only)."""
     for agent in agents:
         desk_queue.enqueue(session, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=node.id,
-                                                  campaign_id=campaign.id, agent_id=agent.id))
+                                                  campaign_id=campaign.id if campaign else None,
+                                                  agent_id=agent.id))
+
+
+def ensure_hotline(session: Session, sealer: Sealer, node: m.PbxNode, did: str, seat: tuple[str, str],
+                   overflow: Sequence[m.Agent], password: str | None = None, *,
+                   trunk_name: str = "world") -> m.InboundRoute | None:
+    """The node's hotline on ``did``, seeded once: the carrier's trunk (the sandbox's own, which the
+    PBX defines by hand: nothing is rendered) delivers ``did`` on the node, and a queue route sends
+    its callers to an agent at ``seat`` (``ensure_agents``), logged in for the queue only,
+    overflowing to ``overflow`` after 10 s. Returns the new route, or None when the trunk already
+    delivered ``did`` (seeded before: a supervisor's changes, a deleted route included, stay)."""
+    trunk = session.scalar(select(m.Trunk).where(m.Trunk.name == trunk_name))
+    if trunk is None:
+        trunk = m.Trunk(name=trunk_name, managed=False, dids=[], nodes=[])
+        session.add(trunk)
+    if node not in trunk.nodes:
+        trunk.nodes.append(node)
+    if did in trunk.dids:
+        return None
+    trunk.dids = [*trunk.dids, did]
+    [agent] = ensure_agents(session, sealer, node, [seat], password)
+    route = m.InboundRoute(name=f"Hotline {did} ({node.name})", did=did, trunk_id=trunk.id,
+                           hotline_agent_ids=[agent.id], overflow_agent_ids=[a.id for a in overflow],
+                           overflow_after_s=10)
+    session.add(route)
+    session.flush()
+    log_in(session, node, None, [agent])
+    return route
 
 
 DEMO_SCORECARD = "Demo outbound call"

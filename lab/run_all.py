@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import func, select
@@ -29,6 +31,9 @@ from lab.demo import NodeSpec
 from settings import ENV_PREFIX, Settings
 from store.sealing import Sealer
 from switchboard.supervisor import ChildSpec, Supervisor
+
+if TYPE_CHECKING:
+    from store import models as m
 
 DEMO_CAMPAIGN = "Demo (progressive)"
 FS_DEMO_CAMPAIGN = "Demo on FreeSWITCH (progressive)"
@@ -171,6 +176,7 @@ class DemoSite:
     phones: list[tuple[str, str]]  # (extension, secret) of the sandbox phones registered to that node
     campaign: str
     area_code: str  # the demo's numbers: one area (and time zone) per node, to tell the calls apart
+    hotline_did: str  # the number the world calls to reach the node's demo hotline
 
 
 def demo_sites(settings: Settings) -> list[DemoSite]:
@@ -190,10 +196,12 @@ def demo_sites(settings: Settings) -> list[DemoSite]:
     return [
         DemoSite(NodeSpec(NODE, pbx.host, pbx.port, pbx.username, pbx.secret,
                           str(paths(settings).monitor_dir)),
-                 [(p.extension, p.secret) for p in phone_credentials(settings)], DEMO_CAMPAIGN, "201"),
+                 [(p.extension, p.secret) for p in phone_credentials(settings)], DEMO_CAMPAIGN, "201",
+                 "14005550410"),
         DemoSite(NodeSpec(FS_NODE, "127.0.0.1", settings.esl_port, "", esl_password,
                           FREESWITCH_RECORDINGS_DIR, PbxKind.FREESWITCH),
-                 [(p.extension, p.secret) for p in fs_phone_credentials(settings)], FS_DEMO_CAMPAIGN, "312"),
+                 [(p.extension, p.secret) for p in fs_phone_credentials(settings)], FS_DEMO_CAMPAIGN, "312",
+                 "14005550411"),
     ]
 
 
@@ -239,7 +247,8 @@ def _seed_site(s: Session, sealer: Sealer, site: DemoSite, password: str) -> str
         quality = demo.ensure_quality(s, agents, f"Demo team ({node.name})")
         return (f"demo campaign {campaign.name!r} created on node {node.name!r}: {DEMO_AGENTS} agents "
                 f"(the sandbox phones {phones[0][0]}..) dialing the world; they log in with the password "
-                f"kept in {DEMO_AGENT_SECRET} in the instance dir; QA: {quality}")
+                f"kept in {DEMO_AGENT_SECRET} in the instance dir; QA: {quality}"
+                f"{_seed_hotline(s, sealer, node, site, agents, password)}")
     if campaign.desired_state is CampaignState.RUNNING and _dialable(s, campaign.id) == 0:
         demo.add_leads(s, campaign, campaign.lists[0],
                        _fresh(s, campaign, _demo_numbers(_lead_count(s, campaign.id), site.area_code)))
@@ -247,7 +256,23 @@ def _seed_site(s: Session, sealer: Sealer, site: DemoSite, password: str) -> str
     agents = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username.in_(demo_users))).all()
     quality = demo.ensure_quality(s, agents, f"Demo team ({node.name})")
     return (f"demo campaign {campaign.name!r} is {campaign.desired_state.value}, left as it was "
-            f"(seeded on the first run only); QA: {quality}")
+            f"(seeded on the first run only); QA: {quality}"
+            f"{_seed_hotline(s, sealer, node, site, agents, password)}")
+
+
+def _seed_hotline(s: Session, sealer: Sealer, node: m.PbxNode, site: DemoSite, agents: Sequence[m.Agent],
+                  password: str) -> str:
+    """The node's demo hotline (once; ``demo.ensure_hotline``): the phone after the demo agents'
+    is its seat, the last two demo agents its overflow; what to tell the console, or nothing."""
+    from lab import demo
+
+    route = demo.ensure_hotline(s, sealer, node, site.hotline_did, site.phones[DEMO_AGENTS], agents[-2:],
+                                password)
+    if route is None:
+        return ""
+    return (f"; hotline {site.hotline_did}: seat {site.phones[DEMO_AGENTS][0]}, overflowing to "
+            f"{', '.join(a.user.username for a in agents[-2:])} after {route.overflow_after_s} s; call it "
+            f"with: switchboard pbx sandbox call-in {site.hotline_did} --node {node.kind.value}")
 
 
 def provision_sandbox_seats(settings: Settings) -> None:

@@ -81,6 +81,28 @@ def sandbox_status(settings) -> None:
     sandbox_cli.status(settings)
 
 
+@sandbox.command("call-in")
+@click.argument("number")
+@click.option("--node", type=click.Choice(["asterisk", "freeswitch"]), default="asterisk", show_default=True,
+              help="The node the world calls: the Asterisk pbx or the FreeSWITCH node.")
+@click.option("--from", "caller", default="12125550199", show_default=True, help="The caller's number.")
+@click.option("--talk", "talk_s", type=click.IntRange(1, 3600), default=60, show_default=True,
+              help="Seconds the caller stays on after the node answers (its phone prompt in a loop).")
+@click.pass_obj
+def sandbox_call_in(settings, number: str, node: str, caller: str, talk_s: int) -> None:
+    """The world (the carrier) calls NUMBER on a node, as a customer would: the demo hotline, say."""
+    from store.enums import PbxKind
+
+    calls, credentials = _lab("lab.sandbox.calls"), _lab("lab.sandbox.credentials")
+    try:
+        channel = calls.call_in(credentials.connection_info(settings).world, PbxKind(node), number, caller,
+                                talk_s=talk_s)
+    except (ValueError, RuntimeError, OSError, TimeoutError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"the world is calling {number} on the {node} node from {caller} (world channel {channel}); "
+               f"the caller hangs up {talk_s} s after the answer")
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

@@ -10,14 +10,11 @@ log with their From and To, and both recordings hold audio.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-
 import pytest
 from sqlalchemy import select
 
-from ami.session import ami_session
 from lab import demo
+from lab.sandbox.calls import call_in, hang_up
 from store import desk_queue
 from store import models as m
 from store.enums import (
@@ -44,33 +41,15 @@ pytestmark = [pytest.mark.sandbox]
 PHONES = 2  # agent003 and agent004 (fsagent... on FreeSWITCH): phones the other live tests leave alone
 #: The hotline's DID on each node (the world dials ``PJSIP/<DID>@<node>``).
 DID = {PbxKind.ASTERISK: "14005550400", PbxKind.FREESWITCH: "14005550401"}
-ENDPOINT = {PbxKind.ASTERISK: "pbx", PbxKind.FREESWITCH: "freeswitch"}
 
 
 def world_calls(kit: Kit, caller: str) -> str:
-    """The world calls the hotline from ``caller`` and keeps talking (its phone prompt in a loop);
-    returns the world channel's id, to hang up."""
-    channel = str(uuid.uuid4())
-
-    async def main() -> None:
-        async with ami_session(kit.sandbox.world) as world:
-            await world.action({
-                "Action": "Originate", "Channel": f"PJSIP/{DID[kit.kind]}@{ENDPOINT[kit.kind]}",
-                "Context": "world-in", "Exten": "agent999", "Priority": "1", "Async": "true",
-                "CallerID": f"Hotline Caller <{caller}>", "Timeout": "15000", "ChannelId": channel},
-                as_list=False)
-
-    asyncio.run(main())
-    return channel
+    """The world calls the hotline from ``caller`` and keeps talking; returns its channel, to hang up."""
+    return call_in(kit.sandbox.world, kit.kind, DID[kit.kind], caller, name="Hotline Caller")
 
 
 def world_hangs_up(kit: Kit, *channels: str) -> None:
-    async def main() -> None:
-        async with ami_session(kit.sandbox.world) as world:
-            for channel in channels:
-                await world.action({"Action": "Hangup", "Channel": channel}, as_list=False)
-
-    asyncio.run(main())
+    hang_up(kit.sandbox.world, *channels)
 
 
 def inbound_call(s, caller: str) -> m.Call | None:

@@ -141,6 +141,18 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
             assert {c.node_id for c in mine} == {nodes[node].id}
             seats = s.scalars(select(m.Seat.extension).where(m.Seat.node_id == nodes[node].id)).all()
             assert sorted(seats) == [p.extension for p in phones(settings)]  # every sandbox phone of the node
+        # Each node's hotline: the phone after the demo agents' is its seat, logged in for the queue only;
+        # the last two demo agents are its overflow.
+        routes = {r.did: r for r in s.scalars(select(m.InboundRoute))}
+        assert sorted(routes) == ["14005550410", "14005550411"]
+        for did, node, line in (("14005550410", NODE, seeded[0]), ("14005550411", FS_NODE, seeded[1])):
+            seat, *_ = s.scalars(select(m.Agent).where(m.Agent.id.in_(routes[did].hotline_agent_ids))).all()
+            assert seat.seat.extension.endswith("agent005") and seat.seat.node_id == nodes[node].id
+            assert [c.campaign_id for c in logins if c.agent_id == seat.id] == [None]
+            overflow = s.scalars(select(m.Agent).where(m.Agent.id.in_(routes[did].overflow_agent_ids))).all()
+            assert sorted(a.seat.extension[-3:] for a in overflow) == ["003", "004"]
+            assert f"switchboard pbx sandbox call-in {did} --node {nodes[node].kind.value}" in line
+        s.delete(routes["14005550410"])  # the supervisor deletes the pbx's hotline
         zones = {lead.campaign_id: lead.timezone for lead in s.scalars(select(m.Lead))}
         assert zones == {campaigns[DEMO_CAMPAIGN].id: "America/New_York",  # 201: New Jersey
                          campaigns[FS_DEMO_CAMPAIGN].id: "America/Chicago"}  # 312: Chicago
@@ -149,10 +161,11 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         s.execute(update(m.DeskRequest).values(status=DeskRequestStatus.DONE))
         seats = {seat.extension: seat for seat in s.scalars(select(m.Seat))}
         first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
-        first.seat_id = seats["agent005"].id  # ... and moves an agent
+        first.seat_id = seats["agent006"].id  # ... and moves an agent
 
     again = seed_demo(settings)  # switchboard run again
     assert "is paused, left as it was" in again[0]
+    assert "hotline" not in again[0]
     assert "is running, left as it was" in again[1]
     with session_factory(engine)() as s:
         assert s.scalars(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN)).one().desired_state is (
@@ -160,7 +173,8 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         assert s.scalar(select(func.count()).select_from(m.DeskRequest).where(
             m.DeskRequest.status == DeskRequestStatus.PENDING)) == 0
         moved = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
-        assert moved.seat.extension == "agent005"
+        assert moved.seat.extension == "agent006"
+        assert [r.did for r in s.scalars(select(m.InboundRoute))] == ["14005550411"]  # not seeded again
     engine.dispose()
 
 
