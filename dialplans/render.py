@@ -90,6 +90,11 @@ class DialplanParams:
     #: The safety net of ``sb-queue-wait``: a caller no runner moved is sent to voicemail after this
     #: long (above any queue's longest wait, which the core enforces itself).
     queue_wait_max_s: int = 900
+    #: ``sb-queue-voicemail``: the prompt before the tone, and the longest message (the runner records it).
+    voicemail_sound: str = "vm-intro"
+    voicemail_max_s: int = 120
+    #: ``sb-queue-callback``: what a caller who will be called back hears before the hang-up.
+    callback_sound: str = "auth-thankyou&vm-goodbye"
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

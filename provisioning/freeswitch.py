@@ -29,6 +29,9 @@ CONTEXT = "switchboard"
 #: FreeSWITCH's stock "goodbye" prompt (sound pack path, relative to the sounds dir). The shared
 #: ``DialplanParams.default_abandon_sound`` names Asterisk's prompt, which FreeSWITCH does not have.
 DEFAULT_ABANDON_SOUND = "voicemail/vm-goodbye.wav"
+#: The stock prompts of the voicemail and callback routes (``DialplanParams`` names Asterisk's).
+VOICEMAIL_SOUND = "voicemail/vm-record_message.wav"
+CALLBACK_SOUND = "ivr/ivr-thank_you_for_calling.wav"
 #: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
 RECORDINGS_DIR = DialConfig().recordings_dir
 
@@ -58,6 +61,9 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "fax_dir": params.fax_dir,
         "fax_numbers": params.fax_numbers,
         "queue_wait_loops": max(1, params.queue_wait_max_s // 6),  # the ringback cadence is 6 s
+        "voicemail_sound": VOICEMAIL_SOUND,
+        "voicemail_max_s": params.voicemail_max_s,
+        "callback_sound": CALLBACK_SOUND,
     }
 
 

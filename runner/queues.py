@@ -31,7 +31,7 @@ def queue_config(route: m.InboundRoute) -> QueueConfig:
         route.id, frozenset({route.did.removeprefix("+")}), hotline=frozenset(hotline),
         overflow=frozenset(overflow), overflow_after_s=min(float(route.overflow_after_s), max_wait - 0.5),
         max_wait_s=max_wait, wait_route=r.QUEUE_WAIT, closed_route=r.QUEUE_CLOSED,
-        voicemail_route=r.QUEUE_VOICEMAIL, callback_route=r.QUEUE_CALLBACK,
+        voicemail_route=r.QUEUE_VOICEMAIL, callback_route=r.QUEUE_CALLBACK, on_max_wait=route.on_max_wait,
         hours=CallingHours.from_table(route.hours or {}), timezone=route.timezone or "UTC",
         record_calls=route.record_calls)
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from orchestrator.amd import MachineAction
 from orchestrator.compliance import ComplianceProfile
 from orchestrator.events import AgentState, AmdVerdict
+from orchestrator.inbound.queue import MaxWait
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.status import DIALABLE_LEAD_STATUSES, LeadStatus
 
@@ -28,6 +29,7 @@ __all__ = [
     "DeskRequestStatus",
     "LeadStatus",
     "MachineAction",
+    "MaxWait",
     "Outcome",
     "PaymentStatus",
     "PbxKind",
@@ -109,7 +111,8 @@ class QueueOutcome(StrEnum):
     ANSWERED = "answered"  # by a hotline seat
     OVERFLOW = "overflow"  # by a designated outbound agent
     ABANDONED = "abandoned"  # the caller hung up while waiting
-    SENT_ON = "sent_on"  # voicemail or callback after the longest wait
+    VOICEMAIL = "voicemail"  # after the longest wait: left a message (or hung up at the prompt)
+    CALLBACK = "callback"  # after the longest wait: asked to be called back
     CLOSED = "closed"  # outside business hours
 
 

@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "web.seats.views",
     "web.trunks.views",
     "web.inbound.views",
+    "web.inbound.missed",
     "web.campaigns.views",
     "web.leads.views",
     "web.leaddata.views",

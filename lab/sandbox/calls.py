@@ -6,10 +6,13 @@ what a visitor of the demo does by hand is what the tests do.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
-from ami.session import AmiTarget, run_actions
+from panoramisk.message import Message
+
+from ami.session import AmiTarget, ami_session, run_actions
 from store.enums import PbxKind
 
 #: The world's endpoint towards each node (its trunk to the pbx, to the FreeSWITCH node).
@@ -42,10 +45,18 @@ def call_in(world: AmiTarget, kind: PbxKind, did: str, caller: str, *, name: str
               "CallerID": f"{name} <{caller}>", "Timeout": "30000", "ChannelId": channel}
     if talk_s is not None:
         action["Variable"] = f"caller_talk_s={talk_s}"  # the world's dialplan sets the timeout
-    [reply] = run_actions(world, [action])
-    if isinstance(reply, list) or reply.get("Response") != "Success":
+    reply = asyncio.run(_originate(world, action))
+    if reply.get("Response") != "Success":
         raise RuntimeError(f"the world did not place the call: {reply}")
     return channel
+
+
+async def _originate(world: AmiTarget, action: dict[str, str]) -> Message:
+    """An async Originate's reply (its own, not the OriginateResponse event that comes later)."""
+    async with ami_session(world) as session:
+        reply = await session.action(action, as_list=False)
+    assert not isinstance(reply, list)  # as_list=False: one message
+    return reply
 
 
 def hang_up(world: AmiTarget, *channels: str) -> None:

@@ -7,8 +7,8 @@ phones' seats. mod_xml_curl is asked first; when the web app is not running or
 does not know this node, FreeSWITCH falls back to the static copies, so the
 sandbox works without the web app.
 
-The sound packs are not built (hundreds of MB); the one prompt the project's
-routes name by default is rendered with espeak-ng at the stock pack's path.
+The sound packs are not built (hundreds of MB); the prompts the project's
+routes name by default are rendered with espeak-ng at the stock pack's paths.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ PROMPT_PACKAGES = ("espeak-ng", "sox")
 PROMPT_PACKAGES = ("espeak-ng", "sox")
 PROMPTS = {
     freeswitch.DEFAULT_ABANDON_SOUND: "Sorry, all our agents are busy. We will call you back. Goodbye.",
+    freeswitch.VOICEMAIL_SOUND: "Please leave your message after the tone.",
+    freeswitch.CALLBACK_SOUND: "Thank you for calling. We will call you back soon. Goodbye.",
 }
 
 _env = Environment(

@@ -24,10 +24,12 @@ a :class:`~orchestrator.step.Step` out. Its agents come from the node's pool:
   (a talk of minutes). Without it a caller waits for the first designated
   agent to finish their outbound call.
 
-A caller who waits ``max_wait_s`` is sent to voicemail or a callback request
-(a rendered route). Hold music, position prompts and the routes themselves
-are the PBX wiring's (``CallerQueued`` carries the position at entry,
-``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it).
+A caller who waits ``max_wait_s`` is sent to voicemail (a rendered route that
+prompts for a message; the queue records it) or a callback request (a route that
+says they will be called back); either way the call is listed for a follow-up.
+Hold music, position prompts and the routes themselves are the PBX wiring's
+(``CallerQueued`` carries the position at entry, ``CallerMoved`` each change, and
+:meth:`InboundQueue.position` answers it).
 
 On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
 queue with a ``wait_route`` moves them there (answered, hold music) as it takes
@@ -203,12 +205,24 @@ class CallerAbandoned(Fact):
 
 @dataclass(frozen=True, slots=True)
 class CallerSentOn(Fact):
-    """The caller waited ``max_wait_s`` and was sent to voicemail or a callback request."""
+    """The caller waited ``max_wait_s`` and was sent to voicemail or a callback request; a voicemail
+    caller's message is recorded from here to ``recording`` (relative to the PBX's recording directory)."""
 
     queue_id: int
     call_id: str
     waited_s: float
     to: MaxWait
+    recording: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerLeft(Fact):
+    """A caller sent to voicemail or a callback request hung up ``stayed_s`` after (their message's
+    length, for voicemail)."""
+
+    queue_id: int
+    call_id: str
+    stayed_s: float
 
 
 @dataclass(slots=True)
@@ -231,6 +245,7 @@ class InboundQueue:
         self.board = AgentBoard(pool, self.key, config.queue_id, ids, config.leg_timeout_s)
         self.waiting: dict[str, Caller] = {}  # by channel, in arrival order
         self.talking: dict[str, Caller] = {}  # answered, by channel
+        self.sent_on: dict[str, tuple[Caller, float]] = {}  # to voicemail or a callback, and when
         self._now = float("-inf")  # the last input's time
 
     @property
@@ -325,6 +340,9 @@ class InboundQueue:
             agent = self.board.agents.get(caller.agent_id) if caller.agent_id is not None else None
             if agent is not None and agent.state is AgentState.ON_CALL:
                 self.board.start_wrap_up(agent, now, out)
+        elif (left := self.sent_on.pop(channel_id, None)) is not None:
+            caller, sent_at = left
+            out.record(CallerLeft(now, self.config.queue_id, caller.call_id, now - sent_at))
         elif (agent := self.board.by_leg(channel_id)) is not None:
             self.board.leg_lost(agent, now, out)
 
@@ -335,10 +353,21 @@ class InboundQueue:
             self.board.release(agent, now, out)
         for caller in list(self.waiting.values()):
             if now - caller.arrived >= c.max_wait_s:
-                del self.waiting[caller.channel_id]
-                route = c.voicemail_route if c.on_max_wait is MaxWait.VOICEMAIL else c.callback_route
-                out.send(Redirect(caller.channel_id, route))
-                out.record(CallerSentOn(now, c.queue_id, caller.call_id, now - caller.arrived, c.on_max_wait))
+                self._send_on(caller, now, out)
+
+    def _send_on(self, caller: Caller, now: float, out: Outbox) -> None:
+        """Past the longest wait: to voicemail, whose message is always recorded (it is what the
+        caller left, whatever ``record_calls`` says), or to the callback request."""
+        c = self.config
+        del self.waiting[caller.channel_id]
+        self.sent_on[caller.channel_id] = (caller, now)
+        voicemail = c.on_max_wait is MaxWait.VOICEMAIL
+        out.send(Redirect(caller.channel_id, c.voicemail_route if voicemail else c.callback_route))
+        recording = f"voicemail/{c.queue_id}/{caller.call_id}.wav" if voicemail else ""
+        if recording:
+            out.send(StartRecording(caller.channel_id, recording))
+        out.record(CallerSentOn(now, c.queue_id, caller.call_id, now - caller.arrived, c.on_max_wait,
+                                recording))
 
     def _finish(self, now: float, out: Outbox) -> Step:
         """Every input ends the same way: callers get free agents, the overflow agents wanted are

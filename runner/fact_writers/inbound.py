@@ -63,26 +63,34 @@ def released(to: Target, s: Session, fact: q.OverflowReleased) -> None:
     """Nothing to keep (see :func:`reserved`)."""
 
 
+def _recording(to: Target, s: Session, call_id: str, path: str, at: float) -> None:
+    """The call's recording, started at ``at`` (``path``: relative to the node's recording directory)."""
+    row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == call_id))
+    s.add(m.Recording(call_id=row, node_id=to.node_id, path=path, started_at=to_dt(at)))
+
+
+def _ended(s: Session, call_id: str, at: float, recorded_s: float) -> None:
+    """The call and its recording ended at ``at``, ``recorded_s`` after the recording started."""
+    _update_call(s, call_id, ended_at=to_dt(at))
+    row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == call_id))
+    if row is not None:
+        s.execute(update(m.Recording).where(m.Recording.call_id == row)
+                  .values(ended_at=to_dt(at), duration_s=_seconds(recorded_s)),
+                  execution_options={"synchronize_session": False})
+
+
 @writes(q.CallerAnswered)
 def answered(to: Target, s: Session, fact: q.CallerAnswered) -> None:
-    at = to_dt(fact.at)
     outcome = QueueOutcome.OVERFLOW if fact.overflow else QueueOutcome.ANSWERED
-    _update_call(s, fact.call_id, answered_at=at, agent_id=fact.agent_id, queue_outcome=outcome,
+    _update_call(s, fact.call_id, answered_at=to_dt(fact.at), agent_id=fact.agent_id, queue_outcome=outcome,
                  queue_wait_s=_seconds(fact.waited_s))
     if fact.recording:
-        row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == fact.call_id))
-        s.add(m.Recording(call_id=row, node_id=to.node_id, path=fact.recording, started_at=at))
+        _recording(to, s, fact.call_id, fact.recording, fact.at)
 
 
 @writes(q.CallerEnded)
 def ended(to: Target, s: Session, fact: q.CallerEnded) -> None:
-    at = to_dt(fact.at)
-    _update_call(s, fact.call_id, ended_at=at)
-    row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == fact.call_id))
-    if row is not None:
-        s.execute(update(m.Recording).where(m.Recording.call_id == row)
-                  .values(ended_at=at, duration_s=_seconds(fact.talk_s)),
-                  execution_options={"synchronize_session": False})
+    _ended(s, fact.call_id, fact.at, fact.talk_s)
 
 
 @writes(q.CallerAbandoned)
@@ -93,5 +101,15 @@ def abandoned(to: Target, s: Session, fact: q.CallerAbandoned) -> None:
 
 @writes(q.CallerSentOn)
 def sent_on(to: Target, s: Session, fact: q.CallerSentOn) -> None:
-    _update_call(s, fact.call_id, ended_at=to_dt(fact.at), queue_outcome=QueueOutcome.SENT_ON,
+    """Voicemail or a callback request: the call waits for a follow-up (Inbound → Missed callers). It
+    ends here as far as the queue goes; ``left`` moves the end to the caller's hang-up."""
+    outcome = QueueOutcome.VOICEMAIL if fact.to is q.MaxWait.VOICEMAIL else QueueOutcome.CALLBACK
+    _update_call(s, fact.call_id, ended_at=to_dt(fact.at), queue_outcome=outcome,
                  queue_wait_s=_seconds(fact.waited_s))
+    if fact.recording:
+        _recording(to, s, fact.call_id, fact.recording, fact.at)
+
+
+@writes(q.CallerLeft)
+def left(to: Target, s: Session, fact: q.CallerLeft) -> None:
+    _ended(s, fact.call_id, fact.at, fact.stayed_s)

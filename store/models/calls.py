@@ -111,6 +111,9 @@ class Call(CreatedAt, Base):
     queue_outcome: Mapped[QueueOutcome | None] = mapped_column(StrEnumType(QueueOutcome))
     queue_wait_s: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
+    # A voicemail or callback request (``queue_outcome``) someone dealt with: who, when.
+    followed_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    followed_up_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     attempt: Mapped[Attempt | None] = relationship(back_populates="calls")
     node: Mapped[PbxNode | None] = relationship()

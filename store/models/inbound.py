@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.enums import InboundTarget
+from store.enums import InboundTarget, MaxWait
 from store.models.base import Base, CreatedAt
 from store.models.trunks import Trunk
 from store.types import JsonType, StrEnumType
@@ -22,6 +22,8 @@ class InboundRoute(CreatedAt, Base):
     ``target`` SEAT: the one agent in ``hotline_agent_ids``, no overflow.
     ``hours``: business hours as campaigns keep calling hours (``{"mon": [["09:00", "18:00"]]}``,
     ``{}`` always open) in ``timezone``; a caller outside them hears the closed message.
+    ``on_max_wait``: where a caller goes after ``max_wait_s``: voicemail (a recorded message) or a
+    callback request; both are listed for a follow-up (``Call.followed_up_at``).
     """
 
     __tablename__ = "inbound_routes"
@@ -39,6 +41,8 @@ class InboundRoute(CreatedAt, Base):
     hours: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
+    on_max_wait: Mapped[MaxWait] = mapped_column(StrEnumType(MaxWait), default=MaxWait.VOICEMAIL,
+                                                 server_default=MaxWait.VOICEMAIL.value)
 
     trunk: Mapped[Trunk] = relationship()
 

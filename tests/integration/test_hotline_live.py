@@ -5,7 +5,8 @@ hotline seat logs in for the queue only. The world (the carrier) calls the
 hotline DID: the caller is answered in ``sb-queue-wait``, bridged to the
 hotline seat's held-open leg and recorded. A second caller while the seat is
 busy overflows to the designated outbound agent. Both calls are in the call
-log with their From and To, and both recordings hold audio.
+log with their From and To, and both recordings hold audio. Callers nobody
+answers within the longest wait leave a voicemail or a callback request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from store.enums import (
     CallDirection,
     CampaignMode,
     DeskCommand,
+    MaxWait,
     PbxKind,
     QueueOutcome,
     RecordingStatus,
@@ -41,6 +43,7 @@ pytestmark = [pytest.mark.sandbox]
 PHONES = 2  # agent003 and agent004 (fsagent... on FreeSWITCH): phones the other live tests leave alone
 #: The hotline's DID on each node (the world dials ``PJSIP/<DID>@<node>``).
 DID = {PbxKind.ASTERISK: "14005550400", PbxKind.FREESWITCH: "14005550401"}
+CALLBACK_DID = {PbxKind.ASTERISK: "14005550402", PbxKind.FREESWITCH: "14005550403"}
 
 
 def world_calls(kit: Kit, caller: str) -> str:
@@ -128,4 +131,71 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
         assert recording.status is RecordingStatus.OK, (recording.path, recording.status_reason)
         assert f'/recordings/{recording.id}"' in page
         assert check_played(web, recording) > 0.01
+    kit.close()
+
+
+def _missed(s, caller: str) -> m.Call | None:
+    call = inbound_call(s, caller)
+    return call if call is not None and call.queue_outcome in (QueueOutcome.VOICEMAIL,
+                                                                QueueOutcome.CALLBACK) else None
+
+
+@BOTH_PBXES
+def test_callers_past_the_longest_wait_leave_a_voicemail_or_a_callback_request(sandbox, tmp_path, kind):
+    """Nobody answers (the routes' one agent is not logged in): after the 3 s longest wait a caller to
+    the voicemail route is sent to voicemail and talks for a few seconds: the message is recorded and
+    plays in the Missed callers list; a caller to the callback route is told we call back: listed
+    too, with no message."""
+    kit = kit_on(sandbox, tmp_path, kind)
+    [agent] = kit.agents(1, first=PHONES)
+    dids = {MaxWait.VOICEMAIL: DID[kind], MaxWait.CALLBACK: CALLBACK_DID[kind]}
+    with kit.sessions.begin() as s:
+        node = s.get(m.PbxNode, kit.node_id)
+        trunk = m.Trunk(name="world-hotline", managed=False, dids=list(dids.values()), nodes=[node])
+        s.add(trunk)
+        s.flush()
+        routes = {to: m.InboundRoute(name=f"400 {to.value}", did=did, trunk_id=trunk.id, on_max_wait=to,
+                                     overflow_agent_ids=[agent], overflow_after_s=1, max_wait_s=3)
+                  for to, did in dids.items()}
+        s.add_all(routes.values())
+        s.flush()
+        route_id = routes[MaxWait.VOICEMAIL].id
+    runner = kit.runner()
+    runner.start()
+    try:
+        kit.wait_for("the runner hosts both queues",
+                     lambda _s: runner.tail(1000).count("inbound queue hosted") == 2, runner, timeout=10)
+        # 3 s in the queue, then 7 s of message
+        call_in(kit.sandbox.world, kind, dids[MaxWait.VOICEMAIL], "12125550151", talk_s=10)
+        call_in(kit.sandbox.world, kind, dids[MaxWait.CALLBACK], "12125550152", talk_s=10)
+        kit.wait_for("the voicemail caller hung up after their message", lambda s: (
+            (c := _missed(s, "12125550151")) is not None and bool(c.recordings)
+            and c.recordings[0].ended_at is not None), runner, timeout=25)
+        kit.wait_for("the other caller asked to be called back",
+                     lambda s: _missed(s, "12125550152") is not None, runner, timeout=10)
+    finally:
+        runner.stop()
+        print(runner.tail(40))
+
+    with kit.sessions() as s:
+        voicemail, callback = _missed(s, "12125550151"), _missed(s, "12125550152")
+        [message] = voicemail.recordings
+        assert voicemail.queue_outcome is QueueOutcome.VOICEMAIL
+        assert callback.queue_outcome is QueueOutcome.CALLBACK
+        assert callback.recordings == []
+        assert voicemail.queue_wait_s >= 3
+        assert message.path == f"voicemail/{route_id}/{voicemail.pbx_call_id}.wav"
+        assert message.duration_s >= 4, message.duration_s  # the caller talked ~7 s after the redirect
+        voicemail_id, callback_id = voicemail.id, callback.id
+    wait_for_file(kit.recording_file(message.path))
+    sweep_recordings(kit)
+    web = web_client(kit, tmp_path)  # QA: sees every team's calls, as the hotline's list needs
+    page = web.get("/inbound/missed").get_data(as_text=True)
+    assert f'id="missed-{voicemail_id}"' in page
+    assert f'id="missed-{callback_id}"' in page
+    with kit.sessions() as s:
+        message = s.get(m.Recording, message.id)
+    assert message.status is RecordingStatus.OK, message.status_reason
+    assert f'/recordings/{message.id}"' in page
+    assert check_played(web, message) > 0.01  # the caller's own audio, played through the page
     kit.close()

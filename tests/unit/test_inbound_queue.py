@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
-from orchestrator.commands import Bridge, EndpointKind, Originate, Redirect
+from orchestrator.commands import Bridge, EndpointKind, Originate, Redirect, StartRecording
 from orchestrator.dialer.inputs import AgentLogin, Disposition
 from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, HungUp
 from orchestrator.inbound.queue import (
     CallerAbandoned,
     CallerAnswered,
+    CallerLeft,
     CallerMoved,
     CallerQueued,
     CallerSentOn,
@@ -155,8 +156,13 @@ def test_a_caller_waiting_too_long_goes_to_voicemail_or_a_callback(action, route
     assert node.queue.next_wakeup() == T0 + 11
     step = node.tick(T0 + 61)
     assert Redirect(channel, route) in step.commands
-    assert CallerSentOn(T0 + 61, 1, channel, 60.0, action) in step.facts
+    message = f"voicemail/1/{channel}.wav" if action is MaxWait.VOICEMAIL else ""  # the message, recorded
+    assert [c for c in step.commands if isinstance(c, StartRecording)] == (
+        [StartRecording(channel, message)] if message else [])
+    assert CallerSentOn(T0 + 61, 1, channel, 60.0, action, message) in step.facts
     assert node.queue.position(channel) is None
+    step = node.feed(HungUp(T0 + 81, channel))  # the caller hangs up after their message
+    assert CallerLeft(T0 + 81, 1, channel, 20.0) in step.facts
 
 
 def test_callers_keep_their_place_and_one_hanging_up_is_an_abandon():

@@ -29,11 +29,11 @@ def test_call_in_refuses_what_is_not_a_number_a_name_or_a_talk_time(did, caller,
 def test_call_in_dials_the_node_s_endpoint_with_the_talk_time(monkeypatch):
     sent = []
 
-    def run_actions(target, actions):
-        sent.extend(actions)
-        return [{"Response": "Success"}]
+    async def originate(target, action):
+        sent.append(action)
+        return {"Response": "Success"}
 
-    monkeypatch.setattr(calls, "run_actions", run_actions)
+    monkeypatch.setattr(calls, "_originate", originate)
     channel = calls.call_in(NOWHERE, PbxKind.FREESWITCH, "+14005550411", "12125550199", talk_s=30)
     [action] = sent
     assert action["Channel"] == "PJSIP/14005550411@freeswitch"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from store.enums import InboundTarget
+from store.enums import InboundTarget, MaxWait
 from store.models import Agent, InboundRoute, Trunk, User
 from tests.web.test_trunks import GOOD, _node_id
 from tests.web.test_trunks import admin as admin
@@ -56,10 +56,13 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     assert route.timezone == "Europe/London"
     edit = admin.get(f"/admin/inbound/{route.id}").get_data(as_text=True)
     assert "mon 09:00-18:00" in edit
-    assert admin.post(f"/admin/inbound/{route.id}", _form(trunk_id, agents, target="seat", overflow=[])
-                      ).status_code == 302
+    assert route.on_max_wait is MaxWait.VOICEMAIL  # the default: past the longest wait, leave a message
+    assert admin.post(f"/admin/inbound/{route.id}", _form(trunk_id, agents, target="seat", overflow=[],
+                                                          on_max_wait="callback")).status_code == 302
     (route,) = _routes(app)
     assert (route.target, route.overflow_agent_ids) == (InboundTarget.SEAT, [])
+    assert route.on_max_wait is MaxWait.CALLBACK
+    assert "then callback" in admin.get("/admin/inbound").get_data(as_text=True)
     assert admin.post(f"/admin/inbound/{route.id}/delete").status_code == 302
     assert _routes(app) == []
 
@@ -79,6 +82,7 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"hours": "mon 18:00-09:00"}, "business hours: bad time span"),
     ({"timezone": "Mars/Olympus"}, "unknown time zone"),
     ({"name": ""}, "name: 1 to 64 characters"),
+    ({"on_max_wait": "hangup"}, "after the longest wait: voicemail or a callback request"),
 ])
 def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world, changes, message):
     trunk_id, agents = world

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.leads.hours import CallingHours, HoursError
-from store.enums import InboundTarget
+from store.enums import InboundTarget, MaxWait
 from store.models import Agent, InboundRoute, Trunk
 from web.campaigns.forms import FormError, parse_hours
 
@@ -41,6 +41,7 @@ class RouteInput:
     timezone: str
     record_calls: bool = True
     enabled: bool = True
+    on_max_wait: str = MaxWait.VOICEMAIL.value
 
 
 def _seconds(text: str, what: str, low: int) -> int:
@@ -113,6 +114,10 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     max_wait = _seconds(data.max_wait_s, "longest wait", 1)
     if overflow_after >= max_wait:
         raise RouteError("the longest wait must be longer than the wait before overflow")
+    try:
+        on_max_wait = MaxWait(data.on_max_wait)
+    except ValueError:
+        raise RouteError("after the longest wait: voicemail or a callback request") from None
     others = select(InboundRoute).where(InboundRoute.id != row.id) if row else select(InboundRoute)
     if session.scalar(others.where(InboundRoute.name == name)) is not None:
         raise RouteError(f"a route named {name!r} exists already")
@@ -123,7 +128,7 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
         session.add(row)
     row.name, row.did, row.trunk_id, row.target = name, did, trunk.id, target
     row.hotline_agent_ids, row.overflow_agent_ids = hotline, overflow
-    row.overflow_after_s, row.max_wait_s = overflow_after, max_wait
+    row.overflow_after_s, row.max_wait_s, row.on_max_wait = overflow_after, max_wait, on_max_wait
     row.hours, row.timezone = _hours(data.hours), _timezone(data.timezone)
     row.record_calls, row.enabled = data.record_calls, data.enabled
     session.flush()

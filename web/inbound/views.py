@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from store.enums import InboundTarget
+from store.enums import InboundTarget, MaxWait
 from store.models import Agent, InboundRoute, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
@@ -30,7 +30,8 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         hotline_agent_ids=_ids(form, "hotline"), overflow_agent_ids=_ids(form, "overflow"),
         overflow_after_s=form.get("overflow_after_s", ""), max_wait_s=form.get("max_wait_s", ""),
         hours=form.get("hours", ""), timezone=form.get("timezone", ""),
-        record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on")
+        record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
+        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value))
 
 
 def _page(route: InboundRoute | None, status: int = 200):
