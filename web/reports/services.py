@@ -44,7 +44,7 @@ class Period:
         return datetime.combine(self.last + timedelta(days=1), time(), UTC)
 
 
-def _seconds(session: Session, start: Any, end: Any) -> Any:
+def seconds_between(session: Session, start: Any, end: Any) -> Any:
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0
     return func.extract("epoch", end - start)
@@ -71,7 +71,7 @@ def volume(
                     case(
                         (
                             Attempt.bridged_at.is_not(None),
-                            _seconds(session, Attempt.bridged_at, Attempt.ended_at),
+                            seconds_between(session, Attempt.bridged_at, Attempt.ended_at),
                         ),
                         else_=0,
                     )
@@ -135,7 +135,7 @@ def _occupancy(
             func.greatest(AgentStateLog.started_at, lo),
             func.least(func.coalesce(AgentStateLog.ended_at, hi), hi),
         )
-    seconds = _seconds(session, start, end)
+    seconds = seconds_between(session, start, end)
     columns = [key, utc_day(session, start)] if daily else [key]
     query = (
         select(

@@ -11,6 +11,7 @@ from web.auth.roles import Perm, requires, team_scope
 from web.csvsafe import safe_csv
 from web.db import db
 from web.http import day_or_none
+from web.reports import inbound
 from web.reports.services import Period, sales_by_disposition, volume
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -45,6 +46,11 @@ def index():
         daily=daily,
         export_args={k: v for k, v in request.args.items() if k in EXPORT_ARGS},
         chart=_totals(rows),
+        # The hotline is the centre's: its queue figures for those who see every team, each agent's
+        # inbound calls for anyone (in scope).
+        inbound_routes=inbound.by_route(session, period) if teams is None else [],
+        inbound_agents=inbound.by_agent(session, period, teams),
+        service_level_s=inbound.SERVICE_LEVEL_S,
     )
 
 
