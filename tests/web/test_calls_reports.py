@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from store.enums import AgentState, CampaignState, Outcome
+from store.enums import AgentState, CallDirection, CampaignState, Outcome
 from store.models import (
     AbandonBucket,
     Agent,
     AgentStateLog,
     AuditLog,
+    Call,
     Campaign,
     PbxNode,
     Recording,
@@ -234,3 +235,21 @@ def test_a_freeswitch_node_without_its_own_dir_reads_freeswitchs_recordings_dir(
     assert recording_file(rec, fs, tmp_path) == Path(DialConfig().recordings_dir) / "4" / "x.wav"
     assert recording_file(rec, asterisk, tmp_path) == tmp_path / "4" / "x.wav"
     assert recording_file(Recording(path="../x.wav"), fs, tmp_path) is None
+
+
+def test_the_wallboard_links_an_agent_on_an_inbound_call_to_it(app, as_role, calls):
+    """An inbound call has no attempt: the wallboard finds it by the agent the call names."""
+    now = datetime.now(UTC)
+    with app.app_context(), sessions().begin() as s:
+        agent = s.scalars(select(Agent)).one()
+        agent.state, agent.state_since = AgentState.ON_CALL, now
+        call = Call(direction=CallDirection.INBOUND, caller="12125550100", callee="14005550400",
+                    started_at=now, answered_at=now, agent_id=agent.id, pbx_call_id="in-1")
+        ended = Call(direction=CallDirection.INBOUND, caller="12125550101", callee="14005550400",
+                     started_at=now - timedelta(minutes=5), ended_at=now - timedelta(minutes=4),
+                     agent_id=agent.id, pbx_call_id="in-0")
+        s.add_all([call, ended])
+        s.flush()
+        call_id = call.id
+    (row,) = as_role("sup").get("/wallboard/snapshot.json").get_json()["agents"]
+    assert row["call_id"] == call_id

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, rules_for
 from orchestrator.pacing.base import AbandonWindow
-from store.enums import AgentState, CampaignState
+from store.enums import AgentState, CallDirection, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Call, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
 from web.sales.services import by_team, sales_vs_target
@@ -72,12 +72,17 @@ def snapshot(
 
 
 def _current_calls(session: Session) -> dict[int, int]:
-    """agent -> the call they are on (its attempt not ended yet)."""
-    rows = session.execute(
+    """agent -> the call they are on: an outbound one (its attempt not ended yet) or an inbound one
+    they answered (no attempt: the call names its agent)."""
+    outbound = session.execute(
         select(Attempt.agent_id, Call.id).join(Call, Call.attempt_id == Attempt.id)
         .where(Attempt.ended_at.is_(None), Attempt.agent_id.is_not(None))
     ).tuples()
-    return {agent: call for agent, call in rows if agent is not None}
+    inbound = session.execute(
+        select(Call.agent_id, Call.id)
+        .where(Call.direction == CallDirection.INBOUND, Call.agent_id.is_not(None), Call.ended_at.is_(None))
+    ).tuples()
+    return {agent: call for agent, call in [*outbound, *inbound] if agent is not None}
 
 
 def _sales_today(
