@@ -112,6 +112,27 @@ def volume(
     return rows
 
 
+class ClippedStates:
+    """The agent state log's intervals clipped to ``period`` (and to now, for open ones), in SQL on
+    both databases: ``start`` and ``end`` of the clipped interval, its ``seconds``, and the WHERE
+    clause of the intervals that overlap the period."""
+
+    def __init__(self, session: Session, period: Period) -> None:
+        lo = literal(period.start, UtcDateTime)
+        hi = literal(min(period.end, datetime.now(UTC)), UtcDateTime)
+        self.start: ColumnElement[datetime]
+        self.end: ColumnElement[datetime]
+        if session.get_bind().dialect.name == "sqlite":
+            self.start = func.max(AgentStateLog.started_at, lo)
+            self.end = func.min(func.coalesce(AgentStateLog.ended_at, hi), hi)
+        else:
+            self.start = func.greatest(AgentStateLog.started_at, lo)
+            self.end = func.least(func.coalesce(AgentStateLog.ended_at, hi), hi)
+        self.seconds = seconds_between(session, self.start, self.end)
+        self.overlaps = (AgentStateLog.started_at < hi) & or_(AgentStateLog.ended_at.is_(None),
+                                                              AgentStateLog.ended_at > lo)
+
+
 def _occupancy(
     session: Session, period: Period, group: str, daily: bool, teams: frozenset[int] | None
 ) -> dict[tuple[str, str], float]:
@@ -121,35 +142,20 @@ def _occupancy(
     minutes long; one spanning midnight is not split).
     """
     key = _group_key(group)
-    lo = literal(period.start, UtcDateTime)
-    hi = literal(min(period.end, datetime.now(UTC)), UtcDateTime)
-    start: ColumnElement[datetime]
-    end: ColumnElement[datetime]
-    if session.get_bind().dialect.name == "sqlite":
-        start, end = (
-            func.max(AgentStateLog.started_at, lo),
-            func.min(func.coalesce(AgentStateLog.ended_at, hi), hi),
-        )
-    else:
-        start, end = (
-            func.greatest(AgentStateLog.started_at, lo),
-            func.least(func.coalesce(AgentStateLog.ended_at, hi), hi),
-        )
-    seconds = seconds_between(session, start, end)
-    columns = [key, utc_day(session, start)] if daily else [key]
+    clip = ClippedStates(session, period)
+    columns = [key, utc_day(session, clip.start)] if daily else [key]
     query = (
         select(
             *columns,
-            func.sum(seconds),
-            func.sum(case((AgentStateLog.state.in_(BUSY), seconds), else_=0)),
+            func.sum(clip.seconds),
+            func.sum(case((AgentStateLog.state.in_(BUSY), clip.seconds), else_=0)),
         )
         .select_from(AgentStateLog)
         .join(Agent, Agent.id == AgentStateLog.agent_id)
         .join(User, User.id == Agent.user_id)
         .outerjoin(Team, Team.id == Agent.team_id)
-        .where(AgentStateLog.started_at < hi, AgentStateLog.state.in_(AVAILABLE))
+        .where(AgentStateLog.state.in_(AVAILABLE), clip.overlaps)
         .where(within(teams, Agent.team_id))
-        .where(or_(AgentStateLog.ended_at.is_(None), AgentStateLog.ended_at > lo))
         .group_by(*columns)
     )
     out = {}

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import select
 
+from store.models import Team
 from store.types import utcnow
-from web.auth.roles import Perm, requires, team_scope
-from web.csvsafe import safe_csv
+from web.auth.roles import Perm, requires, team_scope, within
+from web.csvsafe import safe_csv, safe_xlsx
 from web.db import db
-from web.http import day_or_none
+from web.http import day_or_none, int_or_none
+from web.pdf import table_pdf
 from web.reports import inbound
+from web.reports.morning import MorningReport, morning_report
 from web.reports.services import Period, sales_by_disposition, volume
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -79,3 +84,44 @@ def export():
         safe_csv(header, body), mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
+
+
+@bp.get("/morning")
+@requires(Perm.REPORTS)
+def morning():
+    """A team's day for the morning meeting (yesterday unless ``day``), as a page, XLSX or PDF; a team
+    leader picks among the teams they lead."""
+    session = db()
+    teams = session.scalars(select(Team).where(within(team_scope(), Team.id)).order_by(Team.name)).all()
+    if not teams:
+        abort(404, "no team to report on: create teams and put agents in them (Users)")
+    wanted = int_or_none(request.args.get("team"))
+    team = next((t for t in teams if t.id == wanted), None) if wanted is not None else teams[0]
+    if team is None:
+        abort(404, "no such team among yours")
+    day = day_or_none(request.args.get("day"), "day") or utcnow().date() - timedelta(days=1)
+    target = Decimal(current_app.config["SWITCHBOARD_SETTINGS"].sales_target_per_agent_day)
+    report = morning_report(session, team, day, target)
+    kind = request.args.get("format", "")
+    if kind in ("xlsx", "pdf"):
+        header, rows = report.table()
+        name = f"morning-{team.id}-{day}.{kind}"
+        if kind == "xlsx":
+            body, mimetype = safe_xlsx(header, rows, title=f"{day}"), XLSX
+        else:
+            body, mimetype = table_pdf(f"{team.name}: {day}", _subtitle(report), header, rows), PDF
+        return Response(body, mimetype=mimetype,
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    return render_template("reports/morning.html", report=report, teams=teams, team=team, day=day,
+                           subtitle=_subtitle(report))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+
+
+def _subtitle(report: MorningReport) -> str:
+    total = report.total
+    reached = f"{total.amount / report.target * 100:.1f} %" if report.target else "no one logged in"
+    return (f"Sales {total.amount} against a target of {report.target} ({reached}); "
+            f"{total.connects} connects from {total.dials} dials (UTC day).")
