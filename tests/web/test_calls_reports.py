@@ -166,6 +166,13 @@ def test_reports_volume_occupancy_sales_and_csv(as_role, calls):
     assert lines[2].startswith(f"agent1,{d2},1,1,10,,0,")
     team_csv = sup.get(f"/reports/export.csv?from={d1}&to={d2}&group=team").get_data(as_text=True)
     assert team_csv.splitlines()[1] == "Team 1,,3,3,100,0.5000,1,99.50"
+    # Per campaign and per hour of the day every attempt counts, the two nobody took included.
+    campaign_csv = sup.get(f"/reports/export.csv?from={d1}&to={d2}&group=campaign").get_data(as_text=True)
+    assert campaign_csv.splitlines()[1:] == ["C1,,5,3,100,,1,99.50"]
+    hour_csv = sup.get(f"/reports/export.csv?from={d1}&to={d2}&group=hour").get_data(as_text=True)
+    assert hour_csv.splitlines()[1:] == ["10:00,,5,3,100,,1,99.50"]
+    assert "<td>C1</td>" in sup.get(f"/reports/?from={d1}&to={d2}&group=campaign").get_data(as_text=True)
+    assert sup.get(f"/reports/?from={d1}&to={d2}&group=planet").status_code == 400
     sales = sup.get(f"/reports/?from={d1}&to={d2}").get_data(as_text=True)
     assert "Call back" in sales
     assert "Not interested" in sales

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.enums import AgentState
-from store.models import Agent, AgentStateLog, Attempt, Disposition, Team, User
+from store.models import Agent, AgentStateLog, Attempt, Campaign, Disposition, Team, User
 from store.sales import sold_on_attempt, utc_day
 from store.types import UtcDateTime
 from web.auth.roles import within
@@ -50,15 +50,42 @@ def seconds_between(session: Session, start: Any, end: Any) -> Any:
     return func.extract("epoch", end - start)
 
 
-def _group_key(group: str) -> Any:
-    return Team.name if group == "team" else User.username
+#: What a report row is: one agent, one team, one campaign or one hour of the day (UTC).
+GROUPS = ("agent", "team", "campaign", "hour")
+#: Groups of people: their figures count only the attempts an agent handled, and have an occupancy.
+PEOPLE = ("agent", "team")
+
+
+def _group_key(session: Session, group: str) -> Any:
+    if group == "team":
+        return Team.name
+    if group == "campaign":
+        return Campaign.name
+    if group == "hour":
+        if session.get_bind().dialect.name == "sqlite":
+            return func.strftime("%H:00", Attempt.created_at)
+        return func.to_char(func.timezone("UTC", Attempt.created_at), "HH24:00")
+    return User.username
+
+
+def _attempts(query: Any, group: str) -> Any:
+    """``query`` over attempts with their agent, team and campaign: per person, only the attempts an
+    agent handled; per campaign or hour, every attempt (a predictive dial nobody took counts too)."""
+    query = query.select_from(Attempt).join(Campaign, Campaign.id == Attempt.campaign_id)
+    if group in PEOPLE:
+        query = query.join(Agent, Agent.id == Attempt.agent_id).join(User, User.id == Agent.user_id)
+    else:
+        query = (query.outerjoin(Agent, Agent.id == Attempt.agent_id)
+                 .outerjoin(User, User.id == Agent.user_id))
+    return query.outerjoin(Team, Team.id == Agent.team_id)
 
 
 def volume(
     session: Session, period: Period, group: str, daily: bool, teams: frozenset[int] | None
 ) -> list[dict[str, Any]]:
-    """Dials, connects, talk, sales and occupancy by agent or team; ``teams``: the caller's scope."""
-    key = _group_key(group)
+    """Dials, connects, talk, sales and (per agent or team) occupancy by ``group`` (:data:`GROUPS`);
+    ``teams``: the caller's scope (per campaign or hour too: their agents' attempts only)."""
+    key = _group_key(session, group)
     day = utc_day(session, Attempt.created_at) if daily else None
     columns = [key, day] if daily else [key]
     query = (
@@ -81,17 +108,16 @@ def volume(
             func.sum(case((Disposition.is_sale, 1), else_=0)),
             func.coalesce(func.sum(sold_on_attempt()), 0),
         )
-        .select_from(Attempt)
-        .join(Agent, Agent.id == Attempt.agent_id)
-        .join(User, User.id == Agent.user_id)
-        .outerjoin(Team, Team.id == Agent.team_id)
+    )
+    query = (
+        _attempts(query, group)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
         .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
         .where(within(teams, Agent.team_id))
         .group_by(*columns)
         .order_by(*columns)
     )
-    occupancy = _occupancy(session, period, group, daily, teams)
+    occupancy = _occupancy(session, period, group, daily, teams) if group in PEOPLE else {}
     rows = []
     for values in session.execute(query):
         name, rest = values[0] or "(no team)", values[1:]
@@ -141,7 +167,7 @@ def _occupancy(
     With ``daily``, an interval counts for the day it starts in (intervals are
     minutes long; one spanning midnight is not split).
     """
-    key = _group_key(group)
+    key = _group_key(session, group)
     clip = ClippedStates(session, period)
     columns = [key, utc_day(session, clip.start)] if daily else [key]
     query = (
@@ -170,14 +196,11 @@ def _occupancy(
 def sales_by_disposition(
     session: Session, period: Period, group: str, teams: frozenset[int] | None
 ) -> list[dict[str, Any]]:
-    key = _group_key(group)
+    key = _group_key(session, group)
     query = (
-        select(key, Disposition.label, func.count(), func.coalesce(func.sum(sold_on_attempt()), 0))
-        .select_from(Attempt)
+        _attempts(select(key, Disposition.label, func.count(), func.coalesce(func.sum(sold_on_attempt()), 0)),
+                  group)
         .join(Disposition, Disposition.id == Attempt.disposition_id)
-        .join(Agent, Agent.id == Attempt.agent_id)
-        .join(User, User.id == Agent.user_id)
-        .outerjoin(Team, Team.id == Agent.team_id)
         .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
         .where(within(teams, Agent.team_id))
         .group_by(key, Disposition.label)

@@ -17,7 +17,7 @@ from web.http import day_or_none, int_or_none
 from web.pdf import table_pdf
 from web.reports import inbound
 from web.reports.morning import MorningReport, morning_report
-from web.reports.services import Period, sales_by_disposition, volume
+from web.reports.services import GROUPS, Period, sales_by_disposition, volume
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MAX_DAYS = 366
@@ -31,7 +31,9 @@ def _params() -> tuple[Period, str, bool]:
     last = day_or_none(args.get("to"), "to") or first
     if last < first or (last - first) > timedelta(days=MAX_DAYS):
         abort(400, f"give a period of at most {MAX_DAYS} days, 'from' before 'to'")
-    group = "team" if args.get("group") == "team" else "agent"
+    group = args.get("group", "agent")
+    if group not in GROUPS:
+        abort(400, f"group by one of: {', '.join(GROUPS)}")
     return Period(first, last), group, args.get("daily") == "1"
 
 
@@ -49,6 +51,7 @@ def index():
         period=period,
         group=group,
         daily=daily,
+        groups=GROUPS,
         export_args={k: v for k, v in request.args.items() if k in EXPORT_ARGS},
         chart=_totals(rows),
         # The hotline is the centre's: its queue figures for those who see every team, each agent's
