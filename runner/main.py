@@ -3,6 +3,11 @@
 The node's kind picks the runtime: Asterisk -> the asyncio AMI runner,
 FreeSWITCH -> the gevent ESL runner. Each is imported only on its own path, so
 one process never holds both runtimes.
+
+A node set for a standby (``PbxNode.standby``, PostgreSQL only) runs two of
+these processes: each waits for the node's lease (``runner.lease``) and acts
+only while it holds it (:func:`serve_with_standby`). A node without one has no
+lease: its single runner is never stopped by the database, however long it is out.
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ import click
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestrator.node.lease import LeaseLost
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
+from runner.lease import NodeLease, StandbyNeedsPostgres
 from runner.node import NodeInfo, RunnerOptions, UnknownNode, load_node
 from runner.outage import DbGate, short_lock_wait
 from settings import Settings
 from store.db import make_engine, session_factory
 from store.enums import PbxKind
 from store.sealing import Sealer, instance_sealer
+
+log = logging.getLogger("runner")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # messages are key=value, never secrets
 
@@ -62,18 +71,59 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
                             liveness_s=liveness_s, fax=FaxConfig.from_settings(settings), dialplan=dialplan)
     try:
         node = node_info(sessions, pbx_name, instance_sealer(settings))
-        if node.kind is PbxKind.FREESWITCH:
-            if dialplan_dir is not None:
-                raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
-                                           "dialplan from `switchboard web` over mod_xml_curl")
-            from runner import esl_runner
-
-            esl_runner.run_forever(sessions, node, options)
-        else:
-            from runner import ami_runner
-
-            ami_runner.run_forever(sessions, node, options)
+        if node.kind is PbxKind.FREESWITCH and dialplan_dir is not None:
+            raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
+                                       "dialplan from `switchboard web` over mod_xml_curl")
+        if not node.standby:
+            _run(sessions, node, options, None)
+            return
+        try:
+            lease = NodeLease(sessions, node.id)
+        except StandbyNeedsPostgres as exc:
+            raise click.ClickException(f"node {node.name}: {exc}") from None
+        serve_with_standby(sessions, node, options, lease)
     except UnknownNode as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+
+
+def serve_with_standby(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions,
+                       lease: NodeLease) -> None:
+    """Stand by until this process holds the node's lease, act until it is lost, stand by again.
+
+    Every time the lease is taken the runner is built anew and recovers from the store and the
+    PBX's live channels (``NodeCore.recover``, ``PbxConnected``), as after a restart: a runner that
+    lost its lease keeps nothing of what it knew. A clean stop (SIGTERM) hands the lease on at once.
+    """
+    while True:
+        previous = signal.signal(signal.SIGTERM, _exit_now)
+        try:
+            lease.wait(_sleep)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        try:
+            _run(sessions, node, options, lease)
+        except LeaseLost as exc:
+            log.warning("lease lost node=%s, standing by: %s", node.name, exc)
+            continue
+        lease.release()
+        return
+
+
+def _run(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions,
+         lease: NodeLease | None) -> None:
+    """The node's runtime: asyncio for Asterisk, gevent for FreeSWITCH (imported only on its path)."""
+    if node.kind is PbxKind.FREESWITCH:
+        from runner import esl_runner
+
+        esl_runner.run_forever(sessions, node, options, lease=lease)
+    else:
+        from runner import ami_runner
+
+        ami_runner.run_forever(sessions, node, options, lease=lease)
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False

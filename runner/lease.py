@@ -1,0 +1,133 @@
+"""A runner with a standby: wait for the node's lease, keep it, and fence what it writes.
+
+The decisions (when to renew, until when to act) are ``orchestrator.node.lease``;
+this is its database side. :meth:`NodeLease.wait` is the standby's loop: it does
+nothing else (no recovery, no claim, no PBX connection) until it holds the lease,
+so it can never release the active runner's claims. A runner whose node has no
+standby never builds one of these: only the lease can stop a runner, so a single
+runner keeps riding out database outages as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestrator.node.lease import HeldLease, LeaseLost, LeaseTerms
+from runner.outage import DbGate
+from store import leases
+
+log = logging.getLogger("runner")
+
+#: How often a standby asks for the lease (its takeover is at most this late after the expiry).
+STANDBY_POLL_S = 0.25
+
+
+def process_holder() -> str:
+    """Names this process in the lease row (host, pid and a nonce: a restarted pid is a new holder)."""
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class StandbyNeedsPostgres(ValueError):
+    """A node set for a standby runner on SQLite."""
+
+
+class NodeLease:
+    """The lease of node ``node_id`` for this process; :meth:`wait` before acting, :meth:`keep` while."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        node_id: int,
+        terms: LeaseTerms | None = None,
+        *,
+        holder: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        bind = sessions.kw.get("bind")
+        if bind is None or bind.dialect.name != "postgresql":
+            raise StandbyNeedsPostgres(
+                "this node is set for a standby runner, which needs PostgreSQL: on SQLite a node has "
+                "exactly one runner (turn the node's standby setting off)"
+            )
+        self.sessions = sessions
+        self.node_id = node_id
+        self.terms = terms or LeaseTerms()
+        self.holder = holder or process_holder()
+        self.held: HeldLease | None = None
+        self.db = DbGate()
+        self._clock = clock
+
+    def try_acquire(self) -> bool:
+        """One try at the lease; True when this process holds it now (a new token)."""
+        sent = self._clock()
+        try:
+            with self.sessions.begin() as session:
+                token = leases.acquire(session, self.node_id, self.holder, self.terms.ttl_s)
+        except DBAPIError as exc:
+            self.db.failed("taking the lease", exc)
+            return False
+        self.db.succeeded()
+        if token is None:
+            return False
+        self.held = HeldLease(token, sent, self.terms)
+        log.info("lease taken node_id=%s token=%s holder=%s", self.node_id, token, self.holder)
+        return True
+
+    def wait(self, stopped: Callable[[float], bool]) -> bool:
+        """The standby: ask every ``STANDBY_POLL_S`` until the lease is ours (True) or ``stopped(delay)``
+        (which sleeps up to ``delay`` in the caller's way) says to stop (False)."""
+        log.info("standby: waiting for the lease node_id=%s holder=%s", self.node_id, self.holder)
+        while not self.try_acquire():
+            if stopped(max(STANDBY_POLL_S, self.db.retry_in())):
+                return False
+        return True
+
+    def _held(self) -> HeldLease:
+        if self.held is None:
+            raise LeaseLost(f"node {self.node_id}: no lease held")
+        return self.held
+
+    def check(self) -> None:
+        """Before any action: raise :class:`LeaseLost` once the lease may have passed on (no database)."""
+        self._held().check(self._clock())
+
+    def keep(self) -> None:
+        """On the runner's timer: renew when due; raise :class:`LeaseLost` when lost or run out."""
+        held = self._held()
+        now = self._clock()
+        if held.renew_due(now) and self.db.open():
+            sent = held.sending(now)
+            try:
+                with self.sessions.begin() as session:
+                    ours = leases.renew(session, self.node_id, held.token, self.terms.ttl_s)
+            except DBAPIError as exc:
+                self.db.failed("renewing the lease", exc)
+            else:
+                self.db.succeeded()
+                held.renewed(sent, ours)
+        held.check(self._clock())
+
+    def fence(self, session: Session) -> None:
+        """Inside a write transaction: raise :class:`LeaseLost` unless our token still holds the node."""
+        held = self._held()
+        held.check(self._clock())
+        leases.fence(session, self.node_id, held.token)
+
+    def release(self) -> None:
+        """A clean stop: hand the lease on at once (best effort; it expires anyway)."""
+        held, self.held = self.held, None
+        if held is None:
+            return
+        try:
+            with self.sessions.begin() as session:
+                leases.release(session, self.node_id, held.token)
+        except DBAPIError as exc:
+            log.warning("lease not released node_id=%s: %s", self.node_id, type(exc).__name__)
