@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from sqlalchemy import make_url
 
 from lab.campaign import Kit, RunnerProcess
-from lab.faults import FaultRun, TcpGate, Verdict, gated_url
+from lab.faults import FaultResult, FaultRun, TcpGate, Verdict, gated_url
 from store import models as m
 
-#: What a runner that lost its lease logs (``runner.main.serve_with_standby``).
+#: What a runner logs when it lost its lease, stands by, takes the lease (``runner.main``, ``runner.lease``).
 LEASE_LOST = "lease lost"
+STANDING_BY = "standby: waiting for the lease"
+LEASE_TAKEN = "lease taken"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,26 @@ class StandbyRun(FaultRun):
         holder = self.holder()
         assert holder is not None, "no runner of ours holds the lease"
         return holder
+
+    def standing_by(self, runner: RunnerProcess) -> bool:
+        """``runner`` is up and waiting for the lease (its last start's log says so, after any taking)."""
+        if not runner.alive():
+            return False
+        run = runner.log.read_text(errors="replace").rsplit("--- start", 1)[-1]
+        return run.rfind(STANDING_BY) > run.rfind(LEASE_TAKEN)
+
+    def inject(self, name: str) -> FaultResult:
+        """Each fault begins with the other runner standing by (a restarted one takes seconds to boot on a
+        loaded machine: a fault before that would measure the boot, not the takeover)."""
+        active = self._active()
+        other = self.runners[1 - active.runner]
+        self.kit.wait_for(
+            "the other runner standing by",
+            lambda _s: self.standing_by(other),
+            self.runner,
+            self.recovery_timeout_s,
+        )
+        return super().inject(name)
 
     # --- faults ---
 

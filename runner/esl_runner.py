@@ -52,6 +52,7 @@ from orchestrator import commands as c
 from orchestrator import safe
 from orchestrator.dialer import routes
 from orchestrator.events import Event, PbxConnected, Tick
+from orchestrator.node.lease import LeaseLost
 from orchestrator.safe import UnsafeValue
 from runner import wakeup
 from runner.handoff import LAG_REPORT_S, Handoff
@@ -155,6 +156,9 @@ class EslRunner(NodeCore):
         try:
             with self._lock:
                 return call(*args)
+        except LeaseLost as exc:  # not a failure: the runner stops acting (``runner.main`` says why)
+            self._failed.set_exception(exc)
+            raise
         except Exception as exc:
             log.exception("runner input failed node=%s", self.node.name)
             self._failed.set_exception(exc)

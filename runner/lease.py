@@ -39,6 +39,42 @@ class StandbyNeedsPostgres(ValueError):
     """A node set for a standby runner on SQLite."""
 
 
+class StandbySwitchedOn(LeaseLost):
+    """The node was given a standby while this runner ran without a lease: it stops acting and starts
+    again, holding the lease (before the second runner, started next, could take it)."""
+
+
+def wait_while_leased(
+    sessions: sessionmaker[Session], node_id: int, stopped: Callable[[float], bool]
+) -> bool:
+    """A runner without a standby waits while another runner still holds the node's lease (the node's
+    standby was just switched off and the old pair is still running): never two acting at once.
+
+    True once it may act; False when ``stopped(delay)`` (which sleeps up to ``delay``) said to stop.
+    """
+    bind = sessions.kw.get("bind")
+    if bind is None or not leases.possible(bind.dialect.name):
+        return True
+    said, gate = False, DbGate()
+    while True:
+        delay = STANDBY_POLL_S * 4
+        try:
+            with sessions() as session:
+                if not leases.held(session, node_id):
+                    return True
+        except DBAPIError as exc:
+            gate.failed("reading the lease", exc)
+            delay = gate.retry_in()
+        else:
+            if not said:
+                log.warning(
+                    "node_id=%s: another runner holds this node's lease; waiting until it stops", node_id
+                )
+                said = True
+        if stopped(delay):
+            return False
+
+
 class NodeLease:
     """The lease of node ``node_id`` for this process; :meth:`wait` before acting, :meth:`keep` while."""
 
@@ -52,11 +88,8 @@ class NodeLease:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         bind = sessions.kw.get("bind")
-        if bind is None or bind.dialect.name != "postgresql":
-            raise StandbyNeedsPostgres(
-                "this node is set for a standby runner, which needs PostgreSQL: on SQLite a node has "
-                "exactly one runner (turn the node's standby setting off)"
-            )
+        if bind is None or not leases.possible(bind.dialect.name):
+            raise StandbyNeedsPostgres(leases.NEEDS_POSTGRES)
         self.sessions = sessions
         self.node_id = node_id
         self.terms = terms or LeaseTerms()

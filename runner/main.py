@@ -16,6 +16,7 @@ import logging
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestrator.node.lease import LeaseLost
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
-from runner.lease import NodeLease, StandbyNeedsPostgres
+from runner.lease import NodeLease, StandbyNeedsPostgres, StandbySwitchedOn, wait_while_leased
 from runner.node import NodeInfo, RunnerOptions, UnknownNode, load_node
 from runner.outage import DbGate, short_lock_wait
 from settings import Settings
@@ -70,18 +71,26 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
     options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s,
                             liveness_s=liveness_s, fax=FaxConfig.from_settings(settings), dialplan=dialplan)
     try:
-        node = node_info(sessions, pbx_name, instance_sealer(settings))
-        if node.kind is PbxKind.FREESWITCH and dialplan_dir is not None:
-            raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
-                                       "dialplan from `switchboard web` over mod_xml_curl")
-        if not node.standby:
-            _run(sessions, node, options, None)
-            return
-        try:
-            lease = NodeLease(sessions, node.id)
-        except StandbyNeedsPostgres as exc:
-            raise click.ClickException(f"node {node.name}: {exc}") from None
-        serve_with_standby(sessions, node, options, lease)
+        while True:
+            node = node_info(sessions, pbx_name, instance_sealer(settings))
+            if node.kind is PbxKind.FREESWITCH and dialplan_dir is not None:
+                raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
+                                           "dialplan from `switchboard web` over mod_xml_curl")
+            if node.standby:
+                try:
+                    lease = NodeLease(sessions, node.id)
+                except StandbyNeedsPostgres as exc:
+                    raise click.ClickException(f"node {node.name}: {exc}") from None
+                serve_with_standby(sessions, node, options, lease)
+                return
+            try:
+                with SigtermWait() as sigterm:
+                    if not wait_while_leased(sessions, node.id, sigterm.sleep):
+                        return
+                _run(sessions, node, options, None)
+                return
+            except StandbySwitchedOn as exc:
+                log.warning("%s: starting again with the node's lease", exc)
     except UnknownNode as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -97,11 +106,9 @@ def serve_with_standby(sessions: sessionmaker[Session], node: NodeInfo, options:
     lost its lease keeps nothing of what it knew. A clean stop (SIGTERM) hands the lease on at once.
     """
     while True:
-        previous = signal.signal(signal.SIGTERM, _exit_now)
-        try:
-            lease.wait(_sleep)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        with SigtermWait() as sigterm:
+            if not lease.wait(sigterm.sleep):
+                return
         try:
             _run(sessions, node, options, lease)
         except LeaseLost as exc:
@@ -124,6 +131,26 @@ def _run(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions
         ami_runner.run_forever(sessions, node, options, lease=lease)
 
 
-def _sleep(seconds: float) -> bool:
-    time.sleep(seconds)
-    return False
+class SigtermWait:
+    """While a runner only waits (for the lease, or for another runner to let it go): SIGTERM ends the
+    wait at its next pause, never in the middle of a database call."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: Any = None
+
+    def __enter__(self) -> SigtermWait:
+        self._previous = signal.signal(signal.SIGTERM, self._received)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGTERM, self._previous)
+
+    def _received(self, _signum: int, _frame: object) -> None:
+        self.received = True
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep ``seconds`` (cut short by SIGTERM); True when SIGTERM came."""
+        if not self.received:
+            time.sleep(seconds)
+        return self.received

@@ -85,7 +85,7 @@ from runner.commands_in import take_inputs
 from runner.config_faults import FaultWatch, campaign_fault, give_back, pause, settings_error
 from runner.faxes import FaxConfig, NodeFaxes
 from runner.leads_port import DbDnc, DbLeadSource
-from runner.lease import NodeLease
+from runner.lease import NodeLease, StandbySwitchedOn
 from runner.outage import DB_BACKOFF, DbGate
 from runner.persist import FactWriter
 from runner.queues import NodeQueues
@@ -498,7 +498,15 @@ class NodeCore:
             for campaign_id, slot in list(self.slots.items()):
                 self._follow(campaign_id, slot, rows.get(campaign_id), session, restore_counts)
             self.queues.sync(session)
+            self._check_standby(session)
         self._unload_stopped()
+
+    def _check_standby(self, session: Session) -> None:
+        """A runner without a lease whose node was just given a standby stops, to start again holding
+        the lease (``runner.main``): the second runner, started next, then stands by."""
+        standby = select(m.PbxNode.standby).where(m.PbxNode.id == self.node.id)
+        if self.lease is None and session.scalar(standby):
+            raise StandbySwitchedOn(f"node {self.node.name} was given a standby runner")
 
     def _follow(self, campaign_id: int, slot: Slot, row: m.Campaign | None, session: Session,
                 restore_counts: bool) -> None:

@@ -20,6 +20,17 @@ from sqlalchemy.orm import Session
 from orchestrator.node.lease import LeaseLost
 from store.models import RunnerLease
 
+#: Why a node on SQLite cannot have a standby runner (the runner and the admin page say it alike).
+NEEDS_POSTGRES = (
+    "a standby runner needs PostgreSQL: on SQLite a node has exactly one runner "
+    "(turn the node's standby setting off)"
+)
+
+
+def possible(dialect_name: str) -> bool:
+    """Whether a database of this dialect can hold runner leases (row locks, ``ON CONFLICT``, its clock)."""
+    return dialect_name == "postgresql"
+
 
 def acquire(session: Session, node_id: int, holder: str, ttl_s: float) -> int | None:
     """Take the node's lease for ``holder`` if it is free, expired or already theirs: the new token."""
@@ -52,6 +63,18 @@ def release(session: Session, node_id: int, token: int) -> None:
         .where(RunnerLease.node_id == node_id, RunnerLease.token == token)
         .values(expires_at=func.now() - timedelta(seconds=1)),
         execution_options={"synchronize_session": False},
+    )
+
+
+def held(session: Session, node_id: int) -> bool:
+    """Whether some runner holds the node's lease now (by the database's clock)."""
+    return (
+        session.scalar(
+            select(RunnerLease.token).where(
+                RunnerLease.node_id == node_id, RunnerLease.expires_at > func.now()
+            )
+        )
+        is not None
     )
 
 

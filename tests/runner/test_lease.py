@@ -18,7 +18,7 @@ from orchestrator import commands as c
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import Answered, PbxConnected
 from orchestrator.node.lease import LeaseLost, LeaseTerms
-from runner.lease import NodeLease, StandbyNeedsPostgres
+from runner.lease import NodeLease, StandbyNeedsPostgres, StandbySwitchedOn, wait_while_leased
 from runner.node import RunnerOptions, load_node
 from store import leases
 from store import models as m
@@ -203,3 +203,37 @@ def test_a_standby_on_sqlite_is_refused_plainly(tmp_path):
     with pytest.raises(StandbyNeedsPostgres, match="needs PostgreSQL"):
         NodeLease(session_factory(engine), 1)
     engine.dispose()
+
+
+def test_a_runner_without_a_lease_stops_when_its_node_is_given_a_standby(pg_engine):
+    """So that it starts again holding the lease before the second runner, started next, could act."""
+    sessions = session_factory(pg_engine)
+    seed(sessions, ["+12025550141"])
+    with sessions() as s:
+        node = load_node(s, "pbx", TEST_SEALER)
+    core = Core(sessions, node, RunnerOptions())
+    assert core.recover() == 0
+    core.sync_campaigns()
+    with sessions.begin() as s:
+        s.get(m.PbxNode, node.id).standby = True
+    with pytest.raises(StandbySwitchedOn):
+        core.sync_campaigns()
+
+
+def test_a_runner_without_a_standby_waits_until_the_lease_is_let_go(pg_engine):
+    sessions = session_factory(pg_engine)
+    node = node_id(sessions)
+    active = NodeLease(sessions, node, LeaseTerms(ttl_s=600.0))
+    assert active.try_acquire()
+    waited: list[float] = []
+
+    def stopped(seconds: float) -> bool:
+        waited.append(seconds)
+        if len(waited) == 3:
+            active.release()  # the old pair stopped
+        return False
+
+    assert wait_while_leased(sessions, node, stopped)
+    assert len(waited) == 3
+    active.try_acquire()
+    assert not wait_while_leased(sessions, node, lambda _s: True)  # SIGTERM while waiting
