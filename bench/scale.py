@@ -6,7 +6,7 @@ the Asterisk ``pbx`` node set for a standby (``lab.standby``): two real
 ``switchboard runner`` processes, each reaching PostgreSQL through a gate of
 ours. Channels: the sandbox world -- real SIP calls with RTP from the pbx
 instance to the simulated carrier (the ``world`` Asterisk instance: humans,
-machines, busy, no answer, unallocated), 4 SIP agents; no Local channels (at
+machines, busy, no answer, unallocated), 8 SIP agents; no Local channels (at
 this size RTP does not saturate the 2 cores). One node: several nodes sharing
 the database (issue 17 item 1) are not part of this benchmark yet.
 
@@ -15,7 +15,7 @@ Measured:
 * ``command_latency_p99_ms``: desk commands queued as the web queues them
   (``store.desk_queue.enqueue``, which sends ``NOTIFY``) until the active runner
   took them (``taken_at - created_at``), with calls under way; the same idle
-  (before the campaign starts dialing) is printed too. The probe is a log-in
+  (the campaign paused, the runner listening) is printed too. The probe is a log-in
   of an agent with no seat, which the runner takes and refuses: the whole path
   from the web's commit to the runner's handler, without touching the agents
   who dial;
@@ -51,9 +51,13 @@ from lab.standby import STANDBY_FAULTS, StandbyRun
 from settings import load_settings
 from store import desk_queue
 from store import models as m
-from store.enums import DeskCommand, DeskRequestStatus, UserRole
+from store.enums import CampaignState, DeskCommand, DeskRequestStatus, UserRole
 from store.types import utcnow
 
+#: The sandbox pbx has 8 agent phones.
+AGENTS = 8
+#: What a runner logs once its command listener is up (``runner.wakeup``).
+LISTENING = "command listener on"
 TARGETS = "failover <= 5 s, 0 duplicates, 0 lost, command p99 <= 50 ms"
 
 
@@ -95,6 +99,13 @@ def command_latencies_ms(kit: Kit, agent_id: int, count: int, gap_s: float = 0.0
         time.sleep(0.1)
 
 
+def set_state(kit: Kit, campaign_id: int, state: CampaignState) -> None:
+    with kit.sessions.begin() as s:
+        campaign = s.get(m.Campaign, campaign_id)
+        assert campaign is not None
+        campaign.desired_state = state
+
+
 def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[98] if len(values) > 1 else values[0]
 
@@ -125,8 +136,19 @@ def run(quick: bool) -> str:
         kit = Kit(sandbox, Path(tmp), url=url)
         try:
             agent_id = probe_agent(kit)
-            with StandbyRun(kit, pg_url=url, leads=leads, serial=700) as standby:
+            standby = StandbyRun(kit, pg_url=url, leads=leads, agents=AGENTS, serial=700)
+            set_state(kit, standby.campaign_id, CampaignState.PAUSED)  # idle first
+            with standby:
+                kit.wait_for(
+                    "the runner listening, the other standing by",
+                    lambda _s: (
+                        LISTENING in standby.runner.log.read_text()
+                        and standby.standing_by(standby.runners[1])
+                    ),
+                    standby.runner,
+                )
                 idle = command_latencies_ms(kit, agent_id, probes // 4)
+                set_state(kit, standby.campaign_id, CampaignState.RUNNING)
                 standby.wait_dialing()
                 window_start = utcnow()
                 loaded = command_latencies_ms(kit, agent_id, probes)

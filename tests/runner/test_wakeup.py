@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from runner.wakeup import CommandWakeup, start_for
 from store import desk_queue
 from store.db import make_engine, session_factory
-from store.enums import PbxKind
-from store.models import DeskRequest, PbxNode
+from store.models import DeskRequest
+from tests.db.test_desk_queue import _nodes as two_nodes
 
 
 class Wakes:
@@ -37,64 +39,63 @@ def until(what: str, pred: Callable[[], bool], timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def two_nodes(sessions) -> tuple[int, int]:
-    with sessions.begin() as s:
-        nodes = [PbxNode(name=n, kind=PbxKind.ASTERISK, host="127.0.0.2", port=5038) for n in ("n1", "n2")]
-        s.add_all(nodes)
-        s.flush()
-        return nodes[0].id, nodes[1].id
+@dataclass
+class Listening:
+    sessions: sessionmaker[Session]
+    ours: int
+    other: int
+    wakes: Wakes
+    listener: CommandWakeup
+
+    def queue(self, node_id: int | None) -> None:
+        """A desk request queued and committed as the web does."""
+        with self.sessions.begin() as s:
+            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=node_id))
 
 
-@pytest.mark.postgres
-def test_a_committed_request_for_our_node_wakes_the_runner_others_do_not(pg_engine):
+@pytest.fixture
+def listening(pg_engine) -> Iterator[Listening]:
+    """Two nodes, and the listener of the first one's runner, started as the runners start it."""
     sessions = session_factory(pg_engine)
     ours, other = two_nodes(sessions)
     wakes = Wakes()
     listener = start_for(sessions, ours, wakes)
     assert isinstance(listener, CommandWakeup)
     try:
-        until("listening", lambda: wakes.count == 1)  # the wake after connecting: catch up at once
-        with sessions.begin() as s:
-            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=other))
-        with sessions.begin() as s:
-            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=ours))
-        until("woken for our request", lambda: listener.notified == 1)
-        with sessions() as s:  # rolled back: never notified
-            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=ours))
-            s.rollback()
-        with sessions.begin() as s:  # any node's request wakes every runner
-            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=None))
-        until("woken for the any-node request", lambda: listener.notified == 2)
-        with sessions.begin() as s:
-            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=ours))
-        until("woken again", lambda: listener.notified == 3)
-        assert wakes.count == 4
+        until("listening", lambda: listener.connects == 1)
+        yield Listening(sessions, ours, other, wakes, listener)
     finally:
         listener.stop()
 
 
 @pytest.mark.postgres
-def test_the_listener_reconnects_after_losing_its_connection(pg_engine):
-    sessions = session_factory(pg_engine)
-    ours, _ = two_nodes(sessions)
-    wakes = Wakes()
-    listener = start_for(sessions, ours, wakes)
-    assert listener is not None
-    try:
-        until("listening", lambda: listener.connects == 1)
-        with pg_engine.connect() as admin:
-            admin.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+def test_a_committed_request_for_our_node_wakes_the_runner_others_do_not(listening):
+    until("the wake after connecting: catch up at once", lambda: listening.wakes.count == 1)
+    listening.queue(listening.other)
+    listening.queue(listening.ours)
+    until("woken for our request", lambda: listening.listener.notified == 1)
+    with listening.sessions() as s:  # rolled back: never notified
+        desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=listening.ours))
+        s.rollback()
+    listening.queue(None)  # any node's request wakes every runner
+    until("woken for the any-node request", lambda: listening.listener.notified == 2)
+    listening.queue(listening.ours)
+    until("woken again", lambda: listening.listener.notified == 3)
+    assert listening.wakes.count == 4
+
+
+@pytest.mark.postgres
+def test_the_listener_reconnects_after_losing_its_connection(listening, pg_engine):
+    with pg_engine.connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        until("listening again", lambda: listener.connects == 2)
-        with sessions.begin() as s:
-            desk_queue.enqueue(s, DeskRequest(kind="agent_state", node_id=ours))
-        until("woken after the reconnect", lambda: listener.notified == 1)
-    finally:
-        listener.stop()
+        )
+    until("listening again", lambda: listening.listener.connects == 2)
+    listening.queue(listening.ours)
+    until("woken after the reconnect", lambda: listening.listener.notified == 1)
 
 
 def test_on_sqlite_there_is_no_listener_runners_poll(tmp_path):
