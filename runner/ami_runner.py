@@ -6,7 +6,8 @@ per input, start-up recovery, which old agent legs to sweep) is
 
 * AMI events (``ami.connection.AmiClient.events``) are fed to the core; a
   ``Tick`` every ``tick_s`` and no later than the dialers' next deadline; desk
-  commands and campaign states are polled (``NodeCore.housekeeping``).
+  commands and campaign states are polled (``NodeCore.housekeeping``), at once
+  when the command listener (``runner.wakeup``, PostgreSQL) hears of a new one.
 * Two senders keep order within their queue: originates go through a
   node-wide rate limit (the node sustains ~20 originates/s with AMD; Asterisk
   locked up at 100/s), everything else (bridge, hangup, redirect, recording)

@@ -30,6 +30,12 @@ units it hosts, the node's agent pool and the blending of agents among units):
   that could not be written are kept in order and written, before any later
   ones, once it answers again; meanwhile calls in flight keep being handled
   (commands are still sent), no lead is claimed and desk commands wait;
+* a node with a standby (``PbxNode.standby``, PostgreSQL): the runner acts only
+  while it holds the node's lease (``runner.lease``): every claim, fact write and
+  desk-command take checks its fencing token in the transaction
+  (:meth:`NodeCore.fence`), every PBX command its deadline (:meth:`NodeCore.may_send`),
+  and a customer's originate leaves only with its attempt stored. Without a
+  standby there is no lease and nothing here stops the runner;
 * a refused originate becomes ``OriginateFailed`` (:meth:`NodeCore.refused`);
   one that says nothing about the number pauses a campaign after a few in a
   row, and never counts against the lead (``config_faults``);
