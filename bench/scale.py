@@ -21,8 +21,9 @@ Measured:
   who dial;
 * ``attempts_per_s``: calls originated per second while nothing fails;
 * ``failover_s``: the worst of the faults (``lab.standby``): the active
-  runner killed with SIGKILL (and, full run, its database link cut), from the
-  fault to the first call the standby dialed or bridged;
+  runner killed with SIGKILL (and, full run, its database link cut, and it
+  frozen with SIGSTOP), from the fault to the first call the standby dialed or
+  bridged;
 * ``duplicate_originates``: calls the world received beyond the attempts recorded
   for their number, plus attempts of one number that overlapped;
 * ``lost_leads``: leads left dialing or claimed, plus attempts never ended.

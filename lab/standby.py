@@ -11,7 +11,10 @@ while the campaign dials:
   the other one took the lease (then the killed one is started again: it stands by);
 * ``dbcut_active``: the active runner's database link cut (its gate closed);
   over when the other one took the lease and the cut one said it stopped
-  acting (its log); then its link comes back and it stands by.
+  acting (its log); then its link comes back and it stands by;
+* ``hang_active``: the active runner frozen with SIGSTOP (its connections stay
+  open); over when the other one took the lease, the frozen one was resumed
+  (SIGCONT) and said it stopped acting.
 
 ``failover_s`` of a fault: from its start to the next call originated or
 bridged to an agent by the runner that took over (the fault's length plus
@@ -22,6 +25,7 @@ recorded for its number, no two attempts of one number at once.
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass
 
@@ -146,17 +150,39 @@ class StandbyRun(FaultRun):
     def _fault_dbcut_active(self) -> None:
         before = self._active()
         cut, gate = self.runners[before.runner], self.db_gates[before.runner]
-        said = cut.log.read_text(errors="replace").count(LEASE_LOST)
+        said = self._lease_lost(cut)
         gate.close()
         try:
             self._took_over(before)
-            deadline = time.monotonic() + self.recovery_timeout_s
-            while cut.log.read_text(errors="replace").count(LEASE_LOST) == said:
-                assert cut.alive(), f"the cut runner exited:\n{cut.tail()}"
-                assert time.monotonic() < deadline, f"the cut runner never stopped acting:\n{cut.tail()}"
-                time.sleep(0.1)
+            self._said_lease_lost(cut, said)
         finally:
             gate.open()
+
+    def _fault_hang_active(self) -> None:
+        """The active runner frozen (SIGSTOP: a hung process, its connections open); resumed once the
+        standby took over, it must notice before acting (its deadline passed) and stand by."""
+        before = self._active()
+        hung = self.runners[before.runner]
+        assert hung.proc is not None
+        said = self._lease_lost(hung)
+        hung.proc.send_signal(signal.SIGSTOP)
+        try:
+            self._took_over(before)
+        finally:
+            hung.proc.send_signal(signal.SIGCONT)
+        self._said_lease_lost(hung, said)
+
+    @staticmethod
+    def _lease_lost(runner: RunnerProcess) -> int:
+        return runner.log.read_text(errors="replace").count(LEASE_LOST)
+
+    def _said_lease_lost(self, runner: RunnerProcess, before: int) -> None:
+        """Until ``runner`` logged that it lost the lease (once more than ``before``) and stopped acting."""
+        deadline = time.monotonic() + self.recovery_timeout_s
+        while self._lease_lost(runner) == before:
+            assert runner.alive(), f"the runner exited:\n{runner.tail()}"
+            assert time.monotonic() < deadline, f"the runner never stopped acting:\n{runner.tail()}"
+            time.sleep(0.1)
 
     # --- the end ---
 
@@ -174,4 +200,4 @@ class StandbyRun(FaultRun):
         return [r.duration_s + r.recovery_s for r in self.results if r.recovery_s is not None]
 
 
-STANDBY_FAULTS = ("kill9_active", "dbcut_active")
+STANDBY_FAULTS = ("kill9_active", "dbcut_active", "hang_active")
