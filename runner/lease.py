@@ -16,7 +16,9 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,6 +75,25 @@ def wait_while_leased(
                 said = True
         if stopped(delay):
             return False
+
+
+def limit_idle_transactions(engine: Engine, terms: LeaseTerms) -> None:
+    """A standby runner's transactions may not sit idle: the server ends one after half the acting time.
+
+    A fenced write holds the lease row (``FOR SHARE``) until it commits, and a takeover waits for
+    that lock. A holder frozen inside such a transaction (SIGSTOP, a stuck host) would hold it for
+    ever and the standby could never take over: PostgreSQL ends the frozen transaction instead,
+    rolling its writes back, long before the lease can expire. Connections already open are
+    dropped so that every one has the limit.
+    """
+    limit_ms = int((terms.ttl_s - terms.margin_s) / 2 * 1000)
+
+    def with_limit(_dialect: object, _record: object, _cargs: object, cparams: dict[str, Any]) -> None:
+        option = f"-c idle_in_transaction_session_timeout={limit_ms}"
+        cparams["options"] = f"{cparams.get('options', '')} {option}".strip()
+
+    event.listen(engine, "do_connect", with_limit)
+    engine.dispose()
 
 
 class NodeLease:

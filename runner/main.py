@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestrator.node.lease import LeaseLost
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
-from runner.lease import NodeLease, StandbyNeedsPostgres, StandbySwitchedOn, wait_while_leased
+from runner.lease import (
+    NodeLease,
+    StandbyNeedsPostgres,
+    StandbySwitchedOn,
+    limit_idle_transactions,
+    wait_while_leased,
+)
 from runner.node import NodeInfo, RunnerOptions, UnknownNode, load_node
 from runner.outage import DbGate, short_lock_wait
 from settings import Settings
@@ -81,6 +87,7 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
                     lease = NodeLease(sessions, node.id)
                 except StandbyNeedsPostgres as exc:
                     raise click.ClickException(f"node {node.name}: {exc}") from None
+                limit_idle_transactions(engine, lease.terms)
                 serve_with_standby(sessions, node, options, lease)
                 return
             try:

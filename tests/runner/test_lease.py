@@ -11,14 +11,21 @@ import time
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from lab.faults import TcpGate, gated_url
 from orchestrator import commands as c
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.events import Answered, PbxConnected
 from orchestrator.node.lease import LeaseLost, LeaseTerms
-from runner.lease import NodeLease, StandbyNeedsPostgres, StandbySwitchedOn, wait_while_leased
+from runner.lease import (
+    NodeLease,
+    StandbyNeedsPostgres,
+    StandbySwitchedOn,
+    limit_idle_transactions,
+    wait_while_leased,
+)
 from runner.node import RunnerOptions, load_node
 from store import leases
 from store import models as m
@@ -237,3 +244,28 @@ def test_a_runner_without_a_standby_waits_until_the_lease_is_let_go(pg_engine):
     assert len(waited) == 3
     active.try_acquire()
     assert not wait_while_leased(sessions, node, lambda _s: True)  # SIGTERM while waiting
+
+
+def test_a_holder_frozen_inside_a_fenced_write_cannot_block_the_takeover(pg_engine):
+    """Its transaction holds the lease row; the server ends it (``limit_idle_transactions``), its writes
+    roll back, and the standby takes over once the lease expired."""
+    url = pg_engine.url.render_as_string(hide_password=False)
+    frozen_engine = make_engine(url)
+    limit_idle_transactions(frozen_engine, SHORT)
+    standby_engine = make_engine(url, connect_args={"options": "-c lock_timeout=15000"})  # never hangs
+    frozen_sessions, standby_sessions = session_factory(frozen_engine), session_factory(standby_engine)
+    node = node_id(frozen_sessions)
+    frozen = NodeLease(frozen_sessions, node, SHORT, clock=Clock())
+    assert frozen.try_acquire()
+    session = frozen_sessions()
+    session.begin()
+    frozen.fence(session)  # ... and the process stops here, the row lock held
+    session.execute(update(m.Lead).values(attempts=m.Lead.attempts + 7))
+    take_over(NodeLease(standby_sessions, node, SHORT))
+    with pytest.raises(DBAPIError):
+        session.commit()
+    session.close()
+    with standby_sessions() as s:
+        assert s.scalar(select(func.max(m.Lead.attempts))) == 0  # the frozen write was rolled back
+    frozen_engine.dispose()
+    standby_engine.dispose()
