@@ -6,7 +6,8 @@ per input, start-up recovery, which old agent legs to sweep) is
 
 * AMI events (``ami.connection.AmiClient.events``) are fed to the core; a
   ``Tick`` every ``tick_s`` and no later than the dialers' next deadline; desk
-  commands and campaign states are polled (``NodeCore.housekeeping``).
+  commands and campaign states are polled (``NodeCore.housekeeping``), at once
+  when the command listener (``runner.wakeup``, PostgreSQL) hears of a new one.
 * Two senders keep order within their queue: originates go through a
   node-wide rate limit (the node sustains ~20 originates/s with AMD; Asterisk
   locked up at 100/s), everything else (bridge, hangup, redirect, recording)
@@ -36,8 +37,9 @@ from dialplans.render import AmdTuning
 from orchestrator import commands as c
 from orchestrator.dialer import routes
 from orchestrator.events import ChannelCreated, Event, HungUp, OriginateFailed, PbxConnected, Tick
-from runner import install
+from runner import install, wakeup
 from runner.handoff import LAG_REPORT_S, Handoff
+from runner.lease import NodeLease
 from runner.node import (
     AGENT_LEG_VAR,
     HoldLeg,
@@ -87,13 +89,14 @@ class AmiRunner(NodeCore):
     amd_verdict_lag_s = AmdTuning().after_greeting_silence / 1000  # AMD() hears this much silence first
 
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
-                 *, claimed_by: str | None = None) -> None:
-        super().__init__(sessions, node, options, claimed_by=claimed_by)
+                 *, claimed_by: str | None = None, lease: NodeLease | None = None) -> None:
+        super().__init__(sessions, node, options, claimed_by=claimed_by, lease=lease)
         self.client: AmiClient | None = None
         self._originates: asyncio.Queue[c.Command] = asyncio.Queue()
         self._others: asyncio.Queue[c.Command] = asyncio.Queue()
         self._created: set[str] = set()  # channels created and not hung up yet
         self.handoff = Handoff()  # own hand-off and event lag, logged for bench.live
+        self._wake = asyncio.Event()  # set by the command listener: poll desk commands now
 
     def feed(self, event: Event) -> None:
         self.handoff.taken(event)
@@ -112,6 +115,7 @@ class AmiRunner(NodeCore):
 
     async def sweep_agent_legs(self, *, first: bool = False) -> None:
         """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
+        self.may_send()  # it hangs legs up: only while we act for the node
         client = self._ami
         listing = await client.query({"Action": "CoreShowChannels"}, listing=True)
         marks = await self._leg_marks(listing) if first else {}  # later sweeps know their legs
@@ -181,9 +185,16 @@ class AmiRunner(NodeCore):
                 reported = time.monotonic()
                 self.handoff.report_lag()
 
+    def _woken(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From the listener's thread: cut the poller's sleep short."""
+        loop.call_soon_threadsafe(self._wake.set)
+
     async def _poller(self) -> None:
+        """Housekeeping every ``poll_s``, or at once when the command listener (``runner.wakeup``) wakes."""
         while True:
-            await asyncio.sleep(self.options.poll_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.options.poll_s)
+            self._wake.clear()
             if self.housekeeping(time.monotonic()):
                 with contextlib.suppress(AmiError, TimeoutError):
                     await self.sweep_agent_legs()
@@ -194,6 +205,7 @@ class AmiRunner(NodeCore):
             command = await queue.get()
             if limit is not None:
                 await take(limit)
+            self.may_send()
             self.handoff.sent(command)
             try:
                 await client.execute(command)
@@ -228,7 +240,13 @@ class AmiRunner(NodeCore):
             ("originates", self._sender(self._originates, originate_limit(self.options))),
             ("commands", self._sender(self._others, None)))]
         stopper = asyncio.create_task(stop.wait(), name="stop")
-        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        loop = asyncio.get_running_loop()
+        listener = wakeup.start_for(self.sessions, self.node.id, lambda: self._woken(loop))
+        try:
+            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if listener is not None:
+                await asyncio.to_thread(listener.stop)
         for task in [*tasks, stopper]:
             task.cancel()
         for task in tasks:
@@ -261,14 +279,15 @@ async def _stopped(stop: asyncio.Event, delay: float) -> bool:
 
 
 def run_forever(sessions: sessionmaker[Session], node: NodeInfo,
-                options: RunnerOptions | None = None) -> None:
-    """The ``switchboard runner`` body for an Asterisk node: run until SIGTERM/SIGINT."""
+                options: RunnerOptions | None = None, *, lease: NodeLease | None = None) -> None:
+    """The ``switchboard runner`` body for an Asterisk node: run until SIGTERM/SIGINT (or, holding
+    ``lease``, until it is lost: ``LeaseLost`` is raised)."""
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await AmiRunner(sessions, node, options).run(stop)
+        await AmiRunner(sessions, node, options, lease=lease).run(stop)
 
     asyncio.run(main())

@@ -52,8 +52,11 @@ from orchestrator import commands as c
 from orchestrator import safe
 from orchestrator.dialer import routes
 from orchestrator.events import Event, PbxConnected, Tick
+from orchestrator.node.lease import LeaseLost
 from orchestrator.safe import UnsafeValue
+from runner import wakeup
 from runner.handoff import LAG_REPORT_S, Handoff
+from runner.lease import NodeLease
 from runner.node import (
     AGENT_LEG_VAR,
     HoldLeg,
@@ -105,8 +108,9 @@ class EslRunner(NodeCore):
 
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                  *, dial: DialConfig | None = None, command_timeout: float = 5.0,
-                 claimed_by: str | None = None) -> None:
-        super().__init__(sessions, node, options, claimed_by=claimed_by)
+                 claimed_by: str | None = None, lease: NodeLease | None = None) -> None:
+        super().__init__(sessions, node, options, claimed_by=claimed_by, lease=lease)
+        self._wake = gevent.event.Event()  # set (through an async watcher) by the command listener
         self.dial = dial or DialConfig()
         self._lock = gevent.lock.RLock()
         self._originates: gevent.queue.Queue = gevent.queue.Queue()
@@ -152,6 +156,9 @@ class EslRunner(NodeCore):
         try:
             with self._lock:
                 return call(*args)
+        except LeaseLost as exc:  # not a failure: the runner stops acting (``runner.main`` says why)
+            self._failed.set_exception(exc)
+            raise
         except Exception as exc:
             log.exception("runner input failed node=%s", self.node.name)
             self._failed.set_exception(exc)
@@ -171,6 +178,7 @@ class EslRunner(NodeCore):
 
     def sweep_agent_legs(self, *, first: bool = False) -> bool:
         """Hang up a previous run's nailed-up legs, at once or (if still in a call) once it ends."""
+        self.may_send()  # it hangs legs up: only while we act for the node
         try:
             listing = self.adapter.request(LIST_CHANNELS).data
             marks = self._leg_marks(listing) if first else {}  # later sweeps know their legs
@@ -206,8 +214,10 @@ class EslRunner(NodeCore):
                 self.handoff.report_lag()
 
     def _poller(self) -> None:
+        """Housekeeping every ``poll_s``, or at once when the command listener (``runner.wakeup``) wakes."""
         while True:
-            gevent.sleep(self.options.poll_s)
+            self._wake.wait(self.options.poll_s)
+            self._wake.clear()
             if self._core(self.housekeeping, time.monotonic()):
                 self.sweep_agent_legs()
 
@@ -217,6 +227,7 @@ class EslRunner(NodeCore):
         for command in queue:
             while limit is not None and (delay := limit.wait_s()) > 0:
                 gevent.sleep(delay)
+            self.may_send()
             self.handoff.sent(command)
             try:
                 self.adapter.execute(command)
@@ -240,11 +251,17 @@ class EslRunner(NodeCore):
         for greenlet in greenlets:
             greenlet.link_exception(lambda g: self._failed.set_exception(g.exception or RuntimeError(str(g))))
         self._failed.rawlink(lambda _: stop.set())
+        watcher = gevent.get_hub().loop.async_()  # the listener's thread wakes the hub through it
+        watcher.start(self._wake.set)
+        listener = wakeup.start_for(self.sessions, self.node.id, watcher.send)
         try:
             stop.wait()
         finally:
             gevent.killall(greenlets)
             self.adapter.stop()
+            if listener is not None:
+                listener.stop()
+            watcher.close()
         if self._failed.ready():
             self._failed.get()  # raises the failure
         log.info("runner stopped node=%s", self.node.name)
@@ -252,9 +269,13 @@ class EslRunner(NodeCore):
 
 def run_forever(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                 *, dial: DialConfig | None = None, signals: Iterable[int] = (signal.SIGTERM, signal.SIGINT),
-                ) -> None:
-    """The ``switchboard runner`` body for a FreeSWITCH node: run until SIGTERM/SIGINT."""
+                lease: NodeLease | None = None) -> None:
+    """The ``switchboard runner`` body for a FreeSWITCH node: run until SIGTERM/SIGINT (or, holding
+    ``lease``, until it is lost: ``LeaseLost`` is raised)."""
     stop = gevent.event.Event()
-    for sig in signals:
-        gevent.signal_handler(sig, stop.set)
-    EslRunner(sessions, node, options, dial=dial).run(stop)
+    handlers = [gevent.signal_handler(sig, stop.set) for sig in signals]
+    try:
+        EslRunner(sessions, node, options, dial=dial, lease=lease).run(stop)
+    finally:
+        for handler in handlers:
+            handler.cancel()

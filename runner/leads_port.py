@@ -14,7 +14,7 @@ While the database is out (:class:`DbGate` closed) nothing is claimed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
@@ -51,8 +51,9 @@ class DbLeadSource:
     """Claims for one campaign; ``enabled = False`` (campaign paused or stopped) claims nothing."""
 
     def __init__(self, sessions: sessionmaker[Session], campaign_id: int, claimed_by: str,
-                 gate: DbGate | None = None) -> None:
+                 gate: DbGate | None = None, *, fence: Callable[[Session], None] | None = None) -> None:
         self._sessions = sessions
+        self._fence = fence  # a runner with a standby: raises LeaseLost once taken over
         self.campaign_id = campaign_id
         self.claimed_by = claimed_by
         self.gate = gate or DbGate()
@@ -65,6 +66,8 @@ class DbLeadSource:
             return []
         try:
             with self._sessions.begin() as session:
+                if self._fence is not None:
+                    self._fence(session)
                 rows = claim_leads(session, self.campaign_id, n, to_dt(now), claimed_by=self.claimed_by)
                 at = to_dt(now)
                 blocked = {r.phone: dnc.is_blocked(session, r.phone, self.campaign_id, at) for r in rows}

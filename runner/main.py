@@ -3,6 +3,11 @@
 The node's kind picks the runtime: Asterisk -> the asyncio AMI runner,
 FreeSWITCH -> the gevent ESL runner. Each is imported only on its own path, so
 one process never holds both runtimes.
+
+A node set for a standby (``PbxNode.standby``, PostgreSQL only) runs two of
+these processes: each waits for the node's lease (``runner.lease``) and acts
+only while it holds it (:func:`serve_with_standby`). A node without one has no
+lease: its single runner is never stopped by the database, however long it is out.
 """
 
 from __future__ import annotations
@@ -11,19 +16,30 @@ import logging
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestrator.node.lease import LeaseLost
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
+from runner.lease import (
+    NodeLease,
+    StandbyNeedsPostgres,
+    StandbySwitchedOn,
+    limit_idle_transactions,
+    wait_while_leased,
+)
 from runner.node import NodeInfo, RunnerOptions, UnknownNode, load_node
 from runner.outage import DbGate, short_lock_wait
 from settings import Settings
 from store.db import make_engine, session_factory
 from store.enums import PbxKind
 from store.sealing import Sealer, instance_sealer
+
+log = logging.getLogger("runner")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # messages are key=value, never secrets
 
@@ -61,19 +77,87 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
     options = RunnerOptions(dialplan_dir=dialplan_dir, originates_per_s=originates_per_s,
                             liveness_s=liveness_s, fax=FaxConfig.from_settings(settings), dialplan=dialplan)
     try:
-        node = node_info(sessions, pbx_name, instance_sealer(settings))
-        if node.kind is PbxKind.FREESWITCH:
-            if dialplan_dir is not None:
+        while True:
+            node = node_info(sessions, pbx_name, instance_sealer(settings))
+            if node.kind is PbxKind.FREESWITCH and dialplan_dir is not None:
                 raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
                                            "dialplan from `switchboard web` over mod_xml_curl")
-            from runner import esl_runner
-
-            esl_runner.run_forever(sessions, node, options)
-        else:
-            from runner import ami_runner
-
-            ami_runner.run_forever(sessions, node, options)
+            if node.standby:
+                try:
+                    lease = NodeLease(sessions, node.id)
+                except StandbyNeedsPostgres as exc:
+                    raise click.ClickException(f"node {node.name}: {exc}") from None
+                limit_idle_transactions(engine, lease.terms)
+                serve_with_standby(sessions, node, options, lease)
+                return
+            try:
+                with SigtermWait() as sigterm:
+                    if not wait_while_leased(sessions, node.id, sigterm.sleep):
+                        return
+                _run(sessions, node, options, None)
+                return
+            except StandbySwitchedOn as exc:
+                log.warning("%s: starting again with the node's lease", exc)
     except UnknownNode as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+
+
+def serve_with_standby(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions,
+                       lease: NodeLease) -> None:
+    """Stand by until this process holds the node's lease, act until it is lost, stand by again.
+
+    Every time the lease is taken the runner is built anew and recovers from the store and the
+    PBX's live channels (``NodeCore.recover``, ``PbxConnected``), as after a restart: a runner that
+    lost its lease keeps nothing of what it knew. A clean stop (SIGTERM) hands the lease on at once.
+    """
+    while True:
+        with SigtermWait() as sigterm:
+            if not lease.wait(sigterm.sleep):
+                return
+        try:
+            _run(sessions, node, options, lease)
+        except LeaseLost as exc:
+            log.warning("lease lost node=%s, standing by: %s", node.name, exc)
+            continue
+        lease.release()
+        return
+
+
+def _run(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions,
+         lease: NodeLease | None) -> None:
+    """The node's runtime: asyncio for Asterisk, gevent for FreeSWITCH (imported only on its path)."""
+    if node.kind is PbxKind.FREESWITCH:
+        from runner import esl_runner
+
+        esl_runner.run_forever(sessions, node, options, lease=lease)
+    else:
+        from runner import ami_runner
+
+        ami_runner.run_forever(sessions, node, options, lease=lease)
+
+
+class SigtermWait:
+    """While a runner only waits (for the lease, or for another runner to let it go): SIGTERM ends the
+    wait at its next pause, never in the middle of a database call."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: Any = None
+
+    def __enter__(self) -> SigtermWait:
+        self._previous = signal.signal(signal.SIGTERM, self._received)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGTERM, self._previous)
+
+    def _received(self, _signum: int, _frame: object) -> None:
+        self.received = True
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep ``seconds`` (cut short by SIGTERM); True when SIGTERM came."""
+        if not self.received:
+            time.sleep(seconds)
+        return self.received

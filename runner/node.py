@@ -30,6 +30,12 @@ units it hosts, the node's agent pool and the blending of agents among units):
   that could not be written are kept in order and written, before any later
   ones, once it answers again; meanwhile calls in flight keep being handled
   (commands are still sent), no lead is claimed and desk commands wait;
+* a node with a standby (``PbxNode.standby``, PostgreSQL): the runner acts only
+  while it holds the node's lease (``runner.lease``): every claim, fact write and
+  desk-command take checks its fencing token in the transaction
+  (:meth:`NodeCore.fence`), every PBX command its deadline (:meth:`NodeCore.may_send`),
+  and a customer's originate leaves only with its attempt stored. Without a
+  standby there is no lease and nothing here stops the runner;
 * a refused originate becomes ``OriginateFailed`` (:meth:`NodeCore.refused`);
   one that says nothing about the number pauses a campaign after a few in a
   row, and never counts against the lead (``config_faults``);
@@ -85,6 +91,7 @@ from runner.commands_in import take_inputs
 from runner.config_faults import FaultWatch, campaign_fault, give_back, pause, settings_error
 from runner.faxes import FaxConfig, NodeFaxes
 from runner.leads_port import DbDnc, DbLeadSource
+from runner.lease import NodeLease, StandbySwitchedOn
 from runner.outage import DB_BACKOFF, DbGate
 from runner.persist import FactWriter
 from runner.queues import NodeQueues
@@ -107,6 +114,7 @@ class NodeInfo:
     username: str
     secret: str = field(repr=False)
     kind: PbxKind = PbxKind.ASTERISK
+    standby: bool = False  # two runners share the node's lease (``runner.lease``)
 
 
 class UnknownNode(LookupError):
@@ -119,7 +127,7 @@ def load_node(session: Session, name: str, sealer: Sealer) -> NodeInfo:
     if node is None or not node.enabled:
         raise UnknownNode(f"no enabled PBX node named {name!r} in the database")
     secret = sealer.open(node.secret)
-    return NodeInfo(node.id, node.name, node.host, node.port, node.username, secret, node.kind)
+    return NodeInfo(node.id, node.name, node.host, node.port, node.username, secret, node.kind, node.standby)
 
 
 @dataclass
@@ -205,9 +213,13 @@ class HoldLeg:
 
 
 def runner_identity(sessions: sessionmaker[Session], node_id: int) -> str:
-    """Stable across restarts, distinct per database and node: whose agent legs are whose."""
+    """Stable across restarts, distinct per database and node: whose agent legs are whose.
+
+    The database's name, not the route to it: a node's active and standby runners reach the same
+    database through different hosts or ports (a proxy, a pooler) and must own the same legs.
+    """
     bind = sessions.kw.get("bind")
-    url = bind.url.render_as_string(hide_password=True) if bind is not None else ""
+    url = bind.url.set(host=None, port=None).render_as_string(hide_password=True) if bind is not None else ""
     return hashlib.sha256(f"{url}|{node_id}".encode()).hexdigest()[:16]
 
 
@@ -220,10 +232,13 @@ class NodeCore:
     amd_verdict_lag_s = 0.0
 
     def __init__(self, sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
-                 *, claimed_by: str | None = None) -> None:
+                 *, claimed_by: str | None = None, lease: NodeLease | None = None) -> None:
         self.sessions = sessions
         self.node = node
         self.options = options or RunnerOptions()
+        #: Held when the node has a standby (``runner.lease``): then, and only then, the runner stops
+        #: acting once it may have passed on. None: a single runner, never stopped by the database.
+        self.lease = lease
         self.claimed_by = claimed_by or f"runner:{node.name}"
         self.writer = FactWriter(node.id)
         self.db = DbGate(self.options.db_backoff)
@@ -248,6 +263,16 @@ class NodeCore:
         """Hand a command to the runtime's senders (originates rate-limited, the rest at once)."""
         raise NotImplementedError
 
+    def fence(self, session: Session) -> None:
+        """In a write that matters (claims, facts, desk commands): raise ``LeaseLost`` if taken over."""
+        if self.lease is not None:
+            self.lease.fence(session)
+
+    def may_send(self) -> None:
+        """Right before a command leaves for the PBX: raise ``LeaseLost`` once the lease may have gone."""
+        if self.lease is not None:
+            self.lease.check()
+
     # --- the one place inputs go through ---
 
     def feed(self, event: Event) -> None:
@@ -270,10 +295,23 @@ class NodeCore:
             for unit, step in steps:
                 for item in (*step.facts, *step.commands):
                     log.debug("campaign=%s %r", unit if unit is not None else "-", item)
-        self.store([(unit, step.facts) for unit, step in steps if step.facts])
-        for _, step in steps:
-            for command in step.commands:
-                self.enqueue(self._mark(command))
+        stored = self.store([(unit, step.facts) for unit, step in steps if step.facts])
+        self._send([command for _, step in steps for command in step.commands], stored)
+
+    def _send(self, commands: list[c.Command], stored: bool) -> None:
+        """Hand a step's commands on, once its facts were stored -- or kept, the database being out.
+
+        With a standby, a customer's originate leaves only with its attempt stored: else it is
+        refused here (never placed, not charged), for the standby taking over would give its lead
+        back while the call rings, and dial it again. A single runner sends it (its kept facts
+        follow), and agent legs always go (a taking-over runner finds them by their mark).
+        """
+        for command in commands:
+            if (not stored and self.lease is not None and isinstance(command, c.Originate)
+                    and command.route != routes.AGENT_HOLD):
+                self.refused(command, "its attempt could not be stored (database unavailable)")
+                continue
+            self.enqueue(self._mark(command))
 
     def _fax(self, event: Event) -> bool:
         """Feed the fax lines; True when ``event`` was only theirs (ticks and the link go on to the host)."""
@@ -289,6 +327,7 @@ class NodeCore:
     def claim_faxes(self) -> None:
         """Take the queued faxes no runner took yet; the lines start those a line is free for."""
         with self.sessions.begin() as session:
+            self.fence(session)
             step = self.faxes.claim(session, time.time())
         if step.facts:
             self.store([(None, step.facts)])
@@ -359,6 +398,7 @@ class NodeCore:
             return False
         try:
             with self.sessions.begin() as session:
+                self.fence(session)
                 for campaign_id, facts in self.unwritten:
                     self.writer.write(session, campaign_id, facts)
         except DBAPIError as exc:
@@ -383,7 +423,7 @@ class NodeCore:
     def _load(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> None:
         """Build the campaign's dialer and host it (replacing one of the same campaign in place)."""
         config = self._config(campaign)
-        leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db)
+        leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db, fence=self.fence)
         counter = config.abandon_counter()
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
         policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None
@@ -464,7 +504,15 @@ class NodeCore:
             for campaign_id, slot in list(self.slots.items()):
                 self._follow(campaign_id, slot, rows.get(campaign_id), session, restore_counts)
             self.queues.sync(session)
+            self._check_standby(session)
         self._unload_stopped()
+
+    def _check_standby(self, session: Session) -> None:
+        """A runner without a lease whose node was just given a standby stops, to start again holding
+        the lease (``runner.main``): the second runner, started next, then stands by."""
+        standby = select(m.PbxNode.standby).where(m.PbxNode.id == self.node.id)
+        if self.lease is None and session.scalar(standby):
+            raise StandbySwitchedOn(f"node {self.node.name} was given a standby runner")
 
     def _follow(self, campaign_id: int, slot: Slot, row: m.Campaign | None, session: Session,
                 restore_counts: bool) -> None:
@@ -500,6 +548,7 @@ class NodeCore:
         with a reason the user sees.
         """
         with self.sessions.begin() as session:
+            self.fence(session)
             taken = take_inputs(session, self.node.id, time.time(), taken_by=self.claimed_by,
                                 running=_LoadedOrLoad(self, session))
         for item in taken:
@@ -605,6 +654,8 @@ class NodeCore:
         Skipped while the database is out, and while facts wait to be written (a
         desk command must not overtake what happened before it).
         """
+        if self.lease is not None:
+            self.lease.keep()
         if self.db.open() and self.store():
             try:
                 self._database_chores(now)

@@ -1,28 +1,41 @@
 """The web-to-runner queue of desk requests (the database is the bus).
 
-The web adds a ``DeskRequest`` row with :func:`enqueue`; runners poll it (every
-``RunnerOptions.poll_s``, a quarter of a second: on either database, so a
-request is seen that soon without a second channel to keep alive) and call
+The web adds a ``DeskRequest`` row with :func:`enqueue`; runners take it with
 :func:`take`, which hands each request to exactly one runner (``FOR UPDATE SKIP
-LOCKED`` as for leads), then :func:`finish`.
+LOCKED`` as for leads), then :func:`finish`. On PostgreSQL :func:`enqueue` also
+sends ``NOTIFY`` on :data:`CHANNEL` (delivered at commit, never for a request
+rolled back) with the node's id, so the node's runner (``runner.wakeup``) takes it
+within milliseconds; runners still poll every ``RunnerOptions.poll_s`` (a quarter
+of a second), the only path on SQLite and the fallback while a listener reconnects.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.enums import DeskRequestStatus
 from store.models import DeskRequest
+
+#: The PostgreSQL notification channel of new desk requests; the payload is :func:`wakes`' node id.
+CHANNEL = "switchboard_desk"
 
 
 def enqueue(session: Session, request: DeskRequest) -> DeskRequest:
     """Add ``request`` (flushed, so it has its id); a runner takes it once the caller commits."""
     session.add(request)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        payload = str(request.node_id) if request.node_id is not None else ""
+        session.execute(select(func.pg_notify(CHANNEL, payload)))
     return request
+
+
+def wakes(payload: str, node_id: int) -> bool:
+    """Whether a notification on :data:`CHANNEL` is for the runner of ``node_id`` (its node, or any)."""
+    return payload in ("", str(node_id))
 
 
 def take(session: Session, node_id: int, limit: int, now: datetime, *, taken_by: str) -> list[DeskRequest]:

@@ -20,7 +20,7 @@ from store.models.inbound import InboundRoute
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.leaddata import DestructionCertificate, Handout, Purchase, Vendor
 from store.models.messaging import SmsBroadcast, SmsMessage
-from store.models.people import Agent, PbxNode, Seat, Team, User
+from store.models.people import Agent, PbxNode, RunnerLease, Seat, Team, User
 from store.models.quality import (
     QaPolicy,
     QaSample,
@@ -65,6 +65,7 @@ __all__ = [
     "QaScore",
     "Recording",
     "RetryRule",
+    "RunnerLease",
     "Scorecard",
     "ScorecardVersion",
     "Seat",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.enums import AgentState, PbxKind, UserRole
@@ -29,11 +29,29 @@ class PbxNode(CreatedAt, Base):
     # Where this node's recordings can be read from the web's host (the PBX's
     # monitor directory, or its mount); empty: the ``recordings_dir`` setting.
     recordings_dir: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    # Two runners for this node, one active and one standby, sharing a lease (``runner_leases``;
+    # PostgreSQL only). Off: one runner, no lease, and it rides out database outages of any length.
+    standby: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     seats: Mapped[list[Seat]] = relationship(back_populates="node")
 
     def __repr__(self) -> str:  # never show the secret
         return f"PbxNode(id={self.id!r}, name={self.name!r}, kind={self.kind!r}, host={self.host!r})"
+
+
+class RunnerLease(Base):
+    """Which runner process acts for a node that has a standby (``PbxNode.standby``).
+
+    ``token`` grows by one at every takeover (the fencing token): a runner's writes that matter
+    check it is still theirs. ``expires_at`` is the database's clock, so hosts' clocks never matter.
+    """
+
+    __tablename__ = "runner_leases"
+
+    node_id: Mapped[int] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class User(CreatedAt, Base):

@@ -11,10 +11,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from lab import demo
 from lab.campaign import switchboard_exe
+from orchestrator.node.lease import LeaseTerms
+from runner.lease import NodeLease
 from settings import Settings
 from store import migrate
+from store import models as m
 from store.db import make_engine, session_factory
 from store.sealing import instance_sealer
 
@@ -68,3 +73,49 @@ def test_sigterm_stops_a_runner_waiting_for_its_database(tmp_path):
     url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/switchboard"
     with runner_process(url, tmp_path) as (proc, log):
         stops_on_sigterm_once_logged(proc, log, "database unavailable")
+
+
+def _node_with_standby(url: str, tmp_path: Path) -> int:
+    engine = make_engine(url)
+    with session_factory(engine).begin() as s:
+        node = demo.ensure_node(s, instance_sealer(Settings(instance_dir=tmp_path)),
+                                demo.NodeSpec("pbx", "127.0.0.1", closed_port(), "u", "p"))
+        node.standby = True
+        node_id = node.id
+    engine.dispose()
+    return node_id
+
+
+def test_a_standby_on_sqlite_is_refused_at_start_plainly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sb.sqlite3'}"
+    migrate.upgrade(url)
+    _node_with_standby(url, tmp_path)
+    with runner_process(url, tmp_path) as (proc, log):
+        assert proc.wait(60) != 0
+        assert "a standby runner needs PostgreSQL: on SQLite a node has exactly one runner" in log.read_text()
+
+
+@pytest.mark.postgres
+def test_a_second_runner_stands_by_while_the_first_holds_the_lease(pg_engine, tmp_path):
+    url = pg_engine.url.render_as_string(hide_password=False)
+    node_id = _node_with_standby(url, tmp_path)
+    first = NodeLease(session_factory(pg_engine), node_id, LeaseTerms(ttl_s=600.0))
+    assert first.try_acquire()
+    with runner_process(url, tmp_path) as (proc, log):
+        stops_on_sigterm_once_logged(proc, log, "standby: waiting for the lease")
+    assert "lease taken" not in log.read_text()
+
+
+@pytest.mark.postgres
+def test_a_runner_without_a_standby_waits_while_another_holds_the_lease(pg_engine, tmp_path):
+    """The node's standby switched off while the old pair runs: a single runner never acts beside them."""
+    url = pg_engine.url.render_as_string(hide_password=False)
+    node_id = _node_with_standby(url, tmp_path)
+    sessions = session_factory(pg_engine)
+    first = NodeLease(sessions, node_id, LeaseTerms(ttl_s=600.0))
+    assert first.try_acquire()
+    with sessions.begin() as s:
+        s.get(m.PbxNode, node_id).standby = False
+    with runner_process(url, tmp_path) as (proc, log):
+        stops_on_sigterm_once_logged(proc, log, "another runner holds this node's lease; waiting")
+    assert "recovered node=pbx" not in log.read_text()

@@ -182,3 +182,25 @@ def test_provisioning_the_sandbox_pbx_from_the_admin_keeps_all_its_phones(app, a
     endpoints, accepted = asyncio.run(_register_again(settings, pbx, wanted))
     assert set(wanted) | {"9902"} <= endpoints
     assert accepted == set(wanted)
+
+
+def test_a_node_gets_a_standby_runner_on_postgresql_and_is_refused_one_on_sqlite(app, as_role):
+    admin = as_role("admin")
+    _node(admin)
+    with app.app_context(), sessions()() as s:
+        node = s.scalar(select(PbxNode))
+        postgres = s.get_bind().dialect.name == "postgresql"
+    page = admin.post(f"/admin/nodes/{node.id}/standby", {"standby": "on"}, follow_redirects=True)
+    assert page.status_code == 200
+    with app.app_context(), sessions()() as s:
+        assert s.get(PbxNode, node.id).standby is postgres
+        audited = s.scalars(select(AuditLog.action).where(AuditLog.action == "node.standby")).all()
+    if postgres:
+        assert "2 (active + standby)" in page.text
+        assert audited == ["node.standby"]
+        admin.post(f"/admin/nodes/{node.id}/standby", {"standby": "off"})
+        with app.app_context(), sessions()() as s:
+            assert s.get(PbxNode, node.id).standby is False
+    else:
+        assert "a standby runner needs PostgreSQL" in page.text
+        assert audited == []

@@ -25,6 +25,7 @@ from provisioning.seats import (
     trunk_registrations,
 )
 from provisioning.trunks import TrunkError
+from store import leases
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team, Trunk
 from store.sealing import Sealer
@@ -67,6 +68,14 @@ def create_node(
     session.add(node)
     session.flush()
     return node
+
+
+def set_standby(session: Session, node: PbxNode, standby: bool) -> None:
+    """Give the node a standby runner (two runner processes share its lease) or not (one runner)."""
+    if standby and not leases.possible(session.get_bind().dialect.name):
+        raise SeatError(leases.NEEDS_POSTGRES)
+    node.standby = standby
+    session.flush()
 
 
 @dataclass(frozen=True)

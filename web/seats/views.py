@@ -20,6 +20,13 @@ from web.seats.services import BulkRequest, SeatError
 
 bp = Blueprint("seats", __name__, url_prefix="/admin")
 
+#: What the sysadmin does next after switching a node's standby on or off.
+STANDBY_SWITCHED = {
+    True: "two runners from now on: its runner takes the node's lease within seconds; start the second "
+    "`switchboard runner` for it (on another host if you like): it stands by",
+    False: "one runner from now on: stop the standby runner, then restart the active one",
+}
+
 
 def conf_path(node: PbxNode) -> Path:
     """Where this node's seats file lives (``SEATS_CONF_PATH`` may contain ``{node}``)."""
@@ -160,6 +167,25 @@ def reprovision(session: Session, nodes: Iterable[PbxNode]) -> None:
 @requires(Perm.SEATS)
 def provision(node_id: int):
     _provision(db(), get_or_404(PbxNode, node_id))
+    return redirect(url_for("seats.index"))
+
+
+@bp.post("/nodes/<int:node_id>/standby")
+@requires(Perm.SEATS)
+def standby(node_id: int):
+    """One runner for the node, or two sharing its lease (start the second one on the PBX's host)."""
+    session = db()
+    node = get_or_404(PbxNode, node_id)
+    wanted = request.form.get("standby") == "on"
+    try:
+        services.set_standby(session, node, wanted)
+    except SeatError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        audit.record(session, "node.standby", "pbx_node", node.id, name=node.name, standby=wanted)
+        session.commit()
+        flash(f"Node {node.name}: {STANDBY_SWITCHED[wanted]}", "ok")
     return redirect(url_for("seats.index"))
 
 
