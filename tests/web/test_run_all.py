@@ -147,7 +147,8 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         assert sorted(routes) == ["14005550410", "14005550411"]
         for did, node, line in (("14005550410", NODE, seeded[0]), ("14005550411", FS_NODE, seeded[1])):
             seat, *_ = s.scalars(select(m.Agent).where(m.Agent.id.in_(routes[did].hotline_agent_ids))).all()
-            assert seat.seat.extension.endswith("agent005") and seat.seat.node_id == nodes[node].id
+            assert seat.seat.extension.endswith("agent005")
+            assert seat.seat.node_id == nodes[node].id
             assert [c.campaign_id for c in logins if c.agent_id == seat.id] == [None]
             overflow = s.scalars(select(m.Agent).where(m.Agent.id.in_(routes[did].overflow_agent_ids))).all()
             assert sorted(a.seat.extension[-3:] for a in overflow) == ["003", "004"]

@@ -1,7 +1,7 @@
 """Standby runners (issue 17 item 2): a node may have two runners sharing a lease with a fencing token.
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04 08:45:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0024'
-down_revision: str | Sequence[str] | None = '0020'
+down_revision: str | Sequence[str] | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
