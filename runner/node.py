@@ -75,6 +75,7 @@ from orchestrator.events import (
     Tick,
 )
 from orchestrator.leads.model import Lead
+from orchestrator.monitor import Monitors
 from orchestrator.node.host import NodeHost
 from orchestrator.pacing.base import PacingPolicy
 from orchestrator.pacing.catalog import campaign_policy
@@ -235,6 +236,7 @@ class NodeCore:
         self.faults = FaultWatch()
         self.host = NodeHost()  # the pure core: units (the slots' dialers) and the agent pool
         self.faxes = NodeFaxes(node.id, self.options.fax)  # the node's fax lines (no campaign, no agent)
+        self.monitors = Monitors()  # team leaders listening to agents' calls
         self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
         self.queues = NodeQueues(self.host, node.id)  # the inbound routes' queues (after the campaigns)
         self._relogin: list[recovery.LoggedIn] = []
@@ -254,7 +256,7 @@ class NodeCore:
         if isinstance(event, PbxConnected | PbxDisconnected):
             self._link_up = isinstance(event, PbxConnected)
             self.faults.clear()
-        if self._fax(event):
+        if self._fax(event) or self._monitor(event):
             return
         fault = self._campaign_fault(event)
         # (campaign id, or None for an inbound queue's facts; step)
@@ -285,6 +287,16 @@ class NodeCore:
         for command in step.commands:
             self.enqueue(command)
         return not isinstance(event, Tick | PbxConnected | PbxDisconnected)
+
+    def _monitor(self, event: Event) -> bool:
+        """Feed the monitoring sessions; True when ``event`` was only theirs (a customer's hang-up is not)."""
+        only_theirs = self.monitors.owns(event)  # asked first: the leg's hang-up ends its session
+        step = self.monitors.handle(event, self.host.pool)
+        if step.facts:
+            self.store([(None, step.facts)])
+        for command in step.commands:
+            self.enqueue(command)
+        return only_theirs
 
     def claim_faxes(self) -> None:
         """Take the queued faxes no runner took yet; the lines start those a line is free for."""
