@@ -49,6 +49,7 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 AGENT_PHONE, LEADER_PHONE = 6, 7  # agent007 and agent008 (fsagent007/008 on FreeSWITCH)
 WINDOW_S = 3.0  # one talker's stretch
+SETTLE_S = 0.5  # after a change of talker: the audio already on its way (jitter buffers) passes first
 #: RMS amplitude (sox, full scale 1) of what a phone hears: a looping prompt is far above HEARD, a
 #: muted stream is digital silence, far below SILENT.
 HEARD, SILENT = 0.01, 0.002
@@ -109,6 +110,7 @@ class WorldSide:
 
     def heard(self, channels: dict[str, str], tmp: Path) -> dict[str, float]:
         """RMS of what each of ``channels`` (name -> world channel) hears for WINDOW_S seconds."""
+        time.sleep(SETTLE_S)  # not a wait for an event: what was said before the change is not measured
         files = {}
         for name, channel in channels.items():
             inner = self.node.base / "spool" / "monitor" / f"heard-{uuid.uuid4().hex[:8]}"

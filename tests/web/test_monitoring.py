@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import UTC, datetime
 
@@ -10,10 +11,13 @@ from sqlalchemy import select
 
 from orchestrator.monitor import MonitorMode, MonitorRequest
 from runner.commands_in import take_inputs
-from store.enums import AgentState, DeskCommand, DeskRequestStatus
+from store.enums import AgentState, DeskCommand, DeskRequestStatus, UserRole
 from store.models import Agent, AuditLog, DeskRequest, MonitorSession, Seat, Team, User
 from tests.web import seed
+from tests.web.conftest import PASSWORD
+from tests.web.test_browser import CHROMIUM, _login, live_url, page  # noqa: F401 - fixtures
 from tests.web.test_security import two_teams  # noqa: F401 - fixture
+from web.auth import services as auth_services
 from web.db import sealer, sessions
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -47,10 +51,10 @@ def test_a_team_leader_whispers_to_an_agent_of_their_team_audited_and_queued_for
     app, as_role, floor
 ):
     lead = as_role("lead1")
-    page = lead.get("/wallboard/").get_data(as_text=True)
-    assert 'id="monitor-seat"' in page
-    assert ">9001" in page
-    assert ">9002" not in page  # only a phone of their team
+    html = lead.get("/wallboard/").get_data(as_text=True)
+    assert 'id="monitor-seat"' in html
+    assert ">9001" in html
+    assert ">9002" not in html  # only a phone of their team
     response = _post(lead, floor["agent1"], "whisper", floor["9001"])
     assert response.status_code == 302
     with app.app_context(), sessions()() as s:
@@ -131,3 +135,35 @@ def test_the_agents_phone_is_no_phone_to_monitor_from(app, as_role, floor):
 def test_the_snapshot_gives_each_agent_id_for_the_buttons(as_role, floor):
     agents = as_role("lead1").get("/wallboard/snapshot.json").get_json()["agents"]
     assert [(a["id"], a["state"]) for a in agents] == [(floor["agent1"], "on_call")]
+
+
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed")
+def test_in_a_browser_the_buttons_are_on_agents_on_a_call_and_ask_first(app, floor, live_url, page):  # noqa: F811
+    """A team leader's wallboard: buttons on their agent on a call only; cancelling asks nothing of the
+    runner, confirming queues the session with the phone chosen above the table."""
+    from playwright.sync_api import expect
+
+    with app.app_context(), sessions().begin() as s:  # a second agent of Team 1, not on a call
+        auth_services.create_user(s, "agent3", PASSWORD, UserRole.AGENT)
+        s.flush()
+        seed.agent(s, "agent3", "Team 1")
+    tab, url = page, live_url
+    _login(tab, url, "lead1")
+    tab.goto(f"{url}/wallboard/")
+    on_call, idle = (
+        tab.locator('#agents tr[data-agent="agent1"]'),
+        tab.locator('#agents tr[data-agent="agent3"]'),
+    )
+    expect(on_call.locator("button[data-mode=whisper]")).to_be_visible()
+    expect(idle).to_be_visible()
+    assert idle.locator("button").count() == 0
+    tab.once("dialog", lambda d: d.dismiss())
+    on_call.locator("button[data-mode=whisper]").click()
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(MonitorSession)).all() == []
+    tab.once("dialog", lambda d: d.accept())
+    on_call.locator("button[data-mode=barge]").click()
+    expect(tab.locator(".flash.ok")).to_contain_text("barge: your phone rings now")
+    with app.app_context(), sessions()() as s:
+        (row,) = s.scalars(select(MonitorSession)).all()
+        assert (row.mode, row.seat_id, row.agent_id) == (MonitorMode.BARGE, floor["9001"], floor["agent1"])
