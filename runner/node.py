@@ -240,6 +240,7 @@ class NodeCore:
         self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
         self.queues = NodeQueues(self.host, node.id)  # the inbound routes' queues (after the campaigns)
         self._relogin: list[recovery.LoggedIn] = []
+        self._monitor_legs: list[str] = []  # a previous run's team leaders' legs, hung up at start
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
         self._connected_at = 0.0  # monotonic time of the last PbxConnected
         self._started = False  # first PbxConnected handled
@@ -455,6 +456,7 @@ class NodeCore:
         with self.sessions.begin() as session:
             opened = recovery.open_attempts_by_campaign(session, self.node.id)
             self._relogin = recovery.logged_in_agents(session, self.node.id)
+            self._monitor_legs = recovery.close_monitor_sessions(session, self.node.id)
             wanted = set(opened) | set(session.scalars(select(m.Campaign.id).where(
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
@@ -559,6 +561,10 @@ class NodeCore:
     def start(self, event: PbxConnected) -> None:
         """The first ``PbxConnected``, once the previous run's agent legs were swept."""
         self.feed(event)
+        for leg in self._monitor_legs:
+            if leg in event.live_channel_ids:
+                self.enqueue(c.Hangup(leg))
+        self._monitor_legs = []
         for agent in self._relogin:
             leg = self._adopt.pop(agent.agent_id, "")
             if agent.campaign_id in self.slots or (agent.campaign_id is None and agent.hotline):
