@@ -134,6 +134,8 @@ class WorldSide:
             path = self.node.host(f"{inner}-heard.wav")
             wait_for_file(path)
             out[name] = rms_amplitude(path)
+            for suffix in ("heard", "mix"):  # the world's spool is shared: leave nothing behind
+                self.node.host(f"{inner}-{suffix}.wav").unlink()
         return out
 
     def hang_up(self, channel: str) -> None:
