@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from orchestrator.dialer.callflow import disposition_facts
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentState, AgentStateChanged, Event
+from orchestrator.monitor import MonitorRequest
 from orchestrator.safe import UnsafeValue
 from runner.campaign_config import lead_rules
 from runner.leads_port import core_leads
@@ -200,6 +201,19 @@ def _disposition(desk: Desk) -> Event:
     return Disposition(desk.now, desk.campaign_id(), desk.agent.id, str(attempt.id),
                        str(desk.payload["code"]), float(callback) if callback is not None else None,
                        bool(desk.payload.get("final", True)), stored)
+
+
+@handles(DeskCommand.MONITOR)
+def _monitor(desk: Desk) -> Event:
+    """The team leader's phone is a seat of this node; the core decides if the agent is on a call."""
+    session = desk.session.get(m.MonitorSession, int(desk.payload["session_id"]))
+    if session is None or session.agent_id != desk.agent.id:
+        raise Refused("monitor: unknown monitoring session")
+    seat = session.seat
+    if seat is None or seat.node_id != desk.node_id or not seat.enabled:
+        raise Refused("monitor: the chosen phone is no enabled seat on the agent's node")
+    return MonitorRequest(desk.now, session.id, desk.agent.id, seat.extension, session.mode,
+                          str(uuid.uuid4()))
 
 
 def _dispose_without_dialer(session: Session, request: m.DeskRequest, node_id: int, now: float) -> None:

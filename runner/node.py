@@ -81,6 +81,7 @@ from orchestrator.events import (
     Tick,
 )
 from orchestrator.leads.model import Lead
+from orchestrator.monitor import Monitors
 from orchestrator.node.host import NodeHost
 from orchestrator.pacing.base import PacingPolicy
 from orchestrator.pacing.catalog import campaign_policy
@@ -250,9 +251,11 @@ class NodeCore:
         self.faults = FaultWatch()
         self.host = NodeHost()  # the pure core: units (the slots' dialers) and the agent pool
         self.faxes = NodeFaxes(node.id, self.options.fax)  # the node's fax lines (no campaign, no agent)
+        self.monitors = Monitors()  # team leaders listening to agents' calls
         self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
         self.queues = NodeQueues(self.host, node.id)  # the inbound routes' queues (after the campaigns)
         self._relogin: list[recovery.LoggedIn] = []
+        self._monitor_legs: list[str] = []  # a previous run's team leaders' legs, hung up at start
         self._stale: set[str] = set()  # a previous run's agent legs still in a call
         self._connected_at = 0.0  # monotonic time of the last PbxConnected
         self._started = False  # first PbxConnected handled
@@ -279,7 +282,7 @@ class NodeCore:
         if isinstance(event, PbxConnected | PbxDisconnected):
             self._link_up = isinstance(event, PbxConnected)
             self.faults.clear()
-        if self._fax(event):
+        if self._fax(event) or self._monitor(event):
             return
         fault = self._campaign_fault(event)
         # (campaign id, or None for an inbound queue's facts; step)
@@ -323,6 +326,16 @@ class NodeCore:
         for command in step.commands:
             self.enqueue(command)
         return not isinstance(event, Tick | PbxConnected | PbxDisconnected)
+
+    def _monitor(self, event: Event) -> bool:
+        """Feed the monitoring sessions; True when ``event`` was only theirs (a customer's hang-up is not)."""
+        only_theirs = self.monitors.owns(event)  # asked first: the leg's hang-up ends its session
+        step = self.monitors.handle(event, self.host.pool)
+        if step.facts:
+            self.store([(None, step.facts)])
+        for command in step.commands:
+            self.enqueue(command)
+        return only_theirs
 
     def claim_faxes(self) -> None:
         """Take the queued faxes no runner took yet; the lines start those a line is free for."""
@@ -483,6 +496,7 @@ class NodeCore:
         with self.sessions.begin() as session:
             opened = recovery.open_attempts_by_campaign(session, self.node.id)
             self._relogin = recovery.logged_in_agents(session, self.node.id)
+            self._monitor_legs = recovery.close_monitor_sessions(session, self.node.id)
             wanted = set(opened) | set(session.scalars(select(m.Campaign.id).where(
                 m.Campaign.desired_state == CampaignState.RUNNING, m.Campaign.mode.in_(OUTBOUND_MODES))))
             for campaign in session.scalars(select(m.Campaign).where(m.Campaign.id.in_(wanted))):
@@ -596,6 +610,10 @@ class NodeCore:
     def start(self, event: PbxConnected) -> None:
         """The first ``PbxConnected``, once the previous run's agent legs were swept."""
         self.feed(event)
+        for leg in self._monitor_legs:
+            if leg in event.live_channel_ids:
+                self.enqueue(c.Hangup(leg))
+        self._monitor_legs = []
         for agent in self._relogin:
             leg = self._adopt.pop(agent.agent_id, "")
             if agent.campaign_id in self.slots or (agent.campaign_id is None and agent.hotline):

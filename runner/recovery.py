@@ -10,6 +10,9 @@
   it after. Their leads are *not* released.
 * Agents still logged in on this node's seats are logged in again (the runner
   first hangs up their old nailed-up legs, see ``ami_runner``).
+* Monitoring sessions the previous run dialed and never saw end are closed
+  (``close_monitor_sessions``): nobody follows them any more, so their team
+  leader's leg is hung up if it is still up (the new run cannot end it with the call).
 """
 
 from __future__ import annotations
@@ -94,3 +97,22 @@ def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:
         if campaign_id is not None or hotline:
             out.append(LoggedIn(agent_id, campaign_id, seat, hotline, overflow))
     return out
+
+
+#: The outcome of a session whose runner stopped while it ran.
+MONITOR_CUT = "the runner restarted: monitoring stopped"
+
+
+def close_monitor_sessions(session: Session, node_id: int) -> list[str]:
+    """End the sessions this node's previous run dialed and never saw end; their team leaders' legs.
+
+    A session not dialed yet (its desk request still pending) is left for the new run to take.
+    """
+    rows = session.scalars(select(m.MonitorSession).where(
+        m.MonitorSession.node_id == node_id, m.MonitorSession.ended_at.is_(None),
+        m.MonitorSession.channel_id.is_not(None)))
+    legs = []
+    for row in rows:
+        row.ended_at, row.outcome = utcnow(), MONITOR_CUT
+        legs.append(str(row.channel_id))
+    return legs

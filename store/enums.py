@@ -129,6 +129,7 @@ class DeskCommand(StrEnum):
     AGENT_LEAVING = "agent_leaving"
     PREVIEW_DIAL = "preview_dial"
     DISPOSITION = "disposition"
+    MONITOR = "monitor"  # a team leader listens to, whispers to or barges in on the agent's call
 
 
 class DeskRequestStatus(StrEnum):

@@ -31,6 +31,9 @@ them. Customer originates carry the channel variables below (plus
 ``sb-queue-closed``
     Outside the route's business hours: answer, play the closed message,
     report ``SwitchboardClosed``, hang up.
+``sb-monitor`` (a team leader's phone, ``orchestrator.monitor``)
+    Spy on the agent's leg ``sb_monitor_target`` in mode ``sb_monitor_mode`` (listen,
+    whisper, barge); not in ``ALL``: no campaign originates it.
 ``sb-queue-voicemail`` / ``sb-queue-callback``
     After the queue's longest wait: a goodbye message (voicemail recording and
     callback requests are not built yet), then hang up.

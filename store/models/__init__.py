@@ -20,6 +20,7 @@ from store.models.inbound import InboundRoute
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.leaddata import DestructionCertificate, Handout, Purchase, Vendor
 from store.models.messaging import SmsBroadcast, SmsMessage
+from store.models.monitoring import MonitorSession
 from store.models.people import Agent, PbxNode, RunnerLease, Seat, Team, User
 from store.models.quality import (
     QaPolicy,
@@ -54,6 +55,7 @@ __all__ = [
     "InboundRoute",
     "Lead",
     "LeadList",
+    "MonitorSession",
     "Order",
     "OrderRefund",
     "PacingNote",

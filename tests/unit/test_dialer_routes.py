@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from ami.render import PLAY_SOUND_VAR
-from orchestrator import fax
+from orchestrator import fax, monitor
 from orchestrator.commands import ATTEMPT_VAR
 from orchestrator.dialer import routes
 
@@ -19,11 +19,11 @@ def test_every_route_the_core_names_is_rendered():
 
 def test_asterisk_templates_only_read_variables_the_core_sets():
     text = (TEMPLATES / "asterisk" / "extensions-switchboard.conf.j2").read_text()
-    for route in routes.ALL:
+    for route in (*routes.ALL, monitor.ROUTE):
         assert f"[{route}]" in text
     used = set(re.findall(r"\$\{(sb_[a-z_]+)\}", text))
     # sb_play_sound is set by the AMI adapter itself when it renders a Play command.
     ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
-    ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED}
+    ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED, monitor.VAR_TARGET, monitor.VAR_MODE}
     assert used
     assert used <= ours

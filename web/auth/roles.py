@@ -46,6 +46,7 @@ class Perm(StrEnum):
     TICKETS = "tickets"  # complaint tickets in scope (who takes each step: orchestrator.quality.tickets)
     PURCHASES = "purchases"  # vendors, bought batches, their sample tests, hand-outs to teams, destruction
     HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
+    MONITOR = "monitor"  # listen to, whisper to, barge in on an agent's call in scope (wallboard)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
@@ -57,10 +58,12 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Per
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
-                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS, Perm.PURCHASES, Perm.HANDOUT},
+                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS, Perm.PURCHASES, Perm.HANDOUT,
+                                  Perm.MONITOR},
     UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS},
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
-                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS, Perm.HANDOUT}),
+                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS, Perm.HANDOUT,
+                                     Perm.MONITOR}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS, Perm.QA_SCORE,
                             Perm.QA_FORMS, Perm.TICKETS}),
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),

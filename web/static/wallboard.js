@@ -40,6 +40,7 @@ function render(s) {
       const link = document.createElement('a'); link.href = callUrl + a.call_id; link.textContent = 'call ' + a.call_id;
       call.append(link);
     }
+    if (monitorUrl) tr.insertCell().append(...(a.state === 'on_call' ? monitorButtons(a) : []));
   }
   const sb = document.querySelector('#sales tbody'); sb.replaceChildren();
   for (const t of s.sales_today) {
@@ -62,9 +63,31 @@ function drawBars(canvas, rows) {
     ctx.fillStyle = '#333'; ctx.font = '11px sans-serif'; ctx.fillText(r.hour, i * bw + 4, h + 14);
   });
 }
+// Listen, whisper, barge: one small form per mode, posted after a confirmation; the runner calls the
+// team leader's phone (the seat chosen above the table).
+const MODES = {listen: 'Listen to', whisper: 'Whisper to', barge: 'Barge in on'};
+function monitorButtons(a) {
+  return Object.entries(MODES).map(([mode, verb]) => {
+    const form = document.createElement('form'); form.method = 'post'; form.action = monitorUrl;
+    form.className = 'inline';
+    const fields = {csrf_token: document.querySelector('meta[name=csrf-token]').content, agent_id: a.id, mode: mode,
+                    seat_id: document.getElementById('monitor-seat').value};
+    for (const [k, v] of Object.entries(fields)) {
+      const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; form.append(i);
+    }
+    const b = document.createElement('button'); b.textContent = mode; b.dataset.mode = mode; form.append(b);
+    form.addEventListener('submit', (e) => {
+      form.elements.seat_id.value = document.getElementById('monitor-seat').value;
+      if (!confirm(`${verb} ${a.name}'s call? Your phone will ring.`)) e.preventDefault();
+    });
+    return form;
+  });
+}
 let callUrl = '/calls/';
-function wallboard(initial, url, calls) {
+let monitorUrl = null;
+function wallboard(initial, url, calls, monitor) {
   if (calls) callUrl = calls;
+  monitorUrl = monitor || null;
   render(initial);
   setInterval(async () => {
     const r = await fetch(url); if (r.ok) render(await r.json());

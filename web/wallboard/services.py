@@ -53,6 +53,7 @@ def snapshot(
         "now": now.isoformat(),
         "agents": [
             {
+                "id": agent_id,
                 "name": name,
                 "state": state.value,
                 "reason": reason,  # why paused: "phone disconnected", "connecting", "lunch" ...

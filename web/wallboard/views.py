@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
 
+from store.models import Agent
 from store.types import utcnow
-from web.auth.roles import Perm, requires, team_scope
+from web.auth import audit
+from web.auth.roles import Perm, can, requires, team_scope
 from web.db import db
+from web.http import finish, int_or_none
+from web.wallboard import monitoring
 from web.wallboard.services import snapshot
 
 bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
@@ -22,7 +27,36 @@ def _snapshot() -> dict[str, object]:
 @bp.get("/")
 @requires(Perm.WALLBOARD)
 def index():
-    return render_template("wallboard/index.html", initial=_snapshot())
+    monitor = can(Perm.MONITOR)
+    session, teams = db(), team_scope()
+    return render_template(
+        "wallboard/index.html", initial=_snapshot(), monitor=monitor, own_seat=_own_seat(),
+        phones=monitoring.phones(session, teams) if monitor else [],
+        sessions=monitoring.recent(session, teams) if monitor else [])
+
+
+def _own_seat() -> int | None:
+    """The seat the team leader is logged in with as an agent, if any: their phone by default."""
+    agent = db().get(Agent, current_user.agent_id) if current_user.agent_id is not None else None
+    return agent.seat_id if agent is not None else None
+
+
+@bp.post("/monitor")
+@requires(Perm.MONITOR)
+def monitor():
+    """Listen to, whisper to or barge in on an agent's call: the runner calls the chosen phone."""
+    ask = monitoring.MonitorAsk(int_or_none(request.form.get("agent_id")) or 0,
+                                request.form.get("mode", ""), int_or_none(request.form.get("seat_id")) or 0)
+    session = db()
+    try:
+        row = monitoring.start(session, current_user, team_scope(), ask)
+    except monitoring.OutOfScope:
+        abort(403)
+    except monitoring.MonitorError as exc:
+        return finish("wallboard.index", exc)
+    audit.record(session, "monitor.start", "agent", row.agent_id, mode=row.mode.value, seat=row.seat_id,
+                 monitor_session=row.id)
+    return finish("wallboard.index", ok=f"{row.mode.value}: your phone rings now; hang up to stop")
 
 
 @bp.get("/snapshot.json")
