@@ -14,11 +14,12 @@ when the query also has a longer term, the index narrows the rows first. Every t
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from store.models import KbArticle, KbArticleVersion, KbFeedback
@@ -27,12 +28,16 @@ from store.models import KbArticle, KbArticleVersion, KbFeedback
 TRIGRAM = 3
 MAX_TERMS = 8
 MAX_QUERY = 200
+#: Tags are typed with ASCII, full-width or ideographic (enumeration) commas.
+TAG_SEPARATORS = re.compile("[,\uff0c\u3001]")
 #: ``kb_feedback.kind`` values.
 OPENED, UNHELPFUL = "opened", "unhelpful"
 
 #: The searched text, exactly as migration 0026 indexes it on PostgreSQL (the planner matches the
 #: expression, so the query must use this one).
-SEARCHED = literal_column("(kb_articles.title || ' ' || kb_articles.body || ' ' || kb_articles.tags)")
+SEARCHED: ColumnElement[str] = literal_column(
+    "(kb_articles.title || ' ' || kb_articles.body || ' ' || kb_articles.tags)"
+)
 
 
 class KbError(ValueError):
@@ -69,33 +74,52 @@ class Hit:
     snippet: str
 
 
+def _in_title(words: list[str]) -> ColumnElement[int]:
+    """How many of the terms the title holds: titles that answer the question come first."""
+    hits = [case((KbArticle.title.ilike(_like(t), escape="\\"), 1), else_=0) for t in words]
+    return sum(hits[1:], start=hits[0])
+
+
+def _fts_ranked(long_terms: list[str]) -> Subquery:
+    """SQLite: the rows FTS5 finds for every long term, with their bm25 rank (title weighs most)."""
+    match = " AND ".join(_fts_phrase(t) for t in long_terms)
+    rank: ColumnElement[float] = literal_column("bm25(kb_articles_fts, 10.0, 1.0, 5.0)")
+    return (
+        select(literal_column("rowid").label("id"), rank.label("rank"))
+        .select_from(text("kb_articles_fts"))
+        .where(text("kb_articles_fts MATCH :match").bindparams(match=match))
+        .subquery("fts")
+    )
+
+
+def statement(dialect: str, words: list[str], product: str = "", limit: int = 20) -> Select[tuple[KbArticle]]:
+    """The search query on ``dialect`` for ``terms``: active articles holding every one, title hits first."""
+    long_terms = [t for t in words if len(t) >= TRIGRAM]
+    conditions: list[ColumnElement[bool]] = [KbArticle.active.is_(True)]
+    if product:
+        conditions.append(KbArticle.product == product)
+    conditions.extend(_contains(t) for t in words if len(t) < TRIGRAM)
+    if dialect == "sqlite" and long_terms:
+        fts = _fts_ranked(long_terms)
+        query = (
+            select(KbArticle)
+            .join(fts, fts.c.id == KbArticle.id)
+            .order_by(_in_title(words).desc(), fts.c.rank, KbArticle.id.desc())
+        )
+    else:  # PostgreSQL: ILIKE on SEARCHED uses the pg_trgm index for terms of 3 characters or more
+        conditions.extend(_contains(t) for t in long_terms)
+        query = select(KbArticle).order_by(
+            _in_title(words).desc(), KbArticle.updated_at.desc(), KbArticle.id.desc()
+        )
+    return query.where(and_(*conditions)).limit(limit)
+
+
 def search(session: Session, query: str, product: str = "", limit: int = 20) -> list[Hit]:
     """Active articles holding every term of ``query``, titles that hold them first."""
     words = terms(query)
     if not words:
         return []
-    long_terms = [t for t in words if len(t) >= TRIGRAM]
-    short_terms = [t for t in words if len(t) < TRIGRAM]
-    conditions: list[ColumnElement[bool]] = [KbArticle.active.is_(True)]
-    if product:
-        conditions.append(KbArticle.product == product)
-    conditions.extend(_contains(t) for t in short_terms)
-    in_title = sum((case((KbArticle.title.ilike(_like(t), escape="\\"), 1), else_=0) for t in words),
-                   start=literal_column("0"))
-    statement = select(KbArticle)
-    if session.get_bind().dialect.name == "sqlite" and long_terms:
-        match = " AND ".join(_fts_phrase(t) for t in long_terms)
-        fts = (select(literal_column("rowid").label("id"), literal_column("bm25(kb_articles_fts, 10.0, 1.0, 5.0)")
-                      .label("rank"))
-               .select_from(text("kb_articles_fts"))
-               .where(text("kb_articles_fts MATCH :match").bindparams(match=match))
-               .subquery("fts"))
-        statement = (select(KbArticle).join(fts, fts.c.id == KbArticle.id)
-                     .order_by(in_title.desc(), fts.c.rank, KbArticle.id.desc()))
-    else:
-        conditions.extend(_contains(t) for t in long_terms)
-        statement = statement.order_by(in_title.desc(), KbArticle.updated_at.desc(), KbArticle.id.desc())
-    rows = session.scalars(statement.where(and_(*conditions)).limit(limit)).all()
+    rows = session.scalars(statement(session.get_bind().dialect.name, words, product, limit)).all()
     return [Hit(a, snippet(a.body, words)) for a in rows]
 
 
@@ -104,7 +128,7 @@ def snippet(body: str, words: list[str], width: int = 160) -> str:
     folded = body.casefold()
     at = min((i for i in (folded.find(w.casefold()) for w in words) if i >= 0), default=0)
     start = max(0, at - width // 4)
-    text_ = body[start:start + width].replace("\n", " ")
+    text_ = body[start : start + width].replace("\n", " ")
     return ("…" if start else "") + text_ + ("…" if start + width < len(body) else "")
 
 
@@ -117,7 +141,7 @@ class ArticleInput:
 
     def checked(self) -> ArticleInput:
         title, body = self.title.strip(), self.body.strip()
-        tags = ", ".join(t.strip() for t in self.tags.replace("，", ",").split(",") if t.strip())
+        tags = ", ".join(t.strip() for t in TAG_SEPARATORS.split(self.tags) if t.strip())
         product = self.product.strip()
         if not title or len(title) > 200:
             raise KbError("an article needs a title of at most 200 characters")
@@ -130,32 +154,61 @@ class ArticleInput:
         return ArticleInput(title, body, tags, product)
 
 
-def save_article(session: Session, article: KbArticle | None, data: ArticleInput, user_id: int,
-                 now: datetime) -> KbArticle:
+def save_article(
+    session: Session, article: KbArticle | None, data: ArticleInput, user_id: int, now: datetime
+) -> KbArticle:
     """Create or change an article; every save is kept as a version (who, when, what it said)."""
     data = data.checked()
     if article is None:
         article = KbArticle(version=0)
         session.add(article)
-    elif (article.title, article.body, article.tags, article.product) == (data.title, data.body, data.tags,
-                                                                          data.product):
+    elif (article.title, article.body, article.tags, article.product) == (
+        data.title,
+        data.body,
+        data.tags,
+        data.product,
+    ):
         raise KbError("nothing changed: the article is as it was")
-    article.title, article.body, article.tags, article.product = data.title, data.body, data.tags, data.product
+    article.title, article.body = data.title, data.body
+    article.tags, article.product = data.tags, data.product
     article.version += 1
     article.updated_by_id, article.updated_at = user_id, now
-    article.versions.append(KbArticleVersion(number=article.version, title=data.title, body=data.body,
-                                             tags=data.tags, product=data.product, edited_by_id=user_id,
-                                             edited_at=now))
+    article.versions.append(
+        KbArticleVersion(
+            number=article.version,
+            title=data.title,
+            body=data.body,
+            tags=data.tags,
+            product=data.product,
+            edited_by_id=user_id,
+            edited_at=now,
+        )
+    )
     session.flush()
     return article
 
 
-def record(session: Session, article: KbArticle, kind: str, user_id: int, now: datetime,
-           call_id: int | None = None, query: str = "", note: str = "") -> KbFeedback:
+def record(
+    session: Session,
+    article: KbArticle,
+    kind: str,
+    user_id: int,
+    now: datetime,
+    call_id: int | None = None,
+    query: str = "",
+    note: str = "",
+) -> KbFeedback:
     if kind not in (OPENED, UNHELPFUL):
         raise KbError(f"unknown feedback {kind[:20]!r}")
-    row = KbFeedback(article_id=article.id, kind=kind, user_id=user_id, call_id=call_id,
-                     query=query.strip()[:MAX_QUERY], note=note.strip()[:500], at=now)
+    row = KbFeedback(
+        article_id=article.id,
+        kind=kind,
+        user_id=user_id,
+        call_id=call_id,
+        query=query.strip()[:MAX_QUERY],
+        note=note.strip()[:500],
+        at=now,
+    )
     session.add(row)
     return row
 
@@ -169,19 +222,31 @@ class Usage:
 
 def usage(session: Session, since: datetime) -> list[Usage]:
     """Every article with its reads and "didn't help" presses since ``since``, most read first."""
-    counts = (select(KbFeedback.article_id,
-                     func.sum(case((KbFeedback.kind == OPENED, 1), else_=0)).label("opened"),
-                     func.sum(case((KbFeedback.kind == UNHELPFUL, 1), else_=0)).label("unhelpful"))
-              .where(KbFeedback.at >= since).group_by(KbFeedback.article_id).subquery())
+    counts = (
+        select(
+            KbFeedback.article_id,
+            func.sum(case((KbFeedback.kind == OPENED, 1), else_=0)).label("opened"),
+            func.sum(case((KbFeedback.kind == UNHELPFUL, 1), else_=0)).label("unhelpful"),
+        )
+        .where(KbFeedback.at >= since)
+        .group_by(KbFeedback.article_id)
+        .subquery()
+    )
     rows = session.execute(
         select(KbArticle, func.coalesce(counts.c.opened, 0), func.coalesce(counts.c.unhelpful, 0))
         .outerjoin(counts, counts.c.article_id == KbArticle.id)
-        .order_by(KbArticle.active.desc(), func.coalesce(counts.c.opened, 0).desc(), KbArticle.title))
+        .order_by(KbArticle.active.desc(), func.coalesce(counts.c.opened, 0).desc(), KbArticle.title)
+    )
     return [Usage(a, int(o), int(u)) for a, o, u in rows]
 
 
 def complaints(session: Session, since: datetime, limit: int = 50) -> list[KbFeedback]:
     """The latest "didn't help" presses (with what was searched and the agent's note)."""
-    return list(session.scalars(select(KbFeedback).where(KbFeedback.kind == UNHELPFUL, KbFeedback.at >= since)
-                                .order_by(KbFeedback.at.desc(), KbFeedback.id.desc()).limit(limit)))
-
+    return list(
+        session.scalars(
+            select(KbFeedback)
+            .where(KbFeedback.kind == UNHELPFUL, KbFeedback.at >= since)
+            .order_by(KbFeedback.at.desc(), KbFeedback.id.desc())
+            .limit(limit)
+        )
+    )

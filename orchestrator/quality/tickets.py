@@ -28,7 +28,8 @@ PATH = tuple(State)
 _LEADS = frozenset({"team_leader", "supervisor", "director", "admin"})
 #: Who may move a ticket into each state (role names).
 MAY = {
-    State.ANSWERED: _LEADS | {"qa"},  # who opens a ticket
+    # Who opens a ticket; an agent only about a call they took, from their panel (the web checks the call).
+    State.ANSWERED: _LEADS | {"qa", "agent"},
     State.ACCEPTED: _LEADS | {"qa"},
     State.ASSIGNED: _LEADS,
     State.SUPERVISED: frozenset({"supervisor", "qa", "director", "admin"}),

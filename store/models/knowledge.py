@@ -47,7 +47,8 @@ class KbArticle(CreatedAt, Base):
 
     updated_by: Mapped[User | None] = relationship()
     versions: Mapped[list[KbArticleVersion]] = relationship(
-        back_populates="article", order_by="KbArticleVersion.number", cascade="all, delete-orphan")
+        back_populates="article", order_by="KbArticleVersion.number", cascade="all, delete-orphan"
+    )
 
 
 class KbArticleVersion(Base):

@@ -53,8 +53,8 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Per
                      Perm.REPORTS, Perm.FAX, Perm.ALL_TEAMS})
 
 #: The reference customer's roles. QA scores any team's recordings and reads the rest; the trainer reads
-#: reports and keeps the knowledge base; the data manager owns lead batches and DNC; the sysadmin runs nodes, seats and accounts but
-#: hears no call.
+#: reports and keeps the knowledge base; the data manager owns lead batches and DNC; the sysadmin runs
+#: nodes, seats and accounts but hears no call.
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,

@@ -23,8 +23,9 @@ bp = Blueprint("kb", __name__, url_prefix="/kb")
 
 
 def _input(form) -> kb.ArticleInput:
-    return kb.ArticleInput(form.get("title", ""), form.get("body", ""), form.get("tags", ""),
-                           form.get("product", ""))
+    return kb.ArticleInput(
+        form.get("title", ""), form.get("body", ""), form.get("tags", ""), form.get("product", "")
+    )
 
 
 @bp.get("")
@@ -34,8 +35,12 @@ def index():
     days = bounded_int(request.args.get("days"), "days", 1, 3660, 30)
     since = utcnow() - timedelta(days=days)
     session = db()
-    return render_template("knowledge/index.html", rows=kb.usage(session, since), days=days,
-                           unhelpful=kb.complaints(session, since))
+    return render_template(
+        "knowledge/index.html",
+        rows=kb.usage(session, since),
+        days=days,
+        unhelpful=kb.complaints(session, since),
+    )
 
 
 @bp.get("/new")
@@ -71,11 +76,13 @@ def save(article_id: int):
         kb.save_article(session, article, _input(request.form), current_user.id, utcnow())
     except kb.KbError as exc:
         session.rollback()
-        return render_template("knowledge/edit.html", a=get_or_404(KbArticle, article_id), error=str(exc),
-                               typed=request.form), 422
+        return render_template(
+            "knowledge/edit.html", a=get_or_404(KbArticle, article_id), error=str(exc), typed=request.form
+        ), 422
     audit.record(session, "kb.edit", "kb_article", article.id, version=article.version)
-    return finish("kb.edit", ok=f"Article {article.id} saved as version {article.version}.",
-                  article_id=article.id)
+    return finish(
+        "kb.edit", ok=f"Article {article.id} saved as version {article.version}.", article_id=article.id
+    )
 
 
 @bp.post("/<int:article_id>/active")
@@ -88,15 +95,23 @@ def set_active(article_id: int):
         abort(400, "active=0 (retire) or active=1 (bring back)")
     article.active = wanted == "1"
     audit.record(session, "kb.active" if article.active else "kb.retire", "kb_article", article.id)
-    return finish("kb.edit", ok="Article back in the agents' search." if article.active else
-                  "Article retired: agents no longer find it.", article_id=article.id)
+    return finish(
+        "kb.edit",
+        ok="Article back in the agents' search."
+        if article.active
+        else "Article retired: agents no longer find it.",
+        article_id=article.id,
+    )
 
 
 @bp.get("/<int:article_id>/versions/<int:number>")
 @requires(Perm.KNOWLEDGE)
 def version(article_id: int, number: int):
-    row = db().scalar(select(KbArticleVersion).where(KbArticleVersion.article_id == article_id,
-                                                     KbArticleVersion.number == number))
+    row = db().scalar(
+        select(KbArticleVersion).where(
+            KbArticleVersion.article_id == article_id, KbArticleVersion.number == number
+        )
+    )
     if row is None:
         abort(404)
     return render_template("knowledge/version.html", v=row)

@@ -12,17 +12,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.quality import tickets as path
-from store.enums import CallDirection, UserRole
+from store.enums import UserRole
 from store.models import Ticket, TicketEvent, User
 from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import ROLE_PERMS, Perm, requires, team_scope, within
 from web.db import db
 from web.http import finish, get_or_404, int_or_none
+from web.quality.complaints import MAX_TEXT, TicketError, open_ticket
 from web.quality.services import call_in_scope
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
-MAX_TEXT = 4000
 
 
 def _ticket(ticket_id: int) -> Ticket:
@@ -59,28 +59,21 @@ def index():
 @requires(Perm.TICKETS)
 def create():
     session, form = db(), request.form
-    subject = form.get("subject", "").strip()
-    if not subject or len(subject) > 200:
-        return finish("tickets.index", "a complaint needs a subject of at most 200 characters")
     if not path.may(path.State.ANSWERED, current_user.role.value):
         abort(403)
-    ticket = Ticket(subject=subject, description=form.get("description", "").strip()[:MAX_TEXT],
-                    phone=form.get("phone", "").strip()[:64], created_by_id=current_user.id)
     call_id = int_or_none(form.get("call_id"))
+    view = None
     if call_id is not None:
         view = call_in_scope(session, call_id, team_scope())
         if view is None:
             return finish("tickets.index", f"no call {call_id} that you may see")
-        ticket.call_id, ticket.team_id, ticket.agent_id = call_id, view.team_id, view.agent_id
-        call = view.call
-        customer = call.caller if call.direction is CallDirection.INBOUND else call.callee
-        ticket.phone = ticket.phone or customer
     elif team_scope() is not None:
         return finish("tickets.index", "open a complaint from one of your team's calls (its call number)")
-    ticket.events = [TicketEvent(state=path.State.ANSWERED, by_id=current_user.id, at=utcnow(),
-                                 note="opened")]
-    session.add(ticket)
-    session.flush()
+    try:
+        ticket = open_ticket(session, current_user, form.get("subject", ""), form.get("description", ""),
+                             form.get("phone", ""), view, utcnow())
+    except TicketError as exc:
+        return finish("tickets.index", exc)
     audit.record(session, "ticket.open", "ticket", ticket.id, call=call_id)
     return finish("tickets.show", ok=f"Complaint {ticket.id} opened.", ticket_id=ticket.id)
 
@@ -120,7 +113,8 @@ def step(ticket_id: int):
             return finish("tickets.show", "assign the ticket to a person or a department",
                           ticket_id=ticket_id)
         ticket.assignee_id, ticket.department = assignee, department
-    ticket.state = target
-    ticket.events.append(TicketEvent(state=target, by_id=current_user.id, at=utcnow(), note=note))
+    now = utcnow()
+    ticket.state, ticket.state_since = target, now
+    ticket.events.append(TicketEvent(state=target, by_id=current_user.id, at=now, note=note))
     audit.record(session, f"ticket.{target.value}", "ticket", ticket.id)
     return finish("tickets.show", ok=f"Complaint {ticket.id} {path.LABEL[target]}.", ticket_id=ticket_id)
