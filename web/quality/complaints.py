@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
 from orchestrator.quality import tickets as path
@@ -51,3 +52,9 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     return ticket
+
+
+def overdue_now(now: datetime) -> ColumnElement[bool]:
+    """The WHERE clause of tickets waiting in their state longer than its SLA (``tickets.SLA``)."""
+    return or_(*(and_(Ticket.state == state, Ticket.state_since < now - limit)
+                 for state, limit in path.SLA.items()))

@@ -19,7 +19,7 @@ from web.auth import audit
 from web.auth.roles import ROLE_PERMS, Perm, requires, team_scope, within
 from web.db import db
 from web.http import finish, get_or_404, int_or_none
-from web.quality.complaints import MAX_TEXT, TicketError, open_ticket
+from web.quality.complaints import MAX_TEXT, TicketError, open_ticket, overdue_now
 from web.quality.services import call_in_scope
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -43,16 +43,19 @@ def _assignable() -> list[User]:
 @bp.get("")
 @requires(Perm.TICKETS)
 def index():
-    state = request.args.get("state", "")
+    state, late, now = request.args.get("state", ""), request.args.get("overdue") == "1", utcnow()
     query = select(Ticket).where(within(team_scope(), Ticket.team_id))
     if state:
         try:
             query = query.where(Ticket.state == path.State(state))
         except ValueError:
             abort(400, f"unknown state {state[:20]!r}")
+    if late:
+        query = query.where(overdue_now(now))
     rows = db().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(500)).all()
-    return render_template("tickets/index.html", tickets=rows, state=state, states=path.PATH,
-                           label=path.LABEL, call_id=int_or_none(request.args.get("call_id")))
+    return render_template("tickets/index.html", tickets=rows, state=state, states=path.PATH, late=late,
+                           label=path.LABEL, call_id=int_or_none(request.args.get("call_id")),
+                           due=path.due, overdue=path.overdue, now=now)
 
 
 @bp.post("")
@@ -83,7 +86,8 @@ def create():
 def show(ticket_id: int):
     ticket = _ticket(ticket_id)
     after = path.next_state(ticket.state)
-    return render_template("tickets/detail.html", t=ticket, after=after, label=path.LABEL,
+    return render_template("tickets/detail.html", t=ticket, after=after, label=path.LABEL, now=utcnow(),
+                           due=path.due, overdue=path.overdue,
                            people=_assignable() if after is path.State.ASSIGNED else [],
                            may=after is not None and path.may(after, current_user.role.value,
                                                               ticket.assignee_id == current_user.id))
