@@ -4,14 +4,14 @@ help; the form keeps every character, and the disposition still saves."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
 from store import knowledge as kb
-from store.enums import AgentState, CampaignState, Outcome, UserRole
-from store.models import Agent, Attempt, KbFeedback, Seat, User
+from store.enums import AgentState, UserRole
+from store.models import Agent, Attempt, KbFeedback, User
 from tests.web import seed
 from tests.web.conftest import _password_hash
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures, skip mark
@@ -26,16 +26,7 @@ def test_kb_search_during_a_call_leaves_the_disposition_form_alone(app, live_url
 
     now = datetime.now(UTC)
     with app.app_context(), sessions().begin() as s:
-        agent = seed.agent(s)
-        agent.seat = s.scalars(select(Seat)).one()
-        campaign = seed.campaign(s, "Outbound")
-        campaign.desired_state = CampaignState.RUNNING
-        (lead,) = seed.leads(s, campaign, ["+8613800138000"])
-        attempt = seed.attempt(
-            s, lead, agent=agent, start=now - timedelta(seconds=30), outcome=Outcome.CONNECTED, ended=False
-        )
-        agent.state, agent.state_since = AgentState.ON_CALL, now
-        attempt_id = attempt.id
+        attempt_id = seed.on_call(s, "+8613800138000").id
         tina = User(username="tina", password_hash=_password_hash(), role=UserRole.TRAINER)
         s.add(tina)
         s.flush()
