@@ -152,7 +152,8 @@ def test_an_agent_opens_a_complaint_about_the_call_on_screen(app, as_role, world
     panel = _text(agent.get("/agent/"))
     call_id = int(re.search(r'name="call_id" value="(\d+)"', panel).group(1))
     assert call_id not in (world["sale_call"], world["inbound_call"])
-    assert f'href="/customers/{CUSTOMER}"' in panel  # the screen pop links the history
+    pop = panel.split('id="screen-pop"')[1].split("</section>")[0]
+    assert f'href="/customers/{CUSTOMER}"' in pop  # the screen pop links the history
     refused = agent.post(
         "/agent/complaint", {"call_id": call_id, "subject": " "}, headers={"HX-Request": "true"}
     )
