@@ -155,7 +155,7 @@ class ArticleInput:
 
 
 def save_article(
-    session: Session, article: KbArticle | None, data: ArticleInput, user_id: int, now: datetime
+    session: Session, article: KbArticle | None, data: ArticleInput, user_id: int | None, now: datetime
 ) -> KbArticle:
     """Create or change an article; every save is kept as a version (who, when, what it said)."""
     data = data.checked()
