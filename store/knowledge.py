@@ -45,9 +45,11 @@ class KbError(ValueError):
 
 
 def terms(query: str) -> list[str]:
-    """The query's terms: NFKC-normalised (full-width Latin becomes ASCII), split on spaces, each once."""
+    """The query's terms: NFKC-normalised (full-width Latin becomes ASCII), split on spaces and control
+    characters (PostgreSQL refuses a NUL in a string), each once."""
     seen: list[str] = []
-    for term in unicodedata.normalize("NFKC", query[:MAX_QUERY]).split():
+    typed = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in query[:MAX_QUERY])
+    for term in unicodedata.normalize("NFKC", typed).split():
         if term.casefold() not in (t.casefold() for t in seen):
             seen.append(term)
     return seen[:MAX_TERMS]
@@ -143,6 +145,8 @@ class ArticleInput:
         title, body = self.title.strip(), self.body.strip()
         tags = ", ".join(t.strip() for t in TAG_SEPARATORS.split(self.tags) if t.strip())
         product = self.product.strip()
+        if "\x00" in title + body + tags + product:
+            raise KbError("the text holds a NUL character: paste it as plain text")
         if not title or len(title) > 200:
             raise KbError("an article needs a title of at most 200 characters")
         if not body or len(body) > 100_000:

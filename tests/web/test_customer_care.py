@@ -159,6 +159,11 @@ def test_an_agent_opens_a_complaint_about_the_call_on_screen(app, as_role, world
     )
     assert refused.status_code == 422
     assert "a complaint needs a subject" in _text(refused)
+    refused = agent.post(
+        "/agent/complaint", {"call_id": call_id, "subject": "a\x00b"}, headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 422
+    assert "NUL character" in _text(refused)
     answer = agent.post(
         "/agent/complaint",
         {"call_id": call_id, "subject": "Charged twice", "description": "Two debits on the 3rd"},

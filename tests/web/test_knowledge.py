@@ -97,6 +97,7 @@ def test_agents_find_chinese_and_english_articles_by_parts_of_words(app, as_role
     assert _found(agent, "_") == []
     assert _found(agent, 'refund" OR "delivery') == []
     assert _found(agent, "   ") == []
+    assert _found(agent, "refund\x00") == ["Refund policy for annual plans"]  # a NUL is no character here
     assert "Nothing found for “xyz123”." in _text(
         agent.get("/agent/kb/search?q=xyz123", headers={"HX-Request": "true"})
     )
@@ -138,6 +139,7 @@ def test_bad_articles_are_refused_with_the_reason_and_nothing_is_saved(app, trai
         ({"title": "T", "body": "  "}, "an article needs a body"),
         ({"title": "T" * 201, "body": "x"}, "a title of at most 200 characters"),
         ({"title": "T", "body": "x", "tags": "t," * 200}, "tags: at most 255"),
+        ({"title": "T", "body": "x\x00y"}, "NUL character"),
     ):
         page = trainer.post("/kb/new", form)
         assert page.status_code == 422

@@ -34,6 +34,8 @@ def open_ticket(
 ) -> Ticket:
     """A new ticket, answered (its first step) by ``by``, about ``view``'s call if given."""
     subject = subject.strip()
+    if "\x00" in subject + description + phone:
+        raise TicketError("the text holds a NUL character: type it again as plain text")
     if not subject or len(subject) > 200:
         raise TicketError("a complaint needs a subject of at most 200 characters")
     if not path.may(path.State.ANSWERED, by.role.value):
@@ -56,5 +58,6 @@ def open_ticket(
 
 def overdue_now(now: datetime) -> ColumnElement[bool]:
     """The WHERE clause of tickets waiting in their state longer than its SLA (``tickets.SLA``)."""
-    return or_(*(and_(Ticket.state == state, Ticket.state_since < now - limit)
-                 for state, limit in path.SLA.items()))
+    return or_(
+        *(and_(Ticket.state == state, Ticket.state_since < now - limit) for state, limit in path.SLA.items())
+    )
