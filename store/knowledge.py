@@ -125,6 +125,18 @@ def search(session: Session, query: str, product: str = "", limit: int = 20) -> 
     return [Hit(a, snippet(a.body, words)) for a in rows]
 
 
+def products(session: Session) -> list[str]:
+    """The products active articles are about (the panel's search can keep to one)."""
+    return list(
+        session.scalars(
+            select(KbArticle.product)
+            .where(KbArticle.active.is_(True), KbArticle.product != "")
+            .distinct()
+            .order_by(KbArticle.product)
+        )
+    )
+
+
 def snippet(body: str, words: list[str], width: int = 160) -> str:
     """Some of the body around the first term found in it (the start if none is)."""
     folded = body.casefold()

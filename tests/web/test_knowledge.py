@@ -66,9 +66,11 @@ def articles(trainer) -> dict[str, int]:
     return {key: _write(trainer, key) for key in ARTICLES}
 
 
-def _found(agent, query: str) -> list[str]:
+def _found(agent, query: str, product: str = "") -> list[str]:
     """The titles the panel's search lists, in order (the fragment htmx puts into the panel)."""
-    page = agent.get("/agent/kb/search", query_string={"q": query}, headers={"HX-Request": "true"})
+    page = agent.get(
+        "/agent/kb/search", query_string={"q": query, "product": product}, headers={"HX-Request": "true"}
+    )
     assert page.status_code == 200
     body = _text(page)
     assert "<html" not in body  # a fragment: htmx swaps it into the panel, nothing else moves
@@ -85,6 +87,9 @@ def test_agents_find_chinese_and_english_articles_by_parts_of_words(app, as_role
     assert _found(agent, "fund shipping") == []
     assert _found(agent, "ｒｅｆｕｎｄ") == ["Refund policy for annual plans"]  # full-width Latin (IME)
     assert _found(agent, "售后") == ["退款申请流程"]  # tags are searched
+    assert _found(agent, "refund", product="会员卡") == []  # kept to one product
+    assert _found(agent, "refund", product="Gold plan") == ["Refund policy for annual plans"]
+    assert "<option>Gold plan</option>" in _text(agent.get("/agent/"))
     # Title hits first: "invoice" is in the title of one, in the body of two.
     assert _found(agent, "invoice")[0] == "Invoice copies"
     assert sorted(_found(agent, "invoice")) == [

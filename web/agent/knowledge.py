@@ -39,7 +39,7 @@ def _fragment(template: str, **context: object) -> str:
 @requires(Perm.AGENT_PANEL)
 def search():
     q = request.args.get("q", "")[: kb.MAX_QUERY]
-    hits = kb.search(db(), q)
+    hits = kb.search(db(), q, request.args.get("product", "")[:64])
     return _fragment("agent/_kb_results.html", q=q, hits=hits, searched=bool(kb.terms(q)))
 
 

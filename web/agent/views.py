@@ -18,6 +18,7 @@ from typing import cast
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from store import knowledge
 from store.enums import AgentState, CampaignMode
 from store.models import Agent, Attempt, Call, Campaign, Lead
 from store.types import utcnow
@@ -88,6 +89,7 @@ def _context(agent: Agent) -> dict[str, object]:
         "care_call": care_call,
         "products": active_products(session) if attempt else [],
         "order_rows": ORDER_ROWS,
+        "kb_products": knowledge.products(session),
     }
 
 
