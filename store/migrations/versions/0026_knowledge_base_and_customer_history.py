@@ -1,7 +1,7 @@
 """Knowledge base (issue 14): articles, their versions, agents' feedback, and the search index that
 finds Chinese and English text by parts of words: SQLite FTS5 with the trigram tokenizer (an
 external-content table kept in step by triggers), PostgreSQL a GIN pg_trgm index on the searched
-text. Also: calls indexed by caller and callee (a customer's history), and when a ticket entered its
+text, lowered. Also: calls indexed by caller and callee (a customer's history), and when a ticket entered its
 state (the step's SLA runs from there).
 
 Revision ID: 0026
@@ -21,8 +21,8 @@ down_revision: str | Sequence[str] | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: The searched text; ``store.knowledge.SEARCHED`` is the same expression (PostgreSQL uses the index
-#: only for a query on the indexed expression).
+#: The searched text; ``store.knowledge.SEARCHED`` is the same expression, and its search compares
+#: ``lower()`` of it (PostgreSQL uses the index only for a query on the indexed expression).
 SEARCHED = "(title || ' ' || body || ' ' || tags)"
 
 SQLITE_INDEX = [
@@ -93,7 +93,7 @@ def upgrade() -> None:
             op.execute(statement)
     else:
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        op.execute(f'CREATE INDEX ix_kb_articles_trgm ON kb_articles USING gin ({SEARCHED} gin_trgm_ops)')
+        op.execute(f'CREATE INDEX ix_kb_articles_trgm ON kb_articles USING gin (lower{SEARCHED} gin_trgm_ops)')
 
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calls_callee'), ['callee'], unique=False)
