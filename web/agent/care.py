@@ -9,6 +9,8 @@ survives the panel's polling.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,6 +28,8 @@ from web.quality.complaints import TicketError, open_ticket
 from web.quality.services import call_in_scope
 
 bp = Blueprint("agent_care", __name__, url_prefix="/agent")
+#: How far back the panel's complaint form looks for the agent's last call.
+RECENT_CALL = timedelta(hours=4)
 
 
 def call_on_screen(session: Session, agent: Agent) -> Call | None:
@@ -39,14 +43,19 @@ def call_on_screen(session: Session, agent: Agent) -> Call | None:
     return caller.call if caller is not None else None
 
 
-def last_call(session: Session, agent: Agent) -> Call | None:
-    """The call on the agent's screen, else the last call they took."""
+def last_call(session: Session, agent: Agent, now: datetime | None = None) -> Call | None:
+    """The call on the agent's screen, else the last call they took in the last ``RECENT_CALL``.
+
+    Bounded in time because the panel asks on every poll: the index on ``calls.started_at`` keeps it
+    to the last hours' calls, however long the agent's history (a complaint comes as the call ends or
+    soon after; older calls have the tickets page)."""
+    since = (now or utcnow()) - RECENT_CALL
     return (
         call_on_screen(session, agent)
         or session.scalars(
             select(Call)
             .outerjoin(Attempt, Attempt.id == Call.attempt_id)
-            .where(CALL_AGENT.in_([agent.id]))
+            .where(Call.started_at >= since, CALL_AGENT.in_([agent.id]))
             .order_by(Call.started_at.desc(), Call.id.desc())
             .limit(1)
         ).first()

@@ -89,7 +89,6 @@ def _context(agent: Agent) -> dict[str, object]:
         "care_call": care_call,
         "products": active_products(session) if attempt else [],
         "order_rows": ORDER_ROWS,
-        "kb_products": knowledge.products(session),
     }
 
 
@@ -98,7 +97,8 @@ def _context(agent: Agent) -> dict[str, object]:
 def panel():
     if current_user.agent_id is None:
         return render_template("agent/no_agent.html")
-    return render_template("agent/panel.html", **_context(_me()))
+    # The knowledge-base part is rendered with the page only (the poller never replaces it).
+    return render_template("agent/panel.html", kb_products=knowledge.products(db()), **_context(_me()))
 
 
 @bp.get("/live")
