@@ -214,3 +214,17 @@ def test_a_complaint_about_an_inbound_call_lands_with_the_answering_agents_team(
         ticket = s.scalars(select(Ticket).where(Ticket.subject == "Waited long")).one()
         assert ticket.team_id == s.get(Agent, world["a2"]).team_id
         assert ticket.phone == "12015550101"
+
+
+def test_the_complaint_form_offers_the_last_call_of_the_last_hours_only(app, as_role, world):
+    """Five hours after agent1's calls the panel offers no call to complain about (the tickets page
+    does); a complaint about an older call of theirs, posted anyway, is still theirs to open."""
+    with app.app_context(), sessions().begin() as s:
+        for call in s.scalars(select(Call)):
+            call.started_at -= timedelta(hours=2)
+    agent = as_role("agent1")
+    assert 'id="complaint-form"' not in _text(agent.get("/agent/"))
+    answer = agent.post(
+        "/agent/complaint", {"call_id": world["sale_call"], "subject": "Late"}, headers={"HX-Request": "true"}
+    )
+    assert "opened" in _text(answer)
