@@ -11,11 +11,15 @@
    through the Flask test client as a supervisor: the call log (first page,
    filters by agent, campaign, outcome, day, number, a deep page) and reports
    (per agent / team, 1 day, 7 days, 30 days, daily, CSV). p50/p95 per page.
+3. Customer care: on the same database, a customer's history page (as the supervisor) and the
+   agent panel's knowledge-base search over ``--articles`` articles in Chinese and English (as an
+   agent): terms of three characters or more through the pg_trgm index, a two-character Chinese
+   term through the LIKE fallback, a term that matches nothing.
 
 ``--quick`` (under a minute) keeps the 100 000-row import but builds the page
 database with a tenth of the rows. The last line is
-``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms>``
-(PostgreSQL import time; p95 over all call-log / report requests).
+``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms> history_p95_ms=<ms>
+kb_search_p95_ms=<ms>`` (PostgreSQL import time; p95 over each group's requests).
 """
 
 from __future__ import annotations
@@ -195,6 +199,43 @@ def load_pages_db(engine: Engine, leads: int, calls: int) -> dict[str, int]:
         }
 
 
+#: Words the generated articles are made of: a knowledge base of a Chinese centre, with English terms.
+KB_WORDS = ["退款", "申请", "流程", "发票", "订单号", "会员卡", "物流", "投诉",
+            "refund", "invoice", "delivery", "password", "renewal", "billing", "parcel", "account"]
+
+
+def load_articles(engine: Engine, articles: int) -> None:
+    """``articles`` articles of about 600 characters, each from the words in a different order."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("""
+            INSERT INTO kb_articles (title, body, tags, product, active, version, updated_at, created_at)
+            SELECT 'FAQ ' || g || ' ' || w[1 + g % 16] || w[1 + (g / 16) % 16],
+                   repeat(w[1 + g % 16] || ' ' || w[1 + (g * 7) % 16] || '。请先核对' || w[1 + (g * 3) % 16]
+                          || ' then check the ' || w[1 + (g * 5) % 16] || ' page. ', 12),
+                   w[1 + g % 16] || ', ' || w[1 + (g * 11) % 16], '', true, 1, :now, :now
+            FROM generate_series(1, :n) AS g, (SELECT CAST(:words AS text[]) AS w) AS k
+        """),
+            {"n": articles, "now": NOW, "words": KB_WORDS},
+        )
+        conn.execute(text("ANALYZE kb_articles"))
+
+
+def care_urls() -> tuple[list[str], list[str]]:
+    """A customer's history pages (the supervisor's) and knowledge-base searches (an agent's)."""
+    history = ["/customers/+120200000123", "/customers/120200004567", "/customers/+120200000123?page=1"]
+    kb_search = [f"/agent/kb/search?q={q}" for q in ("退款", "申请流程", "refund policy", "订单号 invoice",
+                                                      "nothing-like-this")]
+    return history, kb_search
+
+
+def _client(app, username: str):
+    client = app.test_client()
+    token = client.get("/login").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    return client
+
+
 def page_urls(ids: dict[str, int]) -> tuple[list[str], list[str]]:
     day = (NOW - timedelta(days=1)).date()
     d = day.isoformat()
@@ -239,37 +280,35 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
 
 
-def bench_pages(url: str, leads: int, calls: int, samples: int) -> tuple[float, float]:
+def bench_pages(url: str, leads: int, calls: int, articles: int, samples: int) -> dict[str, float]:
+    """The p95 of each group of pages (call log, reports, customer history, knowledge-base search)."""
     from web.app import create_app
 
     migrate.upgrade(url, "head")
     engine = make_engine(url)
     started = time.perf_counter()
     ids = load_pages_db(engine, leads, calls)
+    load_articles(engine, articles)
     engine.dispose()
-    print(f"loaded {leads:,} leads and {calls:,} calls in {time.perf_counter() - started:.1f} s")
+    print(f"loaded {leads:,} leads, {calls:,} calls and {articles:,} articles in "
+          f"{time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(instance_dir=Path(tmp), database_url=url, secret_key="bench"))
-        client = app.test_client()
-        client.get("/login")
-        token = (
-            client.get("/login").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
-        )
-        client.post("/login", data={"username": "sup", "password": PASSWORD, "csrf_token": token})
+        sup, agent = _client(app, "sup"), _client(app, "agent01")
         calllog_urls, report_urls = page_urls(ids)
+        history_urls, kb_urls = care_urls()
         results = {
-            "call log": time_pages(client, calllog_urls, samples),
-            "reports": time_pages(client, report_urls, samples),
+            "call log": time_pages(sup, calllog_urls, samples),
+            "reports": time_pages(sup, report_urls, samples),
+            "history": time_pages(sup, history_urls, samples),
+            "kb search": time_pages(agent, kb_urls, samples),
         }
         app.extensions["sb_engine"].dispose()
     print(f"{'page':<62} {'p50 ms':>8} {'p95 ms':>8}")
     for group in results.values():
         for page, times in group.items():
             print(f"{page:<62} {statistics.median(times):8.1f} {p95(times):8.1f}")
-    return (
-        p95([t for ts in results["call log"].values() for t in ts]),
-        p95([t for ts in results["reports"].values() for t in ts]),
-    )
+    return {name: p95([t for ts in group.values() for t in ts]) for name, group in results.items()}
 
 
 def main() -> None:
@@ -277,11 +316,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=20)
     args = parser.parse_args()
-    leads, calls, samples = args.leads, args.calls, args.samples
+    leads, calls, articles, samples = args.leads, args.calls, args.articles, args.samples
     if args.quick:
-        leads, calls, samples = leads // 10, calls // 10, 10
+        leads, calls, articles, samples = leads // 10, calls // 10, articles // 10, 10
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "leads.csv"
@@ -299,10 +339,11 @@ def main() -> None:
                 f"{status['rejected']:9d}"
             )
     with postgres_url() as url:
-        calllog_p95, reports_p95 = bench_pages(url, leads, calls, samples)
+        p95s = bench_pages(url, leads, calls, articles, samples)
     print(
-        f"RESULT web import_100k_s={timings['postgresql']:.2f} calllog_p95_ms={calllog_p95:.1f} "
-        f"reports_p95_ms={reports_p95:.1f}"
+        f"RESULT web import_100k_s={timings['postgresql']:.2f} calllog_p95_ms={p95s['call log']:.1f} "
+        f"reports_p95_ms={p95s['reports']:.1f} history_p95_ms={p95s['history']:.1f} "
+        f"kb_search_p95_ms={p95s['kb search']:.1f}"
     )
 
 

@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 from orchestrator.quality import scorecard as sc
 from orchestrator.quality.sampling import week_of
 from store import desk_queue
+from store import knowledge as kb
 from store import models as m
 from store.enums import (
     CampaignMode,
@@ -215,3 +216,28 @@ def ensure_quality(session: Session, agents: Sequence[m.Agent], team_name: str,
         return f"{team_name}: scorecard {DEMO_SCORECARD!r}, {drawn} sampled calls"
     result = draw_sample(session, team.id, day)
     return f"{team_name}: scorecard {DEMO_SCORECARD!r}, sampled {len(result.picks)} calls of this week"
+
+
+#: The demo's knowledge base: a few FAQ articles in Chinese and English, as the trainer would write them.
+DEMO_ARTICLES = (
+    kb.ArticleInput("退款申请流程", "客户申请退款时，先核对订单号和付款方式，再在系统里提交退款申请。"  # noqa: RUF001
+                    "退款在七个工作日内原路退回。", "退款, 售后", "会员卡"),
+    kb.ArticleInput("Refund within 30 days",
+                    "A customer may ask for a refund within 30 days of the purchase. Check the order "
+                    "number, then file the refund; it reaches the card in 7 working days.",
+                    "refund, billing", "Gold plan"),
+    kb.ArticleInput("发票开具", "电子发票在付款后24小时内发送到客户邮箱；纸质发票需要提供邮寄地址。",  # noqa: RUF001
+                    "发票", ""),
+    kb.ArticleInput("Calling hours and do-not-call", "Never promise a call outside the lead's calling hours. "
+                    "A customer who asks not to be called again: choose the Do not call outcome.",
+                    "compliance, dnc", ""),
+)
+
+
+def ensure_articles(session: Session) -> str:
+    """The demo's knowledge base, written once (when there is no article at all)."""
+    if session.scalar(select(func.count()).select_from(m.KbArticle)):
+        return "knowledge base left as it was"
+    for article in DEMO_ARTICLES:
+        kb.save_article(session, None, article, None, utcnow())
+    return f"knowledge base: {len(DEMO_ARTICLES)} articles"

@@ -225,7 +225,10 @@ def seed_demo(settings: Settings) -> list[str]:
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
-            return [_seed_site(s, sealer, site, password) for site in demo_sites(settings)]
+            from lab.demo import ensure_articles
+
+            sites = [_seed_site(s, sealer, site, password) for site in demo_sites(settings)]
+            return [*sites, ensure_articles(s)]
     finally:
         engine.dispose()
 

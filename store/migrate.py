@@ -21,6 +21,7 @@ from sqlalchemy import URL, Connection
 
 from store.db import make_engine, normalize_url
 from store.models import Base
+from store.models.knowledge import is_search_index
 from store.sealing import Sealer
 from store.types import StrEnumType, UtcDateTime
 
@@ -36,9 +37,16 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave the knowledge base's search index to its migration: SQLite's FTS5 tables and PostgreSQL's
+    trigram index are no model (``store.models.knowledge``), so autogenerate must not drop them."""
+    return not (type_ in ("table", "index") and is_search_index(name))
+
+
 #: How env.py configures autogenerate, shared with ``diff`` so that a check
 #: sees exactly what ``alembic revision --autogenerate`` would.
-AUTOGENERATE_OPTIONS: dict[str, Any] = {"render_item": render_item, "compare_type": True}
+AUTOGENERATE_OPTIONS: dict[str, Any] = {"render_item": render_item, "compare_type": True,
+                                        "include_name": include_name}
 
 
 def alembic_config() -> Config:

@@ -10,6 +10,7 @@ ticket is assigned to may also take the steps that are theirs (follow-up, return
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -28,7 +29,8 @@ PATH = tuple(State)
 _LEADS = frozenset({"team_leader", "supervisor", "director", "admin"})
 #: Who may move a ticket into each state (role names).
 MAY = {
-    State.ANSWERED: _LEADS | {"qa"},  # who opens a ticket
+    # Who opens a ticket; an agent only about a call they took, from their panel (the web checks the call).
+    State.ANSWERED: _LEADS | {"qa", "agent"},
     State.ACCEPTED: _LEADS | {"qa"},
     State.ASSIGNED: _LEADS,
     State.SUPERVISED: frozenset({"supervisor", "qa", "director", "admin"}),
@@ -44,6 +46,31 @@ LABEL = {
     State.SUPERVISED: "supervised", State.FOLLOWED_UP: "followed up",
     State.RETURN_VISITED: "return visit done", State.CLOSED: "closed",
 }
+
+
+#: How long a ticket may wait in each state for its next step (the reference customer's service levels:
+#: a complaint is accepted within the working morning, assigned the same day, the return visit done
+#: within the week); a closed ticket waits for nothing.
+SLA = {
+    State.ANSWERED: timedelta(hours=4),
+    State.ACCEPTED: timedelta(hours=8),
+    State.ASSIGNED: timedelta(hours=24),
+    State.SUPERVISED: timedelta(hours=48),
+    State.FOLLOWED_UP: timedelta(hours=72),
+    State.RETURN_VISITED: timedelta(hours=24),
+}
+
+
+def due(state: State, since: datetime) -> datetime | None:
+    """When the next step of a ticket that entered ``state`` at ``since`` is due (None: closed)."""
+    limit = SLA.get(state)
+    return since + limit if limit is not None else None
+
+
+def overdue(state: State, since: datetime | None, now: datetime) -> bool:
+    """Whether the ticket has waited in ``state`` longer than its step's SLA."""
+    at = due(state, since) if since is not None else None
+    return at is not None and at < now
 
 
 class StepRefused(ValueError):

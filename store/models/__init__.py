@@ -18,6 +18,7 @@ from store.models.compliance import AbandonBucket, PacingNote
 from store.models.fax import FaxIn, FaxOut
 from store.models.inbound import InboundRoute
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
+from store.models.knowledge import KbArticle, KbArticleVersion, KbFeedback
 from store.models.leaddata import DestructionCertificate, Handout, Purchase, Vendor
 from store.models.messaging import SmsBroadcast, SmsMessage
 from store.models.monitoring import MonitorSession
@@ -53,6 +54,9 @@ __all__ = [
     "FaxOut",
     "Handout",
     "InboundRoute",
+    "KbArticle",
+    "KbArticleVersion",
+    "KbFeedback",
     "Lead",
     "LeadList",
     "MonitorSession",

@@ -99,8 +99,9 @@ class Call(CreatedAt, Base):
     )
     node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="SET NULL"))
     direction: Mapped[CallDirection] = mapped_column(StrEnumType(CallDirection))
-    caller: Mapped[str] = mapped_column(String(64), default="")
-    callee: Mapped[str] = mapped_column(String(64), default="")
+    # Indexed: a customer's history finds their calls by number, inbound (caller) and outbound (callee).
+    caller: Mapped[str] = mapped_column(String(64), default="", index=True)
+    callee: Mapped[str] = mapped_column(String(64), default="", index=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -118,6 +119,11 @@ class Call(CreatedAt, Base):
     attempt: Mapped[Attempt | None] = relationship(back_populates="calls")
     node: Mapped[PbxNode | None] = relationship()
     recordings: Mapped[list[Recording]] = relationship(back_populates="call")
+
+    @property
+    def customer(self) -> str:
+        """The customer's number: who called us (inbound), else whom we called."""
+        return self.caller if self.direction is CallDirection.INBOUND else self.callee
 
 
 class Recording(CreatedAt, Base):

@@ -132,6 +132,8 @@ class Ticket(CreatedAt, Base):
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState), default=TicketState.ANSWERED)
+    # When it entered ``state`` (its last event's time): the step's SLA runs from here.
+    state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     department: Mapped[str] = mapped_column(String(64), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -18,6 +18,7 @@ from settings import Settings
 from store import migrate
 from store.db import make_engine, normalize_url
 from store.models import Base, Campaign
+from store.models.knowledge import is_search_index
 from store.sealing import Sealer, SecretUnreadable, instance_sealer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,8 @@ def _head() -> str:
 def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
-        return set(inspect(engine).get_table_names())
+        # The knowledge base's FTS5 tables (SQLite) are its search index, not models.
+        return {t for t in inspect(engine).get_table_names() if not is_search_index(t)}
     finally:
         engine.dispose()
 

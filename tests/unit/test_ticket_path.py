@@ -43,3 +43,19 @@ def test_roles_and_the_assignee():
         check_step(State.ANSWERED, State.ACCEPTED, "agent")
     with pytest.raises(StepRefused, match="cannot mark a ticket closed"):
         check_step(State.RETURN_VISITED, State.CLOSED, "team_leader", is_assignee=True)
+
+
+def test_each_step_has_its_sla_and_a_closed_ticket_none():
+    from datetime import UTC, datetime, timedelta
+
+    from orchestrator.quality.tickets import SLA, due, overdue
+
+    since = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    assert set(SLA) == set(PATH) - {State.CLOSED}
+    assert due(State.ANSWERED, since) == since + timedelta(hours=4)
+    assert not overdue(State.ANSWERED, since, since + timedelta(hours=4))  # due, not late yet
+    assert overdue(State.ANSWERED, since, since + timedelta(hours=4, seconds=1))
+    assert not overdue(State.ACCEPTED, since, since + timedelta(hours=5))  # 8 h to assign
+    assert due(State.CLOSED, since) is None
+    assert not overdue(State.CLOSED, since, since + timedelta(days=365))
+    assert not overdue(State.ANSWERED, None, since)  # never stamped: no clock to run

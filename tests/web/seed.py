@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import wave
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.enums import AgentState, CallDirection, CampaignMode, Outcome
+from store.enums import AgentState, CallDirection, CampaignMode, CampaignState, Outcome
 from store.models import (
     Agent,
     Attempt,
@@ -121,6 +121,20 @@ def attempt(
         session.add(Recording(call_id=call.id, attempt_id=a.id, path=recording,
                               started_at=bridged or answered or start, ended_at=end))
     return a
+
+
+def on_call(session: Session, phone: str, campaign_name: str = "Outbound") -> Attempt:
+    """agent1 at their seat, talking to ``phone`` on a running campaign (bridged, not ended, not disposed)."""
+    now = datetime.now(UTC)
+    a = agent(session)
+    a.seat = session.scalars(select(Seat)).one()
+    c = campaign(session, campaign_name)
+    c.desired_state = CampaignState.RUNNING
+    (lead,) = leads(session, c, [phone])
+    on = attempt(session, lead, agent=a, start=now - timedelta(seconds=30), outcome=Outcome.CONNECTED,
+                 ended=False)
+    a.state, a.state_since = AgentState.ON_CALL, now
+    return on
 
 
 def state(session: Session, a: Agent, st: AgentState, since: datetime) -> None:

@@ -7,13 +7,13 @@ part underneath the agent's typing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from store.enums import AgentState, CampaignState, Outcome
-from store.models import Agent, Attempt, DeskRequest, Order, Product, Seat
+from store.enums import AgentState
+from store.models import Agent, Attempt, DeskRequest, Order, Product
 from tests.web import seed
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures, skip mark
 from web.db import sessions
@@ -24,18 +24,8 @@ NOTES = "Wants the blue one; call her husband first"
 def test_typed_notes_and_amount_survive_a_state_change_and_are_saved(app, live_url, page):  # noqa: F811
     from playwright.sync_api import expect
 
-    now = datetime.now(UTC)
     with app.app_context(), sessions().begin() as s:
-        agent = seed.agent(s)
-        agent.seat = s.scalars(select(Seat)).one()
-        campaign = seed.campaign(s, "Outbound")
-        campaign.desired_state = CampaignState.RUNNING
-        (lead,) = seed.leads(s, campaign, ["+442079460001"])
-        attempt = seed.attempt(
-            s, lead, agent=agent, start=now - timedelta(seconds=30), outcome=Outcome.CONNECTED, ended=False
-        )
-        agent.state, agent.state_since = AgentState.ON_CALL, now
-        attempt_id = attempt.id
+        attempt_id = seed.on_call(s, "+442079460001").id
         s.add(Product(name="Plan", price=Decimal("199.00")))
 
     _login(page, live_url, "agent1")

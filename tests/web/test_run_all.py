@@ -164,7 +164,9 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
         first.seat_id = seats["agent006"].id  # ... and moves an agent
 
+    assert seeded[2] == "knowledge base: 4 articles"
     again = seed_demo(settings)  # switchboard run again
+    assert again[2] == "knowledge base left as it was"
     assert "is paused, left as it was" in again[0]
     assert "hotline" not in again[0]
     assert "is running, left as it was" in again[1]

@@ -531,7 +531,8 @@ def test_12_every_role_is_in_the_one_table_and_has_a_home(app):
 
 @pytest.mark.parametrize(("role", "allowed", "refused"), [
     ("director", ["/campaigns/", "/lists", "/calls", "/reports/", "/admin/audit"], ["/admin/seats"]),
-    ("trainer", ["/reports/"], ["/calls", "/lists", "/campaigns/", "/admin/users"]),
+    ("trainer", ["/reports/", "/kb"],
+     ["/calls", "/lists", "/campaigns/", "/admin/users", "/agent/kb/search"]),
     ("data_manager", ["/lists", "/dnc"], ["/campaigns/", "/calls", "/reports/"]),
     ("sysadmin", ["/admin/seats", "/admin/users", "/metrics"], ["/calls", "/campaigns/", "/lists"]),
     ("team_leader", ["/calls", "/reports/", "/wallboard/", "/lists"],

@@ -3,6 +3,7 @@ roles that may take each step, stamped and audited; the wrong role or order is r
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -102,3 +103,27 @@ def test_tickets_are_scoped_to_the_leaders_teams(app, as_role, calls):
     assert lea.post("/tickets/1/step", {"to": "accepted"}).status_code == 404
     assert "Rude" not in _text(lea.get("/tickets"))
     assert as_role("agent1").get("/tickets").status_code == 403
+
+
+def test_tickets_past_their_steps_sla_are_highlighted_and_filtered(app, as_role, calls):
+    """4 h to accept, 8 h to assign (``tickets.SLA``): a ticket answered 5 h ago is overdue, one accepted
+    5 h ago is not, a closed one never is."""
+    now = datetime.now(UTC)
+    with app.app_context(), sessions().begin() as s:
+        for subject, state, hours in (("Late to accept", State.ANSWERED, 5), ("Fresh", State.ANSWERED, 1),
+                                      ("Accepted in time", State.ACCEPTED, 5), ("Done", State.CLOSED, 500)):
+            s.add(Ticket(subject=subject, state=state, state_since=now - timedelta(hours=hours)))
+    qa = as_role("qa")
+
+    def rows(url: str) -> list[tuple[str, str]]:  # (subject, "over" or "")
+        return [(subject, cls) for cls, subject in re.findall(
+            r'<tr class="(over|)"><td><a href="/tickets/\d+">\d+</a></td>\s*<td>[^<]*</td><td>([^<]+)</td>',
+            _text(qa.get(url)))]
+
+    assert sorted(rows("/tickets")) == [("Accepted in time", ""), ("Done", ""), ("Fresh", ""),
+                                        ("Late to accept", "over")]
+    assert rows("/tickets?overdue=1") == [("Late to accept", "over")]
+    assert ": overdue." in _text(qa.get("/tickets/1"))
+    assert "Next step due" in _text(qa.get("/tickets/2"))
+    assert ": overdue." not in _text(qa.get("/tickets/2"))
+    assert "Next step due" not in _text(qa.get("/tickets/4"))  # closed: nothing is due

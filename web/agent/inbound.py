@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from store.enums import CallDirection
 from store.inbound import answering
 from store.models import Agent, Call, InboundRoute, Lead
+from web.calls.services import number_forms
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,10 @@ def current_inbound(session: Session, agent: Agent) -> InboundOnScreen | None:
 
 
 def known_caller(session: Session, number: str) -> Lead | None:
-    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
-    if not digits:
+    forms = number_forms(number)
+    if not forms:
         return None
-    return session.scalars(select(Lead).where(Lead.phone.in_((f"+{digits}", digits)))
+    return session.scalars(select(Lead).where(Lead.phone.in_(forms))
                            .order_by(Lead.id.desc()).limit(1)).first()
 
 

@@ -18,10 +18,11 @@ from typing import cast
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from store import knowledge
 from store.enums import AgentState, CampaignMode
-from store.models import Agent, Attempt, Campaign, Lead
+from store.models import Agent, Attempt, Call, Campaign, Lead
 from store.types import utcnow
-from web.agent import inbound, script, services
+from web.agent import care, inbound, script, services
 from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
@@ -53,11 +54,12 @@ def _me() -> Agent:
 
 
 def _keys(agent: Agent, attempt: Attempt | None, preview: Lead | None,
-          caller: inbound.InboundOnScreen | None = None) -> dict[str, str]:
+          caller: inbound.InboundOnScreen | None = None, care_call: Call | None = None) -> dict[str, str]:
     """What each typed-into part shows; the part is re-rendered only when its key changes."""
     return {
         "controls": f"{agent.state is AgentState.LOGGED_OUT}:{preview.id if preview else ''}",
         "call": str(attempt.id) if attempt else (f"in:{caller.call.id}" if caller else ""),
+        "care": str(care_call.id) if care_call else "",
     }
 
 
@@ -67,6 +69,7 @@ def _context(agent: Agent) -> dict[str, object]:
     preview = services.preview_lead(session, agent)
     logged_out = agent.state is AgentState.LOGGED_OUT
     caller = None if attempt is not None else inbound.current_inbound(session, agent)
+    care_call = care.last_call(session, agent)
     return {
         "agent": agent,
         "attempt": attempt,
@@ -82,7 +85,8 @@ def _context(agent: Agent) -> dict[str, object]:
         "preview": preview,
         "commands": services.pending(session, agent),
         "callbacks": services.my_callbacks(session, agent),
-        "keys": _keys(agent, attempt, preview, caller),
+        "keys": _keys(agent, attempt, preview, caller, care_call),
+        "care_call": care_call,
         "products": active_products(session) if attempt else [],
         "order_rows": ORDER_ROWS,
     }
@@ -93,7 +97,8 @@ def _context(agent: Agent) -> dict[str, object]:
 def panel():
     if current_user.agent_id is None:
         return render_template("agent/no_agent.html")
-    return render_template("agent/panel.html", **_context(_me()))
+    # The knowledge-base part is rendered with the page only (the poller never replaces it).
+    return render_template("agent/panel.html", kb_products=knowledge.products(db()), **_context(_me()))
 
 
 @bp.get("/live")
@@ -108,6 +113,8 @@ def live():
         parts.append(render_template("agent/_controls.html", oob=True, **context))
     if request.args.get("shown_call") != keys["call"]:
         parts.append(render_template("agent/_call.html", oob=True, **context))
+    if request.args.get("shown_care") != keys["care"]:
+        parts.append(render_template("agent/_care.html", oob=True, **context))
     return "\n".join(parts)
 
 

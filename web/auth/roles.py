@@ -47,26 +47,27 @@ class Perm(StrEnum):
     PURCHASES = "purchases"  # vendors, bought batches, their sample tests, hand-outs to teams, destruction
     HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
     MONITOR = "monitor"  # listen to, whisper to, barge in on an agent's call in scope (wallboard)
+    KNOWLEDGE = "knowledge"  # write knowledge-base articles, see how agents use them (agents search: panel)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
                      Perm.REPORTS, Perm.FAX, Perm.ALL_TEAMS})
 
 #: The reference customer's roles. QA scores any team's recordings and reads the rest; the trainer reads
-#: reports; the data manager owns lead batches and DNC; the sysadmin runs nodes, seats and accounts but
-#: hears no call.
+#: reports and keeps the knowledge base; the data manager owns lead batches and DNC; the sysadmin runs
+#: nodes, seats and accounts but hears no call.
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
                                   Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS, Perm.PURCHASES, Perm.HANDOUT,
                                   Perm.MONITOR},
-    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS},
+    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS, Perm.MONITOR},
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
                                      Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS, Perm.HANDOUT,
                                      Perm.MONITOR}),
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS, Perm.QA_SCORE,
                             Perm.QA_FORMS, Perm.TICKETS}),
-    UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS}),
+    UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS, Perm.KNOWLEDGE}),
     UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS, Perm.PURCHASES,
                                       Perm.HANDOUT}),  # every team's batches
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
@@ -80,7 +81,7 @@ HOME = {
     UserRole.SUPERVISOR: "wallboard.index",
     UserRole.TEAM_LEADER: "calls.index",
     UserRole.QA: "calls.index",
-    UserRole.TRAINER: "reports.index",
+    UserRole.TRAINER: "kb.index",
     UserRole.DATA_MANAGER: "leads.lists",
     UserRole.SYSADMIN: "seats.index",
     UserRole.AGENT: "agent.panel",

@@ -120,7 +120,7 @@ def call_detail(session: Session, call_id: int) -> CallDetail | None:
     if call is None:
         return None
     attempt = call.attempt
-    # The call log's agent (``web.calls.services._AGENT``): the attempt's, else the call's own (inbound).
+    # The call log's agent (``web.calls.services.CALL_AGENT``): the attempt's, else the call's own (inbound).
     agent_id = attempt.agent_id if attempt is not None and attempt.agent_id is not None else call.agent_id
     team_id = None
     if agent_id is not None:

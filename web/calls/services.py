@@ -12,13 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import safe_join
 
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
-from store.enums import Outcome, PbxKind, RecordingStatus
+from store.enums import CallDirection, Outcome, PbxKind, RecordingStatus
 from store.models import Agent, Attempt, Call, Campaign, Disposition, PbxNode, Recording, User
 from store.sales import sold_on_attempt
 from web.auth.roles import within
@@ -26,7 +26,7 @@ from web.calls.wav import WavCheck, check_wav, inspect_wav
 
 PAGE = 50
 #: Who took the call: the attempt's agent (outbound), else the inbound call's own (no attempt).
-_AGENT: ColumnElement[int] = func.coalesce(Attempt.agent_id, Call.agent_id)
+CALL_AGENT: ColumnElement[int] = func.coalesce(Attempt.agent_id, Call.agent_id)
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,21 @@ class CallFilter:
     day_from: date | None = None
     day_to: date | None = None  # inclusive
     number: str = ""  # digits; matches caller or callee containing them
+    customer: tuple[str, ...] = ()  # a customer's number as stored (``number_forms``): their calls only
     page: int = 0
+
+
+def number_forms(number: str) -> tuple[str, ...]:
+    """How one number may be stored: E.164 (``+`` and digits, as leads are) or the bare digits a carrier
+    sent; () for a number with no digits (withheld)."""
+    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
+    return (f"+{digits}", digits) if digits else ()
+
+
+def of_customer(forms: tuple[str, ...]) -> ColumnElement[bool]:
+    """Calls with this customer: they called (inbound: the caller) or we called them (the callee)."""
+    return or_(and_(Call.direction == CallDirection.INBOUND, Call.caller.in_(forms)),
+               and_(Call.direction == CallDirection.OUTBOUND, Call.callee.in_(forms)))
 
 
 def search(
@@ -59,14 +73,14 @@ def search(
             select(Recording.status).where(Recording.id == recording).scalar_subquery().label("rec_status"),
         )
         .outerjoin(Attempt, Attempt.id == Call.attempt_id)
-        .outerjoin(Agent, Agent.id == _AGENT)
+        .outerjoin(Agent, Agent.id == CALL_AGENT)
         .outerjoin(User, User.id == Agent.user_id)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
         .where(within(teams, Agent.team_id))
     )
     if f.agent_id is not None:
-        query = query.where(_AGENT.in_([f.agent_id]))
+        query = query.where(CALL_AGENT.in_([f.agent_id]))
     if f.campaign_id is not None:
         query = query.where(Call.campaign_id == f.campaign_id)
     if f.outcome is not None:
@@ -75,6 +89,8 @@ def search(
         query = query.where(Call.started_at >= datetime.combine(f.day_from, time(), UTC))
     if f.day_to is not None:
         query = query.where(Call.started_at < datetime.combine(f.day_to + timedelta(days=1), time(), UTC))
+    if f.customer:
+        query = query.where(of_customer(f.customer))
     digits = "".join(ch for ch in f.number if ch.isdigit())
     if digits:
         query = query.where(or_(Call.callee.contains(digits), Call.caller.contains(digits)))
@@ -106,7 +122,7 @@ def recording_in_scope(session: Session, recording: Recording, teams: frozenset[
         select(Agent.team_id)
         .select_from(Call)
         .outerjoin(Attempt, Call.attempt_id == Attempt.id)
-        .join(Agent, Agent.id == _AGENT)
+        .join(Agent, Agent.id == CALL_AGENT)
         .where(Call.id == recording.call_id)
     )
     return team in teams

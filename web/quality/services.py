@@ -35,6 +35,7 @@ from store.models import (
 from store.sales import sold_on_attempt
 from store.types import utcnow
 from web.auth.roles import within
+from web.calls.services import CALL_AGENT
 
 
 class QaError(ValueError):
@@ -133,14 +134,17 @@ class CallView:
 
 
 def call_in_scope(session: Session, call_id: int, teams: frozenset[int] | None) -> CallView | None:
-    """The call with its agent, disposition and recording, or None if absent or outside ``teams``."""
+    """The call with its agent, disposition and recording, or None if absent or outside ``teams``.
+
+    The agent is the call log's (``CALL_AGENT``): the attempt's, else an inbound call's own, so a
+    complaint about an inbound call lands with the answering agent's team."""
     first_recording = (select(func.min(Recording.id)).where(Recording.call_id == Call.id).correlate(Call)
                        .scalar_subquery())
     row = session.execute(
-        select(Call, Attempt.agent_id, User.username, Agent.team_id, Campaign.name, Attempt.outcome,
+        select(Call, CALL_AGENT, User.username, Agent.team_id, Campaign.name, Attempt.outcome,
                Disposition.label, Attempt.notes, sold_on_attempt(), first_recording)
         .outerjoin(Attempt, Attempt.id == Call.attempt_id)
-        .outerjoin(Agent, Agent.id == Attempt.agent_id)
+        .outerjoin(Agent, Agent.id == CALL_AGENT)
         .outerjoin(User, User.id == Agent.user_id)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)

@@ -12,17 +12,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.quality import tickets as path
-from store.enums import CallDirection, UserRole
+from store.enums import UserRole
 from store.models import Ticket, TicketEvent, User
 from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import ROLE_PERMS, Perm, requires, team_scope, within
 from web.db import db
 from web.http import finish, get_or_404, int_or_none
+from web.quality.complaints import MAX_TEXT, TicketError, open_ticket, overdue_now
 from web.quality.services import call_in_scope
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
-MAX_TEXT = 4000
 
 
 def _ticket(ticket_id: int) -> Ticket:
@@ -43,44 +43,40 @@ def _assignable() -> list[User]:
 @bp.get("")
 @requires(Perm.TICKETS)
 def index():
-    state = request.args.get("state", "")
+    state, late, now = request.args.get("state", ""), request.args.get("overdue") == "1", utcnow()
     query = select(Ticket).where(within(team_scope(), Ticket.team_id))
     if state:
         try:
             query = query.where(Ticket.state == path.State(state))
         except ValueError:
             abort(400, f"unknown state {state[:20]!r}")
+    if late:
+        query = query.where(overdue_now(now))
     rows = db().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(500)).all()
-    return render_template("tickets/index.html", tickets=rows, state=state, states=path.PATH,
-                           label=path.LABEL, call_id=int_or_none(request.args.get("call_id")))
+    return render_template("tickets/index.html", tickets=rows, state=state, states=path.PATH, late=late,
+                           label=path.LABEL, call_id=int_or_none(request.args.get("call_id")),
+                           due=path.due, overdue=path.overdue, now=now)
 
 
 @bp.post("")
 @requires(Perm.TICKETS)
 def create():
     session, form = db(), request.form
-    subject = form.get("subject", "").strip()
-    if not subject or len(subject) > 200:
-        return finish("tickets.index", "a complaint needs a subject of at most 200 characters")
     if not path.may(path.State.ANSWERED, current_user.role.value):
         abort(403)
-    ticket = Ticket(subject=subject, description=form.get("description", "").strip()[:MAX_TEXT],
-                    phone=form.get("phone", "").strip()[:64], created_by_id=current_user.id)
     call_id = int_or_none(form.get("call_id"))
+    view = None
     if call_id is not None:
         view = call_in_scope(session, call_id, team_scope())
         if view is None:
             return finish("tickets.index", f"no call {call_id} that you may see")
-        ticket.call_id, ticket.team_id, ticket.agent_id = call_id, view.team_id, view.agent_id
-        call = view.call
-        customer = call.caller if call.direction is CallDirection.INBOUND else call.callee
-        ticket.phone = ticket.phone or customer
     elif team_scope() is not None:
         return finish("tickets.index", "open a complaint from one of your team's calls (its call number)")
-    ticket.events = [TicketEvent(state=path.State.ANSWERED, by_id=current_user.id, at=utcnow(),
-                                 note="opened")]
-    session.add(ticket)
-    session.flush()
+    try:
+        ticket = open_ticket(session, current_user, form.get("subject", ""), form.get("description", ""),
+                             form.get("phone", ""), view, utcnow())
+    except TicketError as exc:
+        return finish("tickets.index", exc)
     audit.record(session, "ticket.open", "ticket", ticket.id, call=call_id)
     return finish("tickets.show", ok=f"Complaint {ticket.id} opened.", ticket_id=ticket.id)
 
@@ -90,7 +86,8 @@ def create():
 def show(ticket_id: int):
     ticket = _ticket(ticket_id)
     after = path.next_state(ticket.state)
-    return render_template("tickets/detail.html", t=ticket, after=after, label=path.LABEL,
+    return render_template("tickets/detail.html", t=ticket, after=after, label=path.LABEL, now=utcnow(),
+                           due=path.due, overdue=path.overdue,
                            people=_assignable() if after is path.State.ASSIGNED else [],
                            may=after is not None and path.may(after, current_user.role.value,
                                                               ticket.assignee_id == current_user.id))
@@ -120,7 +117,8 @@ def step(ticket_id: int):
             return finish("tickets.show", "assign the ticket to a person or a department",
                           ticket_id=ticket_id)
         ticket.assignee_id, ticket.department = assignee, department
-    ticket.state = target
-    ticket.events.append(TicketEvent(state=target, by_id=current_user.id, at=utcnow(), note=note))
+    now = utcnow()
+    ticket.state, ticket.state_since = target, now
+    ticket.events.append(TicketEvent(state=target, by_id=current_user.id, at=now, note=note))
     audit.record(session, f"ticket.{target.value}", "ticket", ticket.id)
     return finish("tickets.show", ok=f"Complaint {ticket.id} {path.LABEL[target]}.", ticket_id=ticket_id)

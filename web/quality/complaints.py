@@ -1,0 +1,63 @@
+"""Opening a complaint ticket, wherever it is opened from (the tickets page, the agent panel).
+
+Who may open one is the core's (``orchestrator.quality.tickets.MAY``); a ticket about a call takes the
+call's team and agent (the call log's agent, ``CALL_AGENT``), so the team leader of whoever took
+the call sees it, and the customer's number from the call when none is typed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import Session
+
+from orchestrator.quality import tickets as path
+from store.models import Ticket, TicketEvent, User
+from web.quality.services import CallView
+
+MAX_TEXT = 4000
+
+
+class TicketError(ValueError):
+    """Refused, with the reason for the person who asked."""
+
+
+def open_ticket(
+    session: Session,
+    by: User,
+    subject: str,
+    description: str,
+    phone: str,
+    view: CallView | None,
+    now: datetime,
+) -> Ticket:
+    """A new ticket, answered (its first step) by ``by``, about ``view``'s call if given."""
+    subject = subject.strip()
+    if "\x00" in subject + description + phone:
+        raise TicketError("the text holds a NUL character: type it again as plain text")
+    if not subject or len(subject) > 200:
+        raise TicketError("a complaint needs a subject of at most 200 characters")
+    if not path.may(path.State.ANSWERED, by.role.value):
+        raise TicketError(f"a {by.role.value.replace('_', ' ')} cannot open a complaint")
+    ticket = Ticket(
+        subject=subject,
+        description=description.strip()[:MAX_TEXT],
+        phone=phone.strip()[:64],
+        created_by_id=by.id,
+        state_since=now,
+    )
+    if view is not None:
+        ticket.call_id, ticket.team_id, ticket.agent_id = view.call.id, view.team_id, view.agent_id
+        ticket.phone = ticket.phone or view.call.customer
+    ticket.events = [TicketEvent(state=path.State.ANSWERED, by_id=by.id, at=now, note="opened")]
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def overdue_now(now: datetime) -> ColumnElement[bool]:
+    """The WHERE clause of tickets waiting in their state longer than its SLA (``tickets.SLA``)."""
+    return or_(
+        *(and_(Ticket.state == state, Ticket.state_since < now - limit) for state, limit in path.SLA.items())
+    )
