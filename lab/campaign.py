@@ -46,9 +46,9 @@ from lab.sandbox.layout import paths
 from lab.sandbox.render import fax_settings
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
+from lab.schema_copy import upgrade_to_head
 from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
 from settings import Settings, instance_secret
-from store import migrate
 from store import models as m
 from store.db import make_engine, session_factory
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, PbxKind
@@ -226,7 +226,7 @@ class Kit:
         # database is given the same key (``secrets_key``).
         self.secrets_key = instance_secret(self.tmp, "secrets_key")
         self.sealer = Sealer(self.secrets_key)
-        migrate.upgrade(self.url)
+        upgrade_to_head(self.url)
         self.engine = make_engine(self.url)
         self.sessions = session_factory(self.engine)
         if self.kind is PbxKind.FREESWITCH:

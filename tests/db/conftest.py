@@ -19,6 +19,7 @@ from psycopg import sql
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from lab.schema_copy import upgrade_to_head
 from store import migrate
 from store.db import make_engine, session_factory
 
@@ -77,7 +78,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to head."""
-    migrate.upgrade(db_url, "head")
+    upgrade_to_head(db_url)
     engine = make_engine(db_url)
     yield engine
     engine.dispose()

@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+from lab.schema_copy import upgrade_to_head
 from settings import Settings
-from store import migrate
 from store.enums import UserRole
 from store.models import Agent, User
 from tests.db.conftest import db_url, pg_database_url, pg_server_url  # noqa: F401 - fixtures
@@ -50,7 +50,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:  # noqa: F811
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    migrate.upgrade(settings.sqlalchemy_url, "head")
+    upgrade_to_head(settings.sqlalchemy_url)
     app = create_app(settings, TESTING=True)
     with app.app_context(), sessions().begin() as session:
         for username, role in ROLES.items():
