@@ -232,6 +232,14 @@ class Lead(CreatedAt, Base):
             sqlite_where=text(f"status = '{LeadStatus.DIALING}'"),
         ),
         Index("ix_leads_campaign_id_status", "campaign_id", "status"),
+        # Only destroyed leads have a hash: the live million are left out, so moving them (a hand-out
+        # rewrites every index of the row) does not also write a NULL entry here.
+        Index(
+            "ix_leads_phone_hash",
+            "phone_hash",
+            postgresql_where=text("phone_hash IS NOT NULL"),
+            sqlite_where=text("phone_hash IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -243,7 +251,7 @@ class Lead(CreatedAt, Base):
     external_ref: Mapped[str | None] = mapped_column(String(64))
     #: Set when the lead's personal data is destroyed (``phone`` then holds ``#<id>``): a keyed hash of
     #: the number, so it can be matched later (a vendor selling it again) but never read.
-    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
 
     status: Mapped[LeadStatus] = mapped_column(
         StrEnumType(LeadStatus), default=LeadStatus.NEW, server_default=LeadStatus.NEW.value

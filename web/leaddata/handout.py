@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from store.enums import PurchaseState
 from store.models import Agent, Campaign, Handout, Lead, LeadList, Purchase, Team
 from store.types import utcnow
+from web.leaddata.bulk import id_among
 from web.leaddata.purchases import PurchaseError, pool, untouched
 
 
@@ -77,10 +78,10 @@ def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_
     )
     session.add(target)
     session.flush()
-    chosen = untouched(session, source).limit(n).scalar_subquery()
+    chosen = untouched(session, source).limit(n)
     moved = session.execute(
         update(Lead)
-        .where(Lead.id.in_(chosen))
+        .where(id_among(session, Lead.id, chosen))
         .values(list_id=target.id, campaign_id=target.campaign_id)
         .execution_options(synchronize_session=False)
     )

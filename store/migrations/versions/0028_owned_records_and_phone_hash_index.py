@@ -1,0 +1,39 @@
+"""Agent-owned records (issue 15): a team chooses whether its agents' records are pooled for predictive
+campaigns; the keyed-hash index of destroyed leads only holds destroyed leads.
+
+Revision ID: 0028
+Revises: 0020
+Create Date: 2026-12-04 08:50:00
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = '0028'
+down_revision: str | Sequence[str] | None = '0020'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pool_owned_for_predictive', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
+    with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index('ix_leads_phone_hash')
+        batch_op.create_index('ix_leads_phone_hash', ['phone_hash'], unique=False,
+                              postgresql_where=sa.text('phone_hash IS NOT NULL'),
+                              sqlite_where=sa.text('phone_hash IS NOT NULL'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index('ix_leads_phone_hash', postgresql_where=sa.text('phone_hash IS NOT NULL'),
+                            sqlite_where=sa.text('phone_hash IS NOT NULL'))
+        batch_op.create_index('ix_leads_phone_hash', ['phone_hash'], unique=False)
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.drop_column('pool_owned_for_predictive')
