@@ -377,7 +377,8 @@ def _hand_to(sessions, world: World, agent_id: int, name: str, team: Team) -> in
 def test_records_handed_to_an_agent_are_claimed_for_that_agent_only(sessions, world):
     team = Team(name="T")
     pool = _add(sessions, world.active_list, shared={"next_call_at": NOW - H})
-    als = _add(sessions, _hand_to(sessions, world, world.agent, "al's", team), mine={"next_call_at": NOW - 2 * H})
+    held = _hand_to(sessions, world, world.agent, "al's", team)
+    als = _add(sessions, held, mine={"next_call_at": NOW - 2 * H})
     assert _claim(sessions, world.campaign, agent_id=None) == [pool["shared"]]  # progressive's pool
     assert _claim(sessions, world.campaign, owner=world.other_agent) == []
     assert _claim(sessions, world.campaign, owner=world.agent) == [als["mine"]]
@@ -386,7 +387,8 @@ def test_records_handed_to_an_agent_are_claimed_for_that_agent_only(sessions, wo
 def test_a_predictive_pool_takes_owned_records_only_of_teams_that_pool_them(sessions, world):
     team = Team(name="T")
     _add(sessions, world.active_list, shared={"next_call_at": NOW - H})
-    als = _add(sessions, _hand_to(sessions, world, world.agent, "al's", team), mine={"next_call_at": NOW - 2 * H})
+    held = _hand_to(sessions, world, world.agent, "al's", team)
+    als = _add(sessions, held, mine={"next_call_at": NOW - 2 * H})
     assert als["mine"] not in _claim(sessions, world.campaign, pool_owned=True)  # the team keeps them
     with sessions.begin() as s:
         s.get(Team, team.id).pool_owned_for_predictive = True
