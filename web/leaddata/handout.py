@@ -48,10 +48,11 @@ def _count(raw: str) -> int:
     return int(raw)
 
 
-def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_id: int) -> Handout:
+def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_id: int | None) -> Handout:
     """Move ``count`` records to ``to``: from the batch's pool to a team, or from the team's to an
     agent of it / a campaign it works (which the caller checked is in the user's scope).
 
+    ``by_id``: who hands out (None: seeded, e.g. the demo).
     Raises ``PurchaseError`` after writing when fewer records are there: the caller rolls back."""
     if purchase.state is not PurchaseState.ACCEPTED:
         raise PurchaseError(f"The batch is {purchase.state.value}: only an accepted batch is handed out.")
