@@ -65,7 +65,8 @@ class DbLeadSource:
         self.blocked: dict[str, bool] = {}  # DNC answers for the numbers of the last claim
 
     def claim(self, n: int, now: float) -> Sequence[Lead]:
-        if n <= 0:
+        if n <= 0:  # no transaction for nothing; the last claim's DNC answers are spent all the same
+            self.blocked = {}
             return []
         at = to_dt(now)
         claimed = self._claim(lambda s: [(None, r) for r in claim_leads(
