@@ -220,10 +220,10 @@ def ensure_lead_data(session: Session, campaign: m.Campaign, agents: Sequence[m.
         campaign.teams.append(team)
     today = utcnow().date()
 
-    def bought(batch: str, serial: int, n: int, expires: date) -> m.Purchase:
+    def bought(batch: str, serial: int, n: int, days_ago: int, expires: date) -> m.Purchase:
         purchase = purchases.create_purchase(session, {
             "vendor_id": str(vendor.id), "batch": batch,
-            "purchased_on": (expires - timedelta(days=90)).isoformat(),
+            "purchased_on": (today - timedelta(days=days_ago)).isoformat(),
             "licence_expires": expires.isoformat(), "price": str(Decimal(n) / 10), "record_count": str(n),
             "consent_basis": "opt-in on the vendor's site (demo)", "sample_margin": "0.1"})
         pool = m.LeadList(name=batch, purchase_id=purchase.id, active=False, source=f"{batch} (demo)")
@@ -233,9 +233,9 @@ def ensure_lead_data(session: Session, campaign: m.Campaign, agents: Sequence[m.
         session.flush()
         return purchase
 
-    sampled = bought("DEMO-SAMPLE", 500, 40, today + timedelta(days=365))
+    sampled = bought("DEMO-SAMPLE", 500, 40, 1, today + timedelta(days=365))
     sample = purchases.draw_sample(session, sampled, campaign, random.Random(15))
-    accepted = bought("DEMO-ACCEPTED", 600, 24, today + timedelta(days=365))
+    accepted = bought("DEMO-ACCEPTED", 600, 24, 5, today + timedelta(days=365))
     accepted.state = PurchaseState.ACCEPTED
     accepted.decided_at = utcnow()
     accepted.decision_note = "seeded accepted for the demo: no sample of it was dialed"
@@ -243,7 +243,7 @@ def ensure_lead_data(session: Session, campaign: m.Campaign, agents: Sequence[m.
     handout.hand_out(session, accepted, handout.Receiver(team), "20", None)
     for agent in agents:
         handout.hand_out(session, accepted, handout.Receiver(team, agent, campaign), "4", None)
-    bought("DEMO-EXPIRED", 700, 10, today - timedelta(days=1))
+    bought("DEMO-EXPIRED", 700, 10, 90, today - timedelta(days=1))
     destroyed = destruction.destroy_expired(session, wiper, utcnow())
     session.flush()
     return (f"lead data: vendor {DEMO_VENDOR!r}; DEMO-SAMPLE's {len(sample.leads)} sample records in "
