@@ -38,9 +38,15 @@ def test_an_agents_own_records_are_called_for_that_agent(sandbox, tmp_path, kind
             agent.team = team
         c = s.get_one(Campaign, campaign)
         c.teams.append(team)
-        purchase = Purchase(vendor=Vendor(name="Live"), batch="LIVE-OWN", purchased_on=date(2026, 12, 1),
-                            price=Decimal("10.00"), record_count=len(bought), consent_basis="test",
-                            state=PurchaseState.ACCEPTED)
+        purchase = Purchase(
+            vendor=Vendor(name="Live"),
+            batch="LIVE-OWN",
+            purchased_on=date(2026, 12, 1),
+            price=Decimal("10.00"),
+            record_count=len(bought),
+            consent_basis="test",
+            state=PurchaseState.ACCEPTED,
+        )
         s.add(purchase)
         s.flush()
         pool = LeadList(name="LIVE-OWN", purchase_id=purchase.id, active=False)
@@ -52,8 +58,13 @@ def test_an_agents_own_records_are_called_for_that_agent(sandbox, tmp_path, kind
         for agent in agents:
             hand_out(s, purchase, Receiver(team, agent, c), str(OWNED_EACH), None)
         s.flush()
-        owner = dict(s.execute(select(Lead.phone, LeadList.agent_id).join(LeadList)
-                               .where(LeadList.agent_id.is_not(None))).tuples().all())
+        owner = dict(
+            s.execute(
+                select(Lead.phone, LeadList.agent_id).join(LeadList).where(LeadList.agent_id.is_not(None))
+            )
+            .tuples()
+            .all()
+        )
     assert sorted(owner.values()) == sorted(agent_ids * OWNED_EACH)
     with run_to_end(kit, campaign, leads) as (report, _):
         print(f"owned records ({kind}):", report.summary())

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0028'
-down_revision: str | Sequence[str] | None = '0020'
+revision: str = "0028"
+down_revision: str | Sequence[str] | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,35 +26,50 @@ DIALABLE = "status IN ('new', 'pending', 'callback')"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('teams', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('pool_owned_for_predictive', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('leads', schema=None) as batch_op:
-        batch_op.drop_index('ix_leads_phone_hash')
-        batch_op.create_index('ix_leads_phone_hash', ['phone_hash'], unique=False,
-                              postgresql_where=sa.text('phone_hash IS NOT NULL'),
-                              sqlite_where=sa.text('phone_hash IS NOT NULL'))
-        batch_op.drop_index('ix_leads_claim')
-        batch_op.create_index('ix_leads_claim', ['campaign_id', 'priority', 'next_call_at', 'id'], unique=False,
-                              postgresql_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL "
-                                                       "AND campaign_id IS NOT NULL"),
-                              sqlite_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL "
-                                                   "AND campaign_id IS NOT NULL"))
-        batch_op.drop_index('ix_leads_campaign_id_status')
-        batch_op.create_index('ix_leads_campaign_id_status', ['campaign_id', 'status'], unique=False,
-                              postgresql_where=sa.text('campaign_id IS NOT NULL'),
-                              sqlite_where=sa.text('campaign_id IS NOT NULL'))
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("pool_owned_for_predictive", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_leads_phone_hash")
+        batch_op.create_index(
+            "ix_leads_phone_hash",
+            ["phone_hash"],
+            unique=False,
+            postgresql_where=sa.text("phone_hash IS NOT NULL"),
+            sqlite_where=sa.text("phone_hash IS NOT NULL"),
+        )
+        batch_op.drop_index("ix_leads_claim")
+        batch_op.create_index(
+            "ix_leads_claim",
+            ["campaign_id", "priority", "next_call_at", "id"],
+            unique=False,
+            postgresql_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL AND campaign_id IS NOT NULL"),
+            sqlite_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL AND campaign_id IS NOT NULL"),
+        )
+        batch_op.drop_index("ix_leads_campaign_id_status")
+        batch_op.create_index(
+            "ix_leads_campaign_id_status",
+            ["campaign_id", "status"],
+            unique=False,
+            postgresql_where=sa.text("campaign_id IS NOT NULL"),
+            sqlite_where=sa.text("campaign_id IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('leads', schema=None) as batch_op:
-        batch_op.drop_index('ix_leads_campaign_id_status')
-        batch_op.create_index('ix_leads_campaign_id_status', ['campaign_id', 'status'], unique=False)
-        batch_op.drop_index('ix_leads_claim')
-        batch_op.create_index('ix_leads_claim', ['campaign_id', 'priority', 'next_call_at', 'id'], unique=False,
-                              postgresql_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL"),
-                              sqlite_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL"))
-        batch_op.drop_index('ix_leads_phone_hash')
-        batch_op.create_index('ix_leads_phone_hash', ['phone_hash'], unique=False)
-    with op.batch_alter_table('teams', schema=None) as batch_op:
-        batch_op.drop_column('pool_owned_for_predictive')
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_leads_campaign_id_status")
+        batch_op.create_index("ix_leads_campaign_id_status", ["campaign_id", "status"], unique=False)
+        batch_op.drop_index("ix_leads_claim")
+        batch_op.create_index(
+            "ix_leads_claim",
+            ["campaign_id", "priority", "next_call_at", "id"],
+            unique=False,
+            postgresql_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL"),
+            sqlite_where=sa.text(f"{DIALABLE} AND callback_agent_id IS NULL"),
+        )
+        batch_op.drop_index("ix_leads_phone_hash")
+        batch_op.create_index("ix_leads_phone_hash", ["phone_hash"], unique=False)
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("pool_owned_for_predictive")
