@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Case, ColumnElement, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -98,36 +98,33 @@ def _candidates(
     return query.limit(limit).with_for_update(skip_locked=True)
 
 
+class Whose(TypedDict, total=False):
+    """Who claims and which leads (see :func:`claim_leads`); each absent key is None (False)."""
+
+    claimed_by: str | None
+    agent_id: int | None
+    owner: int | None
+    pool_owned: bool
+
+
 def claim_statement(
-    campaign_id: int,
-    limit: int,
-    now: datetime,
-    *,
-    claimed_by: str | None = None,
-    agent_id: int | None = None,
-    owner: int | None = None,
-    pool_owned: bool = False,
+    campaign_id: int, limit: int, now: datetime, **whose: Unpack[Whose]
 ) -> ReturningUpdate[tuple[Lead]]:
     """The single statement :func:`claim_leads` runs (exposed so tests can EXPLAIN it)."""
-    candidates = _candidates(campaign_id, limit, now, agent_id, owner, pool_owned)
+    candidates = _candidates(
+        campaign_id, limit, now, whose.get("agent_id"), whose.get("owner"), whose.get("pool_owned", False)
+    )
+    claimer = whose.get("claimed_by")
     return (
         update(Lead)
         .where(Lead.id.in_(candidates.scalar_subquery()))
-        .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimed_by, updated_at=now)
+        .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimer, updated_at=now)
         .returning(Lead)
     )
 
 
 def claim_leads(
-    session: Session,
-    campaign_id: int,
-    limit: int,
-    now: datetime,
-    *,
-    claimed_by: str | None = None,
-    agent_id: int | None = None,
-    owner: int | None = None,
-    pool_owned: bool = False,
+    session: Session, campaign_id: int, limit: int, now: datetime, **whose: Unpack[Whose]
 ) -> list[Lead]:
     """Mark up to ``limit`` due leads of the campaign as ``dialing`` and return them, best first.
 
@@ -145,9 +142,7 @@ def claim_leads(
     """
     if limit <= 0:
         return []
-    claim = claim_statement(
-        campaign_id, limit, now, claimed_by=claimed_by, agent_id=agent_id, owner=owner, pool_owned=pool_owned
-    )
+    claim = claim_statement(campaign_id, limit, now, **whose)
     options = {"populate_existing": True, "synchronize_session": False}
     leads = list(session.scalars(claim, execution_options=options))
     leads.sort(key=lambda lead: (lead.priority, lead.next_call_at, lead.id))
