@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.leads [--quick] [--orders 40000]
 
-Measured so far: ``commission_month_s``, a month's commission statement for
+``commission_month_s``: a month's commission statement for
 the 61 people of the reference centre (48 agents in 6 teams, their 6 team
 leaders, 1 director, 6 support staff sharing the others' part), computed the
 way the payroll export computes it (``web.sales.services.payroll_rows``: the

@@ -7,10 +7,11 @@ so what the demo shows is what the tests check.
 
 from __future__ import annotations
 
+import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -29,10 +30,13 @@ from store.enums import (
     DeskCommand,
     MachineAction,
     PbxKind,
+    PurchaseState,
     UserRole,
 )
 from store.sealing import Sealer
 from store.types import utcnow
+from web.leaddata import destruction, handout, purchases
+from web.leaddata.destruction import Wiper
 from web.leads.importer import Normalised, normalise
 from web.quality.services import candidates, draw_sample
 
@@ -127,13 +131,16 @@ def create_campaign(session: Session, name: str, mode: CampaignMode, numbers: It
     return campaign
 
 
-def add_leads(session: Session, campaign: m.Campaign, lead_list: m.LeadList, numbers: Iterable[str]) -> None:
+def add_leads(session: Session, campaign: m.Campaign | None, lead_list: m.LeadList, numbers: Iterable[str],
+              ) -> None:
     """Leads for ``numbers``, each with its number's time zone as an import gives it (the agent panel
-    shows it; calling hours are checked in it). A number the importer would refuse keeps none."""
+    shows it; calling hours are checked in it). A number the importer would refuse keeps none.
+    ``campaign`` None: a bought batch's list, in no campaign yet."""
     for number in numbers:
         checked = normalise(number, DEMO_REGION)
         zone = checked.timezone if isinstance(checked, Normalised) else None
-        session.add(m.Lead(list_id=lead_list.id, campaign_id=campaign.id, phone=number, timezone=zone))
+        session.add(m.Lead(list_id=lead_list.id, campaign_id=campaign.id if campaign else None, phone=number,
+                           timezone=zone))
 
 
 def log_in(session: Session, node: m.PbxNode, campaign: m.Campaign | None, agents: Iterable[m.Agent]) -> None:
@@ -241,3 +248,59 @@ def ensure_articles(session: Session) -> str:
     for article in DEMO_ARTICLES:
         kb.save_article(session, None, article, None, utcnow())
     return f"knowledge base: {len(DEMO_ARTICLES)} articles"
+
+
+DEMO_VENDOR = "Demo Data Co."
+
+
+def ensure_lead_data(session: Session, campaign: m.Campaign, agents: Sequence[m.Agent], team_name: str,
+                     numbers: Callable[[int, int], list[str]], wiper: Wiper) -> str:
+    """Bought lead data at each stage, through the pages' own functions (issue 15), seeded once (the
+    vendor is the marker):
+
+    * ``DEMO-SAMPLE``: received, its sample drawn into ``campaign``: the sandbox dials it as the
+      campaign runs, and the purchase page counts the results until the director decides;
+    * ``DEMO-ACCEPTED``: accepted (seeded so, its note says: no sample was dialed for it), handed to
+      the team, and by the team leader to each agent: the progressive dialer calls an agent's own
+      records for that agent only;
+    * ``DEMO-EXPIRED``: its licence ended yesterday, destroyed by the scheduled job with a certificate.
+
+    ``numbers(first_serial, n)``: ``n`` numbers the sandbox world answers.
+    """
+    if session.scalar(select(m.Vendor.id).where(m.Vendor.name == DEMO_VENDOR)) is not None:
+        return "lead data: seeded before, left as it is"
+    vendor = purchases.create_vendor(session, DEMO_VENDOR, "sales@demo-data.example", "Seeded for the demo.")
+    team = session.scalars(select(m.Team).where(m.Team.name == team_name)).one()
+    if team not in campaign.teams:
+        campaign.teams.append(team)
+    today = utcnow().date()
+
+    def bought(batch: str, serial: int, n: int, days_ago: int, expires: date) -> m.Purchase:
+        purchase = purchases.create_purchase(session, {
+            "vendor_id": str(vendor.id), "batch": batch,
+            "purchased_on": (today - timedelta(days=days_ago)).isoformat(),
+            "licence_expires": expires.isoformat(), "price": str(Decimal(n) / 10), "record_count": str(n),
+            "consent_basis": "opt-in on the vendor's site (demo)", "sample_margin": "0.1"})
+        pool = m.LeadList(name=batch, purchase_id=purchase.id, active=False, source=f"{batch} (demo)")
+        session.add(pool)
+        session.flush()
+        add_leads(session, None, pool, numbers(serial, n))
+        session.flush()
+        return purchase
+
+    sampled = bought("DEMO-SAMPLE", 500, 40, 1, today + timedelta(days=365))
+    sample = purchases.draw_sample(session, sampled, campaign, random.Random(15))
+    accepted = bought("DEMO-ACCEPTED", 600, 24, 5, today + timedelta(days=365))
+    accepted.state = PurchaseState.ACCEPTED
+    accepted.decided_at = utcnow()
+    accepted.decision_note = "seeded accepted for the demo: no sample of it was dialed"
+    session.flush()
+    handout.hand_out(session, accepted, handout.Receiver(team), "20", None)
+    for agent in agents:
+        handout.hand_out(session, accepted, handout.Receiver(team, agent, campaign), "4", None)
+    bought("DEMO-EXPIRED", 700, 10, 90, today - timedelta(days=1))
+    destroyed = destruction.destroy_expired(session, wiper, utcnow())
+    session.flush()
+    return (f"lead data: vendor {DEMO_VENDOR!r}; DEMO-SAMPLE's {len(sample.leads)} sample records in "
+            f"{campaign.name!r}, DEMO-ACCEPTED handed to {team_name} and 4 to each agent, "
+            f"{destroyed} expired batch destroyed with a certificate")

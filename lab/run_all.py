@@ -31,6 +31,7 @@ from lab.demo import NodeSpec
 from settings import ENV_PREFIX, Settings
 from store.sealing import Sealer
 from switchboard.supervisor import ChildSpec, Supervisor
+from web.leaddata.destruction import Wiper
 
 if TYPE_CHECKING:
     from store import models as m
@@ -222,13 +223,15 @@ def seed_demo(settings: Settings) -> list[str]:
 
     password = instance_secret(settings.instance_dir, DEMO_AGENT_SECRET)
     sealer = instance_sealer(settings)
+    # as the web app's destruction pages build it (web.leaddata.views.wiper)
+    wiper = Wiper(sealer, Path(settings.instance_dir) / "imports", Path(settings.recordings_dir))
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
             from lab.demo import ensure_articles
 
-            sites = [_seed_site(s, sealer, site, password) for site in demo_sites(settings)]
-            return [*sites, ensure_articles(s)]
+            seeded = [_seed_site(s, sealer, site, password) for site in demo_sites(settings)]
+            return [*seeded, _seed_lead_data(s, demo_sites(settings)[0], wiper), ensure_articles(s)]
     finally:
         engine.dispose()
 
@@ -276,6 +279,20 @@ def _seed_hotline(s: Session, sealer: Sealer, node: m.PbxNode, site: DemoSite, a
     return (f"; hotline {site.hotline_did}: seat {site.phones[DEMO_AGENTS][0]}, overflowing to "
             f"{', '.join(a.user.username for a in agents[-2:])} after {route.overflow_after_s} s; call it "
             f"with: switchboard pbx sandbox call-in {site.hotline_did} --node {node.kind.value}")
+
+
+def _seed_lead_data(s: Session, site: DemoSite, wiper: Wiper) -> str:
+    """Bought lead data at each stage (``lab.demo.ensure_lead_data``) on the Asterisk site's campaign and
+    agents, once (a box seeded before it existed gets it on its next run)."""
+    from lab import demo
+    from store import models as m
+
+    campaign = s.scalars(select(m.Campaign).where(m.Campaign.name == site.campaign)).one()
+    users = [extension for extension, _ in site.phones[:DEMO_AGENTS]]
+    agents = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username.in_(users))
+                       .order_by(m.Agent.id)).all()
+    return demo.ensure_lead_data(s, campaign, agents, f"Demo team ({site.node.name})",
+                                 lambda serial, n: _demo_numbers(serial, site.area_code)[:n], wiper)
 
 
 def provision_sandbox_seats(settings: Settings) -> None:

@@ -48,27 +48,52 @@ def core_leads(session: Session, rows: Sequence[m.Lead], now: float) -> list[Lea
 
 
 class DbLeadSource:
-    """Claims for one campaign; ``enabled = False`` (campaign paused or stopped) claims nothing."""
+    """Claims for one campaign; ``enabled = False`` (campaign paused or stopped) claims nothing.
+
+    ``pool_owned``: the campaign is predictive, so its pool also holds the records
+    agents own in teams that chose to pool them (``store.leads.claim_leads``).
+    """
 
     def __init__(self, sessions: sessionmaker[Session], campaign_id: int, claimed_by: str,
-                 gate: DbGate | None = None, *, fence: Callable[[Session], None] | None = None) -> None:
+                 gate: DbGate | None = None, *, fence: Callable[[Session], None] | None = None,
+                 pool_owned: bool = False) -> None:
         self._sessions = sessions
         self._fence = fence  # a runner with a standby: raises LeaseLost once taken over
         self.campaign_id = campaign_id
         self.claimed_by = claimed_by
         self.gate = gate or DbGate()
+        self.pool_owned = pool_owned
         self.enabled = True
         self.blocked: dict[str, bool] = {}  # DNC answers for the numbers of the last claim
 
     def claim(self, n: int, now: float) -> Sequence[Lead]:
+        if n <= 0:  # no transaction for nothing; the last claim's DNC answers are spent all the same
+            self.blocked = {}
+            return []
+        at = to_dt(now)
+        claimed = self._claim(lambda s: [(None, r) for r in claim_leads(
+            s, self.campaign_id, n, at, claimed_by=self.claimed_by, pool_owned=self.pool_owned)], now)
+        return [lead for _, lead in claimed]
+
+    def claim_owned(self, agent_ids: Sequence[int], now: float) -> Sequence[tuple[int, Lead]]:
+        at = to_dt(now)
+        return [(agent_id, lead) for agent_id, lead in self._claim(lambda s: [
+            (agent_id, row) for agent_id in agent_ids
+            for row in claim_leads(s, self.campaign_id, 1, at, claimed_by=self.claimed_by, owner=agent_id)
+        ], now) if agent_id is not None]
+
+    def _claim(self, rows_of: Callable[[Session], list[tuple[int | None, m.Lead]]], now: float,
+               ) -> list[tuple[int | None, Lead]]:
+        """One claim transaction: the rows ``rows_of`` claims, their DNC answers, the core's leads."""
         self.blocked = {}
-        if not self.enabled or n <= 0 or not self.gate.open():
+        if not self.enabled or not self.gate.open():
             return []
         try:
             with self._sessions.begin() as session:
                 if self._fence is not None:
                     self._fence(session)
-                rows = claim_leads(session, self.campaign_id, n, to_dt(now), claimed_by=self.claimed_by)
+                claimed = rows_of(session)
+                rows = [r for _, r in claimed]
                 at = to_dt(now)
                 blocked = {r.phone: dnc.is_blocked(session, r.phone, self.campaign_id, at) for r in rows}
                 leads = core_leads(session, rows, now)
@@ -77,7 +102,7 @@ class DbLeadSource:
             return []
         self.gate.succeeded()
         self.blocked = blocked
-        return leads
+        return [(who, lead) for (who, _), lead in zip(claimed, leads, strict=True)]
 
 
 class DbDnc:

@@ -436,7 +436,8 @@ class NodeCore:
     def _load(self, campaign: m.Campaign, open_attempts: Iterable[OpenAttempt], session: Session) -> None:
         """Build the campaign's dialer and host it (replacing one of the same campaign in place)."""
         config = self._config(campaign)
-        leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db, fence=self.fence)
+        leads = DbLeadSource(self.sessions, campaign.id, self.claimed_by, self.db, fence=self.fence,
+                             pool_owned=config.mode is DialMode.PREDICTIVE)
         counter = config.abandon_counter()
         counter.restore(compliance.campaign_buckets(session, campaign.id, utcnow()))
         policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None

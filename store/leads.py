@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Case, ColumnElement, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -38,7 +38,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 from orchestrator.leads.model import LeadUpdate
 from orchestrator.leads.rules import DEFAULT_DELAYS
 from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, Outcome
-from store.models import Attempt, Lead, LeadList
+from store.models import Attempt, Lead, LeadList, Team
 
 #: ``claimed_by`` of a lead an agent holds for preview (the web claims it, the runner dials it).
 PREVIEW_CLAIMER = "preview:agent:{}"
@@ -58,8 +58,31 @@ def status_in(statuses: Collection[LeadStatus]) -> ColumnElement[bool]:
     )
 
 
-def _candidates(campaign_id: int, limit: int, now: datetime, agent_id: int | None) -> Select[tuple[int]]:
-    active_lists = select(LeadList.id).where(LeadList.campaign_id == campaign_id, LeadList.active)
+def _lists(campaign_id: int, owner: int | None, pool_owned: bool, callbacks: bool) -> Select[tuple[int]]:
+    """The campaign's active lists a claim takes from.
+
+    A list handed out to an agent (``LeadList.agent_id``) holds that agent's
+    records: an owner's claim (``owner``, preview and progressive work) takes
+    only those; a pool claim takes the lists nobody owns, and with
+    ``pool_owned`` (a predictive campaign: the call goes to whoever is free)
+    also the owned lists of teams that chose to pool them
+    (``Team.pool_owned_for_predictive``).
+    """
+    lists = select(LeadList.id).where(LeadList.campaign_id == campaign_id, LeadList.active)
+    if callbacks:  # a callback is promised by one agent already, whoever holds its list
+        return lists
+    if owner is not None:
+        return lists.where(LeadList.agent_id == owner)
+    if pool_owned:
+        pooling = select(Team.id).where(Team.pool_owned_for_predictive)
+        return lists.where(or_(LeadList.agent_id.is_(None), LeadList.team_id.in_(pooling)))
+    return lists.where(LeadList.agent_id.is_(None))
+
+
+def _candidates(
+    campaign_id: int, limit: int, now: datetime, agent_id: int | None, owner: int | None, pool_owned: bool
+) -> Select[tuple[int]]:
+    active_lists = _lists(campaign_id, owner, pool_owned, callbacks=agent_id is not None)
     query = select(Lead.id).where(
         Lead.campaign_id == campaign_id,
         Lead.next_call_at <= now,
@@ -75,27 +98,33 @@ def _candidates(campaign_id: int, limit: int, now: datetime, agent_id: int | Non
     return query.limit(limit).with_for_update(skip_locked=True)
 
 
+class Whose(TypedDict, total=False):
+    """Who claims and which leads (see :func:`claim_leads`); each absent key is None (False)."""
+
+    claimed_by: str | None
+    agent_id: int | None
+    owner: int | None
+    pool_owned: bool
+
+
 def claim_statement(
-    campaign_id: int, limit: int, now: datetime, *, claimed_by: str | None = None, agent_id: int | None = None
+    campaign_id: int, limit: int, now: datetime, **whose: Unpack[Whose]
 ) -> ReturningUpdate[tuple[Lead]]:
     """The single statement :func:`claim_leads` runs (exposed so tests can EXPLAIN it)."""
-    candidates = _candidates(campaign_id, limit, now, agent_id)
+    candidates = _candidates(
+        campaign_id, limit, now, whose.get("agent_id"), whose.get("owner"), whose.get("pool_owned", False)
+    )
+    claimer = whose.get("claimed_by")
     return (
         update(Lead)
         .where(Lead.id.in_(candidates.scalar_subquery()))
-        .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimed_by, updated_at=now)
+        .values(status=LeadStatus.DIALING, claimed_at=now, claimed_by=claimer, updated_at=now)
         .returning(Lead)
     )
 
 
 def claim_leads(
-    session: Session,
-    campaign_id: int,
-    limit: int,
-    now: datetime,
-    *,
-    claimed_by: str | None = None,
-    agent_id: int | None = None,
+    session: Session, campaign_id: int, limit: int, now: datetime, **whose: Unpack[Whose]
 ) -> list[Lead]:
     """Mark up to ``limit`` due leads of the campaign as ``dialing`` and return them, best first.
 
@@ -103,6 +132,9 @@ def claim_leads(
     ``no_recall_until``, in an active list of the campaign. Without
     ``agent_id`` the shared pool is claimed (callbacks promised to a specific
     agent are left alone); with it, only that agent's due callbacks.
+    ``owner``: only the records handed out to that agent; else the lists
+    nobody owns, and with ``pool_owned`` those of teams that pool their
+    agents' records for predictive campaigns (:func:`_lists`).
 
     Calling hours and DNC are the core's decision right before each dial
     (``orchestrator.leads.rules.check_before_dial``): a claimed lead that may
@@ -110,7 +142,7 @@ def claim_leads(
     """
     if limit <= 0:
         return []
-    claim = claim_statement(campaign_id, limit, now, claimed_by=claimed_by, agent_id=agent_id)
+    claim = claim_statement(campaign_id, limit, now, **whose)
     options = {"populate_existing": True, "synchronize_session": False}
     leads = list(session.scalars(claim, execution_options=options))
     leads.sort(key=lambda lead: (lead.priority, lead.next_call_at, lead.id))

@@ -121,9 +121,26 @@ class LineDialer:
             wanted = self.policy.lines_to_dial(self.pacing_state(now))
             self._explain(now, out)
         n = min(wanted, c.max_lines - len(self.calls), c.max_originates_per_tick)
+        if n > 0 and c.mode is DialMode.PROGRESSIVE:
+            n -= self._dial_owned(n, now, out)
         if n > 0:
             for lead in self.leads.claim(n, now):
                 self.originate(lead, None, now, out)
+
+    def _dial_owned(self, n: int, now: float, out: Outbox) -> int:
+        """Progressive: the ``n`` longest-ready agents' own records first, each dialed with its owner
+        reserved (the call can only go to them); returns the lines used. The other ready agents stay
+        for the pool calls already in flight, and an agent with nothing of their own left gets the pool.
+        """
+        ready = [a.agent_id for a in sorted(self.agents.ready(), key=lambda a: (a.since, a.agent_id))[:n]]
+        used = 0
+        for agent_id, lead in self.leads.claim_owned(ready, now) if ready else ():
+            agent = self.agents.agents.get(agent_id)
+            if agent is None or agent_id not in ready:  # not one asked for: nobody may take the call
+                out.record(LeadUpdated(now, release(lead, now, self.config.lead_rules, "owner not ready")))
+            elif self._dial_for(agent, lead, "own record", now, out) is not None:
+                used += 1
+        return used
 
     def _explain(self, now: float, out: Outbox) -> None:
         """Tell the supervisor why (``PacingExplained``) when the reasons change or a minute passed."""
@@ -143,12 +160,17 @@ class LineDialer:
         if not connected or agent is None or agent.state is not AgentState.READY:
             out.record(LeadUpdated(now, release(event.lead, now, self.config.lead_rules, "agent not ready")))
             return
-        self.agents.set_state(agent, AgentState.RESERVED, "preview", now, out)
-        attempt = self.originate(event.lead, agent, now, out)
+        self._dial_for(agent, event.lead, "preview", now, out)
+
+    def _dial_for(self, agent: Agent, lead: Lead, reason: str, now: float, out: Outbox) -> Attempt | None:
+        """Dial ``lead`` for this READY agent only: reserved until the call ends or fails to connect."""
+        self.agents.set_state(agent, AgentState.RESERVED, reason, now, out)
+        attempt = self.originate(lead, agent, now, out)
         if attempt is None:
             self.agents.set_state(agent, AgentState.READY, "", now, out)
         else:
             agent.attempt_id = attempt.attempt_id
+        return attempt
 
     def originate(self, lead: Lead, agent: Agent | None, now: float, out: Outbox) -> Attempt | None:
         """Dial ``lead`` if the rules allow it now; else release or end the lead (and return None)."""

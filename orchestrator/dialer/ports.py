@@ -26,6 +26,16 @@ class LeadSource(Protocol):
 
         A claimed lead is the core's until it emits a ``LeadUpdated`` for it:
         the source must not hand it out again before that (across nodes too).
+        Records handed out to an agent are not in this pool in a progressive
+        campaign (see :meth:`claim_owned`).
+        """
+        ...
+
+    def claim_owned(self, agent_ids: Sequence[int], now: float) -> Sequence[tuple[int, Lead]]:
+        """For each of these agents, at most one due lead handed out to that agent, as (agent, lead).
+
+        Progressive: an agent's own records are dialed for that agent only (the
+        core reserves the agent for the call, as for a preview). Claimed as :meth:`claim`.
         """
         ...
 

@@ -81,6 +81,10 @@ class Team(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Records handed out to an agent of the team are dialed for that agent only in preview and
+    #: progressive campaigns; in predictive ones (where a call goes to whoever is free) they are
+    #: dialed only if the team chose to pool them, else they wait for their owner's own work.
+    pool_owned_for_predictive: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     leader: Mapped[User | None] = relationship()
     agents: Mapped[list[Agent]] = relationship(back_populates="team")

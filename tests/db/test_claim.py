@@ -26,7 +26,7 @@ from store.leads import (
     release_stale_claims,
     sweep_stale_claims,
 )
-from store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, User
+from store.models import Agent, Attempt, Campaign, DncEntry, Lead, LeadList, PbxNode, Team, User
 from tests.db.builders import campaign_with_leads
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -360,3 +360,54 @@ def test_the_runners_claim_gives_the_core_each_numbers_recent_dials(sessions, wo
     (lead,) = DbLeadSource(sessions, world.campaign, "runner-a").claim(5, NOW.timestamp())
     assert lead.lead_id == ids["x"]
     assert lead.recent_dials == ((NOW - 3 * H).timestamp(),)
+
+
+def _hand_to(sessions, world: World, agent_id: int, name: str, team: Team) -> int:
+    """A list of campaign A handed out to one agent of ``team`` (as ``web.leaddata.handout`` makes it)."""
+    with sessions.begin() as s:
+        s.add(team)
+        s.flush()
+        s.get(Agent, agent_id).team_id = team.id
+        held = LeadList(name=name, campaign_id=world.campaign, team_id=team.id, agent_id=agent_id)
+        s.add(held)
+        s.flush()
+        return held.id
+
+
+def test_records_handed_to_an_agent_are_claimed_for_that_agent_only(sessions, world):
+    team = Team(name="T")
+    pool = _add(sessions, world.active_list, shared={"next_call_at": NOW - H})
+    held = _hand_to(sessions, world, world.agent, "al's", team)
+    als = _add(sessions, held, mine={"next_call_at": NOW - 2 * H})
+    assert _claim(sessions, world.campaign, agent_id=None) == [pool["shared"]]  # progressive's pool
+    assert _claim(sessions, world.campaign, owner=world.other_agent) == []
+    assert _claim(sessions, world.campaign, owner=world.agent) == [als["mine"]]
+
+
+def test_a_predictive_pool_takes_owned_records_only_of_teams_that_pool_them(sessions, world):
+    team = Team(name="T")
+    _add(sessions, world.active_list, shared={"next_call_at": NOW - H})
+    held = _hand_to(sessions, world, world.agent, "al's", team)
+    als = _add(sessions, held, mine={"next_call_at": NOW - 2 * H})
+    assert als["mine"] not in _claim(sessions, world.campaign, pool_owned=True)  # the team keeps them
+    with sessions.begin() as s:
+        s.get(Team, team.id).pool_owned_for_predictive = True
+    assert als["mine"] in _claim(sessions, world.campaign, pool_owned=True)
+
+
+def test_an_agents_callback_on_their_own_record_is_still_theirs(sessions, world):
+    als = _add(sessions, _hand_to(sessions, world, world.agent, "al's", Team(name="T")),
+               promised={"status": LeadStatus.CALLBACK, "callback_agent_id": world.agent})
+    assert _claim(sessions, world.campaign, agent_id=world.agent) == [als["promised"]]
+
+
+def test_the_runners_owned_claim_pairs_each_record_with_its_agent(sessions, world):
+    from runner.leads_port import DbLeadSource
+
+    team = Team(name="T")
+    als = _add(sessions, _hand_to(sessions, world, world.agent, "al's", team), mine={})
+    source = DbLeadSource(sessions, world.campaign, "runner-a")
+    assert source.claim(5, NOW.timestamp()) == []  # progressive: not in the pool
+    ((agent_id, lead),) = source.claim_owned([world.other_agent, world.agent], NOW.timestamp())
+    assert (agent_id, lead.lead_id) == (world.agent, als["mine"])
+    assert _status(sessions, als["mine"]) is LeadStatus.DIALING

@@ -51,11 +51,15 @@ class ListLeads:
 
     leads: list[Lead]
     claims: list[int] = field(default_factory=list)
+    owned: dict[int, list[Lead]] = field(default_factory=dict)  # agent id -> the records handed to them
 
     def claim(self, n: int, now: float) -> list[Lead]:
         self.claims.append(n)
         taken, self.leads = self.leads[:n], self.leads[n:]
         return taken
+
+    def claim_owned(self, agent_ids: list[int], now: float) -> list[tuple[int, Lead]]:
+        return [(a, self.owned[a].pop(0)) for a in agent_ids if self.owned.get(a)]
 
 
 @dataclass

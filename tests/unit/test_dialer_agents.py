@@ -176,3 +176,33 @@ def test_leaving_after_this_call_is_a_pause_the_pacer_sees_at_once():
     h.feed(HungUp(T0 + 40, o.channel_id, o.attempt_id))
     step = h.tick(T0 + 60)
     assert AgentStatus(T0 + 60, 1, AgentState.LOGGED_OUT, "end of shift") in step.facts
+
+
+def test_progressive_dials_an_agents_own_records_for_that_agent_only_then_the_pool():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(2))
+    h.leads.owned = {2: ny_leads(1, start=50)}  # agent 2 was handed a record
+    leg1 = h.login(1, T0 - 30)  # ready longest: a pool call would go to agent 1 first
+    leg2 = h.login(2, T0)
+    step = h.tick(T0 + 1)
+    owned, pooled = customer_originates(step.commands)
+    assert owned.endpoint.number == ny_leads(1, start=50)[0].number
+    assert AgentStatus(T0 + 1, 2, AgentState.RESERVED, "own record") in step.facts
+    assert h.leads.claims == [1]  # one line left for the pool, for agent 1
+    h.feed(Answered(T0 + 3, owned.channel_id, owned.attempt_id))
+    step = h.feed(AmdResult(T0 + 5, owned.channel_id, owned.attempt_id, AmdVerdict.HUMAN))
+    assert Bridge(owned.channel_id, leg2) in step.commands  # the owner, not the longest idle
+    h.feed(Answered(T0 + 3, pooled.channel_id, pooled.attempt_id))
+    step = h.feed(AmdResult(T0 + 6, pooled.channel_id, pooled.attempt_id, AmdVerdict.HUMAN))
+    assert Bridge(pooled.channel_id, leg1) in step.commands
+
+
+def test_an_owned_record_that_does_not_connect_gives_its_agent_back_to_the_pool():
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1))
+    h.leads.owned = {1: ny_leads(1, start=50)}
+    h.login(1)
+    (owned,) = customer_originates(h.tick(T0 + 1).commands)
+    assert h.leads.claims == []  # the only ready agent is reserved for their own record
+    step = h.feed(HungUp(T0 + 20, owned.channel_id, owned.attempt_id, cause=19))
+    assert AgentStatus(T0 + 20, 1, AgentState.READY) in step.facts
+    (pooled,) = customer_originates(h.tick(T0 + 21).commands)
+    assert pooled.endpoint.number == ny_leads(1)[0].number

@@ -19,7 +19,7 @@ from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, Pr
 from orchestrator.events import AgentStateChanged
 from runner.commands_in import translate
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from store.models import Agent, Attempt, DeskRequest, Lead, Order, Product, Seat
+from store.models import Agent, Attempt, DeskRequest, Lead, LeadList, Order, Product, Seat, User
 from tests.web import seed
 from web.db import sessions
 
@@ -372,3 +372,41 @@ def test_a_phone_that_is_not_connected_is_said_on_the_panel_and_the_wallboard(ap
     assert (row["state"], row["reason"]) == ("paused", "phone disconnected")
     assert row["seconds"] >= 65
     assert "<th>Reason</th>" in as_role("sup").get("/wallboard/").get_data(as_text=True)
+
+
+def test_preview_offers_my_own_records_first_and_never_another_agents(app, as_role, running):
+    """Records a team leader handed to an agent are that agent's in preview: theirs first, then the
+    unowned pool; a colleague's are never offered."""
+    with app.app_context(), sessions().begin() as s:
+        a = s.scalars(select(Agent)).one()
+        a.seat = s.scalars(select(Seat)).one()
+        a.state = AgentState.READY
+        colleague = Agent(user=User(username="bo", password_hash="x", role="agent"))
+        s.add(colleague)
+        c = seed.campaign(s, "Preview", CampaignMode.PREVIEW)
+        c.desired_state = CampaignState.RUNNING
+        seed.leads(s, c, ["+442079460001"])  # the campaign's pool
+        s.flush()
+        for owner, phone in ((colleague, "+442079460003"), (a, "+442079460002")):
+            held = LeadList(name=f"held by {owner.id}", campaign_id=c.id, agent_id=owner.id)
+            s.add(held)
+            s.flush()
+            s.add(Lead(list_id=held.id, campaign_id=c.id, phone=phone))
+    agent = as_role("agent1")
+    agent.get("/agent/")
+    agent.post("/agent/preview/next", {"campaign_id": str(c.id)})
+    assert "+442079460002" in agent.get("/agent/").get_data(as_text=True)  # my own record first
+    agent.post("/agent/preview/skip")
+    with app.app_context(), sessions().begin() as s:
+        s.scalars(select(Lead).where(Lead.phone == "+442079460002")).one().status = LeadStatus.DONE
+    agent.post("/agent/preview/next", {"campaign_id": str(c.id)})
+    page = agent.get("/agent/").get_data(as_text=True)
+    assert "+442079460001" in page  # then the unowned pool
+    assert "+442079460003" not in page
+    agent.post("/agent/preview/skip")
+    with app.app_context(), sessions().begin() as s:
+        s.scalars(select(Lead).where(Lead.phone == "+442079460001")).one().status = LeadStatus.DONE
+    agent.post("/agent/preview/next", {"campaign_id": str(c.id)})
+    assert "+442079460003" not in agent.get("/agent/").get_data(as_text=True)  # the colleague's stays theirs
+    with app.app_context(), sessions()() as s:
+        assert s.scalars(select(Lead).where(Lead.phone == "+442079460003")).one().status is LeadStatus.NEW

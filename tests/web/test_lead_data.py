@@ -407,3 +407,17 @@ def test_a_rejected_batch_is_never_dialed_and_may_be_destroyed_at_once(app, as_r
         "/lists/upload",
         {"file": (io.BytesIO(CSV.encode()), "again.csv"), "purchase_id": str(purchase_id)},
     )
+
+
+def test_a_team_leader_chooses_whether_predictive_campaigns_pool_their_agents_records(app, as_role, centre):
+    lea, lee = as_role("lea"), as_role("lee")
+    page = _page(lea, "/data/team")
+    assert "leave them to their agents" in page  # the default: an agent's records are theirs
+    pooling = f"/data/team/{centre['t1']}/pooling"
+    assert "records are pooled for predictive campaigns." in _post(lea, pooling, {"pool": "1"})
+    lee.get("/data/team")
+    assert lee.post(pooling, {"pool": ""}).status_code == 403  # not their team
+    with app.app_context(), sessions()() as s:
+        teams = s.scalars(select(Team).order_by(Team.id))
+        assert [t.pool_owned_for_predictive for t in teams] == [True, False]
+    assert "left to their agents in predictive" in _post(lea, pooling, {"pool": ""})

@@ -154,9 +154,21 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
             assert sorted(a.seat.extension[-3:] for a in overflow) == ["003", "004"]
             assert f"switchboard pbx sandbox call-in {did} --node {nodes[node].kind.value}" in line
         s.delete(routes["14005550410"])  # the supervisor deletes the pbx's hotline
-        zones = {lead.campaign_id: lead.timezone for lead in s.scalars(select(m.Lead))}
+        zones = {lead.campaign_id: lead.timezone for lead in s.scalars(select(m.Lead).where(
+            m.Lead.campaign_id.is_not(None)))}  # a bought batch's records are in no campaign until given
         assert zones == {campaigns[DEMO_CAMPAIGN].id: "America/New_York",  # 201: New Jersey
                          campaigns[FS_DEMO_CAMPAIGN].id: "America/Chicago"}  # 312: Chicago
+        # Bought lead data at each stage: a sample under test, a batch handed out, one destroyed.
+        assert "lead data: vendor 'Demo Data Co.'" in seeded[2]
+        states = {p.batch: p.state.value for p in s.scalars(select(m.Purchase))}
+        assert states == {"DEMO-SAMPLE": "sampling", "DEMO-ACCEPTED": "accepted", "DEMO-EXPIRED": "destroyed"}
+        handed = s.execute(select(m.Handout.agent_id, m.Handout.records).order_by(m.Handout.id)).all()
+        assert handed[0] == (None, 20)  # to the team, then 4 to each of its agents in the demo campaign
+        assert sorted(n for a, n in handed[1:] if a is not None) == [4] * DEMO_AGENTS
+        assert [c.facts["reason"] for c in s.scalars(select(m.DestructionCertificate))] == ["expired"]
+        owned = s.scalar(select(func.count()).select_from(m.Lead).join(m.LeadList).where(
+            m.LeadList.agent_id.is_not(None), m.Lead.campaign_id == campaigns[DEMO_CAMPAIGN].id))
+        assert owned == 4 * DEMO_AGENTS
         campaign = campaigns[DEMO_CAMPAIGN]
         campaign.desired_state = CampaignState.PAUSED  # the supervisor stops the demo ...
         s.execute(update(m.DeskRequest).values(status=DeskRequestStatus.DONE))
@@ -164,11 +176,12 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         first = s.scalars(select(m.Agent).join(m.Agent.user).where(m.User.username == "agent001")).one()
         first.seat_id = seats["agent006"].id  # ... and moves an agent
 
-    assert seeded[2] == "knowledge base: 4 articles"
+    assert seeded[3] == "knowledge base: 4 articles"
     again = seed_demo(settings)  # switchboard run again
-    assert again[2] == "knowledge base left as it was"
+    assert again[3] == "knowledge base left as it was"
     assert "is paused, left as it was" in again[0]
     assert "hotline" not in again[0]
+    assert "lead data: seeded before, left as it is" in again[2]
     assert "is running, left as it was" in again[1]
     with session_factory(engine)() as s:
         assert s.scalars(select(m.Campaign).where(m.Campaign.name == DEMO_CAMPAIGN)).one().desired_state is (

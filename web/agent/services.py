@@ -219,17 +219,19 @@ def preview_lead(session: Session, agent: Agent) -> Lead | None:
 
 
 def next_preview(session: Session, agent: Agent, campaign: Campaign) -> Lead | None:
-    """Claim one lead for the agent to look at: its own due callbacks first, then the pool."""
+    """Claim one lead for the agent to look at: its own due callbacks first, then the records handed
+    out to it, then the pool (never another agent's records)."""
     if campaign not in campaigns_for(session, agent, CampaignMode.PREVIEW):
         raise AgentError("that campaign is not a running preview campaign of your team")
     if preview_lead(session, agent) is not None:
         raise AgentError("dial or skip the lead you hold first")
     now = utcnow()
     claimer = PREVIEW_CLAIMER.format(agent.id)
-    leads = claim_leads(session, campaign.id, 1, now, claimed_by=claimer, agent_id=agent.id) or claim_leads(
-        session, campaign.id, 1, now, claimed_by=claimer
-    )
-    return leads[0] if leads else None
+    for callbacks, owner in ((agent.id, None), (None, agent.id), (None, None)):
+        leads = claim_leads(session, campaign.id, 1, now, claimed_by=claimer, agent_id=callbacks, owner=owner)
+        if leads:
+            return leads[0]
+    return None
 
 
 def skip_preview(session: Session, agent: Agent) -> None:

@@ -137,14 +137,22 @@ def recording_file(recording: Recording, node: PbxNode | None, default_root: Pat
     ``recordings_dir`` setting). ``safe_join`` refuses absolute paths and
     ``..``, so a row can never make the web serve a file outside that root.
     """
-    if node is not None and node.recordings_dir:
-        root = Path(node.recordings_dir)
-    elif node is not None and node.kind == PbxKind.FREESWITCH:
-        root = Path(FREESWITCH_RECORDINGS_DIR)
-    else:
-        root = default_root
-    joined = safe_join(str(root), recording.path)
+    joined = file_under(recordings_root(node, default_root), recording.path)
     return Path(joined) if joined is not None else None
+
+
+def file_under(root: Path | str, path: str) -> str | None:
+    """A stored recording path joined under ``root``; None if it would leave it (absolute, ``..``)."""
+    return safe_join(str(root), path)
+
+
+def recordings_root(node: PbxNode | None, default_root: Path) -> Path:
+    """Where the web host reads a node's recordings (see :func:`recording_file`)."""
+    if node is not None and node.recordings_dir:
+        return Path(node.recordings_dir)
+    if node is not None and node.kind == PbxKind.FREESWITCH:
+        return Path(FREESWITCH_RECORDINGS_DIR)
+    return default_root
 
 
 #: Recordings checked per sweep (the next sweep takes the rest).

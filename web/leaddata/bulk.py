@@ -1,8 +1,13 @@
-"""One UPDATE that gives each row its own value, for the 100 000-row steps of destruction.
+"""Statements over 100 000 leads at a time (hand-outs, destruction), written so PostgreSQL plans them well.
 
-PostgreSQL gets one statement joining two unnested arrays (ids, values): a
-100 k-row wipe in one round trip instead of 100 k. SQLite, where the data is
-small and the round trips free, gets an executemany by primary key.
+``set_each``: one UPDATE that gives each row its own value. PostgreSQL gets
+one statement joining two unnested arrays (ids, values): a 100 k-row wipe in
+one round trip instead of 100 k. SQLite, where the data is small and the
+round trips free, gets an executemany by primary key.
+
+``set_same``: one UPDATE of the same values on many rows named by id.
+
+``id_among``: ``id IN (subquery)`` that PostgreSQL runs as primary-key probes.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, bindparam, func, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
@@ -46,9 +51,34 @@ def set_each(
         )
         return
     if same:
-        for start in range(0, len(ids), IN_CHUNK):
-            where: ColumnElement[bool] = table.id.in_(ids[start : start + IN_CHUNK])
-            session.execute(
-                update(table).where(where).values(**same), execution_options={"synchronize_session": False}
-            )
+        set_same(session, model, ids, **same)
     session.execute(update(table), [{"id": i, column: v} for i, v in pairs])
+
+
+def set_same(session: Session, model: type[Base], ids: Sequence[int], **values: Any) -> None:
+    """``UPDATE model SET **values WHERE id IN ids``: on PostgreSQL one statement with the ids as one
+    array parameter; on SQLite ``IN`` lists of ``IN_CHUNK`` ids (its bound-parameter limit)."""
+    table: Any = model
+    bulk = {"synchronize_session": False}
+    if session.get_bind().dialect.name == "postgresql":
+        if ids:
+            everyone = table.id == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))
+            session.execute(update(table).where(everyone).values(**values), execution_options=bulk)
+        return
+    for start in range(0, len(ids), IN_CHUNK):
+        where: ColumnElement[bool] = table.id.in_(ids[start : start + IN_CHUNK])
+        session.execute(update(table).where(where).values(**values), execution_options=bulk)
+
+
+def id_among(session: Session, column: Any, ids: Select[tuple[int]]) -> ColumnElement[bool]:
+    """``column IN (ids)``; on PostgreSQL ``column = ANY(ARRAY(ids))``.
+
+    A hand-out moves the first few thousand of a million leads. Written as
+    ``IN (subquery)`` PostgreSQL estimates the semi-join from table statistics
+    and hashes the whole leads table (a sequential scan of 1 M rows per
+    hand-out, most of its time); an array of the chosen ids is probed through
+    the primary key, row by row, whatever the table holds.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(ids.scalar_subquery()))
+    return column.in_(ids.scalar_subquery())

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from store.enums import PurchaseState
 from store.models import Agent, Campaign, Handout, Lead, LeadList, Purchase, Team
 from store.types import utcnow
+from web.leaddata.bulk import id_among
 from web.leaddata.purchases import PurchaseError, pool, untouched
 
 
@@ -47,10 +48,11 @@ def _count(raw: str) -> int:
     return int(raw)
 
 
-def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_id: int) -> Handout:
+def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_id: int | None) -> Handout:
     """Move ``count`` records to ``to``: from the batch's pool to a team, or from the team's to an
     agent of it / a campaign it works (which the caller checked is in the user's scope).
 
+    ``by_id``: who hands out (None: seeded, e.g. the demo).
     Raises ``PurchaseError`` after writing when fewer records are there: the caller rolls back."""
     if purchase.state is not PurchaseState.ACCEPTED:
         raise PurchaseError(f"The batch is {purchase.state.value}: only an accepted batch is handed out.")
@@ -77,10 +79,10 @@ def hand_out(session: Session, purchase: Purchase, to: Receiver, count: str, by_
     )
     session.add(target)
     session.flush()
-    chosen = untouched(session, source).limit(n).scalar_subquery()
+    chosen = untouched(session, source).limit(n)
     moved = session.execute(
         update(Lead)
-        .where(Lead.id.in_(chosen))
+        .where(id_among(session, Lead.id, chosen))
         .values(list_id=target.id, campaign_id=target.campaign_id)
         .execution_options(synchronize_session=False)
     )

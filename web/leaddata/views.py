@@ -266,6 +266,20 @@ def team():
     )
 
 
+@bp.post("/team/<int:team_id>/pooling")
+@requires(Perm.HANDOUT)
+def pooling(team_id: int):
+    """The team leader's choice: are their agents' records dialed by predictive campaigns too?"""
+    session = db()
+    team_ = _in_scope(team_id)
+    team_.pool_owned_for_predictive = request.form.get("pool") == "1"
+    audit.record(session, "team.pooling", "team", team_.id, pool=team_.pool_owned_for_predictive)
+    session.commit()
+    pooled = "pooled for" if team_.pool_owned_for_predictive else "left to their agents in"
+    flash(f"{team_.name}: agents' records are {pooled} predictive campaigns.", "ok")
+    return redirect(url_for("leaddata.team"))
+
+
 @bp.post("/team/handout")
 @requires(Perm.HANDOUT)
 def to_agent():
