@@ -13,6 +13,7 @@ from lab.sandbox import fsbuild, fsnode, fsrender, process
 from lab.sandbox.layout import nodes, paths
 from lab.sandbox.render import dialplan_params
 from lab.sandbox.render import write_configs as write_asterisk_configs
+from provisioning.seats import PJSIP_RELOAD
 from runner import install
 from settings import Settings
 
@@ -21,7 +22,7 @@ MODULES = ("res_fax.so", "res_fax_spandsp.so")
 
 
 def sync(settings: Settings) -> None:
-    """Load the fax modules where missing and (re)write the world's and the pbx's fax dialplan."""
+    """Load the fax modules where missing and (re)write the world's and the pbx's fax dialplan and trunks."""
     instances = nodes(settings)
     for name in ("world", "pbx"):
         node = instances[name]
@@ -31,6 +32,8 @@ def sync(settings: Settings) -> None:
         for module in MODULES:
             if "0 modules loaded" in process.cli(node, f"module show like {module}"):
                 process.cli(node, f"module load {module}")
+        if "pjsip.conf" in changed:  # the trunks' T.38 settings
+            process.cli(node, PJSIP_RELOAD)
         if changed:
             process.cli(node, "dialplan reload")
     if fsnode.configured(settings):
