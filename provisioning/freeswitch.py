@@ -57,6 +57,7 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "fax_channels": params.fax_channels,
         "fax_dir": params.fax_dir,
         "fax_numbers": params.fax_numbers,
+        "fax_numbers_g711": params.fax_numbers_g711,
         "queue_wait_loops": max(1, params.queue_wait_max_s // 6),  # the ringback cadence is 6 s
     }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from provisioning.trunks import TrunkConf, TrunkError
@@ -63,9 +63,22 @@ def conf(row: Trunk, sealer: Sealer) -> TrunkConf:
 
 def node_trunks(session: Session, node: PbxNode, sealer: Sealer) -> list[TrunkConf]:
     """The managed, enabled trunks ``node`` carries, ready to render."""
+    return [conf(row, sealer) for row in _carried(session, node)]
+
+
+def _carried(session: Session, node: PbxNode, *criteria: ColumnElement[bool]) -> Sequence[Trunk]:
+    """The managed, enabled trunks on ``node`` (that meet ``criteria``)."""
     on_node = Trunk.nodes.any(PbxNode.id == node.id)
-    rows = session.scalars(select(Trunk).where(Trunk.managed, Trunk.enabled, on_node)).all()
-    return [conf(row, sealer) for row in rows]
+    return session.scalars(select(Trunk).where(Trunk.managed, Trunk.enabled, on_node, *criteria)).all()
+
+
+def g711_numbers(session: Session, node: PbxNode, numbers: Iterable[str]) -> tuple[str, ...]:
+    """Which of ``numbers`` (fax DIDs as the dialplan has them: E.164 without "+") a trunk with T.38 off
+    delivers on ``node``: FreeSWITCH ties a call from an IP-authenticated trunk to no gateway, so its fax
+    route decides by the number called."""
+    off = _carried(session, node, Trunk.t38 == T38Mode.OFF)
+    g711 = {did.lstrip("+") for row in off for did in row.dids or ()}
+    return tuple(n for n in numbers if n in g711)
 
 
 def _checked(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None) -> TrunkConf:
