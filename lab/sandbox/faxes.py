@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from lab.sandbox import fsbuild, fsnode, fsrender, process
 from lab.sandbox.layout import nodes, paths
-from lab.sandbox.render import dialplan_params
+from lab.sandbox.render import dialplan_params, fax_settings
 from lab.sandbox.render import write_configs as write_asterisk_configs
 from provisioning.seats import PJSIP_RELOAD
 from runner import install
 from settings import Settings
+from store.enums import PbxKind
 
 #: Loaded in this order: res_fax_spandsp registers itself with res_fax.
 MODULES = ("res_fax.so", "res_fax_spandsp.so")
@@ -40,3 +41,14 @@ def sync(settings: Settings) -> None:
         fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
         if fsrender.write_configs(fs, settings):
             fsnode.esl_api(settings, "reloadxml")
+
+
+def runner_env(settings: Settings, kind: PbxKind) -> dict[str, str]:
+    """The fax settings a runner of the sandbox's node of ``kind`` needs, as ``SWITCHBOARD_*`` variables:
+    where it writes the TIFFs it sends and its PBX reads them (the pbx's root or the FreeSWITCH node's
+    storage), and on the pbx its fax number, which its runner's dialplan install keeps. Without them a
+    runner writes to the default ``/var/spool/asterisk/fax``, which the sandbox's PBXes never read."""
+    if kind is PbxKind.FREESWITCH:
+        fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
+        return {"SWITCHBOARD_FAX_DIR": str(fsrender.fax_dir(fs))}
+    return fax_settings(settings)
