@@ -87,6 +87,9 @@ class DialplanParams:
     fax_dir: str = "/var/spool/asterisk/fax"
     #: The DIDs that reach the fax inbox over the trunk (E.164 without "+", as the trunk sends them).
     fax_numbers: tuple[str, ...] = ()
+    #: Those of them a trunk with T.38 off delivers (FreeSWITCH: its received faxes stay G.711; Asterisk
+    #: needs no list, the trunk's endpoint refuses T.38 itself).
+    fax_numbers_g711: tuple[str, ...] = ()
     #: The safety net of ``sb-queue-wait``: a caller no runner moved is sent to voicemail after this
     #: long (above any queue's longest wait, which the core enforces itself).
     queue_wait_max_s: int = 900

@@ -35,7 +35,7 @@ from ami.session import AmiTarget, ami_session
 from esl.framing import EslEvent
 from lab import demo
 from lab.sandbox import cli as sandbox_cli
-from lab.sandbox import fsbuild, fsnode, fsrender
+from lab.sandbox import faxes as sandbox_faxes
 from lab.sandbox.credentials import (
     connection_info,
     freeswitch_secrets,
@@ -43,7 +43,6 @@ from lab.sandbox.credentials import (
     phone_credentials,
 )
 from lab.sandbox.layout import paths
-from lab.sandbox.render import fax_settings
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
 from lab.schema_copy import upgrade_to_head
@@ -271,21 +270,13 @@ class Kit:
             "SWITCHBOARD_INSTANCE_DIR": str(self.tmp),
             "SWITCHBOARD_SANDBOX_STATE": str(settings.sandbox_state),
             "SWITCHBOARD_SANDBOX_CACHE": str(settings.sandbox_cache),
-            **self._fax_settings(),
+            **sandbox_faxes.runner_env(settings, self.kind),
         }
         dialplan_dir = paths(settings).pbx_config_dir if self.kind is PbxKind.ASTERISK else None
         runner = RunnerProcess(env, self.tmp / "runner.log", dialplan_dir, node=self.node_name)
         if argv is not None:
             runner.argv = argv
         return runner
-
-    def _fax_settings(self) -> dict[str, str]:
-        """The node's fax dir (and on the pbx its fax number, which its runner's dialplan install keeps)."""
-        settings = self.sandbox.settings
-        if self.kind is PbxKind.FREESWITCH:
-            fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
-            return {"SWITCHBOARD_FAX_DIR": str(fsrender.fax_dir(fs))}
-        return fax_settings(settings)
 
     # --- waiting on the database (conditions, never fixed sleeps) ---
 

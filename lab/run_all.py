@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from lab.demo import NodeSpec
 from settings import ENV_PREFIX, Settings
+from store.enums import PbxKind
 from store.sealing import Sealer
 from switchboard.supervisor import ChildSpec, Supervisor
 from web.leaddata.destruction import Wiper
@@ -101,15 +102,19 @@ def child_env(settings: Settings) -> dict[str, str]:
 def box_children(settings: Settings, dialplan_dir: Path | None) -> list[ChildSpec]:
     """One box's processes: a runner per node (Asterisk pbx, FreeSWITCH), the scheduler, the web and the
     SMS sender (to the sandbox's Kannel), logging to the instance dir. FreeSWITCH fetches its routes
-    over mod_xml_curl: no dialplan dir."""
+    over mod_xml_curl: no dialplan dir. Each runner gets its node's fax directory (and the pbx's its fax
+    number): with the defaults the demo's faxes failed (FILE_ERROR, the PBX could not read the TIFF)."""
+    from lab.sandbox import faxes
+
     exe = str(Path(sys.executable).with_name("switchboard"))
     env = child_env(settings)
     logs = settings.instance_dir
     runner = [exe, "runner", "--pbx", NODE, *(["--dialplan-dir", str(dialplan_dir)] if dialplan_dir else [])]
     return [
-        ChildSpec("runner", tuple(runner), env, logs / "runner.log"),
-        ChildSpec("runner-freeswitch", (exe, "runner", "--pbx", FS_NODE), env,
-                  logs / "runner-freeswitch.log"),
+        ChildSpec("runner", tuple(runner), {**env, **faxes.runner_env(settings, PbxKind.ASTERISK)},
+                  logs / "runner.log"),
+        ChildSpec("runner-freeswitch", (exe, "runner", "--pbx", FS_NODE),
+                  {**env, **faxes.runner_env(settings, PbxKind.FREESWITCH)}, logs / "runner-freeswitch.log"),
         ChildSpec("scheduler", (exe, "scheduler"), env, logs / "scheduler.log"),
         ChildSpec("web", (exe, "web", "--host", settings.web_host, "--port", str(settings.web_port)), env,
                   logs / "web.log"),
@@ -190,7 +195,6 @@ def demo_sites(settings: Settings) -> list[DemoSite]:
     )
     from lab.sandbox.layout import paths
     from provisioning.freeswitch import RECORDINGS_DIR as FREESWITCH_RECORDINGS_DIR
-    from store.enums import PbxKind
 
     pbx = connection_info(settings).pbx
     esl_password = freeswitch_secrets(settings).esl_password

@@ -23,7 +23,7 @@ from esl import oneshot
 from esl.render import DialConfig
 from provisioning.seats import SeatConf
 from provisioning.trunks import CODECS, TrunkConf
-from store.enums import TrunkAuth
+from store.enums import T38Mode, TrunkAuth
 
 CONTEXT = "switchboard"
 #: FreeSWITCH's stock "goodbye" prompt (sound pack path, relative to the sounds dir). The shared
@@ -60,6 +60,7 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "fax_channels": params.fax_channels,
         "fax_dir": params.fax_dir,
         "fax_numbers": params.fax_numbers,
+        "fax_numbers_g711": params.fax_numbers_g711,
         "queue_wait_loops": max(1, params.queue_wait_max_s // 6),  # the ringback cadence is 6 s
         "voicemail_sound": VOICEMAIL_SOUND,
         "voicemail_max_s": params.voicemail_max_s,
@@ -170,7 +171,8 @@ def gateway(trunk: TrunkConf) -> str:
     (``<X-PRE-PROCESS cmd="include" data="<dir>/*.xml"/>``). Autoescaped: no value opens an element."""
     return _env.get_template("gateway.xml.j2").render(
         t=trunk, registered=trunk.auth is TrunkAuth.REGISTRATION,
-        codecs=",".join(CODECS[codec] for codec in trunk.codecs))
+        codecs=",".join(CODECS[codec] for codec in trunk.codecs),
+        t38="false" if trunk.t38 is T38Mode.OFF else "true")
 
 
 def provision_gateways(directory: Path, trunks: Iterable[TrunkConf], target: EslTarget) -> list[str]:

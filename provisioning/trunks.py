@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from store.enums import SipTransport, TrunkAuth
+from store.enums import SipTransport, T38Mode, TrunkAuth
 
 TRUNKS_FILE = "pjsip-trunks.conf"
 INBOUND_CONTEXT = "sb-inbound"
@@ -27,6 +27,8 @@ MAX_CHANNELS = 10_000
 #: The codecs a trunk may offer: Asterisk's name -> FreeSWITCH's.
 CODECS = {"ulaw": "PCMU", "alaw": "PCMA", "g722": "G722", "g729": "G729", "opus": "OPUS", "gsm": "GSM"}
 DEFAULT_CODECS = ("ulaw", "alaw")
+#: A T.38 datagram's size in bytes: 0 leaves it to the far end; else what a UDPTL packet may hold.
+T38_DATAGRAM = (100, 1500)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})*\Z")
@@ -79,10 +81,15 @@ class TrunkConf:
     strip_prefix: str = ""
     add_prefix: str = ""
     dids: tuple[str, ...] = field(default=())
+    t38: T38Mode = T38Mode.REDUNDANCY
+    t38_max_datagram: int = 400
 
     def __post_init__(self) -> None:
         self._check_carrier()
         self._check_numbers()
+        low, high = T38_DATAGRAM
+        if self.t38_max_datagram != 0 and not low <= self.t38_max_datagram <= high:
+            raise TrunkError(f"T.38 datagram size: 0 (the far end's) or {low}-{high} bytes")
 
     def _check_carrier(self) -> None:
         if not _NAME.match(self.name):
@@ -157,7 +164,7 @@ def render_pjsip(trunks: Iterable[TrunkConf], transport: str = "") -> str:
             f"[{t.name}]", "type=endpoint", f"context={INBOUND_CONTEXT}", *pinned, "disallow=all",
             f"allow={','.join(t.codecs)}", "direct_media=no", "rtp_symmetric=yes", f"aors={t.name}",
             *([f"outbound_auth={t.name}-auth"] if registered else []),
-            *([f"device_state_busy_at={t.channel_limit}"] if t.channel_limit else []), "",
+            *([f"device_state_busy_at={t.channel_limit}"] if t.channel_limit else []), *_t38_lines(t), "",
             f"[{t.name}]", "type=aor", f"contact={t.uri}", "qualify_frequency=30", "",
         ]
         if registered:
@@ -174,6 +181,14 @@ def render_pjsip(trunks: Iterable[TrunkConf], transport: str = "") -> str:
             match = ",".join(t.identify)
             lines += [f"[{t.name}]", "type=identify", f"endpoint={t.name}", f"match={match}", ""]
     return "\n".join(lines)
+
+
+def _t38_lines(t: TrunkConf) -> list[str]:
+    """T.38 on the endpoint: ``SendFAX``/``ReceiveFAX`` re-invite to it or take it up when offered,
+    and fall back to G.711 when the far end refuses; off, a T.38 re-INVITE from the carrier is refused."""
+    if t.t38 is T38Mode.OFF:
+        return ["t38_udptl=no"]
+    return ["t38_udptl=yes", f"t38_udptl_ec={t.t38.value}", f"t38_udptl_maxdatagram={t.t38_max_datagram}"]
 
 
 def registration_states(messages: Iterable[Mapping[str, str]]) -> dict[str, str]:

@@ -39,6 +39,7 @@ __all__ = [
     "SmsBroadcastKind",
     "SmsBroadcastState",
     "SmsStatus",
+    "T38Mode",
     "TrunkAuth",
     "UserRole",
 ]
@@ -203,6 +204,17 @@ class SipTransport(StrEnum):
     UDP = "udp"
     TCP = "tcp"
     TLS = "tls"
+
+
+class T38Mode(StrEnum):
+    """Faxes over a trunk: T.38 (UDPTL) with an error correction, when the far end takes it up, else G.711;
+    or ``off``: G.711 only (a carrier that mishandles T.38 re-INVITEs). The values are Asterisk's
+    ``t38_udptl_ec``; FreeSWITCH's mod_spandsp always uses its own (redundancy)."""
+
+    OFF = "off"
+    REDUNDANCY = "redundancy"
+    FEC = "fec"
+    NONE = "none"
 
 
 class ScoreReply(StrEnum):

@@ -8,6 +8,7 @@ CSRF does not apply (a machine client, no browser session); the app exempts it.
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from store.enums import PbxKind
 from store.models import PbxNode, Seat
 from web.auth import audit, throttle
 from web.db import db, sealer
+from web.trunks import services as trunks
 
 bp = Blueprint("fsxml", __name__, url_prefix="/freeswitch")
 
@@ -57,6 +59,8 @@ def xml() -> Response:
             db().commit()
         return _refuse(401, {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
     seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
+    params = current_app.config["DIALPLAN_PARAMS"]
+    params = replace(params, fax_numbers_g711=trunks.g711_numbers(db(), node, params.fax_numbers))
     body = freeswitch.answer(request.form, [SeatConf(s.extension, sealer().open(s.secret)) for s in seats],
-                             current_app.config["DIALPLAN_PARAMS"])
+                             params)
     return Response(body, 200, mimetype="text/xml")

@@ -153,8 +153,15 @@ def stop_box(gw: Gateway, box: str, sig: int = signal.SIGTERM) -> int | None:
 
 
 def up(settings: Settings) -> Gateway:
-    """Render the configuration and start whatever box is not running (bearerbox first)."""
+    """Render the configuration and start whatever box is not running (bearerbox first).
+
+    Boxes running with another configuration (another instance's ``sms_secret`` or web port, the same
+    sandbox) are restarted with this one: else every message this box's sender posts is refused
+    (``403 Authorization``) and its delivery reports go elsewhere."""
     gw = gateway(settings)
+    if pid(gw, "bearerbox") is not None and gw.files.conf.exists() \
+            and gw.files.conf.read_text() != kannel.render(gw.settings, gw.files):
+        down(settings)
     if pid(gw, "bearerbox") is None:
         kannel.write(gw.settings, gw.files.directory)
     for box in BOXES:

@@ -63,7 +63,7 @@ KEYPAD_DIGITS = "12#"
 GREETING_HEADER = "X-Greeting"
 #: The world's own fax machine, to send: originate on the world's AMI to ``PJSIP/<DID>@pbx`` (or
 #: ``@freeswitch``) into :data:`FAX_SEND_CONTEXT` with the channel variable ``fax_file`` (a TIFF in
-#: the world's root); ``UserEvent(WorldFaxSent, Status, Pages, Station, Error)`` reports the result.
+#: the world's root); ``UserEvent(WorldFaxSent, Status, Pages, Station, Error, Mode)`` reports the result.
 FAX_SEND_CONTEXT = "world-fax-send"
 #: The fax DIDs the sandbox gives the pbx and the FreeSWITCH node (the world dials them).
 PBX_FAX_DID = "12015550100"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.enums import SipTransport, TrunkAuth
+from store.enums import SipTransport, T38Mode, TrunkAuth
 from store.models.base import Base, CreatedAt
 from store.models.people import PbxNode
 from store.types import JsonType, StrEnumType
@@ -26,7 +26,8 @@ class Trunk(CreatedAt, Base):
     The secret is sealed as the seats' are (store.sealing; opened to render the PBX's config).
     ``channel_limit`` 0: no limit. ``caller_id`` set: every call presents it; empty: the
     campaign's passes through, with ``strip_prefix`` removed and ``add_prefix`` put in front.
-    ``dids``: E.164 numbers it delivers.
+    ``dids``: E.164 numbers it delivers. ``t38``: faxes over it go T.38 with that error correction
+    when the far end takes it up (``off``: G.711 only); ``t38_max_datagram`` 0: the far end's.
     """
 
     __tablename__ = "trunks"
@@ -50,6 +51,9 @@ class Trunk(CreatedAt, Base):
     strip_prefix: Mapped[str] = mapped_column(String(16), default="", server_default="")
     add_prefix: Mapped[str] = mapped_column(String(16), default="", server_default="")
     dids: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    t38: Mapped[T38Mode] = mapped_column(StrEnumType(T38Mode), default=T38Mode.REDUNDANCY,
+                                         server_default=T38Mode.REDUNDANCY.value)
+    t38_max_datagram: Mapped[int] = mapped_column(default=400, server_default="400")
 
     nodes: Mapped[list[PbxNode]] = relationship(secondary=trunk_nodes)
 

@@ -1,4 +1,5 @@
-"""Faxes through the real sandbox: the pbx sends to the world's fax machine and receives from it.
+"""Faxes through the real sandbox: each PBX sends to the world's fax machine and receives from it, T.38
+both ways (the sandbox's trunks carry it; a G.711-only trunk: tests/web/test_trunks_live.py).
 
 A three-page PDF is converted to TIFF-F (Ghostscript), sent over the trunk
 with ``SendFAX``/``ReceiveFAX`` (spandsp), and the TIFF the far end stored is
@@ -28,6 +29,7 @@ from orchestrator import commands as c
 from orchestrator.fax import FAX_OUT_ROUTE, VAR_FAX_FILE
 from runner import faxdocs
 from store.enums import FaxStatus, PbxKind
+from tests.integration.campaign_kit import BOTH_PBXES
 from tests.integration.eslevents import EventSocket
 
 pytestmark = pytest.mark.sandbox
@@ -102,52 +104,8 @@ def _world_copy(sandbox, tiff: Path) -> PurePosixPath:
     return inner
 
 
-def test_the_world_receives_the_pbx_fax(sandbox, document):
-    tiff, sent_pages = document
-    faxes.sync(sandbox.settings)
-    name = f"out-{uuid.uuid4().hex[:8]}.tif"
-    shutil.copy(tiff, paths(sandbox.settings).fax_dir / name)
-    number = world.world_number(world.Outcome.FAX, serial=int(uuid.uuid4().int % 1000))
-    originate = c.Originate(
-        attempt_id="fax1", channel_id=str(uuid.uuid4()), route=FAX_OUT_ROUTE,
-        endpoint=c.Endpoint(c.EndpointKind.TRUNK, world.TRUNK, number), timeout_s=30,
-        variables={VAR_FAX_FILE: f"{paths(sandbox.settings).fax_dir_in_pbx}/{name}"})
-
-    async def main() -> tuple[dict[str, str], dict[str, str]]:
-        pbx, far = sandbox.pbx, sandbox.world
-        async with ami_session(pbx) as pbx_events, ami_session(far) as world_events, \
-                AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="pbx") as client:
-            await client.execute(originate)
-            sent = await _user_event(pbx_events, "SwitchboardFax", name)
-            received = await _user_event(world_events, "WorldFax", "")
-            return sent, received
-
-    sent, received = asyncio.run(main())
-    assert (sent["Direction"], sent["Status"], sent["Pages"]) == ("out", "SUCCESS", "3")
-    assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
-    assert (sent["Mode"], received["Mode"]) == ("T38", "T38")  # the world's trunk takes T.38 up
-    assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
-
-
-def test_the_pbx_receives_the_world_fax(sandbox, document):
-    tiff, sent_pages = document
-    faxes.sync(sandbox.settings)
-    inner = _world_copy(sandbox, tiff)
-
-    async def main() -> tuple[dict[str, str], dict[str, str]]:
-        async with ami_session(sandbox.pbx) as pbx_events:
-            sent = await _world_sends(sandbox, f"PJSIP/{world.PBX_FAX_DID}@pbx", inner)
-            return sent, await _user_event(pbx_events, "SwitchboardFax")
-
-    sent, received = asyncio.run(main())
-    assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3")
-    assert (received["Direction"], received["Status"], received["Pages"]) == ("in", "SUCCESS", "3")
-    assert received["Caller"] == CALLER
-    assert_same_pages(nodes(sandbox.settings)["pbx"].host(received["File"]), sent_pages)
-
-
 @pytest.fixture
-def freeswitch(sandbox):
+def fs_fax_events(sandbox):
     """The FreeSWITCH node up with its fax routes, and its fax results on an event socket."""
     sandbox_cli.up(sandbox.settings, "freeswitch")
     faxes.sync(sandbox.settings)
@@ -160,47 +118,103 @@ def freeswitch(sandbox):
 
 
 def _fax_result(sock: EventSocket, subclass: str, channel: str = "") -> dict[str, str]:
+    """mod_spandsp's result in the words of Asterisk's ``SwitchboardFax`` (Mode: ``fax-t38-status``)."""
     event = sock.wait_for(lambda e: e.subclass == subclass and (not channel or e.get("Unique-ID") == channel),
                           FAX_TIMEOUT_S)
-    keys = ("fax-success", "fax-result-code", "fax-document-transferred-pages", "fax-remote-station-id",
-            "Caller-Caller-ID-Number", "variable_sb_fax_file")
-    return {k: event.get(k) for k in keys}
+    return {"Status": "SUCCESS" if event.get("fax-success") == "1" else "FAILED",
+            "Pages": event.get("fax-document-transferred-pages"), "Mode": event.get("fax-t38-status"),
+            "Error": event.get("fax-result-text"), "Caller": event.get("Caller-Caller-ID-Number"),
+            "File": event.get("variable_sb_fax_file")}
 
 
-def test_the_world_receives_the_freeswitch_fax(sandbox, document, freeswitch):
-    tiff, sent_pages = document
-    fs, sock = freeswitch
-    target = fsrender.fax_dir(fs) / f"out-{uuid.uuid4().hex[:8]}.tif"
-    shutil.copy(tiff, target)
-    channel = str(uuid.uuid4())
+def pbx_sends(sandbox, kind: PbxKind, trunk: str, tiff: Path, sock: EventSocket | None = None,
+              ) -> tuple[dict[str, str], dict[str, str]]:
+    """The PBX of ``kind`` sends ``tiff`` over ``trunk`` to the world's fax machine, as its runner would
+    (the ``sb-fax-out`` route); its result (as :func:`_fax_result` words it) and the world's ``WorldFax``.
+    FreeSWITCH's result comes on ``sock`` (the ``fs_fax_events`` fixture's)."""
     number = world.world_number(world.Outcome.FAX, serial=int(uuid.uuid4().int % 1000))
-    request = render(c.Originate(
-        attempt_id="fax2", channel_id=channel, route=FAX_OUT_ROUTE, timeout_s=30,
-        endpoint=c.Endpoint(c.EndpointKind.TRUNK, fsnode.GATEWAY, number),
-        variables={VAR_FAX_FILE: str(target)}), DialConfig(), job_uuid=str(uuid.uuid4()))
+    name, channel = f"out-{uuid.uuid4().hex[:8]}.tif", str(uuid.uuid4())
+    if kind is PbxKind.ASTERISK:
+        shutil.copy(tiff, paths(sandbox.settings).fax_dir / name)
+        inner = f"{paths(sandbox.settings).fax_dir_in_pbx}/{name}"
+    else:
+        fs = fsnode.node(sandbox.settings, fsbuild.prefix_dir(sandbox.settings.sandbox_cache.resolve()))
+        inner = str(fsrender.fax_dir(fs) / name)
+        shutil.copy(tiff, inner)
+    originate = c.Originate(attempt_id="fax1", channel_id=channel, route=FAX_OUT_ROUTE, timeout_s=30,
+                            endpoint=c.Endpoint(c.EndpointKind.TRUNK, trunk, number),
+                            variables={VAR_FAX_FILE: inner})
 
-    async def main() -> dict[str, str]:
+    async def on_asterisk() -> tuple[dict[str, str], dict[str, str]]:
+        pbx = sandbox.pbx
+        async with ami_session(pbx) as pbx_events, ami_session(sandbox.world) as world_events, \
+                AmiClient(pbx.host, pbx.port, pbx.username, pbx.secret, node="pbx") as client:
+            await client.execute(originate)
+            sent = await _user_event(pbx_events, "SwitchboardFax", name)
+            return sent, await _user_event(world_events, "WorldFax")
+
+    async def on_freeswitch() -> dict[str, str]:
+        assert sock is not None
+        request = render(originate, DialConfig(), job_uuid=str(uuid.uuid4()))
         async with ami_session(sandbox.world) as world_events:
             assert sock.send(request.text).get("Reply-Text").startswith("+OK Job-UUID")
             return await _user_event(world_events, "WorldFax")
 
-    received = asyncio.run(main())
-    sent = _fax_result(sock, "spandsp::txfaxresult", channel)
-    assert (sent["fax-success"], sent["fax-document-transferred-pages"]) == ("1", "3"), sent
+    if kind is PbxKind.ASTERISK:
+        sent, received = asyncio.run(on_asterisk())
+        assert sent["Direction"] == "out"
+        return {k: sent[k] for k in ("Status", "Pages", "Mode")}, received
+    received = asyncio.run(on_freeswitch())
+    return _fax_result(sock, "spandsp::txfaxresult", channel), received
+
+
+#: The mode a PBX reports for a fax that went T.38: Asterisk's FAXMODE, mod_spandsp's fax-t38-status.
+T38_USED = {PbxKind.ASTERISK: "T38", PbxKind.FREESWITCH: "negotiated"}
+
+
+@BOTH_PBXES
+def test_the_world_receives_the_pbx_fax(request, sandbox, document, kind):
+    tiff, sent_pages = document
+    faxes.sync(sandbox.settings)
+    if kind is PbxKind.ASTERISK:
+        sent, received = pbx_sends(sandbox, kind, world.TRUNK, tiff)
+    else:
+        _, sock = request.getfixturevalue("fs_fax_events")
+        sent, received = pbx_sends(sandbox, kind, fsnode.GATEWAY, tiff, sock)
+    assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3"), sent
     assert (received["Status"], received["Pages"]) == ("SUCCESS", "3")
+    # The world's ReceiveFAX re-invites to T.38 at once; SendFAX / txfax take it up.
+    assert (sent["Mode"], received["Mode"]) == (T38_USED[kind], "T38")
     assert_same_pages(nodes(sandbox.settings)["world"].host(received["File"]), sent_pages)
 
 
-def test_freeswitch_receives_the_world_fax(sandbox, document, freeswitch):
+@BOTH_PBXES
+def test_the_pbx_receives_the_world_fax(request, sandbox, document, kind):
     tiff, sent_pages = document
-    _, sock = freeswitch
+    faxes.sync(sandbox.settings)
     inner = _world_copy(sandbox, tiff)
-    sent = asyncio.run(_world_sends(sandbox, f"PJSIP/{world.FREESWITCH_FAX_DID}@freeswitch", inner))
-    received = _fax_result(sock, "spandsp::rxfaxresult")
+
+    async def on_asterisk() -> tuple[dict[str, str], dict[str, str]]:
+        async with ami_session(sandbox.pbx) as pbx_events:
+            sent = await _world_sends(sandbox, f"PJSIP/{world.PBX_FAX_DID}@pbx", inner)
+            return sent, await _user_event(pbx_events, "SwitchboardFax")
+
+    if kind is PbxKind.ASTERISK:
+        sent, received = asyncio.run(on_asterisk())
+        assert received["Direction"] == "in"
+        stored = nodes(sandbox.settings)["pbx"].host(received["File"])
+    else:
+        _, sock = request.getfixturevalue("fs_fax_events")
+        sent = asyncio.run(_world_sends(sandbox, f"PJSIP/{world.FREESWITCH_FAX_DID}@freeswitch", inner))
+        received = _fax_result(sock, "spandsp::rxfaxresult")
+        stored = Path(received["File"])
     assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "3")
-    assert (received["fax-success"], received["fax-document-transferred-pages"]) == ("1", "3"), received
-    assert received["Caller-Caller-ID-Number"] == CALLER
-    assert_same_pages(Path(received["variable_sb_fax_file"]), sent_pages)
+    assert (received["Status"], received["Pages"]) == ("SUCCESS", "3"), received
+    # SendFAX waits for the receiver to ask for T.38: ReceiveFAX does at once, rxfax after 50 packets of
+    # audio (fax_enable_t38_request).
+    assert (sent["Mode"], received["Mode"]) == ("T38", T38_USED[kind]), received
+    assert received["Caller"] == CALLER
+    assert_same_pages(stored, sent_pages)
 
 
 def test_five_at_once_through_the_runner_four_are_sent_and_the_fifth_waits_for_a_line(sandbox, tmp_path):

@@ -13,6 +13,7 @@ import re
 import signal
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,3 +145,17 @@ def test_post_call_sms_goes_through_kannel_and_do_not_call_is_checked_when_it_is
     assert counts[SmsStatus.DELIVERED] == 1, counts
     assert counts[SmsStatus.BLOCKED] == 1, counts
     assert lab.received() == [(customer, "谢谢客户0，订单R900已确认")]
+
+
+def test_a_kannel_running_another_instances_configuration_is_restarted_with_this_one(lab: SmsLab) -> None:
+    """The demo's broadcast failed (403 Authorization): the shared Kannel ran with another instance's
+    sendsms password, and ``up`` left it so. The same configuration is left running."""
+    before = gateway.pid(lab.gateway, "bearerbox")
+    assert gateway.pid(gateway.up(lab.settings), "bearerbox") == before
+    other = gateway.up(replace(lab.settings, sms_secret="another-instance-secret"))
+    assert gateway.pid(other, "bearerbox") not in (None, before)
+    assert "another-instance-secret" in other.files.conf.read_text()
+    back = gateway.up(lab.settings)
+    assert "another-instance-secret" not in back.files.conf.read_text()
+    broadcast = lab.broadcast(lab.lead_list(_phones(3), zone=zone_at(12)), TEMPLATE, rate_per_s=10)
+    assert lab.wait_accounted(broadcast)[SmsStatus.DELIVERED] == 3  # the lab's sender is let in again

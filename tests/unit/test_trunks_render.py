@@ -11,13 +11,13 @@ from provisioning import freeswitch
 from provisioning.seats import SeatConf, render_pjsip
 from provisioning.trunks import TRUNKS_FILE, TrunkConf, TrunkError, registration_states
 from provisioning.trunks import render_pjsip as render_trunks
-from store.enums import SipTransport, TrunkAuth
+from store.enums import SipTransport, T38Mode, TrunkAuth
 
 REGISTERED = TrunkConf("carrier", "sip.example.net", 5080, auth=TrunkAuth.REGISTRATION, username="acct-42",
                        secret="s3cret-pass!", codecs=("alaw", "ulaw"), channel_limit=30,
                        dids=("+442071234567",))
 BY_ADDRESS = TrunkConf("wholesale", "203.0.113.7", allowed_addresses=("203.0.113.0/28", "198.51.100.9"),
-                       transport=SipTransport.TCP)
+                       transport=SipTransport.TCP, t38=T38Mode.OFF)
 
 
 def _sections(text: str) -> list[tuple[str, dict[str, str]]]:
@@ -63,6 +63,26 @@ def test_an_ip_trunk_is_identified_by_its_addresses_over_its_transport():
     assert not [s for s, keys in _sections(text) if keys.get("type") in ("auth", "registration")]
 
 
+def test_faxes_go_t38_with_the_trunks_error_correction_or_g711_only():
+    text = render_trunks([REGISTERED, BY_ADDRESS, TrunkConf("fec", "192.0.2.2", t38=T38Mode.FEC,
+                                                            t38_max_datagram=0)])
+    endpoint = _of_type(text, "carrier", "endpoint")
+    assert (endpoint["t38_udptl"], endpoint["t38_udptl_ec"], endpoint["t38_udptl_maxdatagram"]) == (
+        "yes", "redundancy", "400")
+    fec = _of_type(text, "fec", "endpoint")
+    assert (fec["t38_udptl"], fec["t38_udptl_ec"], fec["t38_udptl_maxdatagram"]) == ("yes", "fec", "0")
+    off = _of_type(text, "wholesale", "endpoint")
+    assert off["t38_udptl"] == "no"
+    assert "t38_udptl_ec" not in off
+    gateways = {t.name: ET.fromstring(freeswitch.gateway(t)).find("gateway")
+                for t in (REGISTERED, BY_ADDRESS)}
+    for name, t38 in (("carrier", "true"), ("wholesale", "false")):
+        variables = {v.get("name"): v for v in gateways[name].iter("variable")}
+        for variable in ("fax_enable_t38", "fax_enable_t38_request"):
+            assert variables[variable].get("value") == t38
+            assert variables[variable].get("direction") is None  # outbound, and inbound calls tied to it
+
+
 def test_an_ip_trunk_without_addresses_is_known_by_its_host():
     text = render_trunks([TrunkConf("plain", "192.0.2.1")])
     assert _of_type(text, "plain", "identify")["match"] == "192.0.2.1"
@@ -93,6 +113,8 @@ def test_the_seats_file_pulls_in_the_trunks_file():
     ({"add_prefix": "0a"}, "prefix to add"),
     ({"dids": ("+442071234567", "not-a-number")}, "DID 'not-a-number'"),
     ({"dids": ("+442071234567", "+44 20 7123 4567")}, "listed twice"),
+    ({"t38_max_datagram": 99}, "T.38 datagram size"),
+    ({"t38_max_datagram": 1501}, "T.38 datagram size"),
 ])
 def test_values_that_could_inject_configuration_or_make_no_sense_are_refused(change, message):
     values = {"name": "carrier", "host": "sip.example.net", "auth": TrunkAuth.REGISTRATION,

@@ -8,15 +8,16 @@ import pytest
 
 from settings import Settings
 from store import migrate
-from store.enums import PbxKind
-from store.models import PbxNode, Seat
+from store.enums import PbxKind, T38Mode
+from store.models import PbxNode, Seat, Trunk
 from web.app import create_app
 from web.db import sealer, sessions
 
 
 @pytest.fixture
 def client(tmp_path):
-    settings = replace(Settings(instance_dir=tmp_path), secret_key="test")
+    settings = replace(Settings(instance_dir=tmp_path), secret_key="test",
+                       fax_numbers="12015550200,12015550300")
     migrate.upgrade(settings.sqlalchemy_url, "head")
     app = create_app(settings)
     with app.app_context(), sessions()() as s:
@@ -24,6 +25,7 @@ def client(tmp_path):
                        secret=sealer().seal("node-secret-123"))
         s.add(node)
         s.flush()
+        s.add(Trunk(name="no-t38", host="192.0.2.9", t38=T38Mode.OFF, dids=["+12015550300"], nodes=[node]))
         s.add_all([Seat(node_id=node.id, extension="8001", secret=sealer().seal("seat-secret-8001")),
                    Seat(node_id=node.id, extension="8002", secret=sealer().seal("seat-secret-8002"),
                         enabled=False)])
@@ -59,3 +61,18 @@ def test_serves_routes_without_csrf_token(client):
                     headers=_auth())
     assert r.status_code == 200
     assert "sb-outbound" in {e.get("name") for e in ET.fromstring(r.data).iter("extension")}
+
+
+def test_a_fax_number_a_t38_off_trunk_delivers_stays_g711(client):
+    """An IP trunk's calls are tied to no gateway: the fax route of each number says T.38 or not."""
+    r = client.post("/freeswitch/xml", data={"section": "dialplan", "Hunt-Context": "switchboard"},
+                    headers=_auth())
+    routes = {e.get("name"): e for e in ET.fromstring(r.data).iter("extension")}
+
+    def t38_set(route: str) -> list[str]:
+        return [a.get("data") for a in routes[route].iter("action") if "fax_enable_t38" in a.get("data", "")]
+
+    assert t38_set("sb-fax-in-12015550300") == ["fax_enable_t38=false", "fax_enable_t38_request=false"]
+    assert t38_set("sb-fax-in-12015550200") == ["fax_enable_t38=true", "fax_enable_t38_request=true"]
+    unset_only = routes["sb-fax-in-12015550200"].findall("condition")[1]
+    assert unset_only.get("field") == "${fax_enable_t38}"  # a gateway's own choice is kept

@@ -32,7 +32,9 @@ from lab.run_all import (
     box_children,
     seed_demo,
 )
+from lab.sandbox import fsbuild, fsnode, fsrender
 from lab.sandbox.credentials import fs_phone_credentials, phone_credentials
+from lab.sandbox.layout import paths
 from orchestrator.backoff import Backoff
 from runner.commands_in import Refused, translate
 from settings import Settings
@@ -234,3 +236,13 @@ def test_a_child_that_cannot_be_started_is_tried_again_and_the_others_run(tmp_pa
     assert supervisor.wait_for(lambda status: status["sleeper"].pid is not None, 30)
     assert supervisor.status()["missing"].pid is None
     assert any("missing could not be started" in r.getMessage() for r in caplog.records)
+
+
+def test_each_runner_sends_faxes_from_the_directory_its_pbx_reads(tmp_path):
+    """The demo's faxes failed (FILE_ERROR) while the runners wrote their TIFFs to the default spool."""
+    settings = replace(Settings(instance_dir=tmp_path), sandbox_state=tmp_path / "state")
+    env = {spec.name: spec.env for spec in box_children(settings, None)}
+    assert env["runner"]["SWITCHBOARD_FAX_DIR"] == str(paths(settings).fax_dir)
+    assert env["runner"]["SWITCHBOARD_FAX_DIR_IN_PBX"] == paths(settings).fax_dir_in_pbx
+    fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
+    assert env["runner-freeswitch"]["SWITCHBOARD_FAX_DIR"] == str(fsrender.fax_dir(fs))

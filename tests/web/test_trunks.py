@@ -78,6 +78,9 @@ def test_a_freeswitch_node_gets_a_gateway_file(app, admin, tmp_path):
     ({"auth": "pigeon"}, "&#39;pigeon&#39; is not a valid TrunkAuth"),
     ({"dids": "+442071234567\nhello"}, "DID &#39;hello&#39; is not a phone number"),
     ({"node_ids": []}, "pick the node(s) the trunk is on"),
+    ({"t38": "sometimes"}, "&#39;sometimes&#39; is not a valid T38Mode"),
+    ({"t38_max_datagram": "20"}, "T.38 datagram size: 0 (the far end&#39;s) or 100-1500 bytes"),
+    ({"t38_max_datagram": "big"}, "T.38 datagram size: not a whole number"),
 ])
 def test_bad_input_gets_a_clear_message_and_nothing_is_saved(app, admin, tmp_path, fields, message):
     """A sample through the form (400, the message, nothing stored); every rule: test_trunks_render.py."""
@@ -86,6 +89,33 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_saved(app, admin, tmp_pat
     assert message in response.get_data(as_text=True)
     assert _trunks(app) == []
     assert not (tmp_path / "etc" / "pjsip-trunks.conf").exists()
+
+
+def test_a_trunks_t38_choice_is_kept_and_rendered_for_both_pbxes(app, admin, tmp_path):
+    admin.get("/admin/seats")
+    admin.post("/admin/nodes", {"name": "fs1", "kind": "freeswitch", "host": "127.0.0.1", "port": "1",
+                                "username": "", "secret": "y" * 24})
+    with app.app_context(), sessions()() as s:
+        node_ids = [str(i) for i in s.scalars(select(PbxNode.id).order_by(PbxNode.id))]
+    admin.get("/admin/trunks")
+    form = {**GOOD, "node_ids": node_ids, "t38": "fec", "t38_max_datagram": "272"}
+    assert admin.post("/admin/trunks", form).status_code == 302
+    (trunk,) = _trunks(app)
+    assert (trunk.t38.value, trunk.t38_max_datagram) == ("fec", 272)
+    pjsip = (tmp_path / "etc" / "pjsip-trunks.conf").read_text()
+    assert "t38_udptl=yes\nt38_udptl_ec=fec\nt38_udptl_maxdatagram=272\n" in pjsip
+    gateway = (tmp_path / "gateways-fs1" / "carrier.xml").read_text()
+    assert '<variable name="fax_enable_t38" value="true"/>' in gateway
+    page = admin.get(f"/admin/trunks/{trunk.id}").get_data(as_text=True)
+    assert '<option value="fec" selected>on, FEC</option>' in page
+
+    # G.711 only: the endpoint refuses T.38, the gateway neither takes it up nor asks for it.
+    assert admin.post(f"/admin/trunks/{trunk.id}", {**form, "t38": "off"}).status_code == 302
+    assert "t38_udptl=no\n" in (tmp_path / "etc" / "pjsip-trunks.conf").read_text()
+    gateway = (tmp_path / "gateways-fs1" / "carrier.xml").read_text()
+    assert '<variable name="fax_enable_t38" value="false"/>' in gateway
+    assert '<variable name="fax_enable_t38_request" value="false"/>' in gateway
+    assert "<td>off</td>" in admin.get("/admin/trunks").get_data(as_text=True)
 
 
 def test_names_and_dids_are_a_trunks_own(app, admin):

@@ -17,14 +17,20 @@ from sqlalchemy import select
 from ami.session import run_actions
 from dialplans.render import render_asterisk, write_atomically
 from lab.campaign import sandbox_up
+from lab.sandbox import faxes
 from lab.sandbox.credentials import freeswitch_secrets, phone_credentials, trunk_accounts
 from lab.sandbox.fsrender import XML_CURL_NODE
-from lab.sandbox.layout import paths, provisioning_settings
+from lab.sandbox.layout import nodes, paths, provisioning_settings
 from lab.sandbox.world import Outcome, world_number
 from provisioning import freeswitch
 from provisioning.seats import PJSIP_RELOAD, RELOADS, run_cli
 from provisioning.trunks import TRUNKS_FILE
+from runner import faxdocs
+from store.enums import PbxKind
 from store.models import PbxNode, Seat, Trunk
+from tests.faxdoc import pdf
+from tests.integration.campaign_kit import BOTH_PBXES
+from tests.integration.test_fax_live import assert_same_pages, fs_fax_events, pbx_sends  # noqa: F401
 from web.db import sealer, sessions
 
 pytestmark = pytest.mark.sandbox
@@ -54,6 +60,26 @@ def provisioned(app, sandbox):
     freeswitch.provision_gateways(Path(target.freeswitch_gateways_dir), [], esl)
 
 
+def _node(app, admin, sandbox, kind: PbxKind) -> int:
+    """The sandbox's pbx or FreeSWITCH node added on the seats page (the pbx with the sandbox's phones as
+    its seats, so they stay registered); its id."""
+    settings, pbx = sandbox.settings, sandbox.pbx
+    admin.get("/admin/seats")
+    if kind is PbxKind.ASTERISK:
+        admin.post("/admin/nodes", {"name": "sandbox-pbx", "kind": "asterisk", "host": pbx.host,
+                                    "port": str(pbx.port), "username": pbx.username, "secret": pbx.secret})
+    else:
+        admin.post("/admin/nodes", {"name": XML_CURL_NODE, "kind": "freeswitch", "host": "127.0.0.1",
+                                    "port": str(settings.esl_port), "username": "",
+                                    "secret": freeswitch_secrets(settings).esl_password})
+    with app.app_context(), sessions().begin() as s:
+        node_id = s.scalars(select(PbxNode.id)).one()
+        if kind is PbxKind.ASTERISK:
+            s.add_all(Seat(node_id=node_id, extension=c.extension, secret=sealer().seal(c.secret))
+                      for c in phone_credentials(settings))
+    return node_id
+
+
 def _trunk_form(name: str, node_id: int, account, settings, **extra: object) -> dict:
     return {"name": name, "node_ids": [str(node_id)], "host": settings.world_address,
             "port": str(settings.sip_port), "transport": "udp", "auth": "registration",
@@ -74,13 +100,7 @@ def _state_once(admin, node_id: int, trunk: str, wanted: str, tries: int = 100) 
 def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_asterisk(app, as_role, provisioned):
     settings, pbx = provisioned.settings, provisioned.pbx
     admin = as_role("admin")
-    admin.get("/admin/seats")
-    admin.post("/admin/nodes", {"name": "sandbox-pbx", "kind": "asterisk", "host": pbx.host,
-                                "port": str(pbx.port), "username": pbx.username, "secret": pbx.secret})
-    with app.app_context(), sessions().begin() as s:
-        node_id = s.scalars(select(PbxNode.id)).one()
-        s.add_all(Seat(node_id=node_id, extension=c.extension, secret=sealer().seal(c.secret))
-                  for c in phone_credentials(settings))  # the sandbox's phones stay registered
+    node_id = _node(app, admin, provisioned, PbxKind.ASTERISK)
     account = trunk_accounts(settings)[0]
 
     admin.get("/admin/trunks")
@@ -110,12 +130,7 @@ def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_asterisk(app, a
 def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_freeswitch(app, as_role, provisioned):
     settings = provisioned.settings
     admin = as_role("admin")
-    admin.get("/admin/seats")
-    admin.post("/admin/nodes", {"name": XML_CURL_NODE, "kind": "freeswitch", "host": "127.0.0.1",
-                                "port": str(settings.esl_port), "username": "",
-                                "secret": freeswitch_secrets(settings).esl_password})
-    with app.app_context(), sessions()() as s:
-        node_id = s.scalars(select(PbxNode.id)).one()
+    node_id = _node(app, admin, provisioned, PbxKind.FREESWITCH)
     account = trunk_accounts(settings)[1]
 
     admin.get("/admin/trunks")
@@ -129,3 +144,30 @@ def test_a_trunk_made_in_the_admin_registers_with_the_carrier_on_freeswitch(app,
     answered = esl.api(f"originate {{originate_timeout=4}}sofia/gateway/carrier/{HUMAN} &park")
     assert answered.startswith("+OK"), answered  # the carrier answered a call through the gateway
     esl.api(f"uuid_kill {answered.split()[1]}")
+
+
+@BOTH_PBXES
+def test_a_fax_through_a_g711_only_trunk_made_in_the_admin_goes_as_audio(app, as_role, provisioned, request,
+                                                                         kind, tmp_path):
+    """T.38 off in the trunk's form: the world's fax machine re-invites to T.38, the PBX refuses, and the
+    fax goes over G.711, every page."""
+    settings = provisioned.settings
+    admin = as_role("admin")
+    node_id = _node(app, admin, provisioned, kind)
+    account = trunk_accounts(settings)[0 if kind is PbxKind.ASTERISK else 1]
+    admin.get("/admin/trunks")
+    response = admin.post("/admin/trunks", _trunk_form("carrier", node_id, account, settings, t38="off"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _state_once(admin, node_id, "carrier", "registered")["trunks"]["carrier"] == "registered"
+
+    faxes.sync(settings)
+    (tmp_path / "doc.pdf").write_bytes(pdf(2))
+    assert faxdocs.to_tiff(tmp_path / "doc.pdf", tmp_path / "doc.tif") == 2
+    sock = request.getfixturevalue("fs_fax_events")[1] if kind is PbxKind.FREESWITCH else None
+    sent, received = pbx_sends(provisioned, kind, "carrier", tmp_path / "doc.tif", sock)
+    assert (sent["Status"], sent["Pages"]) == ("SUCCESS", "2"), sent
+    assert (received["Status"], received["Pages"], received["Mode"]) == ("SUCCESS", "2", "audio"), received
+    assert sent["Mode"] == {PbxKind.ASTERISK: "audio", PbxKind.FREESWITCH: "off"}[kind]
+    faxdocs.to_pdf(tmp_path / "doc.tif", tmp_path / "sent.pdf")
+    stored = nodes(settings)["world"].host(received["File"])
+    assert_same_pages(stored, faxdocs.rasterise(tmp_path / "sent.pdf"))

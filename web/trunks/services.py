@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from provisioning.trunks import TrunkConf, TrunkError
-from store.enums import SipTransport, TrunkAuth
+from store.enums import SipTransport, T38Mode, TrunkAuth
 from store.models import Campaign, PbxNode, Seat, Trunk
 from store.sealing import Sealer
 
@@ -40,6 +40,8 @@ class TrunkInput:
     dids: str
     node_ids: Sequence[int]
     enabled: bool = True
+    t38: str = T38Mode.REDUNDANCY.value
+    t38_max_datagram: int = 400
 
 
 def _items(text: str) -> tuple[str, ...]:
@@ -55,14 +57,28 @@ def conf(row: Trunk, sealer: Sealer) -> TrunkConf:
         allowed_addresses=tuple(row.allowed_addresses or ()),
         codecs=tuple(row.codecs or ()), channel_limit=row.channel_limit, caller_id=row.caller_id,
         strip_prefix=row.strip_prefix, add_prefix=row.add_prefix, dids=tuple(row.dids or ()),
+        t38=row.t38, t38_max_datagram=row.t38_max_datagram,
     )
 
 
 def node_trunks(session: Session, node: PbxNode, sealer: Sealer) -> list[TrunkConf]:
     """The managed, enabled trunks ``node`` carries, ready to render."""
+    return [conf(row, sealer) for row in _carried(session, node)]
+
+
+def _carried(session: Session, node: PbxNode, *criteria: ColumnElement[bool]) -> Sequence[Trunk]:
+    """The managed, enabled trunks on ``node`` (that meet ``criteria``)."""
     on_node = Trunk.nodes.any(PbxNode.id == node.id)
-    rows = session.scalars(select(Trunk).where(Trunk.managed, Trunk.enabled, on_node)).all()
-    return [conf(row, sealer) for row in rows]
+    return session.scalars(select(Trunk).where(Trunk.managed, Trunk.enabled, on_node, *criteria)).all()
+
+
+def g711_numbers(session: Session, node: PbxNode, numbers: Iterable[str]) -> tuple[str, ...]:
+    """Which of ``numbers`` (fax DIDs as the dialplan has them: E.164 without "+") a trunk with T.38 off
+    delivers on ``node``: FreeSWITCH ties a call from an IP-authenticated trunk to no gateway, so its fax
+    route decides by the number called."""
+    off = _carried(session, node, Trunk.t38 == T38Mode.OFF)
+    g711 = {did.lstrip("+") for row in off for did in row.dids or ()}
+    return tuple(n for n in numbers if n in g711)
 
 
 def _checked(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None) -> TrunkConf:
@@ -75,9 +91,9 @@ def _checked(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | No
             allowed_addresses=_items(data.allowed_addresses), codecs=tuple(data.codecs),
             channel_limit=data.channel_limit, caller_id=data.caller_id.strip(),
             strip_prefix=data.strip_prefix.strip(), add_prefix=data.add_prefix.strip(),
-            dids=_items(data.dids),
+            dids=_items(data.dids), t38=T38Mode(data.t38), t38_max_datagram=data.t38_max_datagram,
         )
-    except ValueError as exc:  # TrunkError, or a transport / auth the form does not offer
+    except ValueError as exc:  # TrunkError, or a transport / auth / T.38 mode the form does not offer
         raise TrunkError(str(exc)) from None
     _unique(session, checked, row)
     return checked
@@ -122,6 +138,7 @@ def save(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None =
                                                    list(checked.dids))
     row.channel_limit, row.caller_id = checked.channel_limit, checked.caller_id
     row.strip_prefix, row.add_prefix = checked.strip_prefix, checked.add_prefix
+    row.t38, row.t38_max_datagram = checked.t38, checked.t38_max_datagram
     row.managed, row.enabled, row.nodes = True, data.enabled, nodes
     session.flush()
     return row, _union(before, nodes)

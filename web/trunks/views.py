@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from provisioning.trunks import CODECS, DEFAULT_CODECS, TrunkError
-from store.enums import SipTransport, TrunkAuth
+from provisioning.trunks import CODECS, DEFAULT_CODECS, T38_DATAGRAM, TrunkError
+from store.enums import SipTransport, T38Mode, TrunkAuth
 from store.models import PbxNode, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
@@ -19,6 +19,9 @@ from web.trunks import services
 from web.trunks.services import TrunkInput
 
 bp = Blueprint("trunks", __name__, url_prefix="/admin/trunks")
+#: The T.38 choices as the form words them.
+T38_LABELS = {T38Mode.OFF: "off: G.711 only", T38Mode.REDUNDANCY: "on, redundancy", T38Mode.FEC: "on, FEC",
+              T38Mode.NONE: "on, no error correction"}
 
 
 def _whole(form: MultiDict[str, str], name: str, what: str, default: int) -> int:
@@ -41,7 +44,8 @@ def _input(form: MultiDict[str, str]) -> TrunkInput:
         codecs=form.getlist("codecs"), channel_limit=_whole(form, "channel_limit", "channel limit", 0),
         caller_id=form.get("caller_id", ""), strip_prefix=form.get("strip_prefix", ""),
         add_prefix=form.get("add_prefix", ""), dids=form.get("dids", ""), node_ids=node_ids,
-        enabled=form.get("enabled") == "on",
+        enabled=form.get("enabled") == "on", t38=form.get("t38", T38Mode.REDUNDANCY.value),
+        t38_max_datagram=_whole(form, "t38_max_datagram", "T.38 datagram size", 400),
     )
 
 
@@ -52,6 +56,7 @@ def _page(trunk: Trunk | None, status: int = 200):
         "trunks/index.html", trunks=trunks, t=trunk, form=request.form if request.method == "POST" else None,
         nodes=session.scalars(select(PbxNode).order_by(PbxNode.name)).all(), codecs=list(CODECS),
         default_codecs=DEFAULT_CODECS, transports=list(SipTransport), auths=list(TrunkAuth),
+        t38_modes=T38_LABELS, t38_datagram=T38_DATAGRAM,
     ), status
 
 
