@@ -4,7 +4,7 @@ Existing trunks get T.38 with redundancy, 400-byte datagrams: what the issue ask
 where the far end offers it, G.711 otherwise) and what the sandbox's carrier trunk carries.
 
 Revision ID: 0027
-Revises: 0020
+Revises: 0028
 Create Date: 2026-12-04 08:45:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0027"
-down_revision: str | Sequence[str] | None = "0020"
+down_revision: str | Sequence[str] | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
