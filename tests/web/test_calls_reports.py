@@ -178,7 +178,7 @@ def test_wallboard_snapshot(app, as_role, calls):
         c = s.scalars(select(Campaign)).one()
         c.desired_state = CampaignState.RUNNING
         a = s.scalars(select(Agent)).one()
-        a.state, a.state_since = AgentState.READY, now - timedelta(seconds=75)
+        seed.state(s, a, AgentState.READY, now - timedelta(seconds=75), campaign=c)
         lead = seed.leads(s, c, ["+442079460099", "+442079460098"])
         seed.attempt(s, lead[0], agent=None, start=now, outcome=None, ended=False)  # ringing
         seed.attempt(s, lead[1], agent=a, start=now - timedelta(minutes=2), outcome=Outcome.CONNECTED)

@@ -22,8 +22,8 @@ def running(app):
     """C1 running: 6 leads (2 finished: a sale and a busy-out), agent1 ready; 4 dials today."""
     with app.app_context(), sessions().begin() as s:
         a = seed.agent(s)
-        a.state = AgentState.READY
         c = seed.campaign(s)
+        seed.state(s, a, AgentState.READY, NOW - timedelta(hours=3), campaign=c)
         c.desired_state = CampaignState.RUNNING
         ls = seed.leads(s, c, [f"+44207946001{i}" for i in range(6)])
         for lead in ls:

@@ -1,4 +1,8 @@
-"""The wallboard page and its JSON snapshot (polled every 2 s by the page)."""
+"""The wallboard page, its live part and its JSON snapshot.
+
+The page listens to ``/wallboard/events`` (``web.live``): each time the board's
+topic changes, htmx fetches ``/wallboard/board`` and swaps it in.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from flask import Blueprint, current_app, jsonify, render_template
 from store.types import utcnow
 from web.auth.roles import Perm, requires, team_scope
 from web.db import db
+from web.live import stream
+from web.live.changes import BOARD
 from web.wallboard.services import snapshot
 
 bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
@@ -22,7 +28,20 @@ def _snapshot() -> dict[str, object]:
 @bp.get("/")
 @requires(Perm.WALLBOARD)
 def index():
-    return render_template("wallboard/index.html", initial=_snapshot())
+    since = stream.hub().mark()  # before reading: a change while the page renders is caught up on
+    return render_template("wallboard/index.html", s=_snapshot(), since=since)
+
+
+@bp.get("/board")
+@requires(Perm.WALLBOARD)
+def board():
+    return render_template("wallboard/_board.html", s=_snapshot())
+
+
+@bp.get("/events")
+@requires(Perm.WALLBOARD)
+def events():
+    return stream.events([BOARD])
 
 
 @bp.get("/snapshot.json")
