@@ -12,10 +12,16 @@
    filters by agent, campaign, outcome, day, number, a deep page) and reports
    (per agent / team, 1 day, 7 days, 30 days, daily, CSV). p50/p95 per page.
 
+3. Live updates (``bench.web_push``): 48 agent panels, 7 wallboards and 5
+   campaign pages with their event streams open on the real server (waitress)
+   while agents change state and calls start and end; push latency from a
+   change's commit to the page showing it.
+
 ``--quick`` (under a minute) keeps the 100 000-row import but builds the page
-database with a tenth of the rows. The last line is
-``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms>``
-(PostgreSQL import time; p95 over all call-log / report requests).
+database with a tenth of the rows and pushes for 10 s instead of 60. The last line is
+``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms> push_latency_p99_ms=<ms>
+sse_clients=<n>`` (PostgreSQL import time; p95 over all call-log / report requests; p99 over every
+change shown on a panel or wallboard). ``--push-only`` runs part 3 alone.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from werkzeug.security import generate_password_hash
 
+from bench import web_push
 from bench.db_claim import postgres_url, sqlite_url
 from settings import Settings
 from store import migrate
@@ -272,16 +279,36 @@ def bench_pages(url: str, leads: int, calls: int, samples: int) -> tuple[float, 
     )
 
 
+def bench_push(url: str, seconds: float, rate: float) -> dict[str, float]:
+    migrate.upgrade(url, "head")
+    engine = make_engine(url)
+    try:
+        load_pages_db(engine, 5_000, 2_000)
+        with tempfile.TemporaryDirectory() as tmp:
+            return web_push.run(url, engine, PASSWORD, Path(tmp), seconds, rate)
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--push-s", type=float, default=60.0, help="seconds of state changes pushed")
+    parser.add_argument("--push-rate", type=float, default=4.0, help="agent state changes per second")
+    parser.add_argument("--push-only", action="store_true", help="only the live-updates part")
     args = parser.parse_args()
-    leads, calls, samples = args.leads, args.calls, args.samples
+    leads, calls, samples, push_s = args.leads, args.calls, args.samples, args.push_s
     if args.quick:
-        leads, calls, samples = leads // 10, calls // 10, 10
+        leads, calls, samples, push_s = leads // 10, calls // 10, 10, 10.0
+    if args.push_only:
+        with postgres_url() as url:
+            push = bench_push(url, push_s, args.push_rate)
+        print(f"RESULT web push_latency_p99_ms={push['push_latency_p99_ms']:.1f} "
+              f"sse_clients={push['sse_clients']:.0f}")
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "leads.csv"
@@ -300,9 +327,12 @@ def main() -> None:
             )
     with postgres_url() as url:
         calllog_p95, reports_p95 = bench_pages(url, leads, calls, samples)
+    with postgres_url() as url:
+        push = bench_push(url, push_s, args.push_rate)
     print(
         f"RESULT web import_100k_s={timings['postgresql']:.2f} calllog_p95_ms={calllog_p95:.1f} "
-        f"reports_p95_ms={reports_p95:.1f}"
+        f"reports_p95_ms={reports_p95:.1f} push_latency_p99_ms={push['push_latency_p99_ms']:.1f} "
+        f"sse_clients={push['sse_clients']:.0f}"
     )
 
 

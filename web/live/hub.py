@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
+from typing import TypeVar, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,11 +31,14 @@ from web.live.changes import observe
 log = logging.getLogger(__name__)
 
 #: How often the poller reads the fingerprints: the floor of the push latency.
-INTERVAL_S = 0.2
+INTERVAL_S = 0.1
+#: A part computed for one page serves the others told of the same change for at most this long.
+SHARED_MAX_AGE_S = 1.0
 #: The poller stops this long after the last listener left.
 IDLE_STOP_S = 30.0
 
 Observer = Callable[[Session, datetime], dict[str, Hashable]]
+T = TypeVar("T")
 
 
 class Hub:
@@ -53,6 +57,8 @@ class Hub:
         self._listeners = 0
         self._idle_since: float | None = None
         self._thread: threading.Thread | None = None
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._shared: dict[Hashable, tuple[int, float, object]] = {}
         #: Changes with each start of the poller: a page rendered before it cannot trust ``seq``.
         self.epoch = ""
 
@@ -66,6 +72,21 @@ class Hub:
         since."""
         with self._cond:
             return f"{self.epoch}:{self._seq}"
+
+    def shared(self, key: Hashable, compute: Callable[[], T], max_age_s: float = SHARED_MAX_AGE_S) -> T:
+        """``compute()``, or what it gave another page for ``key`` since the last change (and less than
+        ``max_age_s`` ago): the pages told of one change ask for the same part at once, and the first
+        one's answer serves the others (the seven wallboards of one scope read the board once)."""
+        with self._cond:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            seq, now = self.seq, time.monotonic()
+            hit = self._shared.get(key)
+            if hit is not None and hit[0] == seq and now - hit[1] < max_age_s:
+                return cast(T, hit[2])
+            value = compute()
+            self._shared[key] = (seq, now, value)
+            return value
 
     def listen(self) -> _Listening:
         return _Listening(self)

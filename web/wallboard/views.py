@@ -35,7 +35,10 @@ def index():
 @bp.get("/board")
 @requires(Perm.WALLBOARD)
 def board():
-    return render_template("wallboard/_board.html", s=_snapshot())
+    """The live part; the wallboards of one scope told of one change share one reading."""
+    scope = team_scope()
+    key = ("board", None if scope is None else tuple(sorted(scope)))
+    return stream.hub().shared(key, lambda: render_template("wallboard/_board.html", s=_snapshot()))
 
 
 @bp.get("/events")
