@@ -9,7 +9,7 @@ page refetches its parts only when what it shows changed.
 The thread runs only while someone listens: it stops ``IDLE_STOP_S`` after the
 last stream left, and the next stream starts it again (its first reading is
 the baseline: a stream that connects asks its page to catch up once anyway).
-A failed reading (database restarting) is logged and retried on the next tick;
+A failed reading (database restarting) is logged once and retried every tick;
 the streams simply hear nothing meanwhile.
 """
 
@@ -35,7 +35,7 @@ INTERVAL_S = 0.1
 #: A part computed for one page serves the others told of the same change for at most this long.
 SHARED_MAX_AGE_S = 1.0
 #: The poller stops this long after the last listener left.
-IDLE_STOP_S = 30.0
+IDLE_STOP_S = 5.0
 
 Observer = Callable[[Session, datetime], dict[str, Hashable]]
 T = TypeVar("T")
@@ -57,6 +57,7 @@ class Hub:
         self._listeners = 0
         self._idle_since: float | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self._locks: dict[Hashable, threading.Lock] = {}
         self._shared: dict[Hashable, tuple[int, float, object]] = {}
         #: Changes with each start of the poller: a page rendered before it cannot trust ``seq``.
@@ -129,10 +130,21 @@ class Hub:
                     return None
                 self._cond.wait(left)
 
+    def stop(self) -> None:
+        """End the poller now (the app is going away: tests dispose its engine and drop its database)."""
+        with self._cond:
+            thread, self._stopping = self._thread, True
+        if thread is not None:
+            thread.join()
+        with self._cond:
+            self._stopping = False
+
     def _run(self) -> None:
+        failing = False  # said once per outage, not ten times a second
         while True:
             with self._cond:
-                if self._idle_since is not None and time.monotonic() - self._idle_since > IDLE_STOP_S:
+                idle = self._idle_since is not None and time.monotonic() - self._idle_since > IDLE_STOP_S
+                if idle or self._stopping:
                     self._thread = None
                     return
             started = time.monotonic()
@@ -140,8 +152,13 @@ class Hub:
                 with self._sessions() as session:
                     prints = self._observer(session, utcnow())
             except Exception:  # the database restarting: tell no one, read again next tick
-                log.exception("live updates: reading the change fingerprints failed")
+                if not failing:
+                    log.exception("live updates: reading the change fingerprints failed; retrying")
+                failing = True
             else:
+                if failing:
+                    log.info("live updates: reading the change fingerprints again")
+                failing = False
                 self._publish(prints)
             time.sleep(max(0.0, self._interval_s - (time.monotonic() - started)))
 
