@@ -16,6 +16,7 @@ from store.models import (
     Agent,
     AgentStateLog,
     AuditLog,
+    Call,
     Campaign,
     PbxNode,
     Recording,
@@ -234,3 +235,16 @@ def test_a_freeswitch_node_without_its_own_dir_reads_freeswitchs_recordings_dir(
     assert recording_file(rec, fs, tmp_path) == Path(DialConfig().recordings_dir) / "4" / "x.wav"
     assert recording_file(rec, asterisk, tmp_path) == tmp_path / "4" / "x.wav"
     assert recording_file(Recording(path="../x.wav"), fs, tmp_path) is None
+
+
+def test_a_call_that_presented_no_number_says_so_in_the_log_and_on_its_page(app, as_role, calls):
+    with app.app_context(), sessions().begin() as s:  # the campaign and its trunk present no caller ID
+        call = s.scalars(select(Call).order_by(Call.id)).first()
+        call.caller = ""
+        call_id = call.id
+    sup = as_role("sup")
+    log = sup.get("/calls").get_data(as_text=True)
+    assert log.count('<span class="withheld">number withheld</span>') == 1
+    assert log.count("<td>+15550001111</td>") == 4  # the others show the number they presented
+    detail = sup.get(f"/calls/{call_id}").get_data(as_text=True)
+    assert '<tr><th>From</th><td><span class="withheld">number withheld</span></td></tr>' in detail
