@@ -73,8 +73,9 @@ def test_a_change_moves_the_topics_of_the_pages_that_show_it_and_no_other(app, t
 
     with app.app_context(), sessions().begin() as s:  # a call for agent1 starts, then is bridged
         (lead,) = s.scalars(select(Lead)).all()
-        attempt = seed.attempt(s, lead, agent=s.get_one(Agent, a1), start=datetime.now(UTC), outcome=None,
-                               ended=False)  # ringing, the agent reserved for it
+        attempt = seed.attempt(
+            s, lead, agent=s.get_one(Agent, a1), start=datetime.now(UTC), outcome=None, ended=False
+        )  # ringing, the agent reserved for it
         attempt_id = attempt.id
     ringing = _observe(app)
     assert _moved(after, ringing) == {BOARD, agent_topic(a1), campaign_topic(c)}
@@ -126,7 +127,10 @@ def _next(events: queue.Queue[str]) -> str:
 
 
 def test_the_agents_stream_says_when_their_call_changed_and_the_panel_refetches(
-    app, live_url, as_role, two_agents  # noqa: F811
+    app,
+    live_url,  # noqa: F811
+    as_role,
+    two_agents,
 ):
     a1, _, _ = two_agents
     agent = as_role("agent1")
@@ -137,8 +141,14 @@ def test_the_agents_stream_says_when_their_call_changed_and_the_panel_refetches(
         assert _next(events) == "event: changed"  # the poller was not running when the page was made
         with app.app_context(), sessions().begin() as s:  # the runner: a call bridged to agent1
             (lead,) = s.scalars(select(Lead)).all()
-            seed.attempt(s, lead, agent=s.get_one(Agent, a1), start=datetime.now(UTC) - timedelta(seconds=5),
-                         outcome=Outcome.CONNECTED, ended=False)
+            seed.attempt(
+                s,
+                lead,
+                agent=s.get_one(Agent, a1),
+                start=datetime.now(UTC) - timedelta(seconds=5),
+                outcome=Outcome.CONNECTED,
+                ended=False,
+            )
             seed.state(s, s.get_one(Agent, a1), AgentState.ON_CALL, datetime.now(UTC))
         assert _next(events) == "event: changed"
         live = agent.get("/agent/live?shown_controls=False:&shown_call=").get_data(as_text=True)
@@ -147,7 +157,10 @@ def test_the_agents_stream_says_when_their_call_changed_and_the_panel_refetches(
 
 
 def test_a_wallboard_rendered_before_a_change_catches_up_when_its_stream_connects(
-    app, live_url, as_role, two_agents  # noqa: F811
+    app,
+    live_url,  # noqa: F811
+    as_role,
+    two_agents,
 ):
     _, a2, _ = two_agents
     sup = as_role("sup")
@@ -170,8 +183,9 @@ def test_a_wallboard_rendered_before_a_change_catches_up_when_its_stream_connect
             assert not stream.hub().changed_since(stream.hub().mark(), [BOARD])
 
 
-def test_streams_need_a_login_and_the_right_role_and_are_refused_past_the_limit(app, as_role, client,
-                                                                                two_agents, monkeypatch):
+def test_streams_need_a_login_and_the_right_role_and_are_refused_past_the_limit(
+    app, as_role, client, two_agents, monkeypatch
+):
     assert client.get("/wallboard/events").status_code == 302  # to the login page
     assert as_role("agent1").get("/wallboard/events").status_code == 403
     _, _, c = two_agents
