@@ -15,11 +15,17 @@
    agent panel's knowledge-base search over ``--articles`` articles in Chinese and English (as an
    agent): terms of three characters or more through the pg_trgm index, a two-character Chinese
    term through the LIKE fallback, a term that matches nothing.
+4. Live updates (``bench.web_push``): 48 agent panels, 7 wallboards and 5
+   campaign pages with their event streams open on the real server (waitress)
+   while agents change state and calls start and end; push latency from a
+   change's commit to the page showing it.
 
 ``--quick`` (under a minute) keeps the 100 000-row import but builds the page
-database with a tenth of the rows. The last line is
+database with a tenth of the rows and pushes for 10 s instead of 60. The last line is
 ``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms> history_p95_ms=<ms>
-kb_search_p95_ms=<ms>`` (PostgreSQL import time; p95 over each group's requests).
+kb_search_p95_ms=<ms> push_latency_p99_ms=<ms> sse_clients=<n>`` (PostgreSQL import time; p95 over
+each group's requests; p99 over every change shown on a panel or wallboard). ``--push-only`` runs
+part 4 alone.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from werkzeug.security import generate_password_hash
 
+from bench import web_push
 from bench.db_claim import postgres_url, sqlite_url
 from settings import Settings
 from store import migrate
@@ -311,6 +318,17 @@ def bench_pages(url: str, leads: int, calls: int, articles: int, samples: int) -
     return {name: p95([t for ts in group.values() for t in ts]) for name, group in results.items()}
 
 
+def bench_push(url: str, seconds: float, rate: float) -> dict[str, float]:
+    migrate.upgrade(url, "head")
+    engine = make_engine(url)
+    try:
+        load_pages_db(engine, 5_000, 2_000)
+        with tempfile.TemporaryDirectory() as tmp:
+            return web_push.run(url, engine, PASSWORD, Path(tmp), seconds, rate)
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -318,10 +336,19 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--push-s", type=float, default=60.0, help="seconds of state changes pushed")
+    parser.add_argument("--push-rate", type=float, default=4.0, help="agent state changes per second")
+    parser.add_argument("--push-only", action="store_true", help="only the live-updates part")
     args = parser.parse_args()
-    leads, calls, articles, samples = args.leads, args.calls, args.articles, args.samples
+    leads, calls, articles, samples, push_s = args.leads, args.calls, args.articles, args.samples, args.push_s
     if args.quick:
-        leads, calls, articles, samples = leads // 10, calls // 10, articles // 10, 10
+        leads, calls, articles, samples, push_s = leads // 10, calls // 10, articles // 10, 10, 10.0
+    if args.push_only:
+        with postgres_url() as url:
+            push = bench_push(url, push_s, args.push_rate)
+        print(f"RESULT web push_latency_p99_ms={push['push_latency_p99_ms']:.1f} "
+              f"sse_clients={push['sse_clients']:.0f}")
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "leads.csv"
@@ -340,10 +367,13 @@ def main() -> None:
             )
     with postgres_url() as url:
         p95s = bench_pages(url, leads, calls, articles, samples)
+    with postgres_url() as url:
+        push = bench_push(url, push_s, args.push_rate)
     print(
         f"RESULT web import_100k_s={timings['postgresql']:.2f} calllog_p95_ms={p95s['call log']:.1f} "
         f"reports_p95_ms={p95s['reports']:.1f} history_p95_ms={p95s['history']:.1f} "
-        f"kb_search_p95_ms={p95s['kb search']:.1f}"
+        f"kb_search_p95_ms={p95s['kb search']:.1f} push_latency_p99_ms={push['push_latency_p99_ms']:.1f} "
+        f"sse_clients={push['sse_clients']:.0f}"
     )
 
 

@@ -49,6 +49,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     from web.auth import throttle
     from web.auth.roles import Perm, can
     from web.auth.services import session_identity
+    from web.live import stream as live
 
     app = Flask(__name__)
     app.config.update(
@@ -68,6 +69,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     security.init_app(app, settings)
     app.config.update(overrides)
     web_db.init_app(app, settings.sqlalchemy_url, instance_sealer(settings))
+    live.init_app(app)
     csrf = CSRFProtect(app)
 
     login = LoginManager(app)

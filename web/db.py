@@ -23,7 +23,11 @@ def init_app(app: Flask, url: str, sealer: Sealer) -> None:
 
 
 def sessions() -> sessionmaker[Session]:
-    return current_app.extensions["sb_sessions"]
+    return sessions_of(current_app)
+
+
+def sessions_of(app: Flask) -> sessionmaker[Session]:
+    return app.extensions["sb_sessions"]
 
 
 def sealer() -> Sealer:
@@ -41,3 +45,9 @@ def _close(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()  # rolls back whatever was not committed
+
+
+def release() -> None:
+    """Close the request's session now, not when the request ends: a long streamed response (a live
+    page's events) must not keep a pooled connection for minutes."""
+    _close(None)

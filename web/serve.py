@@ -2,10 +2,19 @@
 
 Werkzeug's development server is not meant for production; waitress is pure
 Python (nothing to compile), runs the same on the demo box and under systemd
-or a container, and needs no worker processes: the admin's requests are short
-and the agent panel polls. SIGTERM ends the process at once; requests are
-short, and the process manager (``switchboard run``, systemd, the container
-runtime) starts it again.
+or a container, and needs no worker processes. SIGTERM ends the process at
+once; the process manager (``switchboard run``, systemd, the container
+runtime) starts it again, and the live pages' event streams reconnect.
+
+Live pages (``web.live``) keep one server-sent-event stream open each, and
+waitress gives every open response a thread of its pool for its lifetime: the
+pool is the short requests' threads plus one per stream the process accepts
+(``web.live.stream.MAX_STREAMS``; past that a stream gets 503 and the browser
+retries), so streams never starve the pages. A waiting stream costs a blocked
+thread and nothing else: ``bench.web`` measured 60 streams on 2 cores (the
+figures are in docs/DESIGN-NOTES.md). Not gevent: the database calls would
+have to be made cooperative by monkey-patching the whole process before
+psycopg is imported, for a gain these numbers do not need.
 """
 
 from __future__ import annotations
@@ -14,8 +23,10 @@ from waitress import serve as waitress_serve
 
 from settings import Settings
 from web.app import create_app
+from web.live.stream import MAX_STREAMS
 
-THREADS = 16  # concurrent requests: 50 agent panels polling plus the admin's pages
+REQUEST_THREADS = 16  # concurrent short requests: the parts 60 live pages fetch, the admin's pages
+THREADS = REQUEST_THREADS + MAX_STREAMS
 #: Open connections waitress keeps (its default is 100). Kannel's smsbox posts delivery reports over
 #: many keep-alive connections and leaves them open idle: at 100 waitress stopped accepting, and the
 #: reports queued behind (tens in a 200/s broadcast) waited for idle ones to time out, then were

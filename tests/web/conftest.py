@@ -57,6 +57,7 @@ def app(settings: Settings) -> Iterator[Flask]:
             user = User(username=username, password_hash=_password_hash(), role=role, display_name=username)
             session.add(Agent(user=user) if role is UserRole.AGENT else user)
     yield app
+    app.extensions["sb_live"].stop()  # its change poller reads the database the next test migrates
     app.extensions["sb_engine"].dispose()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from store.enums import AgentState, CallDirection, CampaignMode, CampaignState, Outcome
 from store.models import (
     Agent,
+    AgentStateLog,
     Attempt,
     Call,
     Campaign,
@@ -137,8 +138,19 @@ def on_call(session: Session, phone: str, campaign_name: str = "Outbound") -> At
     return on
 
 
-def state(session: Session, a: Agent, st: AgentState, since: datetime) -> None:
-    a.state, a.state_since = st, since
+def state(session: Session, a: Agent, st: AgentState, since: datetime, campaign: Campaign | None = None,
+          reason: str = "") -> None:
+    """As the runner's writer (``runner.fact_writers.agents``): the agent's row, and its state log's open
+    row closed and a new one opened, on ``campaign`` (default: the campaign the agent was on)."""
+    session.flush()
+    current = session.scalar(select(AgentStateLog).where(AgentStateLog.agent_id == a.id,
+                                                         AgentStateLog.ended_at.is_(None)))
+    if current is not None:
+        current.ended_at = since
+    on = campaign.id if campaign is not None else (current.campaign_id if current else None)
+    if st is not AgentState.LOGGED_OUT:
+        session.add(AgentStateLog(agent_id=a.id, state=st, reason=reason, campaign_id=on, started_at=since))
+    a.state, a.state_reason, a.state_since = st, reason, since
 
 
 def wav(path: Path, frames: int = 800) -> Path:

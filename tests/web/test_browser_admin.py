@@ -30,8 +30,8 @@ def _seed(app, settings) -> tuple[int, int, int]:
     now = datetime.now(UTC)
     with app.app_context(), sessions().begin() as s:
         a = seed.agent(s)
-        a.state, a.state_since = AgentState.READY, now
         c = seed.campaign(s, "Spring offer")
+        seed.state(s, a, AgentState.READY, now, campaign=c)
         c.desired_state = CampaignState.RUNNING
         leads = seed.leads(s, c, [f"+44207946002{i}" for i in range(8)])
         sale = seed.attempt(s, leads[0], agent=a, start=now - timedelta(minutes=30),

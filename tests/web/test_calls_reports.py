@@ -186,7 +186,7 @@ def test_wallboard_snapshot(app, as_role, calls):
         c = s.scalars(select(Campaign)).one()
         c.desired_state = CampaignState.RUNNING
         a = s.scalars(select(Agent)).one()
-        a.state, a.state_since = AgentState.READY, now - timedelta(seconds=75)
+        seed.state(s, a, AgentState.READY, now - timedelta(seconds=75), campaign=c)
         lead = seed.leads(s, c, ["+442079460099", "+442079460098"])
         seed.attempt(s, lead[0], agent=None, start=now, outcome=None, ended=False)  # ringing
         seed.attempt(s, lead[1], agent=a, start=now - timedelta(minutes=2), outcome=Outcome.CONNECTED)
@@ -260,3 +260,16 @@ def test_the_wallboard_links_an_agent_on_an_inbound_call_to_it(app, as_role, cal
         call_id = call.id
     (row,) = as_role("sup").get("/wallboard/snapshot.json").get_json()["agents"]
     assert row["call_id"] == call_id
+
+
+def test_a_call_that_presented_no_number_says_so_in_the_log_and_on_its_page(app, as_role, calls):
+    with app.app_context(), sessions().begin() as s:  # the campaign and its trunk present no caller ID
+        call = s.scalars(select(Call).order_by(Call.id)).first()
+        call.caller = ""
+        call_id = call.id
+    sup = as_role("sup")
+    log = sup.get("/calls").get_data(as_text=True)
+    assert log.count('<span class="withheld">number withheld</span>') == 1
+    assert log.count("<td>+15550001111</td>") == 4  # the others show the number they presented
+    detail = sup.get(f"/calls/{call_id}").get_data(as_text=True)
+    assert '<tr><th>From</th><td><span class="withheld">number withheld</span></td></tr>' in detail

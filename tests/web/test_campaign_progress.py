@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from store.enums import AgentState, CampaignState, LeadStatus, Outcome
-from store.models import Agent, AuditLog, Campaign, Lead, PacingNote, PbxNode
+from store.enums import AgentState, CampaignState, LeadStatus, Outcome, UserRole
+from store.models import Agent, AuditLog, Campaign, Lead, PacingNote, PbxNode, User
 from tests.web import seed
 from web.campaigns.progress import QUIET_AFTER, progress
 from web.db import sessions
@@ -22,8 +22,8 @@ def running(app):
     """C1 running: 6 leads (2 finished: a sale and a busy-out), agent1 ready; 4 dials today."""
     with app.app_context(), sessions().begin() as s:
         a = seed.agent(s)
-        a.state = AgentState.READY
         c = seed.campaign(s)
+        seed.state(s, a, AgentState.READY, NOW - timedelta(hours=3), campaign=c)
         c.desired_state = CampaignState.RUNNING
         ls = seed.leads(s, c, [f"+44207946001{i}" for i in range(6)])
         for lead in ls:
@@ -143,3 +143,23 @@ def test_the_live_part_is_a_fragment_with_fresh_figures(app, as_role, running):
     assert "no agent ready (1 logged in, 1 paused)" in html
     assert as_role("agent1").get(f"/campaigns/{running}/progress/live").status_code == 403
     assert sup.get("/campaigns/999/progress/live").status_code == 404
+
+
+def test_agents_are_counted_on_the_campaign_they_are_on_not_by_team(app, as_role, running):
+    """The demo's team works two campaigns with four agents on each: each page says four, not eight."""
+    with app.app_context(), sessions().begin() as s:
+        other = seed.campaign(s, "C2")
+        other.desired_state = CampaignState.RUNNING
+        team = s.scalars(select(Agent)).one().team
+        for i in range(2, 9):  # seven more agents of agent1's team: three on C1, four on C2
+            user = User(username=f"agent{i}", password_hash="x", role=UserRole.AGENT)
+            agent = Agent(user=user, team=team)
+            s.add(agent)
+            s.flush()
+            on = s.get(Campaign, running) if i <= 4 else other
+            seed.state(s, agent, AgentState.READY if i % 2 else AgentState.PAUSED, NOW, campaign=on)
+    _, checks = _progress(app, running)
+    assert checks["agents"] == (False, "2 ready of 4 logged in")  # agent1 and agent3 ready; 2, 4 paused
+    snap = as_role("sup").get("/wallboard/snapshot.json").get_json()
+    # The wallboard's dial level divides by the agents at work on the campaign (the paused are not).
+    assert {c["name"]: c["agents"] for c in snap["campaigns"]} == {"C1": 2, "C2": 2}

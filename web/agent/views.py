@@ -1,8 +1,9 @@
 """Agent panel: one page; actions are small POSTs that queue commands for the runner.
 
 The page is made of parts (``templates/agent/_*.html``). The status part
-(state, reason, commands waiting, the call's progress) is refreshed every
-1.5 s by htmx from ``/agent/live``; the parts the agent types into (the
+(state, reason, commands waiting, the call's progress) is refreshed by htmx
+from ``/agent/live`` each time ``/agent/events`` says the agent's topic
+changed (``web.live``: their row, their call, their requests); the parts the agent types into (the
 disposition form, the log-in and preview controls) are replaced only when
 what they are about changed (another call on screen, logged in or out,
 another preview lead), so a state change underneath never wipes typed notes
@@ -27,6 +28,8 @@ from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionIn
 from web.auth.roles import Perm, requires
 from web.db import db
 from web.http import finish, get_or_404, int_or_none
+from web.live import stream
+from web.live.changes import agent_topic
 from web.sales.orders import LineInput, active_products
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -97,8 +100,16 @@ def _context(agent: Agent) -> dict[str, object]:
 def panel():
     if current_user.agent_id is None:
         return render_template("agent/no_agent.html")
-    # The knowledge-base part is rendered with the page only (the poller never replaces it).
-    return render_template("agent/panel.html", kb_products=knowledge.products(db()), **_context(_me()))
+    # The knowledge-base part is rendered with the page only (live updates never replace it).
+    since = stream.hub().mark()  # before reading: a change while the page renders is caught up on
+    return render_template("agent/panel.html", since=since, kb_products=knowledge.products(db()),
+                           **_context(_me()))
+
+
+@bp.get("/events")
+@requires(Perm.AGENT_PANEL)
+def events():
+    return stream.events([agent_topic(_me().id)])
 
 
 @bp.get("/live")

@@ -23,7 +23,7 @@ from orchestrator.leads.hours import CallingHours, HoursError
 from orchestrator.pacing.base import PacingReason
 from store.enums import DIALABLE_LEAD_STATUSES, AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
 from store.leads import status_in
-from store.models import Agent, Attempt, AuditLog, Campaign, Disposition, Lead, LeadList, PacingNote
+from store.models import AgentStateLog, Attempt, AuditLog, Campaign, Disposition, Lead, LeadList, PacingNote
 
 #: A running campaign with work to do and no runner row this long is reported as "runner down".
 QUIET_AFTER = timedelta(seconds=3 * EXPLAIN_EVERY_S)
@@ -173,12 +173,23 @@ def _state_check(campaign: Campaign, p: Progress) -> Check:
     return Check("state", True, f"{state.value}{who}{because}")
 
 
+def agents_on(session: Session, campaign_ids: Sequence[int]) -> dict[int, Counter[AgentState]]:
+    """campaign -> its logged-in agents by state: those whose current state (the open row of the
+    agent state log, written by the runner with the campaign it happened in) is on that campaign.
+    Not the agents of the campaign's teams: they may be logged into another campaign, or out."""
+    out: dict[int, Counter[AgentState]] = {c: Counter() for c in campaign_ids}
+    for campaign_id, state in session.execute(
+        select(AgentStateLog.campaign_id, AgentStateLog.state)
+        .where(AgentStateLog.ended_at.is_(None), AgentStateLog.campaign_id.in_(list(campaign_ids)))
+    ).tuples():
+        if campaign_id is not None:
+            out[campaign_id][state] += 1
+    return out
+
+
 def _agents_check(session: Session, campaign: Campaign) -> tuple[Check, bool]:
-    """Agents of the campaign's teams (every agent if it names none, as the wallboard counts them);
-    also whether the dialer has someone to dial for."""
-    teams = [t.id for t in campaign.teams]
-    agents = Counter(session.scalars(
-        select(Agent.state).where(Agent.team_id.in_(teams) if teams else Agent.id.is_not(None))))
+    """The agents on the campaign (``agents_on``); also whether the dialer has someone to dial for."""
+    agents = agents_on(session, [campaign.id])[campaign.id]
     ready = agents[AgentState.READY]
     logged_in = sum(n for s, n in agents.items() if s is not AgentState.LOGGED_OUT)
     if campaign.mode is CampaignMode.PREVIEW:

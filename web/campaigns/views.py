@@ -20,10 +20,14 @@ from web.campaigns.progress import progress
 from web.campaigns.services import CampaignInput
 from web.db import db
 from web.http import get_or_404
+from web.live import stream
+from web.live.changes import campaign_topic
 from web.wallboard.services import amd_warning
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 MAX_SOUND_BYTES = 5 * 1024 * 1024
+#: The campaign page's live part is fetched again at most this often.
+PROGRESS_GAP_S = 2.0
 
 
 def _int(form: MultiDict[str, str], name: str, what: str) -> int | None:
@@ -179,15 +183,25 @@ def _store_sound(campaign: Campaign) -> None:
 def overview(campaign_id: int):
     """Progress, rates, the time left, why it is not dialing, and who last started or stopped it."""
     campaign = _in_scope(campaign_id)
+    since = stream.hub().mark()  # before reading: a change while the page renders is caught up on
     now = utcnow()
     return render_template("campaigns/progress.html", c=campaign, p=progress(db(), campaign, now), now=now,
-                           states=list(CampaignState))
+                           states=list(CampaignState), since=since)
+
+
+@bp.get("/<int:campaign_id>/progress/events")
+@requires(Perm.CAMPAIGNS)
+def overview_events(campaign_id: int):
+    """Says when the campaign's live part changed; at most every ``PROGRESS_GAP_S`` (its figures count
+    over the campaign's whole lead table)."""
+    _in_scope(campaign_id)
+    return stream.events([campaign_topic(campaign_id)], min_gap_s=PROGRESS_GAP_S)
 
 
 @bp.get("/<int:campaign_id>/progress/live")
 @requires(Perm.CAMPAIGNS)
 def overview_live(campaign_id: int):
-    """The page's live part (figures and checks), polled by htmx and swapped in place."""
+    """The page's live part (figures and checks), fetched by htmx when the events say it changed."""
     campaign = _in_scope(campaign_id)
     now = utcnow()
     return render_template("campaigns/_progress.html", c=campaign, p=progress(db(), campaign, now), now=now)

@@ -20,6 +20,7 @@ from orchestrator.pacing.base import AbandonWindow
 from store.enums import AgentState, CallDirection, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Call, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
+from web.campaigns.progress import agents_on
 from web.sales.services import by_team, sales_vs_target
 
 HOURS_SHOWN = 12
@@ -59,6 +60,7 @@ def snapshot(
                 "reason": reason,  # why paused: "phone disconnected", "connecting", "lunch" ...
                 "team_id": team,
                 "seconds": int((now - since).total_seconds()) if since else None,
+                "since": since.isoformat() if since else None,  # the page's clock counts on from it
                 "call_id": calls.get(agent_id),  # the call on the agent's line now: links to its page
             }
             for name, state, reason, since, team, agent_id in agents
@@ -164,9 +166,7 @@ def _campaigns(
 ) -> list[dict[str, Any]]:
     rates = _abandon_rates(session, campaigns, now)
     in_flight = Counter(cid for cid, _, _ in open_attempts)
-    working = Counter(
-        team for (team,) in session.execute(select(Agent.team_id).where(Agent.state.in_(WORKING)))
-    )
+    on = agents_on(session, [c.id for c in campaigns])
     notes: dict[int, list[str]] = {}
     for cid, text in session.execute(
         select(PacingNote.campaign_id, PacingNote.text)
@@ -176,8 +176,7 @@ def _campaigns(
         notes.setdefault(cid, []).append(text)
     out = []
     for c in campaigns:
-        team_ids = [t.id for t in c.teams]
-        agents = sum(working[t] for t in team_ids) if team_ids else sum(working.values())
+        agents = sum(on[c.id][state] for state in WORKING)
         out.append(
             {
                 "id": c.id,

@@ -1,4 +1,8 @@
-"""The wallboard page and its JSON snapshot (polled every 2 s by the page)."""
+"""The wallboard page, its live part and its JSON snapshot.
+
+The page listens to ``/wallboard/events`` (``web.live``): each time the board's
+topic changes, htmx fetches ``/wallboard/board`` and swaps it in.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from web.auth import audit
 from web.auth.roles import Perm, can, requires, team_scope
 from web.db import db
 from web.http import finish, int_or_none
+from web.live import stream
+from web.live.changes import BOARD
 from web.wallboard import monitoring
 from web.wallboard.services import snapshot
 
@@ -27,12 +33,30 @@ def _snapshot() -> dict[str, object]:
 @bp.get("/")
 @requires(Perm.WALLBOARD)
 def index():
+    since = stream.hub().mark()  # before reading: a change while the page renders is caught up on
     monitor = can(Perm.MONITOR)
     session, teams = db(), team_scope()
     return render_template(
-        "wallboard/index.html", initial=_snapshot(), monitor=monitor, own_seat=_own_seat(),
+        "wallboard/index.html", s=_snapshot(), since=since, monitor=monitor, own_seat=_own_seat(),
         phones=monitoring.phones(session, teams) if monitor else [],
         sessions=monitoring.recent(session, teams) if monitor else [])
+
+
+@bp.get("/board")
+@requires(Perm.WALLBOARD)
+def board():
+    """The live part; the wallboards of one scope told of one change share one reading (so it holds
+    nothing of one viewer's: the monitoring buttons get the page's own CSRF token in wallboard.js)."""
+    scope, monitor = team_scope(), can(Perm.MONITOR)
+    key = ("board", None if scope is None else tuple(sorted(scope)), monitor)
+    return stream.hub().shared(key, lambda: render_template("wallboard/_board.html", s=_snapshot(),
+                                                             monitor=monitor))
+
+
+@bp.get("/events")
+@requires(Perm.WALLBOARD)
+def events():
+    return stream.events([BOARD])
 
 
 def _own_seat() -> int | None:

@@ -1,0 +1,1 @@
+"""Live updates: one change poller per process, server-sent events to the pages."""
