@@ -64,7 +64,10 @@ def served(sandbox: Sandbox, tmp_path: Path) -> Iterator[tuple[Kit, str]]:
         yield kit, f"http://127.0.0.1:{port}"
     finally:
         app.extensions["sb_live"].stop()
-        server.close()
+        # Closed by its own loop thread (a close from here pulls the socket from under its select:
+        # EBADF in that thread); the thread is a daemon and idles on its trigger until the end.
+        server.trigger.pull_trigger(server.close)
+        server.task_dispatcher.shutdown()
         app.extensions["sb_engine"].dispose()
         kit.close()
 
