@@ -145,6 +145,27 @@ def announce_leaving(session: Session, agent: Agent, reason: str, at: str, user_
                  payload={"at": when, "state": state.value, "reason": "" if reason == LOG_OUT else reason})
 
 
+#: The pause reason of a supervisor's "pause" (``force``), shown on the wallboard and the agent's panel.
+FORCED_PAUSE = "by supervisor"
+FORCE_ACTIONS = ("pause", "log out")
+
+
+def force(session: Session, agent: Agent, action: str, user_id: int) -> DeskRequest:
+    """A supervisor pauses or logs ``agent`` out: at once when they are free, after the call in progress
+    otherwise (a live call is never cut), as the agent's own "after this call" tells the dialer
+    (AGENT_LEAVING: the pacer stops dialing for them first)."""
+    if action not in FORCE_ACTIONS:
+        raise AgentError("pause or log out")
+    if agent.state is AgentState.LOGGED_OUT:
+        raise AgentError(f"{agent.user.username} is not logged in")
+    if action == "pause" and agent.state is AgentState.PAUSED:
+        raise AgentError(f"{agent.user.username} is paused already")
+    pausing = action == "pause"
+    state = AgentState.PAUSED if pausing else AgentState.LOGGED_OUT
+    return _send(session, agent, DeskCommand.AGENT_LEAVING, user_id,
+                 payload={"at": None, "state": state.value, "reason": FORCED_PAUSE if pausing else ""})
+
+
 def state_note(agent: Agent) -> str:
     """What the agent should know about their state, in words (why the dialer sends no calls)."""
     seat = agent.seat.extension if agent.seat else "your seat"

@@ -18,17 +18,27 @@ htmx.onLoad(root => {
 // Listen, whisper, barge (web.wallboard.monitoring): a button on an agent on a call posts one small
 // form after a confirmation; the runner calls the phone chosen above the board. The form is built here
 // with this page's CSRF token: the board itself is shared by every viewer of its scope.
+// A supervisor's "pause" / "log out" of an agent (at once if free, after the call otherwise) works
+// the same way.
 const MODES = {listen: 'Listen to', whisper: 'Whisper to', barge: 'Barge in on'};
-document.addEventListener('click', (e) => {
-  const b = e.target.closest('button.monitor');
-  if (!b || !confirm(`${MODES[b.dataset.mode]} ${b.dataset.name}'s call? Your phone will ring.`)) return;
+function post(url, fields) {
   const form = document.createElement('form');
-  form.method = 'post'; form.action = document.getElementById('board').dataset.monitorUrl;
-  const fields = {csrf_token: document.querySelector('meta[name=csrf-token]').content, agent_id: b.dataset.agent,
-                  mode: b.dataset.mode, seat_id: document.getElementById('monitor-seat').value};
+  form.method = 'post'; form.action = url;
+  fields.csrf_token = document.querySelector('meta[name=csrf-token]').content;
   for (const [k, v] of Object.entries(fields)) {
     const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; form.append(i);
   }
   document.body.append(form);
   form.submit();
+}
+document.addEventListener('click', (e) => {
+  const b = e.target.closest('button.monitor, button.force');
+  if (!b) return;
+  if (b.classList.contains('monitor')) {
+    if (!confirm(`${MODES[b.dataset.mode]} ${b.dataset.name}'s call? Your phone will ring.`)) return;
+    post(document.getElementById('board').dataset.monitorUrl,
+         {agent_id: b.dataset.agent, mode: b.dataset.mode, seat_id: document.getElementById('monitor-seat').value});
+  } else if (confirm(`${b.dataset.action} ${b.dataset.name}? (After the call in progress, if any.)`)) {
+    post(b.dataset.url, {action: b.dataset.action});
+  }
 });

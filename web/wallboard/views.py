@@ -13,10 +13,11 @@ from flask_login import current_user
 
 from store.models import Agent
 from store.types import utcnow
+from web.agent import services as agent_services
 from web.auth import audit
 from web.auth.roles import Perm, can, requires, team_scope
 from web.db import db
-from web.http import finish, int_or_none
+from web.http import finish, get_or_404, int_or_none
 from web.live import stream
 from web.live.changes import BOARD
 from web.wallboard import monitoring
@@ -81,6 +82,26 @@ def monitor():
     audit.record(session, "monitor.start", "agent", row.agent_id, mode=row.mode.value, seat=row.seat_id,
                  monitor_session=row.id)
     return finish("wallboard.index", ok=f"{row.mode.value}: your phone rings now; hang up to stop")
+
+
+@bp.post("/agents/<int:agent_id>/force")
+@requires(Perm.WALLBOARD)
+def force(agent_id: int):
+    """A supervisor (or the agent's team leader) pauses or logs an agent out, confirmed in the page."""
+    session = db()
+    agent = get_or_404(Agent, agent_id)
+    teams = team_scope()
+    if teams is not None and agent.team_id not in teams:
+        abort(403)  # another team's agent
+    action = request.form.get("action", "")
+    try:
+        agent_services.force(session, agent, action, current_user.id)
+    except agent_services.AgentError as exc:
+        return finish("wallboard.index", exc)
+    audit.record(session, f"agent.force_{action.replace(' ', '_')}", "agent", agent.id,
+                 agent=agent.user.username, state=agent.state.value)
+    return finish("wallboard.index", ok=f"{agent.user.username}: {action} "
+                  f"{'after the call in progress' if agent.state in agent_services.BUSY else 'now'}")
 
 
 @bp.get("/snapshot.json")
