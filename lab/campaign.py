@@ -300,6 +300,16 @@ class Kit:
                 )
             time.sleep(0.25)
 
+    def bridged(self, campaign_id: int) -> Callable[[Session], bool]:
+        """A customer of the campaign is talking to an agent now (a call bridged, not ended)."""
+
+        def pred(s: Session) -> bool:
+            return s.scalar(select(m.Attempt.id).where(
+                m.Attempt.campaign_id == campaign_id, m.Attempt.bridged_at.is_not(None),
+                m.Attempt.ended_at.is_(None))) is not None
+
+        return pred
+
     def finished(self, campaign_id: int) -> Callable[[Session], bool]:
         """Every lead dialed at least once, none claimed, no attempt open."""
 

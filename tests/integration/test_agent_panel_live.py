@@ -65,9 +65,7 @@ def test_disposition_saved_during_the_call_is_applied_at_hangup(sandbox, tmp_pat
     runner = kit.runner()
     runner.start()
     try:
-        kit.wait_for("the customer bridged to the agent", lambda s: s.scalar(
-            select(m.Attempt.id).where(m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
-                                       m.Attempt.ended_at.is_(None))) is not None, runner)
+        kit.wait_for("the customer bridged to the agent", kit.bridged(campaign), runner)
         page = web.get("/agent/").get_data(as_text=True)
         attempt_id = re.search(r'name="attempt_id" value="([^"]+)"', page).group(1)
         assert "On the call with" in page

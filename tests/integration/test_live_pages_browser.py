@@ -112,20 +112,7 @@ def test_the_wallboard_shows_the_call_and_the_agents_note_survives_its_end(serve
             runner = kit.runner()
             runner.start()
             try:
-                kit.wait_for(
-                    "the customer bridged to the agent",
-                    lambda s: (
-                        s.scalar(
-                            select(m.Attempt.id).where(
-                                m.Attempt.campaign_id == campaign,
-                                m.Attempt.bridged_at.is_not(None),
-                                m.Attempt.ended_at.is_(None),
-                            )
-                        )
-                        is not None
-                    ),
-                    runner,
-                )
+                kit.wait_for("the customer bridged to the agent", kit.bridged(campaign), runner)
                 with kit.sessions() as s:
                     call_id = s.scalar(
                         select(m.Call.id)

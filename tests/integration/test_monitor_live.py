@@ -207,20 +207,7 @@ def test_listen_whisper_and_barge_are_heard_by_whom_they_should(sandbox, tmp_pat
     runner = kit.runner()
     runner.start()
     try:
-        kit.wait_for(
-            "the customer bridged to the agent",
-            lambda s: (
-                s.scalar(
-                    select(m.Attempt.id).where(
-                        m.Attempt.campaign_id == campaign,
-                        m.Attempt.bridged_at.is_not(None),
-                        m.Attempt.ended_at.is_(None),
-                    )
-                )
-                is not None
-            ),
-            runner,
-        )
+        kit.wait_for("the customer bridged to the agent", kit.bridged(campaign), runner)
         agent, customer = world.phone(AGENT_PHONE), world.customer()
         for mode in MonitorMode:
             session_id = _monitor(web, kit, agent_id, seat_id, mode)
