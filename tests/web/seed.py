@@ -18,6 +18,7 @@ from store.models import (
     Call,
     Campaign,
     Disposition,
+    InboundRoute,
     Lead,
     LeadList,
     Order,
@@ -25,6 +26,7 @@ from store.models import (
     Recording,
     Seat,
     Team,
+    Trunk,
     User,
 )
 from web.db import sealer
@@ -162,3 +164,14 @@ def wav(path: Path, frames: int = 800) -> Path:
         w.setframerate(8000)
         w.writeframes(b"\x01\x02" * frames)
     return path
+
+
+def hotline(session: Session, did: str = "14005550400") -> InboundRoute:
+    """An inbound route "400 hotline" for ``did``, delivered by a carrier's trunk (not rendered)."""
+    trunk = Trunk(name="carrier", managed=False, dids=[did])
+    session.add(trunk)
+    session.flush()
+    route = InboundRoute(name="400 hotline", did=did, trunk_id=trunk.id)
+    session.add(route)
+    session.flush()
+    return route

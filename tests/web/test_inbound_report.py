@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from store.enums import CallDirection, QueueOutcome
-from store.models import Agent, Call, InboundRoute, Trunk, User
+from store.models import Agent, Call, User
+from tests.web import seed
 from tests.web.test_security import two_teams  # noqa: F401 - fixture
 from web.db import sessions
 
@@ -30,12 +31,7 @@ CALLERS = [
 @pytest.fixture
 def hotline(app, two_teams):  # noqa: F811 - the fixture imported above
     with app.app_context(), sessions().begin() as s:
-        trunk = Trunk(name="carrier", managed=False, dids=["14005550400"])
-        s.add(trunk)
-        s.flush()
-        route = InboundRoute(name="400 hotline", did="14005550400", trunk_id=trunk.id)
-        s.add(route)
-        s.flush()
+        route = seed.hotline(s)
         agents = dict(s.execute(select(User.username, Agent.id).join(Agent.user)).all())
         for i, (outcome, waited, agent, talked) in enumerate(CALLERS):
             start = DAY + timedelta(minutes=i)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from store.enums import CallDirection, QueueOutcome
-from store.models import AuditLog, Call, InboundRoute, Recording, Trunk
+from store.models import AuditLog, Call, Recording
 from tests.web import seed
 from tests.web.test_security import two_teams  # noqa: F401 - fixture
 from web.db import sessions
@@ -26,12 +26,7 @@ def missed(app, settings):
         campaign = seed.campaign(s, "Hotline leads")
         [lead] = seed.leads(s, campaign, ["+12125550147"])
         lead.fields = {"first_name": "Ada", "last_name": "Byron"}
-        trunk = Trunk(name="carrier", managed=False, dids=["14005550400"])
-        s.add(trunk)
-        s.flush()
-        route = InboundRoute(name="400 hotline", did="14005550400", trunk_id=trunk.id)
-        s.add(route)
-        s.flush()
+        route = seed.hotline(s)
         ids = []
         for i, (caller, outcome) in enumerate((("12125550147", QueueOutcome.VOICEMAIL),
                                                ("12125550148", QueueOutcome.CALLBACK),

@@ -72,12 +72,14 @@ class MorningReport:
         reasons = self.reasons
         header = ["Agent", "Logged in", *(f"Paused: {r}" for r in reasons), "Talk time", "Dials", "Connects",
                   "Sales", "Amount"]
-        rows = [[a.name, clock(a.logged_in_s), *(clock(a.paused_s.get(r, 0)) for r in reasons),
-                 clock(a.talk_s), a.dials, a.connects, a.sales, a.amount] for a in [*self.agents, self.total]]
+        rows = [[a.name, hms(a.logged_in_s), *(hms(a.paused_s.get(r, 0)) for r in reasons),
+                 hms(a.talk_s), a.dials, a.connects, a.sales, a.amount] for a in [*self.agents, self.total]]
         return header, rows
 
 
-def clock(seconds: int) -> str:
+def hms(seconds: int) -> str:
+    """A report's durations: ``h:mm:ss`` always (the live pages' ``clock`` drops the hours under one,
+    as ``live.js`` counts on), in the pages (the ``hms`` filter) and the XLSX and PDF alike."""
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 

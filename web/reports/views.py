@@ -16,10 +16,11 @@ from web.db import db
 from web.http import day_or_none, int_or_none
 from web.pdf import table_pdf
 from web.reports import inbound
-from web.reports.morning import MorningReport, morning_report
+from web.reports.morning import MorningReport, hms, morning_report
 from web.reports.services import GROUPS, Period, sales_by_disposition, volume
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_filter(hms, "hms")
 MAX_DAYS = 366
 #: The query values the CSV export link carries over (any other name could clash with url_for's own).
 EXPORT_ARGS = ("from", "to", "group", "daily")
