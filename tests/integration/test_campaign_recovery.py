@@ -92,6 +92,7 @@ def run_with_crash(sandbox, tmp_path, kind: PbxKind, serial: int, crash,
         report = check_campaign(kit, campaign, leads, pbx, world, restarted=True, cut=in_flight)
         unrecorded = frozenset(a.id for a in kit.attempts(campaign)
                                if a.bridged_at is not None and not pbx.recording_started(a.channel_id))
+        assert unrecorded <= in_flight, unrecorded - in_flight  # the PBX recorded every call the crash spared
     return kit, campaign, leads, in_flight, report, unrecorded
 
 
