@@ -196,6 +196,7 @@ class Report:
     """What a campaign did, for the assertions and for the log (-s shows it)."""
 
     attempts: int = 0
+    placed: int = 0  # attempts less the node's refusals (never placed, not charged: the lead goes again)
     outcomes: Counter[str] = field(default_factory=Counter)
     amd_right: int = 0
     amd_judged: int = 0
@@ -242,6 +243,7 @@ def check_campaign(
     for a in attempts:
         by_lead.setdefault(a.lead_id, []).append(a)
     report.attempts = len(attempts)
+    report.placed = sum(a.outcome is not Outcome.REFUSED for a in attempts)
     report.outcomes = Counter(a.outcome.value for a in attempts if a.outcome is not None)
 
     # No lead dialed twice at once; every call the world received is an attempt we recorded.
