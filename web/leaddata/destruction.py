@@ -36,6 +36,7 @@ from orchestrator.leads.destruction import (
     certificate_digest,
     destroy_reason,
 )
+from settings import Settings
 from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, PurchaseState, RecordingStatus
 from store.models import (
     Attempt,
@@ -50,7 +51,7 @@ from store.models import (
     SmsMessage,
 )
 from store.sealing import Sealer
-from web.calls.services import file_under, recordings_root
+from web.calls.services import recordings_root, stored_file
 from web.leaddata.bulk import set_each, set_same
 from web.leaddata.purchases import PurchaseError
 
@@ -72,11 +73,19 @@ class Actor(Protocol):
 
 @dataclass(frozen=True)
 class Wiper:
-    """What destruction needs besides the database: the hash key, the import and recordings folders."""
+    """What destruction needs besides the database: the hash key, the import and recordings folders (the
+    archive's too: an archived recording is destroyed like any other)."""
 
     sealer: Sealer
     imports_dir: Path
     recordings_dir: Path
+    archive_dir: Path
+
+    @classmethod
+    def of(cls, sealer: Sealer, settings: Settings) -> Wiper:
+        """The folders the settings name: the instance dir's imports, the recordings and their archive."""
+        return cls(sealer, Path(settings.instance_dir) / "imports", Path(settings.recordings_dir),
+                   settings.recordings_archive)
 
 
 def batch_state(session: Session, purchase: Purchase, list_ids: Sequence[int]) -> BatchState:
@@ -135,7 +144,7 @@ def destroy(
         update(SmsMessage).where(SmsMessage.lead_id.in_(leads)).values(phone="", text=""),
         execution_options=bulk,
     )
-    deleted, kept_until = _recordings(session, attempts, wiper.recordings_dir, now)
+    deleted, kept_until = _recordings(session, attempts, wiper, now)
     session.execute(update(LeadList).where(LeadList.id.in_(list_ids)).values(destroyed_at=now, active=False))
     folders = 0
     if session.scalar(select(func.count()).select_from(live_lists(purchase.id).subquery())) == 0:
@@ -185,7 +194,7 @@ def _wipe_leads(session: Session, list_ids: Sequence[int], sealer: Sealer) -> in
 
 
 def _recordings(
-    session: Session, attempts: Select[tuple[Any]], root: Path, now: datetime
+    session: Session, attempts: Select[tuple[Any]], wiper: Wiper, now: datetime
 ) -> tuple[int, datetime | None]:
     """Delete the files the compliance profile lets go; mark the others for the scheduled job."""
     rows = session.execute(
@@ -207,7 +216,7 @@ def _recordings(
             due.append((rec_id, path, node_id))
         else:
             kept.append((rec_id, until))
-    _delete_files(session, due, root)
+    _delete_files(session, due, wiper)
     set_each(session, Recording, "purge_after", kept, DateTime(timezone=True))
     return len(due), max((until for _, until in kept), default=None)
 
@@ -216,13 +225,15 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]], root: Path) -> None:
-    """Unlink each recording's file and leave its row saying so (calls and reports keep the row).
+def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]], wiper: Wiper) -> None:
+    """Unlink each recording's file (in its node's folder or the archive) and leave its row saying so
+    (calls and reports keep the row).
 
     50 000 files in a 100 k-record batch: each node's directory is worked out once, not per file."""
+    root = wiper.recordings_dir
     roots = {n.id: recordings_root(n, root) for n in session.scalars(select(PbxNode))}
     for _, path, node_id in rows:
-        file = file_under(roots.get(node_id or 0, root), path)
+        file = stored_file(path, roots.get(node_id or 0, root), wiper.archive_dir)
         if file is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(file)
@@ -238,7 +249,7 @@ def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]],
     )
 
 
-def purge_due_recordings(session: Session, root: Path, now: datetime) -> int:
+def purge_due_recordings(session: Session, wiper: Wiper, now: datetime) -> int:
     """The scheduled half of the recordings policy: files kept for retention whose time has come."""
     due = (
         session.execute(
@@ -249,7 +260,7 @@ def purge_due_recordings(session: Session, root: Path, now: datetime) -> int:
         .tuples()
         .all()
     )
-    _delete_files(session, due, root)
+    _delete_files(session, due, wiper)
     return len(due)
 
 
