@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore, argument lists, no shell
+import subprocess
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -198,7 +198,7 @@ class _Server:
     def run(self, name: str, *args: str, stdout: int | None = None) -> str:
         """Run a client tool; its standard output (unless sent to ``stdout``), BackupError if it fails."""
         argv = [self.tool(name), *args]  # our arguments and a path the operator named, no shell
-        done = subprocess.run(argv, env=self.env, check=False,  # noqa: S603  # nosec B603
+        done = subprocess.run(argv, env=self.env, check=False,  # noqa: S603
                               stdout=stdout if stdout is not None else subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
@@ -209,7 +209,7 @@ class _Server:
 def _major(tool: str) -> int:
     """``pg_dump (PostgreSQL) 15.20 (Debian ...)`` → 15."""
     argv = [tool, "--version"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=False).stdout  # noqa: S603  # nosec B603
+    out = subprocess.run(argv, capture_output=True, text=True, check=False).stdout  # noqa: S603
     found = re.search(r"\) (\d+)", out)
     return int(found.group(1)) if found else 0
 
