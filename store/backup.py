@@ -27,9 +27,11 @@ from datetime import datetime
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import URL
+from sqlalchemy import URL, select
 
-from store.db import _private_file, normalize_url
+from store.db import _private_file, make_engine, normalize_url
+from store.models import PbxNode, Seat
+from store.sealing import Sealer, SecretUnreadable
 
 #: The file name's time stamp (UTC), sortable as text.
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -98,6 +100,23 @@ def restore(url: str, file: Path, force: bool = False) -> None:
             _pg_restore(_Server.of(parsed), file, force)
     except BackupError as exc:  # every check comes first, and the restore is one transaction
         raise BackupError(f"{exc}; nothing was restored") from None
+
+
+def secrets_open(url: str, sealer: Sealer) -> bool:
+    """Whether ``sealer``'s key opens the database's sealed secrets (one seat's or node's; True if there
+    are none): a restored database is worth little until the instance's ``secrets_key`` is back."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            token = conn.scalar(select(Seat.secret).where(Seat.secret != "").limit(1)) or conn.scalar(
+                select(PbxNode.secret).where(PbxNode.secret != "").limit(1))
+    finally:
+        engine.dispose()
+    try:
+        sealer.open(token or "")
+    except SecretUnreadable:
+        return False
+    return True
 
 
 def kind_of(file: Path) -> str:

@@ -187,6 +187,7 @@ def backup_restore(settings, file: Path, force: bool) -> None:
     (a new PostgreSQL database, a new SQLite file) unless --force."""
     from store import backup as backups
     from store.migrate import display_url
+    from store.sealing import instance_sealer
 
     try:
         backups.restore(settings.sqlalchemy_url, file, force)
@@ -194,6 +195,10 @@ def backup_restore(settings, file: Path, force: bool) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {file} into {display_url(settings.sqlalchemy_url)}; then run "
                "`switchboard db upgrade` if this version is newer than the dump's")
+    if not backups.secrets_open(settings.sqlalchemy_url, instance_sealer(settings)):
+        click.echo("warning: this secrets key does not open the restored seat and node secrets: put the "
+                   "instance's secrets_key back from its own backup (or set SWITCHBOARD_SECRETS_KEY) before "
+                   "starting the services", err=True)
 
 
 @backup.command("recordings")

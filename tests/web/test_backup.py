@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, inspect, make_url, select
 
 from lab.pgdb import recreate
 from settings import Settings
+from store.backup import secrets_open
 from store.enums import Outcome, RecordingStatus
 from store.models import Recording
+from store.sealing import Sealer
 from switchboard.cli import main
 from tests.db.conftest import throwaway_pg_database
 from tests.web import seed
@@ -92,10 +94,18 @@ def test_a_dump_restored_into_a_new_database_gives_the_admin_back_the_campaign_a
         app, settings, db_url, pg_server_url, tmp_path):
     ((call_id, recording_id),) = _calls(app, settings, [Recorded("1/a.wav", 0.1, status=None)]).values()
     dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    stem, suffix = (make_url(db_url).database, ".pgdump") if db_url.startswith("postgresql") else (
+        "switchboard", ".sqlite3")
+    older = [dumps / f"{stem}-2026010{day}T023000Z{suffix}" for day in (1, 2, 3)]
+    another = dumps / f"another-20260101T023000Z{suffix}"  # another database's: not this one's to prune
+    for path in (*older, another):
+        path.touch()
     done = _cli(settings, "backup", "database", "--to", str(dumps), "--keep", "2")
     assert done.exit_code == 0, done.output
-    (dump,) = dumps.iterdir()
-    assert dump.name.endswith(".pgdump" if db_url.startswith("postgresql") else ".sqlite3")
+    (dump,) = set(dumps.iterdir()) - {older[-1], another}  # its two newest kept, nothing half-written beside
+    assert dump.name.startswith(f"{stem}-")
+    assert dump.name.endswith(suffix)
     assert dump.stat().st_mode & 0o777 == 0o600  # password hashes and customers' numbers
 
     _stop(app)  # the database is lost
@@ -107,6 +117,8 @@ def test_a_dump_restored_into_a_new_database_gives_the_admin_back_the_campaign_a
     assert _tables(db_url) == []
     done = _cli(settings, "backup", "restore", str(dump))
     assert done.exit_code == 0, done.output
+    assert "warning" not in done.output  # the instance's key opens the restored seat's secret
+    assert not secrets_open(db_url, Sealer("another instance's key" * 2))
 
     restored = create_app(settings, TESTING=True)
     try:
@@ -127,7 +139,14 @@ def test_a_dump_restored_into_a_new_database_gives_the_admin_back_the_campaign_a
     assert "--force" in again.output
 
 
-def test_a_file_that_is_no_dump_restores_nothing(settings, db_url, tmp_path):
+def test_a_failed_dump_leaves_no_file_and_a_file_that_is_no_dump_restores_nothing(settings, db_url, tmp_path):
+    dumps = tmp_path / "dumps"
+    failed = _cli(settings, "backup", "database", "--to", str(dumps))  # no Switchboard database there yet
+    assert failed.exit_code == 1
+    assert ("no SQLite database at" if db_url.startswith("sqlite") else "not of a Switchboard database") in \
+        failed.output
+    assert list(dumps.iterdir()) == []  # not even the partial file
+
     notes = tmp_path / "notes.pgdump"
     notes.write_text("not a dump\n")
     done = _cli(settings, "backup", "restore", str(notes))
