@@ -25,6 +25,7 @@ from tests.db.conftest import throwaway_pg_database
 from tests.web import seed
 from tests.web.conftest import Client
 from web.app import create_app
+from web.calls import archive as archive_module
 from web.db import sealer, sessions
 from web.leaddata.destruction import Wiper, purge_due_recordings
 
@@ -168,24 +169,35 @@ def test_a_failed_dump_leaves_no_file_and_a_file_that_is_no_dump_restores_nothin
         assert _tables(db_url) == []
 
 
-def test_old_recordings_move_to_the_archive_and_still_play(app, as_role, settings, db_url):
+def test_old_recordings_move_to_the_archive_and_still_play(app, as_role, settings, db_url, monkeypatch):
     now = datetime.now(UTC)
     calls = _calls(app, settings, [
         Recorded("1/old.wav", 40), Recorded("1/young.wav", 2),
         Recorded("1/unchecked.wav", 40, status=None),  # the web host has not looked at it yet: left
-        # A China campaign's recording whose batch was destroyed: kept for the profile's 30 days.
-        Recorded("2/kept.wav", 20, profile="cn")])
+        # China campaigns' recordings whose batch was destroyed: kept for the profile's 30 days, and one
+        # whose time is up (the scheduler's purge deletes it while the archive copies it).
+        Recorded("2/kept.wav", 20, profile="cn"), Recorded("2/due.wav", 31, profile="cn")])
     old_call, old = calls["1/old.wav"]
-    young, unchecked, kept = (calls[p][1] for p in ("1/young.wav", "1/unchecked.wav", "2/kept.wav"))
+    young, unchecked, kept, due = (calls[p][1] for p in ("1/young.wav", "1/unchecked.wav", "2/kept.wav",
+                                                         "2/due.wav"))
     with app.app_context(), sessions().begin() as s:
         s.get_one(Recording, kept).purge_after = now + timedelta(days=10)
+        s.get_one(Recording, due).purge_after = now - timedelta(hours=1)
+
+    def purge_between_copy_and_repoint(session, copies):  # as the scheduler's hourly job may
+        with app.app_context(), sessions().begin() as s:
+            assert purge_due_recordings(s, Wiper.of(sealer(), settings), now) == 1
+        return repoint(session, copies)
+
+    repoint = archive_module._repoint
+    monkeypatch.setattr(archive_module, "_repoint", purge_between_copy_and_repoint)
 
     wrong = _cli(settings, "backup", "recordings", "--older-than", "7", "--archive", "/srv/elsewhere")
     assert wrong.exit_code == 1
     assert "recordings_archive_dir" in wrong.output
     done = _cli(settings, "backup", "recordings", "--older-than", "7")
     assert done.exit_code == 0, done.output
-    assert "moved 2 recordings" in done.output
+    assert "moved 2 recordings" in done.output  # old and kept; due was destroyed meanwhile: no copy left
 
     root, archive = settings.recordings_dir, settings.recordings_archive
     day = now.date().isoformat()

@@ -59,6 +59,8 @@ from web.leaddata.purchases import PurchaseError
 CHUNK = 5000
 #: What a deleted recording's path becomes (followed by its id: paths are unique).
 GONE = "destroyed/"
+#: PostgreSQL's advisory lock of destruction (``hold_destruction_lock``).
+DESTRUCTION_LOCK = 15015
 
 
 class Actor(Protocol):
@@ -127,6 +129,7 @@ def destroy(
     list_ids = sorted(set(list_ids))
     if not list_ids:
         raise PurchaseError("Nothing is left to destroy in this batch.")
+    hold_destruction_lock(session)
     reason = destroy_reason(batch_state(session, purchase, list_ids), now.date())
     if not isinstance(reason, DestroyReason):
         raise PurchaseError(f"Not destroyed: {reason}.")
@@ -251,6 +254,7 @@ def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]],
 
 def purge_due_recordings(session: Session, wiper: Wiper, now: datetime) -> int:
     """The scheduled half of the recordings policy: files kept for retention whose time has come."""
+    hold_destruction_lock(session)
     due = (
         session.execute(
             select(Recording.id, Recording.path, Recording.node_id)
@@ -278,11 +282,20 @@ def _remove_imports(imports_dir: Path, purchase_id: int) -> int:
     return removed
 
 
+def hold_destruction_lock(session: Session) -> None:
+    """Hold, until the transaction ends, the lock of whatever deletes recordings or moves them: destructions
+    take turns (one certificate chain), and a recording is not moved to the archive while it is destroyed
+    (the file its row named a moment before would be deleted and the archived copy outlive it).
+    PostgreSQL: an advisory lock; SQLite: its one write lock, taken now by a write that changes nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({DESTRUCTION_LOCK})"))
+    else:
+        session.execute(text("UPDATE recordings SET id = id WHERE 0 = 1"))
+
+
 def _certify(
     session: Session, purchase_id: int, facts: dict[str, Any], now: datetime
 ) -> DestructionCertificate:
-    if session.get_bind().dialect.name == "postgresql":  # one chain: concurrent destructions take turns
-        session.execute(text("SELECT pg_advisory_xact_lock(15015)"))
     previous = (
         session.scalar(
             select(DestructionCertificate.digest).order_by(DestructionCertificate.id.desc()).limit(1)
