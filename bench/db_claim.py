@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, text
 
-from lab.pgdb import test_server, throwaway_database
+from lab.pgdb import server_for_tests, throwaway_database
 from store import migrate
 from store.db import make_engine, session_factory
 from store.enums import CampaignMode, ComplianceProfile
@@ -38,7 +38,7 @@ STATUSES = ("new", "new", "new", "pending", "pending", "new", "done", "done", "i
 
 def postgres_url() -> AbstractContextManager[str]:
     """A throw-away database on the test server (dropped afterwards)."""
-    return throwaway_database(test_server(), "switchboard_bench")
+    return throwaway_database(server_for_tests(), "switchboard_bench")
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from sqlalchemy import make_url
 
 from lab.campaign import Kit, sandbox_up
 from lab.faults import FAULTS, TcpGate, Verdict, gated_url, run_faults, table
-from lab.pgdb import test_server, throwaway_database
+from lab.pgdb import server_for_tests, throwaway_database
 from settings import load_settings
 
 TARGET_RECOVERY_S = 5.0
@@ -41,7 +41,7 @@ TARGET_RECOVERY_S = 5.0
 
 def pg_database() -> AbstractContextManager[str]:
     """A throw-away database on the local server (dropped afterwards)."""
-    return throwaway_database(test_server(), "switchboard_faults")
+    return throwaway_database(server_for_tests(), "switchboard_faults")
 
 
 def run_backend(sandbox, backend: str, tmp: Path, *, leads: int, outage_s: float, settle: int,

@@ -15,7 +15,7 @@ from sqlalchemy import make_url
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def test_server() -> str:
+def server_for_tests() -> str:
     """The server the tests and benchmarks use."""
     return os.environ.get("SWITCHBOARD_TEST_PG_URL", DEFAULT_SERVER)
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from lab.pgdb import libpq, test_server, throwaway_database
+from lab.pgdb import libpq, server_for_tests, throwaway_database
 from lab.schema_copy import upgrade_to_head
 from store import migrate
 from store.db import make_engine, session_factory
@@ -25,7 +25,7 @@ from store.db import make_engine, session_factory
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
-    return test_server()
+    return server_for_tests()
 
 
 @pytest.fixture(scope="session")
