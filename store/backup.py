@@ -138,10 +138,13 @@ def kind_of(file: Path) -> str:
 def _sqlite_dump(source: Path, target: Path) -> None:
     if not source.is_file():
         raise BackupError(f"no SQLite database at {source}")
-    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
-            closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+                closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot back up {source}: {exc}") from None
     _sqlite_check(target)
 
 
@@ -162,15 +165,18 @@ def _sqlite_check(file: Path) -> None:
 
 def _sqlite_restore(file: Path, target: Path, force: bool) -> None:
     _sqlite_check(file)
-    _private_file(target)
-    with closing(sqlite3.connect(target)) as dst:
-        tables = dst.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-        if tables and not force:
-            raise BackupError(f"{target} already holds {tables} tables: restore into a new file, or pass "
-                              "--force to replace its whole content (stop the web, runners and scheduler "
-                              "first)")
-        with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as src:
-            src.backup(dst)  # one write transaction on the target: all of the dump or nothing
+    try:
+        _private_file(target)
+        with closing(sqlite3.connect(target)) as dst:
+            tables = dst.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if tables and not force:
+                raise BackupError(f"{target} already holds {tables} tables: restore into a new file, or pass "
+                                  "--force to replace its whole content (stop the web, runners and scheduler "
+                                  "first)")
+            with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as src:
+                src.backup(dst)  # one write transaction on the target: all of the dump or nothing
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"cannot write {target}: {exc}") from None
 
 
 def _sqlite_path(url: URL) -> Path:
