@@ -138,6 +138,10 @@ def test_a_dump_restored_into_a_new_database_gives_the_admin_back_the_campaign_a
     assert again.exit_code == 1
     assert "already holds" in again.output
     assert "--force" in again.output
+    tables = _tables(db_url)
+    forced = _cli(settings, "backup", "restore", "--force", str(dump))  # the services stopped: replaced
+    assert forced.exit_code == 0, forced.output
+    assert _tables(db_url) == tables
 
 
 def test_a_failed_dump_leaves_no_file_and_a_file_that_is_no_dump_restores_nothing(settings, db_url, tmp_path):
