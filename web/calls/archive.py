@@ -108,7 +108,7 @@ def _copy(row: tuple[int, str, int | None], roots: dict[int, Path], default_root
         done.skipped.append(f"recording {rec_id}: no file at {source}")
         return None
     archived = Path(target)
-    archived.parent.mkdir(parents=True, exist_ok=True)
+    archived.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # customers' voices: the web's user only
     partial = archived.with_name(f".{archived.name}.partial")
     shutil.copy2(source, partial)
     with open(partial, "rb") as fh:
