@@ -19,7 +19,7 @@ htmx.onLoad(root => {
 // form after a confirmation; the runner calls the phone chosen above the board. The form is built here
 // with this page's CSRF token: the board itself is shared by every viewer of its scope.
 // A supervisor's "pause" / "log out" of an agent (at once if free, after the call otherwise) works
-// the same way.
+// the same way, and so does "move" to the campaign chosen above the board.
 const MODES = {listen: 'Listen to', whisper: 'Whisper to', barge: 'Barge in on'};
 function post(url, fields) {
   const form = document.createElement('form');
@@ -32,12 +32,17 @@ function post(url, fields) {
   form.submit();
 }
 document.addEventListener('click', (e) => {
-  const b = e.target.closest('button.monitor, button.force');
+  const b = e.target.closest('button.monitor, button.force, button.move');
   if (!b) return;
   if (b.classList.contains('monitor')) {
     if (!confirm(`${MODES[b.dataset.mode]} ${b.dataset.name}'s call? Your phone will ring.`)) return;
     post(document.getElementById('board').dataset.monitorUrl,
          {agent_id: b.dataset.agent, mode: b.dataset.mode, seat_id: document.getElementById('monitor-seat').value});
+  } else if (b.classList.contains('move')) {
+    const to = document.getElementById('move-campaign');
+    if (confirm(`Move ${b.dataset.name} to ${to.selectedOptions[0].text}? (After the call in progress, if any.)`)) {
+      post(b.dataset.url, {campaign_id: to.value});
+    }
   } else if (confirm(`${b.dataset.action} ${b.dataset.name}? (After the call in progress, if any.)`)) {
     post(b.dataset.url, {action: b.dataset.action});
   }
