@@ -111,7 +111,8 @@ def test_a_team_leader_moves_their_agent_after_the_call_audited_and_the_runner_i
     lead = as_role("lead1")
     page = lead.get("/wallboard/").get_data(as_text=True)
     assert f'<option value="{campaigns["Evening"]}">Evening</option>' in page
-    assert "Team 2 only</option>" not in page and "Paused</option>" not in page  # not theirs / not running
+    assert "Team 2 only</option>" not in page  # not their team's
+    assert "Paused</option>" not in page  # not running
     assert f'data-url="/wallboard/agents/{floor["agent1"]}/move" data-name="agent1"' in page
     assert '<td class="campaign">C1</td>' in page  # the campaign each agent works for now
     said = _move(lead, floor["agent1"], campaigns["Evening"])
