@@ -130,6 +130,8 @@ class AgentPool:
         (READY) and handed over now; a paused agent goes when they are ready again.
         """
         agent.serves = frozenset({key for key in agent.serves if key.kind is not unit.kind} | {unit})
+        if agent.reserved is not None and agent.reserved[1] not in agent.serves:
+            self.unreserve(agent)  # an earlier move's, overridden (moved back before they went)
         if agent.unit == unit:
             return False
         self.reserve(agent, unit, now)

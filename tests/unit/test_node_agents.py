@@ -227,3 +227,20 @@ def test_an_idle_agent_moves_at_once_and_a_paused_one_when_ready_again():
     node.feed(AgentMove(T0 + 5, 3, 8))  # not logged in here: nothing to move
     node.feed(AgentMove(T0 + 5, 1, 99))  # a campaign this node does not host: they stay
     assert (node.unit_of(1), node.host.pool.get(1).reserved) == (B, None)
+
+
+def test_an_agent_moved_back_before_they_went_stays_and_is_counted_again():
+    node = Node()
+    leg = node.login(1, 7, T0)
+    (line,) = customer_originates(node.feed(Tick(T0 + 1))[A].commands)
+    node.feed(Answered(T0 + 2, line.channel_id, line.attempt_id))
+    node.feed(AgentMove(T0 + 3, 1, 8))
+    assert node.pacer_sees(A, T0 + 3) == {1: (AgentState.ON_CALL, T0 + 3)}
+    node.feed(AgentMove(T0 + 4, 1, 7))  # the supervisor changed their mind
+    assert node.pacer_sees(A, T0 + 4) == {1: (AgentState.ON_CALL, None)}
+    node.feed(HungUp(T0 + 5, line.channel_id, line.attempt_id))
+    node.feed(Disposition(T0 + 6, 7, 1, line.attempt_id, "sale"))
+    assert (node.unit_of(1), node.pacer_sees(A, T0 + 6)) == (A, {1: (AgentState.READY, None)})
+    (line,) = customer_originates(node.feed(Tick(T0 + 7))[A].commands)
+    steps = node.feed(Answered(T0 + 8, line.channel_id, line.attempt_id))
+    assert Bridge(line.channel_id, leg) in steps[A].commands
