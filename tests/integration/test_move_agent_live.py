@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PHONE_INDEX = 6  # agent007, as the agent panel's live tests (never run at the same time)
 #: No AMD: the customer is bridged on answer and talks this long, long enough for the move to reach
 #: the runner during the call; the new campaign's customer briefly.
-TALK_S, NEW_TALK_S = 5, 2
+TALK_S, NEW_TALK_S = 4, 2
 
 
 def test_an_agent_moved_during_a_call_finishes_it_then_works_for_the_new_campaign(sandbox, tmp_path):
@@ -31,7 +31,7 @@ def test_an_agent_moved_during_a_call_finishes_it_then_works_for_the_new_campaig
     (agent_id,) = kit.agents(1, first=PHONE_INDEX)
     old = kit.campaign("move-from", CampaignMode.PROGRESSIVE,
                        mixed_leads({World.HUMAN: 1}, first_serial=730, talk={World.HUMAN: (TALK_S,)}),
-                       amd_enabled=False)
+                       amd_enabled=False, wrap_up_s=1)
     with kit.sessions.begin() as s:  # running, nobody logged in for it: it dials nobody yet
         new = demo.create_campaign(s, "move-to", CampaignMode.PROGRESSIVE, mixed_leads(
             {World.HUMAN: 1}, first_serial=731, talk={World.HUMAN: (NEW_TALK_S,)}), amd_enabled=False).id
