@@ -11,6 +11,8 @@ in the row's columns, the rest in ``payload``:
 ``agent_leaving`` agent_id, payload ``{"at": epoch seconds or null (after this call),
                   "state": "paused"|"logged_out", "reason": "..."}``: an announced break or
                   log-out; the pacer stops dialing for the agent before they go.
+``agent_move``    agent_id, campaign_id (the campaign to move to, running here): after the
+                  call in progress; the old campaign's pacer counts them as leaving first.
 ``preview_dial``  agent_id, campaign_id, lead_id (a lead the web claimed for the agent).
 ``disposition``   agent_id, campaign_id, payload ``{"attempt_id", "code", "final": true,
                   "callback_at": epoch seconds or null}``; taken also when the campaign no
@@ -33,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.callflow import disposition_facts
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, AgentMove, Disposition, PreviewDial
 from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.monitor import MonitorRequest
 from orchestrator.safe import UnsafeValue
@@ -173,6 +175,12 @@ def _agent_leaving(desk: Desk) -> Event:
     return AgentLeaving(desk.now, desk.agent.id, float(at) if at is not None else None,
                         AgentState(desk.payload.get("state", AgentState.PAUSED.value)),
                         str(desk.payload.get("reason", "")))
+
+
+@handles(DeskCommand.AGENT_MOVE)
+def _agent_move(desk: Desk) -> Event:
+    """The campaign is the one to move to: ``take_inputs`` has refused it unless it runs here."""
+    return AgentMove(desk.now, desk.agent.id, desk.campaign_id())
 
 
 @handles(DeskCommand.PREVIEW_DIAL)

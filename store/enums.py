@@ -128,6 +128,7 @@ class DeskCommand(StrEnum):
     AGENT_STATE = "agent_state"
     AGENT_LOGOUT = "agent_logout"
     AGENT_LEAVING = "agent_leaving"
+    AGENT_MOVE = "agent_move"  # a supervisor moves the agent to another campaign (after the call)
     PREVIEW_DIAL = "preview_dial"
     DISPOSITION = "disposition"
     MONITOR = "monitor"  # a team leader listens to, whispers to or barges in on the agent's call

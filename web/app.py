@@ -49,6 +49,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     from web.auth import throttle
     from web.auth.roles import Perm, can
     from web.auth.services import session_identity
+    from web.charts import bar_chart, count_chart, pivot_chart
     from web.live import stream as live
 
     app = Flask(__name__)
@@ -79,7 +80,8 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     def _load(cookie_id: str):
         return session_identity(web_db.db(), cookie_id)
 
-    app.jinja_env.globals.update(can=can, Perm=Perm)
+    app.jinja_env.globals.update(can=can, Perm=Perm, bar_chart=bar_chart,
+                            count_chart=count_chart, pivot_chart=pivot_chart)
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     csrf.exempt(import_module("web.fsxml").bp)  # FreeSWITCH authenticates with HTTP basic auth

@@ -11,7 +11,9 @@ Who claims an agent is not the pool's decision nor a unit's: it is asked of
 the node's blending (``decide``) when the agent logs in and every time they
 become free again (:meth:`AgentPool.free`). An agent the decision gives to
 another unit is queued as a hand-over, which the node completes right after
-the current unit's step (:meth:`AgentPool.handovers`).
+the current unit's step (:meth:`AgentPool.handovers`). A supervisor moving an
+agent to another campaign (:meth:`AgentPool.move`) changes what they serve and
+reserves them for it, so the same decision moves them once they are free.
 """
 
 from __future__ import annotations
@@ -117,6 +119,23 @@ class AgentPool:
         caller's wait is due); :meth:`pull` moves an agent who is idle when the time comes.
         """
         agent.reserved = (at, unit)
+
+    def move(self, agent: Agent, unit: UnitKey, now: float) -> bool:
+        """A supervisor moves ``agent`` to another unit of the same kind (a campaign for a campaign).
+
+        ``unit`` replaces the units of that kind they serve (their inbound queues stay), and is
+        reserved for them from ``now``: their current unit gives them no new customer and its pacer
+        counts them as leaving at once, while they finish the call in progress (and its wrap-up)
+        there; the decision then hands them over when they become free. True if they were idle
+        (READY) and handed over now; a paused agent goes when they are ready again.
+        """
+        agent.serves = frozenset({key for key in agent.serves if key.kind is not unit.kind} | {unit})
+        if agent.reserved is not None and agent.reserved[1] not in agent.serves:
+            self.unreserve(agent)  # an earlier move's, overridden (moved back before they went)
+        if agent.unit == unit:
+            return False
+        self.reserve(agent, unit, now)
+        return self.pull(agent, now)
 
     def unreserve(self, agent: Agent) -> None:
         agent.reserved = None

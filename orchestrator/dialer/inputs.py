@@ -60,6 +60,19 @@ class AgentLeaving(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AgentMove(Event):
+    """A supervisor moves a logged-in agent of this node to the campaign ``campaign_id``.
+
+    The node's pool applies it (``AgentPool.move``): the agent finishes the call in progress
+    for their campaign, whose pacer counts them as leaving from now on, then the new campaign
+    takes them (and its pacer counts them) once they are free.
+    """
+
+    agent_id: int
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class PreviewDial(Event):
     """A ready agent looked at ``lead`` (claimed for them by the web) and asks to call it."""
 

@@ -10,7 +10,9 @@ How a runner drives it::
     tick no later than host.next_wakeup()
 
 An ``AgentLogin`` logs the agent in on the node (the pool) for its campaigns
-and queues before any unit sees it; the unit the blending picked then starts them. Every other event
+and queues before any unit sees it; the unit the blending picked then starts them. An
+``AgentMove`` likewise changes the agent's campaign in the pool first (the pool's inputs:
+``_POOL_INPUTS``). Every event
 goes to every unit in the order they were added, each ignoring what is not
 its own. Right after each unit's step, agents the blending moved to another
 unit are taken by that unit, so no other unit sees them in between.
@@ -18,8 +20,11 @@ unit are taken by that unit, so no other unit sees them in between.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.dialer.inputs import AgentLogin
+from orchestrator.dialer.inputs import AgentLogin, AgentMove
 from orchestrator.events import Event
 from orchestrator.node.blending import Blending
 from orchestrator.node.unit import Unit, UnitKey, UnitKind
@@ -44,16 +49,26 @@ class NodeHost:
 
     def handle(self, event: Event) -> list[tuple[UnitKey, Step]]:
         """Every unit's step for ``event``, and the steps of the units that took a handed-over agent."""
-        if isinstance(event, AgentLogin):
-            campaigns = (*(() if event.campaign_id is None else (event.campaign_id,)), *event.other_campaigns)
-            serves = frozenset({*(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns),
-                                *(UnitKey(UnitKind.QUEUE, q) for q in event.queues)})
-            self.pool.join(event.agent_id, event.seat, serves, event.at, leg=event.leg)
-        steps: list[tuple[UnitKey, Step]] = []
+        pool_input = _POOL_INPUTS.get(type(event))
+        if pool_input is not None:
+            pool_input(self, event)
+        steps: list[tuple[UnitKey, Step]] = list(self._handovers(event.at))
         for key, unit in list(self.units.items()):
             steps.append((key, unit.handle(event)))
             steps.extend(self._handovers(event.at))
         return steps
+
+    def _join(self, event: AgentLogin) -> None:
+        campaigns = (*(() if event.campaign_id is None else (event.campaign_id,)), *event.other_campaigns)
+        serves = frozenset({*(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns),
+                            *(UnitKey(UnitKind.QUEUE, q) for q in event.queues)})
+        self.pool.join(event.agent_id, event.seat, serves, event.at, leg=event.leg)
+
+    def _move(self, event: AgentMove) -> None:
+        """An agent logged in here moves to a campaign this node hosts (another would strand them)."""
+        agent, unit = self.pool.get(event.agent_id), UnitKey(UnitKind.CAMPAIGN, event.campaign_id)
+        if agent is not None and unit in self.units:
+            self.pool.move(agent, unit, event.at)
 
     def next_wakeup(self) -> float | None:
         return min((w for unit in self.units.values() if (w := unit.next_wakeup()) is not None), default=None)
@@ -66,3 +81,10 @@ class NodeHost:
         """The blending among the agent's units that this node hosts."""
         claims = {key: self.units[key].claim(now) for key in sorted(agent.serves) if key in self.units}
         return self.blending.pick(claims, now)
+
+
+#: What the pool does with its own inputs before any unit sees them, by the input's type.
+_POOL_INPUTS: dict[type[Event], Callable[[NodeHost, Any], None]] = {
+    AgentLogin: NodeHost._join,
+    AgentMove: NodeHost._move,
+}

@@ -9,12 +9,14 @@ from orchestrator.agents.pool import AgentPool
 from orchestrator.commands import Bridge, EndpointKind, Originate
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode
 from orchestrator.dialer.facts import AgentStatus
-from orchestrator.dialer.inputs import AgentLogin, Disposition
+from orchestrator.dialer.inputs import AgentLogin, AgentMove, Disposition
 from orchestrator.events import AgentState, AgentStateChanged, Answered, Event, HungUp, PbxConnected, Tick
 from orchestrator.leads.rules import LeadRules
 from orchestrator.node.blending import Blending
 from orchestrator.node.host import NodeHost
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
+from orchestrator.pacing.base import PacingReason
+from orchestrator.pacing.catalog import campaign_policy
 from orchestrator.step import Step
 
 A, B = UnitKey(UnitKind.CAMPAIGN, 7), UnitKey(UnitKind.CAMPAIGN, 8)
@@ -73,17 +75,20 @@ def test_a_reserved_agent_is_pulled_only_while_idle_and_the_reservation_ends_whe
 # -- two campaigns on one node ------------------------------------------------------------------
 
 class Node:
-    """Two progressive campaigns (7 and 8, no AMD) hosted on one node, fed like the runner feeds it."""
+    """Two progressive campaigns (7 and 8, no AMD) hosted on one node, fed like the runner feeds it;
+    ``predictive``: 7 is predictive, paced by the live policy."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, predictive: bool = False) -> None:
         self.host = NodeHost()
         self.dialers = {}
         for key, prefix in ((A, "a"), (B, "b")):
-            config = CampaignConfig(campaign_id=key.id, mode=DialMode.PROGRESSIVE, amd=False,
-                                    record_calls=False, lead_rules=LeadRules())
+            mode = DialMode.PREDICTIVE if predictive and key == A else DialMode.PROGRESSIVE
+            config = CampaignConfig(campaign_id=key.id, mode=mode, amd=False, record_calls=False,
+                                    lead_rules=LeadRules())
+            policy = campaign_policy(config) if mode is DialMode.PREDICTIVE else None
             leads = ny_leads(5, start=100 * key.id)
             self.dialers[key] = CampaignDialer(config, ListLeads(leads), SetDnc(), pool=self.host.pool,
-                                               ids=counting_ids(prefix))
+                                               policy=policy, ids=counting_ids(prefix))
             self.host.add(self.dialers[key])
         self.feed(PbxConnected(T0, "pbx1"))
 
@@ -108,6 +113,10 @@ class Node:
     def unit_of(self, agent_id: int) -> UnitKey | None:
         agent = self.host.pool.get(agent_id)
         return agent.unit if agent is not None else None
+
+    def pacer_sees(self, key: UnitKey, at: float) -> dict[int, tuple[AgentState, float | None]]:
+        """What ``key``'s pacer is given about its agents: state and announced departure."""
+        return {v.agent_id: (v.state, v.leaving_at) for v in self.dialers[key].pacing_state(at).agents}
 
 
 def test_an_agent_logged_in_on_the_node_serves_the_unit_the_blending_picks():
@@ -159,3 +168,79 @@ def test_a_unit_is_not_dropped_while_it_has_agents():
     node.feed(AgentStateChanged(T0 + 1, 1, AgentState.LOGGED_OUT))
     node.host.remove(A)
     assert list(node.host.units) == [B]
+
+
+# -- a supervisor moves an agent to another campaign ------------------------------------------------
+
+def test_a_moved_agent_finishes_the_call_the_old_pacer_sees_them_leaving_first_then_the_new_one_counts_them():
+    node = Node(predictive=True)
+    leg = node.login(1, 7, T0)
+    steps = node.feed(Tick(T0 + 1))
+    line, *others = customer_originates(steps[A].commands)
+    for other in others:  # the predictive pacer may dial more than one line for one agent
+        node.feed(HungUp(T0 + 2, other.channel_id, other.attempt_id, cause=19))
+    steps = node.feed(Answered(T0 + 3, line.channel_id, line.attempt_id))
+    assert Bridge(line.channel_id, leg) in steps[A].commands
+    policy = node.dialers[A].policy
+    assert policy is not None
+    node.feed(Tick(T0 + 19))
+    assert (policy.explain() or pytest.fail("no decision")).leaving == 0
+
+    steps = node.feed(AgentMove(T0 + 20, 1, 8))
+    assert all(s.commands == () for s in steps.values())  # the call in progress is not touched
+    assert node.unit_of(1) == A
+    assert node.pacer_sees(A, T0 + 20) == {1: (AgentState.ON_CALL, T0 + 20)}  # leaving, still on the call
+    assert node.pacer_sees(B, T0 + 20) == {}
+    steps = node.feed(Tick(T0 + 21))
+    assert customer_originates(steps[A].commands) == []  # no customer is dialed for them any more
+    explained = policy.explain() or pytest.fail("no decision")
+    assert (explained.leaving, explained.lines) == (1, 0)
+    assert PacingReason.DEPARTURES in explained.reasons
+
+    node.feed(HungUp(T0 + 25, line.channel_id, line.attempt_id))
+    assert node.unit_of(1) == A  # wrap-up and disposition stay with the old campaign
+    assert node.pacer_sees(B, T0 + 25) == {}
+    steps = node.feed(Disposition(T0 + 26, 7, 1, line.attempt_id, "sale"))
+    assert node.unit_of(1) == B
+    assert node.pacer_sees(A, T0 + 26) == {}
+    assert node.pacer_sees(B, T0 + 26) == {1: (AgentState.READY, None)}
+    assert AgentStatus(T0 + 26, 1, AgentState.READY) in steps[B].facts  # the state log: on 8 now
+    steps = node.feed(Tick(T0 + 27))
+    (line8,) = customer_originates(steps[B].commands)
+    steps = node.feed(Answered(T0 + 28, line8.channel_id, line8.attempt_id))
+    assert Bridge(line8.channel_id, leg) in steps[B].commands  # the same phone leg, never rung again
+
+
+def test_an_idle_agent_moves_at_once_and_a_paused_one_when_ready_again():
+    node = Node()
+    node.login(1, 7, T0)
+    node.login(2, 7, T0)
+    node.feed(AgentStateChanged(T0 + 1, 2, AgentState.PAUSED, "coffee"))
+    steps = node.feed(AgentMove(T0 + 2, 1, 8))
+    assert node.unit_of(1) == B
+    assert AgentStatus(T0 + 2, 1, AgentState.READY) in steps[B].facts
+    node.feed(AgentMove(T0 + 3, 2, 8))
+    assert node.unit_of(2) == A  # their pause is theirs
+    assert node.pacer_sees(A, T0 + 3) == {2: (AgentState.PAUSED, T0 + 3)}
+    node.feed(AgentStateChanged(T0 + 4, 2, AgentState.READY))
+    assert node.unit_of(2) == B
+    node.feed(AgentMove(T0 + 5, 3, 8))  # not logged in here: nothing to move
+    node.feed(AgentMove(T0 + 5, 1, 99))  # a campaign this node does not host: they stay
+    assert (node.unit_of(1), node.host.pool.get(1).reserved) == (B, None)
+
+
+def test_an_agent_moved_back_before_they_went_stays_and_is_counted_again():
+    node = Node()
+    leg = node.login(1, 7, T0)
+    (line,) = customer_originates(node.feed(Tick(T0 + 1))[A].commands)
+    node.feed(Answered(T0 + 2, line.channel_id, line.attempt_id))
+    node.feed(AgentMove(T0 + 3, 1, 8))
+    assert node.pacer_sees(A, T0 + 3) == {1: (AgentState.ON_CALL, T0 + 3)}
+    node.feed(AgentMove(T0 + 4, 1, 7))  # the supervisor changed their mind
+    assert node.pacer_sees(A, T0 + 4) == {1: (AgentState.ON_CALL, None)}
+    node.feed(HungUp(T0 + 5, line.channel_id, line.attempt_id))
+    node.feed(Disposition(T0 + 6, 7, 1, line.attempt_id, "sale"))
+    assert (node.unit_of(1), node.pacer_sees(A, T0 + 6)) == (A, {1: (AgentState.READY, None)})
+    (line,) = customer_originates(node.feed(Tick(T0 + 7))[A].commands)
+    steps = node.feed(Answered(T0 + 8, line.channel_id, line.attempt_id))
+    assert Bridge(line.channel_id, leg) in steps[A].commands

@@ -22,11 +22,20 @@ from sqlalchemy.orm import Session
 from orchestrator.dialer.agents import CONNECTING, NO_PHONE
 from store import desk_queue
 from store import messaging as sms
-from store.enums import AgentState, CampaignMode, CampaignState, DeskCommand, DeskRequestStatus, LeadStatus
+from store.enums import (
+    OUTBOUND_MODES,
+    AgentState,
+    CampaignMode,
+    CampaignState,
+    DeskCommand,
+    DeskRequestStatus,
+    LeadStatus,
+)
 from store.inbound import agent_queues
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
 from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
+from web.campaigns.progress import campaigns_of
 from web.sales.orders import LineInput, OrderError, check_lines, take_orders
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
@@ -164,6 +173,32 @@ def force(session: Session, agent: Agent, action: str, user_id: int) -> DeskRequ
     state = AgentState.PAUSED if pausing else AgentState.LOGGED_OUT
     return _send(session, agent, DeskCommand.AGENT_LEAVING, user_id,
                  payload={"at": None, "state": state.value, "reason": FORCED_PAUSE if pausing else ""})
+
+
+def move(session: Session, agent: Agent, campaign_id: int | None, user_id: int) -> Campaign:
+    """A supervisor moves ``agent`` to another running outbound campaign their team works on.
+
+    The runner of their seat's node moves them as "after this call" does (AGENT_MOVE): the call in
+    progress and its wrap-up stay with the old campaign, whose pacer counts them as leaving from
+    the moment it is told; the new campaign takes them once they are free (at once if idle, when
+    they end their pause if paused).
+    """
+    name = agent.user.username
+    if agent.state is AgentState.LOGGED_OUT:
+        raise AgentError(f"{name} is not logged in")
+    campaign = next((c for c in campaigns_for(session, agent)
+                     if c.id == campaign_id and c.mode in OUTBOUND_MODES), None)
+    if campaign is None:
+        raise AgentError(f"choose a running outbound campaign that {name}'s team works on")
+    if campaigns_of(session, [agent.id]).get(agent.id) == campaign.id:
+        raise AgentError(f"{name} is on {campaign.name} already")
+    _send(session, agent, DeskCommand.AGENT_MOVE, user_id, campaign_id=campaign.id)
+    return campaign
+
+
+def when_free(agent: Agent) -> str:
+    """When a supervisor's pause, log-out or move takes effect, in words."""
+    return "after the call in progress" if agent.state in BUSY else "now"
 
 
 def state_note(agent: Agent) -> str:

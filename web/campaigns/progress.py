@@ -187,6 +187,16 @@ def agents_on(session: Session, campaign_ids: Sequence[int]) -> dict[int, Counte
     return out
 
 
+def campaigns_of(session: Session, agent_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """agent -> the campaign they are on now (the open row of the state log, as in ``agents_on``), for
+    ``agent_ids`` or every agent; agents on none (logged out, a hotline seat) are left out."""
+    query = select(AgentStateLog.agent_id, AgentStateLog.campaign_id).where(
+        AgentStateLog.ended_at.is_(None), AgentStateLog.campaign_id.is_not(None))
+    if agent_ids is not None:
+        query = query.where(AgentStateLog.agent_id.in_(list(agent_ids)))
+    return {agent: campaign for agent, campaign in session.execute(query).tuples() if campaign is not None}
+
+
 def _agents_check(session: Session, campaign: Campaign) -> tuple[Check, bool]:
     """The agents on the campaign (``agents_on``); also whether the dialer has someone to dial for."""
     agents = agents_on(session, [campaign.id])[campaign.id]

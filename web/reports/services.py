@@ -215,3 +215,18 @@ def sales_by_disposition(
         }
         for name, label, count, amount in session.execute(query)
     ]
+
+
+def outcomes(session: Session, period: Period, teams: frozenset[int] | None) -> list[dict[str, Any]]:
+    """Attempts per campaign by the dialer's outcome (connected, busy, no answer, machine ...; one
+    still open: "in progress"); ``teams``: their agents' attempts only, as in :func:`volume`."""
+    query = (
+        _attempts(select(Campaign.name, Attempt.outcome, func.count()), "campaign")
+        .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
+        .where(within(teams, Agent.team_id))
+        .group_by(Campaign.name, Attempt.outcome)
+        .order_by(Campaign.name, Attempt.outcome)
+    )
+    return [{"name": name, "count": n,
+             "outcome": outcome.value.replace("_", " ") if outcome else "in progress"}
+            for name, outcome, n in session.execute(query)]

@@ -17,7 +17,8 @@ from web.http import day_or_none, int_or_none
 from web.pdf import table_pdf
 from web.reports import inbound
 from web.reports.morning import MorningReport, hms, morning_report
-from web.reports.services import GROUPS, Period, sales_by_disposition, volume
+from web.reports.services import GROUPS, Period, outcomes, sales_by_disposition, volume
+from web.sales.services import over_period, sales_vs_target
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.add_app_template_filter(hms, "hms")
@@ -45,16 +46,21 @@ def index():
     session = db()
     teams = team_scope()
     rows = volume(session, period, group, daily, teams)
+    people = "team" if group == "team" else "agent"  # whose sales meet a target
     return render_template(
         "reports/index.html",
         rows=rows,
+        hourly=volume(session, period, "hour", False, teams),
+        people=people,
+        targets=over_period(sales_vs_target(session, period.first, period.last, teams, _target()), people),
+        outcomes=outcomes(session, period, teams),
         sales=sales_by_disposition(session, period, group, teams),
         period=period,
         group=group,
         daily=daily,
         groups=GROUPS,
         export_args={k: v for k, v in request.args.items() if k in EXPORT_ARGS},
-        chart=_totals(rows),
+        totals=_totals(rows),
         # The hotline is the centre's: its queue figures for those who see every team, each agent's
         # inbound calls for anyone (in scope).
         inbound_routes=inbound.by_route(session, period) if teams is None else [],
@@ -64,12 +70,17 @@ def index():
 
 
 def _totals(rows: list[dict]) -> list[dict]:
+    """The rows summed over their days (a daily report's chart has one bar per name)."""
     by_name: dict[str, dict] = {}
     for r in rows:
-        t = by_name.setdefault(r["name"], {"name": r["name"], "connects": 0, "sales": 0})
-        t["connects"] += r["connects"]
-        t["sales"] += r["sales"]
+        t = by_name.setdefault(r["name"], {"name": r["name"], "dials": 0, "connects": 0, "sales": 0})
+        for field in ("dials", "connects", "sales"):
+            t[field] += r[field]
     return list(by_name.values())
+
+
+def _target() -> Decimal:
+    return Decimal(current_app.config["SWITCHBOARD_SETTINGS"].sales_target_per_agent_day)
 
 
 @bp.get("/export.csv")
@@ -104,8 +115,7 @@ def morning():
     if team is None:
         abort(404, "no such team among yours")
     day = day_or_none(request.args.get("day"), "day") or utcnow().date() - timedelta(days=1)
-    target = Decimal(current_app.config["SWITCHBOARD_SETTINGS"].sales_target_per_agent_day)
-    report = morning_report(session, team, day, target)
+    report = morning_report(session, team, day, _target())
     kind = request.args.get("format", "")
     if kind in ("xlsx", "pdf"):
         header, rows = report.table()

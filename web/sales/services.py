@@ -151,6 +151,16 @@ def sales_vs_target(
     return out
 
 
+def over_period(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Agent-day rows (:func:`sales_vs_target`) summed over the period per ``key`` ("agent" or
+    "team"): net sales and the target (one agent target per agent-day), for a chart."""
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"net": ZERO, "target": ZERO})
+    for r in rows:
+        for field in ("net", "target"):
+            totals[r[key]][field] += r[field]
+    return [{key: name, **t} for name, t in sorted(totals.items())]
+
+
 def by_team(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Agent-day rows summed per team and day (the team's target: one agent target per agent-day)."""
     teams: dict[tuple[str, str], dict[str, Any]] = defaultdict(

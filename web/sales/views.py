@@ -20,7 +20,15 @@ from web.db import db
 from web.http import day_or_none, finish, get_or_404, int_or_none
 from web.sales import orders as order_actions
 from web.sales.money import MoneyError, parse_money
-from web.sales.services import PAYROLL_HEADER, CommissionScope, by_team, month_statements, names, payroll_rows
+from web.sales.services import (
+    PAYROLL_HEADER,
+    CommissionScope,
+    by_team,
+    month_statements,
+    names,
+    over_period,
+    payroll_rows,
+)
 from web.sales.services import sales_vs_target as sales_rows
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
@@ -200,7 +208,7 @@ def targets():
     first, last = _period()
     rows = sales_rows(db(), first, last, team_scope(), _target())
     return render_template("sales/targets.html", rows=rows, teams=by_team(rows), first=first, last=last,
-                           target=_target())
+                           target=_target(), team_totals=over_period(rows, "team"))
 
 
 # -- commission -----------------------------------------------------------------------------------

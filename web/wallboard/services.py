@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from orchestrator.compliance import BUCKET_S, WINDOWS, abandon_rate, amd_floor, rules_for
 from orchestrator.pacing.base import AbandonWindow
-from store.enums import AgentState, CallDirection, CampaignState
+from store.enums import OUTBOUND_MODES, AgentState, CallDirection, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Call, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
-from web.campaigns.progress import agents_on
+from web.campaigns.progress import agents_on, campaigns_of
 from web.sales.services import by_team, sales_vs_target
 
 HOURS_SHOWN = 12
@@ -41,6 +41,9 @@ def snapshot(
         .order_by(User.username)
     ).all()
     by_state = Counter(state.value for _, state, _, _, _, _ in agents)
+    on = campaigns_of(session, [agent_id for *_, agent_id in agents])
+    names = dict(session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(set(on.values()))))
+                 .tuples().all())
     calls = _current_calls(session)
     campaigns = _visible_campaigns(session, teams)
     open_attempts = session.execute(
@@ -62,6 +65,7 @@ def snapshot(
                 "seconds": int((now - since).total_seconds()) if since else None,
                 "since": since.isoformat() if since else None,  # the page's clock counts on from it
                 "call_id": calls.get(agent_id),  # the call on the agent's line now: links to its page
+                "campaign": names.get(on.get(agent_id, 0), ""),  # the one they work for now
             }
             for name, state, reason, since, team, agent_id in agents
         ],
@@ -98,6 +102,13 @@ def _sales_today(
          "share": float(t["net"] / t["target"]) if t["target"] else 0.0}
         for t in by_team(sales_vs_target(session, day, day, teams, target))
     ]
+
+
+def move_targets(session: Session, teams: frozenset[int] | None) -> list[Campaign]:
+    """The campaigns a supervisor may move agents to from the board: running outbound ones in scope
+    (``web.agent.services.move`` checks the agent's own team too)."""
+    return [c for c in _visible_campaigns(session, teams)
+            if c.desired_state is CampaignState.RUNNING and c.mode in OUTBOUND_MODES]
 
 
 def _visible_campaigns(session: Session, teams: frozenset[int] | None) -> list[Campaign]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from store.enums import AgentState
 from store.models import Agent
 from store.types import utcnow
 from web.agent import services as agent_services
@@ -21,7 +22,7 @@ from web.http import finish, get_or_404, int_or_none
 from web.live import stream
 from web.live.changes import BOARD
 from web.wallboard import monitoring
-from web.wallboard.services import snapshot
+from web.wallboard.services import move_targets, snapshot
 
 bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
 
@@ -39,6 +40,7 @@ def index():
     session, teams = db(), team_scope()
     return render_template(
         "wallboard/index.html", s=_snapshot(), since=since, monitor=monitor, own_seat=_own_seat(),
+        move_to=move_targets(session, teams),
         phones=monitoring.phones(session, teams) if monitor else [],
         sessions=monitoring.recent(session, teams) if monitor else [])
 
@@ -84,15 +86,21 @@ def monitor():
     return finish("wallboard.index", ok=f"{row.mode.value}: your phone rings now; hang up to stop")
 
 
+def _agent_in_scope(agent_id: int) -> Agent:
+    """The agent, if the viewer's board shows them (a team leader: their own teams' agents)."""
+    agent = get_or_404(Agent, agent_id)
+    teams = team_scope()
+    if teams is not None and agent.team_id not in teams:
+        abort(403)  # another team's agent
+    return agent
+
+
 @bp.post("/agents/<int:agent_id>/force")
 @requires(Perm.WALLBOARD)
 def force(agent_id: int):
     """A supervisor (or the agent's team leader) pauses or logs an agent out, confirmed in the page."""
     session = db()
-    agent = get_or_404(Agent, agent_id)
-    teams = team_scope()
-    if teams is not None and agent.team_id not in teams:
-        abort(403)  # another team's agent
+    agent = _agent_in_scope(agent_id)
     action = request.form.get("action", "")
     try:
         agent_services.force(session, agent, action, current_user.id)
@@ -100,8 +108,25 @@ def force(agent_id: int):
         return finish("wallboard.index", exc)
     audit.record(session, f"agent.force_{action.replace(' ', '_')}", "agent", agent.id,
                  agent=agent.user.username, state=agent.state.value)
-    return finish("wallboard.index", ok=f"{agent.user.username}: {action} "
-                  f"{'after the call in progress' if agent.state in agent_services.BUSY else 'now'}")
+    return finish("wallboard.index", ok=f"{agent.user.username}: {action} {agent_services.when_free(agent)}")
+
+
+@bp.post("/agents/<int:agent_id>/move")
+@requires(Perm.WALLBOARD)
+def move(agent_id: int):
+    """A supervisor (or the agent's team leader) moves an agent to another campaign, confirmed in the
+    page: after the call in progress (the old campaign's pacer stops counting on them first)."""
+    session = db()
+    agent = _agent_in_scope(agent_id)
+    try:
+        campaign = agent_services.move(session, agent, int_or_none(request.form.get("campaign_id")),
+                                       current_user.id)
+    except agent_services.AgentError as exc:
+        return finish("wallboard.index", exc)
+    audit.record(session, "agent.move", "agent", agent.id, agent=agent.user.username, campaign=campaign.id,
+                 campaign_name=campaign.name, state=agent.state.value)
+    when = "when their pause ends" if agent.state is AgentState.PAUSED else agent_services.when_free(agent)
+    return finish("wallboard.index", ok=f"{agent.user.username}: moves to {campaign.name} {when}")
 
 
 @bp.get("/snapshot.json")
