@@ -85,7 +85,7 @@ def test_the_assignee_books_the_return_visit_places_it_in_preview_and_the_dispos
         agent = s.scalars(select(Agent).join(Agent.user).where(User.username == "agent1")).one()
         assert (lead.phone, lead.status, lead.callback_agent_id, lead.next_call_at) == (
             CUSTOMER, LeadStatus.CALLBACK, agent.id, at)
-        assert s.get_one(LeadList, lead.list_id).agent_id == agent.id  # their own list: no pool claim takes it
+        assert s.get_one(LeadList, lead.list_id).agent_id == agent.id  # their own list: no pool takes it
         assert s.get_one(Ticket, 1).visit_lead_id == lead.id
     # Booked again: the same lead moves.
     at = now + timedelta(hours=2)

@@ -112,7 +112,8 @@ def test_the_further_period_is_set_per_step_and_a_ticket_without_a_leader_goes_t
     _run_job_at(monkeypatch, settings, assigned + timedelta(hours=27), policy)
     with app.app_context(), sessions()() as s:
         assert s.get_one(Ticket, 1).escalation is Escalation.DIRECTOR  # 24 h + 2 h: both at once
-        assert [e.note.split(":")[0] for e in s.get_one(Ticket, 1).events[3:]] == ["escalated to the directors"]
+        notes = [e.note.split(":")[0] for e in s.get_one(Ticket, 1).events[3:]]
+        assert notes == ["escalated to the directors"]
     with app.app_context(), sessions().begin() as s:  # a complaint nobody leads: no call, no team
         s.add(Ticket(subject="Walk-in complaint", state_since=utcnow() - timedelta(hours=5)))
     _run_job_at(monkeypatch, settings, utcnow())
