@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orchestrator.quality.tickets import Escalation
@@ -122,7 +122,12 @@ class Ticket(CreatedAt, Base):
     """A customer's complaint, moved along ``orchestrator.quality.tickets.PATH`` one step at a time."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_state_created_at", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_state_created_at", "state", "created_at"),
+        # The directors' "my escalations" and nav count: the few escalated tickets, not all of them.
+        Index("ix_tickets_escalation", "escalation", postgresql_where=text("escalation IS NOT NULL"),
+              sqlite_where=text("escalation IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     call_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("calls.id", ondelete="SET NULL"),

@@ -35,6 +35,9 @@ def upgrade() -> None:
                                     ["visit_lead_id"], ["id"], ondelete="SET NULL")
         batch_op.create_index(batch_op.f("ix_tickets_escalated_to_id"), ["escalated_to_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_visit_lead_id"), ["visit_lead_id"], unique=False)
+        batch_op.create_index("ix_tickets_escalation", ["escalation"], unique=False,
+                              postgresql_where=sa.text("escalation IS NOT NULL"),
+                              sqlite_where=sa.text("escalation IS NOT NULL"))
     with op.batch_alter_table("ticket_events") as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=16), server_default="step", nullable=False))
         batch_op.add_column(sa.Column("call_id", BIG_ID, nullable=True))
@@ -48,6 +51,7 @@ def downgrade() -> None:
         batch_op.drop_column("call_id")
         batch_op.drop_column("kind")
     with op.batch_alter_table("tickets") as batch_op:
+        batch_op.drop_index("ix_tickets_escalation")
         batch_op.drop_index(batch_op.f("ix_tickets_visit_lead_id"))
         batch_op.drop_index(batch_op.f("ix_tickets_escalated_to_id"))
         batch_op.drop_constraint(batch_op.f("fk_tickets_visit_lead_id_leads"), type_="foreignkey")
