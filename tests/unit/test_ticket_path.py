@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 
 from orchestrator.quality.tickets import (
     PATH,
@@ -17,6 +18,7 @@ from orchestrator.quality.tickets import (
     escalation_due,
     next_state,
 )
+from switchboard.cli import main
 
 WHO = {  # a role that may take each step, walking the path
     State.ACCEPTED: "team_leader", State.ASSIGNED: "team_leader", State.SUPERVISED: "supervisor",
@@ -108,3 +110,10 @@ def test_escalation_only_rises_and_skips_a_missing_team_leader():
 def test_a_bad_escalation_setting_says_what_is_wrong(hours, steps, message):
     with pytest.raises(ValueError, match=message):
         EscalationPolicy.parse(hours, steps)
+
+
+def test_the_scheduler_refuses_to_start_on_a_bad_escalation_setting(tmp_path):
+    result = CliRunner().invoke(main, ["scheduler"], env={
+        "SWITCHBOARD_INSTANCE_DIR": str(tmp_path), "SWITCHBOARD_TICKET_DIRECTOR_AFTER_STEPS": "closed=3"})
+    assert result.exit_code == 2
+    assert "'closed=3': a closed ticket is never escalated" in result.output
