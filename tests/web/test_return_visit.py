@@ -128,6 +128,7 @@ def test_the_assignee_books_the_return_visit_places_it_in_preview_and_the_dispos
     assert '<strong id="state">return visit done</strong>' in page
     assert f'<a href="/calls/{call_id}">{call_id}</a>' in page
     assert "Not interested: customer satisfied" in page
+    assert f"<td>{call_id}</td>" in _text(agent1.get("/tickets/1"))  # no link to a page they may not open
     with app.app_context(), sessions()() as s:
         ticket = s.get_one(Ticket, 1)
         last = ticket.events[-1]
