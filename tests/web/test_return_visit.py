@@ -13,7 +13,7 @@ from sqlalchemy import select
 from orchestrator.dialer.inputs import PreviewDial
 from orchestrator.quality.tickets import State
 from store.enums import AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
-from store.models import Agent, AuditLog, Call, Disposition, Lead, LeadList, Seat, Ticket, User
+from store.models import Agent, AuditLog, Call, Campaign, Disposition, Lead, LeadList, Seat, Ticket, User
 from tests.web import seed
 from tests.web.test_agent import HTMX, _last_command
 from tests.web.test_tickets import calls  # noqa: F401 - fixture: a call of agent1 (Team 1, led by lea)
@@ -27,17 +27,22 @@ def _text(page) -> str:
     return page.get_data(as_text=True)
 
 
-@pytest.fixture
-def followed_up(app, as_role, calls):  # noqa: F811
-    """A running preview campaign; agent1 ready at their seat; a complaint about agent1's call walked by
-    the supervisor to "supervised" with agent1 assigned, who marks it followed up from its page."""
+def care_campaign(app) -> tuple[Campaign, int]:
+    """A running preview campaign "Care calls", agent1 ready at their seat; returns it and agent1's user."""
     with app.app_context(), sessions().begin() as s:
         care = seed.campaign(s, "Care calls", CampaignMode.PREVIEW)
         care.desired_state = CampaignState.RUNNING
         agent = s.scalars(select(Agent).join(Agent.user).where(User.username == "agent1")).one()
         agent.seat = s.scalars(select(Seat).order_by(Seat.id)).first()
         agent.state = AgentState.READY
-        user_id = agent.user_id
+        return care, agent.user_id
+
+
+@pytest.fixture
+def followed_up(app, as_role, calls):  # noqa: F811
+    """A running preview campaign; agent1 ready at their seat; a complaint about agent1's call walked by
+    the supervisor to "supervised" with agent1 assigned, who marks it followed up from its page."""
+    care, user_id = care_campaign(app)
     sup = as_role("sup")
     sup.post("/tickets", {"call_id": calls[0], "subject": "Never got the refund"})
     for to, extra in (("accepted", {}), ("assigned", {"assignee_id": user_id}), ("supervised", {})):

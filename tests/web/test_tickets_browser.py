@@ -10,10 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from store.enums import AgentState, CampaignMode, CampaignState
-from store.models import Agent, Lead, Seat, Ticket, User
-from tests.web import seed
+from store.models import Lead, Ticket
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures, skip mark
+from tests.web.test_return_visit import care_campaign
 from tests.web.test_ticket_escalation import _run_job_at
 from tests.web.test_tickets import calls  # noqa: F401 - fixture: a call of agent1 (Team 1, led by lea)
 from web.agent import services
@@ -30,12 +29,7 @@ def test_a_complaint_is_escalated_and_its_return_visit_booked_in_the_browser(
         app, settings, live_url, page, calls, monkeypatch):  # noqa: F811
     from playwright.sync_api import expect
 
-    with app.app_context(), sessions().begin() as s:
-        care = seed.campaign(s, "Care calls", CampaignMode.PREVIEW)
-        care.desired_state = CampaignState.RUNNING
-        agent = s.scalars(select(Agent).join(Agent.user).where(User.username == "agent1")).one()
-        agent.seat = s.scalars(select(Seat).order_by(Seat.id)).first()
-        agent.state = AgentState.READY
+    care, _ = care_campaign(app)
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     _login(page, live_url, "sup")
