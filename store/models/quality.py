@@ -141,7 +141,8 @@ class Ticket(CreatedAt, Base):
     state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState), default=TicketState.ANSWERED)
     # When it entered ``state`` (its last event's time): the step's SLA runs from here.
     state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Indexed: "assigned to me" (an agent's complaints, a team leader's own beside their teams').
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     department: Mapped[str] = mapped_column(String(64), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Overdue on its current step: told whom (``orchestrator.quality.tickets.Escalation``), and the team

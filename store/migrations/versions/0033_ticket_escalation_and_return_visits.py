@@ -1,7 +1,8 @@
 """Complaint tickets: escalation of overdue steps (to the team leader, then the directors) and the return
 visit placed through the dialer (its callback lead; the event of the call that made it).
 
-Existing events are steps (``kind`` 'step'); existing tickets are not escalated: the scheduler's job
+Tickets are read by assignee now (an agent's complaints): ``assignee_id`` gets an index. Existing
+events are steps (``kind`` 'step'); existing tickets are not escalated: the scheduler's job
 escalates those overdue on its first run.
 
 Revision ID: 0033
@@ -34,6 +35,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f("fk_tickets_visit_lead_id_leads"), "leads",
                                     ["visit_lead_id"], ["id"], ondelete="SET NULL")
         batch_op.create_index(batch_op.f("ix_tickets_escalated_to_id"), ["escalated_to_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tickets_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_visit_lead_id"), ["visit_lead_id"], unique=False)
         batch_op.create_index("ix_tickets_escalation", ["escalation"], unique=False,
                               postgresql_where=sa.text("escalation IS NOT NULL"),
@@ -53,6 +55,7 @@ def downgrade() -> None:
     with op.batch_alter_table("tickets") as batch_op:
         batch_op.drop_index("ix_tickets_escalation")
         batch_op.drop_index(batch_op.f("ix_tickets_visit_lead_id"))
+        batch_op.drop_index(batch_op.f("ix_tickets_assignee_id"))
         batch_op.drop_index(batch_op.f("ix_tickets_escalated_to_id"))
         batch_op.drop_constraint(batch_op.f("fk_tickets_visit_lead_id_leads"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_tickets_escalated_to_id_users"), type_="foreignkey")
