@@ -14,8 +14,6 @@ that they stay flat as the table grows.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -24,10 +22,9 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from sqlalchemy import Engine, insert, make_url, text
+from sqlalchemy import Engine, insert, text
 
+from lab.pgdb import server_for_tests, throwaway_database
 from store import migrate
 from store.db import make_engine, session_factory
 from store.enums import CampaignMode, ComplianceProfile
@@ -39,17 +36,9 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 STATUSES = ("new", "new", "new", "pending", "pending", "new", "done", "done", "invalid", "dnc")
 
 
-@contextmanager
-def postgres_url() -> Iterator[str]:
-    server = os.environ.get("SWITCHBOARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"switchboard_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(libpq, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield make_url(server).set(database=name).render_as_string(hide_password=False)
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def postgres_url() -> AbstractContextManager[str]:
+    """A throw-away database on the test server (dropped afterwards)."""
+    return throwaway_database(server_for_tests(), "switchboard_bench")
 
 
 @contextmanager

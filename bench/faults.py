@@ -24,39 +24,24 @@ duplicate_originates=<n> stuck_campaigns=<n> max_recovery_s=<x>``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import make_url
 
 from lab.campaign import Kit, sandbox_up
 from lab.faults import FAULTS, TcpGate, Verdict, gated_url, run_faults, table
+from lab.pgdb import server_for_tests, throwaway_database
 from settings import load_settings
 
-PG_SERVER = os.environ.get("SWITCHBOARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGET_RECOVERY_S = 5.0
 
 
-@contextlib.contextmanager
-def pg_database() -> Iterator[str]:
+def pg_database() -> AbstractContextManager[str]:
     """A throw-away database on the local server (dropped afterwards)."""
-    name = f"switchboard_faults_{secrets.token_hex(4)}"
-    server = make_url(PG_SERVER)
-    libpq = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            url = server.set(drivername="postgresql+psycopg", database=name)
-            yield url.render_as_string(hide_password=False)
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return throwaway_database(server_for_tests(), "switchboard_faults")
 
 
 def run_backend(sandbox, backend: str, tmp: Path, *, leads: int, outage_s: float, settle: int,

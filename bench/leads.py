@@ -182,8 +182,9 @@ def purge(url: str, purchase_id: int, folder: Path) -> tuple[float, int]:
             purchase = s.get_one(Purchase, purchase_id)
             lists = list(s.scalars(select(LeadList.id).where(LeadList.purchase_id == purchase_id,
                                                              LeadList.team_id.is_not(None))))
+            wiper = Wiper(Sealer("b" * 43), folder, folder, folder)
             started = time.perf_counter()
-            certificate = destroy(s, purchase, lists, Wiper(Sealer("b" * 43), folder, folder), utcnow(), None)
+            certificate = destroy(s, purchase, lists, wiper, utcnow(), None)
             s.flush()
             return time.perf_counter() - started, int(certificate.facts["records"])
     finally:

@@ -228,7 +228,7 @@ def seed_demo(settings: Settings) -> list[str]:
     password = instance_secret(settings.instance_dir, DEMO_AGENT_SECRET)
     sealer = instance_sealer(settings)
     # as the web app's destruction pages build it (web.leaddata.views.wiper)
-    wiper = Wiper(sealer, Path(settings.instance_dir) / "imports", Path(settings.recordings_dir))
+    wiper = Wiper.of(sealer, settings)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:

@@ -52,6 +52,9 @@ class Settings:
     # Where the web reads a node's recordings when the node does not say
     # (``pbx_nodes.recordings_dir``): Asterisk's monitor directory on this host.
     recordings_dir: Path = Path("/var/spool/asterisk/monitor")
+    # Where ``switchboard backup recordings`` moves old recordings and the web plays them from
+    # afterwards; empty: ``recordings-archive`` in the instance dir.
+    recordings_archive_dir: str = ""
     # Where "Provision and reload" writes an Asterisk node's seats (pjsip.conf #includes it; the
     # dialplans/ files go next to it). ``{node}`` becomes the node's name, for one directory per node.
     seats_conf_path: str = "/etc/asterisk/pjsip-seats.conf"
@@ -119,6 +122,11 @@ class Settings:
     def __repr__(self) -> str:
         shown = (f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
         return f"Settings({', '.join(shown)}, database_url={mask_url_password(self.database_url)!r})"
+
+    @property
+    def recordings_archive(self) -> Path:
+        """Where archived recordings live: the ``recordings_archive_dir`` setting, else the instance dir's."""
+        return Path(self.recordings_archive_dir or self.instance_dir / "recordings-archive")
 
     @property
     def sqlalchemy_url(self) -> str:

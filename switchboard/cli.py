@@ -6,6 +6,8 @@ based ESL runner never shares a process with the asyncio AMI runner.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from settings import load_settings
@@ -32,8 +34,6 @@ def _lab(module: str):
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """Switchboard: call-centre orchestration for Asterisk and FreeSWITCH."""
-    from pathlib import Path
-
     try:
         ctx.obj = load_settings(Path(config_path) if config_path else None)
     except (OSError, ValueError) as exc:
@@ -149,6 +149,93 @@ def admin_create(settings, username: str, password_stdin: bool, role: str) -> No
     click.echo(f"created {role} {username!r} (id {user_id})")
 
 
+@main.group()
+def backup() -> None:
+    """Database dumps and restores, and the recordings archive (deploy/systemd runs them on timers)."""
+
+
+@backup.command("database")
+@click.option("--to", "to_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of the dumps (created 0700).")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Then delete all but the N newest dumps of this database there (default: keep all).")
+@click.pass_obj
+def backup_database(settings, to_dir: Path, keep: int | None) -> None:
+    """Dump the database: PostgreSQL with pg_dump (custom format), SQLite with its online backup;
+    written under a temporary name and verified before it gets its own."""
+    from datetime import UTC, datetime
+
+    from store import backup as backups
+
+    try:
+        made = backups.dump(settings.sqlalchemy_url, to_dir, datetime.now(UTC))
+        removed = backups.prune(made, keep) if keep else []
+    except (backups.BackupError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"dumped the database to {made} ({made.stat().st_size} bytes)")
+    for old in removed:
+        click.echo(f"removed the older dump {old}")
+
+
+@backup.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace what the database holds (stop the web, runners and scheduler first).")
+@click.pass_obj
+def backup_restore(settings, file: Path, force: bool) -> None:
+    """Restore a dump of `backup database` into the configured database, which must be empty
+    (a new PostgreSQL database, a new SQLite file) unless --force."""
+    from store import backup as backups
+    from store.migrate import display_url
+    from store.sealing import instance_sealer
+
+    try:
+        backups.restore(settings.sqlalchemy_url, file, force)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {file} into {display_url(settings.sqlalchemy_url)}; then run "
+               "`switchboard db upgrade` if this version is newer than the dump's")
+    if not backups.secrets_open(settings.sqlalchemy_url, instance_sealer(settings)):
+        click.echo("warning: this secrets key does not open the restored seat and node secrets: put the "
+                   "instance's secrets_key back from its own backup (or set SWITCHBOARD_SECRETS_KEY) before "
+                   "starting the services", err=True)
+
+
+@backup.command("recordings")
+@click.option("--older-than", "days", required=True, type=click.IntRange(min=1),
+              help="Move recordings of calls that began more than DAYS days ago.")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The archive directory: the recordings_archive_dir setting, from which the web plays them "
+                   "(the default).")
+@click.pass_obj
+def backup_recordings(settings, days: int, archive: Path | None) -> None:
+    """Move old recordings off the PBX spool into the archive; the call pages play them from there and
+    say when they were archived. Nothing is deleted. Run it on the web host (it reads the recordings
+    directories as the web does)."""
+    from datetime import UTC, datetime, timedelta
+
+    from store.db import make_engine, session_factory
+    from web.calls.archive import archive_recordings
+
+    root = settings.recordings_archive
+    if archive is not None and archive.resolve() != root.resolve():
+        raise click.ClickException(
+            f"the web plays archived recordings from the recordings_archive_dir setting ({root}): set it "
+            f"to {archive} for every process (SWITCHBOARD_RECORDINGS_ARCHIVE_DIR) rather than archiving "
+            "elsewhere")
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        done = archive_recordings(session_factory(engine), settings.recordings_dir, root,
+                                  timedelta(days=days), datetime.now(UTC))
+    except OSError as exc:
+        raise click.ClickException(f"archiving stopped: {exc}") from None
+    finally:
+        engine.dispose()
+    for why in done.skipped:
+        click.echo(f"left in place: {why}", err=True)
+    click.echo(f"moved {done.moved} recordings ({done.bytes} bytes) to {root}")
+
+
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
@@ -178,8 +265,6 @@ def web(settings, host: str | None, port: int | None) -> None:
 def runner(settings, pbx_name: str, dialplan_dir: str | None, originates_per_s: float, liveness_s: float,
            log_level: str) -> None:
     """Own one PBX node's AMI/ESL connection and pace its agents."""
-    from pathlib import Path
-
     from runner.main import main as runner_main
 
     runner_main(settings, pbx_name, Path(dialplan_dir) if dialplan_dir else None, originates_per_s, log_level,
@@ -205,7 +290,7 @@ def scheduler(settings, sync_s: float) -> None:
                                             settings.ticket_director_after_steps)
     except ValueError as exc:
         raise click.UsageError(f"settings ticket_director_after_h/_steps: {exc}") from None
-    wiper = Wiper(instance_sealer(settings), settings.instance_dir / "imports", settings.recordings_dir)
+    wiper = Wiper.of(instance_sealer(settings), settings)
     run(settings.sqlalchemy_url, sync_s, settings.recordings_dir, wiper, escalation)
 
 

@@ -9,58 +9,46 @@ silently skipped half of the suite would hide regressions.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import psycopg
 import pytest
-from psycopg import sql
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from lab.pgdb import libpq, server_for_tests, throwaway_database
 from lab.schema_copy import upgrade_to_head
 from store import migrate
 from store.db import make_engine, session_factory
 
-DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _libpq(url: str) -> str:
-    """A SQLAlchemy-style URL as a libpq conninfo URL (no ``+driver``)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
-    return os.environ.get("SWITCHBOARD_TEST_PG_URL", DEFAULT_PG_SERVER)
+    return server_for_tests()
 
 
 @pytest.fixture(scope="session")
 def pg_database_url(pg_server_url: str) -> Iterator[str]:
-    name = f"switchboard_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(_libpq(pg_server_url), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {migrate.display_url(pg_server_url)} ({exc}). "
-            "Start it (scripts/test does) or point SWITCHBOARD_TEST_PG_URL at a server.",
-            pytrace=False,
-        )
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield from throwaway_pg_database(pg_server_url, "switchboard_test")
+
+
+def throwaway_pg_database(server: str, prefix: str) -> Iterator[str]:
+    """A fixture's throw-away database (``lab.pgdb``); an unreachable server fails the test."""
+    with ExitStack() as stack:
         try:
-            yield (
-                make_url(pg_server_url)
-                .set(drivername="postgresql+psycopg", database=name)
-                .render_as_string(hide_password=False)
+            url = stack.enter_context(throwaway_database(server, prefix))
+        except psycopg.OperationalError as exc:
+            pytest.fail(
+                f"PostgreSQL is not reachable at {migrate.display_url(server)} ({exc}). "
+                "Start it (scripts/test does) or point SWITCHBOARD_TEST_PG_URL at a server.",
+                pytrace=False,
             )
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        yield url
 
 
 def _empty_pg_schema(url: str) -> None:
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq(url), autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
 

@@ -111,6 +111,10 @@ class PbxEvidence(Protocol):
         """The channel ids of the legs the runner rang to seats with ``AGENT_LEG_VAR`` = ``mark``."""
         ...
 
+    def recording_started(self, channel_id: str) -> bool:
+        """The PBX started recording the channel (MixMonitor / ``uuid_record``)."""
+        ...
+
 
 @dataclass
 class AsteriskEvidence:
@@ -138,9 +142,13 @@ class AsteriskEvidence:
             lambda e: e.get("Event") == "VarSet" and e.get("Variable") == AGENT_LEG_VAR
             and e.get("Value") == mark)}
 
+    def recording_started(self, channel_id: str) -> bool:
+        return bool(self.pbx.matching(
+            lambda e: e.get("Event") == "MixMonitorStart" and e.get("Uniqueid") == channel_id))
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
-FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START "
+FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START RECORD_START "
              "CUSTOM switchboard::abandon switchboard::message_left")
 
 
@@ -166,6 +174,9 @@ class FreeswitchEvidence:
         return {e.get("Unique-ID") for e in self.events.events(
             lambda e: e.get(f"variable_{AGENT_LEG_VAR}") == mark)}
 
+    def recording_started(self, channel_id: str) -> bool:
+        return self._seen(channel_id, "RECORD_START")
+
 
 @contextlib.contextmanager
 def pbx_evidence(kit: Kit) -> Iterator[PbxEvidence]:
@@ -185,6 +196,7 @@ class Report:
     """What a campaign did, for the assertions and for the log (-s shows it)."""
 
     attempts: int = 0
+    placed: int = 0  # attempts less the node's refusals (never placed, not charged: the lead goes again)
     outcomes: Counter[str] = field(default_factory=Counter)
     amd_right: int = 0
     amd_judged: int = 0
@@ -231,6 +243,7 @@ def check_campaign(
     for a in attempts:
         by_lead.setdefault(a.lead_id, []).append(a)
     report.attempts = len(attempts)
+    report.placed = sum(a.outcome is not Outcome.REFUSED for a in attempts)
     report.outcomes = Counter(a.outcome.value for a in attempts if a.outcome is not None)
 
     # No lead dialed twice at once; every call the world received is an attempt we recorded.
@@ -369,13 +382,17 @@ def check_played(web: Client, recording: m.Recording) -> float:
         return rms_amplitude(Path(fh.name))
 
 
-def check_crash_recordings(kit: Kit, tmp_path: Path, campaign_id: int, in_flight: frozenset[uuid.UUID], *,
-                           pbx_stopped: bool) -> Counter:
+def check_crash_recordings(kit: Kit, tmp_path: Path, campaign_id: int, in_flight: frozenset[uuid.UUID],
+                           never_started: frozenset[uuid.UUID], *, pbx_stopped: bool) -> Counter:
     """After a crash, each bridged call's recording is finalised or marked: the job leaves none
     unchecked, and a finalised one plays through the web as a whole WAV (of real audio, unless its
     call was in flight at the crash: it may have been bridged just before its customer hung up).
     ``pbx_stopped``: the PBX itself went down, so a call in flight may instead be marked empty,
-    damaged or missing, and is then never offered as playable. Returns the count of each status."""
+    damaged or missing, and is then never offered as playable. Returns the count of each status.
+
+    ``never_started``: calls whose recording the PBX's own events never show starting. A runner
+    killed between storing a bridge and sending its commands (the facts go first) leaves such a
+    call in flight: its recording is rightly marked missing, never a file that looks fine."""
     recordings = sweep_recordings(kit)
     web = web_client(kit, tmp_path)
     statuses: Counter[str] = Counter()
@@ -390,7 +407,7 @@ def check_crash_recordings(kit: Kit, tmp_path: Path, campaign_id: int, in_flight
             assert a.id in in_flight or rms > 0.01, (recording.path, rms)
         else:
             why = (recording.path, recording.status, recording.status_reason)
-            assert pbx_stopped, why
             assert a.id in in_flight, why
+            assert pbx_stopped or (a.id in never_started and recording.status is RecordingStatus.MISSING), why
             assert web.get(f"/recordings/{recording.id}").status_code == 410
     return statuses

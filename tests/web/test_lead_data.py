@@ -284,7 +284,7 @@ def test_a_batch_from_purchase_to_destruction(app, as_role, centre, settings):
     imports = Path(settings.instance_dir) / "imports"
     assert any(imports.iterdir())
     with app.app_context():
-        wiper = Wiper(sealer(), imports, settings.recordings_dir)
+        wiper = Wiper.of(sealer(), settings)
         scheduler.configure(sessions(), settings.recordings_dir, wiper)
         scheduler.destroy_lead_data()
 
@@ -312,7 +312,7 @@ def test_a_batch_from_purchase_to_destruction(app, as_role, centre, settings):
     files = sorted(p.name for p in root.rglob("*.wav"))
     assert files == ["11.wav"]  # the recent one stays for China's 30 days
     with app.app_context(), sessions().begin() as s:
-        assert purge_due_recordings(s, root, kept.purge_after + timedelta(seconds=1)) == 1
+        assert purge_due_recordings(s, wiper, kept.purge_after + timedelta(seconds=1)) == 1
     assert not list(root.rglob("*.wav"))
     page = _page(dm, "/data/certificates")
     assert "The chain verifies" in page

@@ -128,7 +128,14 @@ def recording_in_scope(session: Session, recording: Recording, teams: frozenset[
     return team in teams
 
 
-def recording_file(recording: Recording, node: PbxNode | None, default_root: Path) -> Path | None:
+#: A recording moved to the archive (``switchboard backup recordings``) is stored as this, then the day it
+#: was moved, its node's folder and the path it had: the part after this prefix is relative to the archive
+#: directory (the ``recordings_archive_dir`` setting). The runner's names never start so.
+ARCHIVED = "archived/"
+
+
+def recording_file(recording: Recording, node: PbxNode | None, default_root: Path,
+                   archive_root: Path | None = None) -> Path | None:
     """The file of a recording: its stored path joined under its node's recordings directory.
 
     The runner stores the name it gave the PBX (relative to the PBX's monitor
@@ -136,9 +143,29 @@ def recording_file(recording: Recording, node: PbxNode | None, default_root: Pat
     FreeSWITCH's default recordings directory, or for Asterisk the
     ``recordings_dir`` setting). ``safe_join`` refuses absolute paths and
     ``..``, so a row can never make the web serve a file outside that root.
+    An archived recording is read under ``archive_root`` (None where none is
+    looked at: a recording is archived only once it has been checked).
     """
-    joined = file_under(recordings_root(node, default_root), recording.path)
+    joined = stored_file(recording.path, recordings_root(node, default_root), archive_root)
     return Path(joined) if joined is not None else None
+
+
+def stored_file(path: str, node_root: Path, archive_root: Path | None) -> str | None:
+    """A stored recording path as a file: under its node's root, or the archive's for an archived one;
+    None if it would leave that root (absolute, ``..``)."""
+    if path.startswith(ARCHIVED):
+        return file_under(archive_root, path.removeprefix(ARCHIVED)) if archive_root is not None else None
+    return file_under(node_root, path)
+
+
+def archived_on(recording: Recording) -> date | None:
+    """The day a recording was moved to the archive (from its stored path); None if it was not."""
+    if not recording.path.startswith(ARCHIVED):
+        return None
+    try:
+        return date.fromisoformat(recording.path.removeprefix(ARCHIVED).split("/", 1)[0])
+    except ValueError:
+        return None
 
 
 def file_under(root: Path | str, path: str) -> str | None:
@@ -178,7 +205,7 @@ def _ended(recording: Recording, path: Path, now: datetime) -> bool:
 
 
 def check_recording(session: Session, recording: Recording, default_root: Path,
-                    now: datetime | None = None) -> WavCheck:
+                    now: datetime | None = None, archive_root: Path | None = None) -> WavCheck:
     """Inspect a recording's file and store its size, status and duration on the row.
 
     Only an ended recording is finalised (its header rewritten) and stored: a
@@ -187,7 +214,7 @@ def check_recording(session: Session, recording: Recording, default_root: Path,
     re-checked when someone asks for it (a mount may come back).
     """
     node = session.get(PbxNode, recording.node_id) if recording.node_id else None
-    path = recording_file(recording, node, default_root)
+    path = recording_file(recording, node, default_root, archive_root)
     if path is None:
         check = WavCheck(RecordingStatus.DAMAGED, None,
                          reason="stored path is not inside its node's recordings directory")
@@ -205,7 +232,8 @@ def check_recording(session: Session, recording: Recording, default_root: Path,
 
 def check_ended_recordings(session: Session, default_root: Path, now: datetime,
                            limit: int = CHECK_BATCH) -> int:
-    """Check the ended recordings nobody has checked yet, oldest first; the number checked."""
+    """Check the ended recordings nobody has checked yet, oldest first; the number checked (none of them
+    archived: only a checked recording is)."""
     pending = session.scalars(
         select(Recording).where(
             Recording.status.is_(None),

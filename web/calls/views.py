@@ -17,11 +17,19 @@ from store.models import Agent, Campaign, PbxNode, Recording, User
 from web.auth import audit
 from web.auth.roles import Perm, requires, team_scope, within
 from web.calls.detail import call_detail, in_scope
-from web.calls.services import CallFilter, check_recording, recording_file, recording_in_scope, search
+from web.calls.services import (
+    CallFilter,
+    archived_on,
+    check_recording,
+    recording_file,
+    recording_in_scope,
+    search,
+)
 from web.db import db
 from web.http import bounded_int, day_or_none, get_or_404, int_or_none
 
 bp = Blueprint("calls", __name__)
+bp.add_app_template_filter(archived_on, "archived_on")
 #: Deeper than anyone pages (use the filters); keeps OFFSET far from the databases' limits.
 MAX_PAGE = 100_000
 
@@ -84,14 +92,16 @@ def _recording_file(recording_id: int, *, damaged_ok: bool = False) -> tuple[Rec
     recording = get_or_404(Recording, recording_id)
     if not recording_in_scope(session, recording, team_scope()):
         abort(404)  # another team's call: as if it did not exist
-    default_root = current_app.config["SWITCHBOARD_SETTINGS"].recordings_dir
+    settings = current_app.config["SWITCHBOARD_SETTINGS"]
+    default_root, archive_root = settings.recordings_dir, settings.recordings_archive
     node = session.get(PbxNode, recording.node_id) if recording.node_id else None
-    path = recording_file(recording, node, default_root)
+    path = recording_file(recording, node, default_root, archive_root)
     if path is None:
         abort(404, "the recording's stored path is not inside its node's recordings directory")
     status = recording.status
     if status in (None, RecordingStatus.MISSING):
-        check = check_recording(session, recording, default_root)  # stored once the call has ended
+        # Stored once the call has ended.
+        check = check_recording(session, recording, default_root, archive_root=archive_root)
         session.commit()
         # A call still being recorded has an open header: serve what is there, unless there is nothing.
         status = recording.status or (check.status if check.status is RecordingStatus.MISSING else None)

@@ -283,9 +283,8 @@ def destroy_lead_data() -> None:
     now = utcnow()
     batches = _ride_out("expired batches not destroyed",
                         _in_transaction(lambda session: destroy_expired(session, wiper, now)))
-    root = wiper.recordings_dir
     files = _ride_out("recordings not purged",
-                      _in_transaction(lambda session: purge_due_recordings(session, root, now)))
+                      _in_transaction(lambda session: purge_due_recordings(session, wiper, now)))
     if batches or files:
         log.info("destroyed %d expired batches, %d recordings past retention", batches or 0, files or 0)
 

@@ -36,6 +36,7 @@ from orchestrator.leads.destruction import (
     certificate_digest,
     destroy_reason,
 )
+from settings import Settings
 from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, PurchaseState, RecordingStatus
 from store.models import (
     Attempt,
@@ -50,7 +51,7 @@ from store.models import (
     SmsMessage,
 )
 from store.sealing import Sealer
-from web.calls.services import file_under, recordings_root
+from web.calls.services import recordings_root, stored_file
 from web.leaddata.bulk import set_each, set_same
 from web.leaddata.purchases import PurchaseError
 
@@ -58,6 +59,8 @@ from web.leaddata.purchases import PurchaseError
 CHUNK = 5000
 #: What a deleted recording's path becomes (followed by its id: paths are unique).
 GONE = "destroyed/"
+#: PostgreSQL's advisory lock of destruction (``hold_destruction_lock``).
+DESTRUCTION_LOCK = 15015
 
 
 class Actor(Protocol):
@@ -72,11 +75,19 @@ class Actor(Protocol):
 
 @dataclass(frozen=True)
 class Wiper:
-    """What destruction needs besides the database: the hash key, the import and recordings folders."""
+    """What destruction needs besides the database: the hash key, the import and recordings folders (the
+    archive's too: an archived recording is destroyed like any other)."""
 
     sealer: Sealer
     imports_dir: Path
     recordings_dir: Path
+    archive_dir: Path
+
+    @classmethod
+    def of(cls, sealer: Sealer, settings: Settings) -> Wiper:
+        """The folders the settings name: the instance dir's imports, the recordings and their archive."""
+        return cls(sealer, Path(settings.instance_dir) / "imports", Path(settings.recordings_dir),
+                   settings.recordings_archive)
 
 
 def batch_state(session: Session, purchase: Purchase, list_ids: Sequence[int]) -> BatchState:
@@ -118,6 +129,7 @@ def destroy(
     list_ids = sorted(set(list_ids))
     if not list_ids:
         raise PurchaseError("Nothing is left to destroy in this batch.")
+    hold_destruction_lock(session)
     reason = destroy_reason(batch_state(session, purchase, list_ids), now.date())
     if not isinstance(reason, DestroyReason):
         raise PurchaseError(f"Not destroyed: {reason}.")
@@ -135,7 +147,7 @@ def destroy(
         update(SmsMessage).where(SmsMessage.lead_id.in_(leads)).values(phone="", text=""),
         execution_options=bulk,
     )
-    deleted, kept_until = _recordings(session, attempts, wiper.recordings_dir, now)
+    deleted, kept_until = _recordings(session, attempts, wiper, now)
     session.execute(update(LeadList).where(LeadList.id.in_(list_ids)).values(destroyed_at=now, active=False))
     folders = 0
     if session.scalar(select(func.count()).select_from(live_lists(purchase.id).subquery())) == 0:
@@ -185,7 +197,7 @@ def _wipe_leads(session: Session, list_ids: Sequence[int], sealer: Sealer) -> in
 
 
 def _recordings(
-    session: Session, attempts: Select[tuple[Any]], root: Path, now: datetime
+    session: Session, attempts: Select[tuple[Any]], wiper: Wiper, now: datetime
 ) -> tuple[int, datetime | None]:
     """Delete the files the compliance profile lets go; mark the others for the scheduled job."""
     rows = session.execute(
@@ -207,7 +219,7 @@ def _recordings(
             due.append((rec_id, path, node_id))
         else:
             kept.append((rec_id, until))
-    _delete_files(session, due, root)
+    _delete_files(session, due, wiper)
     set_each(session, Recording, "purge_after", kept, DateTime(timezone=True))
     return len(due), max((until for _, until in kept), default=None)
 
@@ -216,13 +228,15 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]], root: Path) -> None:
-    """Unlink each recording's file and leave its row saying so (calls and reports keep the row).
+def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]], wiper: Wiper) -> None:
+    """Unlink each recording's file (in its node's folder or the archive) and leave its row saying so
+    (calls and reports keep the row).
 
     50 000 files in a 100 k-record batch: each node's directory is worked out once, not per file."""
+    root = wiper.recordings_dir
     roots = {n.id: recordings_root(n, root) for n in session.scalars(select(PbxNode))}
     for _, path, node_id in rows:
-        file = file_under(roots.get(node_id or 0, root), path)
+        file = stored_file(path, roots.get(node_id or 0, root), wiper.archive_dir)
         if file is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(file)
@@ -238,8 +252,9 @@ def _delete_files(session: Session, rows: Sequence[tuple[int, str, int | None]],
     )
 
 
-def purge_due_recordings(session: Session, root: Path, now: datetime) -> int:
+def purge_due_recordings(session: Session, wiper: Wiper, now: datetime) -> int:
     """The scheduled half of the recordings policy: files kept for retention whose time has come."""
+    hold_destruction_lock(session)
     due = (
         session.execute(
             select(Recording.id, Recording.path, Recording.node_id)
@@ -249,7 +264,7 @@ def purge_due_recordings(session: Session, root: Path, now: datetime) -> int:
         .tuples()
         .all()
     )
-    _delete_files(session, due, root)
+    _delete_files(session, due, wiper)
     return len(due)
 
 
@@ -267,11 +282,20 @@ def _remove_imports(imports_dir: Path, purchase_id: int) -> int:
     return removed
 
 
+def hold_destruction_lock(session: Session) -> None:
+    """Hold, until the transaction ends, the lock of whatever deletes recordings or moves them: destructions
+    take turns (one certificate chain), and a recording is not moved to the archive while it is destroyed
+    (the file its row named a moment before would be deleted and the archived copy outlive it).
+    PostgreSQL: an advisory lock; SQLite: its one write lock, taken now by a write that changes nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({DESTRUCTION_LOCK})"))
+    else:
+        session.execute(text("UPDATE recordings SET id = id WHERE 0 = 1"))
+
+
 def _certify(
     session: Session, purchase_id: int, facts: dict[str, Any], now: datetime
 ) -> DestructionCertificate:
-    if session.get_bind().dialect.name == "postgresql":  # one chain: concurrent destructions take turns
-        session.execute(text("SELECT pg_advisory_xact_lock(15015)"))
     previous = (
         session.scalar(
             select(DestructionCertificate.digest).order_by(DestructionCertificate.id.desc()).limit(1)

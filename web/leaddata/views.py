@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -38,7 +37,7 @@ bp = Blueprint("leaddata", __name__, url_prefix="/data")
 
 def wiper() -> destruction.Wiper:
     settings = current_app.config["SWITCHBOARD_SETTINGS"]
-    return destruction.Wiper(sealer(), Path(settings.instance_dir) / "imports", Path(settings.recordings_dir))
+    return destruction.Wiper.of(sealer(), settings)
 
 
 @bp.route("/vendors", methods=["GET", "POST"])
