@@ -106,6 +106,11 @@ class Settings:
     throttle_storage: str = "memory://"
     # Sales one agent should make in a day (yuan, whole): the reports and the wallboard measure against it.
     sales_target_per_agent_day: int = 700
+    # A complaint overdue on its step goes to its team leader at once, and to the directors when it is
+    # still overdue this many hours later; ``ticket_director_after_steps`` sets it per step instead
+    # ("accepted=4, assigned=12": ``orchestrator.quality.tickets.EscalationPolicy.parse``).
+    ticket_director_after_h: int = 24
+    ticket_director_after_steps: str = ""
     session_lifetime_minutes: int = 480  # a signed-in browser must sign in again after this (one shift)
     # Behind a TLS-terminating proxy: cookies only over HTTPS (and HSTS sent), and the number of
     # proxies whose X-Forwarded-For/-Proto to trust (0: none, the client talks to us directly).

@@ -235,3 +235,9 @@ class PurchaseState(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     DESTROYED = "destroyed"
+
+
+class TicketEventKind(StrEnum):
+    STEP = "step"  # into ``state``
+    ESCALATED = "escalated"  # overdue in ``state``: told the team leader or the directors (the note: who)
+    VISIT_SCHEDULED = "visit_scheduled"  # the return visit's callback booked (the note: when, which campaign)

@@ -279,13 +279,19 @@ def scheduler(settings, sync_s: float) -> None:
     """The single APScheduler process that starts and stops campaigns on schedule."""
     import logging
 
+    from orchestrator.quality.tickets import EscalationPolicy
     from store.sealing import instance_sealer
     from web.campaigns.scheduler import run
     from web.leaddata.destruction import Wiper
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        escalation = EscalationPolicy.parse(settings.ticket_director_after_h,
+                                            settings.ticket_director_after_steps)
+    except ValueError as exc:
+        raise click.UsageError(f"settings ticket_director_after_h/_steps: {exc}") from None
     wiper = Wiper.of(instance_sealer(settings), settings)
-    run(settings.sqlalchemy_url, sync_s, settings.recordings_dir, wiper)
+    run(settings.sqlalchemy_url, sync_s, settings.recordings_dir, wiper, escalation)
 
 
 @main.command("sms-sender")

@@ -6,10 +6,16 @@ No step is skipped and none goes back, so every closed ticket has been through e
 each stamped with who and when (the store keeps one event per step). Who may take a step is a
 table of role names (the web's ``UserRole`` values; the core knows no store): the person the
 ticket is assigned to may also take the steps that are theirs (follow-up, return visit).
+
+A ticket overdue on its step is escalated (:func:`escalation_due`): at once to the team leader, and
+to the director once it has stayed overdue for a further period (:class:`EscalationPolicy`, one for
+every step or its own per step). Taking the step ends the escalation: the next step's SLA starts anew.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -100,3 +106,73 @@ def check_step(state: State, target: State, role: str, is_assignee: bool = False
         article = "an" if who[:1] in ("a", "e", "i", "o", "u") else "a"
         raise StepRefused(f"{article} {who} cannot mark a ticket {LABEL[target]}: "
                           f"{allowed}{extra} can")
+
+
+class Escalation(StrEnum):
+    """Who an overdue ticket has been escalated to, in order (a level is never taken back on one step)."""
+
+    TEAM_LEADER = "team_leader"
+    DIRECTOR = "director"
+
+
+ESCALATIONS = tuple(Escalation)
+#: How long a step may stay overdue (its team leader told) before the director is told too.
+DIRECTOR_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """The further period before the director hears of an overdue ticket: ``director_after`` for every
+    step, unless ``per_step`` names the step."""
+
+    director_after: timedelta = DIRECTOR_AFTER
+    per_step: Mapping[State, timedelta] = field(default_factory=dict)
+
+    def after(self, state: State) -> timedelta:
+        return self.per_step.get(state, self.director_after)
+
+    @classmethod
+    def parse(cls, hours: float, steps: str) -> EscalationPolicy:
+        """From settings: the global hours and ``"accepted=4, assigned=12"`` (hours per step; "" none).
+
+        Raises ``ValueError`` saying what is wrong, so a typo stops the process at start, not a
+        ticket at night."""
+        if hours <= 0:
+            raise ValueError("the hours before a ticket is escalated to the director must be more than 0")
+        per_step: dict[State, timedelta] = {}
+        for part in filter(None, (p.strip() for p in steps.split(","))):
+            name, _, value = part.partition("=")
+            try:
+                state = State(name.strip())
+                limit = float(value)
+            except ValueError:
+                raise ValueError(f"{part!r}: write step=hours, a step one of "
+                                 f"{', '.join(s.value for s in SLA)}") from None
+            if state not in SLA or limit <= 0:
+                raise ValueError(f"{part!r}: a closed ticket is never escalated, "
+                                 "and hours must be more than 0")
+            per_step[state] = timedelta(hours=limit)
+        return cls(timedelta(hours=hours), per_step)
+
+
+def escalation_due(state: State, since: datetime | None, now: datetime,
+                   policy: EscalationPolicy) -> Escalation | None:
+    """Who should know of a ticket that entered ``state`` at ``since``: nobody while it is on time, the
+    team leader once overdue, the director once overdue for the policy's further period too."""
+    at = due(state, since) if since is not None else None
+    if at is None or at >= now:
+        return None
+    return Escalation.DIRECTOR if now > at + policy.after(state) else Escalation.TEAM_LEADER
+
+
+def escalate_to(current: Escalation | None, wanted: Escalation | None, has_leader: bool = True
+                ) -> Escalation | None:
+    """The level to raise a ticket to now, or None: nothing to do (already there or above, on time).
+
+    A ticket with no team leader to tell (no team, a team without a leader, or the leader is the one
+    it waits for) goes to the director at once: an overdue complaint must reach somebody."""
+    if wanted is Escalation.TEAM_LEADER and not has_leader:
+        wanted = Escalation.DIRECTOR
+    if wanted is None or (current is not None and ESCALATIONS.index(current) >= ESCALATIONS.index(wanted)):
+        return None
+    return wanted

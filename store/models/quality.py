@@ -13,13 +13,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orchestrator.quality.tickets import Escalation
 from orchestrator.quality.tickets import State as TicketState
-from store.enums import ScoreReply
+from store.enums import ScoreReply, TicketEventKind
 from store.models.base import Base, CreatedAt
 from store.models.calls import Call
+from store.models.campaigns import Lead
 from store.models.people import Agent, Team, User
 from store.types import BigId, JsonType, StrEnumType, UtcDateTime
 
@@ -120,7 +122,12 @@ class Ticket(CreatedAt, Base):
     """A customer's complaint, moved along ``orchestrator.quality.tickets.PATH`` one step at a time."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_state_created_at", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_state_created_at", "state", "created_at"),
+        # The directors' "my escalations" and nav count: the few escalated tickets, not all of them.
+        Index("ix_tickets_escalation", "escalation", postgresql_where=text("escalation IS NOT NULL"),
+              sqlite_where=text("escalation IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     call_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("calls.id", ondelete="SET NULL"),
@@ -134,16 +141,28 @@ class Ticket(CreatedAt, Base):
     state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState), default=TicketState.ANSWERED)
     # When it entered ``state`` (its last event's time): the step's SLA runs from here.
     state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Indexed: "assigned to me" (an agent's complaints, a team leader's own beside their teams').
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     department: Mapped[str] = mapped_column(String(64), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Overdue on its current step: told whom (``orchestrator.quality.tickets.Escalation``), and the team
+    # leader told (None: nobody leads it; DIRECTOR is every director). Cleared when the step is taken.
+    escalation: Mapped[Escalation | None] = mapped_column(StrEnumType(Escalation))
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                        index=True)
+    # The return visit: the callback lead the assignee's preview dialing places (``web.quality.visits``).
+    visit_lead_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("leads.id", ondelete="SET NULL"),
+                                                      index=True)
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
+    visit_lead: Mapped[Lead | None] = relationship()
     events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
 
 
 class TicketEvent(Base):
-    """One step of a ticket: into which state, by whom, when, with what note."""
+    """One thing that happened to a ticket: a step into a state, an escalation, a return visit booked;
+    by whom (nobody: the scheduler), when, with what note, and the call it was (the return visit's)."""
 
     __tablename__ = "ticket_events"
 
@@ -153,6 +172,9 @@ class TicketEvent(Base):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[TicketEventKind] = mapped_column(StrEnumType(TicketEventKind), default=TicketEventKind.STEP,
+                                                  server_default=TicketEventKind.STEP.value)
+    call_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("calls.id", ondelete="SET NULL"))
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     by: Mapped[User | None] = relationship()

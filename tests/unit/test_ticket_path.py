@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
-from orchestrator.quality.tickets import PATH, State, StepRefused, check_step, next_state
+import pytest
+from click.testing import CliRunner
+
+from orchestrator.quality.tickets import (
+    PATH,
+    Escalation,
+    EscalationPolicy,
+    State,
+    StepRefused,
+    check_step,
+    escalate_to,
+    escalation_due,
+    next_state,
+)
+from switchboard.cli import main
 
 WHO = {  # a role that may take each step, walking the path
     State.ACCEPTED: "team_leader", State.ASSIGNED: "team_leader", State.SUPERVISED: "supervisor",
@@ -59,3 +73,47 @@ def test_each_step_has_its_sla_and_a_closed_ticket_none():
     assert due(State.CLOSED, since) is None
     assert not overdue(State.CLOSED, since, since + timedelta(days=365))
     assert not overdue(State.ANSWERED, None, since)  # never stamped: no clock to run
+
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_an_overdue_step_goes_to_the_team_leader_then_after_the_further_period_to_the_director():
+    """Assigned: 24 h to be supervised (``SLA``); the director 24 h after that by default, 6 h when the
+    step says so; a closed ticket is never escalated."""
+    policy = EscalationPolicy.parse(24, "assigned=6")
+    hours = {h: escalation_due(State.ASSIGNED, T0, T0 + timedelta(hours=h), policy)
+             for h in (23, 25, 30, 31)}
+    assert hours == {23: None, 25: Escalation.TEAM_LEADER, 30: Escalation.TEAM_LEADER,
+                     31: Escalation.DIRECTOR}
+    assert escalation_due(State.ACCEPTED, T0, T0 + timedelta(hours=31), policy) is Escalation.TEAM_LEADER
+    assert escalation_due(State.ACCEPTED, T0, T0 + timedelta(hours=33), policy) is Escalation.DIRECTOR
+    assert escalation_due(State.CLOSED, T0, T0 + timedelta(days=400), policy) is None
+
+
+def test_escalation_only_rises_and_skips_a_missing_team_leader():
+    assert escalate_to(None, Escalation.TEAM_LEADER) is Escalation.TEAM_LEADER
+    assert escalate_to(Escalation.TEAM_LEADER, Escalation.TEAM_LEADER) is None  # done already: idempotent
+    assert escalate_to(Escalation.TEAM_LEADER, Escalation.DIRECTOR) is Escalation.DIRECTOR
+    assert escalate_to(Escalation.DIRECTOR, Escalation.TEAM_LEADER) is None
+    assert escalate_to(None, None) is None
+    assert escalate_to(None, Escalation.TEAM_LEADER, has_leader=False) is Escalation.DIRECTOR
+
+
+@pytest.mark.parametrize(("hours", "steps", "message"), [
+    (0, "", "must be more than 0"),
+    (24, "accepted", "write step=hours"),
+    (24, "acepted=3", "write step=hours"),
+    (24, "closed=3", "a closed ticket is never escalated"),
+    (24, "accepted=-1", "hours must be more than 0"),
+])
+def test_a_bad_escalation_setting_says_what_is_wrong(hours, steps, message):
+    with pytest.raises(ValueError, match=message):
+        EscalationPolicy.parse(hours, steps)
+
+
+def test_the_scheduler_refuses_to_start_on_a_bad_escalation_setting(tmp_path):
+    result = CliRunner().invoke(main, ["scheduler"], env={
+        "SWITCHBOARD_INSTANCE_DIR": str(tmp_path), "SWITCHBOARD_TICKET_DIRECTOR_AFTER_STEPS": "closed=3"})
+    assert result.exit_code == 2
+    assert "'closed=3': a closed ticket is never escalated" in result.output

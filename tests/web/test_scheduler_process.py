@@ -40,7 +40,7 @@ def test_scheduler_process_syncs_and_stops(settings):
         with session_factory(engine)() as s:
             campaign_id = s.scalar(select(Campaign.id))
         assert jobs == {"sync-schedules", "sweep-claims", "check-recordings", "destroy-lead-data",
-                        f"campaign-{campaign_id}-start",
+                        "escalate-tickets", f"campaign-{campaign_id}-start",
                         f"campaign-{campaign_id}-stop"}
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

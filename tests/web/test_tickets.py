@@ -102,7 +102,11 @@ def test_tickets_are_scoped_to_the_leaders_teams(app, as_role, calls):
     assert lea.get("/tickets/1").status_code == 404
     assert lea.post("/tickets/1/step", {"to": "accepted"}).status_code == 404
     assert "Rude" not in _text(lea.get("/tickets"))
-    assert as_role("agent1").get("/tickets").status_code == 403
+    agent = as_role("agent1")  # an agent sees only complaints assigned to them, and opens none here
+    assert "No complaints." in _text(agent.get("/tickets"))
+    assert agent.get("/tickets/1").status_code == 404
+    assert 'id="new-ticket"' not in _text(agent.get("/tickets"))
+    assert agent.post("/tickets", {"subject": "x"}).status_code == 403
 
 
 def test_tickets_past_their_steps_sla_are_highlighted_and_filtered(app, as_role, calls):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -308,6 +308,30 @@ def dial_preview(session: Session, agent: Agent, user_id: int) -> DeskRequest:
                  lead_id=lead.id)
 
 
+#: Furthest a callback may be promised (and the browser's UTC offset, in minutes, it may claim).
+CALLBACK_HORIZON = timedelta(days=366)
+MAX_TZ_OFFSET_MIN = 16 * 60
+
+
+def browser_time(local_text: str, offset: int) -> datetime | None:
+    """A callback's time as a form sends it: the browser's local wall time (``datetime-local``) and its
+    offset from UTC (getTimezoneOffset, minutes); None when left empty."""
+    if not local_text:
+        return None
+    try:
+        local = datetime.fromisoformat(local_text)
+    except ValueError:
+        raise AgentError("the callback time is not a date and time") from None
+    if abs(offset) > MAX_TZ_OFFSET_MIN:
+        raise AgentError("your browser sent an impossible time zone offset")
+    if local > datetime(2200, 1, 1):  # far enough to stay clear of the calendar's end
+        raise AgentError("a callback more than a year ahead is not a callback")
+    at = local.replace(tzinfo=UTC) + timedelta(minutes=offset)
+    if at > utcnow() + CALLBACK_HORIZON:
+        raise AgentError("a callback more than a year ahead is not a callback")
+    return at
+
+
 @dataclass(frozen=True)
 class DispositionInput:
     attempt_id: str
@@ -322,6 +346,8 @@ class Disposed:
     command: DeskRequest
     label: str
     call_up: bool  # given during the call: the dialer applies it when the call ends
+    attempt: Attempt
+    disposition: Disposition
 
 
 def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int) -> Disposed:
@@ -369,4 +395,4 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
         campaign_id=attempt.campaign_id,
         payload=payload,
     )
-    return Disposed(command, disposition.label, attempt.ended_at is None)
+    return Disposed(command, disposition.label, attempt.ended_at is None, attempt, disposition)

@@ -13,7 +13,6 @@ or amounts. The disposition form posts with htmx too and shows its result
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -30,6 +29,7 @@ from web.db import db
 from web.http import finish, get_or_404, int_or_none
 from web.live import stream
 from web.live.changes import agent_topic
+from web.quality import visits
 from web.sales.orders import LineInput, active_products
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -43,9 +43,6 @@ def script_for(attempt: Attempt) -> str:
                                                                       lead.external_ref))
 
 
-#: Furthest a callback may be promised (and the browser's UTC offset, in minutes, it may claim).
-CALLBACK_HORIZON = timedelta(days=366)
-MAX_TZ_OFFSET_MIN = 16 * 60
 #: Order rows on the disposition form (rows left empty are ignored).
 ORDER_ROWS = 4
 
@@ -218,25 +215,6 @@ def preview_dial():
     return _act(services.dial_preview, current_user.id, ok="Dialing...")
 
 
-def _callback_at(form) -> datetime | None:
-    """The browser sends its local wall time and its offset from UTC (getTimezoneOffset, minutes)."""
-    if not form.get("callback_at"):
-        return None
-    try:
-        local = datetime.fromisoformat(form["callback_at"])
-    except ValueError:
-        raise AgentError("the callback time is not a date and time") from None
-    offset = int_or_none(form.get("tz_offset_min")) or 0
-    if abs(offset) > MAX_TZ_OFFSET_MIN:
-        raise AgentError("your browser sent an impossible time zone offset")
-    if local > datetime(2200, 1, 1):  # far enough to stay clear of the calendar's end
-        raise AgentError("a callback more than a year ahead is not a callback")
-    at = local.replace(tzinfo=UTC) + timedelta(minutes=offset)
-    if at > utcnow() + CALLBACK_HORIZON:
-        raise AgentError("a callback more than a year ahead is not a callback")
-    return at
-
-
 def _order_lines(form) -> tuple[LineInput, ...]:
     """The form's order rows (``product_id``, ``quantity``, ``amount``, ``payment``, repeated)."""
     columns = [form.getlist(name) for name in ("product_id", "quantity", "amount", "payment")]
@@ -256,9 +234,12 @@ def dispose():
             disposition_id=int_or_none(form.get("disposition_id")) or 0,
             lines=_order_lines(form),
             notes=form.get("notes", ""),
-            callback_at=_callback_at(form),
+            callback_at=services.browser_time(form.get("callback_at", ""),
+                                                  int_or_none(form.get("tz_offset_min")) or 0),
         )
-        done = services.dispose(session, _me(), data, current_user.id)
+        agent = _me()
+        done = services.dispose(session, agent, data, current_user.id)
+        visited = visits.record_visit(session, done.attempt, done.disposition, agent, data.notes, utcnow())
     except AgentError as exc:
         session.rollback()
         if htmx:
@@ -267,6 +248,7 @@ def dispose():
         return redirect(url_for("agent.panel"))
     session.commit()
     message = f"Saved: {done.label}." + (" It is applied when the call ends." if done.call_up else "")
+    message += "".join(f" Complaint {ticket_id}: return visit done." for ticket_id in visited)
     if htmx:
         return render_template("agent/_message.html", category="ok", message=message)
     flash(message, "ok")

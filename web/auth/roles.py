@@ -44,12 +44,15 @@ class Perm(StrEnum):
     QA_FORMS = "qa_forms"  # scorecard forms and the teams' sampling policies
     OWN_SCORES = "own_scores"  # an agent's own QA scores: read, acknowledge, dispute
     TICKETS = "tickets"  # complaint tickets in scope (who takes each step: orchestrator.quality.tickets)
+    OWN_TICKETS = "own_tickets"  # complaints assigned (or escalated) to oneself: their pages, their steps
     PURCHASES = "purchases"  # vendors, bought batches, their sample tests, hand-outs to teams, destruction
     HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
     MONITOR = "monitor"  # listen to, whisper to, barge in on an agent's call in scope (wallboard)
     KNOWLEDGE = "knowledge"  # write knowledge-base articles, see how agents use them (agents search: panel)
 
 
+#: Whoever handles complaints in scope also has the pages of those assigned to them.
+_COMPLAINTS = frozenset({Perm.TICKETS, Perm.OWN_TICKETS})
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
                      Perm.REPORTS, Perm.FAX, Perm.ALL_TEAMS})
 
@@ -59,19 +62,20 @@ _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Per
 ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.ADMIN: frozenset(Perm),
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
-                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS, Perm.PURCHASES, Perm.HANDOUT,
-                                  Perm.MONITOR},
-    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS, Perm.MONITOR},
+                                  Perm.QA_SCORE, Perm.QA_FORMS, Perm.PURCHASES, Perm.HANDOUT,
+                                  Perm.MONITOR} | _COMPLAINTS,
+    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.MONITOR} | _COMPLAINTS,
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
-                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS, Perm.HANDOUT,
-                                     Perm.MONITOR}),
+                                     Perm.COMMISSION, Perm.QA_SCORE, Perm.HANDOUT,
+                                     Perm.MONITOR}) | _COMPLAINTS,
     UserRole.QA: frozenset({Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.ALL_TEAMS, Perm.QA_SCORE,
-                            Perm.QA_FORMS, Perm.TICKETS}),
+                            Perm.QA_FORMS}) | _COMPLAINTS,
     UserRole.TRAINER: frozenset({Perm.REPORTS, Perm.ALL_TEAMS, Perm.KNOWLEDGE}),
     UserRole.DATA_MANAGER: frozenset({Perm.LEADS, Perm.LISTS, Perm.ALL_TEAMS, Perm.PURCHASES,
                                       Perm.HANDOUT}),  # every team's batches
     UserRole.SYSADMIN: frozenset({Perm.USERS, Perm.SEATS, Perm.AUDIT}),
-    UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION, Perm.OWN_SCORES}),
+    # An agent may be assigned a complaint: its follow-up and its return visit, placed from their panel.
+    UserRole.AGENT: frozenset({Perm.AGENT_PANEL, Perm.COMMISSION, Perm.OWN_SCORES, Perm.OWN_TICKETS}),
 }
 
 #: Each role's first page after log-in.

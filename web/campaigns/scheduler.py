@@ -15,6 +15,8 @@ a crash left unfinalised is finalised. It runs here because this process runs
 on the web host, which reads the recordings (the runner's PBX may be another box).
 A fourth, :func:`destroy_lead_data`, destroys bought batches whose licence
 expired and deletes destroyed batches' recordings once their retention passed.
+A fifth, :func:`escalate_tickets`, escalates complaint tickets overdue on their
+step to the team leader, later to the directors (``web.quality.escalation``).
 
 Jobs are module-level functions with plain arguments so the job store can
 pickle them; the session factory and scheduler they use are set once by
@@ -51,6 +53,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator.backoff import Backoff
+from orchestrator.quality.tickets import EscalationPolicy
 from store.db import make_engine, session_factory
 from store.enums import CampaignState
 from store.leads import sweep_stale_claims
@@ -62,12 +65,14 @@ from web.calls.services import check_ended_recordings
 from web.campaigns.forms import ScheduleSpec
 from web.campaigns.services import set_state
 from web.leaddata.destruction import Wiper, destroy_expired, purge_due_recordings
+from web.quality.escalation import escalate_overdue
 
 log = logging.getLogger(__name__)
 SYNC_S = 30
 SWEEP_S = 60  # stale lead claims (``store.leads.sweep_stale_claims``)
 RECORDINGS_S = 60  # recordings of ended calls not checked yet
 LEAD_DATA_S = 3600  # expired bought batches, destroyed batches' recordings past retention
+ESCALATE_S = 60  # complaint tickets overdue on their step
 JOB_PREFIX = "campaign-"
 JOBS_TABLE = "apscheduler_jobs"
 DB_BACKOFF = Backoff(initial=1.0, maximum=30.0)
@@ -83,6 +88,7 @@ class _Runtime:
     rng: random.Random = field(default_factory=random.Random)
     recordings_dir: Path | None = None  # the default root of recordings (nodes without their own)
     wiper: Wiper | None = None  # destroys bought batches (``web.leaddata.destruction``)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)  # when the directors hear
 
 
 _runtime = _Runtime()
@@ -97,10 +103,11 @@ def _configured(value: T | None, what: str) -> T:
 
 
 def configure(sessions: sessionmaker[Session], recordings_dir: Path | None = None,
-              wiper: Wiper | None = None) -> None:
+              wiper: Wiper | None = None, escalation: EscalationPolicy | None = None) -> None:
     _runtime.sessions = sessions
     _runtime.recordings_dir = recordings_dir
     _runtime.wiper = wiper
+    _runtime.escalation = escalation or EscalationPolicy()
 
 
 def triggers(spec: ScheduleSpec) -> dict[str, tuple[CronTrigger, CampaignState]]:
@@ -282,11 +289,21 @@ def destroy_lead_data() -> None:
         log.info("destroyed %d expired batches, %d recordings past retention", batches or 0, files or 0)
 
 
+def escalate_tickets() -> None:
+    """The job: escalate complaint tickets overdue on their step (idempotent: run again, nothing more)."""
+    policy = _runtime.escalation
+    raised = _ride_out("overdue tickets not escalated",
+                       _in_transaction(lambda session: escalate_overdue(session, utcnow(), policy)))
+    if raised:
+        log.info("escalated %d overdue complaint tickets", raised)
+
+
 def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float = SYNC_S,
-          recordings_dir: Path | None = None, wiper: Wiper | None = None) -> BaseScheduler:
+          recordings_dir: Path | None = None, wiper: Wiper | None = None,
+          escalation: EscalationPolicy | None = None) -> BaseScheduler:
     """A scheduler on the database's job store with the periodic jobs (not started)."""
     engine = make_engine(database_url)
-    configure(session_factory(engine), recordings_dir, wiper)
+    configure(session_factory(engine), recordings_dir, wiper, escalation)
     _runtime.sync_s = sync_s
     scheduler = scheduler_cls(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)}, timezone=UTC
@@ -307,6 +324,10 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float =
         sweep_claims, "interval", seconds=SWEEP_S, id="sweep-claims", replace_existing=True, coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        escalate_tickets, "interval", seconds=ESCALATE_S, id="escalate-tickets", replace_existing=True,
+        coalesce=True, max_instances=1,
+    )
     if wiper is not None:
         scheduler.add_job(
             destroy_lead_data, "interval", seconds=LEAD_DATA_S, id="destroy-lead-data", replace_existing=True,
@@ -321,7 +342,7 @@ def build(scheduler_cls: type[BaseScheduler], database_url: str, sync_s: float =
 
 
 def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None = None,
-        wiper: Wiper | None = None) -> None:
+        wiper: Wiper | None = None, escalation: EscalationPolicy | None = None) -> None:
     """Blocking: run until SIGINT/SIGTERM, then shut the scheduler down cleanly.
 
     A database that cannot be reached at start-up is retried with backoff, as
@@ -340,7 +361,7 @@ def run(database_url: str, sync_s: float = SYNC_S, recordings_dir: Path | None =
     signal.signal(signal.SIGINT, stop)
     failures = 0
     while not _runtime.stopping.is_set():
-        scheduler = build(ResilientScheduler, database_url, sync_s, recordings_dir, wiper)
+        scheduler = build(ResilientScheduler, database_url, sync_s, recordings_dir, wiper, escalation)
         current[:] = [scheduler]
         try:
             scheduler.start()  # returns once stop() shut it down

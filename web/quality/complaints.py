@@ -2,7 +2,8 @@
 
 Who may open one is the core's (``orchestrator.quality.tickets.MAY``); a ticket about a call takes the
 call's team and agent (the call log's agent, ``CALL_AGENT``), so the team leader of whoever took
-the call sees it, and the customer's number from the call when none is typed.
+the call sees it, and the customer's number from the call when none is typed. Every step, wherever it
+is taken (the tickets page, the return visit's disposition in the agent panel), is :func:`take_step`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.quality import tickets as path
 from store.models import Ticket, TicketEvent, User
+from web.auth import audit
 from web.quality.services import CallView
 
 MAX_TEXT = 4000
@@ -61,3 +63,15 @@ def overdue_now(now: datetime) -> ColumnElement[bool]:
     return or_(
         *(and_(Ticket.state == state, Ticket.state_since < now - limit) for state, limit in path.SLA.items())
     )
+
+
+def take_step(session: Session, ticket: Ticket, target: path.State, by_id: int, now: datetime, note: str = "",
+              call_id: int | None = None) -> None:
+    """Move ``ticket`` into ``target`` (``path.check_step`` passed), stamped and audited; an escalation was
+    about the step just taken, so it ends (the next step's SLA starts now)."""
+    ticket.state, ticket.state_since = target, now
+    ticket.escalation = ticket.escalated_to_id = None
+    ticket.events.append(TicketEvent(state=target, by_id=by_id, at=now, note=note[:MAX_TEXT],
+                                     call_id=call_id))
+    audit.record(session, f"ticket.{target.value}", "ticket", ticket.id,
+                 **({"call": call_id} if call_id else {}))
