@@ -43,7 +43,8 @@ def offered(to: Target, s: Session, fact: sv.SurveyOffered) -> None:
         channel_id=fact.channel_id, node_id=to.node_id,
         agent_id=agent.id if agent is not None else None,
         team_id=agent.team_id if agent is not None else None,
-        campaign_id=fact.campaign_id, route_id=route.id if route is not None else None, offered_at=to_dt(fact.at)))
+        campaign_id=fact.campaign_id, route_id=route.id if route is not None else None,
+        offered_at=to_dt(fact.at)))
 
 
 @writes(sv.SurveyAnswered)
