@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from store.models import Agent, Campaign, InboundRoute, SurveyAnswer, Team, User
 from web.auth.roles import within
+from web.reports.inbound import count_if
 from web.reports.services import Period
 
 #: The report's groups this table has (per hour it has none).
@@ -44,10 +45,6 @@ class SurveyFigures:
         return self.satisfied / self.answered if self.answered else None
 
 
-def _count(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _name(group: str) -> Any:
     if group == "agent":
         return func.coalesce(User.username, literal("(no agent)"))
@@ -64,8 +61,8 @@ def figures(session: Session, period: Period, group: str,
         return []
     name, score = _name(group), SurveyAnswer.score
     query = (
-        select(name, func.count(), _count(score.is_not(None)), _count(score >= SATISFIED),
-               _count(SurveyAnswer.ticket_id.is_not(None)), func.avg(score))
+        select(name, func.count(), count_if(score.is_not(None)), count_if(score >= SATISFIED),
+               count_if(SurveyAnswer.ticket_id.is_not(None)), func.avg(score))
         .select_from(SurveyAnswer)
         .outerjoin(Agent, Agent.id == SurveyAnswer.agent_id).outerjoin(User, User.id == Agent.user_id)
         .outerjoin(Team, Team.id == SurveyAnswer.team_id)
