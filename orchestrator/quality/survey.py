@@ -10,6 +10,13 @@ moment (the talk time, the agent's wrap-up), so the survey never holds an agent.
 
 What is recorded: the offer (so the survey rate is answered / offered) and the answers; a first
 answer below ``low_below`` is a low score, which the store turns into a complaint ticket.
+
+The panel's End call is the way to the survey on both PBXes (the customer is moved out of the bridge
+while it is up). An agent's phone hanging up mid-call gets there on Asterisk only, and late: the
+customer first resumes in their route after the bridge (``sb-outbound`` goes on to the abandon
+message) until the redirect a moment later; on FreeSWITCH the customer's ``hangup_after_bridge``
+ends their call with the agent's. The customers in the survey live in the unit's memory: a runner
+restarted meanwhile keeps their offer but not their answer.
 """
 
 from __future__ import annotations
