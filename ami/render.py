@@ -104,6 +104,12 @@ def _redirect(cmd: c.Redirect, routes: Mapping[str, str]) -> list[Action]:
 
 
 @_render.register
+def _set_variables(cmd: c.SetVariables, routes: Mapping[str, str]) -> list[Action]:
+    return [{"Action": "Setvar", "Channel": _channel(cmd.channel_id), "Variable": safe.check_variable_name(k),
+             "Value": safe.check_variable_value(v)} for k, v in sorted(cmd.variables.items())]
+
+
+@_render.register
 def _play(cmd: c.Play, routes: Mapping[str, str]) -> list[Action]:
     # AMI has no "play a file" action: set the sound, then send the
     # channel to the route that plays it.

@@ -98,6 +98,11 @@ class DialplanParams:
     voicemail_max_s: int = 120
     #: ``sb-queue-callback``: what a caller who will be called back hears before the hang-up.
     callback_sound: str = "auth-thankyou&vm-goodbye"
+    #: ``sb-survey``: the question when the campaign or route names none ("press 1 2 3 4 5" in
+    #: Asterisk's stock prompts), how long each question waits for the key, and the thanks.
+    survey_sound: str = "vm-press&digits/1&digits/2&digits/3&digits/4&digits/5"
+    survey_wait_s: int = 5
+    survey_thanks_sound: str = "auth-thankyou&vm-goodbye"
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

@@ -205,6 +205,13 @@ def _redirect(cmd: c.Redirect, ch: str, config: DialConfig, job_uuid: str) -> Es
 
 
 @_render.register
+def _set_variables(cmd: c.SetVariables, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
+    pairs = ";".join(f"{esl_value(safe.check_variable_name(k), 'variable')}={esl_value(v, 'variable value')}"
+                     for k, v in sorted(cmd.variables.items()))
+    return EslRequest(f"api uuid_setvar_multi {ch} {pairs}")
+
+
+@_render.register
 def _play(cmd: c.Play, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
     return EslRequest(f"api uuid_broadcast {ch} {_sound(cmd.sound)} aleg")
 

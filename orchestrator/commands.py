@@ -113,6 +113,24 @@ class Redirect(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SetVariables(Command):
+    """Set channel variables on a live channel, for the route a ``Redirect`` right after sends it to
+    (a call that reached us was never originated with them: the survey's prompts)."""
+
+    channel_id: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        if not self.variables:
+            raise safe.UnsafeValue("set which variables?")
+        for k, v in self.variables.items():
+            safe.check_variable_name(k)
+            safe.check_variable_value(v)
+        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
+
+
+@dataclass(frozen=True, slots=True)
 class Play(Command):
     channel_id: str
     sound: str

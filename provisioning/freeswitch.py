@@ -32,6 +32,9 @@ DEFAULT_ABANDON_SOUND = "voicemail/vm-goodbye.wav"
 #: The stock prompts of the voicemail and callback routes (``DialplanParams`` names Asterisk's).
 VOICEMAIL_SOUND = "voicemail/vm-record_message.wav"
 CALLBACK_SOUND = "ivr/ivr-thank_you_for_calling.wav"
+#: ``sb-survey``'s own question (when the campaign or route names none) and its thanks.
+SURVEY_SOUND = "ivr/ivr-survey_press_1_to_5.wav"
+SURVEY_THANKS_SOUND = "ivr/ivr-survey_thank_you.wav"
 #: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
 RECORDINGS_DIR = DialConfig().recordings_dir
 
@@ -65,6 +68,9 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "voicemail_sound": VOICEMAIL_SOUND,
         "voicemail_max_s": params.voicemail_max_s,
         "callback_sound": CALLBACK_SOUND,
+        "survey_sound": SURVEY_SOUND,
+        "survey_wait_ms": params.survey_wait_s * 1000,
+        "survey_thanks_sound": SURVEY_THANKS_SOUND,
     }
 
 

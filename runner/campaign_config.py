@@ -15,8 +15,10 @@ from orchestrator.dialer import CampaignConfig, DialMode
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import DEFAULT_DELAYS, LeadRules, clamp_duration
+from orchestrator.quality.survey import SurveyConfig
 from provisioning.trunks import present_caller_id
 from store.models import Campaign
+from store.models.survey import SurveySettings
 
 ALL_DAY = ALWAYS
 DEFAULT_TRUNK = "world"
@@ -56,6 +58,13 @@ def trunk_rules(campaign: Campaign) -> tuple[str, int]:
     return caller_id, min(campaign.max_lines, limit) if limit else campaign.max_lines
 
 
+def survey_config(row: SurveySettings) -> SurveyConfig | None:
+    """The core's survey of a campaign or inbound route (None: none asked)."""
+    if not row.survey_enabled:
+        return None
+    return SurveyConfig(row.survey_sound, row.survey_second_sound, row.survey_low_below)
+
+
 def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
     """The core's view of ``campaign`` on an Asterisk node (whose routes handle machines)."""
     profile = rules_for(campaign.compliance_profile)
@@ -73,6 +82,7 @@ def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
         abandon_after_s=profile.abandon_message_after_s,
         max_lines=max_lines, compliance=profile.profile,
         amd_false_positive_rate=float(campaign.amd_false_positive_rate), lead_rules=lead_rules(campaign),
+        survey=survey_config(campaign),
     )
     values.update(overrides)
     return CampaignConfig(**values)  # type: ignore[arg-type]

@@ -14,6 +14,8 @@ in the row's columns, the rest in ``payload``:
 ``agent_move``    agent_id, campaign_id (the campaign to move to, running here): after the
                   call in progress; the old campaign's pacer counts them as leaving first.
 ``preview_dial``  agent_id, campaign_id, lead_id (a lead the web claimed for the agent).
+``end_call``      agent_id: the agent ends their call from the panel (the customer hears the survey
+                  where the campaign or route asks one, else is hung up).
 ``disposition``   agent_id, campaign_id, payload ``{"attempt_id", "code", "final": true,
                   "callback_at": epoch seconds or null}``; taken also when the campaign no
                   longer dials here (stopped since the call): then applied by this module.
@@ -35,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.callflow import disposition_facts
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, AgentMove, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, AgentMove, Disposition, EndCall, PreviewDial
 from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.monitor import MonitorRequest
 from orchestrator.safe import UnsafeValue
@@ -209,6 +211,12 @@ def _disposition(desk: Desk) -> Event:
     return Disposition(desk.now, desk.campaign_id(), desk.agent.id, str(attempt.id),
                        str(desk.payload["code"]), float(callback) if callback is not None else None,
                        bool(desk.payload.get("final", True)), stored)
+
+
+@handles(DeskCommand.END_CALL)
+def _end_call(desk: Desk) -> Event:
+    """The unit the agent is with finds their call; none (the call just ended): nothing happens."""
+    return EndCall(desk.now, desk.agent.id)
 
 
 @handles(DeskCommand.MONITOR)

@@ -17,6 +17,7 @@ from orchestrator.inbound.queue import InboundQueue, QueueConfig
 from orchestrator.leads.hours import CallingHours, HoursError
 from orchestrator.node.host import NodeHost
 from orchestrator.node.unit import UnitKey, UnitKind
+from runner.campaign_config import survey_config
 from store import models as m
 from store.inbound import answering, node_routes
 
@@ -33,7 +34,7 @@ def queue_config(route: m.InboundRoute) -> QueueConfig:
         max_wait_s=max_wait, wait_route=r.QUEUE_WAIT, closed_route=r.QUEUE_CLOSED,
         voicemail_route=r.QUEUE_VOICEMAIL, callback_route=r.QUEUE_CALLBACK, on_max_wait=route.on_max_wait,
         hours=CallingHours.from_table(route.hours or {}), timezone=route.timezone or "UTC",
-        record_calls=route.record_calls)
+        record_calls=route.record_calls, survey=survey_config(route))
 
 
 class NodeQueues:

@@ -132,6 +132,7 @@ class DeskCommand(StrEnum):
     PREVIEW_DIAL = "preview_dial"
     DISPOSITION = "disposition"
     MONITOR = "monitor"  # a team leader listens to, whispers to or barges in on the agent's call
+    END_CALL = "end_call"  # the agent ends their call (the customer hears the survey, if asked)
 
 
 class DeskRequestStatus(StrEnum):

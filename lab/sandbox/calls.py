@@ -24,6 +24,8 @@ TALKING_EXTEN = "agent999"
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 #: What a caller's display name may hold (it goes into the CallerID header of the action).
 _NAME = re.compile(r"^[\w .'-]{1,40}$")
+#: Keys a caller may press (one DTMF digit each).
+_KEYS = re.compile(r"^[0-9*#]{1,16}$")
 
 
 def call_in(world: AmiTarget, kind: PbxKind, did: str, caller: str, *, name: str = "World caller",
@@ -62,3 +64,14 @@ async def _originate(world: AmiTarget, action: dict[str, str]) -> Message:
 def hang_up(world: AmiTarget, *channels: str) -> None:
     """The world's callers on ``channels`` hang up (one already gone is no error)."""
     run_actions(world, [{"Action": "Hangup", "Channel": channel} for channel in channels])
+
+
+def press(world: AmiTarget, channel: str, keys: str) -> None:
+    """The world's caller on ``channel`` presses ``keys`` on their keypad (RFC 4733 towards the node), as
+    a customer answers an IVR (the post-call survey). ValueError on anything that is not a key."""
+    if not _KEYS.match(keys):
+        raise ValueError(f"not keypad keys: {keys!r}")
+    # Asterisk answers "DTMF successfully queued", which panoramisk reads as the reply of an async action
+    # unless the action says it is not one.
+    run_actions(world, [{"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": "250",
+                         "Async": "false"} for key in keys])

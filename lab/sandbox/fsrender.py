@@ -48,6 +48,8 @@ PROMPTS = {
     freeswitch.DEFAULT_ABANDON_SOUND: "Sorry, all our agents are busy. We will call you back. Goodbye.",
     freeswitch.VOICEMAIL_SOUND: "Please leave your message after the tone.",
     freeswitch.CALLBACK_SOUND: "Thank you for calling. We will call you back soon. Goodbye.",
+    freeswitch.SURVEY_SOUND: "How satisfied were you with our service? Press 1 to 5. 5 is very satisfied.",
+    freeswitch.SURVEY_THANKS_SOUND: "Thank you for your answer. Goodbye.",
 }
 
 _env = Environment(

@@ -66,6 +66,7 @@ from orchestrator.events import (
 from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered, node_refused
 from orchestrator.leads.rules import LeadRules, after_attempt, after_disposition, release
+from orchestrator.quality.survey import Surveys
 from orchestrator.step import Fact, Outbox
 
 _NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
@@ -83,6 +84,8 @@ class CallFlow:
     last_call: dict[int, tuple[str, Lead]] = field(default_factory=dict)
     #: agent id -> the disposition they gave while their call was still up (applied at its end).
     early: dict[int, Disposition] = field(default_factory=dict)
+    #: Customers kept on the line for the satisfaction survey after their call ended.
+    surveys: Surveys = field(default_factory=Surveys)
 
     def on_event(self, a: Attempt, event: CallEvent, now: float, out: Outbox) -> None:
         match event:
@@ -300,11 +303,30 @@ class CallFlow:
             self.leg_lost(agent, now, out)
 
     def leg_lost(self, agent: Agent, now: float, out: Outbox) -> None:
-        """The agent's phone is gone: a customer they were on (or dialing for) is hung up."""
+        """The agent's phone is gone: a customer they were on (or dialing for) is hung up, or goes
+        to the survey."""
         call = self.calls.find(agent.attempt_id, "")
         if call is not None and agent.state in (AgentState.ON_CALL, AgentState.RESERVED):
-            out.send(Hangup(call.channel_id))
+            self.agent_left(call, now, out)
         self.agents.leg_lost(agent, now, out)
+
+    def end_call(self, agent_id: int, now: float, out: Outbox) -> None:
+        """The agent ends their connected call from the panel (their phone stays on hold)."""
+        agent = self.agents.agents.get(agent_id)
+        call = self.calls.find(agent.attempt_id, "") if agent is not None else None
+        if agent is not None and agent.state is AgentState.ON_CALL and call is not None:
+            self.agent_left(call, now, out)
+
+    def agent_left(self, a: Attempt, now: float, out: Outbox) -> None:
+        """The agent's side of ``a`` ended: a connected customer of a campaign with a survey stays on
+        the line for it (the call ends here: talk time, wrap-up); anyone else is hung up."""
+        survey, agent_id = self.config.survey, a.agent_id
+        if survey is None or a.phase is not Phase.CONNECTED or agent_id is None:
+            out.send(Hangup(a.channel_id))
+            return
+        self.end(a, 16, now, out)
+        self.surveys.offer(a.channel_id, a.attempt_id, agent_id, survey, now, out,
+                           campaign_id=self.config.campaign_id)
 
 
 def disposition_facts(d: Disposition, lead: Lead, rules: LeadRules, now: float) -> list[Fact]:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from orchestrator.amd import CadenceParams, MachineAction
 from orchestrator.compliance import WINDOWS, AbandonCounter, ComplianceProfile
 from orchestrator.leads.rules import LeadRules
+from orchestrator.quality.survey import SurveyConfig
 
 
 class DialMode(StrEnum):
@@ -54,6 +55,8 @@ class CampaignConfig:
     abandon_windows: tuple[float, ...] = WINDOWS
     amd_false_positive_rate: float = 0.0
     lead_rules: LeadRules = field(default_factory=LeadRules)
+    #: The satisfaction survey a customer hears after their agent ends the call (None: hung up).
+    survey: SurveyConfig | None = None
 
     def abandon_counter(self) -> AbandonCounter:
         """A counter that reports exactly the windows this campaign's brake must hold."""

@@ -37,7 +37,7 @@ from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.dialing import DialHold, LineDialer
 from orchestrator.dialer.facts import AmdDecided
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, EndCall, PreviewDial
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
@@ -108,6 +108,8 @@ class CampaignDialer:
                 self.lines.preview(event, self.connected, now, out)
             case Disposition(campaign_id=self.config.campaign_id):
                 self.flow.dispose(event, now, out)
+            case EndCall():
+                self.flow.end_call(event.agent_id, now, out)
             case PbxConnected():
                 self._reconcile(event.live_channel_ids, now, out)
                 self.lines.hold.lift()
@@ -206,6 +208,8 @@ class CampaignDialer:
             self.lines.dial(now, out)
 
     def _call_event(self, event: CallEvent, now: float, out: Outbox) -> None:
+        if self.flow.surveys.on_event(event, out):
+            return
         a = self.calls.find(event.attempt_id, event.channel_id)
         if a is not None:
             self.flow.on_event(a, event, now, out)
@@ -219,6 +223,7 @@ class CampaignDialer:
         (retried after the rules' delay, never at once) at the last moment they were known
         alive, so a bridged one's talk time is not the whole gap. Agents whose leg is gone get
         a new one if they were available."""
+        self.flow.surveys.forget(live)
         for a in self.calls.all():
             if a.channel_id not in live:
                 self.flow.end(a, 0, now, out, lost=True,

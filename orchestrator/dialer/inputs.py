@@ -98,3 +98,14 @@ class Disposition(Event):
     #: The call's lead as stored, when the runner could read it (not being dialed again): what the
     #: disposition applies to when the dialer no longer remembers the call (a restart came between).
     lead: Lead | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndCall(Event):
+    """The agent ends their call from the panel; their phone stays connected for the next one.
+
+    The customer is hung up, or kept on the line for the satisfaction survey where the
+    campaign or inbound route asks one (``orchestrator.quality.survey``).
+    """
+
+    agent_id: int

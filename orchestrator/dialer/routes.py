@@ -34,6 +34,11 @@ them. Customer originates carry the channel variables below (plus
 ``sb-monitor`` (a team leader's phone, ``orchestrator.monitor``)
     Spy on the agent's leg ``sb_monitor_target`` in mode ``sb_monitor_mode`` (listen,
     whisper, barge); not in ``ALL``: no campaign originates it.
+``sb-survey`` (a customer whose agent ended the call, ``orchestrator.quality.survey``)
+    Ask ``sb_survey_sound`` (else the route's own prompt) for a key 1-5, and ``sb_survey_second``
+    for a second one when set; report ``SwitchboardSurvey`` (``Score``, ``Second``; FreeSWITCH
+    ``switchboard::survey`` with ``SB-Score``, ``SB-Second``), thank, hang up. Not in ``ALL``: no
+    campaign originates it.
 ``sb-queue-voicemail`` / ``sb-queue-callback``
     After the queue's longest wait: a goodbye message (voicemail recording and
     callback requests are not built yet), then hang up.

@@ -48,13 +48,24 @@ from zoneinfo import ZoneInfo
 
 from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.commands import Bridge, Redirect, StartRecording
+from orchestrator.commands import Bridge, Hangup, Redirect, StartRecording
 from orchestrator.dialer.agents import AgentBoard
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall
 from orchestrator.dialer.ports import IdFactory, uuid_ids
-from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, Event, HungUp, Tick
+from orchestrator.events import (
+    AgentState,
+    AgentStateChanged,
+    Answered,
+    CallArrived,
+    CallEvent,
+    Event,
+    HungUp,
+    PbxConnected,
+    Tick,
+)
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
+from orchestrator.quality.survey import SurveyConfig, Surveys
 from orchestrator.step import Fact, Outbox, Step
 
 #: The queue's claim while a caller is due for overflow: above every outbound campaign (0).
@@ -97,6 +108,8 @@ class QueueConfig:
     hours: CallingHours = ALWAYS  # business hours, local to ``timezone``
     timezone: str = "UTC"
     record_calls: bool = False
+    #: The satisfaction survey a caller hears after their agent ends the call (None: hung up).
+    survey: SurveyConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.numbers:
@@ -246,6 +259,7 @@ class InboundQueue:
         self.waiting: dict[str, Caller] = {}  # by channel, in arrival order
         self.talking: dict[str, Caller] = {}  # answered, by channel
         self.sent_on: dict[str, tuple[Caller, float]] = {}  # to voicemail or a callback, and when
+        self.surveys = Surveys()  # answered callers kept on the line for the survey
         self._now = float("-inf")  # the last input's time
 
     @property
@@ -284,12 +298,26 @@ class InboundQueue:
         out = Outbox()
         now = self._now = event.at
         match event:
+            case CallEvent() if self.surveys.on_event(event, out):
+                pass
             case CallArrived() if self.config.answers(event.dialed_number):
                 self._arrive(event, now, out)
             case HungUp():
                 self._hung_up(event.channel_id, now, out)
             case Answered() if (agent := self.board.by_leg(event.channel_id)) is not None:
                 self.board.leg_answered(agent, now, out)
+            case AgentLogin() | AgentStateChanged() | AgentLeaving() | EndCall():
+                self._agent_input(event, now, out)
+            case PbxConnected():
+                self.surveys.forget(event.live_channel_ids)
+            case Tick():
+                self._tick(now, out)
+        return self._finish(now, out)
+
+    def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving | EndCall, now: float,
+                     out: Outbox) -> None:
+        """An agent of this queue logs in, asks for a state, announces they are leaving or ends a call."""
+        match event:
             case AgentLogin() if (joined := self.board.starting(event.agent_id)) is not None:
                 self.board.login(joined, now, out)
             case AgentStateChanged() if (agent := self.board.agents.get(event.agent_id)) is not None:
@@ -299,9 +327,8 @@ class InboundQueue:
                     self.board.request(agent, event.state, event.reason, now, out)
             case AgentLeaving() if (agent := self.board.agents.get(event.agent_id)) is not None:
                 self.board.announce(agent, event.leaving_at, event.state, event.reason, now, out)
-            case Tick():
-                self._tick(now, out)
-        return self._finish(now, out)
+            case EndCall() if (agent := self.board.agents.get(event.agent_id)) is not None:
+                self._end_call(agent, now, out)
 
     def take(self, agent_id: int, now: float) -> Step:
         """The blending gave us a free agent (a hotline seat back, or an overflow agent): READY here."""
@@ -344,7 +371,23 @@ class InboundQueue:
             caller, sent_at = left
             out.record(CallerLeft(now, self.config.queue_id, caller.call_id, now - sent_at))
         elif (agent := self.board.by_leg(channel_id)) is not None:
+            self._end_call(agent, now, out)
             self.board.leg_lost(agent, now, out)
+
+    def _end_call(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The agent's side of their call ended (from the panel, or their phone hung up): the caller
+        goes to the survey where the route asks one (the call ends here for the queue), else is
+        hung up (the call ends with the caller's hang-up)."""
+        caller = next((c for c in self.talking.values() if c.agent_id == agent.agent_id), None)
+        if caller is None or agent.state is not AgentState.ON_CALL:
+            return
+        survey = self.config.survey
+        if survey is None:
+            out.send(Hangup(caller.channel_id))
+            return
+        self._hung_up(caller.channel_id, now, out)
+        self.surveys.offer(caller.channel_id, caller.call_id, agent.agent_id, survey, now, out,
+                           queue_id=self.config.queue_id)
 
     def _tick(self, now: float, out: Outbox) -> None:
         c = self.config

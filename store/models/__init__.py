@@ -33,6 +33,7 @@ from store.models.quality import (
     TicketEvent,
 )
 from store.models.sales import CommissionRule, Order, OrderRefund, Product
+from store.models.survey import SurveyAnswer
 from store.models.trunks import Trunk, trunk_nodes
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "Seat",
     "SmsBroadcast",
     "SmsMessage",
+    "SurveyAnswer",
     "Team",
     "Ticket",
     "TicketEvent",

@@ -35,6 +35,7 @@ from store.enums import (
 )
 from store.models.base import Base, CreatedAt
 from store.models.people import Agent, Team
+from store.models.survey import SurveySettings
 from store.models.trunks import Trunk
 from store.types import BigId, JsonType, StrEnumType, UtcDateTime, utcnow
 
@@ -46,7 +47,7 @@ campaign_teams = Table(
 )
 
 
-class Campaign(CreatedAt, Base):
+class Campaign(SurveySettings, CreatedAt, Base):
     """Everything a runner needs to dial for one campaign.
 
     ``abandon_cap`` and ``abandon_window_s`` come from the compliance profile

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.enums import InboundTarget, MaxWait
 from store.models.base import Base, CreatedAt
+from store.models.survey import SurveySettings
 from store.models.trunks import Trunk
 from store.types import JsonType, StrEnumType
 
 
-class InboundRoute(CreatedAt, Base):
+class InboundRoute(SurveySettings, CreatedAt, Base):
     """One DID and who answers it; the route's id is the id of its queue on every node of its trunk.
 
     ``target`` QUEUE: the ``hotline_agent_ids`` (seats that log in for the queue only) answer

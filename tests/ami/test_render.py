@@ -51,6 +51,9 @@ def test_seat_dial_string():
     (c.Play("a", "custom/welcome"), [
         {"Action": "Setvar", "Channel": "a", "Variable": "sb_play_sound", "Value": "custom/welcome"},
         {"Action": "Redirect", "Channel": "a", "Context": "sb-play", "Exten": "s", "Priority": "1"}]),
+    (c.SetVariables("a", {"sb_survey_sound": "custom/rate-us", "sb_survey_second": "custom/again"}), [
+        {"Action": "Setvar", "Channel": "a", "Variable": "sb_survey_second", "Value": "custom/again"},
+        {"Action": "Setvar", "Channel": "a", "Variable": "sb_survey_sound", "Value": "custom/rate-us"}]),
 ])
 def test_other_actions(cmd, expected):
     assert render(cmd) == expected

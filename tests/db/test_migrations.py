@@ -214,8 +214,11 @@ def test_trunk_names_campaigns_used_become_trunks_they_can_keep(db_url):
     migrate.upgrade(db_url, "0016")
     engine = make_engine(db_url)
     try:
-        with engine.begin() as connection:  # the model's table is 0016's: 0017 leaves campaigns as they are
-            connection.execute(Campaign.__table__.insert(), [
+        # The model's table less the columns later revisions added (0032's survey settings) is 0016's.
+        then = Table("campaigns", MetaData(), *(c._copy() for c in Campaign.__table__.c
+                                                 if not c.name.startswith("survey_")))
+        with engine.begin() as connection:
+            connection.execute(then.insert(), [
                 {"name": name, "mode": "progressive", "compliance_profile": "us", "trunk": trunk}
                 for name, trunk in (("a", "carrier"), ("b", "carrier"), ("c", ""))])
         migrate.upgrade(db_url, "0017")

@@ -57,6 +57,9 @@ def test_the_capture_shapes_of_the_other_commands() -> None:
     assert render(c.StartAmd(U), LAB).text == avmd
     assert render(c.StartAmd(U), DialConfig()) is None  # sb-outbound runs the detection itself
     assert render(c.Play(U, "ivr/welcome.wav"), LAB).text == f"api uuid_broadcast {U} ivr/welcome.wav aleg"
+    survey = c.SetVariables(U, {"sb_survey_sound": "ivr/rate.wav", "sb_survey_second": "ivr/again.wav"})
+    assert render(survey, LAB).text == (f"api uuid_setvar_multi {U} sb_survey_second=ivr/again.wav;"
+                                        "sb_survey_sound=ivr/rate.wav")
     transfer = f"api uuid_transfer {U} sb-abandon XML switchboard"
     assert render(c.Redirect(U, "sb-abandon"), LAB).text == transfer
     assert render(c.Redirect(U, "sb-outbound"), LAB).text == f"api uuid_transfer {U} park inline"

@@ -7,6 +7,7 @@ from ami.render import PLAY_SOUND_VAR
 from orchestrator import fax, monitor
 from orchestrator.commands import ATTEMPT_VAR
 from orchestrator.dialer import routes
+from orchestrator.quality import survey
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "dialplans"
 
@@ -19,11 +20,12 @@ def test_every_route_the_core_names_is_rendered():
 
 def test_asterisk_templates_only_read_variables_the_core_sets():
     text = (TEMPLATES / "asterisk" / "extensions-switchboard.conf.j2").read_text()
-    for route in (*routes.ALL, monitor.ROUTE):
+    for route in (*routes.ALL, monitor.ROUTE, survey.ROUTE):
         assert f"[{route}]" in text
     used = set(re.findall(r"\$\{(sb_[a-z_]+)\}", text))
     # sb_play_sound is set by the AMI adapter itself when it renders a Play command.
     ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
-    ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED, monitor.VAR_TARGET, monitor.VAR_MODE}
+    ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED, monitor.VAR_TARGET, monitor.VAR_MODE,
+             survey.VAR_SOUND, survey.VAR_SECOND}
     assert used
     assert used <= ours

@@ -119,6 +119,13 @@ def set_ready(session: Session, agent: Agent, user_id: int) -> DeskRequest:
     return _send(session, agent, DeskCommand.AGENT_STATE, user_id, payload={"state": AgentState.READY.value})
 
 
+def end_call(session: Session, agent: Agent, user_id: int) -> DeskRequest:
+    """The agent ends their call; the runner sends the customer to the survey or hangs them up."""
+    if agent.state is not AgentState.ON_CALL:
+        raise AgentError("you are not on a call")
+    return _send(session, agent, DeskCommand.END_CALL, user_id)
+
+
 def pause(session: Session, agent: Agent, reason: str, user_id: int) -> DeskRequest:
     if reason not in PAUSE_REASONS:
         raise AgentError("choose a pause reason")

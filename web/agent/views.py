@@ -173,6 +173,12 @@ def ready():
     return _act(services.set_ready, current_user.id)
 
 
+@bp.post("/end-call")
+@requires(Perm.AGENT_PANEL)
+def end_call():
+    return _act(services.end_call, current_user.id, ok="Call ended.")
+
+
 @bp.post("/pause")
 @requires(Perm.AGENT_PANEL)
 def pause():

@@ -22,6 +22,7 @@ from web.db import db
 from web.http import get_or_404
 from web.live import stream
 from web.live.changes import campaign_topic
+from web.quality import survey
 from web.wallboard.services import amd_warning
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -145,9 +146,11 @@ def _save(campaign: Campaign | None):
         return _form_page(campaign)
     session = db()
     try:
+        survey_input = survey.parse(request.form)
         saved = services.save_campaign(session, campaign, _input(request.form))
+        survey.apply(saved, survey_input)
         _store_sound(saved)
-    except FormError as exc:
+    except (FormError, survey.SurveyError) as exc:
         session.rollback()
         flash(str(exc), "error")
         return _form_page(campaign, 400)

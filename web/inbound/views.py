@@ -16,6 +16,7 @@ from web.db import db
 from web.http import get_or_404
 from web.inbound import services
 from web.inbound.services import RouteError, RouteInput
+from web.quality import survey
 
 bp = Blueprint("inbound", __name__, url_prefix="/admin/inbound")
 
@@ -74,8 +75,10 @@ def update(route_id: int):
 def _save(row: InboundRoute | None):
     session = db()
     try:
+        survey_input = survey.parse(request.form)
         route = services.save(session, _input(request.form), row)
-    except RouteError as exc:
+        survey.apply(route, survey_input)
+    except (RouteError, survey.SurveyError) as exc:
         session.rollback()
         flash(str(exc), "error")
         return _page(row, 400)

@@ -49,7 +49,8 @@ class RouteFigures:
         return self.abandoned / self.offered if self.offered else None
 
 
-def _count(condition: Any) -> Any:
+def count_if(condition: Any) -> Any:
+    """How many rows meet ``condition`` (0, not NULL, over none): a SUM that both databases run."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -58,11 +59,11 @@ def by_route(session: Session, period: Period) -> list[RouteFigures]:
     outcome, wait = Call.queue_outcome, Call.queue_wait_s
     name = func.coalesce(InboundRoute.name, Call.callee)
     query = (
-        select(name, _count(outcome.is_not(None) & (outcome != QueueOutcome.CLOSED)),
-               _count(outcome.in_(ANSWERED)), _count(outcome == QueueOutcome.OVERFLOW),
-               _count(outcome.in_(ANSWERED) & (wait <= SERVICE_LEVEL_S)),
-               _count(outcome == QueueOutcome.ABANDONED), _count(outcome == QueueOutcome.VOICEMAIL),
-               _count(outcome == QueueOutcome.CALLBACK), _count(outcome == QueueOutcome.CLOSED),
+        select(name, count_if(outcome.is_not(None) & (outcome != QueueOutcome.CLOSED)),
+               count_if(outcome.in_(ANSWERED)), count_if(outcome == QueueOutcome.OVERFLOW),
+               count_if(outcome.in_(ANSWERED) & (wait <= SERVICE_LEVEL_S)),
+               count_if(outcome == QueueOutcome.ABANDONED), count_if(outcome == QueueOutcome.VOICEMAIL),
+               count_if(outcome == QueueOutcome.CALLBACK), count_if(outcome == QueueOutcome.CLOSED),
                func.avg(case((outcome.in_(ANSWERED), wait))))
         .select_from(Call).outerjoin(InboundRoute, InboundRoute.id == Call.route_id)
         .where(Call.direction == CallDirection.INBOUND, Call.started_at >= period.start,
@@ -82,7 +83,7 @@ def by_agent(session: Session, period: Period, teams: frozenset[int] | None) -> 
     ``teams``: the caller's scope."""
     talk = seconds_between(session, Call.answered_at, Call.ended_at)
     query = (
-        select(User.username, func.count(), _count(Call.queue_outcome == QueueOutcome.OVERFLOW),
+        select(User.username, func.count(), count_if(Call.queue_outcome == QueueOutcome.OVERFLOW),
                func.coalesce(func.sum(case((Call.ended_at.is_not(None), talk), else_=0)), 0))
         .select_from(Call).join(Agent, Agent.id == Call.agent_id).join(User, User.id == Agent.user_id)
         .where(Call.direction == CallDirection.INBOUND, Call.answered_at.is_not(None),
