@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
-          "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback")
+          "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback", "sb-queue-announce")
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,13 @@ class DialplanParams:
     voicemail_max_s: int = 120
     #: ``sb-queue-callback``: what a caller who will be called back hears before the hang-up.
     callback_sound: str = "auth-thankyou&vm-goodbye"
+    #: ``sb-queue-wait``: the Asterisk music-on-hold class a waiting caller hears (musiconhold.conf).
+    hold_music_class: str = "default"
+    #: ``sb-queue-announce`` on Asterisk: said before and after the caller's position ("You are currently
+    #: caller number" 2 "waiting to speak with a representative"), and instead of it for the first.
+    position_before_sound: str = "queue-thereare"
+    position_after_sound: str = "queue-callswaiting"
+    position_first_sound: str = "queue-youarenext"
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

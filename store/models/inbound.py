@@ -24,6 +24,8 @@ class InboundRoute(CreatedAt, Base):
     ``{}`` always open) in ``timezone``; a caller outside them hears the closed message.
     ``on_max_wait``: where a caller goes after ``max_wait_s``: voicemail (a recorded message) or a
     callback request; both are listed for a follow-up (``Call.followed_up_at``).
+    ``announce_every_s``: a waiting caller hears their place in the queue this often, over the hold
+    music (0: never).
     """
 
     __tablename__ = "inbound_routes"
@@ -43,6 +45,7 @@ class InboundRoute(CreatedAt, Base):
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
     on_max_wait: Mapped[MaxWait] = mapped_column(StrEnumType(MaxWait), default=MaxWait.VOICEMAIL,
                                                  server_default=MaxWait.VOICEMAIL.value)
+    announce_every_s: Mapped[int] = mapped_column(default=0, server_default="0")
 
     trunk: Mapped[Trunk] = relationship()
 

@@ -108,10 +108,14 @@ def test_a_caller_who_hangs_up_waiting_is_an_abandon(sessions, hotline):
     arrive(runner, "in-1", "12125550141")  # the seat takes it
     runner.feed(HungUp(time.time(), "in-x", cause=16))
     with sessions.begin() as s:  # the designated agent is gone: nobody for the next caller
-        s.get(m.InboundRoute, hotline[0]).overflow_agent_ids = []
+        route = s.get(m.InboundRoute, hotline[0])
+        route.overflow_agent_ids, route.announce_every_s = [], 20
     runner.sync_campaigns()
-    commands = arrive(runner, "in-2", "12125550142")
+    now = time.time()
+    commands = arrive(runner, "in-2", "12125550142", at=now)
     assert not [x for x in commands if isinstance(x, c.Bridge)]
+    runner.feed(Tick(now + 20))  # the route's setting reached the queue: told their place while waiting
+    assert c.AnnouncePosition("in-2", routes.QUEUE_ANNOUNCE, 1) in drain(runner)
     runner.feed(HungUp(time.time(), "in-2", cause=16))
     call = call_of(sessions, "12125550142")
     assert call.queue_outcome is QueueOutcome.ABANDONED

@@ -57,12 +57,17 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     edit = admin.get(f"/admin/inbound/{route.id}").get_data(as_text=True)
     assert "mon 09:00-18:00" in edit
     assert route.on_max_wait is MaxWait.VOICEMAIL  # the default: past the longest wait, leave a message
+    assert route.announce_every_s == 0  # the default: no position announcements
     assert admin.post(f"/admin/inbound/{route.id}", _form(trunk_id, agents, target="seat", overflow=[],
-                                                          on_max_wait="callback")).status_code == 302
+                                                          on_max_wait="callback",
+                                                          announce_every_s="30")).status_code == 302
     (route,) = _routes(app)
     assert (route.target, route.overflow_agent_ids) == (InboundTarget.SEAT, [])
     assert route.on_max_wait is MaxWait.CALLBACK
-    assert "then callback" in admin.get("/admin/inbound").get_data(as_text=True)
+    assert route.announce_every_s == 30
+    listing = admin.get("/admin/inbound").get_data(as_text=True)
+    assert "then callback" in listing
+    assert "every 30 s" in listing
     assert admin.post(f"/admin/inbound/{route.id}/delete").status_code == 302
     assert _routes(app) == []
 
@@ -83,6 +88,8 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"timezone": "Mars/Olympus"}, "unknown time zone"),
     ({"name": ""}, "name: 1 to 64 characters"),
     ({"on_max_wait": "hangup"}, "after the longest wait: voicemail or a callback request"),
+    ({"announce_every_s": "-5"}, "position announcement: a whole number"),
+    ({"announce_every_s": "99999"}, "position announcement: between 0 and 3600"),
 ])
 def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world, changes, message):
     trunk_id, agents = world

@@ -42,6 +42,7 @@ class RouteInput:
     record_calls: bool = True
     enabled: bool = True
     on_max_wait: str = MaxWait.VOICEMAIL.value
+    announce_every_s: str = "0"
 
 
 def _seconds(text: str, what: str, low: int) -> int:
@@ -114,6 +115,7 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     max_wait = _seconds(data.max_wait_s, "longest wait", 1)
     if overflow_after >= max_wait:
         raise RouteError("the longest wait must be longer than the wait before overflow")
+    announce_every = _seconds(data.announce_every_s or "0", "position announcement", 0)
     try:
         on_max_wait = MaxWait(data.on_max_wait)
     except ValueError:
@@ -131,5 +133,6 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     row.overflow_after_s, row.max_wait_s, row.on_max_wait = overflow_after, max_wait, on_max_wait
     row.hours, row.timezone = _hours(data.hours), _timezone(data.timezone)
     row.record_calls, row.enabled = data.record_calls, data.enabled
+    row.announce_every_s = announce_every
     session.flush()
     return row

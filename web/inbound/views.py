@@ -31,7 +31,8 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         overflow_after_s=form.get("overflow_after_s", ""), max_wait_s=form.get("max_wait_s", ""),
         hours=form.get("hours", ""), timezone=form.get("timezone", ""),
         record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
-        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value))
+        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value),
+        announce_every_s=form.get("announce_every_s", "0"))
 
 
 def _page(route: InboundRoute | None, status: int = 200):
