@@ -87,6 +87,7 @@ def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None)
         address=settings.freeswitch_address, sip_port=settings.sip_port, world_address=settings.world_address,
         rtp_start=RTP_RANGE[0], rtp_end=RTP_RANGE[1], modules=MODULES, log_dir=str(fs.dir("log")),
         esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
+        sounds_dir=str(fs.dir("sounds")),
         xml_curl_node=XML_CURL_NODE, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
         gateways_dir=str(freeswitch_gateways_dir(settings)),
