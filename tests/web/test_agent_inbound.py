@@ -114,7 +114,7 @@ def test_the_agent_disposes_of_an_inbound_call_as_of_an_outbound_one(app, as_rol
     page = panel.get("/agent/").get_data(as_text=True)
     assert "Inbound call: 12125550141" in page
     assert "Ada" in page
-    assert "Disposition of the inbound call: +12125550141" in page  # the known lead, not a new one
+    assert "Disposition of the inbound call, as campaign Outbound: +12125550141" in page  # the known lead
     first = re.search(r'name="attempt_id" value="([^"]+)"', page).group(1)
     later = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None, second=0, microsecond=0)
     callback = {"attempt_id": first, "disposition_id": str(codes["CB"]), "notes": "call after 5",
