@@ -77,7 +77,8 @@ def test_an_agent_disposes_of_an_inbound_call_in_a_browser(app, live_url, page, 
     page.fill("#dispose-form input[name=callback_at]", tomorrow.strftime("%Y-%m-%dT10:30"))
     page.fill("#dispose-form textarea[name=notes]", "wants the gold plan")
     page.click("#dispose-form button")
-    expect(page.locator("#dispose-result")).to_contain_text("Saved: Call back.")
+    expect(page.locator("#dispose-result")).to_have_text("Saved: Call back.")
+    expect(page.locator("#call-state")).to_contain_text("you may save the disposition now, it is kept with")
     page.screenshot(path=str(tmp_path / "panel.png"), full_page=True)
     with app.app_context(), sessions()() as s:
         call = s.scalars(select(Call)).one()
