@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from store import models as m
-from store.enums import InboundTarget, LeadStatus
+from store.enums import CallDirection, InboundTarget, LeadStatus
 
 #: The lead list of a campaign's inbound callers no lead of it knew (one per campaign, found by this key).
 CALLERS_LIST_KEY = "inbound-callers-{campaign_id}"
@@ -79,6 +79,12 @@ def call_attempt(session: Session, call: m.Call, answered_at: datetime) -> m.Att
     session.flush()
     call.attempt_id, call.campaign_id = attempt.id, route.campaign_id
     return attempt
+
+
+def inbound_attempt() -> ColumnElement[bool]:
+    """Attempts that are answered inbound calls (:func:`call_attempt`): never a dial of their campaign,
+    nor a call of its dialer for a restarted runner to take back."""
+    return exists().where(m.Call.attempt_id == m.Attempt.id, m.Call.direction == CallDirection.INBOUND)
 
 
 def _callers_list(session: Session, campaign_id: int) -> m.LeadList:
