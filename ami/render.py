@@ -110,6 +110,13 @@ def _set_variables(cmd: c.SetVariables, routes: Mapping[str, str]) -> list[Actio
 
 
 @_render.register
+def _announce_position(cmd: c.AnnouncePosition, routes: Mapping[str, str]) -> list[Action]:
+    # The position is the extension the announce route says (a number, nothing else).
+    return [{"Action": "Redirect", "Channel": _channel(cmd.channel_id),
+             "Context": _context(cmd.route, routes), "Exten": str(int(cmd.position)), "Priority": "1"}]
+
+
+@_render.register
 def _play(cmd: c.Play, routes: Mapping[str, str]) -> list[Action]:
     # AMI has no "play a file" action: set the sound, then send the
     # channel to the route that plays it.

@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
-          "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback")
+          "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback", "sb-queue-announce")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,13 @@ class DialplanParams:
     survey_sound: str = "vm-press&digits/1&digits/2&digits/3&digits/4&digits/5"
     survey_wait_s: int = 5
     survey_thanks_sound: str = "auth-thankyou&vm-goodbye"
+    #: ``sb-queue-wait``: the Asterisk music-on-hold class a waiting caller hears (musiconhold.conf).
+    hold_music_class: str = "default"
+    #: ``sb-queue-announce`` on Asterisk: said before and after the caller's position ("You are currently
+    #: caller number" 2 "waiting to speak with a representative"), and instead of it for the first.
+    position_before_sound: str = "queue-thereare"
+    position_after_sound: str = "queue-callswaiting"
+    position_first_sound: str = "queue-youarenext"
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

@@ -212,6 +212,15 @@ def _set_variables(cmd: c.SetVariables, ch: str, config: DialConfig, job_uuid: s
 
 
 @_render.register
+def _announce_position(cmd: c.AnnouncePosition, ch: str, config: DialConfig,
+                       job_uuid: str) -> EslRequest | None:
+    # The route's extension takes the position as a suffix (``sb-queue-announce-2``): a transfer, so
+    # whatever the caller hears (the hold music) stops, and the route transfers them back after.
+    target = _transfer_target(f"{cmd.route}-{int(cmd.position)}", config)
+    return EslRequest(f"api uuid_transfer {ch} {target}")
+
+
+@_render.register
 def _play(cmd: c.Play, ch: str, config: DialConfig, job_uuid: str) -> EslRequest | None:
     return EslRequest(f"api uuid_broadcast {ch} {_sound(cmd.sound)} aleg")
 

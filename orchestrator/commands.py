@@ -131,6 +131,26 @@ class SetVariables(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class AnnouncePosition(Command):
+    """Tell a waiting caller their place in the queue, then back to the hold music.
+
+    The route (``sb-queue-announce``) says the number with the PBX's own say files
+    (Asterisk ``SayNumber``, FreeSWITCH ``say``); the position travels as the
+    extension (Asterisk) or the extension's suffix (FreeSWITCH), digits only.
+    """
+
+    channel_id: str
+    route: str
+    position: int
+
+    def __post_init__(self) -> None:
+        safe.check_channel_id(self.channel_id)
+        safe.check_token(self.route, "route")
+        if not 1 <= self.position <= 999:
+            raise safe.UnsafeValue(f"queue position out of range: {self.position}")
+
+
+@dataclass(frozen=True, slots=True)
 class Play(Command):
     channel_id: str
     sound: str

@@ -35,6 +35,17 @@ CALLBACK_SOUND = "ivr/ivr-thank_you_for_calling.wav"
 #: ``sb-survey``'s own question (when the campaign or route names none) and its thanks.
 SURVEY_SOUND = "ivr/ivr-survey_press_1_to_5.wav"
 SURVEY_THANKS_SOUND = "ivr/ivr-survey_thank_you.wav"
+#: What a caller waiting in a queue hears: a file of the stock music pack (freeswitch-sounds-music),
+#: looped (``local_stream`` needs mod_local_stream and its config, which a node may lack).
+HOLD_MUSIC = "music/8000/suite-espanola-op-47-leyenda.wav"
+#: Loops of the hold music before the safety net (``DialplanParams.queue_wait_max_s``) if it lasted this long.
+HOLD_MUSIC_MIN_S = 60
+#: The position announcement's prompts, around the number mod_say_en says ("You are caller number" 2
+#: "in the queue"; "You are next in the queue" for the first). The stock packs have no such phrases:
+#: the node needs these files (the sandbox speaks them with espeak-ng).
+POSITION_BEFORE_SOUND = "switchboard/queue-caller-number.wav"
+POSITION_AFTER_SOUND = "switchboard/queue-in-the-queue.wav"
+POSITION_FIRST_SOUND = "switchboard/queue-you-are-next.wav"
 #: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
 RECORDINGS_DIR = DialConfig().recordings_dir
 
@@ -64,7 +75,11 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "fax_dir": params.fax_dir,
         "fax_numbers": params.fax_numbers,
         "fax_numbers_g711": params.fax_numbers_g711,
-        "queue_wait_loops": max(1, params.queue_wait_max_s // 6),  # the ringback cadence is 6 s
+        "hold_music": HOLD_MUSIC,
+        "hold_music_loops": max(1, params.queue_wait_max_s // HOLD_MUSIC_MIN_S),
+        "position_before_sound": POSITION_BEFORE_SOUND,
+        "position_after_sound": POSITION_AFTER_SOUND,
+        "position_first_sound": POSITION_FIRST_SOUND,
         "voicemail_sound": VOICEMAIL_SOUND,
         "voicemail_max_s": params.voicemail_max_s,
         "callback_sound": CALLBACK_SOUND,

@@ -1,12 +1,18 @@
-"""Inbound routes as a runner reads them: those its node's trunks deliver, the queues an agent answers."""
+"""Inbound routes as a runner reads them: those its node's trunks deliver, the queues an agent answers;
+and an answered inbound call as an attempt of its route's campaign, which the agent disposes of."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from store import models as m
-from store.enums import InboundTarget
+from store.enums import CallDirection, InboundTarget, LeadStatus
+
+#: The lead list of a campaign's inbound callers no lead of it knew (one per campaign, found by this key).
+CALLERS_LIST_KEY = "inbound-callers-{campaign_id}"
 
 
 def node_routes(session: Session, node_id: int) -> list[m.InboundRoute]:
@@ -37,3 +43,56 @@ def agent_queues(session: Session, node_id: int, agent_id: int) -> tuple[tuple[i
         elif agent_id in designated:
             overflow.append(route.id)
     return tuple(hotline), tuple(overflow)
+
+
+def number_forms(number: str) -> tuple[str, ...]:
+    """How one number may be stored: E.164 (``+`` and digits, as leads are) or the bare digits a carrier
+    sent; () for a number with no digits (withheld)."""
+    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
+    return (f"+{digits}", digits) if digits else ()
+
+
+def call_attempt(session: Session, call: m.Call, answered_at: datetime) -> m.Attempt | None:
+    """The answered inbound ``call`` as an attempt of its route's campaign, for the agent to dispose of.
+
+    One concept for both directions: the agent panel, the disposition (its code, notes, orders, the
+    callback it schedules), the call log and the reports all work on the attempt, as for an outbound
+    call. The caller is the campaign's newest lead with that number, or a new lead in the campaign's
+    inbound callers list, finished (``DONE``): nobody dials them unless the disposition says so.
+    None when the route names no campaign or the caller's number is withheld or no number.
+    """
+    route = session.get(m.InboundRoute, call.route_id) if call.route_id is not None else None
+    forms = number_forms(call.caller)
+    if route is None or route.campaign_id is None or not forms or len(forms[0]) > 16:
+        return None
+    known = select(m.Lead).where(m.Lead.campaign_id == route.campaign_id, m.Lead.phone.in_(forms))
+    lead = session.scalars(known.order_by(m.Lead.id.desc()).limit(1)).first()
+    if lead is None:
+        lead = m.Lead(list_id=_callers_list(session, route.campaign_id).id, campaign_id=route.campaign_id,
+                      phone=forms[0], status=LeadStatus.DONE, fields={})
+        session.add(lead)
+        session.flush()
+    attempt = m.Attempt(lead_id=lead.id, campaign_id=route.campaign_id, node_id=call.node_id,
+                        agent_id=call.agent_id, phone=lead.phone, channel_id=call.pbx_call_id,
+                        answered_at=answered_at, bridged_at=answered_at)
+    session.add(attempt)
+    session.flush()
+    call.attempt_id, call.campaign_id = attempt.id, route.campaign_id
+    return attempt
+
+
+def inbound_attempt() -> ColumnElement[bool]:
+    """Attempts that are answered inbound calls (:func:`call_attempt`): never a dial of their campaign,
+    nor a call of its dialer for a restarted runner to take back."""
+    return exists().where(m.Call.attempt_id == m.Attempt.id, m.Call.direction == CallDirection.INBOUND)
+
+
+def _callers_list(session: Session, campaign_id: int) -> m.LeadList:
+    key = CALLERS_LIST_KEY.format(campaign_id=campaign_id)
+    found = session.scalar(select(m.LeadList).where(m.LeadList.import_key == key))
+    if found is None:
+        found = m.LeadList(name="Inbound callers", campaign_id=campaign_id, import_key=key,
+                           source="callers to an inbound route")
+        session.add(found)
+        session.flush()
+    return found

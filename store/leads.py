@@ -38,6 +38,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 from orchestrator.leads.model import LeadUpdate
 from orchestrator.leads.rules import DEFAULT_DELAYS
 from store.enums import DIALABLE_LEAD_STATUSES, LeadStatus, Outcome
+from store.inbound import inbound_attempt
 from store.models import Attempt, Lead, LeadList, Team
 
 #: ``claimed_by`` of a lead an agent holds for preview (the web claims it, the runner dials it).
@@ -153,11 +154,11 @@ def open_attempts(session: Session, node_id: int) -> list[Attempt]:
     """Attempts on ``node_id`` that started and never ended: what a restarted runner must reconcile.
 
     The core keeps those whose channel is still live on the PBX and ends the
-    others (``orchestrator.dialer.ports.OpenAttempt``).
+    others (``orchestrator.dialer.ports.OpenAttempt``). An inbound call's attempt is no dialer's.
     """
     query = (
         select(Attempt)
-        .where(Attempt.node_id == node_id, Attempt.ended_at.is_(None))
+        .where(Attempt.node_id == node_id, Attempt.ended_at.is_(None), ~inbound_attempt())
         .options(joinedload(Attempt.lead))
         .order_by(Attempt.created_at)
     )

@@ -37,10 +37,7 @@ def sync(settings: Settings) -> None:
             process.cli(node, PJSIP_RELOAD)
         if changed:
             process.cli(node, "dialplan reload")
-    if fsnode.configured(settings):
-        fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
-        if fsrender.write_configs(fs, settings):
-            fsnode.esl_api(settings, "reloadxml")
+    fsrender.sync_routes(settings)
 
 
 def runner_env(settings: Settings, kind: PbxKind) -> dict[str, str]:

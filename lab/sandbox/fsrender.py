@@ -8,11 +8,14 @@ does not know this node, FreeSWITCH falls back to the static copies, so the
 sandbox works without the web app.
 
 The sound packs are not built (hundreds of MB); the prompts the project's
-routes name by default are rendered with espeak-ng at the stock pack's paths.
+routes name by default are rendered with espeak-ng at the stock pack's paths
+(with the ``digits/`` mod_say_en says numbers with), and a stand-in tune
+(sox) at the stock music pack's path plays as the queue's hold music.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +26,7 @@ import click
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import DialplanParams, write_atomically
-from lab.sandbox import fsnode, world
+from lab.sandbox import fsbuild, fsnode, world
 from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
 from lab.sandbox.fsnode import FsNode
 from lab.sandbox.layout import freeswitch_gateways_dir
@@ -50,7 +53,16 @@ PROMPTS = {
     freeswitch.CALLBACK_SOUND: "Thank you for calling. We will call you back soon. Goodbye.",
     freeswitch.SURVEY_SOUND: "How satisfied were you with our service? Press 1 to 5. 5 is very satisfied.",
     freeswitch.SURVEY_THANKS_SOUND: "Thank you for your answer. Goodbye.",
+    freeswitch.POSITION_BEFORE_SOUND: "You are caller number",
+    freeswitch.POSITION_AFTER_SOUND: "in the queue.",
+    freeswitch.POSITION_FIRST_SOUND: "You are next in the queue.",
+    # What mod_say_en plays for a number below a thousand.
+    **{f"digits/{n}.wav": str(n) for n in (*range(20), *range(20, 100, 10))},
+    "digits/hundred.wav": "hundred",
 }
+#: The stand-in tune's notes (Hz), a C major arpeggio up and down, and each note's length (s).
+TUNE = (262, 330, 392, 523, 392, 330)
+NOTE_S = 0.4
 
 _env = Environment(
     loader=PackageLoader("lab.sandbox", "templates"),
@@ -77,6 +89,7 @@ def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None)
         address=settings.freeswitch_address, sip_port=settings.sip_port, world_address=settings.world_address,
         rtp_start=RTP_RANGE[0], rtp_end=RTP_RANGE[1], modules=MODULES, log_dir=str(fs.dir("log")),
         esl_port=settings.esl_port, esl_password=secrets.esl_password, xml_curl_url=xml_curl_url(settings),
+        sounds_dir=str(fs.dir("sounds")),
         xml_curl_node=XML_CURL_NODE, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
         gateways_dir=str(freeswitch_gateways_dir(settings)),
@@ -97,7 +110,38 @@ def write_configs(fs: FsNode, settings: Settings) -> list[str]:
     (fs.dir("conf") / "freeswitch.xml").chmod(0o600)
     for relative, text in PROMPTS.items():
         ensure_prompt(fs.dir("sounds") / relative, text)
+    ensure_tune(fs.dir("sounds") / freeswitch.HOLD_MUSIC, freeswitch.HOLD_MUSIC_MIN_S)
     return changed
+
+
+def sync_routes(settings: Settings) -> None:
+    """A running node (if the sandbox has one) takes this checkout's routes and prompts: ``freeswitch.xml``
+    rewritten, ``reloadxml`` when it changed; no restart, so tests sharing the sandbox can run on."""
+    if fsnode.configured(settings):
+        fs = fsnode.node(settings, fsbuild.prefix_dir(settings.sandbox_cache.resolve()))
+        if write_configs(fs, settings):
+            fsnode.esl_api(settings, "reloadxml")
+
+
+def ensure_tune(path: Path, seconds: int) -> None:
+    """A stand-in hold music at ``path`` (8 kHz mono WAV, ``seconds`` long or a little more) once:
+    plucked notes, loud enough to be told from silence on the caller's line."""
+    if path.is_file() and path.stat().st_size > 1000:
+        return
+    sox = shutil.which("sox")
+    if sox is None:
+        raise click.ClickException("sox is needed to render the sandbox's hold music: apt-get install sox")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        notes = [Path(tmp) / f"note{i}.wav" for i in range(len(TUNE))]
+        for note, hz in zip(notes, TUNE, strict=True):
+            subprocess.run([sox, "-n", "-r", "8000", "-c", "1", "-b", "16", str(note), "synth", str(NOTE_S),
+                            "pluck", str(hz), "vol", "0.6"], check=True, capture_output=True)
+        repeats = math.ceil(seconds / (NOTE_S * len(TUNE)))
+        partial = Path(tmp) / "tune.wav"
+        subprocess.run([sox, *map(str, notes), str(partial), "repeat", str(repeats - 1)], check=True,
+                       capture_output=True)
+        shutil.move(partial, path)
 
 
 def ensure_prompt(path: Path, text: str) -> None:

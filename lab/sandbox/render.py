@@ -12,7 +12,7 @@ from dataclasses import replace
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dialplans.render import DialplanParams, render_asterisk, write_atomically
-from lab.sandbox import fsnode, greetings, world
+from lab.sandbox import fsnode, fsrender, greetings, world
 from lab.sandbox.credentials import (
     AMI_USERNAME,
     connection_info,
@@ -52,6 +52,9 @@ PHONE_PROMPT = "demo-congrats"  # 30 s of speech, looped by agents' phones
 HUMAN_PROMPT = "demo-congrats"
 MACHINE_GREETING = "vm-intro"  # "please leave your message after the tone ..." (5.7 s)
 SUBDIRS = ("etc", "run", "log", "spool", "spool/fax", "cache", "db", "keys", "recordings", "sounds")
+#: The pbx's music-on-hold directory (relative to its base) and the stand-in tune in it.
+HOLD_MUSIC = "sounds/moh/hold.wav"
+HOLD_MUSIC_S = 60
 
 _env = Environment(
     loader=PackageLoader("lab.sandbox", "templates"),
@@ -100,6 +103,9 @@ def config_files(node: Node, settings: Settings) -> dict[str, str]:
     files["pjsip.conf"] = _render(f"{node.name}/pjsip.conf.j2", **common, phones=phone_credentials(settings),
                                   registrations=registrations, trunk_accounts=trunk_accounts(settings))
     files["extensions.conf"] = dialplan(node, settings)
+    if node.name == "pbx":
+        files["musiconhold.conf"] = _render("pbx/musiconhold.conf.j2",
+                                            moh_dir=str((node.base / HOLD_MUSIC).parent))
     return files
 
 
@@ -151,6 +157,7 @@ def write_configs(node: Node, settings: Settings) -> list[str]:
     files = config_files(node, settings)
     if node.name == "pbx":
         files.update({n: t for n, t in default_pbx_includes(settings).items() if not (etc / n).exists()})
+        fsrender.ensure_tune(node.host_base / HOLD_MUSIC, HOLD_MUSIC_S)
     changed = write_atomically(etc, files)
     for name in ("manager.conf", "pjsip.conf", SEATS_FILE):  # they hold secrets
         if (etc / name).exists():

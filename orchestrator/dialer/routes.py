@@ -25,9 +25,13 @@ them. Customer originates carry the channel variables below (plus
     ``park_after_bridge=true`` or a transfer back) so the agent's phone stays
     connected between customers.
 ``sb-queue-wait`` (an inbound caller the core's queue took)
-    Answer, report ``SwitchboardQueued``, play ringback until the core bridges
+    Answer, report ``SwitchboardQueued``, play hold music until the core bridges
     the caller to an agent's held-open leg (the outbound bridge) or moves them
     on; a safety net past the longest wait goes to ``sb-queue-voicemail``.
+``sb-queue-announce`` (``AnnouncePosition``: a waiting caller's place in the queue)
+    Say the position (the extension on Asterisk, the extension's ``-<n>`` suffix on
+    FreeSWITCH) with the PBX's number prompts, then back to ``sb-queue-wait``'s
+    hold music without reporting the caller queued again.
 ``sb-queue-closed``
     Outside the route's business hours: answer, play the closed message,
     report ``SwitchboardClosed``, hang up.
@@ -53,9 +57,10 @@ QUEUE_WAIT = "sb-queue-wait"
 QUEUE_CLOSED = "sb-queue-closed"
 QUEUE_VOICEMAIL = "sb-queue-voicemail"
 QUEUE_CALLBACK = "sb-queue-callback"
+QUEUE_ANNOUNCE = "sb-queue-announce"
 
 ALL = (OUTBOUND, ABANDON, LEAVE_MESSAGE, AGENT_HOLD, QUEUE_WAIT, QUEUE_CLOSED, QUEUE_VOICEMAIL,
-       QUEUE_CALLBACK)
+       QUEUE_CALLBACK, QUEUE_ANNOUNCE)
 
 # Channel variables (in addition to commands.ATTEMPT_VAR).
 VAR_CAMPAIGN = "sb_campaign_id"

@@ -27,9 +27,11 @@ a :class:`~orchestrator.step.Step` out. Its agents come from the node's pool:
 A caller who waits ``max_wait_s`` is sent to voicemail (a rendered route that
 prompts for a message; the queue records it) or a callback request (a route that
 says they will be called back); either way the call is listed for a follow-up.
-Hold music, position prompts and the routes themselves are the PBX wiring's
-(``CallerQueued`` carries the position at entry, ``CallerMoved`` each change, and
-:meth:`InboundQueue.position` answers it).
+The routes and the hold music are the PBX wiring's; *when* a waiting caller hears
+their place in the queue is the queue's: every ``announce_every_s`` of their wait
+(0: never) it sends :class:`~orchestrator.commands.AnnouncePosition` with their
+position at that moment (``CallerQueued`` carries the position at entry,
+``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it).
 
 On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
 queue with a ``wait_route`` moves them there (answered, hold music) as it takes
@@ -48,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.commands import Bridge, Hangup, Redirect, StartRecording
+from orchestrator.commands import AnnouncePosition, Bridge, Hangup, Redirect, StartRecording
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall
 from orchestrator.dialer.ports import IdFactory, uuid_ids
@@ -110,6 +112,9 @@ class QueueConfig:
     record_calls: bool = False
     #: The satisfaction survey a caller hears after their agent ends the call (None: hung up).
     survey: SurveyConfig | None = None
+    #: How often a waiting caller is told their position (seconds of wait between two; 0: never).
+    announce_every_s: float = 0.0
+    announce_route: str = "sb-queue-announce"
 
     def __post_init__(self) -> None:
         if not self.numbers:
@@ -118,11 +123,12 @@ class QueueConfig:
             raise ValueError("an agent is a hotline seat or an overflow agent, not both")
         if not 0.0 <= self.overflow_after_s < self.max_wait_s:
             raise ValueError("need 0 <= overflow_after_s < max_wait_s")
-        if self.wrap_up_s < 0 or self.standby < 0 or self.standby_notice_s < 0:
-            raise ValueError("wrap_up_s, standby and standby_notice_s must be >= 0")
+        if self.wrap_up_s < 0 or self.standby < 0 or self.standby_notice_s < 0 or self.announce_every_s < 0:
+            raise ValueError("wrap_up_s, standby, standby_notice_s and announce_every_s must be >= 0")
         for route, what in ((self.voicemail_route, "voicemail route"),
                             (self.callback_route, "callback route"),
-                            (self.closed_route, "closed route"), (self.wait_route, "wait route")):
+                            (self.closed_route, "closed route"), (self.wait_route, "wait route"),
+                            (self.announce_route, "announce route")):
             if route or what != "wait route":
                 safe.check_token(route, what)
         ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first caller
@@ -246,6 +252,7 @@ class Caller:
     arrived: float
     overflow_at: float
     position: int = 0  # as last told
+    told_at: float = 0.0  # when the caller last heard their position (their arrival before that)
     agent_id: int | None = None  # who answered
     answered: float = 0.0
 
@@ -291,6 +298,8 @@ class InboundQueue:
                       if a.reserved is not None and a.reserved[0] > self._now]
         deadlines += [a.since + c.wrap_up_s for a in self.board.agents.values()
                       if a.state is AgentState.WRAP_UP]
+        if c.announce_every_s:
+            deadlines += [w.told_at + c.announce_every_s for w in self.waiting.values()]
         return min(deadlines, default=None)
 
     # -- inputs ----------------------------------------------------------------------------------
@@ -348,7 +357,7 @@ class InboundQueue:
         if self.config.wait_route:
             out.send(Redirect(event.channel_id, self.config.wait_route))
         caller = Caller(event.channel_id, call_id, event.caller_number, now,
-                        now + self.config.overflow_after_s)
+                        now + self.config.overflow_after_s, told_at=now)
         if not any(a.agent_id in self.config.hotline and a.state is not AgentState.LOGGED_OUT
                    for a in self.board.agents.values()):
             caller.overflow_at = now  # no hotline seat to wait for
@@ -421,12 +430,24 @@ class InboundQueue:
             if caller.position != position:
                 caller.position = position
                 out.record(CallerMoved(now, self.config.queue_id, caller.call_id, position))
+        self._announce(now, out)
         self._reserve(now, out)
         self._give_back(now)
         for agent in self._reserved():
             if agent.reserved is not None and agent.reserved[0] <= now:
                 self.pool.pull(agent, now)  # taken through the node's hand-over, if idle
         return out.step()
+
+    def _announce(self, now: float, out: Outbox) -> None:
+        """Callers still waiting (not the one just bridged) whose last announcement is
+        ``announce_every_s`` old hear their position as it is now."""
+        c = self.config
+        if not c.announce_every_s:
+            return
+        for caller in self.waiting.values():
+            if now - caller.told_at >= c.announce_every_s:
+                caller.told_at = now
+                out.send(AnnouncePosition(caller.channel_id, c.announce_route, caller.position))
 
     def _connect(self, now: float, out: Outbox) -> None:
         for caller in list(self.waiting.values()):

@@ -4,7 +4,9 @@ The row is made when the caller is queued (or turned away outside business
 hours), found again by the PBX's call id (``calls.pbx_call_id``), and gets the
 queue's outcome, the wait, the agent and the recording as they happen, so the
 call log shows inbound calls next to outbound ones. A queue's id is its
-inbound route's id.
+inbound route's id. An answered call of a route with a campaign becomes an
+attempt of it (``store.inbound.call_attempt``), which its agent disposes of as
+of an outbound call; the attempt ends with the call, its disposition untouched.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from runner.fact_writers import Target, writes
 from runner.times import to_dt
 from store import models as m
 from store.enums import CallDirection, QueueOutcome
+from store.inbound import call_attempt
 
 
 def _seconds(value: float) -> Decimal:
@@ -70,13 +73,17 @@ def _recording(to: Target, s: Session, call_id: str, path: str, at: float) -> No
 
 
 def _ended(s: Session, call_id: str, at: float, recorded_s: float) -> None:
-    """The call and its recording ended at ``at``, ``recorded_s`` after the recording started."""
+    """The call, its recording and its attempt ended at ``at``, ``recorded_s`` after the recording
+    started (only the end: a disposition given during the call stays)."""
     _update_call(s, call_id, ended_at=to_dt(at))
-    row = s.scalar(select(m.Call.id).where(m.Call.pbx_call_id == call_id))
+    row = s.scalar(select(m.Call).where(m.Call.pbx_call_id == call_id))
     if row is not None:
-        s.execute(update(m.Recording).where(m.Recording.call_id == row)
+        s.execute(update(m.Recording).where(m.Recording.call_id == row.id)
                   .values(ended_at=to_dt(at), duration_s=_seconds(recorded_s)),
                   execution_options={"synchronize_session": False})
+        if row.attempt_id is not None:
+            s.execute(update(m.Attempt).where(m.Attempt.id == row.attempt_id).values(ended_at=to_dt(at)),
+                      execution_options={"synchronize_session": False})
 
 
 @writes(q.CallerAnswered)
@@ -84,6 +91,11 @@ def answered(to: Target, s: Session, fact: q.CallerAnswered) -> None:
     outcome = QueueOutcome.OVERFLOW if fact.overflow else QueueOutcome.ANSWERED
     _update_call(s, fact.call_id, answered_at=to_dt(fact.at), agent_id=fact.agent_id, queue_outcome=outcome,
                  queue_wait_s=_seconds(fact.waited_s))
+    call = s.scalar(select(m.Call).where(m.Call.pbx_call_id == fact.call_id,
+                                         m.Call.direction == CallDirection.INBOUND))
+    if call is not None:
+        s.refresh(call)  # the update above went around the session
+        call_attempt(s, call, to_dt(fact.at))
     if fact.recording:
         _recording(to, s, fact.call_id, fact.recording, fact.at)
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.enums import InboundTarget, MaxWait
 from store.models.base import Base, CreatedAt
+from store.models.campaigns import Campaign
 from store.models.survey import SurveySettings
 from store.models.trunks import Trunk
 from store.types import JsonType, StrEnumType
@@ -25,6 +26,10 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     ``{}`` always open) in ``timezone``; a caller outside them hears the closed message.
     ``on_max_wait``: where a caller goes after ``max_wait_s``: voicemail (a recorded message) or a
     callback request; both are listed for a follow-up (``Call.followed_up_at``).
+    ``announce_every_s``: a waiting caller hears their place in the queue this often, over the hold
+    music (0: never).
+    ``campaign_id``: the campaign whose dispositions, script, order form and callbacks an answered call
+    takes, as an outbound call of it would (``store.inbound.call_attempt``); none: no disposition.
     """
 
     __tablename__ = "inbound_routes"
@@ -44,8 +49,11 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
     on_max_wait: Mapped[MaxWait] = mapped_column(StrEnumType(MaxWait), default=MaxWait.VOICEMAIL,
                                                  server_default=MaxWait.VOICEMAIL.value)
+    announce_every_s: Mapped[int] = mapped_column(default=0, server_default="0")
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
 
     trunk: Mapped[Trunk] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
 
     def __repr__(self) -> str:
         return f"InboundRoute(id={self.id!r}, did={self.did!r}, target={self.target!r})"

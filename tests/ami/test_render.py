@@ -54,6 +54,9 @@ def test_seat_dial_string():
     (c.SetVariables("a", {"sb_survey_sound": "custom/rate-us", "sb_survey_second": "custom/again"}), [
         {"Action": "Setvar", "Channel": "a", "Variable": "sb_survey_second", "Value": "custom/again"},
         {"Action": "Setvar", "Channel": "a", "Variable": "sb_survey_sound", "Value": "custom/rate-us"}]),
+    (c.AnnouncePosition("a", "sb-queue-announce", 12),
+     [{"Action": "Redirect", "Channel": "a", "Context": "sb-queue-announce", "Exten": "12",
+       "Priority": "1"}]),
 ])
 def test_other_actions(cmd, expected):
     assert render(cmd) == expected
@@ -95,6 +98,7 @@ def test_forced_variable_injection_refused(variables):
     _forced(c.StartRecording("a", "f.wav"), filename="f.wav\r\nAction: Logoff"),
     _forced(c.Play("a", "x"), sound="x\r\nAction: Logoff"),
     _forced(c.Reload("m"), module="m\r\n"),
+    _forced(c.AnnouncePosition("a", "r", 2), route="r\r\nAction: Logoff"),
 ])
 def test_forced_injection_in_other_commands_refused(cmd):
     with pytest.raises(UnsafeValue):

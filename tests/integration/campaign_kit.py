@@ -25,6 +25,8 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from ami.session import run_actions
+from dialplans.render import DialplanParams
 from lab.campaign import (
     AmiWatcher,
     Kit,
@@ -36,7 +38,10 @@ from lab.campaign import (
 )
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import freeswitch_secrets
+from lab.sandbox.layout import nodes
 from lab.sandbox.world import Outcome as World
+from orchestrator.dialer import routes
+from provisioning import freeswitch
 from runner.node import AGENT_LEG_VAR
 from store import models as m
 from store.enums import AmdVerdict, LeadStatus, Outcome, PbxKind, RecordingStatus, UserRole
@@ -86,6 +91,29 @@ def wait_for_file(path: Path, timeout: float = 15.0) -> None:
     raise AssertionError(f"recording {path} missing or still growing")
 
 
+def world_heard(kit: Kit, channels: dict[str, str], seconds: float) -> dict[str, float]:
+    """RMS of what each of ``channels`` (name -> world channel) hears for ``seconds``: a MixMonitor
+    ``r()`` file of the world channel is the audio the PBX under test sends to that line."""
+    node = nodes(kit.sandbox.settings)["world"]
+    files = {}
+    for name, channel in channels.items():
+        inner = node.base / "spool" / "monitor" / f"heard-{uuid.uuid4().hex[:8]}"
+        files[name] = inner
+        run_actions(kit.sandbox.world, [{"Action": "MixMonitor", "Channel": channel,
+                                         "File": f"{inner}-mix.wav", "Options": f"r({inner}-heard.wav)"}])
+    time.sleep(seconds)  # the stretch being measured, not a wait for something to happen
+    for channel in channels.values():
+        run_actions(kit.sandbox.world, [{"Action": "StopMixMonitor", "Channel": channel}])
+    out = {}
+    for name, inner in files.items():
+        path = node.host(f"{inner}-heard.wav")
+        wait_for_file(path)
+        out[name] = rms_amplitude(path)
+        for suffix in ("heard", "mix"):  # the world's spool is shared: leave nothing behind
+            node.host(f"{inner}-{suffix}.wav").unlink()
+    return out
+
+
 #: Parametrises a live test over both PBXes of the sandbox (the test takes ``kind``).
 BOTH_PBXES = pytest.mark.parametrize("kind", [PbxKind.ASTERISK, PbxKind.FREESWITCH], ids=str)
 
@@ -113,6 +141,9 @@ class PbxEvidence(Protocol):
 
     def recording_started(self, channel_id: str) -> bool:
         """The PBX started recording the channel (MixMonitor / ``uuid_record``)."""
+
+    def position_told(self, caller: str, position: int) -> bool:
+        """The inbound caller from ``caller`` heard the PBX say their place in the queue, ``position``."""
         ...
 
 
@@ -146,6 +177,14 @@ class AsteriskEvidence:
         return bool(self.pbx.matching(
             lambda e: e.get("Event") == "MixMonitorStart" and e.get("Uniqueid") == channel_id))
 
+    def position_told(self, caller: str, position: int) -> bool:
+        """``SayNumber(<position>)`` in the announce route (the first in line hears a prompt instead)."""
+        first = DialplanParams().position_first_sound
+        said = ("SayNumber", str(position)) if position > 1 else ("Playback", first)
+        return bool(self.pbx.matching(
+            lambda e: e.get("Event") == "Newexten" and e.get("Context") == routes.QUEUE_ANNOUNCE
+            and e.get("CallerIDNum") == caller and (e.get("Application"), e.get("AppData")) == said))
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
 FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START RECORD_START "
@@ -176,6 +215,13 @@ class FreeswitchEvidence:
 
     def recording_started(self, channel_id: str) -> bool:
         return self._seen(channel_id, "RECORD_START")
+
+    def position_told(self, caller: str, position: int) -> bool:
+        """mod_say_en played ``digits/<position>.wav`` (the first in line hears a prompt instead)."""
+        sound = f"digits/{position}.wav" if position > 1 else freeswitch.POSITION_FIRST_SOUND
+        return bool(self.events.events(
+            lambda e: e.name == "PLAYBACK_START" and e.get("Caller-Caller-ID-Number") == caller
+            and (e.get("Playback-File-Path") or "").endswith(sound)))
 
 
 @contextlib.contextmanager

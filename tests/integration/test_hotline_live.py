@@ -5,11 +5,15 @@ hotline seat logs in for the queue only. The world (the carrier) calls the
 hotline DID: the caller is answered in ``sb-queue-wait``, bridged to the
 hotline seat's held-open leg and recorded. A second caller while the seat is
 busy overflows to the designated outbound agent. Both calls are in the call
-log with their From and To, and both recordings hold audio. Callers nobody
-answers within the longest wait leave a voicemail or a callback request.
+log with their From and To, and both recordings hold audio. The route names the
+campaign: the hotline seat saves a disposition with a note in the agent panel
+during the first call, and it is the call's once the caller hung up. Callers
+nobody answers within the longest wait leave a voicemail or a callback request.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from sqlalchemy import select
@@ -37,6 +41,7 @@ from tests.integration.campaign_kit import (
     wait_for_file,
     web_client,
 )
+from tests.integration.test_agent_panel_live import HTMX, panel_client
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -79,7 +84,10 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
         s.add(trunk)
         s.flush()
         s.add(m.InboundRoute(name="400 hotline", did=did, trunk_id=trunk.id, hotline_agent_ids=[hotline],
-                             overflow_agent_ids=[designated], overflow_after_s=1, max_wait_s=60))
+                             overflow_agent_ids=[designated], overflow_after_s=1, max_wait_s=60,
+                             campaign_id=campaign.id))
+        done = s.scalar(select(m.Disposition.id).where(m.Disposition.campaign_id == campaign.id))
+        seat_user = s.get(m.Agent, hotline).user.username
         for agent_id, campaign_id in ((hotline, None), (designated, campaign.id)):
             desk_queue.enqueue(s, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=node.id,
                                                 campaign_id=campaign_id, agent_id=agent_id))
@@ -91,6 +99,12 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
         first = world_calls(kit, "12125550141")
         kit.wait_for("the hotline seat answers", lambda s: (c := inbound_call(s, "12125550141")) is not None
                      and c.agent_id == hotline, runner, timeout=10)
+        panel = panel_client(kit, tmp_path, seat_user)  # the hotline seat disposes of the call it is on
+        form = re.search(r'name="attempt_id" value="([^"]+)"', panel.get("/agent/").get_data(as_text=True))
+        assert form is not None
+        disposition = {"attempt_id": form.group(1), "disposition_id": str(done),
+                       "notes": "asked about the hotline"}
+        assert panel.post("/agent/dispose", disposition, headers=HTMX).status_code == 200
         second = world_calls(kit, "12125550142")
         kit.wait_for("the designated agent answers",
                      lambda s: (c := inbound_call(s, "12125550142")) is not None and c.agent_id == designated,
@@ -112,6 +126,10 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
     print(f"hotline ({kind}): queue wait seat={calls['12125550141'].queue_wait_s} s "
           f"overflow={calls['12125550142'].queue_wait_s} s (overflow_after_s=1)")
     assert calls["12125550141"].queue_outcome is QueueOutcome.ANSWERED
+    with kit.sessions() as s:  # the disposition given during the call is the call's after it
+        attempt = s.get(m.Attempt, calls["12125550141"].attempt_id)
+        assert (attempt.disposition_id, attempt.notes) == (done, "asked about the hotline")
+        assert attempt.ended_at is not None
     assert calls["12125550142"].queue_outcome is QueueOutcome.OVERFLOW
     for number, call in calls.items():
         assert (call.callee, call.answered_at is not None) == (did, True), number

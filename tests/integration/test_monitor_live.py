@@ -19,7 +19,6 @@ Every session is in ``monitor_sessions`` with its start, end and outcome.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +39,8 @@ from tests.integration.campaign_kit import (
     Kit,
     kit_on,
     mixed_leads,
-    rms_amplitude,
-    wait_for_file,
     web_client,
+    world_heard,
 )
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -111,32 +109,7 @@ class WorldSide:
     def heard(self, channels: dict[str, str], tmp: Path) -> dict[str, float]:
         """RMS of what each of ``channels`` (name -> world channel) hears for WINDOW_S seconds."""
         time.sleep(SETTLE_S)  # not a wait for an event: what was said before the change is not measured
-        files = {}
-        for name, channel in channels.items():
-            inner = self.node.base / "spool" / "monitor" / f"heard-{uuid.uuid4().hex[:8]}"
-            files[name] = inner
-            run_actions(
-                self.target,
-                [
-                    {
-                        "Action": "MixMonitor",
-                        "Channel": channel,
-                        "File": f"{inner}-mix.wav",
-                        "Options": f"r({inner}-heard.wav)",
-                    }
-                ],
-            )
-        time.sleep(WINDOW_S)  # the stretch being measured, not a wait for something to happen
-        for channel in channels.values():
-            run_actions(self.target, [{"Action": "StopMixMonitor", "Channel": channel}])
-        out = {}
-        for name, inner in files.items():
-            path = self.node.host(f"{inner}-heard.wav")
-            wait_for_file(path)
-            out[name] = rms_amplitude(path)
-            for suffix in ("heard", "mix"):  # the world's spool is shared: leave nothing behind
-                self.node.host(f"{inner}-{suffix}.wav").unlink()
-        return out
+        return world_heard(self.kit, channels, WINDOW_S)
 
     def hang_up(self, channel: str) -> None:
         run_actions(self.target, [{"Action": "Hangup", "Channel": channel}])

@@ -20,8 +20,11 @@ from runner.ami_runner import AmiRunner, load_node
 from store import desk_queue
 from store import models as m
 from store.enums import AgentState, CampaignMode, DeskCommand, InboundTarget, QueueOutcome
+from store.leads import open_attempts
+from store.types import utcnow
 from tests.db.builders import TEST_SEALER
 from tests.runner.test_feed import drain
+from web.campaigns.progress import progress
 
 NODE = demo.NodeSpec("pbx-inbound", "127.0.0.1", 1, "user", "secret")
 DID = "14005550400"
@@ -103,15 +106,42 @@ def test_the_seat_answers_the_next_caller_overflows_and_both_are_in_the_calls(se
         assert recording.ended_at is not None
 
 
+def test_an_answered_call_is_an_attempt_of_the_routes_campaign_but_no_dial_of_it(sessions, hotline):
+    """The outbound campaign running next to the hotline takes its calls: the answered caller is an
+    attempt of it, on the node, which a restarted runner does not take for a call it dialed (nor does
+    the campaign's progress count it as a dial); the attempt ends with the call."""
+    route_id, seat, _ = hotline
+    with sessions.begin() as s:
+        route = s.get(m.InboundRoute, route_id)
+        route.campaign_id = s.scalar(select(m.Campaign.id))
+        node_id = route.trunk.nodes[0].id
+    runner, legs = started(sessions)
+    assert c.Bridge("in-1", legs["agent001"]) in arrive(runner, "in-1", "12125550141")
+    with sessions() as s:
+        attempt = s.get(m.Attempt, call_of(sessions, "12125550141").attempt_id)
+        assert (attempt.agent_id, attempt.node_id, attempt.lead.phone) == (seat, node_id, "+12125550141")
+        assert attempt.bridged_at is not None
+        assert attempt.ended_at is None
+        assert open_attempts(s, node_id) == []
+        assert progress(s, s.get(m.Campaign, attempt.campaign_id), utcnow()).dials == 0
+    runner.feed(HungUp(time.time(), "in-1", cause=16))
+    with sessions() as s:
+        assert s.get(m.Attempt, attempt.id).ended_at is not None
+
+
 def test_a_caller_who_hangs_up_waiting_is_an_abandon(sessions, hotline):
     runner, _ = started(sessions)
     arrive(runner, "in-1", "12125550141")  # the seat takes it
     runner.feed(HungUp(time.time(), "in-x", cause=16))
     with sessions.begin() as s:  # the designated agent is gone: nobody for the next caller
-        s.get(m.InboundRoute, hotline[0]).overflow_agent_ids = []
+        route = s.get(m.InboundRoute, hotline[0])
+        route.overflow_agent_ids, route.announce_every_s = [], 20
     runner.sync_campaigns()
-    commands = arrive(runner, "in-2", "12125550142")
+    now = time.time()
+    commands = arrive(runner, "in-2", "12125550142", at=now)
     assert not [x for x in commands if isinstance(x, c.Bridge)]
+    runner.feed(Tick(now + 20))  # the route's setting reached the queue: told their place while waiting
+    assert c.AnnouncePosition("in-2", routes.QUEUE_ANNOUNCE, 1) in drain(runner)
     runner.feed(HungUp(time.time(), "in-2", cause=16))
     call = call_of(sessions, "12125550142")
     assert call.queue_outcome is QueueOutcome.ABANDONED

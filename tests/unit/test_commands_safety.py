@@ -2,7 +2,15 @@
 
 import pytest
 
-from orchestrator.commands import ATTEMPT_VAR, Endpoint, EndpointKind, Hangup, Originate, StartRecording
+from orchestrator.commands import (
+    ATTEMPT_VAR,
+    AnnouncePosition,
+    Endpoint,
+    EndpointKind,
+    Hangup,
+    Originate,
+    StartRecording,
+)
 from orchestrator.safe import UnsafeValue
 
 TRUNK = Endpoint(EndpointKind.TRUNK, "world", "+15550001")
@@ -42,6 +50,13 @@ def test_recording_path_cannot_escape():
 def test_hangup_cause_range():
     with pytest.raises(UnsafeValue):
         Hangup("c1", 0)
+
+
+@pytest.mark.parametrize("position", [0, -1, 1000])
+def test_a_queue_position_is_a_plain_number_in_range(position):
+    """It becomes the announce route's extension: nothing but 1-999."""
+    with pytest.raises(UnsafeValue):
+        AnnouncePosition("c1", "sb-queue-announce", position)
 
 
 def test_asterisk_never_gets_a_tone_stream():

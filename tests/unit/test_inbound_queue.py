@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
-from orchestrator.commands import Bridge, EndpointKind, Originate, Redirect, StartRecording
+from orchestrator.commands import AnnouncePosition, Bridge, EndpointKind, Originate, Redirect, StartRecording
 from orchestrator.dialer.inputs import AgentLogin, Disposition
 from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, HungUp
 from orchestrator.inbound.queue import (
@@ -176,6 +176,38 @@ def test_callers_keep_their_place_and_one_hanging_up_is_an_abandon():
     assert CallerAbandoned(T0 + 5, 1, second, 4.0) in step.facts
     assert CallerMoved(T0 + 5, 1, third, 1) in step.facts
     assert node.queue.position(third) == 1
+
+
+def test_waiting_callers_hear_their_position_as_it_is_every_announce_interval():
+    """Each caller on their own clock from their arrival; the position said is the one at that moment
+    (the caller ahead hung up: the second is told 1); a bridged caller is told nothing more."""
+    node = Node(announce_every_s=20.0)
+    node.join(10, T0)
+    first, _ = node.call_in(T0)  # to the hotline seat at once: never announced
+    second, _ = node.call_in(T0 + 1)
+    third, _ = node.call_in(T0 + 5)
+    assert node.queue.next_wakeup() == T0 + 11  # the overflow times come first
+    node.tick(T0 + 11)
+    node.tick(T0 + 15)
+    assert node.queue.next_wakeup() == T0 + 21
+    step = node.tick(T0 + 21)
+    assert of_type(step.commands, AnnouncePosition) == [AnnouncePosition(second, "sb-queue-announce", 1)]
+    step = node.tick(T0 + 25)
+    assert of_type(step.commands, AnnouncePosition) == [AnnouncePosition(third, "sb-queue-announce", 2)]
+    node.feed(HungUp(T0 + 30, second))
+    assert not of_type(node.tick(T0 + 41).commands, AnnouncePosition)
+    step = node.tick(T0 + 45)
+    assert of_type(step.commands, AnnouncePosition) == [AnnouncePosition(third, "sb-queue-announce", 1)]
+    assert first not in {c.channel_id for c in of_type(node.commands, AnnouncePosition)}
+
+
+def test_without_an_announce_interval_nobody_is_told_a_position():
+    node = Node()
+    node.join(10, T0)
+    node.call_in(T0)
+    node.call_in(T0 + 1)
+    assert node.queue.next_wakeup() == T0 + 11
+    assert not of_type(node.tick(T0 + 59).commands, AnnouncePosition)
 
 
 def test_a_call_to_another_number_is_not_the_queues():

@@ -1,13 +1,19 @@
-"""The inbound routes page in a real browser: an admin maps a trunk's DID to the hotline queue."""
+"""The inbound routes page and the agent panel in a real browser: an admin maps a trunk's DID to the hotline
+queue, and an agent disposes of an inbound call."""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
-from store.models import Agent, InboundRoute, PbxNode, Trunk
+from orchestrator.inbound.queue import CallerAnswered, CallerQueued
+from store.enums import AgentState
+from store.models import Agent, Attempt, Call, InboundRoute, PbxNode, Trunk
 from tests.web import seed
+from tests.web.test_agent_inbound import _hotline, _runner_writes
 from tests.web.test_browser import _login, live_url, page, pytestmark  # noqa: F401 - fixtures and the chromium skip
 from web.db import sessions
 
@@ -41,3 +47,39 @@ def test_an_admin_maps_a_did_to_the_hotline_in_a_browser(app, live_url, page, tm
         assert (route.hotline_agent_ids, route.overflow_after_s, route.timezone) == ([agent.id], 15,
                                                                                      "America/New_York")
         assert route.hours["sat"] == [["09:00", "13:00"]]
+
+
+def test_an_agent_disposes_of_an_inbound_call_in_a_browser(app, live_url, page, tmp_path: Path):  # noqa: F811
+    """The admin gives the hotline its campaign and position announcements; the agent, on an inbound
+    call, asks for a callback with a note in the panel's form: saved without leaving the page."""
+    from playwright.sync_api import expect
+
+    _, agent_id = _hotline(app)
+    _login(page, live_url, "admin")
+    page.goto(f"{live_url}/admin/inbound")
+    page.click("#routes a")
+    page.select_option("#route-form select[name=campaign_id]", label="Outbound")
+    page.fill("#route-form input[name=announce_every_s]", "30")
+    page.click("#route-form button[type=submit]")
+    expect(page.locator("#routes")).to_contain_text("every 30 s")
+    page.screenshot(path=str(tmp_path / "route.png"), full_page=True)
+    with app.app_context(), sessions().begin() as s:
+        s.get(Agent, agent_id).state = AgentState.ON_CALL
+    now = time.time()
+    _runner_writes(app, CallerQueued(now, 1, "in-1", "12125550141", 1, "14005550400"),
+                   CallerAnswered(now + 2, 1, "in-1", agent_id, 2.0, False))
+    page.context.clear_cookies()  # log the admin out: the agent signs in
+    _login(page, live_url, "agent1")
+    page.goto(f"{live_url}/agent/")
+    expect(page.locator("#screen-pop")).to_contain_text("Inbound call: 12125550141")
+    page.select_option("#dispose-form select[name=disposition_id]", label="Call back")
+    tomorrow = datetime.now() + timedelta(days=1)  # the browser's local time
+    page.fill("#dispose-form input[name=callback_at]", tomorrow.strftime("%Y-%m-%dT10:30"))
+    page.fill("#dispose-form textarea[name=notes]", "wants the gold plan")
+    page.click("#dispose-form button")
+    expect(page.locator("#dispose-result")).to_have_text("Saved: Call back.")
+    expect(page.locator("#call-state")).to_contain_text("you may save the disposition now, it is kept with")
+    page.screenshot(path=str(tmp_path / "panel.png"), full_page=True)
+    with app.app_context(), sessions()() as s:
+        call = s.scalars(select(Call)).one()
+        assert s.get(Attempt, call.attempt_id).notes == "wants the gold plan"

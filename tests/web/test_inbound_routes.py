@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from store.enums import InboundTarget, MaxWait
 from store.models import Agent, InboundRoute, Trunk, User
+from tests.web import seed
 from tests.web.test_trunks import GOOD, _node_id
 from tests.web.test_trunks import admin as admin
 from web.db import sessions
@@ -57,12 +58,23 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     edit = admin.get(f"/admin/inbound/{route.id}").get_data(as_text=True)
     assert "mon 09:00-18:00" in edit
     assert route.on_max_wait is MaxWait.VOICEMAIL  # the default: past the longest wait, leave a message
+    assert route.announce_every_s == 0  # the default: no position announcements
+    assert route.campaign_id is None  # the default: the route's calls take no disposition
+    with app.app_context(), sessions().begin() as s:
+        campaign_id = seed.campaign(s, "Hotline sales").id
     assert admin.post(f"/admin/inbound/{route.id}", _form(trunk_id, agents, target="seat", overflow=[],
-                                                          on_max_wait="callback")).status_code == 302
+                                                          on_max_wait="callback", announce_every_s="30",
+                                                          campaign_id=str(campaign_id))).status_code == 302
     (route,) = _routes(app)
+    assert route.campaign_id == campaign_id
+    assert f'<option value="{campaign_id}" selected>Hotline sales</option>' in admin.get(
+        f"/admin/inbound/{route.id}").get_data(as_text=True)
     assert (route.target, route.overflow_agent_ids) == (InboundTarget.SEAT, [])
     assert route.on_max_wait is MaxWait.CALLBACK
-    assert "then callback" in admin.get("/admin/inbound").get_data(as_text=True)
+    assert route.announce_every_s == 30
+    listing = admin.get("/admin/inbound").get_data(as_text=True)
+    assert "then callback" in listing
+    assert "every 30 s" in listing
     assert admin.post(f"/admin/inbound/{route.id}/delete").status_code == 302
     assert _routes(app) == []
 
@@ -83,6 +95,9 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"timezone": "Mars/Olympus"}, "unknown time zone"),
     ({"name": ""}, "name: 1 to 64 characters"),
     ({"on_max_wait": "hangup"}, "after the longest wait: voicemail or a callback request"),
+    ({"announce_every_s": "-5"}, "position announcement: a whole number"),
+    ({"announce_every_s": "99999"}, "position announcement: between 0 and 3600"),
+    ({"campaign_id": "987654"}, "dispositions: pick one of the campaigns, or none"),
 ])
 def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world, changes, message):
     trunk_id, agents = world

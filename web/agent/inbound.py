@@ -1,7 +1,8 @@
 """The agent panel's side of inbound calls: the caller on screen, matched to a known lead by number.
 
-An inbound call has no attempt: the queue's ``calls`` row names the agent who
-answered (``runner.fact_writers.inbound``). The caller's number is matched to
+An inbound call's ``calls`` row names the agent who answered
+(``runner.fact_writers.inbound``); it has an attempt, which the agent disposes of
+as of an outbound call, when its route names a campaign. The caller's number is matched to
 leads stored in E.164 (``+`` and digits) with or without the ``+`` a carrier
 may drop; the newest lead with that number is shown, with its fields.
 """
@@ -14,9 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.enums import CallDirection
-from store.inbound import answering
+from store.inbound import answering, number_forms
 from store.models import Agent, Call, InboundRoute, Lead
-from web.calls.services import number_forms
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from store import messaging as sms
 from store.enums import (
     OUTBOUND_MODES,
     AgentState,
+    CallDirection,
     CampaignMode,
     CampaignState,
     DeskCommand,
@@ -33,7 +34,7 @@ from store.enums import (
 )
 from store.inbound import agent_queues
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
-from store.models import Agent, Attempt, Campaign, DeskRequest, Disposition, Lead, Seat
+from store.models import Agent, Attempt, Call, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
 from web.campaigns.progress import campaigns_of
 from web.sales.orders import LineInput, OrderError, check_lines, take_orders
@@ -352,7 +353,7 @@ class DispositionInput:
 class Disposed:
     command: DeskRequest
     label: str
-    call_up: bool  # given during the call: the dialer applies it when the call ends
+    call_up: bool  # given during an outbound call: the dialer applies it when the call ends
     attempt: Attempt
     disposition: Disposition
 
@@ -402,4 +403,8 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
         campaign_id=attempt.campaign_id,
         payload=payload,
     )
-    return Disposed(command, disposition.label, attempt.ended_at is None, attempt, disposition)
+    # An inbound call's attempt has no dialer call to wait for: the runner applies its disposition at once.
+    inbound = session.scalar(select(Call.id).where(Call.attempt_id == attempt.id,
+                                                   Call.direction == CallDirection.INBOUND).limit(1))
+    return Disposed(command, disposition.label, attempt.ended_at is None and inbound is None, attempt,
+                    disposition)

@@ -68,7 +68,9 @@ def _context(agent: Agent) -> dict[str, object]:
     attempt = services.current_attempt(session, agent)
     preview = services.preview_lead(session, agent)
     logged_out = agent.state is AgentState.LOGGED_OUT
-    caller = None if attempt is not None else inbound.current_inbound(session, agent)
+    caller = inbound.current_inbound(session, agent)
+    if attempt is not None and caller is not None and caller.call.attempt_id != attempt.id:
+        caller = None  # an outbound call on screen: the inbound pop is for inbound calls only
     care_call = care.last_call(session, agent)
     return {
         "agent": agent,

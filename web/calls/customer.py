@@ -17,9 +17,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from store.inbound import number_forms
 from store.models import Attempt, Call, Campaign, Lead, Order, Ticket
 from web.auth.roles import Perm, campaigns_within, can, team_scope, within
-from web.calls.services import CALL_AGENT, CallFilter, number_forms, of_customer, search
+from web.calls.services import CALL_AGENT, CallFilter, of_customer, search
 from web.db import db
 from web.http import bounded_int
 

@@ -41,13 +41,6 @@ class CallFilter:
     page: int = 0
 
 
-def number_forms(number: str) -> tuple[str, ...]:
-    """How one number may be stored: E.164 (``+`` and digits, as leads are) or the bare digits a carrier
-    sent; () for a number with no digits (withheld)."""
-    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
-    return (f"+{digits}", digits) if digits else ()
-
-
 def of_customer(forms: tuple[str, ...]) -> ColumnElement[bool]:
     """Calls with this customer: they called (inbound: the caller) or we called them (the callee)."""
     return or_(and_(Call.direction == CallDirection.INBOUND, Call.caller.in_(forms)),

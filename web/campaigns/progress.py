@@ -22,6 +22,7 @@ from orchestrator.dialer.dialing import EXPLAIN_EVERY_S
 from orchestrator.leads.hours import CallingHours, HoursError
 from orchestrator.pacing.base import PacingReason
 from store.enums import DIALABLE_LEAD_STATUSES, AgentState, CampaignMode, CampaignState, LeadStatus, Outcome
+from store.inbound import inbound_attempt
 from store.leads import status_in
 from store.models import AgentStateLog, Attempt, AuditLog, Campaign, Disposition, Lead, LeadList, PacingNote
 
@@ -106,7 +107,7 @@ def progress(session: Session, campaign: Campaign, now: datetime) -> Progress:
     due_conditions = _due(campaign, now)
     p.due_now = session.scalar(select(func.count()).where(*due_conditions)) or 0
 
-    charged = (Attempt.campaign_id == campaign.id,
+    charged = (Attempt.campaign_id == campaign.id, ~inbound_attempt(),
                or_(Attempt.outcome.is_(None), Attempt.outcome.not_in(NOT_DIALED)))
     p.dials, p.contacts, p.sales = session.execute(
         select(func.count(), func.count(Attempt.bridged_at), func.count(Disposition.id))

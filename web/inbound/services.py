@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.leads.hours import CallingHours, HoursError
 from store.enums import InboundTarget, MaxWait
-from store.models import Agent, InboundRoute, Trunk
+from store.models import Agent, Campaign, InboundRoute, Trunk
 from web.campaigns.forms import FormError, parse_hours
 
 MAX_WAIT_S = 3600
@@ -42,6 +42,8 @@ class RouteInput:
     record_calls: bool = True
     enabled: bool = True
     on_max_wait: str = MaxWait.VOICEMAIL.value
+    announce_every_s: str = "0"
+    campaign_id: int | None = None  # whose dispositions the route's answered calls take
 
 
 def _seconds(text: str, what: str, low: int) -> int:
@@ -114,6 +116,9 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     max_wait = _seconds(data.max_wait_s, "longest wait", 1)
     if overflow_after >= max_wait:
         raise RouteError("the longest wait must be longer than the wait before overflow")
+    announce_every = _seconds(data.announce_every_s or "0", "position announcement", 0)
+    if data.campaign_id is not None and session.get(Campaign, data.campaign_id) is None:
+        raise RouteError("dispositions: pick one of the campaigns, or none")
     try:
         on_max_wait = MaxWait(data.on_max_wait)
     except ValueError:
@@ -131,5 +136,6 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     row.overflow_after_s, row.max_wait_s, row.on_max_wait = overflow_after, max_wait, on_max_wait
     row.hours, row.timezone = _hours(data.hours), _timezone(data.timezone)
     row.record_calls, row.enabled = data.record_calls, data.enabled
+    row.announce_every_s, row.campaign_id = announce_every, data.campaign_id
     session.flush()
     return row

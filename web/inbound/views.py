@@ -8,12 +8,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from store.enums import InboundTarget, MaxWait
-from store.models import Agent, InboundRoute, Trunk
+from store.models import Agent, Campaign, InboundRoute, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.campaigns.forms import format_hours
 from web.db import db
-from web.http import get_or_404
+from web.http import get_or_404, int_or_none
 from web.inbound import services
 from web.inbound.services import RouteError, RouteInput
 from web.quality import survey
@@ -32,7 +32,8 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         overflow_after_s=form.get("overflow_after_s", ""), max_wait_s=form.get("max_wait_s", ""),
         hours=form.get("hours", ""), timezone=form.get("timezone", ""),
         record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
-        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value))
+        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value),
+        announce_every_s=form.get("announce_every_s", "0"), campaign_id=int_or_none(form.get("campaign_id")))
 
 
 def _page(route: InboundRoute | None, status: int = 200):
@@ -45,6 +46,7 @@ def _page(route: InboundRoute | None, status: int = 200):
     return render_template(
         "inbound/index.html", routes=routes, r=route, form=request.form if request.method == "POST" else None,
         agents=agents, names={a.id: a.user.username for a in agents}, dids=dids, targets=list(InboundTarget),
+        campaigns=session.scalars(select(Campaign).order_by(Campaign.name)).all(),
         hours_text=format_hours(route.hours) if route and route.hours else ""), status
 
 
