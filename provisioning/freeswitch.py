@@ -32,6 +32,8 @@ DEFAULT_ABANDON_SOUND = "voicemail/vm-goodbye.wav"
 #: The stock prompts of the voicemail and callback routes (``DialplanParams`` names Asterisk's).
 VOICEMAIL_SOUND = "voicemail/vm-record_message.wav"
 CALLBACK_SOUND = "ivr/ivr-thank_you_for_calling.wav"
+#: What a caller hears after a key the IVR menu does not offer (then the prompt again).
+IVR_INVALID_SOUND = "tone_stream://%(300,100,480,620);loops=2"
 #: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
 RECORDINGS_DIR = DialConfig().recordings_dir
 
@@ -65,6 +67,11 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "voicemail_sound": VOICEMAIL_SOUND,
         "voicemail_max_s": params.voicemail_max_s,
         "callback_sound": CALLBACK_SOUND,
+        "ivr": params.ivr,
+        # The stand-in prompts the node has (the sound packs are not installed): the busy message is the
+        # "all our agents are busy" one; an invalid key gets a short error tone before the prompt again.
+        "ivr_busy_sound": abandon_sound,
+        "ivr_invalid_sound": IVR_INVALID_SOUND,
     }
 
 

@@ -31,6 +31,7 @@ Hold music, position prompts and the routes themselves are the PBX wiring's
 (``CallerQueued`` carries the position at entry, ``CallerMoved`` each change, and
 :meth:`InboundQueue.position` answers it).
 
+A caller an IVR menu sends on to the queue's DID (``orchestrator.inbound.ivr``) arrives the same way.
 On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
 queue with a ``wait_route`` moves them there (answered, hold music) as it takes
 them, and outside its business ``hours`` sends them to ``closed_route`` (a
@@ -52,7 +53,17 @@ from orchestrator.commands import Bridge, Redirect, StartRecording
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin
 from orchestrator.dialer.ports import IdFactory, uuid_ids
-from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, Event, HungUp, Tick
+from orchestrator.events import (
+    AgentState,
+    AgentStateChanged,
+    Answered,
+    CallArrived,
+    DialplanSignal,
+    Event,
+    HungUp,
+    Tick,
+)
+from orchestrator.inbound import ivr
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
 from orchestrator.step import Fact, Outbox, Step
@@ -286,6 +297,9 @@ class InboundQueue:
         match event:
             case CallArrived() if self.config.answers(event.dialed_number):
                 self._arrive(event, now, out)
+            case DialplanSignal(name=ivr.SIGNAL_ROUTE) if self.config.answers((sent := ivr.arrival(event))
+                                                                              .dialed_number):
+                self._arrive(sent, now, out)  # an IVR key sent the caller on to our DID
             case HungUp():
                 self._hung_up(event.channel_id, now, out)
             case Answered() if (agent := self.board.by_leg(event.channel_id)) is not None:

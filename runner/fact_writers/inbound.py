@@ -4,7 +4,8 @@ The row is made when the caller is queued (or turned away outside business
 hours), found again by the PBX's call id (``calls.pbx_call_id``), and gets the
 queue's outcome, the wait, the agent and the recording as they happen, so the
 call log shows inbound calls next to outbound ones. A queue's id is its
-inbound route's id.
+inbound route's id. An IVR's callback requests get a row too, its busy callers a count on the
+menu (``orchestrator.inbound.ivr``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from orchestrator.inbound import ivr
 from orchestrator.inbound import queue as q
 from runner.fact_writers import Target, writes
 from runner.times import to_dt
@@ -113,3 +115,20 @@ def sent_on(to: Target, s: Session, fact: q.CallerSentOn) -> None:
 @writes(q.CallerLeft)
 def left(to: Target, s: Session, fact: q.CallerLeft) -> None:
     _ended(s, fact.call_id, fact.at, fact.stayed_s)
+
+
+@writes(ivr.IvrBusy)
+def ivr_busy(to: Target, s: Session, fact: ivr.IvrBusy) -> None:
+    """One more caller turned away by the IVR's channel limit (shown on the IVR page)."""
+    s.execute(update(m.IvrMenu).where(m.IvrMenu.id == fact.menu_id)
+              .values(busy_count=m.IvrMenu.busy_count + 1), execution_options={"synchronize_session": False})
+
+
+@writes(ivr.IvrCallbackAsked)
+def ivr_callback(to: Target, s: Session, fact: ivr.IvrCallbackAsked) -> None:
+    """A callback request from the IVR: an inbound call of the route the caller dialed, listed under
+    Missed callers until followed up (as a queue's callback request)."""
+    route = s.scalar(select(m.InboundRoute.id).where(m.InboundRoute.did == fact.called))
+    s.add(m.Call(direction=CallDirection.INBOUND, node_id=to.node_id, caller=fact.caller_number[:64],
+                 callee=fact.called[:64], started_at=to_dt(fact.at), ended_at=to_dt(fact.at),
+                 pbx_call_id=fact.call_id[:64], route_id=route, queue_outcome=QueueOutcome.CALLBACK))

@@ -48,6 +48,7 @@ class Perm(StrEnum):
     HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
     MONITOR = "monitor"  # listen to, whisper to, barge in on an agent's call in scope (wallboard)
     KNOWLEDGE = "knowledge"  # write knowledge-base articles, see how agents use them (agents search: panel)
+    IVR = "ivr"  # IVR menus: prompts, keys, channel limits (the routes that answer with them are SEATS)
 
 
 _CENTRE = frozenset({Perm.CAMPAIGNS, Perm.LEADS, Perm.LISTS, Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS,
@@ -61,7 +62,7 @@ ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
                                   Perm.QA_SCORE, Perm.QA_FORMS, Perm.TICKETS, Perm.PURCHASES, Perm.HANDOUT,
                                   Perm.MONITOR},
-    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS, Perm.MONITOR},
+    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.TICKETS, Perm.MONITOR, Perm.IVR},
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
                                      Perm.COMMISSION, Perm.QA_SCORE, Perm.TICKETS, Perm.HANDOUT,
                                      Perm.MONITOR}),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from store.enums import InboundTarget, MaxWait
-from store.models import Agent, InboundRoute, Trunk
+from store.models import Agent, InboundRoute, IvrMenu, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.campaigns.forms import format_hours
@@ -16,6 +16,7 @@ from web.db import db
 from web.http import get_or_404
 from web.inbound import services
 from web.inbound.services import RouteError, RouteInput
+from web.seats.views import reprovision
 
 bp = Blueprint("inbound", __name__, url_prefix="/admin/inbound")
 
@@ -31,7 +32,7 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         overflow_after_s=form.get("overflow_after_s", ""), max_wait_s=form.get("max_wait_s", ""),
         hours=form.get("hours", ""), timezone=form.get("timezone", ""),
         record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
-        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value))
+        on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value), ivr_id=form.get("ivr_id", ""))
 
 
 def _page(route: InboundRoute | None, status: int = 200):
@@ -41,9 +42,11 @@ def _page(route: InboundRoute | None, status: int = 200):
     agents = session.scalars(select(Agent).options(selectinload(Agent.user)).order_by(Agent.id)).all()
     trunks = session.scalars(select(Trunk).order_by(Trunk.name)).all()
     dids = [(f"{t.id}:{d}", f"{d} ({t.name})") for t in trunks for d in t.dids or []]
+    menus = session.scalars(select(IvrMenu).order_by(IvrMenu.name)).all()
     return render_template(
         "inbound/index.html", routes=routes, r=route, form=request.form if request.method == "POST" else None,
         agents=agents, names={a.id: a.user.username for a in agents}, dids=dids, targets=list(InboundTarget),
+        menus=menus,
         hours_text=format_hours(route.hours) if route and route.hours else ""), status
 
 
@@ -73,17 +76,22 @@ def update(route_id: int):
 
 def _save(row: InboundRoute | None):
     session = db()
+    was = row.target if row else None
+    nodes = list(row.trunk.nodes) if row else []
     try:
         route = services.save(session, _input(request.form), row)
     except RouteError as exc:
         session.rollback()
         flash(str(exc), "error")
         return _page(row, 400)
+    nodes = list(dict.fromkeys([*nodes, *route.trunk.nodes]))
     action = "inbound_route.update" if row else "inbound_route.create"
     audit.record(session, action, "inbound_route", route.id, name=route.name, did=route.did,
                  target=route.target.value)
     session.commit()
     flash(f"Inbound route {route.name} saved: the nodes answer it within seconds.", "ok")
+    if InboundTarget.IVR in (route.target, was):  # the menus' DIDs are in the nodes' dialplans
+        reprovision(session, nodes)
     return redirect(url_for("inbound.index"))
 
 
@@ -92,9 +100,10 @@ def _save(row: InboundRoute | None):
 def delete(route_id: int):
     session = db()
     row = get_or_404(InboundRoute, route_id)
-    name = row.name
+    name, nodes = row.name, list(row.trunk.nodes) if row.target is InboundTarget.IVR else []
     session.delete(row)
     audit.record(session, "inbound_route.delete", "inbound_route", route_id, name=name)
     session.commit()
     flash(f"Inbound route {name} deleted.", "ok")
+    reprovision(session, nodes)
     return redirect(url_for("inbound.index"))
