@@ -84,5 +84,5 @@ def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
     lambda: IvrPlan(prompts_dir="/p)\nexten => s,1,System(rm)"),
 ])
 def test_ivr_values_that_could_change_a_dialplan_are_refused(bad):
-    with pytest.raises(ValueError, match="invalid|no menu|at least one key|no option"):
+    with pytest.raises(ValueError, match=r"invalid|no menu|at least one key|no option"):
         bad()
