@@ -13,13 +13,12 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from provisioning import freeswitch
+from provisioning import freeswitch, ivr
 from provisioning.seats import SeatConf
 from store.enums import PbxKind
 from store.models import PbxNode, Seat
 from web.auth import audit, throttle
 from web.db import db, sealer
-from web.inbound import ivr
 from web.seats.views import gateways_dir
 from web.trunks import services as trunks
 

@@ -1,4 +1,5 @@
-"""The world calling in: a customer on the carrier dials a number of a node (its hotline DID, say).
+"""The world calling in: a customer on the carrier dials a number of a node (its hotline DID, say),
+and presses keys in its IVR menu (:func:`press`).
 
 The live hotline tests and ``switchboard pbx sandbox call-in`` both place their calls here, so
 what a visitor of the demo does by hand is what the tests do.
@@ -62,3 +63,24 @@ async def _originate(world: AmiTarget, action: dict[str, str]) -> Message:
 def hang_up(world: AmiTarget, *channels: str) -> None:
     """The world's callers on ``channels`` hang up (one already gone is no error)."""
     run_actions(world, [{"Action": "Hangup", "Channel": channel} for channel in channels])
+
+
+#: Keys a caller can press (DTMF).
+_DIGITS = re.compile(r"^[0-9*#]{1,20}$")
+
+
+def answered(world: AmiTarget, channel: str) -> bool:
+    """The node answered the world's call on ``channel`` (its state is Up); False while ringing or gone."""
+    (reply,) = run_actions(world, [{"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(state)"}])
+    return getattr(reply, "success", True) is not False and reply.get("Value") == "Up"
+
+
+def press(world: AmiTarget, channel: str, digits: str) -> None:
+    """The world's caller on ``channel`` presses ``digits`` (RFC 4733 events towards the node, 250 ms each).
+
+    Raises ValueError on anything but DTMF keys (they go into an AMI action).
+    """
+    if not _DIGITS.match(digits):
+        raise ValueError(f"not DTMF keys: {digits!r}")
+    run_actions(world, [{"Action": "PlayDTMF", "Channel": channel, "Digit": d, "Duration": "250"}
+                        for d in digits])

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialplans.render import DialplanParams
-from provisioning import freeswitch
+from provisioning import freeswitch, ivr
 from provisioning.seats import (
     AmiTarget,
     SeatConf,
@@ -29,7 +29,6 @@ from store import leases
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team, Trunk
 from store.sealing import Sealer
-from web.inbound import ivr
 from web.trunks.services import node_trunks
 
 MAX_BULK = 1000
@@ -156,8 +155,7 @@ def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, 
     seats = [SeatConf(s.extension, sealer.open(s.secret)) for s in rows]
     # The prompts first: the reloaded dialplan plays them at once.
     prompts = ivr.write_prompts(session, conf_path.parent / ivr.ASTERISK_PROMPTS)
-    params = replace(params or DialplanParams(),
-                     ivr=ivr.node_plan(session, node.id, "${ASTETCDIR}/" + ivr.ASTERISK_PROMPTS))
+    params = replace(params or DialplanParams(), ivr=ivr.asterisk_plan(session, node.id))
     return prompts + provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params, trunks)
 
 
