@@ -82,5 +82,7 @@ def press(world: AmiTarget, channel: str, digits: str) -> None:
     """
     if not _DIGITS.match(digits):
         raise ValueError(f"not DTMF keys: {digits!r}")
-    run_actions(world, [{"Action": "PlayDTMF", "Channel": channel, "Digit": d, "Duration": "250"}
-                        for d in digits])
+    # "Async: false": Asterisk answers "DTMF successfully queued", which panoramisk takes for an async
+    # originate's reply and looks the action's Async header up (a KeyError without one).
+    run_actions(world, [{"Action": "PlayDTMF", "Channel": channel, "Digit": d, "Duration": "250",
+                         "Async": "false"} for d in digits])

@@ -53,13 +53,15 @@ def prompt(tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
-def wait_answered(kit: Kit, channel: str, timeout: float = 5.0) -> None:
+def wait_answered(kit: Kit, channel: str, up: bool = True, timeout: float = 8.0) -> None:
+    """Until the node answered the world's ``channel`` (``up``), or until an answered one is gone."""
     deadline = time.monotonic() + timeout
-    while not answered(kit.sandbox.world, channel):
+    while answered(kit.sandbox.world, channel) is not up:
         if time.monotonic() > deadline:
-            raise AssertionError(f"the node did not answer {channel}")
+            raise AssertionError(f"{channel} {'never answered' if up else 'still up'}")
         time.sleep(0.1)
-    time.sleep(PROMPT_STARTED_S)  # not a measure: the caller waits for the prompt, as a person does
+    if up:
+        time.sleep(PROMPT_STARTED_S)  # not a measure: the caller waits for the prompt, as a person does
 
 
 def _web_app(kit: Kit, tmp_path: Path):
@@ -149,11 +151,14 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
                          lambda s: s.get(m.IvrMenu, menu_id).busy_count == 1, runner, timeout=8)
             kit.wait_for("the first caller's callback request after the retry",
                          lambda s: inbound_call(s, "12125550161") is not None, runner, timeout=12)
+            wait_answered(kit, first, up=False)  # the callback message heard, the node hung up
             third = call_in(world, kind, IVR_DID[kind], "12125550163")
             wait_answered(kit, third)
             press(world, third, "1")
             kit.wait_for("the third caller answered by the hotline seat", lambda s: (
                 c := inbound_call(s, "12125550163")) is not None and c.agent_id == seat, runner, timeout=8)
+            with kit.sessions() as s:
+                assert s.get(m.IvrMenu, menu_id).busy_count == 1  # the third was not turned away
             hang_up(world, first, second, third)
         finally:
             runner.stop()
