@@ -1,7 +1,7 @@
 """The admin's IVR menu on each PBX of the sandbox: the world calls the IVR's DID and presses keys.
 
-The menu (made through the IVR page: a 1.5 s prompt uploaded as a CD-quality WAV, key 1 on to the
-hotline queue, key 9 a callback request, 2 s to press, one retry, then what key 9 does, a channel
+The menu (made through the IVR page: a 1 s prompt uploaded as a CD-quality WAV, key 1 on to the
+hotline queue, key 9 a callback request, 1 s to press, one retry, then what key 9 does, a channel
 limit of 1) runs in the PBX's dialplan: rendered into the Asterisk node's dialplan that the runner
 installs at its start, served to FreeSWITCH over mod_xml_curl by the web app. One caller presses an
 unknown key (heard as invalid, the prompt again) and then nothing: after the retry the menu files
@@ -41,14 +41,14 @@ pytestmark = [pytest.mark.sandbox]
 
 IVR_DID = {PbxKind.ASTERISK: "14005550420", PbxKind.FREESWITCH: "14005550421"}
 QUEUE_DID = {PbxKind.ASTERISK: "14005550422", PbxKind.FREESWITCH: "14005550423"}
-#: How long after the answer a caller presses: the prompt has begun (it plays for 1.5 s).
+#: How long after the answer a caller presses: the prompt has begun (it plays for 1 s).
 PROMPT_STARTED_S = 0.7
 
 
 def prompt(tmp_path: Path) -> bytes:
-    """A 1.5 s WAV as a recorder makes it (44.1 kHz stereo): the page converts it."""
+    """A 1 s WAV as a recorder makes it (44.1 kHz stereo): the page converts it."""
     path = tmp_path / "welcome.wav"
-    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16", str(path), "synth", "1.5", "sine",
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16", str(path), "synth", "1.0", "sine",
                     "440", "vol", "0.3"], check=True, capture_output=True)
     return path.read_bytes()
 
@@ -116,7 +116,7 @@ def _setup(kit: Kit, tmp_path: Path, seat: int) -> int:
         queue_id, trunk_id = queue.id, trunk.id
     admin = web_client(kit, tmp_path, UserRole.ADMIN)
     form = {"name": "Welcome", "prompt": (io.BytesIO(prompt(tmp_path)), "welcome.wav"),
-            "key_1": f"route:{queue_id}", "key_9": "callback", "timeout_s": "2", "retries": "1",
+            "key_1": f"route:{queue_id}", "key_9": "callback", "timeout_s": "1", "retries": "1",
             "on_no_choice": "9", "channel_limit": "1"}
     response = admin.post("/admin/ivr", form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)

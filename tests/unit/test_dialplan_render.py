@@ -67,7 +67,8 @@ def test_an_ivr_menu_renders_on_asterisk_with_its_keys_retries_and_channel_limit
 def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
     routes = {e.get("name"): e for e in ET.fromstring(freeswitch.dialplan(_menus())).iter("extension")}
     entry = [a.get("data") for a in routes["sb-ivr-in-14005550420"].iter("action")]
-    assert "hash sb ivr-3 2 sb-ivr-busy-3 XML switchboard" in entry
+    limit = entry.index("hash sb ivr-3 2 sb-ivr-busy-3 XML switchboard")
+    assert entry.index("limit_ignore_transfer=true") < limit  # kept through the transfer into the menu
     menu = [a.get("data") for a in routes["sb-ivr-3"].iter("action")]
     assert menu[2].startswith("1 1 2 4000 # /p/menu-3.wav ")
     assert menu[2].endswith(" sb_ivr_key ^[1290]$ 4000")
