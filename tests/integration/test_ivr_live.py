@@ -33,6 +33,7 @@ from provisioning import ivr
 from store import desk_queue
 from store import models as m
 from store.enums import CallDirection, DeskCommand, InboundTarget, PbxKind, QueueOutcome, UserRole
+from store.types import utcnow
 from tests.integration.campaign_kit import BOTH_PBXES, Kit, kit_on, web_client
 from tests.integration.test_hotline_live import PHONES, inbound_call
 from web.app import create_app
@@ -155,6 +156,7 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
             third = call_in(world, kind, IVR_DID[kind], "12125550163")
             wait_answered(kit, third)
             press(world, third, "1")
+            pressed = utcnow()
             kit.wait_for("the third caller answered by the hotline seat", lambda s: (
                 c := inbound_call(s, "12125550163")) is not None and c.agent_id == seat, runner, timeout=8)
             with kit.sessions() as s:
@@ -170,6 +172,10 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
         assert (asked.direction, asked.queue_outcome, asked.route_id) == (
             CallDirection.INBOUND, QueueOutcome.CALLBACK, ivr_route)
         assert reached.queue_outcome is QueueOutcome.ANSWERED
+        # Printed, not asserted (bench/ measures): the key to the queue's row, the key to the agent's bridge.
+        queued_s = (reached.started_at.replace(tzinfo=pressed.tzinfo) - pressed).total_seconds()
+        answered_s = (reached.answered_at.replace(tzinfo=pressed.tzinfo) - pressed).total_seconds()
+        print(f"ivr ({kind}): key 1 -> queued {queued_s:.3f} s, -> answered {answered_s:.3f} s")
         assert reached.callee == QUEUE_DID[kind]
         assert inbound_call(s, "12125550162") is None  # turned away before any queue
         asked_id = asked.id
