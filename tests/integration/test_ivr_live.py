@@ -155,8 +155,8 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
             wait_answered(kit, first, up=False)  # the callback message heard, the node hung up
             third = call_in(world, kind, IVR_DID[kind], "12125550163")
             wait_answered(kit, third)
+            pressed = utcnow()  # before: an upper bound (the AMI action and the 250 ms key are in it)
             press(world, third, "1")
-            pressed = utcnow()
             kit.wait_for("the third caller answered by the hotline seat", lambda s: (
                 c := inbound_call(s, "12125550163")) is not None and c.agent_id == seat, runner, timeout=8)
             with kit.sessions() as s:
