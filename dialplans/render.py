@@ -15,6 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from dialplans.ivr import IvrPlan
+
 ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
           "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback", "sb-queue-announce")
 
@@ -110,6 +112,11 @@ class DialplanParams:
     position_before_sound: str = "queue-thereare"
     position_after_sound: str = "queue-callswaiting"
     position_first_sound: str = "queue-youarenext"
+    #: The admin's IVR menus and the DIDs that enter them (``dialplans.ivr``), per node.
+    ivr: IvrPlan = field(default_factory=IvrPlan)
+    #: What a caller over an IVR's channel limit hears (then busy), and after an invalid key.
+    ivr_busy_sound: str = "all-circuits-busy-now"
+    ivr_invalid_sound: str = "pbx-invalid"
 
 
 # PBX config files, not HTML: no HTML escaping (bandit's B701 is for HTML templates).

@@ -63,6 +63,7 @@ from esl.framing import EslEvent
 from orchestrator import commands as c
 from orchestrator import events as e
 from orchestrator import fax
+from orchestrator.inbound import ivr
 from orchestrator.quality import survey
 
 #: FreeSWITCH cause names (switch_types.h ``switch_call_cause_t``) -> Q.850 numbers.
@@ -107,7 +108,7 @@ SIGNAL_PREFIX = "switchboard::"
 AMD_SIGNAL = "amd"
 #: Dialplan milestones the core knows (``orchestrator.dialer``, ``orchestrator.fax``), subscribed one by one.
 SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL, fax.SIGNAL_INCOMING,
-           fax.SIGNAL_BUSY, survey.SIGNAL)
+           fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS)
 #: mod_spandsp's results of ``txfax`` / ``rxfax``: the same ``fax`` signal as Asterisk's dialplan reports.
 FAX_RESULTS = {"spandsp::txfaxresult": "out", "spandsp::rxfaxresult": "in"}
 #: (``SB-Step``, ``SB-Timeout``) of an ``amd`` report -> the neutral cue.

@@ -46,6 +46,8 @@ HOLD_MUSIC_MIN_S = 60
 POSITION_BEFORE_SOUND = "switchboard/queue-caller-number.wav"
 POSITION_AFTER_SOUND = "switchboard/queue-in-the-queue.wav"
 POSITION_FIRST_SOUND = "switchboard/queue-you-are-next.wav"
+#: What a caller hears after a key the IVR menu does not offer (then the prompt again).
+IVR_INVALID_SOUND = "tone_stream://%(300,100,480,620);loops=2"
 #: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
 RECORDINGS_DIR = DialConfig().recordings_dir
 
@@ -86,6 +88,11 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "survey_sound": SURVEY_SOUND,
         "survey_wait_ms": params.survey_wait_s * 1000,
         "survey_thanks_sound": SURVEY_THANKS_SOUND,
+        "ivr": params.ivr,
+        # The stand-in prompts the node has (the sound packs are not installed): the busy message is the
+        # "all our agents are busy" one; an invalid key gets a short error tone before the prompt again.
+        "ivr_busy_sound": abandon_sound,
+        "ivr_invalid_sound": IVR_INVALID_SOUND,
     }
 
 

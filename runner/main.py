@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ import click
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dialplans.render import DialplanParams
 from orchestrator.node.lease import LeaseLost
+from provisioning import ivr
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
 from runner.lease import (
@@ -64,6 +67,14 @@ def _exit_now(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def _with_menus(sessions: sessionmaker[Session], node_id: int, dialplan: DialplanParams,
+                dialplan_dir: Path) -> DialplanParams:
+    """``dialplan`` with the node's IVR menus, their prompts written beside it (as the web provisions)."""
+    with sessions() as session:
+        ivr.write_prompts(session, dialplan_dir / ivr.ASTERISK_PROMPTS)
+        return replace(dialplan, ivr=ivr.asterisk_plan(session, node_id))
+
+
 def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originates_per_s: float,
          log_level: str, *, liveness_s: float = 10.0) -> None:
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
@@ -82,6 +93,8 @@ def main(settings: Settings, pbx_name: str, dialplan_dir: Path | None, originate
             if node.kind is PbxKind.FREESWITCH and dialplan_dir is not None:
                 raise click.ClickException("--dialplan-dir is for Asterisk nodes: FreeSWITCH fetches its "
                                            "dialplan from `switchboard web` over mod_xml_curl")
+            if dialplan_dir is not None:  # the admin's IVR menus in the dialplan installed at the start
+                options = replace(options, dialplan=_with_menus(sessions, node.id, dialplan, dialplan_dir))
             if node.standby:
                 try:
                     lease = NodeLease(sessions, node.id)

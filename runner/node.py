@@ -80,6 +80,7 @@ from orchestrator.events import (
     PbxDisconnected,
     Tick,
 )
+from orchestrator.inbound import ivr
 from orchestrator.leads.model import Lead
 from orchestrator.monitor import Monitors
 from orchestrator.node.host import NodeHost
@@ -282,7 +283,7 @@ class NodeCore:
         if isinstance(event, PbxConnected | PbxDisconnected):
             self._link_up = isinstance(event, PbxConnected)
             self.faults.clear()
-        if self._fax(event) or self._monitor(event):
+        if self._fax(event) or self._monitor(event) or self._ivr(event):
             return
         fault = self._campaign_fault(event)
         # (campaign id, or None for an inbound queue's facts; step)
@@ -326,6 +327,14 @@ class NodeCore:
         for command in step.commands:
             self.enqueue(command)
         return not isinstance(event, Tick | PbxConnected | PbxDisconnected)
+
+    def _ivr(self, event: Event) -> bool:
+        """Keep an IVR's callback request or busy caller (the menus run on the PBX); True when it was one."""
+        facts = ivr.facts(event)
+        if facts is None:
+            return False
+        self.store([(None, facts)])
+        return True
 
     def _monitor(self, event: Event) -> bool:
         """Feed the monitoring sessions; True when ``event`` was only theirs (a customer's hang-up is not)."""

@@ -104,6 +104,16 @@ class InboundTarget(StrEnum):
 
     QUEUE = "queue"  # the hotline seats, then designated outbound agents
     SEAT = "seat"  # one agent
+    IVR = "ivr"  # a menu of the admin's (``InboundRoute.ivr_id``), rendered into each PBX's dialplan
+
+
+class IvrAction(StrEnum):
+    """What a key pressed in an IVR menu does (``IvrMenu.options``)."""
+
+    ROUTE = "route"  # on to an inbound route's queue (the hotline) or seat
+    MENU = "menu"  # a sub-menu
+    CALLBACK = "callback"  # "press N to be called back": listed on the Missed callers page
+    HANGUP = "hangup"
 
 
 class QueueOutcome(StrEnum):

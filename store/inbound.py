@@ -16,11 +16,12 @@ CALLERS_LIST_KEY = "inbound-callers-{campaign_id}"
 
 
 def node_routes(session: Session, node_id: int) -> list[m.InboundRoute]:
-    """Enabled routes whose enabled trunk is on ``node_id`` (the node hosts a queue for each)."""
+    """Enabled routes whose enabled trunk is on ``node_id``, answered by a queue or a seat (the node hosts a
+    queue for each; a route answered by an IVR menu is in the node's dialplan instead)."""
     query = (select(m.InboundRoute).join(m.Trunk, m.Trunk.id == m.InboundRoute.trunk_id)
              .join(m.trunk_nodes, m.trunk_nodes.c.trunk_id == m.Trunk.id)
              .where(m.trunk_nodes.c.node_id == node_id, m.InboundRoute.enabled.is_(True),
-                    m.Trunk.enabled.is_(True))
+                    m.Trunk.enabled.is_(True), m.InboundRoute.target != InboundTarget.IVR)
              .order_by(m.InboundRoute.id))
     return list(session.scalars(query))
 

@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "web.trunks.views",
     "web.inbound.views",
     "web.inbound.missed",
+    "web.inbound.ivr_views",
     "web.campaigns.views",
     "web.leads.views",
     "web.leaddata.views",

@@ -13,12 +13,13 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from provisioning import freeswitch
+from provisioning import freeswitch, ivr
 from provisioning.seats import SeatConf
 from store.enums import PbxKind
 from store.models import PbxNode, Seat
 from web.auth import audit, throttle
 from web.db import db, sealer
+from web.seats.views import gateways_dir
 from web.trunks import services as trunks
 
 bp = Blueprint("fsxml", __name__, url_prefix="/freeswitch")
@@ -60,7 +61,9 @@ def xml() -> Response:
         return _refuse(401, {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
     seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     params = current_app.config["DIALPLAN_PARAMS"]
-    params = replace(params, fax_numbers_g711=trunks.g711_numbers(db(), node, params.fax_numbers))
+    prompts = str(gateways_dir(node).parent / ivr.FREESWITCH_PROMPTS)
+    params = replace(params, fax_numbers_g711=trunks.g711_numbers(db(), node, params.fax_numbers),
+                     ivr=ivr.node_plan(db(), node.id, prompts))
     body = freeswitch.answer(request.form, [SeatConf(s.extension, sealer().open(s.secret)) for s in seats],
                              params)
     return Response(body, 200, mimetype="text/xml")

@@ -1,4 +1,5 @@
-"""The world calling in: a customer on the carrier dials a number of a node (its hotline DID, say).
+"""The world calling in: a customer on the carrier dials a number of a node (its hotline DID, say),
+and presses keys in its IVR menu (:func:`press`).
 
 The live hotline tests and ``switchboard pbx sandbox call-in`` both place their calls here, so
 what a visitor of the demo does by hand is what the tests do.
@@ -24,8 +25,6 @@ TALKING_EXTEN = "agent999"
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 #: What a caller's display name may hold (it goes into the CallerID header of the action).
 _NAME = re.compile(r"^[\w .'-]{1,40}$")
-#: Keys a caller may press (one DTMF digit each).
-_KEYS = re.compile(r"^[0-9*#]{1,16}$")
 
 
 def call_in(world: AmiTarget, kind: PbxKind, did: str, caller: str, *, name: str = "World caller",
@@ -66,12 +65,24 @@ def hang_up(world: AmiTarget, *channels: str) -> None:
     run_actions(world, [{"Action": "Hangup", "Channel": channel} for channel in channels])
 
 
-def press(world: AmiTarget, channel: str, keys: str) -> None:
-    """The world's caller on ``channel`` presses ``keys`` on their keypad (RFC 4733 towards the node), as
-    a customer answers an IVR (the post-call survey). ValueError on anything that is not a key."""
-    if not _KEYS.match(keys):
-        raise ValueError(f"not keypad keys: {keys!r}")
-    # Asterisk answers "DTMF successfully queued", which panoramisk reads as the reply of an async action
-    # unless the action says it is not one.
-    run_actions(world, [{"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": "250",
-                         "Async": "false"} for key in keys])
+#: Keys a caller can press (DTMF).
+_DIGITS = re.compile(r"^[0-9*#]{1,20}$")
+
+
+def answered(world: AmiTarget, channel: str) -> bool:
+    """The node answered the world's call on ``channel`` (its state is Up); False while ringing or gone."""
+    (reply,) = run_actions(world, [{"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(state)"}])
+    return getattr(reply, "success", True) is not False and reply.get("Value") == "Up"
+
+
+def press(world: AmiTarget, channel: str, digits: str) -> None:
+    """The world's caller on ``channel`` presses ``digits`` (RFC 4733 events towards the node, 250 ms each).
+
+    Raises ValueError on anything but DTMF keys (they go into an AMI action).
+    """
+    if not _DIGITS.match(digits):
+        raise ValueError(f"not DTMF keys: {digits!r}")
+    # "Async: false": Asterisk answers "DTMF successfully queued", which panoramisk takes for an async
+    # originate's reply and looks the action's Async header up (a KeyError without one).
+    run_actions(world, [{"Action": "PlayDTMF", "Channel": channel, "Digit": d, "Duration": "250",
+                         "Async": "false"} for d in digits])

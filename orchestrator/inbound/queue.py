@@ -33,6 +33,7 @@ their place in the queue is the queue's: every ``announce_every_s`` of their wai
 position at that moment (``CallerQueued`` carries the position at entry,
 ``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it).
 
+A caller an IVR menu sends on to the queue's DID (``orchestrator.inbound.ivr``) arrives the same way.
 On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
 queue with a ``wait_route`` moves them there (answered, hold music) as it takes
 them, and outside its business ``hours`` sends them to ``closed_route`` (a
@@ -60,11 +61,13 @@ from orchestrator.events import (
     Answered,
     CallArrived,
     CallEvent,
+    DialplanSignal,
     Event,
     HungUp,
     PbxConnected,
     Tick,
 )
+from orchestrator.inbound import ivr
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
 from orchestrator.quality.survey import SurveyConfig, Surveys
@@ -311,6 +314,9 @@ class InboundQueue:
                 pass
             case CallArrived() if self.config.answers(event.dialed_number):
                 self._arrive(event, now, out)
+            case DialplanSignal(name=ivr.SIGNAL_ROUTE) if self.config.answers((sent := ivr.arrival(event))
+                                                                              .dialed_number):
+                self._arrive(sent, now, out)  # an IVR key sent the caller on to our DID
             case HungUp():
                 self._hung_up(event.channel_id, now, out)
             case Answered() if (agent := self.board.by_leg(event.channel_id)) is not None:

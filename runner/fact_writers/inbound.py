@@ -7,6 +7,8 @@ call log shows inbound calls next to outbound ones. A queue's id is its
 inbound route's id. An answered call of a route with a campaign becomes an
 attempt of it (``store.inbound.call_attempt``), which its agent disposes of as
 of an outbound call; the attempt ends with the call, its disposition untouched.
+inbound route's id. An IVR's callback requests get a row too, its busy callers a count on the
+menu (``orchestrator.inbound.ivr``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from orchestrator.inbound import ivr
 from orchestrator.inbound import queue as q
 from runner.fact_writers import Target, writes
 from runner.times import to_dt
@@ -125,3 +128,20 @@ def sent_on(to: Target, s: Session, fact: q.CallerSentOn) -> None:
 @writes(q.CallerLeft)
 def left(to: Target, s: Session, fact: q.CallerLeft) -> None:
     _ended(s, fact.call_id, fact.at, fact.stayed_s)
+
+
+@writes(ivr.IvrBusy)
+def ivr_busy(to: Target, s: Session, fact: ivr.IvrBusy) -> None:
+    """One more caller turned away by the IVR's channel limit (shown on the IVR page)."""
+    s.execute(update(m.IvrMenu).where(m.IvrMenu.id == fact.menu_id)
+              .values(busy_count=m.IvrMenu.busy_count + 1), execution_options={"synchronize_session": False})
+
+
+@writes(ivr.IvrCallbackAsked)
+def ivr_callback(to: Target, s: Session, fact: ivr.IvrCallbackAsked) -> None:
+    """A callback request from the IVR: an inbound call of the route the caller dialed, listed under
+    Missed callers until followed up (as a queue's callback request)."""
+    route = s.scalar(select(m.InboundRoute.id).where(m.InboundRoute.did == fact.called))
+    s.add(m.Call(direction=CallDirection.INBOUND, node_id=to.node_id, caller=fact.caller_number[:64],
+                 callee=fact.called[:64], started_at=to_dt(fact.at), ended_at=to_dt(fact.at),
+                 pbx_call_id=fact.call_id[:64], route_id=route, queue_outcome=QueueOutcome.CALLBACK))

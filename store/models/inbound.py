@@ -1,10 +1,10 @@
-"""Inbound routes: a DID a trunk delivers, answered by a queue (the hotline) or one seat."""
+"""Inbound routes: a DID a trunk delivers, answered by a queue (the hotline), one seat or an IVR menu."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, true
+from sqlalchemy import ForeignKey, LargeBinary, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.enums import InboundTarget, MaxWait
@@ -22,6 +22,7 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     first, longest idle; after ``overflow_after_s`` (or at once with none free) the
     ``overflow_agent_ids`` (designated outbound agents) are taken from their campaigns.
     ``target`` SEAT: the one agent in ``hotline_agent_ids``, no overflow.
+    ``target`` IVR: the menu ``ivr_id`` answers in the PBX's dialplan (``IvrMenu``).
     ``hours``: business hours as campaigns keep calling hours (``{"mon": [["09:00", "18:00"]]}``,
     ``{}`` always open) in ``timezone``; a caller outside them hears the closed message.
     ``on_max_wait``: where a caller goes after ``max_wait_s``: voicemail (a recorded message) or a
@@ -52,8 +53,41 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     announce_every_s: Mapped[int] = mapped_column(default=0, server_default="0")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
 
+    ivr_id: Mapped[int | None] = mapped_column(ForeignKey("ivr_menus.id", ondelete="RESTRICT"), index=True)
+
     trunk: Mapped[Trunk] = relationship()
     campaign: Mapped[Campaign | None] = relationship()
+    ivr: Mapped[IvrMenu | None] = relationship()
 
     def __repr__(self) -> str:
         return f"InboundRoute(id={self.id!r}, did={self.did!r}, target={self.target!r})"
+
+
+class IvrMenu(CreatedAt, Base):
+    """An IVR menu designed in the admin, rendered into every node's dialplan (``dialplans/``).
+
+    ``prompt``: the uploaded recording converted to 8 kHz mono 16-bit WAV, which both PBXes
+    play (written beside the dialplan on provisioning; None: the stock "please choose" prompt).
+    ``options``: key -> ``{"go": IvrAction, "to": route or menu id}`` (``to`` only for a route or
+    a sub-menu). A caller who presses nothing for ``timeout_s`` or an unknown key hears the prompt
+    again, ``retries`` times, then ``on_no_choice`` (an option's key: that option; "": goodbye).
+    ``channel_limit``: callers at once in the IVR a route enters through this menu (its sub-menus
+    included); one more hears the busy message and is counted in ``busy_count`` (the runner
+    counts what the PBX reports, so the limit holds without it).
+    """
+
+    __tablename__ = "ivr_menus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    prompt: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    prompt_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    options: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    timeout_s: Mapped[int] = mapped_column(default=5, server_default="5")
+    retries: Mapped[int] = mapped_column(default=2, server_default="2")
+    on_no_choice: Mapped[str] = mapped_column(String(1), default="", server_default="")
+    channel_limit: Mapped[int] = mapped_column(default=8, server_default="8")
+    busy_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"IvrMenu(id={self.id!r}, name={self.name!r})"

@@ -8,7 +8,8 @@ from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
 from orchestrator.commands import AnnouncePosition, Bridge, EndpointKind, Originate, Redirect, StartRecording
 from orchestrator.dialer.inputs import AgentLogin, Disposition
-from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, HungUp
+from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, DialplanSignal, HungUp
+from orchestrator.inbound import ivr
 from orchestrator.inbound.queue import (
     CallerAbandoned,
     CallerAnswered,
@@ -247,3 +248,27 @@ def test_a_standby_is_reserved_with_notice_while_the_hotline_is_busy_and_answers
     node.tick(T0 + 55)  # agent 1's wrap-up is over: back to the campaign
     assert node.unit_of(1) == CAMPAIGN
     assert node.leaving_at(1, T0 + 55) is None
+
+
+def test_a_caller_an_ivr_key_sends_to_the_hotline_is_queued_and_answered_like_one_who_dialed_it():
+    """The IVR runs on the PBX; its ``ivr_route`` signal names the route's DID (another DID: not ours)."""
+    node = Node()
+    seat = node.join(10, T0)
+    other = node.feed(DialplanSignal(T0 + 1, "ivr1", name=ivr.SIGNAL_ROUTE, call_id="ivr1",
+                                     fields=(("Called", "401"), ("Caller", "2125550199"), ("Menu", "3"))))
+    assert not other.facts
+    step = node.feed(DialplanSignal(T0 + 2, "ivr1", name=ivr.SIGNAL_ROUTE, call_id="ivr1",
+                                    fields=(("Called", HOTLINE), ("Caller", "2125550199"), ("Menu", "3"))))
+    assert CallerQueued(T0 + 2, 1, "ivr1", "2125550199", 1, HOTLINE) in step.facts
+    assert Bridge("ivr1", seat) in step.commands
+
+
+def test_an_ivr_callback_request_and_a_busy_caller_are_facts_other_signals_are_not():
+    asked = DialplanSignal(T0, "ch1", name=ivr.SIGNAL_CALLBACK, call_id="call1",
+                           fields=(("Called", "14005550420"), ("Caller", "2125550100"), ("Menu", "3")))
+    busy = DialplanSignal(T0, "ch2", name=ivr.SIGNAL_BUSY,
+                          fields=(("called", "14005550420"), ("caller", "2125550101"), ("menu", "x; drop")))
+    assert ivr.facts(asked) == (ivr.IvrCallbackAsked(T0, 3, "call1", "2125550100", "14005550420"),)
+    assert ivr.facts(busy) == (ivr.IvrBusy(T0, 0, "2125550101", "14005550420"),)  # a menu that is none
+    assert ivr.facts(DialplanSignal(T0, "ch3", name=ivr.SIGNAL_ROUTE)) is None
+    assert ivr.facts(HungUp(T0, "ch1")) is None

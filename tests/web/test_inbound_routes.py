@@ -82,7 +82,8 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
 @pytest.mark.parametrize(("changes", "message"), [
     ({"did": "999:+15550000000"}, "pick one of the DIDs a trunk delivers"),
     ({"did": "1:+15550000000"}, "pick one of the DIDs a trunk delivers"),
-    ({"target": "ivr"}, "unknown target"),
+    ({"target": "ivr"}, "a route answered by an IVR names one of the menus"),
+    ({"target": "voicemail"}, "unknown target"),
     ({"hotline": [], "overflow": []}, "needs a hotline seat or a designated outbound agent"),
     ({"target": "seat", "hotline": []}, "exactly one agent"),
     ({"hotline": ["987654"]}, "unknown agent 987654"),

@@ -49,6 +49,7 @@ class Perm(StrEnum):
     HANDOUT = "handout"  # hand a team's records to its agents or campaigns; destroy its used-up lists
     MONITOR = "monitor"  # listen to, whisper to, barge in on an agent's call in scope (wallboard)
     KNOWLEDGE = "knowledge"  # write knowledge-base articles, see how agents use them (agents search: panel)
+    IVR = "ivr"  # IVR menus: prompts, keys, channel limits (the routes that answer with them are SEATS)
 
 
 #: Whoever handles complaints in scope also has the pages of those assigned to them.
@@ -64,7 +65,7 @@ ROLE_PERMS: dict[UserRole, frozenset[Perm]] = {
     UserRole.DIRECTOR: _CENTRE | {Perm.AUDIT, Perm.PRODUCTS, Perm.ORDERS, Perm.COMMISSION, Perm.PAYROLL,
                                   Perm.QA_SCORE, Perm.QA_FORMS, Perm.PURCHASES, Perm.HANDOUT,
                                   Perm.MONITOR} | _COMPLAINTS,
-    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.MONITOR} | _COMPLAINTS,
+    UserRole.SUPERVISOR: _CENTRE | {Perm.ORDERS, Perm.QA_SCORE, Perm.MONITOR, Perm.IVR} | _COMPLAINTS,
     UserRole.TEAM_LEADER: frozenset({Perm.WALLBOARD, Perm.CALLS, Perm.RECORDINGS, Perm.REPORTS, Perm.LISTS,
                                      Perm.COMMISSION, Perm.QA_SCORE, Perm.HANDOUT,
                                      Perm.MONITOR}) | _COMPLAINTS,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.leads.hours import CallingHours, HoursError
 from store.enums import InboundTarget, MaxWait
-from store.models import Agent, Campaign, InboundRoute, Trunk
+from store.models import Agent, Campaign, InboundRoute, IvrMenu, Trunk
 from web.campaigns.forms import FormError, parse_hours
 
 MAX_WAIT_S = 3600
@@ -44,6 +44,7 @@ class RouteInput:
     on_max_wait: str = MaxWait.VOICEMAIL.value
     announce_every_s: str = "0"
     campaign_id: int | None = None  # whose dispositions the route's answered calls take
+    ivr_id: str = ""  # the menu of a route answered by an IVR
 
 
 def _seconds(text: str, what: str, low: int) -> int:
@@ -92,6 +93,8 @@ def _agents(session: Session, ids: Sequence[int]) -> list[int]:
 def _checked_agents(session: Session, data: RouteInput, target: InboundTarget) -> tuple[list[int], list[int]]:
     hotline = _agents(session, data.hotline_agent_ids)
     overflow = [i for i in _agents(session, data.overflow_agent_ids) if i not in hotline]
+    if target is InboundTarget.IVR:
+        return [], []  # the menu's keys lead to other routes, answered by their own agents
     if target is InboundTarget.SEAT:
         if len(hotline) != 1:
             raise RouteError("a route to a seat names exactly one agent (as its hotline seat)")
@@ -99,6 +102,14 @@ def _checked_agents(session: Session, data: RouteInput, target: InboundTarget) -
     if not hotline and not overflow:
         raise RouteError("a queue needs a hotline seat or a designated outbound agent to answer it")
     return hotline, overflow
+
+
+def _menu(session: Session, choice: str) -> IvrMenu:
+    menu_id = int(choice) if choice.isascii() and choice.isdigit() and len(choice) < 10 else 0
+    menu = session.get(IvrMenu, menu_id)
+    if menu is None:
+        raise RouteError("a route answered by an IVR names one of the menus (make them on the IVR page)")
+    return menu
 
 
 def save(session: Session, data: RouteInput, row: InboundRoute | None = None) -> InboundRoute:
@@ -112,6 +123,7 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
         raise RouteError(f"unknown target {data.target!r}") from None
     trunk, did = _trunk_did(session, data.did)
     hotline, overflow = _checked_agents(session, data, target)
+    menu = _menu(session, data.ivr_id) if target is InboundTarget.IVR else None
     overflow_after = _seconds(data.overflow_after_s, "overflow after", 0)
     max_wait = _seconds(data.max_wait_s, "longest wait", 1)
     if overflow_after >= max_wait:
@@ -133,6 +145,7 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
         session.add(row)
     row.name, row.did, row.trunk_id, row.target = name, did, trunk.id, target
     row.hotline_agent_ids, row.overflow_agent_ids = hotline, overflow
+    row.ivr_id = menu.id if menu else None
     row.overflow_after_s, row.max_wait_s, row.on_max_wait = overflow_after, max_wait, on_max_wait
     row.hours, row.timezone = _hours(data.hours), _timezone(data.timezone)
     row.record_calls, row.enabled = data.record_calls, data.enabled

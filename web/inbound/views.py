@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from store.enums import InboundTarget, MaxWait
-from store.models import Agent, Campaign, InboundRoute, Trunk
+from store.models import Agent, Campaign, InboundRoute, IvrMenu, Trunk
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.campaigns.forms import format_hours
@@ -17,6 +17,7 @@ from web.http import get_or_404, int_or_none
 from web.inbound import services
 from web.inbound.services import RouteError, RouteInput
 from web.quality import survey
+from web.seats.views import reprovision
 
 bp = Blueprint("inbound", __name__, url_prefix="/admin/inbound")
 
@@ -33,7 +34,8 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         hours=form.get("hours", ""), timezone=form.get("timezone", ""),
         record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
         on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value),
-        announce_every_s=form.get("announce_every_s", "0"), campaign_id=int_or_none(form.get("campaign_id")))
+        announce_every_s=form.get("announce_every_s", "0"), campaign_id=int_or_none(form.get("campaign_id")),
+        ivr_id=form.get("ivr_id", ""))
 
 
 def _page(route: InboundRoute | None, status: int = 200):
@@ -43,10 +45,12 @@ def _page(route: InboundRoute | None, status: int = 200):
     agents = session.scalars(select(Agent).options(selectinload(Agent.user)).order_by(Agent.id)).all()
     trunks = session.scalars(select(Trunk).order_by(Trunk.name)).all()
     dids = [(f"{t.id}:{d}", f"{d} ({t.name})") for t in trunks for d in t.dids or []]
+    menus = session.scalars(select(IvrMenu).order_by(IvrMenu.name)).all()
     return render_template(
         "inbound/index.html", routes=routes, r=route, form=request.form if request.method == "POST" else None,
         agents=agents, names={a.id: a.user.username for a in agents}, dids=dids, targets=list(InboundTarget),
         campaigns=session.scalars(select(Campaign).order_by(Campaign.name)).all(),
+        menus=menus,
         hours_text=format_hours(route.hours) if route and route.hours else ""), status
 
 
@@ -76,6 +80,8 @@ def update(route_id: int):
 
 def _save(row: InboundRoute | None):
     session = db()
+    was = row.target if row else None
+    nodes = list(row.trunk.nodes) if row else []
     try:
         survey_input = survey.parse(request.form)
         route = services.save(session, _input(request.form), row)
@@ -84,11 +90,14 @@ def _save(row: InboundRoute | None):
         session.rollback()
         flash(str(exc), "error")
         return _page(row, 400)
+    nodes = list(dict.fromkeys([*nodes, *route.trunk.nodes]))
     action = "inbound_route.update" if row else "inbound_route.create"
     audit.record(session, action, "inbound_route", route.id, name=route.name, did=route.did,
                  target=route.target.value)
     session.commit()
     flash(f"Inbound route {route.name} saved: the nodes answer it within seconds.", "ok")
+    if InboundTarget.IVR in (route.target, was):  # the menus' DIDs are in the nodes' dialplans
+        reprovision(session, nodes)
     return redirect(url_for("inbound.index"))
 
 
@@ -97,9 +106,10 @@ def _save(row: InboundRoute | None):
 def delete(route_id: int):
     session = db()
     row = get_or_404(InboundRoute, route_id)
-    name = row.name
+    name, nodes = row.name, list(row.trunk.nodes) if row.target is InboundTarget.IVR else []
     session.delete(row)
     audit.record(session, "inbound_route.delete", "inbound_route", route_id, name=name)
     session.commit()
     flash(f"Inbound route {name} deleted.", "ok")
+    reprovision(session, nodes)
     return redirect(url_for("inbound.index"))

@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialplans.render import DialplanParams
-from provisioning import freeswitch
+from provisioning import freeswitch, ivr
 from provisioning.seats import (
     AmiTarget,
     SeatConf,
@@ -136,11 +136,11 @@ def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, 
               params: DialplanParams | None = None, gateways_dir: Path | None = None) -> list[str]:
     """Render the node's configuration, write it, reload what changed; the changed files.
 
-    Asterisk: the enabled seats, the trunks and the routes. The seats file is the
-    database's alone: a phone that must stay registered (the sandbox's own
+    Asterisk: the enabled seats, the trunks and the routes (with the IVR menus and their prompts).
+    The seats file is the database's alone: a phone that must stay registered (the sandbox's own
     ``agent001``...) is a seat of the node in the database. FreeSWITCH fetches
     its seats and routes itself (mod_xml_curl): its trunks are written as sofia
-    gateways into ``gateways_dir``.
+    gateways into ``gateways_dir``, the IVR prompts beside it (``web.fsxml`` names them).
     """
     try:
         trunks = node_trunks(session, node, sealer)
@@ -149,10 +149,14 @@ def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, 
     if node.kind is PbxKind.FREESWITCH:
         if gateways_dir is None:
             raise SeatError("no gateways directory is set for FreeSWITCH nodes (freeswitch_gateways_dir)")
-        return freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node, sealer))
+        prompts = ivr.write_prompts(session, gateways_dir.parent / ivr.FREESWITCH_PROMPTS)
+        return prompts + freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node, sealer))
     rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
     seats = [SeatConf(s.extension, sealer.open(s.secret)) for s in rows]
-    return provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params, trunks)
+    # The prompts first: the reloaded dialplan plays them at once.
+    prompts = ivr.write_prompts(session, conf_path.parent / ivr.ASTERISK_PROMPTS)
+    params = replace(params or DialplanParams(), ivr=ivr.asterisk_plan(session, node.id))
+    return prompts + provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params, trunks)
 
 
 def trunk_states(node: PbxNode, sealer: Sealer, names: Iterable[str]) -> dict[str, str] | None:
