@@ -27,5 +27,6 @@ def test_asterisk_templates_only_read_variables_the_core_sets():
     ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
     ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED, monitor.VAR_TARGET, monitor.VAR_MODE,
              survey.VAR_SOUND, survey.VAR_SECOND}
+    set_here = set(re.findall(r"Set\((sb_[a-z_]+)=", text))  # the IVR menus keep their own (key tries, DID)
     assert used
-    assert used <= ours
+    assert used - set_here <= ours
