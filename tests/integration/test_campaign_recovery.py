@@ -139,7 +139,9 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
     instead of ringing the seat a second time; the next customer comes through that same leg."""
     kit = kit_on(sandbox, tmp_path, kind)
     (agent_id,) = kit.agents(1, first=7)
-    leads = mixed_leads({World.HUMAN: 2}, first_serial=500, talk={World.HUMAN: (14,)})
+    # The first customer (dialed first: leads go in id order) talks through the kill and the restart;
+    # the second only has to reach the agent through the same leg, so talks as long as any human lead.
+    leads = mixed_leads({World.HUMAN: 2}, first_serial=500, talk={World.HUMAN: (14, 5)})
     campaign = kit.campaign("one-leg", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
     runner = kit.runner()
     mark = f"{runner_identity(kit.sessions, kit.node_id)}-{agent_id}"
