@@ -160,7 +160,8 @@ class AmiClient:
         if not self._ready.is_set() or protocol is None or not protocol.usable():
             raise AmiNotConnected(f"{self.node}: not connected")
         reply = protocol.send(dict(action), as_list=None if listing else False)
-        return await asyncio.wait_for(reply, self._reply_timeout)
+        async with asyncio.timeout(self._reply_timeout):  # never wait_for: see _send_one
+            return await reply
 
     async def _send_one(self, command: c.Command, action: Action) -> None:
         protocol = self._protocol
@@ -171,7 +172,11 @@ class AmiClient:
         future = protocol.send(action, as_list=False)
         self._translator.state.expect(command)
         try:
-            reply = await asyncio.wait_for(future, self._reply_timeout)
+            # Not wait_for: on Python 3.11 a cancellation that meets the reply is swallowed (the reply is
+            # returned instead), so a runner stopped as a command was answered went back to its queue
+            # and waited there for ever: it never exited on SIGTERM. timeout() lets the cancel through.
+            async with asyncio.timeout(self._reply_timeout):
+                reply = await future
         except (AmiConnectionLost, TimeoutError) as exc:
             if isinstance(exc, TimeoutError):
                 protocol.transport.abort()  # a peer that does not answer is treated as gone

@@ -192,8 +192,9 @@ class AmiRunner(NodeCore):
     async def _poller(self) -> None:
         """Housekeeping every ``poll_s``, or at once when the command listener (``runner.wakeup``) wakes."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.options.poll_s)
+            with contextlib.suppress(TimeoutError):  # timeout(), not wait_for: a stop is never swallowed
+                async with asyncio.timeout(self.options.poll_s):
+                    await self._wake.wait()
             self._wake.clear()
             if self.housekeeping(time.monotonic()):
                 with contextlib.suppress(AmiError, TimeoutError):

@@ -2,8 +2,8 @@
 each PBX (the Asterisk pbx, the FreeSWITCH node).
 
 One campaign per database and PBX, six faults in a row (``lab.faults``):
-the database unavailable (PostgreSQL cut 15 s through our own gate, SQLite's
-write lock held 15 s, past its 10 s busy timeout), the runner's PBX connection
+the database unavailable (PostgreSQL cut 12 s through our own gate, SQLite's
+write lock held 13 s, past its 10 s busy timeout), the runner's PBX connection
 (AMI or ESL) cut mid-burst, then frozen (silent, not closed), the PBX restarted,
 the runner killed with SIGKILL, the runner stopped with SIGTERM.
 After each the campaign dials again; at the end no lead is lost, no number was
@@ -24,10 +24,10 @@ from tests.integration.campaign_kit import BOTH_PBXES, kit_on
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 #: SQLite's outage: its write lock held past the runner's busy timeout (10 s), so writes fail, not wait.
-SQLITE_OUTAGE_S = SQLITE_BUSY_TIMEOUT_MS / 1000 + 5
+SQLITE_OUTAGE_S = SQLITE_BUSY_TIMEOUT_MS / 1000 + 3  # a write begun in the first 3 s fails
 #: PostgreSQL's outage: long enough for every pooled connection to be cut and several reconnects to
 #: fail (the runner's outage path, not one slow query); ``bench.faults`` holds longer ones.
-PG_OUTAGE_S = 15.0
+PG_OUTAGE_S = 12.0  # the runner's database backoff tops out at 2 s: 5 or more reconnects fail
 
 
 @BOTH_PBXES

@@ -12,11 +12,10 @@ missing by the scheduler's check: never a header that looks fine over no audio.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 
+from lab.campaign import world_inbound
 from lab.faults import restart_pbx
 from lab.sandbox.world import Outcome as World
 from runner.node import runner_identity
@@ -150,7 +149,9 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
     instead of ringing the seat a second time; the next customer comes through that same leg."""
     kit = kit_on(sandbox, tmp_path, kind)
     (agent_id,) = kit.agents(1, first=7)
-    leads = mixed_leads({World.HUMAN: 2}, first_serial=500, talk={World.HUMAN: (14,)})
+    # The first customer (dialed first: leads go in id order) talks through the kill and the restart;
+    # the second only has to reach the agent through the same leg, so talks as long as any human lead.
+    leads = mixed_leads({World.HUMAN: 2}, first_serial=500, talk={World.HUMAN: (14, 5)})
     campaign = kit.campaign("one-leg", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
     runner = kit.runner()
     mark = f"{runner_identity(kit.sessions, kit.node_id)}-{agent_id}"
@@ -179,7 +180,17 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
     kit.close()
 
 
-GAP_S = 20.0  # the runner stays down this long: longer than the call has left to live
+GAP_S = 20.0  # the runner stays down until the customer hung up: at most this long
+
+
+def hung_up(world: AmiWatcher, number: str):
+    """The world's customer on ``number`` has hung up (its channel's ``Hangup`` on the world)."""
+
+    def pred(_s) -> bool:
+        channels = {e["Uniqueid"] for e in world_inbound(world, {number})}
+        return bool(world.matching(lambda e: e.get("Event") == "Hangup" and e.get("Uniqueid") in channels))
+
+    return pred
 
 
 @BOTH_PBXES
@@ -190,6 +201,7 @@ def test_a_call_that_ends_while_the_runner_is_stopped_keeps_its_own_talk_time(sa
     kit = kit_on(sandbox, tmp_path, kind)
     kit.agents(1, first=6)
     leads = mixed_leads({World.HUMAN: 1}, first_serial=600, talk={World.HUMAN: (6,)})
+    (number,) = leads
     campaign = kit.campaign("gap", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
     runner = kit.runner()
 
@@ -198,17 +210,18 @@ def test_a_call_that_ends_while_the_runner_is_stopped_keeps_its_own_talk_time(sa
             m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
             m.Attempt.ended_at.is_(None))) == 1
 
-    runner.start()
-    try:
-        kit.wait_for("the agent on a call", on_call, runner, 60)
-        assert runner.stop() == 0, runner.tail()
-        stopped_at = utcnow()
-        time.sleep(GAP_S)  # the demo is down; the customer hangs up meanwhile
+    with AmiWatcher(sandbox.world) as world:
         runner.start()
-        kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner, 60)
-        kit.stop_campaign(campaign, runner)
-    finally:
-        assert runner.stop() == 0, runner.tail()
+        try:
+            kit.wait_for("the agent on a call", on_call, runner, 60)
+            assert runner.stop() == 0, runner.tail()
+            stopped_at = utcnow()
+            kit.wait_for("the customer hung up during the gap", hung_up(world, number), timeout=GAP_S)
+            runner.start()
+            kit.wait_for("every lead dialed and ended", kit.finished(campaign), runner, 60)
+            kit.stop_campaign(campaign, runner)
+        finally:
+            assert runner.stop() == 0, runner.tail()
     (call,) = [a for a in kit.attempts(campaign) if a.bridged_at is not None]
     talk = (call.ended_at - call.bridged_at).total_seconds()  # as the reports read it
     print(f"stopped ({kind}): outcome={call.outcome} talk={talk:.1f}s "

@@ -46,7 +46,7 @@ from tests.integration.campaign_kit import (
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 AGENT_PHONE, LEADER_PHONE = 6, 7  # agent007 and agent008 (fsagent007/008 on FreeSWITCH)
-WINDOW_S = 3.0  # one talker's stretch
+WINDOW_S = 2.0  # one talker's stretch
 SETTLE_S = 0.5  # after a change of talker: the audio already on its way (jitter buffers) passes first
 #: RMS amplitude (sox, full scale 1) of what a phone hears: a looping prompt is far above HEARD, a
 #: muted stream is digital silence, far below SILENT.
