@@ -150,6 +150,10 @@ def delete(session: Session, row: Trunk) -> list[PbxNode]:
     if users:
         raise TrunkError(f"trunk {row.name!r} is used by campaign(s) {', '.join(users)}: "
                          "pick another trunk there first")
+    seats = session.scalars(select(Seat.extension).where(Seat.trunk_id == row.id).limit(3)).all()
+    if seats:
+        raise TrunkError(f"trunk {row.name!r} reaches remote seat(s) {', '.join(seats)}: "
+                         "pick another trunk there first")
     nodes = list(row.nodes)
     session.delete(row)
     session.flush()
