@@ -154,6 +154,8 @@ def remote_seat(session: Session, sealer: Sealer, node: PbxNode, extension: int,
     It still gets a secret, never used while it is remote (a seat turned back into a SIP seat
     then has one).
     """
+    if not data.number.strip():  # an empty number would make a SIP seat here
+        raise SeatError("remote number: a phone number is required")
     (seat,) = bulk_create_seats(session, sealer, node, BulkRequest(extension, extension))
     set_remote(session, seat, data)
     return seat
