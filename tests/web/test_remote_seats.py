@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from store.enums import PbxKind
 from store.models import AuditLog, PbxNode, Seat, Trunk
+from tests.web.test_trunks import GOOD
 from web.db import sealer, sessions
 
 
@@ -102,17 +103,27 @@ def test_a_trunk_of_another_node_is_refused_and_the_seat_is_unchanged(app, as_ro
     assert _seats(app) == [("8101", "+12015199000", "carrier")]
 
 
-def test_a_trunk_that_reaches_a_remote_seat_cannot_be_deleted(app, as_role, nodes):
-    from provisioning.trunks import TrunkError
-    from web.trunks.services import delete
-
-    node_id, trunk_id, _ = nodes
+def test_a_remote_seats_trunk_stays_on_its_node_and_is_not_deleted(app, as_role, nodes, tmp_path):
+    app.config["SEATS_CONF_PATH"] = str(tmp_path / "pjsip-seats-{node}.conf")
+    node_id, _, _ = nodes
     admin = as_role("admin")
+    admin.get("/admin/trunks")
+    admin.post("/admin/trunks", {**GOOD, "name": "mobiles", "node_ids": [str(node_id)]})
+    with app.app_context(), sessions()() as s:
+        trunk_id = s.scalar(select(Trunk.id).where(Trunk.name == "mobiles"))
+        other = s.scalar(select(PbxNode.id).where(PbxNode.name == "pbx2"))
     admin.get("/admin/seats")
     admin.post("/admin/seats/remote", {"node_id": node_id, "extension": "8101", "remote_number": "2015199000",
                                        "trunk_id": trunk_id})
-    with app.app_context(), sessions()() as s, pytest.raises(TrunkError, match="remote seat"):
-        delete(s, s.get(Trunk, trunk_id))
+    admin.get("/admin/trunks")
+    moved = admin.post(f"/admin/trunks/{trunk_id}", {**GOOD, "name": "mobiles", "node_ids": [str(other)]})
+    assert moved.status_code == 400
+    assert "reaches remote seat(s) 8101 on a node taken off it" in moved.get_data(as_text=True)
+    page = _flash(admin, admin.post(f"/admin/trunks/{trunk_id}/delete"))
+    assert "reaches remote seat(s) 8101" in page
+    with app.app_context(), sessions()() as s:
+        assert [n.id for n in s.get(Trunk, trunk_id).nodes] == [node_id]
+    assert _seats(app) == [("8101", "+12015199000", "mobiles")]
 
 
 def test_a_supervisor_cannot_make_remote_seats(app, as_role, nodes):

@@ -122,6 +122,8 @@ def save(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None =
     if not nodes:
         raise TrunkError("pick the node(s) the trunk is on")
     before = list(row.nodes) if row else []
+    if row is not None:
+        _keeps_remote_seats(session, row, nodes)
     if row is None:
         row = Trunk()
         session.add(row)
@@ -142,6 +144,16 @@ def save(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None =
     row.managed, row.enabled, row.nodes = True, data.enabled, nodes
     session.flush()
     return row, _union(before, nodes)
+
+
+def _keeps_remote_seats(session: Session, row: Trunk, nodes: Sequence[PbxNode]) -> None:
+    """A remote seat's runner dials through its trunk: the trunk stays on that seat's node."""
+    kept = {n.id for n in nodes}
+    stranded = session.scalars(select(Seat.extension).where(Seat.trunk_id == row.id,
+                                                            Seat.node_id.not_in(kept)).limit(3)).all()
+    if stranded:
+        raise TrunkError(f"trunk {row.name!r} reaches remote seat(s) {', '.join(stranded)} on a node taken "
+                         "off it: keep that node, or pick another trunk for them first")
 
 
 def delete(session: Session, row: Trunk) -> list[PbxNode]:
