@@ -46,7 +46,7 @@ def index():
     trunks = session.scalars(select(Trunk).options(selectinload(Trunk.nodes)).order_by(Trunk.name)).all()
     seats = session.scalars(
         select(Seat)
-        .options(selectinload(Seat.team), selectinload(Seat.node))
+        .options(selectinload(Seat.team), selectinload(Seat.node), selectinload(Seat.trunk))
         .order_by(Seat.node_id, Seat.extension)
     ).all()
     teams = session.scalars(select(Team).order_by(Team.name)).all()
