@@ -153,7 +153,7 @@ class Monitors:
             return out.record(MonitorEnded(at, session, "the agent is not logged in here"))
         if agent.state is not AgentState.ON_CALL or not agent.leg or not agent.leg_up or not agent.attempt_id:
             return out.record(MonitorEnded(at, session, "the agent is not on a call"))
-        if request.seat == agent.seat:
+        if agent.phone == c.Endpoint(c.EndpointKind.SEAT, request.seat):
             return out.record(MonitorEnded(at, session, "that seat is the agent's own phone"))
         self._live[request.channel_id] = _Live(session, request.channel_id, agent.attempt_id)
         out.record(MonitorDialing(at, session, request.channel_id, agent.leg, agent.attempt_id))

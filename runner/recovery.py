@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.commands import Endpoint
 from orchestrator.dialer import OpenAttempt
 from runner.leads_port import core_lead
+from runner.seats import seat_phone
 from runner.times import to_epoch
 from store import models as m
 from store.enums import AgentState, AmdVerdict, CampaignMode
@@ -37,7 +39,7 @@ from store.types import utcnow
 class LoggedIn:
     agent_id: int
     campaign_id: int | None  # None: a hotline seat, logged in for its inbound queues only
-    seat: str
+    phone: Endpoint  # where their leg is dialed (``runner.seats.seat_phone``)
     hotline: tuple[int, ...] = ()  # the inbound queues they answer as a hotline seat ...
     overflow: tuple[int, ...] = ()  # ... and those they overflow into from their campaign
 
@@ -80,7 +82,7 @@ def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:
     facts name none): their campaign is the last one their states name, if any.
     """
     rows = session.execute(
-        select(m.Agent.id, m.AgentStateLog.campaign_id, m.Seat.extension)
+        select(m.Agent.id, m.AgentStateLog.campaign_id, m.Seat)
         .join(m.Seat, m.Agent.seat_id == m.Seat.id)
         .join(m.AgentStateLog, (m.AgentStateLog.agent_id == m.Agent.id) & m.AgentStateLog.ended_at.is_(None))
         .where(m.Seat.node_id == node_id, m.Agent.state != AgentState.LOGGED_OUT)
@@ -95,7 +97,7 @@ def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:
                                                           m.AgentStateLog.campaign_id.is_not(None))
                 .order_by(m.AgentStateLog.started_at.desc()).limit(1))
         if campaign_id is not None or hotline:
-            out.append(LoggedIn(agent_id, campaign_id, seat, hotline, overflow))
+            out.append(LoggedIn(agent_id, campaign_id, seat_phone(seat), hotline, overflow))
     return out
 
 

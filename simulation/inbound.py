@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from orchestrator.commands import Bridge
+from orchestrator.commands import Bridge, Endpoint, EndpointKind
 from orchestrator.dialer.inputs import AgentLogin
 from orchestrator.erlang import Staffing, agents_needed, average_speed_of_answer, service_level
 from orchestrator.events import AgentState, AgentStateChanged, CallArrived, Event, HungUp, Tick
@@ -217,7 +217,8 @@ class InboundSide:
         """Log the hotline seats in for the shift (out after their last call); schedule the day's callers."""
         def seats_in() -> None:
             for i in sorted(self.config.hotline):
-                self.feed(AgentLogin(begin, None, i, f"hotline{i}", leg=f"hleg{i}", queues=(QUEUE_ID,)))
+                phone = Endpoint(EndpointKind.SEAT, f"hotline{i}")
+                self.feed(AgentLogin(begin, None, i, phone, leg=f"hleg{i}", queues=(QUEUE_ID,)))
 
         def seats_out() -> None:
             for i in sorted(self.config.hotline):
@@ -303,7 +304,8 @@ class InboundSide:
         return agent.id < self.spec.overflow
 
     def login(self, agent: Agent) -> None:
-        self.feed(AgentLogin(self.sim.now, CAMPAIGN.id, agent.id, f"seat{agent.id}", leg=f"leg{agent.id}",
+        phone = Endpoint(EndpointKind.SEAT, f"seat{agent.id}")
+        self.feed(AgentLogin(self.sim.now, CAMPAIGN.id, agent.id, phone, leg=f"leg{agent.id}",
                              queues=(QUEUE_ID,)))
 
     def keeps(self, agent: Agent) -> bool:

@@ -59,7 +59,9 @@ def xml() -> Response:
                 audit.record(db(), "fsxml.throttled", key.scope, key.who)
             db().commit()
         return _refuse(401, {"WWW-Authenticate": 'Basic realm="switchboard-freeswitch"'})
-    seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
+    # A remote seat is an outside number dialed through a trunk: no directory user.
+    seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled,
+                                            Seat.remote_number == "")).all()
     params = current_app.config["DIALPLAN_PARAMS"]
     prompts = str(gateways_dir(node).parent / ivr.FREESWITCH_PROMPTS)
     params = replace(params, fax_numbers_g711=trunks.g711_numbers(db(), node, params.fax_numbers),

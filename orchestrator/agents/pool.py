@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from orchestrator.commands import Endpoint
 from orchestrator.events import AgentState
 from orchestrator.node.unit import UnitKey
 
@@ -28,7 +29,7 @@ from orchestrator.node.unit import UnitKey
 @dataclass(slots=True)
 class Agent:
     agent_id: int
-    seat: str
+    phone: Endpoint  # where their leg is dialed: their seat, or a remote seat's number via a trunk
     #: The units this agent may be given to (today: the campaign they logged in for, maybe more).
     serves: frozenset[UnitKey]
     state: AgentState = AgentState.LOGGED_OUT  # until their unit starts them
@@ -73,7 +74,7 @@ class AgentPool:
         return self._claims.setdefault(unit, {})
 
     # -- membership and claims -------------------------------------------------
-    def join(self, agent_id: int, seat: str, serves: frozenset[UnitKey], now: float, *,
+    def join(self, agent_id: int, phone: Endpoint, serves: frozenset[UnitKey], now: float, *,
              leg: str = "") -> Agent | None:
         """Log an agent in on the node, claimed by the unit the decision picks among ``serves``.
 
@@ -83,7 +84,7 @@ class AgentPool:
         """
         if agent_id in self._agents:
             return None
-        agent = Agent(agent_id, seat, serves, since=now, leg=leg or None, leg_up=bool(leg))
+        agent = Agent(agent_id, phone, serves, since=now, leg=leg or None, leg_up=bool(leg))
         unit = self._decide(agent, now)
         if unit is None:
             return None

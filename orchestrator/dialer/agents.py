@@ -23,7 +23,7 @@ are kept and applied when the agent is released (wrap-up over).
 from __future__ import annotations
 
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.commands import Endpoint, EndpointKind, Hangup, Originate
+from orchestrator.commands import Hangup, Originate
 from orchestrator.dialer import routes
 from orchestrator.dialer.facts import AgentStatus
 from orchestrator.dialer.ports import IdFactory
@@ -184,7 +184,7 @@ class AgentBoard:
         agent.leg, agent.leg_up = self._ids(), False
         out.send(Originate(
             attempt_id=self._ids(), channel_id=agent.leg,
-            endpoint=Endpoint(EndpointKind.SEAT, agent.seat), route=routes.AGENT_HOLD,
+            endpoint=agent.phone, route=routes.AGENT_HOLD,
             timeout_s=self.leg_timeout_s,
             variables={routes.VAR_CAMPAIGN: str(self.campaign_id), routes.VAR_AGENT: str(agent.agent_id)},
         ))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestrator import safe
+from orchestrator.commands import Endpoint
 from orchestrator.events import AgentState, Event
 from orchestrator.leads.model import Lead
 
@@ -17,6 +18,10 @@ from orchestrator.leads.model import Lead
 @dataclass(frozen=True, slots=True)
 class AgentLogin(Event):
     """An agent logs in on a seat of this node to work for ``campaign_id``; the core nails up a leg.
+
+    ``phone``: where that leg is dialed: the seat itself (``EndpointKind.SEAT``) or, for a remote
+    seat, its outside number through a trunk (``EndpointKind.TRUNK``); either way it is held open
+    in the agent-hold route, so nothing after the dial tells them apart.
 
     The node's pool logs them in (not the campaign: ``orchestrator.agents.pool``) and the
     blending gives them to ``campaign_id`` or, when they become free, to any of
@@ -29,13 +34,12 @@ class AgentLogin(Event):
 
     campaign_id: int | None
     agent_id: int
-    seat: str
+    phone: Endpoint
     leg: str = ""
     other_campaigns: tuple[int, ...] = ()
     queues: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        safe.check_token(self.seat, "seat")  # refused here, not deep inside the core's handle()
         if self.leg:
             safe.check_channel_id(self.leg)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.enums import AgentState, PbxKind, UserRole
 from store.models.base import Base, CreatedAt
 from store.types import StrEnumType, UtcDateTime
+
+if TYPE_CHECKING:  # trunks.py imports this module
+    from store.models.trunks import Trunk
 
 
 class PbxNode(CreatedAt, Base):
@@ -92,7 +96,12 @@ class Team(CreatedAt, Base):
 
 
 class Seat(CreatedAt, Base):
-    """A SIP endpoint provisioned on one node (extension + credentials)."""
+    """A SIP endpoint provisioned on one node (extension + credentials), or a remote seat.
+
+    A remote seat (``remote_number`` set) is an outside phone, the agent's mobile or home line,
+    dialed through ``trunk`` (a trunk of the seat's node) when its agent logs in; it is held open
+    like a SIP seat's leg. It has no SIP credentials in use and is not rendered as an endpoint.
+    """
 
     __tablename__ = "seats"
     __table_args__ = (UniqueConstraint("node_id", "extension"),)
@@ -104,9 +113,17 @@ class Seat(CreatedAt, Base):
     secret: Mapped[str] = mapped_column(String(512))  # sealed SIP password (``store.sealing``)
     enabled: Mapped[bool] = mapped_column(default=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    # E.164 ('+' and digits, as leads' numbers are); empty: a SIP seat.
+    remote_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    trunk_id: Mapped[int | None] = mapped_column(ForeignKey("trunks.id", ondelete="RESTRICT"), index=True)
 
     node: Mapped[PbxNode] = relationship(back_populates="seats")
     team: Mapped[Team | None] = relationship(back_populates="seats")
+    trunk: Mapped[Trunk | None] = relationship()
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.remote_number)
 
     def __repr__(self) -> str:
         return f"Seat(id={self.id!r}, node_id={self.node_id!r}, extension={self.extension!r})"

@@ -1,4 +1,5 @@
-"""Which agent legs a (re)starting ESL runner hangs up: the listing parsed, then the shared decision.
+"""Which agent legs a (re)starting ESL runner hangs up: the listing parsed, then the shared decision
+(and, for a remote seat's trunk-dialed leg, the AMI runner's listing too).
 
 The only ``show channels as json`` listing FreeSWITCH gave us (``api_status``)
 holds a parked ``null/`` channel; agent legs are that captured row with the
@@ -16,6 +17,7 @@ from esl.framing import Framer
 from lab import demo
 from orchestrator.dialer import routes
 from orchestrator.events import PbxConnected
+from runner.ami_runner import hold_legs as ami_hold_legs
 from runner.esl_runner import hold_legs
 from runner.node import HoldLeg, NodeCore, load_node, runner_identity
 from store.enums import PbxKind
@@ -59,6 +61,16 @@ def test_a_parked_leg_naming_its_last_partner_is_not_in_a_call():
     gone = "e0000000-0000-4000-8000-000000000000"
     parked = {**agent_leg(row, A, "agent001"), "call_uuid": gone}
     assert hold_legs(listing(row, parked), "switchboard") == [HoldLeg(A, "agent001", False)]
+
+
+def test_a_remote_seats_leg_dialed_through_a_trunk_is_an_agent_leg_on_both_pbxes():
+    """Found by its route (and then by its mark) like a seat's leg: the sweeps need nothing else."""
+    (row,) = json.loads(captured_listing())["rows"]
+    remote = {**agent_leg(row, A, "x"), "name": "sofia/gateway/world/+12015199000"}
+    assert hold_legs(listing(remote), "switchboard") == [HoldLeg(A, "+12015199000", False)]
+    entry = {"Event": "CoreShowChannel", "Context": routes.AGENT_HOLD, "Channel": "PJSIP/world-0000002a",
+             "Uniqueid": A, "BridgeId": ""}
+    assert ami_hold_legs([entry], {"PJSIP/world-0000002a": "run-7"}) == [HoldLeg(A, "world", False, "run-7")]
 
 
 def test_a_previous_runs_legs_are_hung_up_once_out_of_their_call(sessions):

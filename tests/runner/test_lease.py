@@ -112,7 +112,7 @@ def test_a_taken_over_runner_writes_nothing_and_claims_nothing(pg_engine):
     assert core.recover() == 0
     take_over(NodeLease(sessions, node.id, SHORT))
     with pytest.raises(LeaseLost):
-        core.feed(AgentLogin(time.time(), campaign_id, agent_id, "agent001"))
+        core.feed(AgentLogin(time.time(), campaign_id, agent_id, c.Endpoint(c.EndpointKind.SEAT, "agent001")))
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(m.AgentStateLog)) == 0
         dialing = select(func.count()).select_from(m.Lead).where(m.Lead.status == LeadStatus.DIALING)
@@ -143,7 +143,8 @@ def test_with_a_standby_the_active_cut_from_the_database_stops_acting_when_its_l
             pg_engine, gate, lambda s, n: NodeLease(s, n, SHORT, clock=clock)
         )
         gate.close()
-        core.feed(AgentLogin(time.time(), campaign_id, agent_id, "agent001"))  # the agent's leg: sent
+        # the agent's leg: sent
+        core.feed(AgentLogin(time.time(), campaign_id, agent_id, c.Endpoint(c.EndpointKind.SEAT, "agent001")))
         (leg,) = [x for x in core.sent if isinstance(x, c.Originate)]
         core.housekeeping(time.monotonic())
         core.may_send()  # within its lease: still acting
@@ -164,7 +165,7 @@ def test_with_a_standby_a_customer_call_whose_attempt_was_not_stored_is_never_pl
         engine, core, agent_id, campaign_id = cut_core(
             pg_engine, gate, lambda s, n: NodeLease(s, n, SHORT, clock=clock)
         )
-        core.feed(AgentLogin(time.time(), campaign_id, agent_id, "agent001"))
+        core.feed(AgentLogin(time.time(), campaign_id, agent_id, c.Endpoint(c.EndpointKind.SEAT, "agent001")))
         (leg,) = [x for x in core.sent if isinstance(x, c.Originate)]
         source = core.slots[campaign_id].leads
         claim, claimed = source.claim, []
@@ -194,7 +195,7 @@ def test_without_a_standby_nothing_stops_the_runner_while_the_database_is_out(pg
     with TcpGate("127.0.0.1", pg_engine.url.port or 5432) as gate:
         engine, core, agent_id, campaign_id = cut_core(pg_engine, gate, lambda s, n: None)
         gate.close()
-        core.feed(AgentLogin(time.time(), campaign_id, agent_id, "agent001"))
+        core.feed(AgentLogin(time.time(), campaign_id, agent_id, c.Endpoint(c.EndpointKind.SEAT, "agent001")))
         core.housekeeping(time.monotonic())
         core.may_send()
         assert [x for x in core.sent if isinstance(x, c.Originate)]

@@ -105,3 +105,25 @@ def test_edits_to_a_running_campaign_apply_without_a_restart_and_keep_its_agents
     assert dialer.agents.agents[agent_id].leg == leg.channel_id  # the same agent, on the same leg
     core.feed(Tick(time.time()))
     assert [o.endpoint.number for o in customer_originates(core)] == ["+12025550111"]
+
+
+def test_an_agent_at_a_remote_seat_gets_their_phone_dialed_at_login_and_after_a_restart(sessions):
+    """The desk login and the start-up re-login go through the same seat -> endpoint reading."""
+    core, agent_id, campaign_id = setup(sessions, CampaignState.RUNNING)
+    with sessions.begin() as s:
+        seat = s.get(m.Agent, agent_id).seat
+        seat.remote_number, seat.trunk = "+12015199000", m.Trunk(name="carrier", managed=False,
+                                                                  nodes=[seat.node])
+    queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    (leg,) = core.sent
+    phone = c.Endpoint(c.EndpointKind.TRUNK, "carrier", "+12015199000")
+    assert isinstance(leg, c.Originate)
+    assert (leg.endpoint, leg.route) == (phone, "sb-agent-hold")
+    core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    with sessions() as s:
+        restarted = Core(sessions, load_node(s, "pbx", TEST_SEALER), RunnerOptions())
+    restarted.recover()
+    restarted.start(PbxConnected(time.time(), "pbx"))  # the old leg is gone: the phone is dialed again
+    (again,) = [x for x in restarted.sent if isinstance(x, c.Originate)]
+    assert (again.endpoint, again.route) == (phone, "sb-agent-hold")

@@ -68,7 +68,7 @@ def outage_then_recovery(sessions, outage, restore: Callable[[], None]) -> None:
     agent_id, campaign_id = seed(sessions, ["+12025550101", "+12025550102"])
     core = started_core(sessions)
     with outage():
-        core.feed(AgentLogin(time.time(), campaign_id, agent_id, "agent001"))
+        core.feed(AgentLogin(time.time(), campaign_id, agent_id, c.Endpoint(c.EndpointKind.SEAT, "agent001")))
         (leg,) = [x for x in core.sent if isinstance(x, c.Originate)]
         core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
         core.feed(Tick(time.time()))
@@ -127,6 +127,6 @@ def test_postgresql_backends_terminated_the_core_reconnects(pg_engine):
     with pg_engine.connect() as admin:
         admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-    core.feed(AgentLogin(time.time(), campaign_id, agent_id, "agent001"))
+    core.feed(AgentLogin(time.time(), campaign_id, agent_id, c.Endpoint(c.EndpointKind.SEAT, "agent001")))
     until("the login written", lambda: not core.unwritten, core)
     assert agent_states(sessions, agent_id) == [("paused", "connecting")]

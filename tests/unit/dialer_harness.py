@@ -6,7 +6,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
-from orchestrator.commands import Command, EndpointKind, Originate
+from orchestrator.commands import Command, Endpoint, EndpointKind, Originate
 from orchestrator.compliance import abandon_rate
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, Step
 from orchestrator.dialer.facts import Fact
@@ -112,7 +112,7 @@ class Harness:
 
     def login(self, agent_id: int, at: float = T0, answer: bool = True) -> str:
         """Log an agent in; answer their nailed-up leg. Returns the leg's channel id."""
-        step = self.feed(AgentLogin(at, 7, agent_id, f"seat{agent_id}"))
+        step = self.feed(AgentLogin(at, 7, agent_id, Endpoint(EndpointKind.SEAT, f"seat{agent_id}")))
         (leg,) = [c for c in step.commands if isinstance(c, Originate)]
         assert leg.endpoint.kind is EndpointKind.SEAT
         if answer:

@@ -2,7 +2,7 @@
 
 from dialer_harness import T0, BrakedRatio, Harness, customer_originates, ny_leads, of_type
 
-from orchestrator.commands import Bridge, EndpointKind, Hangup, Originate
+from orchestrator.commands import Bridge, Endpoint, EndpointKind, Hangup, Originate
 from orchestrator.dialer import DialMode
 from orchestrator.dialer.facts import AgentStatus, AttemptEnded
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition
@@ -32,7 +32,7 @@ def states(h: Harness) -> dict[int, tuple[AgentState, str]]:
 
 def test_login_nails_up_a_leg_and_the_agent_is_ready_once_it_answers():
     h = Harness()
-    step = h.feed(AgentLogin(T0, 7, 1, "seat1"))
+    step = h.feed(AgentLogin(T0, 7, 1, Endpoint(EndpointKind.SEAT, "seat1")))
     (leg,) = step.commands
     assert isinstance(leg, Originate)
     assert (leg.endpoint.kind, leg.endpoint.name, leg.route) == (EndpointKind.SEAT, "seat1", "sb-agent-hold")
@@ -43,9 +43,24 @@ def test_login_nails_up_a_leg_and_the_agent_is_ready_once_it_answers():
     assert step.facts == (AgentStatus(T0 + 2, 1, AgentState.READY),)
 
 
+def test_a_remote_seat_login_dials_the_agents_phone_through_the_trunk_into_the_hold_route():
+    """Everything after the dial (bridging, recovery by the leg's mark) is a SIP seat's: same route."""
+    h = Harness(DialMode.PROGRESSIVE, leads=ny_leads(1))
+    phone = Endpoint(EndpointKind.TRUNK, "world", "+12015199000")
+    (leg,) = h.feed(AgentLogin(T0, 7, 1, phone)).commands
+    assert isinstance(leg, Originate)
+    assert (leg.endpoint, leg.route) == (phone, "sb-agent-hold")
+    assert leg.variables == {"sb_campaign_id": "7", "sb_agent_id": "1"}
+    h.feed(Answered(T0 + 2, leg.channel_id, leg.attempt_id))
+    (customer,) = customer_originates(h.tick(T0 + 3).commands)
+    h.feed(Answered(T0 + 5, customer.channel_id, customer.attempt_id))
+    step = h.feed(AmdResult(T0 + 7, customer.channel_id, customer.attempt_id, AmdVerdict.HUMAN))
+    assert Bridge(customer.channel_id, leg.channel_id) in step.commands
+
+
 def test_inputs_for_other_campaigns_and_unknown_channels_are_ignored():
     h = Harness(leads=ny_leads(1))
-    assert h.feed(AgentLogin(T0, 8, 1, "seat1")).commands == ()
+    assert h.feed(AgentLogin(T0, 8, 1, Endpoint(EndpointKind.SEAT, "seat1"))).commands == ()
     assert h.feed(AgentStateChanged(T0, 99, AgentState.READY)).facts == ()
     assert h.feed(HungUp(T0, "someone-else", "attempt-of-another-campaign")).facts == ()
     assert h.feed(Disposition(T0, 7, 99, "x", "sale")).facts == ()

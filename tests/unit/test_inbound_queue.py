@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
-from orchestrator.commands import AnnouncePosition, Bridge, EndpointKind, Originate, Redirect, StartRecording
+from orchestrator.commands import (
+    AnnouncePosition,
+    Bridge,
+    Endpoint,
+    EndpointKind,
+    Originate,
+    Redirect,
+    StartRecording,
+)
 from orchestrator.dialer.inputs import AgentLogin, Disposition
 from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, DialplanSignal, HungUp
 from orchestrator.inbound import ivr
@@ -45,7 +53,8 @@ class Node(Harness):
 
     def join(self, agent_id: int, at: float) -> str:
         campaign, queues = (None, (1,)) if agent_id >= 10 else (7, (1,))
-        step = self.feed(AgentLogin(at, campaign, agent_id, f"seat{agent_id}", queues=queues))
+        phone = Endpoint(EndpointKind.SEAT, f"seat{agent_id}")
+        step = self.feed(AgentLogin(at, campaign, agent_id, phone, queues=queues))
         (leg,) = [c for c in of_type(step.commands, Originate) if c.endpoint.kind is EndpointKind.SEAT]
         self.feed(Answered(at, leg.channel_id, leg.attempt_id))
         self.legs[agent_id] = leg.channel_id

@@ -30,7 +30,7 @@ SPY = "spy-leg-1"
 
 def pool_with_agent(state=AgentState.ON_CALL, attempt="att-1"):
     pool = AgentPool(lambda agent, now: CAMPAIGN)
-    agent = pool.join(7, "agent007", frozenset({CAMPAIGN}), 0.0, leg=LEG)
+    agent = pool.join(7, c.Endpoint(c.EndpointKind.SEAT, "agent007"), frozenset({CAMPAIGN}), 0.0, leg=LEG)
     agent.state, agent.attempt_id = state, attempt  # as the campaign's dialer sets them on a bridge
     return pool
 

@@ -6,7 +6,7 @@ import pytest
 from dialer_harness import T0, ListLeads, SetDnc, counting_ids, customer_originates, ny_leads, of_type
 
 from orchestrator.agents.pool import AgentPool
-from orchestrator.commands import Bridge, EndpointKind, Originate
+from orchestrator.commands import Bridge, Endpoint, EndpointKind, Originate
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode
 from orchestrator.dialer.facts import AgentStatus
 from orchestrator.dialer.inputs import AgentLogin, AgentMove, Disposition
@@ -46,11 +46,12 @@ def test_blending_lets_units_without_waiting_customers_take_turns():
 def test_the_pool_claims_each_agent_for_exactly_one_unit_and_hands_them_over_when_freed():
     decisions = iter([A, B])
     pool = AgentPool(lambda agent, now: next(decisions))
-    agent = pool.join(1, "seat1", frozenset({A, B}), T0)
+    agent = pool.join(1, Endpoint(EndpointKind.SEAT, "seat1"), frozenset({A, B}), T0)
     assert agent is not None
     assert agent.unit == A
     assert list(pool.claimed(A)) == [1]
-    assert pool.join(1, "seat1", frozenset({B}), T0) is None  # one record per person
+    # one record per person:
+    assert pool.join(1, Endpoint(EndpointKind.SEAT, "seat1"), frozenset({B}), T0) is None
     assert not pool.free(agent, T0 + 1)  # the decision moved them
     assert (pool.claimed(A), list(pool.claimed(B)), pool.handovers()) == ({}, [1], [agent])
     assert pool.handovers() == []
@@ -61,7 +62,7 @@ def test_the_pool_claims_each_agent_for_exactly_one_unit_and_hands_them_over_whe
 
 def test_a_reserved_agent_is_pulled_only_while_idle_and_the_reservation_ends_when_they_arrive():
     pool = AgentPool(lambda agent, now: B if agent.reserved is not None and agent.reserved[0] <= now else A)
-    agent = pool.join(1, "seat1", frozenset({A, B}), T0)
+    agent = pool.join(1, Endpoint(EndpointKind.SEAT, "seat1"), frozenset({A, B}), T0)
     pool.reserve(agent, B, T0 + 10)
     agent.state = AgentState.ON_CALL
     assert not pool.pull(agent, T0 + 10)  # busy: the decision waits for them to be free
@@ -104,7 +105,8 @@ class Node:
         return steps
 
     def login(self, agent_id: int, campaign_id: int, at: float, *others: int) -> str:
-        steps = self.feed(AgentLogin(at, campaign_id, agent_id, f"seat{agent_id}", other_campaigns=others))
+        phone = Endpoint(EndpointKind.SEAT, f"seat{agent_id}")
+        steps = self.feed(AgentLogin(at, campaign_id, agent_id, phone, other_campaigns=others))
         (leg,) = [c for s in steps.values() for c in s.commands if isinstance(c, Originate)]
         assert leg.endpoint.kind is EndpointKind.SEAT
         self.feed(Answered(at, leg.channel_id, leg.attempt_id))
@@ -155,7 +157,7 @@ def test_a_freed_agent_goes_where_a_customer_waits_and_is_never_claimed_twice():
 def test_a_logged_in_agent_cannot_log_in_again_for_another_campaign():
     node = Node()
     node.login(1, 7, T0)
-    steps = node.feed(AgentLogin(T0 + 1, 8, 1, "seat1"))
+    steps = node.feed(AgentLogin(T0 + 1, 8, 1, Endpoint(EndpointKind.SEAT, "seat1")))
     assert all(s.commands == () and s.facts == () for s in steps.values())
     assert node.unit_of(1) == A
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
-from orchestrator.commands import Bridge, Hangup, Redirect, SetVariables
+from orchestrator.commands import Bridge, Endpoint, EndpointKind, Hangup, Redirect, SetVariables
 from orchestrator.dialer.facts import AttemptEnded
 from orchestrator.dialer.inputs import AgentLogin, EndCall
 from orchestrator.events import AgentState, Answered, CallArrived, DialplanSignal, HungUp
@@ -78,7 +78,7 @@ def _queue(survey_config: SurveyConfig | None) -> tuple[Harness, InboundQueue, s
     queue = InboundQueue(QueueConfig(1, frozenset({HOTLINE}), hotline=frozenset({10}), survey=survey_config),
                          h.host.pool, ids=iter([f"q{i}" for i in range(100)]).__next__)
     h.host.add(queue)
-    step = h.feed(AgentLogin(T0, None, 10, "seat10", queues=(1,)))
+    step = h.feed(AgentLogin(T0, None, 10, Endpoint(EndpointKind.SEAT, "seat10"), queues=(1,)))
     (leg,) = [c.channel_id for c in step.commands if hasattr(c, "endpoint")]
     h.feed(Answered(T0, leg))
     h.feed(CallArrived(T0 + 1, "in1", call_id="in1", caller_number="2125550100", dialed_number=HOTLINE))

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from orchestrator.commands import Endpoint, EndpointKind
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, PreviewDial
 from orchestrator.events import AgentStateChanged
 from runner.commands_in import translate
@@ -68,7 +69,8 @@ def test_login_ready_pause_logout_are_commands(app, as_role, running):
     with app.app_context(), sessions()() as s:
         seat = s.get(Seat, seat_id)
         assert s.scalars(select(Agent)).one().seat_id == seat_id
-        assert (event.campaign_id, event.seat, command.node_id) == (campaign_id, seat.extension, seat.node_id)
+        phone = Endpoint(EndpointKind.SEAT, seat.extension)
+        assert (event.campaign_id, event.phone, command.node_id) == (campaign_id, phone, seat.node_id)
     assert "waiting for the dialer" in agent.get("/agent/").get_data(as_text=True)
     _runner_sets(app, AgentState.PAUSED)
     agent.post("/agent/ready")

@@ -49,7 +49,7 @@ def test_a_png_keeps_its_kind_whatever_its_name(as_role, app: Flask) -> None:
     (b"", "empty.pdf", "+12015900001", "choose a PDF, PNG or TIFF"),
     (b"MZ\x90\x00 an executable", "letter.pdf", "+12015900001", "not a PDF, PNG or TIFF"),
     (b"hello", "notes.txt", "+12015900001", "not a PDF, PNG or TIFF"),
-    (PNG, "scan.png", "", "a fax number is required"),
+    (PNG, "scan.png", "", "a phone number is required"),
     (PNG, "scan.png", "fax me", "is not a phone number"),
     (PNG, "scan.png", "+1 000 000 0000", "is not a valid phone number"),
 ])

@@ -76,3 +76,15 @@ def test_a_fax_number_a_t38_off_trunk_delivers_stays_g711(client):
     assert t38_set("sb-fax-in-12015550200") == ["fax_enable_t38=true", "fax_enable_t38_request=true"]
     unset_only = routes["sb-fax-in-12015550200"].findall("condition")[1]
     assert unset_only.get("field") == "${fax_enable_t38}"  # a gateway's own choice is kept
+
+
+def test_a_remote_seat_is_no_directory_user(client):
+    """Its agent's phone is dialed through a trunk: nothing may register as it."""
+    with client.application.app_context(), sessions()() as s:
+        trunk = s.query(Trunk).one()
+        s.add(Seat(node_id=trunk.nodes[0].id, extension="8003", secret=sealer().seal("seat-secret-8003"),
+                   remote_number="+12015199000", trunk=trunk))
+        s.commit()
+    answer = client.post("/freeswitch/xml", data={"section": "directory", "user": "8003", "domain": "d"},
+                         headers=_auth())
+    assert [u.get("id") for u in ET.fromstring(answer.data).iter("user")] == []

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
-
 from store.models import FaxOut
+from web.phones import DEFAULT_REGION, e164
 
 #: An upload larger than this is refused (a fax of a few dozen pages is a few MB).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 #: What a document may be: its first bytes, and the file suffix the runner's converter goes by.
 _MAGIC = ((b"%PDF-", ".pdf"), (b"\x89PNG\r\n\x1a\n", ".png"), (b"II*\x00", ".tif"), (b"MM\x00*", ".tif"))
-DEFAULT_REGION = "US"
 
 
 class FaxError(ValueError):
@@ -41,16 +39,10 @@ def document_suffix(data: bytes) -> str:
 
 def destination(text: str, region: str = DEFAULT_REGION) -> str:
     """The number in E.164, or a FaxError (a national number is read in ``region``)."""
-    text = text.strip()
-    if not text or len(text) > 32:
-        raise FaxError("destination: a fax number is required")
     try:
-        number = phonenumbers.parse(text, None if text.startswith("+") else region)
-    except phonenumbers.NumberParseException:
-        raise FaxError(f"destination: {text!r} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise FaxError(f"destination: {text!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return e164(text, "destination", region)
+    except ValueError as exc:
+        raise FaxError(str(exc)) from None
 
 
 def new_fax(upload: Upload | None, number: str, user_id: int | None) -> FaxOut:

@@ -29,6 +29,7 @@ from store import leases
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team, Trunk
 from store.sealing import Sealer
+from web.phones import e164
 from web.trunks.services import node_trunks
 
 MAX_BULK = 1000
@@ -116,6 +117,50 @@ def bulk_create_seats(session: Session, sealer: Sealer, node: PbxNode, req: Bulk
     return seats
 
 
+@dataclass(frozen=True)
+class RemoteInput:
+    """A remote seat as typed: the outside number and the trunk of the seat's node that reaches it."""
+
+    number: str
+    trunk_id: int | None
+
+
+def set_remote(session: Session, seat: Seat, data: RemoteInput) -> None:
+    """Make ``seat`` a remote seat (or, with an empty number, a SIP seat again); flushed.
+
+    The number is kept in E.164 ('+' and digits only: nothing the PBX could read as a second dial
+    target); the trunk must be one of the seat's node, since that node's runner dials the leg.
+    """
+    if not data.number.strip():
+        seat.remote_number, seat.trunk = "", None
+        session.flush()
+        return
+    try:
+        number = e164(data.number, "remote number")
+    except ValueError as exc:
+        raise SeatError(str(exc)) from None
+    trunk = session.get(Trunk, data.trunk_id) if data.trunk_id is not None else None
+    if trunk is None:
+        raise SeatError("remote number: pick the trunk that reaches it")
+    if seat.node_id not in {n.id for n in trunk.nodes}:
+        raise SeatError(f"trunk {trunk.name} is not on node {seat.node.name}: pick one of that node's trunks")
+    seat.remote_number, seat.trunk = number, trunk
+    session.flush()
+
+
+def remote_seat(session: Session, sealer: Sealer, node: PbxNode, extension: int, data: RemoteInput) -> Seat:
+    """One new remote seat on ``node`` (its extension names it, as a SIP seat's does); flushed.
+
+    It still gets a secret, never used while it is remote (a seat turned back into a SIP seat
+    then has one).
+    """
+    if not data.number.strip():  # an empty number would make a SIP seat here
+        raise SeatError("remote number: a phone number is required")
+    (seat,) = bulk_create_seats(session, sealer, node, BulkRequest(extension, extension))
+    set_remote(session, seat, data)
+    return seat
+
+
 def _team(session: Session, name: str) -> Team:
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
@@ -151,7 +196,9 @@ def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, 
             raise SeatError("no gateways directory is set for FreeSWITCH nodes (freeswitch_gateways_dir)")
         prompts = ivr.write_prompts(session, gateways_dir.parent / ivr.FREESWITCH_PROMPTS)
         return prompts + freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node, sealer))
-    rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled)).all()
+    # A remote seat is an outside number dialed through a trunk: no PJSIP endpoint.
+    rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled,
+                                              Seat.remote_number == "")).all()
     seats = [SeatConf(s.extension, sealer.open(s.secret)) for s in rows]
     # The prompts first: the reloaded dialplan plays them at once.
     prompts = ivr.write_prompts(session, conf_path.parent / ivr.ASTERISK_PROMPTS)

@@ -16,7 +16,7 @@ from web.auth.roles import Perm, requires
 from web.db import db, sealer
 from web.http import get_or_404, int_or_none
 from web.seats import services
-from web.seats.services import BulkRequest, SeatError
+from web.seats.services import BulkRequest, RemoteInput, SeatError
 
 bp = Blueprint("seats", __name__, url_prefix="/admin")
 
@@ -43,18 +43,18 @@ def gateways_dir(node: PbxNode) -> Path:
 def index():
     session = db()
     nodes = session.scalars(select(PbxNode).order_by(PbxNode.name)).all()
-    trunks = session.scalars(select(Trunk).where(Trunk.managed).options(selectinload(Trunk.nodes))
-                             .order_by(Trunk.name)).all()
+    trunks = session.scalars(select(Trunk).options(selectinload(Trunk.nodes)).order_by(Trunk.name)).all()
     seats = session.scalars(
         select(Seat)
-        .options(selectinload(Seat.team), selectinload(Seat.node))
+        .options(selectinload(Seat.team), selectinload(Seat.node), selectinload(Seat.trunk))
         .order_by(Seat.node_id, Seat.extension)
     ).all()
     teams = session.scalars(select(Team).order_by(Team.name)).all()
     # The one page that shows seats' passwords (the admin gives them to the phones): opened here only.
     passwords = {s.id: sealer().open(s.secret) for s in seats}
+    # Live states are asked for managed trunks only; a remote seat may dial through any of its node's.
     return render_template("seats/index.html", nodes=nodes, seats=seats, passwords=passwords, teams=teams,
-                           kinds=list(PbxKind), trunks=trunks)
+                           kinds=list(PbxKind), trunks=[t for t in trunks if t.managed], all_trunks=trunks)
 
 
 @bp.post("/nodes")
@@ -112,6 +112,54 @@ def create_seats():
     audit.record(session, "seat.create", "pbx_node", node.id, first=first, last=last, count=len(seats))
     session.commit()
     flash(f"{len(seats)} seat(s) created on {node.name}; provision to apply.", "ok")
+    return redirect(url_for("seats.index"))
+
+
+def _remote_input() -> RemoteInput:
+    return RemoteInput(request.form.get("remote_number", ""), int_or_none(request.form.get("trunk_id")))
+
+
+@bp.post("/seats/remote")
+@requires(Perm.SEATS)
+def create_remote_seat():
+    """One remote seat: an outside number (an agent's mobile or home phone) reached through a trunk."""
+    session = db()
+    node = get_or_404(PbxNode, int_or_none(request.form.get("node_id")))
+    extension = int_or_none(request.form.get("extension"))
+    try:
+        if extension is None:
+            raise SeatError("give the seat's extension (it names the seat)")
+        seat = services.remote_seat(session, sealer(), node, extension, _remote_input())
+    except SeatError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("seats.index"))
+    audit.record(session, "seat.create", "pbx_node", node.id, first=extension, last=extension, count=1,
+                 remote_number=seat.remote_number, trunk=seat.trunk.name if seat.trunk else "")
+    session.commit()
+    flash(f"Remote seat {seat.extension} created on {node.name}: its agent's phone is {seat.remote_number}.",
+          "ok")
+    return redirect(url_for("seats.index"))
+
+
+@bp.post("/seats/<int:seat_id>/remote")
+@requires(Perm.SEATS)
+def set_remote(seat_id: int):
+    """Change a seat's outside number or trunk; an empty number makes it a SIP seat again."""
+    session = db()
+    seat = get_or_404(Seat, seat_id)
+    try:
+        services.set_remote(session, seat, _remote_input())
+    except SeatError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("seats.index"))
+    audit.record(session, "seat.remote", "seat", seat.id, extension=seat.extension,
+                 remote_number=seat.remote_number, trunk=seat.trunk.name if seat.trunk else "")
+    session.commit()
+    what = f"reached at {seat.remote_number} through {seat.trunk.name}" if seat.trunk else "a SIP seat again"
+    flash(f"Seat {seat.extension}: {what}; provision to apply (an agent logged in there keeps their leg "
+          "until they log in again).", "ok")
     return redirect(url_for("seats.index"))
 
 

@@ -122,6 +122,8 @@ def save(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None =
     if not nodes:
         raise TrunkError("pick the node(s) the trunk is on")
     before = list(row.nodes) if row else []
+    if row is not None:
+        _keeps_remote_seats(session, row, nodes)
     if row is None:
         row = Trunk()
         session.add(row)
@@ -144,11 +146,25 @@ def save(session: Session, sealer: Sealer, data: TrunkInput, row: Trunk | None =
     return row, _union(before, nodes)
 
 
+def _keeps_remote_seats(session: Session, row: Trunk, nodes: Sequence[PbxNode]) -> None:
+    """A remote seat's runner dials through its trunk: the trunk stays on that seat's node."""
+    kept = {n.id for n in nodes}
+    stranded = session.scalars(select(Seat.extension).where(Seat.trunk_id == row.id,
+                                                            Seat.node_id.not_in(kept)).limit(3)).all()
+    if stranded:
+        raise TrunkError(f"trunk {row.name!r} reaches remote seat(s) {', '.join(stranded)} on a node taken "
+                         "off it: keep that node, or pick another trunk for them first")
+
+
 def delete(session: Session, row: Trunk) -> list[PbxNode]:
     """Delete a trunk no campaign uses; returns the nodes to re-provision."""
     users = session.scalars(select(Campaign.name).where(Campaign.trunk == row.name).limit(3)).all()
     if users:
         raise TrunkError(f"trunk {row.name!r} is used by campaign(s) {', '.join(users)}: "
+                         "pick another trunk there first")
+    seats = session.scalars(select(Seat.extension).where(Seat.trunk_id == row.id).limit(3)).all()
+    if seats:
+        raise TrunkError(f"trunk {row.name!r} reaches remote seat(s) {', '.join(seats)}: "
                          "pick another trunk there first")
     nodes = list(row.nodes)
     session.delete(row)

@@ -40,9 +40,11 @@ class MonitorAsk:
 
 
 def phones(session: Session, teams: frozenset[int] | None) -> list[Seat]:
-    """The seats a team leader may monitor from: enabled, of their teams, no agent logged in there."""
+    """The seats a team leader may monitor from: enabled SIP seats (a remote one is not dialed as a
+    seat), of their teams, no agent logged in there."""
     in_use = select(Agent.seat_id).where(Agent.state != AgentState.LOGGED_OUT, Agent.seat_id.is_not(None))
-    query = select(Seat).where(Seat.enabled, within(teams, Seat.team_id), Seat.id.not_in(in_use))
+    query = select(Seat).where(Seat.enabled, Seat.remote_number == "", within(teams, Seat.team_id),
+                               Seat.id.not_in(in_use))
     return list(session.scalars(query.order_by(Seat.node_id, Seat.extension)))
 
 
