@@ -9,6 +9,7 @@ gone or disabled is dropped once no caller waits and no agent is claimed.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ def queue_config(route: m.InboundRoute) -> QueueConfig:
         max_wait_s=max_wait, wait_route=r.QUEUE_WAIT, closed_route=r.QUEUE_CLOSED,
         voicemail_route=r.QUEUE_VOICEMAIL, callback_route=r.QUEUE_CALLBACK, on_max_wait=route.on_max_wait,
         hours=CallingHours.from_table(route.hours or {}), timezone=route.timezone or "UTC",
+        holidays=frozenset(date.fromisoformat(day) for day in route.holidays or ()),
         record_calls=route.record_calls, survey=survey_config(route),
         announce_every_s=float(route.announce_every_s), announce_route=r.QUEUE_ANNOUNCE)
 

@@ -45,7 +45,7 @@ from the bridge on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -112,6 +112,8 @@ class QueueConfig:
     closed_route: str = "sb-queue-closed"
     hours: CallingHours = ALWAYS  # business hours, local to ``timezone``
     timezone: str = "UTC"
+    #: Local dates the route is closed all day, whatever its hours (the Spring Festival, National Day).
+    holidays: frozenset[date] = frozenset()
     record_calls: bool = False
     #: The satisfaction survey a caller hears after their agent ends the call (None: hung up).
     survey: SurveyConfig | None = None
@@ -137,8 +139,9 @@ class QueueConfig:
         ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first caller
 
     def is_open(self, at: float) -> bool:
-        """Within the business hours at epoch ``at``."""
-        return self.hours.allows(datetime.fromtimestamp(at, ZoneInfo(self.timezone)))
+        """Within the business hours at epoch ``at``, on a day that is no holiday (local dates)."""
+        local = datetime.fromtimestamp(at, ZoneInfo(self.timezone))
+        return local.date() not in self.holidays and self.hours.allows(local)
 
     def answers(self, dialed_number: str) -> bool:
         """The queue takes calls to ``dialed_number`` (with or without a leading "+")."""

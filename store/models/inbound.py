@@ -47,6 +47,8 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     max_wait_s: Mapped[int] = mapped_column(default=120, server_default="120")
     hours: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    #: ISO dates (YYYY-MM-DD, local to ``timezone``) the route is closed all day.
+    holidays: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
     on_max_wait: Mapped[MaxWait] = mapped_column(StrEnumType(MaxWait), default=MaxWait.VOICEMAIL,
                                                  server_default=MaxWait.VOICEMAIL.value)

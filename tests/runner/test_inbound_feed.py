@@ -8,6 +8,8 @@ is checked row by row on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -160,6 +162,17 @@ def test_outside_business_hours_the_caller_hears_the_closed_message(sessions, ho
     call = call_of(sessions, "12125550141")
     assert call.queue_outcome is QueueOutcome.CLOSED
     runner.feed(Tick(time.time()))
+
+
+def test_on_a_holiday_of_the_route_the_caller_hears_the_closed_message(sessions, hotline):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    with sessions.begin() as s:
+        route = s.get(m.InboundRoute, hotline[0])
+        route.hours, route.timezone = {}, "Asia/Shanghai"  # always open, but for the holidays
+        route.holidays = [today.isoformat(), (today + timedelta(days=1)).isoformat()]  # midnight may pass
+    runner, _ = started(sessions)
+    assert arrive(runner, "in-1", "12125550141", at=time.time()) == [c.Redirect("in-1", routes.QUEUE_CLOSED)]
+    assert call_of(sessions, "12125550141").queue_outcome is QueueOutcome.CLOSED
 
 
 def test_a_seat_route_has_its_one_agent_and_no_overflow(sessions, hotline):

@@ -3,6 +3,8 @@ agents reserved from the campaign (its pacing sees them leave before they are ta
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from dialer_harness import T0, Harness, customer_originates, ny_leads, of_type
 
@@ -281,3 +283,16 @@ def test_an_ivr_callback_request_and_a_busy_caller_are_facts_other_signals_are_n
     assert ivr.facts(busy) == (ivr.IvrBusy(T0, 0, "2125550101", "14005550420"),)  # a menu that is none
     assert ivr.facts(DialplanSignal(T0, "ch3", name=ivr.SIGNAL_ROUTE)) is None
     assert ivr.facts(HungUp(T0, "ch1")) is None
+
+
+def test_on_a_holiday_a_caller_hears_the_closed_message_whatever_the_hours():
+    """Holidays are the route's local dates: 1 October in Shanghai begins at 16:00 UTC on 30 September."""
+    eve = datetime(2026, 9, 30, 15, 59, tzinfo=UTC).timestamp()  # 23:59 in Shanghai
+    node = Node(timezone="Asia/Shanghai", holidays=frozenset({date(2026, 10, 1)}))
+    node.join(10, eve - 60)
+    closed = node.queue.config.closed_route
+    for at, channel, is_closed in ((eve, "e1", False), (eve + 120, "h1", True)):
+        step = node.feed(CallArrived(at, channel, call_id=channel, dialed_number=HOTLINE))
+        assert (Redirect(channel, closed) in step.commands) is is_closed, step.commands
+    assert node.queue.config.is_open(eve)
+    assert not node.queue.config.is_open(eve + 120)

@@ -64,8 +64,13 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
         campaign_id = seed.campaign(s, "Hotline sales").id
     assert admin.post(f"/admin/inbound/{route.id}", _form(trunk_id, agents, target="seat", overflow=[],
                                                           on_max_wait="callback", announce_every_s="30",
-                                                          campaign_id=str(campaign_id))).status_code == 302
+                                                          campaign_id=str(campaign_id),
+                                                          holidays="2027-02-17\n2026-10-01, 2026-10-01")
+                        ).status_code == 302
     (route,) = _routes(app)
+    assert route.holidays == ["2026-10-01", "2027-02-17"]  # sorted, once each
+    edit = admin.get(f"/admin/inbound/{route.id}").get_data(as_text=True)
+    assert "2026-10-01\n2027-02-17</textarea>" in edit
     assert route.campaign_id == campaign_id
     assert f'<option value="{campaign_id}" selected>Hotline sales</option>' in admin.get(
         f"/admin/inbound/{route.id}").get_data(as_text=True)
@@ -99,6 +104,9 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"announce_every_s": "-5"}, "position announcement: a whole number"),
     ({"announce_every_s": "99999"}, "position announcement: between 0 and 3600"),
     ({"campaign_id": "987654"}, "dispositions: pick one of the campaigns, or none"),
+    ({"holidays": "tomorrow"}, "holiday 1: "),
+    ({"holidays": "2026-10-01\n2026-13-01"}, "holiday 2: "),
+    ({"holidays": "2026-10-01\n20261002"}, "is not a date (YYYY-MM-DD)"),
 ])
 def test_bad_input_is_refused_with_a_reason_and_nothing_saved(app, admin, world, changes, message):
     trunk_id, agents = world

@@ -7,8 +7,10 @@ Every check gives the user a sentence, never a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -20,6 +22,8 @@ from store.models import Agent, Campaign, InboundRoute, IvrMenu, Trunk
 from web.campaigns.forms import FormError, parse_hours
 
 MAX_WAIT_S = 3600
+MAX_HOLIDAYS = 366
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class RouteError(ValueError):
@@ -40,6 +44,7 @@ class RouteInput:
     hours: str
     timezone: str
     record_calls: bool = True
+    holidays: str = ""  # dates, one a line or separated by commas
     enabled: bool = True
     on_max_wait: str = MaxWait.VOICEMAIL.value
     announce_every_s: str = "0"
@@ -64,6 +69,21 @@ def _hours(text: str) -> dict[str, list[list[str]]]:
     except (FormError, HoursError) as exc:
         raise RouteError(f"business hours: {exc}") from None
     return table
+
+
+def _holidays(text: str) -> list[str]:
+    """Dates typed one a line (or by commas) as sorted ISO dates; each bad one is named by its place."""
+    days = set()
+    for n, word in enumerate(text.replace(",", "\n").split(), 1):
+        try:
+            if not _ISO_DATE.match(word):
+                raise ValueError(word)
+            days.add(date.fromisoformat(word).isoformat())
+        except ValueError:
+            raise RouteError(f"holiday {n}: {word[:20]!r} is not a date (YYYY-MM-DD)") from None
+    if len(days) > MAX_HOLIDAYS:
+        raise RouteError(f"at most {MAX_HOLIDAYS} holidays")
+    return sorted(days)
 
 
 def _timezone(text: str) -> str:
@@ -148,6 +168,7 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     row.ivr_id = menu.id if menu else None
     row.overflow_after_s, row.max_wait_s, row.on_max_wait = overflow_after, max_wait, on_max_wait
     row.hours, row.timezone = _hours(data.hours), _timezone(data.timezone)
+    row.holidays = _holidays(data.holidays)
     row.record_calls, row.enabled = data.record_calls, data.enabled
     row.announce_every_s, row.campaign_id = announce_every, data.campaign_id
     session.flush()

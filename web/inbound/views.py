@@ -31,7 +31,7 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         name=form.get("name", ""), did=form.get("did", ""), target=form.get("target", "queue"),
         hotline_agent_ids=_ids(form, "hotline"), overflow_agent_ids=_ids(form, "overflow"),
         overflow_after_s=form.get("overflow_after_s", ""), max_wait_s=form.get("max_wait_s", ""),
-        hours=form.get("hours", ""), timezone=form.get("timezone", ""),
+        hours=form.get("hours", ""), timezone=form.get("timezone", ""), holidays=form.get("holidays", ""),
         record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
         on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value),
         announce_every_s=form.get("announce_every_s", "0"), campaign_id=int_or_none(form.get("campaign_id")),
