@@ -262,6 +262,14 @@ class Kit:
             demo.log_in(s, s.get(m.PbxNode, self.node_id), campaign, agents)
             return campaign.id
 
+    def carrier_trunk(self, s: Session, name: str, dids: Sequence[str]) -> m.Trunk:
+        """A trunk of the kit's node delivering ``dids`` from the world; not managed (the sandbox's own
+        world trunk carries the calls), so saving it renders nothing."""
+        trunk = m.Trunk(name=name, managed=False, dids=list(dids), nodes=[s.get(m.PbxNode, self.node_id)])
+        s.add(trunk)
+        s.flush()
+        return trunk
+
     def runner(self, argv: list[str] | None = None) -> RunnerProcess:
         settings = self.sandbox.settings
         env = {

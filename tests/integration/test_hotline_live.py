@@ -80,9 +80,7 @@ def test_the_hotline_seat_answers_the_world_and_a_second_caller_overflows(sandbo
     with kit.sessions.begin() as s:
         node = s.get(m.PbxNode, kit.node_id)
         campaign = demo.create_campaign(s, "outbound next to the hotline", CampaignMode.PROGRESSIVE, [])
-        trunk = m.Trunk(name="world-hotline", managed=False, dids=[did], nodes=[node])
-        s.add(trunk)
-        s.flush()
+        trunk = kit.carrier_trunk(s, "world-hotline", [did])
         s.add(m.InboundRoute(name="400 hotline", did=did, trunk_id=trunk.id, hotline_agent_ids=[hotline],
                              overflow_agent_ids=[designated], overflow_after_s=1, max_wait_s=60,
                              campaign_id=campaign.id))
@@ -168,10 +166,7 @@ def test_callers_past_the_longest_wait_leave_a_voicemail_or_a_callback_request(s
     [agent] = kit.agents(1, first=PHONES)
     dids = {MaxWait.VOICEMAIL: DID[kind], MaxWait.CALLBACK: CALLBACK_DID[kind]}
     with kit.sessions.begin() as s:
-        node = s.get(m.PbxNode, kit.node_id)
-        trunk = m.Trunk(name="world-hotline", managed=False, dids=list(dids.values()), nodes=[node])
-        s.add(trunk)
-        s.flush()
+        trunk = kit.carrier_trunk(s, "world-hotline", list(dids.values()))
         routes = {to: m.InboundRoute(name=f"400 {to.value}", did=did, trunk_id=trunk.id, on_max_wait=to,
                                      overflow_agent_ids=[agent], overflow_after_s=1, max_wait_s=3)
                   for to, did in dids.items()}

@@ -105,10 +105,7 @@ def _setup(kit: Kit, tmp_path: Path, seat: int) -> int:
     """The hotline route and the IVR route with its menu, made on the IVR page; the menu's id."""
     kind = kit.kind
     with kit.sessions.begin() as s:
-        trunk = m.Trunk(name="world-ivr", managed=False, dids=[IVR_DID[kind], QUEUE_DID[kind]],
-                        nodes=[s.get(m.PbxNode, kit.node_id)])
-        s.add(trunk)
-        s.flush()
+        trunk = kit.carrier_trunk(s, "world-ivr", [IVR_DID[kind], QUEUE_DID[kind]])
         queue = m.InboundRoute(name="hotline behind the IVR", did=QUEUE_DID[kind], trunk_id=trunk.id,
                                hotline_agent_ids=[seat], overflow_after_s=5, max_wait_s=30,
                                record_calls=False)

@@ -35,10 +35,7 @@ def test_a_waiting_caller_hears_hold_music_and_is_told_their_place_in_the_queue(
     hold.sync(sandbox.settings)  # a sandbox started before the queue had music: its tune and routes
     [agent] = kit.agents(1, first=PHONES)
     with kit.sessions.begin() as s:
-        node = s.get(m.PbxNode, kit.node_id)
-        trunk = m.Trunk(name="world-hotline", managed=False, dids=[DID[kind]], nodes=[node])
-        s.add(trunk)
-        s.flush()
+        trunk = kit.carrier_trunk(s, "world-hotline", [DID[kind]])
         s.add(m.InboundRoute(name="400 on hold", did=DID[kind], trunk_id=trunk.id, hotline_agent_ids=[agent],
                              overflow_after_s=1, max_wait_s=60, announce_every_s=ANNOUNCE_EVERY_S))
     runner = kit.runner()

@@ -79,10 +79,7 @@ def test_the_caller_rates_the_call_after_the_agent_ends_it_and_a_low_score_opens
     kit = kit_on(sandbox, tmp_path, kind)
     [agent_id] = kit.agents(1, first=PHONES)
     with kit.sessions.begin() as s:
-        node = s.get(m.PbxNode, kit.node_id)
-        trunk = m.Trunk(name="world-survey", managed=False, dids=[DID[kind]], nodes=[node])
-        s.add(trunk)
-        s.flush()
+        trunk = kit.carrier_trunk(s, "world-survey", [DID[kind]])
         s.add(m.InboundRoute(name="survey hotline", did=DID[kind], trunk_id=trunk.id,
                              hotline_agent_ids=[agent_id], max_wait_s=30, record_calls=False,
                              survey_enabled=True, survey_low_below=3))
