@@ -95,10 +95,12 @@ def test_an_unanswered_call_shows_its_ring_and_cause(app, as_role):
         att = seed.attempt(s, lead, agent=None, start=DAY, outcome=Outcome.BUSY)
         att.hangup_cause = 17
         s.flush()
-        call_id = s.scalar(select(Call.id).where(Call.attempt_id == att.id))
+        call = s.scalars(select(Call).where(Call.attempt_id == att.id)).one()
+        call.caller, call_id = "", call.id  # the trunk presented no caller ID
     html = as_role("sup").get(f"/calls/{call_id}").get_data(as_text=True)
     assert re.findall(r'data-step="([^"]+)"', html) == ["originate", "ring", "hangup"]
     assert "20.0 s of ringing, never answered" in html
+    assert "number withheld → +442079460009" in html  # no caller ID presented, as in the From column
     assert "cause 17 (user busy)" in html
     assert "No recording of this call." in html
     assert "No sale on this call." in html

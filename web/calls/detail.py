@@ -80,7 +80,7 @@ def timeline(call: Call, attempt: Attempt | None) -> list[Step]:
     start = (attempt.originated_at if attempt else None) or call.started_at
     steps: list[tuple[datetime, str, str]] = [
         (start, "originate" if attempt else "arrived",
-         f"{call.caller or 'unknown'} → {call.callee or 'unknown'}"
+         f"{call.caller or 'number withheld'} → {call.callee or 'unknown'}"
          + (f" on {call.node.name}" if call.node is not None else "")),
     ]
     answered = (attempt.answered_at if attempt else None) or call.answered_at
