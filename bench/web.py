@@ -170,7 +170,7 @@ def load_pages_db(engine: Engine, leads: int, calls: int) -> dict[str, int]:
                    CASE WHEN g % 5 < 2 THEN (l.campaign_id - 1) * 3 + 1 + g % 3 END, ''
             FROM (SELECT g, :now - (g * (2592000.0 / :calls)) * interval '1 second' AS t
                   FROM generate_series(1, :calls) AS g) AS s
-            JOIN leads l ON l.id = 1 + (s.g * 7919) % :leads
+            JOIN leads l ON l.id = 1 + (CAST(s.g AS bigint) * 7919) % :leads
         """),
             params,
         )
@@ -284,7 +284,7 @@ def load_quality(engine: Engine, tickets: int) -> date:
                    st[1 + k.g % 7], c.ended_at + interval '1 hour', NULL, '', NULL,
                    CASE WHEN k.g % 7 < 6 AND k.g % 5 = 0 THEN 'director' END, NULL, c.ended_at
             FROM generate_series(1, :tickets) AS k(g)
-            JOIN calls c ON c.id = 1 + (k.g * 7919) % (SELECT max(id) FROM calls)
+            JOIN calls c ON c.id = 1 + (CAST(k.g AS bigint) * 7919) % (SELECT max(id) FROM calls)
             JOIN attempts a ON a.id = c.attempt_id LEFT JOIN agents g ON g.id = a.agent_id,
             (SELECT CAST(:states AS text[]) AS st) AS t
         """),
