@@ -1,6 +1,7 @@
 """Web benchmark: a 100 000-row lead import, and call-log / report page times on a large PostgreSQL.
 
-    .venv/bin/python -m bench.web [--quick] [--leads 1000000] [--calls 200000] [--samples 20]
+    .venv/bin/python -m bench.web [--quick] [--leads 1000000] [--calls 200000] [--tickets 100000]
+                                  [--samples 20]
 
 1. Import: a generated CSV of 100 000 rows (GB and US numbers in several
    spellings, 1 % invalid, 1 % duplicates, 0.5 % on the DNC list) goes through
@@ -15,6 +16,10 @@
    agent panel's knowledge-base search over ``--articles`` articles in Chinese and English (as an
    agent): terms of three characters or more through the pg_trgm index, a two-character Chinese
    term through the LIKE fallback, a term that matches nothing.
+   Quality: four sampled calls per agent per week (a third scored) and ``--tickets`` complaints in
+   every state; the QA inspector's work list (a week, one team, the week before) and the director's
+   complaint list (all, by state, overdue only, "my escalations", state and overdue). Issue #14's
+   figure is ``--calls 1000000``.
 4. Live updates (``bench.web_push``): 48 agent panels, 7 wallboards and 5
    campaign pages with their event streams open on the real server (waitress)
    while agents change state and calls start and end; push latency from a
@@ -22,11 +27,11 @@
 
 ``--quick`` (under a minute) keeps the 100 000-row import on PostgreSQL (the
 figure the RESULT line reports) but skips SQLite's, builds the page database with a
-tenth of the rows, samples each page 5 times and pushes for 5 s instead of 60. The last line is
-``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms> history_p95_ms=<ms>
-kb_search_p95_ms=<ms> push_latency_p99_ms=<ms> sse_clients=<n>`` (PostgreSQL import time; p95 over
-each group's requests; p99 over every change shown on a panel or wallboard). ``--push-only`` runs
-part 4 alone.
+tenth of the rows and tickets, samples each page 5 times and pushes for 5 s instead of 60. The last
+line is ``RESULT web import_100k_s=<s> calllog_p95_ms=<ms> reports_p95_ms=<ms> history_p95_ms=<ms>
+kb_search_p95_ms=<ms> qa_p95_ms=<ms> tickets_p95_ms=<ms> push_latency_p99_ms=<ms> sse_clients=<n>``
+(PostgreSQL import time; p95 over each group's requests; p99 over every change shown on a panel or
+wallboard). ``--push-only`` runs part 4 alone.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -45,11 +50,13 @@ from werkzeug.security import generate_password_hash
 
 from bench import web_push
 from bench.db_claim import postgres_url, sqlite_url
+from orchestrator.quality.tickets import State as TicketState
 from settings import Settings
 from store import migrate
 from store.db import make_engine, session_factory
 from store.enums import CampaignMode, ComplianceProfile, UserRole
 from store.models import Agent, Campaign, Disposition, DncEntry, LeadList, Team, User
+from store.models.quality import Scorecard, ScorecardVersion
 from web.leads.jobs import JobMeta, Jobs
 
 IMPORT_ROWS = 100_000
@@ -163,7 +170,7 @@ def load_pages_db(engine: Engine, leads: int, calls: int) -> dict[str, int]:
                    CASE WHEN g % 5 < 2 THEN (l.campaign_id - 1) * 3 + 1 + g % 3 END, ''
             FROM (SELECT g, :now - (g * (2592000.0 / :calls)) * interval '1 second' AS t
                   FROM generate_series(1, :calls) AS g) AS s
-            JOIN leads l ON l.id = 1 + (s.g * 7919) % :leads
+            JOIN leads l ON l.id = 1 + (CAST(s.g AS bigint) * 7919) % :leads
         """),
             params,
         )
@@ -229,6 +236,80 @@ def load_articles(engine: Engine, articles: int) -> None:
         conn.execute(text("ANALYZE kb_articles"))
 
 
+def load_quality(engine: Engine, tickets: int) -> date:
+    """QA users, four sampled calls per agent per week (a third of them scored) and ``tickets`` complaints
+    over the 30 days of calls, in every state, a fifth of the open ones escalated; returns the last
+    sampled week (its Monday)."""
+    sessions = session_factory(engine)
+    password_hash = generate_password_hash(PASSWORD)
+    with sessions.begin() as s:
+        for name, role in (("qa", UserRole.QA), ("director", UserRole.DIRECTOR)):
+            s.add(User(username=name, password_hash=password_hash, role=role))
+        s.add(ScorecardVersion(scorecard=Scorecard(name="Bench form"), number=1, form={}, published_at=NOW))
+    states = [state.value for state in TicketState]
+    with engine.begin() as conn:
+        # The weekly samples: an agent's first four connected calls of each week (Mondays in UTC).
+        conn.execute(
+            text("""
+            INSERT INTO qa_samples (team_id, week, call_id, agent_id, reason, stratum, due_on, created_at)
+            SELECT team_id, week, call_id, agent_id, 'random', 'bench', week + 10, :now
+            FROM (SELECT g.team_id, CAST(date_trunc('week', c.started_at) AS date) AS week, c.id AS call_id,
+                         a.agent_id,
+                         row_number() OVER (PARTITION BY a.agent_id, date_trunc('week', c.started_at)
+                                            ORDER BY c.id) AS n
+                  FROM calls c JOIN attempts a ON a.id = c.attempt_id JOIN agents g ON g.id = a.agent_id
+                  WHERE a.outcome = 'connected') AS k
+            WHERE n <= 4
+        """),
+            {"now": NOW},
+        )
+        conn.execute(
+            text("""
+            INSERT INTO qa_scores (version_id, call_id, agent_id, team_id, scorer_id, answers, item_notes,
+                                   comment, percent, failed_critical, reply, reply_note, created_at)
+            SELECT (SELECT min(id) FROM scorecard_versions), call_id, agent_id, team_id,
+                   (SELECT id FROM users WHERE username = 'qa'), '{}', '{}', '', 60 + id % 40, false,
+                   'open', '',
+                   CAST(week AS timestamptz) + interval '8 days'
+            FROM qa_samples WHERE id % 3 = 0
+        """)
+        )
+        # Complaints from the calls of connected attempts, phone the callee's (so the history shows them).
+        conn.execute(
+            text("""
+            INSERT INTO tickets (call_id, team_id, agent_id, phone, subject, description, state, state_since,
+                                 assignee_id, department, created_by_id, escalation, escalated_to_id,
+                                 created_at)
+            SELECT c.id, g.team_id, a.agent_id, c.callee, 'Complaint ' || k.g, '',
+                   st[1 + k.g % 7], c.ended_at + interval '1 hour', NULL, '', NULL,
+                   CASE WHEN k.g % 7 < 6 AND k.g % 5 = 0 THEN 'director' END, NULL, c.ended_at
+            FROM generate_series(1, :tickets) AS k(g)
+            JOIN calls c ON c.id = 1 + (CAST(k.g AS bigint) * 7919) % (SELECT max(id) FROM calls)
+            JOIN attempts a ON a.id = c.attempt_id LEFT JOIN agents g ON g.id = a.agent_id,
+            (SELECT CAST(:states AS text[]) AS st) AS t
+        """),
+            {"tickets": tickets, "states": states},
+        )
+        conn.execute(
+            text("""
+            INSERT INTO ticket_events (ticket_id, state, by_id, at, note, kind)
+            SELECT id, state, NULL, created_at, '', 'step' FROM tickets
+        """)
+        )
+        conn.execute(text("ANALYZE"))
+        return conn.scalar(text("SELECT max(week) FROM qa_samples"))
+
+
+def quality_urls(week: date) -> tuple[list[str], list[str]]:
+    """The QA inspector's work list (a week, a team, the week before) and the director's complaint list
+    (all, by state, overdue only, escalated to them, both filters)."""
+    qa = [f"/qa/worklist?week={week}", f"/qa/worklist?week={week}&team_id=1",
+          f"/qa/worklist?week={week - timedelta(days=7)}"]
+    tickets = ["/tickets", "/tickets?state=assigned", "/tickets?overdue=1", "/tickets?mine=1",
+               "/tickets?state=supervised&overdue=1"]
+    return qa, tickets
+
+
 def care_urls() -> tuple[list[str], list[str]]:
     """A customer's history pages (the supervisor's) and knowledge-base searches (an agent's)."""
     history = ["/customers/+120200000123", "/customers/120200004567", "/customers/+120200000123?page=1"]
@@ -288,8 +369,10 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
 
 
-def bench_pages(url: str, leads: int, calls: int, articles: int, samples: int) -> dict[str, float]:
-    """The p95 of each group of pages (call log, reports, customer history, knowledge-base search)."""
+def bench_pages(url: str, leads: int, calls: int, articles: int, tickets: int,
+                samples: int) -> dict[str, float]:
+    """The p95 of each group of pages (call log, reports, customer history, knowledge-base search, QA
+    work list, complaint list)."""
     from web.app import create_app
 
     migrate.upgrade(url, "head")
@@ -297,19 +380,24 @@ def bench_pages(url: str, leads: int, calls: int, articles: int, samples: int) -
     started = time.perf_counter()
     ids = load_pages_db(engine, leads, calls)
     load_articles(engine, articles)
+    week = load_quality(engine, tickets)
     engine.dispose()
-    print(f"loaded {leads:,} leads, {calls:,} calls and {articles:,} articles in "
+    print(f"loaded {leads:,} leads, {calls:,} calls, {articles:,} articles and {tickets:,} tickets in "
           f"{time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(instance_dir=Path(tmp), database_url=url, secret_key="bench"))
         sup, agent = _client(app, "sup"), _client(app, "agent01")
+        inspector, director = _client(app, "qa"), _client(app, "director")
         calllog_urls, report_urls = page_urls(ids)
         history_urls, kb_urls = care_urls()
+        qa_urls, ticket_urls = quality_urls(week)
         results = {
             "call log": time_pages(sup, calllog_urls, samples),
             "reports": time_pages(sup, report_urls, samples),
             "history": time_pages(sup, history_urls, samples),
             "kb search": time_pages(agent, kb_urls, samples),
+            "qa": time_pages(inspector, qa_urls, samples),
+            "tickets": time_pages(director, ticket_urls, samples),
         }
         app.extensions["sb_engine"].dispose()
     print(f"{'page':<62} {'p50 ms':>8} {'p95 ms':>8}")
@@ -336,14 +424,17 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--push-s", type=float, default=60.0, help="seconds of state changes pushed")
     parser.add_argument("--push-rate", type=float, default=4.0, help="agent state changes per second")
     parser.add_argument("--push-only", action="store_true", help="only the live-updates part")
     args = parser.parse_args()
     leads, calls, articles, samples, push_s = args.leads, args.calls, args.articles, args.samples, args.push_s
+    tickets = args.tickets
     if args.quick:
         leads, calls, articles, samples, push_s = leads // 10, calls // 10, articles // 10, 5, 5.0
+        tickets //= 10
     if args.push_only:
         with postgres_url() as url:
             push = bench_push(url, push_s, args.push_rate)
@@ -369,13 +460,14 @@ def main() -> None:
                 f"{status['rejected']:9d}"
             )
     with postgres_url() as url:
-        p95s = bench_pages(url, leads, calls, articles, samples)
+        p95s = bench_pages(url, leads, calls, articles, tickets, samples)
     with postgres_url() as url:
         push = bench_push(url, push_s, args.push_rate)
     print(
         f"RESULT web import_100k_s={timings['postgresql']:.2f} calllog_p95_ms={p95s['call log']:.1f} "
         f"reports_p95_ms={p95s['reports']:.1f} history_p95_ms={p95s['history']:.1f} "
-        f"kb_search_p95_ms={p95s['kb search']:.1f} push_latency_p99_ms={push['push_latency_p99_ms']:.1f} "
+        f"kb_search_p95_ms={p95s['kb search']:.1f} qa_p95_ms={p95s['qa']:.1f} "
+        f"tickets_p95_ms={p95s['tickets']:.1f} push_latency_p99_ms={push['push_latency_p99_ms']:.1f} "
         f"sse_clients={push['sse_clients']:.0f}"
     )
 

@@ -37,13 +37,14 @@ def _field(row: object, key: str) -> Any:
 
 @dataclass(frozen=True)
 class Chart:
-    """``series``: dataset name -> one value per label. ``horizontal``: one row per label (long
-    names, many of them); ``stacked``: the series add up (parts of one whole per label)."""
+    """``series``: dataset name -> one value per label (None: none, a gap in a line). ``horizontal``: one
+    row per label (long names, many of them); ``stacked``: the series add up (parts of one whole per
+    label)."""
 
-    kind: str  # "bar" or "doughnut"
+    kind: str  # "bar", "line" or "doughnut"
     label_title: str  # what the labels are ("Hour", "Agent"...): the first column of the table
     labels: tuple[str, ...]
-    series: Mapping[str, tuple[Number, ...]]
+    series: Mapping[str, tuple[Number | None, ...]]
     horizontal: bool = False
     stacked: bool = False
 
@@ -63,12 +64,14 @@ class Chart:
 
 
 def bar_chart(rows: Iterable[object], label_key: str, series: Mapping[str, str], *,
-              label_title: str = "", kind: str = "bar", horizontal: bool = False) -> Chart:
-    """One bar (or slice) per row for each of ``series`` (dataset name -> the row's key)."""
+              label_title: str = "", kind: str = "bar", horizontal: bool = False,
+              stacked: bool = False) -> Chart:
+    """One bar (or slice) per row for each of ``series`` (dataset name -> the row's key); ``stacked``:
+    the series are parts of one whole per row (e.g. a state's tickets on time and overdue)."""
     rows = list(rows)
     return Chart(kind, label_title or label_key.capitalize(), tuple(str(_field(r, label_key)) for r in rows),
                  {name: tuple(_number(_field(r, key)) for r in rows) for name, key in series.items()},
-                 horizontal=horizontal)
+                 horizontal=horizontal, stacked=stacked)
 
 
 def count_chart(counts: Mapping[str, Any], series_name: str, label_title: str, *,
@@ -79,13 +82,17 @@ def count_chart(counts: Mapping[str, Any], series_name: str, label_title: str, *
 
 
 def pivot_chart(rows: Iterable[Mapping[str, Any]], label_key: str, series_key: str, value_key: str, *,
-                label_title: str = "") -> Chart:
-    """Long rows (label, series, value) as stacked horizontal bars: one bar per label, one part per
-    series (e.g. a campaign's attempts by outcome); a label without some series counts 0 of it."""
+                label_title: str = "", kind: str = "bar") -> Chart:
+    """Long rows (label, series, value) as one dataset per series: stacked horizontal bars, one bar per
+    label (e.g. a campaign's attempts by outcome; a label without some series counts 0 of it), or
+    ``kind="line"``: a line per series along the labels (e.g. weekly scores; a label without some
+    series is a gap in its line, not a 0, and an empty cell in the table)."""
     rows = list(rows)
     labels = tuple(dict.fromkeys(str(r[label_key]) for r in rows))
     names = tuple(dict.fromkeys(str(r[series_key]) for r in rows))
     cells = {(str(r[label_key]), str(r[series_key])): _number(r[value_key]) for r in rows}
-    return Chart("bar", label_title or label_key.capitalize(), labels,
-                 {name: tuple(cells.get((label, name), 0) for label in labels) for name in names},
-                 horizontal=True, stacked=True)
+    missing = None if kind == "line" else 0
+    bars = kind == "bar"
+    return Chart(kind, label_title or label_key.capitalize(), labels,
+                 {name: tuple(cells.get((label, name), missing) for label in labels) for name in names},
+                 horizontal=bars, stacked=bars)

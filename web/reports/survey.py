@@ -44,6 +44,15 @@ class SurveyFigures:
     def csat(self) -> float | None:
         return self.satisfied / self.answered if self.answered else None
 
+    # As the chart shows them: percents to one decimal, as the table prints them (none: 0).
+    @property
+    def rate_percent(self) -> float:
+        return round(self.rate * 100, 1) if self.rate is not None else 0.0
+
+    @property
+    def csat_percent(self) -> float:
+        return round(self.csat * 100, 1) if self.csat is not None else 0.0
+
 
 def _name(group: str) -> Any:
     if group == "agent":

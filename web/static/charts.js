@@ -16,6 +16,7 @@
         labels: spec.labels,
         datasets: spec.datasets.map((d, i) => ({
           ...d, backgroundColor: round ? spec.labels.map((_, j) => color(j)) : color(i),
+          ...(round ? {} : {borderColor: color(i)}),  // a line's colour; bars draw no border
         })),
       },
       options: {
