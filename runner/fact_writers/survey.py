@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.quality import survey as sv
-from orchestrator.quality.tickets import State
 from runner.fact_writers import Target, writes
 from runner.times import to_dt
 from store import models as m
 from store.enums import CallDirection
+from store.tickets import new_ticket
 
 #: Who opened a ticket from a low score, in the audit log and on the ticket's first step.
 ACTOR = "survey"
@@ -63,15 +63,11 @@ def _open_ticket(s: Session, row: m.SurveyAnswer, fact: sv.SurveyAnswered) -> in
     """A complaint about the call, as if taken by the tickets page; audited as opened by the survey."""
     at, call = to_dt(fact.at), row.call
     asked = f"; second question: {fact.second} of 5" if fact.second is not None else ""
-    ticket = m.Ticket(
-        subject=f"Low survey score: {fact.score} of 5",
+    ticket = new_ticket(
+        s, subject=f"Low survey score: {fact.score} of 5",
         description=f"The customer rated the call {fact.score} of 5 in the post-call survey{asked}.",
-        phone=call.customer[:64] if call is not None else "",
-        call_id=row.call_id, team_id=row.team_id, agent_id=row.agent_id, created_by_id=None, state_since=at,
-        events=[m.TicketEvent(state=State.ANSWERED, by_id=None, at=at, note="opened by the survey")],
-    )
-    s.add(ticket)
-    s.flush()
+        phone=call.customer[:64] if call is not None else "", at=at, by_id=None, note="opened by the survey",
+        call_id=row.call_id, team_id=row.team_id, agent_id=row.agent_id)
     s.add(m.AuditLog(user_id=None, actor=ACTOR, action="ticket.open", target_type="ticket",
                      target_id=str(ticket.id),
                      details={"call": row.call_id, "by": ACTOR, "score": fact.score}))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator.quality import tickets as path
 from store.models import Ticket, TicketEvent, User
+from store.tickets import new_ticket
 from web.auth import audit
 from web.quality.services import CallView
 
@@ -42,20 +43,12 @@ def open_ticket(
         raise TicketError("a complaint needs a subject of at most 200 characters")
     if not path.may(path.State.ANSWERED, by.role.value):
         raise TicketError(f"a {by.role.value.replace('_', ' ')} cannot open a complaint")
-    ticket = Ticket(
-        subject=subject,
-        description=description.strip()[:MAX_TEXT],
-        phone=phone.strip()[:64],
-        created_by_id=by.id,
-        state_since=now,
-    )
-    if view is not None:
-        ticket.call_id, ticket.team_id, ticket.agent_id = view.call.id, view.team_id, view.agent_id
-        ticket.phone = ticket.phone or view.call.customer
-    ticket.events = [TicketEvent(state=path.State.ANSWERED, by_id=by.id, at=now, note="opened")]
-    session.add(ticket)
-    session.flush()
-    return ticket
+    call = view.call if view is not None else None
+    return new_ticket(session, subject=subject, description=description.strip()[:MAX_TEXT],
+                      phone=phone.strip()[:64] or (call.customer if call is not None else ""), at=now,
+                      by_id=by.id, note="opened", call_id=call.id if call is not None else None,
+                      team_id=view.team_id if view is not None else None,
+                      agent_id=view.agent_id if view is not None else None)
 
 
 def overdue_now(now: datetime) -> ColumnElement[bool]:
