@@ -20,7 +20,8 @@ client keeps panoramisk's protocol (action ids, matching replies to actions,
   the outcome arrives as events, ``OriginateResponse`` included;
 * reconnects back off exponentially with jitter; a ping with a deadline
   detects a silent peer;
-* after each login ``CoreShowChannels`` gives the live channels; events that
+* after each login ``CoreShowChannels`` gives the live channels, those in a bridge
+  among them (``BridgeId``, for ``PbxConnected.bridged_channel_ids``); events that
   arrive meanwhile are held back and translated after ``PbxConnected``.
 """
 
@@ -232,13 +233,14 @@ class AmiClient:
         except BaseException:
             protocol.close()
             raise
-        live = frozenset(m["Uniqueid"] for m in listing
-                         if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid"))
+        channels = [m for m in listing if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid")]
+        live = frozenset(m["Uniqueid"] for m in channels)
+        bridged = frozenset(m["Uniqueid"] for m in channels if m.get("BridgeId"))
         self._translator.resync(m for m in listing if m.get("Event") == "CoreShowChannel")
         uncertain, self._uncertain = frozenset(self._uncertain), set()
         self.connections += 1
         self._emit(e.PbxConnected(self._clock(), self.node, live_channel_ids=live,
-                                  uncertain_channel_ids=uncertain))
+                                  uncertain_channel_ids=uncertain, bridged_channel_ids=bridged))
         held, self._held = self._held, None
         for message in held:
             self._translate(message)

@@ -1,8 +1,9 @@
 """The live FreeSWITCH connection for a runner: supervise, translate, execute (gevent only).
 
 * ``InboundESL`` never reconnects -> :class:`EslAdapter` supervises:
-  connect + auth + subscribe + resync (``api show channels as json``) ->
-  ``PbxConnected(live_channel_ids)``; on loss ``PbxDisconnected`` and a new
+  connect + auth + subscribe + resync (``api show channels as json``, then
+  ``api show bridged_calls as json``) -> ``PbxConnected(live_channel_ids,
+  bridged_channel_ids)``; on loss ``PbxDisconnected`` and a new
   attempt after exponential backoff with jitter. The handshake as a whole is
   bounded by ``connect_timeout``, every command by ``command_timeout``.
 * a silent peer (half-open TCP, a hung FreeSWITCH) is noticed as AMI's is
@@ -56,6 +57,10 @@ SUBSCRIPTION = (
     + " ".join(SIGNAL_PREFIX + name for name in SIGNALS) + " " + " ".join(FAX_RESULTS)
 )
 RESYNC = "api show channels as json"
+#: The calls in a bridge: both legs of each row (``uuid`` and ``b_uuid``), from the core's ``calls``
+#: table, which CHANNEL_BRIDGE fills and CHANNEL_UNBRIDGE empties (``show channels`` keeps a
+#: leg's last partner in ``call_uuid`` after the bridge ended).
+BRIDGED = "api show bridged_calls as json"
 #: Sent to a session that has been silent for ``liveness_s``: any reply proves the peer alive.
 PROBE = "api uptime"
 
@@ -66,6 +71,7 @@ _STOP = object()
 @dataclass(frozen=True, slots=True)
 class _Resynced:
     live: frozenset[str]
+    bridged: frozenset[str]
     since: int  # the translation state's expect() sequence when the list was taken
 
 
@@ -199,6 +205,7 @@ class EslAdapter:
                 # The handshake is bounded by connect_timeout as a whole.
                 self._expect_ok(client.send(SUBSCRIPTION), SUBSCRIPTION)
                 live = live_channel_ids(client.send(RESYNC))
+                bridged = bridged_channel_ids(client.send(BRIDGED))
         except (OSError, EslError, NotConnectedError) as exc:
             self.last_error = str(exc) or type(exc).__name__
             log.warning("ESL %s (%s:%s): %s", self.node, self.host, self.port, self.last_error)
@@ -206,7 +213,7 @@ class EslAdapter:
             return None
         # Commands can be sent from here on; the marker tells the consumer which expectations are older.
         self._client = client
-        self._inbox.put(_Resynced(live, self.translator.state.sequence))
+        self._inbox.put(_Resynced(live, bridged & live, self.translator.state.sequence))
         return client
 
     @staticmethod
@@ -230,7 +237,7 @@ class EslAdapter:
         now = self._clock()
         if isinstance(item, _Resynced):
             self.translator.state.retain(item.live, item.since)
-            return [e.PbxConnected(now, self.node, item.live)]
+            return [e.PbxConnected(now, self.node, item.live, bridged_channel_ids=item.bridged)]
         if isinstance(item, _Lost):
             return [e.PbxDisconnected(now, self.node, item.reason)]
         return self.translator.translate(item, now)
@@ -238,8 +245,17 @@ class EslAdapter:
 
 def live_channel_ids(reply: Reply) -> frozenset[str]:
     """Channel uuids from ``show channels as json`` (``{"row_count": 0}`` has no ``rows``)."""
+    return frozenset(row["uuid"] for row in _rows(reply) if row.get("uuid"))
+
+
+def bridged_channel_ids(reply: Reply) -> frozenset[str]:
+    """Both legs of every call in ``show bridged_calls as json``."""
+    return frozenset(leg for row in _rows(reply) for leg in (row.get("uuid"), row.get("b_uuid")) if leg)
+
+
+def _rows(reply: Reply) -> list[dict[str, str]]:
     try:
         data = json.loads(reply.data)
     except ValueError as exc:
         raise EslError(f"resync: not JSON: {reply.data[:80]!r}") from exc
-    return frozenset(row["uuid"] for row in data.get("rows", ()) if row.get("uuid"))
+    return list(data.get("rows", ()))

@@ -188,6 +188,10 @@ class PbxConnected(Event):
     #: acknowledged them. Adapters never re-send them; one absent from
     #: ``live_channel_ids`` may still have been dialed (and ended) meanwhile.
     uncertain_channel_ids: frozenset[str] = frozenset()
+    #: The live channels that are in a bridge; None: the adapter did not ask. A call the store
+    #: shows bridged whose channel is live but in no bridge never got its bridge: the runner
+    #: that decided it died between storing the decision and sending the command.
+    bridged_channel_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

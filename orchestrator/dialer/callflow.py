@@ -45,6 +45,7 @@ from orchestrator.dialer.facts import (
     AttemptAnswered,
     AttemptBridged,
     AttemptEnded,
+    AttemptUnbridged,
     ComplianceCounted,
     DispositionRecorded,
     LeadUpdated,
@@ -175,6 +176,20 @@ class CallFlow:
     def _count(self, now: float, out: Outbox, **counts: int) -> None:
         self.counter.record(now, **counts)
         out.record(ComplianceCounted(now, self.config.campaign_id, **counts))
+
+    def unbridged(self, a: Attempt, now: float, out: Outbox) -> None:
+        """A connected call the PBX shows in no bridge: the customer waits for an agent from now.
+
+        Any free agent takes it, even one dialed for a given agent (preview, own records): a
+        customer on the line is better served by the next agent than by an abandon. The agent
+        the store names never had the customer; if this run has them on it, they are freed.
+        """
+        agent = self.agents.agents.get(a.agent_id) if a.agent_id is not None else None
+        if agent is not None and agent.attempt_id == a.attempt_id:
+            agent.attempt_id = None
+            self.agents.release(agent, now, out)
+        a.phase, a.live_at, a.bridged_at, a.agent_id = Phase.WAITING, now, None, None
+        out.record(AttemptUnbridged(now, a.attempt_id))
 
     def connect_waiting(self, now: float, out: Outbox) -> None:
         for a in sorted(self.calls.in_phase(Phase.WAITING), key=lambda a: a.live_at or 0.0):

@@ -111,7 +111,7 @@ class CampaignDialer:
             case EndCall():
                 self.flow.end_call(event.agent_id, now, out)
             case PbxConnected():
-                self._reconcile(event.live_channel_ids, now, out)
+                self._reconcile(event, now, out)
                 self.lines.hold.lift()
                 self.connected = True
             case PbxDisconnected():
@@ -218,11 +218,13 @@ class CampaignDialer:
         if agent is not None:
             self.flow.leg_event(agent, event, now, out)
 
-    def _reconcile(self, live: frozenset[str], now: float, out: Outbox) -> None:
+    def _reconcile(self, event: PbxConnected, now: float, out: Outbox) -> None:
         """Calls whose channel is gone ended while we were not looking: end them as LOST
         (retried after the rules' delay, never at once) at the last moment they were known
-        alive, so a bridged one's talk time is not the whole gap. Agents whose leg is gone get
-        a new one if they were available."""
+        alive, so a bridged one's talk time is not the whole gap. Connected calls the PBX shows
+        in no bridge wait for an agent again. Agents whose leg is gone get a new one if they
+        were available."""
+        live = event.live_channel_ids
         self.flow.surveys.forget(live)
         for a in self.calls.all():
             if a.channel_id not in live:
@@ -230,9 +232,24 @@ class CampaignDialer:
                               ended_at=min(now, max(a.seen_at or now, a.bridged_at or a.started_at)))
             else:
                 a.seen_at = None  # watched again
+        if event.bridged_channel_ids is not None:
+            self._rebridge(live - event.bridged_channel_ids, now, out)
         for agent in list(self.agents.agents.values()):
             if agent.leg is not None and agent.leg not in live:
                 was_available = agent.state is AgentState.READY or agent.reason == CONNECTING
                 self.flow.leg_lost(agent, now, out)
                 if was_available:
                     self.agents.make_ready(agent, now, out)
+
+    def _rebridge(self, unbridged: frozenset[str], now: float, out: Outbox) -> None:
+        """Connected calls whose live channel is in no bridge wait for an agent again.
+
+        A runner killed between storing a bridge and sending it leaves the customer alone on
+        the line while the store says connected; the runner that takes over would otherwise
+        keep the call connected to nobody until the customer hangs up. Such a call is a live
+        customer waiting: its abandon clock starts now, and it gets the next free agent or
+        the abandon message, as any waiting customer does (``CallFlow.unbridged``).
+        """
+        for a in self.calls.in_phase(Phase.CONNECTED):
+            if a.channel_id in unbridged:
+                self.flow.unbridged(a, now, out)

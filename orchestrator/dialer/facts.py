@@ -49,6 +49,16 @@ class AttemptBridged(Fact):
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptUnbridged(Fact):
+    """A call the store shows bridged was found in no bridge on the PBX: it waits for an agent again.
+
+    The previous runner stored the bridge and died before the PBX made it (see ``CallFlow.unbridged``).
+    """
+
+    attempt_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptAbandoned(Fact):
     attempt_id: str
     waited_s: float

@@ -59,11 +59,18 @@ def amd_decided(to: Target, s: Session, fact: f.AmdDecided) -> None:
 def bridged(to: Target, s: Session, fact: f.AttemptBridged) -> None:
     at = to_dt(fact.at)
     _update_attempt(s, fact.attempt_id, bridged_at=at, agent_id=fact.agent_id)
-    if fact.recording:
-        attempt_id = uuid.UUID(fact.attempt_id)
+    attempt_id = uuid.UUID(fact.attempt_id)
+    # A call bridged again after a takeover (``AttemptUnbridged``) records into the same file.
+    if fact.recording and s.scalar(select(m.Recording.id).where(
+            m.Recording.attempt_id == attempt_id, m.Recording.path == fact.recording)) is None:
         call_id = s.scalar(select(m.Call.id).where(m.Call.attempt_id == attempt_id))
         s.add(m.Recording(call_id=call_id, attempt_id=attempt_id, node_id=to.node_id, path=fact.recording,
                           started_at=at))
+
+
+@writes(f.AttemptUnbridged)
+def unbridged(to: Target, s: Session, fact: f.AttemptUnbridged) -> None:
+    _update_attempt(s, fact.attempt_id, bridged_at=None, agent_id=None)
 
 
 @writes(f.AttemptAbandoned)

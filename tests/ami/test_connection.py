@@ -42,7 +42,8 @@ def test_events_racing_the_channel_list_come_after_pbx_connected():
         try:
             async with client(fake.port) as ami:
                 connected, hung = await take(ami.events(), 2)
-                assert connected == e.PbxConnected(42.0, "n1", live_channel_ids=frozenset({"live-1"}))
+                assert connected == e.PbxConnected(42.0, "n1", live_channel_ids=frozenset({"live-1"}),
+                                                    bridged_channel_ids=frozenset())
                 # attempt relearnt from the channel list's ChanVariable
                 assert hung == e.HungUp(1800000000.0, "live-1", "a1", call_id="live-1", cause=16)
         finally:

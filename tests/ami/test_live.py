@@ -222,7 +222,9 @@ def test_commands_on_live_calls_bridge_record_hangup_and_resync(pbx):
 
             ami.drop_connection()
             await seen.wait(lambda evs: len(seen.of(e.PbxConnected)) == 2)
-            assert {a.channel_id, b.channel_id} <= seen.of(e.PbxConnected)[-1].live_channel_ids
+            resynced = seen.of(e.PbxConnected)[-1]
+            assert {a.channel_id, b.channel_id} <= resynced.live_channel_ids
+            assert {a.channel_id, b.channel_id} <= (resynced.bridged_channel_ids or set())  # in a bridge
 
             await ami.execute(c.Hangup(a.channel_id, cause=16))
             await seen.wait(lambda evs: seen.of(e.HungUp, a.channel_id) and seen.of(e.HungUp, b.channel_id))

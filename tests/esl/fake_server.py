@@ -22,8 +22,9 @@ and the connection is closed):
 * ``uuid_kill <u>`` in the capture = ``uuid_kill <u> NORMAL_CLEARING`` (README:
   no cause means NORMAL_CLEARING).
 * Commands the capture lacks but every client sends (the resync's
-  ``api show channels as json``) are answered from :attr:`Script.answers`,
-  real reply frames cut from another capture.
+  ``api show channels as json`` and ``api show bridged_calls as json``) are
+  answered from :attr:`Script.answers`: real reply frames cut from another
+  capture or recorded apart (``fixtures/bridged``).
 * Capture commands the client does not send (``skip``: e.g. the server-side
   ``filter`` lines that kept ``avmd_beep`` small) are not awaited and their
   reply frames are dropped from the stream.
@@ -42,7 +43,7 @@ import gevent.queue
 import gevent.server
 import gevent.socket
 
-from tests.esl.capture import Capture, load
+from tests.esl.capture import FIXTURES, Capture, load
 
 _STAMP = re.compile(rb"Event-Date-Timestamp: (\d{16})")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -62,11 +63,18 @@ def _reply_span(cap: Capture, command_index: int) -> tuple[int, int]:
 
 
 def resync_answer(rows: bool = False) -> dict[str, bytes]:
-    """Real ``api show channels as json`` replies from ``api_status`` (no channel / one parked channel)."""
+    """Real replies to the resync: ``api show channels as json`` from ``api_status`` (no channel / one
+    parked channel), and ``api show bridged_calls as json`` with no bridge (``bridged_reply``)."""
     cap = load("api_status")
     index = 5 if rows else 3
     assert cap.commands[index].text == "api show channels as json\n\n"
-    return {"api show channels as json": reply_frame(cap, index)}
+    return {"api show channels as json": reply_frame(cap, index),
+            "api show bridged_calls as json": bridged_reply("none")}
+
+
+def bridged_reply(name: str) -> bytes:
+    """A real ``api show bridged_calls as json`` reply frame (``fixtures/bridged``: "none" or "one")."""
+    return (FIXTURES / "bridged" / f"show_bridged_calls_{name}.reply.txt").read_bytes()
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from collections.abc import Callable, Iterator
 import gevent
 import pytest
 
-from esl.connection import Backoff, EslAdapter, NotConnected, Refused, Uncertain
+from esl.connection import Backoff, EslAdapter, NotConnected, Refused, Uncertain, bridged_channel_ids
+from esl.framing import Framer
 from esl.render import DialConfig
+from esl.session import Reply
 from orchestrator import commands as c
 from orchestrator import events as e
-from tests.esl.fake_server import FakeEslServer, Script, resync_answer
+from tests.esl.fake_server import FakeEslServer, Script, bridged_reply, resync_answer
 from tests.esl.sink import WAIT_S, Sink
 
 PARKED = "f4822e8b-0511-408a-8f6e-72286c9da41f"  # a-leg of bgapi_originate_park
@@ -61,13 +63,13 @@ def harness() -> Iterator[Callable]:
 def test_connect_authenticates_subscribes_and_resyncs(harness: Callable) -> None:
     h = harness(Script("bgapi_originate_park", upto=2, end="segment", answers=NO_ROWS))
     connected = h.sink.wait_kind(e.PbxConnected)
-    assert connected == e.PbxConnected(connected.at, "fs1", frozenset())
+    assert connected == e.PbxConnected(connected.at, "fs1", frozenset(), bridged_channel_ids=frozenset())
     session = h.server.sessions[0]
     assert session.received[0] == "auth ClueCon\n\n"
     assert session.received[1].startswith("event plain CHANNEL_CREATE ")
     assert "BACKGROUND_JOB" in session.received[1]
     assert " CUSTOM avmd::beep switchboard::abandon " in session.received[1]
-    assert session.received[2] == "api show channels as json\n\n"
+    assert session.received[2:4] == ["api show channels as json\n\n", "api show bridged_calls as json\n\n"]
     assert h.server.errors() == []
 
 
@@ -90,7 +92,7 @@ def test_originate_events_hangup_then_server_goodbye_reconnects(harness: Callabl
     assert [type(ev).__name__ for ev in ours] == ["ChannelCreated", "Answered", "HungUp"]
     assert h.server.errors() == []
     job = reply.headers["Job-UUID"]
-    assert h.server.sessions[0].received[3].endswith(f"\nJob-UUID: {job}\n\n")  # we chose it
+    assert h.server.sessions[0].received[4].endswith(f"\nJob-UUID: {job}\n\n")  # we chose it
 
 
 def test_a_failed_originate_is_reported_for_our_job(harness: Callable) -> None:
@@ -199,3 +201,12 @@ def test_an_error_reply_is_refused_not_uncertain(harness: Callable) -> None:
         h.adapter.execute(c.Hangup(gone))
     assert h.adapter.connected  # a refusal is an answer: the session stays up
     assert h.server.errors() == []
+
+
+def test_the_resync_reads_both_legs_of_every_bridged_call_from_freeswitchs_reply() -> None:
+    def parsed(name: str) -> frozenset[str]:
+        (frame,) = Framer().feed(bridged_reply(name))
+        return bridged_channel_ids(Reply.of(frame))
+
+    assert parsed("none") == frozenset()
+    assert parsed("one") == {"879cfa56-7137-4af1-ae34-9a15ae4325fa", "5f6117ce-aa86-4aa9-8bea-23b775ac7bc2"}

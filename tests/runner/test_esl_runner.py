@@ -115,9 +115,10 @@ def test_connects_then_logs_the_agent_in_and_dials_the_customer(sessions, run_no
     # PbxConnected after auth, subscription and resync; the agent-leg sweep lists channels; then dialing.
     assert received[0] == "auth ClueCon\n\n"
     assert received[1].startswith("event plain ")
-    assert received[2] == received[3] == "api show channels as json\n\n"
+    assert received[2:5] == ["api show channels as json\n\n", "api show bridged_calls as json\n\n",
+                             "api show channels as json\n\n"]
     assert runner.started
-    agent_leg, customer = received[4], received[5]
+    agent_leg, customer = received[5], received[6]
     assert agent_leg.startswith("bgapi originate {")
     assert "}null/1001 &park\nJob-UUID: " in agent_leg
     assert f"origination_uuid={attempt.channel_id}," in customer
@@ -171,7 +172,8 @@ def test_an_originate_whose_reply_was_lost_is_reconciled_never_sent_again(sessio
     assert attempt.outcome is Outcome.LOST  # not live after the reconnect (resync: no channel)
     first, second = server.sessions[:2]
     assert f"origination_uuid={attempt.channel_id}," in first.received[-1]
-    assert second.received[:3] == ["auth ClueCon\n\n", second.received[1], "api show channels as json\n\n"]
+    assert second.received[:4] == ["auth ClueCon\n\n", second.received[1], "api show channels as json\n\n",
+                                   "api show bridged_calls as json\n\n"]
     assert not [text for text in second.received if attempt.channel_id in text or str(attempt.id) in text]
     with sessions() as s:
         lead = s.get(m.Lead, attempt.lead_id)

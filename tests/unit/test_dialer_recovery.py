@@ -13,6 +13,7 @@ from orchestrator.dialer.facts import (
     AttemptBridged,
     AttemptEnded,
     AttemptStarted,
+    AttemptUnbridged,
     LeadUpdated,
 )
 from orchestrator.events import (
@@ -187,3 +188,40 @@ def test_a_call_gone_during_a_pbx_outage_ends_at_the_disconnect():
     step = h.feed(PbxConnected(T0 + 95, "pbx1", frozenset()))
     (ended,) = of_type(step.facts, AttemptEnded)
     assert (ended.outcome, ended.at) == (Outcome.LOST, T0 + 5)
+
+
+def restored_bridged(h: Harness) -> None:
+    """A runner stored the bridge of att1 to agent 1 and died before sending it."""
+    lead = ny_leads(1)[0]
+    bridged = OpenAttempt("att1", "chan1", lead, T0, 1, T0 + 3, T0 + 5, T0 + 5)
+    h.dialer = h.make_dialer(open_attempts=[bridged])
+
+
+def test_a_call_stored_bridged_but_in_no_bridge_on_the_pbx_waits_for_the_next_agent():
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    restored_bridged(h)
+    step = h.feed(PbxConnected(T0 + 8, "pbx1", frozenset({"chan1"}), bridged_channel_ids=frozenset()))
+    assert AttemptUnbridged(T0 + 8, "att1") in step.facts
+    leg = h.login(2, T0 + 9)  # the first agent whose leg comes up takes the customer
+    assert Bridge("chan1", leg) in h.commands
+    bridged = of_type(h.facts, AttemptBridged)[-1]
+    assert (bridged.attempt_id, bridged.agent_id, bridged.waited_s) == ("att1", 2, 1.0)
+
+
+def test_an_unbridged_call_with_no_agent_in_time_hears_the_abandon_message():
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    restored_bridged(h)
+    h.feed(PbxConnected(T0 + 8, "pbx1", frozenset({"chan1"}), bridged_channel_ids=frozenset()))
+    step = h.tick(T0 + 11)
+    assert Redirect("chan1", "sb-abandon") in step.commands
+    assert of_type(step.facts, AttemptAbandoned)[0].waited_s == 3.0
+
+
+def test_a_call_the_pbx_shows_bridged_or_an_adapter_that_did_not_ask_keeps_it_connected():
+    for bridged in (frozenset({"chan1"}), None):
+        h = Harness(DialMode.PROGRESSIVE, connect=False)
+        restored_bridged(h)
+        step = h.feed(PbxConnected(T0 + 8, "pbx1", frozenset({"chan1"}), bridged_channel_ids=bridged))
+        assert not of_type(step.facts, AttemptUnbridged)
+        assert not of_type(h.tick(T0 + 20).commands, Redirect)
+        assert h.dialer.attempts()[0].agent_id == 1
