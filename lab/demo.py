@@ -34,6 +34,7 @@ from store.enums import (
     UserRole,
 )
 from store.sealing import Sealer
+from store.tickets import new_ticket
 from store.types import utcnow
 from web.leaddata import destruction, handout, purchases
 from web.leaddata.destruction import Wiper
@@ -253,6 +254,21 @@ def ensure_articles(session: Session) -> str:
     for article in DEMO_ARTICLES:
         kb.save_article(session, None, article, None, utcnow())
     return f"knowledge base: {len(DEMO_ARTICLES)} articles"
+
+
+def ensure_complaint(session: Session, team_name: str) -> str:
+    """The demo's complaint, written once (when there is no ticket at all): a customer of the first demo
+    campaign, for ``team_name``, just answered, for a supervisor to accept, assign and follow through."""
+    if session.scalar(select(func.count()).select_from(m.Ticket)):
+        return "complaints left as they were"
+    team = session.scalar(select(m.Team).where(m.Team.name == team_name))
+    lead = session.scalar(select(m.Lead).where(m.Lead.campaign_id.is_not(None)).order_by(m.Lead.id))
+    new_ticket(session, subject="回电没有兑现 / Promised call-back never came",
+               description="客户说坐席答应第二天回电，但一直没有接到电话。"  # noqa: RUF001
+               "The customer was promised a call back the next day and never got it.",
+               phone=lead.phone if lead is not None else "", at=utcnow(), by_id=None,
+               note="demo: taken on the hotline", team_id=team.id if team is not None else None)
+    return f"complaints: 1, answered, for {team_name}"
 
 
 DEMO_VENDOR = "Demo Data Co."

@@ -232,10 +232,12 @@ def seed_demo(settings: Settings) -> list[str]:
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with session_factory(engine).begin() as s:
-            from lab.demo import ensure_articles
+            from lab.demo import ensure_articles, ensure_complaint
 
-            seeded = [_seed_site(s, sealer, site, password) for site in demo_sites(settings)]
-            return [*seeded, _seed_lead_data(s, demo_sites(settings)[0], wiper), ensure_articles(s)]
+            sites = demo_sites(settings)
+            seeded = [_seed_site(s, sealer, site, password) for site in sites]
+            return [*seeded, _seed_lead_data(s, sites[0], wiper), ensure_articles(s),
+                    ensure_complaint(s, f"Demo team ({sites[0].node.name})")]
     finally:
         engine.dispose()
 

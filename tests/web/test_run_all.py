@@ -42,6 +42,7 @@ from store import migrate
 from store import models as m
 from store.db import make_engine, session_factory
 from store.enums import AgentState, CampaignState, DeskRequestStatus, PbxKind, UserRole
+from store.models.quality import TicketState
 from store.sealing import instance_sealer
 from switchboard.supervisor import ChildSpec, Supervisor
 from tests.web import seed as web_seed
@@ -179,8 +180,15 @@ def test_the_demo_is_seeded_once_and_a_later_run_leaves_the_supervisors_changes(
         first.seat_id = seats["agent006"].id  # ... and moves an agent
 
     assert seeded[3] == "knowledge base: 4 articles"
+    assert seeded[4] == "complaints: 1, answered, for Demo team (pbx)"
+    with session_factory(engine)() as s:
+        (ticket,) = s.scalars(select(m.Ticket)).all()
+        assert ticket.state is TicketState.ANSWERED
+        assert s.get(m.Team, ticket.team_id).name == "Demo team (pbx)"
+        assert ticket.phone.startswith("+1201")  # a customer of the Asterisk site's campaign
     again = seed_demo(settings)  # switchboard run again
     assert again[3] == "knowledge base left as it was"
+    assert again[4] == "complaints left as they were"
     assert "is paused, left as it was" in again[0]
     assert "hotline" not in again[0]
     assert "lead data: seeded before, left as it is" in again[2]
