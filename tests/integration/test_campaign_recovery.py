@@ -15,9 +15,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from ami.session import run_actions
 from lab.campaign import world_inbound
 from lab.faults import restart_pbx
 from lab.sandbox.world import Outcome as World
+from orchestrator.dialer import routes
 from runner.node import runner_identity
 from store import models as m
 from store.enums import CampaignMode, Outcome, PbxKind
@@ -25,7 +27,9 @@ from store.types import utcnow
 from tests.integration.campaign_kit import (
     BOTH_PBXES,
     AmiWatcher,
+    FreeswitchEvidence,
     Kit,
+    PbxEvidence,
     check_campaign,
     check_crash_recordings,
     kit_on,
@@ -177,6 +181,67 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
             kit.stop_campaign(campaign, runner)
         finally:
             assert runner.stop() == 0, runner.tail()
+    kit.close()
+
+
+def unbridge(kit: Kit, pbx: PbxEvidence, channel_id: str) -> None:
+    """Take the customer out of their bridge and back to where answered customers wait for an agent,
+    with the runner dead: the PBX now shows what it shows when a runner died between storing a
+    bridge and sending it (Asterisk: ``sb-outbound``'s wait, whose safety net plays the abandon
+    message 10 s later; FreeSWITCH: parked, as the route leaves a customer, with no safety net)."""
+    if isinstance(pbx, FreeswitchEvidence):
+        assert pbx.events.send(f"api uuid_park {channel_id}").text().startswith("+OK")
+        return
+    (reply,) = run_actions(kit.sandbox.pbx, [{"Action": "Redirect", "Channel": channel_id,
+                                              "Context": routes.OUTBOUND, "Exten": "s", "Priority": "hold"}])
+    assert not isinstance(reply, list), reply
+    assert reply.get("Response") == "Success", reply
+
+
+@BOTH_PBXES
+def test_a_call_stored_bridged_that_the_pbx_never_bridged_gets_an_agent_after_the_restart(sandbox, tmp_path,
+                                                                                          kind):
+    """The runner killed between storing a customer's bridge and sending it, made on purpose: killed
+    while the customer talks, the customer then taken out of the bridge on the PBX. The restarted
+    runner finds the call in no bridge (the PBX's channel list) and treats the customer as waiting:
+    put through to the agent's new leg, or the abandon message if no leg is up in time; never
+    left alone on the line while the store says connected."""
+    kit = kit_on(sandbox, tmp_path, kind)
+    (agent_id,) = kit.agents(1, first=5)
+    leads = mixed_leads({World.HUMAN: 1}, first_serial=700, talk={World.HUMAN: (25,)})
+    campaign = kit.campaign("unbridged", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
+    runner = kit.runner()
+
+    def on_call(s) -> bool:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
+            m.Attempt.ended_at.is_(None))) == 1
+
+    with pbx_evidence(kit) as pbx:
+        runner.start()
+        try:
+            kit.wait_for("the agent on a call", on_call, runner, 60)
+            runner.kill9()
+            (call,) = kit.attempts(campaign)
+            unbridge(kit, pbx, call.channel_id)
+            restarted_at = utcnow()
+            runner.start()
+            kit.wait_for("the call ended", kit.finished(campaign), runner, 60)
+            kit.stop_campaign(campaign, runner)
+        finally:
+            assert runner.stop() == 0, runner.tail()
+    (call,) = kit.attempts(campaign)
+    print(f"unbridged ({kind}): abandoned={call.abandoned} bridged_at={call.bridged_at} "
+          f"restarted_at={restarted_at} outcome={call.outcome}")
+    if call.abandoned:  # no agent leg came up within the abandon deadline: the message, from the core
+        assert call.bridged_at is None
+        assert call.agent_id is None
+        assert pbx.abandon_heard(call.channel_id)
+    else:  # put through again, to the agent's new leg
+        assert call.bridged_at is not None
+        assert call.bridged_at > restarted_at
+        assert call.agent_id == agent_id
+        assert call.outcome is Outcome.CONNECTED
     kit.close()
 
 
