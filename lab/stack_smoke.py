@@ -186,11 +186,13 @@ def expect(page: Page, text: str, step: str) -> Page:
     return page
 
 
-def psql(container: str, sql: str) -> str:
-    """One query on the stack's own database, from inside its container (its socket: no password)."""
-    done = subprocess.run(["podman", "exec", "-u", "postgres", container, "psql", "-U", "switchboard",
-                           "-d", "switchboard", "-At", "-F", "|", "-c", sql],
-                          capture_output=True, text=True, timeout=30, check=False)
+def psql(container: str, sql: str, **values: int) -> str:
+    """One query on the stack's own database, from inside its container (its socket: no password);
+    ``:name`` in ``sql`` is ``values[name]``, put in by psql."""
+    variables = [f"--variable={name}={int(value)}" for name, value in values.items()]
+    done = subprocess.run(["podman", "exec", "-i", "-u", "postgres", container, "psql", "-U", "switchboard",
+                           "-d", "switchboard", "-At", "-F", "|", *variables, "-f", "-"],
+                          input=sql, capture_output=True, text=True, timeout=30, check=False)
     if done.returncode:
         raise SmokeFailure(f"psql in {container}: {done.stderr.strip()}")
     return done.stdout.strip()
@@ -275,7 +277,7 @@ def run(args: argparse.Namespace) -> None:
     token = id_in(page, r"/lists/import/([A-Za-z0-9_-]+)", "the import's token")
     wait_for("the lead import", 60, lambda: json.loads(admin.get(f"/lists/import/{token}.json").text)
              .get("done"))
-    count = psql(args.db, f"SELECT count(*) FROM leads WHERE campaign_id = {campaign_id}")  # noqa: S608 - an int
+    count = psql(args.db, "SELECT count(*) FROM leads WHERE campaign_id = :campaign", campaign=campaign_id)
     if count != "1":
         raise SmokeFailure(f"the import gave {count} leads, not 1")
     print("smoke: one lead imported: ok", flush=True)
@@ -290,9 +292,10 @@ def run(args: argparse.Namespace) -> None:
     page = agent.submit(panel, "/agent/login", {"seat_id": seat_id, "campaign_id": str(campaign_id)})
     expect(page, "Logging in", "the agent takes seat 9001 for the campaign")
 
-    query = ("SELECT a.outcome || '|' || (a.bridged_at IS NOT NULL) FROM attempts a JOIN leads l ON "  # noqa: S608
-             f"l.id = a.lead_id WHERE l.campaign_id = {campaign_id} AND a.ended_at IS NOT NULL")  # an int
-    ended = wait_for("the runner's call to end", args.call_timeout, lambda: psql(args.db, query))
+    query = ("SELECT a.outcome || '|' || (a.bridged_at IS NOT NULL) FROM attempts a JOIN leads l ON "
+             "l.id = a.lead_id WHERE l.campaign_id = :campaign AND a.ended_at IS NOT NULL")
+    ended = wait_for("the runner's call to end", args.call_timeout,
+                     lambda: psql(args.db, query, campaign=campaign_id))
     if ended.lower() != "connected|true":
         raise SmokeFailure(f"the attempt ended as {ended!r}, not connected with a bridge")
     print(f"smoke: the runner called {customer} and bridged the agent: attempt {ended}: ok", flush=True)
