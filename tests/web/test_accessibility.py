@@ -14,7 +14,7 @@ from tests.web.test_security import two_teams  # noqa: F401 - fixture
 from web.db import sessions
 
 AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
-PAGES = {"admin": ["/wallboard/", "/campaigns/", "/calls",
+PAGES = {"admin": ["/wallboard/", "/wallboard/?tv=1", "/campaigns/", "/calls",
                    "/reports/?from=2026-03-02&to=2026-03-02",  # two_teams' day: with its charts
                    "/reports/morning", "/inbound/missed", "/admin/inbound", "/admin/seats"],
          "agent1": ["/agent/"]}

@@ -21,7 +21,9 @@ from store.enums import OUTBOUND_MODES, AgentState, CallDirection, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Call, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
 from web.campaigns.progress import agents_on, campaigns_of
+from web.reports.inbound import SERVICE_LEVEL_S
 from web.sales.services import by_team, sales_vs_target
+from web.wallboard.today import agent_times, inbound_queues
 
 HOURS_SHOWN = 12
 _COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)
@@ -51,6 +53,7 @@ def snapshot(
         .where(Attempt.ended_at.is_(None))
         .where(true() if teams is None else Attempt.campaign_id.in_([c.id for c in campaigns]))
     ).all()
+    times = agent_times(session, now, [agent_id for *_, agent_id in agents])
     ringing = sum(1 for _, answered, _ in open_attempts if answered is None)
     waiting = sum(1 for _, answered, bridged in open_attempts if answered is not None and bridged is None)
     return {
@@ -66,6 +69,7 @@ def snapshot(
                 "since": since.isoformat() if since else None,  # the page's clock counts on from it
                 "call_id": calls.get(agent_id),  # the call on the agent's line now: links to its page
                 "campaign": names.get(on.get(agent_id, 0), ""),  # the one they work for now
+                **{f"{name}_s": seconds for name, seconds in times[agent_id].items()},  # today's
             }
             for name, state, reason, since, team, agent_id in agents
         ],
@@ -75,6 +79,8 @@ def snapshot(
         "campaigns": _campaigns(session, now, campaigns, open_attempts),
         "calls_per_hour": calls_per_hour(session, now, None if teams is None else [c.id for c in campaigns]),
         "sales_today": _sales_today(session, now, teams, target),
+        "queues": inbound_queues(session, now),
+        "service_level_s": SERVICE_LEVEL_S,
     }
 
 

@@ -10,13 +10,14 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from store.enums import AgentState
-from store.models import Agent
+from store.models import Agent, Team
 from store.types import utcnow
 from web.agent import services as agent_services
 from web.auth import audit
-from web.auth.roles import Perm, can, requires, team_scope
+from web.auth.roles import Perm, can, requires, team_scope, within
 from web.db import db
 from web.http import finish, get_or_404, int_or_none
 from web.live import stream
@@ -27,22 +28,37 @@ from web.wallboard.services import move_targets, snapshot
 bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
 
 
-def _snapshot() -> dict[str, object]:
+def _view() -> tuple[frozenset[int] | None, int | None, bool]:
+    """What this board shows: its scope (the viewer's, narrowed to ``?team=`` when given: a team leader's
+    one team, or a director's pick), the team picked, and ``?tv=1`` (the large mode for a wall screen:
+    no menu, no buttons)."""
+    scope, team = team_scope(), int_or_none(request.args.get("team"))
+    if team is not None:
+        if scope is not None and team not in scope:
+            abort(404)
+        scope = frozenset({team})
+    return scope, team, request.args.get("tv") == "1"
+
+
+def _snapshot(scope: frozenset[int] | None) -> dict[str, object]:
     target = Decimal(current_app.config["SWITCHBOARD_SETTINGS"].sales_target_per_agent_day)
-    return snapshot(db(), utcnow(), team_scope(), target)
+    return snapshot(db(), utcnow(), scope, target)
 
 
 @bp.get("/")
 @requires(Perm.WALLBOARD)
 def index():
     since = stream.hub().mark()  # before reading: a change while the page renders is caught up on
-    monitor = can(Perm.MONITOR)
-    session, teams = db(), team_scope()
+    scope, team, tv = _view()
+    monitor = can(Perm.MONITOR) and not tv
+    session = db()
     return render_template(
-        "wallboard/index.html", s=_snapshot(), since=since, monitor=monitor, own_seat=_own_seat(),
-        move_to=move_targets(session, teams),
-        phones=monitoring.phones(session, teams) if monitor else [],
-        sessions=monitoring.recent(session, teams) if monitor else [])
+        "wallboard/index.html", s=_snapshot(scope), since=since, monitor=monitor, controls=not tv, tv=tv,
+        team=team, teams=session.scalars(select(Team).where(within(team_scope(), Team.id))
+                                         .order_by(Team.name)).all(),
+        own_seat=_own_seat(), move_to=move_targets(session, scope),
+        phones=monitoring.phones(session, scope) if monitor else [],
+        sessions=monitoring.recent(session, scope) if monitor else [])
 
 
 @bp.get("/board")
@@ -50,10 +66,11 @@ def index():
 def board():
     """The live part; the wallboards of one scope told of one change share one reading (so it holds
     nothing of one viewer's: the monitoring buttons get the page's own CSRF token in wallboard.js)."""
-    scope, monitor = team_scope(), can(Perm.MONITOR)
-    key = ("board", None if scope is None else tuple(sorted(scope)), monitor)
-    return stream.hub().shared(key, lambda: render_template("wallboard/_board.html", s=_snapshot(),
-                                                             monitor=monitor))
+    scope, _, tv = _view()
+    monitor = can(Perm.MONITOR) and not tv
+    key = ("board", None if scope is None else tuple(sorted(scope)), monitor, tv)
+    return stream.hub().shared(key, lambda: render_template("wallboard/_board.html", s=_snapshot(scope),
+                                                             monitor=monitor, controls=not tv))
 
 
 @bp.get("/events")
@@ -132,4 +149,4 @@ def move(agent_id: int):
 @bp.get("/snapshot.json")
 @requires(Perm.WALLBOARD)
 def snapshot_json():
-    return jsonify(_snapshot())
+    return jsonify(_snapshot(_view()[0]))
