@@ -8,7 +8,7 @@ from dialer_harness import T0, customer_originates, of_type
 from test_inbound_queue import Node as QueueNode
 from test_node_agents import A, B, Node
 
-from orchestrator.commands import Bridge
+from orchestrator.commands import Bridge, Redirect
 from orchestrator.dialer.facts import (
     AgentStatus,
     AttemptEnded,
@@ -16,9 +16,10 @@ from orchestrator.dialer.facts import (
     DispositionRecorded,
     TransferRefused,
 )
-from orchestrator.dialer.inputs import AgentLeaving, Disposition, TransferCall
+from orchestrator.dialer.inputs import AgentLeaving, Disposition, EndCall, TransferCall
 from orchestrator.events import AgentState, AgentStateChanged, Answered, HungUp, Tick
 from orchestrator.inbound.queue import CallerEnded
+from orchestrator.quality.survey import ROUTE, SurveyConfig, SurveyOffered
 
 
 def on_call(node: Node, at: float = T0) -> tuple[str, str, str]:
@@ -134,3 +135,15 @@ def test_an_outbound_agent_takes_a_hotline_call_and_goes_back_to_the_campaign_af
     node.feed(HungUp(T0 + 10, channel))
     node.tick(T0 + 10 + 15)  # the queue's wrap-up is over
     assert (node.unit_of(1).id, node.host.pool.get(1).state) == (7, AgentState.READY)
+
+
+def test_after_a_transfer_the_survey_follows_the_receiving_agent_ending_the_call():
+    node = QueueNode(hotline=(10, 11), survey=SurveyConfig())
+    node.join(10, T0)
+    channel, _ = node.call_in(T0 + 1)
+    node.join(11, T0 + 2)
+    node.feed(TransferCall(T0 + 3, 8, 10, 11))
+    assert not of_type(node.feed(EndCall(T0 + 4, 10)).facts, SurveyOffered)  # A's call is no longer
+    step = node.feed(EndCall(T0 + 9, 11))
+    assert SurveyOffered(T0 + 9, channel, channel, 11, queue_id=1) in step.facts
+    assert Redirect(channel, ROUTE) in step.commands
