@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 import wave
 
 import pytest
@@ -99,7 +100,7 @@ def test_the_agent_transfers_the_customer_to_a_ready_colleague_from_the_panel(sa
             kit.wait_for("B on the call, A wrapping up", lambda s: (_state(s, second), _state(s, first)) == (
                 AgentState.ON_CALL, AgentState.WRAP_UP), runner, timeout=15)
             with kit.sessions() as s:
-                attempt = s.get(m.Attempt, attempt_id)
+                attempt = s.get(m.Attempt, uuid.UUID(attempt_id))
                 assert attempt.agent_id == second  # the call is B's now
                 customer = attempt.channel_id
             kit.wait_for("the PBX bridged the customer to B's leg",
@@ -109,6 +110,9 @@ def test_the_agent_transfers_the_customer_to_a_ready_colleague_from_the_panel(sa
             # B's panel pops the call; A's shows their part, whose disposition ends the wrap-up.
             panel_b = panel_client(kit, tmp_path / "b", names[second])
             assert f'name="attempt_id" value="{attempt_id}"' in panel_b.get("/agent/").get_data(as_text=True)
+            said = panel_b.post("/agent/dispose", {"attempt_id": attempt_id, "disposition_id": str(done),
+                                                   "notes": "B closed it"}, headers=HTMX)
+            assert "It is applied when the call ends." in said.get_data(as_text=True)  # the call's, B's
             page = panel_a.get("/agent/").get_data(as_text=True)
             assert f"You transferred this call to <strong>{names[second]}</strong>" in page
             said = panel_a.post("/agent/dispose", {"attempt_id": attempt_id, "disposition_id": str(done),
@@ -131,7 +135,7 @@ def test_the_agent_transfers_the_customer_to_a_ready_colleague_from_the_panel(sa
             select(m.AgentStateLog).where(m.AgentStateLog.agent_id == first).order_by(m.AgentStateLog.id))]
         call_id = s.scalar(select(m.Call.id).where(m.Call.attempt_id == attempt.id))
     assert request.status is DeskRequestStatus.DONE
-    assert (attempt.outcome, attempt.agent_id) == (Outcome.CONNECTED, second)
+    assert (attempt.outcome, attempt.agent_id, attempt.disposition_id) == (Outcome.CONNECTED, second, done)
     assert (transfer.from_agent_id, transfer.to_agent_id, transfer.call_id) == (first, second, call_id)
     assert transfer.from_disposition_id is not None
     assert attempt.bridged_at < transfer.at < attempt.ended_at
