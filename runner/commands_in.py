@@ -16,6 +16,9 @@ in the row's columns, the rest in ``payload``:
 ``preview_dial``  agent_id, campaign_id, lead_id (a lead the web claimed for the agent).
 ``end_call``      agent_id: the agent ends their call from the panel (the customer hears the survey
                   where the campaign or route asks one, else is hung up).
+``transfer``      agent_id, payload ``{"to_agent_id"}``: a blind transfer of the agent's customer to a
+                  READY agent of this node; the core decides (``orchestrator.node.transfer``), and
+                  a refusal fails the request with its reason (``runner.fact_writers.transfers``).
 ``disposition``   agent_id, campaign_id, payload ``{"attempt_id", "code", "final": true,
                   "callback_at": epoch seconds or null}``; taken also when the campaign no
                   longer dials here (stopped since the call): then applied by this module.
@@ -37,7 +40,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer.callflow import disposition_facts
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, AgentMove, Disposition, EndCall, PreviewDial
+from orchestrator.dialer.inputs import (
+    AgentLeaving,
+    AgentLogin,
+    AgentMove,
+    Disposition,
+    EndCall,
+    PreviewDial,
+    TransferCall,
+)
 from orchestrator.events import AgentState, AgentStateChanged, Event
 from orchestrator.monitor import MonitorRequest
 from orchestrator.safe import UnsafeValue
@@ -218,6 +229,12 @@ def _disposition(desk: Desk) -> Event:
 def _end_call(desk: Desk) -> Event:
     """The unit the agent is with finds their call; none (the call just ended): nothing happens."""
     return EndCall(desk.now, desk.agent.id)
+
+
+@handles(DeskCommand.TRANSFER)
+def _transfer(desk: Desk) -> Event:
+    """Ids only: whether the target may take the call is the node's pool's to say, at this moment."""
+    return TransferCall(desk.now, desk.request.id, desk.agent.id, int(desk.payload["to_agent_id"]))
 
 
 @handles(DeskCommand.MONITOR)

@@ -69,7 +69,7 @@ from orchestrator import commands as c
 from orchestrator.backoff import Backoff
 from orchestrator.dialer import CampaignConfig, CampaignDialer, DialMode, OpenAttempt, routes
 from orchestrator.dialer.agents import NO_PHONE
-from orchestrator.dialer.inputs import AgentLogin
+from orchestrator.dialer.inputs import AgentLogin, TransferCall
 from orchestrator.events import (
     AgentState,
     AgentStateChanged,
@@ -283,7 +283,7 @@ class NodeCore:
         if isinstance(event, PbxConnected | PbxDisconnected):
             self._link_up = isinstance(event, PbxConnected)
             self.faults.clear()
-        if self._fax(event) or self._monitor(event) or self._ivr(event):
+        if self._fax(event) or self._monitor(event) or self._ivr(event) or self._refused(event):
             return
         fault = self._campaign_fault(event)
         # (campaign id, or None for an inbound queue's facts; step)
@@ -345,6 +345,14 @@ class NodeCore:
         for command in step.commands:
             self.enqueue(command)
         return only_theirs
+
+    def _refused(self, event: Event) -> bool:
+        """A transfer the node's pool cannot carry out: its refusal is stored, no unit sees it."""
+        refused = self.host.refuse_transfer(event) if isinstance(event, TransferCall) else None
+        if refused is None:
+            return False
+        self.store([(None, (refused,))])
+        return True
 
     def claim_faxes(self) -> None:
         """Take the queued faxes no runner took yet; the lines start those a line is free for."""

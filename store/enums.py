@@ -143,6 +143,7 @@ class DeskCommand(StrEnum):
     DISPOSITION = "disposition"
     MONITOR = "monitor"  # a team leader listens to, whispers to or barges in on the agent's call
     END_CALL = "end_call"  # the agent ends their call (the customer hears the survey, if asked)
+    TRANSFER = "transfer"  # the agent hands their customer to a READY agent of the node (blind)
 
 
 class DeskRequestStatus(StrEnum):

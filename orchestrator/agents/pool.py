@@ -138,6 +138,13 @@ class AgentPool:
         self.reserve(agent, unit, now)
         return self.pull(agent, now)
 
+    def lend(self, agent: Agent, unit: UnitKey) -> None:
+        """An idle agent takes a call ``unit`` holds (a transfer, ``orchestrator.node.transfer``): the
+        claim moves now, with no hand-over (the unit puts them on the call in the same step). What they
+        serve is unchanged, so once free again the blending gives them back to one of their units."""
+        if agent.unit != unit:
+            self._claim(agent, unit)
+
     def unreserve(self, agent: Agent) -> None:
         agent.reserved = None
 

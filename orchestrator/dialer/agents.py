@@ -23,9 +23,10 @@ are kept and applied when the agent is released (wrap-up over).
 from __future__ import annotations
 
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.commands import Hangup, Originate
+from orchestrator.commands import Bridge, Hangup, Originate
 from orchestrator.dialer import routes
-from orchestrator.dialer.facts import AgentStatus
+from orchestrator.dialer.facts import AgentStatus, TransferRefused
+from orchestrator.dialer.inputs import TransferCall
 from orchestrator.dialer.ports import IdFactory
 from orchestrator.events import AgentState
 from orchestrator.node.unit import UnitKey
@@ -169,6 +170,31 @@ class AgentBoard:
 
     def start_wrap_up(self, agent: Agent, now: float, out: Outbox) -> None:
         self.set_state(agent, AgentState.WRAP_UP, "", now, out)  # keeps attempt_id for the disposition
+
+    def hand_over(self, agent_id: int, to_agent_id: int, channel_id: str, now: float,
+                  out: Outbox) -> tuple[Agent, Agent] | None:
+        """A blind transfer (``orchestrator.node.transfer``, which lent the target to this unit): the
+        customer on ``channel_id`` is bridged to the target's leg, the target is ON_CALL on the call,
+        the agent who had it goes to WRAP_UP keeping it for their disposition. None (nothing done)
+        unless both are this unit's and the agent is on a call."""
+        agent, target = self.agents.get(agent_id), self.agents.get(to_agent_id)
+        if (agent is None or target is None or target is agent or target.leg is None
+                or target.state is not AgentState.READY or agent.attempt_id is None
+                or agent.state is not AgentState.ON_CALL):
+            return None
+        self.set_state(target, AgentState.ON_CALL, "", now, out)
+        target.attempt_id = agent.attempt_id
+        out.send(Bridge(channel_id, target.leg))
+        self.start_wrap_up(agent, now, out)
+        return agent, target
+
+    def transfer_failed(self, request: TransferCall, now: float, out: Outbox) -> None:
+        """The call of an accepted transfer was gone when this unit came to it (it ended in the same
+        moment): the target lent here goes back to the blending, and the refusal is recorded."""
+        target = self.agents.get(request.to_agent_id)
+        if target is not None and target.state is AgentState.READY:
+            self._free(target, now, out)
+        out.record(TransferRefused(now, request.request_id, "the call ended before it could be transferred"))
 
     def release(self, agent: Agent, now: float, out: Outbox) -> None:
         """The agent's call (or reserved preview dial) is over: go where they asked, READY by default."""

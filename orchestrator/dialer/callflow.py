@@ -46,11 +46,12 @@ from orchestrator.dialer.facts import (
     AttemptBridged,
     AttemptEnded,
     AttemptUnbridged,
+    CallTransferred,
     ComplianceCounted,
     DispositionRecorded,
     LeadUpdated,
 )
-from orchestrator.dialer.inputs import Disposition
+from orchestrator.dialer.inputs import Disposition, TransferCall
 from orchestrator.dialer.stats import StatsRecorder
 from orchestrator.events import (
     AgentState,
@@ -331,6 +332,22 @@ class CallFlow:
         call = self.calls.find(agent.attempt_id, "") if agent is not None else None
         if agent is not None and agent.state is AgentState.ON_CALL and call is not None:
             self.agent_left(call, now, out)
+
+    def transfer(self, request: TransferCall, now: float, out: Outbox) -> None:
+        """A blind transfer of the agent's connected customer (``orchestrator.node.transfer``): the
+        call is the target's from now on (their disposition is the call's; it ends in their wrap-up);
+        the first agent's early disposition, if any, is dropped (their part is kept by the web)."""
+        agent = self.agents.agents[request.agent_id]
+        a = self.calls.find(agent.attempt_id, "")
+        done = (self.agents.hand_over(request.agent_id, request.to_agent_id, a.channel_id, now, out)
+                if a is not None and a.phase is Phase.CONNECTED else None)
+        if a is None or done is None:
+            self.agents.transfer_failed(request, now, out)
+            return
+        a.agent_id = request.to_agent_id
+        self.early.pop(request.agent_id, None)
+        out.record(CallTransferred(now, request.request_id, request.agent_id, request.to_agent_id,
+                                   attempt_id=a.attempt_id))
 
     def agent_left(self, a: Attempt, now: float, out: Outbox) -> None:
         """The agent's side of ``a`` ended: a connected customer of a campaign with a survey stays on

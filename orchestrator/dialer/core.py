@@ -37,7 +37,14 @@ from orchestrator.dialer.callflow import CallFlow
 from orchestrator.dialer.config import CampaignConfig, DialMode
 from orchestrator.dialer.dialing import DialHold, LineDialer
 from orchestrator.dialer.facts import AmdDecided
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, Disposition, EndCall, PreviewDial
+from orchestrator.dialer.inputs import (
+    AgentLeaving,
+    AgentLogin,
+    Disposition,
+    EndCall,
+    PreviewDial,
+    TransferCall,
+)
 from orchestrator.dialer.pacing_feed import PacingFeed
 from orchestrator.dialer.ports import DncList, IdFactory, LeadSource, OpenAttempt, uuid_ids
 from orchestrator.dialer.stats import StatsRecorder
@@ -102,7 +109,7 @@ class CampaignDialer:
                 self._tick(now, out)
             case CallEvent():
                 self._call_event(event, now, out)
-            case AgentLogin() | AgentStateChanged() | AgentLeaving():
+            case AgentLogin() | AgentStateChanged() | AgentLeaving() | TransferCall():
                 self._agent_input(event, now, out)
             case PreviewDial(campaign_id=self.config.campaign_id):
                 self.lines.preview(event, self.connected, now, out)
@@ -120,9 +127,10 @@ class CampaignDialer:
                     a.seen_at = now
         return self._finish(now, out)
 
-    def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving, now: float,
+    def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving | TransferCall, now: float,
                      out: Outbox) -> None:
-        """An agent of this campaign logs in, asks for a state, or announces they are leaving."""
+        """An agent of this campaign logs in, asks for a state, announces they are leaving, or transfers
+        their call."""
         match event:
             case AgentLogin() if (joined := self.agents.starting(event.agent_id)) is not None:
                 call = next((a for a in self.calls.in_phase(Phase.CONNECTED) if a.agent_id == event.agent_id),
@@ -137,6 +145,8 @@ class CampaignDialer:
             case AgentLeaving() if event.agent_id in self.agents.agents:
                 self.agents.announce(self.agents.agents[event.agent_id], event.leaving_at, event.state,
                                      event.reason, now, out)
+            case TransferCall() if event.agent_id in self.agents.agents:
+                self.flow.transfer(event, now, out)
 
     def claim(self, now: float) -> Claim:
         """Outbound campaigns claim at one priority; a customer waiting for any agent makes it urgent."""

@@ -115,3 +115,26 @@ class PacingExplained(Fact):
     campaign_id: int
     reasons: tuple[str, ...]
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRefused(Fact):
+    """The transfer was not done (nothing changed); ``reason`` is for the agent."""
+
+    request_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallTransferred(Fact):
+    """The customer of ``from_agent_id`` was bridged to ``to_agent_id``.
+
+    ``attempt_id``: the campaign call's attempt (an outbound call, or an inbound one the queue's
+    route made an attempt of: then ``call_id`` too); ``call_id``: an inbound call's PBX call id.
+    """
+
+    request_id: int
+    from_agent_id: int
+    to_agent_id: int
+    attempt_id: str = ""
+    call_id: str = ""

@@ -113,3 +113,12 @@ class EndCall(Event):
     """
 
     agent_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCall(Event):
+    """``agent_id`` asks to hand their customer to ``to_agent_id``; ``request_id``: the desk request."""
+
+    request_id: int
+    agent_id: int
+    to_agent_id: int

@@ -53,7 +53,8 @@ from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
 from orchestrator.commands import AnnouncePosition, Bridge, Hangup, Redirect, StartRecording
 from orchestrator.dialer.agents import AgentBoard
-from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall
+from orchestrator.dialer.facts import CallTransferred
+from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall, TransferCall
 from orchestrator.dialer.ports import IdFactory, uuid_ids
 from orchestrator.events import (
     AgentState,
@@ -326,6 +327,8 @@ class InboundQueue:
                 self.board.leg_answered(agent, now, out)
             case AgentLogin() | AgentStateChanged() | AgentLeaving() | EndCall():
                 self._agent_input(event, now, out)
+            case TransferCall() if event.agent_id in self.board.agents:
+                self._transfer(event, now, out)
             case PbxConnected():
                 self.surveys.forget(event.live_channel_ids)
             case Tick():
@@ -406,6 +409,19 @@ class InboundQueue:
         self._hung_up(caller.channel_id, now, out)
         self.surveys.offer(caller.channel_id, caller.call_id, agent.agent_id, survey, now, out,
                            queue_id=self.config.queue_id)
+
+    def _transfer(self, request: TransferCall, now: float, out: Outbox) -> None:
+        """A blind transfer of the agent's caller (``orchestrator.node.transfer``): the caller's call
+        is the target's from now on (``CallerEnded`` names them); the first agent wraps up."""
+        caller = next((c for c in self.talking.values() if c.agent_id == request.agent_id), None)
+        done = (self.board.hand_over(request.agent_id, request.to_agent_id, caller.channel_id, now, out)
+                if caller is not None else None)
+        if caller is None or done is None:
+            self.board.transfer_failed(request, now, out)
+            return
+        caller.agent_id = request.to_agent_id
+        out.record(CallTransferred(now, request.request_id, request.agent_id, request.to_agent_id,
+                                   call_id=caller.call_id))
 
     def _tick(self, now: float, out: Outbox) -> None:
         c = self.config

@@ -12,7 +12,8 @@ How a runner drives it::
 An ``AgentLogin`` logs the agent in on the node (the pool) for its campaigns
 and queues before any unit sees it; the unit the blending picked then starts them. An
 ``AgentMove`` likewise changes the agent's campaign in the pool first (the pool's inputs:
-``_POOL_INPUTS``). Every event
+``_POOL_INPUTS``); so does a ``TransferCall``, which lends the target agent to the unit holding
+the caller's call (``orchestrator.node.transfer``; ask :meth:`NodeHost.refuse_transfer` first). Every event
 goes to every unit in the order they were added, each ignoring what is not
 its own. Right after each unit's step, agents the blending moved to another
 unit are taken by that unit, so no other unit sees them in between.
@@ -26,6 +27,7 @@ from typing import Any
 from orchestrator.agents.pool import Agent, AgentPool
 from orchestrator.dialer.inputs import AgentLogin, AgentMove
 from orchestrator.events import Event
+from orchestrator.node import transfer
 from orchestrator.node.blending import Blending
 from orchestrator.node.unit import Unit, UnitKey, UnitKind
 from orchestrator.step import Step
@@ -70,6 +72,14 @@ class NodeHost:
         if agent is not None and unit in self.units:
             self.pool.move(agent, unit, event.at)
 
+    def refuse_transfer(self, request: transfer.TransferCall) -> transfer.TransferRefused | None:
+        """The refusal to record instead of handling ``request`` (None: hand it to :meth:`handle`)."""
+        reason = transfer.refusal(self.pool, request)
+        return None if reason is None else transfer.TransferRefused(request.at, request.request_id, reason)
+
+    def _lend(self, event: transfer.TransferCall) -> None:
+        transfer.lend(self.pool, event)
+
     def next_wakeup(self) -> float | None:
         return min((w for unit in self.units.values() if (w := unit.next_wakeup()) is not None), default=None)
 
@@ -87,4 +97,5 @@ class NodeHost:
 _POOL_INPUTS: dict[type[Event], Callable[[NodeHost, Any], None]] = {
     AgentLogin: NodeHost._join,
     AgentMove: NodeHost._move,
+    transfer.TransferCall: NodeHost._lend,
 }

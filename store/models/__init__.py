@@ -4,7 +4,7 @@ Import models from here; the submodules only group them by subject.
 """
 
 from store.models.base import NAMING_CONVENTION, Base
-from store.models.calls import Attempt, Call, Recording
+from store.models.calls import Attempt, Call, CallTransfer, Recording
 from store.models.campaigns import (
     Campaign,
     Disposition,
@@ -45,6 +45,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Call",
+    "CallTransfer",
     "Campaign",
     "CommissionRule",
     "DeskRequest",

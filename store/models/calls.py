@@ -154,3 +154,36 @@ class Recording(CreatedAt, Base):
     call: Mapped[Call | None] = relationship(back_populates="recordings")
     node: Mapped[PbxNode | None] = relationship()
     attempt: Mapped[Attempt | None] = relationship()
+
+
+class CallTransfer(Base):
+    """One blind transfer of a call's customer from one agent to another (``orchestrator.node.transfer``).
+
+    Written by the runner when the PBX was told to bridge (the call detail page's timeline shows it).
+    The first agent's part of the call stays theirs to classify: ``from_disposition_id`` and
+    ``from_notes`` are what they saved after handing it on; the call's own disposition (the lead's
+    outcome) is the receiving agent's, on the attempt as for any call.
+    """
+
+    __tablename__ = "call_transfers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("pbx_nodes.id", ondelete="SET NULL"))
+    from_agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    to_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    request_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("commands.id", ondelete="SET NULL"))
+    from_disposition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispositions.id", ondelete="SET NULL")
+    )
+    from_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    from_agent: Mapped[Agent | None] = relationship(foreign_keys=[from_agent_id])
+    to_agent: Mapped[Agent | None] = relationship(foreign_keys=[to_agent_id])
+    from_disposition: Mapped[Disposition | None] = relationship()

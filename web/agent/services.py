@@ -34,8 +34,9 @@ from store.enums import (
 )
 from store.inbound import agent_queues
 from store.leads import PREVIEW_CLAIMER, claim_leads, release_claims
-from store.models import Agent, Attempt, Call, Campaign, DeskRequest, Disposition, Lead, Seat
+from store.models import Agent, Attempt, Call, CallTransfer, Campaign, DeskRequest, Disposition, Lead, Seat
 from store.types import utcnow
+from web.agent import transfer
 from web.campaigns.progress import campaigns_of
 from web.sales.orders import LineInput, OrderError, check_lines, take_orders
 
@@ -254,7 +255,8 @@ def my_callbacks(session: Session, agent: Agent, limit: int = 10) -> list[Lead]:
 
 
 def current_attempt(session: Session, agent: Agent) -> Attempt | None:
-    """The call on the agent's screen: connected now, else the last one still waiting for a disposition."""
+    """The call on the agent's screen: connected now, else the last one still waiting for a disposition
+    (theirs, or one they transferred whose part they have not classified: ``web.agent.transfer``)."""
     live = session.scalars(
         select(Attempt)
         .where(Attempt.agent_id == agent.id, Attempt.ended_at.is_(None), Attempt.bridged_at.is_not(None))
@@ -263,6 +265,9 @@ def current_attempt(session: Session, agent: Agent) -> Attempt | None:
     ).first()
     if live is not None:
         return live
+    part = transfer.open_part(session, agent)
+    if part is not None and part.attempt_id is not None:
+        return session.get(Attempt, part.attempt_id)
     return session.scalars(
         select(Attempt)
         .where(
@@ -351,7 +356,7 @@ class DispositionInput:
 
 @dataclass(frozen=True)
 class Disposed:
-    command: DeskRequest
+    command: DeskRequest | None  # None: a transferred call's part (nothing for the runner but the "ready")
     label: str
     call_up: bool  # given during an outbound call: the dialer applies it when the call ends
     attempt: Attempt
@@ -369,11 +374,14 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
     except ValueError:
         raise AgentError("bad call id") from None
     attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.agent_id != agent.id:
+    part = transfer.part_of(session, agent, attempt) if attempt is not None else None
+    if attempt is None or (attempt.agent_id != agent.id and part is None):
         raise AgentError("that call is not yours")
     disposition = session.get(Disposition, data.disposition_id)
     if disposition is None or disposition.campaign_id != attempt.campaign_id or not disposition.active:
         raise AgentError("choose one of the campaign's dispositions")
+    if part is not None and attempt.agent_id != agent.id:
+        return _dispose_part(session, agent, part, attempt, disposition, data, user_id)
     callback = None
     if disposition.schedules_callback:
         if data.callback_at is None or data.callback_at <= utcnow():
@@ -408,3 +416,16 @@ def dispose(session: Session, agent: Agent, data: DispositionInput, user_id: int
                                                    Call.direction == CallDirection.INBOUND).limit(1))
     return Disposed(command, disposition.label, attempt.ended_at is None and inbound is None, attempt,
                     disposition)
+
+
+def _dispose_part(session: Session, agent: Agent, part: CallTransfer, attempt: Attempt,
+                  disposition: Disposition, data: DispositionInput, user_id: int) -> Disposed:
+    """The first agent of a transferred call classifies their part (the call's is the new agent's)."""
+    if data.callback_at is not None or disposition.schedules_callback:
+        raise AgentError("a callback is promised by the agent who has the call now")
+    try:
+        transfer.dispose_part(session, agent, part, disposition, data.notes,
+                              any(line.product_id for line in data.lines), user_id)
+    except transfer.TransferError as exc:
+        raise AgentError(str(exc)) from None
+    return Disposed(None, f"{disposition.label} (your part of the call)", False, attempt, disposition)

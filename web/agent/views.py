@@ -22,7 +22,7 @@ from store import knowledge
 from store.enums import AgentState, CampaignMode
 from store.models import Agent, Attempt, Call, Campaign, Lead
 from store.types import utcnow
-from web.agent import care, inbound, script, services
+from web.agent import care, inbound, script, services, transfer
 from web.agent.services import LOG_OUT, PAUSE_REASONS, AgentError, DispositionInput
 from web.auth.roles import Perm, requires
 from web.db import db
@@ -54,11 +54,14 @@ def _me() -> Agent:
 
 
 def _keys(agent: Agent, attempt: Attempt | None, preview: Lead | None,
-          caller: inbound.InboundOnScreen | None = None, care_call: Call | None = None) -> dict[str, str]:
-    """What each typed-into part shows; the part is re-rendered only when its key changes."""
+          caller: inbound.InboundOnScreen | None = None, care_call: Call | None = None,
+          part: object = None) -> dict[str, str]:
+    """What each typed-into part shows; the part is re-rendered only when its key changes (a call the
+    agent transferred once: its part's form, without the transfer control)."""
+    call = str(attempt.id) if attempt else (f"in:{caller.call.id}" if caller else "")
     return {
         "controls": f"{agent.state is AgentState.LOGGED_OUT}:{preview.id if preview else ''}",
-        "call": str(attempt.id) if attempt else (f"in:{caller.call.id}" if caller else ""),
+        "call": f"{call}:part" if part is not None else call,
         "care": str(care_call.id) if care_call else "",
     }
 
@@ -72,6 +75,8 @@ def _context(agent: Agent) -> dict[str, object]:
     if attempt is not None and caller is not None and caller.call.attempt_id != attempt.id:
         caller = None  # an outbound call on screen: the inbound pop is for inbound calls only
     care_call = care.last_call(session, agent)
+    part = transfer.part_of(session, agent, attempt) if attempt is not None else None
+    on_call = agent.state is AgentState.ON_CALL
     return {
         "agent": agent,
         "attempt": attempt,
@@ -87,7 +92,9 @@ def _context(agent: Agent) -> dict[str, object]:
         "preview": preview,
         "commands": services.pending(session, agent),
         "callbacks": services.my_callbacks(session, agent),
-        "keys": _keys(agent, attempt, preview, caller, care_call),
+        "keys": _keys(agent, attempt, preview, caller, care_call, part),
+        "part": part,
+        "transfer_targets": transfer.targets(session, agent) if on_call and part is None else [],
         "care_call": care_call,
         "products": active_products(session) if attempt else [],
         "order_rows": ORDER_ROWS,
@@ -179,6 +186,20 @@ def ready():
 @requires(Perm.AGENT_PANEL)
 def end_call():
     return _act(services.end_call, current_user.id, ok="Call ended.")
+
+
+@bp.post("/transfer")
+@requires(Perm.AGENT_PANEL)
+def transfer_call():
+    """A blind transfer of the customer to a READY colleague of the node (``web.agent.transfer``)."""
+    session = db()
+    try:
+        _, target = transfer.request(session, _me(), int_or_none(request.form.get("to_agent_id")),
+                                     request.form.get("confirm") == "yes", current_user.id)
+    except transfer.TransferError as exc:
+        session.rollback()
+        return finish("agent.panel", exc)
+    return finish("agent.panel", ok=f"Transferring the customer to {target.user.username}.")
 
 
 @bp.post("/pause")

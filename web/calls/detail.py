@@ -9,13 +9,14 @@ answer (or to the end), and holds are not shown at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Agent, Attempt, Call, Order, Recording
+from store.models import Agent, Attempt, Call, CallTransfer, Order, Recording
 
 #: The Q.850 causes calls end with, in words (the PBX logs numbers; a supervisor reads these).
 CAUSES: dict[int, str] = {
@@ -69,14 +70,20 @@ class CallDetail:
     steps: list[Step] = field(default_factory=list)
     recordings: list[Recording] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    transfers: list[CallTransfer] = field(default_factory=list)
 
 
 def _seconds(a: datetime | None, b: datetime | None) -> float | None:
     return (b - a).total_seconds() if a is not None and b is not None else None
 
 
-def timeline(call: Call, attempt: Attempt | None) -> list[Step]:
-    """The call's milestones in time order, each with what a supervisor needs to read it."""
+def _name(agent: Agent | None) -> str:
+    return agent.user.username if agent is not None and agent.user is not None else "an agent"
+
+
+def timeline(call: Call, attempt: Attempt | None, transfers: Sequence[CallTransfer] = ()) -> list[Step]:
+    """The call's milestones in time order, each with what a supervisor needs to read it (a transferred
+    call: its first bridge was to the first transfer's agent, the call's agent is the last one's)."""
     start = (attempt.originated_at if attempt else None) or call.started_at
     steps: list[tuple[datetime, str, str]] = [
         (start, "originate" if attempt else "arrived",
@@ -98,10 +105,13 @@ def timeline(call: Call, attempt: Attempt | None) -> list[Step]:
                       f"{verdict}" + (f" ({attempt.amd_cause})" if attempt.amd_cause else "")
                       + (f", decided {took:.1f} s after the answer" if took is not None else "")))
     if attempt is not None and attempt.bridged_at is not None:
-        who = attempt.agent.user.username if attempt.agent is not None else "an agent"
+        who = _name(transfers[0].from_agent if transfers else attempt.agent)
         wait = _seconds(answered, attempt.bridged_at)
         steps.append((attempt.bridged_at, "bridge",
                       f"to {who}" + (f", {wait:.1f} s after the answer" if wait is not None else "")))
+    for t in transfers:
+        part = f"; {_name(t.from_agent)}'s part: {t.from_disposition.label}" if t.from_disposition else ""
+        steps.append((t.at, "transfer", f"from {_name(t.from_agent)} to {_name(t.to_agent)} (blind){part}"))
     if attempt is not None and attempt.abandoned:
         steps.append((ended or answered or start, "abandoned", "answered by a person, no agent was free"))
     if ended is not None:
@@ -129,7 +139,10 @@ def call_detail(session: Session, call_id: int) -> CallDetail | None:
                                       .order_by(Recording.id)))
     orders = list(session.scalars(select(Order).where(Order.attempt_id == attempt.id).order_by(Order.id))
                   ) if attempt is not None else []
-    return CallDetail(call, attempt, team_id, timeline(call, attempt), recordings, orders)
+    transfers = list(session.scalars(select(CallTransfer).where(CallTransfer.call_id == call.id)
+                                     .order_by(CallTransfer.at, CallTransfer.id)))
+    steps = timeline(call, attempt, transfers)
+    return CallDetail(call, attempt, team_id, steps, recordings, orders, transfers)
 
 
 def in_scope(detail: CallDetail, teams: frozenset[int] | None) -> bool:
