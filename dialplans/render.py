@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dialplans.ivr import IvrPlan
+from dialplans.ivr import IvrPlan, asterisk_signal
 
 ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
           "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback", "sb-queue-announce")
@@ -126,6 +126,7 @@ _env = Environment(  # nosec B701
     keep_trailing_newline=True,
     autoescape=False,  # noqa: S701 - Asterisk config, not HTML: nothing to escape for a browser
 )
+_env.globals["ivr_signal"] = asterisk_signal
 
 
 def render_asterisk(params: DialplanParams | None = None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from defusedxml import ElementTree
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from dialplans.ivr import freeswitch_signal
 from dialplans.render import AmdTuning, DialplanParams, write_atomically
 from esl import oneshot
 from esl.render import DialConfig
@@ -57,6 +58,7 @@ _env = Environment(
     autoescape=True,  # XML: a seat name must never open an element
     keep_trailing_newline=True,
 )
+_env.globals["ivr_signal"] = freeswitch_signal
 
 
 def not_found() -> str:

@@ -56,12 +56,23 @@ def test_an_ivr_menu_renders_on_asterisk_with_its_keys_retries_and_channel_limit
     assert "UserEvent(SwitchboardIvrBusy,Menu: 3," in entry
     menu = text[text.index("[sb-ivr-3]"):text.index("[sb-ivr-4]")]
     for line in ("Background(/p/menu-3)", "WaitExten(4)", "GotoIf($[${sb_ivr_tries} > 1]?none)",
-                 "same => n(none),Goto(9,1)", "exten => 2,1,Goto(sb-ivr-4,s,1)",
-                 "exten => 1,1,UserEvent(SwitchboardIvrRoute,Menu: 3,Caller: ${CALLERID(num)},"
+                 "same => n(none),UserEvent(SwitchboardIvrMenu,Menu: 3,Step: none,Key: 9,Go: callback)\n"
+                 " same => n,Goto(9,chosen)", " same => n(chosen),Goto(sb-ivr-4,s,1)",
+                 " same => n(chosen),UserEvent(SwitchboardIvrRoute,Menu: 3,Caller: ${CALLERID(num)},"
                  "Called: 14005550400)",
-                 "exten => 9,1,UserEvent(SwitchboardIvrCallback,"):
+                 " same => n(chosen),UserEvent(SwitchboardIvrCallback,"):
         assert line in menu
-    assert "Goto(sb-ivr-bye,s,1)" in text[text.index("[sb-ivr-4]"):]
+    # Each step of a visit reported once, the key's before what it does (the fallback skips it).
+    for line in ("same => n,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: enter)\n same => n(prompt),",
+                 "exten => i,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: invalid,Key: ${INVALID_EXTEN})",
+                 "exten => t,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: timeout)\n same => n(again),",
+                 "exten => 1,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: key,Key: 1,Go: route,To: 5)",
+                 "exten => 2,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: key,Key: 2,Go: menu,To: 4)",
+                 "exten => 0,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: key,Key: 0,Go: hangup)"):
+        assert line in menu
+    sub = text[text.index("[sb-ivr-4]"):]
+    assert "same => n(none),UserEvent(SwitchboardIvrMenu,Menu: 4,Step: none,Go: hangup)\n" \
+           " same => n,Goto(sb-ivr-bye,s,1)" in sub
 
 
 def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
@@ -69,11 +80,33 @@ def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
     entry = [a.get("data") for a in routes["sb-ivr-in-14005550420"].iter("action")]
     limit = entry.index("hash sb ivr-3 2 sb-ivr-busy-3 XML switchboard")
     assert entry.index("limit_ignore_transfer=true") < limit  # kept through the transfer into the menu
-    menu = [a.get("data") for a in routes["sb-ivr-3"].iter("action")]
-    assert menu[2].startswith("1 1 2 4000 # /p/menu-3.wav ")
-    assert menu[2].endswith(" sb_ivr_key ^[1290]$ 4000")
-    assert next(a.get("data") for a in routes["sb-ivr-3-2"].iter("action")) == "sb-ivr-4 XML switchboard"
-    assert "switchboard::ivr_callback" in routes["sb-ivr-3-"].find("condition/action").get("data")  # key 9
+    conditions = routes["sb-ivr-3"].findall("condition")
+    assert [a.get("data") for a in conditions[1].iter("action")] == [  # on entering, not on a retry
+        "sb_ivr_tries", "Event-Subclass=switchboard::ivr_menu,Event-Name=CUSTOM,SB-Menu=3,SB-Step=enter"]
+    menu = [a.get("data") for a in conditions[2].iter("action")]
+    assert menu[2] == "1 1 1 4000 # /p/menu-3.wav silence_stream://1 sb_ivr_key ^[1290]$ 4000"  # one try
+    assert menu[3] == "sb-ivr-3-${sb_ivr_key} XML switchboard"
+    assert [a.get("data") for a in routes["sb-ivr-3-2"].iter("action")][:2] == [
+        "Event-Subclass=switchboard::ivr_menu,Event-Name=CUSTOM,SB-Menu=3,SB-Step=key,SB-Key=2,SB-Go=menu,"
+        "SB-To=4",
+        "sb-ivr-4 XML switchboard"]
+    again = routes["sb-ivr-3-again"].findall("condition")
+    assert (again[1].get("field"), again[1].get("expression")) == ("${sb_ivr_tries}", "^x{0,0}$")  # 1 retry
+    assert next(a.get("data") for a in again[2].iter("action")).endswith(
+        "SB-Step=invalid,SB-Key=${sb_ivr_key_invalid}")
+    assert [a.get("data") for a in again[-1].iter("action")] == [
+        "sb_ivr_tries=${sb_ivr_tries}x", "sb-ivr-3-again XML switchboard"]
+    last = [a.get("data") for a in routes["sb-ivr-3-last"].findall("condition")[-1].iter("action")]
+    assert last == ["Event-Subclass=switchboard::ivr_menu,Event-Name=CUSTOM,SB-Menu=3,SB-Step=none,SB-Key=9,"
+                    "SB-Go=callback", "sb-ivr-3-none XML switchboard"]
+    fallback = [a.get("data") for a in routes["sb-ivr-3-none"].iter("action")]
+    assert "switchboard::ivr_callback" in fallback[0]  # key 9's own actions
+    assert "ivr_menu" not in " ".join(fallback)  # its step was the 'none' before
+    assert routes["sb-ivr-4-again"].findall("condition")[1].get("expression") == "^x{0,1}$"  # 2 retries
+    once = DialplanParams(ivr=IvrPlan((IvrConf(5, "menu-5", (IvrOption("1", HANGUP),), retries=0),)))
+    names = {e.get("name") for e in ET.fromstring(freeswitch.dialplan(once)).iter("extension")}
+    assert {"sb-ivr-5-last", "sb-ivr-5-none"} <= names
+    assert "sb-ivr-5-again" not in names  # no retry: the first miss is the last
     assert list(routes).index("sb-ivr-in-14005550420") < list(routes).index("sb-inbound")
 
 
