@@ -112,6 +112,10 @@ class DialplanParams:
     position_before_sound: str = "queue-thereare"
     position_after_sound: str = "queue-callswaiting"
     position_first_sound: str = "queue-youarenext"
+    #: ...and the estimated wait after it ("The estimated hold time is currently" 3 "minutes").
+    wait_before_sound: str = "queue-holdtime"
+    wait_minute_sound: str = "queue-minute"
+    wait_minutes_sound: str = "queue-minutes"
     #: The admin's IVR menus and the DIDs that enter them (``dialplans.ivr``), per node.
     ivr: IvrPlan = field(default_factory=IvrPlan)
     #: What a caller over an IVR's channel limit hears (then busy), and after an invalid key.

@@ -1,5 +1,6 @@
 """The rendered Asterisk dialplan defines every route the core names, and the admin's IVR menus."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -120,3 +121,50 @@ def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
 def test_ivr_values_that_could_change_a_dialplan_are_refused(bad):
     with pytest.raises(ValueError, match=r"invalid|no menu|at least one key|no option"):
         bad()
+
+
+def _fs_actions(extension: ET.Element, destination: str) -> list[str] | None:
+    """What FreeSWITCH's XML dialplan runs of ``extension`` for ``destination`` (its conditions on the
+    destination: break on-false unless ``never``; ``$1`` from each condition's own match)."""
+    actions: list[str] = []
+    for condition in extension.findall("condition"):
+        match = re.search(condition.get("expression", ""), destination)
+        if match is None:
+            if condition.get("break") == "never":
+                continue
+            return None
+        for action in condition.findall("action"):
+            data = action.get("data", "")
+            actions.append(f"{action.get('application')} {data.replace('$1', match.group(1) or '')}"
+                           if match.groups() else f"{action.get('application')} {data}")
+    return actions
+
+
+def test_the_position_announcement_says_the_estimated_wait_on_freeswitch():
+    routes = {e.get("name"): e for e in ET.fromstring(freeswitch.dialplan()).iter("extension")}
+    announce = routes["sb-queue-announce"]
+    back = "transfer sb-queue-wait XML switchboard"
+    assert _fs_actions(announce, "sb-queue-announce-2") == [
+        f"playback {freeswitch.POSITION_BEFORE_SOUND}", "say en number pronounced 2",
+        f"playback {freeswitch.POSITION_AFTER_SOUND}", back]
+    assert _fs_actions(announce, "sb-queue-announce-12-3") == [
+        f"playback {freeswitch.POSITION_BEFORE_SOUND}", "say en number pronounced 12",
+        f"playback {freeswitch.POSITION_AFTER_SOUND}", f"playback {freeswitch.WAIT_BEFORE_SOUND}",
+        "say en number pronounced 3", f"playback {freeswitch.WAIT_MINUTES_SOUND}", back]
+    assert _fs_actions(announce, "sb-queue-announce-1-1") == [
+        f"playback {freeswitch.POSITION_FIRST_SOUND}", f"playback {freeswitch.WAIT_BEFORE_SOUND}",
+        "say en number pronounced 1", f"playback {freeswitch.WAIT_MINUTE_SOUND}", back]
+    first = f"playback {freeswitch.POSITION_FIRST_SOUND}"
+    assert _fs_actions(announce, "sb-queue-announce-1") == [first, back]
+    assert _fs_actions(announce, "sb-queue-announce-1-x") is None
+
+
+def test_the_position_announcement_says_the_estimated_wait_on_asterisk():
+    text = render_asterisk()["extensions-switchboard.conf"]
+    announce = text[text.index("[sb-queue-announce]"):text.index("[sb-queue-closed]")]
+    for line in ("exten => _X!,1,Set(sb_position=${CUT(EXTEN,*,1)})", "Set(sb_wait_min=${CUT(EXTEN,*,2)})",
+                 "SayNumber(${sb_position})", " same => n(wait),GotoIf($[\"${sb_wait_min}\" = \"\"]?back)",
+                 " same => n,Playback(queue-holdtime)\n same => n,SayNumber(${sb_wait_min})",
+                 "Playback(${IF($[${sb_wait_min} = 1]?queue-minute:queue-minutes)})",
+                 " same => n(first),Playback(queue-youarenext)\n same => n,Goto(wait)"):
+        assert line in announce, line

@@ -48,6 +48,7 @@ class RouteInput:
     enabled: bool = True
     on_max_wait: str = MaxWait.VOICEMAIL.value
     announce_every_s: str = "0"
+    announce_wait: bool = True  # an estimated wait after the position
     campaign_id: int | None = None  # whose dispositions the route's answered calls take
     ivr_id: str = ""  # the menu of a route answered by an IVR
 
@@ -171,5 +172,6 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     row.holidays = _holidays(data.holidays)
     row.record_calls, row.enabled = data.record_calls, data.enabled
     row.announce_every_s, row.campaign_id = announce_every, data.campaign_id
+    row.announce_wait = data.announce_wait
     session.flush()
     return row
