@@ -53,6 +53,11 @@ class RouteInput:
     ivr_id: str = ""  # the menu of a route answered by an IVR
 
 
+#: The shortest interval between two position announcements: the next one would cut the last one short
+#: (the caller is moved to the announcement anew), and "caller number 2 ... about 6 minutes" takes ~6 s.
+MIN_ANNOUNCE_EVERY_S = 10
+
+
 def _seconds(text: str, what: str, low: int) -> int:
     raw = text.strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 5:
@@ -150,6 +155,9 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     if overflow_after >= max_wait:
         raise RouteError("the longest wait must be longer than the wait before overflow")
     announce_every = _seconds(data.announce_every_s or "0", "position announcement", 0)
+    if 0 < announce_every < MIN_ANNOUNCE_EVERY_S:
+        raise RouteError(f"position announcement: 0 (never) or at least {MIN_ANNOUNCE_EVERY_S} seconds, so "
+                         "one announcement (about 6 s with the wait) ends before the next")
     if data.campaign_id is not None and session.get(Campaign, data.campaign_id) is None:
         raise RouteError("dispositions: pick one of the campaigns, or none")
     try:
