@@ -104,3 +104,16 @@ def test_the_ivr_page_counts_today_s_callers_per_option(app, as_role):
 def test_a_bad_period_is_a_clear_400(app, as_role, bad):
     _menus(app, DAY)
     assert as_role("sup").get(f"/reports/?{bad}").status_code == 400
+
+
+def test_the_wallboard_shows_today_s_ivr_use_to_those_who_see_every_team(app, as_role, two_teams):  # noqa: F811
+    _menus(app, utcnow() - timedelta(seconds=30))
+    board = as_role("sup").get("/wallboard/board").get_data(as_text=True)
+    welcome = board[board.index('data-menu="Welcome"'):]
+    welcome = welcome[:welcome.index("</table>")]
+    assert "<caption>Welcome: 4 callers</caption>" in welcome
+    assert "<tr><td>Key 1: to 400 hotline</td><td>2</td></tr>" in welcome
+    assert "<tr><td>Hung up in the menu</td><td>1</td></tr>" in welcome
+    data = as_role("sup").get("/wallboard/snapshot.json").get_json()
+    assert {u["menu"]: u["callers"] for u in data["ivr_today"]} == {"Welcome": 4, "Sales": 1}
+    assert "IVR today" not in as_role("lead1").get("/wallboard/board").get_data(as_text=True)

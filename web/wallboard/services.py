@@ -21,6 +21,8 @@ from store.enums import OUTBOUND_MODES, AgentState, CallDirection, CampaignState
 from store.models import AbandonBucket, Agent, Attempt, Call, Campaign, PacingNote, User
 from web.auth.roles import campaigns_within, within
 from web.campaigns.progress import agents_on, campaigns_of
+from web.reports.ivr import menu_use
+from web.reports.services import Period
 from web.sales.services import by_team, sales_vs_target
 
 HOURS_SHOWN = 12
@@ -75,7 +77,17 @@ def snapshot(
         "campaigns": _campaigns(session, now, campaigns, open_attempts),
         "calls_per_hour": calls_per_hour(session, now, None if teams is None else [c.id for c in campaigns]),
         "sales_today": _sales_today(session, now, teams, target),
+        # The IVR is the centre's, as on the reports page: for those who see every team.
+        "ivr_today": _ivr_today(session, now) if teams is None else [],
     }
+
+
+def _ivr_today(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Each menu's callers today (UTC) and what they did there (``web.reports.ivr``), as plain data."""
+    day = now.astimezone(UTC).date()
+    return [{"menu": u.name, "callers": u.visits,
+             "options": [{"option": o.option, "times": o.times} for o in u.options]}
+            for u in menu_use(session, Period(day, day))]
 
 
 def _current_calls(session: Session) -> dict[int, int]:
