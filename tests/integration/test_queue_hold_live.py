@@ -2,7 +2,7 @@
 
 The route's one hotline seat is logged in and talking to a caller from the world, so two more
 callers wait. What the second hears is recorded on the world's side of their line (the audio
-the PBX sends them): hold music, not silence. Every 8 s of their wait the runner's queue tells
+the PBX sends them): hold music, not silence. Every 12 s of their wait the runner's queue tells
 each their position and an estimated wait: the route's two earlier answered calls took 150 s of
 talk each (+ 20 s of wrap-up), one agent serves it, so the first in line waits about 170 s
 (3 minutes, rounded up) and the second 340 s (6 minutes). The PBX's own events show the second
@@ -34,8 +34,9 @@ FIRST, SECOND, TALKING = "12125550161", "12125550162", "12125550160"
 EARLIER_TALK_S = (150, 150)
 #: The waits said: ceil(position x 170 s / 1 agent / 60).
 WAIT_MIN = {FIRST: 3, SECOND: 6}
-#: Longer than the announcement with the wait (about 6 s): a new one would cut it short.
-ANNOUNCE_EVERY_S = 8
+#: Longer than the announcement with the wait (up to 10 s with Asterisk's prompts): a new one would cut
+#: it short.
+ANNOUNCE_EVERY_S = 12
 #: RMS amplitude (sox, full scale 1) above which a line carries sound (the monitoring test's HEARD).
 HEARD = 0.01
 
@@ -82,9 +83,9 @@ def test_a_waiting_caller_hears_hold_music_and_is_told_their_place_in_the_queue(
             # The 2 s before the second caller's first announcement: the hold music.
             heard = world_heard(kit, {"second": channels[-1]}, 2.0)["second"]
             kit.wait_for("the second caller told they are number 2",
-                         lambda _s: pbx.position_told(SECOND, 2), runner, timeout=15)
+                         lambda _s: pbx.position_told(SECOND, 2), runner, timeout=20)
             kit.wait_for("the second caller told their wait",
-                         lambda _s: pbx.wait_told(SECOND, WAIT_MIN[SECOND]), runner, timeout=15)
+                         lambda _s: pbx.wait_told(SECOND, WAIT_MIN[SECOND]), runner, timeout=20)
             assert pbx.position_told(FIRST, 1)
             assert pbx.wait_told(FIRST, WAIT_MIN[FIRST])
             assert not pbx.wait_told(FIRST, WAIT_MIN[SECOND])  # each their own

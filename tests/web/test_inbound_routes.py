@@ -106,7 +106,7 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"name": ""}, "name: 1 to 64 characters"),
     ({"on_max_wait": "hangup"}, "after the longest wait: voicemail or a callback request"),
     ({"announce_every_s": "-5"}, "position announcement: a whole number"),
-    ({"announce_every_s": "5"}, "position announcement: 0 (never) or at least 10 seconds"),
+    ({"announce_every_s": "10"}, "position announcement: 0 (never) or at least 15 seconds"),
     ({"announce_every_s": "99999"}, "position announcement: between 0 and 3600"),
     ({"campaign_id": "987654"}, "dispositions: pick one of the campaigns, or none"),
     ({"holidays": "tomorrow"}, "holiday 1: "),

@@ -54,8 +54,9 @@ class RouteInput:
 
 
 #: The shortest interval between two position announcements: the next one would cut the last one short
-#: (the caller is moved to the announcement anew), and "caller number 2 ... about 6 minutes" takes ~6 s.
-MIN_ANNOUNCE_EVERY_S = 10
+#: (the caller is moved to the announcement anew), and "You are currently caller number 2, waiting to speak
+#: with a representative. The estimated hold time is currently 6 minutes" takes 10 s in Asterisk's prompts.
+MIN_ANNOUNCE_EVERY_S = 15
 
 
 def _seconds(text: str, what: str, low: int) -> int:
@@ -157,7 +158,7 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     announce_every = _seconds(data.announce_every_s or "0", "position announcement", 0)
     if 0 < announce_every < MIN_ANNOUNCE_EVERY_S:
         raise RouteError(f"position announcement: 0 (never) or at least {MIN_ANNOUNCE_EVERY_S} seconds, so "
-                         "one announcement (about 6 s with the wait) ends before the next")
+                         "one announcement (up to 10 s with the wait) ends before the next")
     if data.campaign_id is not None and session.get(Campaign, data.campaign_id) is None:
         raise RouteError("dispositions: pick one of the campaigns, or none")
     try:
