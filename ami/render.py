@@ -111,9 +111,11 @@ def _set_variables(cmd: c.SetVariables, routes: Mapping[str, str]) -> list[Actio
 
 @_render.register
 def _announce_position(cmd: c.AnnouncePosition, routes: Mapping[str, str]) -> list[Action]:
-    # The position is the extension the announce route says (a number, nothing else).
+    # The position is the extension the announce route says (a number, nothing else); an estimated
+    # wait follows it after a "*" (``2*3``: caller number 2, about 3 minutes).
+    exten = str(int(cmd.position)) + (f"*{int(cmd.wait_min)}" if cmd.wait_min else "")
     return [{"Action": "Redirect", "Channel": _channel(cmd.channel_id),
-             "Context": _context(cmd.route, routes), "Exten": str(int(cmd.position)), "Priority": "1"}]
+             "Context": _context(cmd.route, routes), "Exten": exten, "Priority": "1"}]
 
 
 @_render.register

@@ -6,7 +6,10 @@ database out), each key is answered by the PBX at once, and the limit is counted
 the channels are (Asterisk ``GROUP()``/``GROUP_COUNT()``, FreeSWITCH's ``limit`` with the hash
 backend) instead of from events a runner may see late. The runner only hears what happened: a
 caller sent on to a route's queue (``ivr_route``: the queue takes them as if they had dialed the
-route's DID), a callback request (``ivr_callback``) and a caller turned away busy (``ivr_busy``).
+route's DID), a callback request (``ivr_callback``), a caller turned away busy (``ivr_busy``) and
+every step of a caller's visit to a menu (``ivr_menu``: :func:`asterisk_signal` and
+:func:`freeswitch_signal` render the one definition, ``orchestrator.inbound.ivr.MENU_FIELDS``, for
+each PBX), counted per menu and key for the reports.
 
 Every value that reaches a PBX is checked here (keys, ids, numbers, prompt file names); the
 admin's names never reach a dialplan.
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from orchestrator.inbound.ivr import MENU_FIELDS, SIGNAL_MENU
 
 #: The keys a menu offers: digits (``#`` ends FreeSWITCH's ``play_and_get_digits``; ``*`` and ``#``
 #: mean something else to most callers' phones and to some carriers' IVR probes).
@@ -111,3 +116,25 @@ class IvrPlan:
 def prompt_name(menu_id: int) -> str:
     """The file name (no extension) of a menu's prompt on every node."""
     return f"menu-{menu_id}"
+
+
+def _menu_fields(menu_id: int, step: str, key: str, go: str, to: int) -> list[tuple[str, str]]:
+    """The ``ivr_menu`` signal's fields (empty ones left out); ``key`` may be a dialplan expression
+    (the unknown key: ``${INVALID_EXTEN}``, ``${sb_ivr_key_invalid}``): the core checks what it holds."""
+    values = (str(int(menu_id)), step, key, go, str(int(to)) if to else "")
+    return [(name, value) for name, value in zip(MENU_FIELDS, values, strict=True) if value]
+
+
+def asterisk_signal(menu_id: int, step: str, key: str = "", go: str = "", to: int = 0) -> str:
+    """The ``ivr_menu`` signal as an Asterisk ``UserEvent`` (``SwitchboardIvrMenu``, which the AMI
+    adapter turns back into ``ivr_menu``)."""
+    name = "Switchboard" + "".join(word.capitalize() for word in SIGNAL_MENU.split("_"))
+    fields = ",".join(f"{k}: {v}" for k, v in _menu_fields(menu_id, step, key, go, to))
+    return f"UserEvent({name},{fields})"
+
+
+def freeswitch_signal(menu_id: int, step: str, key: str = "", go: str = "", to: int = 0) -> str:
+    """The ``ivr_menu`` signal as the data of FreeSWITCH's ``event`` application (a ``CUSTOM`` event,
+    subclass ``switchboard::ivr_menu``, its fields as ``SB-`` headers)."""
+    fields = ",".join(f"SB-{k}={v}" for k, v in _menu_fields(menu_id, step, key, go, to))
+    return f"Event-Subclass=switchboard::{SIGNAL_MENU},Event-Name=CUSTOM,{fields}"

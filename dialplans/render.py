@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dialplans.ivr import IvrPlan
+from dialplans.ivr import IvrPlan, asterisk_signal
 
 ROUTES = ("sb-outbound", "sb-abandon", "sb-leave-message", "sb-agent-hold", "sb-queue-wait",
           "sb-queue-closed", "sb-queue-voicemail", "sb-queue-callback", "sb-queue-announce")
@@ -112,6 +112,10 @@ class DialplanParams:
     position_before_sound: str = "queue-thereare"
     position_after_sound: str = "queue-callswaiting"
     position_first_sound: str = "queue-youarenext"
+    #: ...and the estimated wait after it ("The estimated hold time is currently" 3 "minutes").
+    wait_before_sound: str = "queue-holdtime"
+    wait_minute_sound: str = "queue-minute"
+    wait_minutes_sound: str = "queue-minutes"
     #: The admin's IVR menus and the DIDs that enter them (``dialplans.ivr``), per node.
     ivr: IvrPlan = field(default_factory=IvrPlan)
     #: What a caller over an IVR's channel limit hears (then busy), and after an invalid key.
@@ -126,6 +130,7 @@ _env = Environment(  # nosec B701
     keep_trailing_newline=True,
     autoescape=False,  # noqa: S701 - Asterisk config, not HTML: nothing to escape for a browser
 )
+_env.globals["ivr_signal"] = asterisk_signal
 
 
 def render_asterisk(params: DialplanParams | None = None) -> dict[str, str]:

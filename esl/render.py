@@ -215,8 +215,10 @@ def _set_variables(cmd: c.SetVariables, ch: str, config: DialConfig, job_uuid: s
 def _announce_position(cmd: c.AnnouncePosition, ch: str, config: DialConfig,
                        job_uuid: str) -> EslRequest | None:
     # The route's extension takes the position as a suffix (``sb-queue-announce-2``): a transfer, so
-    # whatever the caller hears (the hold music) stops, and the route transfers them back after.
-    target = _transfer_target(f"{cmd.route}-{int(cmd.position)}", config)
+    # whatever the caller hears (the hold music) stops, and the route transfers them back after. An
+    # estimated wait is a second suffix (``sb-queue-announce-2-3``: caller number 2, about 3 minutes).
+    wait = f"-{int(cmd.wait_min)}" if cmd.wait_min else ""
+    target = _transfer_target(f"{cmd.route}-{int(cmd.position)}{wait}", config)
     return EslRequest(f"api uuid_transfer {ch} {target}")
 
 

@@ -137,17 +137,23 @@ class AnnouncePosition(Command):
     The route (``sb-queue-announce``) says the number with the PBX's own say files
     (Asterisk ``SayNumber``, FreeSWITCH ``say``); the position travels as the
     extension (Asterisk) or the extension's suffix (FreeSWITCH), digits only.
+    ``wait_min``: the estimated wait said after it, in minutes (0: none;
+    ``orchestrator.inbound.estimate``), in the same extension after a ``*`` (Asterisk:
+    ``2*3``) or a ``-`` (FreeSWITCH: ``sb-queue-announce-2-3``).
     """
 
     channel_id: str
     route: str
     position: int
+    wait_min: int = 0
 
     def __post_init__(self) -> None:
         safe.check_channel_id(self.channel_id)
         safe.check_token(self.route, "route")
         if not 1 <= self.position <= 999:
             raise safe.UnsafeValue(f"queue position out of range: {self.position}")
+        if not 0 <= self.wait_min <= 999:
+            raise safe.UnsafeValue(f"estimated wait out of range: {self.wait_min}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from defusedxml import ElementTree
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from dialplans.ivr import freeswitch_signal
 from dialplans.render import AmdTuning, DialplanParams, write_atomically
 from esl import oneshot
 from esl.render import DialConfig
@@ -46,6 +47,10 @@ HOLD_MUSIC_MIN_S = 60
 POSITION_BEFORE_SOUND = "switchboard/queue-caller-number.wav"
 POSITION_AFTER_SOUND = "switchboard/queue-in-the-queue.wav"
 POSITION_FIRST_SOUND = "switchboard/queue-you-are-next.wav"
+#: The estimated wait after the position ("Your estimated wait is about" 3 "minutes"), as above.
+WAIT_BEFORE_SOUND = "switchboard/queue-wait-about.wav"
+WAIT_MINUTE_SOUND = "switchboard/queue-minute.wav"
+WAIT_MINUTES_SOUND = "switchboard/queue-minutes.wav"
 #: What a caller hears after a key the IVR menu does not offer (then the prompt again).
 IVR_INVALID_SOUND = "tone_stream://%(300,100,480,620);loops=2"
 #: Where a FreeSWITCH node records when its row names no ``recordings_dir``: where the ESL runner tells it to.
@@ -57,6 +62,7 @@ _env = Environment(
     autoescape=True,  # XML: a seat name must never open an element
     keep_trailing_newline=True,
 )
+_env.globals["ivr_signal"] = freeswitch_signal
 
 
 def not_found() -> str:
@@ -82,6 +88,9 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "position_before_sound": POSITION_BEFORE_SOUND,
         "position_after_sound": POSITION_AFTER_SOUND,
         "position_first_sound": POSITION_FIRST_SOUND,
+        "wait_before_sound": WAIT_BEFORE_SOUND,
+        "wait_minute_sound": WAIT_MINUTE_SOUND,
+        "wait_minutes_sound": WAIT_MINUTES_SOUND,
         "voicemail_sound": VOICEMAIL_SOUND,
         "voicemail_max_s": params.voicemail_max_s,
         "callback_sound": CALLBACK_SOUND,

@@ -75,6 +75,7 @@ from orchestrator.events import (
     AgentStateChanged,
     CallEvent,
     Event,
+    HungUp,
     OriginateFailed,
     PbxConnected,
     PbxDisconnected,
@@ -253,6 +254,7 @@ class NodeCore:
         self.host = NodeHost()  # the pure core: units (the slots' dialers) and the agent pool
         self.faxes = NodeFaxes(node.id, self.options.fax)  # the node's fax lines (no campaign, no agent)
         self.monitors = Monitors()  # team leaders listening to agents' calls
+        self.ivr_visits = ivr.MenuVisits()  # callers inside an IVR menu (the menus run on the PBX)
         self.slots: dict[int, Slot] = {}  # by campaign id, in the host's order
         self.queues = NodeQueues(self.host, node.id)  # the inbound routes' queues (after the campaigns)
         self._relogin: list[recovery.LoggedIn] = []
@@ -329,12 +331,15 @@ class NodeCore:
         return not isinstance(event, Tick | PbxConnected | PbxDisconnected)
 
     def _ivr(self, event: Event) -> bool:
-        """Keep an IVR's callback request or busy caller (the menus run on the PBX); True when it was one."""
-        facts = ivr.facts(event)
+        """Keep what the IVR menus report (the menus run on the PBX): a callback request, a busy
+        caller, a step of a caller's visit, a hang-up inside a menu; True when the event was only
+        the IVR's (a hang-up and a reconnect go on to the units)."""
+        facts = self.ivr_visits.handle(event)
         if facts is None:
             return False
-        self.store([(None, facts)])
-        return True
+        if facts:
+            self.store([(None, facts)])
+        return not isinstance(event, HungUp | PbxConnected)
 
     def _monitor(self, event: Event) -> bool:
         """Feed the monitoring sessions; True when ``event`` was only theirs (a customer's hang-up is not)."""

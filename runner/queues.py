@@ -3,7 +3,9 @@
 The routes are the admin's (``store.inbound``); the runner reads them with the
 campaign states and keeps the hosted queues in step: a new route gets its queue,
 an edited one takes its new settings at once (callers and agents stay), a route
-gone or disabled is dropped once no caller waits and no agent is claimed.
+gone or disabled is dropped once no caller waits and no agent is claimed. A new
+queue starts with its route's recent answered calls, for the estimated wait it
+announces (``orchestrator.inbound.estimate``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from orchestrator.dialer import routes as r
+from orchestrator.inbound.estimate import RECENT_CALLS, HandleTimes
 from orchestrator.inbound.queue import InboundQueue, QueueConfig
 from orchestrator.leads.hours import CallingHours, HoursError
 from orchestrator.node.host import NodeHost
 from orchestrator.node.unit import UnitKey, UnitKind
 from runner.campaign_config import survey_config
 from store import models as m
-from store.inbound import answering, node_routes
+from store.inbound import answering, node_routes, recent_talk_s
 
 log = logging.getLogger("runner")
 
@@ -37,7 +40,8 @@ def queue_config(route: m.InboundRoute) -> QueueConfig:
         hours=CallingHours.from_table(route.hours or {}), timezone=route.timezone or "UTC",
         holidays=frozenset(date.fromisoformat(day) for day in route.holidays or ()),
         record_calls=route.record_calls, survey=survey_config(route),
-        announce_every_s=float(route.announce_every_s), announce_route=r.QUEUE_ANNOUNCE)
+        announce_every_s=float(route.announce_every_s), announce_route=r.QUEUE_ANNOUNCE,
+        announce_wait=route.announce_wait)
 
 
 class NodeQueues:
@@ -58,6 +62,8 @@ class NodeQueues:
             queue = self.queues.get(queue_id)
             if queue is None:
                 self.queues[queue_id] = queue = InboundQueue(config, self.host.pool)
+                queue.handle_times = HandleTimes(talk + config.wrap_up_s
+                                                 for talk in recent_talk_s(session, queue_id, RECENT_CALLS))
                 self.host.add(queue)
                 log.info("inbound queue hosted queue=%s numbers=%s", queue_id, sorted(config.numbers))
             elif queue.config != config:

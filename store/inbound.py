@@ -26,6 +26,17 @@ def node_routes(session: Session, node_id: int) -> list[m.InboundRoute]:
     return list(session.scalars(query))
 
 
+def recent_talk_s(session: Session, route_id: int, limit: int) -> list[float]:
+    """The talk time (seconds) of ``route_id``'s last ``limit`` answered and ended calls, oldest first:
+    the history a newly hosted queue estimates waits from (``orchestrator.inbound.estimate``)."""
+    rows = session.execute(
+        select(m.Call.answered_at, m.Call.ended_at)
+        .where(m.Call.route_id == route_id, m.Call.direction == CallDirection.INBOUND,
+               m.Call.answered_at.is_not(None), m.Call.ended_at.is_not(None))
+        .order_by(m.Call.ended_at.desc()).limit(limit)).all()
+    return [(ended - answered).total_seconds() for answered, ended in reversed(rows)]
+
+
 def answering(route: m.InboundRoute) -> tuple[list[int], list[int]]:
     """(hotline agents, overflow agents) of ``route``: a seat route has its one agent and no overflow."""
     hotline = [int(a) for a in route.hotline_agent_ids or []]

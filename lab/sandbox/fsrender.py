@@ -56,6 +56,9 @@ PROMPTS = {
     freeswitch.POSITION_BEFORE_SOUND: "You are caller number",
     freeswitch.POSITION_AFTER_SOUND: "in the queue.",
     freeswitch.POSITION_FIRST_SOUND: "You are next in the queue.",
+    freeswitch.WAIT_BEFORE_SOUND: "Your estimated wait is about",
+    freeswitch.WAIT_MINUTE_SOUND: "minute.",
+    freeswitch.WAIT_MINUTES_SOUND: "minutes.",
     # What mod_say_en plays for a number below a thousand.
     **{f"digits/{n}.wav": str(n) for n in (*range(20), *range(20, 100, 10))},
     "digits/hundred.wav": "hundred",

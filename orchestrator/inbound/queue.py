@@ -31,7 +31,10 @@ The routes and the hold music are the PBX wiring's; *when* a waiting caller hear
 their place in the queue is the queue's: every ``announce_every_s`` of their wait
 (0: never) it sends :class:`~orchestrator.commands.AnnouncePosition` with their
 position at that moment (``CallerQueued`` carries the position at entry,
-``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it).
+``CallerMoved`` each change, and :meth:`InboundQueue.position` answers it) and, with
+``announce_wait``, their estimated wait in minutes (``orchestrator.inbound.estimate``: from
+the recent answered calls' handle times, :attr:`InboundQueue.handle_times`, and the agents
+serving the queue; none without a basis).
 
 A caller an IVR menu sends on to the queue's DID (``orchestrator.inbound.ivr``) arrives the same way.
 On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
@@ -69,6 +72,7 @@ from orchestrator.events import (
     Tick,
 )
 from orchestrator.inbound import ivr
+from orchestrator.inbound.estimate import HandleTimes, estimated_wait_min
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
 from orchestrator.quality.survey import SurveyConfig, Surveys
@@ -121,6 +125,8 @@ class QueueConfig:
     #: How often a waiting caller is told their position (seconds of wait between two; 0: never).
     announce_every_s: float = 0.0
     announce_route: str = "sb-queue-announce"
+    #: Say an estimated wait after the position (when the queue has a basis for one).
+    announce_wait: bool = True
 
     def __post_init__(self) -> None:
         if not self.numbers:
@@ -274,6 +280,9 @@ class InboundQueue:
         self.talking: dict[str, Caller] = {}  # answered, by channel
         self.sent_on: dict[str, tuple[Caller, float]] = {}  # to voicemail or a callback, and when
         self.surveys = Surveys()  # answered callers kept on the line for the survey
+        #: The recent answered calls' handle times (talk + wrap-up), for the estimated wait; the runner
+        #: seeds them from the stored calls when it hosts the queue.
+        self.handle_times = HandleTimes()
         self._now = float("-inf")  # the last input's time
 
     @property
@@ -385,6 +394,7 @@ class InboundQueue:
             if caller.agent_id is not None:
                 out.record(CallerEnded(now, self.config.queue_id, caller.call_id, caller.agent_id,
                                        now - caller.answered))
+                self.handle_times.add(now - caller.answered + self.config.wrap_up_s)
             agent = self.board.agents.get(caller.agent_id) if caller.agent_id is not None else None
             if agent is not None and agent.state is AgentState.ON_CALL:
                 self.board.start_wrap_up(agent, now, out)
@@ -465,14 +475,28 @@ class InboundQueue:
 
     def _announce(self, now: float, out: Outbox) -> None:
         """Callers still waiting (not the one just bridged) whose last announcement is
-        ``announce_every_s`` old hear their position as it is now."""
+        ``announce_every_s`` old hear their position as it is now, and their estimated wait."""
         c = self.config
         if not c.announce_every_s:
             return
         for caller in self.waiting.values():
             if now - caller.told_at >= c.announce_every_s:
                 caller.told_at = now
-                out.send(AnnouncePosition(caller.channel_id, c.announce_route, caller.position))
+                out.send(AnnouncePosition(caller.channel_id, c.announce_route, caller.position,
+                                          self.estimated_wait_min(caller.position) or 0))
+
+    def estimated_wait_min(self, position: int) -> int | None:
+        """The wait said to a caller at ``position`` (``orchestrator.inbound.estimate``); None when the
+        route says none or there is no basis."""
+        if not self.config.announce_wait:
+            return None
+        return estimated_wait_min(position, self.handle_times, self._serving())
+
+    def _serving(self) -> int:
+        """The queue's agents logged in and not paused: its hotline seats and overflow agents."""
+        absent = (AgentState.LOGGED_OUT, AgentState.PAUSED)
+        return sum(1 for i in self.config.hotline | self.config.overflow
+                   if (a := self.pool.get(i)) is not None and a.state not in absent)
 
     def _connect(self, now: float, out: Outbox) -> None:
         for caller in list(self.waiting.values()):

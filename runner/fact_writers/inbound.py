@@ -8,7 +8,7 @@ inbound route's id. An answered call of a route with a campaign becomes an
 attempt of it (``store.inbound.call_attempt``), which its agent disposes of as
 of an outbound call; the attempt ends with the call, its disposition untouched.
 inbound route's id. An IVR's callback requests get a row too, its busy callers a count on the
-menu (``orchestrator.inbound.ivr``).
+menu, each step of a caller's visit to a menu an ``ivr_events`` row (``orchestrator.inbound.ivr``).
 """
 
 from __future__ import annotations
@@ -145,3 +145,13 @@ def ivr_callback(to: Target, s: Session, fact: ivr.IvrCallbackAsked) -> None:
     s.add(m.Call(direction=CallDirection.INBOUND, node_id=to.node_id, caller=fact.caller_number[:64],
                  callee=fact.called[:64], started_at=to_dt(fact.at), ended_at=to_dt(fact.at),
                  pbx_call_id=fact.call_id[:64], route_id=route, queue_outcome=QueueOutcome.CALLBACK))
+
+
+@writes(ivr.IvrMenuEvent)
+def ivr_menu_event(to: Target, s: Session, fact: ivr.IvrMenuEvent) -> None:
+    """A step of a caller's visit to a menu, counted per option in the reports; a menu deleted since
+    (or one no menu has) is not kept, so the facts stored with it still are."""
+    if s.get(m.IvrMenu, fact.menu_id) is None:
+        return
+    s.add(m.IvrEvent(at=to_dt(fact.at), menu_id=fact.menu_id, call_id=fact.call_id[:64], step=fact.step.value,
+                     key=fact.key, go=fact.go, target=fact.to))

@@ -16,7 +16,7 @@ from store.models.campaigns import (
 )
 from store.models.compliance import AbandonBucket, PacingNote
 from store.models.fax import FaxIn, FaxOut
-from store.models.inbound import InboundRoute, IvrMenu
+from store.models.inbound import InboundRoute, IvrEvent, IvrMenu
 from store.models.journal import AgentStateLog, AuditLog, DeskRequest
 from store.models.knowledge import KbArticle, KbArticleVersion, KbFeedback
 from store.models.leaddata import DestructionCertificate, Handout, Purchase, Vendor
@@ -56,6 +56,7 @@ __all__ = [
     "FaxOut",
     "Handout",
     "InboundRoute",
+    "IvrEvent",
     "IvrMenu",
     "KbArticle",
     "KbArticleVersion",

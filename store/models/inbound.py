@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, true
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.enums import InboundTarget, MaxWait
@@ -12,7 +13,7 @@ from store.models.base import Base, CreatedAt
 from store.models.campaigns import Campaign
 from store.models.survey import SurveySettings
 from store.models.trunks import Trunk
-from store.types import JsonType, StrEnumType
+from store.types import BigId, JsonType, StrEnumType, UtcDateTime
 
 
 class InboundRoute(SurveySettings, CreatedAt, Base):
@@ -28,7 +29,8 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     ``on_max_wait``: where a caller goes after ``max_wait_s``: voicemail (a recorded message) or a
     callback request; both are listed for a follow-up (``Call.followed_up_at``).
     ``announce_every_s``: a waiting caller hears their place in the queue this often, over the hold
-    music (0: never).
+    music (0: never); with ``announce_wait`` also an estimated wait in minutes (when the queue has
+    a basis for one: ``orchestrator.inbound.estimate``).
     ``campaign_id``: the campaign whose dispositions, script, order form and callbacks an answered call
     takes, as an outbound call of it would (``store.inbound.call_attempt``); none: no disposition.
     """
@@ -53,6 +55,7 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     on_max_wait: Mapped[MaxWait] = mapped_column(StrEnumType(MaxWait), default=MaxWait.VOICEMAIL,
                                                  server_default=MaxWait.VOICEMAIL.value)
     announce_every_s: Mapped[int] = mapped_column(default=0, server_default="0")
+    announce_wait: Mapped[bool] = mapped_column(default=True, server_default=true())
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
 
     ivr_id: Mapped[int | None] = mapped_column(ForeignKey("ivr_menus.id", ondelete="RESTRICT"), index=True)
@@ -93,3 +96,30 @@ class IvrMenu(CreatedAt, Base):
 
     def __repr__(self) -> str:
         return f"IvrMenu(id={self.id!r}, name={self.name!r})"
+
+
+class IvrEvent(Base):
+    """One step of a caller's visit to an IVR menu (``orchestrator.inbound.ivr.MenuStep``), as the
+    PBX reported it (a hang-up in the menu as the runner saw it): the use of each option per menu
+    and period is counted from these rows (Reports, the IVR page).
+
+    ``key``: the key pressed (a ``key`` or ``invalid`` step) or the fallback's (``none``);
+    ``go``/``target``: what the key led to (``IvrAction``; the route's or sub-menu's id), kept as it
+    was then: the menu may be edited later. A few rows per caller, under 100 callers a day for the
+    reference customer; read by menu and period (the index).
+    """
+
+    __tablename__ = "ivr_events"
+    __table_args__ = (Index("ix_ivr_events_menu_id_at", "menu_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("ivr_menus.id", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    step: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(1), default="", server_default="")
+    go: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    target: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"IvrEvent(menu_id={self.menu_id!r}, step={self.step!r}, key={self.key!r})"

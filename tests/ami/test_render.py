@@ -57,6 +57,9 @@ def test_seat_dial_string():
     (c.AnnouncePosition("a", "sb-queue-announce", 12),
      [{"Action": "Redirect", "Channel": "a", "Context": "sb-queue-announce", "Exten": "12",
        "Priority": "1"}]),
+    (c.AnnouncePosition("a", "sb-queue-announce", 2, wait_min=3),  # about 3 minutes after the position
+     [{"Action": "Redirect", "Channel": "a", "Context": "sb-queue-announce", "Exten": "2*3",
+       "Priority": "1"}]),
 ])
 def test_other_actions(cmd, expected):
     assert render(cmd) == expected

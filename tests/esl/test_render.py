@@ -66,6 +66,8 @@ def test_the_capture_shapes_of_the_other_commands() -> None:
     assert render(c.Reload(), LAB).text == "api reloadxml"
     assert render(c.AnnouncePosition(U, "sb-queue-announce", 2), LAB).text == \
         f"api uuid_transfer {U} sb-queue-announce-2 XML switchboard"
+    assert render(c.AnnouncePosition(U, "sb-queue-announce", 2, wait_min=3), LAB).text == \
+        f"api uuid_transfer {U} sb-queue-announce-2-3 XML switchboard"
 
 
 def test_rendered_texts_match_the_captured_commands() -> None:

@@ -154,6 +154,10 @@ class PbxEvidence(Protocol):
         """The inbound caller from ``caller`` heard the PBX say their place in the queue, ``position``."""
         ...
 
+    def wait_told(self, caller: str, minutes: int) -> bool:
+        """The inbound caller from ``caller`` heard the PBX say their estimated wait, ``minutes``."""
+        ...
+
 
 @dataclass
 class AsteriskEvidence:
@@ -193,6 +197,14 @@ class AsteriskEvidence:
             lambda e: e.get("Event") == "Newexten" and e.get("Context") == routes.QUEUE_ANNOUNCE
             and e.get("CallerIDNum") == caller and (e.get("Application"), e.get("AppData")) == said))
 
+    def wait_told(self, caller: str, minutes: int) -> bool:
+        """The hold-time prompt, then ``SayNumber(<minutes>)`` right after it, in the announce route."""
+        said = [(e.get("Application"), e.get("AppData")) for e in self.pbx.matching(
+            lambda e: e.get("Event") == "Newexten" and e.get("Context") == routes.QUEUE_ANNOUNCE
+            and e.get("CallerIDNum") == caller)]
+        prompt = ("Playback", DialplanParams().wait_before_sound)
+        return any(said[i:i + 2] == [prompt, ("SayNumber", str(minutes))] for i in range(len(said)))
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
 FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START RECORD_START "
@@ -223,6 +235,15 @@ class FreeswitchEvidence:
 
     def recording_started(self, channel_id: str) -> bool:
         return self._seen(channel_id, "RECORD_START")
+
+    def wait_told(self, caller: str, minutes: int) -> bool:
+        """The wait prompt, then mod_say_en's ``digits/<minutes>.wav`` right after it, then "minutes"."""
+        played = [e.get("Playback-File-Path") or "" for e in self.events.events(
+            lambda e: e.name == "PLAYBACK_START" and e.get("Caller-Caller-ID-Number") == caller)]
+        unit = freeswitch.WAIT_MINUTE_SOUND if minutes == 1 else freeswitch.WAIT_MINUTES_SOUND
+        sounds = (freeswitch.WAIT_BEFORE_SOUND, f"digits/{minutes}.wav", unit)
+        return any(all(p.endswith(s) for p, s in zip(played[i:i + 3], sounds, strict=False))
+                   and len(played[i:i + 3]) == 3 for i in range(len(played)))
 
     def position_told(self, caller: str, position: int) -> bool:
         """mod_say_en played ``digits/<position>.wav`` (the first in line hears a prompt instead)."""

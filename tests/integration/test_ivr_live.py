@@ -7,13 +7,17 @@ installs at its start, served to FreeSWITCH over mod_xml_curl by the web app. On
 unknown key (heard as invalid, the prompt again) and then nothing: after the retry the menu files
 their callback request (listed under Missed callers). A second caller arriving meanwhile finds
 the IVR's one channel taken: busy, counted on the IVR page. A third, once the first is gone,
-presses 1 and reaches the hotline seat through the queue.
+presses 1 and reaches the hotline seat through the queue. A fourth, once the third is gone, hangs
+up during the prompt. Each step the PBX reported (and the hang-up the runner saw) is counted per
+option on the Reports page and the IVR page, fetched through the web app as a supervisor.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import io
+import re
 import subprocess
 import threading
 import time
@@ -159,6 +163,14 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
             with kit.sessions() as s:
                 assert s.get(m.IvrMenu, menu_id).busy_count == 1  # the third was not turned away
             hang_up(world, first, second, third)
+            kit.wait_for("the third caller's call ended", lambda s: (c := inbound_call(
+                s, "12125550163")) is not None and c.ended_at is not None, runner, timeout=8)
+            wait_answered(kit, third, up=False)
+            fourth = call_in(world, kind, IVR_DID[kind], "12125550164")
+            wait_answered(kit, fourth)
+            hang_up(world, fourth)  # during the prompt
+            kit.wait_for("the fourth caller's hang-up in the menu", lambda s: s.scalar(
+                select(m.IvrEvent.id).where(m.IvrEvent.step == "hangup")) is not None, runner, timeout=8)
         finally:
             runner.stop()
             print(runner.tail(40))
@@ -178,7 +190,22 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
         asked_id = asked.id
     qa = web_client(kit, tmp_path, UserRole.QA)
     assert f'id="missed-{asked_id}"' in qa.get("/inbound/missed").get_data(as_text=True)
-    page = web_client(kit, tmp_path, UserRole.SUPERVISOR).get("/admin/ivr").get_data(as_text=True)
+    supervisor = web_client(kit, tmp_path, UserRole.SUPERVISOR)
+    page = supervisor.get("/admin/ivr").get_data(as_text=True)
     assert f'<tr id="menu-{menu_id}">' in page
     assert '<td class="busy-count">1</td>' in page
+    today = page[page.index('class="today"'):page.index("</ul>")]
+    assert '<span class="visits">3 callers</span>' in today  # the busy one never entered
+    reports = supervisor.get("/reports/").get_data(as_text=True)
+    table = reports[reports.index(f'id="ivr-menu-{menu_id}"'):]
+    rows = [tuple(html.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", row))
+            for row in re.findall(r"<tr>(.*?)</tr>", table[:table.index("</table>")], re.S) if "<td>" in row]
+    print(f"ivr ({kind}): reports {rows}")
+    # first: an unknown key, no key in time, no choice (key 9's callback); third: key 1; fourth: hung up
+    assert rows == [("Key 1: to hotline behind the IVR", "1", "33.3 %"),
+                    ("No choice after the retries: a callback request", "1", "33.3 %"),
+                    ("Unknown key", "1", "33.3 %"), ("No key in time", "1", "33.3 %"),
+                    ("Hung up in the menu", "1", "33.3 %")]
+    assert "Menu Welcome: 3 callers" in reports
+    assert f'id="ivr-chart-{menu_id}"' in reports
     kit.close()

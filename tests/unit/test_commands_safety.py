@@ -59,6 +59,13 @@ def test_a_queue_position_is_a_plain_number_in_range(position):
         AnnouncePosition("c1", "sb-queue-announce", position)
 
 
+@pytest.mark.parametrize("minutes", [-1, 1000])
+def test_an_estimated_wait_is_a_plain_number_in_range(minutes):
+    """It goes into the announce route's extension too: 0 (none) to 999."""
+    with pytest.raises(UnsafeValue):
+        AnnouncePosition("c1", "sb-queue-announce", 2, minutes)
+
+
 def test_asterisk_never_gets_a_tone_stream():
     """Only FreeSWITCH plays tone streams: the AMI renderer refuses them (their commas split AMI args)."""
     from ami.render import render as ami_render

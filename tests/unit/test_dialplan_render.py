@@ -1,5 +1,6 @@
 """The rendered Asterisk dialplan defines every route the core names, and the admin's IVR menus."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -56,12 +57,23 @@ def test_an_ivr_menu_renders_on_asterisk_with_its_keys_retries_and_channel_limit
     assert "UserEvent(SwitchboardIvrBusy,Menu: 3," in entry
     menu = text[text.index("[sb-ivr-3]"):text.index("[sb-ivr-4]")]
     for line in ("Background(/p/menu-3)", "WaitExten(4)", "GotoIf($[${sb_ivr_tries} > 1]?none)",
-                 "same => n(none),Goto(9,1)", "exten => 2,1,Goto(sb-ivr-4,s,1)",
-                 "exten => 1,1,UserEvent(SwitchboardIvrRoute,Menu: 3,Caller: ${CALLERID(num)},"
+                 "same => n(none),UserEvent(SwitchboardIvrMenu,Menu: 3,Step: none,Key: 9,Go: callback)\n"
+                 " same => n,Goto(9,chosen)", " same => n(chosen),Goto(sb-ivr-4,s,1)",
+                 " same => n(chosen),UserEvent(SwitchboardIvrRoute,Menu: 3,Caller: ${CALLERID(num)},"
                  "Called: 14005550400)",
-                 "exten => 9,1,UserEvent(SwitchboardIvrCallback,"):
+                 " same => n(chosen),UserEvent(SwitchboardIvrCallback,"):
         assert line in menu
-    assert "Goto(sb-ivr-bye,s,1)" in text[text.index("[sb-ivr-4]"):]
+    # Each step of a visit reported once, the key's before what it does (the fallback skips it).
+    for line in ("same => n,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: enter)\n same => n(prompt),",
+                 "exten => i,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: invalid,Key: ${INVALID_EXTEN})",
+                 "exten => t,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: timeout)\n same => n(again),",
+                 "exten => 1,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: key,Key: 1,Go: route,To: 5)",
+                 "exten => 2,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: key,Key: 2,Go: menu,To: 4)",
+                 "exten => 0,1,UserEvent(SwitchboardIvrMenu,Menu: 3,Step: key,Key: 0,Go: hangup)"):
+        assert line in menu
+    sub = text[text.index("[sb-ivr-4]"):]
+    assert "same => n(none),UserEvent(SwitchboardIvrMenu,Menu: 4,Step: none,Go: hangup)\n" \
+           " same => n,Goto(sb-ivr-bye,s,1)" in sub
 
 
 def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
@@ -69,11 +81,33 @@ def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
     entry = [a.get("data") for a in routes["sb-ivr-in-14005550420"].iter("action")]
     limit = entry.index("hash sb ivr-3 2 sb-ivr-busy-3 XML switchboard")
     assert entry.index("limit_ignore_transfer=true") < limit  # kept through the transfer into the menu
-    menu = [a.get("data") for a in routes["sb-ivr-3"].iter("action")]
-    assert menu[2].startswith("1 1 2 4000 # /p/menu-3.wav ")
-    assert menu[2].endswith(" sb_ivr_key ^[1290]$ 4000")
-    assert next(a.get("data") for a in routes["sb-ivr-3-2"].iter("action")) == "sb-ivr-4 XML switchboard"
-    assert "switchboard::ivr_callback" in routes["sb-ivr-3-"].find("condition/action").get("data")  # key 9
+    conditions = routes["sb-ivr-3"].findall("condition")
+    assert [a.get("data") for a in conditions[1].iter("action")] == [  # on entering, not on a retry
+        "sb_ivr_tries", "Event-Subclass=switchboard::ivr_menu,Event-Name=CUSTOM,SB-Menu=3,SB-Step=enter"]
+    menu = [a.get("data") for a in conditions[2].iter("action")]
+    assert menu[2] == "1 1 1 4000 # /p/menu-3.wav silence_stream://1 sb_ivr_key ^[1290]$ 4000"  # one try
+    assert menu[3] == "sb-ivr-3-${sb_ivr_key} XML switchboard"
+    assert [a.get("data") for a in routes["sb-ivr-3-2"].iter("action")][:2] == [
+        "Event-Subclass=switchboard::ivr_menu,Event-Name=CUSTOM,SB-Menu=3,SB-Step=key,SB-Key=2,SB-Go=menu,"
+        "SB-To=4",
+        "sb-ivr-4 XML switchboard"]
+    again = routes["sb-ivr-3-again"].findall("condition")
+    assert (again[1].get("field"), again[1].get("expression")) == ("${sb_ivr_tries}", "^x{0,0}$")  # 1 retry
+    assert next(a.get("data") for a in again[2].iter("action")).endswith(
+        "SB-Step=invalid,SB-Key=${sb_ivr_key_invalid}")
+    assert [a.get("data") for a in again[-1].iter("action")] == [
+        "sb_ivr_tries=${sb_ivr_tries}x", "sb-ivr-3-again XML switchboard"]
+    last = [a.get("data") for a in routes["sb-ivr-3-last"].findall("condition")[-1].iter("action")]
+    assert last == ["Event-Subclass=switchboard::ivr_menu,Event-Name=CUSTOM,SB-Menu=3,SB-Step=none,SB-Key=9,"
+                    "SB-Go=callback", "sb-ivr-3-none XML switchboard"]
+    fallback = [a.get("data") for a in routes["sb-ivr-3-none"].iter("action")]
+    assert "switchboard::ivr_callback" in fallback[0]  # key 9's own actions
+    assert "ivr_menu" not in " ".join(fallback)  # its step was the 'none' before
+    assert routes["sb-ivr-4-again"].findall("condition")[1].get("expression") == "^x{0,1}$"  # 2 retries
+    once = DialplanParams(ivr=IvrPlan((IvrConf(5, "menu-5", (IvrOption("1", HANGUP),), retries=0),)))
+    names = {e.get("name") for e in ET.fromstring(freeswitch.dialplan(once)).iter("extension")}
+    assert {"sb-ivr-5-last", "sb-ivr-5-none"} <= names
+    assert "sb-ivr-5-again" not in names  # no retry: the first miss is the last
     assert list(routes).index("sb-ivr-in-14005550420") < list(routes).index("sb-inbound")
 
 
@@ -87,3 +121,50 @@ def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
 def test_ivr_values_that_could_change_a_dialplan_are_refused(bad):
     with pytest.raises(ValueError, match=r"invalid|no menu|at least one key|no option"):
         bad()
+
+
+def _fs_actions(extension: ET.Element, destination: str) -> list[str] | None:
+    """What FreeSWITCH's XML dialplan runs of ``extension`` for ``destination`` (its conditions on the
+    destination: break on-false unless ``never``; ``$1`` from each condition's own match)."""
+    actions: list[str] = []
+    for condition in extension.findall("condition"):
+        match = re.search(condition.get("expression", ""), destination)
+        if match is None:
+            if condition.get("break") == "never":
+                continue
+            return None
+        for action in condition.findall("action"):
+            data = action.get("data", "")
+            actions.append(f"{action.get('application')} {data.replace('$1', match.group(1) or '')}"
+                           if match.groups() else f"{action.get('application')} {data}")
+    return actions
+
+
+def test_the_position_announcement_says_the_estimated_wait_on_freeswitch():
+    routes = {e.get("name"): e for e in ET.fromstring(freeswitch.dialplan()).iter("extension")}
+    announce = routes["sb-queue-announce"]
+    back = "transfer sb-queue-wait XML switchboard"
+    assert _fs_actions(announce, "sb-queue-announce-2") == [
+        f"playback {freeswitch.POSITION_BEFORE_SOUND}", "say en number pronounced 2",
+        f"playback {freeswitch.POSITION_AFTER_SOUND}", back]
+    assert _fs_actions(announce, "sb-queue-announce-12-3") == [
+        f"playback {freeswitch.POSITION_BEFORE_SOUND}", "say en number pronounced 12",
+        f"playback {freeswitch.POSITION_AFTER_SOUND}", f"playback {freeswitch.WAIT_BEFORE_SOUND}",
+        "say en number pronounced 3", f"playback {freeswitch.WAIT_MINUTES_SOUND}", back]
+    assert _fs_actions(announce, "sb-queue-announce-1-1") == [
+        f"playback {freeswitch.POSITION_FIRST_SOUND}", f"playback {freeswitch.WAIT_BEFORE_SOUND}",
+        "say en number pronounced 1", f"playback {freeswitch.WAIT_MINUTE_SOUND}", back]
+    first = f"playback {freeswitch.POSITION_FIRST_SOUND}"
+    assert _fs_actions(announce, "sb-queue-announce-1") == [first, back]
+    assert _fs_actions(announce, "sb-queue-announce-1-x") is None
+
+
+def test_the_position_announcement_says_the_estimated_wait_on_asterisk():
+    text = render_asterisk()["extensions-switchboard.conf"]
+    announce = text[text.index("[sb-queue-announce]"):text.index("[sb-queue-closed]")]
+    for line in ("exten => _X!,1,Set(sb_position=${CUT(EXTEN,*,1)})", "Set(sb_wait_min=${CUT(EXTEN,*,2)})",
+                 "SayNumber(${sb_position})", " same => n(wait),GotoIf($[\"${sb_wait_min}\" = \"\"]?back)",
+                 " same => n,Playback(queue-holdtime)\n same => n,SayNumber(${sb_wait_min})",
+                 "Playback(${IF($[${sb_wait_min} = 1]?queue-minute:queue-minutes)})",
+                 " same => n(first),Playback(queue-youarenext)\n same => n,Goto(wait)"):
+        assert line in announce, line

@@ -213,6 +213,49 @@ def test_waiting_callers_hear_their_position_as_it_is_every_announce_interval():
     assert first not in {c.channel_id for c in of_type(node.commands, AnnouncePosition)}
 
 
+def test_a_waiting_caller_hears_an_estimated_wait_from_the_recent_calls_and_the_agents_serving():
+    """One seat serving; the one call it answered took 100 s of talk + 15 s of wrap-up: the caller next
+    in line waits about 115 s (2 minutes, rounded up), the one behind them 230 s (4 minutes). Before
+    any call ended there was no basis: the position alone."""
+    node = Node(announce_every_s=20.0)
+    node.join(10, T0)
+    first, _ = node.call_in(T0)  # the seat answers
+    waiting, _ = node.call_in(T0 + 1)
+    step = node.tick(T0 + 21)
+    assert of_type(step.commands, AnnouncePosition) == [AnnouncePosition(waiting, "sb-queue-announce", 1)]
+    node.feed(HungUp(T0 + 22, waiting))
+    node.feed(HungUp(T0 + 100, first))
+    node.tick(T0 + 115)  # the wrap-up over: the seat is ready
+    node.call_in(T0 + 120)  # answered at once: the seat is busy again
+    second, _ = node.call_in(T0 + 121)
+    third, _ = node.call_in(T0 + 122)
+    assert of_type(node.tick(T0 + 141).commands, AnnouncePosition) == [
+        AnnouncePosition(second, "sb-queue-announce", 1, wait_min=2)]
+    assert of_type(node.tick(T0 + 142).commands, AnnouncePosition) == [
+        AnnouncePosition(third, "sb-queue-announce", 2, wait_min=4)]
+    assert node.queue.estimated_wait_min(2) == 4
+
+
+def test_a_route_that_says_no_wait_says_the_position_alone():
+    node = Node(announce_every_s=20.0, announce_wait=False)
+    node.queue.handle_times.add(120.0)  # a basis, not wanted
+    node.join(10, T0)
+    node.call_in(T0)
+    waiting, _ = node.call_in(T0 + 1)
+    assert of_type(node.tick(T0 + 21).commands, AnnouncePosition) == [
+        AnnouncePosition(waiting, "sb-queue-announce", 1)]
+
+
+def test_with_no_agent_serving_the_queue_no_wait_is_said():
+    """No seat logged in, no overflow agent: nobody to wait for, so no estimate (not 'about 0')."""
+    node = Node(announce_every_s=20.0)
+    node.queue.handle_times.add(120.0)
+    waiting, _ = node.call_in(T0)
+    assert of_type(node.tick(T0 + 20).commands, AnnouncePosition) == [
+        AnnouncePosition(waiting, "sb-queue-announce", 1)]
+    assert node.queue.estimated_wait_min(1) is None
+
+
 def test_without_an_announce_interval_nobody_is_told_a_position():
     node = Node()
     node.join(10, T0)

@@ -59,12 +59,14 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     assert "mon 09:00-18:00" in edit
     assert route.on_max_wait is MaxWait.VOICEMAIL  # the default: past the longest wait, leave a message
     assert route.announce_every_s == 0  # the default: no position announcements
+    assert not route.announce_wait  # its box was not ticked
+    assert 'name="announce_wait" checked' not in edit
     assert route.campaign_id is None  # the default: the route's calls take no disposition
     with app.app_context(), sessions().begin() as s:
         campaign_id = seed.campaign(s, "Hotline sales").id
     assert admin.post(f"/admin/inbound/{route.id}", _form(trunk_id, agents, target="seat", overflow=[],
                                                           on_max_wait="callback", announce_every_s="30",
-                                                          campaign_id=str(campaign_id),
+                                                          announce_wait="on", campaign_id=str(campaign_id),
                                                           holidays="2027-02-17\n2026-10-01, 2026-10-01")
                         ).status_code == 302
     (route,) = _routes(app)
@@ -77,9 +79,11 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     assert (route.target, route.overflow_agent_ids) == (InboundTarget.SEAT, [])
     assert route.on_max_wait is MaxWait.CALLBACK
     assert route.announce_every_s == 30
+    assert route.announce_wait  # with the estimated wait
+    assert 'name="announce_wait" checked' in admin.get(f"/admin/inbound/{route.id}").get_data(as_text=True)
     listing = admin.get("/admin/inbound").get_data(as_text=True)
     assert "then callback" in listing
-    assert "every 30 s" in listing
+    assert "every 30 s, with the wait" in listing
     assert admin.post(f"/admin/inbound/{route.id}/delete").status_code == 302
     assert _routes(app) == []
 
@@ -102,6 +106,7 @@ def test_a_route_saved_through_the_form_is_stored_and_listed(app, admin, world):
     ({"name": ""}, "name: 1 to 64 characters"),
     ({"on_max_wait": "hangup"}, "after the longest wait: voicemail or a callback request"),
     ({"announce_every_s": "-5"}, "position announcement: a whole number"),
+    ({"announce_every_s": "10"}, "position announcement: 0 (never) or at least 15 seconds"),
     ({"announce_every_s": "99999"}, "position announcement: between 0 and 3600"),
     ({"campaign_id": "987654"}, "dispositions: pick one of the campaigns, or none"),
     ({"holidays": "tomorrow"}, "holiday 1: "),

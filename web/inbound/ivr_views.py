@@ -1,4 +1,4 @@
-"""IVR menu pages: list (with each menu's busy count), create, edit, delete.
+"""IVR menu pages: list (with each menu's busy count and today's use per option), create, edit, delete.
 
 Saving a menu re-provisions the nodes whose routes answer with menus: Asterisk gets its dialplan
 re-rendered and reloaded with the prompts beside it; FreeSWITCH gets the prompts, and the menus
@@ -14,12 +14,15 @@ from werkzeug.datastructures import MultiDict
 from dialplans.ivr import KEYS
 from store.enums import InboundTarget, IvrAction
 from store.models import InboundRoute, IvrMenu
+from store.types import utcnow
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db
 from web.http import get_or_404
 from web.inbound import ivr
 from web.inbound.ivr import IvrError, MenuInput
+from web.reports.ivr import menu_use
+from web.reports.services import Period
 from web.seats.views import reprovision
 
 bp = Blueprint("ivr", __name__, url_prefix="/admin/ivr")
@@ -57,8 +60,10 @@ def _page(menu: IvrMenu | None, status: int = 200):
     stored = {k: f"{o['go']}:{o['to']}" if "to" in o else str(o["go"])
               for k, o in (menu.options or {}).items()} if menu else {}
     form = request.form if request.method == "POST" else None
+    today = utcnow().date()
+    use = {u.menu_id: u for u in menu_use(session, Period(today, today))}
     return render_template("inbound/ivr.html", menus=menus, m=menu, used=used, keys=KEYS, stored=stored,
-                           choices=_choices(menu), form=form), status
+                           choices=_choices(menu), form=form, today=use), status
 
 
 @bp.get("")

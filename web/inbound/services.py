@@ -48,8 +48,15 @@ class RouteInput:
     enabled: bool = True
     on_max_wait: str = MaxWait.VOICEMAIL.value
     announce_every_s: str = "0"
+    announce_wait: bool = True  # an estimated wait after the position
     campaign_id: int | None = None  # whose dispositions the route's answered calls take
     ivr_id: str = ""  # the menu of a route answered by an IVR
+
+
+#: The shortest interval between two position announcements: the next one would cut the last one short
+#: (the caller is moved to the announcement anew), and "You are currently caller number 2, waiting to speak
+#: with a representative. The estimated hold time is currently 6 minutes" takes 10 s in Asterisk's prompts.
+MIN_ANNOUNCE_EVERY_S = 15
 
 
 def _seconds(text: str, what: str, low: int) -> int:
@@ -149,6 +156,9 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     if overflow_after >= max_wait:
         raise RouteError("the longest wait must be longer than the wait before overflow")
     announce_every = _seconds(data.announce_every_s or "0", "position announcement", 0)
+    if 0 < announce_every < MIN_ANNOUNCE_EVERY_S:
+        raise RouteError(f"position announcement: 0 (never) or at least {MIN_ANNOUNCE_EVERY_S} seconds, so "
+                         "one announcement (up to 10 s with the wait) ends before the next")
     if data.campaign_id is not None and session.get(Campaign, data.campaign_id) is None:
         raise RouteError("dispositions: pick one of the campaigns, or none")
     try:
@@ -171,5 +181,6 @@ def save(session: Session, data: RouteInput, row: InboundRoute | None = None) ->
     row.holidays = _holidays(data.holidays)
     row.record_calls, row.enabled = data.record_calls, data.enabled
     row.announce_every_s, row.campaign_id = announce_every, data.campaign_id
+    row.announce_wait = data.announce_wait
     session.flush()
     return row

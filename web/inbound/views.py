@@ -34,7 +34,8 @@ def _input(form: MultiDict[str, str]) -> RouteInput:
         hours=form.get("hours", ""), timezone=form.get("timezone", ""), holidays=form.get("holidays", ""),
         record_calls=form.get("record_calls") == "on", enabled=form.get("enabled") == "on",
         on_max_wait=form.get("on_max_wait", MaxWait.VOICEMAIL.value),
-        announce_every_s=form.get("announce_every_s", "0"), campaign_id=int_or_none(form.get("campaign_id")),
+        announce_every_s=form.get("announce_every_s", "0"), announce_wait=form.get("announce_wait") == "on",
+        campaign_id=int_or_none(form.get("campaign_id")),
         ivr_id=form.get("ivr_id", ""))
 
 

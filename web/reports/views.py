@@ -15,7 +15,7 @@ from web.csvsafe import safe_csv, safe_xlsx
 from web.db import db
 from web.http import day_or_none, int_or_none
 from web.pdf import table_pdf
-from web.reports import inbound, quality, survey
+from web.reports import inbound, ivr, quality, survey
 from web.reports.morning import MorningReport, hms, morning_report
 from web.reports.services import GROUPS, Period, outcomes, sales_by_disposition, volume
 from web.sales.services import over_period, sales_vs_target
@@ -65,6 +65,7 @@ def index():
         # inbound calls for anyone (in scope).
         inbound_routes=inbound.by_route(session, period) if teams is None else [],
         inbound_agents=inbound.by_agent(session, period, teams),
+        ivr_menus=ivr.menu_use(session, period) if teams is None else [],
         service_level_s=inbound.SERVICE_LEVEL_S,
         surveys=survey.figures(session, period, group, teams),
         qa_people="agent" if group == "agent" else "team",

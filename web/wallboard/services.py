@@ -23,7 +23,7 @@ from web.auth.roles import campaigns_within, within
 from web.campaigns.progress import agents_on, campaigns_of
 from web.reports.inbound import SERVICE_LEVEL_S
 from web.sales.services import by_team, sales_vs_target
-from web.wallboard.today import agent_times, inbound_queues
+from web.wallboard.today import agent_times, inbound_queues, ivr_today
 
 HOURS_SHOWN = 12
 _COUNTS = (AbandonBucket.live_answers, AbandonBucket.abandons, AbandonBucket.machines)
@@ -81,6 +81,8 @@ def snapshot(
         "sales_today": _sales_today(session, now, teams, target),
         "queues": inbound_queues(session, now),
         "service_level_s": SERVICE_LEVEL_S,
+        # The IVR is the centre's, as on the reports page: for those who see every team.
+        "ivr_today": ivr_today(session, now) if teams is None else [],
     }
 
 

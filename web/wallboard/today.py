@@ -1,4 +1,4 @@
-"""Today's figures on the wallboard: each agent's talk, wrap-up and pause time, and the inbound queues.
+"""Today's figures on the wallboard: each agent's talk, wrap-up and pause time, the inbound queues, the IVR.
 
 The same definitions as the reports page (one of each): state times are the agent state log
 clipped to the day (``ClippedStates``), queue figures are ``web.reports.inbound.by_route`` over
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from store.enums import AgentState, CallDirection
 from store.models import AgentStateLog, Call, InboundRoute
 from web.reports.inbound import by_route
+from web.reports.ivr import menu_use
 from web.reports.services import ClippedStates, Period
 
 #: The state each wallboard column sums.
@@ -76,3 +77,10 @@ def inbound_queues(session: Session, now: datetime) -> list[dict[str, Any]]:
             "asa_s": f.asa_s if f else None,
         })
     return rows
+
+
+def ivr_today(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Each menu's callers today and what they did there (``web.reports.ivr``), as plain data."""
+    return [{"menu": u.name, "callers": u.visits,
+             "options": [{"option": o.option, "times": o.times} for o in u.options]}
+            for u in menu_use(session, today(now))]
