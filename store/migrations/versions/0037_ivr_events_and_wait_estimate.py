@@ -2,7 +2,7 @@
 estimated wait in its position announcement (issue 12, items 3 and 6).
 
 Revision ID: 0037
-Revises: 0036
+Revises: 0041
 Create Date: 2026-12-04 15:00:00.000000
 
 """
