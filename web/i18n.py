@@ -160,6 +160,11 @@ def say(message: Message | str) -> str:
     return _(message) if message else ""
 
 
+def centre_hours(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Hourly rows (each with its hour's UTC start, ``at``) labelled with that hour in the centre's zone."""
+    return [{**row, "hour": local_time(str(row["at"]), "HH:mm")} for row in rows]
+
+
 def listing(items: list[str]) -> str:
     """Words joined as the language joins a list ("a, b and c", "a、b和c")."""
     return lists.format_list([str(i) for i in items], locale=locale_name()) if items else ""
@@ -185,4 +190,5 @@ def init_app(app: Flask) -> None:
                                  locale_name=locale_name,
                                  zone_label=zone_label)
     app.jinja_env.filters.update(number=number, percent=percent, money=money, local_time=local_time,
-                                 local_datetime=local_datetime, say=say, listing=listing)
+                                 local_datetime=local_datetime, say=say, listing=listing,
+                                 centre_hours=centre_hours)

@@ -230,7 +230,8 @@ def calls_per_hour(
         dials[int(idx)] += n
         connects[int(idx)] += c
     return [
-        {"hour": (start + timedelta(hours=i)).strftime("%H:00"), "dials": dials[i], "connects": connects[i]}
+        {"hour": (start + timedelta(hours=i)).strftime("%H:00"),  # UTC; the page shows the centre's hour
+         "at": (start + timedelta(hours=i)).isoformat(), "dials": dials[i], "connects": connects[i]}
         for i in range(HOURS_SHOWN)
     ]
 
