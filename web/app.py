@@ -51,7 +51,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
     from web.auth.roles import Perm, can
     from web.auth.services import session_identity
     from web.charts import bar_chart, count_chart, pivot_chart
-    from web.labels import label, labelled
+    from web.labels import label, labelled, relabel
     from web.live import stream as live
 
     app = Flask(__name__)
@@ -86,6 +86,7 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
                             count_chart=count_chart, pivot_chart=pivot_chart)
     i18n.init_app(app)
     app.add_template_filter(label)
+    app.add_template_filter(relabel)
     app.jinja_env.globals["labelled"] = labelled
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)

@@ -26,7 +26,7 @@ from werkzeug.datastructures import LanguageAccept
 from store.models import User
 from web.db import db
 from web.labels import label
-from web.messages import Code, Message
+from web.messages import Code, Message, Seconds
 
 #: The languages offered, by Babel locale name, each named in itself (the switch shows these).
 LANGUAGES = {"en": "English", "zh_Hans_CN": "简体中文"}
@@ -148,6 +148,10 @@ def fill(message: str, params: Mapping[str, object]) -> str:
             shown[name] = number(value)
         elif isinstance(value, Code):
             shown[name] = label(value.value, value.kind)
+        elif isinstance(value, Seconds):
+            shown[name] = number(value.value, value.digits)
+        elif isinstance(value, Message):
+            shown[name] = say(value)
         else:
             shown[name] = value
     return _(message, **shown)

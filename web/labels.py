@@ -37,7 +37,8 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "rejected": _l("rejected"), "congestion": _l("congestion"), "invalid_number": _l("invalid number"),
         "machine": _l("machine"), "abandoned": _l("abandoned"), "early_hangup": _l("early hangup"),
         "failed": _l("failed"), "lost": _l("lost"), "node_refused": _l("node refused"),
-        "none": _p("outcome", "none"),  # a finished lead no attempt gave an outcome (web.campaigns.progress)
+        # A finished lead no attempt gave an outcome (web.campaigns.progress); an attempt still going.
+        "none": _p("outcome", "none"), "in_progress": _l("in progress"),
         # An inbound call's outcome in the queue (store.enums.QueueOutcome).
         "answered": _l("answered"), "overflow": _l("overflow"), "voicemail": _l("voicemail"),
         "callback": _p("outcome", "callback"), "closed": _l("closed"),
@@ -66,6 +67,14 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "agent": _p("report group", "agent"), "team": _l("team"), "campaign": _l("campaign"),
         "hour": _l("hour"), "day": _l("day"),
     },
+    # The call timeline's steps (web.calls.detail) and the AMD's verdicts.
+    "step": {
+        "originate": _l("originate"), "arrived": _l("arrived"), "ring": _l("ring"), "answer": _l("answer"),
+        "AMD verdict": _l("AMD verdict"), "bridge": _l("bridge"), "abandoned": _p("step", "abandoned"),
+        "hangup": _l("hangup"),
+    },
+    "amd": {"human": _l("human"), "machine": _p("amd", "machine"), "notsure": _l("not sure"),
+            "undecided": _l("undecided")},
     "monitor": {"listen": _l("listen"), "whisper": _l("whisper"), "barge": _l("barge")},
     "payment": {"pending": _p("payment", "pending"), "paid": _l("paid")},
     "recording": {"ok": _l("ok"), "empty": _l("empty"), "damaged": _l("damaged"), "missing": _l("missing")},
@@ -91,8 +100,14 @@ LABELS: dict[str, dict[str, LazyString]] = {
 def label(code: object, kind: str) -> str:
     """The reader's word for ``code`` of ``kind`` (an enum or its value); unknown codes as they are."""
     value = str(getattr(code, "value", code) or "")
-    found = LABELS[kind].get(value)
+    table = LABELS[kind]
+    found = table.get(value) or table.get(value.replace(" ", "_"))  # "no answer" as a report words it
     return str(found) if found is not None else value.replace("_", " ")
+
+
+def relabel(rows: list[dict[str, object]], key: str, kind: str) -> list[dict[str, object]]:
+    """``rows`` with the code under ``key`` replaced by the reader's word for it (a chart's series)."""
+    return [{**row, key: label(row[key], kind)} for row in rows]
 
 
 def labelled(counts: dict[str, object], kind: str) -> dict[str, object]:

@@ -27,12 +27,23 @@ class Code:
 
 
 @dataclass(frozen=True)
+class Seconds:
+    """A duration in a message, ``digits`` decimals: "5.0" in English, per the reader's language on a page."""
+
+    value: float
+    digits: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.value:.{self.digits}f}"
+
+
+@dataclass(frozen=True)
 class Message:
     message: str
     params: dict[str, object] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return self.message % self.params if self.params else self.message
+        return self.message % {k: str(v) for k, v in self.params.items()} if self.params else self.message
 
     def __bool__(self) -> bool:
         return bool(self.message)

@@ -14,7 +14,7 @@ from werkzeug.datastructures import LanguageAccept
 
 from settings import Settings
 from store.enums import AgentState, CampaignState, Outcome
-from store.models import User
+from store.models import Call, User
 from tests.web import seed
 from web import catalogue
 from web.app import create_app
@@ -134,6 +134,12 @@ def test_the_campaign_page_in_chinese(app, as_role, board):
     calls = sup.get("/calls").get_data(as_text=True)
     for words in ("通话记录", "外呼", "已接通", "¥1,288.00"):
         assert words in calls, words
+    with app.app_context(), sessions()() as s:
+        call_id = s.scalar(select(Call.id))
+    detail = sup.get(f"/calls/{call_id}").get_data(as_text=True)
+    for words in ("时间线", "<strong>发起呼叫</strong>", "<strong>振铃</strong> 振铃 5.0 秒",
+                  "转接 agent1，应答后 1.0 秒", "挂机原因", "¥1,288.00"):
+        assert words in detail, words
     reports = sup.get("/reports/").get_data(as_text=True)
     assert "话务量" in reports
     assert "按日" in reports
