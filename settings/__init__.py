@@ -111,6 +111,11 @@ class Settings:
     # ("accepted=4, assigned=12": ``orchestrator.quality.tickets.EscalationPolicy.parse``).
     ticket_director_after_h: int = 24
     ticket_director_after_steps: str = ""
+    # The centre's time zone (IANA name): the web pages show times in it ("Asia/Shanghai" for a centre in
+    # China).
+    centre_timezone: str = "UTC"
+    # The currency of order amounts and sales targets (ISO 4217), formatted per the reader's language.
+    currency: str = "CNY"
     session_lifetime_minutes: int = 480  # a signed-in browser must sign in again after this (one shift)
     # Behind a TLS-terminating proxy: cookies only over HTTPS (and HSTS sent), and the number of
     # proxies whose X-Forwarded-For/-Proto to trust (0: none, the client talks to us directly).

@@ -46,11 +46,12 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
 
     from store.sealing import instance_sealer
     from web import db as web_db
-    from web import metrics, security
+    from web import i18n, metrics, security
     from web.auth import throttle
     from web.auth.roles import Perm, can
     from web.auth.services import session_identity
     from web.charts import bar_chart, count_chart, pivot_chart
+    from web.labels import label, labelled, relabel
     from web.live import stream as live
 
     app = Flask(__name__)
@@ -83,6 +84,10 @@ def create_app(settings: Settings, **overrides: object) -> Flask:
 
     app.jinja_env.globals.update(can=can, Perm=Perm, bar_chart=bar_chart,
                             count_chart=count_chart, pivot_chart=pivot_chart)
+    i18n.init_app(app)
+    app.add_template_filter(label)
+    app.add_template_filter(relabel)
+    app.jinja_env.globals["labelled"] = labelled
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     csrf.exempt(import_module("web.fsxml").bp)  # FreeSWITCH authenticates with HTTP basic auth

@@ -72,6 +72,8 @@ class User(CreatedAt, Base):
     # Part of every session cookie; bumping it (log-out, password or role change, deactivation)
     # makes all cookies issued before worthless, wherever they were copied to.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language the user chose for the web pages (a ``web.i18n.LANGUAGES`` key); None: their browser's.
+    language: Mapped[str | None] = mapped_column(String(16))
 
     agent: Mapped[Agent | None] = relationship(back_populates="user")
 

@@ -147,7 +147,7 @@ def test_the_agent_disposes_of_an_inbound_call_as_of_an_outbound_one(app, as_rol
         assert [str(o.amount) for o in s.scalars(select(Order).where(Order.attempt_id == attempt.id))] == [
             "300.00"]
     log = as_role("sup").get("/calls?number=12125550141").get_data(as_text=True)
-    assert "Sale (300.00)" in log
+    assert "Sale (CN¥300.00)" in log  # money per the language
     assert "Call back" in log
 
 

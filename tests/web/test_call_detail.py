@@ -52,7 +52,7 @@ def test_the_call_detail_page_tells_the_whole_call(as_role, two_calls):
     assert "cause 16 (normal clearing), 20 s of talk" in html
     assert 'src="/recordings/' in html  # the call log's player (range requests, audited per listening)
     assert '<p id="disposition">Sale</p>' in html
-    assert "<td>Gold plan</td><td>2</td><td>98.00</td><td>pending</td>" in re.sub(r">\s+<", "><", html)
+    assert "<td>Gold plan</td><td>2</td><td>CN¥98.00</td><td>pending</td>" in re.sub(r">\s+<", "><", html)
     assert "Wants delivery &lt;b&gt;Monday&lt;/b&gt;\nsecond line" in html  # escaped, line breaks kept
 
 

@@ -99,7 +99,7 @@ def test_call_log_filters(as_role, calls):
     assert sup.get("/calls?number=79460002").get_data(as_text=True).count("<tr>") == 2
     day2 = (DAY + timedelta(days=1)).date().isoformat()
     assert sup.get(f"/calls?from={day2}&to={day2}").get_data(as_text=True).count("<tr>") == 2
-    assert "Sale (99.50)" in page
+    assert "Sale (CN¥99.50)" in page  # money per the language: English, the centre's currency (CNY)
     assert sup.get("/calls?outcome=bogus").status_code == 400
 
 
@@ -158,7 +158,7 @@ def test_reports_volume_occupancy_sales_and_csv(as_role, calls):
     page = sup.get(f"/reports/?from={d1}&to={d2}").get_data(as_text=True)
     assert "agent1" in page
     assert "0:01:40" in page
-    assert "50.0 %" in page  # (30 + 30) / (60 + 30 + 30) minutes
+    assert "50.0%" in page  # (30 + 30) / (60 + 30 + 30) minutes
     csv_text = sup.get(f"/reports/export.csv?from={d1}&to={d2}&daily=1").get_data(as_text=True)
     lines = csv_text.strip().splitlines()
     assert lines[0] == "agent,day,dials,connects,talk_s,occupancy,sales,amount"

@@ -129,8 +129,8 @@ def test_the_reports_campaign_page_and_wallboard_draw_their_figures(
     assert (surveys["labels"], surveys["data"]) == (["agent1", "agent2"],
                                                     {"Survey rate %": [50, 100], "CSAT %": [100, 0]})
     table = page.locator("#surveys tr").all_inner_texts()
-    assert "50.0 %\t" in table[1]
-    assert "\t0.0 %\t" in table[2]
+    assert "50.0%\t" in table[1]  # percentages per the language (English: no space)
+    assert "\t0.0%\t" in table[2]
     weeks = [week_of(first).isoformat(), week_of(datetime.now(UTC).date()).isoformat()]
     qa = _drawn(page, "qa-chart")
     assert (qa["type"], qa["labels"]) == ("line", weeks)

@@ -47,7 +47,7 @@ def test_the_hotline_s_figures_and_each_agent_s_inbound_calls(as_role, hotline):
     page = as_role("sup").get("/reports/?from=2026-03-02&to=2026-03-02").get_data(as_text=True)
     route = page[page.index('id="inbound-routes"'):page.index('id="inbound-agents"')]
     # offered 4 (closed apart), answered 2 (1 by overflow), within 20 s: 1 -> 25.0 %, ASA (5+25)/2
-    cells = ["400 hotline", "<td>4</td><td>2</td><td>1</td>", "25.0 %", "15.0 s", "1 (25.0 %)",
+    cells = ["400 hotline", "<td>4</td><td>2</td><td>1</td>", "25.0%", "15.0 s", "1 (25.0%)",
              "<td>1</td><td>0</td><td>1</td>"]
     for cell in cells:
         assert cell in route, cell

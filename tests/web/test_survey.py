@@ -140,15 +140,15 @@ def _report(client, group: str = "agent", day: str = "2026-03-02") -> str:
 def test_survey_rate_and_csat_per_agent_team_and_campaign(as_role, answers):
     sup = as_role("sup")
     table = _table(_report(sup))
-    # agent1: asked 3, answered 2 (66.7 %), average 3.50, CSAT 1 of 2, one low; agent2: asked 2, 4 and 1
-    assert _row("agent1", "3", "2", "66.7 %", "3.50", "50.0 %", "1") in table
-    assert _row("agent2", "2", "2", "100.0 %", "2.50", "50.0 %", "1") in table
+    # agent1: asked 3, answered 2 (66.7%), average 3.50, CSAT 1 of 2, one low; agent2: asked 2, 4 and 1
+    assert _row("agent1", "3", "2", "66.7%", "3.50", "50.0%", "1") in table
+    assert _row("agent2", "2", "2", "100.0%", "2.50", "50.0%", "1") in table
     teams = _table(_report(sup, "team"))
-    assert _row("Team 1", "3", "2", "66.7 %", "3.50", "50.0 %", "1") in teams
-    assert _row("Team 2", "2", "2", "100.0 %", "2.50", "50.0 %", "1") in teams
+    assert _row("Team 1", "3", "2", "66.7%", "3.50", "50.0%", "1") in teams
+    assert _row("Team 2", "2", "2", "100.0%", "2.50", "50.0%", "1") in teams
     campaigns = _table(_report(sup, "campaign"))
-    assert _row("C1", "4", "3", "75.0 %", "3.67", "66.7 %", "1") in campaigns
-    assert _row("inbound: 400 hotline", "1", "1", "100.0 %", "1.00", "0.0 %", "1") in campaigns
+    assert _row("C1", "4", "3", "75.0%", "3.67", "66.7%", "1") in campaigns
+    assert _row("inbound: 400 hotline", "1", "1", "100.0%", "1.00", "0.0%", "1") in campaigns
     assert 'id="surveys"' not in _report(sup, day="2026-03-03")  # another day: no survey, no table
 
 

@@ -38,6 +38,7 @@ from store.models import Agent, Attempt, Call, CallTransfer, Campaign, DeskReque
 from store.types import utcnow
 from web.agent import transfer
 from web.campaigns.progress import campaigns_of
+from web.messages import N_, Code, Message
 from web.sales.orders import LineInput, OrderError, check_lines, take_orders
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin", "technical")
@@ -210,19 +211,27 @@ def when_free(agent: Agent) -> str:
     return "after the call in progress" if agent.state in BUSY else "now"
 
 
-def state_note(agent: Agent) -> str:
+def state_note(agent: Agent) -> Message:
     """What the agent should know about their state, in words (why the dialer sends no calls)."""
-    seat = agent.seat.extension if agent.seat else "your seat"
+    seat = agent.seat.extension if agent.seat else None
     if agent.state is AgentState.PAUSED and agent.state_reason == NO_PHONE:
-        return (f"Your phone ({seat}) is not connected: the dialer cannot reach it. Check that it is "
-                "switched on and registered, then press Ready.")
+        if seat is None:
+            return Message(N_("Your phone is not connected: the dialer cannot reach it. Check that it is "
+                              "switched on and registered, then press Ready."))
+        return Message(N_("Your phone (%(seat)s) is not connected: the dialer cannot reach it. Check that it "
+                          "is switched on and registered, then press Ready."), {"seat": seat})
     if agent.state is AgentState.PAUSED and agent.state_reason == CONNECTING:
-        return f"The dialer is calling your phone ({seat}): answer it to start taking calls."
+        if seat is None:
+            return Message(N_("The dialer is calling your phone: answer it to start taking calls."))
+        return Message(N_("The dialer is calling your phone (%(seat)s): answer it to start taking calls."),
+                       {"seat": seat})
     if agent.state is AgentState.PAUSED:
-        return f"Paused ({agent.state_reason})." if agent.state_reason else "Paused."
+        if agent.state_reason:
+            return Message(N_("Paused (%(reason)s)."), {"reason": Code(agent.state_reason, "reason")})
+        return Message(N_("Paused."))
     if agent.state is AgentState.READY:
-        return "Ready: the next customer is connected to your phone."
-    return ""
+        return Message(N_("Ready: the next customer is connected to your phone."))
+    return Message("")
 
 
 def pending(session: Session, agent: Agent, limit: int = 5) -> list[DeskRequest]:

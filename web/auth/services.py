@@ -36,6 +36,7 @@ class Identity:
     agent_id: int | None
     session_version: int = 0
     led_teams: frozenset[int] = frozenset()  # the teams whose leader this user is
+    language: str | None = None  # chosen for the web pages (web.i18n); None: the browser's
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
@@ -51,7 +52,8 @@ def identity(session: Session, user_id: int) -> Identity | None:
         return None
     led = frozenset(session.scalars(select(Team.id).where(Team.leader_id == user.id)))
     return Identity(
-        user.id, user.username, user.role, user.agent.id if user.agent else None, user.session_version, led
+        user.id, user.username, user.role, user.agent.id if user.agent else None, user.session_version, led,
+        user.language,
     )
 
 

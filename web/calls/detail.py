@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import Agent, Attempt, Call, CallTransfer, Order, Recording
+from web.messages import N_, Code, Message, Seconds
 
 #: The Q.850 causes calls end with, in words (the PBX logs numbers; a supervisor reads these).
 CAUSES: dict[int, str] = {
@@ -54,11 +55,12 @@ def cause_text(cause: int | None) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    """One moment of the timeline; ``after_s``: seconds since the call started."""
+    """One moment of the timeline; ``after_s``: seconds since the call started; ``detail``: what a
+    supervisor reads about it, translated by the page (``str()`` is the English)."""
 
     at: datetime
     what: str
-    detail: str = ""
+    detail: Message = field(default_factory=lambda: Message(""))
     after_s: float = 0.0
 
 
@@ -77,49 +79,67 @@ def _seconds(a: datetime | None, b: datetime | None) -> float | None:
     return (b - a).total_seconds() if a is not None and b is not None else None
 
 
-def _name(agent: Agent | None) -> str:
-    return agent.user.username if agent is not None and agent.user is not None else "an agent"
+def _name(agent: Agent | None) -> str | Message:
+    return agent.user.username if agent is not None and agent.user is not None else Message(N_("an agent"))
 
 
 def timeline(call: Call, attempt: Attempt | None, transfers: Sequence[CallTransfer] = ()) -> list[Step]:
     """The call's milestones in time order, each with what a supervisor needs to read it (a transferred
     call: its first bridge was to the first transfer's agent, the call's agent is the last one's)."""
     start = (attempt.originated_at if attempt else None) or call.started_at
-    steps: list[tuple[datetime, str, str]] = [
+    ends: dict[str, object] = {"from": call.caller or Message(N_("number withheld")),
+                               "to": call.callee or Message(N_("unknown"))}
+    steps: list[tuple[datetime, str, Message]] = [
         (start, "originate" if attempt else "arrived",
-         f"{call.caller or 'number withheld'} → {call.callee or 'unknown'}"
-         + (f" on {call.node.name}" if call.node is not None else "")),
+         Message(N_("%(from)s → %(to)s on %(node)s"), {**ends, "node": call.node.name})
+         if call.node is not None else Message(N_("%(from)s → %(to)s"), ends)),
     ]
     answered = (attempt.answered_at if attempt else None) or call.answered_at
     ended = (attempt.ended_at if attempt else None) or call.ended_at
     ring = _seconds(start, answered or ended)
     if ring is not None and ring > 0:
-        steps.append((start, "ring", f"{ring:.1f} s of ringing"
-                      + ("" if answered else ", never answered")))
+        steps.append((start, "ring", Message(N_("%(seconds)s s of ringing") if answered
+                                             else N_("%(seconds)s s of ringing, never answered"),
+                                             {"seconds": Seconds(ring, 1)})))
     if answered is not None:
-        steps.append((answered, "answer", f"after {_seconds(start, answered):.1f} s"))
+        steps.append((answered, "answer", Message(N_("after %(seconds)s s"),
+                                                  {"seconds": Seconds(_seconds(start, answered) or 0, 1)})))
     if attempt is not None and attempt.amd_at is not None:
-        verdict = attempt.amd_verdict.value.lower() if attempt.amd_verdict else "undecided"
+        verdict = Code(attempt.amd_verdict.value.lower() if attempt.amd_verdict else "undecided", "amd")
         took = _seconds(answered, attempt.amd_at)
-        steps.append((attempt.amd_at, "AMD verdict",
-                      f"{verdict}" + (f" ({attempt.amd_cause})" if attempt.amd_cause else "")
-                      + (f", decided {took:.1f} s after the answer" if took is not None else "")))
+        amd: dict[str, object] = {"verdict": verdict, "cause": attempt.amd_cause or ""}
+        if took is not None:
+            amd["seconds"] = Seconds(took, 1)
+            message = (N_("%(verdict)s (%(cause)s), decided %(seconds)s s after the answer")
+                       if attempt.amd_cause else N_("%(verdict)s, decided %(seconds)s s after the answer"))
+        else:
+            message = N_("%(verdict)s (%(cause)s)") if attempt.amd_cause else N_("%(verdict)s")
+        steps.append((attempt.amd_at, "AMD verdict", Message(message, amd)))
     if attempt is not None and attempt.bridged_at is not None:
         who = _name(transfers[0].from_agent if transfers else attempt.agent)
         wait = _seconds(answered, attempt.bridged_at)
         steps.append((attempt.bridged_at, "bridge",
-                      f"to {who}" + (f", {wait:.1f} s after the answer" if wait is not None else "")))
+                      Message(N_("to %(agent)s, %(seconds)s s after the answer"),
+                              {"agent": who, "seconds": Seconds(wait, 1)}) if wait is not None
+                      else Message(N_("to %(agent)s"), {"agent": who})))
     for t in transfers:
-        part = f"; {_name(t.from_agent)}'s part: {t.from_disposition.label}" if t.from_disposition else ""
-        steps.append((t.at, "transfer", f"from {_name(t.from_agent)} to {_name(t.to_agent)} (blind){part}"))
+        names = {"from": _name(t.from_agent), "to": _name(t.to_agent)}
+        steps.append((t.at, "transfer", Message(
+            N_("from %(from)s to %(to)s (blind); %(from)s's part: %(part)s"),
+            {**names, "part": t.from_disposition.label}) if t.from_disposition
+            else Message(N_("from %(from)s to %(to)s (blind)"), names)))
     if attempt is not None and attempt.abandoned:
-        steps.append((ended or answered or start, "abandoned", "answered by a person, no agent was free"))
+        steps.append((ended or answered or start, "abandoned",
+                      Message(N_("answered by a person, no agent was free"))))
     if ended is not None:
         cause = (attempt.hangup_cause if attempt else None)
         cause = call.hangup_cause if cause is None else cause
         talk = _seconds(attempt.bridged_at if attempt else None, ended)
-        steps.append((ended, "hangup", f"cause {cause_text(cause)}"
-                      + (f", {talk:.0f} s of talk" if talk is not None else "")))
+        hangup: dict[str, object] = {"cause": cause_text(cause)}
+        if talk is not None:
+            hangup["seconds"] = Seconds(talk, 0)
+        steps.append((ended, "hangup", Message(N_("cause %(cause)s, %(seconds)s s of talk")
+                                               if talk is not None else N_("cause %(cause)s"), hangup)))
     steps.sort(key=lambda s: s[0])
     return [Step(at, what, detail, (at - start).total_seconds()) for at, what, detail in steps]
 

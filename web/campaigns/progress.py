@@ -25,6 +25,7 @@ from store.enums import DIALABLE_LEAD_STATUSES, AgentState, CampaignMode, Campai
 from store.inbound import inbound_attempt
 from store.leads import status_in
 from store.models import AgentStateLog, Attempt, AuditLog, Campaign, Disposition, Lead, LeadList, PacingNote
+from web.messages import N_
 
 #: A running campaign with work to do and no runner row this long is reported as "runner down".
 QUIET_AFTER = timedelta(seconds=3 * EXPLAIN_EVERY_S)
@@ -36,11 +37,20 @@ BRAKES = {PacingReason.CAP_BRAKE.value, PacingReason.AMD_UNREACHABLE.value}
 
 @dataclass(frozen=True)
 class Check:
-    """One answer to "why isn't it dialing": ``blocking`` checks stop (or slow) the dialer."""
+    """One answer to "why isn't it dialing": ``blocking`` checks stop (or slow) the dialer.
+
+    ``message`` is an English msgid with named placeholders filled from ``params`` (numbers, UTC
+    datetimes, a runner's own note); ``text`` is it filled in English, times in UTC."""
 
     name: str
     blocking: bool
-    text: str
+    message: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.message % {k: f"{v:%Y-%m-%d %H:%M} UTC" if isinstance(v, datetime) else v
+                               for k, v in self.params.items()}
 
 
 @dataclass
@@ -168,10 +178,21 @@ def why_not_dialing(session: Session, campaign: Campaign, now: datetime, p: Prog
 def _state_check(campaign: Campaign, p: Progress) -> Check:
     state = campaign.desired_state
     if state is CampaignState.RUNNING:
-        return Check("state", False, "running")
-    who = f" by {p.last_change.actor} at {p.last_change.at:%Y-%m-%d %H:%M} UTC" if p.last_change else ""
-    because = f" ({campaign.paused_reason})" if campaign.paused_reason else ""
-    return Check("state", True, f"{state.value}{who}{because}")
+        return Check("state", False, N_("running"))
+    paused = state is CampaignState.PAUSED
+    params: dict[str, object] = {"reason": campaign.paused_reason} if campaign.paused_reason else {}
+    if p.last_change:
+        params.update(actor=p.last_change.actor, at=p.last_change.at)
+        if campaign.paused_reason:
+            message = (N_("paused by %(actor)s at %(at)s (%(reason)s)") if paused
+                       else N_("stopped by %(actor)s at %(at)s (%(reason)s)"))
+        else:
+            message = N_("paused by %(actor)s at %(at)s") if paused else N_("stopped by %(actor)s at %(at)s")
+    elif campaign.paused_reason:
+        message = N_("paused (%(reason)s)") if paused else N_("stopped (%(reason)s)")
+    else:
+        message = N_("paused") if paused else N_("stopped")
+    return Check("state", True, message, params)
 
 
 def agents_on(session: Session, campaign_ids: Sequence[int]) -> dict[int, Counter[AgentState]]:
@@ -205,24 +226,27 @@ def _agents_check(session: Session, campaign: Campaign) -> tuple[Check, bool]:
     logged_in = sum(n for s, n in agents.items() if s is not AgentState.LOGGED_OUT)
     if campaign.mode is CampaignMode.PREVIEW:
         return Check("agents", logged_in == 0,
-                     f"{logged_in} logged in (preview: each agent asks for a lead)"), logged_in > 0
+                     N_("%(logged_in)s logged in (preview: each agent asks for a lead)"),
+                     {"logged_in": logged_in}), logged_in > 0
     if ready:
-        return Check("agents", False, f"{ready} ready of {logged_in} logged in"), True
+        return Check("agents", False, N_("%(ready)s ready of %(logged_in)s logged in"),
+                     {"ready": ready, "logged_in": logged_in}), True
     paused = agents[AgentState.PAUSED]
-    return Check("agents", True, f"no agent ready ({logged_in} logged in, {paused} paused)"), False
+    return Check("agents", True, N_("no agent ready (%(logged_in)s logged in, %(paused)s paused)"),
+                 {"logged_in": logged_in, "paused": paused}), False
 
 
 def _leads_check(session: Session, campaign: Campaign, p: Progress) -> Check:
     if p.due_now:
-        return Check("leads", False, f"{p.due_now} due now")
+        return Check("leads", False, N_("%(due)s due now"), {"due": p.due_now})
     next_due = session.scalar(select(func.min(Lead.next_call_at)).where(
         Lead.campaign_id == campaign.id, status_in(DIALABLE_LEAD_STATUSES)))
     lists = session.scalar(select(func.count()).where(LeadList.campaign_id == campaign.id, LeadList.active))
     if not lists:
-        return Check("leads", True, "no leads due: the campaign has no active lead list")
+        return Check("leads", True, N_("no leads due: the campaign has no active lead list"))
     if next_due is None:
-        return Check("leads", True, "no leads due: every lead is finished")
-    return Check("leads", True, f"no leads due: the next is due at {next_due:%Y-%m-%d %H:%M} UTC")
+        return Check("leads", True, N_("no leads due: every lead is finished"))
+    return Check("leads", True, N_("no leads due: the next is due at %(at)s"), {"at": next_due})
 
 
 def _hours_check(session: Session, campaign: Campaign, now: datetime, p: Progress,
@@ -233,17 +257,21 @@ def _hours_check(session: Session, campaign: Campaign, now: datetime, p: Progres
                             .group_by(Lead.timezone)).tuples().all()
     callable_now = sum(n for zone, n in zones if hours.allows(now.astimezone(_zone(zone))))
     if callable_now:
-        return Check("hours", False, f"{callable_now} of the due leads are inside calling hours")
+        return Check("hours", False, N_("%(callable)s of the due leads are inside calling hours"),
+                     {"callable": callable_now})
     return Check("hours", True,
-                 f"outside calling hours: none of the {p.due_now} due leads may be called at this local time")
+                 N_("outside calling hours: none of the %(due)s due leads may be called at this local time"),
+                 {"due": p.due_now})
 
 
 def _cap_check(campaign: Campaign, notes: Sequence[tuple[datetime, str, str]]) -> Check | None:
     brakes = [text for _, reasons, text in notes if BRAKES & set(reasons.split(","))]
     if brakes:
-        return Check("cap", True, "abandon cap brake: " + " | ".join(brakes))
+        codes = sorted({code for _, reasons, _ in notes for code in reasons.split(",") if code in BRAKES})
+        return Check("cap", True, N_("abandon cap brake: %(notes)s"),
+                     {"notes": " | ".join(brakes), "codes": codes})
     if campaign.mode is CampaignMode.PREDICTIVE:
-        return Check("cap", False, "no abandon cap brake")
+        return Check("cap", False, N_("no abandon cap brake"))
     return None
 
 
@@ -253,8 +281,8 @@ def _runner_check(session: Session, campaign: Campaign, now: datetime, note_time
                                   .where(Attempt.campaign_id == campaign.id))
     seen = max((t for t in [last_attempt, *note_times] if t is not None), default=None)
     if seen is None:
-        return Check("runner", True, "runner down: no runner has dialed this campaign yet")
+        return Check("runner", True, N_("runner down: no runner has dialed this campaign yet"))
     if now - seen > QUIET_AFTER:
-        return Check("runner", True, "runner down: no runner has reported on this campaign since "
-                                     f"{seen:%Y-%m-%d %H:%M:%S} UTC")
-    return Check("runner", False, f"a runner reported at {seen:%H:%M:%S} UTC")
+        return Check("runner", True,
+                     N_("runner down: no runner has reported on this campaign since %(at)s"), {"at": seen})
+    return Check("runner", False, N_("a runner reported at %(at)s"), {"at": seen})

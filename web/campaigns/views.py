@@ -16,16 +16,29 @@ from web.auth.roles import Perm, campaigns_within, requires, team_scope
 from web.campaigns import services
 from web.campaigns.forms import FormError, ScheduleSpec, format_disposition, format_hours, parse_schedule
 from web.campaigns.profiles import WEEKDAYS, notes
-from web.campaigns.progress import progress
+from web.campaigns.progress import Check, progress
 from web.campaigns.services import CampaignInput
 from web.db import db
 from web.http import get_or_404
+from web.i18n import fill, listing, locale_name
+from web.labels import label
 from web.live import stream
 from web.live.changes import campaign_topic
 from web.quality import survey
 from web.wallboard.services import amd_warning
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+
+@bp.app_template_filter("check_text")
+def check_text(check: Check) -> str:
+    """A "why isn't it dialing" answer in the reader's language; a runner's own notes (English) are
+    replaced by the words for their reasons in another language."""
+    params = dict(check.params)
+    codes = params.pop("codes", None)
+    if isinstance(codes, list) and locale_name() != "en":
+        params["notes"] = listing([label(code, "pacing") for code in codes])
+    return fill(check.message, params)
 MAX_SOUND_BYTES = 5 * 1024 * 1024
 #: The campaign page's live part is fetched again at most this often.
 PROGRESS_GAP_S = 2.0

@@ -5,7 +5,11 @@
 // with this page's CSRF token: the board itself is shared by every viewer of its scope.
 // A supervisor's "pause" / "log out" of an agent (at once if free, after the call otherwise) works
 // the same way, and so does "move" to the campaign chosen above the board.
-const MODES = {listen: 'Listen to', whisper: 'Whisper to', barge: 'Barge in on'};
+// The confirmations' words come from the page, in its language (data-confirm-*, {name} placeholders).
+function say(key, values) {
+  const text = document.getElementById('board').dataset[key];
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
+}
 function post(url, fields) {
   const form = document.createElement('form');
   form.method = 'post'; form.action = url;
@@ -20,15 +24,16 @@ document.addEventListener('click', (e) => {
   const b = e.target.closest('button.monitor, button.force, button.move');
   if (!b) return;
   if (b.classList.contains('monitor')) {
-    if (!confirm(`${MODES[b.dataset.mode]} ${b.dataset.name}'s call? Your phone will ring.`)) return;
+    const mode = say('mode' + b.dataset.mode[0].toUpperCase() + b.dataset.mode.slice(1), {});
+    if (!confirm(say('confirmMonitor', {mode, agent: b.dataset.name}))) return;
     post(document.getElementById('board').dataset.monitorUrl,
          {agent_id: b.dataset.agent, mode: b.dataset.mode, seat_id: document.getElementById('monitor-seat').value});
   } else if (b.classList.contains('move')) {
     const to = document.getElementById('move-campaign');
-    if (confirm(`Move ${b.dataset.name} to ${to.selectedOptions[0].text}? (After the call in progress, if any.)`)) {
+    if (confirm(say('confirmMove', {agent: b.dataset.name, campaign: to.selectedOptions[0].text}))) {
       post(b.dataset.url, {campaign_id: to.value});
     }
-  } else if (confirm(`${b.dataset.action} ${b.dataset.name}? (After the call in progress, if any.)`)) {
+  } else if (confirm(say(b.dataset.action === 'pause' ? 'confirmPause' : 'confirmLogout', {agent: b.dataset.name}))) {
     post(b.dataset.url, {action: b.dataset.action});
   }
 });

@@ -187,12 +187,15 @@ def _campaigns(
     in_flight = Counter(cid for cid, _, _ in open_attempts)
     on = agents_on(session, [c.id for c in campaigns])
     notes: dict[int, list[str]] = {}
-    for cid, text in session.execute(
-        select(PacingNote.campaign_id, PacingNote.text)
+    reasons: dict[int, list[str]] = {}  # the codes of the notes, which a page in another language shows
+    for cid, text, codes in session.execute(
+        select(PacingNote.campaign_id, PacingNote.text, PacingNote.reasons)
         .where(PacingNote.campaign_id.in_([c.id for c in campaigns]))
         .order_by(PacingNote.node_id)
     ):
         notes.setdefault(cid, []).append(text)
+        seen = reasons.setdefault(cid, [])
+        seen.extend(code for code in codes.split(",") if code and code not in seen)
     out = []
     for c in campaigns:
         agents = sum(on[c.id][state] for state in WORKING)
@@ -211,6 +214,7 @@ def _campaigns(
                 "dial_level": round(in_flight.get(c.id, 0) / agents, 2) if agents else 0.0,
                 "amd_floor": rates[c.id][2],
                 "pacing_note": " | ".join(notes.get(c.id, [])),
+                "pacing_reasons": reasons.get(c.id, []),
             }
         )
     return out
@@ -234,7 +238,8 @@ def calls_per_hour(
         dials[int(idx)] += n
         connects[int(idx)] += c
     return [
-        {"hour": (start + timedelta(hours=i)).strftime("%H:00"), "dials": dials[i], "connects": connects[i]}
+        {"hour": (start + timedelta(hours=i)).strftime("%H:00"),  # UTC; the page shows the centre's hour
+         "at": (start + timedelta(hours=i)).isoformat(), "dials": dials[i], "connects": connects[i]}
         for i in range(HOURS_SHOWN)
     ]
 

@@ -20,6 +20,7 @@ from web.auth import audit
 from web.auth.roles import Perm, can, requires, team_scope, within
 from web.db import db
 from web.http import finish, get_or_404, int_or_none
+from web.i18n import locale_name
 from web.live import stream
 from web.live.changes import BOARD
 from web.wallboard import monitoring
@@ -64,11 +65,12 @@ def index():
 @bp.get("/board")
 @requires(Perm.WALLBOARD)
 def board():
-    """The live part; the wallboards of one scope told of one change share one reading (so it holds
-    nothing of one viewer's: the monitoring buttons get the page's own CSRF token in wallboard.js)."""
+    """The live part; the wallboards of one scope, view and language told of one change share one reading
+    (so it holds nothing else of one viewer's: the monitoring buttons get the page's own CSRF token in
+    wallboard.js)."""
     scope, _, tv = _view()
     monitor = can(Perm.MONITOR) and not tv
-    key = ("board", None if scope is None else tuple(sorted(scope)), monitor, tv)
+    key = ("board", None if scope is None else tuple(sorted(scope)), monitor, tv, locale_name())
     return stream.hub().shared(key, lambda: render_template("wallboard/_board.html", s=_snapshot(scope),
                                                              monitor=monitor, controls=not tv))
 
