@@ -123,7 +123,7 @@ def timeline(call: Call, attempt: Attempt | None, transfers: Sequence[CallTransf
                               {"agent": who, "seconds": Seconds(wait, 1)}) if wait is not None
                       else Message(N_("to %(agent)s"), {"agent": who})))
     for t in transfers:
-        names = {"from": _name(t.from_agent), "to": _name(t.to_agent)}
+        names: dict[str, object] = {"from": _name(t.from_agent), "to": _name(t.to_agent)}
         steps.append((t.at, "transfer", Message(
             N_("from %(from)s to %(to)s (blind); %(from)s's part: %(part)s"),
             {**names, "part": t.from_disposition.label}) if t.from_disposition

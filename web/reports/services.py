@@ -143,9 +143,9 @@ class ClippedStates:
     both databases: ``start`` and ``end`` of the clipped interval, its ``seconds``, and the WHERE
     clause of the intervals that overlap the period."""
 
-    def __init__(self, session: Session, period: Period) -> None:
+    def __init__(self, session: Session, period: Period, now: datetime | None = None) -> None:
         lo = literal(period.start, UtcDateTime)
-        hi = literal(min(period.end, datetime.now(UTC)), UtcDateTime)
+        hi = literal(min(period.end, now or datetime.now(UTC)), UtcDateTime)
         self.start: ColumnElement[datetime]
         self.end: ColumnElement[datetime]
         if session.get_bind().dialect.name == "sqlite":

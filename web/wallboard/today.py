@@ -39,7 +39,7 @@ def agent_times(session: Session, now: datetime, agent_ids: Iterable[int]) -> di
     times: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(TIMES, 0))
     if not ids:
         return times
-    clip = ClippedStates(session, today(now))
+    clip = ClippedStates(session, today(now), now)
     column = {state: name for name, state in TIMES.items()}
     query = (select(AgentStateLog.agent_id, AgentStateLog.state, func.sum(clip.seconds))
              .where(AgentStateLog.agent_id.in_(ids), AgentStateLog.state.in_(column), clip.overlaps)
