@@ -202,10 +202,10 @@ def test_ivr_keys_retries_callback_and_channel_limit_then_a_key_to_the_hotline(s
             for row in re.findall(r"<tr>(.*?)</tr>", table[:table.index("</table>")], re.S) if "<td>" in row]
     print(f"ivr ({kind}): reports {rows}")
     # first: an unknown key, no key in time, no choice (key 9's callback); third: key 1; fourth: hung up
-    assert rows == [("Key 1: to hotline behind the IVR", "1", "33.3 %"),
-                    ("No choice after the retries: a callback request", "1", "33.3 %"),
-                    ("Unknown key", "1", "33.3 %"), ("No key in time", "1", "33.3 %"),
-                    ("Hung up in the menu", "1", "33.3 %")]
+    assert rows == [("Key 1: to hotline behind the IVR", "1", "33.3%"),
+                    ("No choice after the retries: a callback request", "1", "33.3%"),
+                    ("Unknown key", "1", "33.3%"), ("No key in time", "1", "33.3%"),
+                    ("Hung up in the menu", "1", "33.3%")]
     assert "Menu Welcome: 3 callers" in reports
     assert f'id="ivr-chart-{menu_id}"' in reports
     kit.close()

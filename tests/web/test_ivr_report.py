@@ -62,10 +62,10 @@ def test_each_menu_s_options_with_their_share_of_its_callers_and_a_chart(app, as
     table = page[page.index(f'id="ivr-menu-{main}"'):]
     table = table[:table.index("</table>")]
     assert _rows(table) == [
-        ("Key 1: to 400 hotline", "2", "50.0 %"),
-        ("No choice after the retries: a callback request", "1", "25.0 %"),
-        ("Unknown key", "1", "25.0 %"), ("No key in time", "1", "25.0 %"),
-        ("Hung up in the menu", "1", "25.0 %"),
+        ("Key 1: to 400 hotline", "2", "50.0%"),
+        ("No choice after the retries: a callback request", "1", "25.0%"),
+        ("Unknown key", "1", "25.0%"), ("No key in time", "1", "25.0%"),
+        ("Hung up in the menu", "1", "25.0%"),
     ]
     chart = re.search(rf"id=\"ivr-chart-{main}\"[^>]*aria-describedby=\"ivr-menu-{main}\" "
                       rf"data-chart='([^']*)'", page)

@@ -65,7 +65,7 @@ def index():
         # inbound calls for anyone (in scope).
         inbound_routes=inbound.by_route(session, period) if teams is None else [],
         inbound_agents=inbound.by_agent(session, period, teams),
-        ivr_menus=ivr.menu_use(session, period) if teams is None else [],
+        ivr_menus=ivr.in_language(ivr.menu_use(session, period)) if teams is None else [],
         service_level_s=inbound.SERVICE_LEVEL_S,
         surveys=survey.figures(session, period, group, teams),
         qa_people="agent" if group == "agent" else "team",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from store.enums import AgentState, CallDirection
 from store.models import AgentStateLog, Call, InboundRoute
 from web.reports.inbound import by_route
-from web.reports.ivr import menu_use
+from web.reports.ivr import in_language, menu_use
 from web.reports.services import ClippedStates, Period
 
 #: The state each wallboard column sums.
@@ -83,4 +83,4 @@ def ivr_today(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Each menu's callers today and what they did there (``web.reports.ivr``), as plain data."""
     return [{"menu": u.name, "callers": u.visits,
              "options": [{"option": o.option, "times": o.times} for o in u.options]}
-            for u in menu_use(session, today(now))]
+            for u in in_language(menu_use(session, today(now)))]
