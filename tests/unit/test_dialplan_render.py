@@ -87,3 +87,19 @@ def test_an_ivr_menu_renders_on_freeswitch_with_the_hash_limit():
 def test_ivr_values_that_could_change_a_dialplan_are_refused(bad):
     with pytest.raises(ValueError, match=r"invalid|no menu|at least one key|no option"):
         bad()
+
+
+def test_a_marked_customer_outlives_the_agent_side_of_the_bridge_on_both_pbxes():
+    """sb_after_bridge=wait (the core's mark): the customer waits in sb-after-bridge, not hung up."""
+    text = render_asterisk()["extensions-switchboard.conf"]
+    for hold in ("n(hold),Wait(", "n(hold),MusicOnHold("):  # sb-outbound's and sb-queue-wait's
+        after = text.split(hold, 1)[1].splitlines()[1]
+        assert after == ' same => n,GotoIf($["${sb_after_bridge}" = "wait"]?sb-after-bridge,s,1)'
+    routes = {e.get("name"): e for e in ET.fromstring(freeswitch.dialplan(DialplanParams())).iter("extension")}
+    for name in ("sb-outbound", "sb-queue-wait"):
+        assert "transfer_after_bridge=sb-after-bridge:XML:switchboard" in [
+            a.get("data") for a in routes[name].iter("action")]
+    waits = routes["sb-after-bridge"].findall("condition")[1]
+    assert (waits.get("field"), waits.get("expression")) == ("${sb_after_bridge}", "^wait$")
+    assert [a.get("application") for a in waits.findall("action")] == ["sleep", "hangup"]
+    assert [a.get("application") for a in waits.findall("anti-action")] == ["hangup"]
