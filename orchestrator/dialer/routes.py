@@ -40,7 +40,9 @@ them. Customer originates carry the channel variables below (plus
     whisper, barge); not in ``ALL``: no campaign originates it.
 ``sb-survey`` (a customer whose agent ended the call, ``orchestrator.quality.survey``)
     Ask ``sb_survey_sound`` (else the route's own prompt) for a key 1-5, and ``sb_survey_second``
-    for a second one when set; report ``SwitchboardSurvey`` (``Score``, ``Second``; FreeSWITCH
+    for a second one when set; ``sb_survey_prompt`` / ``sb_survey_second_prompt`` name uploaded
+    recordings in the node's prompts directory, played instead (a second prompt asks the second
+    question); report ``SwitchboardSurvey`` (``Score``, ``Second``; FreeSWITCH
     ``switchboard::survey`` with ``SB-Score``, ``SB-Second``), thank, hang up. Not in ``ALL``: no
     campaign originates it.
 ``sb-after-bridge`` (a customer whose agent's side of the bridge ended)

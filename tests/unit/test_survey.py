@@ -105,7 +105,8 @@ def test_an_inbound_caller_is_hung_up_without_a_survey():
 
 
 @pytest.mark.parametrize("bad", [{"question": "a b"}, {"second": "x;y"}, {"question": "../etc/x"},
-                                 {"low_below": 0}, {"low_below": 7}])
+                                 {"low_below": 0}, {"low_below": 7}, {"prompt": "../../etc/passwd"},
+                                 {"prompt": "survey-campaign-1-3"}, {"second_prompt": "menu-1"}])
 def test_a_survey_that_could_not_run_is_refused(bad):
     with pytest.raises((UnsafeValue, ValueError)):
         SurveyConfig(**bad)
@@ -148,8 +149,8 @@ def test_the_agent_phone_hanging_up_ends_the_call_once_and_the_agent_is_gone():
     assert of_type(step.facts, AttemptEnded) == [AttemptEnded(T0 + 20, attempt, Outcome.CONNECTED, 16, 17.0)]
     assert SurveyOffered(T0 + 20, channel, attempt, 1, campaign_id=7) in step.facts
     assert h.host.pool.get(1).state is not AgentState.ON_CALL
-    assert h.feed(_signal(T0 + 25, channel, "5")).facts == (SurveyAnswered(T0 + 25, channel, attempt, 1, 5, None,
-                                                                           False),)
+    answered = SurveyAnswered(T0 + 25, channel, attempt, 1, 5, None, False)
+    assert h.feed(_signal(T0 + 25, channel, "5")).facts == (answered,)
 
 
 def test_an_inbound_caller_is_marked_and_goes_to_the_survey_when_the_agent_phone_hangs_up():
@@ -160,3 +161,10 @@ def test_an_inbound_caller_is_marked_and_goes_to_the_survey_when_the_agent_phone
     assert CallerEnded(T0 + 11, 1, channel, 10, 10.0) in step.facts
     assert SurveyOffered(T0 + 11, channel, channel, 10, queue_id=1) in step.facts
     assert channel in queue.surveys.open
+
+
+def test_uploaded_prompts_are_named_by_the_row_and_passed_on_the_call():
+    config = SurveyConfig(prompt=survey.prompt_name("campaign", 12),
+                          second_prompt=survey.prompt_name("route", 3, second=True))
+    assert config.variables() == {survey.VAR_PROMPT: "survey-campaign-12-1",
+                                  survey.VAR_SECOND_PROMPT: "survey-route-3-2"}
