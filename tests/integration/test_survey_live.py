@@ -12,21 +12,25 @@ their own), on the same runner: the campaign's call, its agent, the key, a ticke
 
 from __future__ import annotations
 
+import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
 
-from lab.campaign import AmiWatcher, random_area_code, world_inbound
-from lab.sandbox.calls import call_in, hang_up, press
+from lab.campaign import AmiWatcher, RunnerProcess, random_area_code, world_inbound
+from lab.sandbox.calls import answered, call_in, hang_up, press
 from lab.sandbox.credentials import fs_phone_credentials, phone_credentials
 from lab.sandbox.world import Outcome as World
 from lab.sandbox.world import world_number
+from orchestrator.quality.survey import prompt_name
 from store import desk_queue
 from store import models as m
-from store.enums import AgentState, CampaignMode, DeskCommand, PbxKind
-from tests.integration.campaign_kit import BOTH_PBXES, Kit, kit_on
+from store.enums import AgentState, CampaignMode, DeskCommand, PbxKind, UserRole
+from tests.integration.campaign_kit import BOTH_PBXES, Kit, PbxEvidence, kit_on, pbx_evidence, web_client
+from tests.integration.test_ivr_live import prompt, serving_freeswitch
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -115,8 +119,38 @@ def _hotline_then_campaign(sandbox, tmp_path, kind: PbxKind, end: Ending, key: s
         s.add(m.InboundRoute(name="survey hotline", did=DID[kind], trunk_id=trunk.id,
                              hotline_agent_ids=[agent_id], max_wait_s=30, record_calls=False,
                              survey_enabled=True, survey_low_below=3))
-    runner = kit.runner()
-    runner.start()
+    with pbx_evidence(kit) as pbx, _running(kit, tmp_path) as runner:
+        _hotline_call(kit, kind, runner, pbx, agent_id, end, key, check)
+        _outbound(kit, runner, pbx, end, key, check)
+    kit.close()
+
+
+def _bridged(kit: Kit, pbx: PbxEvidence, before: int, runner: RunnerProcess) -> None:
+    """The PBX has put the customer through to the agent (the agent is ON_CALL as soon as the runner
+    sends the bridge): they talk, then the agent's side ends. A caller is answered before a seat
+    logs in: a caller bridged in the moment the queue takes them out of sb-inbound races their own
+    answer in sb-queue-wait on FreeSWITCH (the PBX refuses the bridge)."""
+    kit.wait_for("the PBX bridges the customer and the agent", lambda _s: pbx.bridges() > before, runner,
+                 timeout=10)
+
+
+@contextmanager
+def _running(kit: Kit, tmp_path) -> Iterator[RunnerProcess]:
+    """The kit's runner, with FreeSWITCH's dialplan as this tree renders it (the web app answers the
+    node's lookups; Asterisk gets it from the runner's start)."""
+    with serving_freeswitch(kit, tmp_path):
+        runner = kit.runner()
+        runner.start()
+        try:
+            yield runner
+        finally:
+            runner.stop()
+            print(runner.tail(40))
+
+
+def _hotline_call(kit: Kit, kind: PbxKind, runner: RunnerProcess, pbx: PbxEvidence, agent_id: int,
+                  end: Ending, key: str, check: Check) -> None:
+    """The world calls the hotline, the seat answers, its side ends (``end``), the caller presses ``key``."""
     channel = ""
     try:
         with AmiWatcher(kit.sandbox.world) as world:
@@ -128,11 +162,16 @@ def _hotline_then_campaign(sandbox, tmp_path, kind: PbxKind, end: Ending, key: s
             channel = call_in(kit.sandbox.world, kind, DID[kind], CALLER, name="Survey Caller")
             kit.wait_for("the caller waits in the queue", lambda s: s.scalar(
                 select(m.Call.id).where(m.Call.caller == CALLER)) is not None, runner, timeout=10)
+            # Answered (in sb-queue-wait) before a seat is there: see _bridged.
+            kit.wait_for("the node answers the caller", lambda _s: answered(kit.sandbox.world, channel),
+                         runner, timeout=10)
+            bridges = pbx.bridges()
             with kit.sessions.begin() as s:
                 desk_queue.enqueue(s, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=kit.node_id,
                                                     agent_id=agent_id))
             kit.wait_for("the seat logs in and answers",
                          lambda s: s.get(m.Agent, agent_id).state is AgentState.ON_CALL, runner, timeout=15)
+            _bridged(kit, pbx, bridges, runner)
             end(kit, world, agent_id, PHONES)
             kit.wait_for("the caller is sent to the survey", lambda s: _survey(s) is not None, runner,
                          timeout=10)
@@ -145,24 +184,22 @@ def _hotline_then_campaign(sandbox, tmp_path, kind: PbxKind, end: Ending, key: s
             assert (row.route_id is not None, row.campaign_id) == (True, None)
             assert s.get(m.Agent, agent_id).state is not AgentState.ON_CALL
             check(kit, row, call)
-        _outbound(kit, runner, end, key, check)
     finally:
         if channel:
             hang_up(kit.sandbox.world, channel)
-        runner.stop()
-        print(runner.tail(40))
-    kit.close()
 
 
-def _outbound(kit: Kit, runner, end: Ending, key: str, check: Check) -> None:
+def _outbound(kit: Kit, runner, pbx: PbxEvidence, end: Ending, key: str, check: Check) -> None:
     """A progressive campaign that asks the survey calls a world human (no AMD: bridged at the answer)."""
     number = world_number(World.HUMAN, 0, 1, area_code=random_area_code())
     [agent_id] = kit.agents(1, first=PHONES + 1)
+    bridges = pbx.bridges()
     with AmiWatcher(kit.sandbox.world) as world:
         campaign_id = kit.campaign("survey campaign", CampaignMode.PROGRESSIVE, {number: World.HUMAN},
                                    amd_enabled=False, record_calls=False, survey_enabled=True)
         kit.wait_for("the campaign's customer is bridged to the agent",
                      lambda s: s.get(m.Agent, agent_id).state is AgentState.ON_CALL, runner, timeout=20)
+        _bridged(kit, pbx, bridges, runner)
         [channel] = [e["Uniqueid"] for e in world_inbound(world, {number, number.lstrip("+")})]
         try:
             end(kit, world, agent_id, PHONES + 1)
@@ -203,3 +240,31 @@ def test_the_customer_rates_the_call_when_the_agent_just_puts_the_phone_down(san
     not hung up with the agent's phone (as the PBX would by default) but kept on the line and sent to
     the survey, the call closed as the agent left it."""
     _hotline_then_campaign(sandbox, tmp_path, kind, _put_down, "4", _no_complaint)
+
+
+@BOTH_PBXES
+def test_the_caller_hears_the_question_recorded_on_the_route_page(sandbox, tmp_path, kind):
+    """The question uploaded as a WAV through the inbound route's page (the web writes it to the node's
+    prompts directory; FreeSWITCH's dialplan comes from the web app) is what the PBX plays in the
+    survey, in place of the stock "press 1 to 5"; the caller's key is stored as before."""
+    kit = kit_on(sandbox, tmp_path, kind)
+    [agent_id] = kit.agents(1, first=PHONES)
+    with kit.sessions.begin() as s:
+        trunk = kit.carrier_trunk(s, "world-survey", [DID[kind]])
+        route = m.InboundRoute(name="survey hotline", did=DID[kind], trunk_id=trunk.id,
+                               hotline_agent_ids=[agent_id], max_wait_s=30, record_calls=False)
+        s.add(route)
+        s.flush()
+        route_id, trunk_id = route.id, trunk.id
+    admin = web_client(kit, tmp_path, UserRole.ADMIN, provisions=True)
+    form = {"name": "survey hotline", "did": f"{trunk_id}:{DID[kind]}", "target": "queue",
+            "hotline": [str(agent_id)], "overflow_after_s": "10", "max_wait_s": "30", "hours": "",
+            "timezone": "UTC", "enabled": "on", "survey_enabled": "on", "survey_low_below": "3",
+            "survey_prompt": (io.BytesIO(prompt(tmp_path)), "rate-us.wav")}
+    response = admin.post(f"/admin/inbound/{route_id}", form, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    name = prompt_name("route", route_id)
+    with pbx_evidence(kit) as pbx, _running(kit, tmp_path) as runner:
+        _hotline_call(kit, kind, runner, pbx, agent_id, _by_panel, "4", _no_complaint)
+        assert pbx.prompt_played(name), f"the PBX never played {name}"
+    kit.close()
