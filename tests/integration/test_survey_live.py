@@ -30,7 +30,7 @@ from store import desk_queue
 from store import models as m
 from store.enums import AgentState, CampaignMode, DeskCommand, PbxKind, UserRole
 from tests.integration.campaign_kit import BOTH_PBXES, Kit, PbxEvidence, kit_on, pbx_evidence, web_client
-from tests.integration.test_ivr_live import prompt, serving_freeswitch
+from tests.integration.test_ivr_live import prompt
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -119,7 +119,8 @@ def _hotline_then_campaign(sandbox, tmp_path, kind: PbxKind, end: Ending, key: s
         s.add(m.InboundRoute(name="survey hotline", did=DID[kind], trunk_id=trunk.id,
                              hotline_agent_ids=[agent_id], max_wait_s=30, record_calls=False,
                              survey_enabled=True, survey_low_below=3))
-    with pbx_evidence(kit) as pbx, _running(kit, tmp_path) as runner:
+    # The node's routes are this tree's: kit_on's sandbox "up" rewrites its static dialplan.
+    with pbx_evidence(kit) as pbx, _running(kit) as runner:
         _hotline_call(kit, kind, runner, pbx, agent_id, end, key, check)
         _outbound(kit, runner, pbx, end, key, check)
     kit.close()
@@ -135,17 +136,15 @@ def _bridged(kit: Kit, pbx: PbxEvidence, before: int, runner: RunnerProcess) -> 
 
 
 @contextmanager
-def _running(kit: Kit, tmp_path) -> Iterator[RunnerProcess]:
-    """The kit's runner, with FreeSWITCH's dialplan as this tree renders it (the web app answers the
-    node's lookups; Asterisk gets it from the runner's start)."""
-    with serving_freeswitch(kit, tmp_path):
-        runner = kit.runner()
-        runner.start()
-        try:
-            yield runner
-        finally:
-            runner.stop()
-            print(runner.tail(40))
+def _running(kit: Kit) -> Iterator[RunnerProcess]:
+    """The kit's runner, started, stopped at the end."""
+    runner = kit.runner()
+    runner.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        print(runner.tail(40))
 
 
 def _hotline_call(kit: Kit, kind: PbxKind, runner: RunnerProcess, pbx: PbxEvidence, agent_id: int,
@@ -245,8 +244,8 @@ def test_the_customer_rates_the_call_when_the_agent_just_puts_the_phone_down(san
 @BOTH_PBXES
 def test_the_caller_hears_the_question_recorded_on_the_route_page(sandbox, tmp_path, kind):
     """The question uploaded as a WAV through the inbound route's page (the web writes it to the node's
-    prompts directory; FreeSWITCH's dialplan comes from the web app) is what the PBX plays in the
-    survey, in place of the stock "press 1 to 5"; the caller's key is stored as before."""
+    prompts directory, where this tree's sb-survey finds it) is what the PBX plays in the survey, in
+    place of the stock "press 1 to 5"; the caller's key is stored as before."""
     kit = kit_on(sandbox, tmp_path, kind)
     [agent_id] = kit.agents(1, first=PHONES)
     with kit.sessions.begin() as s:
@@ -264,7 +263,7 @@ def test_the_caller_hears_the_question_recorded_on_the_route_page(sandbox, tmp_p
     response = admin.post(f"/admin/inbound/{route_id}", form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     name = prompt_name("route", route_id)
-    with pbx_evidence(kit) as pbx, _running(kit, tmp_path) as runner:
+    with pbx_evidence(kit) as pbx, _running(kit) as runner:
         _hotline_call(kit, kind, runner, pbx, agent_id, _by_panel, "4", _no_complaint)
         assert pbx.prompt_played(name), f"the PBX never played {name}"
     kit.close()
