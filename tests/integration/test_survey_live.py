@@ -214,6 +214,9 @@ def _outbound(kit: Kit, runner, pbx: PbxEvidence, end: Ending, key: str, check: 
         attempt = s.get(m.Attempt, call.attempt_id)
         assert (row.score, row.agent_id, row.campaign_id) == (int(key), agent_id, campaign_id)
         assert (row.attempt_id, attempt.agent_id) == (attempt.id, agent_id)
+        # Straight from the agent to the survey: not through the abandon message (where a customer
+        # whose bridge ended resumed on Asterisk before the mark).
+        assert not pbx.abandon_heard(attempt.channel_id)
         assert (attempt.outcome.value, attempt.ended_at is not None) == ("connected", True)
         assert s.get(m.Agent, agent_id).state is not AgentState.ON_CALL
         check(kit, row, call)
