@@ -1,4 +1,5 @@
-"""Each node's IVR menus as its dialplan renders them (``dialplans.ivr``), and their prompts on disk.
+"""Each node's IVR menus as its dialplan renders them (``dialplans.ivr``; their prompts on disk:
+``provisioning.prompts``).
 
 One place for the web's provisioning (Asterisk: files and reload; FreeSWITCH: prompts, and the menus
 in its mod_xml_curl answer) and the runner's install of an Asterisk dialplan at its start, so neither
@@ -7,19 +8,13 @@ renders the routes without the menus the other one put there.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialplans import ivr as plan
+from provisioning.prompts import ASTERISK_PROMPTS
 from store.enums import InboundTarget
 from store.models import InboundRoute, IvrMenu, Trunk, trunk_nodes
-
-#: Where the prompts go: beside an Asterisk node's config (its dialplan names them through
-#: ``${ASTETCDIR}``, so the path holds inside a chroot too), beside a FreeSWITCH node's gateways.
-ASTERISK_PROMPTS = "sb-ivr"
-FREESWITCH_PROMPTS = "switchboard-ivr"
 
 
 def node_plan(session: Session, node_id: int, prompts_dir: str) -> plan.IvrPlan:
@@ -44,26 +39,7 @@ def node_plan(session: Session, node_id: int, prompts_dir: str) -> plan.IvrPlan:
                                             for did, menu in entries if menu in limits), prompts_dir)
 
 
-def write_prompts(session: Session, directory: Path) -> list[str]:
-    """Each menu's prompt as ``menu-<id>.wav`` in ``directory`` (what changed); stale ones removed."""
-    directory.mkdir(parents=True, exist_ok=True)
-    files = {f"{plan.prompt_name(i)}.wav": data for i, data in session.execute(
-        select(IvrMenu.id, IvrMenu.prompt).where(IvrMenu.prompt.is_not(None)))}
-    changed = []
-    for name, data in files.items():
-        target = directory / name
-        if not target.exists() or target.read_bytes() != data:
-            partial = directory / f".{name}"
-            partial.write_bytes(data)
-            partial.chmod(0o644)
-            partial.replace(target)
-            changed.append(name)
-    for stale in directory.glob("menu-*.wav"):
-        if stale.name not in files:
-            stale.unlink()
-    return changed
-
-
 def asterisk_plan(session: Session, node_id: int) -> plan.IvrPlan:
-    """The node's menus, their prompts found in the config dir Asterisk reads (``write_prompts`` there)."""
+    """The node's menus, their prompts found in the config dir Asterisk reads (``prompts.write_prompts``
+    there)."""
     return node_plan(session, node_id, "${ASTETCDIR}/" + ASTERISK_PROMPTS)

@@ -15,10 +15,9 @@ from orchestrator.dialer import CampaignConfig, DialMode
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.leads.outcomes import Outcome
 from orchestrator.leads.rules import DEFAULT_DELAYS, LeadRules, clamp_duration
-from orchestrator.quality.survey import SurveyConfig
+from orchestrator.quality.survey import SurveyConfig, prompt_name
 from provisioning.trunks import present_caller_id
-from store.models import Campaign
-from store.models.survey import SurveySettings
+from store.models import Campaign, InboundRoute
 
 ALL_DAY = ALWAYS
 DEFAULT_TRUNK = "world"
@@ -58,11 +57,14 @@ def trunk_rules(campaign: Campaign) -> tuple[str, int]:
     return caller_id, min(campaign.max_lines, limit) if limit else campaign.max_lines
 
 
-def survey_config(row: SurveySettings) -> SurveyConfig | None:
-    """The core's survey of a campaign or inbound route (None: none asked)."""
+def survey_config(row: Campaign | InboundRoute) -> SurveyConfig | None:
+    """The core's survey of a campaign or inbound route (None: none asked); an uploaded prompt by the
+    name it has in every node's prompts directory (``provisioning.prompts`` writes it there)."""
     if not row.survey_enabled:
         return None
-    return SurveyConfig(row.survey_sound, row.survey_second_sound, row.survey_low_below)
+    prompt = prompt_name(row.survey_owner, row.id) if row.survey_prompt_name else ""
+    second = prompt_name(row.survey_owner, row.id, second=True) if row.survey_second_prompt_name else ""
+    return SurveyConfig(row.survey_sound, row.survey_second_sound, row.survey_low_below, prompt, second)
 
 
 def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:

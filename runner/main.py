@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialplans.render import DialplanParams
 from orchestrator.node.lease import LeaseLost
-from provisioning import ivr
+from provisioning import ivr, prompts
 from provisioning.dialplan import params as dialplan_params
 from runner.faxes import FaxConfig
 from runner.lease import (
@@ -71,7 +71,7 @@ def _with_menus(sessions: sessionmaker[Session], node_id: int, dialplan: Dialpla
                 dialplan_dir: Path) -> DialplanParams:
     """``dialplan`` with the node's IVR menus, their prompts written beside it (as the web provisions)."""
     with sessions() as session:
-        ivr.write_prompts(session, dialplan_dir / ivr.ASTERISK_PROMPTS)
+        prompts.write_prompts(session, dialplan_dir / prompts.ASTERISK_PROMPTS)
         return replace(dialplan, ivr=ivr.asterisk_plan(session, node_id))
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from provisioning import freeswitch, ivr
+from provisioning import freeswitch, ivr, prompts
 from provisioning.seats import SeatConf
 from store.enums import PbxKind
 from store.models import PbxNode, Seat
@@ -63,9 +63,9 @@ def xml() -> Response:
     seats = db().scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled,
                                             Seat.remote_number == "")).all()
     params = current_app.config["DIALPLAN_PARAMS"]
-    prompts = str(gateways_dir(node).parent / ivr.FREESWITCH_PROMPTS)
+    prompts_dir = str(gateways_dir(node).parent / prompts.FREESWITCH_PROMPTS)
     params = replace(params, fax_numbers_g711=trunks.g711_numbers(db(), node, params.fax_numbers),
-                     ivr=ivr.node_plan(db(), node.id, prompts))
+                     ivr=ivr.node_plan(db(), node.id, prompts_dir))
     body = freeswitch.answer(request.form, [SeatConf(s.extension, sealer().open(s.secret)) for s in seats],
                              params)
     return Response(body, 200, mimetype="text/xml")

@@ -31,6 +31,7 @@ from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
 from lab.sandbox.fsnode import FsNode
 from lab.sandbox.layout import freeswitch_gateways_dir
 from provisioning import freeswitch
+from provisioning.prompts import FREESWITCH_PROMPTS
 from settings import Settings
 
 #: Loggers, mod_xml_curl, ESL, endpoints, applications, codecs, dialplan, formats (vanilla order).
@@ -96,11 +97,20 @@ def render(fs: FsNode, settings: Settings, params: DialplanParams | None = None)
         xml_curl_node=XML_CURL_NODE, profile=fsnode.PROFILE,
         gateway=fsnode.GATEWAY, context=freeswitch.CONTEXT,
         gateways_dir=str(freeswitch_gateways_dir(settings)),
-        dialplan_context=freeswitch.dialplan_context(replace(
-            params or DialplanParams(), fax_numbers=(world.FREESWITCH_FAX_DID,), fax_dir=str(fax_dir(fs)))),
+        dialplan_context=freeswitch.dialplan_context(
+            _static_params(params or DialplanParams(), fs, settings)),
         directory_domain=freeswitch.directory_domain(settings.freeswitch_address,
                                                      fs_phone_credentials(settings)),
     )
+
+
+def _static_params(params: DialplanParams, fs: FsNode, settings: Settings) -> DialplanParams:
+    """The static copy's routes: the sandbox's fax numbers and, where the web app writes uploaded prompts
+    for this node (beside its gateways), the prompts directory, so a survey's recorded question plays
+    without the web app answering lookups (its menus come only from the web app)."""
+    prompts_dir = params.ivr.prompts_dir or str(freeswitch_gateways_dir(settings).parent / FREESWITCH_PROMPTS)
+    return replace(params, fax_numbers=(world.FREESWITCH_FAX_DID,), fax_dir=str(fax_dir(fs)),
+                   ivr=replace(params.ivr, prompts_dir=prompts_dir))
 
 
 def write_configs(fs: FsNode, settings: Settings) -> list[str]:

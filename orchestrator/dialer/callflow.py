@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from orchestrator.agents.pool import Agent
 from orchestrator.amd import Cadence, MachineAction
-from orchestrator.commands import Bridge, Hangup, Redirect, StartAmd, StartRecording
+from orchestrator.commands import Hangup, Redirect, StartAmd, StartRecording
 from orchestrator.compliance import AbandonCounter
 from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
@@ -68,7 +68,7 @@ from orchestrator.events import (
 from orchestrator.leads.model import Lead
 from orchestrator.leads.outcomes import Outcome, classify_unanswered, node_refused
 from orchestrator.leads.rules import LeadRules, after_attempt, after_disposition, release
-from orchestrator.quality.survey import Surveys
+from orchestrator.quality.survey import Surveys, bridge
 from orchestrator.step import Fact, Outbox
 
 _NOT_YET_CONNECTED = (Phase.DIALING, Phase.ANSWERED, Phase.WAITING)
@@ -200,7 +200,7 @@ class CallFlow:
             a.phase, a.bridged_at, a.agent_id = Phase.CONNECTED, now, agent.agent_id
             self.agents.set_state(agent, AgentState.ON_CALL, "", now, out)
             agent.attempt_id = a.attempt_id
-            out.send(Bridge(a.channel_id, agent.leg))
+            out.send(*bridge(self.config.survey, a.channel_id, agent.leg))
             recording = ""
             if self.config.record_calls:
                 recording = f"{self.config.campaign_id}/{a.attempt_id}.wav"
@@ -352,12 +352,12 @@ class CallFlow:
     def agent_left(self, a: Attempt, now: float, out: Outbox) -> None:
         """The agent's side of ``a`` ended: a connected customer of a campaign with a survey stays on
         the line for it (the call ends here: talk time, wrap-up); anyone else is hung up."""
-        survey, agent_id = self.config.survey, a.agent_id
-        if survey is None or a.phase is not Phase.CONNECTED or agent_id is None:
+        config, agent_id = self.config.survey, a.agent_id
+        if config is None or a.phase is not Phase.CONNECTED or agent_id is None:
             out.send(Hangup(a.channel_id))
             return
         self.end(a, 16, now, out)
-        self.surveys.offer(a.channel_id, a.attempt_id, agent_id, survey, now, out,
+        self.surveys.offer(a.channel_id, a.attempt_id, agent_id, config, now, out,
                            campaign_id=self.config.campaign_id)
 
 

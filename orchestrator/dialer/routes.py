@@ -40,9 +40,17 @@ them. Customer originates carry the channel variables below (plus
     whisper, barge); not in ``ALL``: no campaign originates it.
 ``sb-survey`` (a customer whose agent ended the call, ``orchestrator.quality.survey``)
     Ask ``sb_survey_sound`` (else the route's own prompt) for a key 1-5, and ``sb_survey_second``
-    for a second one when set; report ``SwitchboardSurvey`` (``Score``, ``Second``; FreeSWITCH
+    for a second one when set; ``sb_survey_prompt`` / ``sb_survey_second_prompt`` name uploaded
+    recordings in the node's prompts directory, played instead (a second prompt asks the second
+    question); report ``SwitchboardSurvey`` (``Score``, ``Second``; FreeSWITCH
     ``switchboard::survey`` with ``SB-Score``, ``SB-Second``), thank, hang up. Not in ``ALL``: no
     campaign originates it.
+``sb-after-bridge`` (a customer whose agent's side of the bridge ended)
+    Where a customer of ``sb-outbound`` or ``sb-queue-wait`` goes when the other side of their
+    bridge ends (Asterisk: the priority after the hold goes here when ``sb_after_bridge`` is set;
+    FreeSWITCH: ``transfer_after_bridge``). With ``sb_after_bridge=wait`` (set by the core as it
+    bridged them: the call asks a survey) wait silently until the core moves the channel, with a
+    safety-net timer that hangs up; otherwise hang up. Not in ``ALL``: no campaign originates it.
 ``sb-queue-voicemail`` / ``sb-queue-callback``
     After the queue's longest wait: a goodbye message (voicemail recording and
     callback requests are not built yet), then hang up.
@@ -52,6 +60,10 @@ OUTBOUND = "sb-outbound"
 ABANDON = "sb-abandon"
 LEAVE_MESSAGE = "sb-leave-message"
 AGENT_HOLD = "sb-agent-hold"
+
+#: Where a customer goes when their agent's side of the bridge ends (the dialplans send them; the
+#: core never names it in a command).
+AFTER_BRIDGE = "sb-after-bridge"
 
 QUEUE_WAIT = "sb-queue-wait"
 QUEUE_CLOSED = "sb-queue-closed"

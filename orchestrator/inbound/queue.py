@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo
 
 from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
-from orchestrator.commands import AnnouncePosition, Bridge, Hangup, Redirect, StartRecording
+from orchestrator.commands import AnnouncePosition, Hangup, Redirect, StartRecording
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.facts import CallTransferred
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall, TransferCall
@@ -75,7 +75,7 @@ from orchestrator.inbound import ivr
 from orchestrator.inbound.estimate import HandleTimes, estimated_wait_min
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
-from orchestrator.quality.survey import SurveyConfig, Surveys
+from orchestrator.quality.survey import SurveyConfig, Surveys, bridge
 from orchestrator.step import Fact, Outbox, Step
 
 #: The queue's claim while a caller is due for overflow: above every outbound campaign (0).
@@ -508,7 +508,7 @@ class InboundQueue:
             del self.waiting[caller.channel_id]
             caller.agent_id, caller.answered = agent.agent_id, now
             self.talking[caller.channel_id] = caller
-            out.send(Bridge(caller.channel_id, agent.leg))
+            out.send(*bridge(self.config.survey, caller.channel_id, agent.leg))
             recording = ""
             if self.config.record_calls:
                 recording = f"inbound/{self.config.queue_id}/{caller.call_id}.wav"

@@ -58,6 +58,7 @@ class Campaign(SurveySettings, CreatedAt, Base):
     """
 
     __tablename__ = "campaigns"
+    survey_owner = "campaign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)

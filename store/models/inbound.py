@@ -36,6 +36,7 @@ class InboundRoute(SurveySettings, CreatedAt, Base):
     """
 
     __tablename__ = "inbound_routes"
+    survey_owner = "route"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import ForeignKey, SmallInteger, String, Uuid, false
+from sqlalchemy import ForeignKey, LargeBinary, SmallInteger, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.base import Base
@@ -23,12 +23,24 @@ class SurveySettings:
     ``survey_sound``: the question's prompt as the PBX names a sound ("": the route's own, "press
     1 2 3 4 5"); ``survey_second_sound``: a second question's ("": none); a first answer below
     ``survey_low_below`` opens a complaint ticket.
+
+    ``survey_prompt`` / ``survey_second_prompt``: a recording uploaded for the question (the second
+    question), converted to 8 kHz mono 16-bit WAV and written to every node's prompts directory
+    (``provisioning.prompts``); it is played instead of the sound named above. Its ``_name`` is the
+    file name it was uploaded as, "" exactly when there is none (the runner asks that, not the bytes).
+    ``survey_owner`` names the row's kind in the prompt's file name (``survey.prompt_name``).
     """
+
+    survey_owner: ClassVar[str]
 
     survey_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     survey_sound: Mapped[str] = mapped_column(String(255), default="", server_default="")
     survey_second_sound: Mapped[str] = mapped_column(String(255), default="", server_default="")
     survey_low_below: Mapped[int] = mapped_column(default=3, server_default="3")
+    survey_prompt: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    survey_prompt_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    survey_second_prompt: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    survey_second_prompt_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
 
 
 class SurveyAnswer(Base):

@@ -38,7 +38,7 @@ from lab.campaign import (
 )
 from lab.sandbox import cli as sandbox_cli
 from lab.sandbox.credentials import freeswitch_secrets
-from lab.sandbox.layout import nodes
+from lab.sandbox.layout import nodes, provisioning_settings
 from lab.sandbox.world import Outcome as World
 from orchestrator.dialer import routes
 from provisioning import freeswitch
@@ -158,6 +158,14 @@ class PbxEvidence(Protocol):
         """The inbound caller from ``caller`` heard the PBX say their estimated wait, ``minutes``."""
         ...
 
+    def prompt_played(self, name: str) -> bool:
+        """The PBX played the uploaded prompt ``name`` (a file of the node's prompts directory) to someone."""
+        ...
+
+    def bridges(self) -> int:
+        """How many two-party bridges the PBX has made so far (a customer put through to an agent)."""
+        ...
+
 
 @dataclass
 class AsteriskEvidence:
@@ -205,6 +213,16 @@ class AsteriskEvidence:
         prompt = ("Playback", DialplanParams().wait_before_sound)
         return any(said[i:i + 2] == [prompt, ("SayNumber", str(minutes))] for i in range(len(said)))
 
+    def bridges(self) -> int:
+        """The second channel entering a bridge completes it."""
+        return len(self.pbx.matching(
+            lambda e: e.get("Event") == "BridgeEnter" and e.get("BridgeNumChannels") == "2"))
+
+    def prompt_played(self, name: str) -> bool:
+        """An application of the dialplan (``Read``, ``Background``) was given the prompt's path."""
+        return bool(self.pbx.matching(
+            lambda e: e.get("Event") == "Newexten" and f"/{name}," in f"{e.get('AppData', '')},"))
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
 FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START RECORD_START "
@@ -251,6 +269,14 @@ class FreeswitchEvidence:
         return bool(self.events.events(
             lambda e: e.name == "PLAYBACK_START" and e.get("Caller-Caller-ID-Number") == caller
             and (e.get("Playback-File-Path") or "").endswith(sound)))
+
+    def bridges(self) -> int:
+        return len(self.events.events(lambda e: e.name == "CHANNEL_BRIDGE"))
+
+    def prompt_played(self, name: str) -> bool:
+        played = f"/{name}.wav"
+        return bool(self.events.events(
+            lambda e: e.name == "PLAYBACK_START" and (e.get("Playback-File-Path") or "").endswith(played)))
 
 
 @contextlib.contextmanager
@@ -416,13 +442,15 @@ def run_to_end(kit: Kit, campaign_id: int, leads: dict[str, World]) -> Iterator[
         yield check_campaign(kit, campaign_id, leads, pbx, world), pbx
 
 
-def web_client(kit: Kit, tmp_path: Path, role: UserRole = UserRole.QA) -> Client:
-    """The real web app on the kit's database, logged in (as a browser) as a new user of ``role``."""
+def web_client(kit: Kit, tmp_path: Path, role: UserRole = UserRole.QA, *, provisions: bool = False) -> Client:
+    """The real web app on the kit's database, logged in (as a browser) as a new user of ``role``;
+    ``provisions``: it writes the sandbox nodes' files (their seats, prompts), as the demo's web does."""
     username = f"{role.value}-live"
     with kit.sessions.begin() as s:
         s.add(m.User(username=username, password_hash=generate_password_hash(WEB_PASSWORD), role=role,
                      display_name=username))
-    settings = dataclasses.replace(kit.sandbox.settings, database_url=kit.url, instance_dir=tmp_path / "web",
+    base = provisioning_settings(kit.sandbox.settings) if provisions else kit.sandbox.settings
+    settings = dataclasses.replace(base, database_url=kit.url, instance_dir=tmp_path / "web",
                                    secret_key="live-test", secrets_key=kit.secrets_key,
                                    recordings_dir=tmp_path / "no-default-root")
     client = Client(create_app(settings, TESTING=True).test_client())

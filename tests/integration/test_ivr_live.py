@@ -33,7 +33,7 @@ from lab.sandbox.calls import answered, call_in, hang_up, press
 from lab.sandbox.credentials import freeswitch_secrets, fs_phone_credentials
 from lab.sandbox.fsrender import XML_CURL_NODE
 from lab.sandbox.layout import provisioning_settings
-from provisioning import ivr
+from provisioning import prompts
 from store import desk_queue
 from store import models as m
 from store.enums import CallDirection, DeskCommand, InboundTarget, PbxKind, QueueOutcome, UserRole
@@ -129,7 +129,7 @@ def _setup(kit: Kit, tmp_path: Path, seat: int) -> int:
         desk_queue.enqueue(s, m.DeskRequest(kind=DeskCommand.AGENT_LOGIN, node_id=kit.node_id, agent_id=seat))
         if kind is PbxKind.FREESWITCH:  # what provisioning writes beside the node's gateways
             gateways = Path(provisioning_settings(kit.sandbox.settings).freeswitch_gateways_dir)
-            ivr.write_prompts(s, gateways.parent / ivr.FREESWITCH_PROMPTS)
+            prompts.write_prompts(s, gateways.parent / prompts.FREESWITCH_PROMPTS)
     return menu_id
 
 

@@ -20,13 +20,14 @@ def test_every_route_the_core_names_is_rendered():
 
 def test_asterisk_templates_only_read_variables_the_core_sets():
     text = (TEMPLATES / "asterisk" / "extensions-switchboard.conf.j2").read_text()
-    for route in (*routes.ALL, monitor.ROUTE, survey.ROUTE):
+    for route in (*routes.ALL, monitor.ROUTE, survey.ROUTE, routes.AFTER_BRIDGE):
         assert f"[{route}]" in text
     used = set(re.findall(r"\$\{(sb_[a-z_]+)\}", text))
     # sb_play_sound is set by the AMI adapter itself when it renders a Play command.
     ours = {value for name, value in vars(routes).items() if name.startswith("VAR_")} | {ATTEMPT_VAR}
     ours |= {PLAY_SOUND_VAR, fax.VAR_FAX_FILE, fax.VAR_FAX_CALLED, monitor.VAR_TARGET, monitor.VAR_MODE,
-             survey.VAR_SOUND, survey.VAR_SECOND}
+             survey.VAR_SOUND, survey.VAR_SECOND, survey.VAR_AFTER_BRIDGE,
+             survey.VAR_PROMPT, survey.VAR_SECOND_PROMPT}
     set_here = set(re.findall(r"Set\((sb_[a-z_]+)=", text))  # the IVR menus keep their own (key tries, DID)
     assert used
     assert used - set_here <= ours

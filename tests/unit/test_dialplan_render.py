@@ -168,3 +168,39 @@ def test_the_position_announcement_says_the_estimated_wait_on_asterisk():
                  "Playback(${IF($[${sb_wait_min} = 1]?queue-minute:queue-minutes)})",
                  " same => n(first),Playback(queue-youarenext)\n same => n,Goto(wait)"):
         assert line in announce, line
+
+
+def test_a_marked_customer_outlives_the_agent_side_of_the_bridge_on_both_pbxes():
+    """sb_after_bridge=wait (the core's mark): the customer waits in sb-after-bridge, not hung up."""
+    text = render_asterisk()["extensions-switchboard.conf"]
+    for hold in ("n(hold),Wait(", "n(hold),MusicOnHold("):  # sb-outbound's and sb-queue-wait's
+        after = text.split(hold, 1)[1].splitlines()[1]
+        assert after == ' same => n,GotoIf($["${sb_after_bridge}" = "wait"]?sb-after-bridge,s,1)'
+    xml = ET.fromstring(freeswitch.dialplan(DialplanParams()))
+    routes = {e.get("name"): e for e in xml.iter("extension")}
+    for name in ("sb-outbound", "sb-queue-wait"):
+        assert "transfer_after_bridge=sb-after-bridge:XML:switchboard" in [
+            a.get("data") for a in routes[name].iter("action")]
+    waits = routes["sb-after-bridge"].findall("condition")[1]
+    assert (waits.get("field"), waits.get("expression")) == ("${sb_after_bridge}", "^wait$")
+    assert [a.get("application") for a in waits.findall("action")] == ["sleep", "hangup"]
+    assert [a.get("application") for a in waits.findall("anti-action")] == ["hangup"]
+
+
+def test_an_uploaded_survey_prompt_is_played_from_the_nodes_prompts_directory():
+    """sb_survey_prompt / sb_survey_second_prompt (names, set by the core) become the played sounds,
+    after the default question on FreeSWITCH (whose conditions are all read on entry)."""
+    params = _menus()
+    text = render_asterisk(params)["extensions-switchboard.conf"]
+    survey = text.split("[sb-survey]", 1)[1].split("\n[", 1)[0]
+    assert 'ExecIf($["${sb_survey_prompt}" != ""]?Set(sb_survey_sound=/p/${sb_survey_prompt}))' in survey
+    second = survey.index("Set(sb_survey_second=/p/${sb_survey_second_prompt})")
+    assert second < survey.index("Read(survey_second")
+    xml = ET.fromstring(freeswitch.dialplan(params))
+    fs_survey = next(e for e in xml.iter("extension") if e.get("name") == "sb-survey")
+    sets = [(c.get("field"), [a.get("data") for a in c.iter("action")])
+            for c in fs_survey.findall("condition")]
+    assert sets[1] == ("${sb_survey_sound}", ["sb_survey_sound=ivr/ivr-survey_press_1_to_5.wav"])
+    assert sets[2] == ("${sb_survey_prompt}", ["sb_survey_sound=/p/${sb_survey_prompt}.wav"])
+    assert sets[3] == ("${sb_survey_second_prompt}", ["sb_survey_second=/p/${sb_survey_second_prompt}.wav"])
+    assert sets[5][0] == "${sb_survey_second}${sb_survey_second_prompt}"

@@ -105,7 +105,8 @@ def test_an_inbound_caller_is_hung_up_without_a_survey():
 
 
 @pytest.mark.parametrize("bad", [{"question": "a b"}, {"second": "x;y"}, {"question": "../etc/x"},
-                                 {"low_below": 0}, {"low_below": 7}])
+                                 {"low_below": 0}, {"low_below": 7}, {"prompt": "../../etc/passwd"},
+                                 {"prompt": "survey-campaign-1-3"}, {"second_prompt": "menu-1"}])
 def test_a_survey_that_could_not_run_is_refused(bad):
     with pytest.raises((UnsafeValue, ValueError)):
         SurveyConfig(**bad)
@@ -114,3 +115,56 @@ def test_a_survey_that_could_not_run_is_refused(bad):
 def test_set_variables_refuses_an_injection():
     with pytest.raises(UnsafeValue):
         SetVariables("ch-1", {"sb_survey_sound": "x\r\nAction: Originate"})
+
+
+def test_a_customer_of_a_campaign_with_a_survey_is_marked_to_outlive_the_agent_as_they_are_bridged():
+    """The PBX would end the customer's call with their agent's phone: the mark comes before the bridge."""
+    h = Harness(leads=ny_leads(2), amd=False, record_calls=False, survey=SurveyConfig())
+    leg, channel, _attempt = _connected(h)
+    marked = h.commands.index(SetVariables(channel, {survey.VAR_AFTER_BRIDGE: survey.WAIT}))
+    assert marked == h.commands.index(Bridge(channel, leg)) - 1
+
+
+def test_without_a_survey_nobody_is_marked():
+    h = Harness(leads=ny_leads(2), amd=False, record_calls=False)
+    _connected(h)
+    assert not of_type(h.commands, SetVariables)
+
+
+def test_a_customer_who_hangs_up_themselves_is_not_asked_and_their_agent_is_not_lost():
+    h = Harness(leads=ny_leads(2), amd=False, record_calls=False, survey=SurveyConfig())
+    _leg, channel, attempt = _connected(h)
+    step = h.feed(HungUp(T0 + 20, channel, attempt))
+    assert not of_type(step.facts, SurveyOffered)
+    assert not of_type(step.commands, Redirect)
+    assert h.host.pool.get(1).state is AgentState.WRAP_UP
+
+
+def test_the_agent_phone_hanging_up_ends_the_call_once_and_the_agent_is_gone():
+    """Which side ended: the leg's hang-up is the agent's; the customer's call ends with its talk time
+    (connected), the customer is asked, and the agent is logged out (their phone is gone)."""
+    h = Harness(leads=ny_leads(2), amd=False, record_calls=False, survey=SurveyConfig())
+    leg, channel, attempt = _connected(h)
+    step = h.feed(HungUp(T0 + 20, leg))
+    assert of_type(step.facts, AttemptEnded) == [AttemptEnded(T0 + 20, attempt, Outcome.CONNECTED, 16, 17.0)]
+    assert SurveyOffered(T0 + 20, channel, attempt, 1, campaign_id=7) in step.facts
+    assert h.host.pool.get(1).state is not AgentState.ON_CALL
+    answered = SurveyAnswered(T0 + 25, channel, attempt, 1, 5, None, False)
+    assert h.feed(_signal(T0 + 25, channel, "5")).facts == (answered,)
+
+
+def test_an_inbound_caller_is_marked_and_goes_to_the_survey_when_the_agent_phone_hangs_up():
+    h, queue, leg, channel = _queue(SurveyConfig())
+    assert SetVariables(channel, {survey.VAR_AFTER_BRIDGE: survey.WAIT}) in h.commands
+    step = h.feed(HungUp(T0 + 11, leg))
+    assert Redirect(channel, survey.ROUTE) in step.commands
+    assert CallerEnded(T0 + 11, 1, channel, 10, 10.0) in step.facts
+    assert SurveyOffered(T0 + 11, channel, channel, 10, queue_id=1) in step.facts
+    assert channel in queue.surveys.open
+
+
+def test_uploaded_prompts_are_named_by_the_row_and_passed_on_the_call():
+    config = SurveyConfig(prompt=survey.prompt_name("campaign", 12),
+                          second_prompt=survey.prompt_name("route", 3, second=True))
+    assert config.variables() == {survey.VAR_PROMPT: "survey-campaign-12-1",
+                                  survey.VAR_SECOND_PROMPT: "survey-route-3-2"}

@@ -25,6 +25,7 @@ from web.labels import label
 from web.live import stream
 from web.live.changes import campaign_topic
 from web.quality import survey
+from web.seats.views import publish_prompts
 from web.wallboard.services import amd_warning
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -159,7 +160,7 @@ def _save(campaign: Campaign | None):
         return _form_page(campaign)
     session = db()
     try:
-        survey_input = survey.parse(request.form)
+        survey_input = survey.parse(request.form, request.files)
         saved = services.save_campaign(session, campaign, _input(request.form))
         survey.apply(saved, survey_input)
         _store_sound(saved)
@@ -176,6 +177,8 @@ def _save(campaign: Campaign | None):
     )
     session.commit()
     flash(f"Campaign {saved.name} saved.", "ok")
+    if survey.changes_prompts(survey_input):
+        publish_prompts(session)
     return redirect(url_for("campaigns.index"))
 
 

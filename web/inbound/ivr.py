@@ -3,15 +3,12 @@
 
 Nothing the admin types reaches a PBX: a menu is rendered by its id, its keys are single digits,
 its targets ids checked against the database, and its prompt is whatever ``sox`` made of the
-upload (8 kHz mono 16-bit WAV, which Asterisk's ``Background`` and FreeSWITCH's
+upload (``web.prompts``: 8 kHz mono 16-bit WAV, which Asterisk's ``Background`` and FreeSWITCH's
 ``play_and_get_digits`` both play). Every check gives the user a sentence, never a 500.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess  # nosec B404 - sox, with a fixed argument list and our own temp files
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +19,7 @@ from sqlalchemy.orm import Session
 from dialplans import ivr as plan
 from store.enums import InboundTarget, IvrAction
 from store.models import InboundRoute, IvrMenu, PbxNode, Trunk, trunk_nodes
-
-MAX_PROMPT_BYTES = 5 * 1024 * 1024
-#: How long sox may take on one prompt (a 5 MB WAV converts in well under a second).
-SOX_TIMEOUT_S = 30
+from web import prompts
 
 
 class IvrError(ValueError):
@@ -45,29 +39,6 @@ class MenuInput:
     channel_limit: str
     prompt: bytes | None = None
     prompt_name: str = ""
-
-
-def convert_prompt(data: bytes) -> bytes:
-    """The upload as 8 kHz mono 16-bit PCM WAV (sox reads WAV in any common encoding and rate)."""
-    if len(data) > MAX_PROMPT_BYTES:
-        raise IvrError("the prompt must be a WAV file under 5 MB")
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise IvrError("the prompt must be a WAV file (RIFF/WAVE): record or export it as .wav")
-    sox = shutil.which("sox")
-    if sox is None:
-        raise IvrError("sox is not installed on the web server: the prompt cannot be converted")
-    with tempfile.TemporaryDirectory() as tmp:
-        source, target = Path(tmp) / "upload.wav", Path(tmp) / "prompt.wav"
-        source.write_bytes(data)
-        argv = [sox, str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(target)]
-        try:
-            subprocess.run(argv, check=True, capture_output=True, timeout=SOX_TIMEOUT_S)  # noqa: S603  # nosec B603
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            raise IvrError("the prompt could not be read as audio: upload a plain WAV recording") from None
-        converted = target.read_bytes()
-    if len(converted) <= 44 + 1600:  # a header and under 0.1 s of sound
-        raise IvrError("the prompt is empty: upload a recording of the menu's message")
-    return converted
 
 
 def _whole(text: str, what: str, low: int, high: int) -> int:
@@ -140,7 +111,10 @@ def save(session: Session, data: MenuInput, row: IvrMenu | None = None) -> IvrMe
     timeout = _whole(data.timeout_s, "time to press a key (seconds)", 1, 60)
     retries = _whole(data.retries, "retries", 0, 9)
     limit = _whole(data.channel_limit, "channel limit", 1, 999)
-    prompt = convert_prompt(data.prompt) if data.prompt is not None else None
+    try:
+        prompt = prompts.convert(data.prompt) if data.prompt is not None else None
+    except prompts.PromptError as exc:
+        raise IvrError(str(exc)) from None
     if prompt is None and (row is None or row.prompt is None):
         raise IvrError("upload the menu's prompt (a WAV file)")
     options = _options(session, data.keys, row.id if row else None)

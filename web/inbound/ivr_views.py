@@ -15,6 +15,7 @@ from dialplans.ivr import KEYS
 from store.enums import InboundTarget, IvrAction
 from store.models import InboundRoute, IvrMenu
 from store.types import utcnow
+from web import prompts
 from web.auth import audit
 from web.auth.roles import Perm, requires
 from web.db import db
@@ -32,13 +33,12 @@ PLAIN_CHOICES = ((IvrAction.CALLBACK.value, "a callback request (listed under Mi
 
 
 def _input(form: MultiDict[str, str]) -> MenuInput:
-    upload = request.files.get("prompt")
-    data = upload.read(ivr.MAX_PROMPT_BYTES + 1) if upload is not None and upload.filename else None
+    data, name = prompts.read_upload(request.files.get("prompt")) or (None, "")
     return MenuInput(
         name=form.get("name", ""), keys={k: form.get(f"key_{k}", "") for k in KEYS},
         timeout_s=form.get("timeout_s", ""), retries=form.get("retries", ""),
         on_no_choice=form.get("on_no_choice", ""), channel_limit=form.get("channel_limit", ""),
-        prompt=data, prompt_name=upload.filename or "" if upload is not None else "")
+        prompt=data, prompt_name=name)
 
 
 def _choices(current: IvrMenu | None) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from web.http import get_or_404, int_or_none
 from web.inbound import services
 from web.inbound.services import RouteError, RouteInput
 from web.quality import survey
-from web.seats.views import reprovision
+from web.seats.views import publish_prompts, reprovision
 
 bp = Blueprint("inbound", __name__, url_prefix="/admin/inbound")
 
@@ -84,7 +84,7 @@ def _save(row: InboundRoute | None):
     was = row.target if row else None
     nodes = list(row.trunk.nodes) if row else []
     try:
-        survey_input = survey.parse(request.form)
+        survey_input = survey.parse(request.form, request.files)
         route = services.save(session, _input(request.form), row)
         survey.apply(route, survey_input)
     except (RouteError, survey.SurveyError) as exc:
@@ -97,6 +97,8 @@ def _save(row: InboundRoute | None):
                  target=route.target.value)
     session.commit()
     flash(f"Inbound route {route.name} saved: the nodes answer it within seconds.", "ok")
+    if survey.changes_prompts(survey_input):
+        publish_prompts(session)
     if InboundTarget.IVR in (route.target, was):  # the menus' DIDs are in the nodes' dialplans
         reprovision(session, nodes)
     return redirect(url_for("inbound.index"))

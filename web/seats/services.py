@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialplans.render import DialplanParams
-from provisioning import freeswitch, ivr
+from provisioning import freeswitch, ivr, prompts
 from provisioning.seats import (
     AmiTarget,
     SeatConf,
@@ -194,16 +194,16 @@ def provision(session: Session, sealer: Sealer, node: PbxNode, conf_path: Path, 
     if node.kind is PbxKind.FREESWITCH:
         if gateways_dir is None:
             raise SeatError("no gateways directory is set for FreeSWITCH nodes (freeswitch_gateways_dir)")
-        prompts = ivr.write_prompts(session, gateways_dir.parent / ivr.FREESWITCH_PROMPTS)
-        return prompts + freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node, sealer))
+        written = prompts.write_prompts(session, gateways_dir.parent / prompts.FREESWITCH_PROMPTS)
+        return written + freeswitch.provision_gateways(gateways_dir, trunks, esl_target(node, sealer))
     # A remote seat is an outside number dialed through a trunk: no PJSIP endpoint.
     rows = session.scalars(select(Seat).where(Seat.node_id == node.id, Seat.enabled,
                                               Seat.remote_number == "")).all()
     seats = [SeatConf(s.extension, sealer.open(s.secret)) for s in rows]
     # The prompts first: the reloaded dialplan plays them at once.
-    prompts = ivr.write_prompts(session, conf_path.parent / ivr.ASTERISK_PROMPTS)
+    written = prompts.write_prompts(session, conf_path.parent / prompts.ASTERISK_PROMPTS)
     params = replace(params or DialplanParams(), ivr=ivr.asterisk_plan(session, node.id))
-    return prompts + provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params, trunks)
+    return written + provision_asterisk(conf_path, seats, ami_target(node, sealer), transport, params, trunks)
 
 
 def trunk_states(node: PbxNode, sealer: Sealer, names: Iterable[str]) -> dict[str, str] | None:

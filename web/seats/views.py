@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from provisioning import prompts
 from store.enums import PbxKind
 from store.models import PbxNode, Seat, Team, Trunk
 from web.auth import audit
@@ -209,6 +210,22 @@ def reprovision(session: Session, nodes: Iterable[PbxNode]) -> None:
     """After a committed change (a trunk saved): each node rendered and reloaded, live."""
     for node in nodes:
         _provision(session, node)
+
+
+def publish_prompts(session: Session) -> None:
+    """After a committed change of a prompt no dialplan names (a survey's: the runner passes its name
+    on the call): the prompt files on every node, nothing reloaded (the PBX reads the file when it plays
+    it). A node whose directory cannot be written is flashed; its next provisioning writes them."""
+    for node in session.scalars(select(PbxNode).order_by(PbxNode.name)):
+        if node.kind is PbxKind.FREESWITCH:
+            directory = gateways_dir(node).parent / prompts.FREESWITCH_PROMPTS
+        else:
+            directory = conf_path(node).parent / prompts.ASTERISK_PROMPTS
+        try:
+            prompts.write_prompts(session, directory)
+        except OSError as exc:
+            flash(f"{node.name}: the prompts could not be written ({exc}); provision the node to retry.",
+                  "error")
 
 
 @bp.post("/nodes/<int:node_id>/provision")
