@@ -19,6 +19,8 @@ psycopg is imported, for a gain these numbers do not need.
 
 from __future__ import annotations
 
+import gc
+
 from waitress import serve as waitress_serve
 
 from settings import Settings
@@ -37,5 +39,12 @@ CHANNEL_TIMEOUT_S = 30
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    waitress_serve(create_app(settings), host=host, port=port, threads=THREADS, ident="switchboard",
+    app = create_app(settings)
+    # Everything loaded so far (modules, the models' metadata, the app) lives as long as the process:
+    # out of the collector's sight, so a full collection walks only what requests made since. Each
+    # one stops every thread (the GIL); with the startup objects in it, bench.web measured 107-146 ms
+    # every ~12 s, and the live pages' pushes caught in one took up to 317 ms.
+    gc.collect()
+    gc.freeze()
+    waitress_serve(app, host=host, port=port, threads=THREADS, ident="switchboard",
                    connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT_S)
