@@ -377,6 +377,7 @@ def bench_pages(url: str, leads: int, calls: int, articles: int, tickets: int,
     """The p95 of each group of pages (call log, reports, customer history, knowledge-base search, QA
     work list, complaint list)."""
     from web.app import create_app
+    from web.serve import freeze_startup_objects
 
     migrate.upgrade(url, "head")
     engine = make_engine(url)
@@ -389,6 +390,7 @@ def bench_pages(url: str, leads: int, calls: int, articles: int, tickets: int,
           f"{time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(instance_dir=Path(tmp), database_url=url, secret_key="bench"))
+        freeze_startup_objects()  # as ``switchboard web``'s server does before serving
         sup, agent = _client(app, "sup"), _client(app, "agent01")
         inspector, director = _client(app, "qa"), _client(app, "director")
         calllog_urls, report_urls = page_urls(ids)
