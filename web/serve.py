@@ -19,6 +19,8 @@ psycopg is imported, for a gain these numbers do not need.
 
 from __future__ import annotations
 
+import gc
+
 from waitress import serve as waitress_serve
 
 from settings import Settings
@@ -36,6 +38,21 @@ CONNECTION_LIMIT = 800
 CHANNEL_TIMEOUT_S = 30
 
 
+def freeze_startup_objects() -> None:
+    """Put everything loaded so far (modules, the models' metadata, the app), which lives as long as
+    the process, out of the garbage collector's sight, so a full collection walks only what requests
+    made since.
+
+    Each full collection stops every thread (the GIL). With the startup objects in it, bench.web
+    measured 90-146 ms per collection: in the server every ~12 s (the live pages' pushes caught in
+    one took up to 317 ms), and one every ~8 complaint lists of 500 rows (the list's p95 133-142 ms
+    for a p50 of 35 ms). Frozen: 8-25 ms, the list's p95 48-53 ms."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
-    waitress_serve(create_app(settings), host=host, port=port, threads=THREADS, ident="switchboard",
+    app = create_app(settings)
+    freeze_startup_objects()
+    waitress_serve(app, host=host, port=port, threads=THREADS, ident="switchboard",
                    connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT_S)

@@ -43,6 +43,16 @@ class Attempt(CreatedAt, Base):
             postgresql_where=text("ended_at IS NULL"),
             sqlite_where=text("ended_at IS NULL"),
         ),
+        # The agent panel's call on screen (``web.agent.services.current_attempt``): the agent's last
+        # connected call still waiting for a disposition, read on every live update of the panel. Most
+        # agents have none: without it the newest-first scan read every attempt (1 M: 0.4-1.1 s).
+        Index(
+            "ix_attempts_awaiting_disposition",
+            "agent_id",
+            "created_at",
+            postgresql_where=text("bridged_at IS NOT NULL AND disposition_id IS NULL"),
+            sqlite_where=text("bridged_at IS NOT NULL AND disposition_id IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from store.enums import AgentState
 from store.models import Agent, AgentStateLog, Attempt, Campaign, Disposition, Team, User
-from store.sales import sold_on_attempt, utc_day
+from store.sales import sold_per_attempt, utc_day
 from store.types import UtcDateTime
 from web.auth.roles import within
 
@@ -86,6 +86,7 @@ def volume(
     """Dials, connects, talk, sales and (per agent or team) occupancy by ``group`` (:data:`GROUPS`);
     ``teams``: the caller's scope (per campaign or hour too: their agents' attempts only)."""
     key = _group_key(session, group)
+    sold = sold_per_attempt(period.start)
     day = utc_day(session, Attempt.created_at) if daily else None
     columns = [key, day] if daily else [key]
     query = (
@@ -106,12 +107,13 @@ def volume(
                 0,
             ),
             func.sum(case((Disposition.is_sale, 1), else_=0)),
-            func.coalesce(func.sum(sold_on_attempt()), 0),
+            func.coalesce(func.sum(sold.c.amount), 0),
         )
     )
     query = (
         _attempts(query, group)
         .outerjoin(Disposition, Disposition.id == Attempt.disposition_id)
+        .outerjoin(sold, sold.c.attempt_id == Attempt.id)
         .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
         .where(within(teams, Agent.team_id))
         .group_by(*columns)
@@ -196,11 +198,12 @@ def _occupancy(
 def sales_by_disposition(
     session: Session, period: Period, group: str, teams: frozenset[int] | None
 ) -> list[dict[str, Any]]:
-    key = _group_key(session, group)
+    key, sold = _group_key(session, group), sold_per_attempt(period.start)
     query = (
-        _attempts(select(key, Disposition.label, func.count(), func.coalesce(func.sum(sold_on_attempt()), 0)),
+        _attempts(select(key, Disposition.label, func.count(), func.coalesce(func.sum(sold.c.amount), 0)),
                   group)
         .join(Disposition, Disposition.id == Attempt.disposition_id)
+        .outerjoin(sold, sold.c.attempt_id == Attempt.id)
         .where(Attempt.created_at >= period.start, Attempt.created_at < period.end)
         .where(within(teams, Agent.team_id))
         .group_by(key, Disposition.label)
