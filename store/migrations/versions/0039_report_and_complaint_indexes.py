@@ -9,7 +9,7 @@ disposition on every live update; most agents have none, and the newest-first sc
 the attempts waiting.
 
 Revision ID: 0039
-Revises: 0036
+Revises: 0038
 Create Date: 2026-12-04 15:20:00.000000
 
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0039'
-down_revision: str | Sequence[str] | None = '0036'
+down_revision: str | Sequence[str] | None = '0038'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
