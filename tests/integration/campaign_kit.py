@@ -27,10 +27,14 @@ from werkzeug.security import generate_password_hash
 
 from ami.session import run_actions
 from dialplans.render import DialplanParams
+from esl.framing import EslEvent
+from esl.translate import cause_number
 from lab.campaign import (
     AmiWatcher,
     Kit,
     Sandbox,
+    fs_bridge_of,
+    fs_time,
     mixed_leads,
     overlapping,
     verdict_to_bridge,
@@ -154,6 +158,15 @@ class PbxEvidence(Protocol):
         """The inbound caller from ``caller`` heard the PBX say their place in the queue, ``position``."""
         ...
 
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        """Seconds (PBX clock) from the inbound call of ``caller`` reaching the PBX to that channel
+        entering a bridge; None until both happened."""
+        ...
+
+    def hangup_cause(self, caller: str) -> int | None:
+        """The Q.850 cause with which the PBX ended the inbound channel of ``caller``; None while it lives."""
+        ...
+
 
 @dataclass
 class AsteriskEvidence:
@@ -193,9 +206,32 @@ class AsteriskEvidence:
             lambda e: e.get("Event") == "Newexten" and e.get("Context") == routes.QUEUE_ANNOUNCE
             and e.get("CallerIDNum") == caller and (e.get("Application"), e.get("AppData")) == said))
 
+    def _inbound(self, caller: str) -> dict[str, str] | None:
+        """The ``Newchannel`` of the call from ``caller`` reaching the PBX (state Ring: called in)."""
+        found = self.pbx.matching(lambda e: e.get("Event") == "Newchannel" and e.get("CallerIDNum") == caller
+                                  and e.get("ChannelState") == "4")
+        return found[0] if found else None
+
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        arrived = self._inbound(caller)
+        if arrived is None:
+            return None
+        bridges = self.pbx.matching(lambda e: e.get("Event") == "BridgeEnter"
+                                    and e.get("Uniqueid") == arrived["Uniqueid"])
+        return float(bridges[0]["Timestamp"]) - float(arrived["Timestamp"]) if bridges else None
+
+    def hangup_cause(self, caller: str) -> int | None:
+        arrived = self._inbound(caller)
+        if arrived is None:
+            return None
+        ended = self.pbx.matching(lambda e: e.get("Event") == "Hangup"
+                                  and e.get("Uniqueid") == arrived["Uniqueid"])
+        return int(ended[0]["Cause"]) if ended else None
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
-FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START RECORD_START "
+FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE "
+             "PLAYBACK_START RECORD_START "
              "CUSTOM switchboard::abandon switchboard::message_left")
 
 
@@ -230,6 +266,32 @@ class FreeswitchEvidence:
         return bool(self.events.events(
             lambda e: e.name == "PLAYBACK_START" and e.get("Caller-Caller-ID-Number") == caller
             and (e.get("Playback-File-Path") or "").endswith(sound)))
+
+    def _inbound(self, caller: str) -> EslEvent | None:
+        """The ``CHANNEL_CREATE`` of the call from ``caller`` reaching the node (not a loopback leg)."""
+        found = self.events.events(
+            lambda e: e.name == "CHANNEL_CREATE" and e.get("Call-Direction") == "inbound"
+            and e.get("Caller-Caller-ID-Number") == caller
+            and not (e.get("Channel-Name") or "").startswith("loopback/"))
+        return found[0] if found else None
+
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        arrived = self._inbound(caller)
+        if arrived is None:
+            return None
+        channel = arrived.get("Unique-ID")
+        bridges = self.events.events(lambda e: fs_bridge_of(e, channel))
+        return fs_time(bridges[0]) - fs_time(arrived) if bridges else None
+
+    def hangup_cause(self, caller: str) -> int | None:
+        arrived = self._inbound(caller)
+        if arrived is None:
+            return None
+        ended = self.events.events(lambda e: e.name == "CHANNEL_HANGUP_COMPLETE"
+                                   and e.get("Unique-ID") == arrived.get("Unique-ID"))
+        if not ended:
+            return None
+        return cause_number(ended[0].get("Hangup-Cause"), ended[0].get("variable_hangup_cause_q850"))
 
 
 @contextlib.contextmanager
