@@ -15,7 +15,7 @@ import time
 import uuid
 import wave
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -212,21 +212,22 @@ class AsteriskEvidence:
                                   and e.get("ChannelState") == "4")
         return found[0] if found else None
 
-    def arrival_to_bridge(self, caller: str) -> float | None:
+    def _after(self, caller: str, event: str) -> dict[str, str] | None:
+        """The first ``event`` of the inbound channel of ``caller``."""
         arrived = self._inbound(caller)
-        if arrived is None:
+        found = [] if arrived is None else self.pbx.matching(
+            lambda e: e.get("Event") == event and e.get("Uniqueid") == arrived["Uniqueid"])
+        return found[0] if found else None
+
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        arrived, bridged = self._inbound(caller), self._after(caller, "BridgeEnter")
+        if arrived is None or bridged is None:
             return None
-        bridges = self.pbx.matching(lambda e: e.get("Event") == "BridgeEnter"
-                                    and e.get("Uniqueid") == arrived["Uniqueid"])
-        return float(bridges[0]["Timestamp"]) - float(arrived["Timestamp"]) if bridges else None
+        return float(bridged["Timestamp"]) - float(arrived["Timestamp"])
 
     def hangup_cause(self, caller: str) -> int | None:
-        arrived = self._inbound(caller)
-        if arrived is None:
-            return None
-        ended = self.pbx.matching(lambda e: e.get("Event") == "Hangup"
-                                  and e.get("Uniqueid") == arrived["Uniqueid"])
-        return int(ended[0]["Cause"]) if ended else None
+        ended = self._after(caller, "Hangup")
+        return None if ended is None else int(ended["Cause"])
 
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
@@ -275,23 +276,24 @@ class FreeswitchEvidence:
             and not (e.get("Channel-Name") or "").startswith("loopback/"))
         return found[0] if found else None
 
-    def arrival_to_bridge(self, caller: str) -> float | None:
+    def _after(self, caller: str, pred: Callable[[EslEvent, str], bool]) -> EslEvent | None:
+        """The first event of the inbound channel of ``caller`` that ``pred`` (event, channel id) takes."""
         arrived = self._inbound(caller)
-        if arrived is None:
+        found = [] if arrived is None else self.events.events(lambda e: pred(e, arrived.get("Unique-ID")))
+        return found[0] if found else None
+
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        arrived, bridged = self._inbound(caller), self._after(caller, fs_bridge_of)
+        if arrived is None or bridged is None:
             return None
-        channel = arrived.get("Unique-ID")
-        bridges = self.events.events(lambda e: fs_bridge_of(e, channel))
-        return fs_time(bridges[0]) - fs_time(arrived) if bridges else None
+        return fs_time(bridged) - fs_time(arrived)
 
     def hangup_cause(self, caller: str) -> int | None:
-        arrived = self._inbound(caller)
-        if arrived is None:
+        ended = self._after(caller, lambda e, channel: e.name == "CHANNEL_HANGUP_COMPLETE"
+                            and e.get("Unique-ID") == channel)
+        if ended is None:
             return None
-        ended = self.events.events(lambda e: e.name == "CHANNEL_HANGUP_COMPLETE"
-                                   and e.get("Unique-ID") == arrived.get("Unique-ID"))
-        if not ended:
-            return None
-        return cause_number(ended[0].get("Hangup-Cause"), ended[0].get("variable_hangup_cause_q850"))
+        return cause_number(ended.get("Hangup-Cause"), ended.get("variable_hangup_cause_q850"))
 
 
 @contextlib.contextmanager
