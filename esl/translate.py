@@ -63,7 +63,7 @@ from esl.framing import EslEvent
 from orchestrator import commands as c
 from orchestrator import events as e
 from orchestrator import fax
-from orchestrator.inbound import ivr
+from orchestrator.inbound import hold, ivr
 from orchestrator.quality import survey
 
 #: FreeSWITCH cause names (switch_types.h ``switch_call_cause_t``) -> Q.850 numbers.
@@ -106,9 +106,10 @@ _AVMD_BEEP = "avmd::beep"
 SIGNAL_PREFIX = "switchboard::"
 #: ``sb-outbound``'s cadence reports (see :func:`voice_cue`).
 AMD_SIGNAL = "amd"
-#: Dialplan milestones the core knows (``orchestrator.dialer``, ``orchestrator.fax``), subscribed one by one.
+#: Dialplan milestones the core knows (``orchestrator.dialer``, ``.fax``, ``.quality``, ``.inbound``),
+#: subscribed one by one: one missing here never reaches the runner.
 SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL, fax.SIGNAL_INCOMING,
-           fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS)
+           fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS, hold.SIGNAL)
 #: mod_spandsp's results of ``txfax`` / ``rxfax``: the same ``fax`` signal as Asterisk's dialplan reports.
 FAX_RESULTS = {"spandsp::txfaxresult": "out", "spandsp::rxfaxresult": "in"}
 #: (``SB-Step``, ``SB-Timeout``) of an ``amd`` report -> the neutral cue.

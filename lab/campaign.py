@@ -471,7 +471,7 @@ def fs_time(event: EslEvent) -> float:
     return int(event.get("Event-Date-Timestamp")) / 1_000_000
 
 
-def _fs_bridge_of(event: EslEvent, channel: str) -> bool:
+def fs_bridge_of(event: EslEvent, channel: str) -> bool:
     return event.name == "CHANNEL_BRIDGE" and channel in (
         event.get("Unique-ID"), event.get("Bridge-A-Unique-ID"), event.get("Bridge-B-Unique-ID"))
 
@@ -483,7 +483,7 @@ def fs_verdict_to_bridge(events: Sequence[EslEvent], channel: str) -> float | No
     FreeSWITCH's verdict is the core's, not a PBX event: the last report it decided on is the PBX-side
     input, so this covers what Asterisk's ``SwitchboardAmd`` -> ``BridgeEnter`` covers (the runner's
     decision, the bridge command and FreeSWITCH's bridging)."""
-    bridge = next((e for e in events if _fs_bridge_of(e, channel)), None)
+    bridge = next((e for e in events if fs_bridge_of(e, channel)), None)
     if bridge is None:
         return None
     bridged_at = fs_time(bridge)
@@ -495,6 +495,6 @@ def fs_verdict_to_bridge(events: Sequence[EslEvent], channel: str) -> float | No
 def fs_reached(events: Sequence[EslEvent], channel: str) -> float | None:
     """When the customer reached an agent (``CHANNEL_BRIDGE``) or the abandon route
     (``switchboard::abandon``), on FreeSWITCH's clock; None if neither."""
-    times = [fs_time(e) for e in events if _fs_bridge_of(e, channel) or (
+    times = [fs_time(e) for e in events if fs_bridge_of(e, channel) or (
         e.name == "CUSTOM" and e.subclass == "switchboard::abandon" and e.get("Unique-ID") == channel)]
     return min(times, default=None)

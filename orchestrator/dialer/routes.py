@@ -25,9 +25,11 @@ them. Customer originates carry the channel variables below (plus
     ``park_after_bridge=true`` or a transfer back) so the agent's phone stays
     connected between customers.
 ``sb-queue-wait`` (an inbound caller the core's queue took)
-    Answer, report ``SwitchboardQueued``, play hold music until the core bridges
-    the caller to an agent's held-open leg (the outbound bridge) or moves them
-    on; a safety net past the longest wait goes to ``sb-queue-voicemail``.
+    Answer, report ``SwitchboardQueued`` (FreeSWITCH ``switchboard::queued``:
+    ``orchestrator.inbound.hold``; the queue bridges the caller only after it),
+    play hold music until the core bridges the caller to an agent's held-open
+    leg (the outbound bridge) or moves them on; a safety net past the longest
+    wait goes to ``sb-queue-voicemail``.
 ``sb-queue-announce`` (``AnnouncePosition``: a waiting caller's place in the queue)
     Say the position (the extension on Asterisk, the extension's ``-<n>`` suffix on
     FreeSWITCH) with the PBX's number prompts, then back to ``sb-queue-wait``'s

@@ -39,8 +39,11 @@ serving the queue; none without a basis).
 A caller an IVR menu sends on to the queue's DID (``orchestrator.inbound.ivr``) arrives the same way.
 On a live node the caller arrives ringing in the node's ``sb-inbound`` route: a
 queue with a ``wait_route`` moves them there (answered, hold music) as it takes
-them, and outside its business ``hours`` sends them to ``closed_route`` (a
-message, then hang-up) instead, counted as :class:`CallerTurnedAway`. With
+them, and bridges them only once that route reports them there
+(:mod:`orchestrator.inbound.hold`: a bridge sent with the move raced it), even
+with an agent free; their wait still counts from their arrival. Outside its
+business ``hours`` it sends them to ``closed_route`` (a message, then hang-up)
+instead, counted as :class:`CallerTurnedAway`. With
 ``record_calls`` every answered caller is recorded like an outbound call,
 from the bridge on.
 """
@@ -71,7 +74,7 @@ from orchestrator.events import (
     PbxConnected,
     Tick,
 )
-from orchestrator.inbound import ivr
+from orchestrator.inbound import hold, ivr
 from orchestrator.inbound.estimate import HandleTimes, estimated_wait_min
 from orchestrator.leads.hours import ALWAYS, CallingHours
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
@@ -268,6 +271,9 @@ class Caller:
     told_at: float = 0.0  # when the caller last heard their position (their arrival before that)
     agent_id: int | None = None  # who answered
     answered: float = 0.0
+    #: In a place they can be bridged from: the wait route reported them (``hold.SIGNAL``), or the
+    #: queue has no wait route and left them where they arrived.
+    holding: bool = True
 
 
 class InboundQueue:
@@ -327,9 +333,8 @@ class InboundQueue:
                 pass
             case CallArrived() if self.config.answers(event.dialed_number):
                 self._arrive(event, now, out)
-            case DialplanSignal(name=ivr.SIGNAL_ROUTE) if self.config.answers((sent := ivr.arrival(event))
-                                                                              .dialed_number):
-                self._arrive(sent, now, out)  # an IVR key sent the caller on to our DID
+            case DialplanSignal():
+                self._signal(event, now, out)
             case HungUp():
                 self._hung_up(event.channel_id, now, out)
             case Answered() if (agent := self.board.by_leg(event.channel_id)) is not None:
@@ -340,9 +345,18 @@ class InboundQueue:
                 self._transfer(event, now, out)
             case PbxConnected():
                 self.surveys.forget(event.live_channel_ids)
+                self._reconnected(event.live_channel_ids)
             case Tick():
                 self._tick(now, out)
         return self._finish(now, out)
+
+    def _signal(self, event: DialplanSignal, now: float, out: Outbox) -> None:
+        """An IVR key sent a caller on to our DID; or a caller we moved reached the wait route (and may
+        be bridged now)."""
+        if event.name == ivr.SIGNAL_ROUTE and self.config.answers((sent := ivr.arrival(event)).dialed_number):
+            self._arrive(sent, now, out)
+        elif event.name == hold.SIGNAL and event.channel_id in self.waiting:
+            self.waiting[event.channel_id].holding = True
 
     def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving | EndCall, now: float,
                      out: Outbox) -> None:
@@ -375,10 +389,11 @@ class InboundQueue:
             out.record(CallerTurnedAway(now, self.config.queue_id, call_id, event.caller_number,
                                         event.dialed_number))
             return
-        if self.config.wait_route:
-            out.send(Redirect(event.channel_id, self.config.wait_route))
         caller = Caller(event.channel_id, call_id, event.caller_number, now,
                         now + self.config.overflow_after_s, told_at=now)
+        if self.config.wait_route:
+            out.send(Redirect(event.channel_id, self.config.wait_route))
+            caller.holding = False  # bridged once the wait route reports them (hold.SIGNAL)
         if not any(a.agent_id in self.config.hotline and a.state is not AgentState.LOGGED_OUT
                    for a in self.board.agents.values()):
             caller.overflow_at = now  # no hotline seat to wait for
@@ -404,6 +419,12 @@ class InboundQueue:
         elif (agent := self.board.by_leg(channel_id)) is not None:
             self._end_call(agent, now, out)
             self.board.leg_lost(agent, now, out)
+
+    def _reconnected(self, live_channel_ids: frozenset[str]) -> None:
+        """The adapter reconnected: a wait route's report sent meanwhile was lost, and the moves
+        were sent long before, so callers still on the line are taken as holding."""
+        for caller in self.waiting.values():
+            caller.holding = caller.holding or caller.channel_id in live_channel_ids
 
     def _end_call(self, agent: Agent, now: float, out: Outbox) -> None:
         """The agent's side of their call ended (from the panel, or their phone hung up): the caller
@@ -499,7 +520,7 @@ class InboundQueue:
                    if (a := self.pool.get(i)) is not None and a.state not in absent)
 
     def _connect(self, now: float, out: Outbox) -> None:
-        for caller in list(self.waiting.values()):
+        for caller in [c for c in self.waiting.values() if c.holding]:
             # An overflow agent already here (the standby, or one just done) answers at once: the
             # overflow wait only decides when agents are taken from their campaigns.
             agent = self._longest_idle(hotline=True) or self._longest_idle(hotline=False)

@@ -1,12 +1,16 @@
 """AMI -> core events on real Asterisk 22 recordings (see tests/ami/record.py)."""
 
 import random
+import re
 
 import pytest
 
 from ami.translate import Translator
+from dialplans.render import render_asterisk
 from orchestrator import commands as c
 from orchestrator import events as e
+from orchestrator.dialer import routes
+from orchestrator.inbound import hold
 from tests.ami.recording import Recording, names
 from tests.ami.replay import chunks, replay
 
@@ -223,3 +227,14 @@ def test_legs_a_dialplan_adds_keep_the_call_they_were_born_in():
     assert t.translate(dialed, 3.0) == [e.ChannelCreated(3.0, "out.3", call_id="in.1")]
     bridged = {"Event": "Newstate", "ChannelState": "6", "Uniqueid": "in.1", "Linkedid": "older.0"}
     assert t.translate(bridged, 4.0) == [e.Answered(4.0, "in.1", call_id="in.1")]
+
+
+def test_the_wait_routes_report_is_the_signal_the_queue_waits_for():
+    """The rendered ``sb-queue-wait`` reports each caller there: the queue bridges them only then."""
+    text = render_asterisk()["extensions-switchboard.conf"]
+    wait = text.split(f"[{routes.QUEUE_WAIT}]")[1].split("\n[")[0]
+    found = re.search(r"UserEvent\((\w+),", wait)
+    assert found is not None, wait
+    [signal] = Translator().translate({"Event": "UserEvent", "UserEvent": found.group(1), "Uniqueid": "in1",
+                                       "Linkedid": "in1", "Caller": "2125550100"}, 3.0)
+    assert (type(signal), signal.name, signal.channel_id) == (e.DialplanSignal, hold.SIGNAL, "in1")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
+from esl.connection import SUBSCRIPTION
 from esl.framing import EslEvent, Framer, parse_event
 from esl.translate import Translator, cause_number
 from orchestrator import commands as c
 from orchestrator import events as e
+from orchestrator.dialer import routes
+from orchestrator.inbound import hold
 from orchestrator.leads.outcomes import node_refused
+from provisioning import freeswitch
 from tests.esl.capture import FIXTURES, NAMES, chunks, load, random_cuts
 from tests.esl.replay import for_channel, kinds, originates, translate
 
@@ -292,3 +297,17 @@ def test_a_node_that_answers_again_is_no_longer_stopping() -> None:
     [failed] = translator.translate(job, 0)
     assert isinstance(failed, e.OriginateFailed)
     assert failed.cause == 27
+
+
+def test_the_wait_routes_report_is_subscribed_and_is_the_signal_the_queue_waits_for() -> None:
+    """The rendered ``sb-queue-wait`` fires an event for each caller there; the queue bridges them only
+    then, so the adapter must subscribe to it (it once did not: the runner never heard it)."""
+    doc = ET.fromstring(freeswitch.dialplan())
+    wait = next(x for x in doc.iter("extension") if x.get("name") == routes.QUEUE_WAIT)
+    [fired] = [a.get("data") for a in wait.iter("action") if a.get("application") == "event"]
+    subclass = dict(kv.split("=", 1) for kv in fired.split(","))["Event-Subclass"]
+    assert subclass in SUBSCRIPTION.split()
+    event = EslEvent((("Event-Name", "CUSTOM"), ("Event-Subclass", subclass), ("Unique-ID", "in1"),
+                      ("Channel-Call-UUID", "in1"), ("SB-Caller", "2125550100")))
+    [signal] = Translator().translate(event, 3.0)
+    assert (type(signal), signal.name, signal.channel_id) == (e.DialplanSignal, hold.SIGNAL, "in1")

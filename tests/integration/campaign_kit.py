@@ -15,7 +15,7 @@ import time
 import uuid
 import wave
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -27,10 +27,14 @@ from werkzeug.security import generate_password_hash
 
 from ami.session import run_actions
 from dialplans.render import DialplanParams
+from esl.framing import EslEvent
+from esl.translate import cause_number
 from lab.campaign import (
     AmiWatcher,
     Kit,
     Sandbox,
+    fs_bridge_of,
+    fs_time,
     mixed_leads,
     overlapping,
     verdict_to_bridge,
@@ -166,6 +170,15 @@ class PbxEvidence(Protocol):
         """How many two-party bridges the PBX has made so far (a customer put through to an agent)."""
         ...
 
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        """Seconds (PBX clock) from the inbound call of ``caller`` reaching the PBX to that channel
+        entering a bridge; None until both happened."""
+        ...
+
+    def hangup_cause(self, caller: str) -> int | None:
+        """The Q.850 cause with which the PBX ended the inbound channel of ``caller``; None while it lives."""
+        ...
+
 
 @dataclass
 class AsteriskEvidence:
@@ -223,9 +236,33 @@ class AsteriskEvidence:
         return bool(self.pbx.matching(
             lambda e: e.get("Event") == "Newexten" and f"/{name}," in f"{e.get('AppData', '')},"))
 
+    def _inbound(self, caller: str) -> dict[str, str] | None:
+        """The ``Newchannel`` of the call from ``caller`` reaching the PBX (state Ring: called in)."""
+        found = self.pbx.matching(lambda e: e.get("Event") == "Newchannel" and e.get("CallerIDNum") == caller
+                                  and e.get("ChannelState") == "4")
+        return found[0] if found else None
+
+    def _after(self, caller: str, event: str) -> dict[str, str] | None:
+        """The first ``event`` of the inbound channel of ``caller``."""
+        arrived = self._inbound(caller)
+        found = [] if arrived is None else self.pbx.matching(
+            lambda e: e.get("Event") == event and e.get("Uniqueid") == arrived["Uniqueid"])
+        return found[0] if found else None
+
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        arrived, bridged = self._inbound(caller), self._after(caller, "BridgeEnter")
+        if arrived is None or bridged is None:
+            return None
+        return float(bridged["Timestamp"]) - float(arrived["Timestamp"])
+
+    def hangup_cause(self, caller: str) -> int | None:
+        ended = self._after(caller, "Hangup")
+        return None if ended is None else int(ended["Cause"])
+
 
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
-FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE PLAYBACK_START RECORD_START "
+FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE "
+             "PLAYBACK_START RECORD_START "
              "CUSTOM switchboard::abandon switchboard::message_left")
 
 
@@ -277,6 +314,33 @@ class FreeswitchEvidence:
         played = f"/{name}.wav"
         return bool(self.events.events(
             lambda e: e.name == "PLAYBACK_START" and (e.get("Playback-File-Path") or "").endswith(played)))
+
+    def _inbound(self, caller: str) -> EslEvent | None:
+        """The ``CHANNEL_CREATE`` of the call from ``caller`` reaching the node (not a loopback leg)."""
+        found = self.events.events(
+            lambda e: e.name == "CHANNEL_CREATE" and e.get("Call-Direction") == "inbound"
+            and e.get("Caller-Caller-ID-Number") == caller
+            and not (e.get("Channel-Name") or "").startswith("loopback/"))
+        return found[0] if found else None
+
+    def _after(self, caller: str, pred: Callable[[EslEvent, str], bool]) -> EslEvent | None:
+        """The first event of the inbound channel of ``caller`` that ``pred`` (event, channel id) takes."""
+        arrived = self._inbound(caller)
+        found = [] if arrived is None else self.events.events(lambda e: pred(e, arrived.get("Unique-ID")))
+        return found[0] if found else None
+
+    def arrival_to_bridge(self, caller: str) -> float | None:
+        arrived, bridged = self._inbound(caller), self._after(caller, fs_bridge_of)
+        if arrived is None or bridged is None:
+            return None
+        return fs_time(bridged) - fs_time(arrived)
+
+    def hangup_cause(self, caller: str) -> int | None:
+        ended = self._after(caller, lambda e, channel: e.name == "CHANNEL_HANGUP_COMPLETE"
+                            and e.get("Unique-ID") == channel)
+        if ended is None:
+            return None
+        return cause_number(ended.get("Hangup-Cause"), ended.get("variable_hangup_cause_q850"))
 
 
 @contextlib.contextmanager

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from lab import demo
 from orchestrator import commands as c
 from orchestrator.dialer import routes
-from orchestrator.events import Answered, CallArrived, HungUp, PbxConnected, Tick
+from orchestrator.events import Answered, CallArrived, DialplanSignal, HungUp, PbxConnected, Tick
+from orchestrator.inbound import hold
 from runner.ami_runner import AmiRunner, load_node
 from store import desk_queue
 from store import models as m
@@ -70,9 +71,16 @@ def started(sessions) -> tuple[AmiRunner, dict[str, str]]:
 
 
 def arrive(runner: AmiRunner, channel: str, caller: str, at: float | None = None) -> list[c.Command]:
-    runner.feed(CallArrived(at or time.time(), channel, call_id=channel, caller_number=caller,
-                            dialed_number=DID, endpoint="carrier"))
-    return drain(runner)
+    """The caller arrives; moved to the wait route, they are reported there as the PBX's route does
+    (the queue bridges them only then): the commands of both."""
+    at = at or time.time()
+    runner.feed(CallArrived(at, channel, call_id=channel, caller_number=caller, dialed_number=DID,
+                            endpoint="carrier"))
+    commands = drain(runner)
+    if c.Redirect(channel, routes.QUEUE_WAIT) in commands:
+        runner.feed(DialplanSignal(at + 0.01, channel, name=hold.SIGNAL, call_id=channel))
+        commands += drain(runner)
+    return commands
 
 
 def call_of(sessions, caller: str) -> m.Call:

@@ -18,8 +18,16 @@ from orchestrator.commands import (
     StartRecording,
 )
 from orchestrator.dialer.inputs import AgentLogin, Disposition
-from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, DialplanSignal, HungUp
-from orchestrator.inbound import ivr
+from orchestrator.events import (
+    AgentState,
+    AgentStateChanged,
+    Answered,
+    CallArrived,
+    DialplanSignal,
+    HungUp,
+    PbxConnected,
+)
+from orchestrator.inbound import hold, ivr
 from orchestrator.inbound.queue import (
     CallerAbandoned,
     CallerAnswered,
@@ -339,3 +347,66 @@ def test_on_a_holiday_a_caller_hears_the_closed_message_whatever_the_hours():
         assert (Redirect(channel, closed) in step.commands) is is_closed, step.commands
     assert node.queue.config.is_open(eve)
     assert not node.queue.config.is_open(eve + 120)
+
+
+WAIT = "sb-queue-wait"
+
+
+def _queued(at: float, channel: str) -> DialplanSignal:
+    """``sb-queue-wait`` reports the caller there (answered, on hold)."""
+    return DialplanSignal(at, channel, name=hold.SIGNAL, call_id=channel, fields=(("Caller", "2125550100"),))
+
+
+def test_a_caller_moved_to_the_wait_route_is_bridged_once_there_with_the_wait_from_the_arrival():
+    """The move and the bridge are not sent together (the bridge raced the transfer): with the seat
+    free the caller is moved, and bridged when the wait route reports them; speed of answer counts
+    from the arrival, the move included."""
+    node = Node(wait_route=WAIT)
+    seat = node.join(10, T0)
+    channel, step = node.call_in(T0 + 1)
+    assert Redirect(channel, WAIT) in step.commands
+    assert not of_type(step.commands, Bridge)
+    assert not of_type(step.facts, CallerAnswered)
+    assert not of_type(node.feed(_queued(T0 + 1.2, "someone-else")).commands, Bridge)
+    step = node.feed(_queued(T0 + 1.25, channel))
+    assert of_type(step.commands, Bridge) == [Bridge(channel, seat)]
+    assert CallerAnswered(T0 + 1.25, 1, channel, 10, 0.25, False) in step.facts
+    assert not of_type(node.feed(_queued(T0 + 9, channel)).commands, Bridge)  # reported once is enough
+
+
+def test_a_caller_an_ivr_key_sends_on_is_moved_then_bridged_from_the_wait_route_without_a_second_answer():
+    """An IVR caller is answered already (no ``Answered`` comes again): the wait route's report is
+    what the queue waits for, as for a caller from the trunk."""
+    node = Node(wait_route=WAIT)
+    seat = node.join(10, T0)
+    step = node.feed(DialplanSignal(T0 + 2, "ivr1", name=ivr.SIGNAL_ROUTE, call_id="ivr1",
+                                    fields=(("Called", HOTLINE), ("Caller", "2125550199"), ("Menu", "3"))))
+    assert Redirect("ivr1", WAIT) in step.commands
+    assert not of_type(step.commands, Bridge)
+    step = node.feed(_queued(T0 + 2.1, "ivr1"))
+    assert of_type(step.commands, Bridge) == [Bridge("ivr1", seat)]
+
+
+def test_an_overflow_agent_pulled_for_a_caller_on_the_move_waits_for_them_in_the_queue():
+    """No hotline seat logged in: the designated agent is taken at once and kept idle in the queue
+    until the caller is in the wait route, then bridged."""
+    node = Node(wait_route=WAIT)
+    leg2 = node.join(2, T0)
+    channel, step = node.call_in(T0 + 1)
+    assert not of_type(step.commands, Bridge)
+    assert node.unit_of(2) == Q
+    node.tick(T0 + 1.1)
+    assert node.unit_of(2) == Q
+    step = node.feed(_queued(T0 + 1.3, channel))
+    assert Bridge(channel, leg2) in step.commands
+    assert CallerAnswered(T0 + 1.3, 1, channel, 2, pytest.approx(0.3), True) in step.facts
+
+
+def test_after_a_reconnect_callers_still_on_the_line_are_bridged_though_their_report_was_lost():
+    node = Node(wait_route=WAIT)
+    seat = node.join(10, T0)
+    gone, _ = node.call_in(T0 + 1)
+    channel, _ = node.call_in(T0 + 1)
+    step = node.feed(PbxConnected(T0 + 3, "pbx", live_channel_ids=frozenset({channel, seat})))
+    assert of_type(step.commands, Bridge) == [Bridge(channel, seat)]
+    assert node.queue.position(gone) == 1  # still waiting, until its hang-up is known
