@@ -22,16 +22,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lab import multinode
 from lab.faults import table
-from lab.multinode import (
-    Counts,
-    MultiNodeRun,
-    counts_by_node,
-    dials_per_lead,
-    node_kits,
-    shared_minutes,
-    truth_by_node,
-)
+from lab.multinode import Counts, MultiNodeRun
 from lab.sandbox import cli as sandbox_cli
 from orchestrator.compliance import abandon_rate
 from orchestrator.pacing.base import AbandonWindow
@@ -64,7 +57,7 @@ def test_one_campaign_on_two_nodes_with_standbys_survives_a_kill_on_each(
     _empty_pg_schema(pg_database_url)
     sandbox_cli.up(sandbox.settings, "freeswitch")
     first = Kit(sandbox, tmp_path / "pbx", url=pg_database_url)
-    kits = node_kits(first, tmp_path)
+    kits = multinode.node_kits(first, tmp_path)
     board = web_client(first, tmp_path, UserRole.SUPERVISOR)
     try:
         with MultiNodeRun(kits, pg_url=pg_database_url, leads=160, serial=900) as run:
@@ -83,13 +76,14 @@ def test_one_campaign_on_two_nodes_with_standbys_survives_a_kill_on_each(
         assert (verdict.lost_leads, verdict.duplicate_originates, verdict.overlapping, verdict.unreconciled,
                 verdict.charged_refusals) == (0, 0, 0, 0, 0), verdict
 
-        dials = dials_per_lead(first, run.campaign_id)
+        dials = multinode.dials_per_lead(first, run.campaign_id)
         assert set(dials.values()) == {1}, {lead: n for lead, n in dials.items() if n != 1}
         assert set(run.attempts_by_node()) == {kit.node_name for kit in kits}  # both nodes dialed
 
-        stored, truth = counts_by_node(first, run.campaign_id), truth_by_node(first, run.campaign_id)
+        stored = multinode.counts_by_node(first, run.campaign_id)
+        truth = multinode.truth_by_node(first, run.campaign_id)
         assert stored == truth, (stored, truth)
-        assert shared_minutes(first, run.campaign_id) >= 1  # both nodes wrote one minute's counts
+        assert multinode.shared_minutes(first, run.campaign_id) >= 1  # both nodes wrote one minute's counts
         total = Counts(*(sum(getattr(c, f) for c in truth.values()) for f in ("live_answers", "abandons",
                                                                               "machines")))
 
