@@ -164,15 +164,16 @@ def counts_by_node(kit: Kit, campaign_id: int) -> dict[int, Counts]:
 
 def truth_by_node(kit: Kit, campaign_id: int) -> dict[int, Counts]:
     """node id -> the counts the campaign's attempts on it imply: a live answer for each call a person
-    answered (a human or not-sure verdict, or bridged or abandoned without one), an abandon for each
-    abandoned call, a machine for each machine verdict."""
+    answered (a human or not-sure verdict; or bridged or abandoned, which only a call taken for live
+    can be: a machine heard after that, FreeSWITCH's beep, leaves the live answer counted), an abandon
+    for each abandoned call, a machine for each machine verdict."""
     live: Counter[int] = Counter()
     abandons: Counter[int] = Counter()
     machines: Counter[int] = Counter()
     for a in kit.attempts(campaign_id):
         assert a.node_id is not None
-        live[a.node_id] += a.amd_verdict in (AmdVerdict.HUMAN, AmdVerdict.NOTSURE) or (
-            a.amd_verdict is None and (a.abandoned or a.bridged_at is not None))
+        live[a.node_id] += (a.amd_verdict in (AmdVerdict.HUMAN, AmdVerdict.NOTSURE) or a.abandoned
+                            or a.bridged_at is not None)
         abandons[a.node_id] += a.abandoned
         machines[a.node_id] += a.amd_verdict is AmdVerdict.MACHINE
     nodes_seen = {*live, *abandons, *machines}
