@@ -187,12 +187,14 @@ class StandbyRun(FaultRun):
     # --- the end ---
 
     def stop_runners(self) -> None:
-        """Both runners stop cleanly (``FaultRun.finish`` drained the campaign first)."""
+        """Both runners stop cleanly (``FaultRun.finish`` drained the campaign first): the standby first.
+        The other way round, the standby takes the lease the active hands on and is stopped while it
+        starts acting (before its SIGTERM handler is in place it dies of the signal: exit -15)."""
         standby = self.runners[1 - self.runners.index(self.runner)]
-        super().stop_runners()  # stops the active (it hands the lease on) ...
-        rc = standby.stop()  # ... to the standby, which has nothing left to do
+        rc = standby.stop()
         if rc != 0:
             raise AssertionError(f"the standby exited {rc}:\n{standby.tail()}")
+        super().stop_runners()
 
     def failover_s(self) -> list[float]:
         """Per standby fault: from its start to the first call the new holder dialed or bridged."""
