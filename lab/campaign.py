@@ -239,6 +239,16 @@ class Kit:
         with self.sessions.begin() as s:
             self.node_id = demo.ensure_node(s, self.sealer, spec).id
 
+    def sibling(self, tmp: Path, kind: PbxKind) -> Kit:
+        """Another node's kit (the sandbox's PBX of ``kind``) on this kit's database, with this kit's
+        instance key (one deployment: every runner and the web unseal with one key); ``tmp`` holds
+        its runners' logs."""
+        tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = tmp / "secrets_key"
+        key.write_text(self.secrets_key)
+        key.chmod(0o600)
+        return Kit(self.sandbox, tmp, url=self.url, kind=kind)
+
     @property
     def node_name(self) -> str:
         return FS_NODE if self.kind is PbxKind.FREESWITCH else NODE
@@ -257,10 +267,16 @@ class Kit:
 
     def campaign(self, name: str, mode: CampaignMode, leads: dict[str, World], **settings: object) -> int:
         with self.sessions.begin() as s:
-            campaign = demo.create_campaign(s, name, mode, leads, **settings)
+            campaign_id = demo.create_campaign(s, name, mode, leads, **settings).id
+        self.join(campaign_id)
+        return campaign_id
+
+    def join(self, campaign_id: int) -> None:
+        """Log the kit's agents in to ``campaign_id`` (made by this kit or by another node's kit on the
+        same database: campaigns belong to no node, agents do)."""
+        with self.sessions.begin() as s:
             agents = [s.get(m.Agent, i) for i in self.agent_ids]
-            demo.log_in(s, s.get(m.PbxNode, self.node_id), campaign, agents)
-            return campaign.id
+            demo.log_in(s, s.get(m.PbxNode, self.node_id), s.get(m.Campaign, campaign_id), agents)
 
     def carrier_trunk(self, s: Session, name: str, dids: Sequence[str]) -> m.Trunk:
         """A trunk of the kit's node delivering ``dids`` from the world; not managed (the sandbox's own

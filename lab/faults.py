@@ -238,12 +238,16 @@ class FaultRun:
     """One predictive campaign under a runner whose database (PostgreSQL) and PBX connection go through gates.
 
     ``runner_url``: the database URL the runner uses (a gated PostgreSQL URL), if not the kit's;
-    ``liveness_s``: the runner's ``--liveness-s`` (how soon a frozen PBX link is noticed).
+    ``liveness_s``: the runner's ``--liveness-s`` (how soon a frozen PBX link is noticed);
+    ``joins``: another node's run on the same database whose campaign this node's agents log in to
+    (one campaign dialed from several nodes, ``lab.multinode``) instead of a campaign of its own.
+    The waits before and after a fault (calls in flight, dialing again) watch this node's calls.
     """
 
     def __init__(self, kit: Kit, *, leads: int, agents: int = 4, first_phone: int = 0,
                  db_outage_s: float = 20.0, runner_url: str = "", pg_gate: TcpGate | None = None,
-                 recovery_timeout_s: float = 60.0, serial: int = 0, liveness_s: float = 2.0) -> None:
+                 recovery_timeout_s: float = 60.0, serial: int = 0, liveness_s: float = 2.0,
+                 joins: FaultRun | None = None) -> None:
         self.kit = kit
         self.db_outage_s = db_outage_s
         self.pg_gate = pg_gate
@@ -253,9 +257,13 @@ class FaultRun:
             self.pbx_gate = TcpGate(node.host, node.port)
             node.port = self.pbx_gate.port
         kit.agents(agents, first=first_phone)
-        counts = {outcome: max(1, round(share * leads)) for outcome, share in MIX.items()}
-        self.leads = mixed_leads(counts, first_serial=serial)
-        self.campaign_id = kit.campaign("faults", CampaignMode.PREDICTIVE, self.leads, wrap_up_s=1)
+        if joins is None:
+            counts = {outcome: max(1, round(share * leads)) for outcome, share in MIX.items()}
+            self.leads = mixed_leads(counts, first_serial=serial)
+            self.campaign_id = kit.campaign("faults", CampaignMode.PREDICTIVE, self.leads, wrap_up_s=1)
+        else:
+            self.leads, self.campaign_id = joins.leads, joins.campaign_id
+            kit.join(self.campaign_id)
         self.runner: RunnerProcess = kit.runner()
         self.runner.argv = [*self.runner.argv, "--liveness-s", str(liveness_s)]
         if runner_url:
@@ -282,8 +290,8 @@ class FaultRun:
 
     def wait_dialing(self, in_flight: int = 2, timeout: float = 120.0) -> None:
         """Until at least ``in_flight`` customer calls are up (a burst under way)."""
-        self.kit.wait_for(f"{in_flight} calls in flight", lambda s: self._open(s) >= in_flight, self.runner,
-                          timeout)
+        self.kit.wait_for(f"{in_flight} calls in flight on {self.kit.node_name}",
+                          lambda s: self._open(s, node_only=True) >= in_flight, self.runner, timeout)
 
     def settle(self, calls: int, timeout: float = 180.0) -> None:
         """Until ``calls`` more attempts ended than when this was called (the campaign running normally)."""
@@ -298,7 +306,7 @@ class FaultRun:
         """Inject one fault (see the module docstring), then wait for the campaign to dial again."""
         self.wait_dialing()
         with self.kit.sessions() as s:
-            in_flight = self._open(s)
+            in_flight = self._open(s, node_only=True)
         began = time.monotonic()
         getattr(self, f"_fault_{name}")()
         ended_at, duration = utcnow(), time.monotonic() - began
@@ -308,17 +316,31 @@ class FaultRun:
 
     def finish(self, timeout: float = 120.0) -> Verdict:
         """Pause the campaign, let every call end, stop it and the runner; then judge."""
-        with self.kit.sessions.begin() as s:
-            s.get(m.Campaign, self.campaign_id).desired_state = CampaignState.PAUSED
-        self.kit.wait_for("every call ended", lambda s: self._open(s) == 0, self.runner, timeout)
+        self.drain(timeout)
+        self.stop_runners()
+        return self.verdict()
+
+    def drain(self, timeout: float = 120.0, agent_ids: list[int] | None = None) -> None:
+        """Pause the campaign, let every call end (on every node), stop it; until ``agent_ids`` (the
+        kit's agents unless given: several nodes' agents) are logged out."""
+        agent_ids = self.kit.agent_ids if agent_ids is None else agent_ids
+        self.drain_calls(timeout)
         with self.kit.sessions.begin() as s:
             s.get(m.Campaign, self.campaign_id).desired_state = CampaignState.STOPPED
         self.kit.wait_for("agents logged out", lambda s: all(
-            s.get(m.Agent, i).state is AgentState.LOGGED_OUT for i in self.kit.agent_ids), self.runner, 30)
+            s.get(m.Agent, i).state is AgentState.LOGGED_OUT for i in agent_ids), self.runner, 30)
+
+    def drain_calls(self, timeout: float = 120.0) -> None:
+        """Pause the campaign; until every call of it ended (on every node)."""
+        with self.kit.sessions.begin() as s:
+            s.get(m.Campaign, self.campaign_id).desired_state = CampaignState.PAUSED
+        self.kit.wait_for("every call ended", lambda s: self._open(s) == 0, self.runner, timeout)
+
+    def stop_runners(self) -> None:
+        """Stop the runner (SIGTERM), which must exit 0."""
         rc = self.runner.stop()
         if rc != 0:
             raise AssertionError(f"the runner exited {rc}:\n{self.runner.tail()}")
-        return self.verdict()
 
     def verdict(self) -> Verdict:
         assert self._world is not None
@@ -387,17 +409,21 @@ class FaultRun:
         return s.scalar(select(func.count()).select_from(m.Attempt).where(
             m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_not(None))) or 0
 
-    def _open(self, s) -> int:
-        return s.scalar(select(func.count()).select_from(m.Attempt).where(
-            m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_(None))) or 0
+    def _open(self, s, node_only: bool = False) -> int:
+        """Calls of the campaign not ended yet (``node_only``: those this run's node dialed)."""
+        query = select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == self.campaign_id, m.Attempt.ended_at.is_(None))
+        if node_only:
+            query = query.where(m.Attempt.node_id == self.kit.node_id)
+        return s.scalar(query) or 0
 
     def _recovery(self, since: datetime) -> float | None:
         found: list[datetime] = []
 
         def dialed(s) -> bool:
-            """A call originated or handed to an agent since the fault ended (which comes first
-            depends on the pacing: with every agent busy the dialer rightly waits)."""
-            mine = m.Attempt.campaign_id == self.campaign_id
+            """A call of this node's originated or handed to an agent since the fault ended (which
+            comes first depends on the pacing: with every agent busy the dialer rightly waits)."""
+            mine = (m.Attempt.campaign_id == self.campaign_id) & (m.Attempt.node_id == self.kit.node_id)
             times = [s.scalar(select(func.min(column)).where(mine, column > since))
                      for column in (m.Attempt.originated_at, m.Attempt.bridged_at)]
             first = min((t for t in times if t is not None), default=None)

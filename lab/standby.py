@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from sqlalchemy import make_url
 
 from lab.campaign import Kit, RunnerProcess
-from lab.faults import FaultResult, FaultRun, TcpGate, Verdict, gated_url
+from lab.faults import FaultResult, FaultRun, TcpGate, gated_url
 from store import models as m
 
 #: What a runner logs when it lost its lease, stands by, takes the lease (``runner.main``, ``runner.lease``).
@@ -186,14 +186,15 @@ class StandbyRun(FaultRun):
 
     # --- the end ---
 
-    def finish(self, timeout: float = 120.0) -> Verdict:
-        """``FaultRun.finish`` with both runners: the active drains the campaign, both stop cleanly."""
+    def stop_runners(self) -> None:
+        """Both runners stop cleanly (``FaultRun.finish`` drained the campaign first): the standby first.
+        The other way round, the standby takes the lease the active hands on and is stopped while it
+        starts acting (before its SIGTERM handler is in place it dies of the signal: exit -15)."""
         standby = self.runners[1 - self.runners.index(self.runner)]
-        verdict = super().finish(timeout)  # stops the active (it hands the lease on) ...
-        rc = standby.stop()  # ... to the standby, which has nothing left to do
+        rc = standby.stop()
         if rc != 0:
             raise AssertionError(f"the standby exited {rc}:\n{standby.tail()}")
-        return verdict
+        super().stop_runners()
 
     def failover_s(self) -> list[float]:
         """Per standby fault: from its start to the first call the new holder dialed or bridged."""

@@ -72,7 +72,7 @@ def as_open_attempt(a: m.Attempt, seen_at: float | None = None) -> OpenAttempt:
     return OpenAttempt(attempt_id=str(a.id), channel_id=a.channel_id or "", lead=core_lead(a.lead),
                        started_at=to_epoch(a.originated_at or a.created_at) or 0.0, agent_id=a.agent_id,
                        answered_at=answered, live_at=live, bridged_at=to_epoch(a.bridged_at),
-                       seen_at=seen_at)
+                       seen_at=seen_at, abandoned=a.abandoned)
 
 
 def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:

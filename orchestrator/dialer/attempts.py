@@ -86,12 +86,18 @@ class CallBook:
 
 
 def restored(o: OpenAttempt) -> Attempt:
-    """An attempt read back from the store, in the phase its recorded milestones put it in."""
-    if o.bridged_at is not None:
+    """An attempt read back from the store, in the phase its recorded milestones put it in.
+
+    An abandoned one (the previous runner sent it to the abandon message and counted the abandon)
+    hears its message on: read back as waiting, it was abandoned, and counted, a second time."""
+    if o.abandoned:
+        phase = Phase.ABANDONING
+    elif o.bridged_at is not None:
         phase = Phase.CONNECTED
     elif o.live_at is not None:
         phase = Phase.WAITING
     else:
         phase = Phase.ANSWERED if o.answered_at is not None else Phase.DIALING
     return Attempt(o.attempt_id, o.channel_id, o.lead, o.started_at, phase, o.agent_id,
-                   o.answered_at, o.live_at, o.bridged_at, restored=True, seen_at=o.seen_at)
+                   o.answered_at, o.live_at, o.bridged_at, abandoned=o.abandoned, restored=True,
+                   seen_at=o.seen_at)

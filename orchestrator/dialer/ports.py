@@ -64,3 +64,4 @@ class OpenAttempt:
     live_at: float | None = None  # human verdict (or answer without AMD)
     bridged_at: float | None = None
     seen_at: float | None = None  # the last moment the call is known to have been alive (None: unknown)
+    abandoned: bool = False  # sent to the abandon message (AttemptAbandoned): counted once, already

@@ -133,6 +133,23 @@ def test_a_restored_customer_already_waiting_too_long_hears_the_abandon_message(
     assert of_type(step.facts, AttemptAbandoned)[0].waited_s == 2.0
 
 
+def test_a_restored_customer_already_abandoned_is_neither_abandoned_nor_counted_again():
+    """The runner that abandoned the call died while the customer heard the message (a standby took
+    over): the call hears it on, ends as abandoned, and the abandon counts once (the dead runner's)."""
+    h = Harness(DialMode.PROGRESSIVE, connect=False)
+    lead = ny_leads(1)[0]
+    h.dialer = h.make_dialer(open_attempts=[OpenAttempt("att1", "chan1", lead, T0, None, T0 + 3, T0 + 5,
+                                                        abandoned=True)])
+    h.feed(PbxConnected(T0 + 6, "pbx1", frozenset({"chan1"})))
+    h.login(1, T0 + 6)
+    steps = [h.tick(T0 + t) for t in range(7, 12)]
+    assert not [c for step in steps for c in step.commands if isinstance(c, (Redirect, Bridge))]
+    assert not [f for step in steps for f in of_type(step.facts, AttemptAbandoned)]
+    step = h.feed(HungUp(T0 + 15, "chan1", "att1"))
+    assert of_type(step.facts, AttemptEnded)[0].outcome is Outcome.ABANDONED
+    assert h.dialer.counter.windows(T0 + 16)[0].abandons == 0  # counted by the runner that sent it there
+
+
 def test_milestones_missed_during_a_restart_are_inferred_from_later_events():
     """Restored as DIALING, the call was in fact answered while no runner was listening."""
     h = Harness(DialMode.PROGRESSIVE, connect=False)
