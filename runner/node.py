@@ -452,7 +452,7 @@ class NodeCore:
         policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None
         dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id, leads), pool=self.host.pool,
                                 policy=policy, counter=counter, open_attempts=list(open_attempts),
-                                connected=self._link_up)
+                                connected=self._link_up, trunks=self.host.trunks)
         log.info("campaign loaded campaign=%s mode=%s state=%s open_attempts=%d policy=%s", campaign.id,
                  config.mode.value, campaign.desired_state.value, len(dialer.attempts()),
                  getattr(policy, "name", "-"))

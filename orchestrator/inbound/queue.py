@@ -348,6 +348,10 @@ class InboundQueue:
             case EndCall() if (agent := self.board.agents.get(event.agent_id)) is not None:
                 self._end_call(agent, now, out)
 
+    def lines_on(self, trunk: str) -> int:
+        """None of its own: its callers are counted from their arrival (``TrunkLines.observe``)."""
+        return 0
+
     def take(self, agent_id: int, now: float) -> Step:
         """The blending gave us a free agent (a hotline seat back, or an overflow agent): READY here."""
         out = Outbox()

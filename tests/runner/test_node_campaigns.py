@@ -127,3 +127,28 @@ def test_an_agent_at_a_remote_seat_gets_their_phone_dialed_at_login_and_after_a_
     restarted.start(PbxConnected(time.time(), "pbx"))  # the old leg is gone: the phone is dialed again
     (again,) = [x for x in restarted.sent if isinstance(x, c.Originate)]
     assert (again.endpoint, again.route) == (phone, "sb-agent-hold")
+
+
+def test_the_trunks_channel_limit_reaches_the_core_and_a_remote_agents_leg_takes_one_of_its_lines(sessions):
+    """A trunk of 1 channel held by the remote agent's own leg leaves the campaign no line; raised to 2
+    in the database, the running campaign dials one customer through it."""
+    core, agent_id, campaign_id = setup(sessions, CampaignState.RUNNING)
+    with sessions.begin() as s:
+        seat = s.get(m.Agent, agent_id).seat
+        seat.remote_number = "+12015199000"
+        seat.trunk = m.Trunk(name="carrier", managed=False, channel_limit=1, nodes=[seat.node])
+        s.get(m.Campaign, campaign_id).trunk = "carrier"
+    queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    (leg,) = core.sent
+    core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    dialer = core.slots[campaign_id].dialer
+    assert (dialer.config.trunk, dialer.config.trunk_limit) == ("carrier", 1)
+    assert core.host.trunks.held("carrier") == 1
+    core.feed(Tick(time.time()))
+    assert customer_originates(core) == [leg]  # only the agent's own leg went through the trunk
+    with sessions.begin() as s:
+        s.scalar(select(m.Trunk).where(m.Trunk.name == "carrier")).channel_limit = 2
+    core.sync_campaigns()
+    core.feed(Tick(time.time()))
+    assert [o.endpoint.number for o in customer_originates(core)] == ["+12015199000", "+12025550111"]
