@@ -631,7 +631,7 @@ class NodeCore:
                     log.info("agent keeps their leg agent=%s channel=%s", agent.agent_id, leg)
                 queues = agent.overflow if agent.campaign_id is not None else agent.hotline
                 self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.phone, leg,
-                                     queues=queues))
+                                     queues=queues, confirm=agent.confirm))
             elif leg:
                 self._stale.add(leg)  # their campaign is not here any more: hung up once out of any call
         self._relogin = []

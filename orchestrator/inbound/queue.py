@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo
 from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
 from orchestrator.commands import AnnouncePosition, Bridge, Hangup, Redirect, StartRecording
+from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall
 from orchestrator.dialer.ports import IdFactory, uuid_ids
@@ -324,6 +325,9 @@ class InboundQueue:
                 self._hung_up(event.channel_id, now, out)
             case Answered() if (agent := self.board.by_leg(event.channel_id)) is not None:
                 self.board.leg_answered(agent, now, out)
+            case DialplanSignal(name=routes.SIGNAL_CONFIRMED) if (
+                    agent := self.board.by_leg(event.channel_id)) is not None:
+                self.board.leg_confirmed(agent, now, out)
             case AgentLogin() | AgentStateChanged() | AgentLeaving() | EndCall():
                 self._agent_input(event, now, out)
             case PbxConnected():

@@ -66,7 +66,7 @@ class NodeHost:
         campaigns = (*(() if event.campaign_id is None else (event.campaign_id,)), *event.other_campaigns)
         serves = frozenset({*(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns),
                             *(UnitKey(UnitKind.QUEUE, q) for q in event.queues)})
-        self.pool.join(event.agent_id, event.phone, serves, event.at, leg=event.leg)
+        self.pool.join(event.agent_id, event.phone, serves, event.at, leg=event.leg, confirm=event.confirm)
 
     def _move(self, event: AgentMove) -> None:
         """An agent logged in here moves to a campaign this node hosts (another would strand them)."""

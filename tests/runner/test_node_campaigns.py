@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lab import demo
 from orchestrator import commands as c
-from orchestrator.events import Answered, PbxConnected, Tick
+from orchestrator.events import Answered, DialplanSignal, PbxConnected, Tick
 from runner.node import RunnerOptions, load_node
 from store import desk_queue
 from store import models as m
@@ -120,13 +120,14 @@ def test_an_agent_at_a_remote_seat_gets_their_phone_dialed_at_login_and_after_a_
     phone = c.Endpoint(c.EndpointKind.TRUNK, "carrier", "+12015199000")
     assert isinstance(leg, c.Originate)
     assert (leg.endpoint, leg.route) == (phone, "sb-agent-hold")
+    assert leg.variables["sb_confirm"] == "yes"  # a remote seat's phone presses 1 to accept, by default
     core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
     with sessions() as s:
         restarted = Core(sessions, load_node(s, "pbx", TEST_SEALER), RunnerOptions())
     restarted.recover()
     restarted.start(PbxConnected(time.time(), "pbx"))  # the old leg is gone: the phone is dialed again
     (again,) = [x for x in restarted.sent if isinstance(x, c.Originate)]
-    assert (again.endpoint, again.route) == (phone, "sb-agent-hold")
+    assert (again.endpoint, again.route, again.variables["sb_confirm"]) == (phone, "sb-agent-hold", "yes")
 
 
 def test_the_trunks_channel_limit_reaches_the_core_and_a_remote_agents_leg_takes_one_of_its_lines(sessions):
@@ -142,6 +143,7 @@ def test_the_trunks_channel_limit_reaches_the_core_and_a_remote_agents_leg_takes
     core.poll_commands()
     (leg,) = core.sent
     core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    core.feed(DialplanSignal(time.time(), leg.channel_id, leg.attempt_id, name="agent_confirmed"))  # 1
     dialer = core.slots[campaign_id].dialer
     assert (dialer.config.trunk, dialer.config.trunk_limit) == ("carrier", 1)
     assert core.host.trunks.held("carrier") == 1
