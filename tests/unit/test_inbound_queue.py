@@ -17,6 +17,7 @@ from orchestrator.commands import (
     Redirect,
     StartRecording,
 )
+from orchestrator.dialer import routes
 from orchestrator.dialer.inputs import AgentLogin, Disposition
 from orchestrator.events import AgentState, AgentStateChanged, Answered, CallArrived, DialplanSignal, HungUp
 from orchestrator.inbound import ivr
@@ -296,3 +297,15 @@ def test_on_a_holiday_a_caller_hears_the_closed_message_whatever_the_hours():
         assert (Redirect(channel, closed) in step.commands) is is_closed, step.commands
     assert node.queue.config.is_open(eve)
     assert not node.queue.config.is_open(eve + 120)
+
+
+def test_a_remote_hotline_seat_answers_callers_only_once_its_phone_pressed_1():
+    node = Node()
+    mobile = Endpoint(EndpointKind.TRUNK, "carrier", "+12015199010")
+    step = node.feed(AgentLogin(T0, None, 10, mobile, queues=(1,), confirm=True))
+    (leg,) = of_type(step.commands, Originate)
+    node.feed(Answered(T0 + 1, leg.channel_id, leg.attempt_id))
+    channel, step = node.call_in(T0 + 2)
+    assert not of_type(step.commands, Bridge)  # answered, no 1 yet: the caller waits
+    step = node.feed(DialplanSignal(T0 + 3, leg.channel_id, leg.attempt_id, name=routes.SIGNAL_CONFIRMED))
+    assert Bridge(channel, leg.channel_id) in step.commands
