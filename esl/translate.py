@@ -63,6 +63,7 @@ from esl.framing import EslEvent
 from orchestrator import commands as c
 from orchestrator import events as e
 from orchestrator import fax
+from orchestrator.dialer import routes
 from orchestrator.inbound import ivr
 from orchestrator.quality import survey
 
@@ -107,8 +108,8 @@ SIGNAL_PREFIX = "switchboard::"
 #: ``sb-outbound``'s cadence reports (see :func:`voice_cue`).
 AMD_SIGNAL = "amd"
 #: Dialplan milestones the core knows (``orchestrator.dialer``, ``orchestrator.fax``), subscribed one by one.
-SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL, fax.SIGNAL_INCOMING,
-           fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS)
+SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", routes.SIGNAL_CONFIRMED, AMD_SIGNAL,
+           fax.SIGNAL_INCOMING, fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS)
 #: mod_spandsp's results of ``txfax`` / ``rxfax``: the same ``fax`` signal as Asterisk's dialplan reports.
 FAX_RESULTS = {"spandsp::txfaxresult": "out", "spandsp::rxfaxresult": "in"}
 #: (``SB-Step``, ``SB-Timeout``) of an ``amd`` report -> the neutral cue.
