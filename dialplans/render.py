@@ -105,6 +105,10 @@ class DialplanParams:
     survey_sound: str = "vm-press&digits/1&digits/2&digits/3&digits/4&digits/5"
     survey_wait_s: int = 5
     survey_thanks_sound: str = "auth-thankyou&vm-goodbye"
+    #: ``sb-agent-hold`` with "press 1 to accept": the prompt ("press 1" in Asterisk's stock prompts)
+    #: and how long the agent's phone has for the key before the leg is hung up.
+    confirm_sound: str = "vm-press&digits/1"
+    confirm_wait_s: int = 8
     #: ``sb-queue-wait``: the Asterisk music-on-hold class a waiting caller hears (musiconhold.conf).
     hold_music_class: str = "default"
     #: ``sb-queue-announce`` on Asterisk: said before and after the caller's position ("You are currently

@@ -63,6 +63,7 @@ from esl.framing import EslEvent
 from orchestrator import commands as c
 from orchestrator import events as e
 from orchestrator import fax
+from orchestrator.dialer import routes
 from orchestrator.inbound import hold, ivr
 from orchestrator.quality import survey
 
@@ -108,8 +109,8 @@ SIGNAL_PREFIX = "switchboard::"
 AMD_SIGNAL = "amd"
 #: Dialplan milestones the core knows (``orchestrator.dialer``, ``.fax``, ``.quality``, ``.inbound``),
 #: subscribed one by one: one missing here never reaches the runner.
-SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", AMD_SIGNAL, fax.SIGNAL_INCOMING,
-           fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS, hold.SIGNAL)
+SIGNALS = ("abandon", "waiting", "message_left", "agent_leg", routes.SIGNAL_CONFIRMED, AMD_SIGNAL,
+           fax.SIGNAL_INCOMING, fax.SIGNAL_BUSY, survey.SIGNAL, *ivr.SIGNALS, hold.SIGNAL)
 #: mod_spandsp's results of ``txfax`` / ``rxfax``: the same ``fax`` signal as Asterisk's dialplan reports.
 FAX_RESULTS = {"spandsp::txfaxresult": "out", "spandsp::rxfaxresult": "in"}
 #: (``SB-Step``, ``SB-Timeout``) of an ``amd`` report -> the neutral cue.

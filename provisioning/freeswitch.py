@@ -36,6 +36,8 @@ CALLBACK_SOUND = "ivr/ivr-thank_you_for_calling.wav"
 #: ``sb-survey``'s own question (when the campaign or route names none) and its thanks.
 SURVEY_SOUND = "ivr/ivr-survey_press_1_to_5.wav"
 SURVEY_THANKS_SOUND = "ivr/ivr-survey_thank_you.wav"
+#: ``sb-agent-hold``'s "press 1 to accept" prompt: two short tones (the stock packs have no "press 1").
+CONFIRM_SOUND = "tone_stream://%(200,100,660);loops=2"
 #: What a caller waiting in a queue hears: a file of the stock music pack (freeswitch-sounds-music),
 #: looped (``local_stream`` needs mod_local_stream and its config, which a node may lack).
 HOLD_MUSIC = "music/8000/suite-espanola-op-47-leyenda.wav"
@@ -97,6 +99,8 @@ def _dialplan_values(params: DialplanParams | None, context: str, abandon_sound:
         "survey_sound": SURVEY_SOUND,
         "survey_wait_ms": params.survey_wait_s * 1000,
         "survey_thanks_sound": SURVEY_THANKS_SOUND,
+        "confirm_sound": CONFIRM_SOUND,
+        "confirm_wait_ms": params.confirm_wait_s * 1000,
         "ivr": params.ivr,
         # The stand-in prompts the node has (the sound packs are not installed): the busy message is the
         # "all our agents are busy" one; an invalid key gets a short error tone before the prompt again.

@@ -47,7 +47,8 @@ def trunk_rules(campaign: Campaign) -> tuple[str, int]:
     """The caller ID the campaign's trunk presents, and the lines the campaign may hold through it.
 
     The trunk's channel limit caps the campaign's lines (0: no limit), so a campaign never
-    dials more calls at once than its carrier takes.
+    dials more calls at once than its carrier takes; the limit itself also reaches the core
+    (``CampaignConfig.trunk_limit``), which counts every channel the node holds on the trunk.
     """
     trunk = campaign.trunk_row
     if trunk is None:
@@ -82,7 +83,8 @@ def campaign_config(campaign: Campaign, **overrides: object) -> CampaignConfig:
         abandon_cap=profile.cap(float(campaign.abandon_cap)),
         abandon_windows=profile.windows(campaign.abandon_window_s),
         abandon_after_s=profile.abandon_message_after_s,
-        max_lines=max_lines, compliance=profile.profile,
+        max_lines=max_lines, trunk_limit=campaign.trunk_row.channel_limit if campaign.trunk_row else 0,
+        compliance=profile.profile,
         amd_false_positive_rate=float(campaign.amd_false_positive_rate), lead_rules=lead_rules(campaign),
         survey=survey_config(campaign),
     )

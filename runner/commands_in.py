@@ -55,7 +55,7 @@ from orchestrator.safe import UnsafeValue
 from runner.campaign_config import lead_rules
 from runner.leads_port import core_leads
 from runner.persist import FactWriter
-from runner.seats import seat_phone
+from runner.seats import seat_confirms, seat_phone
 from runner.times import to_dt
 from store import desk_queue
 from store import models as m
@@ -166,7 +166,8 @@ def _agent_login(desk: Desk) -> Event:
     if _seat_in_use(desk.session, seat.id, desk.agent.id):
         raise Refused(f"agent_login: seat {seat.extension} is in use by another agent")
     queues = hotline if campaign_id is None else overflow
-    return AgentLogin(desk.now, campaign_id, desk.agent.id, seat_phone(seat), queues=queues)
+    return AgentLogin(desk.now, campaign_id, desk.agent.id, seat_phone(seat), queues=queues,
+                      confirm=seat_confirms(seat))
 
 
 @handles(DeskCommand.AGENT_STATE)

@@ -94,9 +94,13 @@ def hold_legs(listing: str, context: str, marks: dict[str, str] | None = None) -
                     marks.get(row["uuid"], "")) for row in hold_rows(rows, context)]
 
 
+#: Where an agent leg is held: the hold route, or where "press 1 to accept" sends a confirmed one.
+HOLD_DESTINATIONS = (routes.AGENT_HOLD, f"{routes.AGENT_HOLD}-key-1")
+
+
 def hold_rows(rows: Iterable[dict], context: str) -> list[dict]:
     return [row for row in rows if row.get("uuid") and row.get("direction") == "outbound"
-            and row.get("dest") == routes.AGENT_HOLD and row.get("context") == context]
+            and row.get("dest") in HOLD_DESTINATIONS and row.get("context") == context]
 
 
 def _seat_of(channel_name: str) -> str:

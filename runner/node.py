@@ -465,7 +465,7 @@ class NodeCore:
         policy = self.options.policy_for(config) if config.mode is DialMode.PREDICTIVE else None
         dialer = CampaignDialer(config, leads, DbDnc(self.sessions, campaign.id, leads), pool=self.host.pool,
                                 policy=policy, counter=counter, open_attempts=list(open_attempts),
-                                connected=self._link_up)
+                                connected=self._link_up, trunks=self.host.trunks)
         log.info("campaign loaded campaign=%s mode=%s state=%s open_attempts=%d policy=%s", campaign.id,
                  config.mode.value, campaign.desired_state.value, len(dialer.attempts()),
                  getattr(policy, "name", "-"))
@@ -644,7 +644,7 @@ class NodeCore:
                     log.info("agent keeps their leg agent=%s channel=%s", agent.agent_id, leg)
                 queues = agent.overflow if agent.campaign_id is not None else agent.hotline
                 self.feed(AgentLogin(time.time(), agent.campaign_id, agent.agent_id, agent.phone, leg,
-                                     queues=queues))
+                                     queues=queues, confirm=agent.confirm))
             elif leg:
                 self._stale.add(leg)  # their campaign is not here any more: hung up once out of any call
         self._relogin = []

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from orchestrator.commands import Endpoint
 from orchestrator.dialer import OpenAttempt
 from runner.leads_port import core_lead
-from runner.seats import seat_phone
+from runner.seats import seat_confirms, seat_phone
 from runner.times import to_epoch
 from store import models as m
 from store.enums import AgentState, AmdVerdict, CampaignMode
@@ -42,6 +42,7 @@ class LoggedIn:
     phone: Endpoint  # where their leg is dialed (``runner.seats.seat_phone``)
     hotline: tuple[int, ...] = ()  # the inbound queues they answer as a hotline seat ...
     overflow: tuple[int, ...] = ()  # ... and those they overflow into from their campaign
+    confirm: bool = False  # their phone must press 1 to accept (``runner.seats.seat_confirms``)
 
 
 def release_undialed(session: Session, claimed_by: str) -> int:
@@ -97,7 +98,8 @@ def logged_in_agents(session: Session, node_id: int) -> list[LoggedIn]:
                                                           m.AgentStateLog.campaign_id.is_not(None))
                 .order_by(m.AgentStateLog.started_at.desc()).limit(1))
         if campaign_id is not None or hotline:
-            out.append(LoggedIn(agent_id, campaign_id, seat_phone(seat), hotline, overflow))
+            out.append(LoggedIn(agent_id, campaign_id, seat_phone(seat), hotline, overflow,
+                                confirm=seat_confirms(seat)))
     return out
 
 

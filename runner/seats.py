@@ -1,13 +1,22 @@
 """A seat of the store as the core's :class:`~orchestrator.commands.Endpoint`: where its leg is dialed.
 
-The one place a remote seat turns into a trunk dial; the desk login and the start-up re-login both
-go through it, so the core sees the same phone whichever way the agent came in.
+The one place a remote seat turns into a trunk dial (and says whether its phone must press 1 to
+accept); the desk login and the start-up re-login both go through it, so the core sees the same
+phone whichever way the agent came in.
 """
 
 from __future__ import annotations
 
 from orchestrator.commands import Endpoint, EndpointKind
 from store import models as m
+
+
+def seat_confirms(seat: m.Seat) -> bool:
+    """Whether the seat's answered leg must press 1 before it counts as up ("press 1 to accept").
+
+    Remote seats only: a SIP seat's phone is the agent's own desk phone, no voicemail answers it.
+    """
+    return seat.remote and seat.confirm_answer
 
 
 def seat_phone(seat: m.Seat) -> Endpoint:

@@ -177,6 +177,9 @@ class SimCampaign:
     def claim(self, now: float) -> Claim:
         return Claim(waiting_since=self.side.sim.oldest_waiting())
 
+    def lines_on(self, trunk: str) -> int:
+        return 0  # the simulated campaign places no PBX calls
+
     def take(self, agent_id: int, now: float) -> Step:
         rec = self.side.host.pool.get(agent_id)
         if rec is not None:

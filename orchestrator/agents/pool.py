@@ -46,6 +46,10 @@ class Agent:
     #: Reserved by another unit (an inbound queue's overflow) from this time on: their unit
     #: stops giving them new customers and its pacer counts them as leaving at that time.
     reserved: tuple[float, UnitKey] | None = None
+    #: Their leg counts as up only once the phone pressed 1 (``AgentLogin.confirm``).
+    confirm: bool = False
+    #: The leg answered and the hold route waits for the 1: not up yet; hung up, "phone not confirmed".
+    awaiting_key: bool = False
 
 
 #: The blending decision: which of the agent's units gets them now (None: none of them is hosted).
@@ -75,7 +79,7 @@ class AgentPool:
 
     # -- membership and claims -------------------------------------------------
     def join(self, agent_id: int, phone: Endpoint, serves: frozenset[UnitKey], now: float, *,
-             leg: str = "") -> Agent | None:
+             leg: str = "", confirm: bool = False) -> Agent | None:
         """Log an agent in on the node, claimed by the unit the decision picks among ``serves``.
 
         ``leg``: their nailed-up leg is already up (taken over after a restart). None when the
@@ -84,7 +88,7 @@ class AgentPool:
         """
         if agent_id in self._agents:
             return None
-        agent = Agent(agent_id, phone, serves, since=now, leg=leg or None, leg_up=bool(leg))
+        agent = Agent(agent_id, phone, serves, since=now, leg=leg or None, leg_up=bool(leg), confirm=confirm)
         unit = self._decide(agent, now)
         if unit is None:
             return None

@@ -8,7 +8,10 @@ Handoff model: an agent who logs in gets a "nailed-up" leg, an originate to
 their seat that runs ``sb-agent-hold`` and stays up between customers, so
 connecting a customer is one AMI ``Bridge`` (2.5 ms measured, the fastest
 handoff). An agent is READY only while that leg is up; until it answers the
-agent is PAUSED("connecting"). If the leg drops, the agent is PAUSED("phone
+agent is PAUSED("connecting"). With "press 1 to accept" (``Agent.confirm``) an
+answer is not enough: the leg is up once the hold route reports the key, and
+a leg hung up before it leaves the agent PAUSED("phone not confirmed") until
+their next ready request dials again. If the leg drops, the agent is PAUSED("phone
 disconnected") and the next ready request originates a new leg, so a dead
 seat never makes the core loop on originates.
 
@@ -35,9 +38,10 @@ from orchestrator.step import Outbox
 
 CONNECTING = "connecting"
 NO_PHONE = "phone disconnected"
+NOT_CONFIRMED = "phone not confirmed"  # answered, but no 1 pressed ("press 1 to accept"): hung up
 _BUSY = (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 
-__all__ = ["CONNECTING", "NO_PHONE", "AgentBoard"]
+__all__ = ["CONNECTING", "NOT_CONFIRMED", "NO_PHONE", "AgentBoard"]
 
 
 class AgentBoard:
@@ -153,6 +157,18 @@ class AgentBoard:
             out.record(AgentStatus(now, agent.agent_id, AgentState.LOGGED_OUT, reason))
 
     def leg_answered(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The phone answered: the leg is up, or, with "press 1 to accept", waits for the key."""
+        if agent.confirm:
+            agent.awaiting_key = True
+            return
+        self._leg_up(agent, now, out)
+
+    def leg_confirmed(self, agent: Agent, now: float, out: Outbox) -> None:
+        """The phone pressed 1 in the hold route (``routes.SIGNAL_CONFIRMED``): the leg is up."""
+        agent.awaiting_key = False
+        self._leg_up(agent, now, out)
+
+    def _leg_up(self, agent: Agent, now: float, out: Outbox) -> None:
         agent.leg_up = True
         if agent.state is AgentState.PAUSED and agent.reason == CONNECTING:
             self._free(agent, now, out)
@@ -164,9 +180,10 @@ class AgentBoard:
 
     def leg_lost(self, agent: Agent, now: float, out: Outbox) -> None:
         """The agent's phone hung up. A busy agent stays busy (the call's end moves them on)."""
-        agent.leg, agent.leg_up = None, False
+        reason = NOT_CONFIRMED if agent.awaiting_key else NO_PHONE
+        agent.leg, agent.leg_up, agent.awaiting_key = None, False, False
         if agent.state not in _BUSY:
-            self.set_state(agent, AgentState.PAUSED, NO_PHONE, now, out)
+            self.set_state(agent, AgentState.PAUSED, reason, now, out)
 
     def start_wrap_up(self, agent: Agent, now: float, out: Outbox) -> None:
         self.set_state(agent, AgentState.WRAP_UP, "", now, out)  # keeps attempt_id for the disposition
@@ -207,10 +224,12 @@ class AgentBoard:
                 if a.state is AgentState.WRAP_UP and now - a.since >= wrap_up_s]
 
     def _nail_up(self, agent: Agent, out: Outbox) -> None:
-        agent.leg, agent.leg_up = self._ids(), False
+        agent.leg, agent.leg_up, agent.awaiting_key = self._ids(), False, False
+        variables = {routes.VAR_CAMPAIGN: str(self.campaign_id), routes.VAR_AGENT: str(agent.agent_id)}
+        if agent.confirm:
+            variables[routes.VAR_CONFIRM] = "yes"
         out.send(Originate(
             attempt_id=self._ids(), channel_id=agent.leg,
             endpoint=agent.phone, route=routes.AGENT_HOLD,
-            timeout_s=self.leg_timeout_s,
-            variables={routes.VAR_CAMPAIGN: str(self.campaign_id), routes.VAR_AGENT: str(agent.agent_id)},
+            timeout_s=self.leg_timeout_s, variables=variables,
         ))

@@ -315,6 +315,8 @@ class CallFlow:
     def leg_event(self, agent: Agent, event: CallEvent, now: float, out: Outbox) -> None:
         if isinstance(event, Answered):
             self.agents.leg_answered(agent, now, out)
+        elif isinstance(event, DialplanSignal) and event.name == routes.SIGNAL_CONFIRMED:
+            self.agents.leg_confirmed(agent, now, out)
         elif isinstance(event, HungUp | OriginateFailed):
             self.leg_lost(agent, now, out)
 

@@ -49,6 +49,9 @@ class CampaignConfig:
     ring_timeout_s: int = 25
     abandon_cap: float = 0.03
     max_lines: int = 100  # concurrent customer lines this campaign may hold on the node
+    #: The trunk's channel limit (0: none): with the node's ``TrunkLines`` the campaign dials only
+    #: into what every holder on the trunk (other campaigns, remote agents' legs, callers) leaves free.
+    trunk_limit: int = 0
     max_originates_per_tick: int = 10  # burst throttle: the node sustains ~20 originates/s with AMD
     compliance: ComplianceProfile = ComplianceProfile.US
     #: The rolling windows ``abandon_cap`` is enforced over (the profile's and the campaign's own).

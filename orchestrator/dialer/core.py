@@ -58,6 +58,7 @@ from orchestrator.events import (
     PbxDisconnected,
     Tick,
 )
+from orchestrator.node.trunks import TrunkLines
 from orchestrator.node.unit import Claim, UnitKey, UnitKind
 from orchestrator.pacing.base import PacingPolicy, PacingState
 from orchestrator.step import Outbox, Step
@@ -80,7 +81,7 @@ class CampaignDialer:
     def __init__(self, config: CampaignConfig, leads: LeadSource, dnc: DncList, *, pool: AgentPool,
                  policy: PacingPolicy | None = None, counter: AbandonCounter | None = None,
                  ids: IdFactory = uuid_ids, open_attempts: Sequence[OpenAttempt] = (),
-                 connected: bool = False) -> None:
+                 connected: bool = False, trunks: TrunkLines | None = None) -> None:
         if config.mode is DialMode.PREDICTIVE and policy is None:
             raise ValueError("a predictive campaign needs a pacing policy")
         self.config = config
@@ -92,7 +93,8 @@ class CampaignDialer:
         for o in open_attempts:
             self.calls.add(restored(o))
         self.lines = LineDialer(config, leads, dnc, ids, policy, self.agents, self.calls, self.counter,
-                                self.stats, DialHold(random.Random(config.campaign_id)))  # noqa: S311 - jitter
+                                self.stats, DialHold(random.Random(config.campaign_id)),  # noqa: S311 - jitter
+                                trunks)
         self.flow = CallFlow(config, self.agents, self.calls, self.counter, self.stats, self.lines.hold)
         self.pacing = PacingFeed(policy, config.uses_amd) if policy is not None else None
         self.connected = connected
@@ -159,6 +161,10 @@ class CampaignDialer:
         out = Outbox()
         self.agents.set_state(self.agents.agents[agent_id], AgentState.READY, "", now, out)
         return self._finish(now, out)
+
+    def lines_on(self, trunk: str) -> int:
+        """Every customer call in progress holds a channel on the campaign's trunk."""
+        return len(self.calls) if trunk == self.config.trunk else 0
 
     def _finish(self, now: float, out: Outbox) -> Step:
         """Every input ends the same way: waiting customers get free agents, the policy learns."""

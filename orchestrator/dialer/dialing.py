@@ -6,7 +6,9 @@
   :class:`PacingState`;
 * preview: never by itself, only when an agent asks (:meth:`LineDialer.preview`).
 
-Every count is capped by the campaign's ``max_lines`` and by
+Every count is capped by the campaign's ``max_lines``, by its trunk's free
+lines on the node (``orchestrator.node.trunks``: other campaigns' calls,
+remote agents' legs and inbound callers on the trunk count too) and by
 ``max_originates_per_tick`` (the node sustains ~20 originates/s with AMD; at
 100/s Asterisk locked up). Every claimed lead passes DNC, max attempts, the
 abandon quiet period and its calling hours right before its Originate, or is
@@ -41,6 +43,7 @@ from orchestrator.events import AgentState
 from orchestrator.leads.model import Lead, LeadUpdate
 from orchestrator.leads.rules import check_before_dial, release
 from orchestrator.leads.status import LeadStatus
+from orchestrator.node.trunks import TrunkLines
 from orchestrator.pacing.base import PacingExplanation, PacingPolicy, PacingState
 from orchestrator.step import Outbox
 
@@ -92,6 +95,7 @@ class LineDialer:
     counter: AbandonCounter
     stats: StatsRecorder
     hold: DialHold
+    trunks: TrunkLines | None = None  # the node's trunk line budget (None: only max_lines caps)
     _explained: tuple[float, tuple[str, ...]] | None = None  # last PacingExplained: when, why
 
     def pacing_state(self, now: float) -> PacingState:
@@ -107,7 +111,7 @@ class LineDialer:
             lines_ringing=sum(a.phase in (Phase.DIALING, Phase.ANSWERED) for a in calls),
             customers_waiting=sum(a.phase is Phase.WAITING for a in calls),
             abandon_cap=self.config.abandon_cap, windows=self.counter.windows(now),
-            stats=self.stats.snapshot(), max_lines=max(0, self.config.max_lines - len(self.calls)),
+            stats=self.stats.snapshot(), max_lines=self.room(),
             lines_answered=sum(a.phase is Phase.ANSWERED for a in calls),
             ring_started=tuple(a.started_at for a in calls if a.phase is Phase.DIALING))
 
@@ -120,12 +124,19 @@ class LineDialer:
         else:
             wanted = self.policy.lines_to_dial(self.pacing_state(now))
             self._explain(now, out)
-        n = min(wanted, c.max_lines - len(self.calls), c.max_originates_per_tick)
+        n = min(wanted, self.room(), c.max_originates_per_tick)
         if n > 0 and c.mode is DialMode.PROGRESSIVE:
             n -= self._dial_owned(n, now, out)
         if n > 0:
             for lead in self.leads.claim(n, now):
                 self.originate(lead, None, now, out)
+
+    def room(self) -> int:
+        """New lines the campaign may open now: its own ``max_lines`` left, and its trunk's free lines."""
+        own = max(0, self.config.max_lines - len(self.calls))
+        c = self.config
+        free = self.trunks.free(c.trunk, c.trunk_limit) if self.trunks is not None else None
+        return own if free is None else min(own, free)
 
     def _dial_owned(self, n: int, now: float, out: Outbox) -> int:
         """Progressive: the ``n`` longest-ready agents' own records first, each dialed with its owner
@@ -159,6 +170,10 @@ class LineDialer:
         agent = self.agents.agents.get(event.agent_id)
         if not connected or agent is None or agent.state is not AgentState.READY:
             out.record(LeadUpdated(now, release(event.lead, now, self.config.lead_rules, "agent not ready")))
+            return
+        if self.room() <= 0:  # the trunk (or the campaign) has no free line: the carrier would refuse
+            full = release(event.lead, now, self.config.lead_rules, "no free trunk line")
+            out.record(LeadUpdated(now, full))
             return
         self._dial_for(agent, event.lead, "preview", now, out)
 

@@ -30,6 +30,9 @@ class AgentLogin(Event):
     in the call the store shows): the core takes it over instead of ringing the seat again.
     ``queues``: inbound queues (``orchestrator.inbound``) they answer too: a hotline seat logs in
     with ``campaign_id=None`` and its queue; an overflow agent with their campaign and the queue.
+    ``confirm``: "press 1 to accept" (a remote seat's, by default): an answered leg counts as up
+    only once the phone pressed 1 in the hold route, so a voicemail that picks up the agent's
+    mobile never makes them READY.
     """
 
     campaign_id: int | None
@@ -38,6 +41,7 @@ class AgentLogin(Event):
     leg: str = ""
     other_campaigns: tuple[int, ...] = ()
     queues: tuple[int, ...] = ()
+    confirm: bool = False
 
     def __post_init__(self) -> None:
         if self.leg:

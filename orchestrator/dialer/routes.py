@@ -23,7 +23,11 @@ them. Customer originates carry the channel variables below (plus
     come back to the hold after a bridge ends (Asterisk continues at the next
     priority; FreeSWITCH needs ``hangup_after_bridge=false`` and
     ``park_after_bridge=true`` or a transfer back) so the agent's phone stays
-    connected between customers.
+    connected between customers. With ``sb_confirm=yes`` ("press 1 to accept", a remote
+    seat's phone) it first plays a short prompt and waits a few seconds for the key 1:
+    pressed, it reports ``DialplanSignal("agent_confirmed")`` (Asterisk
+    ``UserEvent(SwitchboardAgentConfirmed)``, FreeSWITCH ``switchboard::agent_confirmed``)
+    and holds; not pressed (a voicemail answered, or nobody), it hangs up.
 ``sb-queue-wait`` (an inbound caller the core's queue took)
     Answer, report ``SwitchboardQueued`` (FreeSWITCH ``switchboard::queued``:
     ``orchestrator.inbound.hold``; the queue bridges the caller only after it),
@@ -80,6 +84,8 @@ ALL = (OUTBOUND, ABANDON, LEAVE_MESSAGE, AGENT_HOLD, QUEUE_WAIT, QUEUE_CLOSED, Q
 VAR_CAMPAIGN = "sb_campaign_id"
 VAR_LEAD = "sb_lead_id"
 VAR_AGENT = "sb_agent_id"  # on agent legs
+VAR_CONFIRM = "sb_confirm"  # on agent legs: "yes" when the phone must press 1 before the leg is up
+SIGNAL_CONFIRMED = "agent_confirmed"  # the DialplanSignal of an agent leg whose phone pressed 1
 VAR_AMD = "sb_amd"  # "yes" / "no"
 VAR_AMD_ACTION = "sb_amd_action"  # an orchestrator.amd.MachineAction value
 VAR_MESSAGE_SOUND = "sb_message_sound"  # only set when the campaign has one

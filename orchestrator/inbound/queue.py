@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo
 from orchestrator import safe
 from orchestrator.agents.pool import Agent, AgentPool
 from orchestrator.commands import AnnouncePosition, Hangup, Redirect, StartRecording
+from orchestrator.dialer import routes
 from orchestrator.dialer.agents import AgentBoard
 from orchestrator.dialer.facts import CallTransferred
 from orchestrator.dialer.inputs import AgentLeaving, AgentLogin, EndCall, TransferCall
@@ -351,12 +352,16 @@ class InboundQueue:
         return self._finish(now, out)
 
     def _signal(self, event: DialplanSignal, now: float, out: Outbox) -> None:
-        """An IVR key sent a caller on to our DID; or a caller we moved reached the wait route (and may
-        be bridged now)."""
+        """An IVR key sent a caller on to our DID; a caller we moved reached the wait route (and may be
+        bridged now); or a remote seat's phone pressed 1 (its leg counts as up)."""
         if event.name == ivr.SIGNAL_ROUTE and self.config.answers((sent := ivr.arrival(event)).dialed_number):
             self._arrive(sent, now, out)
         elif event.name == hold.SIGNAL and event.channel_id in self.waiting:
             self.waiting[event.channel_id].holding = True
+        elif event.name == routes.SIGNAL_CONFIRMED:
+            agent = self.board.by_leg(event.channel_id)
+            if agent is not None:
+                self.board.leg_confirmed(agent, now, out)
 
     def _agent_input(self, event: AgentLogin | AgentStateChanged | AgentLeaving | EndCall, now: float,
                      out: Outbox) -> None:
@@ -373,6 +378,10 @@ class InboundQueue:
                 self.board.announce(agent, event.leaving_at, event.state, event.reason, now, out)
             case EndCall() if (agent := self.board.agents.get(event.agent_id)) is not None:
                 self._end_call(agent, now, out)
+
+    def lines_on(self, trunk: str) -> int:
+        """None of its own: its callers are counted from their arrival (``TrunkLines.observe``)."""
+        return 0
 
     def take(self, agent_id: int, now: float) -> Step:
         """The blending gave us a free agent (a hotline seat back, or an overflow agent): READY here."""

@@ -3,7 +3,7 @@
 How a runner drives it::
 
     host = NodeHost()
-    host.add(CampaignDialer(config, leads, dnc, pool=host.pool, ...))  # and remove(key)
+    host.add(CampaignDialer(config, leads, dnc, pool=host.pool, trunks=host.trunks, ...))  # and remove(key)
     for every adapter event and every desk input, and on a timer (Tick):
         for key, step in host.handle(event):
             persist step.facts (for unit ``key``), then send step.commands in order
@@ -29,6 +29,7 @@ from orchestrator.dialer.inputs import AgentLogin, AgentMove
 from orchestrator.events import Event
 from orchestrator.node import transfer
 from orchestrator.node.blending import Blending
+from orchestrator.node.trunks import TrunkLines
 from orchestrator.node.unit import Unit, UnitKey, UnitKind
 from orchestrator.step import Step
 
@@ -38,6 +39,8 @@ class NodeHost:
         self.units: dict[UnitKey, Unit] = {}
         self.blending = Blending()
         self.pool = AgentPool(self._decide)
+        #: Every channel the node holds on each trunk; campaigns dial only into its free lines.
+        self.trunks = TrunkLines(self.pool, lambda trunk: (u.lines_on(trunk) for u in self.units.values()))
 
     def add(self, unit: Unit) -> None:
         """Host ``unit`` (a unit with the same key is replaced, keeping its place in the order)."""
@@ -51,6 +54,7 @@ class NodeHost:
 
     def handle(self, event: Event) -> list[tuple[UnitKey, Step]]:
         """Every unit's step for ``event``, and the steps of the units that took a handed-over agent."""
+        self.trunks.observe(event)
         pool_input = _POOL_INPUTS.get(type(event))
         if pool_input is not None:
             pool_input(self, event)
@@ -64,7 +68,7 @@ class NodeHost:
         campaigns = (*(() if event.campaign_id is None else (event.campaign_id,)), *event.other_campaigns)
         serves = frozenset({*(UnitKey(UnitKind.CAMPAIGN, c) for c in campaigns),
                             *(UnitKey(UnitKind.QUEUE, q) for q in event.queues)})
-        self.pool.join(event.agent_id, event.phone, serves, event.at, leg=event.leg)
+        self.pool.join(event.agent_id, event.phone, serves, event.at, leg=event.leg, confirm=event.confirm)
 
     def _move(self, event: AgentMove) -> None:
         """An agent logged in here moves to a campaign this node hosts (another would strand them)."""

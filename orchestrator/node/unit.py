@@ -73,3 +73,7 @@ class Unit(Protocol):
     def take(self, agent_id: int, now: float) -> Step:
         """The blending gave this unit a free agent (already claimed for it in the pool): put them to work."""
         ...
+
+    def lines_on(self, trunk: str) -> int:
+        """Channels this unit's own calls hold on ``trunk`` now (``orchestrator.node.trunks``)."""
+        ...

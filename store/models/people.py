@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.enums import AgentState, PbxKind, UserRole
@@ -103,6 +103,8 @@ class Seat(CreatedAt, Base):
     A remote seat (``remote_number`` set) is an outside phone, the agent's mobile or home line,
     dialed through ``trunk`` (a trunk of the seat's node) when its agent logs in; it is held open
     like a SIP seat's leg. It has no SIP credentials in use and is not rendered as an endpoint.
+    ``confirm_answer`` ("press 1 to accept", remote seats only): the leg counts as up once the
+    phone pressed 1, so a voicemail answering the agent's mobile never makes them ready.
     """
 
     __tablename__ = "seats"
@@ -118,6 +120,7 @@ class Seat(CreatedAt, Base):
     # E.164 ('+' and digits, as leads' numbers are); empty: a SIP seat.
     remote_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
     trunk_id: Mapped[int | None] = mapped_column(ForeignKey("trunks.id", ondelete="RESTRICT"), index=True)
+    confirm_answer: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     node: Mapped[PbxNode] = relationship(back_populates="seats")
     team: Mapped[Team | None] = relationship(back_populates="seats")

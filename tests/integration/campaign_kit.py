@@ -154,6 +154,10 @@ class PbxEvidence(Protocol):
     def recording_started(self, channel_id: str) -> bool:
         """The PBX started recording the channel (MixMonitor / ``uuid_record``)."""
 
+    def agent_confirmed(self) -> set[str]:
+        """The agent legs whose phone pressed 1 to accept, as the hold route reported them."""
+        ...
+
     def position_told(self, caller: str, position: int) -> bool:
         """The inbound caller from ``caller`` heard the PBX say their place in the queue, ``position``."""
         ...
@@ -210,6 +214,10 @@ class AsteriskEvidence:
         return bool(self.pbx.matching(
             lambda e: e.get("Event") == "MixMonitorStart" and e.get("Uniqueid") == channel_id))
 
+    def agent_confirmed(self) -> set[str]:
+        return {e["Uniqueid"] for e in self.pbx.matching(
+            lambda e: e.get("UserEvent") == "SwitchboardAgentConfirmed")}
+
     def position_told(self, caller: str, position: int) -> bool:
         """``SayNumber(<position>)`` in the announce route (the first in line hears a prompt instead)."""
         first = DialplanParams().position_first_sound
@@ -263,7 +271,7 @@ class AsteriskEvidence:
 #: The FreeSWITCH events the evidence needs (a whole campaign under ``event plain ALL`` is a flood).
 FS_EVENTS = ("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE "
              "PLAYBACK_START RECORD_START "
-             "CUSTOM switchboard::abandon switchboard::message_left")
+             "CUSTOM switchboard::abandon switchboard::message_left switchboard::agent_confirmed")
 
 
 @dataclass
@@ -299,6 +307,10 @@ class FreeswitchEvidence:
         sounds = (freeswitch.WAIT_BEFORE_SOUND, f"digits/{minutes}.wav", unit)
         return any(all(p.endswith(s) for p, s in zip(played[i:i + 3], sounds, strict=False))
                    and len(played[i:i + 3]) == 3 for i in range(len(played)))
+
+    def agent_confirmed(self) -> set[str]:
+        return {e.get("Unique-ID") for e in self.events.events(
+            lambda e: e.name == "CUSTOM" and e.subclass == "switchboard::agent_confirmed")}
 
     def position_told(self, caller: str, position: int) -> bool:
         """mod_say_en played ``digits/<position>.wav`` (the first in line hears a prompt instead)."""

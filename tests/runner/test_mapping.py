@@ -59,10 +59,11 @@ def test_the_campaigns_trunk_caps_its_lines_and_rewrites_its_caller_id():
     row.trunk_row = m.Trunk(name="carrier", channel_limit=4, caller_id="", strip_prefix="+33", add_prefix="0")
     config = campaign_config(row)
     assert (config.trunk, config.max_lines, config.caller_id) == ("carrier", 4, "0142685300")
+    assert config.trunk_limit == 4  # the node counts every channel on the trunk against it
     row.trunk_row = m.Trunk(name="carrier", channel_limit=0, caller_id="+442071234567", strip_prefix="",
                             add_prefix="")
     config = campaign_config(row)
-    assert (config.max_lines, config.caller_id) == (20, "+442071234567")
+    assert (config.max_lines, config.trunk_limit, config.caller_id) == (20, 0, "+442071234567")
 
 
 class Policy:

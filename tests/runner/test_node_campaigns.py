@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lab import demo
 from orchestrator import commands as c
-from orchestrator.events import Answered, PbxConnected, Tick
+from orchestrator.events import Answered, DialplanSignal, PbxConnected, Tick
 from runner.node import RunnerOptions, load_node
 from store import desk_queue
 from store import models as m
@@ -120,10 +120,37 @@ def test_an_agent_at_a_remote_seat_gets_their_phone_dialed_at_login_and_after_a_
     phone = c.Endpoint(c.EndpointKind.TRUNK, "carrier", "+12015199000")
     assert isinstance(leg, c.Originate)
     assert (leg.endpoint, leg.route) == (phone, "sb-agent-hold")
+    assert leg.variables["sb_confirm"] == "yes"  # a remote seat's phone presses 1 to accept, by default
     core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
     with sessions() as s:
         restarted = Core(sessions, load_node(s, "pbx", TEST_SEALER), RunnerOptions())
     restarted.recover()
     restarted.start(PbxConnected(time.time(), "pbx"))  # the old leg is gone: the phone is dialed again
     (again,) = [x for x in restarted.sent if isinstance(x, c.Originate)]
-    assert (again.endpoint, again.route) == (phone, "sb-agent-hold")
+    assert (again.endpoint, again.route, again.variables["sb_confirm"]) == (phone, "sb-agent-hold", "yes")
+
+
+def test_the_trunks_channel_limit_reaches_the_core_and_a_remote_agents_leg_takes_one_of_its_lines(sessions):
+    """A trunk of 1 channel held by the remote agent's own leg leaves the campaign no line; raised to 2
+    in the database, the running campaign dials one customer through it."""
+    core, agent_id, campaign_id = setup(sessions, CampaignState.RUNNING)
+    with sessions.begin() as s:
+        seat = s.get(m.Agent, agent_id).seat
+        seat.remote_number = "+12015199000"
+        seat.trunk = m.Trunk(name="carrier", managed=False, channel_limit=1, nodes=[seat.node])
+        s.get(m.Campaign, campaign_id).trunk = "carrier"
+    queue_login(sessions, agent_id, campaign_id)
+    core.poll_commands()
+    (leg,) = core.sent
+    core.feed(Answered(time.time(), leg.channel_id, leg.attempt_id))
+    core.feed(DialplanSignal(time.time(), leg.channel_id, leg.attempt_id, name="agent_confirmed"))  # 1
+    dialer = core.slots[campaign_id].dialer
+    assert (dialer.config.trunk, dialer.config.trunk_limit) == ("carrier", 1)
+    assert core.host.trunks.held("carrier") == 1
+    core.feed(Tick(time.time()))
+    assert customer_originates(core) == [leg]  # only the agent's own leg went through the trunk
+    with sessions.begin() as s:
+        s.scalar(select(m.Trunk).where(m.Trunk.name == "carrier")).channel_limit = 2
+    core.sync_campaigns()
+    core.feed(Tick(time.time()))
+    assert [o.endpoint.number for o in customer_originates(core)] == ["+12015199000", "+12025550111"]

@@ -31,3 +31,14 @@ def test_asterisk_templates_only_read_variables_the_core_sets():
     set_here = set(re.findall(r"Set\((sb_[a-z_]+)=", text))  # the IVR menus keep their own (key tries, DID)
     assert used
     assert used - set_here <= ours
+
+
+def test_every_signal_the_freeswitch_routes_fire_is_subscribed_by_the_esl_adapter():
+    """A ``switchboard::<name>`` the dialplan fires but the connection does not subscribe never arrives."""
+    from esl.translate import SIGNALS
+
+    text = (TEMPLATES / "freeswitch" / "context.xml.j2").read_text()
+    fired = set(re.findall(r"Event-Subclass=switchboard::([a-z_]+)", text))
+    assert routes.SIGNAL_CONFIRMED in fired
+    # The queue's "queued" and "closed" reports are for the PBX's own event stream: no core code reads them.
+    assert fired - {"queued", "closed"} <= set(SIGNALS)

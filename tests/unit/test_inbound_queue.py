@@ -17,6 +17,7 @@ from orchestrator.commands import (
     Redirect,
     StartRecording,
 )
+from orchestrator.dialer import routes
 from orchestrator.dialer.inputs import AgentLogin, Disposition
 from orchestrator.events import (
     AgentState,
@@ -410,3 +411,15 @@ def test_after_a_reconnect_callers_still_on_the_line_are_bridged_though_their_re
     step = node.feed(PbxConnected(T0 + 3, "pbx", live_channel_ids=frozenset({channel, seat})))
     assert of_type(step.commands, Bridge) == [Bridge(channel, seat)]
     assert node.queue.position(gone) == 1  # still waiting, until its hang-up is known
+
+
+def test_a_remote_hotline_seat_answers_callers_only_once_its_phone_pressed_1():
+    node = Node()
+    mobile = Endpoint(EndpointKind.TRUNK, "carrier", "+12015199010")
+    step = node.feed(AgentLogin(T0, None, 10, mobile, queues=(1,), confirm=True))
+    (leg,) = of_type(step.commands, Originate)
+    node.feed(Answered(T0 + 1, leg.channel_id, leg.attempt_id))
+    channel, step = node.call_in(T0 + 2)
+    assert not of_type(step.commands, Bridge)  # answered, no 1 yet: the caller waits
+    step = node.feed(DialplanSignal(T0 + 3, leg.channel_id, leg.attempt_id, name=routes.SIGNAL_CONFIRMED))
+    assert Bridge(channel, leg.channel_id) in step.commands

@@ -134,3 +134,33 @@ def test_a_supervisor_cannot_make_remote_seats(app, as_role, nodes):
                                                        "remote_number": "2015199000", "trunk_id": trunk_id})
     assert response.status_code == 403
     assert _seats(app) == []
+
+
+def test_press_1_to_accept_is_on_for_a_new_remote_seat_and_can_be_turned_off(app, as_role, nodes):
+    """The seats page offers the box ticked; unticked on the seat's form it is saved off (and audited)."""
+    node_id, trunk_id, _ = nodes
+    admin = as_role("admin")
+    page = admin.get("/admin/seats").get_data(as_text=True)
+    assert '<input type="checkbox" name="confirm_answer" checked> Press 1 to accept' in page
+    page = _flash(admin, admin.post("/admin/seats/remote", {
+        "node_id": node_id, "extension": "8102", "remote_number": "+12015199001", "trunk_id": trunk_id,
+        "confirm_answer": "on"}))
+    assert "(press 1 to accept)" in page
+    with app.app_context(), sessions()() as s:
+        seat = s.scalar(select(Seat).where(Seat.extension == "8102"))
+        seat_id, confirm = seat.id, seat.confirm_answer
+    assert confirm is True
+    # The box unticked: absent from the form.
+    page = _flash(admin, admin.post(f"/admin/seats/{seat_id}/remote",
+                                    {"remote_number": "+12015199001", "trunk_id": trunk_id}))
+    assert "(press 1 to accept)" not in page
+    assert 'aria-label="press 1 to accept on seat 8102">' in page  # shown unticked
+    with app.app_context(), sessions()() as s:
+        assert s.get(Seat, seat_id).confirm_answer is False
+        details = s.scalar(select(AuditLog.details).where(AuditLog.action == "seat.remote")
+                           .order_by(AuditLog.id.desc()))
+        assert details["confirm_answer"] is False
+    _flash(admin, admin.post(f"/admin/seats/{seat_id}/remote",
+                             {"remote_number": "+12015199001", "trunk_id": trunk_id, "confirm_answer": "on"}))
+    with app.app_context(), sessions()() as s:
+        assert s.get(Seat, seat_id).confirm_answer is True

@@ -123,6 +123,8 @@ class RemoteInput:
 
     number: str
     trunk_id: int | None
+    #: "Press 1 to accept": the agent's phone must press 1 before their leg counts as up.
+    confirm: bool = True
 
 
 def set_remote(session: Session, seat: Seat, data: RemoteInput) -> None:
@@ -144,7 +146,7 @@ def set_remote(session: Session, seat: Seat, data: RemoteInput) -> None:
         raise SeatError("remote number: pick the trunk that reaches it")
     if seat.node_id not in {n.id for n in trunk.nodes}:
         raise SeatError(f"trunk {trunk.name} is not on node {seat.node.name}: pick one of that node's trunks")
-    seat.remote_number, seat.trunk = number, trunk
+    seat.remote_number, seat.trunk, seat.confirm_answer = number, trunk, data.confirm
     session.flush()
 
 

@@ -117,7 +117,9 @@ def create_seats():
 
 
 def _remote_input() -> RemoteInput:
-    return RemoteInput(request.form.get("remote_number", ""), int_or_none(request.form.get("trunk_id")))
+    """The remote seat's form; an unticked "press 1 to accept" box is absent from it (off)."""
+    return RemoteInput(request.form.get("remote_number", ""), int_or_none(request.form.get("trunk_id")),
+                       request.form.get("confirm_answer") == "on")
 
 
 @bp.post("/seats/remote")
@@ -136,7 +138,8 @@ def create_remote_seat():
         flash(str(exc), "error")
         return redirect(url_for("seats.index"))
     audit.record(session, "seat.create", "pbx_node", node.id, first=extension, last=extension, count=1,
-                 remote_number=seat.remote_number, trunk=seat.trunk.name if seat.trunk else "")
+                 remote_number=seat.remote_number, trunk=seat.trunk.name if seat.trunk else "",
+                 confirm_answer=seat.confirm_answer)
     session.commit()
     flash(f"Remote seat {seat.extension} created on {node.name}: its agent's phone is {seat.remote_number}.",
           "ok")
@@ -156,7 +159,8 @@ def set_remote(seat_id: int):
         flash(str(exc), "error")
         return redirect(url_for("seats.index"))
     audit.record(session, "seat.remote", "seat", seat.id, extension=seat.extension,
-                 remote_number=seat.remote_number, trunk=seat.trunk.name if seat.trunk else "")
+                 remote_number=seat.remote_number, trunk=seat.trunk.name if seat.trunk else "",
+                 confirm_answer=seat.confirm_answer)
     session.commit()
     what = f"reached at {seat.remote_number} through {seat.trunk.name}" if seat.trunk else "a SIP seat again"
     flash(f"Seat {seat.extension}: {what}; provision to apply (an agent logged in there keeps their leg "
