@@ -50,7 +50,8 @@ LABELS: dict[str, dict[str, LazyString]] = {
     },
     # Why an agent is paused or logged out: the agent's pause reasons and the runner's own.
     "reason": {
-        "phone disconnected": _l("phone disconnected"), "connecting": _l("connecting"),
+        "phone disconnected": _l("phone disconnected"), "phone not confirmed": _l("phone not confirmed"),
+        "connecting": _l("connecting"),
         "break": _l("break"), "lunch": _l("lunch"), "training": _l("training"), "meeting": _l("meeting"),
         "admin": _p("pause reason", "admin"), "technical": _l("technical"), "log out": _l("log out"),
     },
