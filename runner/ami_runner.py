@@ -28,6 +28,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -280,15 +281,19 @@ async def _stopped(stop: asyncio.Event, delay: float) -> bool:
 
 
 def run_forever(sessions: sessionmaker[Session], node: NodeInfo,
-                options: RunnerOptions | None = None, *, lease: NodeLease | None = None) -> None:
+                options: RunnerOptions | None = None, *, lease: NodeLease | None = None,
+                stopped: Callable[[], bool] = lambda: False) -> None:
     """The ``switchboard runner`` body for an Asterisk node: run until SIGTERM/SIGINT (or, holding
-    ``lease``, until it is lost: ``LeaseLost`` is raised)."""
+    ``lease``, until it is lost: ``LeaseLost`` is raised). ``stopped``: a SIGTERM already came
+    (before these handlers were there)."""
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        if stopped():
+            stop.set()
         await AmiRunner(sessions, node, options, lease=lease).run(stop)
 
     asyncio.run(main())

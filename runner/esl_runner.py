@@ -273,11 +273,14 @@ class EslRunner(NodeCore):
 
 def run_forever(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions | None = None,
                 *, dial: DialConfig | None = None, signals: Iterable[int] = (signal.SIGTERM, signal.SIGINT),
-                lease: NodeLease | None = None) -> None:
+                lease: NodeLease | None = None, stopped: Callable[[], bool] = lambda: False) -> None:
     """The ``switchboard runner`` body for a FreeSWITCH node: run until SIGTERM/SIGINT (or, holding
-    ``lease``, until it is lost: ``LeaseLost`` is raised)."""
+    ``lease``, until it is lost: ``LeaseLost`` is raised). ``stopped``: a SIGTERM already came
+    (before these handlers were there)."""
     stop = gevent.event.Event()
     handlers = [gevent.signal_handler(sig, stop.set) for sig in signals]
+    if stopped():
+        stop.set()
     try:
         EslRunner(sessions, node, options, dial=dial, lease=lease).run(stop)
     finally:

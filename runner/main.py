@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -124,31 +125,35 @@ def serve_with_standby(sessions: sessionmaker[Session], node: NodeInfo, options:
     Every time the lease is taken the runner is built anew and recovers from the store and the
     PBX's live channels (``NodeCore.recover``, ``PbxConnected``), as after a restart: a runner that
     lost its lease keeps nothing of what it knew. A clean stop (SIGTERM) hands the lease on at once.
+    The wait's SIGTERM handler stays until the runtime has its own: a SIGTERM between taking the
+    lease and the runtime's start (importing it, building the runner) is remembered and stops the
+    runtime as it starts, which hands the lease on, instead of killing the process with the lease held.
     """
     while True:
         with SigtermWait() as sigterm:
             if not lease.wait(sigterm.sleep):
                 return
-        try:
-            _run(sessions, node, options, lease)
-        except LeaseLost as exc:
-            log.warning("lease lost node=%s, standing by: %s", node.name, exc)
-            continue
+            try:
+                _run(sessions, node, options, lease, stopped=lambda: sigterm.received)
+            except LeaseLost as exc:
+                log.warning("lease lost node=%s, standing by: %s", node.name, exc)
+                continue
         lease.release()
         return
 
 
 def _run(sessions: sessionmaker[Session], node: NodeInfo, options: RunnerOptions,
-         lease: NodeLease | None) -> None:
-    """The node's runtime: asyncio for Asterisk, gevent for FreeSWITCH (imported only on its path)."""
+         lease: NodeLease | None, stopped: Callable[[], bool] = lambda: False) -> None:
+    """The node's runtime: asyncio for Asterisk, gevent for FreeSWITCH (imported only on its path).
+    ``stopped``: a SIGTERM came before the runtime's own handler was there (it stops at once)."""
     if node.kind is PbxKind.FREESWITCH:
         from runner import esl_runner
 
-        esl_runner.run_forever(sessions, node, options, lease=lease)
+        esl_runner.run_forever(sessions, node, options, lease=lease, stopped=stopped)
     else:
         from runner import ami_runner
 
-        ami_runner.run_forever(sessions, node, options, lease=lease)
+        ami_runner.run_forever(sessions, node, options, lease=lease, stopped=stopped)
 
 
 class SigtermWait:

@@ -119,3 +119,33 @@ def test_a_runner_without_a_standby_waits_while_another_holds_the_lease(pg_engin
     with runner_process(url, tmp_path) as (proc, log):
         stops_on_sigterm_once_logged(proc, log, "another runner holds this node's lease; waiting")
     assert "recovered node=pbx" not in log.read_text()
+
+
+#: A standby that just took the lease gets SIGTERM before its runtime has a handler of its own.
+_SIGTERM_AT_TAKEOVER = """
+import os, signal, sys
+from runner import main
+
+class Lease:
+    released = False
+    def wait(self, sleep):
+        return True
+    def release(self):
+        Lease.released = True
+
+def run(sessions, node, options, lease, stopped=lambda: False):
+    os.kill(os.getpid(), signal.SIGTERM)  # importing and building the runtime: no handler of its own yet
+    assert stopped(), "the SIGTERM was not remembered"  # the runtime would stop as it starts
+
+main._run = run
+main.serve_with_standby(None, None, None, Lease())
+print("released" if Lease.released else "kept")
+"""
+
+
+def test_a_sigterm_just_after_the_lease_was_taken_hands_the_lease_on():
+    """Between the standby's wait and its runtime's own SIGTERM handler the signal is remembered:
+    the runner stops as it starts and releases the lease, instead of dying with it held."""
+    done = subprocess.run([str(Path(switchboard_exe()).with_name("python")), "-c", _SIGTERM_AT_TAKEOVER],
+                          capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+    assert (done.returncode, done.stdout.strip()) == (0, "released"), done.stderr
