@@ -28,6 +28,7 @@ import argparse
 import multiprocessing
 import time
 
+from bench import blend_live
 from orchestrator.pacing.catalog import make_policy
 from simulation.engine import Simulator
 from simulation.inbound import InboundTally, InboundWorld, erlang_plan
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 simulated day instead of 5")
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-live", action="store_true", help="the simulated day only (no sandbox here)")
     args = parser.parse_args()
     days = 1 if args.quick else args.days
     w = world(days, True)
@@ -89,6 +91,8 @@ def main() -> None:
           f"{connects} with inbound, {connects_alone} without "
           f"({100 * (connects / max(connects_alone, 1) - 1):+.1f} %: the overflow agents' time on the hotline"
           " and at hand)")
+    if not args.no_live:
+        blend_live.report(blend_live.run(quick=args.quick, seed=args.seed))
     print(f"RESULT blend inbound_sl20_pct={pct(tally.service_level)} inbound_asa_s={tally.asa_s:.1f} "
           f"queue_abandon_pct={pct(tally.abandon_rate)} outbound_occupancy_pct={pct(blend.occupancy)} "
           f"outbound_abandon_pct={pct(blend.abandon_us)} "
