@@ -291,7 +291,8 @@ def measure(kit: Kit, campaign_id: int, callers: list[Caller], overflow: list[in
         duplicated=sum(len(v) - 1 for v in rows.values() if len(v) > 1),
         cut=sum(c.hung_up_by_us == "cut" for c in callers),
         reasons=Counter(c.hung_up_by_us for c in callers),
-        waits=[(str(row.queue_outcome), float(row.queue_wait_s or -1), c.patience_s) for c in callers
+        waits=[(str(row.queue_outcome), -1.0 if row.queue_wait_s is None else float(row.queue_wait_s),
+                c.patience_s) for c in callers
                for row in rows.get(c.number, [])[:1]],
         occupancy=occupancy(kit, outbound, lo, hi), overflow_busy=occupancy(kit, overflow, lo, hi),
         abandons=len(abandoned), live_answers=day.live_answers, bucket_abandons=day.abandons,
