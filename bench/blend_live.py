@@ -32,6 +32,7 @@ Prints ``LIVE blend pbx=... inbound_sl20_pct=... ...`` (the issue's keys plus th
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sys
 import tempfile
@@ -180,7 +181,7 @@ def drive(kit: Kit, runner: RunnerProcess, plan: Plan, rng: random.Random) -> li
     callers: list[Caller] = []
     start = time.time()
     end, rate = start + plan.window_s, plan.inbound_per_min / 60
-    next_at = start + rng.expovariate(rate)
+    next_at = start + rng.expovariate(rate) if rate else float("inf")
     serial = rng.randrange(10_000)
     while True:
         now = time.time()
@@ -240,9 +241,12 @@ def pbx_inbound(watcher: AmiWatcher, did: str) -> tuple[int, list[float]]:
     return len(arrivals), sorted(bridged[u] - arrivals[u] for u in bridged)
 
 
-def run(kind: PbxKind = PbxKind.ASTERISK, quick: bool = False, seed: int = 1) -> LiveResult:
-    """One live run on the sandbox node of ``kind`` (the caller holds the sandbox lock)."""
+def run(kind: PbxKind = PbxKind.ASTERISK, quick: bool = False, seed: int = 1, inbound: bool = True,
+        ) -> LiveResult:
+    """One live run on the sandbox node of ``kind`` (the caller holds the sandbox lock); without
+    ``inbound`` the world places no hotline calls (the outbound baseline)."""
     plan = QUICK if quick else FULL
+    plan = plan if inbound else dataclasses.replace(plan, inbound_per_min=0)
     sandbox = sandbox_up(load_settings(), "freeswitch" if kind is PbxKind.FREESWITCH else "asterisk")
     with tempfile.TemporaryDirectory(prefix="bench-blend-") as tmp:
         kit = Kit(sandbox, Path(tmp), kind=kind)
@@ -272,7 +276,8 @@ def measure(kit: Kit, campaign_id: int, callers: list[Caller], overflow: list[in
     rows = inbound_rows(kit)
     today = datetime.now(UTC).date()
     with kit.sessions() as s:
-        [figures] = by_route(s, Period(today - timedelta(days=1), today))
+        figures = next(iter(by_route(s, Period(today - timedelta(days=1), today))),
+                       RouteFigures("-", 0, 0, 0, 0, 0, 0, 0, 0, None))
         campaign = s.get(m.Campaign, campaign_id)
         cap = float(campaign.abandon_cap)
         windows = campaign_windows(s, campaign_id, datetime.now(UTC) + timedelta(seconds=1))
@@ -329,8 +334,9 @@ def report(r: LiveResult) -> None:
 
 
 def main() -> None:
-    """``python -m bench.blend_live [--quick]``: the live half alone."""
-    report(run(PbxKind.ASTERISK, "--quick" in sys.argv))
+    """``python -m bench.blend_live [--quick] [--no-inbound]``: the live half alone, or its outbound
+    baseline (the same campaign, no hotline callers)."""
+    report(run(PbxKind.ASTERISK, "--quick" in sys.argv, inbound="--no-inbound" not in sys.argv))
 
 
 if __name__ == "__main__":
