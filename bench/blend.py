@@ -11,7 +11,8 @@ lost or duplicated, abandons next to an overflow hand-off) before the final
 simulated half only (a machine without the sandbox). Measured (seed 1): full, 17 callers,
 0 lost or duplicated, SL20 82.4 %, ASA 4.0 s, queue abandons 17.6 % (3 impatient callers), outbound
 3 abandons of 60 live answers = 5.0 % over the 3 % cap (2 windows), none next to an overflow
-hand-off, outbound occupancy 68.0 %; ``--quick`` 58 s in all (README's Benchmarks table).
+hand-off, outbound occupancy 68.0 % (without hotline callers, ``python -m bench.blend_live
+--no-inbound``: 0 abandons of 72, 73.8 %); ``--quick`` 58 s in all (README's Benchmarks table).
 
 48 agents on a predictive campaign (world S1, our policy), two of them the
 designated overflow agents of the hotline queue, plus one hotline seat; about
