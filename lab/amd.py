@@ -98,7 +98,8 @@ class Verdict:
 
     @property
     def error(self) -> bool:
-        """No verdict: the call failed, was cut (a pbx restarted) or the world did not play the greeting."""
+        """No verdict: the call failed, was cut (a pbx restarted), the world did not play the greeting or
+        its audio never reached the node."""
         return self.status not in ("HUMAN", "MACHINE", "NOTSURE")
 
     @property
@@ -159,6 +160,11 @@ class _Calls:
 
     def world_played(self, number: str, name: str) -> bool:
         return any(data.endswith(f"/{name}") for data in self.played.get(number.lstrip("+"), ()))
+
+    def ended_before(self, number: str, at: float | None) -> bool:
+        """The world's greeting on ``number`` had ended by ``at``."""
+        end = self.greeting_end.get(number.lstrip("+"))
+        return end is not None and at is not None and end <= at
 
     def after_greeting(self, verdict: Verdict, number: str, decided_at: float | None) -> Verdict:
         """``verdict`` with its time after the world's greeting end (when the greeting had ended)."""
@@ -467,6 +473,11 @@ class FreeSwitchDetector:
                 return Verdict(greeting, "HANGUP" if done.hangup else "TIMEOUT", done.hangup, None)
             if not calls.world_played(number, greeting.name):  # a world dialplan without the corpus
                 return Verdict(greeting, "NOT-PLAYED", done.verdict, None)
+            if done.cause.startswith("INITIALSILENCE") and calls.ended_before(number, done.decided_at):
+                # The world's whole greeting was over before the route heard any audio: its media never
+                # reached the node (seen twice on a loaded sandbox). No verdict: the call is tried again,
+                # so a detector that really misses the greeting still fails every round.
+                return Verdict(greeting, "NO-MEDIA", done.cause, None)
             verdict = Verdict(greeting, done.verdict, done.cause, done.decision_ms)
             return calls.after_greeting(verdict, number, done.decided_at)
         finally:
