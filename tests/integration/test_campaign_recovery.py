@@ -65,6 +65,17 @@ def mid_campaign(campaign_id: int):
     return pred
 
 
+def one_on_call(campaign_id: int):
+    """Exactly one call of the campaign bridged to its agent and not ended."""
+
+    def pred(s) -> bool:
+        return s.scalar(select(func.count()).select_from(m.Attempt).where(
+            m.Attempt.campaign_id == campaign_id, m.Attempt.bridged_at.is_not(None),
+            m.Attempt.ended_at.is_(None))) == 1
+
+    return pred
+
+
 def open_attempts(kit: Kit, campaign_id: int) -> set:
     with kit.sessions() as s:
         return set(
@@ -160,15 +171,10 @@ def test_an_agent_on_a_call_when_the_runner_is_killed_keeps_one_leg(sandbox, tmp
     runner = kit.runner()
     mark = f"{runner_identity(kit.sessions, kit.node_id)}-{agent_id}"
 
-    def on_call(s) -> bool:
-        return s.scalar(select(func.count()).select_from(m.Attempt).where(
-            m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
-            m.Attempt.ended_at.is_(None))) == 1
-
     with pbx_evidence(kit) as pbx:
         runner.start()
         try:
-            kit.wait_for("the agent on a call", on_call, runner, 60)
+            kit.wait_for("the agent on a call", one_on_call(campaign), runner, 60)
             (leg,) = pbx.agent_legs(mark)  # our leg to the agent's seat (other tests may share the phone)
             runner.kill9()
             runner.start()
@@ -212,15 +218,10 @@ def test_a_call_stored_bridged_that_the_pbx_never_bridged_gets_an_agent_after_th
     campaign = kit.campaign("unbridged", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
     runner = kit.runner()
 
-    def on_call(s) -> bool:
-        return s.scalar(select(func.count()).select_from(m.Attempt).where(
-            m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
-            m.Attempt.ended_at.is_(None))) == 1
-
     with pbx_evidence(kit) as pbx:
         runner.start()
         try:
-            kit.wait_for("the agent on a call", on_call, runner, 60)
+            kit.wait_for("the agent on a call", one_on_call(campaign), runner, 60)
             runner.kill9()
             (call,) = kit.attempts(campaign)
             unbridge(kit, pbx, call.channel_id)
@@ -270,15 +271,10 @@ def test_a_call_that_ends_while_the_runner_is_stopped_keeps_its_own_talk_time(sa
     campaign = kit.campaign("gap", CampaignMode.PROGRESSIVE, leads, wrap_up_s=1)
     runner = kit.runner()
 
-    def on_call(s) -> bool:
-        return s.scalar(select(func.count()).select_from(m.Attempt).where(
-            m.Attempt.campaign_id == campaign, m.Attempt.bridged_at.is_not(None),
-            m.Attempt.ended_at.is_(None))) == 1
-
     with AmiWatcher(sandbox.world) as world:
         runner.start()
         try:
-            kit.wait_for("the agent on a call", on_call, runner, 60)
+            kit.wait_for("the agent on a call", one_on_call(campaign), runner, 60)
             assert runner.stop() == 0, runner.tail()
             stopped_at = utcnow()
             kit.wait_for("the customer hung up during the gap", hung_up(world, number), timeout=GAP_S)
