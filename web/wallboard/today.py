@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from store.enums import AgentState, CallDirection
 from store.models import AgentStateLog, Call, InboundRoute
+from web.inbound.services import MAX_WAIT_S
 from web.reports.inbound import by_route
 from web.reports.ivr import in_language, menu_use
 from web.reports.services import ClippedStates, Period
@@ -53,11 +54,12 @@ def inbound_queues(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Per route with callers today or waiting now: waiting, the longest wait now, and today's offered,
     answered, service level, ASA and abandons."""
     waits: dict[str, list[float]] = defaultdict(list)
+    # No route's longest wait is over MAX_WAIT_S: older rows are never counted as waiting.
     waiting = session.execute(
         select(InboundRoute.name, Call.started_at, InboundRoute.max_wait_s)
         .join(InboundRoute, InboundRoute.id == Call.route_id)
         .where(Call.direction == CallDirection.INBOUND, Call.queue_outcome.is_(None), Call.ended_at.is_(None),
-               Call.started_at > now - timedelta(hours=1)))
+               Call.started_at > now - timedelta(seconds=MAX_WAIT_S + STALE_MARGIN_S)))
     for name, started, max_wait_s in waiting:
         waited = (now - started).total_seconds()
         if waited <= max_wait_s + STALE_MARGIN_S:
